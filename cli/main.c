@@ -1,0 +1,40 @@
+/*
+ * main.c — the `tongban` binary: dispatches to one subcommand.
+ */
+#include "tb_cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int run_help(int argc, char **argv);
+
+/* One static table; each subcommand lives in its own cmd_*.c file. */
+static const tb_cli_command commands[] = {
+    {"workflows", "check FILE...   check workflow definitions, print every error",
+     tb_cli_workflows},
+    {"help", "                show this list", run_help},
+};
+
+static int run_help(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  printf("usage: tongban COMMAND [ARGS]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    printf("  %s %s\n", commands[i].name, commands[i].usage);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    run_help(0, NULL);
+    return 2;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    return run_help(0, NULL);
+  fprintf(stderr, "tongban: unknown command '%s' (try 'tongban help')\n",
+          argv[1]);
+  return 2;
+}

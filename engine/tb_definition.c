@@ -1,0 +1,55 @@
+/*
+ * tb_definition.c — look-ups in a loaded workflow definition and in the
+ * bureau list.
+ */
+#include "tb_engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool same(const char *a, const char *b, size_t len) {
+  return a && strlen(a) == len && memcmp(a, b, len) == 0;
+}
+
+void tb_definition_free(tb_definition *def) {
+  if (!def)
+    return;
+  tb_arena_free(def->arena); /* the definition itself lives in its arena */
+}
+
+int tb_definition_field(const tb_definition *def, const char *id, size_t len) {
+  for (size_t i = 0; i < def->n_fields; i++)
+    if (same(def->fields[i].id, id, len))
+      return (int)i;
+  return -1;
+}
+
+int tb_definition_material(const tb_definition *def, const char *id,
+                           size_t len) {
+  for (size_t i = 0; i < def->n_materials; i++)
+    if (same(def->materials[i].id, id, len))
+      return (int)i;
+  return -1;
+}
+
+int tb_definition_branch(const tb_definition *def, const char *id,
+                         size_t len) {
+  for (size_t i = 0; i < def->n_branches; i++)
+    if (same(def->branches[i].id, id, len))
+      return (int)i;
+  return -1;
+}
+
+int tb_definition_special(const tb_definition *def, tb_special_kind kind) {
+  for (size_t i = 0; i < def->n_specials; i++)
+    if (def->specials[i].kind == kind)
+      return (int)i;
+  return -1;
+}
+
+const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code) {
+  for (size_t i = 0; i < b->n; i++)
+    if (strcmp(b->items[i].code, code) == 0)
+      return &b->items[i];
+  return NULL;
+}

@@ -1,0 +1,618 @@
+/*
+ * tb_engine.h — the public interface of tongban's engine.
+ *
+ * The engine is the functional core: workflow definitions in memory, form
+ * values and conditions, the working-day calendar, identifier checksums and
+ * the application state machine. It does no I/O at all: callers load,
+ * store, sign and talk HTTP; the engine only decides.
+ *
+ * Ownership in one sentence: definitions own everything hanging off them
+ * (through their arena); states, events, forms and effects are plain values
+ * owned by the caller; no engine function keeps a pointer it was given.
+ */
+#ifndef TB_ENGINE_H
+#define TB_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------
+ * Status and problems
+ * ---------------------------------------------------------------------- */
+
+/* The outcome of every engine call that can fail. */
+typedef enum {
+  TB_OK = 0,
+  TB_IGNORED,           /* nothing to do (a stale or early timer); not an error */
+  TB_ERR_INVALID,       /* a value or argument is malformed */
+  TB_ERR_ILLEGAL_STATE, /* the event is not allowed in the current state */
+  TB_ERR_NOT_CLAIMED,   /* a task decision before anybody claimed the task */
+  TB_ERR_CLAIMED_BY_OTHER, /* the task is claimed by another officer */
+  TB_ERR_WRONG_BUREAU,  /* the actor belongs to another bureau */
+  TB_ERR_MATERIAL,      /* the material list does not allow the acceptance */
+  TB_ERR_LIMIT          /* a fixed capacity of the engine would be exceeded */
+} tb_status;
+
+/* A problem a person can act on: a stable machine code (see
+ * tb_status_code), the offending field if any, and a short lower-case
+ * message with no trailing period. */
+typedef struct {
+  tb_status status;
+  char field[64];
+  char detail[240];
+} tb_problem;
+
+/* The stable machine-readable code of a status: "ok", "ignored",
+ * "invalid", "illegal_state", "not_claimed", "claimed_by_other",
+ * "wrong_bureau", "material", "limit". Never NULL. */
+const char *tb_status_code(tb_status status);
+
+/* Fill *p (which may be NULL) and return status. The message is
+ * printf-formatted and truncated to fit. */
+tb_status tb_problem_set(tb_problem *p, tb_status status, const char *field,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------------------
+ * Memory: an allocator that aborts on out-of-memory, and an arena
+ * ---------------------------------------------------------------------- */
+
+/* malloc / calloc / realloc / strndup that never return NULL: on
+ * out-of-memory they print a message and abort. */
+void *tb_xmalloc(size_t size);
+void *tb_xcalloc(size_t count, size_t size);
+void *tb_xrealloc(void *ptr, size_t size);
+char *tb_xstrndup(const char *s, size_t len);
+
+/* A bump allocator: everything allocated from it is freed at once by
+ * tb_arena_free. Allocations are aligned for any type. */
+typedef struct tb_arena tb_arena;
+
+tb_arena *tb_arena_new(void);
+void tb_arena_free(tb_arena *a); /* NULL is fine */
+void *tb_arena_alloc(tb_arena *a, size_t size);  /* zeroed */
+char *tb_arena_strndup(tb_arena *a, const char *s, size_t len);
+char *tb_arena_strdup(tb_arena *a, const char *s);
+size_t tb_arena_used(const tb_arena *a); /* bytes handed out so far */
+
+/* ------------------------------------------------------------------------
+ * Dates and the working-day calendar
+ * ---------------------------------------------------------------------- */
+
+/* A calendar day is a day number: days since 1970-01-01. Time stamps are
+ * Unix seconds; the calendar's time zone (China Standard Time, UTC+8, by
+ * default) maps one to the other. */
+typedef int32_t tb_day;
+
+/* Day number of a proleptic Gregorian date; TB_ERR_INVALID for an
+ * impossible date (2023-02-29) or a year outside 1900..2199. */
+tb_status tb_date_from_ymd(int year, int month, int day, tb_day *out);
+void tb_date_to_ymd(tb_day d, int *year, int *month, int *day);
+/* Parse exactly "YYYY-MM-DD" (len bytes, no terminator needed). */
+tb_status tb_date_parse(const char *s, size_t len, tb_day *out);
+/* Write "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
+void tb_date_format(tb_day d, char buf[static 11]);
+/* 1 = Monday … 7 = Sunday. */
+int tb_date_weekday(tb_day d);
+
+typedef enum {
+  TB_DAY_HOLIDAY = 1,     /* a weekday that is not worked (法定节假日) */
+  TB_DAY_WORKDAY = 2      /* a weekend day that is worked (调休上班) */
+} tb_day_kind;
+
+/* Working days: Monday to Friday, minus holidays, plus adjusted working
+ * days. Opaque; built by the caller from data. */
+typedef struct tb_calendar tb_calendar;
+
+/* A calendar with no exceptions in the given time zone (seconds east of
+ * UTC: 28800 for China Standard Time). */
+tb_calendar *tb_calendar_new(int32_t utc_offset_seconds);
+void tb_calendar_free(tb_calendar *c); /* NULL is fine */
+/* Mark one day; marking it again replaces the earlier kind. */
+tb_status tb_calendar_set(tb_calendar *c, tb_day d, tb_day_kind kind);
+/* Parse the calendar text format (documented in engine/README.md):
+ * one "YYYY-MM-DD holiday|workday [comment]" a line, '#' comments and
+ * blank lines allowed. Nothing is changed unless every line is valid; the
+ * first bad line is reported as "line N: …" in *p. */
+tb_status tb_calendar_parse(tb_calendar *c, const char *text, size_t len,
+                            tb_problem *p);
+bool tb_calendar_is_working_day(const tb_calendar *c, tb_day d);
+/* The n-th working day after d (d itself is not counted; n = 0 gives d). */
+tb_day tb_calendar_add_working_days(const tb_calendar *c, tb_day d, int n);
+/* The n-th working day before d (n = 0 gives d). */
+tb_day tb_calendar_sub_working_days(const tb_calendar *c, tb_day d, int n);
+/* How many working days lie in (from, to]; 0 when to <= from. */
+int tb_calendar_count_working_days(const tb_calendar *c, tb_day from,
+                                   tb_day to);
+/* The local calendar day of a Unix time, and the Unix time of a day's
+ * local midnight. */
+tb_day tb_calendar_day_of(const tb_calendar *c, int64_t unix_seconds);
+int64_t tb_calendar_start_of(const tb_calendar *c, tb_day d);
+/* The calendar's exceptions, sorted by day, for storing and listing. */
+size_t tb_calendar_count(const tb_calendar *c);
+void tb_calendar_get(const tb_calendar *c, size_t i, tb_day *d,
+                     tb_day_kind *kind);
+
+/* ------------------------------------------------------------------------
+ * Identifiers: the one number and the numbers tongban issues
+ * ---------------------------------------------------------------------- */
+
+/* Check an 18-character citizen ID (GB 11643): digits, a valid birth date
+ * not after `today` (pass 0 to skip that test), and the ISO 7064
+ * MOD 11-2 check character (a lower-case x is refused). */
+tb_status tb_id_check_citizen(const char *s, size_t len, tb_day today,
+                              tb_problem *p);
+/* Check an 18-character unified social credit code (GB 32100): alphabet,
+ * the embedded organization code's check (GB 11714) and the MOD 31 check
+ * character. */
+tb_status tb_id_check_credit_code(const char *s, size_t len, tb_problem *p);
+/* Either of the two, chosen by the applicant kind below. */
+/* The ISO 7064 MOD 11-2 check character over a string of digits. */
+char tb_id_mod11_2(const char *digits, size_t len);
+/* The ISO 7064 MOD 37,36 check character (0-9, A-Z) over the letters
+ * and digits of s; other characters (separators) are skipped. Returns 0 if
+ * s contains a character that is neither an ASCII letter, a digit nor a
+ * separator ('.', '-'). Lower-case letters count as upper case. */
+char tb_id_mod37_36(const char *s, size_t len);
+
+/* Application numbers: 6-digit region code, 8-digit acceptance date,
+ * 6-digit serial, MOD 11-2 check character: 21 characters, e.g.
+ * "330100202611210000017". */
+#define TB_APP_NUMBER_LEN 21
+tb_status tb_id_make_app_number(const char region[static 6], tb_day date,
+                                uint32_t serial,
+                                char out[static TB_APP_NUMBER_LEN + 1]);
+tb_status tb_id_check_app_number(const char *s, size_t len, tb_problem *p);
+
+/* License identifiers in the GB/T 36904 structure:
+ * "1.2.156.3005.2.<type>.<issuer credit code>.<serial>.<version>.<check>"
+ * with the check character computed by tb_id_mod37_36 over everything
+ * after the fixed "1.2.156.3005.2." prefix. type: 1..32 letters and digits;
+ * serial: 1..20 digits; version: 1..3 digits. */
+#define TB_LICENSE_ID_MAX 128
+tb_status tb_id_make_license_id(const char *type_code, const char *issuer,
+                                uint64_t serial, unsigned version,
+                                char out[static TB_LICENSE_ID_MAX],
+                                tb_problem *p);
+tb_status tb_id_check_license_id(const char *s, size_t len, tb_problem *p);
+
+/* ------------------------------------------------------------------------
+ * Workflow definitions in memory
+ *
+ * Filled by the loader (workflows/), read by everyone. All strings and
+ * arrays live in the definition's arena.
+ * ---------------------------------------------------------------------- */
+
+#define TB_MAX_FIELDS 64
+#define TB_MAX_CHOICES 64
+#define TB_MAX_MATERIALS 64
+#define TB_MAX_BRANCHES 16
+#define TB_MAX_TASKS_PER_BRANCH 16
+#define TB_MAX_SPECIALS 8
+#define TB_MAX_LICENSES 8
+#define TB_MAX_EFFECTS 160
+
+typedef enum {
+  TB_APPLICANT_PERSON,       /* citizen ID */
+  TB_APPLICANT_ORGANIZATION, /* unified social credit code */
+  TB_APPLICANT_EITHER
+} tb_applicant_kind;
+
+typedef enum {
+  TB_FIELD_TEXT,
+  TB_FIELD_NUMBER,   /* a decimal number; `integer` restricts it */
+  TB_FIELD_MONEY,    /* yuan with at most two decimals, held in fen */
+  TB_FIELD_DATE,     /* YYYY-MM-DD, held as a tb_day */
+  TB_FIELD_CHOICE,   /* one (or, if `multiple`, several) of the choices */
+  TB_FIELD_BOOLEAN,
+  TB_FIELD_ID_NUMBER /* a citizen ID or a credit code, checksum checked */
+} tb_field_type;
+
+/* Name of a field type as written in XML ("text", "money", "id-number"…). */
+const char *tb_field_type_name(tb_field_type t);
+
+typedef struct {
+  const char *value; /* the machine value, e.g. "food" */
+  const char *label; /* what people read, e.g. "食品经营" */
+} tb_choice;
+
+typedef struct {
+  const char *id;
+  const char *label;
+  tb_field_type type;
+  bool required;
+  bool multiple; /* choice: several may be chosen */
+  bool integer;  /* number: no fraction */
+  /* Bounds, inclusive. text: length in characters (code points);
+   * number: the value; money: fen; date: day number. */
+  bool has_min, has_max;
+  double min, max;
+  const tb_choice *choices;
+  size_t n_choices;
+  int line; /* where it was declared, for messages */
+} tb_field;
+
+typedef struct {
+  const char *id;
+  const char *name;
+  bool required;
+  /* 容缺受理: >0 means it may be missing at acceptance and the applicant
+   * has this many working days to supply it. */
+  uint16_t tolerate_days;
+  bool commitment;          /* 告知承诺: a signed commitment may replace it */
+  const char *license_type; /* an e-license of this type satisfies it */
+  int line;
+} tb_material;
+
+typedef struct {
+  const char *id;
+  const char *name;
+  uint16_t days; /* this task's own limit in working days */
+  int line;
+} tb_task_def;
+
+typedef struct tb_cond tb_cond; /* a parsed condition; see below */
+
+typedef struct {
+  const char *id;
+  const char *name;
+  const char *bureau;          /* a bureau code from bureaus.xml */
+  const tb_cond *when;         /* NULL: the branch always applies */
+  const char *when_text;       /* the condition as written */
+  bool deny_continues;         /* on-deny="continue": a deny drops only
+                                  this branch; default: it denies the
+                                  application */
+  uint16_t after;              /* bit i: starts only after branch i approved */
+  const tb_task_def *tasks;    /* run one after another */
+  size_t n_tasks;
+  int line;
+} tb_branch_def;
+
+typedef enum {
+  TB_SPECIAL_HEARING,     /* 听证 */
+  TB_SPECIAL_INSPECTION,  /* 现场核查 */
+  TB_SPECIAL_TESTING,     /* 检验检测 */
+  TB_SPECIAL_EXPERT,      /* 专家评审 */
+  TB_SPECIAL_KIND_COUNT
+} tb_special_kind;
+
+const char *tb_special_kind_name(tb_special_kind k); /* "hearing" … */
+
+typedef struct {
+  tb_special_kind kind;
+  const char *name;
+  uint16_t max_days; /* working days; reaching it ends the suspension */
+  int line;
+} tb_special_def;
+
+typedef struct {
+  const char *type_code;  /* e.g. "11100000MB0143028X" style type code */
+  const char *name;       /* 营业执照 */
+  const char *bureau;     /* issuing bureau code */
+  int branch;             /* issued only if this branch approved; -1: always */
+  uint16_t valid_years;   /* 0: long-term (长期) */
+  const size_t *fields;   /* indices into the form's fields */
+  size_t n_fields;
+  int line;
+} tb_license_def;
+
+typedef enum {
+  TB_GAP_MISSED_WARN,      /* raise a red flag and notify; review goes on */
+  TB_GAP_MISSED_TERMINATE  /* the application is terminated (终止办理) */
+} tb_gap_policy;
+
+typedef struct {
+  const char *code;
+  const char *name;
+  const char *credit_code;
+  int line;
+} tb_bureau;
+
+typedef struct {
+  tb_bureau *items;
+  size_t n;
+  tb_arena *arena;
+} tb_bureau_list;
+
+const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);
+
+typedef struct tb_definition {
+  const char *id;
+  const char *name;
+  uint32_t version;
+  tb_applicant_kind applicant;
+  uint16_t statutory_days; /* 法定时限 */
+  uint16_t promised_days;  /* 承诺时限, <= statutory_days */
+  uint16_t warn_days;      /* yellow when this many working days remain */
+  bool online;             /* may be applied for online */
+  tb_gap_policy gap_policy;
+  bool deliver_window, deliver_electronic;
+
+  const tb_field *fields;
+  size_t n_fields;
+  const tb_material *materials;
+  size_t n_materials;
+  const tb_branch_def *branches;
+  size_t n_branches;
+  const tb_special_def *specials;
+  size_t n_specials;
+  const tb_license_def *licenses;
+  size_t n_licenses;
+
+  const char *file; /* where it was loaded from, for messages */
+  tb_arena *arena;  /* owns all of the above */
+} tb_definition;
+
+/* Free a definition and everything it owns. The tb_definition struct
+ * itself must have been allocated from def->arena. NULL is fine. */
+void tb_definition_free(tb_definition *def);
+/* Look-ups by id; -1 when there is none. */
+int tb_definition_field(const tb_definition *def, const char *id, size_t len);
+int tb_definition_material(const tb_definition *def, const char *id,
+                           size_t len);
+int tb_definition_branch(const tb_definition *def, const char *id, size_t len);
+int tb_definition_special(const tb_definition *def, tb_special_kind kind);
+
+/* ------------------------------------------------------------------------
+ * Form values and conditions
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+  bool present;
+  double number;     /* number */
+  int64_t money;     /* money, in fen */
+  tb_day date;       /* date */
+  bool boolean;      /* boolean */
+  uint64_t choices;  /* choice: bit i set when choices[i] is chosen */
+  const char *text;  /* text and id-number: not owned, not terminated */
+  size_t text_len;
+} tb_value;
+
+/* The values of a form, in the order of the definition's fields. */
+typedef struct {
+  tb_value values[TB_MAX_FIELDS];
+} tb_form;
+
+/* Parse one value given as text ("12.50" for money, "2026-11-21",
+ * "true"/"false", a choice's value; several choices separated by ','),
+ * checking its type and bounds. out->text points into s for text and
+ * id-number fields, so s must outlive the form. `today` is used by
+ * id-number and may be 0. */
+tb_status tb_value_parse(const tb_field *f, const char *s, size_t len,
+                         tb_day today, tb_value *out, tb_problem *p);
+/* Check a value that was built directly (bounds, integer, choice count,
+ * UTF-8 and length of text). */
+tb_status tb_value_check(const tb_field *f, const tb_value *v, tb_day today,
+                         tb_problem *p);
+/* Check a whole form: every required field present, every value valid.
+ * Reports the first problem with the field's id. */
+tb_status tb_form_check(const tb_definition *def, const tb_form *form,
+                        tb_day today, tb_problem *p);
+
+/* Conditions choose the branches that apply. The language:
+ *   expr    := or
+ *   or      := and ("or" and)*
+ *   and     := unary ("and" unary)*
+ *   unary   := "not" unary | "(" expr ")" | compare
+ *   compare := FIELD OP literal | FIELD "contains" literal | FIELD
+ *   OP      := "=" | "!=" | "<" | "<=" | ">" | ">="
+ *   literal := 'text' | number | true | false
+ * A bare FIELD is a boolean field. Types are checked against the form:
+ * numbers and money compare with numbers (money in yuan), dates with
+ * 'YYYY-MM-DD', choices with '=' / '!=' / contains and one of their
+ * values, text with '=' / '!=' / contains, booleans with true / false.
+ * Text is at most 1024 bytes and 32 levels deep. */
+tb_status tb_cond_parse(tb_arena *a, const tb_definition *def,
+                        const char *text, size_t len, const tb_cond **out,
+                        tb_problem *p);
+/* Evaluate; an absent value makes its comparison false. */
+bool tb_cond_eval(const tb_cond *c, const tb_form *form);
+/* False only when the condition can be shown never to hold, given the
+ * fields' bounds (e.g. "employees > 500" on a field with max 100). */
+bool tb_cond_may_hold(const tb_cond *c, const tb_definition *def);
+
+/* ------------------------------------------------------------------------
+ * The application state machine
+ * ---------------------------------------------------------------------- */
+
+typedef enum {
+  TB_APP_NONE = 0,        /* before submission */
+  TB_APP_SUBMITTED,       /* 待受理: waiting for the window */
+  TB_APP_AWAITING_SUPPLEMENT, /* 待补正: one-time notice before acceptance */
+  TB_APP_REFUSED,         /* 不予受理 (final) */
+  TB_APP_IN_REVIEW,       /* 审查中: accepted, bureaus at work */
+  TB_APP_RETURNED,        /* 补正中: bureaus returned it; clock paused */
+  TB_APP_SUSPENDED,       /* 特别程序: clock paused */
+  TB_APP_APPROVED,        /* 准予许可: licenses issued, waiting to deliver */
+  TB_APP_DENIED,          /* 不予许可 (final) */
+  TB_APP_DELIVERED,       /* 已办结 (final but for the rating) */
+  TB_APP_WITHDRAWN,       /* 已撤回 (final) */
+  TB_APP_TERMINATED,      /* 终止办理: a tolerated gap was not supplied */
+  TB_APP_STATE_COUNT
+} tb_app_status;
+
+typedef enum {
+  TB_BRANCH_INACTIVE = 0, /* its condition does not hold */
+  TB_BRANCH_WAITING,      /* waits for the branches it comes after */
+  TB_BRANCH_ACTIVE,       /* a task is open or claimed */
+  TB_BRANCH_RETURNED,     /* returned for supplement; waits for it */
+  TB_BRANCH_APPROVED,
+  TB_BRANCH_DENIED,
+  TB_BRANCH_SKIPPED,      /* a branch it comes after was denied */
+  TB_BRANCH_CANCELLED,    /* the application ended first */
+  TB_BRANCH_STATE_COUNT
+} tb_branch_status;
+
+typedef enum { TB_WARN_NONE = 0, TB_WARN_YELLOW, TB_WARN_RED } tb_warning;
+
+typedef enum {
+  TB_CHANNEL_WINDOW = 0, /* at the comprehensive window */
+  TB_CHANNEL_ONLINE
+} tb_channel;
+
+typedef struct {
+  uint8_t status;        /* tb_branch_status */
+  uint8_t step;          /* index of the current task in the branch */
+  bool claimed;          /* the current task is claimed */
+  uint8_t warning;       /* tb_warning of the current task */
+  uint16_t round;        /* 1 for the first time, +1 after each return */
+  int64_t claimant;      /* account id of whoever claimed it */
+  int64_t started_at;    /* when the current task was created */
+  tb_day deadline;       /* the current task's last working day */
+} tb_branch_state;
+
+/* The whole state of one application: fixed size, no pointers, so that
+ * it can be copied, compared and stored as it is. */
+typedef struct {
+  uint8_t status;        /* tb_app_status */
+  uint8_t channel;       /* tb_channel */
+  uint8_t warning;       /* tb_warning of the application */
+  uint8_t special;       /* while suspended: tb_special_kind */
+  uint8_t rating;        /* 0: none; 1..5 after delivery */
+  bool gap_overdue;      /* a tolerated gap missed its date */
+  int64_t submitted_at;
+  int64_t accepted_at;
+  int64_t paused_at;     /* while the clock is paused */
+  int64_t finished_at;   /* when it reached a final state */
+  tb_day deadline;       /* promised limit: last working day */
+  tb_day statutory_deadline;
+  int32_t paused_days;   /* working days not counted, in total */
+  uint64_t provided;     /* materials the applicant has supplied */
+  uint64_t from_license; /* … of which an e-license supplied */
+  uint64_t committed;    /* replaced by a signed commitment (告知承诺) */
+  uint64_t gaps;         /* tolerated at acceptance, still missing (容缺) */
+  uint64_t notice;       /* the items of the last supplement notice */
+  uint16_t notice_branches; /* branches whose returns the notice merged */
+  uint16_t licenses;     /* bit i: license i of the definition issued */
+  tb_day gap_due[TB_MAX_MATERIALS];
+  uint8_t n_branches;
+  tb_branch_state branches[TB_MAX_BRANCHES];
+} tb_app_state;
+
+typedef enum {
+  TB_EV_SUBMIT,
+  TB_EV_ACCEPT,             /* materials: tolerated gaps; committed */
+  TB_EV_REFUSE,
+  TB_EV_REQUEST_SUPPLEMENT, /* at the window, before acceptance */
+  TB_EV_SUPPLEMENT,         /* the applicant supplies materials */
+  TB_EV_WITHDRAW,
+  TB_EV_CLAIM,
+  TB_EV_APPROVE,
+  TB_EV_DENY,
+  TB_EV_RETURN,             /* materials: the items to supplement */
+  TB_EV_SUSPEND,            /* special: the procedure */
+  TB_EV_RESUME,
+  TB_EV_TIMER,
+  TB_EV_DELIVER,
+  TB_EV_RATE,
+  TB_EV_KIND_COUNT
+} tb_event_kind;
+
+typedef enum {
+  TB_TIMER_APP_YELLOW,  /* the application nears its deadline */
+  TB_TIMER_APP_RED,     /* the application is overdue */
+  TB_TIMER_TASK_YELLOW, /* subject: branch index */
+  TB_TIMER_TASK_RED,    /* subject: branch index */
+  TB_TIMER_GAP_DUE,     /* subject: material index */
+  TB_TIMER_SPECIAL_MAX, /* the special procedure reached its maximum */
+  TB_TIMER_KIND_COUNT
+} tb_timer_kind;
+
+typedef struct {
+  tb_event_kind kind;
+  int64_t at;          /* Unix seconds */
+  int64_t actor;       /* account id; 0 for the applicant or the system */
+  const char *bureau;  /* the actor's bureau for task events; NULL skips
+                          the bureau check (the caller checked roles) */
+  uint8_t branch;      /* task events */
+  uint8_t step;        /* task events: must match the branch's current step */
+  uint8_t channel;     /* submit: tb_channel */
+  uint64_t materials;  /* submit, supplement: provided; accept: tolerated
+                          gaps; request-supplement, return: the items */
+  uint64_t committed;  /* accept: replaced by a commitment */
+  uint64_t from_license; /* submit: provided by an existing e-license */
+  uint8_t special;     /* suspend: tb_special_kind */
+  uint8_t timer;       /* timer: tb_timer_kind */
+  uint8_t subject;     /* timer: branch or material index */
+  uint8_t rating;      /* rate: 1..5 */
+} tb_event;
+
+typedef enum {
+  TB_EFFECT_CREATE_TASK, /* branch, step, round, deadline */
+  TB_EFFECT_CANCEL_TASK, /* branch, step, round */
+  TB_EFFECT_SCHEDULE_TIMER, /* timer, subject, at (replaces the same one) */
+  TB_EFFECT_CANCEL_TIMER,   /* timer, subject */
+  TB_EFFECT_ISSUE_LICENSE,  /* license: index into the definition */
+  TB_EFFECT_NOTIFY          /* notice, materials, branches */
+} tb_effect_kind;
+
+typedef enum {
+  TB_NOTICE_ACCEPTED,       /* 受理通知 */
+  TB_NOTICE_REFUSED,        /* 不予受理通知 */
+  TB_NOTICE_SUPPLEMENT,     /* 一次性告知: materials + branches merged */
+  TB_NOTICE_SUSPENDED,
+  TB_NOTICE_RESUMED,
+  TB_NOTICE_APPROVED,
+  TB_NOTICE_DENIED,
+  TB_NOTICE_YELLOW,         /* branches: 0 for the application */
+  TB_NOTICE_RED,
+  TB_NOTICE_GAP_OVERDUE,    /* materials: which gaps */
+  TB_NOTICE_TERMINATED,
+  TB_NOTICE_DELIVERED
+} tb_notice_kind;
+
+typedef struct {
+  uint8_t kind;        /* tb_effect_kind */
+  uint8_t branch;
+  uint8_t step;
+  uint8_t timer;       /* tb_timer_kind */
+  uint8_t subject;
+  uint8_t license;
+  uint8_t notice;      /* tb_notice_kind */
+  uint16_t round;
+  uint16_t branches;   /* notify: bit per branch */
+  tb_day deadline;     /* create-task */
+  int64_t at;          /* schedule-timer */
+  uint64_t materials;  /* notify */
+} tb_effect;
+
+typedef struct {
+  size_t n;
+  tb_effect items[TB_MAX_EFFECTS];
+} tb_effects;
+
+/* Everything an application's transition may read but not change. */
+typedef struct {
+  const tb_definition *def;
+  const tb_calendar *calendar;
+  const tb_form *form; /* conditions and licenses read it */
+} tb_context;
+
+/* Apply one event. On TB_OK, *state holds the new state and *effects (which
+ * is reset first) what the shell must do. On any other status, *state is
+ * unchanged, effects->n is 0 and *p (if not NULL) says why in words a
+ * person can act on. TB_IGNORED is returned for a timer that is stale or
+ * not yet due. Deterministic: the same inputs give the same outputs. */
+tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
+                         const tb_event *event, tb_effects *effects,
+                         tb_problem *p);
+
+/* Names for logs, JSON and the audit trail: "submitted", "in_review"…;
+ * "open", "approved"…; "submit", "accept"…; "app_yellow"…; "accepted"… */
+const char *tb_app_status_name(tb_app_status s);
+const char *tb_branch_status_name(tb_branch_status s);
+const char *tb_event_kind_name(tb_event_kind k);
+const char *tb_timer_kind_name(tb_timer_kind k);
+const char *tb_notice_kind_name(tb_notice_kind k);
+/* Reverse look-ups; -1 when unknown. */
+int tb_app_status_from_name(const char *name);
+int tb_event_kind_from_name(const char *name);
+int tb_timer_kind_from_name(const char *name);
+int tb_special_kind_from_name(const char *name);
+
+/* Whether an application in this status is finished (no further events
+ * but a rating). */
+bool tb_app_status_is_final(tb_app_status s);
+
+#endif /* TB_ENGINE_H */
