@@ -474,7 +474,8 @@ typedef struct {
   int64_t submitted_at;
   int64_t accepted_at;
   int64_t paused_at;     /* while the clock is paused */
-  int64_t finished_at;   /* when it reached a final state */
+  int64_t finished_at;   /* when it was decided or ended: approved, denied,
+                            refused, withdrawn, terminated */
   tb_day deadline;       /* promised limit: last working day */
   tb_day statutory_deadline;
   int32_t paused_days;   /* working days not counted, in total */

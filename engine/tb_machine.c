@@ -1,0 +1,906 @@
+/*
+ * tb_machine.c — the application state machine: step(definition, state,
+ * event) → new state + effects. Pure and deterministic: no I/O, no clock,
+ * no allocation. engine/README.md describes the lifecycle in words.
+ *
+ * Every handler works on a copy of the state; the copy is written back only
+ * when the whole event succeeded, so a refused event changes nothing.
+ */
+#include "tb_engine.h"
+
+#include <string.h>
+
+typedef struct {
+  const tb_definition *def;
+  const tb_calendar *cal;
+  const tb_form *form;
+  const tb_event *ev;
+  tb_app_state *s; /* the working copy */
+  tb_effects *fx;
+  tb_problem *p;
+  bool overflow; /* an effect did not fit */
+} step_t;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t bit64(size_t i) {
+  return (uint64_t)1 << i;
+}
+
+static uint64_t all_materials(const tb_definition *def) {
+  return def->n_materials >= 64 ? ~(uint64_t)0
+                                 : bit64(def->n_materials) - 1;
+}
+
+static tb_day today(const step_t *st) {
+  return tb_calendar_day_of(st->cal, st->ev->at);
+}
+
+static tb_effect *emit(step_t *st, tb_effect_kind kind) {
+  if (st->fx->n >= TB_MAX_EFFECTS) {
+    st->overflow = true;
+    return NULL;
+  }
+  tb_effect *e = &st->fx->items[st->fx->n++];
+  memset(e, 0, sizeof *e);
+  e->kind = (uint8_t)kind;
+  return e;
+}
+
+static void schedule(step_t *st, tb_timer_kind timer, size_t subject,
+                     int64_t at) {
+  tb_effect *e = emit(st, TB_EFFECT_SCHEDULE_TIMER);
+  if (e) {
+    e->timer = (uint8_t)timer;
+    e->subject = (uint8_t)subject;
+    e->at = at;
+  }
+}
+
+static void unschedule(step_t *st, tb_timer_kind timer, size_t subject) {
+  tb_effect *e = emit(st, TB_EFFECT_CANCEL_TIMER);
+  if (e) {
+    e->timer = (uint8_t)timer;
+    e->subject = (uint8_t)subject;
+  }
+}
+
+static void notify(step_t *st, tb_notice_kind notice, uint64_t materials,
+                   uint16_t branches) {
+  tb_effect *e = emit(st, TB_EFFECT_NOTIFY);
+  if (e) {
+    e->notice = (uint8_t)notice;
+    e->materials = materials;
+    e->branches = branches;
+  }
+}
+
+/* ---- deadlines and warnings ------------------------------------------- */
+
+/* Yellow starts at midnight of the day on which `warn_days` working days
+ * remain (the deadline day counting as one); 0 means no yellow. */
+static bool yellow_at(const step_t *st, tb_day deadline, int64_t *at) {
+  if (st->def->warn_days == 0)
+    return false;
+  tb_day d = tb_calendar_sub_working_days(st->cal, deadline,
+                                          st->def->warn_days - 1);
+  *at = tb_calendar_start_of(st->cal, d);
+  return true;
+}
+
+/* Red starts when the deadline day is over. */
+static int64_t red_at(const step_t *st, tb_day deadline) {
+  return tb_calendar_start_of(st->cal, deadline + 1);
+}
+
+static tb_warning warning_at(const step_t *st, tb_day deadline, int64_t now) {
+  int64_t y;
+  if (now >= red_at(st, deadline))
+    return TB_WARN_RED;
+  if (yellow_at(st, deadline, &y) && now >= y)
+    return TB_WARN_YELLOW;
+  return TB_WARN_NONE;
+}
+
+/* Set the warning level for `deadline` as of now and schedule the timers
+ * for the levels still to come. */
+static uint8_t arm_warnings(step_t *st, tb_day deadline, tb_timer_kind yellow,
+                            tb_timer_kind red, size_t subject) {
+  tb_warning w = warning_at(st, deadline, st->ev->at);
+  int64_t y;
+  if (w < TB_WARN_YELLOW && yellow_at(st, deadline, &y))
+    schedule(st, yellow, subject, y);
+  if (w < TB_WARN_RED)
+    schedule(st, red, subject, red_at(st, deadline));
+  return (uint8_t)w;
+}
+
+static void disarm_warnings(step_t *st, tb_timer_kind yellow,
+                            tb_timer_kind red, size_t subject) {
+  if (st->def->warn_days > 0)
+    unschedule(st, yellow, subject);
+  unschedule(st, red, subject);
+}
+
+/* ---- tasks -------------------------------------------------------------- */
+
+static void open_task(step_t *st, size_t b) {
+  tb_branch_state *br = &st->s->branches[b];
+  const tb_task_def *task = &st->def->branches[b].tasks[br->step];
+  br->status = TB_BRANCH_ACTIVE;
+  br->claimed = false;
+  br->claimant = 0;
+  br->started_at = st->ev->at;
+  br->deadline = tb_calendar_add_working_days(st->cal, today(st), task->days);
+  br->warning = arm_warnings(st, br->deadline, TB_TIMER_TASK_YELLOW,
+                             TB_TIMER_TASK_RED, b);
+  tb_effect *e = emit(st, TB_EFFECT_CREATE_TASK);
+  if (e) {
+    e->branch = (uint8_t)b;
+    e->step = br->step;
+    e->round = br->round;
+    e->deadline = br->deadline;
+  }
+}
+
+/* Close the open task of branch b (decided or cancelled). */
+static void close_task(step_t *st, size_t b, bool cancelled) {
+  tb_branch_state *br = &st->s->branches[b];
+  disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
+  if (cancelled) {
+    tb_effect *e = emit(st, TB_EFFECT_CANCEL_TASK);
+    if (e) {
+      e->branch = (uint8_t)b;
+      e->step = br->step;
+      e->round = br->round;
+    }
+  }
+  br->claimed = false;
+  br->warning = TB_WARN_NONE;
+}
+
+/* Start every waiting branch whose predecessors all approved (or do not
+ * apply); skip those behind a denied or skipped one. Repeats until nothing
+ * changes, since a skip can make others skip. */
+static void start_ready_branches(step_t *st) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t b = 0; b < st->s->n_branches; b++) {
+      tb_branch_state *br = &st->s->branches[b];
+      if (br->status != TB_BRANCH_WAITING)
+        continue;
+      bool ready = true, blocked = false;
+      for (size_t a = 0; a < st->s->n_branches; a++) {
+        if (!(st->def->branches[b].after & (1u << a)))
+          continue;
+        uint8_t as = st->s->branches[a].status;
+        if (as == TB_BRANCH_DENIED || as == TB_BRANCH_SKIPPED ||
+            as == TB_BRANCH_CANCELLED)
+          blocked = true;
+        else if (as != TB_BRANCH_APPROVED && as != TB_BRANCH_INACTIVE)
+          ready = false;
+      }
+      if (blocked) {
+        br->status = TB_BRANCH_SKIPPED;
+        changed = true;
+      } else if (ready) {
+        open_task(st, b);
+        changed = true;
+      }
+    }
+  }
+}
+
+/* ---- the application clock -------------------------------------------- */
+
+static void arm_application(step_t *st) {
+  st->s->warning = arm_warnings(st, st->s->deadline, TB_TIMER_APP_YELLOW,
+                                TB_TIMER_APP_RED, 0);
+}
+
+/* Stop the clock: no warnings can fire while it is paused. */
+static void pause_clock(step_t *st) {
+  st->s->paused_at = st->ev->at;
+  disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
+  for (size_t b = 0; b < st->s->n_branches; b++)
+    if (st->s->branches[b].status == TB_BRANCH_ACTIVE)
+      disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
+}
+
+/* Restart the clock: every deadline moves by the working days paused
+ * (行政许可法 art. 45), and the warnings are armed again. */
+static void resume_clock(step_t *st) {
+  tb_app_state *s = st->s;
+  /* A pause ending at midnight ends on the day that just finished. */
+  tb_day resumed = today(st);
+  if (st->ev->at == tb_calendar_start_of(st->cal, resumed))
+    resumed--;
+  int paused = tb_calendar_count_working_days(
+      st->cal, tb_calendar_day_of(st->cal, s->paused_at), resumed);
+  s->paused_days += paused;
+  s->deadline = tb_calendar_add_working_days(st->cal, s->deadline, paused);
+  s->statutory_deadline =
+      tb_calendar_add_working_days(st->cal, s->statutory_deadline, paused);
+  s->paused_at = 0;
+  arm_application(st);
+  for (size_t b = 0; b < s->n_branches; b++) {
+    tb_branch_state *br = &s->branches[b];
+    if (br->status != TB_BRANCH_ACTIVE)
+      continue;
+    br->deadline = tb_calendar_add_working_days(st->cal, br->deadline, paused);
+    br->warning = arm_warnings(st, br->deadline, TB_TIMER_TASK_YELLOW,
+                               TB_TIMER_TASK_RED, b);
+  }
+}
+
+/* ---- ending ------------------------------------------------------------- */
+
+static void cancel_gap_timers(step_t *st, uint64_t gaps) {
+  for (size_t m = 0; m < st->def->n_materials; m++)
+    if (gaps & bit64(m))
+      unschedule(st, TB_TIMER_GAP_DUE, m);
+}
+
+/* Move to a final (or decided) status: close every open task and stop
+ * every timer. */
+static void end_application(step_t *st, tb_app_status status) {
+  tb_app_state *s = st->s;
+  bool clock_running = s->status == TB_APP_IN_REVIEW;
+  if (clock_running)
+    disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
+  if (s->status == TB_APP_SUSPENDED)
+    unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
+  for (size_t b = 0; b < s->n_branches; b++) {
+    tb_branch_state *br = &s->branches[b];
+    if (br->status == TB_BRANCH_ACTIVE) {
+      if (clock_running)
+        close_task(st, b, true);
+      else { /* paused: its warning timers are already gone */
+        tb_effect *e = emit(st, TB_EFFECT_CANCEL_TASK);
+        if (e) {
+          e->branch = (uint8_t)b;
+          e->step = br->step;
+          e->round = br->round;
+        }
+        br->claimed = false;
+      }
+      br->status = TB_BRANCH_CANCELLED;
+    } else if (br->status == TB_BRANCH_WAITING ||
+               br->status == TB_BRANCH_RETURNED) {
+      br->status = TB_BRANCH_CANCELLED;
+    }
+  }
+  if (status != TB_APP_APPROVED) {
+    cancel_gap_timers(st, s->gaps);
+  }
+  s->status = (uint8_t)status;
+  s->finished_at = st->ev->at;
+  s->paused_at = 0;
+}
+
+/* Every branch is decided (none active): approve, deny, or send the one
+ * merged supplement notice (一次性告知). */
+static void decide_join(step_t *st) {
+  tb_app_state *s = st->s;
+  bool returned = false, approved = false, denied = false;
+  for (size_t b = 0; b < s->n_branches; b++) {
+    uint8_t bs = s->branches[b].status;
+    if (bs == TB_BRANCH_ACTIVE || bs == TB_BRANCH_WAITING)
+      return; /* still at work (waiting ones wait on active ones) */
+    returned |= bs == TB_BRANCH_RETURNED;
+    approved |= bs == TB_BRANCH_APPROVED;
+    denied |= bs == TB_BRANCH_DENIED;
+  }
+  if (returned) {
+    pause_clock(st);
+    s->status = TB_APP_RETURNED;
+    notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
+    return;
+  }
+  if (denied && !approved) {
+    end_application(st, TB_APP_DENIED);
+    notify(st, TB_NOTICE_DENIED, 0, 0);
+    return;
+  }
+  end_application(st, TB_APP_APPROVED);
+  for (size_t l = 0; l < st->def->n_licenses; l++) {
+    int b = st->def->licenses[l].branch;
+    if (b >= 0 && s->branches[b].status != TB_BRANCH_APPROVED)
+      continue;
+    s->licenses |= (uint16_t)(1u << l);
+    tb_effect *e = emit(st, TB_EFFECT_ISSUE_LICENSE);
+    if (e)
+      e->license = (uint8_t)l;
+  }
+  notify(st, TB_NOTICE_APPROVED, 0, 0);
+}
+
+/* ---- refusals ----------------------------------------------------------- */
+
+/* What a person reads for a status, in "the application is …". */
+static const char *status_words(uint8_t status) {
+  switch (status) {
+  case TB_APP_NONE: return "not submitted yet";
+  case TB_APP_SUBMITTED: return "waiting for acceptance at the window";
+  case TB_APP_AWAITING_SUPPLEMENT: return "waiting for the applicant's supplement";
+  case TB_APP_REFUSED: return "refused (不予受理)";
+  case TB_APP_IN_REVIEW: return "in review by the bureaus";
+  case TB_APP_RETURNED: return "returned to the applicant for supplement";
+  case TB_APP_SUSPENDED: return "suspended for a special procedure";
+  case TB_APP_APPROVED: return "approved and waiting for delivery";
+  case TB_APP_DENIED: return "denied (不予许可)";
+  case TB_APP_DELIVERED: return "delivered";
+  case TB_APP_WITHDRAWN: return "withdrawn";
+  case TB_APP_TERMINATED: return "terminated";
+  default: return "in an unknown state";
+  }
+}
+
+static tb_status illegal(step_t *st, const char *what) {
+  return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "state",
+                        "cannot %s: the application is %s", what,
+                        status_words(st->s->status));
+}
+
+static tb_status invalid(step_t *st, const char *field, const char *what) {
+  return tb_problem_set(st->p, TB_ERR_INVALID, field, "%s", what);
+}
+
+static tb_status check_material_mask(step_t *st, uint64_t mask,
+                                     const char *field) {
+  if (mask & ~all_materials(st->def))
+    return tb_problem_set(st->p, TB_ERR_INVALID, field,
+                          "names a material the service does not have");
+  return TB_OK;
+}
+
+/* ---- intake ------------------------------------------------------------- */
+
+static tb_status on_submit(step_t *st) {
+  const tb_event *ev = st->ev;
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_NONE)
+    return illegal(st, "submit again");
+  if (ev->channel != TB_CHANNEL_WINDOW && ev->channel != TB_CHANNEL_ONLINE)
+    return invalid(st, "channel", "must be window or online");
+  if (ev->channel == TB_CHANNEL_ONLINE && !st->def->online)
+    return invalid(st, "channel", "this service cannot be applied for online");
+  tb_status rc = check_material_mask(st, ev->materials | ev->from_license,
+                                     "materials");
+  if (rc != TB_OK)
+    return rc;
+  for (size_t m = 0; m < st->def->n_materials; m++)
+    if ((ev->from_license & bit64(m)) && !st->def->materials[m].license_type)
+      return tb_problem_set(st->p, TB_ERR_INVALID, "materials",
+                            "material '%s' cannot be supplied by a license",
+                            st->def->materials[m].id);
+  if (!st->form)
+    return invalid(st, "form", "is missing");
+  rc = tb_form_check(st->def, st->form, today(st), st->p);
+  if (rc != TB_OK)
+    return rc;
+  s->status = TB_APP_SUBMITTED;
+  s->channel = ev->channel;
+  s->submitted_at = ev->at;
+  s->provided = ev->materials | ev->from_license;
+  s->from_license = ev->from_license;
+  return TB_OK;
+}
+
+/* Every required material must be there, tolerated (容缺) or replaced by a
+ * commitment (告知承诺); each exception must be allowed by the definition. */
+static tb_status check_acceptance(step_t *st, uint64_t tolerated,
+                                  uint64_t committed) {
+  tb_status rc = check_material_mask(st, tolerated, "tolerated");
+  if (rc == TB_OK)
+    rc = check_material_mask(st, committed, "committed");
+  if (rc != TB_OK)
+    return rc;
+  for (size_t m = 0; m < st->def->n_materials; m++) {
+    const tb_material *mat = &st->def->materials[m];
+    bool have = st->s->provided & bit64(m);
+    if ((tolerated & bit64(m)) && (have || mat->tolerate_days == 0))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "tolerated",
+                            have ? "material '%s' was provided; it is not a gap"
+                                 : "material '%s' cannot be tolerated (容缺): "
+                                   "the service requires it at acceptance",
+                            mat->id);
+    if ((committed & bit64(m)) && (!mat->commitment || have ||
+                                   (tolerated & bit64(m))))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "committed",
+                            !mat->commitment
+                                ? "material '%s' cannot be replaced by a "
+                                  "commitment (告知承诺)"
+                                : "material '%s' is already provided or "
+                                  "tolerated; it needs no commitment",
+                            mat->id);
+    if (mat->required && !have && !(tolerated & bit64(m)) &&
+        !(committed & bit64(m)))
+      return tb_problem_set(
+          st->p, TB_ERR_MATERIAL, "materials",
+          "required material '%s' (%s) is missing: request a supplement%s",
+          mat->id, mat->name,
+          mat->tolerate_days ? ", or accept it as a tolerated gap" : "");
+  }
+  return TB_OK;
+}
+
+static tb_status on_accept(step_t *st) {
+  const tb_event *ev = st->ev;
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_SUBMITTED)
+    return illegal(st, "accept");
+  tb_status rc = check_acceptance(st, ev->materials, ev->committed);
+  if (rc != TB_OK)
+    return rc;
+  tb_day day = today(st);
+  s->accepted_at = ev->at;
+  s->committed = ev->committed;
+  s->gaps = ev->materials;
+  s->deadline = tb_calendar_add_working_days(st->cal, day,
+                                             st->def->promised_days);
+  s->statutory_deadline = tb_calendar_add_working_days(
+      st->cal, day, st->def->statutory_days);
+  for (size_t m = 0; m < st->def->n_materials; m++) {
+    if (!(s->gaps & bit64(m)))
+      continue;
+    s->gap_due[m] = tb_calendar_add_working_days(
+        st->cal, day, st->def->materials[m].tolerate_days);
+    schedule(st, TB_TIMER_GAP_DUE, m,
+             tb_calendar_start_of(st->cal, s->gap_due[m] + 1));
+  }
+  s->status = TB_APP_IN_REVIEW;
+  notify(st, TB_NOTICE_ACCEPTED, s->gaps, 0);
+  arm_application(st);
+  s->n_branches = (uint8_t)st->def->n_branches;
+  for (size_t b = 0; b < s->n_branches; b++) {
+    const tb_branch_def *bd = &st->def->branches[b];
+    tb_branch_state *br = &s->branches[b];
+    memset(br, 0, sizeof *br);
+    br->round = 1;
+    br->status = (bd->when && !tb_cond_eval(bd->when, st->form))
+                     ? TB_BRANCH_INACTIVE
+                     : TB_BRANCH_WAITING;
+  }
+  start_ready_branches(st);
+  decide_join(st); /* no branch applies: approved at once */
+  return TB_OK;
+}
+
+static tb_status on_refuse(step_t *st) {
+  uint8_t status = st->s->status;
+  if (status != TB_APP_SUBMITTED && status != TB_APP_AWAITING_SUPPLEMENT)
+    return illegal(st, "refuse");
+  end_application(st, TB_APP_REFUSED);
+  notify(st, TB_NOTICE_REFUSED, 0, 0);
+  return TB_OK;
+}
+
+/* 一次性告知 at the window: every missing or wrong item at once. */
+static tb_status on_request_supplement(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_SUBMITTED)
+    return illegal(st, "request a supplement");
+  tb_status rc = check_material_mask(st, st->ev->materials, "items");
+  if (rc != TB_OK)
+    return rc;
+  s->status = TB_APP_AWAITING_SUPPLEMENT;
+  s->notice = st->ev->materials;
+  s->notice_branches = 0;
+  s->provided &= ~st->ev->materials; /* listed as wrong: to be redone */
+  s->from_license &= ~st->ev->materials;
+  notify(st, TB_NOTICE_SUPPLEMENT, s->notice, 0);
+  return TB_OK;
+}
+
+/* Tolerated gaps supplied while the review goes on. */
+static tb_status supply_gaps(step_t *st) {
+  tb_app_state *s = st->s;
+  uint64_t filled = s->gaps & st->ev->materials;
+  if (!filled)
+    return tb_problem_set(st->p, TB_ERR_INVALID, "materials",
+                          s->gaps ? "none of these materials is an "
+                                    "outstanding tolerated gap"
+                                  : "nothing is outstanding: the application "
+                                    "has no tolerated gaps");
+  cancel_gap_timers(st, filled);
+  s->gaps &= ~filled;
+  s->provided |= st->ev->materials;
+  return TB_OK;
+}
+
+/* The applicant answers the merged notice: the returned branches review
+ * again and the clock restarts. */
+static tb_status answer_returns(step_t *st) {
+  tb_app_state *s = st->s;
+  uint64_t filled = s->gaps & st->ev->materials;
+  cancel_gap_timers(st, filled);
+  s->gaps &= ~filled;
+  s->provided |= st->ev->materials;
+  s->status = TB_APP_IN_REVIEW;
+  resume_clock(st);
+  for (size_t b = 0; b < s->n_branches; b++) {
+    tb_branch_state *br = &s->branches[b];
+    if (br->status != TB_BRANCH_RETURNED)
+      continue;
+    br->round++;
+    open_task(st, b);
+  }
+  s->notice = 0;
+  s->notice_branches = 0;
+  notify(st, TB_NOTICE_RESUMED, st->ev->materials, 0);
+  return TB_OK;
+}
+
+static tb_status on_supplement(step_t *st) {
+  tb_app_state *s = st->s;
+  tb_status rc = check_material_mask(st, st->ev->materials, "materials");
+  if (rc != TB_OK)
+    return rc;
+  switch (s->status) {
+  case TB_APP_AWAITING_SUPPLEMENT:
+    s->provided |= st->ev->materials;
+    s->status = TB_APP_SUBMITTED;
+    s->notice = 0;
+    return TB_OK;
+  case TB_APP_RETURNED:
+    return answer_returns(st);
+  case TB_APP_IN_REVIEW:
+  case TB_APP_SUSPENDED:
+  case TB_APP_APPROVED:
+    return supply_gaps(st);
+  default:
+    return illegal(st, "take a supplement");
+  }
+}
+
+static tb_status on_withdraw(step_t *st) {
+  switch (st->s->status) {
+  case TB_APP_SUBMITTED:
+  case TB_APP_AWAITING_SUPPLEMENT:
+  case TB_APP_IN_REVIEW:
+  case TB_APP_RETURNED:
+  case TB_APP_SUSPENDED:
+    end_application(st, TB_APP_WITHDRAWN);
+    return TB_OK;
+  default:
+    return illegal(st, "withdraw");
+  }
+}
+
+/* ---- bureau tasks --------------------------------------------------------- */
+
+/* The branch an event names, if its task is open now; NULL and a problem
+ * otherwise. */
+static tb_branch_state *task_of(step_t *st, tb_status *rc) {
+  const tb_event *ev = st->ev;
+  if (st->s->status != TB_APP_IN_REVIEW) {
+    *rc = illegal(st, "work on a task");
+    return NULL;
+  }
+  if (ev->branch >= st->s->n_branches) {
+    *rc = invalid(st, "task", "no such task in this application");
+    return NULL;
+  }
+  tb_branch_state *br = &st->s->branches[ev->branch];
+  const tb_branch_def *bd = &st->def->branches[ev->branch];
+  if (br->status != TB_BRANCH_ACTIVE || br->step != ev->step) {
+    *rc = tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "task",
+                         "task '%s' of %s is not open: the branch is %s",
+                         ev->step < bd->n_tasks ? bd->tasks[ev->step].id : "?",
+                         bd->bureau, tb_branch_status_name(br->status));
+    return NULL;
+  }
+  if (ev->bureau && strcmp(ev->bureau, bd->bureau) != 0) {
+    *rc = tb_problem_set(st->p, TB_ERR_WRONG_BUREAU, "task",
+                         "this task belongs to bureau %s", bd->bureau);
+    return NULL;
+  }
+  if (ev->actor == 0) {
+    *rc = invalid(st, "actor", "a task needs an officer");
+    return NULL;
+  }
+  return br;
+}
+
+static tb_status on_claim(step_t *st) {
+  tb_status rc = TB_OK;
+  tb_branch_state *br = task_of(st, &rc);
+  if (!br)
+    return rc;
+  if (br->claimed)
+    return tb_problem_set(st->p,
+                          br->claimant == st->ev->actor
+                              ? TB_ERR_ILLEGAL_STATE
+                              : TB_ERR_CLAIMED_BY_OTHER,
+                          "task",
+                          br->claimant == st->ev->actor
+                              ? "you have already claimed this task"
+                              : "another officer has claimed this task");
+  br->claimed = true;
+  br->claimant = st->ev->actor;
+  return TB_OK;
+}
+
+/* The open task the actor has claimed, ready for a decision. */
+static tb_branch_state *claimed_task(step_t *st, tb_status *rc) {
+  tb_branch_state *br = task_of(st, rc);
+  if (!br)
+    return NULL;
+  if (!br->claimed) {
+    *rc = tb_problem_set(st->p, TB_ERR_NOT_CLAIMED, "task",
+                         "claim the task before deciding it");
+    return NULL;
+  }
+  if (br->claimant != st->ev->actor) {
+    *rc = tb_problem_set(st->p, TB_ERR_CLAIMED_BY_OTHER, "task",
+                         "another officer has claimed this task");
+    return NULL;
+  }
+  return br;
+}
+
+static tb_status on_approve(step_t *st) {
+  tb_status rc = TB_OK;
+  tb_branch_state *br = claimed_task(st, &rc);
+  if (!br)
+    return rc;
+  size_t b = st->ev->branch;
+  close_task(st, b, false);
+  if ((size_t)br->step + 1 < st->def->branches[b].n_tasks) {
+    br->step++;
+    open_task(st, b);
+    return TB_OK;
+  }
+  br->status = TB_BRANCH_APPROVED;
+  start_ready_branches(st);
+  decide_join(st);
+  return TB_OK;
+}
+
+static tb_status on_deny(step_t *st) {
+  tb_status rc = TB_OK;
+  tb_branch_state *br = claimed_task(st, &rc);
+  if (!br)
+    return rc;
+  size_t b = st->ev->branch;
+  close_task(st, b, false);
+  br->status = TB_BRANCH_DENIED;
+  if (!st->def->branches[b].deny_continues) {
+    end_application(st, TB_APP_DENIED);
+    notify(st, TB_NOTICE_DENIED, 0, (uint16_t)(1u << b));
+    return TB_OK;
+  }
+  start_ready_branches(st);
+  decide_join(st);
+  return TB_OK;
+}
+
+/* A return waits for the other branches, so that the applicant gets one
+ * notice with every bureau's items (一次性告知), not one per bureau. */
+static tb_status on_return(step_t *st) {
+  tb_status rc = TB_OK;
+  tb_branch_state *br = claimed_task(st, &rc);
+  if (!br)
+    return rc;
+  rc = check_material_mask(st, st->ev->materials, "items");
+  if (rc != TB_OK)
+    return rc;
+  size_t b = st->ev->branch;
+  close_task(st, b, false);
+  br->status = TB_BRANCH_RETURNED;
+  st->s->notice |= st->ev->materials;
+  st->s->notice_branches |= (uint16_t)(1u << b);
+  st->s->provided &= ~st->ev->materials;
+  st->s->from_license &= ~st->ev->materials;
+  decide_join(st);
+  return TB_OK;
+}
+
+/* ---- special procedures (特别程序) ------------------------------------- */
+
+static tb_status on_suspend(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_IN_REVIEW)
+    return illegal(st, "start a special procedure");
+  int i = st->ev->special < TB_SPECIAL_KIND_COUNT
+              ? tb_definition_special(st->def, st->ev->special)
+              : -1;
+  if (i < 0)
+    return invalid(st, "kind",
+                   "this service has no such special procedure");
+  pause_clock(st);
+  s->status = TB_APP_SUSPENDED;
+  s->special = st->ev->special;
+  tb_day last = tb_calendar_add_working_days(st->cal, today(st),
+                                             st->def->specials[i].max_days);
+  schedule(st, TB_TIMER_SPECIAL_MAX, 0, tb_calendar_start_of(st->cal, last + 1));
+  notify(st, TB_NOTICE_SUSPENDED, 0, 0);
+  return TB_OK;
+}
+
+static void resume_review(step_t *st) {
+  st->s->status = TB_APP_IN_REVIEW;
+  resume_clock(st);
+  notify(st, TB_NOTICE_RESUMED, 0, 0);
+}
+
+static tb_status on_resume(step_t *st) {
+  if (st->s->status != TB_APP_SUSPENDED)
+    return illegal(st, "resume");
+  unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
+  resume_review(st);
+  return TB_OK;
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+static tb_status not_due(step_t *st) {
+  return tb_problem_set(st->p, TB_IGNORED, "timer",
+                        "the timer is stale or not due yet");
+}
+
+static tb_status warn_application(step_t *st, tb_warning level) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_IN_REVIEW || s->warning >= level ||
+      warning_at(st, s->deadline, st->ev->at) < level)
+    return not_due(st);
+  s->warning = (uint8_t)level;
+  notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0, 0);
+  return TB_OK;
+}
+
+static tb_status warn_task(step_t *st, size_t b, tb_warning level) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_IN_REVIEW || b >= s->n_branches)
+    return not_due(st);
+  tb_branch_state *br = &s->branches[b];
+  if (br->status != TB_BRANCH_ACTIVE || br->warning >= level ||
+      warning_at(st, br->deadline, st->ev->at) < level)
+    return not_due(st);
+  br->warning = (uint8_t)level;
+  notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
+         (uint16_t)(1u << b));
+  return TB_OK;
+}
+
+/* A tolerated gap (容缺) not supplied by its date: the definition decides. */
+static tb_status gap_missed(step_t *st, size_t m) {
+  tb_app_state *s = st->s;
+  if (m >= st->def->n_materials || !(s->gaps & bit64(m)) ||
+      tb_app_status_is_final(s->status) ||
+      st->ev->at < tb_calendar_start_of(st->cal, s->gap_due[m] + 1))
+    return not_due(st);
+  bool before_decision = s->status != TB_APP_APPROVED;
+  if (st->def->gap_policy == TB_GAP_MISSED_TERMINATE && before_decision) {
+    end_application(st, TB_APP_TERMINATED);
+    notify(st, TB_NOTICE_TERMINATED, bit64(m), 0);
+    return TB_OK;
+  }
+  if (s->gap_overdue)
+    return not_due(st); /* already flagged by another gap */
+  s->gap_overdue = true;
+  notify(st, TB_NOTICE_GAP_OVERDUE, bit64(m), 0);
+  return TB_OK;
+}
+
+static tb_status on_timer(step_t *st) {
+  const tb_event *ev = st->ev;
+  switch (ev->timer) {
+  case TB_TIMER_APP_YELLOW:
+    return warn_application(st, TB_WARN_YELLOW);
+  case TB_TIMER_APP_RED:
+    return warn_application(st, TB_WARN_RED);
+  case TB_TIMER_TASK_YELLOW:
+    return warn_task(st, ev->subject, TB_WARN_YELLOW);
+  case TB_TIMER_TASK_RED:
+    return warn_task(st, ev->subject, TB_WARN_RED);
+  case TB_TIMER_GAP_DUE:
+    return gap_missed(st, ev->subject);
+  case TB_TIMER_SPECIAL_MAX: {
+    if (st->s->status != TB_APP_SUSPENDED)
+      return not_due(st);
+    int i = tb_definition_special(st->def, st->s->special);
+    tb_day last = tb_calendar_add_working_days(
+        st->cal, tb_calendar_day_of(st->cal, st->s->paused_at),
+        i >= 0 ? st->def->specials[i].max_days : 0);
+    if (ev->at < tb_calendar_start_of(st->cal, last + 1))
+      return not_due(st);
+    resume_review(st); /* the procedure's maximum is spent */
+    return TB_OK;
+  }
+  default:
+    return invalid(st, "timer", "unknown timer");
+  }
+}
+
+/* ---- delivery and rating ---------------------------------------------------- */
+
+static tb_status on_deliver(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_APPROVED)
+    return illegal(st, "deliver");
+  for (size_t m = 0; m < st->def->n_materials; m++)
+    if (s->gaps & bit64(m))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "materials",
+                            "cannot deliver: tolerated material '%s' (%s) "
+                            "has not been supplied",
+                            st->def->materials[m].id,
+                            st->def->materials[m].name);
+  s->status = TB_APP_DELIVERED;
+  notify(st, TB_NOTICE_DELIVERED, 0, 0);
+  return TB_OK;
+}
+
+static tb_status on_rate(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_DELIVERED)
+    return illegal(st, "rate the service");
+  if (s->rating)
+    return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "rating",
+                          "the service has already been rated");
+  if (st->ev->rating < 1 || st->ev->rating > 5)
+    return invalid(st, "rating", "must be a grade from 1 to 5");
+  s->rating = st->ev->rating;
+  return TB_OK;
+}
+
+/* ---- entry point ----------------------------------------------------------- */
+
+typedef tb_status (*handler_fn)(step_t *);
+
+static const handler_fn handlers[TB_EV_KIND_COUNT] = {
+    [TB_EV_SUBMIT] = on_submit,
+    [TB_EV_ACCEPT] = on_accept,
+    [TB_EV_REFUSE] = on_refuse,
+    [TB_EV_REQUEST_SUPPLEMENT] = on_request_supplement,
+    [TB_EV_SUPPLEMENT] = on_supplement,
+    [TB_EV_WITHDRAW] = on_withdraw,
+    [TB_EV_CLAIM] = on_claim,
+    [TB_EV_APPROVE] = on_approve,
+    [TB_EV_DENY] = on_deny,
+    [TB_EV_RETURN] = on_return,
+    [TB_EV_SUSPEND] = on_suspend,
+    [TB_EV_RESUME] = on_resume,
+    [TB_EV_TIMER] = on_timer,
+    [TB_EV_DELIVER] = on_deliver,
+    [TB_EV_RATE] = on_rate,
+};
+
+tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
+                         const tb_event *event, tb_effects *effects,
+                         tb_problem *p) {
+  effects->n = 0;
+  if (!ctx || !ctx->def || !ctx->calendar)
+    return tb_problem_set(p, TB_ERR_INVALID, "", "no definition or calendar");
+  if ((unsigned)event->kind >= TB_EV_KIND_COUNT)
+    return tb_problem_set(p, TB_ERR_INVALID, "event", "unknown event");
+  if (event->at <= 0)
+    return tb_problem_set(p, TB_ERR_INVALID, "at", "the event has no time");
+  if (ctx->def->n_branches > TB_MAX_BRANCHES ||
+      ctx->def->n_materials > TB_MAX_MATERIALS ||
+      ctx->def->n_licenses > TB_MAX_LICENSES)
+    return tb_problem_set(p, TB_ERR_LIMIT, "", "the definition is too large");
+  if (state->status >= TB_APP_STATE_COUNT)
+    return tb_problem_set(p, TB_ERR_INVALID, "state", "unknown state");
+
+  tb_app_state next = *state;
+  step_t st = {.def = ctx->def,
+               .cal = ctx->calendar,
+               .form = ctx->form,
+               .ev = event,
+               .s = &next,
+               .fx = effects,
+               .p = p};
+  tb_status rc = handlers[event->kind](&st);
+  if (rc == TB_OK && st.overflow)
+    rc = tb_problem_set(p, TB_ERR_LIMIT, "",
+                        "the transition has more effects than fit");
+  if (rc != TB_OK) {
+    effects->n = 0;
+    return rc;
+  }
+  *state = next;
+  return TB_OK;
+}

@@ -1,0 +1,979 @@
+/*
+ * test_machine.c — the application state machine, table-driven: every
+ * state × event (legal ones move, illegal ones are refused with a reason
+ * and change nothing), the join under every order of branch completions,
+ * one-time notices, tolerated gaps, special procedures moving deadlines on
+ * a real holiday calendar, and determinism.
+ */
+#include "tb_engine.h"
+#include "tb_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a small definition built by hand -------------------------------- */
+
+static tb_arena *arena;
+static tb_calendar *cal;
+
+static tb_choice scope_choices[] = {{"food", "食品经营"}, {"retail", "零售"}};
+static tb_field fields[] = {
+    {.id = "name", .label = "名称", .type = TB_FIELD_TEXT, .required = true,
+     .has_max = true, .max = 50},
+    {.id = "scope", .label = "经营范围", .type = TB_FIELD_CHOICE,
+     .multiple = true, .choices = scope_choices, .n_choices = 2},
+};
+static tb_material materials[] = {
+    {.id = "articles", .name = "章程", .required = true},
+    {.id = "lease", .name = "住所证明", .required = true, .tolerate_days = 5,
+     .commitment = true},
+    {.id = "idcard", .name = "身份证", .required = false,
+     .license_type = "ID"},
+};
+static tb_task_def one_task[] = {{.id = "review", .name = "审查", .days = 2}};
+static tb_task_def two_tasks[] = {{.id = "check", .name = "初审", .days = 1},
+                                  {.id = "sign", .name = "签发", .days = 1}};
+static tb_special_def specials[] = {
+    {.kind = TB_SPECIAL_INSPECTION, .name = "现场核查", .max_days = 10}};
+static size_t license_fields[] = {0};
+static tb_license_def small_licenses[] = {
+    {.type_code = "L1", .name = "许可证", .bureau = "SCJG", .branch = -1,
+     .fields = license_fields, .n_fields = 1}};
+
+/* Two branches: market (two tasks in sequence) and tax. */
+static tb_branch_def small_branches[] = {
+    {.id = "market", .bureau = "SCJG", .tasks = two_tasks, .n_tasks = 2},
+    {.id = "tax", .bureau = "SW", .tasks = one_task, .n_tasks = 1},
+};
+
+static tb_definition small = {
+    .id = "small", .name = "测试", .version = 1,
+    .applicant = TB_APPLICANT_EITHER, .statutory_days = 20,
+    .promised_days = 5, .warn_days = 1, .online = true,
+    .fields = fields, .n_fields = 2, .materials = materials,
+    .n_materials = 3, .branches = small_branches, .n_branches = 2,
+    .specials = specials, .n_specials = 1, .licenses = small_licenses,
+    .n_licenses = 1, .deliver_window = true};
+
+static tb_form form;
+
+/* 2025-09-26 10:00 China Standard Time, a Friday before National Day. */
+static int64_t T0;
+
+static int64_t at_day(int y, int m, int d, int hour) {
+  tb_day day;
+  tb_date_from_ymd(y, m, d, &day);
+  return tb_calendar_start_of(cal, day) + hour * 3600;
+}
+
+static tb_day day_of(int y, int m, int d) {
+  tb_day day;
+  tb_date_from_ymd(y, m, d, &day);
+  return day;
+}
+
+static void setup(void) {
+  arena = tb_arena_new();
+  cal = tb_calendar_new(8 * 3600);
+  /* 2025 National Day and Mid-Autumn: Oct 1-8 off, Sep 28 and Oct 11
+   * worked (国办发明电〔2024〕12号). */
+  for (int d = 1; d <= 8; d++)
+    tb_calendar_set(cal, day_of(2025, 10, d), TB_DAY_HOLIDAY);
+  tb_calendar_set(cal, day_of(2025, 9, 28), TB_DAY_WORKDAY);
+  tb_calendar_set(cal, day_of(2025, 10, 11), TB_DAY_WORKDAY);
+  T0 = at_day(2025, 9, 26, 10);
+  memset(&form, 0, sizeof form);
+  form.values[0] = (tb_value){.present = true, .text = "某某公司",
+                              .text_len = strlen("某某公司")};
+  form.values[1] = (tb_value){.present = true, .choices = 1};
+}
+
+/* ---- driving the machine ----------------------------------------------- */
+
+static tb_context ctx_of(const tb_definition *def) {
+  return (tb_context){.def = def, .calendar = cal, .form = &form};
+}
+
+static tb_effects fx;
+static tb_problem prob;
+
+static tb_status step(const tb_definition *def, tb_app_state *s,
+                      tb_event ev) {
+  tb_context ctx = ctx_of(def);
+  memset(&prob, 0, sizeof prob);
+  return tb_engine_step(&ctx, s, &ev, &fx, &prob);
+}
+
+static tb_event ev_of(tb_event_kind kind, int64_t at) {
+  return (tb_event){.kind = kind, .at = at};
+}
+
+static tb_event task_ev(tb_event_kind kind, int64_t at, int branch, int stp,
+                        int64_t actor) {
+  tb_event e = ev_of(kind, at);
+  e.branch = (uint8_t)branch;
+  e.step = (uint8_t)stp;
+  e.actor = actor;
+  return e;
+}
+
+static size_t count_effects(tb_effect_kind kind) {
+  size_t n = 0;
+  for (size_t i = 0; i < fx.n; i++)
+    n += fx.items[i].kind == kind;
+  return n;
+}
+
+static const tb_effect *find_notice(tb_notice_kind notice) {
+  for (size_t i = 0; i < fx.n; i++)
+    if (fx.items[i].kind == TB_EFFECT_NOTIFY && fx.items[i].notice == notice)
+      return &fx.items[i];
+  return NULL;
+}
+
+/* Must succeed; abort the case loudly otherwise. */
+#define MUST(call)                                                             \
+  do {                                                                         \
+    tb_status rc_ = (call);                                                    \
+    if (rc_ != TB_OK)                                                          \
+      printf("# %s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #call,        \
+             tb_status_code(rc_), prob.detail);                                \
+    TB_CHECK(rc_ == TB_OK);                                                    \
+  } while (0)
+
+/* ---- canonical states ------------------------------------------------- */
+
+enum {
+  S_NONE, S_SUBMITTED, S_AWAITING, S_REFUSED, S_REVIEW, S_REVIEW_CLAIMED,
+  S_RETURNED, S_SUSPENDED, S_APPROVED, S_DENIED, S_DELIVERED, S_WITHDRAWN,
+  S_TERMINATED, S_RATED, S_COUNT
+};
+
+static const char *const state_names[S_COUNT] = {
+    "none", "submitted", "awaiting_supplement", "refused", "in_review",
+    "in_review(claimed)", "returned", "suspended", "approved", "denied",
+    "delivered", "withdrawn", "terminated", "delivered(rated)"};
+
+static const int64_t OFFICER = 7, OTHER_OFFICER = 8;
+
+static void submitted(tb_app_state *s) {
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x1; /* articles only: lease will be a tolerated gap */
+  MUST(step(&small, s, e));
+}
+
+static void in_review(tb_app_state *s) {
+  submitted(s);
+  tb_event e = ev_of(TB_EV_ACCEPT, T0 + 60);
+  e.materials = 0x2; /* lease tolerated (容缺) */
+  MUST(step(&small, s, e));
+}
+
+static void approve_branch(tb_app_state *s, int b, int stp, int64_t at) {
+  MUST(step(&small, s, task_ev(TB_EV_CLAIM, at, b, stp, OFFICER)));
+  MUST(step(&small, s, task_ev(TB_EV_APPROVE, at, b, stp, OFFICER)));
+}
+
+static void approved(tb_app_state *s) {
+  in_review(s);
+  tb_event e = ev_of(TB_EV_SUPPLEMENT, T0 + 100);
+  e.materials = 0x2;
+  MUST(step(&small, s, e));
+  approve_branch(s, 0, 0, T0 + 200);
+  approve_branch(s, 0, 1, T0 + 300);
+  approve_branch(s, 1, 0, T0 + 400);
+}
+
+static void build_state(int which, tb_app_state *s) {
+  memset(s, 0, sizeof *s);
+  tb_event e;
+  switch (which) {
+  case S_NONE:
+    break;
+  case S_SUBMITTED:
+    submitted(s);
+    break;
+  case S_AWAITING:
+    submitted(s);
+    e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 30);
+    e.materials = 0x2;
+    MUST(step(&small, s, e));
+    break;
+  case S_REFUSED:
+    submitted(s);
+    MUST(step(&small, s, ev_of(TB_EV_REFUSE, T0 + 30)));
+    break;
+  case S_REVIEW:
+    in_review(s);
+    break;
+  case S_REVIEW_CLAIMED:
+    in_review(s);
+    MUST(step(&small, s, task_ev(TB_EV_CLAIM, T0 + 90, 1, 0, OFFICER)));
+    break;
+  case S_RETURNED:
+    in_review(s);
+    approve_branch(s, 0, 0, T0 + 100);
+    approve_branch(s, 0, 1, T0 + 110);
+    MUST(step(&small, s, task_ev(TB_EV_CLAIM, T0 + 120, 1, 0, OFFICER)));
+    e = task_ev(TB_EV_RETURN, T0 + 130, 1, 0, OFFICER);
+    e.materials = 0x1;
+    MUST(step(&small, s, e));
+    break;
+  case S_SUSPENDED:
+    in_review(s);
+    e = ev_of(TB_EV_SUSPEND, T0 + 100);
+    e.special = TB_SPECIAL_INSPECTION;
+    MUST(step(&small, s, e));
+    break;
+  case S_APPROVED:
+    approved(s);
+    break;
+  case S_DENIED:
+    in_review(s);
+    MUST(step(&small, s, task_ev(TB_EV_CLAIM, T0 + 100, 1, 0, OFFICER)));
+    MUST(step(&small, s, task_ev(TB_EV_DENY, T0 + 110, 1, 0, OFFICER)));
+    break;
+  case S_DELIVERED:
+  case S_RATED:
+    approved(s);
+    MUST(step(&small, s, ev_of(TB_EV_DELIVER, T0 + 500)));
+    if (which == S_RATED) {
+      e = ev_of(TB_EV_RATE, T0 + 600);
+      e.rating = 4;
+      MUST(step(&small, s, e));
+    }
+    break;
+  case S_WITHDRAWN:
+    in_review(s);
+    MUST(step(&small, s, ev_of(TB_EV_WITHDRAW, T0 + 100)));
+    break;
+  case S_TERMINATED: {
+    tb_definition strict = small;
+    strict.gap_policy = TB_GAP_MISSED_TERMINATE;
+    memset(s, 0, sizeof *s);
+    e = ev_of(TB_EV_SUBMIT, T0);
+    e.materials = 0x1;
+    MUST(step(&strict, s, e));
+    e = ev_of(TB_EV_ACCEPT, T0 + 60);
+    e.materials = 0x2;
+    MUST(step(&strict, s, e));
+    e = ev_of(TB_EV_TIMER, at_day(2025, 12, 1, 0));
+    e.timer = TB_TIMER_GAP_DUE;
+    e.subject = 1;
+    MUST(step(&strict, s, e));
+    break;
+  }
+  }
+}
+
+/* The event tried in every state: a valid payload for where it is legal. */
+static tb_event probe_event(tb_event_kind kind) {
+  int64_t at = T0 + 1000;
+  tb_event e = ev_of(kind, at);
+  switch (kind) {
+  case TB_EV_SUBMIT:
+    e.materials = 0x3;
+    break;
+  case TB_EV_ACCEPT:
+    e.materials = 0x2;
+    break;
+  case TB_EV_REQUEST_SUPPLEMENT:
+  case TB_EV_SUPPLEMENT:
+    e.materials = 0x2;
+    break;
+  case TB_EV_CLAIM:
+  case TB_EV_APPROVE:
+  case TB_EV_DENY:
+  case TB_EV_RETURN:
+    e = task_ev(kind, at, 1, 0, OFFICER);
+    e.materials = kind == TB_EV_RETURN ? 0x1 : 0;
+    break;
+  case TB_EV_SUSPEND:
+    e.special = TB_SPECIAL_INSPECTION;
+    break;
+  case TB_EV_TIMER: /* overdue: far past every deadline */
+    e.at = at_day(2026, 6, 1, 0);
+    e.timer = TB_TIMER_APP_RED;
+    break;
+  case TB_EV_RATE:
+    e.rating = 5;
+    break;
+  default:
+    break;
+  }
+  return e;
+}
+
+/* Expected outcome of probe_event(E) in state S: the status code and, when
+ * it is TB_OK, the application status afterwards. */
+typedef struct {
+  tb_status rc;
+  int next;
+} outcome;
+
+#define OK_TO(st) {TB_OK, TB_APP_##st}
+#define NO {TB_ERR_ILLEGAL_STATE, -1}
+#define IGN {TB_IGNORED, -1}
+#define ERR(code) {code, -1}
+
+static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
+    /* submit, accept, refuse, req-supp, supplement, withdraw, claim, approve,
+       deny, return, suspend, resume, timer, deliver, rate */
+    [S_NONE] = {OK_TO(SUBMITTED), NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+                IGN, NO, NO},
+    [S_SUBMITTED] = {NO, OK_TO(IN_REVIEW), OK_TO(REFUSED),
+                     OK_TO(AWAITING_SUPPLEMENT), NO, OK_TO(WITHDRAWN), NO, NO,
+                     NO, NO, NO, NO, IGN, NO, NO},
+    [S_AWAITING] = {NO, NO, OK_TO(REFUSED), NO, OK_TO(SUBMITTED),
+                    OK_TO(WITHDRAWN), NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+    [S_REFUSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+    [S_REVIEW] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
+                  OK_TO(IN_REVIEW), ERR(TB_ERR_NOT_CLAIMED),
+                  ERR(TB_ERR_NOT_CLAIMED), ERR(TB_ERR_NOT_CLAIMED),
+                  OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO},
+    [S_REVIEW_CLAIMED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
+                          NO, OK_TO(IN_REVIEW), OK_TO(DENIED),
+                          OK_TO(IN_REVIEW), OK_TO(SUSPENDED), NO,
+                          OK_TO(IN_REVIEW), NO, NO},
+    [S_RETURNED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN), NO,
+                    NO, NO, NO, NO, NO, IGN, NO, NO},
+    [S_SUSPENDED] = {NO, NO, NO, NO, OK_TO(SUSPENDED), OK_TO(WITHDRAWN), NO,
+                     NO, NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO},
+    [S_APPROVED] = {NO, NO, NO, NO, ERR(TB_ERR_INVALID), NO, NO, NO, NO, NO,
+                    NO, NO, IGN, OK_TO(DELIVERED), NO},
+    [S_DENIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+    [S_DELIVERED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
+                     OK_TO(DELIVERED)},
+    [S_WITHDRAWN] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
+                     NO},
+    [S_TERMINATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
+                      NO},
+    [S_RATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+};
+
+static void every_state_and_event(void) {
+  for (int si = 0; si < S_COUNT; si++) {
+    for (int ek = 0; ek < TB_EV_KIND_COUNT; ek++) {
+      char name[128];
+      snprintf(name, sizeof name, "state %s, event %s", state_names[si],
+               tb_event_kind_name((tb_event_kind)ek));
+      tb_app_state before, s;
+      build_state(si, &before);
+      s = before;
+      outcome want = expected[si][ek];
+      tb_status rc = step(&small, &s, probe_event((tb_event_kind)ek));
+      TB_CHECKF(rc == want.rc, "got %s (%s), want %s", tb_status_code(rc),
+                prob.detail, tb_status_code(want.rc));
+      if (rc == TB_OK && want.rc == TB_OK) {
+        TB_CHECKF(s.status == want.next, "moved to %s, want %s",
+                  tb_app_status_name(s.status),
+                  tb_app_status_name((tb_app_status)want.next));
+      } else {
+        /* refused: nothing changed, nothing to do, and a reason */
+        TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
+        TB_CHECK_INT(fx.n, 0);
+        if (rc != TB_IGNORED)
+          TB_CHECKF(prob.detail[0] != '\0', "no reason given");
+      }
+      tb_test_report(name);
+    }
+  }
+}
+
+/* Reasons a person can act on. */
+static void refusals_explain_themselves(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  TB_CHECK(step(&small, &s, task_ev(TB_EV_APPROVE, T0 + 99, 1, 0, OFFICER)) ==
+           TB_ERR_NOT_CLAIMED);
+  TB_CHECK(strstr(prob.detail, "claim the task") != NULL);
+
+  build_state(S_WITHDRAWN, &s);
+  TB_CHECK(step(&small, &s, probe_event(TB_EV_ACCEPT)) ==
+           TB_ERR_ILLEGAL_STATE);
+  TB_CHECK_STR(prob.detail, "cannot accept: the application is withdrawn");
+
+  build_state(S_REVIEW_CLAIMED, &s);
+  TB_CHECK(step(&small, &s,
+                task_ev(TB_EV_APPROVE, T0 + 99, 1, 0, OTHER_OFFICER)) ==
+           TB_ERR_CLAIMED_BY_OTHER);
+  TB_CHECK(step(&small, &s,
+                task_ev(TB_EV_CLAIM, T0 + 99, 1, 0, OTHER_OFFICER)) ==
+           TB_ERR_CLAIMED_BY_OTHER);
+
+  /* the wrong bureau */
+  build_state(S_REVIEW, &s);
+  tb_event e = task_ev(TB_EV_CLAIM, T0 + 99, 1, 0, OFFICER);
+  e.bureau = "SCJG";
+  TB_CHECK(step(&small, &s, e) == TB_ERR_WRONG_BUREAU);
+  TB_CHECK(strstr(prob.detail, "SW") != NULL);
+  e.bureau = "SW";
+  TB_CHECK(step(&small, &s, e) == TB_OK);
+
+  /* a task that is not the open one */
+  build_state(S_REVIEW, &s);
+  TB_CHECK(step(&small, &s, task_ev(TB_EV_CLAIM, T0 + 99, 0, 1, OFFICER)) ==
+           TB_ERR_ILLEGAL_STATE);
+  TB_CHECK(step(&small, &s, task_ev(TB_EV_CLAIM, T0 + 99, 9, 0, OFFICER)) ==
+           TB_ERR_INVALID);
+}
+
+/* ---- intake rules ------------------------------------------------------- */
+
+static void acceptance_checks_materials(void) {
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x1;
+  MUST(step(&small, &s, e));
+
+  /* lease missing, neither tolerated nor committed */
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_ACCEPT, T0 + 1)) == TB_ERR_MATERIAL);
+  TB_CHECK(strstr(prob.detail, "lease") != NULL);
+  TB_CHECK(strstr(prob.detail, "tolerated gap") != NULL);
+
+  /* articles cannot be tolerated */
+  e = ev_of(TB_EV_ACCEPT, T0 + 1);
+  e.materials = 0x3;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_MATERIAL);
+  TB_CHECK(strstr(prob.detail, "'articles' was provided") != NULL);
+
+  /* a commitment (告知承诺) replaces the lease */
+  e = ev_of(TB_EV_ACCEPT, T0 + 1);
+  e.committed = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.committed, 0x2);
+  TB_CHECK_INT(s.gaps, 0);
+  TB_CHECK(find_notice(TB_NOTICE_ACCEPTED) != NULL);
+
+  /* materials from an e-license must be ones a license can satisfy */
+  memset(&s, 0, sizeof s);
+  e = ev_of(TB_EV_SUBMIT, T0);
+  e.from_license = 0x1;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e.from_license = 0x4;
+  e.materials = 0x3;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.from_license, 0x4);
+  TB_CHECK_INT(s.provided, 0x7);
+
+  /* an unknown material bit */
+  memset(&s, 0, sizeof s);
+  e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x10;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  TB_CHECK_INT(s.status, TB_APP_NONE);
+
+  /* the form is checked at submission */
+  memset(&s, 0, sizeof s);
+  tb_form saved = form;
+  form.values[0].present = false;
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_SUBMIT, T0)) == TB_ERR_INVALID);
+  TB_CHECK_STR(prob.field, "name");
+  form = saved;
+}
+
+static void window_supplement_round_trip(void) {
+  tb_app_state s;
+  build_state(S_AWAITING, &s);
+  TB_CHECK_INT(s.notice, 0x2);
+  tb_event e = ev_of(TB_EV_SUPPLEMENT, T0 + 50);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_SUBMITTED);
+  TB_CHECK_INT(s.provided & 0x3, 0x3);
+  MUST(step(&small, &s, ev_of(TB_EV_ACCEPT, T0 + 60)));
+  TB_CHECK_INT(s.gaps, 0);
+}
+
+/* ---- deadlines on the working-day calendar ------------------------------- */
+
+static void deadlines_count_working_days(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s); /* accepted Fri 2025-09-26 */
+  /* 5 working days: Sep 28 (adjusted Sunday), 29, 30, Oct 9, Oct 10 */
+  TB_CHECK_INT(s.deadline, day_of(2025, 10, 10));
+  /* 20 working days for the statutory limit */
+  TB_CHECK_INT(s.statutory_deadline,
+               tb_calendar_add_working_days(cal, day_of(2025, 9, 26), 20));
+  /* the first task of market: 1 working day → Sep 28 */
+  TB_CHECK_INT(s.branches[0].deadline, day_of(2025, 9, 28));
+  TB_CHECK_INT(s.branches[1].deadline, day_of(2025, 9, 29));
+  TB_CHECK_INT(s.gap_due[1], day_of(2025, 10, 10));
+  TB_CHECK_INT(s.warning, TB_WARN_NONE);
+}
+
+static void accept_schedules_timers(void) {
+  tb_app_state s;
+  build_state(S_SUBMITTED, &s);
+  tb_event e = ev_of(TB_EV_ACCEPT, T0 + 60);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  bool yellow = false, red = false, gap = false;
+  for (size_t i = 0; i < fx.n; i++) {
+    const tb_effect *f = &fx.items[i];
+    if (f->kind != TB_EFFECT_SCHEDULE_TIMER)
+      continue;
+    if (f->timer == TB_TIMER_APP_YELLOW)
+      yellow = f->at == at_day(2025, 10, 10, 0);
+    if (f->timer == TB_TIMER_APP_RED)
+      red = f->at == at_day(2025, 10, 11, 0);
+    if (f->timer == TB_TIMER_GAP_DUE)
+      gap = f->subject == 1 && f->at == at_day(2025, 10, 11, 0);
+  }
+  TB_CHECK(yellow);
+  TB_CHECK(red);
+  TB_CHECK(gap);
+  TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 2);
+}
+
+static void warnings_fire_on_time_only(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  tb_event e = ev_of(TB_EV_TIMER, at_day(2025, 10, 9, 23));
+  e.timer = TB_TIMER_APP_YELLOW;
+  TB_CHECK(step(&small, &s, e) == TB_IGNORED); /* early */
+  e.at = at_day(2025, 10, 10, 0);
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.warning, TB_WARN_YELLOW);
+  TB_CHECK(find_notice(TB_NOTICE_YELLOW) != NULL);
+  TB_CHECK(step(&small, &s, e) == TB_IGNORED); /* fired once only */
+  e.timer = TB_TIMER_APP_RED;
+  TB_CHECK(step(&small, &s, e) == TB_IGNORED);
+  e.at = at_day(2025, 10, 11, 0);
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.warning, TB_WARN_RED);
+
+  /* a task's own limit */
+  build_state(S_REVIEW, &s);
+  e = ev_of(TB_EV_TIMER, at_day(2025, 9, 29, 0));
+  e.timer = TB_TIMER_TASK_RED;
+  e.subject = 0; /* market's first task, due Sep 28 */
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.branches[0].warning, TB_WARN_RED);
+  TB_CHECK_INT(s.branches[1].warning, TB_WARN_NONE);
+  const tb_effect *n = find_notice(TB_NOTICE_RED);
+  TB_CHECK(n && n->branches == 1);
+}
+
+static void special_procedure_moves_deadline(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  tb_event e = ev_of(TB_EV_SUSPEND, at_day(2025, 10, 9, 10));
+  e.special = TB_SPECIAL_EXPERT; /* not declared by the service */
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e.special = TB_SPECIAL_INSPECTION;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_SUSPENDED);
+  /* warnings cannot fire while the clock is paused */
+  tb_event t = ev_of(TB_EV_TIMER, at_day(2025, 10, 12, 0));
+  t.timer = TB_TIMER_APP_RED;
+  TB_CHECK(step(&small, &s, t) == TB_IGNORED);
+  /* resumed Monday Oct 13: Oct 10, Oct 11 (adjusted Saturday) and Oct 13
+   * did not count, so the deadline moves three working days */
+  MUST(step(&small, &s, ev_of(TB_EV_RESUME, at_day(2025, 10, 13, 10))));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.paused_days, 3);
+  TB_CHECK_INT(s.deadline, day_of(2025, 10, 14));
+  TB_CHECK_INT(s.warning, TB_WARN_NONE);
+  /* the new red timer is at the end of the new deadline */
+  bool red = false;
+  for (size_t i = 0; i < fx.n; i++)
+    if (fx.items[i].kind == TB_EFFECT_SCHEDULE_TIMER &&
+        fx.items[i].timer == TB_TIMER_APP_RED)
+      red = fx.items[i].at == at_day(2025, 10, 15, 0);
+  TB_CHECK(red);
+}
+
+static void special_procedure_maximum_resumes(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  tb_event e = ev_of(TB_EV_SUSPEND, at_day(2025, 10, 9, 10));
+  e.special = TB_SPECIAL_INSPECTION;
+  MUST(step(&small, &s, e));
+  /* 10 working days after Oct 9: Oct 10, 11, 13..17, 20, 21, 22 */
+  tb_event t = ev_of(TB_EV_TIMER, at_day(2025, 10, 22, 12));
+  t.timer = TB_TIMER_SPECIAL_MAX;
+  TB_CHECK(step(&small, &s, t) == TB_IGNORED);
+  t.at = at_day(2025, 10, 23, 0);
+  MUST(step(&small, &s, t));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.paused_days, 10);
+}
+
+/* ---- tolerated gaps (容缺) ---------------------------------------------- */
+
+static void tolerated_gap_supplied_late(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  tb_event t = ev_of(TB_EV_TIMER, at_day(2025, 10, 11, 0));
+  t.timer = TB_TIMER_GAP_DUE;
+  t.subject = 1;
+  MUST(step(&small, &s, t)); /* default policy: warn */
+  TB_CHECK(s.gap_overdue);
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK(find_notice(TB_NOTICE_GAP_OVERDUE) != NULL);
+  approve_branch(&s, 0, 0, at_day(2025, 10, 13, 9));
+  approve_branch(&s, 0, 1, at_day(2025, 10, 13, 10));
+  approve_branch(&s, 1, 0, at_day(2025, 10, 13, 11));
+  TB_CHECK_INT(s.status, TB_APP_APPROVED);
+  /* cannot deliver while the gap is open */
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_DELIVER, at_day(2025, 10, 14, 9))) ==
+           TB_ERR_MATERIAL);
+  TB_CHECK(strstr(prob.detail, "lease") != NULL);
+  tb_event e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 10, 14, 10));
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.gaps, 0);
+  MUST(step(&small, &s, ev_of(TB_EV_DELIVER, at_day(2025, 10, 14, 11))));
+  TB_CHECK_INT(s.status, TB_APP_DELIVERED);
+}
+
+static void tolerated_gap_terminates(void) {
+  tb_app_state s;
+  build_state(S_TERMINATED, &s);
+  TB_CHECK_INT(s.status, TB_APP_TERMINATED);
+  TB_CHECK_INT(s.branches[0].status, TB_BRANCH_CANCELLED);
+  TB_CHECK_INT(s.branches[1].status, TB_BRANCH_CANCELLED);
+}
+
+/* ---- the join under every order ------------------------------------------- */
+
+/* Four independent bureaus; social insurance's deny only drops its branch.
+ * License 0 is always issued on approval, license 1 only with branch 3. */
+static tb_branch_def four_branches[] = {
+    {.id = "b0", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
+    {.id = "b1", .bureau = "GA", .tasks = one_task, .n_tasks = 1},
+    {.id = "b2", .bureau = "SW", .tasks = one_task, .n_tasks = 1},
+    {.id = "b3", .bureau = "RS", .tasks = one_task, .n_tasks = 1,
+     .deny_continues = true},
+};
+static tb_license_def four_licenses[] = {
+    {.type_code = "L0", .name = "执照", .bureau = "SCJG", .branch = -1},
+    {.type_code = "L3", .name = "登记证", .bureau = "RS", .branch = 3},
+};
+
+enum { APPROVE, RETURN, DENY };
+
+static void join_under_every_order(void) {
+  tb_definition def = small;
+  def.branches = four_branches;
+  def.n_branches = 4;
+  def.licenses = four_licenses;
+  def.n_licenses = 2;
+  int perms[24][4], np = 0;
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++)
+      for (int c = 0; c < 4; c++)
+        for (int d = 0; d < 4; d++)
+          if (a != b && a != c && a != d && b != c && b != d && c != d) {
+            int *p = perms[np++];
+            p[0] = a, p[1] = b, p[2] = c, p[3] = d;
+          }
+  int scenarios = 0, bad = 0;
+  for (int pi = 0; pi < np; pi++) {
+    for (int dv = 0; dv < 81; dv++) {
+      int decision[4];
+      for (int b = 0, x = dv; b < 4; b++, x /= 3)
+        decision[b] = x % 3;
+      tb_app_state s;
+      memset(&s, 0, sizeof s);
+      tb_event e = ev_of(TB_EV_SUBMIT, T0);
+      e.materials = 0x3;
+      if (step(&def, &s, e) != TB_OK ||
+          step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)) != TB_OK) {
+        bad++;
+        continue;
+      }
+      /* the oracle, independent of the order */
+      bool fatal_deny = decision[0] == DENY || decision[1] == DENY ||
+                        decision[2] == DENY;
+      bool any_return = false;
+      uint16_t returned = 0;
+      for (int b = 0; b < 4; b++)
+        if (decision[b] == RETURN) {
+          any_return = true;
+          returned |= (uint16_t)(1u << b);
+        }
+      int issued[2] = {0, 0}, supplement_notices = 0, denied_notices = 0;
+      bool ended = false;
+      for (int k = 0; k < 4; k++) {
+        int b = perms[pi][k];
+        int64_t at = T0 + 10 + k;
+        tb_status rc = step(&def, &s, task_ev(TB_EV_CLAIM, at, b, 0, 9));
+        if (ended) { /* the application was denied: nothing more */
+          bad += rc != TB_ERR_ILLEGAL_STATE;
+          continue;
+        }
+        bad += rc != TB_OK;
+        tb_event d = task_ev(decision[b] == APPROVE  ? TB_EV_APPROVE
+                             : decision[b] == RETURN ? TB_EV_RETURN
+                                                     : TB_EV_DENY,
+                             at, b, 0, 9);
+        d.materials = decision[b] == RETURN ? (uint64_t)1 << (b % 3) : 0;
+        bad += step(&def, &s, d) != TB_OK;
+        for (size_t i = 0; i < fx.n; i++) {
+          if (fx.items[i].kind == TB_EFFECT_ISSUE_LICENSE)
+            issued[fx.items[i].license]++;
+          if (fx.items[i].kind == TB_EFFECT_NOTIFY &&
+              fx.items[i].notice == TB_NOTICE_SUPPLEMENT) {
+            supplement_notices++;
+            bad += fx.items[i].branches != returned;
+          }
+          if (fx.items[i].kind == TB_EFFECT_NOTIFY &&
+              fx.items[i].notice == TB_NOTICE_DENIED)
+            denied_notices++;
+        }
+        if (s.status == TB_APP_DENIED)
+          ended = true;
+        /* the join is decided only once nobody is still at work */
+        if (k < 3 && !ended)
+          bad += s.status != TB_APP_IN_REVIEW;
+      }
+      if (fatal_deny) {
+        bad += s.status != TB_APP_DENIED || denied_notices != 1 ||
+               issued[0] || issued[1] || supplement_notices;
+      } else if (any_return) {
+        bad += s.status != TB_APP_RETURNED || supplement_notices != 1 ||
+               s.notice_branches != returned || issued[0] || issued[1];
+      } else {
+        bool b3_approved = decision[3] == APPROVE;
+        bad += s.status != TB_APP_APPROVED || issued[0] != 1 ||
+               issued[1] != (b3_approved ? 1 : 0) || supplement_notices;
+      }
+      scenarios++;
+    }
+  }
+  TB_CHECK_INT(scenarios, 24 * 81);
+  TB_CHECK_INT(bad, 0);
+}
+
+/* Two bureaus return: one merged notice; after the supplement only they
+ * review again, and the approved branch stays approved. */
+static void returns_merge_into_one_notice(void) {
+  tb_definition def = small;
+  def.branches = four_branches;
+  def.n_branches = 4;
+  def.licenses = four_licenses;
+  def.n_licenses = 2;
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x3;
+  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+  int64_t at = at_day(2025, 9, 29, 9);
+  for (int b = 0; b < 4; b++)
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, at, b, 0, 9)));
+  e = task_ev(TB_EV_RETURN, at, 1, 0, 9);
+  e.materials = 0x1;
+  MUST(step(&def, &s, e));
+  TB_CHECK(find_notice(TB_NOTICE_SUPPLEMENT) == NULL); /* not yet */
+  MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 0, 0, 9)));
+  e = task_ev(TB_EV_RETURN, at, 2, 0, 9);
+  e.materials = 0x2;
+  MUST(step(&def, &s, e));
+  TB_CHECK(find_notice(TB_NOTICE_SUPPLEMENT) == NULL);
+  MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 3, 0, 9)));
+  const tb_effect *n = find_notice(TB_NOTICE_SUPPLEMENT);
+  TB_CHECK(n != NULL);
+  TB_CHECK(n && n->materials == 0x3 && n->branches == 0x6);
+  TB_CHECK_INT(s.status, TB_APP_RETURNED);
+  TB_CHECK_INT(s.provided & 0x3, 0);
+  /* the applicant answers on Tue Sep 30: one working day paused */
+  e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 15));
+  e.materials = 0x3;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.paused_days, 1);
+  TB_CHECK_INT(s.deadline, day_of(2025, 10, 11)); /* an adjusted Saturday */
+  TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 2);
+  TB_CHECK_INT(s.branches[1].round, 2);
+  TB_CHECK_INT(s.branches[0].status, TB_BRANCH_APPROVED);
+  for (int b = 1; b <= 2; b++) {
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, at + 86400 * 10, b, 0, 9)));
+    MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at + 86400 * 10, b, 0, 9)));
+  }
+  TB_CHECK_INT(s.status, TB_APP_APPROVED);
+  TB_CHECK_INT(s.licenses, 0x3);
+}
+
+/* Conditions choose branches; `after` orders them. */
+static void conditions_and_dependencies(void) {
+  static tb_branch_def deps[] = {
+      {.id = "market", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
+      {.id = "food", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
+      {.id = "seal", .bureau = "GA", .tasks = one_task, .n_tasks = 1,
+       .after = 0x1},
+      {.id = "bank", .bureau = "RS", .tasks = one_task, .n_tasks = 1,
+       .after = 0x6},
+  };
+  tb_definition def = small;
+  def.branches = deps;
+  def.n_branches = 4;
+  def.n_licenses = 0;
+  const tb_cond *food = NULL;
+  tb_status rc = tb_cond_parse(arena, &def, "scope contains 'food'",
+                               strlen("scope contains 'food'"), &food, &prob);
+  TB_CHECK(rc == TB_OK);
+  deps[1].when = food;
+
+  for (int with_food = 0; with_food <= 1; with_food++) {
+    form.values[1].choices = with_food ? 0x1 : 0x2;
+    tb_app_state s;
+    memset(&s, 0, sizeof s);
+    tb_event e = ev_of(TB_EV_SUBMIT, T0);
+    e.materials = 0x3;
+    MUST(step(&def, &s, e));
+    MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+    TB_CHECK_INT(s.branches[0].status, TB_BRANCH_ACTIVE);
+    TB_CHECK_INT(s.branches[1].status,
+                 with_food ? TB_BRANCH_ACTIVE : TB_BRANCH_INACTIVE);
+    TB_CHECK_INT(s.branches[2].status, TB_BRANCH_WAITING);
+    TB_CHECK_INT(s.branches[3].status, TB_BRANCH_WAITING);
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 2, 0, 0, 9)));
+    MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 2, 0, 0, 9)));
+    TB_CHECK_INT(s.branches[2].status, TB_BRANCH_ACTIVE);
+    TB_CHECK_INT(s.branches[3].status, TB_BRANCH_WAITING);
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 3, 2, 0, 9)));
+    MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 3, 2, 0, 9)));
+    /* bank waits for food too, when food applies */
+    TB_CHECK_INT(s.branches[3].status,
+                 with_food ? TB_BRANCH_WAITING : TB_BRANCH_ACTIVE);
+    if (with_food) {
+      MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 4, 1, 0, 9)));
+      MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 4, 1, 0, 9)));
+      TB_CHECK_INT(s.branches[3].status, TB_BRANCH_ACTIVE);
+    }
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 5, 3, 0, 9)));
+    MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 5, 3, 0, 9)));
+    TB_CHECK_INT(s.status, TB_APP_APPROVED);
+  }
+
+  /* a deny that continues skips the branches behind it */
+  deps[0].deny_continues = true;
+  form.values[1].choices = 0x2;
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x3;
+  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+  MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 2, 0, 0, 9)));
+  MUST(step(&def, &s, task_ev(TB_EV_DENY, T0 + 2, 0, 0, 9)));
+  TB_CHECK_INT(s.branches[2].status, TB_BRANCH_SKIPPED);
+  TB_CHECK_INT(s.branches[3].status, TB_BRANCH_SKIPPED);
+  TB_CHECK_INT(s.status, TB_APP_DENIED); /* nothing was approved */
+  deps[0].deny_continues = false;
+  deps[1].when = NULL;
+  form.values[1].choices = 0x1;
+}
+
+/* A withdrawal cancels every open task and timer. */
+static void withdrawal_cancels_everything(void) {
+  tb_app_state s;
+  build_state(S_REVIEW, &s);
+  MUST(step(&small, &s, ev_of(TB_EV_WITHDRAW, T0 + 100)));
+  TB_CHECK_INT(count_effects(TB_EFFECT_CANCEL_TASK), 2);
+  bool app_red = false, gap = false;
+  for (size_t i = 0; i < fx.n; i++)
+    if (fx.items[i].kind == TB_EFFECT_CANCEL_TIMER) {
+      app_red |= fx.items[i].timer == TB_TIMER_APP_RED;
+      gap |= fx.items[i].timer == TB_TIMER_GAP_DUE;
+    }
+  TB_CHECK(app_red);
+  TB_CHECK(gap);
+  TB_CHECK(s.finished_at == T0 + 100);
+}
+
+static void rating_once_in_range(void) {
+  tb_app_state s;
+  build_state(S_DELIVERED, &s);
+  tb_event e = ev_of(TB_EV_RATE, T0 + 700);
+  e.rating = 6;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e.rating = 0;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e.rating = 1;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.rating, 1);
+  e.rating = 5;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_ILLEGAL_STATE);
+  TB_CHECK(strstr(prob.detail, "already been rated") != NULL);
+}
+
+static void deterministic(void) {
+  tb_app_state a, b;
+  build_state(S_RETURNED, &a);
+  build_state(S_RETURNED, &b);
+  TB_CHECK(memcmp(&a, &b, sizeof a) == 0);
+  tb_effects fa;
+  tb_event e = ev_of(TB_EV_SUPPLEMENT, T0 + 5000);
+  e.materials = 0x1;
+  MUST(step(&small, &a, e));
+  fa = fx;
+  MUST(step(&small, &b, e));
+  TB_CHECK(memcmp(&a, &b, sizeof a) == 0);
+  TB_CHECK_INT(fa.n, fx.n);
+  TB_CHECK(memcmp(fa.items, fx.items, fx.n * sizeof fx.items[0]) == 0);
+}
+
+static void bad_events_refused(void) {
+  tb_app_state s, before;
+  build_state(S_REVIEW, &s);
+  before = s;
+  tb_event e = ev_of((tb_event_kind)99, T0);
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e = ev_of(TB_EV_WITHDRAW, 0);
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e = ev_of(TB_EV_TIMER, T0 + 5);
+  e.timer = 77;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  e = ev_of(TB_EV_SUSPEND, T0 + 5);
+  e.special = 200;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_INVALID);
+  TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
+  tb_app_state corrupt = s;
+  corrupt.status = 200;
+  TB_CHECK(step(&small, &corrupt, ev_of(TB_EV_WITHDRAW, T0 + 5)) ==
+           TB_ERR_INVALID);
+}
+
+static void names_round_trip(void) {
+  for (int i = 0; i < TB_APP_STATE_COUNT; i++)
+    TB_CHECK_INT(tb_app_status_from_name(tb_app_status_name(i)), i);
+  for (int i = 0; i < TB_EV_KIND_COUNT; i++)
+    TB_CHECK_INT(tb_event_kind_from_name(tb_event_kind_name(i)), i);
+  for (int i = 0; i < TB_TIMER_KIND_COUNT; i++)
+    TB_CHECK_INT(tb_timer_kind_from_name(tb_timer_kind_name(i)), i);
+  for (int i = 0; i < TB_SPECIAL_KIND_COUNT; i++)
+    TB_CHECK_INT(tb_special_kind_from_name(tb_special_kind_name(i)), i);
+  TB_CHECK_INT(tb_app_status_from_name("nonsense"), -1);
+}
+
+int main(void) {
+  setup();
+  every_state_and_event();
+  TB_RUN(refusals_explain_themselves);
+  TB_RUN(acceptance_checks_materials);
+  TB_RUN(window_supplement_round_trip);
+  TB_RUN(deadlines_count_working_days);
+  TB_RUN(accept_schedules_timers);
+  TB_RUN(warnings_fire_on_time_only);
+  TB_RUN(special_procedure_moves_deadline);
+  TB_RUN(special_procedure_maximum_resumes);
+  TB_RUN(tolerated_gap_supplied_late);
+  TB_RUN(tolerated_gap_terminates);
+  TB_RUN(join_under_every_order);
+  TB_RUN(returns_merge_into_one_notice);
+  TB_RUN(conditions_and_dependencies);
+  TB_RUN(withdrawal_cancels_everything);
+  TB_RUN(rating_once_in_range);
+  TB_RUN(deterministic);
+  TB_RUN(bad_events_refused);
+  TB_RUN(names_round_trip);
+  tb_calendar_free(cal);
+  tb_arena_free(arena);
+  return tb_test_done();
+}
