@@ -147,7 +147,6 @@ tb_status tb_id_check_citizen(const char *s, size_t len, tb_day today,
  * the embedded organization code's check (GB 11714) and the MOD 31 check
  * character. */
 tb_status tb_id_check_credit_code(const char *s, size_t len, tb_problem *p);
-/* Either of the two, chosen by the applicant kind below. */
 /* The ISO 7064 MOD 11-2 check character over a string of digits. */
 char tb_id_mod11_2(const char *digits, size_t len);
 /* The ISO 7064 MOD 37,36 check character (0-9, A-Z) over the letters
