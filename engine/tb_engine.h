@@ -157,7 +157,7 @@ char tb_id_mod37_36(const char *s, size_t len);
 
 /* Application numbers: 6-digit region code, 8-digit acceptance date,
  * 6-digit serial, MOD 11-2 check character: 21 characters, e.g.
- * "330100202611210000017". */
+ * "330100202611210000019". */
 #define TB_APP_NUMBER_LEN 21
 tb_status tb_id_make_app_number(const char region[static 6], tb_day date,
                                 uint32_t serial,
