@@ -1,0 +1,354 @@
+/*
+ * tb_license.h — electronic licenses (电子证照): the license payload and
+ * its canonical bytes, SM2/SM3 signatures, the platform's keys and
+ * certificates, the ASCII QR payload, verification, and rendering (QR codes
+ * as PNG and SVG, the printable license as SVG).
+ *
+ * Cryptography. Signatures are SM2 with SM3 and the GM/T 0009 signer ID
+ * TB_LICENSE_SIGNER_ID ("1234567812345678"), on licenses and on
+ * certificates alike, so anyone can check them with the stock command line:
+ *
+ *   openssl verify -vfyopt distid:1234567812345678 -CAfile root.pem bureau.pem
+ *   openssl dgst -sm3 -verify bureau-pub.pem \
+ *       -sigopt distid:1234567812345678 -signature license.sig license.json
+ *
+ * Keys. A keys folder (default ./var/keys) holds a platform root (a CA with
+ * path length 0) and, per bureau, one or more issuing certificates
+ * (digitalSignature only; subject CN = bureau name, O = platform,
+ * OU = bureau code, organizationIdentifier = the bureau's unified social
+ * credit code). The newest certificate of a bureau signs; older ones stay
+ * in the trust list so licenses they signed stay verifiable. Layout:
+ *
+ *   root.pem, root.key                        the platform root
+ *   issuing/<BUREAU>.<N>.pem, <BUREAU>.<N>.key  N = 1, 2, … (rotation)
+ *
+ * Private keys are PKCS#8 PEM files created with mode 0600 (never
+ * overwritten), encrypted with AES-256-CBC when a passphrase is given.
+ *
+ * A key id is the lower-case hex of the certificate's subject key
+ * identifier computed by RFC 7093 method 1: the leftmost 160 bits of the
+ * SHA-256 of the subjectPublicKey bits (40 hex digits). The certificates
+ * carry exactly that value in their SubjectKeyIdentifier extension.
+ *
+ * Canonical JSON. A license is one JSON object with sorted keys, no
+ * insignificant white space, UTF-8, strings escaped as RFC 8785 does (only
+ * '"', '\\' and control characters; \b \f \n \r \t, others as \u00xx with
+ * lower-case hex) and no numbers:
+ *
+ *   {"application":"…","data":[["名称","…"],…],
+ *    "holder":{"name":"…","number":"…"},"id":"1.2.156.3005.2.…",
+ *    "issued":"YYYY-MM-DD","issuer":{"code":"…","credit_code":"…",
+ *    "name":"…"},"type":{"code":"…","name":"…"},
+ *    "valid_from":"YYYY-MM-DD","valid_until":"YYYY-MM-DD"|"long-term"}
+ *
+ * "data" keeps the data items in the order given. A decoder accepts only
+ * bytes that re-encode to themselves, so what was signed is what is shown.
+ *
+ * QR payload, format 1: "TB1:" followed by the base45 (RFC 9285) encoding
+ * of  key id (20 bytes) ‖ signature r ‖ s (32 + 32 bytes, big-endian) ‖
+ * the canonical JSON compressed with raw deflate (RFC 1951) using the
+ * fixed preset dictionary of format 1. Every character is in the QR
+ * alphanumeric set, so the whole payload is encoded in alphanumeric mode.
+ *
+ * Dates are calendar days (tb_day) in China Standard Time (UTC+8); "now"
+ * arguments are Unix seconds.
+ *
+ * Ownership: functions named tb_license_free_* / tb_license_close_* free
+ * what the matching function made; buffers returned through `char **` or
+ * `unsigned char **` are malloc'd and freed by the caller with free().
+ * Input pointers are only read during the call and never kept.
+ *
+ * Errors: every function returns a tb_license_status. OpenSSL's error queue
+ * is written to stderr (the log) and cleared; it never reaches tb_problem
+ * messages, which are short, lower case and safe to show to people.
+ *
+ * Trust lists hold only SM2 certificates; anything else is refused when
+ * the list is loaded.
+ *
+ * Threads: functions are re-entrant; a tb_license_keys or tb_license_trust
+ * may be shared by threads for reading (signing and verifying).
+ */
+#ifndef TB_LICENSE_H
+#define TB_LICENSE_H
+
+#include "tb_engine.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TB_LICENSE_SIGNER_ID "1234567812345678"
+#define TB_LICENSE_PAYLOAD_PREFIX "TB1:"
+#define TB_LICENSE_KEY_ID_LEN 40           /* hex digits of a key id */
+#define TB_LICENSE_MAX_ITEMS 32            /* data items of one license */
+#define TB_LICENSE_MAX_JSON (16 * 1024)    /* canonical bytes of one license */
+#define TB_LICENSE_MAX_PAYLOAD 8192        /* characters of a QR payload */
+#define TB_LICENSE_MAX_TRUST (1024 * 1024) /* bytes of a trust list */
+#define TB_LICENSE_LONG_TERM ((tb_day)INT32_MAX) /* valid_until: 长期 */
+
+/* The outcome of every call. */
+typedef enum {
+  TB_LICENSE_OK = 0,
+  TB_LICENSE_ERR_INVALID,    /* a malformed argument or license field */
+  TB_LICENSE_ERR_LIMIT,      /* too large (see the TB_LICENSE_MAX_* caps) */
+  TB_LICENSE_ERR_IO,         /* a file could not be read or written */
+  TB_LICENSE_ERR_EXISTS,     /* a file that must not be overwritten exists */
+  TB_LICENSE_ERR_NOT_FOUND,  /* no key or certificate for what was asked */
+  TB_LICENSE_ERR_PASSPHRASE, /* a key file needs a (different) passphrase */
+  TB_LICENSE_ERR_CRYPTO      /* OpenSSL failed; details are in the log */
+} tb_license_status;
+
+/* "ok", "invalid", "limit", "io", "exists", "not_found", "passphrase",
+ * "crypto". Never NULL. */
+const char *tb_license_status_code(tb_license_status s);
+
+/* ------------------------------------------------------------------------
+ * The license
+ * ---------------------------------------------------------------------- */
+
+/* One data item: a label as printed ("名称") and its value. */
+typedef struct {
+  const char *key;
+  const char *value;
+} tb_license_item;
+
+/* A license. Strings are UTF-8 and NUL-terminated. When the caller builds
+ * one, it owns the strings; a decoded license (tb_license_verdict) points
+ * into the verdict's memory. */
+typedef struct {
+  const char *id;            /* tb_id_make_license_id(type_code, issuer…) */
+  const char *type_code;     /* the id's type part */
+  const char *type_name;     /* 营业执照 */
+  const char *holder_name;   /* 持证主体 */
+  const char *holder_number; /* citizen ID or unified social credit code */
+  const char *issuer_code;   /* bureau code of bureaus.xml */
+  const char *issuer_name;   /* bureau name */
+  const char *issuer_credit_code; /* the bureau's credit code (in the id) */
+  tb_day issued;                  /* 发证日期 */
+  tb_day valid_from;              /* 有效期自 */
+  tb_day valid_until; /* 有效期至, inclusive; TB_LICENSE_LONG_TERM */
+  const tb_license_item *items; /* data items, printed in this order */
+  size_t n_items;               /* at most TB_LICENSE_MAX_ITEMS */
+  const char *application;      /* the application number it came from */
+} tb_license;
+
+/* Check a license: every string present, valid UTF-8 without control
+ * characters other than tab and newline; the id valid and made of
+ * type_code and issuer_credit_code; the holder number a valid citizen ID
+ * or credit code; valid_from <= valid_until. The first problem is
+ * described in *p (field named as in the JSON: "holder.number"…). */
+tb_license_status tb_license_check(const tb_license *lic, tb_problem *p);
+
+/* The canonical JSON of a checked license (see the top of this file).
+ * *out is malloc'd, NUL-terminated (the NUL is not counted in *len) and
+ * freed by the caller. */
+tb_license_status tb_license_canonical(const tb_license *lic, char **out,
+                                       size_t *len, tb_problem *p);
+
+/* ------------------------------------------------------------------------
+ * Keys and certificates
+ * ---------------------------------------------------------------------- */
+
+typedef struct {
+  const char *platform;   /* O= of every certificate; NULL: "tongban" */
+  const char *passphrase; /* NULL or "": private keys are not encrypted */
+  int64_t now;            /* certificates start here; 0: time(NULL) */
+  unsigned root_days;     /* root validity; 0: 30 years */
+  unsigned issuing_days;  /* issuing certificate validity; 0: 10 years */
+} tb_license_key_options;
+
+/* What tb_license_init_keys did, for the command line to print. */
+typedef struct {
+  bool root_created;
+  size_t issuing_created; /* bureaus that got their first key */
+  size_t issuing_kept;    /* bureaus that already had one */
+} tb_license_init_report;
+
+/* Create `dir` (mode 0700) if needed, the root if missing, and a first
+ * issuing key for every bureau of `bureaus` that has none. Existing keys
+ * are never touched, so running it twice changes nothing. The root's
+ * private key is needed (decrypted with opt->passphrase) only when an
+ * issuing certificate has to be made. */
+tb_license_status tb_license_init_keys(const char *dir,
+                                       const tb_bureau_list *bureaus,
+                                       const tb_license_key_options *opt,
+                                       tb_license_init_report *report,
+                                       tb_problem *p);
+
+/* Create a new issuing key and certificate for one bureau (rotation). The
+ * old ones stay: they remain in the trust list, and the new one signs from
+ * now on. *serial (may be NULL) receives the new N of issuing/<CODE>.<N>. */
+tb_license_status tb_license_rotate_key(const char *dir, const tb_bureau *b,
+                                        const tb_license_key_options *opt,
+                                        unsigned *serial, tb_problem *p);
+
+/* The trust list of a keys folder: the root's PEM followed by every
+ * issuing certificate's PEM, sorted by file name. Needs no private key.
+ * *pem is malloc'd and NUL-terminated. */
+tb_license_status tb_license_read_trust_list(const char *dir, char **pem,
+                                             size_t *len, tb_problem *p);
+
+/* The signing keys of a keys folder, loaded for tb_license_sign. */
+typedef struct tb_license_keys tb_license_keys;
+
+/* Load every bureau's newest issuing key (decrypted with passphrase, NULL
+ * for none) and certificate. The root's private key is not loaded. */
+tb_license_status tb_license_open_keys(const char *dir, const char *passphrase,
+                                       tb_license_keys **out, tb_problem *p);
+void tb_license_close_keys(tb_license_keys *keys); /* NULL is fine */
+
+/* The passphrase for the key files, from the environment: the variable
+ * TONGBAN_KEY_PASSPHRASE, else the first line of the file named by
+ * TONGBAN_KEY_PASSPHRASE_FILE. Writes it NUL-terminated into buf and
+ * returns TB_LICENSE_OK; TB_LICENSE_ERR_NOT_FOUND (buf = "") when neither
+ * is set; TB_LICENSE_ERR_IO / _LIMIT when the file cannot be read or the
+ * passphrase does not fit. */
+tb_license_status tb_license_passphrase_from_env(char *buf, size_t size,
+                                                 tb_problem *p);
+
+/* ------------------------------------------------------------------------
+ * Signing and the QR payload
+ * ---------------------------------------------------------------------- */
+
+/* A signed license as stored: the canonical bytes, the DER signature over
+ * them and the signing key's id. All owned by the struct. */
+typedef struct {
+  char *json; /* NUL-terminated */
+  size_t json_len;
+  unsigned char *signature; /* DER SEQUENCE { r, s } */
+  size_t signature_len;
+  char key_id[TB_LICENSE_KEY_ID_LEN + 1];
+} tb_license_signed;
+
+/* Sign a license with the newest key of the bureau lic->issuer_code. The
+ * bureau's certificate must name the license's issuer (code, name, credit
+ * code) and be valid at `now` (0: time(NULL)). On success *out owns new
+ * memory; free it with tb_license_free_signed. */
+tb_license_status tb_license_sign(const tb_license_keys *keys,
+                                  const tb_license *lic, int64_t now,
+                                  tb_license_signed *out, tb_problem *p);
+void tb_license_free_signed(tb_license_signed *s); /* zeroes it; NULL ok */
+
+/* The ASCII QR payload ("TB1:…") of a signed license. *out is malloc'd
+ * and NUL-terminated. */
+tb_license_status tb_license_encode_payload(const tb_license_signed *s,
+                                            char **out, size_t *len,
+                                            tb_problem *p);
+
+/* Split a payload into its parts without checking any signature: *out
+ * receives the decompressed JSON, the signature re-encoded as DER and the
+ * key id. TB_LICENSE_ERR_INVALID (with *p) for anything malformed. */
+tb_license_status tb_license_decode_payload(const char *payload, size_t len,
+                                            tb_license_signed *out,
+                                            tb_problem *p);
+
+/* ------------------------------------------------------------------------
+ * Verification
+ * ---------------------------------------------------------------------- */
+
+/* A parsed trust list: root certificates (self-signed CAs) and issuing
+ * certificates, as from tb_license_read_trust_list or GET /api/v1/trust. */
+typedef struct tb_license_trust tb_license_trust;
+
+tb_license_status tb_license_load_trust(const char *pem, size_t len,
+                                        tb_license_trust **out, tb_problem *p);
+void tb_license_free_trust(tb_license_trust *t); /* NULL is fine */
+
+/* Why a license is not valid; a verdict can carry several. */
+typedef enum {
+  TB_LICENSE_MALFORMED = 1u << 0,         /* cannot be decoded at all */
+  TB_LICENSE_UNKNOWN_KEY = 1u << 1,       /* no certificate with its key id */
+  TB_LICENSE_UNTRUSTED_KEY = 1u << 2,     /* the certificate does not chain to
+                                             a root, or was not valid on the
+                                             issue date, or may not sign */
+  TB_LICENSE_BAD_SIGNATURE = 1u << 3,     /* the bytes were not signed by it */
+  TB_LICENSE_WRONG_ISSUER = 1u << 4,      /* the certificate names another
+                                             bureau than the license */
+  TB_LICENSE_NOT_YET_VALID = 1u << 5,     /* today < valid_from */
+  TB_LICENSE_EXPIRED = 1u << 6,           /* today > valid_until */
+  TB_LICENSE_REVOKED = 1u << 7,           /* the revocation check says so */
+  TB_LICENSE_REVOCATION_UNKNOWN = 1u << 8 /* the revocation check failed */
+} tb_license_reason;
+
+#define TB_LICENSE_REASON_COUNT 9
+
+/* "malformed", "unknown_key", "untrusted_key", "bad_signature",
+ * "wrong_issuer", "not_yet_valid", "expired", "revoked",
+ * "revocation_unknown"; NULL for anything that is not one reason. */
+const char *tb_license_reason_code(tb_license_reason r);
+
+typedef enum {
+  TB_LICENSE_NOT_REVOKED = 0,
+  TB_LICENSE_IS_REVOKED,
+  TB_LICENSE_REVOCATION_FAILED /* the check could not be made (database) */
+} tb_license_revocation;
+
+/* The online revocation check: called with the decoded license id; may
+ * write a short reason (NUL-terminated, at most reason_size bytes). */
+typedef tb_license_revocation (*tb_license_revocation_fn)(
+    void *arg, const char *license_id, char *reason, size_t reason_size);
+
+/* The outcome of a verification. Everything is owned by the verdict. */
+typedef struct {
+  bool valid;              /* no reasons */
+  unsigned reasons;        /* tb_license_reason bits */
+  bool decoded;            /* `license` is filled (not necessarily valid) */
+  tb_license license;      /* the decoded license */
+  tb_license_signed parts; /* the payload's parts */
+  bool revocation_checked; /* a callback answered */
+  char revocation_reason[256];
+  tb_arena *arena; /* owns the license's strings */
+} tb_license_verdict;
+
+/* Verify a QR payload against a trust list at time `now` (0: time(NULL)).
+ * In order: decode (else MALFORMED and nothing else); find the certificate
+ * by key id (UNKNOWN_KEY); check that it chains to a root of the trust
+ * list and may sign, at the end of the license's issue day
+ * (UNTRUSTED_KEY); the signature (BAD_SIGNATURE); the certificate's
+ * bureau against the license's issuer (WRONG_ISSUER); the validity dates
+ * against today (NOT_YET_VALID, EXPIRED); and, if `revoked` is not NULL,
+ * revocation (REVOKED, REVOCATION_UNKNOWN). Returns TB_LICENSE_OK when a
+ * verdict was reached (valid or not) — *out must then be freed with
+ * tb_license_free_verdict — and TB_LICENSE_ERR_INVALID only for NULL
+ * arguments. Hostile input of any kind ends in a verdict. */
+tb_license_status tb_license_verify(const char *payload, size_t len,
+                                    const tb_license_trust *trust, int64_t now,
+                                    tb_license_revocation_fn revoked, void *arg,
+                                    tb_license_verdict *out);
+void tb_license_free_verdict(tb_license_verdict *v); /* NULL is fine */
+
+/* The verdict as the REST API answers it (POST /api/v1/licenses/verify):
+ * {"valid":…,"revoked":…,"revocation_checked":…,"reasons":["expired",…],
+ *  "key_id":"…","license":<the canonical license, or null>}. *out is
+ * malloc'd and NUL-terminated. */
+tb_license_status tb_license_verdict_json(const tb_license_verdict *v,
+                                          char **out, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Rendering
+ * ---------------------------------------------------------------------- */
+
+/* A QR code of any text (a license payload, a tracking page URL) at
+ * error-correction level M, with a quiet zone of 4 modules. PNG: 1-bit
+ * grey, `scale` pixels a module (1..32). SVG: one path, crisp edges,
+ * `scale` user units a module. *version (may be NULL) receives the QR
+ * version (1..40). text: NUL-terminated, at most TB_LICENSE_MAX_PAYLOAD
+ * bytes. */
+tb_license_status tb_license_render_qr_png(const char *text, int scale,
+                                           unsigned char **out, size_t *len,
+                                           int *version, tb_problem *p);
+tb_license_status tb_license_render_qr_svg(const char *text, int scale,
+                                           char **out, size_t *len,
+                                           int *version, tb_problem *p);
+/* Only the QR version a text would need, and its module count a side. */
+tb_license_status tb_license_qr_version(const char *text, int *version,
+                                        int *width, tb_problem *p);
+
+/* The printable license: an A4 SVG with the license's data, the issuing
+ * bureau, the dates and the QR code of `payload`. Text is XML-escaped and
+ * set in a CJK font list. *out is malloc'd and NUL-terminated. */
+tb_license_status tb_license_render_svg(const tb_license *lic,
+                                        const char *payload, char **out,
+                                        size_t *len, tb_problem *p);
+
+#endif /* TB_LICENSE_H */

@@ -1,0 +1,166 @@
+/*
+ * tb_license_sm2.c — SM2 with SM3 and the GM/T 0009 signer ID, the way
+ * OpenSSL 3's SM2(7) page shows it: an EVP_PKEY_CTX with the ID set, handed
+ * to the digest context before EVP_DigestSignInit / EVP_DigestVerifyInit.
+ * Also key ids (RFC 7093 method 1) and reading a bureau out of a
+ * certificate's subject.
+ */
+#include "tb_license_int.h"
+
+#include <openssl/err.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIGNER_ID_LEN (sizeof TB_LICENSE_SIGNER_ID - 1)
+
+/* ERR_print_errors_cb's callback: one log line per queued error. */
+static int log_line(const char *str, size_t len, void *u) {
+  (void)u;
+  fprintf(stderr, "tongban: license:   %.*s", (int)len, str);
+  if (len == 0 || str[len - 1] != '\n')
+    fputc('\n', stderr);
+  return 1;
+}
+
+void tb_license_log_openssl(const char *what) {
+  fprintf(stderr, "tongban: license: %s\n", what);
+  ERR_print_errors_cb(log_line, NULL);
+  ERR_clear_error();
+}
+
+bool tb_license_sm2_ctx(EVP_PKEY *key, bool sign, EVP_MD_CTX **md,
+                        EVP_PKEY_CTX **pctx) {
+  *md = EVP_MD_CTX_new();
+  *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+  if (!*md || !*pctx ||
+      EVP_PKEY_CTX_set1_id(*pctx, TB_LICENSE_SIGNER_ID, SIGNER_ID_LEN) <= 0)
+    goto fail;
+  EVP_MD_CTX_set_pkey_ctx(*md, *pctx);
+  int rc = sign ? EVP_DigestSignInit(*md, NULL, EVP_sm3(), NULL, key)
+                : EVP_DigestVerifyInit(*md, NULL, EVP_sm3(), NULL, key);
+  if (rc == 1)
+    return true;
+fail:
+  tb_license_log_openssl("cannot set up SM2 with SM3");
+  EVP_MD_CTX_free(*md);
+  EVP_PKEY_CTX_free(*pctx);
+  *md = NULL;
+  *pctx = NULL;
+  return false;
+}
+
+tb_license_status tb_license_sm2_sign(EVP_PKEY *key, const void *data,
+                                      size_t len, unsigned char **sig,
+                                      size_t *sig_len) {
+  EVP_MD_CTX *md;
+  EVP_PKEY_CTX *pctx;
+  *sig = NULL;
+  *sig_len = 0;
+  if (!tb_license_sm2_ctx(key, true, &md, &pctx))
+    return TB_LICENSE_ERR_CRYPTO;
+  tb_license_status st = TB_LICENSE_ERR_CRYPTO;
+  size_t n = 0;
+  if (EVP_DigestSign(md, NULL, &n, data, len) == 1) {
+    *sig = tb_xmalloc(n);
+    if (EVP_DigestSign(md, *sig, &n, data, len) == 1) {
+      *sig_len = n;
+      st = TB_LICENSE_OK;
+    }
+  }
+  if (st != TB_LICENSE_OK) {
+    tb_license_log_openssl("cannot sign");
+    free(*sig);
+    *sig = NULL;
+  }
+  EVP_MD_CTX_free(md);
+  EVP_PKEY_CTX_free(pctx);
+  return st;
+}
+
+int tb_license_sm2_verify(EVP_PKEY *key, const void *data, size_t len,
+                          const unsigned char *sig, size_t sig_len) {
+  EVP_MD_CTX *md;
+  EVP_PKEY_CTX *pctx;
+  if (!tb_license_sm2_ctx(key, false, &md, &pctx))
+    return -1;
+  int rc = EVP_DigestVerify(md, sig, sig_len, data, len);
+  /* A bad signature queues errors too; they are not worth logging. */
+  ERR_clear_error();
+  EVP_MD_CTX_free(md);
+  EVP_PKEY_CTX_free(pctx);
+  return rc == 1 ? 1 : 0;
+}
+
+bool tb_license_cert_set_id(X509 *cert) {
+  ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+  if (!id ||
+      !ASN1_OCTET_STRING_set(id, (const unsigned char *)TB_LICENSE_SIGNER_ID,
+                             (int)SIGNER_ID_LEN)) {
+    ASN1_OCTET_STRING_free(id);
+    tb_license_log_openssl("cannot set the certificate's signer id");
+    return false;
+  }
+  X509_set0_distinguishing_id(cert, id); /* the certificate owns it now */
+  return true;
+}
+
+bool tb_license_key_id_raw(X509 *cert, unsigned char out[20]) {
+  ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(cert);
+  if (!bits)
+    return false;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  if (!EVP_Digest(ASN1_STRING_get0_data(bits), (size_t)ASN1_STRING_length(bits),
+                  digest, NULL, EVP_sha256(), NULL)) {
+    tb_license_log_openssl("cannot hash a public key");
+    return false;
+  }
+  memcpy(out, digest, 20);
+  return true;
+}
+
+void tb_license_hex(const unsigned char *raw, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[raw[i] >> 4];
+    out[2 * i + 1] = digits[raw[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+bool tb_license_key_id_hex(X509 *cert, char out[TB_LICENSE_KEY_ID_LEN + 1]) {
+  unsigned char raw[20];
+  if (!tb_license_key_id_raw(cert, raw))
+    return false;
+  tb_license_hex(raw, sizeof raw, out);
+  return true;
+}
+
+/* The UTF-8 value of the subject's first `nid` entry, into buf. */
+static bool subject_entry(X509 *cert, int nid, char *buf, size_t size) {
+  const X509_NAME *name = X509_get_subject_name(cert);
+  int i = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (i < 0)
+    return false;
+  const ASN1_STRING *value =
+      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+  unsigned char *utf8 = NULL;
+  int n = ASN1_STRING_to_UTF8(&utf8, value);
+  bool ok = n >= 0 && (size_t)n < size && memchr(utf8, 0, (size_t)n) == NULL;
+  if (ok) {
+    memcpy(buf, utf8, (size_t)n);
+    buf[n] = '\0';
+  }
+  OPENSSL_free(utf8);
+  ERR_clear_error();
+  return ok;
+}
+
+bool tb_license_cert_bureau(X509 *cert, char *code, size_t code_size,
+                            char *name, size_t name_size, char *credit,
+                            size_t credit_size) {
+  return subject_entry(cert, NID_organizationalUnitName, code, code_size) &&
+         subject_entry(cert, NID_commonName, name, name_size) &&
+         subject_entry(cert, NID_organizationIdentifier, credit, credit_size);
+}
