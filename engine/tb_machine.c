@@ -283,21 +283,26 @@ static void end_application(step_t *st, tb_app_status status) {
  * merged supplement notice (一次性告知). */
 static void decide_join(step_t *st) {
   tb_app_state *s = st->s;
-  bool returned = false, approved = false, denied = false;
+  bool returned = false, approved = false, denied = false, waiting = false;
   for (size_t b = 0; b < s->n_branches; b++) {
     uint8_t bs = s->branches[b].status;
-    if (bs == TB_BRANCH_ACTIVE || bs == TB_BRANCH_WAITING)
-      return; /* still at work (waiting ones wait on active ones) */
+    if (bs == TB_BRANCH_ACTIVE)
+      return; /* still at work */
+    waiting |= bs == TB_BRANCH_WAITING;
     returned |= bs == TB_BRANCH_RETURNED;
     approved |= bs == TB_BRANCH_APPROVED;
     denied |= bs == TB_BRANCH_DENIED;
   }
+  /* Nobody is at work. Branches still waiting wait on a returned one: they
+   * start after the supplement, once it approves. */
   if (returned) {
     pause_clock(st);
     s->status = TB_APP_RETURNED;
     notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
     return;
   }
+  if (waiting)
+    return; /* cannot happen: start_ready_branches started or skipped them */
   if (denied && !approved) {
     end_application(st, TB_APP_DENIED);
     notify(st, TB_NOTICE_DENIED, 0, 0);

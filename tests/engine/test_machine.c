@@ -870,6 +870,50 @@ static void conditions_and_dependencies(void) {
   form.values[1].choices = 0x1;
 }
 
+/* A branch others come after is returned: the notice goes out at once
+ * (nobody else can work), and its followers start only after the
+ * supplement, once it approves. */
+static void return_of_a_prerequisite(void) {
+  static tb_branch_def deps[] = {
+      {.id = "registration", .bureau = "SCJG", .tasks = one_task,
+       .n_tasks = 1},
+      {.id = "seal", .bureau = "GA", .tasks = one_task, .n_tasks = 1,
+       .after = 0x1},
+      {.id = "tax", .bureau = "SW", .tasks = one_task, .n_tasks = 1,
+       .after = 0x1},
+  };
+  tb_definition def = small;
+  def.branches = deps;
+  def.n_branches = 3;
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x3;
+  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+  MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 2, 0, 0, 9)));
+  e = task_ev(TB_EV_RETURN, T0 + 3, 0, 0, 9);
+  e.materials = 0x1;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_RETURNED);
+  TB_CHECK(find_notice(TB_NOTICE_SUPPLEMENT) != NULL);
+  TB_CHECK_INT(s.branches[1].status, TB_BRANCH_WAITING);
+  e = ev_of(TB_EV_SUPPLEMENT, T0 + 4);
+  e.materials = 0x1;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.branches[0].status, TB_BRANCH_ACTIVE);
+  TB_CHECK_INT(s.branches[1].status, TB_BRANCH_WAITING);
+  MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 5, 0, 0, 9)));
+  MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 5, 0, 0, 9)));
+  TB_CHECK_INT(s.branches[1].status, TB_BRANCH_ACTIVE);
+  TB_CHECK_INT(s.branches[2].status, TB_BRANCH_ACTIVE);
+  for (int b = 1; b <= 2; b++) {
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, T0 + 6, b, 0, 9)));
+    MUST(step(&def, &s, task_ev(TB_EV_APPROVE, T0 + 6, b, 0, 9)));
+  }
+  TB_CHECK_INT(s.status, TB_APP_APPROVED);
+}
+
 /* A withdrawal cancels every open task and timer. */
 static void withdrawal_cancels_everything(void) {
   tb_app_state s;
@@ -968,6 +1012,7 @@ int main(void) {
   TB_RUN(join_under_every_order);
   TB_RUN(returns_merge_into_one_notice);
   TB_RUN(conditions_and_dependencies);
+  TB_RUN(return_of_a_prerequisite);
   TB_RUN(withdrawal_cancels_everything);
   TB_RUN(rating_once_in_range);
   TB_RUN(deterministic);

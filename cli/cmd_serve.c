@@ -1,0 +1,255 @@
+/*
+ * cmd_serve.c — `tongban serve`: the server process.
+ *
+ *   tongban serve [--listen ADDR:PORT] [--db URL] [--data DIR]
+ *                 [--workflows DIR] [--scheduler-interval SECONDS]
+ *                 [--idempotency-ttl SECONDS] [--region CODE]
+ *                 [--keys DIR]
+ *
+ * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
+ * --data (default ./var). It applies the migrations, loads the shipped
+ * workflow definitions, runs the timer scheduler and the HTTP API on
+ * --listen (default 127.0.0.1:8080), and waits for SIGINT or SIGTERM; then
+ * it lets the requests in flight finish and stops everything cleanly.
+ * The license keys are in --keys (default DATA/keys); missing ones are
+ * created on start as `tongban keys init` would (bureaus of the workflows
+ * folder), so a fresh machine issues signed licenses at once.
+ */
+#include "tb_api.h"
+#include "tb_cli.h"
+#include "tb_store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+  const char *listen;
+  const char *db;
+  const char *data;
+  const char *workflows;
+  const char *region;
+  const char *keys; /* NULL: DATA/keys */
+  double interval;
+  int idempotency_ttl;
+} serve_options;
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: tongban serve [--listen ADDR:PORT] [--db URL] [--data DIR]\n"
+          "                     [--workflows DIR] [--scheduler-interval "
+          "SECONDS]\n"
+          "                     [--idempotency-ttl SECONDS] [--region "
+          "CODE]\n"
+          "                     [--keys DIR]\n");
+  return 2;
+}
+
+static bool parse_number(const char *s, double lo, double hi, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || !end || *end || end == s || v < lo || v > hi)
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool parse_args(int argc, char **argv, serve_options *o) {
+  static const struct option options[] = {
+      {"listen", required_argument, NULL, 'l'},
+      {"db", required_argument, NULL, 'd'},
+      {"data", required_argument, NULL, 'D'},
+      {"workflows", required_argument, NULL, 'w'},
+      {"scheduler-interval", required_argument, NULL, 'i'},
+      {"idempotency-ttl", required_argument, NULL, 't'},
+      {"region", required_argument, NULL, 'r'},
+      {"keys", required_argument, NULL, 'k'},
+      {NULL, 0, NULL, 0}};
+  *o = (serve_options){.listen = "127.0.0.1:8080",
+                       .data = "./var",
+                       .workflows = "workflows",
+                       .region = "000000",
+                       .interval = 1.0,
+                       .idempotency_ttl = 86400};
+  optind = 1;
+  int c;
+  double v;
+  while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    switch (c) {
+    case 'l':
+      o->listen = optarg;
+      break;
+    case 'd':
+      o->db = optarg;
+      break;
+    case 'D':
+      o->data = optarg;
+      break;
+    case 'w':
+      o->workflows = optarg;
+      break;
+    case 'r':
+      o->region = optarg;
+      break;
+    case 'k':
+      o->keys = optarg;
+      break;
+    case 'i':
+      if (!parse_number(optarg, 0.01, 3600, &o->interval))
+        return false;
+      break;
+    case 't':
+      if (!parse_number(optarg, 1, 365.0 * 86400, &v))
+        return false;
+      o->idempotency_ttl = (int)v;
+      break;
+    default:
+      return false;
+    }
+  }
+  if (strlen(o->region) != 6 || strspn(o->region, "0123456789") != 6) {
+    fprintf(stderr, "tongban: --region takes a 6-digit region code\n");
+    return false;
+  }
+  return optind == argc;
+}
+
+/* Apply migrations and load the definitions with the admin connection. */
+static bool prepare_database(const serve_options *o, const char *admin,
+                             bool embedded) {
+  tb_store_options so = {.conninfo = admin};
+  tb_store *s = NULL;
+  char err[1024];
+  if (tb_store_open(&so, &s, err, sizeof err) != TB_STORE_OK) {
+    fprintf(stderr, "tongban: %s\n", err);
+    return false;
+  }
+  int from = 0, to = 0;
+  tb_store_status rc = tb_store_migrate(s, &from, &to, err, sizeof err);
+  if (rc != TB_STORE_OK) {
+    fprintf(stderr, "tongban: %s\n", err[0] ? err : "migration failed");
+  } else {
+    fprintf(stderr, "tongban: schema at version %d%s\n", to,
+            from == to ? "" : " (migrated)");
+    if (embedded)
+      rc = tb_store_grant_server_role(s);
+  }
+  struct stat st;
+  if (rc == TB_STORE_OK && stat(o->workflows, &st) != 0) {
+    fprintf(stderr,
+            "tongban: no workflows folder at %s: no definitions "
+            "loaded (use --workflows DIR)\n",
+            o->workflows);
+  } else if (rc == TB_STORE_OK) {
+    size_t n = 0;
+    tb_problem p = {0};
+    rc = tb_store_definitions_load_dir(s, o->workflows, &n, &p);
+    if (rc == TB_STORE_OK)
+      fprintf(stderr,
+              "tongban: %zu workflow definitions from %s are "
+              "loaded\n",
+              n, o->workflows);
+    else
+      fprintf(stderr, "tongban: cannot load the workflows: %s\n",
+              p.detail[0] ? p.detail : tb_store_status_name(rc));
+  }
+  tb_store_close(s);
+  return rc == TB_STORE_OK;
+}
+
+static int wait_for_signal(const sigset_t *set) {
+  int sig = 0;
+  while (sigwait(set, &sig) != 0) {
+  }
+  return sig;
+}
+
+int tb_cli_serve(int argc, char **argv) {
+  serve_options o;
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    usage();
+    return 0;
+  }
+  if (!parse_args(argc, argv, &o))
+    return usage();
+  /* Block the stop signals in every thread; the main thread waits. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+  const char *url = o.db;
+  if (!url && getenv("TONGBAN_DATABASE_URL") && *getenv("TONGBAN_DATABASE_URL"))
+    url = getenv("TONGBAN_DATABASE_URL");
+  tb_store_cluster *cluster = NULL;
+  char msg[1024];
+  if (!url) {
+    tb_store_cluster_options co = {.dir = o.data, .fsync = true, .lock = true};
+    if (tb_store_cluster_start(&co, &cluster, msg, sizeof msg) != TB_STORE_OK) {
+      fprintf(stderr, "tongban: %s\n", msg);
+      return 1;
+    }
+    fprintf(stderr, "tongban: embedded PostgreSQL running in %s\n", o.data);
+  }
+  const char *admin = cluster ? tb_store_cluster_admin_conninfo(cluster) : url;
+  const char *server =
+      cluster ? tb_store_cluster_server_conninfo(cluster) : url;
+  if (!prepare_database(&o, admin, cluster != NULL)) {
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
+  tb_store_options so = {.conninfo = server,
+                         .idempotency_ttl = o.idempotency_ttl,
+                         .region = o.region};
+  tb_store_scheduler *sch = NULL;
+  if (tb_store_scheduler_start(&so, o.interval, &sch) != TB_STORE_OK) {
+    fprintf(stderr, "tongban: cannot start the timer scheduler\n");
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
+  char keys[PATH_MAX], bureaus[PATH_MAX];
+  if (o.keys)
+    snprintf(keys, sizeof keys, "%s", o.keys);
+  else
+    snprintf(keys, sizeof keys, "%s/keys", o.data);
+  snprintf(bureaus, sizeof bureaus, "%s/bureaus.xml", o.workflows);
+  struct stat kst;
+  if (stat(bureaus, &kst) == 0 && !tb_cli_keys_ensure(keys, bureaus)) {
+    tb_store_scheduler_stop(sch);
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
+  tb_api_options ao = {.listen = o.listen,
+                       .conninfo = server,
+                       .region = o.region,
+                       .keys_dir = keys};
+  tb_api *api = NULL;
+  if (tb_api_start(&ao, &api, msg, sizeof msg) != TB_API_OK) {
+    fprintf(stderr, "tongban: %s\n", msg);
+    tb_store_scheduler_stop(sch);
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
+  char host[128];
+  snprintf(host, sizeof host, "%.*s", (int)strcspn(o.listen, ":"), o.listen);
+  fprintf(stderr,
+          "tongban: serving HTTP on %s port %u (timers fire every %g s); "
+          "stop with Ctrl-C or SIGTERM\n",
+          host, (unsigned)tb_api_port(api), o.interval);
+  int sig = wait_for_signal(&stop);
+  fprintf(stderr, "tongban: %s received, stopping\n",
+          sig == SIGINT ? "SIGINT" : "SIGTERM");
+  tb_api_stop(api, 10);
+  tb_store_scheduler_stop(sch);
+  tb_store_cluster_stop(cluster);
+  fprintf(stderr, "tongban: stopped\n");
+  return 0;
+}

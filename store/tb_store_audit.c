@@ -1,0 +1,354 @@
+/*
+ * tb_store_audit.c — the append-only audit chain and its verifier.
+ *
+ * Each application has a chain of events (seq 1, 2, …). An event's hash is
+ * SHA-256(prev_hash || canonical bytes), the canonical bytes being the
+ * compact JSON object with sorted keys
+ *
+ *   {"action":…,"actor":ID,"actor_name":…,"application":NUMBER,
+ *    "at":"YYYY-MM-DDTHH:MM:SS.ffffffZ","bureau":…|null,"payload":PAYLOAD,
+ *    "role":…,"seq":N}
+ *
+ * where PAYLOAD is the stored payload text exactly as it is (it is written
+ * canonical: compact, sorted keys), strings escape only '"', '\' and
+ * control characters (as \u00XX), and the first prev_hash is 32 zero
+ * bytes. The application row keeps the chain's head (seq, hash), so a
+ * removed tail is noticed too.
+ */
+#include "tb_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CANON_MAX (4 * 1024 * 1024)
+
+static const tb_store_stmt S_APPEND = {
+    "audit_append",
+    "INSERT INTO audit_events (application_id, seq, actor_id, actor_name, "
+    "role, bureau, action, payload, at, prev_hash, hash) "
+    "VALUES ($1::bigint, $2::integer, $3::bigint, $4, $5, $6, $7, $8, "
+    "timestamptz 'epoch' + $9::bigint * interval '1 microsecond', "
+    "decode($10, 'hex'), decode($11, 'hex'))",
+    11};
+static const tb_store_stmt S_APPS_PAGE = {
+    "audit_apps_page",
+    "SELECT id FROM applications WHERE id > $1::bigint ORDER BY id LIMIT 500",
+    1};
+static const tb_store_stmt S_APP_BY_NUMBER = {
+    "audit_app_by_number", "SELECT id FROM applications WHERE number = $1", 1};
+static const tb_store_stmt S_CHAIN = {
+    "audit_chain",
+    "SELECT a.number, a.audit_seq, a.audit_hash, e.seq, e.actor_id, "
+    "e.actor_name, e.role, e.bureau, e.action, e.payload, "
+    "(extract(epoch FROM e.at) * 1000000)::bigint, e.prev_hash, e.hash "
+    "FROM applications a LEFT JOIN audit_events e ON e.application_id = a.id "
+    "WHERE a.id = $1::bigint ORDER BY e.seq",
+    1};
+
+/* ---- canonical bytes -------------------------------------------------- */
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+  bool overflow;
+} buf;
+
+static void put(buf *b, const char *s, size_t n) {
+  if (b->overflow || b->len + n + 1 > CANON_MAX) {
+    b->overflow = true;
+    return;
+  }
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 512;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    b->data = tb_xrealloc(b->data, cap);
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static void puts_(buf *b, const char *s) {
+  put(b, s, strlen(s));
+}
+
+static void put_string(buf *b, const char *s) {
+  if (!s) {
+    puts_(b, "null");
+    return;
+  }
+  puts_(b, "\"");
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      char esc[2] = {'\\', (char)*p};
+      put(b, esc, 2);
+    } else if (*p < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", *p);
+      puts_(b, esc);
+    } else {
+      put(b, (const char *)p, 1);
+    }
+  }
+  puts_(b, "\"");
+}
+
+static void put_int(buf *b, int64_t v) {
+  char n[24];
+  snprintf(n, sizeof n, "%lld", (long long)v);
+  puts_(b, n);
+}
+
+static void format_at(int64_t us, char out[32]) {
+  time_t secs = (time_t)(us / 1000000);
+  long frac = (long)(us % 1000000);
+  if (frac < 0) {
+    frac += 1000000;
+    secs--;
+  }
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%06ldZ", date, frac);
+}
+
+typedef struct {
+  const char *action;
+  int64_t actor_id;
+  const char *actor_name;
+  const char *number;
+  int64_t at_us;
+  const char *bureau; /* NULL → null */
+  const char *payload;
+  const char *role;
+  int32_t seq;
+} canon_event;
+
+/* The canonical bytes of an event into b (see the file comment). */
+static void canonical(buf *b, const canon_event *e) {
+  char at[32];
+  format_at(e->at_us, at);
+  puts_(b, "{\"action\":");
+  put_string(b, e->action);
+  puts_(b, ",\"actor\":");
+  put_int(b, e->actor_id);
+  puts_(b, ",\"actor_name\":");
+  put_string(b, e->actor_name);
+  puts_(b, ",\"application\":");
+  put_string(b, e->number);
+  puts_(b, ",\"at\":");
+  put_string(b, at);
+  puts_(b, ",\"bureau\":");
+  put_string(b, e->bureau);
+  puts_(b, ",\"payload\":");
+  puts_(b, e->payload);
+  puts_(b, ",\"role\":");
+  put_string(b, e->role);
+  puts_(b, ",\"seq\":");
+  put_int(b, e->seq);
+  puts_(b, "}");
+}
+
+static bool event_hash(const canon_event *e, const uint8_t prev[32],
+                       uint8_t out[32]) {
+  buf b = {0};
+  canonical(&b, e);
+  bool ok = !b.overflow;
+  if (ok)
+    tb_store_sha256(prev, 32, b.data, b.len, out);
+  free(b.data);
+  return ok;
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+tb_store_status tb_store_audit_append(tb_store *s,
+                                      const tb_store_audit_event *e,
+                                      int32_t *seq, uint8_t hash[32]) {
+  const tb_store_actor *a = e->actor;
+  canon_event ce = {.action = e->action,
+                    .actor_id = a->id,
+                    .actor_name = a->name ? a->name : "",
+                    .number = e->number,
+                    .at_us = e->at_us,
+                    .bureau = a->bureau,
+                    .payload = e->payload,
+                    .role = a->role ? a->role : "",
+                    .seq = e->prev_seq + 1};
+  if (!event_hash(&ce, e->prev_hash, hash)) {
+    tb_store_log("audit event of %s too large", e->number);
+    return TB_STORE_INVALID;
+  }
+  char app[24], sq[16], actor[24], at[24], prev_hex[65], hash_hex[65];
+  snprintf(app, sizeof app, "%lld", (long long)e->application_id);
+  snprintf(sq, sizeof sq, "%d", ce.seq);
+  snprintf(actor, sizeof actor, "%lld", (long long)ce.actor_id);
+  snprintf(at, sizeof at, "%lld", (long long)ce.at_us);
+  tb_store_hex(e->prev_hash, 32, prev_hex);
+  tb_store_hex(hash, 32, hash_hex);
+  const char *params[] = {app,     sq,        actor,     ce.actor_name,
+                          ce.role, ce.bureau, ce.action, ce.payload,
+                          at,      prev_hex,  hash_hex};
+  tb_store_status rc = tb_store_exec(s, &S_APPEND, params, NULL);
+  if (rc == TB_STORE_OK)
+    *seq = ce.seq;
+  return rc;
+}
+
+/* ---- verifying ------------------------------------------------------------
+ */
+
+static void broken(tb_store_audit_report *r, const char *number, int32_t seq,
+                   const char *what) {
+  r->broken = true;
+  tb_store_copy(r->number, sizeof r->number, number);
+  r->seq = seq;
+  tb_store_copy(r->what, sizeof r->what, what);
+}
+
+static void short_hex(const uint8_t h[32], char out[17]) {
+  tb_store_hex(h, 8, out);
+}
+
+/* Check one row of the chain; false (and r filled) when it is broken. */
+static bool check_row(PGresult *res, int i, int32_t expect, uint8_t prev[32],
+                      tb_store_audit_report *r) {
+  const char *number = PQgetvalue(res, i, 0);
+  int64_t seq = 0, actor = 0, at = 0;
+  tb_store_parse_i64(PQgetvalue(res, i, 3), &seq);
+  tb_store_parse_i64(PQgetvalue(res, i, 4), &actor);
+  tb_store_parse_i64(PQgetvalue(res, i, 10), &at);
+  char what[256];
+  if (seq != expect) {
+    snprintf(what, sizeof what,
+             "expected event %d, found %lld (events missing)", expect,
+             (long long)seq);
+    broken(r, number, expect, what);
+    return false;
+  }
+  uint8_t stored_prev[32], stored[32], computed[32];
+  if (!tb_store_unhex_bytea(PQgetvalue(res, i, 11), stored_prev, 32) ||
+      !tb_store_unhex_bytea(PQgetvalue(res, i, 12), stored, 32)) {
+    broken(r, number, (int32_t)seq, "a stored hash is not 32 bytes");
+    return false;
+  }
+  if (memcmp(stored_prev, prev, 32) != 0) {
+    snprintf(what, sizeof what,
+             "prev_hash does not match the hash of event %d (the chain was "
+             "cut or reordered)",
+             expect - 1);
+    broken(r, number, (int32_t)seq, what);
+    return false;
+  }
+  canon_event ce = {.action = PQgetvalue(res, i, 8),
+                    .actor_id = actor,
+                    .actor_name = PQgetvalue(res, i, 5),
+                    .number = number,
+                    .at_us = at,
+                    .bureau =
+                        PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7),
+                    .payload = PQgetvalue(res, i, 9),
+                    .role = PQgetvalue(res, i, 6),
+                    .seq = (int32_t)seq};
+  if (!event_hash(&ce, prev, computed) || memcmp(computed, stored, 32) != 0) {
+    char a[17], b[17];
+    short_hex(stored, a);
+    short_hex(computed, b);
+    snprintf(what, sizeof what,
+             "the event's content does not match its hash (stored %s…, "
+             "recomputed %s…): action, actor, role, bureau, payload or time "
+             "was changed after it was written",
+             a, b);
+    broken(r, number, (int32_t)seq, what);
+    return false;
+  }
+  memcpy(prev, stored, 32);
+  return true;
+}
+
+/* The chain of one application; false when it is broken. */
+static tb_store_status verify_chain(tb_store *s, const char *id,
+                                    tb_store_audit_report *r, bool *ok) {
+  const char *params[] = {id};
+  PGresult *res;
+  tb_store_status rc = tb_store_exec(s, &S_CHAIN, params, &res);
+  if (rc != TB_STORE_OK)
+    return rc;
+  *ok = true;
+  uint8_t prev[32] = {0};
+  int32_t n = 0;
+  for (int i = 0; i < PQntuples(res) && *ok; i++) {
+    if (PQgetisnull(res, i, 3))
+      break; /* no events at all */
+    n++;
+    *ok = check_row(res, i, n, prev, r);
+    r->events++;
+  }
+  if (*ok && PQntuples(res) > 0) {
+    const char *number = PQgetvalue(res, 0, 0);
+    int64_t head = 0;
+    tb_store_parse_i64(PQgetvalue(res, 0, 1), &head);
+    uint8_t head_hash[32] = {0};
+    bool has_hash = !PQgetisnull(res, 0, 2) &&
+                    tb_store_unhex_bytea(PQgetvalue(res, 0, 2), head_hash, 32);
+    if (head != n || (n > 0 && (!has_hash || memcmp(head_hash, prev, 32)))) {
+      char what[256];
+      snprintf(what, sizeof what,
+               "the chain ends at event %d but the application records "
+               "event %lld as its last (events removed or replaced)",
+               n, (long long)head);
+      broken(r, number, n + 1, what);
+      *ok = false;
+    }
+  }
+  r->chains++;
+  PQclear(res);
+  return TB_STORE_OK;
+}
+
+static tb_store_status verify_one(tb_store *s, const char *number,
+                                  tb_store_audit_report *r) {
+  const char *params[] = {number};
+  PGresult *res;
+  tb_store_status rc = tb_store_exec(s, &S_APP_BY_NUMBER, params, &res);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(res) != 1) {
+    PQclear(res);
+    return TB_STORE_NOT_FOUND;
+  }
+  char id[24];
+  tb_store_copy(id, sizeof id, PQgetvalue(res, 0, 0));
+  PQclear(res);
+  bool ok;
+  return verify_chain(s, id, r, &ok);
+}
+
+tb_store_status tb_store_audit_verify(tb_store *s, const char *number,
+                                      tb_store_audit_report *r) {
+  memset(r, 0, sizeof *r);
+  if (number)
+    return verify_one(s, number, r);
+  char last[24] = "0";
+  for (;;) {
+    const char *params[] = {last};
+    PGresult *res;
+    tb_store_status rc = tb_store_exec(s, &S_APPS_PAGE, params, &res);
+    if (rc != TB_STORE_OK)
+      return rc;
+    int n = PQntuples(res);
+    bool ok = true;
+    for (int i = 0; i < n && ok && rc == TB_STORE_OK; i++) {
+      tb_store_copy(last, sizeof last, PQgetvalue(res, i, 0));
+      rc = verify_chain(s, last, r, &ok);
+    }
+    PQclear(res);
+    if (rc != TB_STORE_OK || !ok || n == 0)
+      return rc;
+  }
+}

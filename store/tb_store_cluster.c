@@ -1,0 +1,612 @@
+/*
+ * tb_store_cluster.c — the embedded PostgreSQL cluster.
+ *
+ * `tongban serve` with no --db, and the database tests, run a private
+ * cluster in a folder:
+ *
+ *   DIR/serve.lock      flock'ed while a serve (or test) uses the folder
+ *   DIR/pg/             the cluster (initdb on first use)
+ *   DIR/.s.PGSQL.PORT   the Unix socket (no TCP listener at all)
+ *   DIR/postgresql.log  the server's log; DIR/initdb.log initdb's
+ *
+ * initdb refuses to run as root, so as root the cluster runs as an
+ * unprivileged user ("tongban", created with useradd if missing, else
+ * "nobody") that owns DIR; root still connects through the socket.
+ * Authentication is "trust": only the folder's owner (and root) can reach
+ * the socket, since DIR is mode 0700.
+ */
+#include "tb_store_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ADMIN_USER "tongban_admin"
+#define SERVER_USER "tongban"
+#define DATABASE "tongban"
+#define SOCKET_PATH_MAX 107
+
+struct tb_store_cluster {
+  char dir[PATH_MAX];
+  char pgdata[PATH_MAX + 8];
+  char pg_ctl[PATH_MAX];
+  char initdb[PATH_MAX];
+  int port;
+  bool fsync;
+  int max_connections;
+  int uid, gid; /* -1: run as ourselves */
+  int lock_fd;
+  bool running;
+  char admin_conninfo[PATH_MAX + 128];
+  char server_conninfo[PATH_MAX + 128];
+};
+
+/* ---- spawning ------------------------------------------------------ */
+
+static void child_exec(char *const argv[], int as_uid, int as_gid, int log_fd) {
+  /* A new session first: Ctrl-C at the terminal (or a signal to our
+   * process group) must not reach PostgreSQL. Stop signals that arrived
+   * while blocked are discarded (SIG_IGN), then the defaults return. */
+  setsid();
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0)
+    dup2(devnull, 0);
+  int out = log_fd >= 0 ? log_fd : devnull;
+  if (out >= 0) {
+    dup2(out, 1);
+    dup2(out, 2);
+  }
+  if (as_uid >= 0) {
+    if (setgroups(0, NULL) != 0 || setgid((gid_t)as_gid) != 0 ||
+        setuid((uid_t)as_uid) != 0)
+      _exit(126);
+  }
+  if (chdir("/") != 0)
+    _exit(126);
+  execv(argv[0], argv);
+  _exit(127);
+}
+
+int tb_store_spawn(char *const argv[], int as_uid, int as_gid, int log_fd) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    child_exec(argv, as_uid, as_gid, log_fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return -1;
+  }
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return -1;
+}
+
+/* ---- finding PostgreSQL's programs ---------------------------------- */
+
+static bool executable(const char *path) {
+  return access(path, X_OK) == 0;
+}
+
+static bool find_on_path(const char *name, char *out, size_t cap) {
+  const char *path = getenv("PATH");
+  while (path && *path) {
+    const char *colon = strchr(path, ':');
+    size_t n = colon ? (size_t)(colon - path) : strlen(path);
+    if (n > 0 &&
+        (size_t)snprintf(out, cap, "%.*s/%s", (int)n, path, name) < cap &&
+        executable(out))
+      return true;
+    path = colon ? colon + 1 : NULL;
+  }
+  return false;
+}
+
+/* The highest /usr/lib/postgresql/N/bin/name. */
+static bool find_in_pglib(const char *name, char *out, size_t cap) {
+  char pattern[128];
+  snprintf(pattern, sizeof pattern, "/usr/lib/postgresql/*/bin/%s", name);
+  glob_t g;
+  if (glob(pattern, 0, NULL, &g) != 0)
+    return false;
+  long best = -1;
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    const char *v = g.gl_pathv[i] + strlen("/usr/lib/postgresql/");
+    long major = strtol(v, NULL, 10);
+    if (major > best && executable(g.gl_pathv[i]) &&
+        strlen(g.gl_pathv[i]) < cap) {
+      best = major;
+      tb_store_copy(out, cap, g.gl_pathv[i]);
+    }
+  }
+  globfree(&g);
+  return best >= 0;
+}
+
+static bool find_program(const char *name, char *out, size_t cap) {
+  return find_on_path(name, out, cap) || find_in_pglib(name, out, cap);
+}
+
+/* ---- the unprivileged user ----------------------------------------- */
+
+static bool lookup_user(const char *name, int *uid, int *gid) {
+  struct passwd pw, *res = NULL;
+  char buf[4096];
+  if (getpwnam_r(name, &pw, buf, sizeof buf, &res) != 0 || !res)
+    return false;
+  *uid = (int)res->pw_uid;
+  *gid = (int)res->pw_gid;
+  return true;
+}
+
+static bool create_system_user(const char *name) {
+  char useradd[PATH_MAX];
+  if (!find_on_path("useradd", useradd, sizeof useradd)) {
+    tb_store_copy(useradd, sizeof useradd, "/usr/sbin/useradd");
+    if (!executable(useradd))
+      return false;
+  }
+  char *argv[] = {useradd,        "--system",
+                  "--user-group", "--no-create-home",
+                  "--home-dir",   "/nonexistent",
+                  "--shell",      "/usr/sbin/nologin",
+                  (char *)name,   NULL};
+  return tb_store_spawn(argv, -1, -1, -1) == 0;
+}
+
+static bool choose_user(const char *wanted, int *uid, int *gid, char *msg,
+                        size_t msg_len) {
+  if (wanted) {
+    if (lookup_user(wanted, uid, gid))
+      return true;
+    snprintf(msg, msg_len, "there is no user \"%s\" to run PostgreSQL as",
+             wanted);
+    return false;
+  }
+  if (lookup_user("tongban", uid, gid))
+    return true;
+  if (create_system_user("tongban") && lookup_user("tongban", uid, gid)) {
+    tb_store_log("created the system user \"tongban\" to run PostgreSQL");
+    return true;
+  }
+  if (lookup_user("nobody", uid, gid)) {
+    tb_store_log("running PostgreSQL as \"nobody\" (could not create the "
+                 "user \"tongban\")");
+    return true;
+  }
+  snprintf(msg, msg_len,
+           "running as root, but there is no unprivileged user to run "
+           "PostgreSQL as: create the user \"tongban\"");
+  return false;
+}
+
+/* Whether user uid/gid may enter dir (checks every ancestor's x bit). */
+static bool reachable(const char *dir, int uid, int gid, char *blocker,
+                      size_t cap) {
+  char path[PATH_MAX];
+  tb_store_copy(path, sizeof path, dir);
+  for (;;) {
+    struct stat st;
+    if (stat(path, &st) != 0)
+      return false;
+    mode_t bit = (int)st.st_uid == uid   ? S_IXUSR
+                 : (int)st.st_gid == gid ? S_IXGRP
+                                         : S_IXOTH;
+    if (!(st.st_mode & bit)) {
+      tb_store_copy(blocker, cap, path);
+      return false;
+    }
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+      return true;
+    *slash = '\0';
+  }
+}
+
+/* ---- the folder ------------------------------------------------------ */
+
+static bool make_dirs(const char *dir) {
+  char path[PATH_MAX];
+  tb_store_copy(path, sizeof path, dir);
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+      return false;
+    *p = '/';
+  }
+  return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+/* 0: locked; 1: another process holds it; -1: cannot open it. */
+static int take_lock(tb_store_cluster *c, char *msg, size_t msg_len) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/serve.lock", c->dir);
+  c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (c->lock_fd < 0) {
+    snprintf(msg, msg_len, "cannot open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    char other[32] = "";
+    ssize_t n = pread(c->lock_fd, other, sizeof other - 1, 0);
+    other[n > 0 ? n : 0] = '\0';
+    other[strcspn(other, "\n")] = '\0';
+    snprintf(msg, msg_len,
+             "another tongban serve (pid %s) is already using the data "
+             "folder %s: stop it first, or choose another --data",
+             other[0] ? other : "unknown", c->dir);
+    close(c->lock_fd);
+    c->lock_fd = -1;
+    return 1;
+  }
+  char pid[32];
+  int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(c->lock_fd, 0) != 0 || pwrite(c->lock_fd, pid, n, 0) != n)
+    tb_store_log("could not write the pid into %s", path);
+  return 0;
+}
+
+/* Put the server's settings where postgresql.conf includes them. */
+static bool write_settings(const tb_store_cluster *c) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/tongban.conf", c->pgdata);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return false;
+  fprintf(f,
+          "# written by tongban at every start; edit postgresql.conf "
+          "instead\n"
+          "listen_addresses = ''\n"
+          "unix_socket_directories = '%s'\n"
+          "port = %d\n"
+          "max_connections = %d\n",
+          c->dir, c->port, c->max_connections);
+  if (!c->fsync)
+    fprintf(f, "fsync = off\nfull_page_writes = off\n"
+               "synchronous_commit = off\n");
+  bool ok = fclose(f) == 0;
+  if (ok && c->uid >= 0 && chown(path, (uid_t)c->uid, (gid_t)c->gid) != 0)
+    ok = false;
+  return ok;
+}
+
+static bool append_include(const tb_store_cluster *c) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/postgresql.conf", c->pgdata);
+  FILE *f = fopen(path, "a");
+  if (!f)
+    return false;
+  fprintf(f, "\n# tongban's settings (socket, port, durability)\n"
+             "include_if_exists = 'tongban.conf'\n");
+  return fclose(f) == 0;
+}
+
+static int open_log(const tb_store_cluster *c, const char *name) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/%s", c->dir, name);
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0 && c->uid >= 0 && fchown(fd, (uid_t)c->uid, (gid_t)c->gid))
+    tb_store_log("could not chown %s", path);
+  return fd;
+}
+
+static bool run_initdb(tb_store_cluster *c, char *msg, size_t msg_len) {
+  char version[PATH_MAX + 64];
+  snprintf(version, sizeof version, "%s/PG_VERSION", c->pgdata);
+  if (access(version, F_OK) == 0)
+    return true;
+  tb_store_log("creating a PostgreSQL cluster in %s", c->pgdata);
+  int log = open_log(c, "initdb.log");
+  char *argv[] = {c->initdb, "-D", c->pgdata, "-U",         ADMIN_USER,  "-A",
+                  "trust",   "-E", "UTF8",    "--locale=C", "--no-sync", NULL};
+  if (c->fsync)
+    argv[10] = NULL;
+  int rc = tb_store_spawn(argv, c->uid, c->gid, log);
+  if (log >= 0)
+    close(log);
+  if (rc != 0) {
+    snprintf(msg, msg_len,
+             "initdb failed (exit %d); see %s/initdb.log — if %s holds a "
+             "half-made cluster, remove it and start again",
+             rc, c->dir, c->pgdata);
+    return false;
+  }
+  if (!append_include(c)) {
+    snprintf(msg, msg_len, "cannot edit %s/postgresql.conf", c->pgdata);
+    return false;
+  }
+  return true;
+}
+
+static int pg_ctl(tb_store_cluster *c, const char *action) {
+  char logpath[PATH_MAX + 64];
+  snprintf(logpath, sizeof logpath, "%s/postgresql.log", c->dir);
+  int log = open_log(c, "pg_ctl.log");
+  int rc;
+  if (strcmp(action, "start") == 0) {
+    char *argv[] = {c->pg_ctl, "start", "-D",  c->pgdata, "-l", logpath,
+                    "-w",      "-t",    "120", "-s",      NULL};
+    rc = tb_store_spawn(argv, c->uid, c->gid, log);
+  } else if (strcmp(action, "stop") == 0) {
+    char *argv[] = {c->pg_ctl, "stop", "-D",  c->pgdata, "-m", "fast",
+                    "-w",      "-t",   "120", "-s",      NULL};
+    rc = tb_store_spawn(argv, c->uid, c->gid, log);
+  } else {
+    char *argv[] = {c->pg_ctl, "status", "-D", c->pgdata, NULL};
+    rc = tb_store_spawn(argv, c->uid, c->gid, -1);
+  }
+  if (log >= 0)
+    close(log);
+  return rc;
+}
+
+/* A conninfo value in single quotes with \ and ' escaped. */
+static void quote_value(const char *v, char *out, size_t cap) {
+  size_t o = 0;
+  if (cap < 3)
+    return;
+  out[o++] = '\'';
+  for (; *v && o + 3 < cap; v++) {
+    if (*v == '\'' || *v == '\\')
+      out[o++] = '\\';
+    out[o++] = *v;
+  }
+  out[o++] = '\'';
+  out[o] = '\0';
+}
+
+static void conninfo_for(const char *dir, int port, const char *user,
+                         const char *db, char *out, size_t cap) {
+  char host[PATH_MAX + 8];
+  quote_value(dir, host, sizeof host);
+  snprintf(out, cap, "host=%s port=%d user=%s dbname=%s connect_timeout=10",
+           host, port, user, db);
+}
+
+static void make_conninfo(const tb_store_cluster *c, const char *user,
+                          const char *db, char *out, size_t cap) {
+  conninfo_for(c->dir, c->port, user, db, out, cap);
+}
+
+void tb_store_cluster_conninfo(const char *dir, int port, bool admin, char *out,
+                               size_t cap) {
+  char abs[PATH_MAX];
+  if (!realpath(dir, abs))
+    tb_store_copy(abs, sizeof abs, dir);
+  conninfo_for(abs, port > 0 ? port : 5432, admin ? ADMIN_USER : SERVER_USER,
+               DATABASE, out, cap);
+}
+
+static const tb_store_stmt S_DB_EXISTS = {
+    "cluster_db_exists", "SELECT 1 FROM pg_database WHERE datname = $1", 1};
+
+static bool create_database(tb_store_cluster *c, char *msg, size_t msg_len) {
+  char info[PATH_MAX + 128];
+  make_conninfo(c, ADMIN_USER, "postgres", info, sizeof info);
+  tb_store_options o = {.conninfo = info};
+  tb_store *s = NULL;
+  if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
+    return false;
+  const char *params[] = {DATABASE};
+  PGresult *r = NULL;
+  tb_store_status rc = tb_store_exec(s, &S_DB_EXISTS, params, &r);
+  if (rc == TB_STORE_OK && PQntuples(r) == 0)
+    rc = tb_store_exec_plain(s, "CREATE DATABASE " DATABASE, NULL);
+  PQclear(r);
+  tb_store_close(s);
+  if (rc != TB_STORE_OK)
+    snprintf(msg, msg_len, "could not create the database \"%s\"", DATABASE);
+  return rc == TB_STORE_OK;
+}
+
+static bool check_paths(tb_store_cluster *c, char *msg, size_t msg_len) {
+  if (strpbrk(c->dir, "'\n\\")) {
+    snprintf(msg, msg_len,
+             "the data folder %s contains a quote, backslash or newline: "
+             "choose another --data",
+             c->dir);
+    return false;
+  }
+  if (strlen(c->dir) + strlen("/.s.PGSQL.65535") > SOCKET_PATH_MAX) {
+    snprintf(msg, msg_len,
+             "the data folder path %s is too long for a Unix socket (at "
+             "most %d characters): choose a shorter --data",
+             c->dir, SOCKET_PATH_MAX - 15);
+    return false;
+  }
+  return true;
+}
+
+/* Create, resolve and own the folder; pick the user. */
+static bool prepare_folder(tb_store_cluster *c,
+                           const tb_store_cluster_options *o, char *msg,
+                           size_t msg_len) {
+  if (!make_dirs(o->dir)) {
+    snprintf(msg, msg_len, "cannot create the data folder %s: %s", o->dir,
+             strerror(errno));
+    return false;
+  }
+  if (!realpath(o->dir, c->dir)) {
+    snprintf(msg, msg_len, "cannot resolve the data folder %s: %s", o->dir,
+             strerror(errno));
+    return false;
+  }
+  snprintf(c->pgdata, sizeof c->pgdata, "%s/pg", c->dir);
+  if (!check_paths(c, msg, msg_len))
+    return false;
+  c->uid = c->gid = -1;
+  struct stat pgst;
+  if (geteuid() == 0 && !o->user && stat(c->pgdata, &pgst) == 0 &&
+      pgst.st_uid != 0) {
+    /* an existing cluster keeps running as the user who owns it */
+    c->uid = (int)pgst.st_uid;
+    c->gid = (int)pgst.st_gid;
+  } else if (geteuid() == 0 &&
+             !choose_user(o->user, &c->uid, &c->gid, msg, msg_len)) {
+    return false;
+  }
+  if (geteuid() == 0) {
+    char blocker[PATH_MAX], parent[PATH_MAX];
+    tb_store_copy(parent, sizeof parent, c->dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent)
+      *slash = '\0';
+    if (!reachable(parent, c->uid, c->gid, blocker, sizeof blocker)) {
+      snprintf(msg, msg_len,
+               "PostgreSQL runs as an unprivileged user (uid %d) who cannot "
+               "enter %s (no search permission on %s): choose a --data "
+               "folder outside it, e.g. /var/lib/tongban",
+               c->uid, c->dir, blocker);
+      return false;
+    }
+    if (chown(c->dir, (uid_t)c->uid, (gid_t)c->gid) != 0) {
+      snprintf(msg, msg_len, "cannot give %s to uid %d: %s", c->dir, c->uid,
+               strerror(errno));
+      return false;
+    }
+  }
+  if (chmod(c->dir, 0700) != 0) {
+    snprintf(msg, msg_len, "cannot make %s private: %s", c->dir,
+             strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+static bool find_programs(tb_store_cluster *c, char *msg, size_t msg_len) {
+  if (find_program("initdb", c->initdb, sizeof c->initdb) &&
+      find_program("pg_ctl", c->pg_ctl, sizeof c->pg_ctl))
+    return true;
+  snprintf(msg, msg_len,
+           "cannot find PostgreSQL's initdb and pg_ctl on PATH or under "
+           "/usr/lib/postgresql/*/bin: install PostgreSQL (Debian: apt-get "
+           "install postgresql), or pass --db URL");
+  return false;
+}
+
+static bool start_server(tb_store_cluster *c, char *msg, size_t msg_len) {
+  if (!write_settings(c)) {
+    snprintf(msg, msg_len, "cannot write %s/tongban.conf", c->pgdata);
+    return false;
+  }
+  if (pg_ctl(c, "status") == 0) {
+    tb_store_log("PostgreSQL is already running in %s; using it", c->pgdata);
+  } else if (pg_ctl(c, "start") != 0) {
+    snprintf(msg, msg_len,
+             "PostgreSQL did not start; see %s/postgresql.log and "
+             "%s/pg_ctl.log",
+             c->dir, c->dir);
+    return false;
+  }
+  c->running = true;
+  return true;
+}
+
+tb_store_status tb_store_cluster_start(const tb_store_cluster_options *o,
+                                       tb_store_cluster **out, char *msg,
+                                       size_t msg_len) {
+  *out = NULL;
+  tb_store_cluster *c = tb_xcalloc(1, sizeof *c);
+  c->lock_fd = -1;
+  c->port = o->port > 0 ? o->port : 5432;
+  c->fsync = o->fsync;
+  c->max_connections = o->max_connections > 0 ? o->max_connections : 100;
+  bool ok = prepare_folder(c, o, msg, msg_len);
+  int locked = ok && o->lock ? take_lock(c, msg, msg_len) : 0;
+  if (locked != 0) {
+    tb_store_cluster_stop(c);
+    return locked > 0 ? TB_STORE_BUSY : TB_STORE_ERROR;
+  }
+  ok = ok && find_programs(c, msg, msg_len) && run_initdb(c, msg, msg_len) &&
+       start_server(c, msg, msg_len);
+  if (ok) {
+    make_conninfo(c, ADMIN_USER, DATABASE, c->admin_conninfo,
+                  sizeof c->admin_conninfo);
+    make_conninfo(c, SERVER_USER, DATABASE, c->server_conninfo,
+                  sizeof c->server_conninfo);
+    ok = create_database(c, msg, msg_len);
+  }
+  if (!ok) {
+    tb_store_cluster_stop(c);
+    return TB_STORE_ERROR;
+  }
+  *out = c;
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_cluster_halt(tb_store_cluster *c) {
+  if (!c->running)
+    return TB_STORE_OK;
+  int rc = pg_ctl(c, "stop");
+  if (rc != 0) {
+    tb_store_log("pg_ctl stop failed (exit %d); see %s/pg_ctl.log", rc, c->dir);
+    return TB_STORE_ERROR;
+  }
+  c->running = false;
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_cluster_restart(tb_store_cluster *c) {
+  char msg[512];
+  if (c->running && tb_store_cluster_halt(c) != TB_STORE_OK)
+    return TB_STORE_ERROR;
+  if (!start_server(c, msg, sizeof msg)) {
+    tb_store_log("%s", msg);
+    return TB_STORE_ERROR;
+  }
+  return TB_STORE_OK;
+}
+
+void tb_store_cluster_stop(tb_store_cluster *c) {
+  if (!c)
+    return;
+  if (c->running && tb_store_cluster_halt(c) == TB_STORE_OK)
+    tb_store_log("PostgreSQL stopped");
+  if (c->lock_fd >= 0)
+    close(c->lock_fd); /* releases the flock */
+  free(c);
+}
+
+const char *tb_store_cluster_admin_conninfo(const tb_store_cluster *c) {
+  return c->admin_conninfo;
+}
+
+const char *tb_store_cluster_server_conninfo(const tb_store_cluster *c) {
+  return c->server_conninfo;
+}
+
+/* The login role the server uses: no superuser, a member of
+ * tongban_server (created by migration 0001). */
+static const char GRANT_SQL[] =
+    "DO $$ BEGIN "
+    "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" SERVER_USER
+    "') THEN CREATE ROLE " SERVER_USER " LOGIN; END IF; "
+    "END $$; GRANT tongban_server TO " SERVER_USER;
+
+tb_store_status tb_store_grant_server_role(tb_store *s) {
+  return tb_store_exec_plain(s, GRANT_SQL, NULL);
+}

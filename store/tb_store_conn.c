@@ -1,0 +1,395 @@
+/*
+ * tb_store_conn.c — connections, prepared statements and transactions.
+ *
+ * Every statement goes through tb_store_exec: prepared once per connection
+ * on first use, parameters only. tb_store_run_transaction retries the whole
+ * transaction on serialization failures and deadlocks with jittered
+ * exponential backoff; a lost connection is reopened on the next call.
+ */
+#include "tb_store_int.h"
+
+#include "tb_workflows.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_IDEMPOTENCY_TTL 86400
+#define DEFAULT_ATTEMPTS 10
+
+const char *tb_store_status_name(tb_store_status s) {
+  static const char *const names[] = {
+      [TB_STORE_OK] = "ok",
+      [TB_STORE_NOT_FOUND] = "not_found",
+      [TB_STORE_REFUSED] = "refused",
+      [TB_STORE_INVALID] = "invalid",
+      [TB_STORE_CONFLICT] = "conflict",
+      [TB_STORE_REPLAY] = "replay",
+      [TB_STORE_UNAVAILABLE] = "unavailable",
+      [TB_STORE_BUSY] = "busy",
+      [TB_STORE_SCHEMA] = "schema",
+      [TB_STORE_ERROR] = "error",
+  };
+  if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
+    return names[s];
+  return "unknown";
+}
+
+void tb_store_log(const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "tongban[%ld]: store: %s\n", (long)getpid(), line);
+}
+
+void tb_store_copy(char *dst, size_t cap, const char *src) {
+  if (cap == 0)
+    return;
+  size_t n = src ? strnlen(src, cap - 1) : 0;
+  if (n)
+    memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+bool tb_store_parse_i64(const char *s, int64_t *out) {
+  if (!s || !*s)
+    return false;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || !end || *end)
+    return false;
+  *out = v;
+  return true;
+}
+
+int64_t tb_store_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void tb_store_hex(const uint8_t *in, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[in[i] >> 4];
+    out[2 * i + 1] = digits[in[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+void tb_store_bytea(const uint8_t *in, size_t n, char *out) {
+  out[0] = '\\';
+  out[1] = 'x';
+  tb_store_hex(in, n, out + 2);
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+bool tb_store_unhex_bytea(const char *text, uint8_t *out, size_t n) {
+  if (!text || text[0] != '\\' || text[1] != 'x' || strlen(text) != 2 + 2 * n)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    int hi = hex_value(text[2 + 2 * i]), lo = hex_value(text[3 + 2 * i]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return true;
+}
+
+void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
+                     uint8_t out[32]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  unsigned int len = 32;
+  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+      !EVP_DigestUpdate(ctx, a, alen) ||
+      (blen && !EVP_DigestUpdate(ctx, b, blen)) ||
+      !EVP_DigestFinal_ex(ctx, out, &len)) {
+    fprintf(stderr, "tongban: sha-256 failed\n");
+    abort();
+  }
+  EVP_MD_CTX_free(ctx);
+}
+
+const char *tb_store_sqlstate(const PGresult *r) {
+  const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  return s ? s : "";
+}
+
+/* Write "host … port … database … user …" of a connection attempt. */
+static void describe_target(PGconn *c, char *out, size_t cap) {
+  const char *host = PQhost(c), *port = PQport(c), *db = PQdb(c),
+             *user = PQuser(c);
+  snprintf(out, cap, "host \"%s\", port %s, database \"%s\", user \"%s\"",
+           host && *host ? host : "(default socket)",
+           port && *port ? port : "5432", db ? db : "", user ? user : "");
+}
+
+static void first_line(const char *msg, char *out, size_t cap) {
+  size_t n = 0;
+  while (msg && msg[n] && msg[n] != '\n')
+    n++;
+  if (n >= cap)
+    n = cap - 1;
+  memcpy(out, msg ? msg : "", n);
+  out[n] = '\0';
+}
+
+static void ignore_notice(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+static bool connect_now(tb_store *s, char *err, size_t err_len) {
+  if (s->conn)
+    PQfinish(s->conn);
+  s->n_prepared = 0;
+  s->in_txn = false;
+  s->conn = PQconnectdb(s->conninfo);
+  if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    return true;
+  }
+  if (err && err_len) {
+    char where[512], why[512];
+    if (s->conn) {
+      describe_target(s->conn, where, sizeof where);
+      first_line(PQerrorMessage(s->conn), why, sizeof why);
+    } else {
+      tb_store_copy(where, sizeof where, "(no connection object)");
+      tb_store_copy(why, sizeof why, "out of memory");
+    }
+    snprintf(err, err_len,
+             "could not connect to the database at %s: %s — check that "
+             "PostgreSQL is running there and that --db or "
+             "TONGBAN_DATABASE_URL is right",
+             where, why);
+  }
+  return false;
+}
+
+tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
+                              char *err, size_t err_len) {
+  *out = NULL;
+  tb_store *s = tb_xcalloc(1, sizeof *s);
+  s->conninfo = tb_xstrndup(o->conninfo ? o->conninfo : "",
+                            strlen(o->conninfo ? o->conninfo : ""));
+  tb_store_copy(s->region, sizeof s->region, o->region ? o->region : "000000");
+  s->idempotency_ttl =
+      o->idempotency_ttl > 0 ? o->idempotency_ttl : DEFAULT_IDEMPOTENCY_TTL;
+  s->max_attempts = o->max_attempts > 0 ? o->max_attempts : DEFAULT_ATTEMPTS;
+  s->calendar_version = -1;
+  s->rand_state = (unsigned)(tb_store_now_us() ^ (int64_t)getpid());
+  if (!connect_now(s, err, err_len)) {
+    tb_store_close(s);
+    return TB_STORE_UNAVAILABLE;
+  }
+  *out = s;
+  return TB_STORE_OK;
+}
+
+void tb_store_close(tb_store *s) {
+  if (!s)
+    return;
+  if (s->conn)
+    PQfinish(s->conn);
+  for (int i = 0; i < s->n_defs; i++)
+    tb_definition_free(s->defs[i].def);
+  tb_workflows_free_bureaus(s->bureaus);
+  tb_calendar_free(s->calendar);
+  free(s->conninfo);
+  free(s);
+}
+
+bool tb_store_connected(const tb_store *s) {
+  return s->conn && PQstatus(s->conn) == CONNECTION_OK;
+}
+
+tb_store_status tb_store_reconnect(tb_store *s) {
+  char err[1024];
+  if (connect_now(s, err, sizeof err)) {
+    tb_store_log("reconnected to the database");
+    return TB_STORE_OK;
+  }
+  return TB_STORE_UNAVAILABLE;
+}
+
+tb_store_status tb_store_ensure(tb_store *s) {
+  if (tb_store_connected(s))
+    return TB_STORE_OK;
+  return tb_store_reconnect(s);
+}
+
+/* Classify a failed result: logs it and sets the retry / lost flags. */
+static tb_store_status failed(tb_store *s, const char *what, PGresult *r) {
+  const char *state = tb_store_sqlstate(r);
+  if (PQstatus(s->conn) != CONNECTION_OK) {
+    s->lost = true;
+    tb_store_log("%s: the database connection was lost", what);
+    return TB_STORE_UNAVAILABLE;
+  }
+  if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+    s->retry = true;
+    return TB_STORE_ERROR;
+  }
+  char msg[512];
+  first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn), msg,
+             sizeof msg);
+  tb_store_log("%s failed [%s]: %s", what, state, msg);
+  return TB_STORE_ERROR;
+}
+
+static bool is_prepared(const tb_store *s, const tb_store_stmt *st) {
+  for (int i = 0; i < s->n_prepared; i++)
+    if (s->prepared[i] == st)
+      return true;
+  return false;
+}
+
+static tb_store_status prepare(tb_store *s, const tb_store_stmt *st) {
+  if (is_prepared(s, st))
+    return TB_STORE_OK;
+  if (s->n_prepared >= TB_STORE_MAX_PREPARED) {
+    tb_store_log("too many prepared statements (%d)", s->n_prepared);
+    return TB_STORE_ERROR;
+  }
+  PGresult *r = PQprepare(s->conn, st->name, st->sql, st->n_params, NULL);
+  tb_store_status rc = TB_STORE_OK;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    rc = failed(s, st->name, r);
+  else
+    s->prepared[s->n_prepared++] = st;
+  PQclear(r);
+  return rc;
+}
+
+static bool result_ok(const PGresult *r) {
+  ExecStatusType t = PQresultStatus(r);
+  return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
+                              const char *const *params, PGresult **res) {
+  if (res)
+    *res = NULL;
+  if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
+    return TB_STORE_UNAVAILABLE;
+  tb_store_status rc = prepare(s, st);
+  if (rc != TB_STORE_OK)
+    return rc;
+  PGresult *r =
+      PQexecPrepared(s->conn, st->name, st->n_params, params, NULL, NULL, 0);
+  if (!result_ok(r)) {
+    rc = failed(s, st->name, r);
+    PQclear(r);
+    return rc;
+  }
+  if (res)
+    *res = r;
+  else
+    PQclear(r);
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
+                                    PGresult **res) {
+  if (res)
+    *res = NULL;
+  if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
+    return TB_STORE_UNAVAILABLE;
+  PGresult *r = PQexec(s->conn, sql);
+  if (!result_ok(r)) {
+    char what[64];
+    first_line(sql, what, sizeof what);
+    tb_store_status rc = failed(s, what, r);
+    PQclear(r);
+    return rc;
+  }
+  if (res)
+    *res = r;
+  else
+    PQclear(r);
+  return TB_STORE_OK;
+}
+
+/* Sleep a random time in [0, base · 2^attempt) milliseconds, at most
+ * 250 ms: spreads out the transactions that collided. */
+static void backoff(tb_store *s, int attempt) {
+  unsigned cap = 2u << (attempt < 7 ? attempt : 7);
+  if (cap > 250)
+    cap = 250;
+  unsigned ms = (unsigned)rand_r(&s->rand_state) % cap + 1;
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+  }
+}
+
+static tb_store_status finish(tb_store *s, bool commit) {
+  tb_store_status rc =
+      tb_store_exec_plain(s, commit ? "COMMIT" : "ROLLBACK", NULL);
+  s->in_txn = false;
+  return rc;
+}
+
+static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
+                                    void *cls) {
+  s->retry = false;
+  s->lost = false;
+  tb_store_status rc = tb_store_exec_plain(s, "BEGIN", NULL);
+  if (rc == TB_STORE_UNAVAILABLE) {
+    /* nothing was done yet: a connection that died while idle (say, a
+     * PostgreSQL restart) is reopened and the transaction tried again */
+    s->retry = tb_store_reconnect(s) == TB_STORE_OK;
+    return rc;
+  }
+  if (rc != TB_STORE_OK)
+    return rc;
+  s->in_txn = true;
+  rc = fn(s, cls);
+  if (s->lost || PQstatus(s->conn) != CONNECTION_OK) {
+    s->in_txn = false;
+    return TB_STORE_UNAVAILABLE;
+  }
+  if (rc != TB_STORE_OK) {
+    bool retry = s->retry;
+    finish(s, false);
+    s->retry = retry;
+    return rc;
+  }
+  return finish(s, true);
+}
+
+tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
+                                         void *cls) {
+  if (s->in_txn) {
+    tb_store_log("nested transaction refused");
+    return TB_STORE_ERROR;
+  }
+  for (int attempt = 0; attempt < s->max_attempts; attempt++) {
+    if (tb_store_ensure(s) != TB_STORE_OK)
+      return TB_STORE_UNAVAILABLE;
+    tb_store_status rc = attempt_once(s, fn, cls);
+    if (!s->retry)
+      return rc;
+    backoff(s, attempt);
+  }
+  tb_store_log("transaction gave up after %d attempts", s->max_attempts);
+  return TB_STORE_BUSY;
+}

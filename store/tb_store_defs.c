@@ -1,0 +1,418 @@
+/*
+ * tb_store_defs.c — workflow definitions, bureau lists and the working-day
+ * calendar, kept in the database.
+ *
+ * A definition is stored as its XML under (id, version) with the SHA-256
+ * of the bytes; each handle rebuilds the definitions it needs with the
+ * loader and caches them for its lifetime (a stored version never
+ * changes). The calendar is cached per handle and reloaded when
+ * calendar_meta.version moves.
+ */
+#include "tb_store_int.h"
+
+#include "tb_workflows.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const tb_store_stmt S_BUREAUS_PUT = {
+    "bureaus_put",
+    "INSERT INTO bureau_lists (sha256, xml) VALUES (decode($1, 'hex'), $2) "
+    "ON CONFLICT (sha256) DO UPDATE SET loaded_at = now()",
+    2};
+static const tb_store_stmt S_BUREAUS_NEWEST = {
+    "bureaus_newest",
+    "SELECT encode(sha256, 'hex'), xml FROM bureau_lists "
+    "ORDER BY loaded_at DESC LIMIT 1",
+    0};
+static const tb_store_stmt S_DEF_INSERT = {
+    "def_insert",
+    "INSERT INTO definitions (id, version, name, sha256, xml, file) "
+    "VALUES ($1, $2::integer, $3, decode($4, 'hex'), $5, $6) "
+    "ON CONFLICT (id, version) DO NOTHING RETURNING 1",
+    6};
+static const tb_store_stmt S_DEF_SHA = {
+    "def_sha",
+    "SELECT encode(sha256, 'hex') FROM definitions "
+    "WHERE id = $1 AND version = $2::integer",
+    2};
+static const tb_store_stmt S_DEF_NEWEST = {
+    "def_newest", "SELECT max(version) FROM definitions WHERE id = $1", 1};
+static const tb_store_stmt S_DEF_XML = {
+    "def_xml",
+    "SELECT xml FROM definitions WHERE id = $1 AND version = $2::integer", 2};
+static const tb_store_stmt S_CAL_META = {
+    "cal_meta", "SELECT version, utc_offset FROM calendar_meta", 0};
+static const tb_store_stmt S_CAL_DAYS = {
+    "cal_days", "SELECT day::text, kind FROM calendar_days ORDER BY day", 0};
+static const tb_store_stmt S_CAL_PUT = {
+    "cal_put",
+    "INSERT INTO calendar_days (day, kind) VALUES ($1::date, $2) "
+    "ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, loaded_at = now()",
+    2};
+static const tb_store_stmt S_CAL_BUMP = {
+    "cal_bump", "UPDATE calendar_meta SET version = version + 1", 0};
+
+/* The first problem of a list into *p. */
+static void first_problem(const tb_workflows_problems *ps, tb_problem *p,
+                          const char *fallback) {
+  char buf[sizeof p->detail];
+  if (ps->n > 0)
+    tb_workflows_problem_format(&ps->items[0], buf, sizeof buf);
+  else
+    tb_store_copy(buf, sizeof buf, fallback);
+  tb_problem_set(p, TB_ERR_INVALID, "xml", "%s", buf);
+}
+
+static void sha_hex(const char *data, size_t len, char hex[65]) {
+  uint8_t sum[32];
+  tb_store_sha256(data, len, NULL, 0, sum);
+  tb_store_hex(sum, 32, hex);
+}
+
+tb_store_status tb_store_bureaus_put(tb_store *s, const char *xml, size_t len,
+                                     const char *file, tb_problem *p) {
+  tb_workflows_problems ps = {0};
+  tb_bureau_list *list = NULL;
+  if (tb_workflows_load_bureaus_buffer(file, xml, len, &list, &ps) != TB_OK) {
+    first_problem(&ps, p, "the bureau list is invalid");
+    tb_workflows_problems_free(&ps);
+    return TB_STORE_INVALID;
+  }
+  tb_workflows_problems_free(&ps);
+  tb_workflows_free_bureaus(list);
+  char hex[65];
+  sha_hex(xml, len, hex);
+  char *text = tb_xstrndup(xml, len);
+  const char *params[] = {hex, text};
+  tb_store_status rc = tb_store_exec(s, &S_BUREAUS_PUT, params, NULL);
+  free(text);
+  return rc;
+}
+
+/* The newest stored bureau list, cached by its hash. */
+static tb_store_status current_bureaus(tb_store *s, const tb_bureau_list **out,
+                                       tb_problem *p) {
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_BUREAUS_NEWEST, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    tb_problem_set(p, TB_ERR_INVALID, "bureaus",
+                   "no bureau list is stored: load bureaus.xml first");
+    return TB_STORE_INVALID;
+  }
+  if (!s->bureaus || strcmp(s->bureaus_sha, PQgetvalue(r, 0, 0)) != 0) {
+    tb_workflows_problems ps = {0};
+    tb_bureau_list *list = NULL;
+    const char *xml = PQgetvalue(r, 0, 1);
+    if (tb_workflows_load_bureaus_buffer("bureaus.xml (stored)", xml,
+                                         strlen(xml), &list, &ps) != TB_OK) {
+      first_problem(&ps, p, "the stored bureau list is invalid");
+      tb_workflows_problems_free(&ps);
+      PQclear(r);
+      return TB_STORE_INVALID;
+    }
+    tb_workflows_problems_free(&ps);
+    tb_workflows_free_bureaus(s->bureaus);
+    s->bureaus = list;
+    tb_store_copy(s->bureaus_sha, sizeof s->bureaus_sha, PQgetvalue(r, 0, 0));
+  }
+  PQclear(r);
+  *out = s->bureaus;
+  return TB_STORE_OK;
+}
+
+/* Insert, or compare with what is stored under the same version. */
+static tb_store_status
+put_checked(tb_store *s, const tb_definition *def, const char *xml, size_t len,
+            const char *file, tb_store_definition_info *info, tb_problem *p) {
+  char hex[65], version[16];
+  sha_hex(xml, len, hex);
+  snprintf(version, sizeof version, "%u", def->version);
+  char *text = tb_xstrndup(xml, len);
+  const char *params[] = {def->id, version, def->name ? def->name : "",
+                          hex,     text,    file ? file : ""};
+  PGresult *r = NULL;
+  tb_store_status rc = tb_store_exec(s, &S_DEF_INSERT, params, &r);
+  free(text);
+  if (rc != TB_STORE_OK)
+    return rc;
+  info->inserted = PQntuples(r) == 1;
+  PQclear(r);
+  if (info->inserted)
+    return TB_STORE_OK;
+  const char *key[] = {def->id, version};
+  rc = tb_store_exec(s, &S_DEF_SHA, key, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  bool same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), hex) == 0;
+  PQclear(r);
+  if (same)
+    return TB_STORE_OK;
+  tb_problem_set(p, TB_ERR_INVALID, "version",
+                 "%s: definition '%s' version %u is already loaded with other "
+                 "content: give the changed file a new version number",
+                 file ? file : def->id, def->id, def->version);
+  return TB_STORE_CONFLICT;
+}
+
+tb_store_status tb_store_definition_put(tb_store *s, const char *xml,
+                                        size_t len, const char *file,
+                                        tb_store_definition_info *info,
+                                        tb_problem *p) {
+  memset(info, 0, sizeof *info);
+  const tb_bureau_list *bureaus = NULL;
+  tb_store_status rc = current_bureaus(s, &bureaus, p);
+  if (rc != TB_STORE_OK)
+    return rc;
+  tb_workflows_problems ps = {0};
+  tb_definition *def = NULL;
+  if (tb_workflows_load_buffer(file ? file : "definition", xml, len, bureaus,
+                               &def, &ps) != TB_OK) {
+    first_problem(&ps, p, "the definition is invalid");
+    tb_workflows_problems_free(&ps);
+    return TB_STORE_INVALID;
+  }
+  tb_workflows_problems_free(&ps);
+  tb_store_copy(info->id, sizeof info->id, def->id);
+  info->version = def->version;
+  rc = put_checked(s, def, xml, len, file, info, p);
+  tb_definition_free(def);
+  return rc;
+}
+
+/* ---- loading a folder ------------------------------------------------ */
+
+static bool read_file(const char *path, char **data, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return false;
+  size_t cap = TB_WORKFLOWS_MAX_BYTES + 1;
+  char *buf = tb_xmalloc(cap);
+  size_t n = fread(buf, 1, cap, f);
+  bool ok = !ferror(f) && n < cap;
+  fclose(f);
+  if (!ok) {
+    free(buf);
+    return false;
+  }
+  *data = buf;
+  *len = n;
+  return true;
+}
+
+static bool is_xml(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcmp(name + n - 4, ".xml") == 0 && name[0] != '.';
+}
+
+static tb_store_status load_one(tb_store *s, const char *dir, const char *name,
+                                bool bureaus, tb_problem *p) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  char *data = NULL;
+  size_t len = 0;
+  if (!read_file(path, &data, &len)) {
+    tb_problem_set(p, TB_ERR_INVALID, "file",
+                   "%s: cannot read it (missing, unreadable or over %d bytes)",
+                   path, TB_WORKFLOWS_MAX_BYTES);
+    return TB_STORE_INVALID;
+  }
+  tb_store_status rc;
+  if (bureaus) {
+    rc = tb_store_bureaus_put(s, data, len, path, p);
+  } else {
+    tb_store_definition_info info;
+    rc = tb_store_definition_put(s, data, len, path, &info, p);
+    if (rc == TB_STORE_OK && info.inserted)
+      tb_store_log("loaded definition %s version %u from %s", info.id,
+                   info.version, path);
+  }
+  free(data);
+  return rc;
+}
+
+tb_store_status tb_store_definitions_load_dir(tb_store *s, const char *dir,
+                                              size_t *loaded, tb_problem *p) {
+  *loaded = 0;
+  struct dirent **names = NULL;
+  int n = scandir(dir, &names, NULL, alphasort);
+  if (n < 0) {
+    tb_problem_set(p, TB_ERR_INVALID, "workflows", "cannot read %s: %s", dir,
+                   strerror(errno));
+    return TB_STORE_INVALID;
+  }
+  tb_store_status rc = load_one(s, dir, "bureaus.xml", true, p);
+  for (int i = 0; i < n; i++) {
+    const char *name = names[i]->d_name;
+    if (rc == TB_STORE_OK && is_xml(name) && strcmp(name, "bureaus.xml")) {
+      rc = load_one(s, dir, name, false, p);
+      if (rc == TB_STORE_OK)
+        (*loaded)++;
+    }
+    free(names[i]);
+  }
+  free(names);
+  return rc;
+}
+
+/* ---- reading definitions back ---------------------------------------- */
+
+tb_store_status tb_store_def_cached(tb_store *s, const char *id,
+                                    uint32_t version,
+                                    const tb_definition **out) {
+  for (int i = 0; i < s->n_defs; i++)
+    if (s->defs[i].version == version && strcmp(s->defs[i].id, id) == 0) {
+      *out = s->defs[i].def;
+      return TB_STORE_OK;
+    }
+  char v[16];
+  snprintf(v, sizeof v, "%u", version);
+  const char *params[] = {id, v};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_DEF_XML, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return TB_STORE_NOT_FOUND;
+  }
+  char name[128];
+  snprintf(name, sizeof name, "%s v%u (stored)", id, version);
+  tb_workflows_problems ps = {0};
+  tb_definition *def = NULL;
+  const char *xml = PQgetvalue(r, 0, 0);
+  tb_status st =
+      tb_workflows_load_buffer(name, xml, strlen(xml), NULL, &def, &ps);
+  PQclear(r);
+  if (st != TB_OK) {
+    char buf[512] = "no details";
+    if (ps.n)
+      tb_workflows_problem_format(&ps.items[0], buf, sizeof buf);
+    tb_store_log("stored definition %s no longer loads: %s", name, buf);
+    tb_workflows_problems_free(&ps);
+    return TB_STORE_ERROR;
+  }
+  tb_workflows_problems_free(&ps);
+  if (s->n_defs == TB_STORE_MAX_CACHED_DEFS) { /* drop the oldest */
+    tb_definition_free(s->defs[0].def);
+    memmove(&s->defs[0], &s->defs[1],
+            sizeof s->defs[0] * (size_t)(s->n_defs - 1));
+    s->n_defs--;
+  }
+  tb_store_cached_def *c = &s->defs[s->n_defs++];
+  tb_store_copy(c->id, sizeof c->id, id);
+  c->version = version;
+  c->def = def;
+  *out = def;
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_definition_get(tb_store *s, const char *id,
+                                        uint32_t version,
+                                        const tb_definition **out) {
+  *out = NULL;
+  if (version == 0) {
+    const char *params[] = {id};
+    PGresult *r;
+    tb_store_status rc = tb_store_exec(s, &S_DEF_NEWEST, params, &r);
+    if (rc != TB_STORE_OK)
+      return rc;
+    int64_t v = 0;
+    bool found = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) &&
+                 tb_store_parse_i64(PQgetvalue(r, 0, 0), &v);
+    PQclear(r);
+    if (!found)
+      return TB_STORE_NOT_FOUND;
+    version = (uint32_t)v;
+  }
+  return tb_store_def_cached(s, id, version, out);
+}
+
+/* ---- the calendar ------------------------------------------------------ */
+
+typedef struct {
+  const tb_calendar *cal;
+} calendar_job;
+
+static tb_store_status store_days(tb_store *s, void *cls) {
+  const calendar_job *job = cls;
+  size_t n = tb_calendar_count(job->cal);
+  for (size_t i = 0; i < n; i++) {
+    tb_day d;
+    tb_day_kind kind;
+    tb_calendar_get(job->cal, i, &d, &kind);
+    char date[11];
+    tb_date_format(d, date);
+    const char *params[] = {date,
+                            kind == TB_DAY_HOLIDAY ? "holiday" : "workday"};
+    tb_store_status rc = tb_store_exec(s, &S_CAL_PUT, params, NULL);
+    if (rc != TB_STORE_OK)
+      return rc;
+  }
+  return tb_store_exec(s, &S_CAL_BUMP, NULL, NULL);
+}
+
+tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
+                                       size_t len, size_t *days,
+                                       tb_problem *p) {
+  *days = 0;
+  tb_calendar *cal = tb_calendar_new(28800);
+  if (tb_calendar_parse(cal, text, len, p) != TB_OK) {
+    tb_calendar_free(cal);
+    return TB_STORE_INVALID;
+  }
+  calendar_job job = {cal};
+  tb_store_status rc = tb_store_run_transaction(s, store_days, &job);
+  if (rc == TB_STORE_OK)
+    *days = tb_calendar_count(cal);
+  tb_calendar_free(cal);
+  return rc;
+}
+
+static tb_store_status reload_calendar(tb_store *s, int64_t version,
+                                       int32_t offset) {
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_CAL_DAYS, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  tb_calendar *cal = tb_calendar_new(offset);
+  for (int i = 0; i < PQntuples(r); i++) {
+    const char *day = PQgetvalue(r, i, 0);
+    tb_day d;
+    if (tb_date_parse(day, strlen(day), &d) != TB_OK)
+      continue;
+    tb_calendar_set(cal, d,
+                    strcmp(PQgetvalue(r, i, 1), "holiday") == 0
+                        ? TB_DAY_HOLIDAY
+                        : TB_DAY_WORKDAY);
+  }
+  PQclear(r);
+  tb_calendar_free(s->calendar);
+  s->calendar = cal;
+  s->calendar_version = version;
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_calendar_get(tb_store *s, const tb_calendar **out) {
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_CAL_META, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  int64_t version = 0, offset = 28800;
+  if (PQntuples(r) == 1) {
+    tb_store_parse_i64(PQgetvalue(r, 0, 0), &version);
+    tb_store_parse_i64(PQgetvalue(r, 0, 1), &offset);
+  }
+  PQclear(r);
+  if (!s->calendar || version != s->calendar_version)
+    rc = reload_calendar(s, version, (int32_t)offset);
+  *out = s->calendar;
+  return rc;
+}

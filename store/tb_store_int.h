@@ -1,0 +1,149 @@
+/*
+ * tb_store_int.h — what the store's own .c files share: the handle, the
+ * prepared-statement helper, the embedded migrations, logging and small
+ * encoding helpers. Not for use outside store/.
+ */
+#ifndef TB_STORE_INT_H
+#define TB_STORE_INT_H
+
+#include "tb_store.h"
+
+#include <libpq-fe.h>
+
+/* One embedded migration (generated from sql/ by store/embed_sql.py). */
+typedef struct {
+  int version;
+  const char *name;
+  const char *sql;
+  size_t len;
+} tb_store_migration;
+
+extern const tb_store_migration tb_store_migrations[];
+extern const int tb_store_migration_count;
+
+/* A statement prepared once per connection, on first use. Statements are
+ * static constants; the handle remembers which ones its connection has. */
+typedef struct {
+  const char *name;
+  const char *sql;
+  int n_params;
+} tb_store_stmt;
+
+#define TB_STORE_MAX_PREPARED 96
+#define TB_STORE_MAX_CACHED_DEFS 64
+
+typedef struct {
+  char id[64];
+  uint32_t version;
+  tb_definition *def;
+} tb_store_cached_def;
+
+struct tb_store {
+  PGconn *conn;
+  char *conninfo;
+  char region[7];
+  int idempotency_ttl;
+  int max_attempts;
+  bool in_txn;
+  bool retry; /* the last statement failed with 40001 / 40P01 */
+  bool lost;  /* the connection went away during the transaction */
+  const tb_store_stmt *prepared[TB_STORE_MAX_PREPARED];
+  int n_prepared;
+  tb_store_cached_def defs[TB_STORE_MAX_CACHED_DEFS];
+  int n_defs;
+  tb_bureau_list *bureaus; /* the newest stored list, or NULL */
+  char bureaus_sha[65];
+  tb_calendar *calendar;
+  int64_t calendar_version; /* -1: none loaded */
+  unsigned rand_state;
+};
+
+/* Log a line to stderr: "tongban: store: …". */
+void tb_store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run a prepared statement with text parameters (NULL = SQL NULL). On
+ * success *res (if res is not NULL) holds the result, to PQclear. Errors
+ * are logged with the statement's name and SQLSTATE; serialization
+ * failures and deadlocks set s->retry, a lost connection s->lost.
+ * Returns TB_STORE_OK, TB_STORE_UNAVAILABLE or TB_STORE_ERROR. */
+tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
+                              const char *const *params, PGresult **res);
+
+/* The same for a statement that is not prepared (migrations, DDL): the
+ * text must contain no input. */
+tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
+                                    PGresult **res);
+
+/* Make sure the connection is up (reconnecting if needed). */
+tb_store_status tb_store_ensure(tb_store *s);
+
+/* The SQLSTATE of a failed result, or "" */
+const char *tb_store_sqlstate(const PGresult *r);
+
+/* Hex helpers: 32 bytes ⇄ 64 hex digits; and PostgreSQL's bytea text
+ * output ("\\x…") to bytes. */
+void tb_store_hex(const uint8_t *in, size_t n, char *out /* 2n+1 */);
+bool tb_store_unhex_bytea(const char *text, uint8_t *out, size_t n);
+/* The bytea literal "\\x…" of n bytes into out (2n+3 bytes). */
+void tb_store_bytea(const uint8_t *in, size_t n, char *out);
+
+/* SHA-256 of a buffer, or of two concatenated buffers. */
+void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
+                     uint8_t out[32]);
+
+/* Parse a decimal integer (the whole string); false when malformed. */
+bool tb_store_parse_i64(const char *s, int64_t *out);
+
+/* Bounded copy that always terminates (truncates). */
+void tb_store_copy(char *dst, size_t cap, const char *src);
+
+/* tb_app_state ⇄ JSON (store/tb_store_state.c). The JSON string returned
+ * is malloc'ed. */
+char *tb_store_state_encode(const tb_app_state *s);
+bool tb_store_state_decode(const char *json, tb_app_state *s);
+
+/* Definitions cache look-up (store/tb_store_defs.c). */
+tb_store_status tb_store_def_cached(tb_store *s, const char *id,
+                                    uint32_t version,
+                                    const tb_definition **out);
+
+/* The audit event writer (store/tb_store_audit.c), inside a transaction
+ * that holds the application's row lock. prev_seq / prev_hash come from
+ * the application row; on success *seq and hash are the new head. */
+typedef struct {
+  int64_t application_id;
+  const char *number;
+  int32_t prev_seq;
+  uint8_t prev_hash[32];
+  const tb_store_actor *actor;
+  const char *action;
+  const char *payload; /* canonical JSON text */
+  int64_t at_us;
+} tb_store_audit_event;
+
+tb_store_status tb_store_audit_append(tb_store *s,
+                                      const tb_store_audit_event *e,
+                                      int32_t *seq, uint8_t hash[32]);
+
+/* Fire one claimed timer row through the transition path (inside the
+ * transaction that holds the row): the row is deleted whatever the
+ * engine says (store/tb_store_transition.c). */
+tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
+                                       int64_t timer_id, const tb_event *ev,
+                                       tb_store_outcome *out);
+
+/* Microseconds since the epoch, from the local clock. */
+int64_t tb_store_now_us(void);
+
+/* Run a program and wait: argv[0] is a path; as_uid/as_gid >= 0 switch to
+ * that user in the child (root only); output goes to log_fd if >= 0 (else
+ * to /dev/null). Returns the exit status, or -1 when it could not run. */
+int tb_store_spawn(char *const argv[], int as_uid, int as_gid, int log_fd);
+
+/* Issue the license an ISSUE_LICENSE effect names, inside the transition's
+ * transaction (store/tb_store_licenses.c). Anything but TB_STORE_OK rolls
+ * the transition back. */
+tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
+                                       const tb_effect *e);
+
+#endif /* TB_STORE_INT_H */

@@ -1,0 +1,196 @@
+/*
+ * tb_store_supervision.c — electronic supervision (电子监察) reads and the
+ * LISTEN connection behind the live stream.
+ *
+ * The overview and the alert lists are JSON text that PostgreSQL builds
+ * from applications, tasks and the calendar (working days count the
+ * calendar's exceptions to Monday–Friday, dates taken in the calendar's
+ * UTC offset). The listener is one plain libpq connection that LISTENs on
+ * channel "tongban" (the NOTIFY every transition sends) and hands each
+ * payload to a callback. Declared in the "Supervision" section at the end
+ * of tb_store.h.
+ */
+#include "tb_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Working days after the local date of $a up to the local date of $b
+ * (inclusive): a lateral expression reused by both statistics. */
+#define LOCAL(ts) "((" ts ") AT TIME ZONE 'UTC' + m.off)::date"
+#define WORKDAYS(from, to)                                                     \
+  "(SELECT count(*) FROM generate_series(" from " + 1, " to                    \
+  ", interval '1 day') g(d) LEFT JOIN calendar_days c ON c.day = g.d::date "   \
+  "WHERE CASE WHEN c.kind IS NULL THEN extract(isodow FROM g.d) < 6 "          \
+  "ELSE c.kind = 'workday' END)"
+
+#define OPEN_STATES                                                            \
+  "('submitted', 'awaiting_supplement', 'in_review', 'returned', "             \
+  "'suspended')"
+
+static const tb_store_stmt S_OVERVIEW = {
+    "sup_overview",
+    "WITH m AS (SELECT make_interval(secs => utc_offset) AS off FROM "
+    "calendar_meta LIMIT 1), "
+    "today AS (SELECT " LOCAL("now()") " AS d FROM m), "
+    "counts AS (SELECT coalesce(json_object_agg(status, n), '{}') AS j FROM "
+    "(SELECT status, count(*) AS n FROM applications GROUP BY status) x), "
+    "warn AS (SELECT json_build_object("
+    "'yellow', count(*) FILTER (WHERE warning = 'yellow'), "
+    "'red', count(*) FILTER (WHERE warning = 'red')) AS j FROM applications "
+    "WHERE status IN " OPEN_STATES "), "
+    "tk AS (SELECT t.bureau, t.state, t.deadline, "
+    "CASE WHEN t.decided_at IS NOT NULL THEN " WORKDAYS(
+        LOCAL("t.created_at"), LOCAL("t.decided_at")) " END AS days, "
+    "CASE WHEN t.state = 'decided' THEN " LOCAL(
+        "t.decided_at") " > t.deadline WHEN t.state IN ('open', 'claimed') "
+                        "THEN (SELECT d FROM today) > t.deadline ELSE false "
+                        "END AS late FROM tasks t, m WHERE t.state <> "
+                        "'cancelled'), "
+    "bureaus AS (SELECT coalesce(json_agg(json_build_object("
+    "'bureau', bureau, 'handled', handled, 'open', open, 'average_days', "
+    "avg_days, 'overdue', late, 'overdue_rate', CASE WHEN handled + open > 0 "
+    "THEN round(late::numeric / (handled + open), 4) ELSE 0 END) "
+    "ORDER BY bureau), '[]') AS j FROM (SELECT bureau, "
+    "count(*) FILTER (WHERE state = 'decided') AS handled, "
+    "count(*) FILTER (WHERE state IN ('open', 'claimed')) AS open, "
+    "round(avg(days), 2) AS avg_days, count(*) FILTER (WHERE late) AS late "
+    "FROM tk GROUP BY bureau) b), "
+    "ap AS (SELECT a.definition_id AS service, a.status, a.deadline, "
+    "a.warning, nullif((a.state->>'accepted_at')::bigint, 0) AS acc, "
+    "nullif((a.state->>'finished_at')::bigint, 0) AS fin FROM applications "
+    "a), "
+    "ap2 AS (SELECT ap.*, CASE WHEN acc IS NOT NULL AND fin IS NOT NULL THEN " WORKDAYS(
+        LOCAL("to_timestamp(acc)"),
+        LOCAL("to_timestamp(fin)")) " END AS days, "
+                                    "CASE WHEN fin IS NOT NULL THEN " LOCAL(
+                                        "to_timestamp(fin)") " > deadline "
+                                                             "ELSE "
+                                                             "warning = 'red' "
+                                                             "END AS late "
+                                                             "FROM ap, m), "
+    "services AS (SELECT coalesce(json_agg(json_build_object("
+    "'service', s.service, 'name', (SELECT name FROM definitions d WHERE "
+    "d.id = s.service ORDER BY version DESC LIMIT 1), 'total', total, "
+    "'handled', handled, 'open', open, 'average_days', avg_days, 'overdue', "
+    "late, 'overdue_rate', CASE WHEN handled + open > 0 THEN "
+    "round(late::numeric / (handled + open), 4) ELSE 0 END) "
+    "ORDER BY s.service), '[]') AS j FROM (SELECT service, count(*) AS total, "
+    "count(*) FILTER (WHERE fin IS NOT NULL) AS handled, "
+    "count(*) FILTER (WHERE status IN " OPEN_STATES ") AS open, "
+    "round(avg(days), 2) AS avg_days, count(*) FILTER (WHERE late) AS late "
+    "FROM ap2 GROUP BY service) s) "
+    "SELECT json_build_object('counts', (SELECT j FROM counts), 'warnings', "
+    "(SELECT j FROM warn), 'bureaus', (SELECT j FROM bureaus), 'services', "
+    "(SELECT j FROM services), 'today', (SELECT d FROM today), 'at', "
+    "now())::text",
+    0};
+
+static const tb_store_stmt S_ALERTS = {
+    "sup_alerts",
+    "SELECT coalesce(json_agg(x ORDER BY x.level = 'red' DESC, x.deadline "
+    "NULLS LAST, x.number), '[]')::text FROM (SELECT a.number, "
+    "a.definition_id AS service, (SELECT name FROM definitions d WHERE d.id = "
+    "a.definition_id AND d.version = a.definition_version) AS service_name, "
+    "a.status AS state, a.warning, a.deadline, "
+    "CASE WHEN a.warning = 'red' OR EXISTS (SELECT 1 FROM "
+    "jsonb_array_elements(a.state->'branches') b WHERE b->>'warning' = "
+    "'red') THEN 'red' ELSE 'yellow' END AS level, "
+    "(SELECT coalesce(json_agg(json_build_object('id', t.id, 'bureau', "
+    "t.bureau, 'task', t.name, 'state', t.state, 'deadline', t.deadline, "
+    "'warning', coalesce(a.state->'branches'->(t.branch::int)->>'warning', "
+    "'none')) ORDER BY t.deadline, t.bureau), '[]') FROM tasks t WHERE "
+    "t.application_id = a.id AND t.state IN ('open', 'claimed')) AS tasks "
+    "FROM applications a WHERE a.status IN " OPEN_STATES " AND "
+    "(a.warning <> 'none' OR EXISTS (SELECT 1 FROM "
+    "jsonb_array_elements(a.state->'branches') b WHERE b->>'warning' IN "
+    "('yellow', 'red')))) x WHERE $1::text IS NULL OR x.level = $1 "
+    "LIMIT $2::integer",
+    2};
+
+static tb_store_status json_text(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, char **json) {
+  *json = NULL;
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, st, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+    PQclear(r);
+    return TB_STORE_NOT_FOUND;
+  }
+  const char *v = PQgetvalue(r, 0, 0);
+  *json = tb_xstrndup(v, strlen(v));
+  PQclear(r);
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_supervision_overview(tb_store *s, char **json) {
+  return json_text(s, &S_OVERVIEW, NULL, json);
+}
+
+tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,
+                                            int limit, char **json) {
+  char lim[16];
+  if (limit <= 0 || limit > 10000)
+    limit = 10000;
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *params[2] = {level, lim};
+  return json_text(s, &S_ALERTS, params, json);
+}
+
+/* ---- the listener ------------------------------------------------------- */
+
+struct tb_store_listener {
+  PGconn *conn;
+};
+
+tb_store_status tb_store_listener_open(const char *conninfo,
+                                       tb_store_listener **out) {
+  *out = NULL;
+  PGconn *c = PQconnectdb(conninfo);
+  if (PQstatus(c) != CONNECTION_OK) {
+    tb_store_log("listener: could not connect: %s", PQerrorMessage(c));
+    PQfinish(c);
+    return TB_STORE_UNAVAILABLE;
+  }
+  /* a fixed statement: no input in it */
+  PGresult *r = PQexec(c, "LISTEN tongban");
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok || PQsetnonblocking(c, 1) != 0) {
+    tb_store_log("listener: LISTEN failed: %s", PQerrorMessage(c));
+    PQfinish(c);
+    return TB_STORE_UNAVAILABLE;
+  }
+  tb_store_listener *l = tb_xcalloc(1, sizeof *l);
+  l->conn = c;
+  *out = l;
+  return TB_STORE_OK;
+}
+
+int tb_store_listener_fd(const tb_store_listener *l) {
+  return l ? PQsocket(l->conn) : -1;
+}
+
+tb_store_status tb_store_listener_drain(tb_store_listener *l,
+                                        tb_store_notify_fn fn, void *cls) {
+  if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK) {
+    tb_store_log("listener: connection lost: %s", PQerrorMessage(l->conn));
+    return TB_STORE_UNAVAILABLE;
+  }
+  PGnotify *n;
+  while ((n = PQnotifies(l->conn)) != NULL) {
+    fn(n->extra, cls);
+    PQfreemem(n);
+  }
+  return TB_STORE_OK;
+}
+
+void tb_store_listener_close(tb_store_listener *l) {
+  if (!l)
+    return;
+  PQfinish(l->conn);
+  free(l);
+}

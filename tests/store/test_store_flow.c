@@ -1,0 +1,937 @@
+/*
+ * test_store_flow.c — transitions through the store with the shipped
+ * workflows on a throwaway cluster: the full lifecycle of every shipped
+ * definition, audit verify catching a superuser's edit, a definition
+ * version pinned across an upgrade, 50 threads racing on the branches of
+ * 200 applications, 3 scheduler processes sharing the timers, and the
+ * scheduler thread surviving a PostgreSQL restart.
+ *
+ * usage: test_store_flow WORKFLOWS_DIR TONGBAN_BINARY
+ */
+#include "tb_pg_harness.h"
+#include "tb_test.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define PERSON_ID "11010519491231002X"
+#define ORG_ID "91350100M000100Y43"
+#define RACE_APPS 200
+#define RACE_THREADS 50
+#define SCHEDULERS 3
+#define TIMER_APPS 40
+
+static tb_pg pg;
+static const char *workflows_dir;
+static const char *tongban_bin;
+
+static const tb_store_actor clerk = {101, "clerk-wang", "clerk", NULL};
+static const tb_store_actor applicant = {0, "applicant", "applicant", NULL};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- building applications -------------------------------------------- */
+
+static char *text_of_length(size_t n) {
+  json_t *s = json_string("");
+  char *out = tb_xcalloc(n * 3 + 1, 1);
+  for (size_t i = 0; i < n; i++)
+    memcpy(out + i * 3, "测", 3);
+  json_decref(s);
+  return out;
+}
+
+static double clamp(double v, const tb_field *f) {
+  if (f->has_min && v < f->min)
+    v = f->min;
+  if (f->has_max && v > f->max)
+    v = f->max;
+  return v;
+}
+
+/* A valid value for every field: all choices of a multiple choice, true
+ * for booleans, so that every conditional branch applies. */
+static json_t *field_value(const tb_field *f) {
+  char buf[64];
+  switch (f->type) {
+  case TB_FIELD_TEXT: {
+    char *t = text_of_length((size_t)clamp(6, f));
+    json_t *v = json_string(t);
+    free(t);
+    return v;
+  }
+  case TB_FIELD_NUMBER:
+    snprintf(buf, sizeof buf, "%.0f", clamp(3, f));
+    return json_string(buf);
+  case TB_FIELD_MONEY:
+    snprintf(buf, sizeof buf, "%.2f", clamp(1000000, f) / 100.0);
+    return json_string(buf);
+  case TB_FIELD_DATE: {
+    tb_day d;
+    tb_date_from_ymd(2020, 6, 1, &d);
+    tb_date_format((tb_day)clamp(d, f), buf);
+    return json_string(buf);
+  }
+  case TB_FIELD_CHOICE: {
+    if (!f->multiple)
+      return json_string(f->choices[0].value);
+    json_t *a = json_array();
+    for (size_t i = 0; i < f->n_choices; i++)
+      json_array_append_new(a, json_string(f->choices[i].value));
+    return a;
+  }
+  case TB_FIELD_BOOLEAN:
+    return json_true();
+  case TB_FIELD_ID_NUMBER:
+    return json_string(PERSON_ID);
+  }
+  return json_null();
+}
+
+static char *make_form(const tb_definition *def) {
+  json_t *o = json_object();
+  for (size_t i = 0; i < def->n_fields; i++)
+    json_object_set_new(o, def->fields[i].id, field_value(&def->fields[i]));
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return text;
+}
+
+static uint64_t all_materials(const tb_definition *def) {
+  return def->n_materials >= 64 ? UINT64_MAX
+                                : (UINT64_C(1) << def->n_materials) - 1;
+}
+
+/* Create and submit; returns false on failure (printed). */
+static bool create_app(tb_store *s, const char *service, int64_t at,
+                       char number[TB_APP_NUMBER_LEN + 1]) {
+  const tb_definition *def = NULL;
+  if (tb_store_definition_get(s, service, 0, &def) != TB_STORE_OK)
+    return false;
+  char *form = make_form(def);
+  bool org = def->applicant == TB_APPLICANT_ORGANIZATION;
+  tb_store_new_application a = {.definition_id = service,
+                                .kind = org ? TB_APPLICANT_ORGANIZATION
+                                            : TB_APPLICANT_PERSON,
+                                .name = org ? "杭州测试科技有限公司" : "张三",
+                                .id_number = org ? ORG_ID : PERSON_ID,
+                                .form = form,
+                                .channel = TB_CHANNEL_WINDOW,
+                                .materials = all_materials(def),
+                                .at = at};
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  char code[TB_STORE_TRACKING_CODE_LEN + 1];
+  tb_store_status rc =
+      tb_store_application_create(s, &a, &applicant, out, code);
+  if (rc != TB_STORE_OK)
+    printf("# create %s: %s: %s %s\n", service, tb_store_status_name(rc),
+           out->problem.field, out->problem.detail);
+  else
+    memcpy(number, out->number, TB_APP_NUMBER_LEN + 1);
+  bool match = false;
+  if (rc == TB_STORE_OK)
+    tb_store_tracking_check(s, number, code, &match);
+  free(out);
+  free(form);
+  return rc == TB_STORE_OK && match;
+}
+
+static tb_store_status event(tb_store *s, const char *number, tb_event ev,
+                             const tb_store_actor *actor, const char *payload,
+                             tb_store_outcome *out) {
+  tb_store_status rc =
+      tb_store_transition(s, number, &ev, actor, payload, NULL, NULL, out);
+  if (rc != TB_STORE_OK)
+    printf("# %s on %s: %s: %s\n", tb_event_kind_name(ev.kind), number,
+           tb_store_status_name(rc), out->problem.detail);
+  return rc;
+}
+
+static tb_store_actor officer_of(const tb_definition *def, int b) {
+  tb_store_actor a = {200 + b, "officer", "officer", def->branches[b].bureau};
+  return a;
+}
+
+/* Claim and decide the current task of branch b. */
+static tb_store_status decide(tb_store *s, const char *number,
+                              const tb_definition *def, int b, int step,
+                              tb_event_kind kind, uint64_t materials,
+                              tb_store_outcome *out) {
+  tb_store_actor officer = officer_of(def, b);
+  tb_event ev = {.kind = TB_EV_CLAIM,
+                 .actor = officer.id,
+                 .bureau = officer.bureau,
+                 .branch = (uint8_t)b,
+                 .step = (uint8_t)step};
+  tb_store_status rc = event(s, number, ev, &officer, NULL, out);
+  if (rc != TB_STORE_OK)
+    return rc;
+  ev.kind = kind;
+  ev.materials = materials;
+  return event(s, number, ev, &officer, "{\"comment\":\"审核意见：符合要求\"}",
+               out);
+}
+
+/* ---- the lifecycle ---------------------------------------------------------
+ */
+
+typedef struct {
+  int transitions;
+  int decisions;
+  bool returned;
+  bool suspended;
+} drive_stats;
+
+/* One move for an application in review; false when nothing is left. */
+static bool review_move(tb_store *s, const char *number,
+                        const tb_definition *def, const tb_app_state *st,
+                        drive_stats *ds, tb_store_outcome *out) {
+  if (!ds->suspended && def->n_specials > 0) {
+    ds->suspended = true;
+    tb_event ev = {.kind = TB_EV_SUSPEND,
+                   .special = def->specials[0].kind,
+                   .actor = 201,
+                   .bureau = NULL};
+    tb_store_actor officer = officer_of(def, 0);
+    ds->transitions += 2;
+    return event(s, number, ev, &officer, NULL, out) == TB_STORE_OK &&
+           event(s, number, (tb_event){.kind = TB_EV_RESUME, .actor = 201},
+                 &officer, NULL, out) == TB_STORE_OK;
+  }
+  /* Return once, when no branch waits on another: a waiting branch
+   * behind a returned one would never start (see the report). */
+  bool waiting = false;
+  for (int b = 0; b < st->n_branches; b++)
+    waiting |= st->branches[b].status == TB_BRANCH_WAITING;
+  for (int b = 0; b < st->n_branches; b++) {
+    if (st->branches[b].status != TB_BRANCH_ACTIVE)
+      continue;
+    bool ret = !ds->returned && !waiting;
+    ds->returned |= ret;
+    ds->transitions += 2;
+    ds->decisions++;
+    return decide(s, number, def, b, st->branches[b].step,
+                  ret ? TB_EV_RETURN : TB_EV_APPROVE, ret ? 1 : 0,
+                  out) == TB_STORE_OK;
+  }
+  return false;
+}
+
+/* Drive one application from submitted to rated. */
+static bool drive(tb_store *s, const char *number, drive_stats *ds) {
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  const tb_definition *def = NULL;
+  tb_app_state st;
+  bool ok = true;
+  for (int i = 0; ok && i < 200; i++) {
+    ok = tb_store_application_state(s, number, &st, &def) == TB_STORE_OK;
+    if (!ok)
+      break;
+    tb_event ev = {.actor = clerk.id};
+    const tb_store_actor *who = &clerk;
+    switch (st.status) {
+    case TB_APP_SUBMITTED:
+      ev.kind = TB_EV_ACCEPT;
+      break;
+    case TB_APP_IN_REVIEW:
+      ok = review_move(s, number, def, &st, ds, out);
+      if (!ok)
+        printf("# %s stuck in review\n", number);
+      continue;
+    case TB_APP_RETURNED:
+      ev.kind = TB_EV_SUPPLEMENT;
+      ev.materials = st.notice;
+      who = &applicant;
+      break;
+    case TB_APP_APPROVED:
+      ev.kind = TB_EV_DELIVER;
+      break;
+    case TB_APP_DELIVERED:
+      if (st.rating) {
+        free(out);
+        return true;
+      }
+      ev.kind = TB_EV_RATE;
+      ev.rating = 5;
+      who = &applicant;
+      break;
+    default:
+      printf("# %s ended as %s\n", number,
+             tb_app_status_name((tb_app_status)st.status));
+      ok = false;
+      continue;
+    }
+    ds->transitions++;
+    ok = event(s, number, ev, who, NULL, out) == TB_STORE_OK;
+  }
+  free(out);
+  return false;
+}
+
+static long long app_value(PGconn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static long long app_value(PGconn *c, const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  return tb_pg_value(c, sql);
+}
+
+static char first_number[TB_APP_NUMBER_LEN + 1];
+
+static void print_tasks(PGconn *c, const char *number) {
+  const char *params[] = {number};
+  PGresult *r = PQexecParams(
+      c,
+      "SELECT t.branch_id, t.step, t.round, t.state, coalesce(t.decision, "
+      "'-') FROM tasks t JOIN applications a ON a.id = t.application_id "
+      "WHERE a.number = $1 ORDER BY t.id",
+      1, NULL, params, NULL, NULL, 0);
+  for (int i = 0; i < PQntuples(r); i++)
+    printf("#   task %s/%s round %s: %s %s\n", PQgetvalue(r, i, 0),
+           PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+           PQgetvalue(r, i, 4));
+  PQclear(r);
+  r = PQexecParams(c,
+                   "SELECT e.seq, e.action, e.payload FROM audit_events e "
+                   "JOIN applications a ON a.id = e.application_id WHERE "
+                   "a.number = $1 ORDER BY e.seq",
+                   1, NULL, params, NULL, NULL, 0);
+  for (int i = 0; i < PQntuples(r); i++)
+    printf("#   event %s %s: %.300s\n", PQgetvalue(r, i, 0),
+           PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+  PQclear(r);
+}
+
+static void lifecycle_of_every_shipped_workflow(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  PGconn *listener = tb_pg_connect(pg.server);
+  tb_pg_exec(listener, "LISTEN tongban");
+  int total = 0;
+  PGresult *r = PQexec(c, "SELECT id FROM definitions ORDER BY id");
+  TB_CHECK(PQntuples(r) >= 4);
+  for (int i = 0; i < PQntuples(r); i++) {
+    const char *id = PQgetvalue(r, i, 0);
+    char number[TB_APP_NUMBER_LEN + 1] = "";
+    drive_stats ds = {1, 0, false, false};
+    TB_CHECKF(create_app(s, id, 0, number), "%s", id);
+    TB_CHECKF(drive(s, number, &ds), "%s did not finish", id);
+    if (!first_number[0])
+      memcpy(first_number, number, sizeof number);
+    TB_CHECK_INT(app_value(c,
+                           "SELECT count(*) FROM applications WHERE "
+                           "number = '%s' AND status = 'delivered'",
+                           number),
+                 1);
+    TB_CHECKF(app_value(c,
+                        "SELECT count(*) FROM audit_events e JOIN "
+                        "applications a ON a.id = e.application_id "
+                        "WHERE a.number = '%s'",
+                        number) == ds.transitions,
+              "%s: %d transitions", id, ds.transitions);
+    TB_CHECK_INT(app_value(c,
+                           "SELECT count(*) FROM tasks t JOIN "
+                           "applications a ON a.id = t.application_id "
+                           "WHERE a.number = '%s' AND t.state = 'decided'",
+                           number),
+                 ds.decisions);
+    TB_CHECK_INT(app_value(c,
+                           "SELECT count(*) FROM tasks t JOIN "
+                           "applications a ON a.id = t.application_id "
+                           "WHERE a.number = '%s' AND t.state IN "
+                           "('open', 'claimed')",
+                           number),
+                 0);
+    long long round2 = app_value(c,
+                                 "SELECT count(*) FROM tasks t JOIN "
+                                 "applications a ON a.id = "
+                                 "t.application_id WHERE a.number = '%s' "
+                                 "AND t.round = 2",
+                                 number);
+    TB_CHECKF(round2 >= 1, "%s: no task of a second round", id);
+    if (round2 < 1)
+      print_tasks(c, number);
+    TB_CHECK_INT(app_value(c,
+                           "SELECT count(*) FROM timers t JOIN "
+                           "applications a ON a.id = t.application_id "
+                           "WHERE a.number = '%s'",
+                           number),
+                 0);
+    tb_store_audit_report rep;
+    TB_CHECK_INT(tb_store_audit_verify(s, number, &rep), TB_STORE_OK);
+    TB_CHECKF(!rep.broken, "%s: %s", number, rep.what);
+    printf("# %s: %d transitions, %d decisions\n", id, ds.transitions,
+           ds.decisions);
+    total += ds.transitions;
+  }
+  PQclear(r);
+  /* every transition was announced on the channel "tongban" */
+  int heard = 0;
+  for (int i = 0; i < 40 && heard < total; i++) {
+    PQconsumeInput(listener);
+    PGnotify *n;
+    while ((n = PQnotifies(listener))) {
+      heard += strcmp(n->relname, "tongban") == 0 &&
+               strstr(n->extra, "\"number\"") != NULL;
+      PQfreemem(n);
+    }
+    if (heard < total)
+      usleep(50 * 1000);
+  }
+  TB_CHECK_INT(heard, total);
+  PQfinish(listener);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* ---- audit verify ----------------------------------------------------------
+ */
+
+/* Run the binary; its stdout into out. Returns the exit status. */
+static int run_binary(char *const argv[], char *out, size_t cap) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  size_t n = 0;
+  ssize_t got;
+  while (rc == 0 && n + 1 < cap &&
+         (got = read(fds[0], out + n, cap - 1 - n)) > 0)
+    n += (size_t)got;
+  out[n] = '\0';
+  close(fds[0]);
+  int status = 0;
+  if (rc != 0 || waitpid(pid, &status, 0) < 0)
+    return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Change event 3 of an application as a superuser would: the trigger
+ * disabled, the row kept aside in audit_saved for superuser_restore. */
+static void superuser_edit(PGconn *c, const char *number, const char *set) {
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "CREATE TABLE audit_saved AS SELECT * FROM audit_events WHERE "
+           "seq = 3 AND application_id = (SELECT id FROM applications WHERE "
+           "number = '%s')",
+           number);
+  tb_pg_exec(c, sql);
+  tb_pg_exec(c, "ALTER TABLE audit_events DISABLE TRIGGER "
+                "audit_events_append_only");
+  snprintf(sql, sizeof sql,
+           "UPDATE audit_events SET %s WHERE seq = 3 AND application_id = "
+           "(SELECT id FROM applications WHERE number = '%s')",
+           set, number);
+  tb_pg_exec(c, sql);
+  tb_pg_exec(c, "ALTER TABLE audit_events ENABLE TRIGGER "
+                "audit_events_append_only");
+}
+
+static void superuser_restore(PGconn *c) {
+  tb_pg_exec(c, "ALTER TABLE audit_events DISABLE TRIGGER "
+                "audit_events_append_only");
+  tb_pg_exec(c, "DELETE FROM audit_events e USING audit_saved s WHERE "
+                "e.application_id = s.application_id AND e.seq = s.seq");
+  tb_pg_exec(c, "INSERT INTO audit_events SELECT * FROM audit_saved");
+  tb_pg_exec(c, "DROP TABLE audit_saved");
+  tb_pg_exec(c, "ALTER TABLE audit_events ENABLE TRIGGER "
+                "audit_events_append_only");
+}
+
+static void audit_verify_catches_a_superuser_edit(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  TB_CHECK(rep.chains >= 4 && rep.events > 20);
+  superuser_edit(c, first_number, "actor_name = 'mallory'");
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECK(rep.broken);
+  TB_CHECK_STR(rep.number, first_number);
+  TB_CHECK_INT(rep.seq, 3);
+  TB_CHECKF(strstr(rep.what, "does not match its hash") != NULL, "%s",
+            rep.what);
+  /* the command line names the same link, exit status 1 */
+  char out[1024];
+  char *argv[] = {
+      (char *)tongban_bin, "audit", "verify", "--db", pg.admin, NULL};
+  TB_CHECK_INT(run_binary(argv, out, sizeof out), 1);
+  char expect[128];
+  snprintf(expect, sizeof expect,
+           "broken: application %s, event 3:", first_number);
+  TB_CHECKF(strstr(out, expect) != NULL, "%s", out);
+  superuser_restore(c);
+  /* a changed time is caught too, and a removed last event */
+  superuser_edit(c, first_number, "at = at + interval '1 microsecond'");
+  TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
+  TB_CHECK(rep.broken && rep.seq == 3);
+  superuser_restore(c);
+  TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+           "CREATE TABLE saved AS SELECT * FROM audit_events WHERE seq = "
+           "(SELECT audit_seq FROM applications WHERE number = '%s') AND "
+           "application_id = (SELECT id FROM applications WHERE number = "
+           "'%s')",
+           first_number, first_number);
+  tb_pg_exec(c, sql);
+  tb_pg_exec(c, "DELETE FROM audit_events e USING saved s WHERE "
+                "e.application_id = s.application_id AND e.seq = s.seq");
+  TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
+  TB_CHECKF(rep.broken && strstr(rep.what, "events removed"), "%s", rep.what);
+  tb_pg_exec(c, "INSERT INTO audit_events SELECT * FROM saved; DROP TABLE "
+                "saved; ALTER TABLE audit_events ENABLE TRIGGER "
+                "audit_events_append_only");
+  argv[3] = NULL;
+  char *argv2[] = {(char *)tongban_bin,
+                   "audit",
+                   "verify",
+                   first_number,
+                   "--db",
+                   pg.admin,
+                   NULL};
+  TB_CHECK_INT(run_binary(argv2, out, sizeof out), 0);
+  TB_CHECKF(strncmp(out, "ok: 1 chains", 12) == 0, "%s", out);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* ---- definition versions ---------------------------------------------------
+ */
+
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  char *buf = tb_xcalloc(1024 * 1024 + 1, 1);
+  size_t n = fread(buf, 1, 1024 * 1024, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* Replace the first occurrence of `from` in text (malloc'ed result). */
+static char *replace(const char *text, const char *from, const char *to) {
+  const char *at = strstr(text, from);
+  if (!at)
+    return NULL;
+  size_t n = strlen(text) + strlen(to) + 1;
+  char *out = tb_xcalloc(n, 1);
+  size_t head = (size_t)(at - text);
+  memcpy(out, text, head);
+  memcpy(out + head, to, strlen(to));
+  memcpy(out + head + strlen(to), at + strlen(from), strlen(at + strlen(from)));
+  return out;
+}
+
+static int working_days_to_deadline(tb_store *s, const char *number) {
+  tb_app_state st;
+  const tb_definition *def;
+  const tb_calendar *cal;
+  tb_store_application_state(s, number, &st, &def);
+  tb_store_calendar_get(s, &cal);
+  return tb_calendar_count_working_days(
+      cal, tb_calendar_day_of(cal, st.accepted_at), st.deadline);
+}
+
+static void definition_version_pinned_across_upgrade(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/spjy.xml", workflows_dir);
+  char *v1 = read_text(path);
+  TB_CHECK(v1 != NULL);
+  const tb_definition *def = NULL;
+  TB_CHECK_INT(tb_store_definition_get(s, "spjy", 0, &def), TB_STORE_OK);
+  uint32_t old_version = def->version;
+  unsigned promised = def->promised_days;
+  char old_attr[32], new_attr[32], old_days[32], new_days[32];
+  snprintf(old_attr, sizeof old_attr, "version=\"%u\"", old_version);
+  snprintf(new_attr, sizeof new_attr, "version=\"%u\"", old_version + 1);
+  snprintf(old_days, sizeof old_days, "promised-days=\"%u\"", promised);
+  snprintf(new_days, sizeof new_days, "promised-days=\"%u\"", promised - 1);
+  char *bumped = replace(v1, old_attr, new_attr);
+  char *v2 = bumped ? replace(bumped, old_days, new_days) : NULL;
+  TB_CHECK(v2 != NULL);
+  char a[TB_APP_NUMBER_LEN + 1], b[TB_APP_NUMBER_LEN + 1];
+  TB_CHECK(create_app(s, "spjy", 0, a));
+  tb_store_definition_info info;
+  tb_problem p = {0};
+  TB_CHECK_INT(
+      tb_store_definition_put(s, v2, strlen(v2), "spjy-v2.xml", &info, &p),
+      TB_STORE_OK);
+  TB_CHECK(info.inserted && info.version == old_version + 1);
+  TB_CHECK(create_app(s, "spjy", 0, b));
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  tb_event acc = {.kind = TB_EV_ACCEPT, .actor = clerk.id};
+  TB_CHECK_INT(event(s, a, acc, &clerk, NULL, out), TB_STORE_OK);
+  TB_CHECK_INT(out->def->version, old_version);
+  TB_CHECK_INT(event(s, b, acc, &clerk, NULL, out), TB_STORE_OK);
+  TB_CHECK_INT(out->def->version, old_version + 1);
+  TB_CHECK_INT(working_days_to_deadline(s, a), promised);
+  TB_CHECK_INT(working_days_to_deadline(s, b), promised - 1);
+  TB_CHECK_INT(app_value(c,
+                         "SELECT definition_version FROM applications "
+                         "WHERE number = '%s'",
+                         a),
+               old_version);
+  /* the same bytes again: nothing to do; other bytes: refused */
+  TB_CHECK_INT(
+      tb_store_definition_put(s, v2, strlen(v2), "spjy-v2.xml", &info, &p),
+      TB_STORE_OK);
+  TB_CHECK(!info.inserted);
+  char *changed = replace(v2, "<service", "<!-- edited -->\n<service");
+  TB_CHECK_INT(tb_store_definition_put(s, changed, strlen(changed),
+                                       "spjy-v2-edited.xml", &info, &p),
+               TB_STORE_CONFLICT);
+  TB_CHECKF(strstr(p.detail, "already loaded with other content") != NULL, "%s",
+            p.detail);
+  char *broken = replace(v2, "</service>", "");
+  TB_CHECK_INT(
+      tb_store_definition_put(s, broken, strlen(broken), "bad.xml", &info, &p),
+      TB_STORE_INVALID);
+  TB_CHECKF(strstr(p.detail, "bad.xml") != NULL, "%s", p.detail);
+  free(broken);
+  free(changed);
+  free(out);
+  free(v1);
+  free(bumped);
+  free(v2);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* ---- 50 threads racing -----------------------------------------------------
+ */
+
+typedef struct {
+  char number[TB_APP_NUMBER_LEN + 1];
+  int branch;
+} race_item;
+
+typedef struct {
+  race_item *items;
+  size_t n;
+  atomic_size_t next;
+  atomic_int errors;
+  atomic_int transitions;
+  const tb_definition *def;
+} race;
+
+static void *race_thread(void *arg) {
+  race *r = arg;
+  tb_store *s = tb_pg_store(pg.server);
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  size_t i;
+  while ((i = atomic_fetch_add(&r->next, 1)) < r->n) {
+    const race_item *it = &r->items[i];
+    const tb_branch_def *bd = &r->def->branches[it->branch];
+    for (size_t step = 0; step < bd->n_tasks; step++) {
+      if (decide(s, it->number, r->def, it->branch, (int)step, TB_EV_APPROVE, 0,
+                 out) != TB_STORE_OK)
+        atomic_fetch_add(&r->errors, 1);
+      atomic_fetch_add(&r->transitions, 2);
+    }
+  }
+  free(out);
+  tb_store_close(s);
+  return NULL;
+}
+
+/* 200 business start-ups, accepted and registered, so that four or five
+ * branches of each are open at once. */
+static size_t prepare_race(tb_store *s, const tb_definition *def,
+                           race_item *items) {
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  size_t n = 0;
+  for (int a = 0; a < RACE_APPS; a++) {
+    char number[TB_APP_NUMBER_LEN + 1];
+    if (!create_app(s, "qykb", 0, number))
+      break;
+    tb_event acc = {.kind = TB_EV_ACCEPT, .actor = clerk.id};
+    event(s, number, acc, &clerk, NULL, out);
+    decide(s, number, def, 0, 0, TB_EV_APPROVE, 0, out);
+    for (int b = 0; b < out->after.n_branches; b++)
+      if (out->after.branches[b].status == TB_BRANCH_ACTIVE) {
+        memcpy(items[n].number, number, sizeof number);
+        items[n++].branch = b;
+      }
+  }
+  free(out);
+  return n;
+}
+
+static void fifty_threads_race_on_two_hundred_joins(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  race r = {0};
+  TB_CHECK_INT(tb_store_definition_get(s, "qykb", 0, &r.def), TB_STORE_OK);
+  r.items = tb_xcalloc(RACE_APPS * TB_MAX_BRANCHES, sizeof *r.items);
+  double t0 = now_s();
+  r.n = prepare_race(s, r.def, r.items);
+  double t1 = now_s();
+  TB_CHECKF(r.n >= RACE_APPS * 4, "%zu branches open", r.n);
+  long long audit_before = tb_pg_value(c, "SELECT count(*) FROM audit_events");
+  pthread_t threads[RACE_THREADS];
+  for (int i = 0; i < RACE_THREADS; i++)
+    pthread_create(&threads[i], NULL, race_thread, &r);
+  for (int i = 0; i < RACE_THREADS; i++)
+    pthread_join(threads[i], NULL);
+  double t2 = now_s();
+  int transitions = atomic_load(&r.transitions);
+  TB_CHECK_INT(atomic_load(&r.errors), 0);
+  printf("# race: %zu branches of %d applications; setup %.1f s; %d "
+         "transitions by %d threads in %.2f s (%.0f/s)\n",
+         r.n, RACE_APPS, t1 - t0, transitions, RACE_THREADS, t2 - t1,
+         transitions / (t2 - t1));
+  /* every decision recorded, every join decided once */
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM audit_events") -
+                   audit_before,
+               transitions);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM applications WHERE "
+                              "definition_id = 'qykb' AND status = "
+                              "'approved'"),
+               RACE_APPS);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM (SELECT application_id "
+                              "FROM audit_events WHERE payload LIKE "
+                              "'%\"to\":\"approved\"%' AND payload LIKE "
+                              "'%\"from\":\"in_review\"%' GROUP BY "
+                              "application_id HAVING count(*) = 1) x JOIN "
+                              "applications a ON a.id = x.application_id "
+                              "WHERE a.definition_id = 'qykb' AND "
+                              "a.status = 'approved'"),
+               RACE_APPS);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM audit_events e JOIN "
+                              "applications a ON a.id = e.application_id "
+                              "WHERE a.definition_id = 'qykb' AND "
+                              "a.status = 'approved' AND "
+                              "e.payload LIKE '%\"to\":\"approved\"%' AND "
+                              "e.payload LIKE '%\"from\":\"in_review\"%'"),
+               RACE_APPS);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM tasks t JOIN "
+                              "applications a ON a.id = t.application_id "
+                              "WHERE a.definition_id = 'qykb' AND t.state "
+                              "IN ('open', 'claimed')"),
+               0);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, rep.seq, rep.what);
+  free(r.items);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* ---- three scheduler processes ---------------------------------------------
+ */
+
+static void report_fired(const tb_store_fired *f, void *cls) {
+  fprintf((FILE *)cls, "%lld %lld %lld %d %s\n", (long long)f->timer_id,
+          (long long)f->due_us, (long long)f->fired_us, (int)f->engine,
+          f->number);
+  fflush((FILE *)cls);
+}
+
+static void run_scheduler(int fd, double seconds) {
+  tb_store *s = tb_pg_store(pg.server);
+  double end = now_s() + seconds;
+  FILE *out = fdopen(fd, "w");
+  while (now_s() < end) {
+    int fired = 0;
+    tb_store_timers_fire(s, 50, &fired, report_fired, out);
+    if (fired == 0)
+      usleep(20 * 1000);
+  }
+  fclose(out);
+  tb_store_close(s);
+}
+
+typedef struct {
+  long long id, due, fired;
+  int engine;
+} fired_line;
+
+static int read_fired(int fd, fired_line *lines, int max, int proc,
+                      int *per_proc) {
+  FILE *in = fdopen(fd, "r");
+  int n = 0;
+  char number[32];
+  while (n < max &&
+         fscanf(in, "%lld %lld %lld %d %31s", &lines[n].id, &lines[n].due,
+                &lines[n].fired, &lines[n].engine, number) == 5) {
+    n++;
+    per_proc[proc]++;
+  }
+  fclose(in);
+  return n;
+}
+
+static int compare_ids(const void *a, const void *b) {
+  long long x = ((const fired_line *)a)->id, y = ((const fired_line *)b)->id;
+  return (x > y) - (x < y);
+}
+
+/* Applications submitted and accepted 40 days ago: their warnings and
+ * deadlines are all due now. A few timers are moved 2–4 s ahead. */
+static long long prepare_timers(tb_store *s, PGconn *c) {
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  int64_t past = time(NULL) - 40 * 86400;
+  for (int i = 0; i < TIMER_APPS; i++) {
+    char number[TB_APP_NUMBER_LEN + 1];
+    if (!create_app(s, i % 2 ? "spjy" : "cssj", past, number))
+      continue;
+    tb_event acc = {.kind = TB_EV_ACCEPT, .actor = clerk.id, .at = past + 60};
+    event(s, number, acc, &clerk, NULL, out);
+  }
+  free(out);
+  tb_pg_exec(c, "UPDATE timers SET due_at = now() + interval '2 seconds' + "
+                "(id % 3) * interval '1 second' WHERE id % 10 = 0");
+  return tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at < now() + "
+                        "interval '5 seconds'");
+}
+
+static void three_schedulers_fire_each_timer_once(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  long long due = prepare_timers(s, c);
+  TB_CHECKF(due >= TIMER_APPS * 2, "%lld timers due", due);
+  tb_store_close(s);
+  int fds[SCHEDULERS];
+  pid_t pids[SCHEDULERS];
+  fflush(stdout);
+  for (int p = 0; p < SCHEDULERS; p++) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+      return;
+    pids[p] = fork();
+    if (pids[p] == 0) {
+      close(pipefd[0]);
+      run_scheduler(pipefd[1], 7.0);
+      _exit(0);
+    }
+    close(pipefd[1]);
+    fds[p] = pipefd[0];
+  }
+  int max = (int)due * 4 + 100, n = 0, per_proc[SCHEDULERS] = {0};
+  fired_line *lines = tb_xcalloc((size_t)max, sizeof *lines);
+  for (int p = 0; p < SCHEDULERS; p++)
+    n += read_fired(fds[p], lines + n, max - n, p, per_proc);
+  for (int p = 0; p < SCHEDULERS; p++)
+    waitpid(pids[p], NULL, 0);
+  qsort(lines, (size_t)n, sizeof *lines, compare_ids);
+  int twice = 0, early = 0, ok = 0;
+  for (int i = 0; i < n; i++) {
+    if (i > 0 && lines[i].id == lines[i - 1].id)
+      twice++;
+    if (lines[i].fired < lines[i].due)
+      early++;
+    if (lines[i].engine == TB_OK)
+      ok++;
+  }
+  printf("# %lld timers due, %d fired (%d acted on by the engine, the rest "
+         "stale) by processes: %d %d %d\n",
+         due, n, ok, per_proc[0], per_proc[1], per_proc[2]);
+  TB_CHECK_INT(twice, 0);
+  TB_CHECK_INT(early, 0);
+  TB_CHECKF(n >= due, "%d fired of %lld due", n, due);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at <= "
+                              "now()"),
+               0);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM audit_events WHERE "
+                              "action = 'timer'"),
+               ok);
+  TB_CHECK(per_proc[0] + per_proc[1] + per_proc[2] == n);
+  free(lines);
+  PQfinish(c);
+}
+
+/* ---- the scheduler thread across a PostgreSQL restart ----------------------
+ */
+
+static void scheduler_survives_a_restart(void) {
+  tb_store_options o = {.conninfo = pg.server};
+  tb_store_scheduler *sch = NULL;
+  TB_CHECK_INT(tb_store_scheduler_start(&o, 0.05, &sch), TB_STORE_OK);
+  usleep(200 * 1000);
+  TB_CHECK_INT(tb_store_cluster_restart(pg.cluster), TB_STORE_OK);
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  int64_t before = tb_store_scheduler_fired(sch);
+  long long due = prepare_timers(s, c);
+  TB_CHECK(due > 0);
+  long long left = -1;
+  for (int i = 0; i < 300 && left != 0; i++) {
+    usleep(50 * 1000);
+    left = tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at <= "
+                          "now() + interval '5 seconds'");
+  }
+  TB_CHECK_INT(left, 0);
+  TB_CHECK(tb_store_scheduler_fired(sch) - before >= due);
+  tb_store_scheduler_stop(sch);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+static void load_workflows(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  size_t n = 0;
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_store_definitions_load_dir(s, workflows_dir, &n, &p),
+               TB_STORE_OK);
+  TB_CHECKF(n >= 4, "%zu loaded: %s", n, p.detail);
+  /* loading again changes nothing */
+  TB_CHECK_INT(tb_store_definitions_load_dir(s, workflows_dir, &n, &p),
+               TB_STORE_OK);
+  tb_store_close(s);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_store_flow WORKFLOWS_DIR TONGBAN\n");
+    return 2;
+  }
+  workflows_dir = argv[1];
+  tongban_bin = argv[2];
+  if (!tb_pg_start(&pg)) {
+    printf("Bail out! no PostgreSQL cluster\n");
+    return 1;
+  }
+  TB_RUN(load_workflows);
+  TB_RUN(lifecycle_of_every_shipped_workflow);
+  TB_RUN(audit_verify_catches_a_superuser_edit);
+  TB_RUN(definition_version_pinned_across_upgrade);
+  TB_RUN(fifty_threads_race_on_two_hundred_joins);
+  TB_RUN(three_schedulers_fire_each_timer_once);
+  TB_RUN(scheduler_survives_a_restart);
+  tb_pg_stop(&pg);
+  return tb_test_done();
+}
