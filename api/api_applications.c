@@ -1,0 +1,687 @@
+/*
+ * api_applications.c — /api/v1/applications: intake at the window or
+ * online, look-up by number and by the one number (applicant), the audit
+ * timeline, and the window's actions (accept, reject, supplement-request,
+ * supplement, suspend, resume, withdraw, deliver, rating).
+ *
+ * Every handler reads fields → validates → runs one transaction → replies.
+ * One number: a material may name the e-license that supplies it
+ * ({"id": …, "license_id": …}: checked to exist, be the holder's, of the
+ * material's type and valid), and every other material with a license
+ * type is filled in from the holder's valid license of that type; both
+ * are marked from_license in the state and listed in the reply's
+ * "from_licenses".
+ */
+#include "tb_api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NAME 100
+#define MAX_REASON 1000
+
+/* ---- helpers --------------------------------------------------------------
+ */
+
+static bool number_ok(const char *n) {
+  return n && strlen(n) == TB_APP_NUMBER_LEN &&
+         tb_id_check_app_number(n, TB_APP_NUMBER_LEN, NULL) == TB_OK;
+}
+
+static tb_day today_of(tb_store *s, int64_t now) {
+  const tb_calendar *cal = NULL;
+  if (tb_store_calendar_get(s, &cal) != TB_STORE_OK || !cal)
+    return (tb_day)((now + 28800) / 86400);
+  return tb_calendar_day_of(cal, now);
+}
+
+/* Whether an officer's bureau has a task in the application. */
+static bool officer_may_see(api_req *r, tb_store *s, const char *number) {
+  if (strcmp(r->who.role, "officer") != 0)
+    return true;
+  char *json = NULL;
+  if (tb_store_read_app_tasks(s, number, &json) != TB_STORE_OK) {
+    free(json);
+    return false;
+  }
+  json_t *tasks = api_json_load(json);
+  free(json);
+  bool ok = false;
+  size_t i;
+  json_t *t;
+  json_array_foreach(tasks, i, t) {
+    const char *b = json_string_value(json_object_get(t, "bureau"));
+    if (b && strcmp(b, r->who.bureau) == 0)
+      ok = true;
+  }
+  json_decref(tasks);
+  return ok;
+}
+
+/* Load an application named in the path, with the checks every action
+ * needs. false: a reply is set. */
+static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
+                     const tb_definition **def) {
+  const char *number = r->params[0];
+  if (!number_ok(number)) {
+    api_fail(r, 404, "not_found", "no such application");
+    return false;
+  }
+  *s = api_store(r);
+  if (!*s)
+    return false;
+  tb_store_status rc = tb_store_application_state(*s, number, st, def);
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, 404, "not_found", "no such application");
+    return false;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return false;
+  }
+  if (r->authed && !officer_may_see(r, *s, number)) {
+    api_fail(r, 403, "wrong_bureau",
+             "bureau %s has no task in this application", r->who.bureau);
+    return false;
+  }
+  return true;
+}
+
+/* The full view of an application, read in the caller's transaction. */
+json_t *api_full_view(api_req *r, tb_store *s, const char *number,
+                      const tb_definition *def, const tb_app_state *st) {
+  char *row_text = NULL, *tasks_text = NULL;
+  json_t *row = NULL, *tasks = NULL;
+  if (tb_store_read_application(s, number, &row_text) == TB_STORE_OK)
+    row = api_json_load(row_text);
+  if (tb_store_read_app_tasks(s, number, &tasks_text) == TB_STORE_OK)
+    tasks = api_json_load(tasks_text);
+  free(row_text);
+  free(tasks_text);
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
+  json_t *v = api_app_view(def, st, row, tasks, cal, r->now);
+  json_decref(row);
+  json_decref(tasks);
+  return v;
+}
+
+/* ---- intake ----------------------------------------------------------------
+ */
+
+/* A JSON form value as the text tb_value_parse reads; false for a type
+ * that cannot be one. */
+static bool value_text(json_t *v, char *buf, size_t cap) {
+  if (json_is_string(v)) {
+    snprintf(buf, cap, "%s", json_string_value(v));
+    return strlen(json_string_value(v)) < cap;
+  }
+  if (json_is_integer(v)) {
+    snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+    return true;
+  }
+  if (json_is_real(v)) {
+    snprintf(buf, cap, "%.15g", json_real_value(v));
+    return true;
+  }
+  if (json_is_boolean(v)) {
+    snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
+    return true;
+  }
+  if (json_is_array(v)) {
+    size_t used = 0, i;
+    json_t *item;
+    buf[0] = '\0';
+    json_array_foreach(v, i, item) {
+      if (!json_is_string(item))
+        return false;
+      int n = snprintf(buf + used, cap - used, "%s%s", i ? "," : "",
+                       json_string_value(item));
+      if (n < 0 || (size_t)n >= cap - used)
+        return false;
+      used += (size_t)n;
+    }
+    return true;
+  }
+  return false;
+}
+
+static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
+                       tb_day today) {
+  const char *key;
+  json_t *v;
+  bool seen[TB_MAX_FIELDS] = {false};
+  json_object_foreach(form, key, v) {
+    char name[128];
+    snprintf(name, sizeof name, "form.%s", key);
+    int f = tb_definition_field(def, key, strlen(key));
+    if (f < 0) {
+      api_problem_field(pb, name, "unknown_field", "is not a field of %s",
+                        def->id);
+      continue;
+    }
+    seen[f] = true;
+    if (json_is_null(v))
+      continue;
+    const tb_field *fd = &def->fields[f];
+    char text[4096];
+    if (!value_text(v, text, sizeof text)) {
+      api_problem_field(pb, name, "wrong_type", "must be a %s value",
+                        tb_field_type_name(fd->type));
+      continue;
+    }
+    bool wants_string = fd->type == TB_FIELD_TEXT ||
+                        fd->type == TB_FIELD_DATE ||
+                        fd->type == TB_FIELD_ID_NUMBER ||
+                        (fd->type == TB_FIELD_CHOICE && !fd->multiple);
+    if ((wants_string && !json_is_string(v)) ||
+        (fd->type == TB_FIELD_BOOLEAN && !json_is_boolean(v)) ||
+        ((fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
+         !json_is_number(v) && !json_is_string(v)) ||
+        (fd->type == TB_FIELD_CHOICE && fd->multiple && !json_is_array(v))) {
+      api_problem_field(pb, name, "wrong_type", "must be a %s%s value",
+                        fd->multiple ? "list of " : "",
+                        tb_field_type_name(fd->type));
+      continue;
+    }
+    tb_value val;
+    tb_problem p = {0};
+    if (tb_value_parse(fd, text, strlen(text), today, &val, &p) != TB_OK)
+      api_problem_field(pb, name, "invalid", "%s", p.detail);
+  }
+  for (size_t f = 0; f < def->n_fields; f++) {
+    json_t *given = json_object_get(form, def->fields[f].id);
+    if (def->fields[f].required && (!seen[f] || json_is_null(given))) {
+      char name[128];
+      snprintf(name, sizeof name, "form.%s", def->fields[f].id);
+      api_problem_field(pb, name, "missing", "is required (%s)",
+                        def->fields[f].label);
+    }
+  }
+}
+
+/* materials: ["id", …] or [{"id": …, "license_id": …}, …]; the licenses
+ * named go to claims (checked by api_licenses_intake). */
+static void check_intake_materials(api_problem *pb, const tb_definition *def,
+                                   json_t *arr, uint64_t *mask,
+                                   api_license_claims *claims) {
+  *mask = 0;
+  if (!arr || json_is_null(arr))
+    return;
+  if (!json_is_array(arr)) {
+    api_problem_field(pb, "materials", "wrong_type",
+                      "must be an array of material ids");
+    return;
+  }
+  size_t i;
+  json_t *item;
+  json_array_foreach(arr, i, item) {
+    char name[64];
+    snprintf(name, sizeof name, "materials[%zu]", i);
+    const char *id = NULL, *license = NULL;
+    if (json_is_object(item)) {
+      static const char *const allowed[] = {"id", "license_id", NULL};
+      if (!api_only_fields(pb, item, name, allowed) ||
+          !api_get_string(pb, item, name, "id", true, 64, &id) ||
+          !api_get_string(pb, item, name, "license_id", false, 128, &license))
+        continue;
+    } else if (json_is_string(item)) {
+      id = json_string_value(item);
+    } else {
+      api_problem_field(pb, name, "wrong_type", "must be a material id");
+      continue;
+    }
+    int m = tb_definition_material(def, id, strlen(id));
+    if (m < 0)
+      api_problem_field(pb, name, "unknown_material",
+                        "'%s' is not a material of %s", id, def->id);
+    else if (license && claims->n < TB_MAX_MATERIALS)
+      claims->items[claims->n++] = (api_license_claim){i, m, license};
+    else if (!license)
+      *mask |= (uint64_t)1 << m;
+  }
+}
+
+typedef struct {
+  const char *service, *channel, *kind, *name, *id_number;
+  json_t *applicant, *form, *materials;
+} intake;
+
+static void read_intake(api_req *r, api_problem *pb, json_t *body, intake *in) {
+  static const char *const top[] = {"service",   "applicant", "form",
+                                    "materials", "channel",   NULL};
+  static const char *const app[] = {"kind", "name", "id_number", NULL};
+  api_only_fields(pb, body, NULL, top);
+  api_get_string(pb, body, NULL, "service", true, 63, &in->service);
+  if (api_get_string(pb, body, NULL, "channel", true, 16, &in->channel) &&
+      strcmp(in->channel, "window") != 0 && strcmp(in->channel, "online") != 0)
+    api_problem_field(pb, "channel", "invalid", "must be window or online");
+  if (!r->authed && in->channel && strcmp(in->channel, "online") != 0)
+    api_problem_field(pb, "channel", "invalid",
+                      "without logging in, only online applications");
+  in->applicant = json_object_get(body, "applicant");
+  if (!in->applicant)
+    api_problem_field(pb, "applicant", "missing", "is required");
+  else if (!json_is_object(in->applicant))
+    api_problem_field(pb, "applicant", "wrong_type", "must be an object");
+  else {
+    api_only_fields(pb, in->applicant, "applicant", app);
+    if (api_get_string(pb, in->applicant, "applicant", "kind", true, 16,
+                       &in->kind) &&
+        strcmp(in->kind, "person") != 0 &&
+        strcmp(in->kind, "organization") != 0)
+      api_problem_field(pb, "applicant.kind", "invalid",
+                        "must be person or organization");
+    api_get_string(pb, in->applicant, "applicant", "name", true, MAX_NAME,
+                   &in->name);
+    api_get_string(pb, in->applicant, "applicant", "id_number", true, 18,
+                   &in->id_number);
+  }
+  in->form = json_object_get(body, "form");
+  if (!in->form)
+    api_problem_field(pb, "form", "missing", "is required");
+  else if (!json_is_object(in->form))
+    api_problem_field(pb, "form", "wrong_type", "must be an object");
+  in->materials = json_object_get(body, "materials");
+}
+
+static void check_applicant(api_problem *pb, const tb_definition *def,
+                            const intake *in, tb_day today) {
+  bool person = strcmp(in->kind, "person") == 0;
+  if ((def->applicant == TB_APPLICANT_PERSON && !person) ||
+      (def->applicant == TB_APPLICANT_ORGANIZATION && person))
+    api_problem_field(pb, "applicant.kind", "invalid",
+                      "%s is applied for by %s", def->id,
+                      person ? "an organization" : "a person");
+  tb_problem p = {0};
+  size_t len = strlen(in->id_number);
+  tb_status st = person ? tb_id_check_citizen(in->id_number, len, today, &p)
+                        : tb_id_check_credit_code(in->id_number, len, &p);
+  if (st != TB_OK)
+    api_problem_field(pb, "applicant.id_number", "invalid_id_number", "%s",
+                      p.detail);
+}
+
+static void reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
+                          const char *code, json_t *from_licenses) {
+  json_t *v = api_full_view(r, s, out->number, out->def, &out->after);
+  json_object_set_new(v, "tracking_code", json_string(code));
+  json_object_set(v, "from_licenses", from_licenses);
+  char loc[80];
+  snprintf(loc, sizeof loc, "/api/v1/applications/%s", out->number);
+  r->location = tb_arena_strdup(r->arena, loc);
+  api_reply_json(r, 201, v);
+}
+
+static void create_with(api_req *r, tb_store *s, const tb_definition *def,
+                        const intake *in, uint64_t materials,
+                        uint64_t from_license, json_t *from_licenses) {
+  char *form = json_dumps(in->form, JSON_COMPACT | JSON_SORT_KEYS);
+  tb_store_new_application a = {
+      .definition_id = def->id,
+      .kind = strcmp(in->kind, "person") == 0 ? TB_APPLICANT_PERSON
+                                              : TB_APPLICANT_ORGANIZATION,
+      .name = in->name,
+      .id_number = in->id_number,
+      .form = form,
+      .channel = strcmp(in->channel, "online") == 0 ? TB_CHANNEL_ONLINE
+                                                    : TB_CHANNEL_WINDOW,
+      .materials = materials,
+      .from_license = from_license,
+      .at = r->now};
+  tb_store_actor actor;
+  api_actor(r, &actor);
+  tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
+  char code[TB_STORE_TRACKING_CODE_LEN + 1] = "";
+  tb_store_status rc = tb_store_application_create(s, &a, &actor, out, code);
+  free(form);
+  if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
+    api_fail_engine(r, &out->problem, TB_APP_NONE);
+    return;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  api_metrics_transition(TB_EV_SUBMIT);
+  reply_created(r, s, out, code, from_licenses);
+  api_idempotency_record(r);
+}
+
+void api_h_app_create(api_req *r) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request",
+                   "the application has problems; see errors");
+  intake in = {0};
+  read_intake(r, &pb, body, &in);
+  tb_store *s = NULL;
+  const tb_definition *def = NULL;
+  uint64_t materials = 0, from_license = 0;
+  json_t *used = json_array(); /* the licenses that supply materials */
+  if (!api_problem_has_errors(&pb)) {
+    s = api_store(r);
+    if (!s)
+      goto out;
+    tb_store_status rc = tb_store_definition_get(s, in.service, 0, &def);
+    if (rc == TB_STORE_NOT_FOUND)
+      api_problem_field(&pb, "service", "unknown_service",
+                        "no service '%s'; see GET /api/v1/workflows",
+                        in.service);
+    else if (rc != TB_STORE_OK) {
+      api_fail_store(r, rc);
+      goto out;
+    }
+  }
+  if (def) {
+    tb_day today = today_of(s, r->now);
+    api_license_claims claims = {.n = 0};
+    check_applicant(&pb, def, &in, today);
+    check_form(&pb, def, in.form, today);
+    check_intake_materials(&pb, def, in.materials, &materials, &claims);
+    if (!api_problem_has_errors(&pb))
+      api_licenses_intake(&pb, s, def, in.id_number, today, &claims, &materials,
+                          &from_license, used);
+    if (strcmp(in.channel, "online") == 0 && !def->online)
+      api_problem_field(&pb, "channel", "invalid",
+                        "%s cannot be applied for online", def->id);
+  }
+  if (api_problem_has_errors(&pb)) {
+    api_problem_send(r, &pb);
+    goto out;
+  }
+  if (!api_idempotency_replayed(r))
+    create_with(r, s, def, &in, materials, from_license, used);
+out:
+  json_decref(used);
+  api_problem_free(&pb);
+  json_decref(body);
+}
+
+/* ---- reading
+ * ------------------------------------------------------------------ */
+
+void api_h_app_get(api_req *r) {
+  tb_store *s;
+  tb_app_state st;
+  const tb_definition *def;
+  if (!load_app(r, &s, &st, &def))
+    return;
+  api_reply_json(r, 200, api_full_view(r, s, r->params[0], def, &st));
+}
+
+void api_h_app_events(api_req *r) {
+  tb_store *s;
+  tb_app_state st;
+  const tb_definition *def;
+  if (!load_app(r, &s, &st, &def))
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_read_events(s, r->params[0], &json);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *events = api_json_load(json);
+  free(json);
+  api_reply_json(r, 200,
+                 json_pack("{s:s, s:s, s:o}", "number", r->params[0], "state",
+                           tb_app_status_name(st.status), "events",
+                           events ? events : json_array()));
+}
+
+void api_h_app_list(api_req *r) {
+  const char *applicant = api_query(r, "applicant");
+  const char *state = api_query(r, "state");
+  const char *service = api_query(r, "service");
+  const char *limit_text = api_query(r, "limit");
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request", "the query has problems");
+  if (applicant &&
+      tb_id_check_citizen(applicant, strlen(applicant), 0, NULL) != TB_OK &&
+      tb_id_check_credit_code(applicant, strlen(applicant), NULL) != TB_OK)
+    api_problem_field(&pb, "applicant", "invalid_id_number",
+                      "must be a citizen ID or a unified social credit code");
+  if (state && tb_app_status_from_name(state) < 0)
+    api_problem_field(&pb, "state", "invalid", "unknown state '%s'", state);
+  if (service && (strlen(service) == 0 || strlen(service) > 63))
+    api_problem_field(&pb, "service", "invalid", "must be a service id");
+  long limit = 100;
+  if (limit_text) {
+    char *end = NULL;
+    limit = strtol(limit_text, &end, 10);
+    if (!end || *end || limit < 1 || limit > 500)
+      api_problem_field(&pb, "limit", "out_of_range",
+                        "must be between 1 and 500");
+  }
+  if (api_problem_has_errors(&pb)) {
+    api_problem_send(r, &pb);
+    return;
+  }
+  api_problem_free(&pb);
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_read_applications(s, applicant, state, service,
+                                                  (int)limit, &json);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *items = api_json_load(json);
+  free(json);
+  api_reply_json(r, 200,
+                 json_pack("{s:o}", "items", items ? items : json_array()));
+}
+
+/* ---- transitions
+ * ---------------------------------------------------------------- */
+
+static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
+  api_transition *t = cls;
+  tb_store_actor actor;
+  api_actor(r, &actor);
+  char *payload =
+      t->payload ? json_dumps(t->payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
+  tb_store_status rc =
+      tb_store_transition_in(s, t->number, &t->ev, &actor, payload, out);
+  free(payload);
+  if (rc == TB_STORE_REFUSED || rc == TB_STORE_INVALID) {
+    tb_app_state now;
+    if (tb_store_application_state(s, t->number, &now, NULL) != TB_STORE_OK)
+      now.status = out->before.status;
+    api_fail_engine(r, &out->problem, (tb_app_status)now.status);
+    return TB_STORE_REFUSED;
+  }
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, 404, "not_found", "no such application");
+    return rc;
+  }
+  if (rc != TB_STORE_OK)
+    return rc;
+  json_t *view = api_full_view(r, s, t->number, out->def, &out->after);
+  if (t->task_id)
+    view = json_pack("{s:I, s:o}", "task_id", (json_int_t)t->task_id,
+                     "application", view);
+  api_reply_json(r, 200, view);
+  return TB_STORE_OK;
+}
+
+void api_run_transition(api_req *r, api_transition *t) {
+  if (!t->number)
+    t->number = r->params[0];
+  t->ev.at = r->now;
+  t->ev.actor = r->authed ? r->who.id : 0;
+  api_run_change(r, transition_fn, t);
+  if (r->status == 200)
+    api_metrics_transition(t->ev.kind);
+}
+
+/* The shared prelude of the window actions: the application, the body,
+ * and a problem to collect field errors. false: a reply is set. */
+typedef struct {
+  tb_store *s;
+  tb_app_state st;
+  const tb_definition *def;
+  json_t *body;
+  api_problem pb;
+} action;
+
+static bool action_begin(api_req *r, action *a, const char *const *allowed) {
+  memset(a, 0, sizeof *a);
+  if (!load_app(r, &a->s, &a->st, &a->def))
+    return false;
+  a->body = api_body_object(r);
+  if (!a->body)
+    return false;
+  api_problem_init(&a->pb, 422, "invalid_request",
+                   "the request has problems; see errors");
+  api_only_fields(&a->pb, a->body, NULL, allowed);
+  return true;
+}
+
+/* Send the collected problems, or run the transition. */
+static void action_end(api_req *r, action *a, api_transition *t) {
+  if (api_problem_has_errors(&a->pb)) {
+    api_problem_send(r, &a->pb);
+  } else {
+    api_problem_free(&a->pb);
+    api_run_transition(r, t);
+  }
+  json_decref(t->payload);
+  json_decref(a->body);
+}
+
+void api_h_app_accept(api_req *r) {
+  static const char *const allowed[] = {"tolerated", "committed", "note", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_ACCEPT};
+  const char *note = NULL;
+  api_get_materials(&a.pb, a.body, "tolerated", false, a.def, &t.ev.materials);
+  api_get_materials(&a.pb, a.body, "committed", false, a.def, &t.ev.committed);
+  api_get_string(&a.pb, a.body, NULL, "note", false, MAX_REASON, &note);
+  t.payload = json_pack("{s:O?, s:O?, s:s?}", "tolerated",
+                        json_object_get(a.body, "tolerated"), "committed",
+                        json_object_get(a.body, "committed"), "note", note);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_reject(api_req *r) {
+  static const char *const allowed[] = {"reason", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_REFUSE};
+  const char *reason = NULL;
+  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
+  t.payload = json_pack("{s:s?}", "reason", reason);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_supplement_request(api_req *r) {
+  static const char *const allowed[] = {"items", "reason", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_REQUEST_SUPPLEMENT};
+  const char *reason = NULL;
+  api_get_materials(&a.pb, a.body, "items", true, a.def, &t.ev.materials);
+  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
+  t.payload = json_pack("{s:O?, s:s?}", "items",
+                        json_object_get(a.body, "items"), "reason", reason);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_supplement(api_req *r) {
+  static const char *const allowed[] = {"materials", "note", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_SUPPLEMENT};
+  const char *note = NULL;
+  api_get_materials(&a.pb, a.body, "materials", true, a.def, &t.ev.materials);
+  api_get_string(&a.pb, a.body, NULL, "note", false, MAX_REASON, &note);
+  t.payload = json_pack("{s:O?, s:s?}", "materials",
+                        json_object_get(a.body, "materials"), "note", note);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_suspend(api_req *r) {
+  static const char *const allowed[] = {"kind", "reason", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_SUSPEND};
+  const char *kind = NULL, *reason = NULL;
+  if (api_get_string(&a.pb, a.body, NULL, "kind", true, 32, &kind)) {
+    int k = tb_special_kind_from_name(kind);
+    if (k < 0)
+      api_problem_field(&a.pb, "kind", "invalid",
+                        "must be hearing, inspection, testing or "
+                        "expert-review");
+    else
+      t.ev.special = (uint8_t)k;
+  }
+  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
+  t.payload = json_pack("{s:s?, s:s?}", "kind", kind, "reason", reason);
+  action_end(r, &a, &t);
+}
+
+static void simple_action(api_req *r, tb_event_kind kind) {
+  static const char *const allowed[] = {"reason", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = kind};
+  const char *reason = NULL;
+  api_get_string(&a.pb, a.body, NULL, "reason", false, MAX_REASON, &reason);
+  t.payload = json_pack("{s:s?}", "reason", reason);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_resume(api_req *r) {
+  simple_action(r, TB_EV_RESUME);
+}
+
+void api_h_app_withdraw(api_req *r) {
+  simple_action(r, TB_EV_WITHDRAW);
+}
+
+void api_h_app_deliver(api_req *r) {
+  static const char *const allowed[] = {"method", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_DELIVER};
+  const char *method = NULL;
+  if (api_get_string(&a.pb, a.body, NULL, "method", false, 16, &method) &&
+      method && strcmp(method, "window") != 0 &&
+      strcmp(method, "electronic") != 0)
+    api_problem_field(&a.pb, "method", "invalid",
+                      "must be window or electronic");
+  t.payload = json_pack("{s:s?}", "method", method);
+  action_end(r, &a, &t);
+}
+
+void api_h_app_rating(api_req *r) {
+  static const char *const allowed[] = {"grade", "comment", NULL};
+  action a;
+  if (!action_begin(r, &a, allowed))
+    return;
+  api_transition t = {.ev.kind = TB_EV_RATE};
+  long long grade = 0;
+  const char *comment = NULL;
+  if (api_get_int(&a.pb, a.body, NULL, "grade", true, 1, 5, &grade))
+    t.ev.rating = (uint8_t)grade;
+  api_get_string(&a.pb, a.body, NULL, "comment", false, MAX_REASON, &comment);
+  t.payload =
+      json_pack("{s:I, s:s?}", "grade", (json_int_t)grade, "comment", comment);
+  action_end(r, &a, &t);
+}

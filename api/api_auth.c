@@ -1,0 +1,407 @@
+/*
+ * api_auth.c — accounts, passwords, bearer tokens and the role check.
+ *
+ * Passwords: scrypt through OpenSSL's EVP_KDF "SCRYPT" with a 16-byte
+ * random salt; the parameters travel with the hash
+ * ("scrypt$N$r$p$SALT$HASH", base64url). Tokens: 256 random bits
+ * (RAND_bytes), base64url, stored only as SHA-256. Failure throttles
+ * count failures per key over a window: past `soft` failures each try
+ * waits 2^(n-soft) seconds (at most a minute) after the last failure;
+ * past `lock` the key is locked until the window has passed.
+ */
+#include "tb_api_int.h"
+#include "tb_workflows.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define SCRYPT_N 16384
+#define SCRYPT_R 8
+#define SCRYPT_P 1
+#define SALT_LEN 16
+#define KEY_LEN 32
+
+/* ---- roles ------------------------------------------------------------- */
+
+unsigned api_role_bit(const char *name) {
+  if (strcmp(name, "admin") == 0)
+    return ROLE_ADMIN;
+  if (strcmp(name, "clerk") == 0)
+    return ROLE_CLERK;
+  if (strcmp(name, "officer") == 0)
+    return ROLE_OFFICER;
+  if (strcmp(name, "inspector") == 0)
+    return ROLE_INSPECTOR;
+  return 0;
+}
+
+bool tb_api_role_valid(const char *name) {
+  return name && api_role_bit(name) != 0;
+}
+
+/* ---- base64url without padding ------------------------------------------ */
+
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static size_t b64url_encode(const uint8_t *in, size_t n, char *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    if (i + 1 < n)
+      v |= (uint32_t)in[i + 1] << 8;
+    if (i + 2 < n)
+      v |= in[i + 2];
+    out[o++] = B64[(v >> 18) & 63];
+    out[o++] = B64[(v >> 12) & 63];
+    if (i + 1 < n)
+      out[o++] = B64[(v >> 6) & 63];
+    if (i + 2 < n)
+      out[o++] = B64[v & 63];
+  }
+  out[o] = '\0';
+  return o;
+}
+
+static int b64_value(char c) {
+  const char *p = c ? strchr(B64, c) : NULL;
+  return p ? (int)(p - B64) : -1;
+}
+
+/* Decode exactly n bytes from text of the right length; false otherwise. */
+static bool b64url_decode(const char *text, size_t tlen, uint8_t *out,
+                          size_t n) {
+  if (tlen != (n * 4 + 2) / 3)
+    return false;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < tlen; i++) {
+    int v = b64_value(text[i]);
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o < n)
+        out[o++] = (uint8_t)(acc >> bits);
+    }
+  }
+  return o == n;
+}
+
+/* ---- passwords ------------------------------------------------------------
+ */
+
+static bool scrypt(const char *pw, size_t len, const uint8_t *salt,
+                   size_t salt_len, uint64_t n, uint32_t r, uint32_t p,
+                   uint8_t out[KEY_LEN]) {
+  EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
+  EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+  EVP_KDF_free(kdf);
+  if (!ctx)
+    return false;
+  OSSL_PARAM params[6], *q = params;
+  *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)pw,
+                                           len);
+  *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+                                           salt_len);
+  *q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
+  *q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r);
+  *q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p);
+  *q = OSSL_PARAM_construct_end();
+  bool ok = EVP_KDF_derive(ctx, out, KEY_LEN, params) == 1;
+  EVP_KDF_CTX_free(ctx);
+  return ok;
+}
+
+bool tb_api_password_hash(const char *password, size_t len,
+                          char out[TB_API_HASH_MAX]) {
+  uint8_t salt[SALT_LEN], key[KEY_LEN];
+  if (RAND_bytes(salt, sizeof salt) != 1 ||
+      !scrypt(password, len, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P,
+              key))
+    return false;
+  char s64[32], k64[48];
+  b64url_encode(salt, sizeof salt, s64);
+  b64url_encode(key, sizeof key, k64);
+  int n = snprintf(out, TB_API_HASH_MAX, "scrypt$%d$%d$%d$%s$%s", SCRYPT_N,
+                   SCRYPT_R, SCRYPT_P, s64, k64);
+  OPENSSL_cleanse(key, sizeof key);
+  return n > 0 && n < TB_API_HASH_MAX;
+}
+
+static bool parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out) {
+  if (n == 0 || n > 10)
+    return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (v == 0 || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+bool tb_api_password_check(const char *password, size_t len,
+                           const char *stored) {
+  /* scrypt$N$r$p$SALT$HASH */
+  const char *part[6];
+  size_t plen[6];
+  const char *p = stored;
+  for (int i = 0; i < 6; i++) {
+    const char *d = strchr(p, '$');
+    size_t n = d && i < 5 ? (size_t)(d - p) : strlen(p);
+    part[i] = p;
+    plen[i] = n;
+    if (i < 5) {
+      if (!d)
+        return false;
+      p = d + 1;
+    }
+  }
+  uint64_t n, r, par;
+  uint8_t salt[SALT_LEN], want[KEY_LEN], got[KEY_LEN];
+  if (plen[0] != 6 || memcmp(part[0], "scrypt", 6) != 0 ||
+      !parse_u64(part[1], plen[1], (uint64_t)1 << 20, &n) ||
+      !parse_u64(part[2], plen[2], 32, &r) ||
+      !parse_u64(part[3], plen[3], 16, &par) ||
+      !b64url_decode(part[4], plen[4], salt, sizeof salt) ||
+      !b64url_decode(part[5], plen[5], want, sizeof want))
+    return false;
+  if (!scrypt(password, len, salt, sizeof salt, n, (uint32_t)r, (uint32_t)par,
+              got))
+    return false;
+  bool ok = CRYPTO_memcmp(got, want, KEY_LEN) == 0;
+  OPENSSL_cleanse(got, sizeof got);
+  return ok;
+}
+
+/* ---- tokens ------------------------------------------------------------- */
+
+bool api_token_new(char out[64], uint8_t hash[32]) {
+  uint8_t raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1)
+    return false;
+  b64url_encode(raw, sizeof raw, out);
+  unsigned int n = 32;
+  bool ok = EVP_Digest(out, strlen(out), hash, &n, EVP_sha256(), NULL) == 1;
+  OPENSSL_cleanse(raw, sizeof raw);
+  return ok;
+}
+
+/* The SHA-256 of a well-formed token from "Bearer TOKEN"; false for
+ * anything else. */
+static bool bearer_hash(const char *header, uint8_t hash[32]) {
+  if (strncasecmp(header, "Bearer ", 7) != 0)
+    return false;
+  const char *t = header + 7;
+  while (*t == ' ')
+    t++;
+  size_t n = strlen(t);
+  uint8_t raw[32];
+  if (!b64url_decode(t, n, raw, sizeof raw))
+    return false;
+  unsigned int len = 32;
+  return EVP_Digest(t, n, hash, &len, EVP_sha256(), NULL) == 1;
+}
+
+bool api_authenticate(api_req *r) {
+  unsigned roles = r->route->roles;
+  if (roles == ROLE_EVERYONE)
+    return true; /* public: a token is neither needed nor looked at */
+  const char *h = api_header(r, "Authorization");
+  if (!h && (r->route->flags & ROUTE_QUERY_TOKEN)) {
+    /* EventSource cannot set headers: RFC 6750's access_token parameter */
+    const char *q = api_query(r, "access_token");
+    size_t n = q ? strlen(q) : 0;
+    char b[144];
+    if (n > 0 && n <= 128 && snprintf(b, sizeof b, "Bearer %s", q) > 0)
+      h = tb_arena_strdup(r->arena, b);
+  }
+  if (!h) {
+    if (roles & ROLE_ANONYMOUS)
+      return true;
+    api_fail(r, 401, "unauthenticated",
+             "log in first and send Authorization: Bearer <token>");
+    return false;
+  }
+  if (!bearer_hash(h, r->token_hash)) {
+    api_fail(r, 401, "invalid_token", "the token is malformed; log in again");
+    return false;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return false;
+  tb_store_status rc = tb_store_session_find(s, r->token_hash, &r->who, NULL);
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, 401, "invalid_token",
+             "the token is unknown, expired or revoked; log in again");
+    return false;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return false;
+  }
+  r->authed = true;
+  if (!(roles & api_role_bit(r->who.role))) {
+    api_fail(r, 403, "forbidden", "the %s role may not %s %s", r->who.role,
+             r->method, r->route->pattern);
+    return false;
+  }
+  return true;
+}
+
+/* ---- throttles ------------------------------------------------------------
+ */
+
+bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
+                        int lock, int window) {
+  int failures = 0;
+  int64_t last_us = 0;
+  tb_store_status rc =
+      tb_store_throttle_get(s, key, window, &failures, &last_us);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return false;
+  }
+  int64_t now_us = (int64_t)time(NULL) * 1000000;
+  int64_t wait_us = 0;
+  if (failures >= lock) {
+    wait_us = last_us + (int64_t)window * 1000000 - now_us;
+  } else if (failures >= soft) {
+    int shift = failures - soft;
+    int64_t delay = shift >= 6 ? 60 : (int64_t)1 << shift;
+    wait_us = last_us + delay * 1000000 - now_us;
+  }
+  if (wait_us <= 0)
+    return true;
+  r->retry_after = (int)((wait_us + 999999) / 1000000);
+  if (failures >= lock)
+    api_fail(r, 429, "locked",
+             "too many failed attempts; locked, try again in %d seconds",
+             r->retry_after);
+  else
+    api_fail(r, 429, "too_many_attempts",
+             "too many failed attempts; wait %d seconds", r->retry_after);
+  return false;
+}
+
+void api_throttle_fail(tb_store *s, const char *key) {
+  tb_store_throttle_fail(s, key); /* a failure here is logged; go on */
+}
+
+/* ---- accounts --------------------------------------------------------------
+ */
+
+static bool username_ok(const char *u) {
+  size_t n = strlen(u);
+  if (n == 0 || n > 64)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = u[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+/* Whether the stored bureau list (if any) knows the code. */
+static bool bureau_known(tb_store *s, const char *code, bool *known) {
+  char *xml = NULL;
+  tb_store_status rc = tb_store_read_bureaus_xml(s, &xml);
+  if (rc == TB_STORE_NOT_FOUND) {
+    *known = true; /* nothing loaded yet: cannot check */
+    return true;
+  }
+  if (rc != TB_STORE_OK)
+    return false;
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems ps = {0};
+  bool ok = tb_workflows_load_bureaus_buffer("bureaus.xml", xml, strlen(xml),
+                                             &list, &ps) == TB_OK;
+  free(xml);
+  tb_workflows_problems_free(&ps);
+  *known = ok && tb_bureaus_find(list, code) != NULL;
+  tb_workflows_free_bureaus(list);
+  return ok;
+}
+
+tb_api_status tb_api_account_add(const char *conninfo, const char *user,
+                                 const char *role, const char *bureau,
+                                 const char *password, size_t password_len,
+                                 char *msg, size_t msg_len) {
+  if (!user || !username_ok(user)) {
+    snprintf(msg, msg_len,
+             "cannot use user name '%s': 1 to 64 letters, digits, '.', '_' "
+             "or '-'",
+             user ? user : "");
+    return TB_API_INVALID;
+  }
+  if (!tb_api_role_valid(role)) {
+    snprintf(msg, msg_len,
+             "unknown role '%s': use admin, clerk, officer or inspector",
+             role ? role : "");
+    return TB_API_INVALID;
+  }
+  bool officer = strcmp(role, "officer") == 0;
+  if (officer != (bureau && *bureau)) {
+    snprintf(msg, msg_len,
+             officer ? "an officer needs --bureau CODE"
+                     : "only officers belong to a bureau");
+    return TB_API_INVALID;
+  }
+  if (password_len < 8) {
+    snprintf(msg, msg_len, "the password is too short: use 8 bytes or more");
+    return TB_API_INVALID;
+  }
+  char hash[TB_API_HASH_MAX];
+  if (!tb_api_password_hash(password, password_len, hash)) {
+    snprintf(msg, msg_len, "could not hash the password (OpenSSL failed)");
+    return TB_API_ERROR;
+  }
+  tb_store_options o = {.conninfo = conninfo};
+  tb_store *s = NULL;
+  if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
+    return TB_API_ERROR;
+  tb_api_status out = TB_API_OK;
+  bool known = true;
+  if (officer && !bureau_known(s, bureau, &known)) {
+    snprintf(msg, msg_len, "could not read the bureau list");
+    out = TB_API_ERROR;
+  } else if (!known) {
+    snprintf(msg, msg_len, "unknown bureau '%s': see workflows/bureaus.xml",
+             bureau);
+    out = TB_API_INVALID;
+  } else {
+    tb_store_status rc = tb_store_account_create(
+        s, user, role, officer ? bureau : NULL, hash, NULL);
+    if (rc == TB_STORE_CONFLICT) {
+      snprintf(msg, msg_len, "user '%s' exists", user);
+      out = TB_API_INVALID;
+    } else if (rc != TB_STORE_OK) {
+      snprintf(msg, msg_len,
+               "could not store the account (%s); is the database migrated?",
+               tb_store_status_name(rc));
+      out = TB_API_ERROR;
+    } else {
+      snprintf(msg, msg_len, "account '%s' (%s%s%s) added", user, role,
+               officer ? ", bureau " : "", officer ? bureau : "");
+    }
+  }
+  tb_store_close(s);
+  return out;
+}

@@ -1,0 +1,547 @@
+/*
+ * api_licenses.c — electronic licenses (电子证照) over HTTP:
+ *
+ *   GET  /api/v1/licenses?holder=ID       a holder's licenses (one number)
+ *   GET  /api/v1/licenses/{id}            one license, payload, revocation
+ *   GET  /api/v1/licenses/{id}/qr.png     its QR code
+ *   GET  /api/v1/licenses/{id}.svg        the printable license
+ *   POST /api/v1/licenses/verify          {"payload"} → the verdict
+ *   POST /api/v1/licenses/{id}/revoke     {"reason"}: admin, or an officer
+ *                                         of the issuing bureau; audited
+ *   GET  /api/v1/trust                    the trust list (PEM)
+ *   GET  /api/v1/applications/{number}/qr.png, /qr.svg
+ *                                         the receipt's QR code: the
+ *                                         tracking page /t/{number}?c=CODE
+ *
+ * and the license side of intake (materials filled in from the holder's
+ * valid licenses) and of tracking. The keys folder is given at start-up:
+ * its trust list is loaded once, and the store is told where the signing
+ * keys are (issuance happens inside transitions, in store/).
+ */
+#include "tb_api_int.h"
+#include "tb_license.h"
+
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QR_SCALE 6
+#define MAX_REASON 1000
+
+/* ---- start-up: the trust list ---------------------------------------------
+ */
+
+static pthread_mutex_t lic_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *trust_pem;
+static size_t trust_len;
+static tb_license_trust *trust;
+static bool store_configured; /* this module pointed the store at keys */
+
+bool api_licenses_open(const char *keys_dir, char *err, size_t err_len) {
+  api_licenses_close();
+  if (!keys_dir || !*keys_dir)
+    return true;
+  tb_problem p = {0};
+  char pass[1024];
+  tb_license_status st = tb_license_passphrase_from_env(pass, sizeof pass, &p);
+  bool encrypted = st == TB_LICENSE_OK;
+  if (st != TB_LICENSE_OK && st != TB_LICENSE_ERR_NOT_FOUND) {
+    snprintf(err, err_len, "the key passphrase: %s", p.detail);
+    return false;
+  }
+  tb_license_keys *keys = NULL;
+  char *pem = NULL;
+  size_t len = 0;
+  tb_license_trust *t = NULL;
+  st = tb_license_open_keys(keys_dir, encrypted ? pass : NULL, &keys, &p);
+  tb_license_close_keys(keys);
+  if (st == TB_LICENSE_OK)
+    st = tb_license_read_trust_list(keys_dir, &pem, &len, &p);
+  if (st == TB_LICENSE_OK)
+    st = tb_license_load_trust(pem, len, &t, &p);
+  if (st != TB_LICENSE_OK) {
+    snprintf(err, err_len, "the license keys in %s: %s", keys_dir,
+             p.detail[0] ? p.detail : tb_license_status_code(st));
+    free(pem);
+    OPENSSL_cleanse(pass, sizeof pass);
+    return false;
+  }
+  tb_store_licenses_configure(keys_dir, encrypted ? pass : NULL);
+  OPENSSL_cleanse(pass, sizeof pass);
+  pthread_mutex_lock(&lic_lock);
+  store_configured = true;
+  trust_pem = pem;
+  trust_len = len;
+  trust = t;
+  pthread_mutex_unlock(&lic_lock);
+  return true;
+}
+
+void api_licenses_close(void) {
+  pthread_mutex_lock(&lic_lock);
+  tb_license_free_trust(trust);
+  free(trust_pem);
+  trust = NULL;
+  trust_pem = NULL;
+  trust_len = 0;
+  if (store_configured)
+    tb_store_licenses_configure(NULL, NULL);
+  store_configured = false;
+  pthread_mutex_unlock(&lic_lock);
+}
+
+/* The trust list, or NULL with a 503 set. Valid until api_licenses_close
+ * (at server stop, after the requests in flight). */
+static const tb_license_trust *trust_of(api_req *r) {
+  pthread_mutex_lock(&lic_lock);
+  const tb_license_trust *t = trust;
+  pthread_mutex_unlock(&lic_lock);
+  if (!t) {
+    r->retry_after = 60;
+    api_fail(r, 503, "licenses_unavailable",
+             "this server has no license keys configured");
+  }
+  return t;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static bool license_id_ok(const char *id) {
+  return id && strlen(id) < TB_LICENSE_ID_MAX &&
+         tb_id_check_license_id(id, strlen(id), NULL) == TB_OK;
+}
+
+static void no_license(api_req *r) {
+  api_fail(r, 404, "not_found", "no such license");
+}
+
+/* The license named in the path (brief), or false with a reply set. */
+static bool load_brief(api_req *r, tb_store **s, tb_store_license_brief *b) {
+  memset(b, 0, sizeof *b);
+  if (!license_id_ok(r->params[0])) {
+    no_license(r);
+    return false;
+  }
+  *s = api_store(r);
+  if (!*s)
+    return false;
+  tb_store_status rc = tb_store_license_brief_get(*s, r->params[0], b);
+  if (rc == TB_STORE_NOT_FOUND)
+    no_license(r);
+  else if (rc != TB_STORE_OK)
+    api_fail_store(r, rc);
+  return rc == TB_STORE_OK;
+}
+
+static tb_day today_of(tb_store *s, int64_t now) {
+  const tb_calendar *cal = NULL;
+  if (tb_store_calendar_get(s, &cal) != TB_STORE_OK || !cal)
+    return (tb_day)((now + 28800) / 86400);
+  return tb_calendar_day_of(cal, now);
+}
+
+static bool brief_valid_on(const tb_store_license_brief *b, tb_day today) {
+  return !b->revoked && b->valid_from <= today &&
+         (b->valid_until == 0 || b->valid_until >= today);
+}
+
+/* Reply with a stored JSON text. */
+static void reply_text(api_req *r, tb_store_status rc, char *json,
+                       const char *wrap) {
+  if (rc == TB_STORE_NOT_FOUND)
+    no_license(r);
+  else if (rc != TB_STORE_OK)
+    api_fail_store(r, rc);
+  else {
+    json_t *v = api_json_load(json);
+    if (!v)
+      api_fail_store(r, TB_STORE_ERROR);
+    else
+      api_reply_json(r, 200, wrap ? json_pack("{s:o}", wrap, v) : v);
+  }
+  free(json);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+void api_h_licenses_list(api_req *r) {
+  const char *holder = api_query(r, "holder");
+  tb_problem p = {0};
+  size_t n = holder ? strlen(holder) : 0;
+  if (!holder) {
+    api_fail_field(r, 422, "invalid_request", "holder",
+                   "give ?holder= (a citizen ID or credit code)");
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  if (tb_id_check_citizen(holder, n, today_of(s, r->now), &p) != TB_OK &&
+      tb_id_check_credit_code(holder, n, &p) != TB_OK) {
+    api_fail_field(r, 422, "invalid_request", "holder",
+                   "not a valid citizen ID or credit code");
+    return;
+  }
+  char *json = NULL;
+  tb_store_status rc = tb_store_license_read_holder(s, holder, &json);
+  reply_text(r, rc, json, "items");
+}
+
+void api_h_license_get(api_req *r) {
+  if (!license_id_ok(r->params[0])) {
+    no_license(r);
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_license_read(s, r->params[0], &json);
+  reply_text(r, rc, json, NULL);
+}
+
+void api_h_trust(api_req *r) {
+  if (!trust_of(r))
+    return;
+  pthread_mutex_lock(&lic_lock);
+  if (trust_pem)
+    api_reply_raw(r, 200, "application/x-pem-file", trust_pem, trust_len);
+  pthread_mutex_unlock(&lic_lock);
+}
+
+/* ---- rendering ------------------------------------------------------------
+ */
+
+static void reply_png(api_req *r, const char *text) {
+  unsigned char *png = NULL;
+  size_t len = 0;
+  tb_problem p = {0};
+  tb_license_status st =
+      tb_license_render_qr_png(text, QR_SCALE, &png, &len, NULL, &p);
+  if (st != TB_LICENSE_OK) {
+    fprintf(stderr, "tongban: api: %s: qr png: %s\n", r->request_id, p.detail);
+    api_fail_store(r, TB_STORE_ERROR);
+  } else {
+    api_reply_raw(r, 200, "image/png", (const char *)png, len);
+  }
+  free(png);
+}
+
+static void reply_svg(api_req *r, char *svg, size_t len, tb_license_status st,
+                      const tb_problem *p) {
+  if (st != TB_LICENSE_OK) {
+    fprintf(stderr, "tongban: api: %s: svg: %s\n", r->request_id, p->detail);
+    api_fail_store(r, TB_STORE_ERROR);
+  } else {
+    api_reply_raw(r, 200, "image/svg+xml; charset=utf-8", svg, len);
+  }
+  free(svg);
+}
+
+void api_h_license_qr_png(api_req *r) {
+  tb_store *s;
+  tb_store_license_brief b;
+  if (load_brief(r, &s, &b))
+    reply_png(r, b.payload);
+  tb_store_license_brief_clear(&b);
+}
+
+void api_h_license_svg(api_req *r) {
+  tb_store *s;
+  tb_store_license_brief b;
+  const tb_license_trust *t = NULL;
+  if (!load_brief(r, &s, &b) || !(t = trust_of(r))) {
+    tb_store_license_brief_clear(&b);
+    return;
+  }
+  /* decode the stored payload: what is printed is what was signed */
+  tb_license_verdict v;
+  bool have = tb_license_verify(b.payload, strlen(b.payload), t, r->now, NULL,
+                                NULL, &v) == TB_LICENSE_OK;
+  tb_problem p = {0};
+  char *svg = NULL;
+  size_t len = 0;
+  tb_license_status st = TB_LICENSE_ERR_INVALID;
+  if (have && v.decoded)
+    st = tb_license_render_svg(&v.license, b.payload, &svg, &len, &p);
+  else
+    tb_problem_set(&p, TB_ERR_INVALID, NULL,
+                   "stored payload of %s is malformed", b.id);
+  if (have)
+    tb_license_free_verdict(&v);
+  reply_svg(r, svg, len, st, &p);
+  tb_store_license_brief_clear(&b);
+}
+
+/* The tracking page's URL for the receipt: the request's host (checked),
+ * /t/{number}, and ?c=CODE when given. */
+static bool tracking_url(api_req *r, const char *number, const char *code,
+                         char *out, size_t cap) {
+  const char *host = api_header(r, "Host");
+  if (!host || !*host || strlen(host) > 255 ||
+      strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789.-:[]") != strlen(host))
+    host = "localhost";
+  const char *proto = api_header(r, "X-Forwarded-Proto");
+  const char *scheme = proto && strcmp(proto, "https") == 0 ? "https" : "http";
+  int n = snprintf(out, cap, "%s://%s/t/%s%s%s", scheme, host, number,
+                   code ? "?c=" : "", code ? code : "");
+  return n > 0 && (size_t)n < cap;
+}
+
+/* The receipt's QR code; false when a reply was set instead. */
+static bool receipt_url(api_req *r, char *url, size_t cap) {
+  const char *number = r->params[0];
+  if (!number || strlen(number) != TB_APP_NUMBER_LEN ||
+      tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) != TB_OK) {
+    api_fail(r, 404, "not_found", "no such application");
+    return false;
+  }
+  const char *code = api_query(r, "c");
+  if (code &&
+      (!*code || strlen(code) > 64 ||
+       strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(code))) {
+    api_fail_field(r, 422, "invalid_request", "c",
+                   "the tracking code is 1 to 64 letters and digits");
+    return false;
+  }
+  return tracking_url(r, number, code, url, cap);
+}
+
+void api_h_app_qr_png(api_req *r) {
+  char url[512];
+  if (receipt_url(r, url, sizeof url))
+    reply_png(r, url);
+  else if (!r->replied)
+    api_fail(r, 404, "not_found", "no such application");
+}
+
+void api_h_app_qr_svg(api_req *r) {
+  char url[512];
+  if (!receipt_url(r, url, sizeof url)) {
+    if (!r->replied)
+      api_fail(r, 404, "not_found", "no such application");
+    return;
+  }
+  char *svg = NULL;
+  size_t len = 0;
+  tb_problem p = {0};
+  tb_license_status st =
+      tb_license_render_qr_svg(url, QR_SCALE, &svg, &len, NULL, &p);
+  reply_svg(r, svg, len, st, &p);
+}
+
+/* ---- verification ----------------------------------------------------------
+ */
+
+static tb_license_revocation revoked_cb(void *arg, const char *id, char *reason,
+                                        size_t reason_size) {
+  tb_store_license_brief b;
+  tb_store_status rc = tb_store_license_brief_get(arg, id, &b);
+  tb_license_revocation out = TB_LICENSE_NOT_REVOKED;
+  if (rc == TB_STORE_OK && b.revoked) {
+    out = TB_LICENSE_IS_REVOKED;
+    snprintf(reason, reason_size, "%s", b.revocation_reason);
+  } else if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
+    out = TB_LICENSE_REVOCATION_FAILED;
+  }
+  tb_store_license_brief_clear(&b);
+  return out;
+}
+
+void api_h_license_verify(api_req *r) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request", "give the payload to verify");
+  static const char *const allowed[] = {"payload", NULL};
+  const char *payload = NULL;
+  api_only_fields(&pb, body, NULL, allowed);
+  api_get_string(&pb, body, NULL, "payload", true, TB_LICENSE_MAX_PAYLOAD,
+                 &payload);
+  const tb_license_trust *t = NULL;
+  tb_store *s = NULL;
+  if (api_problem_has_errors(&pb))
+    api_problem_send(r, &pb);
+  else if ((t = trust_of(r)) && (s = api_store(r))) {
+    tb_license_verdict v;
+    char *json = NULL;
+    size_t len = 0;
+    if (tb_license_verify(payload, strlen(payload), t, r->now, revoked_cb, s,
+                          &v) == TB_LICENSE_OK) {
+      if (tb_license_verdict_json(&v, &json, &len) == TB_LICENSE_OK)
+        api_reply_raw(r, 200, "application/json", json, len);
+      tb_license_free_verdict(&v);
+    }
+    if (!json)
+      api_fail_store(r, TB_STORE_ERROR);
+    free(json);
+  }
+  api_problem_free(&pb);
+  json_decref(body);
+}
+
+/* ---- revocation ------------------------------------------------------------
+ */
+
+typedef struct {
+  const char *id;
+  const char *reason;
+} revoke_job;
+
+static tb_store_status revoke_change(api_req *r, tb_store *s, void *cls) {
+  revoke_job *j = cls;
+  tb_store_actor actor;
+  api_actor(r, &actor);
+  tb_store_status rc = tb_store_license_revoke_in(s, j->id, &actor, j->reason);
+  if (rc == TB_STORE_NOT_FOUND) {
+    no_license(r);
+    return TB_STORE_REFUSED;
+  }
+  if (rc == TB_STORE_CONFLICT) {
+    api_fail(r, 409, "already_revoked", "the license is revoked already");
+    return TB_STORE_REFUSED;
+  }
+  if (rc != TB_STORE_OK)
+    return rc;
+  char *json = NULL;
+  rc = tb_store_license_read(s, j->id, &json);
+  json_t *v = rc == TB_STORE_OK ? api_json_load(json) : NULL;
+  free(json);
+  if (!v)
+    return rc == TB_STORE_OK ? TB_STORE_ERROR : rc;
+  api_reply_json(r, 200, v);
+  return TB_STORE_OK;
+}
+
+void api_h_license_revoke(api_req *r) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request", "a revocation needs a reason");
+  static const char *const allowed[] = {"reason", NULL};
+  revoke_job j = {.id = r->params[0]};
+  api_only_fields(&pb, body, NULL, allowed);
+  if (api_get_string(&pb, body, NULL, "reason", true, MAX_REASON, &j.reason) &&
+      !*j.reason)
+    api_problem_field(&pb, "reason", "missing", "is required");
+  tb_store *s = NULL;
+  tb_store_license_brief b = {0};
+  if (api_problem_has_errors(&pb))
+    api_problem_send(r, &pb);
+  else if (load_brief(r, &s, &b)) {
+    if (strcmp(r->who.role, "officer") == 0 &&
+        strcmp(r->who.bureau, b.issuer) != 0)
+      api_fail(r, 403, "wrong_bureau",
+               "only bureau %s (which issued it) or an admin may revoke it",
+               b.issuer);
+    else
+      api_run_change(r, revoke_change, &j);
+  }
+  tb_store_license_brief_clear(&b);
+  api_problem_free(&pb);
+  json_decref(body);
+}
+
+/* ---- intake and tracking ------------------------------------------------- */
+
+/* One explicit {"id", "license_id"} material: the license must exist,
+ * belong to the holder, be of the material's type and be valid today. */
+static bool check_claim(api_problem *pb, tb_store *s, const tb_material *m,
+                        const api_license_claim *c, const char *holder,
+                        tb_day today) {
+  char field[80];
+  snprintf(field, sizeof field, "materials[%zu].license_id", c->index);
+  tb_store_license_brief b;
+  tb_store_status rc = license_id_ok(c->license_id)
+                           ? tb_store_license_brief_get(s, c->license_id, &b)
+                           : TB_STORE_NOT_FOUND;
+  bool ok = false;
+  if (rc == TB_STORE_NOT_FOUND)
+    api_problem_field(pb, field, "license_not_found", "no such license");
+  else if (rc != TB_STORE_OK)
+    api_problem_field(pb, field, "license_unavailable",
+                      "the license could not be checked; try again");
+  else if (strcmp(b.holder_id_number, holder) != 0)
+    api_problem_field(pb, field, "license_not_holders",
+                      "the license belongs to another holder");
+  else if (!m->license_type || strcmp(m->license_type, b.type_code) != 0)
+    api_problem_field(pb, field, "license_wrong_type",
+                      "a license of type %s does not supply %s", b.type_code,
+                      m->id);
+  else if (b.revoked)
+    api_problem_field(pb, field, "license_revoked", "the license is revoked");
+  else if (!brief_valid_on(&b, today))
+    api_problem_field(pb, field, "license_expired",
+                      "the license is not valid today");
+  else
+    ok = true;
+  if (rc == TB_STORE_OK)
+    tb_store_license_brief_clear(&b);
+  return ok;
+}
+
+static void note_used(json_t *used, const tb_material *m, const char *id,
+                      bool automatic) {
+  json_array_append_new(used,
+                        json_pack("{s:s, s:s, s:b}", "material", m->id,
+                                  "license_id", id, "automatic", automatic));
+}
+
+void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
+                         const char *holder, tb_day today,
+                         const api_license_claims *claims, uint64_t *materials,
+                         uint64_t *from_license, json_t *used) {
+  for (size_t i = 0; i < claims->n; i++) {
+    const api_license_claim *c = &claims->items[i];
+    const tb_material *m = &def->materials[c->material];
+    if (check_claim(pb, s, m, c, holder, today)) {
+      *materials |= UINT64_C(1) << c->material;
+      *from_license |= UINT64_C(1) << c->material;
+      note_used(used, m, c->license_id, false);
+    }
+  }
+  for (size_t i = 0; i < def->n_materials && i < 64; i++) {
+    const tb_material *m = &def->materials[i];
+    uint64_t bit = UINT64_C(1) << i;
+    char id[TB_LICENSE_ID_MAX];
+    if (!m->license_type || (*materials & bit) ||
+        tb_store_license_find_valid(s, holder, m->license_type, today, id) !=
+            TB_STORE_OK)
+      continue;
+    *materials |= bit;
+    *from_license |= bit;
+    note_used(used, m, id, true);
+  }
+}
+
+json_t *api_licenses_for_tracking(tb_store *s, const char *number) {
+  char *text = NULL;
+  json_t *out = json_array();
+  if (tb_store_license_read_app(s, number, &text) != TB_STORE_OK) {
+    free(text);
+    return out;
+  }
+  json_t *all = api_json_load(text);
+  free(text);
+  size_t i;
+  json_t *l;
+  json_array_foreach(all, i, l) {
+    json_t *type = json_object_get(l, "type");
+    json_array_append_new(
+        out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
+                       json_object_get(l, "id"), "name",
+                       json_object_get(type, "name"), "type",
+                       json_object_get(type, "code"), "valid_until",
+                       json_object_get(l, "valid_until"), "payload",
+                       json_object_get(l, "payload"), "revoked",
+                       json_object_get(l, "revoked"), "revoked_at",
+                       json_object_get(l, "revoked_at")));
+  }
+  json_decref(all);
+  return out;
+}

@@ -1,0 +1,153 @@
+/*
+ * api_metrics.c — counters for GET /metrics in the Prometheus text
+ * format: requests by route and status, a latency histogram per route,
+ * and transitions by event. Lock-free: relaxed atomic counters in fixed
+ * tables (routes × a fixed list of statuses).
+ */
+#include "tb_api_int.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROUTES 64
+static const int STATUSES[] = {0,   200, 201, 204, 400, 401, 403, 404,
+                               405, 409, 413, 415, 422, 429, 500, 503};
+#define N_STATUS (sizeof STATUSES / sizeof STATUSES[0])
+static const double BUCKETS[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                 0.25,  0.5,   1,    2.5,   5,    10};
+#define N_BUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
+
+static atomic_ullong requests[MAX_ROUTES + 1][N_STATUS + 1];
+static atomic_ullong histogram[MAX_ROUTES + 1][N_BUCKETS + 1];
+static atomic_ullong latency_us[MAX_ROUTES + 1];
+static atomic_ullong transitions[TB_EV_KIND_COUNT];
+
+static size_t status_slot(int status) {
+  for (size_t i = 0; i < N_STATUS; i++)
+    if (STATUSES[i] == status)
+      return i;
+  return N_STATUS; /* other */
+}
+
+void api_metrics_request(size_t route, int status, double seconds) {
+  if (route > MAX_ROUTES)
+    route = MAX_ROUTES;
+  atomic_fetch_add_explicit(&requests[route][status_slot(status)], 1,
+                            memory_order_relaxed);
+  size_t b = 0;
+  while (b < N_BUCKETS && seconds > BUCKETS[b])
+    b++;
+  atomic_fetch_add_explicit(&histogram[route][b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&latency_us[route],
+                            (unsigned long long)(seconds * 1e6),
+                            memory_order_relaxed);
+}
+
+void api_metrics_transition(tb_event_kind kind) {
+  if ((unsigned)kind < TB_EV_KIND_COUNT)
+    atomic_fetch_add_explicit(&transitions[kind], 1, memory_order_relaxed);
+}
+
+typedef struct {
+  char *buf;
+  size_t len, cap;
+} text_buf;
+
+static void put(text_buf *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put(text_buf *t, const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+      return;
+    if ((size_t)n < t->cap - t->len) {
+      t->len += (size_t)n;
+      return;
+    }
+    t->cap = t->cap * 2 + (size_t)n;
+    t->buf = tb_xrealloc(t->buf, t->cap);
+  }
+}
+
+static const char *route_label(size_t i, char *method, size_t cap) {
+  if (i >= api_route_count || i >= MAX_ROUTES) {
+    snprintf(method, cap, "-");
+    return "unmatched";
+  }
+  snprintf(method, cap, "%s", api_routes[i].method);
+  return api_routes[i].pattern;
+}
+
+char *api_metrics_text(size_t *len) {
+  text_buf t = {tb_xmalloc(8192), 0, 8192};
+  t.buf[0] = '\0';
+  size_t n_routes = api_route_count < MAX_ROUTES ? api_route_count : MAX_ROUTES;
+  put(&t, "# HELP tongban_http_requests_total HTTP requests by route and "
+          "status.\n# TYPE tongban_http_requests_total counter\n");
+  char method[16];
+  for (size_t i = 0; i <= n_routes; i++) {
+    size_t slot = i == n_routes ? MAX_ROUTES : i;
+    const char *route = route_label(i, method, sizeof method);
+    for (size_t s = 0; s <= N_STATUS; s++) {
+      unsigned long long v = atomic_load(&requests[slot][s]);
+      if (!v)
+        continue;
+      if (s < N_STATUS)
+        put(&t,
+            "tongban_http_requests_total{method=\"%s\",route=\"%s\","
+            "status=\"%d\"} %llu\n",
+            method, route, STATUSES[s], v);
+      else
+        put(&t,
+            "tongban_http_requests_total{method=\"%s\",route=\"%s\","
+            "status=\"other\"} %llu\n",
+            method, route, v);
+    }
+  }
+  put(&t, "# HELP tongban_http_request_duration_seconds Time to answer a "
+          "request.\n# TYPE tongban_http_request_duration_seconds "
+          "histogram\n");
+  for (size_t i = 0; i <= n_routes; i++) {
+    size_t slot = i == n_routes ? MAX_ROUTES : i;
+    const char *route = route_label(i, method, sizeof method);
+    unsigned long long cum = 0;
+    for (size_t b = 0; b <= N_BUCKETS; b++)
+      cum += atomic_load(&histogram[slot][b]);
+    if (!cum)
+      continue;
+    unsigned long long acc = 0;
+    for (size_t b = 0; b < N_BUCKETS; b++) {
+      acc += atomic_load(&histogram[slot][b]);
+      put(&t,
+          "tongban_http_request_duration_seconds_bucket{method=\"%s\","
+          "route=\"%s\",le=\"%g\"} %llu\n",
+          method, route, BUCKETS[b], acc);
+    }
+    put(&t,
+        "tongban_http_request_duration_seconds_bucket{method=\"%s\","
+        "route=\"%s\",le=\"+Inf\"} %llu\n",
+        method, route, cum);
+    put(&t,
+        "tongban_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"}"
+        " %.6f\n",
+        method, route, (double)atomic_load(&latency_us[slot]) / 1e6);
+    put(&t,
+        "tongban_http_request_duration_seconds_count{method=\"%s\","
+        "route=\"%s\"} %llu\n",
+        method, route, cum);
+  }
+  put(&t, "# HELP tongban_transitions_total Application transitions made "
+          "through the API, by event.\n# TYPE tongban_transitions_total "
+          "counter\n");
+  for (int k = 0; k < TB_EV_KIND_COUNT; k++)
+    put(&t, "tongban_transitions_total{event=\"%s\"} %llu\n",
+        tb_event_kind_name((tb_event_kind)k), atomic_load(&transitions[k]));
+  *len = t.len;
+  return t.buf;
+}

@@ -1,0 +1,218 @@
+/*
+ * api_reply.c — answers: JSON bodies, and problems in the shape of
+ * RFC 9457 (application/problem+json):
+ *   {"type", "title", "status", "code", "detail", "errors": [{"field",
+ *    "code", "detail"}]}
+ * with a stable machine `code`. Store and library failures become 500 /
+ * 503 problems whose text never carries SQL or library messages.
+ */
+#include "tb_api_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PROBLEM_TYPE "https://tongban.example/problems/"
+
+static const char *reason(int status) {
+  switch (status) {
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 409:
+    return "Conflict";
+  case 413:
+    return "Content Too Large";
+  case 415:
+    return "Unsupported Media Type";
+  case 422:
+    return "Unprocessable Content";
+  case 429:
+    return "Too Many Requests";
+  case 500:
+    return "Internal Server Error";
+  case 503:
+    return "Service Unavailable";
+  default:
+    return "Error";
+  }
+}
+
+void api_reply_raw(api_req *r, int status, const char *content_type,
+                   const char *body, size_t len) {
+  r->status = status;
+  r->content_type = content_type;
+  r->reply = tb_arena_strndup(r->arena, body ? body : "", body ? len : 0);
+  r->reply_len = body ? len : 0;
+  r->replied = true;
+}
+
+static void reply_value(api_req *r, int status, const char *ctype,
+                        json_t *value) {
+  char *text = json_dumps(value, JSON_COMPACT);
+  json_decref(value);
+  if (!text) {
+    api_reply_raw(r, 500, "application/problem+json",
+                  "{\"status\":500,\"code\":\"internal\"}", 32);
+    return;
+  }
+  api_reply_raw(r, status, ctype, text, strlen(text));
+  free(text);
+}
+
+void api_reply_json(api_req *r, int status, json_t *value) {
+  reply_value(r, status, "application/json", value);
+}
+
+/* Replace every byte that breaks UTF-8 with '?' (details may quote
+ * input, e.g. jansson's "near '…'", cut in the middle of a character). */
+static void utf8_clean(char *s) {
+  unsigned char *p = (unsigned char *)s;
+  while (*p) {
+    size_t n = *p < 0x80             ? 0
+               : (*p & 0xE0) == 0xC0 ? 1
+               : (*p & 0xF0) == 0xE0 ? 2
+               : (*p & 0xF8) == 0xF0 ? 3
+                                     : 4;
+    bool ok = n < 4 && (n != 1 || *p >= 0xC2);
+    for (size_t k = 1; ok && k <= n; k++)
+      ok = (p[k] & 0xC0) == 0x80;
+    if (!ok) {
+      *p++ = '?';
+      continue;
+    }
+    p += n + 1;
+  }
+}
+
+void api_problem_init(api_problem *pb, int status, const char *code,
+                      const char *detail) {
+  char type[128], text[400];
+  snprintf(type, sizeof type, PROBLEM_TYPE "%s", code);
+  snprintf(text, sizeof text, "%s", detail ? detail : "");
+  utf8_clean(text);
+  pb->status = status;
+  pb->errors = json_array();
+  pb->obj =
+      json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
+                reason(status), "status", status, "code", code, "detail", text);
+}
+
+void api_problem_field(api_problem *pb, const char *field, const char *code,
+                       const char *fmt, ...) {
+  char detail[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  char name[128];
+  snprintf(name, sizeof name, "%s", field);
+  utf8_clean(name);
+  utf8_clean(detail);
+  json_array_append_new(pb->errors, json_pack("{s:s, s:s, s:s}", "field", name,
+                                              "code", code, "detail", detail));
+}
+
+bool api_problem_has_errors(const api_problem *pb) {
+  return json_array_size(pb->errors) > 0;
+}
+
+void api_problem_set(api_problem *pb, const char *key, json_t *value) {
+  json_object_set_new(pb->obj, key, value);
+}
+
+void api_problem_free(api_problem *pb) {
+  json_decref(pb->obj);
+  json_decref(pb->errors);
+  pb->obj = pb->errors = NULL;
+}
+
+void api_problem_send(api_req *r, api_problem *pb) {
+  json_object_set(pb->obj, "errors", pb->errors);
+  json_t *obj = pb->obj;
+  pb->obj = NULL;
+  json_decref(pb->errors);
+  pb->errors = NULL;
+  reply_value(r, pb->status, "application/problem+json", obj);
+}
+
+void api_fail(api_req *r, int status, const char *code, const char *fmt, ...) {
+  char detail[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  api_problem pb;
+  api_problem_init(&pb, status, code, detail);
+  api_problem_send(r, &pb);
+}
+
+void api_fail_field(api_req *r, int status, const char *code, const char *field,
+                    const char *fmt, ...) {
+  char detail[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  api_problem pb;
+  api_problem_init(&pb, status, code, detail);
+  api_problem_field(&pb, field, code, "%s", detail);
+  api_problem_send(r, &pb);
+}
+
+void api_fail_store(api_req *r, tb_store_status rc) {
+  switch (rc) {
+  case TB_STORE_UNAVAILABLE:
+    r->retry_after = 5;
+    api_fail(r, 503, "database_unavailable",
+             "the database could not be reached; try again shortly");
+    break;
+  case TB_STORE_BUSY:
+    r->retry_after = 1;
+    api_fail(r, 503, "busy",
+             "the request could not be completed under "
+             "load; try again");
+    break;
+  case TB_STORE_NOT_FOUND:
+    api_fail(r, 404, "not_found", "no such resource");
+    break;
+  default:
+    api_fail(r, 500, "internal",
+             "the request could not be completed; the server log has the "
+             "details (request %s)",
+             r->request_id);
+    break;
+  }
+}
+
+void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current) {
+  int status;
+  const char *code = tb_status_code(p->status);
+  switch (p->status) {
+  case TB_ERR_ILLEGAL_STATE:
+  case TB_ERR_NOT_CLAIMED:
+  case TB_ERR_CLAIMED_BY_OTHER:
+    status = 409;
+    break;
+  case TB_ERR_WRONG_BUREAU:
+    status = 403;
+    break;
+  default:
+    status = 422;
+    break;
+  }
+  api_problem pb;
+  api_problem_init(&pb, status, code, p->detail);
+  if (p->field[0])
+    api_problem_field(&pb, p->field, code, "%s", p->detail);
+  if (status == 409)
+    api_problem_set(&pb, "state", json_string(tb_app_status_name(current)));
+  api_problem_send(r, &pb);
+}

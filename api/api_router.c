@@ -1,0 +1,133 @@
+/*
+ * api_router.c — the one static route table: method, path pattern
+ * ({name} matches one segment, or its start when a literal suffix follows
+ * in the segment: "{id}.svg"), handler, the roles allowed, and whether
+ * the route takes a body and changes state. A path that matches with
+ * another method answers 405 with Allow; no match at all answers 404.
+ */
+#include "tb_api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CLERK ROLE_CLERK
+#define OFFICER ROLE_OFFICER
+#define INSPECTOR ROLE_INSPECTOR
+#define ADMIN ROLE_ADMIN
+#define CHANGE (ROUTE_BODY_JSON | ROUTE_CHANGE)
+#define APP "/api/v1/applications/{number}"
+
+const api_route api_routes[] = {
+    {"GET", "/healthz", api_h_healthz, ROLE_EVERYONE, 0},
+    {"GET", "/metrics", api_h_metrics, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/openapi.json", api_h_openapi, ROLE_EVERYONE, 0},
+    {"POST", "/api/v1/sessions", api_h_session_create, ROLE_EVERYONE,
+     ROUTE_BODY_JSON},
+    {"DELETE", "/api/v1/sessions/current", api_h_session_delete, ROLE_STAFF, 0},
+    {"POST", "/api/v1/applications", api_h_app_create, CLERK | ROLE_ANONYMOUS,
+     CHANGE},
+    {"GET", "/api/v1/applications", api_h_app_list, CLERK | INSPECTOR, 0},
+    {"GET", APP, api_h_app_get, CLERK | OFFICER | INSPECTOR, 0},
+    {"GET", APP "/events", api_h_app_events, CLERK | OFFICER | INSPECTOR, 0},
+    {"POST", APP "/accept", api_h_app_accept, CLERK, CHANGE},
+    {"POST", APP "/reject", api_h_app_reject, CLERK, CHANGE},
+    {"POST", APP "/supplement-request", api_h_app_supplement_request, CLERK,
+     CHANGE},
+    {"POST", APP "/supplement", api_h_app_supplement, CLERK, CHANGE},
+    {"POST", APP "/suspend", api_h_app_suspend, CLERK | OFFICER, CHANGE},
+    {"POST", APP "/resume", api_h_app_resume, CLERK | OFFICER, CHANGE},
+    {"POST", APP "/withdraw", api_h_app_withdraw, CLERK, CHANGE},
+    {"POST", APP "/deliver", api_h_app_deliver, CLERK, CHANGE},
+    {"POST", APP "/rating", api_h_app_rating, CLERK, CHANGE},
+    {"GET", "/api/v1/tasks", api_h_tasks_list, OFFICER | INSPECTOR, 0},
+    {"POST", "/api/v1/tasks/{id}/claim", api_h_task_claim, OFFICER, CHANGE},
+    {"POST", "/api/v1/tasks/{id}/decide", api_h_task_decide, OFFICER, CHANGE},
+    {"GET", "/api/v1/track/{number}", api_h_track, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/workflows", api_h_workflows_list, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/workflows/{id}", api_h_workflow_get, ROLE_EVERYONE, 0},
+    {"POST", "/api/v1/workflows", api_h_workflow_post, ADMIN,
+     ROUTE_BODY_XML | ROUTE_CHANGE},
+    {"GET", APP "/qr.png", api_h_app_qr_png, ROLE_EVERYONE, 0},
+    {"GET", APP "/qr.svg", api_h_app_qr_svg, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/licenses", api_h_licenses_list, ROLE_STAFF, 0},
+    {"POST", "/api/v1/licenses/verify", api_h_license_verify, ROLE_EVERYONE,
+     ROUTE_BODY_JSON},
+    {"GET", "/api/v1/licenses/{id}.svg", api_h_license_svg, ROLE_STAFF, 0},
+    {"GET", "/api/v1/licenses/{id}", api_h_license_get, ROLE_STAFF, 0},
+    {"GET", "/api/v1/licenses/{id}/qr.png", api_h_license_qr_png, ROLE_STAFF,
+     0},
+    {"POST", "/api/v1/licenses/{id}/revoke", api_h_license_revoke,
+     ADMIN | OFFICER, CHANGE},
+    {"GET", "/api/v1/trust", api_h_trust, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/supervision/overview", api_h_supervision_overview,
+     INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/alerts", api_h_supervision_alerts, INSPECTOR,
+     0},
+    {"GET", "/api/v1/supervision/stream", api_h_supervision_stream,
+     CLERK | OFFICER | INSPECTOR, ROUTE_QUERY_TOKEN},
+    {"GET", "/", api_h_web, ROLE_EVERYONE, 0},
+    {"GET", "/web/{file}", api_h_web, ROLE_EVERYONE, 0},
+    {"GET", "/t/{number}", api_h_web, ROLE_EVERYONE, 0},
+    {"GET", "/v", api_h_web, ROLE_EVERYONE, 0},
+};
+const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
+
+size_t api_route_index(const api_route *rt) {
+  return (size_t)(rt - api_routes);
+}
+
+/* Match one pattern against a path; params get the {…} segments. */
+static bool match(tb_arena *a, const char *pattern, const char *path,
+                  const char *params[API_MAX_PARAMS]) {
+  size_t np = 0;
+  const char *p = pattern, *s = path;
+  while (*p && *s) {
+    if (*p == '{') {
+      const char *pend = strchr(p, '}');
+      const char *send = strchr(s, '/');
+      size_t n = send ? (size_t)(send - s) : strlen(s);
+      /* a literal suffix inside the segment ("{id}.svg") */
+      size_t suffix = pend ? strcspn(pend + 1, "/") : 0;
+      if (!pend || n <= suffix || np >= API_MAX_PARAMS ||
+          memcmp(s + n - suffix, pend + 1, suffix) != 0)
+        return false;
+      if (params)
+        params[np] = tb_arena_strndup(a, s, n - suffix);
+      np++;
+      p = pend + 1 + suffix;
+      s += n;
+      continue;
+    }
+    if (*p != *s)
+      return false;
+    p++;
+    s++;
+  }
+  return *p == '\0' && *s == '\0';
+}
+
+const api_route *api_route_match(tb_arena *a, const char *method,
+                                 const char *path,
+                                 const char *params[API_MAX_PARAMS],
+                                 char *allow, size_t allow_len) {
+  allow[0] = '\0';
+  size_t used = 0;
+  for (size_t i = 0; i < api_route_count; i++) {
+    const api_route *rt = &api_routes[i];
+    if (!match(a, rt->pattern, path, NULL))
+      continue;
+    if (strcmp(rt->method, method) == 0) {
+      for (size_t k = 0; k < API_MAX_PARAMS; k++)
+        params[k] = NULL;
+      match(a, rt->pattern, path, params);
+      return rt;
+    }
+    if (strstr(allow, rt->method)) /* "{id}" and "{id}.svg" both match */
+      continue;
+    int n = snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
+                     rt->method);
+    if (n > 0 && (size_t)n < allow_len - used)
+      used += (size_t)n;
+  }
+  return NULL;
+}

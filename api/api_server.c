@@ -1,0 +1,505 @@
+/*
+ * api_server.c — the HTTP server: libmicrohttpd with an internal thread
+ * pool on epoll, one database handle per worker thread, the request
+ * lifecycle (route → size cap → authenticate → handler → reply), the
+ * access log and metrics in the completion callback, and the graceful
+ * stop (quiesce, wait for requests in flight, stop).
+ */
+#include "tb_api_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_BODY (1024 * 1024)
+#define DEFAULT_HEADER (32 * 1024)
+#define DEFAULT_TIMEOUT 30
+#define MAX_STORES 256
+#define RETRY_AFTER 5
+#define DEFAULT_CONNECTIONS 4096
+
+struct tb_api {
+  struct MHD_Daemon *daemon;
+  uint64_t generation;
+  char *conninfo;
+  char *region;
+  size_t max_body;
+  int session_ttl;
+  bool quiet;
+  bool test_clock;
+  uint16_t port;
+  atomic_int in_flight;
+  atomic_uint_fast64_t next_id;
+  pthread_mutex_t lock;
+  tb_store *stores[MAX_STORES];
+  int n_stores;
+  api_hub *hub; /* the live stream's listener (api_sse.c) */
+};
+
+static atomic_uint_fast64_t generations = 1;
+
+/* ---- per-thread database handles ---------------------------------------- */
+
+typedef struct {
+  uint64_t generation;
+  tb_store *store;
+} tls_slot;
+
+static _Thread_local tls_slot tls;
+
+static tb_store *open_store(tb_api *api) {
+  tb_store_options o = {.conninfo = api->conninfo, .region = api->region};
+  tb_store *s = NULL;
+  char err[512];
+  if (tb_store_open(&o, &s, err, sizeof err) != TB_STORE_OK) {
+    fprintf(stderr, "tongban: api: %s\n", err);
+    return NULL;
+  }
+  pthread_mutex_lock(&api->lock);
+  if (api->n_stores >= MAX_STORES) {
+    pthread_mutex_unlock(&api->lock);
+    tb_store_close(s);
+    fprintf(stderr, "tongban: api: too many database handles\n");
+    return NULL;
+  }
+  api->stores[api->n_stores++] = s;
+  pthread_mutex_unlock(&api->lock);
+  return s;
+}
+
+tb_store *api_store(api_req *r) {
+  tb_api *api = r->api;
+  if (tls.generation != api->generation || !tls.store) {
+    tb_store *s = open_store(api);
+    if (!s) {
+      api_fail_store(r, TB_STORE_UNAVAILABLE);
+      return NULL;
+    }
+    tls.generation = api->generation;
+    tls.store = s;
+  }
+  if (!tb_store_connected(tls.store) &&
+      tb_store_reconnect(tls.store) != TB_STORE_OK) {
+    api_fail_store(r, TB_STORE_UNAVAILABLE);
+    return NULL;
+  }
+  return tls.store;
+}
+
+/* ---- small helpers ----------------------------------------------------------
+ */
+
+static int64_t monotonic_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *api_header(api_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *api_query(api_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void api_actor(const api_req *r, tb_store_actor *actor) {
+  memset(actor, 0, sizeof *actor);
+  if (r->authed) {
+    actor->id = r->who.id;
+    actor->name = r->who.username;
+    actor->role = r->who.role;
+    actor->bureau = r->who.bureau[0] ? r->who.bureau : NULL;
+  } else {
+    actor->name = "applicant";
+    actor->role = "applicant";
+  }
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  snprintf(out, cap, "unknown");
+  if (!ci || !ci->client_addr)
+    return;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET,
+              &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+              (socklen_t)cap);
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6,
+              &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+              (socklen_t)cap);
+}
+
+/* The time of events: now, or the test clock when enabled. */
+static int64_t event_time(api_req *r) {
+  int64_t now = (int64_t)time(NULL);
+  if (!r->api->test_clock)
+    return now;
+  const char *h = api_header(r, "X-Tongban-Clock");
+  if (!h)
+    return now;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(h, &end, 10);
+  if (errno || !end || *end || v <= 0)
+    return now;
+  return (int64_t)v;
+}
+
+/* ---- the request lifecycle -------------------------------------------------
+ */
+
+static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
+                            const char *method, const char *url) {
+  tb_arena *a = tb_arena_new();
+  api_req *r = tb_arena_alloc(a, sizeof *r);
+  r->api = api;
+  r->arena = a;
+  r->conn = conn;
+  r->method = tb_arena_strdup(a, method);
+  r->path = tb_arena_strdup(a, url);
+  r->started_us = monotonic_us();
+  uint64_t id = atomic_fetch_add(&api->next_id, 1);
+  snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
+           api->generation & 0xffffffffu, id);
+  client_address(conn, r->client, sizeof r->client);
+  r->now = event_time(r);
+  return r;
+}
+
+static bool append_body(api_req *r, const char *data, size_t len) {
+  if (r->too_large)
+    return false;
+  if (r->body_len + len > r->api->max_body) {
+    r->too_large = true;
+    return false;
+  }
+  if (r->body_len + len + 1 > r->body_cap) {
+    size_t cap = r->body_cap ? r->body_cap : 4096;
+    while (cap < r->body_len + len + 1)
+      cap *= 2;
+    if (cap > r->api->max_body + 1)
+      cap = r->api->max_body + 1;
+    r->body = tb_xrealloc(r->body, cap);
+    r->body_cap = cap;
+  }
+  memcpy(r->body + r->body_len, data, len);
+  r->body_len += len;
+  r->body[r->body_len] = '\0';
+  return true;
+}
+
+static bool declared_too_large(api_req *r) {
+  const char *cl = api_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (!cl)
+    return false;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long n = strtoull(cl, &end, 10);
+  return errno == ERANGE || (end && *end == '\0' && n > r->api->max_body);
+}
+
+static bool content_type_ok(api_req *r) {
+  if (r->body_len == 0)
+    return true;
+  const char *ct = api_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+  if (!ct)
+    return true;
+  if (r->route->flags & ROUTE_BODY_XML)
+    return strncmp(ct, "application/xml", 15) == 0 ||
+           strncmp(ct, "text/xml", 8) == 0;
+  return strncmp(ct, "application/json", 16) == 0;
+}
+
+static void dispatch(api_req *r) {
+  char allow[128];
+  r->route = api_route_match(r->arena, r->method, r->path, r->params, allow,
+                             sizeof allow);
+  if (!r->route) {
+    if (allow[0]) {
+      r->allow = tb_arena_strdup(r->arena, allow);
+      api_fail(r, 405, "method_not_allowed", "%s is not allowed here; use %s",
+               r->method, allow);
+    } else {
+      api_fail(r, 404, "not_found", "no such resource");
+    }
+    return;
+  }
+  if (r->too_large) {
+    api_fail(r, 413, "body_too_large",
+             "the request body is larger than %zu bytes", r->api->max_body);
+    return;
+  }
+  if (!content_type_ok(r)) {
+    api_fail(r, 415, "unsupported_media_type",
+             (r->route->flags & ROUTE_BODY_XML)
+                 ? "send the definition as application/xml"
+                 : "send the body as application/json");
+    return;
+  }
+  if (!api_authenticate(r))
+    return;
+  r->route->handler(r);
+  if (!r->replied)
+    api_fail(r, 500, "internal", "the request could not be answered");
+}
+
+api_hub *api_hub_of(api_req *r) {
+  return r->api->hub;
+}
+
+void api_reply_response(api_req *r, int status, struct MHD_Response *resp) {
+  r->response = resp;
+  r->status = status;
+  r->replied = true;
+}
+
+static enum MHD_Result send_reply(api_req *r) {
+  if (r->response) {
+    enum MHD_Result ok =
+        MHD_queue_response(r->conn, (unsigned)r->status, r->response);
+    MHD_destroy_response(r->response);
+    r->response = NULL;
+    return ok;
+  }
+  struct MHD_Response *resp = MHD_create_response_from_buffer(
+      r->reply_len, r->reply ? r->reply : (char *)"", MHD_RESPMEM_MUST_COPY);
+  if (!resp)
+    return MHD_NO;
+  if (r->content_type)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type);
+  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (r->allow)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+  if (r->location)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+  if (r->retry_after > 0) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", r->retry_after);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+  }
+  enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+  MHD_destroy_response(resp);
+  return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+  (void)version;
+  tb_api *api = cls;
+  api_req *r = *con_cls;
+  if (!r) {
+    r = new_request(api, conn, method, url);
+    *con_cls = r;
+    atomic_fetch_add(&api->in_flight, 1);
+    if (declared_too_large(r)) {
+      r->too_large = true;
+      dispatch(r);
+      return send_reply(r);
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size) {
+    append_body(r, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (r->replied)
+    return MHD_YES; /* answered early (413); the rest is discarded */
+  dispatch(r);
+  return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why) {
+  (void)conn;
+  tb_api *api = cls;
+  api_req *r = *con_cls;
+  if (!r)
+    return;
+  *con_cls = NULL;
+  double seconds = (double)(monotonic_us() - r->started_us) / 1e6;
+  int status = r->replied ? r->status : 0;
+  size_t route = r->route ? api_route_index(r->route) : api_route_count;
+  api_metrics_request(route, status, seconds);
+  if (!api->quiet)
+    fprintf(stderr, "tongban: api: %s %s %s %d %.1fms%s\n", r->request_id,
+            r->method, r->route ? r->route->pattern : "-", status,
+            seconds * 1000.0,
+            why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+  if (r->response)
+    MHD_destroy_response(r->response);
+  free(r->body);
+  tb_arena_free(r->arena);
+  atomic_fetch_sub(&api->in_flight, 1);
+}
+
+/* ---- start and stop ---------------------------------------------------------
+ */
+
+static bool parse_listen(const char *listen, struct sockaddr_storage *ss,
+                         socklen_t *len, char *err, size_t err_len) {
+  char host[128];
+  const char *colon = strrchr(listen, ':');
+  if (!colon || colon == listen) {
+    snprintf(err, err_len,
+             "cannot use listen address '%s': write ADDR:PORT, e.g. "
+             "127.0.0.1:8080",
+             listen);
+    return false;
+  }
+  size_t hlen = (size_t)(colon - listen);
+  if (hlen >= sizeof host) {
+    snprintf(err, err_len, "cannot use listen address '%s': too long", listen);
+    return false;
+  }
+  memcpy(host, listen, hlen);
+  host[hlen] = '\0';
+  char *end = NULL;
+  errno = 0;
+  long port = strtol(colon + 1, &end, 10);
+  if (errno || !end || *end || port < 0 || port > 65535) {
+    snprintf(err, err_len, "cannot use listen address '%s': bad port", listen);
+    return false;
+  }
+  memset(ss, 0, sizeof *ss);
+  if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+    host[hlen - 1] = '\0';
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1) {
+      *len = sizeof *a6;
+      return true;
+    }
+  } else {
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+      *len = sizeof *a4;
+      return true;
+    }
+  }
+  snprintf(err, err_len,
+           "cannot use listen address '%s': '%s' is not an IP address", listen,
+           host);
+  return false;
+}
+
+static unsigned cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static void free_api(tb_api *api) {
+  for (int i = 0; i < api->n_stores; i++)
+    tb_store_close(api->stores[i]);
+  pthread_mutex_destroy(&api->lock);
+  free(api->conninfo);
+  free(api->region);
+  free(api);
+}
+
+tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
+                           size_t err_len) {
+  *out = NULL;
+  if (!o->conninfo) {
+    snprintf(err, err_len, "no database connection string");
+    return TB_API_INVALID;
+  }
+  const char *listen = o->listen ? o->listen : DEFAULT_LISTEN;
+  struct sockaddr_storage ss;
+  socklen_t sslen = 0;
+  if (!parse_listen(listen, &ss, &sslen, err, err_len))
+    return TB_API_INVALID;
+  if (!api_licenses_open(o->keys_dir, err, err_len))
+    return TB_API_INVALID;
+  tb_api *api = tb_xcalloc(1, sizeof *api);
+  pthread_mutex_init(&api->lock, NULL);
+  api->generation = atomic_fetch_add(&generations, 1);
+  api->conninfo = tb_xstrndup(o->conninfo, strlen(o->conninfo));
+  api->region = o->region ? tb_xstrndup(o->region, strlen(o->region)) : NULL;
+  api->max_body = o->max_body ? o->max_body : DEFAULT_BODY;
+  api->session_ttl = o->session_ttl > 0 ? o->session_ttl : 8 * 3600;
+  api->quiet = o->quiet;
+  api->test_clock = o->test_clock;
+  unsigned threads = o->threads ? o->threads : cores();
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                   MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+  if (ss.ss_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  api->daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)(o->max_header ? o->max_header : DEFAULT_HEADER),
+      MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
+      MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)(o->max_connections ? o->max_connections
+                                    : DEFAULT_CONNECTIONS),
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
+  if (!api->daemon) {
+    snprintf(err, err_len,
+             "could not listen on %s: the address may be in use or not "
+             "local; choose another with --listen",
+             listen);
+    free_api(api);
+    return TB_API_LISTEN;
+  }
+  api->hub = api_hub_start(api->conninfo);
+  if (!api->hub)
+    fprintf(stderr, "tongban: api: the live stream is off: its listener "
+                    "thread could not start\n");
+  const union MHD_DaemonInfo *di =
+      MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  api->port = di ? di->port : 0;
+  *out = api;
+  return TB_API_OK;
+}
+
+uint16_t tb_api_port(const tb_api *api) {
+  return api->port;
+}
+
+int api_session_ttl(const api_req *r) {
+  return r->api->session_ttl;
+}
+
+void tb_api_stop(tb_api *api, unsigned grace) {
+  if (!api)
+    return;
+  api_hub_close_streams(api->hub); /* suspended streams end first */
+  MHD_socket fd = MHD_quiesce_daemon(api->daemon);
+  int64_t until = monotonic_us() + (int64_t)(grace ? grace : 10) * 1000000;
+  while (atomic_load(&api->in_flight) > 0 && monotonic_us() < until) {
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  MHD_stop_daemon(api->daemon);
+  if (fd != MHD_INVALID_SOCKET)
+    close(fd);
+  api_hub_stop(api->hub);
+  api_licenses_close();
+  free_api(api);
+}

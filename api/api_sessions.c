@@ -1,0 +1,108 @@
+/*
+ * api_sessions.c — POST /api/v1/sessions (log in) and
+ * DELETE /api/v1/sessions/current (log out).
+ *
+ * Failed logins count against the user name and against the client
+ * address: they slow down after a few and lock after many (429 with
+ * Retry-After). An unknown user costs the same scrypt work as a wrong
+ * password, so the answer's timing does not tell which one it was.
+ */
+#include "tb_api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WINDOW (15 * 60)
+#define USER_SOFT 3
+#define USER_LOCK 10
+#define ADDR_SOFT 30
+#define ADDR_LOCK 100
+
+/* A hash nobody's password matches, checked when the user is unknown. */
+static const char DUMMY_HASH[] = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$"
+                                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+static json_t *iso_time(int64_t t) {
+  return api_json_time(t);
+}
+
+void api_h_session_create(api_req *r) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request", "the login is incomplete");
+  static const char *const allowed[] = {"username", "password", NULL};
+  const char *user = NULL, *password = NULL;
+  api_only_fields(&pb, body, NULL, allowed);
+  api_get_string(&pb, body, NULL, "username", true, 64, &user);
+  api_get_string(&pb, body, NULL, "password", true, 1024, &password);
+  if (api_problem_has_errors(&pb)) {
+    api_problem_send(r, &pb);
+    json_decref(body);
+    return;
+  }
+  api_problem_free(&pb);
+  tb_store *s = api_store(r);
+  if (!s) {
+    json_decref(body);
+    return;
+  }
+  char ukey[96], akey[96];
+  snprintf(ukey, sizeof ukey, "user:%s", user);
+  snprintf(akey, sizeof akey, "addr:%s", r->client);
+  if (!api_throttle_allow(r, s, ukey, USER_SOFT, USER_LOCK, WINDOW) ||
+      !api_throttle_allow(r, s, akey, ADDR_SOFT, ADDR_LOCK, WINDOW)) {
+    json_decref(body);
+    return;
+  }
+  tb_store_account a;
+  tb_store_status rc = tb_store_account_find(s, user, &a);
+  if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
+    api_fail_store(r, rc);
+    json_decref(body);
+    return;
+  }
+  bool found = rc == TB_STORE_OK && !a.disabled;
+  bool ok = tb_api_password_check(password, strlen(password),
+                                  found ? a.password_hash : DUMMY_HASH) &&
+            found;
+  json_decref(body);
+  if (!ok) {
+    api_throttle_fail(s, ukey);
+    api_throttle_fail(s, akey);
+    api_fail(r, 401, "bad_credentials", "wrong user name or password");
+    return;
+  }
+  tb_store_throttle_clear(s, ukey);
+  char token[64];
+  uint8_t hash[32];
+  int64_t expires = 0;
+  if (!api_token_new(token, hash)) {
+    api_fail(r, 500, "internal", "could not make a token");
+    return;
+  }
+  rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), &expires);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *out =
+      json_pack("{s:s, s:s, s:s, s:o}", "token", token, "role", a.role,
+                "username", a.username, "expires_at", iso_time(expires));
+  json_object_set_new(out, "bureau",
+                      a.bureau[0] ? json_string(a.bureau) : json_null());
+  api_reply_json(r, 201, out);
+}
+
+void api_h_session_delete(api_req *r) {
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  tb_store_status rc = tb_store_session_revoke(s, r->token_hash);
+  if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
+    api_fail_store(r, rc);
+    return;
+  }
+  api_reply_raw(r, 204, NULL, NULL, 0);
+}

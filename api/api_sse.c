@@ -1,0 +1,420 @@
+/*
+ * api_sse.c — the live supervision stream: server-sent events fed by
+ * PostgreSQL LISTEN "tongban".
+ *
+ * One hub per server: a thread owns one listener connection (it waits on
+ * the socket with poll, reads with PQconsumeInput / PQnotifies, and
+ * reconnects by itself), appends every notification to a bounded ring of
+ * recent events with an id "EPOCH-N" (EPOCH random per process, N
+ * counting up), and wakes the streams. A stream is a chunked response
+ * whose content reader copies the events after its cursor; with nothing
+ * to send it suspends its connection (MHD_suspend_connection), so an idle
+ * stream costs a socket and a small struct, never a thread. The hub
+ * thread resumes streams when an event arrives and every 15 s for a
+ * comment heartbeat (which is also how a vanished client is noticed).
+ *
+ * Resume: Last-Event-ID of this process and still in the ring → the
+ * events after it are replayed; any other id (older than the ring, from
+ * another process or a restart) → a "reset" event: reload the overview.
+ * A stream that falls behind the ring gets "reset" too, and so does
+ * everyone after the listener had to reconnect (events may be lost).
+ *
+ * Locking: hub->lock guards the ring and the stream list. Connections are
+ * suspended under it (from the reader, as libmicrohttpd allows) and
+ * resumed outside it; a suspended connection cannot be closed, so the
+ * pointers collected under the lock stay valid until resumed.
+ */
+#include "tb_api_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define RING 1024              /* recent events kept for resume */
+#define MAX_EVENT 8400         /* one event's text (NOTIFY payload ≤ 8000) */
+#define OUT_MAX (64 * 1024)    /* what one stream buffers at a time */
+#define HEARTBEAT_US 15000000  /* a comment line this often */
+#define POLL_MS 200            /* the hub thread's tick */
+#define RECONNECT_US 1000000   /* wait between listener connection tries */
+
+typedef struct {
+  uint64_t id;
+  char *text; /* the whole event, "id: …\nevent: …\ndata: …\n\n" */
+  size_t len;
+} hub_event;
+
+typedef struct api_stream api_stream;
+struct api_stream {
+  api_hub *hub;
+  struct MHD_Connection *conn;
+  api_stream *prev, *next;
+  uint64_t cursor; /* the id of the last event queued */
+  bool suspended;
+  int64_t last_write_us;
+  char *out;
+  size_t out_len, out_off;
+};
+
+struct api_hub {
+  pthread_mutex_t lock;
+  hub_event ring[RING];
+  uint64_t next_id; /* the id the next event gets; ids start at 1 */
+  uint32_t epoch;
+  api_stream *streams;
+  size_t n_streams;
+  bool closing;
+  bool listening;
+  char *conninfo;
+  pthread_t thread;
+  atomic_bool stop;
+};
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- the ring --------------------------------------------------------- */
+
+static uint64_t oldest_id(const api_hub *h) {
+  return h->next_id > RING ? h->next_id - RING : 1;
+}
+
+/* Append an event (under the lock). data must hold no newline. */
+static void ring_push(api_hub *h, const char *type, const char *data) {
+  uint64_t id = h->next_id++;
+  hub_event *e = &h->ring[id % RING];
+  char *text = tb_xmalloc(MAX_EVENT);
+  int n = snprintf(text, MAX_EVENT,
+                   "id: %08" PRIx32 "-%" PRIu64 "\nevent: %s\ndata: %s\n\n",
+                   h->epoch, id, type, data);
+  if (n < 0 || n >= MAX_EVENT)
+    n = snprintf(text, MAX_EVENT,
+                 "id: %08" PRIx32 "-%" PRIu64 "\nevent: reset\ndata: {}\n\n",
+                 h->epoch, id);
+  free(e->text);
+  e->id = id;
+  e->text = text;
+  e->len = (size_t)n;
+}
+
+/* Parse "EPOCH-N" of this process; false when it is not one of ours. */
+static bool parse_event_id(const api_hub *h, const char *s, uint64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long epoch = strtoul(s, &end, 16);
+  if (errno || !end || *end != '-' || epoch != h->epoch)
+    return false;
+  const char *n = end + 1;
+  errno = 0;
+  unsigned long long id = strtoull(n, &end, 10);
+  if (errno || !end || *end || end == n)
+    return false;
+  *out = (uint64_t)id;
+  return true;
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static void out_append(api_stream *st, const char *text, size_t len) {
+  if (st->out_len + len > OUT_MAX)
+    return;
+  memcpy(st->out + st->out_len, text, len);
+  st->out_len += len;
+}
+
+static const char RESET[] = "event: reset\ndata: {}\n\n";
+
+/* Queue the events after the cursor (under the lock). */
+static void fill(api_hub *h, api_stream *st) {
+  if (st->cursor + 1 < oldest_id(h)) {
+    out_append(st, RESET, sizeof RESET - 1);
+    st->cursor = h->next_id - 1;
+    return;
+  }
+  while (st->cursor + 1 < h->next_id) {
+    const hub_event *e = &h->ring[(st->cursor + 1) % RING];
+    if (st->out_len + e->len > OUT_MAX)
+      break;
+    out_append(st, e->text, e->len);
+    st->cursor++;
+  }
+}
+
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  api_stream *st = cls;
+  api_hub *h = st->hub;
+  pthread_mutex_lock(&h->lock);
+  if (st->out_off >= st->out_len) {
+    st->out_off = st->out_len = 0;
+    if (h->closing) {
+      pthread_mutex_unlock(&h->lock);
+      return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    fill(h, st);
+    if (st->out_len == 0 && now_us() - st->last_write_us >= HEARTBEAT_US) {
+      static const char HB[] = ": heartbeat\n\n";
+      out_append(st, HB, sizeof HB - 1);
+    }
+    if (st->out_len == 0) {
+      st->suspended = true;
+      MHD_suspend_connection(st->conn);
+      pthread_mutex_unlock(&h->lock);
+      return 0;
+    }
+  }
+  size_t n = st->out_len - st->out_off;
+  if (n > max)
+    n = max;
+  memcpy(buf, st->out + st->out_off, n);
+  st->out_off += n;
+  st->last_write_us = now_us();
+  pthread_mutex_unlock(&h->lock);
+  return (ssize_t)n;
+}
+
+static void free_stream(void *cls) {
+  api_stream *st = cls;
+  api_hub *h = st->hub;
+  pthread_mutex_lock(&h->lock);
+  if (st->prev)
+    st->prev->next = st->next;
+  else
+    h->streams = st->next;
+  if (st->next)
+    st->next->prev = st->prev;
+  h->n_streams--;
+  pthread_mutex_unlock(&h->lock);
+  free(st->out);
+  free(st);
+}
+
+/* Resume the suspended streams that pass `want` (all when NULL). */
+static void wake(api_hub *h, bool (*want)(const api_stream *, int64_t)) {
+  int64_t now = now_us();
+  pthread_mutex_lock(&h->lock);
+  size_t n = 0, cap = h->n_streams;
+  struct MHD_Connection **conns =
+      cap ? tb_xmalloc(cap * sizeof *conns) : NULL;
+  for (api_stream *st = h->streams; st && n < cap; st = st->next) {
+    if (!st->suspended || (want && !want(st, now)))
+      continue;
+    st->suspended = false;
+    conns[n++] = st->conn;
+  }
+  pthread_mutex_unlock(&h->lock);
+  for (size_t i = 0; i < n; i++)
+    MHD_resume_connection(conns[i]);
+  free(conns);
+}
+
+static bool heartbeat_due(const api_stream *st, int64_t now) {
+  return now - st->last_write_us >= HEARTBEAT_US;
+}
+
+/* ---- the listener thread ------------------------------------------------ */
+
+typedef struct {
+  api_hub *hub;
+  bool got;
+} notify_ctx;
+
+static void on_notify(const char *payload, void *cls) {
+  notify_ctx *ctx = cls;
+  api_hub *h = ctx->hub;
+  ctx->got = true;
+  char data[MAX_EVENT - 128];
+  size_t n = 0;
+  for (const char *p = payload; *p && n + 1 < sizeof data; p++)
+    data[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
+  data[n] = '\0';
+  pthread_mutex_lock(&h->lock);
+  ring_push(h, "change", data);
+  pthread_mutex_unlock(&h->lock);
+}
+
+static void sleep_us(int64_t us) {
+  struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+  nanosleep(&ts, NULL);
+}
+
+static void *hub_main(void *cls) {
+  api_hub *h = cls;
+  tb_store_listener *l = NULL;
+  bool was_connected = false;
+  int64_t next_try = 0, next_beat = now_us() + 1000000;
+  while (!atomic_load(&h->stop)) {
+    if (!l && now_us() >= next_try) {
+      if (tb_store_listener_open(h->conninfo, &l) == TB_STORE_OK) {
+        if (was_connected) { /* events may have been missed meanwhile */
+          pthread_mutex_lock(&h->lock);
+          ring_push(h, "reset", "{}");
+          pthread_mutex_unlock(&h->lock);
+          wake(h, NULL);
+        }
+        was_connected = true;
+      } else {
+        next_try = now_us() + RECONNECT_US;
+      }
+      pthread_mutex_lock(&h->lock);
+      h->listening = l != NULL;
+      pthread_mutex_unlock(&h->lock);
+    }
+    if (l) {
+      struct pollfd pfd = {.fd = tb_store_listener_fd(l), .events = POLLIN};
+      int rc = poll(&pfd, 1, POLL_MS);
+      if (rc > 0) {
+        notify_ctx ctx = {h, false};
+        if (tb_store_listener_drain(l, on_notify, &ctx) != TB_STORE_OK) {
+          tb_store_listener_close(l);
+          l = NULL;
+        }
+        if (ctx.got)
+          wake(h, NULL);
+      }
+    } else {
+      sleep_us((int64_t)POLL_MS * 1000);
+    }
+    if (now_us() >= next_beat) {
+      next_beat = now_us() + 1000000;
+      wake(h, heartbeat_due);
+    }
+  }
+  tb_store_listener_close(l);
+  return NULL;
+}
+
+/* ---- the hub's life ------------------------------------------------------ */
+
+api_hub *api_hub_start(const char *conninfo) {
+  api_hub *h = tb_xcalloc(1, sizeof *h);
+  pthread_mutex_init(&h->lock, NULL);
+  h->next_id = 1;
+  if (getrandom(&h->epoch, sizeof h->epoch, 0) != (ssize_t)sizeof h->epoch)
+    h->epoch = (uint32_t)time(NULL);
+  h->conninfo = tb_xstrndup(conninfo, strlen(conninfo));
+  atomic_init(&h->stop, false);
+  if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
+    pthread_mutex_destroy(&h->lock);
+    free(h->conninfo);
+    free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void api_hub_close_streams(api_hub *h) {
+  if (!h)
+    return;
+  pthread_mutex_lock(&h->lock);
+  h->closing = true;
+  pthread_mutex_unlock(&h->lock);
+  wake(h, NULL);
+}
+
+void api_hub_stop(api_hub *h) {
+  if (!h)
+    return;
+  atomic_store(&h->stop, true);
+  pthread_join(h->thread, NULL);
+  for (size_t i = 0; i < RING; i++)
+    free(h->ring[i].text);
+  pthread_mutex_destroy(&h->lock);
+  free(h->conninfo);
+  free(h);
+}
+
+size_t api_hub_stream_count(api_hub *h) {
+  pthread_mutex_lock(&h->lock);
+  size_t n = h->n_streams;
+  pthread_mutex_unlock(&h->lock);
+  return n;
+}
+
+/* ---- GET /api/v1/supervision/stream --------------------------------------- */
+
+static bool accepts_event_stream(api_req *r) {
+  const char *a = api_header(r, MHD_HTTP_HEADER_ACCEPT);
+  return a && strstr(a, "text/event-stream") != NULL;
+}
+
+/* A new stream registered with the hub, its first bytes queued. */
+static api_stream *open_stream(api_hub *h, api_req *r, const char *last) {
+  api_stream *st = tb_xcalloc(1, sizeof *st);
+  st->hub = h;
+  st->conn = r->conn;
+  st->out = tb_xmalloc(OUT_MAX);
+  st->last_write_us = now_us();
+  static const char HELLO[] = "retry: 1000\n: tongban supervision\n\n";
+  out_append(st, HELLO, sizeof HELLO - 1);
+  pthread_mutex_lock(&h->lock);
+  st->cursor = h->next_id - 1;
+  if (last) {
+    uint64_t id = 0;
+    if (parse_event_id(h, last, &id) && id + 1 >= oldest_id(h) &&
+        id < h->next_id)
+      st->cursor = id; /* replay what came after it */
+    else
+      out_append(st, RESET, sizeof RESET - 1);
+  }
+  st->next = h->streams;
+  if (h->streams)
+    h->streams->prev = st;
+  h->streams = st;
+  h->n_streams++;
+  pthread_mutex_unlock(&h->lock);
+  return st;
+}
+
+void api_h_supervision_stream(api_req *r) {
+  api_hub *h = api_hub_of(r);
+  if (!accepts_event_stream(r)) {
+    api_fail(r, 406, "not_acceptable",
+             "this is a server-sent event stream: send Accept: "
+             "text/event-stream");
+    return;
+  }
+  bool closing = true;
+  if (h) {
+    pthread_mutex_lock(&h->lock);
+    closing = h->closing;
+    pthread_mutex_unlock(&h->lock);
+  }
+  if (closing) {
+    r->retry_after = 5;
+    api_fail(r, 503, "unavailable", "the server is stopping; try again");
+    return;
+  }
+  const char *last = api_header(r, "Last-Event-ID");
+  if (!last)
+    last = api_query(r, "last_event_id");
+  api_stream *st = open_stream(h, r, last);
+  struct MHD_Response *resp = MHD_create_response_from_callback(
+      MHD_SIZE_UNKNOWN, 4096, read_stream, st, free_stream);
+  if (!resp) {
+    free_stream(st);
+    api_fail(r, 500, "internal", "the stream could not be opened");
+    return;
+  }
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                          "text/event-stream; charset=utf-8");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  /* streams are idle most of the time: no idle timeout (the heartbeat
+   * finds clients that went away) */
+  MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                            (unsigned int)0);
+  api_reply_response(r, 200, resp);
+}

@@ -1,0 +1,78 @@
+/*
+ * api_supervision.c — electronic supervision (电子监察) for inspectors:
+ * GET /api/v1/supervision/overview (live counts by state, warnings, and
+ * per bureau and per service: applications handled, average working
+ * days, overdue rate) and GET /api/v1/supervision/alerts?level= (the
+ * yellow and red lists). The numbers are computed by PostgreSQL
+ * (store/tb_store_supervision.c); the live stream is api_sse.c.
+ */
+#include "tb_api_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALERTS_DEFAULT 500
+#define ALERTS_MAX 5000
+
+/* Reply with the store's JSON text (freed here). */
+static void reply_text(api_req *r, tb_store_status rc, char *json,
+                       const char *key) {
+  if (rc != TB_STORE_OK) {
+    free(json);
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *v = api_json_load(json);
+  free(json);
+  if (!v) {
+    api_fail(r, 500, "internal", "the supervision data could not be read");
+    return;
+  }
+  api_reply_json(r, 200, key ? json_pack("{s:o}", key, v) : v);
+}
+
+void api_h_supervision_overview(api_req *r) {
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_supervision_overview(s, &json);
+  reply_text(r, rc, json, NULL);
+}
+
+/* ?limit=N (1..ALERTS_MAX); -1 when malformed. */
+static int alerts_limit(api_req *r) {
+  const char *v = api_query(r, "limit");
+  if (!v)
+    return ALERTS_DEFAULT;
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || !end || *end || end == v || n < 1 || n > ALERTS_MAX)
+    return -1;
+  return (int)n;
+}
+
+void api_h_supervision_alerts(api_req *r) {
+  const char *level = api_query(r, "level");
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_request", "the query has problems");
+  if (level && strcmp(level, "yellow") != 0 && strcmp(level, "red") != 0)
+    api_problem_field(&pb, "level", "invalid", "must be yellow or red");
+  int limit = alerts_limit(r);
+  if (limit < 0)
+    api_problem_field(&pb, "limit", "out_of_range", "must be 1..%d",
+                      ALERTS_MAX);
+  if (api_problem_has_errors(&pb)) {
+    api_problem_send(r, &pb);
+    return;
+  }
+  api_problem_free(&pb);
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_supervision_alerts(s, level, limit, &json);
+  reply_text(r, rc, json, "items");
+}

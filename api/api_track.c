@@ -1,0 +1,142 @@
+/*
+ * api_track.c — public tracking: GET /api/v1/track/{number}?code=.
+ *
+ * No account: the tracking code printed on the receipt is the key. A
+ * wrong code, a missing code, a malformed number and an unknown number
+ * all get the very same 404 body, and every such miss counts against the
+ * client's address (429 with Retry-After after too many). The answer
+ * shows the steps, bureaus, dates, deadline and state; the applicant's
+ * name is masked (first character and asterisks) and no ID number or
+ * staff name is shown. Issued licenses are listed with their QR payload
+ * and whether they are revoked.
+ */
+#include "tb_api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW (15 * 60)
+#define SOFT 20
+#define LOCK 60
+
+static void not_found(api_req *r) {
+  api_fail(r, 404, "not_found",
+           "no application with this number and tracking code");
+}
+
+/* "张三丰" → "张**"; always at least one asterisk. */
+static json_t *masked(const char *name) {
+  char out[256];
+  size_t n = 0, chars = 0;
+  const unsigned char *p = (const unsigned char *)(name ? name : "");
+  size_t first = 0;
+  if (*p) {
+    first = 1;
+    while (p[first] && (p[first] & 0xC0) == 0x80)
+      first++;
+  }
+  memcpy(out, p, first);
+  n = first;
+  for (const unsigned char *q = p + first; *q; q++)
+    if ((*q & 0xC0) != 0x80)
+      chars++;
+  if (chars == 0)
+    chars = 1;
+  for (size_t i = 0; i < chars && n + 1 < sizeof out; i++)
+    out[n++] = '*';
+  out[n] = '\0';
+  return json_string(out);
+}
+
+/* The public timeline: what happened when, and at which bureau. */
+static json_t *timeline(tb_store *s, const char *number) {
+  char *json = NULL;
+  json_t *out = json_array();
+  if (tb_store_read_events(s, number, &json) != TB_STORE_OK)
+    return out;
+  json_t *events = api_json_load(json);
+  free(json);
+  size_t i;
+  json_t *e;
+  json_array_foreach(events, i, e) {
+    json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "at",
+                                         json_object_get(e, "at"), "action",
+                                         json_object_get(e, "action"), "bureau",
+                                         json_object_get(e, "bureau")));
+  }
+  json_decref(events);
+  return out;
+}
+
+static json_t *steps(const tb_definition *def, const tb_app_state *st) {
+  json_t *arr = json_array();
+  for (size_t b = 0; b < st->n_branches && b < def->n_branches; b++) {
+    const tb_branch_def *bd = &def->branches[b];
+    const tb_branch_state *bs = &st->branches[b];
+    if (bs->status == TB_BRANCH_INACTIVE)
+      continue;
+    json_t *o =
+        json_pack("{s:s, s:s, s:s}", "name", bd->name, "bureau", bd->bureau,
+                  "status", tb_branch_status_name(bs->status));
+    json_object_set_new(o, "deadline", api_json_day(bs->deadline));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+void api_h_track(api_req *r) {
+  const char *number = r->params[0];
+  const char *code = api_query(r, "code");
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char key[96];
+  snprintf(key, sizeof key, "track:%s", r->client);
+  if (!api_throttle_allow(r, s, key, SOFT, LOCK, WINDOW))
+    return;
+  bool match = false;
+  if (number && code && strlen(number) == TB_APP_NUMBER_LEN &&
+      strlen(code) <= 64 &&
+      tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) == TB_OK) {
+    tb_store_status rc = tb_store_tracking_check(s, number, code, &match);
+    if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
+      api_fail_store(r, rc);
+      return;
+    }
+  }
+  if (!match) {
+    api_throttle_fail(s, key);
+    not_found(r);
+    return;
+  }
+  tb_app_state st;
+  const tb_definition *def = NULL;
+  tb_store_status rc = tb_store_application_state(s, number, &st, &def);
+  char *row_text = NULL;
+  if (rc == TB_STORE_OK)
+    rc = tb_store_read_application(s, number, &row_text);
+  if (rc != TB_STORE_OK) {
+    free(row_text);
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *row = api_json_load(row_text);
+  free(row_text);
+  json_t *applicant = json_object_get(row, "applicant");
+  json_t *out = json_pack(
+      "{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:i}", "number",
+      number, "service", "id", def->id, "name", def->name, "state",
+      tb_app_status_name(st.status), "applicant",
+      json_pack("{s:o}", "name",
+                masked(json_string_value(json_object_get(applicant, "name")))),
+      "deadline", api_json_day(st.deadline), "submitted_at",
+      api_json_time(st.submitted_at), "accepted_at",
+      api_json_time(st.accepted_at), "finished_at",
+      api_json_time(st.finished_at), "paused_days", (int)st.paused_days);
+  json_decref(row);
+  json_object_set_new(out, "steps", steps(def, &st));
+  json_object_set_new(out, "licenses", api_licenses_for_tracking(s, number));
+  json_object_set_new(out, "timeline", timeline(s, number));
+  api_reply_json(r, 200, out);
+}

@@ -1,0 +1,152 @@
+/*
+ * api_views.c — the JSON shapes shared by several resources: the full
+ * application view (state, materials, bureau branches, the merged
+ * supplement notice with every bureau's items and comments) and warning
+ * colours of deadlines.
+ */
+#include "tb_api_int.h"
+
+#include <string.h>
+
+static const char *warning_name(uint8_t w) {
+  return w == TB_WARN_RED ? "red" : w == TB_WARN_YELLOW ? "yellow" : "none";
+}
+
+const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
+                           int warn_days, int64_t now) {
+  if (!cal || deadline == 0)
+    return "none";
+  tb_day today = tb_calendar_day_of(cal, now);
+  if (today > deadline)
+    return "red";
+  if (tb_calendar_count_working_days(cal, today, deadline) <= warn_days)
+    return "yellow";
+  return "none";
+}
+
+static const char *material_status(const tb_app_state *st, size_t m) {
+  uint64_t bit = (uint64_t)1 << m;
+  if (st->gaps & bit)
+    return "gap";
+  if (st->notice & bit)
+    return "requested";
+  if (st->from_license & bit)
+    return "from_license";
+  if (st->provided & bit)
+    return "provided";
+  if (st->committed & bit)
+    return "committed";
+  return "missing";
+}
+
+static json_t *materials_view(const tb_definition *def,
+                              const tb_app_state *st) {
+  json_t *arr = json_array();
+  for (size_t m = 0; m < def->n_materials; m++) {
+    const tb_material *mat = &def->materials[m];
+    json_t *o =
+        json_pack("{s:s, s:s, s:b, s:s}", "id", mat->id, "name", mat->name,
+                  "required", mat->required, "status", material_status(st, m));
+    if (st->gaps & ((uint64_t)1 << m))
+      json_object_set_new(o, "due", api_json_day(st->gap_due[m]));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
+  json_t *arr = json_array();
+  for (size_t b = 0; b < st->n_branches && b < def->n_branches; b++) {
+    const tb_branch_def *bd = &def->branches[b];
+    const tb_branch_state *bs = &st->branches[b];
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s}", "id", bd->id, "name",
+                  bd->name, "bureau", bd->bureau, "status",
+                  tb_branch_status_name(bs->status), "round", (int)bs->round,
+                  "claimed", bs->claimed, "warning", warning_name(bs->warning));
+    if (bs->step < bd->n_tasks)
+      json_object_set_new(
+          o, "task",
+          json_pack("{s:s, s:s, s:i}", "id", bd->tasks[bs->step].id, "name",
+                    bd->tasks[bs->step].name, "step", (int)bs->step));
+    json_object_set_new(o, "deadline", api_json_day(bs->deadline));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+/* The merged one-time notice (一次性告知): every item, and for returns
+ * the comment and items of each bureau that returned the application. */
+static json_t *notice_view(const tb_definition *def, const tb_app_state *st,
+                           json_t *tasks) {
+  if (!st->notice && !st->notice_branches)
+    return json_null();
+  json_t *items = json_array();
+  for (size_t m = 0; m < def->n_materials; m++)
+    if (st->notice & ((uint64_t)1 << m))
+      json_array_append_new(items,
+                            json_pack("{s:s, s:s}", "id", def->materials[m].id,
+                                      "name", def->materials[m].name));
+  json_t *bureaus = json_array();
+  size_t i;
+  json_t *t;
+  json_array_foreach(tasks, i, t) {
+    json_int_t b = json_integer_value(json_object_get(t, "branch"));
+    json_int_t round = json_integer_value(json_object_get(t, "round"));
+    const char *decision = json_string_value(json_object_get(t, "decision"));
+    if (b < 0 || (size_t)b >= st->n_branches || !decision ||
+        strcmp(decision, "return") != 0 || !(st->notice_branches & (1u << b)) ||
+        round != st->branches[b].round)
+      continue;
+    json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "branch", def->branches[b].id,
+                          "bureau", def->branches[b].bureau, "comment",
+                          json_object_get(t, "comment"), "items",
+                          json_object_get(t, "items"));
+    if (o)
+      json_array_append_new(bureaus, o);
+  }
+  return json_pack("{s:o, s:o}", "items", items, "bureaus", bureaus);
+}
+
+json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
+                     json_t *row, json_t *tasks, const tb_calendar *cal,
+                     int64_t now) {
+  (void)cal;
+  (void)now;
+  json_t *o = json_object();
+  if (row) {
+    const char *keys[] = {"number",     "applicant",  "form",
+                          "created_at", "updated_at", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+      json_t *v = json_object_get(row, keys[i]);
+      if (v)
+        json_object_set(o, keys[i], v);
+    }
+  }
+  json_object_set_new(o, "service",
+                      json_pack("{s:s, s:i, s:s}", "id", def->id, "version",
+                                (int)def->version, "name", def->name));
+  json_object_set_new(o, "state", json_string(tb_app_status_name(st->status)));
+  json_object_set_new(
+      o, "channel",
+      json_string(st->channel == TB_CHANNEL_ONLINE ? "online" : "window"));
+  json_object_set_new(o, "warning", json_string(warning_name(st->warning)));
+  json_object_set_new(o, "deadline", api_json_day(st->deadline));
+  json_object_set_new(o, "statutory_deadline",
+                      api_json_day(st->statutory_deadline));
+  json_object_set_new(o, "submitted_at", api_json_time(st->submitted_at));
+  json_object_set_new(o, "accepted_at", api_json_time(st->accepted_at));
+  json_object_set_new(o, "finished_at", api_json_time(st->finished_at));
+  json_object_set_new(o, "paused_days", json_integer(st->paused_days));
+  json_object_set_new(o, "special",
+                      st->status == TB_APP_SUSPENDED
+                          ? json_string(tb_special_kind_name(st->special))
+                          : json_null());
+  json_object_set_new(o, "rating",
+                      st->rating ? json_integer(st->rating) : json_null());
+  json_object_set_new(o, "gap_overdue", json_boolean(st->gap_overdue));
+  json_object_set_new(o, "materials", materials_view(def, st));
+  json_object_set_new(o, "branches", branches_view(def, st));
+  json_object_set_new(o, "notice", notice_view(def, st, tasks));
+  return o;
+}

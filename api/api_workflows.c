@@ -1,0 +1,235 @@
+/*
+ * api_workflows.c — /api/v1/workflows: the services (newest versions),
+ * one definition in enough detail to render its intake form (fields with
+ * types, bounds and choices; materials; bureau steps; special procedures;
+ * limits), and deploying a definition (admin, XML body) → 201, or 422
+ * with every line-numbered problem the loader found.
+ */
+#include "tb_api_int.h"
+#include "tb_workflows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void api_h_workflows_list(api_req *r) {
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_read_definitions(s, &json);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *items = api_json_load(json);
+  free(json);
+  api_reply_json(r, 200,
+                 json_pack("{s:o}", "items", items ? items : json_array()));
+}
+
+static json_t *bound(const tb_field *f, bool has, double v) {
+  if (!has)
+    return json_null();
+  if (f->type == TB_FIELD_DATE)
+    return api_json_day((tb_day)v);
+  if (f->type == TB_FIELD_MONEY)
+    return json_real(v / 100.0);
+  if (f->type == TB_FIELD_TEXT || f->integer)
+    return json_integer((json_int_t)v);
+  return json_real(v);
+}
+
+static json_t *fields_view(const tb_definition *def) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < def->n_fields; i++) {
+    const tb_field *f = &def->fields[i];
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:b}", "id", f->id, "label", f->label,
+                  "type", tb_field_type_name(f->type), "required", f->required);
+    if (f->type == TB_FIELD_CHOICE) {
+      json_object_set_new(o, "multiple", json_boolean(f->multiple));
+      json_t *choices = json_array();
+      for (size_t c = 0; c < f->n_choices; c++)
+        json_array_append_new(choices, json_pack("{s:s, s:s}", "value",
+                                                 f->choices[c].value, "label",
+                                                 f->choices[c].label));
+      json_object_set_new(o, "choices", choices);
+    }
+    if (f->type == TB_FIELD_NUMBER)
+      json_object_set_new(o, "integer", json_boolean(f->integer));
+    json_object_set_new(o, "min", bound(f, f->has_min, f->min));
+    json_object_set_new(o, "max", bound(f, f->has_max, f->max));
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+static json_t *materials_view(const tb_definition *def) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < def->n_materials; i++) {
+    const tb_material *m = &def->materials[i];
+    json_t *o = json_pack("{s:s, s:s, s:b, s:i, s:b}", "id", m->id, "name",
+                          m->name, "required", m->required, "tolerate_days",
+                          (int)m->tolerate_days, "commitment", m->commitment);
+    json_object_set_new(o, "license_type",
+                        m->license_type ? json_string(m->license_type)
+                                        : json_null());
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+static json_t *steps_view(const tb_definition *def) {
+  json_t *arr = json_array();
+  for (size_t b = 0; b < def->n_branches; b++) {
+    const tb_branch_def *bd = &def->branches[b];
+    json_t *tasks = json_array();
+    for (size_t t = 0; t < bd->n_tasks; t++)
+      json_array_append_new(
+          tasks, json_pack("{s:s, s:s, s:i}", "id", bd->tasks[t].id, "name",
+                           bd->tasks[t].name, "days", (int)bd->tasks[t].days));
+    json_t *after = json_array();
+    for (size_t k = 0; k < def->n_branches; k++)
+      if (bd->after & (1u << k))
+        json_array_append_new(after, json_string(def->branches[k].id));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "id", bd->id, "name",
+                  bd->name, "bureau", bd->bureau, "tasks", tasks, "after",
+                  after, "deny_continues", bd->deny_continues);
+    json_object_set_new(o, "when",
+                        bd->when_text && *bd->when_text
+                            ? json_string(bd->when_text)
+                            : json_null());
+    json_array_append_new(arr, o);
+  }
+  return arr;
+}
+
+static json_t *specials_view(const tb_definition *def) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < def->n_specials; i++)
+    json_array_append_new(arr,
+                          json_pack("{s:s, s:s, s:i}", "kind",
+                                    tb_special_kind_name(def->specials[i].kind),
+                                    "name", def->specials[i].name, "max_days",
+                                    (int)def->specials[i].max_days));
+  return arr;
+}
+
+static const char *applicant_name(tb_applicant_kind k) {
+  return k == TB_APPLICANT_PERSON         ? "person"
+         : k == TB_APPLICANT_ORGANIZATION ? "organization"
+                                          : "either";
+}
+
+static json_t *definition_view(const tb_definition *def) {
+  json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:i, s:i, s:i, s:b}", "id",
+                        def->id, "version", (int)def->version, "name",
+                        def->name, "applicant", applicant_name(def->applicant),
+                        "statutory_days", (int)def->statutory_days,
+                        "promised_days", (int)def->promised_days, "warn_days",
+                        (int)def->warn_days, "online", def->online);
+  json_object_set_new(o, "fields", fields_view(def));
+  json_object_set_new(o, "materials", materials_view(def));
+  json_object_set_new(o, "steps", steps_view(def));
+  json_object_set_new(o, "specials", specials_view(def));
+  json_t *lic = json_array();
+  for (size_t i = 0; i < def->n_licenses; i++)
+    json_array_append_new(lic, json_pack("{s:s, s:s, s:s}", "type",
+                                         def->licenses[i].type_code, "name",
+                                         def->licenses[i].name, "bureau",
+                                         def->licenses[i].bureau));
+  json_object_set_new(o, "licenses", lic);
+  return o;
+}
+
+void api_h_workflow_get(api_req *r) {
+  const char *id = r->params[0];
+  if (strlen(id) > 63) {
+    api_fail(r, 404, "not_found", "no such workflow");
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  const tb_definition *def = NULL;
+  tb_store_status rc = tb_store_definition_get(s, id, 0, &def);
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, 404, "not_found", "no such workflow");
+    return;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  api_reply_json(r, 200, definition_view(def));
+}
+
+/* Every problem of a definition, by the loader, against the stored
+ * bureaus. true when there is none. */
+static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
+  char *bxml = NULL;
+  tb_bureau_list *bureaus = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_store_read_bureaus_xml(s, &bxml) == TB_STORE_OK)
+    tb_workflows_load_bureaus_buffer("bureaus.xml", bxml, strlen(bxml),
+                                     &bureaus, &ps);
+  free(bxml);
+  tb_workflows_problems_free(&ps);
+  tb_definition *def = NULL;
+  tb_status st = tb_workflows_load_buffer("definition.xml", r->body,
+                                          r->body_len, bureaus, &def, &ps);
+  tb_workflows_free_bureaus(bureaus);
+  tb_definition_free(def);
+  for (size_t i = 0; i < ps.n; i++) {
+    char field[32], what[600];
+    snprintf(field, sizeof field, "line %d", ps.items[i].line);
+    snprintf(what, sizeof what, "%s — %s", ps.items[i].what,
+             ps.items[i].todo ? ps.items[i].todo : "");
+    api_problem_field(pb, field, "definition", "%s", what);
+  }
+  tb_workflows_problems_free(&ps);
+  return st == TB_OK;
+}
+
+static tb_store_status post_fn(api_req *r, tb_store *s, void *cls) {
+  (void)cls;
+  tb_store_definition_info info = {0};
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_definition_put(s, r->body, r->body_len,
+                                               "definition.xml", &info, &p);
+  if (rc == TB_STORE_CONFLICT) {
+    api_fail(r, 409, "version_exists", "%s", p.detail);
+    return rc;
+  }
+  if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
+    api_fail(r, 422, "invalid_definition", "%s", p.detail);
+    return rc;
+  }
+  if (rc != TB_STORE_OK)
+    return rc;
+  api_reply_json(r, info.inserted ? 201 : 200,
+                 json_pack("{s:s, s:i, s:b}", "id", info.id, "version",
+                           (int)info.version, "inserted", info.inserted));
+  return TB_STORE_OK;
+}
+
+void api_h_workflow_post(api_req *r) {
+  if (r->body_len == 0) {
+    api_fail(r, 400, "missing_body", "send the definition's XML as the body");
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, 422, "invalid_definition",
+                   "the definition has problems; see errors (by line)");
+  if (!check_definition(r, s, &pb)) {
+    api_problem_send(r, &pb);
+    return;
+  }
+  api_problem_free(&pb);
+  api_run_change(r, post_fn, NULL);
+}

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""gen_openapi.py — write api/openapi.json (the OpenAPI 3.1 document that
+the binary embeds). Edit the tables here, then run:
+
+    python3 api/gen_openapi.py > api/openapi.json
+
+tests/api checks that every route of api/api_router.c is in the document
+and validates it with an OpenAPI 3.1 validator from npm.
+"""
+import json
+S = lambda **kw: dict(kw)
+ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
+def resp(desc, schema=None, ctype="application/json", headers=None):
+    r = {"description": desc}
+    if schema is not None:
+        r["content"] = {ctype: {"schema": schema}}
+    if headers:
+        r["headers"] = headers
+    return r
+def prob(desc, extra_headers=None):
+    return resp(desc, ref("Problem"), "application/problem+json", extra_headers)
+RA = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+ALLOW = {"Allow": {"description": "the methods the path answers to", "schema": {"type": "string"}}}
+common = {
+    "404": prob("no such resource"),
+    "405": prob("wrong method; see the Allow header", ALLOW),
+    "500": prob("internal error (details in the server log)"),
+    "503": prob("the database is unreachable or busy", RA),
+}
+auth_err = {"401": prob("missing, malformed, expired or revoked token"),
+            "403": prob("the role or bureau may not do this")}
+body_err = {"400": prob("malformed JSON, invalid UTF-8 or a bad Idempotency-Key"),
+            "413": prob("the body is larger than the cap (1 MiB)"),
+            "415": prob("the body is not application/json"),
+            "422": prob("fields are missing, of the wrong type, unknown or invalid; errors[] names each")}
+idem = {"name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "replays the first answer for the same key and changes nothing",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+num = {"name": "number", "in": "path", "required": True,
+       "description": "the 21-character application number",
+       "schema": {"type": "string", "pattern": "^[0-9]{20}[0-9X]$"}}
+def op(summary, tag, responses, params=None, body=None, secured=True, anonymous=False, desc=None):
+    o = {"summary": summary, "tags": [tag], "operationId": None, "responses": {}}
+    if desc:
+        o["description"] = desc
+    if params:
+        o["parameters"] = params
+    if body:
+        o["requestBody"] = body
+    o["responses"].update(responses)
+    if secured:
+        o["responses"].update(auth_err)
+        o["security"] = [{"bearer": []}] + ([{}] if anonymous else [])
+    else:
+        o["security"] = []
+    for k, v in common.items():
+        o["responses"].setdefault(k, v)
+    return o
+def jbody(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+obj = lambda props, req=(): {"type": "object", "additionalProperties": False,
+                             "properties": props, **({"required": list(req)} if req else {})}
+ids = {"type": "array", "items": {"type": "string"}}
+reason = {"type": "string", "maxLength": 1000}
+conflict = {"409": prob("illegal in the current state; the problem carries `state`")}
+app_ok = {"200": resp("the application after the transition", ref("Application"))}
+def action(name, summary, schema, roles="clerk", desc=None):
+    return {"post": op(summary, "applications", {**app_ok, **conflict, **body_err},
+                       [num, idem], jbody(schema, required=False), desc=(desc or "") + f" Roles: {roles}.")}
+paths = {}
+paths["/healthz"] = {"get": op("Database reachable", "operations",
+    {"200": resp("the database answers", obj({"status": {"type": "string"}, "database": {"type": "string"}}))}, secured=False)}
+paths["/metrics"] = {"get": op("Prometheus metrics", "operations",
+    {"200": resp("requests by route and status, latency histogram, transitions, open applications by state", {"type": "string"}, "text/plain")}, secured=False)}
+paths["/api/v1/openapi.json"] = {"get": op("This document", "operations",
+    {"200": resp("the OpenAPI 3.1 document", {"type": "object"})}, secured=False)}
+paths["/api/v1/sessions"] = {"post": op("Log in", "sessions",
+    {"201": resp("a new session", ref("Session")), "401": prob("wrong user name or password"),
+     "429": prob("too many failed logins: slowed down or locked", RA), **{k: v for k, v in body_err.items()}},
+    body=jbody(obj({"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024}}, ["username", "password"])), secured=False)}
+paths["/api/v1/sessions/current"] = {"delete": op("Log out (revoke this token)", "sessions",
+    {"204": {"description": "revoked"}}, desc="Roles: every staff role.")}
+paths["/api/v1/applications"] = {
+    "post": op("Take in an application", "applications",
+        {"201": resp("created and submitted; the tracking code is shown only now", ref("NewApplication"),
+                     headers={"Location": {"description": "the new application", "schema": {"type": "string"}}}),
+         **body_err, "409": prob("illegal in the current state")},
+        [idem], jbody(ref("Intake")), anonymous=True,
+        desc="Roles: clerk (window or online); no login: online only. Online applications wait for pre-review at the window."),
+    "get": op("List applications (one number: by applicant)", "applications",
+        {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("ApplicationRow")}})),
+         "422": prob("a bad filter")},
+        [{"name": "applicant", "in": "query", "schema": {"type": "string"}, "description": "citizen ID or credit code"},
+         {"name": "state", "in": "query", "schema": ref("State")},
+         {"name": "service", "in": "query", "schema": {"type": "string"}},
+         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        desc="Roles: clerk, inspector.")}
+paths["/api/v1/applications/{number}"] = {"get": op("One application", "applications",
+    {"200": resp("the application", ref("Application"))}, [num],
+    desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
+paths["/api/v1/applications/{number}/events"] = {"get": op("The audit timeline", "applications",
+    {"200": resp("every event in order", obj({"number": {"type": "string"}, "state": ref("State"),
+        "events": {"type": "array", "items": ref("Event")}}))}, [num],
+    desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
+paths["/api/v1/applications/{number}/accept"] = action("accept", "Accept (受理), with tolerated gaps and commitments",
+    obj({"tolerated": ids, "committed": ids, "note": reason}))
+paths["/api/v1/applications/{number}/reject"] = action("reject", "Refuse (不予受理)", obj({"reason": reason}, ["reason"]))
+paths["/api/v1/applications/{number}/supplement-request"] = action("sr", "Ask once for everything missing (一次性告知)",
+    obj({"items": ids, "reason": reason}, ["items", "reason"]))
+paths["/api/v1/applications/{number}/supplement"] = action("s", "Take the applicant's supplement",
+    obj({"materials": ids, "note": reason}, ["materials"]))
+paths["/api/v1/applications/{number}/suspend"] = action("su", "Start a special procedure (clock paused)",
+    obj({"kind": {"type": "string", "enum": ["hearing", "inspection", "testing", "expert-review"]}, "reason": reason}, ["kind", "reason"]),
+    "clerk, officer (of a bureau with a task in it)")
+paths["/api/v1/applications/{number}/resume"] = action("re", "End the special procedure (deadline moves)",
+    obj({"reason": reason}), "clerk, officer (of a bureau with a task in it)")
+paths["/api/v1/applications/{number}/withdraw"] = action("w", "Withdraw", obj({"reason": reason}))
+paths["/api/v1/applications/{number}/deliver"] = action("d", "Deliver the result (出件)",
+    obj({"method": {"type": "string", "enum": ["window", "electronic"]}}))
+paths["/api/v1/applications/{number}/rating"] = action("r", "Rate the service (好差评)",
+    obj({"grade": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": reason}, ["grade"]))
+tid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+task_ok = {"200": resp("the application after the transition", obj({"task_id": {"type": "integer"}, "application": ref("Application")}))}
+paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
+    {"200": resp("earliest deadline first", obj({"items": {"type": "array", "items": ref("Task")}})), "422": prob("a bad filter")},
+    [{"name": "bureau", "in": "query", "schema": {"type": "string"}, "description": "officers: their own (default)"},
+     {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "claimed", "decided", "cancelled"]},
+      "description": "default: open and claimed"}],
+    desc="Roles: officer (own bureau only), inspector.")}
+paths["/api/v1/tasks/{id}/claim"] = {"post": op("Claim a task", "tasks", {**task_ok, **conflict, **body_err},
+    [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau.")}
+paths["/api/v1/tasks/{id}/decide"] = {"post": op("Decide a claimed task", "tasks", {**task_ok, **conflict, **body_err},
+    [tid, idem], jbody(obj({"decision": {"type": "string", "enum": ["approve", "deny", "return"]},
+        "comment": {"type": "string", "maxLength": 2000}, "items": ids}, ["decision"])),
+    desc="Roles: officer of the task's bureau. deny and return need a comment; return needs items (merged into one notice).")}
+paths["/api/v1/track/{number}"] = {"get": op("Public tracking", "tracking",
+    {"200": resp("the masked timeline", ref("Tracking")),
+     "404": prob("no application with this number and code (wrong codes look the same)"),
+     "429": prob("too many misses from this client", RA)},
+    [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},
+     {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}], secured=False)}
+paths["/api/v1/workflows"] = {
+    "get": op("Services (newest versions)", "workflows",
+        {"200": resp("the services", obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}})}}))}, secured=False),
+    "post": op("Deploy a definition (XML)", "workflows",
+        {"201": resp("stored", ref("Deployed")), "200": resp("the same file was stored before", ref("Deployed")),
+         "409": prob("another file under an existing version"),
+         "422": prob("the loader's problems; errors[].field is \"line N\""),
+         "400": prob("no body"), "413": prob("over 1 MiB"), "415": prob("not application/xml")},
+        [idem], {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+        desc="Roles: admin.")}
+paths["/api/v1/workflows/{id}"] = {"get": op("One service, enough to render its intake form", "workflows",
+    {"200": resp("the definition", ref("Definition"))},
+    [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], secured=False)}
+# ---- electronic licenses (api/api_licenses.c) ----
+lid = {"name": "id", "in": "path", "required": True, "description": "the GB/T 36904 license identifier",
+       "schema": {"type": "string", "pattern": "^1\\.2\\.156\\.3005\\.2\\."}}
+png = lambda d: resp(d, {"type": "string", "contentEncoding": "base64"}, "image/png")
+svg = lambda d: resp(d, {"type": "string"}, "image/svg+xml")
+unavailable = {"503": prob("the database is unreachable, or no license keys are configured", RA)}
+paths["/api/v1/applications/{number}/qr.png"] = {"get": op("The receipt's QR code (PNG)", "tracking",
+    {"200": png("a QR code of the tracking page URL /t/{number}?c=CODE")},
+    [num, {"name": "c", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z0-9]{1,64}$"},
+           "description": "the tracking code (known only at intake); without it the URL has no code"}],
+    secured=False, desc="Public: the number's syntax is checked, nothing is looked up.")}
+paths["/api/v1/applications/{number}/qr.svg"] = {"get": op("The receipt's QR code (SVG)", "tracking",
+    {"200": svg("a QR code of the tracking page URL /t/{number}?c=CODE")},
+    paths["/api/v1/applications/{number}/qr.png"]["get"]["parameters"], secured=False,
+    desc="Public: the number's syntax is checked, nothing is looked up.")}
+paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licenses",
+    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("License")}})),
+     "422": prob("no or an invalid holder"), **unavailable},
+    [{"name": "holder", "in": "query", "required": True, "schema": {"type": "string"},
+      "description": "citizen ID or unified social credit code"}], desc="Roles: every staff role.")}
+paths["/api/v1/licenses/verify"] = {"post": op("Verify a QR payload", "licenses",
+    {"200": resp("the verdict (valid or not)", ref("Verdict")), **body_err, **unavailable},
+    body=jbody(obj({"payload": {"type": "string", "maxLength": 8192, "description": "\"TB1:…\""}}, ["payload"])),
+    secured=False, desc="Public. The signature is checked against the trust list and revocation against the database.")}
+paths["/api/v1/licenses/{id}.svg"] = {"get": op("The printable license (A4 SVG)", "licenses",
+    {"200": svg("the license's data, issuing bureau, dates and QR code"), **unavailable}, [lid],
+    desc="Roles: every staff role.")}
+paths["/api/v1/licenses/{id}"] = {"get": op("One license", "licenses",
+    {"200": resp("the license, its payload and revocation state", ref("License"))}, [lid],
+    desc="Roles: every staff role.")}
+paths["/api/v1/licenses/{id}/qr.png"] = {"get": op("The license's QR code (PNG)", "licenses",
+    {"200": png("the QR payload at error-correction level M")}, [lid], desc="Roles: every staff role.")}
+paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "licenses",
+    {"200": resp("the revoked license", ref("License")), "409": prob("revoked already"), **body_err},
+    [lid, idem], jbody(obj({"reason": reason}, ["reason"])),
+    desc="Roles: admin, officer of the issuing bureau. Audited in the chain of the application it came from.")}
+paths["/api/v1/trust"] = {"get": op("The trust list (PEM)", "licenses",
+    {"200": resp("the platform root and every issuing certificate", {"type": "string"}, "application/x-pem-file"),
+     **unavailable}, secured=False, desc="Public: enough to verify any license offline.")}
+for p, ops in paths.items():
+    for m, o in ops.items():
+        o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
+nullable = lambda t: {"type": [t, "null"]}
+schemas = {
+    "Problem": {"type": "object", "description": "RFC 9457 problem details with a stable code",
+        "required": ["type", "title", "status", "code", "detail", "errors"],
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+            "code": {"type": "string"}, "detail": {"type": "string"},
+            "state": {"$ref": "#/components/schemas/State"},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["field", "code", "detail"],
+                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "detail": {"type": "string"}}}}}},
+    "State": {"type": "string", "enum": ["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
+        "suspended", "approved", "denied", "delivered", "withdrawn", "terminated"]},
+    "Warning": {"type": "string", "enum": ["none", "yellow", "red"]},
+    "Session": {"type": "object", "required": ["token", "role", "bureau", "expires_at"],
+        "properties": {"token": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
+            "username": {"type": "string"}, "bureau": nullable("string"), "expires_at": {"type": "string", "format": "date-time"}}},
+    "Applicant": {"type": "object", "required": ["kind", "name", "id_number"], "additionalProperties": False,
+        "properties": {"kind": {"type": "string", "enum": ["person", "organization"]}, "name": {"type": "string", "maxLength": 100},
+            "id_number": {"type": "string", "description": "18-character citizen ID (GB 11643) or credit code (GB 32100)"}}},
+    "Intake": {"type": "object", "required": ["service", "applicant", "form", "channel"], "additionalProperties": False,
+        "properties": {"service": {"type": "string"}, "applicant": ref("Applicant"),
+            "form": {"type": "object", "description": "field id → string, number, boolean or list of choice values"},
+            "materials": {"type": "array", "items": {"oneOf": [{"type": "string"},
+                {"type": "object", "required": ["id"], "additionalProperties": False,
+                 "properties": {"id": {"type": "string"}, "license_id": {"type": "string",
+                     "description": "an e-license of the holder that supplies the material (checked: exists, the holder's, the material's type, valid); materials with a license type are otherwise filled in from the holder's valid license automatically"}}}]}},
+            "channel": {"type": "string", "enum": ["window", "online"]}}},
+    "Material": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"]},
+        "due": {"type": "string", "format": "date"}}},
+    "Branch": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
+        "status": {"type": "string"}, "round": {"type": "integer"}, "claimed": {"type": "boolean"}, "warning": ref("Warning"),
+        "task": {"type": "object"}, "deadline": nullable("string")}},
+    "Notice": {"type": ["object", "null"], "description": "the one-time notice: every item, and each returning bureau's comment and items",
+        "properties": {"items": {"type": "array", "items": {"type": "object"}},
+            "bureaus": {"type": "array", "items": {"type": "object", "properties": {"branch": {"type": "string"},
+                "bureau": {"type": "string"}, "comment": nullable("string"), "items": {"type": ["array", "null"]}}}}}},
+    "Application": {"type": "object", "required": ["service", "state", "materials", "branches"],
+        "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
+            "channel": {"type": "string"}, "warning": ref("Warning"), "applicant": ref("Applicant"), "form": {"type": "object"},
+            "deadline": nullable("string"), "statutory_deadline": nullable("string"), "submitted_at": nullable("string"),
+            "accepted_at": nullable("string"), "finished_at": nullable("string"), "paused_days": {"type": "integer"},
+            "special": nullable("string"), "rating": nullable("integer"), "gap_overdue": {"type": "boolean"},
+            "materials": {"type": "array", "items": ref("Material")}, "branches": {"type": "array", "items": ref("Branch")},
+            "notice": ref("Notice"), "created_at": {"type": "string"}, "updated_at": {"type": "string"}}},
+    "NewApplication": {"allOf": [ref("Application"), {"type": "object", "required": ["number", "tracking_code"],
+        "properties": {"tracking_code": {"type": "string", "description": "printed on the receipt; stored only hashed"}}}]},
+    "ApplicationRow": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "string"},
+        "version": {"type": "integer"}, "applicant": ref("Applicant"), "form": {"type": "object"}, "state": ref("State"),
+        "warning": ref("Warning"), "channel": {"type": "string"}, "deadline": nullable("string")}},
+    "Event": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string"}, "action": {"type": "string"},
+        "actor": {"type": "string"}, "role": {"type": "string"}, "bureau": nullable("string"), "payload": {"type": ["object", "null"]}}},
+    "Task": {"type": "object", "properties": {"id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
+        "branch_id": {"type": "string"}, "task_id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
+        "state": {"type": "string"}, "round": {"type": "integer"}, "deadline": nullable("string"), "warning": ref("Warning"),
+        "application_deadline": nullable("string"), "application_state": {"type": "string"}}},
+    "Tracking": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
+        "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
+        "deadline": nullable("string"), "steps": {"type": "array", "items": {"type": "object"}},
+        "timeline": {"type": "array", "items": {"type": "object"}}}},
+    "Definition": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+        "applicant": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"}},
+        "materials": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array", "items": {"type": "object"}},
+        "specials": {"type": "array", "items": {"type": "object"}}}},
+    "License": {"type": "object", "required": ["id", "type", "holder", "issuer", "payload", "revoked", "license"],
+        "properties": {"id": {"type": "string"}, "type": {"type": "object"}, "holder": {"type": "object"},
+            "issuer": {"type": "object"}, "application": {"type": "string"}, "issued_at": {"type": "string"},
+            "valid_from": {"type": "string"}, "valid_until": {"type": "string", "description": "YYYY-MM-DD or long-term"},
+            "key_id": {"type": "string"}, "signature": {"type": "string", "description": "hex DER SM2 signature"},
+            "payload": {"type": "string", "description": "the QR payload, \"TB1:\" + base45"},
+            "revoked": {"type": "boolean"}, "revoked_at": nullable("string"), "revoked_by": nullable("string"),
+            "revocation_reason": nullable("string"), "license": {"type": "object", "description": "the signed canonical JSON"}}},
+    "Verdict": {"type": "object", "required": ["valid", "revoked", "reasons", "license"],
+        "properties": {"valid": {"type": "boolean"}, "revoked": {"type": "boolean"}, "revocation_checked": {"type": "boolean"},
+            "reasons": {"type": "array", "items": {"type": "string", "enum": ["malformed", "unknown_key", "untrusted_key",
+                "bad_signature", "wrong_issuer", "not_yet_valid", "expired", "revoked", "revocation_unknown"]}},
+            "key_id": {"type": ["string", "null"]}, "license": {"type": ["object", "null"]}}},
+    "Deployed": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "inserted": {"type": "boolean"}}},
+}
+doc = {"openapi": "3.1.0",
+       "info": {"title": "tongban REST API", "version": "1.0.0",
+                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code.",
+                "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
+       "servers": [{"url": "http://127.0.0.1:8080"}],
+       "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations"]],
+       "paths": paths,
+       "components": {"schemas": schemas,
+                      "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                          "description": "a token from POST /api/v1/sessions"}}}}
+print(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -1,0 +1,375 @@
+/*
+ * tb_api_int.h — what the API's own .c files share: the request being
+ * served, the route table's types, reply and problem helpers, the JSON
+ * field readers, authentication and metrics. Not for use outside api/.
+ */
+#ifndef TB_API_INT_H
+#define TB_API_INT_H
+
+#include "tb_api.h"
+#include "tb_engine.h"
+#include "tb_store.h"
+
+#include <jansson.h>
+
+struct MHD_Response;
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- roles ------------------------------------------------------------- */
+
+enum {
+  ROLE_ADMIN = 1 << 0,
+  ROLE_CLERK = 1 << 1,
+  ROLE_OFFICER = 1 << 2,
+  ROLE_INSPECTOR = 1 << 3,
+  ROLE_ANONYMOUS = 1 << 4, /* no token: allowed without one */
+  ROLE_STAFF = ROLE_ADMIN | ROLE_CLERK | ROLE_OFFICER | ROLE_INSPECTOR,
+  ROLE_EVERYONE = ROLE_STAFF | ROLE_ANONYMOUS
+};
+
+/* The bit of a role name; 0 when unknown. */
+unsigned api_role_bit(const char *name);
+
+/* ---- routes -------------------------------------------------------------- */
+
+typedef struct api_req api_req;
+typedef void (*api_handler)(api_req *r);
+
+enum {
+  ROUTE_BODY_JSON = 1 << 0, /* the body is a JSON object (may be empty) */
+  ROUTE_BODY_XML = 1 << 1,  /* the body is XML */
+  ROUTE_CHANGE = 1 << 2,    /* state-changing: honours Idempotency-Key */
+  ROUTE_QUERY_TOKEN = 1 << 3 /* ?access_token= may stand for the
+                                Authorization header (EventSource) */
+};
+
+#define API_MAX_PARAMS 2
+
+typedef struct {
+  const char *method;
+  const char *pattern; /* "/api/v1/applications/{number}/accept" */
+  api_handler handler;
+  unsigned roles; /* who may call it */
+  unsigned flags;
+} api_route;
+
+extern const api_route api_routes[];
+extern const size_t api_route_count;
+
+/* Find the route for method + path. On a match returns it and fills
+ * params (pointers into the arena). Otherwise NULL and *allow holds the
+ * methods the path answers to (comma separated), or is "" for an unknown
+ * path. */
+const api_route *api_route_match(tb_arena *a, const char *method,
+                                 const char *path,
+                                 const char *params[API_MAX_PARAMS],
+                                 char *allow, size_t allow_len);
+/* Index of a route in api_routes (for metrics). */
+size_t api_route_index(const api_route *rt);
+
+/* ---- the request -------------------------------------------------------- */
+
+struct tb_api;
+
+struct api_req {
+  struct tb_api *api;
+  tb_arena *arena;
+  struct MHD_Connection *conn;
+  const api_route *route;
+  const char *method;
+  const char *path;
+  const char *params[API_MAX_PARAMS];
+  char request_id[24];
+  char client[64];    /* the peer's address, for throttles */
+  int64_t started_us; /* monotonic, for the duration */
+  int64_t now;        /* Unix seconds: the time of events */
+  /* the body */
+  char *body;
+  size_t body_len, body_cap;
+  bool too_large;
+  bool started; /* the first call of the access handler is over */
+  /* who asks */
+  bool authed;
+  tb_store_account who;
+  uint8_t token_hash[32];
+  /* the answer */
+  bool replied;
+  int status;
+  const char *content_type;
+  char *reply;
+  size_t reply_len;
+  const char *allow;    /* Allow header (405) */
+  const char *location; /* Location header (201) */
+  int retry_after;      /* Retry-After header (429, 503); 0: none */
+  struct MHD_Response *response; /* a ready response queued instead of
+                                    reply (streams, pages) */
+};
+
+/* Seconds a new session lasts (tb_api_options.session_ttl). */
+int api_session_ttl(const api_req *r);
+
+/* The request's database handle (one per worker thread, opened lazily).
+ * NULL when the database cannot be reached: a 503 has been set. */
+tb_store *api_store(api_req *r);
+
+/* A header of the request, or NULL. */
+const char *api_header(api_req *r, const char *name);
+/* A query-string argument, or NULL. */
+const char *api_query(api_req *r, const char *name);
+
+/* The store's actor for the audit trail. */
+void api_actor(const api_req *r, tb_store_actor *actor);
+
+/* ---- replies and problems (api_reply.c) -------------------------------- */
+
+/* Reply with a JSON value (stolen: decref'ed here). */
+void api_reply_json(api_req *r, int status, json_t *value);
+/* Reply with bytes as they are (copied into the arena). */
+void api_reply_raw(api_req *r, int status, const char *content_type,
+                   const char *body, size_t len);
+
+/* A problem (RFC 9457) being built: add field errors, then send. */
+typedef struct {
+  json_t *obj;
+  json_t *errors;
+  int status;
+} api_problem;
+
+void api_problem_init(api_problem *pb, int status, const char *code,
+                      const char *detail);
+void api_problem_field(api_problem *pb, const char *field, const char *code,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool api_problem_has_errors(const api_problem *pb);
+/* Send it (and free it). */
+void api_problem_send(api_req *r, api_problem *pb);
+void api_problem_free(api_problem *pb);
+/* Set an extra member (stolen). */
+void api_problem_set(api_problem *pb, const char *key, json_t *value);
+
+/* One-call problems: code and a printf detail. */
+void api_fail(api_req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same with one field error naming `field`. */
+void api_fail_field(api_req *r, int status, const char *code, const char *field,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A store failure (unavailable → 503 + Retry-After, busy → 503, anything
+ * else → 500); the details are already in the log. */
+void api_fail_store(api_req *r, tb_store_status rc);
+/* An engine refusal → 409 (with the current state), 403, 422. */
+void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current);
+
+/* ---- JSON bodies (api_json.c) ------------------------------------------- */
+
+/* Parse the request body as a JSON object (an empty body is {}), with the
+ * size cap already applied. On failure a 400 problem is set and NULL
+ * returned. The result belongs to the caller (json_decref). */
+json_t *api_body_object(api_req *r);
+
+/* Field readers: each adds a problem entry naming "prefix.key" (or key)
+ * and returns false on a wrong type, a missing required field or a value
+ * out of bounds. */
+bool api_only_fields(api_problem *pb, json_t *obj, const char *prefix,
+                     const char *const *allowed);
+bool api_get_string(api_problem *pb, json_t *obj, const char *prefix,
+                    const char *key, bool required, size_t max_chars,
+                    const char **out);
+bool api_get_int(api_problem *pb, json_t *obj, const char *prefix,
+                 const char *key, bool required, long long min, long long max,
+                 long long *out);
+/* An array of material ids of def → bit mask. */
+bool api_get_materials(api_problem *pb, json_t *obj, const char *key,
+                       bool required, const tb_definition *def, uint64_t *mask);
+
+/* Parse a JSON text the store produced; NULL (logged) when it is not. */
+json_t *api_json_load(const char *text);
+/* "YYYY-MM-DD" of a day, as a JSON string (null for day 0). */
+json_t *api_json_day(tb_day d);
+/* ISO 8601 UTC time of Unix seconds (null for 0). */
+json_t *api_json_time(int64_t unix_seconds);
+
+/* ---- change requests with Idempotency-Key (api_change.c) ----------------- */
+
+/* The body of a change: runs inside a transaction (maybe several times).
+ * Set the reply (api_reply_json / api_fail…) and return TB_STORE_OK to
+ * commit, anything else to roll back. */
+typedef tb_store_status (*api_change_fn)(api_req *r, tb_store *s, void *cls);
+
+/* Run fn in a transaction together with the request's Idempotency-Key:
+ * a key seen before replays its first answer and runs nothing. */
+void api_run_change(api_req *r, api_change_fn fn, void *cls);
+
+/* Whether the request carries an Idempotency-Key, and the replay / record
+ * steps for changes that cannot run inside api_run_change. */
+bool api_idempotency_replayed(api_req *r);
+void api_idempotency_record(api_req *r);
+
+/* ---- authentication (api_auth.c) ----------------------------------------- */
+
+/* Check the Authorization header against the route's roles; on refusal a
+ * 401 / 403 is set and false returned. */
+bool api_authenticate(api_req *r);
+/* A new session token (43 base64url characters) and its SHA-256. */
+bool api_token_new(char out[64], uint8_t hash[32]);
+/* Throttles (logins, tracking): whether the key may try now; false sets
+ * 429 with Retry-After. */
+bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
+                        int lock, int window);
+void api_throttle_fail(tb_store *s, const char *key);
+
+/* ---- metrics (api_metrics.c) ----------------------------------------------
+ */
+
+void api_metrics_request(size_t route, int status, double seconds);
+void api_metrics_transition(tb_event_kind kind);
+/* The Prometheus text of the counters (malloc'ed). */
+char *api_metrics_text(size_t *len);
+
+/* ---- handlers (one file per resource) ------------------------------------ */
+
+void api_h_healthz(api_req *r);
+void api_h_metrics(api_req *r);
+void api_h_openapi(api_req *r);
+
+void api_h_session_create(api_req *r);
+void api_h_session_delete(api_req *r);
+
+void api_h_app_create(api_req *r);
+void api_h_app_list(api_req *r);
+void api_h_app_get(api_req *r);
+void api_h_app_events(api_req *r);
+void api_h_app_accept(api_req *r);
+void api_h_app_reject(api_req *r);
+void api_h_app_supplement_request(api_req *r);
+void api_h_app_supplement(api_req *r);
+void api_h_app_suspend(api_req *r);
+void api_h_app_resume(api_req *r);
+void api_h_app_withdraw(api_req *r);
+void api_h_app_deliver(api_req *r);
+void api_h_app_rating(api_req *r);
+
+void api_h_tasks_list(api_req *r);
+void api_h_task_claim(api_req *r);
+void api_h_task_decide(api_req *r);
+
+void api_h_track(api_req *r);
+
+void api_h_workflows_list(api_req *r);
+void api_h_workflow_get(api_req *r);
+void api_h_workflow_post(api_req *r);
+
+/* ---- shared views (api_views.c) ------------------------------------------ */
+
+/* The full application view: row (from tb_store_read_application, may be
+ * NULL), state and definition; tasks (may be NULL) add the merged notice
+ * with every bureau's comments. */
+json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
+                     json_t *row, json_t *tasks, const tb_calendar *cal,
+                     int64_t now);
+/* The same, reading the row and tasks in the caller's transaction. */
+json_t *api_full_view(api_req *r, tb_store *s, const char *number,
+                      const tb_definition *def, const tb_app_state *st);
+
+/* One transition through api_run_change: the event (at and actor are
+ * filled in) and the audit payload (its "comment" is kept on a decided
+ * task by the store). Replies 200 with the application view (wrapped with
+ * task_id for task events) or the refusal. */
+typedef struct {
+  const char *number; /* NULL: the path's {number} */
+  tb_event ev;
+  json_t *payload; /* borrowed */
+  int64_t task_id; /* task events: the task */
+} api_transition;
+void api_run_transition(api_req *r, api_transition *t);
+
+/* Warning colour of a deadline today: "none", "yellow", "red". */
+const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
+                           int warn_days, int64_t now);
+
+/* The embedded OpenAPI document (generated from api/openapi.json). */
+extern const char api_openapi_json[];
+extern const size_t api_openapi_json_len;
+
+/* ---- pages, supervision and the live stream (issue 6) --------------------- */
+
+/* Queue a response the handler built itself (server-sent events, static
+ * pages with their own headers); the request owns it from now on. */
+void api_reply_response(api_req *r, int status, struct MHD_Response *resp);
+
+/* The embedded files of web/ (generated by api/embed_web.py). */
+typedef struct {
+  const char *name; /* base name: "window.html" */
+  const char *type; /* Content-Type */
+  const unsigned char *data;
+  size_t len;
+  const char *etag; /* quoted content hash */
+} api_web_file;
+extern const api_web_file api_web_files[];
+extern const size_t api_web_file_count;
+
+/* The hub of the live stream (api_sse.c): one LISTEN connection and
+ * thread per server, fanning events out to every open stream. */
+typedef struct api_hub api_hub;
+/* Start the listener thread (it connects and reconnects by itself);
+ * NULL if the thread cannot start. */
+api_hub *api_hub_start(const char *conninfo);
+/* End every open stream (resuming the suspended ones) and refuse new
+ * ones: call before stopping the HTTP daemon. */
+void api_hub_close_streams(api_hub *h);
+/* Stop the thread and free (after the daemon has stopped). NULL is fine. */
+void api_hub_stop(api_hub *h);
+/* How many streams are open now. */
+size_t api_hub_stream_count(api_hub *h);
+/* The server's hub (NULL when it could not start). */
+api_hub *api_hub_of(api_req *r);
+
+void api_h_web(api_req *r);
+void api_h_supervision_overview(api_req *r);
+void api_h_supervision_alerts(api_req *r);
+void api_h_supervision_stream(api_req *r);
+
+/* ---- electronic licenses (api_licenses.c) -------------------------------- */
+
+/* At start-up: load the keys folder's trust list and point the store at
+ * its signing keys (NULL or "": licenses off). false: err says why. */
+bool api_licenses_open(const char *keys_dir, char *err, size_t err_len);
+void api_licenses_close(void);
+
+/* Intake: materials given as {"id", "license_id"}. */
+typedef struct {
+  size_t index;           /* in the request's materials array */
+  int material;           /* index in the definition */
+  const char *license_id; /* borrowed from the request body */
+} api_license_claim;
+typedef struct {
+  api_license_claim items[TB_MAX_MATERIALS];
+  size_t n;
+} api_license_claims;
+
+/* Check the claimed licenses (exists, holder's, the material's type,
+ * valid today; problems name materials[i].license_id), then fill in every
+ * other material with a license type from the holder's valid license of
+ * that type. Sets the bits in *materials and *from_license and appends
+ * {material, license_id, automatic} to used. */
+void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
+                         const char *holder, tb_day today,
+                         const api_license_claims *claims, uint64_t *materials,
+                         uint64_t *from_license, json_t *used);
+
+/* Tracking: the application's licenses (id, name, type, valid_until,
+ * payload, revoked, revoked_at) as a new JSON array. */
+json_t *api_licenses_for_tracking(tb_store *s, const char *number);
+
+void api_h_licenses_list(api_req *r);
+void api_h_license_get(api_req *r);
+void api_h_license_qr_png(api_req *r);
+void api_h_license_svg(api_req *r);
+void api_h_license_verify(api_req *r);
+void api_h_license_revoke(api_req *r);
+void api_h_trust(api_req *r);
+void api_h_app_qr_png(api_req *r);
+void api_h_app_qr_svg(api_req *r);
+
+#endif /* TB_API_INT_H */

@@ -1,0 +1,175 @@
+/*
+ * test_api.c — the HTTP tests' harness: a throwaway PostgreSQL cluster
+ * (tests/store's tb_pg harness), the shipped workflows loaded, one
+ * account per role and one officer per bureau, license keys for every
+ * bureau (tongban keys init) in the cluster's folder, the API started in
+ * this process on a free port, then a script (TAP on stdout; argv[1],
+ * default test_api.py) driving it over real HTTP. argv[2], if given, is
+ * the tongban binary, for the script to call. The access log goes to a
+ * file the script inspects.
+ */
+#include "tb_api.h"
+#include "tb_license.h"
+#include "tb_pg_harness.h"
+#include "tb_store.h"
+#include "tb_workflows.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PASSWORD "correct-horse-1"
+
+static bool add(const char *conninfo, const char *user, const char *role,
+                const char *bureau) {
+  char msg[512];
+  if (tb_api_account_add(conninfo, user, role, bureau, PASSWORD,
+                         strlen(PASSWORD), msg, sizeof msg) != TB_API_OK) {
+    printf("# accounts add %s: %s\n", user, msg);
+    return false;
+  }
+  return true;
+}
+
+/* The platform's keys for every bureau, unencrypted, in dir. */
+static bool init_keys(const char *dir, const tb_bureau_list *bureaus) {
+  tb_license_init_report rep;
+  tb_problem p = {0};
+  if (tb_license_init_keys(dir, bureaus, NULL, &rep, &p) != TB_LICENSE_OK) {
+    printf("# keys init: %s\n", p.detail);
+    return false;
+  }
+  return true;
+}
+
+static bool setup(const tb_pg *pg, const char *keys) {
+  tb_store *s = tb_pg_store(pg->admin);
+  size_t loaded = 0;
+  tb_problem p = {0};
+  tb_store_status rc =
+      tb_store_definitions_load_dir(s, TB_WORKFLOWS_DIR, &loaded, &p);
+  tb_store_close(s);
+  if (rc != TB_STORE_OK) {
+    printf("# cannot load the workflows: %s\n", p.detail);
+    return false;
+  }
+  tb_bureau_list *bureaus = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_workflows_load_bureaus(TB_WORKFLOWS_DIR "/bureaus.xml", &bureaus,
+                                &ps) != TB_OK) {
+    tb_workflows_problems_print(&ps, stdout);
+    tb_workflows_problems_free(&ps);
+    return false;
+  }
+  bool ok = init_keys(keys, bureaus) &&
+            add(pg->admin, "admin1", "admin", NULL) &&
+            add(pg->admin, "clerk1", "clerk", NULL) &&
+            add(pg->admin, "inspector1", "inspector", NULL) &&
+            add(pg->admin, "lockme", "clerk", NULL);
+  for (size_t i = 0; ok && i < bureaus->n; i++) {
+    char user[80];
+    snprintf(user, sizeof user, "officer-%s", bureaus->items[i].code);
+    ok = add(pg->admin, user, "officer", bureaus->items[i].code);
+  }
+  tb_workflows_free_bureaus(bureaus);
+  return ok;
+}
+
+typedef struct {
+  const char *script;  /* under tests/api */
+  const char *tongban; /* the binary, or "" */
+  const char *keys;    /* the keys folder */
+} script_args;
+
+static int run_script(const tb_pg *pg, uint16_t port, const char *log,
+                      const script_args *sa) {
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("TB_BASE_URL", url, 1);
+    setenv("TB_ADMIN_CONNINFO", pg->admin, 1);
+    setenv("TB_PASSWORD", PASSWORD, 1);
+    setenv("TB_ACCESS_LOG", log, 1);
+    setenv("TB_SOURCE_ROOT", TB_SOURCE_ROOT, 1);
+    setenv("TB_KEYS_DIR", sa->keys, 1);
+    setenv("TB_TONGBAN", sa->tongban, 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/api/%s", TB_SOURCE_ROOT, sa->script);
+    execlp("python3", "python3", path, (char *)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0)
+    return 1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char **argv) {
+  tb_pg pg;
+  if (!tb_pg_start(&pg)) {
+    printf("1..0 # SKIP no PostgreSQL cluster\n");
+    return 1;
+  }
+  char keys[300], tongban[PATH_MAX] = "";
+  snprintf(keys, sizeof keys, "%s/keys", pg.dir);
+  if (argc > 2 && !realpath(argv[2], tongban))
+    tongban[0] = '\0';
+  script_args sa = {argc > 1 ? argv[1] : "test_api.py", tongban, keys};
+  if (!setup(&pg, keys)) {
+    tb_pg_stop(&pg);
+    printf("Bail out! setup failed\n");
+    return 1;
+  }
+  char log[300];
+  snprintf(log, sizeof log, "%s/access.log", pg.dir);
+  int saved = dup(2);
+  int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    dup2(fd, 2);
+    close(fd);
+  }
+  tb_api_options o = {.listen = "127.0.0.1:0",
+                      .conninfo = pg.server,
+                      .region = "330100",
+                      .threads = 2,
+                      .test_clock = true,
+                      .keys_dir = keys};
+  tb_api *api = NULL;
+  char err[512];
+  int rc = 1;
+  if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK) {
+    printf("Bail out! %s\n", err);
+  } else {
+    rc = run_script(&pg, tb_api_port(api), log, &sa);
+    tb_api_stop(api, 5);
+  }
+  fflush(stderr);
+  if (saved >= 0)
+    dup2(saved, 2);
+  /* sanitizer reports of the server threads went to the log: fail on
+   * them; on failure show the store's lines next to the failing cases */
+  FILE *f = fopen(log, "r");
+  char line[1024];
+  while (f && fgets(line, sizeof line, f)) {
+    bool sanitizer = strstr(line, "runtime error") ||
+                     strstr(line, "AddressSanitizer") ||
+                     strstr(line, "LeakSanitizer");
+    if (sanitizer) {
+      printf("# server log: %s", line);
+      rc = 1;
+    }
+    if (sanitizer || (rc != 0 && strstr(line, "store:")))
+      fprintf(stderr, "%s", line);
+  }
+  if (f)
+    fclose(f);
+
+  tb_pg_stop(&pg);
+  return rc;
+}

@@ -1,0 +1,1028 @@
+#!/usr/bin/env python3
+"""test_api.py — the REST API over real HTTP (started by test_api.c).
+
+Speaks TAP on stdout. Environment: TB_BASE_URL, TB_ADMIN_CONNINFO (psql
+row counts), TB_PASSWORD (every account's), TB_ACCESS_LOG, TB_SOURCE_ROOT.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+BASE = os.environ["TB_BASE_URL"]
+ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
+PASSWORD = os.environ["TB_PASSWORD"]
+LOG = os.environ.get("TB_ACCESS_LOG", "")
+ROOT = os.environ["TB_SOURCE_ROOT"]
+DAY = 86400
+
+count = 0
+failed = 0
+
+
+def case(name):
+    def wrap(fn):
+        global count, failed
+        count += 1
+        try:
+            fn()
+            print(f"ok {count} - {name}")
+        except Exception as e:  # noqa: BLE001 - a failing case, reported
+            failed += 1
+            print(f"not ok {count} - {name}")
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+            print(f"# {e}")
+        sys.stdout.flush()
+        return fn
+    return wrap
+
+
+# ---- HTTP ------------------------------------------------------------------
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+def http(method, path, body=None, token=None, headers=None, raw=None,
+         ctype="application/json", clock=None):
+    h = dict(headers or {})
+    data = None
+    if raw is not None:
+        data = raw
+        if ctype:
+            h.setdefault("Content-Type", ctype)
+    elif body is not None:
+        data = json.dumps(body).encode("utf-8")
+        h.setdefault("Content-Type", "application/json")
+    if token:
+        h["Authorization"] = "Bearer " + token
+    if clock:
+        h["X-Tongban-Clock"] = str(int(clock))
+    req = urllib.request.Request(BASE + path, data=data, method=method,
+                                 headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return Resp(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return Resp(e.code, e.headers, e.read())
+
+
+def raw_request(data):
+    """Send bytes as they are on a fresh connection; the answer's bytes."""
+    import socket
+    host, port = BASE.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sk:
+        sk.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = sk.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if b"\r\n\r\n" in out:
+                head, _, rest = out.partition(b"\r\n\r\n")
+                m = re.search(rb"Content-Length: (\d+)", head, re.I)
+                if m and len(rest) >= int(m.group(1)):
+                    break
+        return out
+
+
+def chunked(method, path, data, token):
+    """A request with a chunked body (no Content-Length)."""
+    import http.client
+    host, port = BASE.split("//")[1].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=60)
+    parts = (data[i:i + 65536] for i in range(0, len(data), 65536))
+    c.request(method, path, body=parts, encode_chunked=True,
+              headers={"Content-Type": "application/json",
+                       "Authorization": "Bearer " + token})
+    r = c.getresponse()
+    out = Resp(r.status, r.headers, r.read())
+    c.close()
+    return out
+
+
+def expect(r, status, code=None):
+    assert r.status == status, f"expected {status}, got {r!r}"
+    if code:
+        ct = r.headers.get("Content-Type", "")
+        assert ct.startswith("application/problem+json"), ct
+        assert r.json["code"] == code, r.json
+        for k in ("type", "title", "status", "detail", "errors"):
+            assert k in r.json, (k, r.json)
+    return r
+
+
+# ---- the database, for "nothing was stored" ---------------------------------
+
+def psql_path():
+    p = shutil.which("psql")
+    if p:
+        return p
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else "psql"
+
+
+PSQL = psql_path()
+
+
+def sql(query):
+    out = subprocess.run([PSQL, "-XAtq", "-d", ADMIN_DB, "-c", query],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def counts():
+    return sql("SELECT (SELECT count(*) FROM applications) || ',' || "
+               "(SELECT count(*) FROM audit_events) || ',' || "
+               "(SELECT count(*) FROM tasks) || ',' || "
+               "(SELECT count(*) FROM idempotency_keys) || ',' || "
+               "(SELECT count(*) FROM definitions)")
+
+
+class NothingStored:
+    def __enter__(self):
+        self.before = counts()
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            after = counts()
+            assert after == self.before, f"rows changed {self.before} -> {after}"
+
+
+# ---- identifiers --------------------------------------------------------------
+
+def citizen_id(birth="19900307", seq="123"):
+    base = "330106" + birth + seq
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    s = sum(int(c) * k for c, k in zip(base, w))
+    return base + "10X98765432"[s % 11]
+
+
+CREDIT_CODE = "91330100MA27XL0Q2K"  # validated below against the server
+
+
+def bureau_credit_codes():
+    text = open(os.path.join(ROOT, "workflows", "bureaus.xml"),
+                encoding="utf-8").read()
+    return re.findall(r'code="([A-Z]+)" name="[^"]*" credit-code="([0-9A-Z]{18})"',
+                      text)
+
+
+BUREAUS = [b for b, _ in bureau_credit_codes()]
+ORG_ID = bureau_credit_codes()[0][1]
+PERSON_ID = citizen_id()
+
+# ---- sessions -----------------------------------------------------------------
+
+tokens = {}
+
+
+def login(user):
+    r = http("POST", "/api/v1/sessions", {"username": user,
+                                           "password": PASSWORD})
+    assert r.status == 201, r
+    return r.json["token"]
+
+
+def tok(user):
+    if user not in tokens:
+        tokens[user] = login(user)
+    return tokens[user]
+
+
+def officer(bureau):
+    return tok("officer-" + bureau)
+
+
+CLERK = "clerk1"
+ADMIN = "admin1"
+INSPECTOR = "inspector1"
+
+# ---- building valid applications from a definition --------------------------
+
+defs = {}
+
+
+def definition(service):
+    if service not in defs:
+        defs[service] = expect(http("GET", "/api/v1/workflows/" + service), 200).json
+    return defs[service]
+
+
+def value_for(f, overrides):
+    if f["id"] in overrides:
+        return overrides[f["id"]]
+    t = f["type"]
+    if t == "text":
+        n = max(f["min"] or 2, 2)
+        if f["max"] is not None:
+            n = min(n, f["max"])
+        return "测" * n
+    if t == "number":
+        v = f["min"] if f["min"] is not None else 1
+        if f["min"] is not None and f["min"] < 1 and (f["max"] is None or f["max"] >= 1):
+            v = 1
+        return int(v) if f.get("integer") else v
+    if t == "money":
+        v = 1000
+        if f["min"] is not None and v < f["min"]:
+            v = f["min"]
+        if f["max"] is not None and v > f["max"]:
+            v = f["max"]
+        return v
+    if t == "date":
+        return f["min"] or f["max"] or "2025-06-02"
+    if t == "choice":
+        first = f["choices"][0]["value"]
+        return [first] if f.get("multiple") else first
+    if t == "boolean":
+        return True
+    if t == "id-number":
+        return PERSON_ID
+    raise AssertionError("unknown type " + t)
+
+
+def make_form(service, overrides=None):
+    d = definition(service)
+    overrides = overrides or {}
+    return {f["id"]: value_for(f, overrides) for f in d["fields"]
+            if f["required"] or f["id"] in overrides or f["type"] != "text"}
+
+
+def applicant_for(service, name="张三丰"):
+    kind = definition(service)["applicant"]
+    if kind == "organization":
+        return {"kind": "organization", "name": "杭州测试科技有限公司",
+                "id_number": ORG_ID}
+    return {"kind": "person", "name": name, "id_number": PERSON_ID}
+
+
+def create(service, materials=None, form=None, channel="window", token=None,
+           key=None, expect_status=201):
+    d = definition(service)
+    if materials is None:
+        materials = [m["id"] for m in d["materials"]]
+    body = {"service": service, "applicant": applicant_for(service),
+            "form": form or make_form(service), "materials": materials,
+            "channel": channel}
+    headers = {"Idempotency-Key": key} if key else None
+    r = http("POST", "/api/v1/applications", body,
+             token=token if token is not None else tok(CLERK), headers=headers)
+    assert r.status == expect_status, r
+    return r.json
+
+
+def act(number, action, body=None, user=CLERK, clock=None, status=200):
+    r = http("POST", f"/api/v1/applications/{number}/{action}", body or {},
+             token=tok(user), clock=clock)
+    assert r.status == status, (action, r)
+    return r.json
+
+
+def app(number, user=CLERK):
+    return expect(http("GET", "/api/v1/applications/" + number,
+                       token=tok(user)), 200).json
+
+
+def open_task(number, bureau):
+    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
+                    token=officer(bureau)), 200)
+    for t in r.json["items"]:
+        if t["number"] == number and t["state"] in ("open", "claimed"):
+            return t
+    raise AssertionError(f"no open task of {bureau} for {number}: {r.json}")
+
+
+def decide(number, bureau, decision="approve", comment=None, items=None,
+           clock=None):
+    t = open_task(number, bureau)
+    if t["state"] == "open":
+        r = http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                 token=officer(bureau), clock=clock)
+        assert r.status == 200, r
+    body = {"decision": decision}
+    if comment:
+        body["comment"] = comment
+    if items:
+        body["items"] = items
+    r = http("POST", f"/api/v1/tasks/{t['id']}/decide", body,
+             token=officer(bureau), clock=clock)
+    assert r.status == 200, r
+    return r.json["application"]
+
+
+def active_bureaus(view):
+    return [b["bureau"] for b in view["branches"] if b["status"] == "active"]
+
+
+def approve_all(number, clock=None):
+    for _ in range(20):
+        v = app(number)
+        if v["state"] != "in_review":
+            return v
+        for b in active_bureaus(v):
+            decide(number, b, clock=clock)
+    raise AssertionError("the review did not end")
+
+
+def accept(number, tolerated=None, committed=None, clock=None):
+    body = {}
+    if tolerated:
+        body["tolerated"] = tolerated
+    if committed:
+        body["committed"] = committed
+    return act(number, "accept", body, clock=clock)
+
+
+# ================================================================== cases
+
+@case("healthz answers with the database reachable")
+def _():
+    r = expect(http("GET", "/healthz"), 200)
+    assert r.json["status"] == "ok"
+
+
+@case("unknown paths are 404 problems")
+def _():
+    expect(http("GET", "/api/v1/nothing-here"), 404, "not_found")
+    expect(http("GET", "/api/v2/applications"), 404, "not_found")
+
+
+@case("a wrong method is 405 with Allow")
+def _():
+    r = expect(http("PUT", "/api/v1/applications"), 405, "method_not_allowed")
+    allow = r.headers.get("Allow")
+    assert allow and "GET" in allow and "POST" in allow, allow
+    r = expect(http("DELETE", "/healthz"), 405, "method_not_allowed")
+    assert r.headers.get("Allow") == "GET"
+
+
+@case("login: every role gets a token, role and bureau")
+def _():
+    for user, role in ((ADMIN, "admin"), (CLERK, "clerk"),
+                       (INSPECTOR, "inspector"), ("officer-GA", "officer")):
+        r = expect(http("POST", "/api/v1/sessions",
+                        {"username": user, "password": PASSWORD}), 201)
+        j = r.json
+        assert j["role"] == role and len(j["token"]) == 43, j
+        assert j["bureau"] == ("GA" if role == "officer" else None), j
+        assert j["expires_at"].endswith("Z")
+        tokens.setdefault(user, j["token"])
+
+
+@case("login: a wrong password is 401 and stores no session")
+def _():
+    before = sql("SELECT count(*) FROM sessions")
+    expect(http("POST", "/api/v1/sessions",
+                {"username": CLERK, "password": "wrong-password"}), 401,
+           "bad_credentials")
+    expect(http("POST", "/api/v1/sessions",
+                {"username": "nobody", "password": "wrong-password"}), 401,
+           "bad_credentials")
+    assert sql("SELECT count(*) FROM sessions") == before
+    sql("DELETE FROM auth_failures")
+
+
+@case("login: repeated failures slow down, then lock (429 + Retry-After)")
+def _():
+    statuses = []
+    for _ in range(4):
+        r = http("POST", "/api/v1/sessions",
+                 {"username": "lockme", "password": "wrong-password"})
+        statuses.append(r.status)
+        if r.status == 429:
+            break
+    assert statuses[:3] == [401, 401, 401], statuses
+    assert statuses[3] == 429, statuses
+    assert int(r.headers["Retry-After"]) >= 1
+    # even the right password waits now
+    r = http("POST", "/api/v1/sessions",
+             {"username": "lockme", "password": PASSWORD})
+    expect(r, 429, "too_many_attempts")
+    # ten failures in the window lock the account for the window
+    sql("INSERT INTO auth_failures (key, at) SELECT 'user:lockme', "
+        "now() - interval '1 minute' FROM generate_series(1, 10)")
+    r = expect(http("POST", "/api/v1/sessions",
+                    {"username": "lockme", "password": PASSWORD}), 429, "locked")
+    assert int(r.headers["Retry-After"]) > 60
+    sql("DELETE FROM auth_failures")
+    expect(http("POST", "/api/v1/sessions",
+                {"username": "lockme", "password": PASSWORD}), 201)
+
+
+@case("tokens: missing, forged, expired and revoked tokens are 401")
+def _():
+    expect(http("GET", "/api/v1/applications"), 401, "unauthenticated")
+    expect(http("GET", "/api/v1/applications", token="x" * 43), 401,
+           "invalid_token")
+    expect(http("GET", "/api/v1/applications", token="abc"), 401,
+           "invalid_token")
+    t = login(CLERK)
+    expect(http("GET", "/api/v1/applications", token=t), 200)
+    sql("UPDATE sessions SET expires_at = now() - interval '1 second' "
+        "WHERE token_hash = sha256(convert_to('" + t + "', 'UTF8'))")
+    expect(http("GET", "/api/v1/applications", token=t), 401, "invalid_token")
+    t = login(CLERK)
+    expect(http("DELETE", "/api/v1/sessions/current", token=t), 204)
+    expect(http("GET", "/api/v1/applications", token=t), 401, "invalid_token")
+
+
+@case("workflows: the shipped services are listed")
+def _():
+    r = expect(http("GET", "/api/v1/workflows"), 200)
+    ids = sorted(i["id"] for i in r.json["items"])
+    assert ids == ["cssj", "qykb", "sgxk", "spjy"], ids
+
+
+@case("workflows: one service has fields, materials and steps")
+def _():
+    d = definition("qykb")
+    assert d["name"] == "企业开办"
+    f = {x["id"]: x for x in d["fields"]}
+    assert f["scope"]["multiple"] and len(f["scope"]["choices"]) == 6
+    assert f["company_name"]["min"] == 4
+    m = {x["id"]: x for x in d["materials"]}
+    assert m["appointment"]["tolerate_days"] == 5 and m["premises"]["commitment"]
+    assert [s["bureau"] for s in d["steps"]][:2] == ["SCJG", "GA"]
+    expect(http("GET", "/api/v1/workflows/nope"), 404, "not_found")
+
+
+@case("workflows: a bad definition is 422 with line-numbered problems")
+def _():
+    xml = ('<?xml version="1.0"?>\n<service xmlns="urn:tongban:workflow:1" '
+           'id="bad" version="1">\n<name>x</name>\n<oops/>\n</service>\n')
+    with NothingStored():
+        r = expect(http("POST", "/api/v1/workflows", raw=xml.encode(),
+                        ctype="application/xml", token=tok(ADMIN)), 422,
+                   "invalid_definition")
+    assert r.json["errors"] and all(e["field"].startswith("line ")
+                                    for e in r.json["errors"]), r.json
+
+
+@case("workflows: an admin deploys a new version → 201, again → 200")
+def _():
+    text = open(os.path.join(ROOT, "workflows", "spjy.xml"), "rb").read()
+    v2 = text.replace(b'id="spjy" version="1"', b'id="spjy" version="2"')
+    assert v2 != text
+    r = expect(http("POST", "/api/v1/workflows", raw=v2,
+                    ctype="application/xml", token=tok(ADMIN)), 201)
+    assert r.json == {"id": "spjy", "version": 2, "inserted": True}, r.json
+    r = expect(http("POST", "/api/v1/workflows", raw=v2,
+                    ctype="application/xml", token=tok(ADMIN)), 200)
+    assert r.json["inserted"] is False
+    assert definition("spjy")["version"] in (1, 2)
+    defs.pop("spjy", None)
+    assert definition("spjy")["version"] == 2
+
+
+# ---- end to end, every shipped workflow -----------------------------------
+
+finished = {}
+
+
+def lifecycle(service):
+    a = create(service)
+    assert a["state"] == "submitted" and len(a["tracking_code"]) >= 8, a
+    assert re.fullmatch(r"330100\d{14}[0-9X]", a["number"]), a["number"]
+    d = definition(service)
+    v = accept(a["number"])
+    assert v["state"] == "in_review" and v["deadline"], v
+    v = approve_all(a["number"])
+    assert v["state"] == "approved", v
+    v = act(a["number"], "deliver", {"method": "window"})
+    assert v["state"] == "delivered"
+    v = act(a["number"], "rating", {"grade": 5, "comment": "很好"})
+    assert v["rating"] == 5
+    ev = expect(http("GET", f"/api/v1/applications/{a['number']}/events",
+                     token=tok(INSPECTOR)), 200).json["events"]
+    actions = [e["action"] for e in ev]
+    assert actions[0] == "submit" and actions[-2:] == ["deliver", "rate"], actions
+    assert "approve" in actions and "claim" in actions
+    finished[service] = a
+    return d
+
+
+for _service in ("qykb", "sgxk", "spjy", "cssj"):
+    case(f"end to end: {_service} from intake to rating")(
+        lambda s=_service: lifecycle(s))
+
+
+@case("returns from two bureaus are merged into one supplement notice")
+def _():
+    a = create("qykb")
+    n = a["number"]
+    accept(n)
+    decide(n, "SCJG")  # registration first; then seal, tax, social insurance
+    v = app(n)
+    assert set(active_bureaus(v)) >= {"GA", "SW", "RS"}, active_bureaus(v)
+    decide(n, "GA", "return", "印章样式不清", ["application"])
+    decide(n, "SW", "return", "章程缺少签字页", ["articles"])
+    v = app(n)
+    assert v["state"] == "in_review"  # waits for the other bureaus
+    for b in active_bureaus(v):
+        decide(n, b)
+    v = app(n)
+    assert v["state"] == "returned", v["state"]
+    notice = v["notice"]
+    assert sorted(i["id"] for i in notice["items"]) == ["application", "articles"]
+    by = {b["bureau"]: b for b in notice["bureaus"]}
+    assert set(by) == {"GA", "SW"}, notice
+    assert by["GA"]["comment"] == "印章样式不清" and by["GA"]["items"] == ["application"]
+    assert by["SW"]["comment"] == "章程缺少签字页"
+    v = act(n, "supplement", {"materials": ["application", "articles"]})
+    assert v["state"] == "in_review" and v["notice"] is None
+    assert sorted(active_bureaus(v)) == ["GA", "SW"]
+    assert approve_all(n)["state"] == "approved"
+
+
+@case("a tolerated gap is accepted and supplied late")
+def _():
+    d = definition("qykb")
+    mats = [m["id"] for m in d["materials"] if m["id"] != "appointment"]
+    a = create("qykb", materials=mats)
+    n = a["number"]
+    v = accept(n, tolerated=["appointment"])
+    m = {x["id"]: x for x in v["materials"]}
+    assert m["appointment"]["status"] == "gap" and m["appointment"]["due"], m
+    v = approve_all(n)
+    assert v["state"] == "approved"
+    r = http("POST", f"/api/v1/applications/{n}/deliver", {}, token=tok(CLERK))
+    expect(r, 422, "material")  # the gap is still open
+    v = act(n, "supplement", {"materials": ["appointment"]})
+    assert {x["id"]: x for x in v["materials"]}["appointment"]["status"] == "provided"
+    assert act(n, "deliver")["state"] == "delivered"
+
+
+@case("a special procedure pauses the clock and moves the deadline")
+def _():
+    d = definition("sgxk")
+    assert d["specials"], d["specials"]
+    kind = d["specials"][0]["kind"]
+    now = int(time.time())
+    a = create("sgxk")
+    n = a["number"]
+    v = accept(n, clock=now)
+    before = v["deadline"]
+    v = act(n, "suspend", {"kind": kind, "reason": "需要现场核查"},
+            clock=now + DAY)
+    assert v["state"] == "suspended" and v["special"] == kind
+    v = act(n, "resume", {"reason": "核查完毕"}, clock=now + 15 * DAY)
+    assert v["state"] == "in_review"
+    assert v["paused_days"] >= 5, v["paused_days"]
+    assert v["deadline"] > before, (before, v["deadline"])
+    r = http("POST", f"/api/v1/applications/{n}/suspend",
+             {"kind": "no-such-kind", "reason": "x"}, token=tok(CLERK))
+    expect(r, 422, "invalid_request")
+
+
+@case("a withdrawal ends the application and cancels its tasks")
+def _():
+    a = create("spjy")
+    n = a["number"]
+    accept(n)
+    v = act(n, "withdraw", {"reason": "申请人撤回"})
+    assert v["state"] == "withdrawn"
+    r = expect(http("GET", "/api/v1/tasks?bureau=SCJG", token=officer("SCJG")), 200)
+    assert not [t for t in r.json["items"] if t["number"] == n]
+
+
+@case("a denial ends the application as denied")
+def _():
+    a = create("spjy")
+    n = a["number"]
+    accept(n)
+    v = decide(n, "SCJG", "deny", "经营场所不符合要求")
+    assert v["state"] == "denied", v["state"]
+    r = http("POST", f"/api/v1/applications/{n}/deliver", {}, token=tok(CLERK))
+    r = expect(r, 409, "illegal_state")
+    assert r.json["state"] == "denied"
+
+
+@case("window: reject needs a reason; a supplement request lists items")
+def _():
+    a = create("spjy", materials=[])
+    n = a["number"]
+    r = http("POST", f"/api/v1/applications/{n}/reject", {}, token=tok(CLERK))
+    expect(r, 422, "invalid_request")
+    assert r.json["errors"][0]["field"] == "reason"
+    r = http("POST", f"/api/v1/applications/{n}/accept", {}, token=tok(CLERK))
+    expect(r, 422, "material")
+    v = act(n, "supplement-request", {"items": ["layout"], "reason": "缺平面图"})
+    assert v["state"] == "awaiting_supplement"
+    assert [i["id"] for i in v["notice"]["items"]] == ["layout"]
+    v = act(n, "reject", {"reason": "逾期未补正"})
+    assert v["state"] == "refused"
+
+
+@case("online applications need no login and wait for the window")
+def _():
+    d = definition("cssj")
+    assert d["online"]
+    body = {"service": "cssj", "applicant": applicant_for("cssj"),
+            "form": make_form("cssj"), "materials": [], "channel": "online"}
+    r = expect(http("POST", "/api/v1/applications", body), 201)
+    assert r.json["state"] == "submitted" and r.json["channel"] == "online"
+    body["channel"] = "window"
+    with NothingStored():
+        expect(http("POST", "/api/v1/applications", body), 422,
+               "invalid_request")
+
+
+@case("one number: the holder's applications across services")
+def _():
+    r = expect(http("GET", "/api/v1/applications?applicant=" + PERSON_ID,
+                    token=tok(CLERK)), 200)
+    services = {i["service"] for i in r.json["items"]}
+    assert {"qykb", "cssj"} <= services, services
+    assert all(i["applicant"]["id_number"] == PERSON_ID for i in r.json["items"])
+    r = expect(http("GET", "/api/v1/applications?state=delivered&service=spjy",
+                    token=tok(INSPECTOR)), 200)
+    assert r.json["items"] and all(i["state"] == "delivered" for i in r.json["items"])
+    expect(http("GET", "/api/v1/applications?applicant=123",
+                token=tok(CLERK)), 422, "invalid_request")
+    expect(http("GET", "/api/v1/applications?state=bogus",
+                token=tok(CLERK)), 422, "invalid_request")
+
+
+@case("tasks: a queue with deadlines and warning colours")
+def _():
+    a = create("spjy")
+    accept(a["number"])
+    r = expect(http("GET", "/api/v1/tasks", token=officer("SCJG")), 200)
+    t = [x for x in r.json["items"] if x["number"] == a["number"]][0]
+    assert t["deadline"] and t["warning"] in ("none", "yellow", "red"), t
+    assert all(x["bureau"] == "SCJG" for x in r.json["items"])
+    r = expect(http("GET", "/api/v1/tasks?state=open", token=tok(INSPECTOR)), 200)
+    assert {x["bureau"] for x in r.json["items"]} >= {"SCJG"}
+    expect(http("GET", "/api/v1/tasks?bureau=GA", token=officer("SCJG")), 403,
+           "wrong_bureau")
+    expect(http("GET", "/api/v1/tasks?state=nope", token=tok(INSPECTOR)), 422,
+           "invalid_request")
+    # a claimed task cannot be claimed by another officer; deciding needs a claim
+    tid = t["id"]
+    with NothingStored():
+        r = http("POST", f"/api/v1/tasks/{tid}/decide", {"decision": "approve"},
+                 token=officer("SCJG"))
+        expect(r, 409, "not_claimed")
+        assert r.json["state"] == "in_review"
+    decide(a["number"], "SCJG")
+
+
+@case("tracking: the right code shows a masked timeline")
+def _():
+    a = finished["qykb"]
+    r = expect(http("GET", f"/api/v1/track/{a['number']}?code={a['tracking_code']}"), 200)
+    j = r.json
+    assert j["state"] == "delivered" and j["applicant"]["name"] == "张**", j
+    assert j["applicant"]["name"][1:] == "*" * (len(j["applicant"]["name"]) - 1)
+    body = r.body.decode()
+    assert PERSON_ID not in body and ORG_ID not in body, body
+    assert "clerk1" not in body and "officer-" not in body
+    assert j["steps"] and j["timeline"][0]["action"] == "submit"
+
+
+@case("tracking: a wrong code is answered exactly like an unknown number")
+def _():
+    a = finished["cssj"]
+    wrong = http("GET", f"/api/v1/track/{a['number']}?code=WRONGCODE")
+    unknown = http("GET", "/api/v1/track/330100202001010000011?code=ABCDEFGH")
+    missing = http("GET", f"/api/v1/track/{a['number']}")
+    assert wrong.status == unknown.status == missing.status == 404
+    assert wrong.body == unknown.body == missing.body, (wrong, unknown)
+    sql("DELETE FROM auth_failures")
+
+
+@case("Idempotency-Key: a replay gets the first answer and stores nothing")
+def _():
+    before = int(sql("SELECT count(*) FROM applications"))
+    a1 = create("spjy", key="intake-key-1")
+    a2 = create("spjy", key="intake-key-1")
+    assert a1 == a2
+    assert int(sql("SELECT count(*) FROM applications")) == before + 1
+    n = a1["number"]
+    h = {"Idempotency-Key": "accept-key-1"}
+    r1 = http("POST", f"/api/v1/applications/{n}/accept", {}, token=tok(CLERK),
+              headers=h)
+    expect(r1, 200)
+    with NothingStored():
+        r2 = http("POST", f"/api/v1/applications/{n}/accept", {},
+                  token=tok(CLERK), headers=h)
+    assert r2.status == 200 and r2.body == r1.body
+    with NothingStored():
+        r3 = http("POST", f"/api/v1/applications/{n}/withdraw", {},
+                  token=tok(CLERK), headers=h)
+    expect(r3, 422, "idempotency_key_reused")
+
+
+@case("bad input: malformed JSON, invalid UTF-8, oversized bodies")
+def _():
+    t = tok(CLERK)
+    with NothingStored():
+        expect(http("POST", "/api/v1/applications", raw=b'{"service":', token=t),
+               400, "malformed_json")
+        expect(http("POST", "/api/v1/applications", raw=b'[1,2]', token=t),
+               400, "malformed_json")
+        r = expect(http("POST", "/api/v1/applications",
+                        raw=b'{"service":"q\xff\xfe"}', token=t), 400,
+                   "invalid_utf8")
+        assert "UTF-8" in r.json["detail"]
+        # a declared Content-Length over the cap is refused before the body
+        r = raw_request(b"POST /api/v1/applications HTTP/1.1\r\n"
+                        b"Host: x\r\nContent-Type: application/json\r\n"
+                        b"Authorization: Bearer " + t.encode() + b"\r\n"
+                        b"Content-Length: 2000000\r\n\r\n")
+        assert r.startswith(b"HTTP/1.1 413"), r[:200]
+        assert b'"code":"body_too_large"' in r
+        # a chunked body that grows over the cap is refused at its end
+        big = b'{"service":"' + b"a" * (1024 * 1024 + 10) + b'"}'
+        expect(chunked("POST", "/api/v1/applications", big, t), 413,
+               "body_too_large")
+        expect(http("POST", "/api/v1/applications", raw=b"service=x",
+                    ctype="application/x-www-form-urlencoded", token=t), 415,
+               "unsupported_media_type")
+
+
+@case("bad input: wrong types, unknown and missing fields name the field")
+def _():
+    t = tok(CLERK)
+    good = {"service": "spjy", "applicant": applicant_for("spjy"),
+            "form": make_form("spjy"), "materials": [], "channel": "window"}
+    with NothingStored():
+        r = expect(http("POST", "/api/v1/applications",
+                        dict(good, service=5, extra=1), token=t), 422,
+                   "invalid_request")
+        fields = {e["field"]: e["code"] for e in r.json["errors"]}
+        assert fields == {"service": "wrong_type", "extra": "unknown_field"}, fields
+        b = dict(good)
+        del b["applicant"]
+        r = expect(http("POST", "/api/v1/applications", b, token=t), 422,
+                   "invalid_request")
+        assert r.json["errors"][0] == {"field": "applicant", "code": "missing",
+                                       "detail": "is required"}
+        form = dict(good["form"])
+        num = [f for f in definition("spjy")["fields"] if f["type"] in ("number", "money")]
+        key = num[0]["id"] if num else list(form)[0]
+        form[key] = {"x": 1}
+        form["no_such_field"] = "x"
+        r = expect(http("POST", "/api/v1/applications", dict(good, form=form),
+                        token=t), 422, "invalid_request")
+        fields = {e["field"]: e["code"] for e in r.json["errors"]}
+        assert fields.get("form." + key) == "wrong_type", fields
+        assert fields.get("form.no_such_field") == "unknown_field", fields
+        r = expect(http("POST", "/api/v1/applications",
+                        dict(good, materials=["nope"]), token=t), 422,
+                   "invalid_request")
+        assert r.json["errors"][0]["field"] == "materials[0]"
+        r = expect(http("POST", "/api/v1/applications",
+                        dict(good, service="nope"), token=t), 422,
+                   "invalid_request")
+        assert r.json["errors"][0]["code"] == "unknown_service"
+
+
+@case("bad input: invalid identifiers are refused")
+def _():
+    t = tok(CLERK)
+    bad_person = PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")
+    with NothingStored():
+        body = {"service": "cssj", "form": make_form("cssj"), "materials": [],
+                "channel": "window",
+                "applicant": {"kind": "person", "name": "李四",
+                              "id_number": bad_person}}
+        r = expect(http("POST", "/api/v1/applications", body, token=t), 422,
+                   "invalid_request")
+        assert r.json["errors"][0]["field"] == "applicant.id_number"
+        assert r.json["errors"][0]["code"] == "invalid_id_number"
+        future = citizen_id("20991231", "001")
+        body["applicant"]["id_number"] = future
+        r = expect(http("POST", "/api/v1/applications", body, token=t), 422,
+                   "invalid_request")
+        body = {"service": "spjy", "form": make_form("spjy"), "materials": [],
+                "channel": "window",
+                "applicant": {"kind": "organization", "name": "某公司",
+                              "id_number": ORG_ID[:-1] + "0"}}
+        r = expect(http("POST", "/api/v1/applications", body, token=t), 422,
+                   "invalid_request")
+        assert r.json["errors"][0]["field"] == "applicant.id_number"
+
+
+@case("bad input: an illegal transition is 409 with the current state")
+def _():
+    n = finished["spjy"]["number"]
+    with NothingStored():
+        r = expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                        token=tok(CLERK)), 409, "illegal_state")
+        assert r.json["state"] == "delivered"
+        r = expect(http("POST", f"/api/v1/applications/{n}/rating",
+                        {"grade": 3}, token=tok(CLERK)), 409, "illegal_state")
+        expect(http("POST", "/api/v1/applications/330100202001010000011/accept",
+                    {}, token=tok(CLERK)), 404, "not_found")
+        expect(http("POST", f"/api/v1/applications/{n}/rating", {"grade": 9},
+                    token=tok(CLERK)), 422, "invalid_request")
+
+
+# ---- the role matrix -------------------------------------------------------------
+
+ROLES = ["anonymous", ADMIN, CLERK, INSPECTOR, "officer-SCJG", "officer-GA"]
+
+
+def matrix_target():
+    a = create("spjy")
+    accept(a["number"])
+    t = open_task(a["number"], "SCJG")
+    return a["number"], t["id"]
+
+
+# route → who may call it (others: 401 anonymous, 403 staff)
+def allowed_for(method, pattern):
+    staff = {ADMIN, CLERK, INSPECTOR, "officer-SCJG", "officer-GA"}
+    everyone = staff | {"anonymous"}
+    table = {
+        ("GET", "/healthz"): everyone,
+        ("GET", "/metrics"): everyone,
+        ("GET", "/api/v1/openapi.json"): everyone,
+        ("POST", "/api/v1/sessions"): everyone,
+        ("DELETE", "/api/v1/sessions/current"): staff,
+        ("POST", "/api/v1/applications"): {CLERK, "anonymous"},
+        ("GET", "/api/v1/applications"): {CLERK, INSPECTOR},
+        ("GET", "/api/v1/applications/{number}"): {CLERK, INSPECTOR, "officer-SCJG"},
+        ("GET", "/api/v1/applications/{number}/events"): {CLERK, INSPECTOR, "officer-SCJG"},
+        ("POST", "/api/v1/applications/{number}/suspend"): {CLERK, "officer-SCJG"},
+        ("POST", "/api/v1/applications/{number}/resume"): {CLERK, "officer-SCJG"},
+        ("GET", "/api/v1/tasks"): {INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("POST", "/api/v1/tasks/{id}/claim"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/decide"): {"officer-SCJG"},
+        ("GET", "/api/v1/track/{number}"): everyone,
+        ("GET", "/api/v1/workflows"): everyone,
+        ("GET", "/api/v1/workflows/{id}"): everyone,
+        ("POST", "/api/v1/workflows"): {ADMIN},
+        # electronic licenses (the officer's bureau is checked on revoke)
+        ("GET", "/api/v1/applications/{number}/qr.png"): everyone,
+        ("GET", "/api/v1/applications/{number}/qr.svg"): everyone,
+        ("GET", "/api/v1/licenses"): staff,
+        ("POST", "/api/v1/licenses/verify"): everyone,
+        ("GET", "/api/v1/licenses/{id}.svg"): staff,
+        ("GET", "/api/v1/licenses/{id}"): staff,
+        ("GET", "/api/v1/licenses/{id}/qr.png"): staff,
+        ("POST", "/api/v1/licenses/{id}/revoke"): {ADMIN, "officer-SCJG",
+                                                   "officer-GA"},
+        ("GET", "/api/v1/trust"): everyone,
+    }
+    if (method, pattern) in table:
+        return table[(method, pattern)]
+    if method == "POST" and pattern.startswith("/api/v1/applications/{number}/"):
+        return {CLERK}
+    raise AssertionError(f"route {method} {pattern} missing from the test's matrix")
+
+
+def server_routes():
+    text = open(os.path.join(ROOT, "api", "api_router.c"), encoding="utf-8").read()
+    text = text.replace('APP "', '"/api/v1/applications/{number}')
+    text = text.replace(" APP,", ' "/api/v1/applications/{number}",')
+    return re.findall(r'\{"(GET|POST|DELETE|PUT|PATCH)",\s*"([^"]+)"', text)
+
+
+@case("the role matrix: every route × role, and an officer of another bureau")
+def _():
+    number, task = matrix_target()
+    routes = server_routes()
+    assert len(routes) >= 25, routes
+    bad = []
+    for method, pattern in routes:
+        path = pattern.replace("{number}", number).replace("{id}", str(task))
+        if pattern == "/api/v1/workflows/{id}":
+            path = "/api/v1/workflows/spjy"
+        allowed = allowed_for(method, pattern)
+        for who in ROLES:
+            token = None if who == "anonymous" else tok(who)
+            if pattern == "/api/v1/sessions/current" and token:
+                token = login(who)  # a throwaway session
+            # bodies that no handler accepts: allowed calls stop at 4xx
+            # validation and change nothing
+            raw = b'{"zz_not_a_field": 1}'
+            ctype = "application/json"
+            if pattern == "/api/v1/workflows" and method == "POST":
+                raw, ctype = b"<not-xml", "application/xml"
+            r = http(method, path, raw=raw if method == "POST" else None,
+                     ctype=ctype, token=token)
+            denied = r.status in (401, 403)
+            if (who in allowed) == denied:
+                bad.append(f"{method} {pattern} as {who}: {r.status} {r.body[:120]!r}")
+            if who == "anonymous" and denied and r.status != 401:
+                bad.append(f"{method} {pattern} anonymous: {r.status}")
+    assert not bad, "\n".join(bad)
+    assert app(number)["state"] == "in_review"
+
+
+@case("an officer of another bureau cannot see or decide the task")
+def _():
+    number, task = matrix_target()
+    with NothingStored():
+        expect(http("GET", "/api/v1/applications/" + number,
+                    token=officer("GA")), 403, "wrong_bureau")
+        expect(http("POST", f"/api/v1/tasks/{task}/claim", {},
+                    token=officer("GA")), 403, "wrong_bureau")
+        expect(http("POST", f"/api/v1/tasks/{task}/decide",
+                    {"decision": "approve"}, token=officer("GA")), 403,
+               "wrong_bureau")
+        expect(http("POST", f"/api/v1/applications/{number}/accept", {},
+                    token=officer("SCJG")), 403, "forbidden")
+        expect(http("POST", f"/api/v1/tasks/{task}/claim", {},
+                    token=tok(INSPECTOR)), 403, "forbidden")
+        expect(http("POST", f"/api/v1/tasks/{task}/claim", {},
+                    token=tok(CLERK)), 403, "forbidden")
+
+
+# ---- operations ----------------------------------------------------------------
+
+@case("metrics: requests by route and status, latency, transitions, states")
+def _():
+    r = expect(http("GET", "/metrics"), 200)
+    text = r.body.decode()
+    assert r.headers["Content-Type"].startswith("text/plain")
+    assert re.search(r'tongban_http_requests_total\{method="POST",'
+                     r'route="/api/v1/applications",status="201"\} \d+', text)
+    assert 'tongban_http_request_duration_seconds_bucket{' in text
+    assert re.search(r'tongban_transitions_total\{event="accept"\} [1-9]', text)
+    assert re.search(r'tongban_applications\{state="delivered"\} [1-9]', text)
+
+
+def openapi_doc():
+    return expect(http("GET", "/api/v1/openapi.json"), 200).json
+
+
+@case("OpenAPI: every route the server answers is in the document")
+def _():
+    doc = openapi_doc()
+    assert doc["openapi"].startswith("3.1")
+    missing = []
+    for method, pattern in server_routes():
+        op = doc["paths"].get(pattern, {}).get(method.lower())
+        if not op:
+            missing.append(f"{method} {pattern}")
+    assert not missing, missing
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items()
+                  for m in ops if m in ("get", "post", "delete", "put", "patch")}
+    assert documented == set(server_routes()), documented ^ set(server_routes())
+
+
+@case("OpenAPI: the document passes a real OpenAPI 3.1 validator")
+def _():
+    validator = os.path.join(ROOT, "tests", "api", "validate_openapi.mjs")
+    modules = os.path.join(ROOT, "node_modules")
+    if not os.path.isdir(modules) or not shutil.which("node"):
+        raise AssertionError("node_modules missing: run ./dev test (npm ci)")
+    r = subprocess.run(["node", validator, BASE + "/api/v1/openapi.json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@case("access log: one line per request, no tokens, passwords or ID numbers")
+def _():
+    if not LOG:
+        raise AssertionError("no log")
+    text = open(LOG, encoding="utf-8", errors="replace").read()
+    lines = [l for l in text.splitlines() if " api: " in l]
+    assert len(lines) > 100, len(lines)
+    assert re.search(r"api: [0-9a-f]{8}-\d{6} POST /api/v1/applications 201 "
+                     r"[\d.]+ms", text), lines[:3]
+    for secret in [PASSWORD, PERSON_ID, ORG_ID] + list(tokens.values()):
+        assert secret not in text, "a secret is in the log"
+
+
+@case("tracking: guessing codes is rate-limited per client (429)")
+def _():
+    n = finished["cssj"]["number"]
+    last = None
+    for i in range(70):
+        last = http("GET", f"/api/v1/track/{n}?code=GUESS{i:03d}")
+        if last.status == 429:
+            break
+    expect(last, 429)
+    assert int(last.headers["Retry-After"]) >= 1
+    sql("DELETE FROM auth_failures")
+
+
+print(f"1..{count}")
+sys.exit(1 if failed else 0)

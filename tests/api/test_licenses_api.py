@@ -1,0 +1,499 @@
+#!/usr/bin/env python3
+"""test_licenses_api.py — electronic licenses over HTTP (started by
+test_api.c with this script's name and the tongban binary).
+
+The business start-up workflow (qykb) run end to end issues a 营业执照;
+its payload verifies through POST /api/v1/licenses/verify and through
+`tongban license verify --keys DIR`; its QR PNG decodes with zbarimg to the
+payload; it is listed under the holder's one number, shown on the
+tracking page, and fills in the matching material of a later food-license
+application (spjy) automatically. Revocation is refused to another
+bureau's officer and done by the issuing bureau's; verification then says
+revoked. A signing failure (the bureau's key file gone) rolls the approval
+back. Speaks TAP on stdout. Environment as for test_api.py, plus
+TB_KEYS_DIR and TB_TONGBAN.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+import urllib.error
+import urllib.request
+
+BASE = os.environ["TB_BASE_URL"]
+ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
+PASSWORD = os.environ["TB_PASSWORD"]
+KEYS = os.environ["TB_KEYS_DIR"]
+TONGBAN = os.environ.get("TB_TONGBAN", "")
+
+count = 0
+failed = 0
+
+
+def case(name):
+    def wrap(fn):
+        global count, failed
+        count += 1
+        try:
+            fn()
+            print(f"ok {count} - {name}")
+        except Exception as e:  # noqa: BLE001 - a failing case, reported
+            failed += 1
+            print(f"not ok {count} - {name}")
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+            print(f"# {e}")
+        sys.stdout.flush()
+        return fn
+    return wrap
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+def http(method, path, body=None, token=None):
+    h = {}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode("utf-8")
+        h["Content-Type"] = "application/json"
+    if token:
+        h["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(BASE + path, data=data, method=method,
+                                 headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return Resp(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return Resp(e.code, e.headers, e.read())
+
+
+def expect(r, status, code=None):
+    assert r.status == status, f"expected {status}, got {r!r}"
+    if code:
+        assert r.json["code"] == code, r.json
+    return r
+
+
+def psql_path():
+    p = shutil.which("psql")
+    if p:
+        return p
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else "psql"
+
+
+def sql(query):
+    out = subprocess.run([psql_path(), "-XAtq", "-d", ADMIN_DB, "-c", query],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+# ---- identifiers and sessions ----------------------------------------------
+
+def citizen_id(birth="19850612", seq="271"):
+    base = "330106" + birth + seq
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    s = sum(int(c) * k for c, k in zip(base, w))
+    return base + "10X98765432"[s % 11]
+
+
+def credit_code(org8, prefix="91330106"):
+    """A unified social credit code (GB 32100) around an organization code
+    (GB 11714) whose check character is computed too."""
+    val = lambda c: int(c) if c.isdigit() else ord(c) - 55
+    s = sum(val(c) * w for c, w in zip(org8, [3, 7, 9, 10, 5, 8, 4, 2]))
+    c9 = 11 - s % 11
+    base17 = prefix + org8 + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    s = sum(alphabet.index(c) * pow(3, i, 31) for i, c in enumerate(base17))
+    return base17 + alphabet[(31 - s % 31) % 31]
+
+
+COMPANY = credit_code("MA2H7Q51")   # the new enterprise
+OTHER = credit_code("MA2H7Q52")     # somebody else
+PERSON = citizen_id()
+
+tokens = {}
+
+
+def tok(user):
+    if user not in tokens:
+        r = expect(http("POST", "/api/v1/sessions",
+                        {"username": user, "password": PASSWORD}), 201)
+        tokens[user] = r.json["token"]
+    return tokens[user]
+
+
+CLERK, ADMIN = "clerk1", "admin1"
+
+
+def officer(bureau):
+    return tok("officer-" + bureau)
+
+
+# ---- the workflow ------------------------------------------------------------
+
+QYKB_FORM = {
+    "company_name": "杭州通办科技有限公司", "company_type": "llc",
+    "registered_capital": 1000000, "legal_rep_name": "张三丰",
+    "legal_rep_id": PERSON, "address": "杭州市西湖区文三路一号",
+    "scope": ["software", "consulting"], "employees": 12, "seal_count": 2,
+    "needs_invoice": True, "housing_fund": False, "phone": "0571-88886666",
+}
+QYKB_MATERIALS = ["application", "articles", "legal_rep_id_card",
+                  "shareholder_proof", "premises", "appointment"]
+
+
+def create(service, holder, form, materials, status=201):
+    body = {"service": service, "channel": "window", "form": form,
+            "materials": materials,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": holder}}
+    r = http("POST", "/api/v1/applications", body, token=tok(CLERK))
+    assert r.status == status, r
+    return r.json
+
+
+def app(number):
+    return expect(http("GET", "/api/v1/applications/" + number,
+                       token=tok(CLERK)), 200).json
+
+
+def open_task(number, bureau):
+    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
+                    token=officer(bureau)), 200)
+    for t in r.json["items"]:
+        if t["number"] == number and t["state"] in ("open", "claimed"):
+            return t
+    raise AssertionError(f"no open task of {bureau} for {number}")
+
+
+def decide(number, bureau, status=200):
+    t = open_task(number, bureau)
+    if t["state"] == "open":
+        expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                    token=officer(bureau)), 200)
+    return http("POST", f"/api/v1/tasks/{t['id']}/decide",
+                {"decision": "approve"}, token=officer(bureau))
+
+
+def approve_until(number, last_bureau=None):
+    """Approve every active task; stop before the last one if last_bureau
+    is given and it is the only task left (returns True then)."""
+    for _ in range(20):
+        v = app(number)
+        if v["state"] != "in_review":
+            return v
+        active = [b["bureau"] for b in v["branches"] if b["status"] == "active"]
+        if last_bureau and active == [last_bureau]:
+            return v
+        for b in active:
+            if last_bureau and b == last_bureau and len(active) > 1:
+                continue
+            expect(decide(number, b), 200)
+    raise AssertionError("the review did not end")
+
+
+def spjy_form():
+    return {"operator_name": "杭州通办科技有限公司", "credit_code": COMPANY,
+            "legal_rep_name": "张三丰", "legal_rep_id": PERSON,
+            "premises_address": "杭州市西湖区文三路一号", "operator_type": "seller",
+            "items": ["prepacked"], "area": 120, "staff": 5,
+            "safety_manager": "李四光"}
+
+
+SPJY_OTHERS = ["application", "legal_rep_id_card", "premises_proof", "layout",
+               "manager_training", "equipment", "safety_rules",
+               "health_certificates"]
+
+state = {}
+
+# ================================================================== cases
+
+
+@case("the trust list is public PEM with the root and every bureau")
+def _():
+    r = expect(http("GET", "/api/v1/trust"), 200)
+    assert r.headers["Content-Type"].startswith("application/x-pem-file")
+    text = r.body.decode()
+    assert text.count("BEGIN CERTIFICATE") >= 13, text.count("BEGIN CERTIFICATE")
+
+
+@case("business start-up end to end issues a 营业执照 with the approval")
+def _():
+    a = create("qykb", COMPANY, QYKB_FORM, QYKB_MATERIALS)
+    n = a["number"]
+    state["qykb"] = a
+    expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                token=tok(CLERK)), 200)
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "0"
+    v = approve_until(n)
+    assert v["state"] == "approved", v["state"]
+    rows = sql(f"SELECT id, type_name FROM licenses WHERE application_number = '{n}'")
+    assert rows.count("\n") == 0 and rows.endswith("|营业执照"), rows
+    state["license_id"] = rows.split("|")[0]
+
+
+@case("GET /licenses/{id}: the signed license with its data items and payload")
+def _():
+    lid = state["license_id"]
+    j = expect(http("GET", "/api/v1/licenses/" + lid, token=tok(CLERK)), 200).json
+    assert j["id"] == lid and j["revoked"] is False, j
+    assert lid.startswith("1.2.156.3005.2.11100000MB0143028R001.11330100002489532W.")
+    assert j["type"] == {"code": "11100000MB0143028R001", "name": "营业执照"}
+    assert j["holder"]["id_number"] == COMPANY and j["issuer"]["code"] == "SCJG"
+    assert j["valid_until"] == "long-term" and j["payload"].startswith("TB1:")
+    assert j["application"] == state["qykb"]["number"]
+    data = dict(j["license"]["data"])
+    assert data["企业名称"] == "杭州通办科技有限公司", data
+    assert data["企业类型"] == "有限责任公司", data
+    assert data["注册资本（元）"] == "1000000.00", data
+    assert data["经营范围"] == "软件开发、信息咨询服务", data
+    state["payload"] = j["payload"]
+    expect(http("GET", "/api/v1/licenses/" + lid), 401)
+    expect(http("GET", "/api/v1/licenses/1.2.156.3005.2.X.Y.1.1.Z",
+                token=tok(CLERK)), 404, "not_found")
+
+
+@case("POST /licenses/verify: the payload is valid (public, no login)")
+def _():
+    r = expect(http("POST", "/api/v1/licenses/verify",
+                    {"payload": state["payload"]}), 200)
+    j = r.json
+    assert j["valid"] is True and j["revoked"] is False and j["reasons"] == [], j
+    assert j["revocation_checked"] is True
+    assert j["license"]["id"] == state["license_id"]
+    bad = state["payload"][:-3] + ("AAA" if not state["payload"].endswith("AAA") else "BBB")
+    j = expect(http("POST", "/api/v1/licenses/verify", {"payload": bad}), 200).json
+    assert j["valid"] is False and j["reasons"], j
+    expect(http("POST", "/api/v1/licenses/verify", {}), 422, "invalid_request")
+
+
+@case("tongban license verify --keys DIR accepts the payload")
+def _():
+    assert TONGBAN, "no tongban binary given"
+    r = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS,
+                        state["payload"]], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert state["license_id"] in r.stdout, r.stdout
+
+
+@case("the license QR PNG decodes with zbarimg to the payload, which verifies")
+def _():
+    r = expect(http("GET", f"/api/v1/licenses/{state['license_id']}/qr.png",
+                    token=tok(CLERK)), 200)
+    assert r.headers["Content-Type"] == "image/png"
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        f.write(r.body)
+        f.flush()
+        z = subprocess.run(["zbarimg", "-q", "-Sbinary", "--raw", f.name],
+                           capture_output=True, timeout=60)
+    assert z.returncode == 0, z.stderr
+    decoded = z.stdout.decode("ascii").strip()
+    assert decoded == state["payload"], (decoded[:40], state["payload"][:40])
+    v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, decoded],
+                       capture_output=True, text=True, timeout=60)
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
+@case("the printable license is an SVG with the Chinese text and a QR code")
+def _():
+    r = expect(http("GET", f"/api/v1/licenses/{state['license_id']}.svg",
+                    token=tok(CLERK)), 200)
+    assert r.headers["Content-Type"].startswith("image/svg+xml")
+    text = r.body.decode("utf-8")
+    assert text.lstrip().startswith("<") and "<svg" in text
+    for s in ("营业执照", "市场监督管理局", "杭州通办科技有限公司"):
+        assert s in text, s
+
+
+@case("one number: GET /licenses?holder= lists the holder's licenses")
+def _():
+    r = expect(http("GET", "/api/v1/licenses?holder=" + COMPANY,
+                    token=tok(CLERK)), 200)
+    ids = [i["id"] for i in r.json["items"]]
+    assert ids == [state["license_id"]], ids
+    r = expect(http("GET", "/api/v1/licenses?holder=" + OTHER,
+                    token=tok("inspector1")), 200)
+    assert r.json["items"] == []
+    expect(http("GET", "/api/v1/licenses?holder=123", token=tok(CLERK)), 422)
+    expect(http("GET", "/api/v1/licenses", token=tok(CLERK)), 422)
+
+
+@case("tracking shows the issued license, its payload and that it is valid")
+def _():
+    a = state["qykb"]
+    j = expect(http("GET", f"/api/v1/track/{a['number']}?code={a['tracking_code']}"),
+               200).json
+    lic = j["licenses"]
+    assert len(lic) == 1 and lic[0]["id"] == state["license_id"], lic
+    assert lic[0]["name"] == "营业执照" and lic[0]["revoked"] is False
+    assert lic[0]["payload"] == state["payload"]
+    assert COMPANY not in json.dumps(j)
+
+
+@case("the receipt's QR code links to the tracking page with the code")
+def _():
+    a = state["qykb"]
+    n, code = a["number"], a["tracking_code"]
+    r = expect(http("GET", f"/api/v1/applications/{n}/qr.png?c={code}"), 200)
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        f.write(r.body)
+        f.flush()
+        z = subprocess.run(["zbarimg", "-q", "--raw", f.name],
+                           capture_output=True, timeout=60)
+    url = z.stdout.decode().strip()
+    assert url.endswith(f"/t/{n}?c={code}") and url.startswith("http://"), url
+    r = expect(http("GET", f"/api/v1/applications/{n}/qr.svg"), 200)
+    assert b"<svg" in r.body
+    expect(http("GET", f"/api/v1/applications/{n}/qr.png?c=abc%20def"), 422)
+    expect(http("GET", "/api/v1/applications/123/qr.png"), 404)
+
+
+@case("a later application gets the 营业执照 material filled in from the license")
+def _():
+    a = create("spjy", COMPANY, spjy_form(), SPJY_OTHERS)
+    used = a["from_licenses"]
+    assert used == [{"material": "business_license",
+                     "license_id": state["license_id"], "automatic": True}], used
+    m = {x["id"]: x for x in a["materials"]}
+    assert m["business_license"]["status"] == "from_license", m
+    st = sql("SELECT state->>'from_license' FROM applications WHERE number = "
+             f"'{a['number']}'")
+    assert st not in ("", "0"), st
+    # named explicitly: accepted too
+    mats = SPJY_OTHERS + [{"id": "business_license",
+                           "license_id": state["license_id"]}]
+    a = create("spjy", COMPANY, spjy_form(), mats)
+    assert a["from_licenses"][0]["automatic"] is False
+    # another holder has no license: nothing is filled in
+    a = create("spjy", OTHER, dict(spjy_form(), credit_code=OTHER), SPJY_OTHERS)
+    assert a["from_licenses"] == [], a["from_licenses"]
+
+
+@case("intake refuses a license of another holder, of the wrong type, unknown")
+def _():
+    before = sql("SELECT count(*) FROM applications")
+    cases = [
+        (OTHER, "business_license", state["license_id"], "license_not_holders"),
+        (COMPANY, "legal_rep_id_card", state["license_id"], "license_wrong_type"),
+        (COMPANY, "business_license",
+         state["license_id"][:-1] + ("0" if state["license_id"][-1] != "0" else "1"),
+         "license_not_found"),
+    ]
+    for holder, mat, lid, code in cases:
+        mats = [m for m in SPJY_OTHERS if m != mat] + [{"id": mat, "license_id": lid}]
+        r = create("spjy", holder, dict(spjy_form(), credit_code=holder), mats,
+                   status=422)
+        errs = {e["field"]: e["code"] for e in r["errors"]}
+        field = f"materials[{len(mats) - 1}].license_id"
+        assert errs.get(field) == code, (code, errs)
+    assert sql("SELECT count(*) FROM applications") == before
+
+
+@case("revocation: another bureau's officer is refused (403)")
+def _():
+    lid = state["license_id"]
+    r = http("POST", f"/api/v1/licenses/{lid}/revoke", {"reason": "测试"},
+             token=officer("GA"))
+    expect(r, 403, "wrong_bureau")
+    r = http("POST", f"/api/v1/licenses/{lid}/revoke", {"reason": "测试"},
+             token=tok(CLERK))
+    expect(r, 403)
+    assert sql(f"SELECT revoked_at IS NULL FROM licenses WHERE id = '{lid}'") == "t"
+
+
+@case("revocation by the issuing bureau is audited; verify then says revoked")
+def _():
+    lid = state["license_id"]
+    expect(http("POST", f"/api/v1/licenses/{lid}/revoke", {},
+                token=officer("SCJG")), 422, "invalid_request")
+    r = expect(http("POST", f"/api/v1/licenses/{lid}/revoke",
+                    {"reason": "营业执照被依法吊销"}, token=officer("SCJG")), 200)
+    j = r.json
+    assert j["revoked"] is True and j["revocation_reason"] == "营业执照被依法吊销", j
+    assert j["revoked_by"] == "officer-SCJG"
+    expect(http("POST", f"/api/v1/licenses/{lid}/revoke", {"reason": "again"},
+                token=tok(ADMIN)), 409, "already_revoked")
+    v = expect(http("POST", "/api/v1/licenses/verify",
+                    {"payload": state["payload"]}), 200).json
+    assert v["valid"] is False and v["revoked"] is True, v
+    assert "revoked" in v["reasons"], v
+    n = state["qykb"]["number"]
+    ev = expect(http("GET", f"/api/v1/applications/{n}/events",
+                     token=tok("inspector1")), 200).json["events"]
+    last = ev[-1]
+    assert last["action"] == "revoke_license" and last["actor"] == "officer-SCJG", last
+    assert last["payload"]["license"] == lid
+    if TONGBAN:
+        r = subprocess.run([TONGBAN, "audit", "verify", n, "--db", ADMIN_DB],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+    a = state["qykb"]
+    t = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200).json
+    assert t["licenses"][0]["revoked"] is True
+
+
+@case("a revoked license is no longer reused at intake")
+def _():
+    a = create("spjy", COMPANY, spjy_form(), SPJY_OTHERS)
+    assert a["from_licenses"] == [], a["from_licenses"]
+    mats = SPJY_OTHERS + [{"id": "business_license",
+                           "license_id": state["license_id"]}]
+    r = create("spjy", COMPANY, spjy_form(), mats, status=422)
+    assert {e["code"] for e in r["errors"]} == {"license_revoked"}, r
+
+
+@case("a signing failure rolls the approval back; it succeeds once fixed")
+def _():
+    holder = credit_code("MA2H7Q53")
+    a = create("qykb", holder, QYKB_FORM, QYKB_MATERIALS)
+    n = a["number"]
+    expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                token=tok(CLERK)), 200)
+    v = approve_until(n, last_bureau="RS")
+    assert v["state"] == "in_review", v["state"]
+    keys = sorted(glob.glob(os.path.join(KEYS, "issuing", "SCJG.*.key")))
+    assert keys, os.listdir(os.path.join(KEYS, "issuing"))
+    moved = [(k, k + ".away") for k in keys]
+    for k, away in moved:
+        os.rename(k, away)
+    try:
+        t = open_task(n, "RS")
+        expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                    token=officer("RS")), 200)
+        events = sql(f"SELECT count(*) FROM audit_events e JOIN applications a "
+                     f"ON a.id = e.application_id WHERE a.number = '{n}'")
+        r = decide(n, "RS")
+        assert r.status in (500, 503), r
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        assert app(n)["state"] == "in_review"
+        assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "0"
+        assert sql(f"SELECT count(*) FROM audit_events e JOIN applications a "
+                   f"ON a.id = e.application_id WHERE a.number = '{n}'") == events
+        assert open_task(n, "RS")["state"] == "claimed"
+    finally:
+        for k, away in moved:
+            os.rename(away, k)
+    expect(decide(n, "RS"), 200)
+    assert app(n)["state"] == "approved"
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "1"
+
+
+print(f"1..{count}")
+sys.exit(1 if failed else 0)
