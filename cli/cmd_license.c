@@ -11,6 +11,9 @@
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
  * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
  * set. `license verify` exits 0 only for a valid license.
+ *
+ * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
+ * gets its keys on the first start.
  */
 #include "tb_cli.h"
 #include "tb_license.h"
@@ -118,6 +121,34 @@ static tb_bureau_list *load_bureaus(const char *path) {
 /* ------------------------------------------------------------------------
  * keys
  * ---------------------------------------------------------------------- */
+
+bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
+  char pass[1024];
+  if (!get_passphrase(pass, sizeof pass))
+    return false;
+  tb_bureau_list *bureaus = load_bureaus(bureaus_xml);
+  if (!bureaus) {
+    OPENSSL_cleanse(pass, sizeof pass);
+    return false;
+  }
+  tb_license_key_options opt = {.passphrase = pass};
+  tb_license_init_report rep;
+  tb_problem p = {0};
+  tb_license_status st = tb_license_init_keys(dir, bureaus, &opt, &rep, &p);
+  tb_workflows_free_bureaus(bureaus);
+  OPENSSL_cleanse(pass, sizeof pass);
+  if (st != TB_LICENSE_OK) {
+    print_problem("keys init", st, &p);
+    return false;
+  }
+  if (rep.root_created || rep.issuing_created)
+    fprintf(stderr,
+            "tongban: license keys in %s: root %s, %zu issuing keys "
+            "created, %zu kept\n",
+            dir, rep.root_created ? "created" : "kept", rep.issuing_created,
+            rep.issuing_kept);
+  return true;
+}
 
 static int keys_init(const options *o, const char *passphrase) {
   tb_bureau_list *bureaus = load_bureaus(o->bureaus);

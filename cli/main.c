@@ -12,6 +12,20 @@ static int run_help(int argc, char **argv);
 static const tb_cli_command commands[] = {
     {"workflows", "check FILE...   check workflow definitions, print every error",
      tb_cli_workflows},
+    {"serve", "[--db URL] [--data DIR] …   run the server (--help: options)",
+     tb_cli_serve},
+    {"migrate", "[--db URL] [--data DIR]   apply pending schema migrations",
+     tb_cli_migrate},
+    {"audit", "verify [NUMBER]   check the audit chains, name the first broken link",
+     tb_cli_audit},
+    {"calendar", "load FILE   store the working-day calendar (holidays, adjusted days)",
+     tb_cli_calendar},
+    {"accounts", "add USER --role ROLE [--bureau CODE]   add a staff account (password on stdin)",
+     tb_cli_accounts},
+    {"keys", "init|rotate BUREAU|trust [--dir DIR]   the platform's signing keys",
+     tb_cli_keys},
+    {"license", "verify PAYLOAD|--file FILE   verify an electronic license",
+     tb_cli_license},
     {"help", "                show this list", run_help},
 };
 

@@ -6,6 +6,8 @@
 #ifndef TB_CLI_H
 #define TB_CLI_H
 
+#include <stdbool.h>
+
 typedef struct {
   const char *name;    /* "workflows", "migrate" … */
   const char *usage;   /* one line: arguments and what it does */
@@ -14,5 +16,26 @@ typedef struct {
 
 /* `tongban workflows check FILE...` (cli/cmd_workflows.c) */
 int tb_cli_workflows(int argc, char **argv);
+
+/* `tongban serve` (cli/cmd_serve.c) */
+int tb_cli_serve(int argc, char **argv);
+/* `tongban migrate`, `audit verify [NUMBER]`, `calendar load FILE`
+ * (cli/cmd_store.c) */
+int tb_cli_migrate(int argc, char **argv);
+int tb_cli_audit(int argc, char **argv);
+int tb_cli_calendar(int argc, char **argv);
+
+/* `tongban accounts add USER --role ROLE [--bureau CODE]`
+ * (cli/cmd_accounts.c) */
+int tb_cli_accounts(int argc, char **argv);
+
+/* `tongban keys init|rotate BUREAU|trust`, `tongban license verify`
+ * (cli/cmd_license.c) */
+int tb_cli_keys(int argc, char **argv);
+int tb_cli_license(int argc, char **argv);
+/* `keys init` for serve: the root and a first key for every bureau of
+ * bureaus_xml that has none, in dir (passphrase from the environment);
+ * nothing changes when they exist. false (after a message) on failure. */
+bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml);
 
 #endif /* TB_CLI_H */
