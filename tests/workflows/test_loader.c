@@ -1,0 +1,904 @@
+/*
+ * test_loader.c — the workflow loader: the shipped definitions load clean
+ * and have the expected shape; every check reports its own message on the
+ * right line; the bureau list; the problem list itself.
+ *
+ * Runs from the project's source folder (meson's workdir), where the
+ * shipped definitions are.
+ */
+#include "tb_test.h"
+#include "tb_workflows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tb_bureau_list *bureaus;
+static tb_workflows_problems ps;
+
+static void show_problems(void) {
+  char buf[1024];
+  for (size_t i = 0; i < ps.n; i++) {
+    tb_workflows_problem_format(&ps.items[i], buf, sizeof buf);
+    printf("#   %s\n", buf);
+  }
+}
+
+/* Index of the first problem on `line` whose text contains `text`; -1. */
+static int find_problem(int line, const char *text) {
+  for (size_t i = 0; i < ps.n; i++)
+    if (ps.items[i].line == line && strstr(ps.items[i].what, text))
+      return (int)i;
+  return -1;
+}
+
+static tb_status load_text(const char *xml, tb_definition **def) {
+  tb_workflows_problems_free(&ps);
+  return tb_workflows_load_buffer("t.xml", xml, strlen(xml), bureaus, def, &ps);
+}
+
+/* The document must be refused with (at least) this problem. */
+static void expect_at(const char *xml, int line, const char *text,
+                      const char *where, int at) {
+  tb_definition *def = NULL;
+  tb_status st = load_text(xml, &def);
+  if (st != TB_ERR_INVALID || def || find_problem(line, text) < 0) {
+    tb_test_case_failures++;
+    printf("# %s:%d: expected \"%s\" on line %d; got status %d and:\n", where,
+           at, text, line, (int)st);
+    show_problems();
+  }
+  tb_definition_free(def);
+}
+#define EXPECT(xml, line, text) expect_at(xml, line, text, __FILE__, __LINE__)
+
+/* The document must load without a problem. */
+static tb_definition *load_ok_at(const char *xml, const char *where, int at) {
+  tb_definition *def = NULL;
+  if (load_text(xml, &def) != TB_OK || !def || ps.n) {
+    tb_test_case_failures++;
+    printf("# %s:%d: expected a clean load, got:\n", where, at);
+    show_problems();
+  }
+  return def;
+}
+#define LOAD_OK(xml) load_ok_at(xml, __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------------
+ * Documents: HEAD is lines 1-2, so a test's own lines start at 3.
+ * ---------------------------------------------------------------------- */
+
+#define HEAD_WITH(attrs)                                                       \
+  "<service xmlns='urn:tongban:workflow:1' id='t' version='1' "                \
+  "applicant='person' " attrs ">\n"                                            \
+  "<name>测试事项</name>\n"
+#define HEAD HEAD_WITH("statutory-days='20' promised-days='10'")
+#define TASK "<task id='t' name='审查' days='1'/>"
+#define BRANCH(id)                                                             \
+  "<branch id='" id "' name='审查' bureau='GA'>" TASK "</branch>"
+#define REVIEW "<review>" BRANCH("a") "</review>\n"
+#define TAIL "</service>\n"
+#define FIELD_N                                                                \
+  "<form><field id='n' type='number' label='数' max='100'/></form>\n"
+
+static const char minimal[] = HEAD REVIEW TAIL;
+
+/* ------------------------------------------------------------------------
+ * The shipped definitions
+ * ---------------------------------------------------------------------- */
+
+static tb_definition *load_shipped(const char *path) {
+  tb_definition *def = NULL;
+  tb_workflows_problems_free(&ps);
+  tb_status st = tb_workflows_load_file(path, bureaus, &def, &ps);
+  TB_CHECKF(st == TB_OK && def && ps.n == 0, "%s does not load clean", path);
+  if (ps.n)
+    show_problems();
+  if (def)
+    TB_CHECK_STR(def->file, path);
+  return def;
+}
+
+static const tb_field *field(const tb_definition *def, const char *id) {
+  int i = tb_definition_field(def, id, strlen(id));
+  TB_CHECKF(i >= 0, "no field %s", id);
+  return i >= 0 ? &def->fields[i] : NULL;
+}
+
+static const tb_material *material(const tb_definition *def, const char *id) {
+  int i = tb_definition_material(def, id, strlen(id));
+  TB_CHECKF(i >= 0, "no material %s", id);
+  return i >= 0 ? &def->materials[i] : NULL;
+}
+
+static int branch(const tb_definition *def, const char *id) {
+  int i = tb_definition_branch(def, id, strlen(id));
+  TB_CHECKF(i >= 0, "no branch %s", id);
+  return i;
+}
+
+static int choice(const tb_field *f, const char *value) {
+  for (size_t i = 0; f && i < f->n_choices; i++)
+    if (strcmp(f->choices[i].value, value) == 0)
+      return (int)i;
+  return -1;
+}
+
+static void test_bureaus(void) {
+  TB_CHECK(bureaus != NULL);
+  if (!bureaus)
+    return;
+  static const char *const codes[] = {"ZWFW", "SCJG", "GA", "SW",   "RS", "GJJ",
+                                      "ZJ",   "WJ",   "YB", "ZRZY", "CG", "RF"};
+  TB_CHECK_INT(bureaus->n, sizeof codes / sizeof codes[0]);
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    const tb_bureau *b = tb_bureaus_find(bureaus, codes[i]);
+    TB_CHECKF(b != NULL, "bureau %s", codes[i]);
+    if (b)
+      TB_CHECK(tb_id_check_credit_code(b->credit_code, strlen(b->credit_code),
+                                       NULL) == TB_OK);
+  }
+  TB_CHECK_STR(tb_bureaus_find(bureaus, "SCJG")->name, "市场监督管理局");
+}
+
+static void test_qykb(void) {
+  tb_definition *def = load_shipped("workflows/qykb.xml");
+  if (!def)
+    return;
+  TB_CHECK_STR(def->id, "qykb");
+  TB_CHECK_STR(def->name, "企业开办");
+  TB_CHECK_INT(def->version, 1);
+  TB_CHECK_INT(def->applicant, TB_APPLICANT_EITHER);
+  TB_CHECK_INT(def->statutory_days, 5);
+  TB_CHECK_INT(def->promised_days, 3);
+  TB_CHECK_INT(def->warn_days, 1);
+  TB_CHECK(def->online && def->deliver_window && def->deliver_electronic);
+  TB_CHECK_INT(def->gap_policy, TB_GAP_MISSED_WARN);
+  TB_CHECK_INT(def->n_fields, 12);
+  const tb_field *scope = field(def, "scope");
+  const tb_field *capital = field(def, "registered_capital");
+  if (scope && capital) {
+    TB_CHECK_INT(scope->type, TB_FIELD_CHOICE);
+    TB_CHECK(scope->multiple);
+    TB_CHECK_INT(scope->n_choices, 6);
+    TB_CHECK_STR(scope->choices[choice(scope, "food")].label,
+                 "食品经营（含餐饮服务）");
+    TB_CHECK_INT(capital->type, TB_FIELD_MONEY);
+    TB_CHECK(capital->has_min && capital->has_max);
+    TB_CHECK(capital->max == 100000000000.0 * 100); /* in fen */
+  }
+  TB_CHECK(field(def, "employees") && field(def, "employees")->integer);
+  TB_CHECK_INT(def->n_materials, 7);
+  TB_CHECK(material(def, "premises") && material(def, "premises")->commitment);
+  TB_CHECK(material(def, "appointment") &&
+           material(def, "appointment")->tolerate_days == 5);
+  TB_CHECK(material(def, "food_safety_rules") &&
+           !material(def, "food_safety_rules")->required);
+  TB_CHECK_STR(material(def, "legal_rep_id_card")->license_type,
+               "11100000000013338W001");
+  TB_CHECK_INT(def->n_branches, 6);
+  int reg = branch(def, "registration"), food = branch(def, "food");
+  int tax = branch(def, "tax"), fund = branch(def, "housing_fund");
+  if (reg >= 0 && food >= 0 && tax >= 0 && fund >= 0) {
+    TB_CHECK_STR(def->branches[reg].bureau, "SCJG");
+    TB_CHECK(def->branches[reg].when == NULL);
+    for (size_t b = 0; b < def->n_branches; b++) /* all bureaus at once */
+      TB_CHECK_INT(def->branches[b].after, 0);
+    TB_CHECK_INT(def->branches[tax].n_tasks, 2);
+    TB_CHECK_STR(def->branches[tax].tasks[1].id, "invoice");
+    TB_CHECK(def->branches[fund].deny_continues);
+    TB_CHECK(!def->branches[food].deny_continues);
+    TB_CHECK(def->branches[food].when != NULL);
+    TB_CHECK_STR(def->branches[food].when_text, "scope contains 'food'");
+    /* the food branch applies exactly when the scope contains food */
+    tb_form form;
+    memset(&form, 0, sizeof form);
+    int s = tb_definition_field(def, "scope", 5);
+    form.values[s].present = true;
+    form.values[s].choices = 1u << choice(scope, "retail");
+    TB_CHECK(!tb_cond_eval(def->branches[food].when, &form));
+    form.values[s].choices |= 1u << choice(scope, "food");
+    TB_CHECK(tb_cond_eval(def->branches[food].when, &form));
+  }
+  TB_CHECK_INT(def->n_licenses, 2);
+  if (def->n_licenses == 2) {
+    TB_CHECK_STR(def->licenses[0].name, "营业执照");
+    TB_CHECK_INT(def->licenses[0].branch, reg);
+    TB_CHECK_INT(def->licenses[0].n_fields, 6);
+    TB_CHECK_STR(def->licenses[1].name, "食品经营许可证");
+    TB_CHECK_INT(def->licenses[1].branch, food);
+    TB_CHECK_INT(def->licenses[1].valid_years, 5);
+    TB_CHECK_STR(def->fields[def->licenses[1].fields[0]].id, "company_name");
+  }
+  tb_definition_free(def);
+}
+
+static void test_sgxk(void) {
+  tb_definition *def = load_shipped("workflows/sgxk.xml");
+  if (!def)
+    return;
+  TB_CHECK_STR(def->name, "建设工程施工许可");
+  TB_CHECK_INT(def->applicant, TB_APPLICANT_ORGANIZATION);
+  TB_CHECK_INT(def->gap_policy, TB_GAP_MISSED_TERMINATE);
+  TB_CHECK_INT(def->n_branches, 5);
+  int permit = branch(def, "permit"), drawings = branch(def, "drawings");
+  int supervision = branch(def, "supervision");
+  int defence = branch(def, "air_defence");
+  if (permit >= 0 && drawings >= 0 && supervision >= 0 && defence >= 0) {
+    TB_CHECK_INT(def->branches[permit].after,
+                 (1u << drawings) | (1u << supervision));
+    TB_CHECK_INT(def->branches[permit].n_tasks, 3);
+    TB_CHECK_INT(def->branches[drawings].tasks[0].days, 5);
+    TB_CHECK_STR(def->branches[defence].bureau, "RF");
+    TB_CHECK(def->branches[defence].when != NULL);
+  }
+  TB_CHECK_INT(def->n_specials, 2);
+  TB_CHECK(tb_definition_special(def, TB_SPECIAL_EXPERT) >= 0);
+  TB_CHECK(tb_definition_special(def, TB_SPECIAL_INSPECTION) >= 0);
+  TB_CHECK(tb_definition_special(def, TB_SPECIAL_HEARING) < 0);
+  const tb_field *start = field(def, "start_date");
+  tb_day d2020;
+  tb_date_from_ymd(2020, 1, 1, &d2020);
+  TB_CHECK(start && start->type == TB_FIELD_DATE && start->has_min &&
+           start->min == d2020);
+  const tb_field *code = field(def, "project_code");
+  TB_CHECK(code && code->min == 24 && code->max == 24);
+  const tb_field *price = field(def, "contract_price");
+  TB_CHECK(price && price->min == 1); /* 0.01 yuan is one fen */
+  TB_CHECK(material(def, "planning_permit") &&
+           material(def, "planning_permit")->license_type);
+  TB_CHECK_INT(def->n_licenses, 2);
+  TB_CHECK_INT(def->licenses[0].branch, permit);
+  tb_definition_free(def);
+}
+
+static void test_spjy(void) {
+  tb_definition *def = load_shipped("workflows/spjy.xml");
+  tb_definition *qykb = load_shipped("workflows/qykb.xml");
+  if (!def || !qykb) {
+    tb_definition_free(def);
+    tb_definition_free(qykb);
+    return;
+  }
+  TB_CHECK_STR(def->name, "食品经营许可");
+  TB_CHECK_INT(def->n_branches, 1);
+  TB_CHECK_INT(def->branches[0].n_tasks, 3);
+  int inspection = tb_definition_special(def, TB_SPECIAL_INSPECTION);
+  TB_CHECK(inspection >= 0);
+  if (inspection >= 0)
+    TB_CHECK_INT(def->specials[inspection].max_days, 10);
+  TB_CHECK_INT(material(def, "layout")->tolerate_days, 5);
+  TB_CHECK_INT(material(def, "manager_training")->tolerate_days, 10);
+  TB_CHECK(material(def, "equipment")->commitment);
+  TB_CHECK(material(def, "safety_rules")->commitment);
+  /* the business license that 企业开办 issues satisfies this material */
+  TB_CHECK_STR(material(def, "business_license")->license_type,
+               qykb->licenses[0].type_code);
+  /* both issue the same food business license type */
+  TB_CHECK_STR(def->licenses[0].type_code, qykb->licenses[1].type_code);
+  TB_CHECK_INT(def->licenses[0].n_fields, 6);
+  tb_definition_free(def);
+  tb_definition_free(qykb);
+}
+
+static void test_cssj(void) {
+  tb_definition *def = load_shipped("workflows/cssj.xml");
+  if (!def)
+    return;
+  TB_CHECK_STR(def->name, "出生一件事");
+  TB_CHECK_INT(def->applicant, TB_APPLICANT_PERSON);
+  TB_CHECK_INT(def->n_branches, 4);
+  int birth = branch(def, "birth_certificate"), home = branch(def, "household");
+  int card = branch(def, "social_security_card");
+  if (birth >= 0 && home >= 0 && card >= 0) {
+    TB_CHECK_STR(def->branches[birth].bureau, "WJ");
+    TB_CHECK_STR(def->branches[home].bureau, "GA");
+    TB_CHECK_INT(def->branches[home].after, 1u << birth);
+    TB_CHECK_INT(def->branches[card].after, 1u << home);
+    TB_CHECK(def->branches[card].when != NULL);
+  }
+  TB_CHECK_INT(def->n_licenses, 4);
+  TB_CHECK_STR(def->licenses[0].name, "出生医学证明");
+  TB_CHECK_INT(def->licenses[3].valid_years, 10);
+  TB_CHECK(!field(def, "father_id")->required);
+  TB_CHECK_INT(field(def, "birth_weight")->min, 300);
+  tb_definition_free(def);
+}
+
+/* The worked example of workflows/README.md loads clean. */
+static void test_readme_example(void) {
+  FILE *f = fopen("workflows/README.md", "rb");
+  TB_CHECK(f != NULL);
+  if (!f)
+    return;
+  static char text[65536];
+  size_t len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[len] = '\0';
+  char *start = strstr(text, "```xml\n");
+  char *end = start ? strstr(start + 7, "```") : NULL;
+  TB_CHECK(start && end);
+  if (!start || !end)
+    return;
+  start += 7;
+  tb_definition *def = NULL;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_buffer("README.md", start, (size_t)(end - start),
+                                    bureaus, &def, &ps) == TB_OK);
+  show_problems();
+  if (def) {
+    TB_CHECK_STR(def->id, "hwgg");
+    TB_CHECK_INT(def->n_branches, 2);
+    TB_CHECK_INT(def->branches[1].after, 1);
+    TB_CHECK_INT(def->n_licenses, 1);
+  }
+  tb_definition_free(def);
+}
+
+/* ------------------------------------------------------------------------
+ * A clean minimal document, defaults, and the problem list
+ * ---------------------------------------------------------------------- */
+
+static void test_minimal_defaults(void) {
+  tb_definition *def = LOAD_OK(minimal);
+  if (!def)
+    return;
+  TB_CHECK_STR(def->file, "t.xml");
+  TB_CHECK_INT(def->warn_days, 1);
+  TB_CHECK(def->online);
+  TB_CHECK(def->deliver_window && def->deliver_electronic);
+  TB_CHECK_INT(def->gap_policy, TB_GAP_MISSED_WARN);
+  TB_CHECK_INT(def->n_fields, 0);
+  TB_CHECK_INT(def->n_licenses, 0);
+  TB_CHECK_INT(def->branches[0].n_tasks, 1);
+  TB_CHECK(!def->branches[0].deny_continues);
+  tb_definition_free(def);
+}
+
+static void test_field_bounds_parsed(void) {
+  /* 1e0 is not a decimal as the language writes them: the schema says so */
+  EXPECT(HEAD "<form>\n"
+              "<field id='x' type='number' label='数' max='1e0'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "attribute 'max'");
+  tb_definition *def =
+      LOAD_OK(HEAD "<form>"
+                   "<field id='m' type='money' label='钱' min='0.5' "
+                   "max='12.34'/>"
+                   "<field id='d' type='date' label='日' min='2024-02-29'/>"
+                   "<field id='x' type='number' label='数' min='-1.25' "
+                   "max='7' required='false'/>"
+                   "<field id='t' type='text' label='字' max-length='9'/>"
+                   "</form>\n" REVIEW TAIL);
+  if (!def)
+    return;
+  tb_day leap;
+  tb_date_from_ymd(2024, 2, 29, &leap);
+  TB_CHECK(def->fields[0].min == 50 && def->fields[0].max == 1234);
+  TB_CHECK(def->fields[1].has_min && !def->fields[1].has_max);
+  TB_CHECK(def->fields[1].min == leap);
+  TB_CHECK(def->fields[2].min == -1.25 && def->fields[2].max == 7);
+  TB_CHECK(!def->fields[2].required && def->fields[0].required);
+  TB_CHECK(!def->fields[3].has_min && def->fields[3].has_max &&
+           def->fields[3].max == 9);
+  tb_definition_free(def);
+}
+
+static void test_problem_format(void) {
+  tb_workflows_problems list = {0};
+  char buf[200];
+  tb_workflows_problems_add(&list, "a.xml", 7, "do this", "%s is wrong",
+                            "that");
+  tb_workflows_problems_add(&list, "b.xml", 0, "", "whole file");
+  TB_CHECK_INT(list.n, 2);
+  tb_workflows_problem_format(&list.items[0], buf, sizeof buf);
+  TB_CHECK_STR(buf, "a.xml:7: that is wrong \u2014 do this");
+  tb_workflows_problem_format(&list.items[1], buf, sizeof buf);
+  TB_CHECK_STR(buf, "b.xml: whole file");
+  /* a message cut short never ends in half a character */
+  char long_name[700];
+  for (int i = 0; i < 200; i++)
+    memcpy(long_name + 3 * i, "证", 3);
+  long_name[600] = '\0';
+  tb_workflows_problems_add(&list, "d.xml", 1, "x", "license '%s' …",
+                            long_name);
+  const char *w = list.items[2].what;
+  size_t wl = strlen(w);
+  TB_CHECK(wl > 400 && wl < 520);
+  TB_CHECK(strncmp(w + wl - 3, "证", 3) == 0 || w[wl - 1] == '?');
+  for (int i = 0; i < 2 * TB_WORKFLOWS_MAX_PROBLEMS; i++)
+    tb_workflows_problems_add(&list, "c.xml", i, "x", "many");
+  TB_CHECK_INT(list.n, TB_WORKFLOWS_MAX_PROBLEMS);
+  TB_CHECK_INT(list.dropped, TB_WORKFLOWS_MAX_PROBLEMS + 3);
+  tb_workflows_problems_free(&list);
+  TB_CHECK_INT(list.n, 0);
+}
+
+/* Every problem of a file is reported, in line order, not only the
+ * first. */
+static void test_every_problem_in_order(void) {
+  EXPECT(
+      HEAD_WITH(
+          "statutory-days='5' promised-days='9'") "<form>\n" /* 3 */
+                                                  "<field id='n' type='number' "
+                                                  "label='数' min='9' "
+                                                  "max='1'/>\n" /* 4 */
+                                                  "</form>\n"   /* 5 */
+                                                  "<review>\n"  /* 6 */
+                                                  "<branch id='a' name='审' "
+                                                  "bureau='NOPE' "
+                                                  "after='a'>" TASK /* 7 */
+                                                  "</branch>\n"
+                                                  "</review>\n" /* 8 */
+                                                  "<result><license "
+                                                  "type-code='A1' name='证' "
+                                                  "bureau='GA'>\n" /* 9 */
+                                                  "<item "
+                                                  "field='zz'/></license></"
+                                                  "result>\n" /* 10 */
+      TAIL,
+      1, "promised-days 9 is above statutory-days 5");
+  TB_CHECK(find_problem(4, "min is above max") >= 0);
+  TB_CHECK(find_problem(7, "unknown bureau 'NOPE'") >= 0);
+  TB_CHECK(find_problem(7, "branches a \u2192 a wait for each other") >= 0);
+  TB_CHECK(find_problem(10, "field 'zz'") >= 0);
+  TB_CHECK_INT(ps.n, 5);
+  for (size_t i = 1; i < ps.n; i++)
+    TB_CHECK(ps.items[i - 1].line <= ps.items[i].line);
+}
+
+/* ------------------------------------------------------------------------
+ * One case per check
+ * ---------------------------------------------------------------------- */
+
+static void test_unknown_bureau(void) {
+  EXPECT(HEAD "<review>\n"
+              "<branch id='a' name='审' bureau='XYZ'>" TASK "</branch>\n"
+              "</review>\n" TAIL,
+         4, "branch 'a': unknown bureau 'XYZ'");
+  TB_CHECK(strstr(ps.items[0].todo, "SCJG") != NULL);
+  EXPECT(HEAD REVIEW "<result>\n"
+                     "<license type-code='A1' name='证照' bureau='QQ'/>\n"
+                     "</result>\n" TAIL,
+         5, "license '证照': unknown bureau 'QQ'");
+}
+
+static void test_duplicate_ids(void) {
+  EXPECT(HEAD "<form>\n"
+              "<field id='x' type='number' label='数'/>\n"
+              "<field id='x' type='text' label='字'/>\n"
+              "</form>\n" REVIEW TAIL,
+         5, "duplicate field id 'x' (first declared on line 4)");
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲'/>\n"
+              "<material id='m' name='乙'/>\n"
+              "</materials>\n" REVIEW TAIL,
+         5, "duplicate material id 'm'");
+  EXPECT(HEAD "<review>\n" BRANCH("a") "\n" BRANCH("a") "\n</review>\n" TAIL, 5,
+         "duplicate branch id 'a' (first declared on line 4)");
+  EXPECT(HEAD "<review><branch id='a' name='审' bureau='GA'>\n"
+              "<task id='t' name='一' days='1'/>\n"
+              "<task id='t' name='二' days='1'/>\n"
+              "</branch></review>\n" TAIL,
+         5, "branch 'a': duplicate task id 't'");
+  EXPECT(HEAD "<form><field id='c' type='choice' label='选'>\n"
+              "<choice value='a'>甲</choice>\n"
+              "<choice value='a'>乙</choice>\n"
+              "</field></form>\n" REVIEW TAIL,
+         5, "field 'c': duplicate choice 'a'");
+  EXPECT(HEAD REVIEW "<result>\n"
+                     "<license type-code='A1' name='甲' bureau='GA'/>\n"
+                     "<license type-code='A1' name='乙' bureau='GA'/>\n"
+                     "</result>\n" TAIL,
+         6, "license type 'A1' is issued twice");
+  EXPECT(HEAD REVIEW "<special-procedures>\n"
+                     "<procedure kind='hearing' name='听证' max-days='5'/>\n"
+                     "<procedure kind='hearing' name='听证' max-days='5'/>\n"
+                     "</special-procedures>\n" TAIL,
+         6, "special procedure 'hearing' is declared twice");
+  EXPECT(HEAD FIELD_N REVIEW "<result>\n"
+                             "<license type-code='A1' name='甲' bureau='GA'>\n"
+                             "<item field='n'/><item field='n'/>\n"
+                             "</license></result>\n" TAIL,
+         7, "carries field 'n' twice");
+}
+
+static void test_conditions(void) {
+  EXPECT(HEAD FIELD_N
+         "<review>\n"
+         "<branch id='a' name='审' bureau='GA' when='nope = 1'>" TASK
+         "</branch>\n"
+         "</review>\n" TAIL,
+         5, "branch 'a': condition \"nope = 1\"");
+  TB_CHECK(ps.n == 1 && strstr(ps.items[0].what, "nope"));
+  /* a type error: a number compared with text */
+  EXPECT(HEAD FIELD_N
+         "<review>\n"
+         "<branch id='a' name='审' bureau='GA' when=\"n = 'abc'\">" TASK
+         "</branch>\n"
+         "</review>\n" TAIL,
+         5, "branch 'a': condition");
+  /* a syntax error */
+  EXPECT(HEAD FIELD_N "<review>\n"
+                      "<branch id='a' name='审' bureau='GA' when='n &gt;'>" TASK
+                      "</branch>\n"
+                      "</review>\n" TAIL,
+         5, "branch 'a': condition \"n >\"");
+}
+
+static void test_unreachable(void) {
+  EXPECT(HEAD FIELD_N "<review>\n" BRANCH(
+             "a") "\n"
+                  "<branch id='b' name='审' bureau='GA' when='n &gt; 500'>" TASK
+                  "</branch>\n"
+                  "</review>\n" TAIL,
+         6,
+         "branch 'b' is unreachable: its condition \"n > 500\" can never "
+         "hold");
+  /* waiting for it has no effect (a branch that does not apply counts as
+   * done for those after it) */
+  EXPECT(HEAD FIELD_N
+         "<review>\n"
+         "<branch id='b' name='审' bureau='GA' when='n &gt; 500'>" TASK
+         "</branch>\n"
+         "<branch id='c' name='审' bureau='GA' after='b'>" TASK "</branch>\n"
+         "<branch id='d' name='审' bureau='GA' after='c'>" TASK "</branch>\n"
+         "</review>\n" TAIL,
+         6,
+         "branch 'c' comes after branch 'b', which never applies: the "
+         "wait has no effect");
+  TB_CHECK_INT(ps.n, 2);
+}
+
+static void test_after(void) {
+  EXPECT(HEAD "<review>\n"
+              "<branch id='a' name='审' bureau='GA' after='zz'>" TASK
+              "</branch>\n"
+              "</review>\n" TAIL,
+         4, "branch 'a' comes after unknown branch 'zz'");
+  EXPECT(HEAD
+         "<review>\n"
+         "<branch id='a' name='审' bureau='GA' after='b'>" TASK "</branch>\n"
+         "<branch id='b' name='审' bureau='GA' after='a'>" TASK "</branch>\n"
+         "</review>\n" TAIL,
+         4,
+         "the review can never complete: branches a \u2192 b \u2192 a "
+         "wait for each other");
+  TB_CHECK_INT(ps.n, 1);
+  EXPECT(HEAD "<review>\n" BRANCH(
+             "x") "\n"
+                  "<branch id='a' name='审' bureau='GA' after='x c'>" TASK
+                  "</branch>\n"
+                  "<branch id='b' name='审' bureau='GA' after='a'>" TASK
+                  "</branch>\n"
+                  "<branch id='c' name='审' bureau='GA' after='b'>" TASK
+                  "</branch>\n"
+                  "</review>\n" TAIL,
+         5, "branches a \u2192 c \u2192 b \u2192 a wait for each other");
+  /* a cycle is not also reported as branches that never start */
+  TB_CHECK_INT(ps.n, 1);
+  /* ... but a branch after a cycle never starts either */
+  EXPECT(HEAD
+         "<review>\n"
+         "<branch id='a' name='审' bureau='GA' after='b'>" TASK "</branch>\n"
+         "<branch id='b' name='审' bureau='GA' after='a'>" TASK "</branch>\n"
+         "<branch id='c' name='审' bureau='GA' after='b'>" TASK "</branch>\n"
+         "<branch id='d' name='审' bureau='GA' after='c'>" TASK "</branch>\n"
+         "</review>\n" TAIL,
+         6,
+         "branch 'c' can never start: it comes after branch 'b', which "
+         "can never start");
+  TB_CHECK(find_problem(7, "branch 'd' can never start") >= 0);
+  TB_CHECK_INT(ps.n, 3);
+}
+
+static void test_time_limits(void) {
+  EXPECT(HEAD_WITH("statutory-days='20' promised-days='25'") REVIEW TAIL, 1,
+         "promised-days 25 is above statutory-days 20");
+  EXPECT(HEAD_WITH("statutory-days='20' promised-days='3' warn-days='3'")
+             REVIEW TAIL,
+         1, "warn-days 3 is not below promised-days 3");
+  /* promised 0 (decided on the spot) leaves warn-days alone */
+  tb_definition *def = LOAD_OK(HEAD_WITH(
+      "statutory-days='20' promised-days='0'") "<review><branch id='a' "
+                                               "name='审' bureau='GA'>"
+                                               "<task id='t' name='当场办结' "
+                                               "days='0'/></branch></"
+                                               "review>\n" TAIL);
+  tb_definition_free(def);
+  /* tasks along an `after` chain that outlast the promise */
+  EXPECT(HEAD "<review>\n"
+              "<branch id='a' name='审' bureau='GA'>"
+              "<task id='t' name='一' days='4'/><task id='u' name='二' "
+              "days='3'/></branch>\n"
+              "<branch id='b' name='审' bureau='GA' after='a'>"
+              "<task id='t' name='三' days='4'/></branch>\n"
+              "<branch id='c' name='审' bureau='GA'>"
+              "<task id='t' name='四' days='10'/></branch>\n"
+              "</review>\n" TAIL,
+         5,
+         "the tasks of branches a \u2192 b take 11 working days, more "
+         "than the promised 10");
+}
+
+static void test_licenses(void) {
+  EXPECT(HEAD FIELD_N REVIEW "<result>\n"
+                             "<license type-code='A1' name='证' bureau='GA'>\n"
+                             "<item field='n'/>\n"
+                             "<item field='nope'/>\n"
+                             "</license></result>\n" TAIL,
+         8, "license '证' carries field 'nope', which the form does not have");
+  EXPECT(HEAD REVIEW "<result>\n"
+                     "<license type-code='A1' name='证' bureau='GA' "
+                     "branch='zz'/>\n"
+                     "</result>\n" TAIL,
+         5, "license '证' is tied to unknown branch 'zz'");
+}
+
+static void test_materials(void) {
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲' required='false' "
+              "tolerate-days='3'/>\n"
+              "</materials>\n" REVIEW TAIL,
+         4, "material 'm' is optional: a gap cannot be tolerated");
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲' required='false' "
+              "commitment='true'/>\n"
+              "</materials>\n" REVIEW TAIL,
+         4, "material 'm' is optional: a commitment cannot replace it");
+  /* a license type no shipped definition issues is fine */
+  tb_definition *def = LOAD_OK(HEAD "<materials>\n"
+                                    "<material id='m' name='甲' "
+                                    "license-type='99990000000000000X001'/>\n"
+                                    "</materials>\n" REVIEW TAIL);
+  tb_definition_free(def);
+}
+
+/* A document with n copies of `item` between `before` and `after`; each
+ * '@' in item becomes the copy's number. */
+static char *repeat_doc(const char *before, const char *item, int n,
+                        const char *after) {
+  size_t cap =
+      strlen(before) + strlen(after) + 1 + (size_t)n * (strlen(item) * 4 + 8);
+  char *s = malloc(cap);
+  size_t used = (size_t)snprintf(s, cap, "%s", before);
+  for (int i = 0; i < n; i++)
+    for (const char *c = item; *c; c++)
+      used += *c == '@' ? (size_t)snprintf(s + used, cap - used, "%d", i)
+                        : (size_t)snprintf(s + used, cap - used, "%c", *c);
+  snprintf(s + used, cap - used, "%s", after);
+  return s;
+}
+
+static void test_limits(void) {
+  char *doc =
+      repeat_doc(HEAD "<form>\n", "<field id='f@' type='boolean' label='是'/>",
+                 TB_MAX_FIELDS + 1, "</form>\n" REVIEW TAIL);
+  EXPECT(doc, 3, "65 fields; at most 64 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD "<form><field id='c' type='choice' label='选'>\n",
+                   "<choice value='v@'>值</choice>", TB_MAX_CHOICES + 1,
+                   "</field></form>\n" REVIEW TAIL);
+  EXPECT(doc, 3, "field 'c' has 65 choices; at most 64 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD "<materials>\n", "<material id='m@' name='料'/>",
+                   TB_MAX_MATERIALS + 1, "</materials>\n" REVIEW TAIL);
+  EXPECT(doc, 3, "65 materials; at most 64 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD "<review>\n",
+                   "<branch id='b@' name='审' bureau='GA'>" TASK "</branch>",
+                   TB_MAX_BRANCHES + 1, "</review>\n" TAIL);
+  EXPECT(doc, 3, "17 branches; at most 16 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD "<review><branch id='a' name='审' bureau='GA'>\n",
+                   "<task id='t@' name='审' days='0'/>",
+                   TB_MAX_TASKS_PER_BRANCH + 1, "</branch></review>\n" TAIL);
+  EXPECT(doc, 3, "17 tasks in a branch; at most 16 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD REVIEW "<result>\n",
+                   "<license type-code='A@' name='证' bureau='GA'/>",
+                   TB_MAX_LICENSES + 1, "</result>\n" TAIL);
+  EXPECT(doc, 4, "9 licenses; at most 8 are allowed");
+  free(doc);
+  doc = repeat_doc(HEAD REVIEW "<special-procedures>\n",
+                   "<procedure kind='testing' name='检@' max-days='1'/>",
+                   TB_MAX_SPECIALS + 1, "</special-procedures>\n" TAIL);
+  EXPECT(doc, 4, "9 special procedures; at most 8 are allowed");
+  free(doc);
+}
+
+static void test_field_checks(void) {
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数' min='10' max='5'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'n': min is above max");
+  EXPECT(HEAD "<form>\n"
+              "<field id='t' type='text' label='字' min-length='10' "
+              "max-length='5'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 't': min-length is above max-length");
+  EXPECT(HEAD "<form>\n"
+              "<field id='d' type='date' label='日' min='2025-01-02' "
+              "max='2025-01-01'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'd': min is above max");
+  EXPECT(HEAD "<form>\n"
+              "<field id='t' type='text' label='字' max='5'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 't' is of type text: attribute 'max' does not apply");
+  EXPECT(HEAD "<form>\n"
+              "<field id='b' type='boolean' label='是' min='0'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'b' is of type boolean: attribute 'min' does not apply");
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数' max-length='3'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "attribute 'max-length' does not apply");
+  EXPECT(HEAD "<form>\n"
+              "<field id='m' type='money' label='钱' max='1.234'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'm': max '1.234' has more than two decimals");
+  EXPECT(HEAD "<form>\n"
+              "<field id='d' type='date' label='日' min='2023-02-29'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'd': min '2023-02-29' is not a date");
+  EXPECT(HEAD "<form>\n"
+              "<field id='d' type='date' label='日' min='12'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'd': min '12' is not a date");
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数' min='2024-01-01'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'n': min '2024-01-01' is not a number");
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数' integer='true' "
+              "max='2.5'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'n' holds whole numbers but its max is '2.5'");
+  EXPECT(HEAD "<form>\n"
+              "<field id='c' type='choice' label='选'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "choice field 'c' has no <choice>");
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数'><choice "
+              "value='a'>甲</choice></field>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'n' is of type number and cannot have <choice> elements");
+  EXPECT(HEAD "<form>\n"
+              "<field id='t' type='text' label='字' multiple='true'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 't': multiple applies only to choice fields");
+  EXPECT(HEAD "<form>\n"
+              "<field id='t' type='money' label='钱' integer='true'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 't': integer applies only to number fields");
+  EXPECT(HEAD "<form>\n"
+              "<field id='and' type='boolean' label='是'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field id 'and' is a word of the condition language");
+}
+
+static void test_schema_and_root(void) {
+  EXPECT(HEAD "<form>\n"
+              "<feld id='x' type='number' label='数'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "element 'feld'");
+  EXPECT(HEAD "<form>\n"
+              "<field id='x' type='numeric' label='数'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "attribute 'type'");
+  EXPECT("<service xmlns='urn:tongban:workflow:1' id='t' version='1'\n"
+         "  applicant='person' statutory-days='20'>\n"
+         "<name>x</name>" REVIEW TAIL,
+         1, "'promised-days' is required");
+  EXPECT("<?xml version='1.0'?>\n<workflow/>\n", 2,
+         "not a tongban workflow: the root element is <workflow>");
+  EXPECT("<service xmlns='urn:other'/>\n", 1, "in namespace 'urn:other'");
+  EXPECT(
+      "<bureaus xmlns='urn:tongban:workflow:1'><bureau code='GA' name='公安' "
+      "credit-code='11330100002489612G'/></bureaus>\n",
+      1, "this is the bureau list, not a workflow definition");
+  EXPECT("<service xmlns='urn:tongban:workflow:1'>\n<name>x</name\n", 3,
+         "premature end of data");
+}
+
+/* ------------------------------------------------------------------------
+ * Bureau lists
+ * ---------------------------------------------------------------------- */
+
+static void expect_bureaus(const char *xml, int line, const char *text) {
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems_free(&ps);
+  tb_status st =
+      tb_workflows_load_bureaus_buffer("b.xml", xml, strlen(xml), &list, &ps);
+  TB_CHECK(st == TB_ERR_INVALID && list == NULL);
+  TB_CHECKF(find_problem(line, text) >= 0, "expected \"%s\" on line %d", text,
+            line);
+  if (find_problem(line, text) < 0)
+    show_problems();
+  tb_workflows_free_bureaus(list);
+}
+
+static void test_bureau_checks(void) {
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612H'/>\n"
+                 "</bureaus>\n",
+                 2,
+                 "bureau 'GA': credit code '11330100002489612H' is not valid");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'/>\n"
+                 "<bureau code='GA' name='税务局' "
+                 "credit-code='11330100MB1966245W'/>\n"
+                 "</bureaus>\n",
+                 3, "duplicate bureau code 'GA' (first declared on line 2)");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'/>\n"
+                 "<bureau code='SW' name='税务局' "
+                 "credit-code='11330100002489612G'/>\n"
+                 "</bureaus>\n",
+                 3, "bureau 'SW' has the same credit code as 'GA'");
+  expect_bureaus(minimal, 1,
+                 "this is a workflow definition, not a bureau list");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'/>\n", 1,
+                 "element 'bureaus'");
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_bureaus("workflows/nonexistent.xml", &list, &ps) ==
+           TB_ERR_INVALID);
+  TB_CHECK(ps.n == 1 && ps.items[0].line == 0 &&
+           strstr(ps.items[0].what, "could not open the file"));
+}
+
+static void test_check_file(void) {
+  tb_workflows_problems list = {0};
+  static const char *const files[] = {
+      "workflows/bureaus.xml", "workflows/qykb.xml", "workflows/sgxk.xml",
+      "workflows/spjy.xml", "workflows/cssj.xml"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    TB_CHECK_INT(tb_workflows_check_file(files[i], bureaus, &list), 0);
+  TB_CHECK_INT(list.n, 0);
+  /* without a bureau list the bureau checks are skipped */
+  TB_CHECK_INT(tb_workflows_check_file("workflows/qykb.xml", NULL, &list), 0);
+  TB_CHECK(tb_workflows_check_file("workflows", bureaus, &list) == 1);
+  TB_CHECK(list.n == 1 && strstr(list.items[0].what, "not a regular file"));
+  tb_workflows_problems_free(&list);
+}
+
+int main(void) {
+  tb_workflows_problems bp = {0};
+  if (tb_workflows_load_bureaus("workflows/bureaus.xml", &bureaus, &bp) !=
+      TB_OK) {
+    tb_workflows_problems_print(&bp, stdout);
+    printf("# cannot load workflows/bureaus.xml: run from the source folder\n");
+  }
+  tb_workflows_problems_free(&bp);
+  TB_RUN(test_bureaus);
+  TB_RUN(test_qykb);
+  TB_RUN(test_sgxk);
+  TB_RUN(test_spjy);
+  TB_RUN(test_cssj);
+  TB_RUN(test_readme_example);
+  TB_RUN(test_minimal_defaults);
+  TB_RUN(test_field_bounds_parsed);
+  TB_RUN(test_problem_format);
+  TB_RUN(test_every_problem_in_order);
+  TB_RUN(test_unknown_bureau);
+  TB_RUN(test_duplicate_ids);
+  TB_RUN(test_conditions);
+  TB_RUN(test_unreachable);
+  TB_RUN(test_after);
+  TB_RUN(test_time_limits);
+  TB_RUN(test_licenses);
+  TB_RUN(test_materials);
+  TB_RUN(test_limits);
+  TB_RUN(test_field_checks);
+  TB_RUN(test_schema_and_root);
+  TB_RUN(test_bureau_checks);
+  TB_RUN(test_check_file);
+  tb_workflows_problems_free(&ps);
+  tb_workflows_free_bureaus(bureaus);
+  return tb_test_done();
+}

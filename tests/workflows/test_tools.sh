@@ -1,0 +1,130 @@
+#!/bin/sh
+# test_tools.sh — the tools around the workflow files, as TAP:
+# xmllint accepts every shipped file against workflow.xsd, and
+# `tongban workflows check` passes the shipped files, fails a bad one with
+# FILE:LINE messages, and tells usage errors apart.
+#
+# usage: test_tools.sh TONGBAN   (run from the source folder)
+tongban=${1:?usage: test_tools.sh TONGBAN}
+n=0
+failed=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # NAME COMMAND...: ok when the command succeeds
+  name=$1; shift
+  if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+show() { sed 's/^/#   /' "$1"; }
+
+# --- xmllint and the schema ---------------------------------------------
+if command -v xmllint >/dev/null 2>&1; then
+  if xmllint --noout --nonet --schema workflows/workflow.xsd workflows/*.xml \
+      >"$tmp/lint" 2>&1; then
+    ok "xmllint --schema workflows/workflow.xsd accepts every shipped file"
+  else
+    not_ok "xmllint --schema workflows/workflow.xsd accepts every shipped file"
+    show "$tmp/lint"
+  fi
+  count=$(grep -c ' validates$' "$tmp/lint")
+  files=$(ls workflows/*.xml | wc -l)
+  check "xmllint validated each of the $files files" [ "$count" -eq "$files" ]
+else
+  n=$((n + 1)); echo "ok $n - xmllint # SKIP xmllint (libxml2-utils) is not installed"
+fi
+
+# --- tongban workflows check: the shipped files -------------------------
+"$tongban" workflows check workflows/*.xml >"$tmp/out" 2>&1
+rc=$?
+check "check passes the shipped files (exit 0)" [ "$rc" -eq 0 ]
+files=$(ls workflows/*.xml | wc -l)
+if tail -n 1 "$tmp/out" | grep -qx "$files files, 0 errors"; then
+  ok "check ends with '$files files, 0 errors'"
+else
+  not_ok "check ends with '$files files, 0 errors'"; show "$tmp/out"
+fi
+
+# --- a bad file ---------------------------------------------------------
+cat >"$tmp/bad.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<service xmlns="urn:tongban:workflow:1" id="bad" version="1"
+         applicant="person" statutory-days="10" promised-days="12">
+  <name>坏的事项</name>
+  <review>
+    <branch id="a" name="审查" bureau="NOPE">
+      <task id="t" name="审查" days="1"/>
+    </branch>
+  </review>
+</service>
+XML
+"$tongban" workflows check --bureaus workflows/bureaus.xml "$tmp/bad.xml" \
+  >"$tmp/out" 2>&1
+rc=$?
+check "check fails a bad file (exit 1)" [ "$rc" -eq 1 ]
+if grep -q "^$tmp/bad.xml:2: promised-days 12 is above statutory-days 10 — " "$tmp/out" &&
+   grep -q "^$tmp/bad.xml:6: branch 'a': unknown bureau 'NOPE' — " "$tmp/out" &&
+   tail -n 1 "$tmp/out" | grep -qx "1 file, 2 errors"; then
+  ok "check prints FILE:LINE: what — what to do for every problem"
+else
+  not_ok "check prints FILE:LINE: what — what to do for every problem"
+  show "$tmp/out"
+fi
+
+# every file is checked, good and bad together
+"$tongban" workflows check workflows/qykb.xml "$tmp/bad.xml" workflows/cssj.xml \
+  >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && tail -n 1 "$tmp/out" | grep -qx "3 files, 2 errors"; then
+  ok "check reports all files, finding bureaus.xml for each"
+else
+  not_ok "check reports all files, finding bureaus.xml for each"; show "$tmp/out"
+fi
+
+# a bureaus.xml next to the definition wins over workflows/bureaus.xml
+mkdir "$tmp/city"
+cp workflows/spjy.xml "$tmp/city/"
+cat >"$tmp/city/bureaus.xml" <<'XML'
+<bureaus xmlns="urn:tongban:workflow:1">
+  <bureau code="GA" name="公安局" credit-code="11330100002489612G"/>
+</bureaus>
+XML
+"$tongban" workflows check "$tmp/city/spjy.xml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "unknown bureau 'SCJG'" "$tmp/out"; then
+  ok "check uses the bureaus.xml next to the definition"
+else
+  not_ok "check uses the bureaus.xml next to the definition"; show "$tmp/out"
+fi
+
+# a hostile file is refused with a message, not a crash
+printf '<!DOCTYPE service [<!ENTITY x SYSTEM "/etc/passwd">]><service>&x;</service>' \
+  >"$tmp/evil.xml"
+"$tongban" workflows check "$tmp/evil.xml" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "^$tmp/evil.xml:1: DOCTYPE" "$tmp/out" &&
+   ! grep -q "root:" "$tmp/out"; then
+  ok "check refuses a DOCTYPE"
+else
+  not_ok "check refuses a DOCTYPE"; show "$tmp/out"
+fi
+
+# --- usage errors -------------------------------------------------------
+"$tongban" workflows >/dev/null 2>&1
+check "'workflows' without a command is a usage error (exit 2)" [ $? -eq 2 ]
+"$tongban" workflows check >/dev/null 2>&1
+check "'workflows check' without files is a usage error (exit 2)" [ $? -eq 2 ]
+"$tongban" workflows check --frobnicate workflows/qykb.xml >/dev/null 2>&1
+check "an unknown option is a usage error (exit 2)" [ $? -eq 2 ]
+"$tongban" workflows check --bureaus "$tmp/none.xml" workflows/qykb.xml \
+  >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "^$tmp/none.xml: could not open the file" "$tmp/out"; then
+  ok "a missing --bureaus file is an error (exit 1)"
+else
+  not_ok "a missing --bureaus file is an error (exit 1)"; show "$tmp/out"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

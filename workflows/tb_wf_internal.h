@@ -1,0 +1,69 @@
+/*
+ * tb_wf_internal.h — what the loader's files share and nobody else sees:
+ * the per-load context, the safe XML reader, the tree helpers, and the
+ * builders of bureau lists and definitions.
+ */
+#ifndef TB_WF_INTERNAL_H
+#define TB_WF_INTERNAL_H
+
+#include "tb_workflows.h"
+
+#include <libxml/tree.h>
+
+/* One load: the name for messages and where problems go. */
+typedef struct {
+  const char *file;
+  tb_workflows_problems *ps;
+  size_t added; /* problems this load appended (dropped ones included) */
+} tb_wf_ctx;
+
+/* Append "what" (printf-formatted) at line with the advice todo. */
+void tb_wf_problem(tb_wf_ctx *cx, int line, const char *todo, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+/* Order the problems from index `from` on by line (stable), so that a
+ * file's problems read from top to bottom whichever check found them. */
+void tb_wf_sort_problems(tb_workflows_problems *ps, size_t from);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid:
+ * overlong forms, surrogates and code points above U+10FFFF are invalid.
+ * len > 0. */
+size_t tb_wf_utf8_sequence(const unsigned char *s, size_t len);
+
+/* The compiled-in schema (generated from workflow.xsd at build time). */
+extern const char tb_wf_schema_xsd[];
+extern const size_t tb_wf_schema_xsd_len;
+
+/* Read a whole regular file of at most TB_WORKFLOWS_MAX_BYTES into a new
+ * buffer (free with free()); NULL with a problem otherwise. */
+char *tb_wf_read_file(tb_wf_ctx *cx, const char *path, size_t *len);
+
+/* Parse bytes safely (see tb_workflows.h) and validate the tree against
+ * the schema. NULL with problems when the bytes are refused, are not
+ * well-formed or do not match the schema; free the result with
+ * xmlFreeDoc. */
+xmlDocPtr tb_wf_xml_read(tb_wf_ctx *cx, const char *data, size_t len);
+
+/* Tree helpers. Elements are those of TB_WORKFLOWS_NAMESPACE. */
+int tb_wf_line(const xmlNode *n);
+bool tb_wf_is(const xmlNode *n, const char *name);
+xmlNode *tb_wf_first(const xmlNode *parent, const char *name); /* or NULL */
+xmlNode *tb_wf_next(const xmlNode *n, const char *name);       /* or NULL */
+size_t tb_wf_count(const xmlNode *parent, const char *name);
+/* An attribute copied into the arena, surrounding white space removed;
+ * NULL when absent. */
+const char *tb_wf_attr(tb_arena *a, const xmlNode *n, const char *name);
+/* The element's text, trimmed, in the arena ("" when empty). */
+const char *tb_wf_text(tb_arena *a, const xmlNode *n);
+
+/* Builders (the tree has passed the schema). */
+tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root);
+tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
+                                      const tb_bureau_list *bureaus);
+/* The checks across the whole definition (tb_wf_check.c), run by
+ * tb_wf_build_definition once every part is read. `after_ids` holds each
+ * branch's `after` list as written (space-separated ids, or NULL). */
+void tb_wf_check_definition(tb_wf_ctx *cx, tb_definition *def,
+                            const char *const *after_ids);
+
+#endif /* TB_WF_INTERNAL_H */

@@ -1,0 +1,73 @@
+/*
+ * tb_wf_load.c — the loader's entry points for definitions: from a file,
+ * from memory, and the check behind `tongban workflows check`.
+ */
+#include "tb_wf_internal.h"
+
+#include <stdlib.h>
+
+static tb_definition *load(tb_wf_ctx *cx, const char *data, size_t len,
+                           const tb_bureau_list *bureaus) {
+  tb_definition *def = NULL;
+  xmlDocPtr doc = tb_wf_xml_read(cx, data, len);
+  if (!doc)
+    return NULL;
+  xmlNode *root = xmlDocGetRootElement(doc);
+  if (tb_wf_is(root, "service"))
+    def = tb_wf_build_definition(cx, root, bureaus);
+  else
+    tb_wf_problem(cx, tb_wf_line(root),
+                  "name a workflow definition; bureaus.xml is loaded on its "
+                  "own",
+                  "this is the bureau list, not a workflow definition");
+  xmlFreeDoc(doc);
+  return def;
+}
+
+tb_status tb_workflows_load_buffer(const char *name, const char *data,
+                                   size_t len, const tb_bureau_list *bureaus,
+                                   tb_definition **out,
+                                   tb_workflows_problems *ps) {
+  tb_wf_ctx cx = {.file = name, .ps = ps};
+  size_t from = ps->n;
+  *out = load(&cx, data, len, bureaus);
+  tb_wf_sort_problems(ps, from);
+  return *out ? TB_OK : TB_ERR_INVALID;
+}
+
+tb_status tb_workflows_load_file(const char *path,
+                                 const tb_bureau_list *bureaus,
+                                 tb_definition **out,
+                                 tb_workflows_problems *ps) {
+  tb_wf_ctx cx = {.file = path, .ps = ps};
+  size_t len, from = ps->n;
+  *out = NULL;
+  char *data = tb_wf_read_file(&cx, path, &len);
+  if (data) {
+    *out = load(&cx, data, len, bureaus);
+    free(data);
+  }
+  tb_wf_sort_problems(ps, from);
+  return *out ? TB_OK : TB_ERR_INVALID;
+}
+
+size_t tb_workflows_check_file(const char *path, const tb_bureau_list *bureaus,
+                               tb_workflows_problems *ps) {
+  tb_wf_ctx cx = {.file = path, .ps = ps};
+  size_t len, from = ps->n;
+  char *data = tb_wf_read_file(&cx, path, &len);
+  if (!data)
+    return cx.added;
+  xmlDocPtr doc = tb_wf_xml_read(&cx, data, len);
+  free(data);
+  if (doc) {
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (tb_wf_is(root, "bureaus"))
+      tb_workflows_free_bureaus(tb_wf_build_bureaus(&cx, root));
+    else
+      tb_definition_free(tb_wf_build_definition(&cx, root, bureaus));
+    xmlFreeDoc(doc);
+  }
+  tb_wf_sort_problems(ps, from);
+  return cx.added;
+}
