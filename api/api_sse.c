@@ -38,12 +38,12 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define RING 1024              /* recent events kept for resume */
-#define MAX_EVENT 8400         /* one event's text (NOTIFY payload ≤ 8000) */
-#define OUT_MAX (64 * 1024)    /* what one stream buffers at a time */
-#define HEARTBEAT_US 15000000  /* a comment line this often */
-#define POLL_MS 200            /* the hub thread's tick */
-#define RECONNECT_US 1000000   /* wait between listener connection tries */
+#define RING 1024             /* recent events kept for resume */
+#define MAX_EVENT 8400        /* one event's text (NOTIFY payload ≤ 8000) */
+#define OUT_MAX (64 * 1024)   /* what one stream buffers at a time */
+#define HEARTBEAT_US 15000000 /* a comment line this often */
+#define POLL_MS 200           /* the hub thread's tick */
+#define RECONNECT_US 1000000  /* wait between listener connection tries */
 
 typedef struct {
   uint64_t id;
@@ -204,8 +204,7 @@ static void wake(api_hub *h, bool (*want)(const api_stream *, int64_t)) {
   int64_t now = now_us();
   pthread_mutex_lock(&h->lock);
   size_t n = 0, cap = h->n_streams;
-  struct MHD_Connection **conns =
-      cap ? tb_xmalloc(cap * sizeof *conns) : NULL;
+  struct MHD_Connection **conns = cap ? tb_xmalloc(cap * sizeof *conns) : NULL;
   for (api_stream *st = h->streams; st && n < cap; st = st->next) {
     if (!st->suspended || (want && !want(st, now)))
       continue;
@@ -341,7 +340,8 @@ size_t api_hub_stream_count(api_hub *h) {
   return n;
 }
 
-/* ---- GET /api/v1/supervision/stream --------------------------------------- */
+/* ---- GET /api/v1/supervision/stream ---------------------------------------
+ */
 
 static bool accepts_event_stream(api_req *r) {
   const char *a = api_header(r, MHD_HTTP_HEADER_ACCEPT);

@@ -191,6 +191,40 @@ paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "license
 paths["/api/v1/trust"] = {"get": op("The trust list (PEM)", "licenses",
     {"200": resp("the platform root and every issuing certificate", {"type": "string"}, "application/x-pem-file"),
      **unavailable}, secured=False, desc="Public: enough to verify any license offline.")}
+# ---- supervision and pages (api/api_supervision.c, api_sse.c, api_web.c) ----
+stat = {"type": "object"}
+paths["/api/v1/supervision/overview"] = {"get": op("Live counts and statistics", "supervision",
+    {"200": resp("counts by state, open warnings, per bureau and per service: handled, open, average working days, overdue rate",
+        obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+             "warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}),
+             "bureaus": {"type": "array", "items": stat}, "services": {"type": "array", "items": stat},
+             "today": {"type": "string", "format": "date"}, "at": {"type": "string"}}))},
+    desc="Roles: inspector.")}
+paths["/api/v1/supervision/alerts"] = {"get": op("The yellow and red lists", "supervision",
+    {"200": resp("open applications with a warning (their own or a bureau's), red first, then by deadline",
+        obj({"items": {"type": "array", "items": stat}})),
+     "422": prob("level is not yellow or red, or limit is out of range")},
+    [{"name": "level", "in": "query", "required": False, "schema": {"type": "string", "enum": ["yellow", "red"]}},
+     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
+    desc="Roles: inspector.")}
+paths["/api/v1/supervision/stream"] = {"get": op("Live changes (server-sent events)", "supervision",
+    {"200": resp("text/event-stream: `change` events (data: number, seq, action, status, warning) with ids EPOCH-N; "
+                 "`reset` when the client must reload (unknown Last-Event-ID, fell behind, listener reconnected); "
+                 "a comment heartbeat every 15 s", {"type": "string"}, "text/event-stream"),
+     "406": prob("the request does not accept text/event-stream")},
+    [{"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"}},
+     {"name": "access_token", "in": "query", "required": False,
+      "description": "the bearer token, for EventSource (which cannot send headers)", "schema": {"type": "string"}}],
+    desc="Roles: clerk, officer, inspector.")}
+page = lambda summary: {"get": op(summary, "pages",
+    {"200": resp("the page (embedded in the binary)", {"type": "string"}, "text/html"),
+     "304": {"description": "not modified (If-None-Match)"}}, secured=False)}
+paths["/"] = page("Start page")
+paths["/web/{file}"] = page("A file of web/ (HTML, CSS, JavaScript modules)")
+paths["/web/{file}"]["get"]["parameters"] = [{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}]
+paths["/t/{number}"] = page("The applicant's tracking page (?c=CODE)")
+paths["/t/{number}"]["get"]["parameters"] = [num]
+paths["/v"] = page("The license verification page (?p=PAYLOAD)")
 for p, ops in paths.items():
     for m, o in ops.items():
         o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
@@ -277,7 +311,7 @@ doc = {"openapi": "3.1.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code.",
                 "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
        "servers": [{"url": "http://127.0.0.1:8080"}],
-       "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations"]],
+       "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations", "supervision", "pages"]],
        "paths": paths,
        "components": {"schemas": schemas,
                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -877,6 +877,14 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/workflows"): everyone,
         ("GET", "/api/v1/workflows/{id}"): everyone,
         ("POST", "/api/v1/workflows"): {ADMIN},
+        ("GET", "/api/v1/supervision/overview"): {INSPECTOR},
+        ("GET", "/api/v1/supervision/alerts"): {INSPECTOR},
+        # allowed callers get 406 here (no Accept: text/event-stream)
+        ("GET", "/api/v1/supervision/stream"): {CLERK, INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/"): everyone,
+        ("GET", "/web/{file}"): everyone,
+        ("GET", "/t/{number}"): everyone,
+        ("GET", "/v"): everyone,
         # electronic licenses (the officer's bureau is checked on revoke)
         ("GET", "/api/v1/applications/{number}/qr.png"): everyone,
         ("GET", "/api/v1/applications/{number}/qr.svg"): everyone,

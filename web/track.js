@@ -1,0 +1,183 @@
+// track.js — the applicant's tracking page /t/{number}?c=CODE (phone
+// first): state, the deadline in working days, the parallel bureaus side
+// by side, the timeline, any supplement notice in full, the licenses once
+// issued, and the rating after delivery. No account: the code printed on
+// the receipt is the key (GET /api/v1/track/{number}?code=).
+import {
+  $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
+  problemText, stateBadge, workdaysLeft,
+} from "/web/common.js";
+
+const main = $("#main");
+const m = /^\/t\/([^/]+)$/.exec(location.pathname);
+const params = new URLSearchParams(location.search);
+let number = m ? decodeURIComponent(m[1]) : params.get("n");
+let code = params.get("c");
+
+function askForm(msg) {
+  const n = h("input", { id: "number", value: number || "", inputmode: "numeric", placeholder: "21 位受理编号" });
+  const c = h("input", { id: "code", value: code || "", placeholder: "受理通知书上的查询码" });
+  clear(
+    main,
+    h(
+      "form.card",
+      {
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          location.href = "/t/" + encodeURIComponent(n.value.trim()) + "?c=" + encodeURIComponent(c.value.trim());
+        },
+      },
+      h("h2", "查询办件进度"),
+      msg ? h("p.error", msg) : null,
+      h("label", "受理编号", n),
+      h("label", "查询码", c),
+      h("button.primary", { type: "submit" }, "查询"),
+    ),
+  );
+}
+
+function deadlineLine(t, def) {
+  if (!t.deadline) return h("p.muted", "受理后开始计时");
+  const left = workdaysLeft(t.deadline);
+  const promised = def && def.promised_days ? `承诺时限 ${def.promised_days} 个工作日；` : "";
+  const done = ["approved", "denied", "delivered", "refused", "withdrawn", "terminated"].includes(t.state);
+  return h(
+    "p",
+    { id: "deadline" },
+    promised,
+    `办结期限 ${fmtDate(t.deadline)}`,
+    done ? "" : left < 0 ? "（已超期）" : `（剩余 ${left} 个工作日）`,
+    t.paused_days ? `；补正和特别程序暂停计时 ${t.paused_days} 天` : "",
+  );
+}
+
+function stepsView(steps) {
+  if (!steps || !steps.length) return h("p.muted", "尚未进入部门审批");
+  return h(
+    "div.bureaus",
+    { id: "bureaus" },
+    steps.map((s) =>
+      h(
+        "div.bureau.status-" + s.status,
+        h("div.title", bureauName(s.bureau)),
+        h("div", s.name),
+        h("div.badge", BRANCH_STATES[s.status] || s.status),
+        s.deadline ? h("div.muted", "期限 " + fmtDate(s.deadline)) : null,
+      ),
+    ),
+  );
+}
+
+function noticeView(t) {
+  const n = t.notice;
+  if (!n) {
+    if (t.state === "returned" || t.state === "awaiting_supplement")
+      return h("div.card.item.warn-yellow", { id: "notice" }, h("h3", "补正告知"), h("p", "请按窗口一次性告知的清单补齐材料后到窗口提交。"));
+    return null;
+  }
+  return h(
+    "div.card.item.warn-yellow",
+    { id: "notice" },
+    h("h3", "一次性补正告知"),
+    n.items && n.items.length ? h("ol", n.items.map((i) => h("li", i.name || i.id))) : null,
+    (n.bureaus || []).map((b) =>
+      h("p", h("b", bureauName(b.bureau) + "："), b.comment || "", b.items && b.items.length ? `（${b.items.join("、")}）` : ""),
+    ),
+  );
+}
+
+function licensesView(t) {
+  const ls = t.licenses || [];
+  if (!ls.length) return null;
+  return h(
+    "div.card",
+    { id: "licenses" },
+    h("h3", "电子证照"),
+    ls.map((l) =>
+      h(
+        "div.item",
+        h("div.title", l.name || l.type),
+        h("dl.kv", h("dt", "证照编号"), h("dd", l.id), h("dt", "有效期至"), h("dd", l.valid_until && /^\d/.test(l.valid_until) ? fmtDate(l.valid_until) : "长期"),
+          l.revoked ? [h("dt", "状态"), h("dd.error", "已注销")] : null),
+        l.qr_svg || l.qr ? h("img.qr", { src: l.qr_svg || l.qr, alt: "证照二维码" }) : null,
+        l.payload
+          ? h("p", h("a", { href: "/v?p=" + encodeURIComponent(l.payload), id: "verify-link" }, "核验此证照"))
+          : null,
+      ),
+    ),
+  );
+}
+
+function ratingView(t) {
+  if (t.state !== "delivered") return null;
+  if (t.rating) return h("div.card", { id: "rating" }, h("h3", "服务评价"), h("p", `您的评价：${"★".repeat(t.rating)}`));
+  let grade = 5;
+  const stars = h("div.stars", ["非常不满意", "不满意", "基本满意", "满意", "非常满意"].map((label, i) =>
+    h("label", h("input", { type: "radio", name: "grade", value: i + 1, checked: i === 4, onchange: () => (grade = i + 1) }), " " + label)));
+  const comment = h("textarea", { id: "rating-comment", placeholder: "意见建议（选填）" });
+  const msg = h("p");
+  return h(
+    "form.card",
+    {
+      id: "rating",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await api("POST", `/api/v1/track/${encodeURIComponent(number)}/rating`, { code, grade, comment: comment.value || undefined });
+          clear(ev.target, h("h3", "服务评价"), h("p", "感谢您的评价！"));
+        } catch (e) {
+          msg.textContent = problemText(e);
+          msg.className = "error";
+        }
+      },
+    },
+    h("h3", "服务评价（好差评）"),
+    stars,
+    comment,
+    msg,
+    h("button.primary", { type: "submit" }, "提交评价"),
+  );
+}
+
+async function load() {
+  if (!number || !code) return askForm();
+  let t;
+  try {
+    t = await api("GET", `/api/v1/track/${encodeURIComponent(number)}?code=${encodeURIComponent(code)}`);
+  } catch (e) {
+    return askForm(e.status === 404 ? "受理编号或查询码不正确" : problemText(e));
+  }
+  let def = null;
+  try {
+    def = await api("GET", "/api/v1/workflows/" + encodeURIComponent(t.service.id));
+  } catch {
+    def = null;
+  }
+  clear(
+    main,
+    h(
+      "div.card",
+      h("div.muted", t.service.name),
+      h("div.big", { id: "state" }, stateBadge(t.state)),
+      h("dl.kv", h("dt", "受理编号"), h("dd", t.number), h("dt", "申请人"), h("dd", t.applicant.name),
+        h("dt", "提交时间"), h("dd", fmtTime(t.submitted_at)), h("dt", "受理时间"), h("dd", fmtTime(t.accepted_at)),
+        t.finished_at ? [h("dt", "办结时间"), h("dd", fmtTime(t.finished_at))] : null),
+      deadlineLine(t, def),
+    ),
+    noticeView(t),
+    licensesView(t),
+    h("div.card", h("h3", "部门并联审批"), stepsView(t.steps)),
+    h(
+      "div.card",
+      h("h3", "办理过程"),
+      h("ol.timeline", { id: "timeline" }, [...(t.timeline || [])].reverse().map((e) =>
+        h("li", h("div", ACTIONS[e.action] || e.action, e.bureau ? " · " + bureauName(e.bureau) : ""), h("div.muted", fmtTime(e.at))))),
+    ),
+    ratingView(t),
+  );
+}
+
+load();
+setInterval(() => {
+  if (document.visibilityState === "visible" && number && code && !document.activeElement?.closest?.("form")) load();
+}, 30000);

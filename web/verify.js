@@ -1,0 +1,93 @@
+// verify.js — the verification page (anyone): paste a license QR payload
+// or open /v?p=PAYLOAD → POST /api/v1/licenses/verify → the verdict and
+// the license data.
+import { $, ApiError, api, clear, h, problemText } from "/web/common.js";
+
+const REASONS = {
+  bad_signature: "签名无效（内容被篡改或伪造）",
+  unknown_key: "签发证书不在信任列表中",
+  malformed: "二维码内容格式错误",
+  expired: "证照已过有效期",
+  not_yet_valid: "证照尚未生效",
+  revoked: "证照已被注销",
+  bad_version: "不支持的二维码版本",
+};
+
+const LABELS = {
+  id: "证照编号",
+  type: "证照类型",
+  name: "名称",
+  holder: "持证主体",
+  issuer: "发证机关",
+  bureau: "发证机关",
+  issued_at: "发证日期",
+  issued_on: "发证日期",
+  valid_from: "有效期起",
+  valid_until: "有效期至",
+  data: "证照信息",
+  items: "证照信息",
+  application: "来源办件",
+};
+
+function value(v) {
+  if (v === null || v === undefined) return "—";
+  if (Array.isArray(v)) return v.map(value).join("、");
+  if (typeof v === "object") {
+    return h(
+      "dl.kv",
+      Object.entries(v).map(([k, x]) => [h("dt", LABELS[k] || k), h("dd", value(x))]),
+    );
+  }
+  return String(v);
+}
+
+async function verify(payload, out) {
+  clear(out, h("p.muted", "正在核验…"));
+  try {
+    const v = await api("POST", "/api/v1/licenses/verify", { payload: payload.trim() });
+    const reasons = (v.reasons || []).map((r) => REASONS[r] || r);
+    clear(
+      out,
+      h(
+        "div.verdict." + (v.valid ? "valid" : "invalid"),
+        { id: "verdict", dataset: { valid: String(!!v.valid) } },
+        v.valid ? "✔ 有效：证照真实有效" : "✘ 无效：" + (reasons.join("；") || "核验未通过"),
+      ),
+      v.valid && !v.revocation_checked ? h("p.muted", "未能在线核对注销状态") : null,
+      v.license ? h("div.card", h("h3", "证照内容"), value(v.license)) : null,
+    );
+  } catch (e) {
+    const p = e instanceof ApiError ? e.problem : null;
+    clear(
+      out,
+      h("div.verdict.invalid", { id: "verdict", dataset: { valid: "false" } }, "✘ 无法核验：" + problemText(e)),
+      p && p.code ? h("p.muted", "代码：" + p.code) : null,
+    );
+  }
+}
+
+const main = $("#main");
+const input = h("textarea", { id: "payload", rows: 5, placeholder: "粘贴证照二维码内容，或用手机扫码后打开链接" });
+const out = h("div#result");
+out.id = "result";
+main.append(
+  h(
+    "form.card",
+    {
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        if (input.value.trim()) verify(input.value, out);
+      },
+    },
+    h("h2", "核验电子证照"),
+    h("label", "二维码内容", input),
+    h("div.actions", h("button.primary", { type: "submit", id: "verify" }, "核验")),
+    h("p.muted", "核验使用平台公布的信任列表（/api/v1/trust），签名为 SM2/SM3；注销状态在线核对。"),
+  ),
+  out,
+);
+const p = new URLSearchParams(location.search).get("p");
+if (p) {
+  input.value = p;
+  verify(p, out);
+}

@@ -1,0 +1,245 @@
+// window.js — the comprehensive window (综合窗口) for clerks: find a
+// holder by one number (applications and licenses), start an application
+// of any service with the form generated from its definition, the
+// material checklist (容缺 tolerated gaps, 告知承诺 commitments, materials
+// filled in from the holder's licenses), accept / refuse / one-time
+// notice / supplement / deliver, and the printed receipt (受理通知书) with
+// its QR code.
+import {
+  $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
+  live, logoutButton, requireLogin, stateBadge, toast, warnBadge,
+} from "/web/common.js";
+
+const main = $("#main");
+const holderBox = h("div", { id: "holder" });
+const formBox = h("div", { id: "intake" });
+const appBox = h("div", { id: "application" });
+const codes = JSON.parse(sessionStorage.getItem("tongban.codes") || "{}"); // number → tracking code
+let current = null; // the application shown
+
+// ---- one number ------------------------------------------------------------------
+
+async function findHolder(id) {
+  const [apps, lic] = await Promise.all([
+    api("GET", "/api/v1/applications?applicant=" + encodeURIComponent(id)),
+    api("GET", "/api/v1/licenses?holder=" + encodeURIComponent(id)).catch(() => ({ items: [] })),
+  ]);
+  const licenses = lic.items || lic || [];
+  clear(
+    holderBox,
+    h("h3", `名下办件（${apps.items.length}）`),
+    apps.items.length
+      ? apps.items.map((a) => h("div.item.warn-" + (a.warning || "none"), { dataset: { number: a.number } },
+          h("div.row", h("button.link.title", { onclick: () => showApp(a.number) }, a.number), stateBadge(a.state), warnBadge(a.warning)),
+          h("div.muted", (a.service && a.service.name) || a.service_name || a.service, " · ", fmtTime(a.created_at))))
+      : h("p.muted", "暂无办件"),
+    h("h3", `名下电子证照（${licenses.length}）`),
+    licenses.length
+      ? licenses.map((l) => h("div.item", h("div.title", (l.type && l.type.name) || l.name || l.type), h("div.muted", l.id, " · 有效期至 ", fmtDate(l.valid_until))))
+      : h("p.muted", "暂无电子证照"),
+  );
+  return licenses;
+}
+
+// ---- intake ------------------------------------------------------------------------
+
+function fieldInput(f) {
+  const common = { name: f.id, required: f.required, dataset: { field: f.id, type: f.type } };
+  switch (f.type) {
+    case "choice":
+      if (f.multiple)
+        return h("div.materials", f.choices.map((c) => h("label", h("input", { type: "checkbox", value: c.value, dataset: { field: f.id, type: "multi" } }), " ", c.label, " ")));
+      return h("select", common, h("option", { value: "" }, "请选择"), f.choices.map((c) => h("option", { value: c.value }, c.label)));
+    case "boolean":
+      return h("input", { ...common, type: "checkbox", required: false });
+    case "number":
+    case "money":
+      return h("input", { ...common, type: "number", inputMode: "decimal", min: f.min ?? undefined, max: f.max ?? undefined, step: f.integer ? 1 : "any" });
+    case "date":
+      return h("input", { ...common, type: "date" });
+    default:
+      return h("input", { ...common, type: "text", maxLength: f.max || undefined });
+  }
+}
+
+function readForm(box, def) {
+  const form = {};
+  for (const f of def.fields) {
+    if (f.type === "choice" && f.multiple) {
+      const v = [...box.querySelectorAll(`input[data-field="${f.id}"]:checked`)].map((x) => x.value);
+      if (v.length || f.required) form[f.id] = v;
+      continue;
+    }
+    const el = box.querySelector(`[data-field="${f.id}"]`);
+    if (!el) continue;
+    if (f.type === "boolean") form[f.id] = el.checked;
+    else if (el.value === "") continue;
+    else if (f.type === "number" || f.type === "money") form[f.id] = Number(el.value);
+    else form[f.id] = el.value.trim();
+  }
+  return form;
+}
+
+// Each material: received / 容缺 / 告知承诺 / from a license.
+function checklist(def, licenses) {
+  return h("ul.materials", { id: "checklist" }, def.materials.map((m) => {
+    const lic = m.license_type && licenses.find((l) => ((l.type && l.type.code) || l.type) === m.license_type && !l.revoked);
+    const opts = [h("label", h("input", { type: "radio", name: "m-" + m.id, value: "provided", checked: !lic }), " 已收取")];
+    if (lic) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "license", checked: true, dataset: { license: lic.id } }), " 电子证照调用"));
+    if (m.tolerate_days) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "tolerated" }), ` 容缺（${m.tolerate_days} 个工作日内补齐）`));
+    if (m.commitment) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "committed" }), " 告知承诺"));
+    opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "missing" }), " 缺"));
+    return h("li", { dataset: { material: m.id } }, h("div", m.name, m.required ? "" : "（非必需）"), h("div.opts", opts));
+  }));
+}
+
+function readChecklist(box, def) {
+  const out = { materials: [], tolerated: [], committed: [] };
+  for (const m of def.materials) {
+    const r = box.querySelector(`input[name="m-${m.id}"]:checked`);
+    if (!r) continue;
+    if (r.value === "provided") out.materials.push(m.id);
+    else if (r.value === "license") out.materials.push({ id: m.id, license_id: r.dataset.license });
+    else if (r.value === "tolerated") out.tolerated.push(m.id);
+    else if (r.value === "committed") out.committed.push(m.id);
+  }
+  return out;
+}
+
+async function startIntake(serviceId) {
+  const def = await api("GET", "/api/v1/workflows/" + encodeURIComponent(serviceId));
+  const kind = h("select", { name: "kind", id: "applicant-kind" },
+    def.applicant !== "organization" ? h("option", { value: "person" }, "自然人") : null,
+    def.applicant !== "person" ? h("option", { value: "organization" }, "法人或其他组织") : null);
+  const name = h("input", { name: "applicant-name", id: "applicant-name", required: true });
+  const idn = h("input", { name: "applicant-id", id: "applicant-id", required: true, maxLength: 18, placeholder: "身份证号码或统一社会信用代码" });
+  const materialsBox = h("div", checklist(def, []));
+  idn.addEventListener("change", async () => {
+    if (idn.value.trim().length === 18) {
+      const lic = await attempt(() => findHolder(idn.value.trim()));
+      if (lic) clear(materialsBox, checklist(def, lic));
+    }
+  });
+  const fields = def.fields.map((f) => h("label", f.label, f.required ? " *" : "", fieldInput(f)));
+  const form = h(
+    "form.card",
+    {
+      id: "intake-form",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const c = readChecklist(form, def);
+        const body = {
+          service: def.id,
+          applicant: { kind: kind.value, name: name.value.trim(), id_number: idn.value.trim().toUpperCase() },
+          form: readForm(form, def),
+          materials: c.materials,
+          channel: "window",
+        };
+        const a = await attempt(() => api("POST", "/api/v1/applications", body), "已登记，请核对后受理");
+        if (!a) return;
+        codes[a.number] = a.tracking_code;
+        sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
+        current = { pending: c };
+        clear(formBox);
+        showApp(a.number, c);
+      },
+    },
+    h("h2", def.name),
+    h("p.muted", `法定时限 ${def.statutory_days} 个工作日，承诺时限 ${def.promised_days} 个工作日`),
+    h("h3", "申请人"),
+    h("label", "类型", kind), h("label", "名称或姓名", name), h("label", "一号（证件号码）", idn),
+    h("h3", "申请信息"), fields,
+    h("h3", "材料清单"), materialsBox,
+    h("div.actions", h("button.primary", { type: "submit", id: "submit-intake" }, "登记申请")),
+  );
+  clear(formBox, form);
+  form.scrollIntoView({ block: "start" });
+}
+
+// ---- one application -----------------------------------------------------------
+
+function receipt(a) {
+  const code = codes[a.number];
+  const host = $("#receipt-host");
+  clear(host, h("div.receipt", { id: "receipt" },
+    h("h1", "受理通知书"),
+    h("p", `${a.applicant ? a.applicant.name : ""}：`),
+    h("p", `您申请的“${a.service.name}”事项，经审查，申请材料齐全（或已作容缺、承诺处理），符合法定形式，决定予以受理。`),
+    h("dl.kv", h("dt", "受理编号"), h("dd", a.number), h("dt", "受理时间"), h("dd", fmtTime(a.accepted_at)),
+      h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), h("dt", "查询码"), h("dd", code || "（仅在登记时显示）")),
+    code ? h("img.qr", { id: "receipt-qr", src: `/api/v1/applications/${encodeURIComponent(a.number)}/qr.svg?c=${encodeURIComponent(code)}`, alt: "进度查询二维码" }) : null,
+    h("p", "扫描二维码或凭受理编号和查询码查询办理进度。"),
+    h("p", "（综合窗口 · 专用章）")));
+  return host;
+}
+
+async function showApp(number, pending) {
+  const a = await attempt(() => api("GET", "/api/v1/applications/" + encodeURIComponent(number)));
+  if (!a) return;
+  current = { number, app: a, pending: pending || (current && current.number === number ? current.pending : null) };
+  const p = current.pending || { tolerated: [], committed: [] };
+  const act = async (path, body, ok) => {
+    const r = await attempt(() => api("POST", `/api/v1/applications/${encodeURIComponent(number)}/${path}`, body), ok);
+    if (r) showApp(number);
+    return r;
+  };
+  const reason = h("textarea", { id: "reason", placeholder: "不予受理或补正的理由" });
+  const itemBoxes = a.materials.map((m) => h("label", h("input", { type: "checkbox", value: m.id, checked: ["requested", "missing", "gap"].includes(m.status) && m.required }), " ", m.name, " "));
+  const picked = () => itemBoxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+  const actions = [];
+  if (a.state === "submitted" || a.state === "awaiting_supplement") {
+    actions.push(h("button.ok", { id: "do-accept", onclick: () => act("accept", { tolerated: p.tolerated.length ? p.tolerated : undefined, committed: p.committed.length ? p.committed : undefined }, "已受理") }, "受理"));
+    actions.push(h("button", { id: "do-request", onclick: () => act("supplement-request", { items: picked(), reason: reason.value || "请补齐所列材料" }, "已一次性告知") }, "一次性告知补正"));
+    actions.push(h("button.danger", { id: "do-reject", onclick: () => reason.value.trim() ? act("reject", { reason: reason.value.trim() }, "已不予受理") : toast("请填写不予受理的理由", "error") }, "不予受理"));
+  }
+  if (a.state === "returned" || a.state === "awaiting_supplement" || a.materials.some((m) => m.status === "gap"))
+    actions.push(h("button.primary", { id: "do-supplement", onclick: () => act("supplement", { materials: picked() }, "已补齐材料") }, "补齐材料"));
+  if (a.state === "approved")
+    actions.push(h("button.ok", { id: "do-deliver", onclick: () => act("deliver", {}, "已出件") }, "出件"));
+  if (a.accepted_at)
+    actions.push(h("button", { id: "do-print", onclick: () => { receipt(a); window.print(); } }, "打印受理通知书"));
+  clear(
+    appBox,
+    h("div.card", { dataset: { state: a.state, number: a.number } },
+      h("div.row", h("h2", a.number), stateBadge(a.state), warnBadge(a.warning)),
+      h("dl.kv", h("dt", "事项"), h("dd", a.service.name), h("dt", "申请人"), h("dd", a.applicant ? `${a.applicant.name}（${a.applicant.id_number}）` : "—"),
+        h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
+      h("h3", "材料"),
+      h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status } }, m.name, " ",
+        h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status)))),
+      a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", b.status), warnBadge(b.warning))))] : null,
+      a.notice ? h("div.item.warn-yellow", h("h3", "一次性告知"), h("ol", a.notice.items.map((i) => h("li", i.name))),
+        a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || ""))) : null,
+      h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason),
+      h("div.actions", actions)),
+  );
+  receipt(a);
+}
+
+// ---- the page --------------------------------------------------------------------
+
+await requireLogin(main, ["clerk"], "窗口人员登录");
+$("#who").append(logoutButton());
+const workflows = await api("GET", "/api/v1/workflows");
+const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 21 });
+const svc = h("select", { id: "service" }, workflows.items.map((w) => h("option", { value: w.id }, w.name)));
+main.append(
+  h("div.cols",
+    h("div",
+      h("form.card", {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          const v = q.value.trim().toUpperCase();
+          if (v.length === 21) showApp(v);
+          else if (v) attempt(() => findHolder(v));
+        },
+      }, h("h2", "一号查询"), h("div.row", q, h("button.primary", { type: "submit" }, "查询")), holderBox),
+      h("div.card", h("h2", "新办件"), h("div.row", svc, h("button.primary", { id: "start", onclick: () => attempt(() => startIntake(svc.value)) }, "开始受理"))),
+      formBox),
+    appBox),
+);
+const later = debounce(() => {
+  if (current && current.number && !appBox.contains(document.activeElement)) showApp(current.number);
+}, 200);
+live((d) => { if (current && d.number === current.number) later(); }, later);
+void STATES;

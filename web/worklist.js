@@ -1,0 +1,103 @@
+// worklist.js — the bureau officer's queue: open and claimed tasks of the
+// bureau, earliest deadline first with yellow / red colours, claim,
+// decide with a comment (approve, deny, return with the items to
+// supplement). Refreshed live by the event stream (timer warnings too).
+import {
+  $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, h, live,
+  logoutButton, requireLogin, stateBadge, warnBadge, workdaysLeft,
+} from "/web/common.js";
+
+const main = $("#main");
+const list = h("div", { id: "queue" });
+const status = h("span.live", "实时");
+const defs = {};
+
+async function definition(id) {
+  if (!defs[id]) defs[id] = await api("GET", "/api/v1/workflows/" + encodeURIComponent(id));
+  return defs[id];
+}
+
+function warningOf(t) {
+  if (t.warning && t.warning !== "none") return t.warning;
+  const left = workdaysLeft(t.deadline);
+  if (left === null) return "none";
+  if (left < 0) return "red";
+  return left <= 1 ? "yellow" : "none";
+}
+
+async function decidePanel(t) {
+  const def = await definition(t.service);
+  const app = await api("GET", "/api/v1/applications/" + encodeURIComponent(t.number)).catch(() => null);
+  const comment = h("textarea", { name: "comment", placeholder: "审批意见（退回或不予许可时必填）" });
+  const boxes = def.materials.map((m) => h("label", h("input", { type: "checkbox", value: m.id, name: "item" }), " ", m.name));
+  const send = async (decision) => {
+    const body = { decision };
+    if (comment.value.trim()) body.comment = comment.value.trim();
+    if (decision === "return") body.items = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+    const ok = await attempt(() => api("POST", `/api/v1/tasks/${t.id}/decide`, body),
+      { approve: "已通过", deny: "已作出不予许可决定", return: "已退回补正" }[decision]);
+    if (ok) load();
+  };
+  return h(
+    "div.decide",
+    app ? h("dl.kv", h("dt", "申请人"), h("dd", app.applicant ? app.applicant.name : "—"),
+      Object.entries(app.form || {}).slice(0, 8).map(([k, v]) => {
+        const f = def.fields.find((x) => x.id === k);
+        return [h("dt", f ? f.label : k), h("dd", Array.isArray(v) ? v.join("、") : String(v))];
+      })) : null,
+    h("label", "审批意见", comment),
+    h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
+    h("div.actions",
+      h("button.ok", { onclick: () => send("approve"), dataset: { act: "approve" } }, "通过"),
+      h("button", { onclick: () => send("return"), dataset: { act: "return" } }, "退回补正"),
+      h("button.danger", { onclick: () => send("deny"), dataset: { act: "deny" } }, "不予许可")),
+  );
+}
+
+function taskItem(t, me) {
+  const w = warningOf(t);
+  const body = h("div.body");
+  const claim = async () => {
+    if (await attempt(() => api("POST", `/api/v1/tasks/${t.id}/claim`, {}), "已认领")) load();
+  };
+  const item = h(
+    "div.item.warn-" + w,
+    { dataset: { number: t.number, task: t.id, state: t.state } },
+    h("div.row", h("span.title", t.name), warnBadge(w), stateBadge(t.application_state)),
+    h("div", t.number),
+    h("div.muted", `办理期限 ${fmtDate(t.deadline)} · 整体期限 ${fmtDate(t.application_deadline)}`, t.round > 1 ? ` · 第 ${t.round} 轮` : ""),
+    t.state === "open"
+      ? h("div.actions", h("button.primary", { onclick: claim, dataset: { act: "claim" } }, "认领"))
+      : h("div.actions", h("button.primary", {
+          dataset: { act: "open" },
+          onclick: async (ev) => {
+            ev.target.disabled = true;
+            const p = await attempt(() => decidePanel(t));
+            if (p) clear(body, p);
+          },
+        }, "办理")),
+    body,
+  );
+  void me;
+  return item;
+}
+
+async function load() {
+  const s = window.__session;
+  const r = await api("GET", `/api/v1/tasks?bureau=${encodeURIComponent(s.bureau)}`);
+  const items = (r.items || []).filter((t) => t.state === "open" || t.state === "claimed");
+  items.sort((a, b) => String(a.deadline || "9999").localeCompare(String(b.deadline || "9999")));
+  clear(list, items.length ? items.map((t) => taskItem(t, s)) : h("p.muted", "暂无待办"));
+  list.dataset.count = String(items.length);
+}
+
+const s = await requireLogin(main, ["officer"], "部门审批人员登录");
+window.__session = s;
+$("#who").append(logoutButton());
+main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
+await attempt(load);
+const later = debounce(() => {
+  if (!$(".decide", list)) attempt(load); /* never wipe an open decision */
+}, 150);
+live(later, later, (on) => status.classList.toggle("on", on));
+void STATES;
