@@ -22,6 +22,11 @@ function pct(x) {
   return (Number(x || 0) * 100).toFixed(1) + "%";
 }
 
+// The first column names a row; the others hold numbers, aligned right.
+function header(text, i) {
+  return h(i ? "th.num" : "th", text);
+}
+
 function countCard(label, n, cls = "") {
   return h("div.count" + (cls ? "." + cls : ""), h("span.muted", label), h("b", String(n ?? 0)));
 }
@@ -37,13 +42,13 @@ function renderOverview(o) {
   counts.dataset.total = String(Object.values(c).reduce((a, b) => a + b, 0));
   clear(
     bureaus,
-    h("table", h("thead", h("tr", ["部门", "已办", "在办", "平均用时（工作日）", "超期", "超期率"].map((x) => h("th", x)))),
+    h("table", h("thead", h("tr", ["部门", "已办", "在办", "平均用时（工作日）", "超期", "超期率"].map(header))),
       h("tbody", o.bureaus.map((b) => h("tr", { dataset: { bureau: b.bureau } }, h("td", bureauName(b.bureau)), h("td.num", b.handled), h("td.num", b.open),
         h("td.num", b.average_days ?? "—"), h("td.num", b.overdue), h("td.num", pct(b.overdue_rate)))))),
   );
   clear(
     services,
-    h("table", h("thead", h("tr", ["事项", "申请", "已办结", "在办", "平均用时（工作日）", "超期率"].map((x) => h("th", x)))),
+    h("table", h("thead", h("tr", ["事项", "申请", "已办结", "在办", "平均用时（工作日）", "超期率"].map(header))),
       h("tbody", o.services.map((s) => h("tr", { dataset: { service: s.service } }, h("td", s.name || s.service), h("td.num", s.total), h("td.num", s.handled),
         h("td.num", s.open), h("td.num", s.average_days ?? "—"), h("td.num", pct(s.overdue_rate)))))),
   );
