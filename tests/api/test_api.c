@@ -6,7 +6,8 @@
  * this process on a free port, then a script (TAP on stdout; argv[1],
  * default test_api.py) driving it over real HTTP. argv[2], if given, is
  * the tongban binary, for the script to call. The access log goes to a
- * file the script inspects.
+ * file the script inspects. A control thread lets the script stop and
+ * restart PostgreSQL under the running server (tbhttp.control()).
  */
 #include "tb_api.h"
 #include "tb_license.h"
@@ -16,6 +17,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,27 +87,83 @@ typedef struct {
   const char *keys;    /* the keys folder */
 } script_args;
 
+/* The control channel: the script writes "halt" or "restart" and a
+ * newline on one pipe and reads "ok" or "failed" on the other. */
+typedef struct {
+  tb_store_cluster *cluster;
+  int commands[2], answers[2];
+} control_channel;
+
+static void *control_loop(void *arg) {
+  control_channel *c = arg;
+  char line[64];
+  size_t n = 0;
+  ssize_t got;
+  while ((got = read(c->commands[0], line + n, sizeof line - 1 - n)) > 0) {
+    n += (size_t)got;
+    line[n] = '\0';
+    char *nl = strchr(line, '\n');
+    if (!nl) {
+      if (n == sizeof line - 1)
+        n = 0; /* an overlong line: drop it */
+      continue;
+    }
+    *nl = '\0';
+    tb_store_status rc = TB_STORE_ERROR;
+    if (strcmp(line, "halt") == 0)
+      rc = tb_store_cluster_halt(c->cluster);
+    else if (strcmp(line, "restart") == 0)
+      rc = tb_store_cluster_restart(c->cluster);
+    const char *answer = rc == TB_STORE_OK ? "ok\n" : "failed\n";
+    if (write(c->answers[1], answer, strlen(answer)) < 0)
+      break;
+    n = 0;
+  }
+  return NULL;
+}
+
 static int run_script(const tb_pg *pg, uint16_t port, const char *log,
                       const script_args *sa) {
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+  control_channel ctl = {.cluster = pg->cluster};
+  pthread_t control;
+  bool controlled = pipe(ctl.commands) == 0 && pipe(ctl.answers) == 0 &&
+                    pthread_create(&control, NULL, control_loop, &ctl) == 0;
+  /* The script's environment is set here, not in the child: after a fork
+   * of a threaded process only async-signal-safe calls are safe, and
+   * setenv allocates. */
+  if (controlled) {
+    char fds[32];
+    snprintf(fds, sizeof fds, "%d,%d", ctl.commands[1], ctl.answers[0]);
+    setenv("TB_CONTROL_FDS", fds, 1);
+  }
+  setenv("TB_BASE_URL", url, 1);
+  setenv("TB_ADMIN_CONNINFO", pg->admin, 1);
+  setenv("TB_PASSWORD", PASSWORD, 1);
+  setenv("TB_ACCESS_LOG", log, 1);
+  setenv("TB_SOURCE_ROOT", TB_SOURCE_ROOT, 1);
+  setenv("TB_KEYS_DIR", sa->keys, 1);
+  setenv("TB_TONGBAN", sa->tongban, 1);
+  char path[512];
+  snprintf(path, sizeof path, "%s/tests/api/%s", TB_SOURCE_ROOT, sa->script);
+  char *const argv[] = {"python3", path, NULL};
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
-    setenv("TB_BASE_URL", url, 1);
-    setenv("TB_ADMIN_CONNINFO", pg->admin, 1);
-    setenv("TB_PASSWORD", PASSWORD, 1);
-    setenv("TB_ACCESS_LOG", log, 1);
-    setenv("TB_SOURCE_ROOT", TB_SOURCE_ROOT, 1);
-    setenv("TB_KEYS_DIR", sa->keys, 1);
-    setenv("TB_TONGBAN", sa->tongban, 1);
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/api/%s", TB_SOURCE_ROOT, sa->script);
-    execlp("python3", "python3", path, (char *)NULL);
+    execvp("python3", argv);
     _exit(127);
   }
   int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) < 0)
+  bool waited = pid > 0 && waitpid(pid, &status, 0) == pid;
+  if (controlled) {
+    close(ctl.commands[1]); /* ends the control loop */
+    pthread_join(control, NULL);
+    close(ctl.commands[0]);
+    close(ctl.answers[0]);
+    close(ctl.answers[1]);
+  }
+  if (!waited)
     return 1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
