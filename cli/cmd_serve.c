@@ -75,7 +75,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
                        .workflows = "workflows",
-                       .region = "000000",
+                       .region = "330100", /* the shipped bureaus' */
                        .interval = 1.0,
                        .idempotency_ttl = 86400};
   optind = 1;
@@ -114,8 +114,13 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       return false;
     }
   }
-  if (strlen(o->region) != 6 || strspn(o->region, "0123456789") != 6) {
-    fprintf(stderr, "tongban: --region takes a 6-digit region code\n");
+  /* the region leads every application number: refuse one that cannot */
+  char probe[TB_APP_NUMBER_LEN + 1];
+  if (strlen(o->region) != 6 ||
+      tb_id_make_app_number(o->region, 20000, 1, probe) != TB_OK) {
+    fprintf(stderr, "tongban: --region takes a 6-digit administrative "
+                    "division code such as 330100 (GB/T 2260), not '%s'\n",
+            o->region);
     return false;
   }
   return optind == argc;

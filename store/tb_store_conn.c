@@ -191,7 +191,7 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
   tb_store *s = tb_xcalloc(1, sizeof *s);
   s->conninfo = tb_xstrndup(o->conninfo ? o->conninfo : "",
                             strlen(o->conninfo ? o->conninfo : ""));
-  tb_store_copy(s->region, sizeof s->region, o->region ? o->region : "000000");
+  tb_store_copy(s->region, sizeof s->region, o->region ? o->region : "330100");
   s->idempotency_ttl =
       o->idempotency_ttl > 0 ? o->idempotency_ttl : DEFAULT_IDEMPOTENCY_TTL;
   s->max_attempts = o->max_attempts > 0 ? o->max_attempts : DEFAULT_ATTEMPTS;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_SIGNATURE 160 /* bytes of a DER SM2 signature, with room */
 
@@ -35,6 +36,7 @@ static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static char cfg_dir[4096];
 static char cfg_passphrase[1024];
 static bool cfg_set;
+static unsigned cfg_generation; /* bumped by every configure */
 
 void tb_store_licenses_configure(const char *keys_dir, const char *passphrase) {
   pthread_mutex_lock(&cfg_lock);
@@ -43,29 +45,95 @@ void tb_store_licenses_configure(const char *keys_dir, const char *passphrase) {
   tb_store_copy(cfg_dir, sizeof cfg_dir, cfg_set ? keys_dir : "");
   tb_store_copy(cfg_passphrase, sizeof cfg_passphrase,
                 cfg_set && passphrase ? passphrase : "");
+  cfg_generation++;
   pthread_mutex_unlock(&cfg_lock);
 }
 
-/* Open the signing keys of the configured folder; false with a log line
- * when not configured or unreadable. *configured tells which. */
-static bool open_keys(tb_license_keys **keys, bool *configured) {
+/* ---- the signing keys, cached per thread ------------------------------------
+ *
+ * Decoding the key folder costs far more than signing (the benchmark's
+ * profile: three quarters of the server's work), so each thread keeps the
+ * keys it opened and reopens them only when the folder changed: a rotation
+ * adds files to issuing/ and so changes its modification time, and a new
+ * root changes root.pem's. A thread's keys are freed when it exits.
+ */
+
+typedef struct {
+  tb_license_keys *keys;
+  unsigned generation;
+  struct timespec issuing, root; /* modification times when opened */
+} key_cache;
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p) {
+  key_cache *c = p;
+  tb_license_close_keys(c->keys);
+  free(c);
+}
+
+static void cache_init(void) {
+  pthread_key_create(&cache_key, cache_free);
+}
+
+static struct timespec mtime_of(const char *dir, const char *name) {
+  char path[sizeof cfg_dir + 32];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (stat(path, &st) != 0)
+    return (struct timespec){-1, 0};
+  return st.st_mtim;
+}
+
+static bool same_time(struct timespec a, struct timespec b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* The signing keys of the configured folder (owned by the cache: do not
+ * close them); NULL with a log line when not configured or unreadable.
+ * *configured tells which. */
+static tb_license_keys *open_keys(bool *configured) {
   char dir[sizeof cfg_dir], pass[sizeof cfg_passphrase];
   pthread_mutex_lock(&cfg_lock);
   *configured = cfg_set;
+  unsigned generation = cfg_generation;
   memcpy(dir, cfg_dir, sizeof dir);
   memcpy(pass, cfg_passphrase, sizeof pass);
   pthread_mutex_unlock(&cfg_lock);
-  *keys = NULL;
-  if (!*configured)
-    return false;
+  if (!*configured) {
+    OPENSSL_cleanse(pass, sizeof pass);
+    return NULL;
+  }
+  pthread_once(&cache_once, cache_init);
+  key_cache *c = pthread_getspecific(cache_key);
+  if (!c) {
+    c = tb_xcalloc(1, sizeof *c);
+    pthread_setspecific(cache_key, c);
+  }
+  struct timespec issuing = mtime_of(dir, "issuing");
+  struct timespec root = mtime_of(dir, "root.pem");
+  if (c->keys && c->generation == generation &&
+      same_time(c->issuing, issuing) && same_time(c->root, root)) {
+    OPENSSL_cleanse(pass, sizeof pass);
+    return c->keys;
+  }
+  tb_license_close_keys(c->keys);
+  c->keys = NULL;
   tb_problem p = {0};
   tb_license_status st =
-      tb_license_open_keys(dir, pass[0] ? pass : NULL, keys, &p);
+      tb_license_open_keys(dir, pass[0] ? pass : NULL, &c->keys, &p);
   OPENSSL_cleanse(pass, sizeof pass);
-  if (st != TB_LICENSE_OK)
+  if (st != TB_LICENSE_OK) {
     tb_store_log("licenses: cannot open the signing keys in %s: %s (%s)", dir,
                  p.detail[0] ? p.detail : "failed", tb_license_status_code(st));
-  return st == TB_LICENSE_OK;
+    c->keys = NULL;
+    return NULL;
+  }
+  c->generation = generation;
+  c->issuing = issuing;
+  c->root = root;
+  return c->keys;
 }
 
 /* ---- statements ------------------------------------------------------------
@@ -393,9 +461,9 @@ static tb_store_status insert_row(tb_store *s, const tb_store_outcome *o,
 /* Sign the built license and store it. */
 static tb_store_status sign_and_insert(tb_store *s, const tb_store_outcome *o,
                                        const issue_job *j) {
-  tb_license_keys *keys = NULL;
   bool configured = false;
-  if (!open_keys(&keys, &configured)) {
+  tb_license_keys *keys = open_keys(&configured);
+  if (!keys) {
     tb_store_log("%s: license %s NOT issued: no signing keys; the "
                  "transition is rolled back",
                  o->number, j->lic.type_name);
@@ -406,7 +474,6 @@ static tb_store_status sign_and_insert(tb_store *s, const tb_store_outcome *o,
   char *payload = NULL;
   size_t plen = 0;
   tb_license_status st = tb_license_sign(keys, &j->lic, j->at, &sg, &p);
-  tb_license_close_keys(keys);
   if (st == TB_LICENSE_OK)
     st = tb_license_encode_payload(&sg, &payload, &plen, &p);
   tb_store_status rc = TB_STORE_ERROR;

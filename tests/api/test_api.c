@@ -128,7 +128,11 @@ static int run_script(const tb_pg *pg, uint16_t port, const char *log,
   snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
   control_channel ctl = {.cluster = pg->cluster};
   pthread_t control;
-  bool controlled = pipe(ctl.commands) == 0 && pipe(ctl.answers) == 0 &&
+  /* close-on-exec, so that a PostgreSQL restarted by the control thread
+   * does not inherit them (and keep the loop from seeing the end); the
+   * script's child clears the flag on its two ends */
+  bool controlled = pipe2(ctl.commands, O_CLOEXEC) == 0 &&
+                    pipe2(ctl.answers, O_CLOEXEC) == 0 &&
                     pthread_create(&control, NULL, control_loop, &ctl) == 0;
   /* The script's environment is set here, not in the child: after a fork
    * of a threaded process only async-signal-safe calls are safe, and
@@ -151,6 +155,10 @@ static int run_script(const tb_pg *pg, uint16_t port, const char *log,
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
+    if (controlled) {
+      fcntl(ctl.commands[1], F_SETFD, 0);
+      fcntl(ctl.answers[0], F_SETFD, 0);
+    }
     execvp("python3", argv);
     _exit(127);
   }

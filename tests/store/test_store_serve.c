@@ -236,6 +236,16 @@ static void an_unreachable_database_is_named(void) {
   TB_CHECKF(strstr(slurp(log_path), "127.0.0.1"), "%s", slurp(log_path));
 }
 
+/* The region leads every application number; one that cannot lead any is
+ * refused at start, not at the first intake. */
+static void an_impossible_region_is_refused(void) {
+  char *argv[] = {(char *)tongban, "serve", "--region", "000000", "--data",
+                  data, NULL};
+  TB_CHECK_INT(run(argv, logf_("region.log")), 2);
+  TB_CHECKF(strstr(slurp(log_path), "administrative division code"), "%s",
+            slurp(log_path));
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc != 3) {
@@ -258,6 +268,7 @@ int main(int argc, char **argv) {
   TB_RUN(a_restart_finds_the_data);
   TB_RUN(an_ordinary_user_can_serve);
   TB_RUN(an_unreachable_database_is_named);
+  TB_RUN(an_impossible_region_is_refused);
   if (first.pid > 0)
     kill(first.pid, SIGKILL);
   tb_pg_remove_tree(dir);
