@@ -99,9 +99,8 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
     tasks = api_json_load(tasks_text);
   free(row_text);
   free(tasks_text);
-  const tb_calendar *cal = NULL;
-  tb_store_calendar_get(s, &cal);
-  json_t *v = api_app_view(def, st, row, tasks, cal, r->now);
+  (void)r;
+  json_t *v = api_app_view(def, st, row, api_notice_view(s, def, st, tasks));
   json_decref(row);
   json_decref(tasks);
   return v;
@@ -121,10 +120,8 @@ static bool value_text(json_t *v, char *buf, size_t cap) {
     snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
     return true;
   }
-  if (json_is_real(v)) {
-    snprintf(buf, cap, "%.15g", json_real_value(v));
-    return true;
-  }
+  if (json_is_real(v)) /* plain decimal: the engine reads no exponent */
+    return tb_store_number_text(json_real_value(v), buf, cap);
   if (json_is_boolean(v)) {
     snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
     return true;
@@ -166,6 +163,15 @@ static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
       continue;
     const tb_field *fd = &def->fields[f];
     char text[4096];
+    if (json_is_real(v) &&
+        (fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
+        !value_text(v, text, sizeof text)) {
+      api_problem_field(pb, name, "invalid",
+                        "must have at most %d digits when written out in "
+                        "full (no exponent); %g has more",
+                        TB_STORE_NUMBER_MAX_DIGITS, json_real_value(v));
+      continue;
+    }
     if (!value_text(v, text, sizeof text)) {
       api_problem_field(pb, name, "wrong_type", "must be a %s value",
                         tb_field_type_name(fd->type));
@@ -314,39 +320,55 @@ static void reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
   api_reply_json(r, 201, v);
 }
 
-static void create_with(api_req *r, tb_store *s, const tb_definition *def,
-                        const intake *in, uint64_t materials,
-                        uint64_t from_license, json_t *from_licenses) {
-  char *form = json_dumps(in->form, JSON_COMPACT | JSON_SORT_KEYS);
-  tb_store_new_application a = {
-      .definition_id = def->id,
-      .kind = strcmp(in->kind, "person") == 0 ? TB_APPLICANT_PERSON
-                                              : TB_APPLICANT_ORGANIZATION,
-      .name = in->name,
-      .id_number = in->id_number,
-      .form = form,
-      .channel = strcmp(in->channel, "online") == 0 ? TB_CHANNEL_ONLINE
-                                                    : TB_CHANNEL_WINDOW,
-      .materials = materials,
-      .from_license = from_license,
-      .at = r->now};
+typedef struct {
+  tb_store_new_application a;
+  json_t *from_licenses;
+  bool created; /* not a replay */
+} create_ctx;
+
+/* The creation, inside the transaction that also holds the request's
+ * Idempotency-Key (api_run_change): two requests with one key create one
+ * application. */
+static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
+  create_ctx *c = cls;
   tb_store_actor actor;
   api_actor(r, &actor);
   tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
   char code[TB_STORE_TRACKING_CODE_LEN + 1] = "";
-  tb_store_status rc = tb_store_application_create(s, &a, &actor, out, code);
-  free(form);
+  tb_store_status rc =
+      tb_store_application_create_in(s, &c->a, &actor, out, code);
   if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
     api_fail_engine(r, &out->problem, TB_APP_NONE);
-    return;
+    return rc;
   }
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  api_metrics_transition(TB_EV_SUBMIT);
-  reply_created(r, s, out, code, from_licenses);
-  api_idempotency_record(r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  reply_created(r, s, out, code, c->from_licenses);
+  c->created = true;
+  return TB_STORE_OK;
+}
+
+static void create_with(api_req *r, const tb_definition *def, const intake *in,
+                        uint64_t materials, uint64_t from_license,
+                        json_t *from_licenses) {
+  char *form = json_dumps(in->form, JSON_COMPACT | JSON_SORT_KEYS);
+  create_ctx c = {
+      .a = {.definition_id = def->id,
+            .kind = strcmp(in->kind, "person") == 0 ? TB_APPLICANT_PERSON
+                                                    : TB_APPLICANT_ORGANIZATION,
+            .name = in->name,
+            .id_number = in->id_number,
+            .form = form,
+            .channel = strcmp(in->channel, "online") == 0 ? TB_CHANNEL_ONLINE
+                                                          : TB_CHANNEL_WINDOW,
+            .materials = materials,
+            .from_license = from_license,
+            .at = r->now},
+      .from_licenses = from_licenses};
+  api_run_change(r, create_fn, &c);
+  free(form);
+  if (c.created && r->status == 201)
+    api_metrics_transition(TB_EV_SUBMIT);
 }
 
 void api_h_app_create(api_req *r) {
@@ -393,8 +415,7 @@ void api_h_app_create(api_req *r) {
     api_problem_send(r, &pb);
     goto out;
   }
-  if (!api_idempotency_replayed(r))
-    create_with(r, s, def, &in, materials, from_license, used);
+  create_with(r, def, &in, materials, from_license, used);
 out:
   json_decref(used);
   api_problem_free(&pb);
@@ -504,7 +525,11 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   }
   if (rc != TB_STORE_OK)
     return rc;
-  json_t *view = api_full_view(r, s, t->number, out->def, &out->after);
+  json_t *view = t->public_view
+                     ? api_track_view(s, t->number, out->def, &out->after)
+                     : api_full_view(r, s, t->number, out->def, &out->after);
+  if (!view)
+    return TB_STORE_ERROR;
   if (t->task_id)
     view = json_pack("{s:I, s:o}", "task_id", (json_int_t)t->task_id,
                      "application", view);
@@ -670,17 +695,43 @@ void api_h_app_deliver(api_req *r) {
   action_end(r, &a, &t);
 }
 
+/* An applicant without a token rates with the tracking code in the body:
+ * checked like tracking (the same 404 for a wrong code, a missing code or
+ * an unknown number; misses count against the client's guesses). false:
+ * a reply is set. */
+static bool applicant_code_ok(api_req *r) {
+  tb_store *s = api_store(r);
+  if (!s || !api_track_allow(r, s))
+    return false;
+  json_t *body = api_body_object(r);
+  if (!body)
+    return false;
+  bool match = false;
+  const char *code = json_string_value(json_object_get(body, "code"));
+  bool ok = api_track_match(r, s, r->params[0], code, &match);
+  json_decref(body);
+  if (ok && !match)
+    api_track_not_found(r);
+  return ok && match;
+}
+
+/* 好差评: the clerk records it at the window, or the applicant rates on the
+ * tracking page with {"grade", "comment"?, "code"} and no token (the reply
+ * is then the tracking view, not the staff one). */
 void api_h_app_rating(api_req *r) {
-  static const char *const allowed[] = {"grade", "comment", NULL};
+  static const char *const allowed[] = {"grade", "comment", "code", NULL};
+  if (!r->authed && !applicant_code_ok(r))
+    return;
   action a;
   if (!action_begin(r, &a, allowed))
     return;
-  api_transition t = {.ev.kind = TB_EV_RATE};
+  api_transition t = {.ev.kind = TB_EV_RATE, .public_view = !r->authed};
   long long grade = 0;
-  const char *comment = NULL;
+  const char *comment = NULL, *code = NULL;
   if (api_get_int(&a.pb, a.body, NULL, "grade", true, 1, 5, &grade))
     t.ev.rating = (uint8_t)grade;
   api_get_string(&a.pb, a.body, NULL, "comment", false, MAX_REASON, &comment);
+  api_get_string(&a.pb, a.body, NULL, "code", false, 64, &code);
   t.payload =
       json_pack("{s:I, s:s?}", "grade", (json_int_t)grade, "comment", comment);
   action_end(r, &a, &t);

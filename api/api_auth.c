@@ -220,7 +220,7 @@ static bool bearer_hash(const char *header, uint8_t hash[32]) {
 
 bool api_authenticate(api_req *r) {
   unsigned roles = r->route->roles;
-  if (roles == ROLE_EVERYONE)
+  if (roles == ROLE_EVERYONE && !(r->route->flags & ROUTE_TOKEN_OPTIONAL))
     return true; /* public: a token is neither needed nor looked at */
   const char *h = api_header(r, "Authorization");
   if (!h && (r->route->flags & ROUTE_QUERY_TOKEN)) {

@@ -4,7 +4,10 @@
  *   GET  /api/v1/licenses?holder=ID       a holder's licenses (one number)
  *   GET  /api/v1/licenses/{id}            one license, payload, revocation
  *   GET  /api/v1/licenses/{id}/qr.png     its QR code
- *   GET  /api/v1/licenses/{id}.svg        the printable license
+ *   GET  /api/v1/licenses/{id}.svg        the printable license (these
+ *                                         two: staff, or anyone with
+ *                                         ?code= the tracking code of
+ *                                         the license's application)
  *   POST /api/v1/licenses/verify          {"payload"} → the verdict
  *   POST /api/v1/licenses/{id}/revoke     {"reason"}: admin, or an officer
  *                                         of the issuing bureau; audited
@@ -135,6 +138,36 @@ static bool load_brief(api_req *r, tb_store **s, tb_store_license_brief *b) {
   return rc == TB_STORE_OK;
 }
 
+/* The license named in the path for the caller: staff by token; anyone
+ * else with ?code= being the tracking code of the application the license
+ * came from. An unknown license and a wrong or missing code get the same
+ * 404, and both count against the client's tracking guesses. */
+static bool load_for_caller(api_req *r, tb_store **s,
+                            tb_store_license_brief *b) {
+  if (r->authed)
+    return load_brief(r, s, b);
+  memset(b, 0, sizeof *b);
+  *s = api_store(r);
+  if (!*s || !api_track_allow(r, *s))
+    return false;
+  tb_store_status rc = TB_STORE_NOT_FOUND;
+  if (license_id_ok(r->params[0]))
+    rc = tb_store_license_brief_get(*s, r->params[0], b);
+  if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
+    api_fail_store(r, rc);
+    return false;
+  }
+  bool match = false;
+  if (rc == TB_STORE_NOT_FOUND)
+    api_track_miss(r, *s);
+  else if (!api_track_match(r, *s, b->application, api_query(r, "code"),
+                            &match))
+    return false;
+  if (!match)
+    no_license(r);
+  return match;
+}
+
 static tb_day today_of(tb_store *s, int64_t now) {
   const tb_calendar *cal = NULL;
   if (tb_store_calendar_get(s, &cal) != TB_STORE_OK || !cal)
@@ -243,7 +276,7 @@ static void reply_svg(api_req *r, char *svg, size_t len, tb_license_status st,
 void api_h_license_qr_png(api_req *r) {
   tb_store *s;
   tb_store_license_brief b;
-  if (load_brief(r, &s, &b))
+  if (load_for_caller(r, &s, &b))
     reply_png(r, b.payload);
   tb_store_license_brief_clear(&b);
 }
@@ -252,7 +285,7 @@ void api_h_license_svg(api_req *r) {
   tb_store *s;
   tb_store_license_brief b;
   const tb_license_trust *t = NULL;
-  if (!load_brief(r, &s, &b) || !(t = trust_of(r))) {
+  if (!load_for_caller(r, &s, &b) || !(t = trust_of(r))) {
     tb_store_license_brief_clear(&b);
     return;
   }

@@ -8,7 +8,13 @@
  * shows the steps, bureaus, dates, deadline and state; the applicant's
  * name is masked (first character and asterisks) and no ID number or
  * staff name is shown. Issued licenses are listed with their QR payload
- * and whether they are revoked.
+ * and whether they are revoked; while the application waits for a
+ * supplement, the merged one-time notice is shown in full (every item,
+ * each returning bureau's name and comment).
+ *
+ * The same code lets the applicant rate the service (POST …/rating with
+ * "code") and fetch the license images (?code=): their misses count
+ * against the same per-client limit.
  */
 #include "tb_api_int.h"
 
@@ -19,11 +25,6 @@
 #define WINDOW (15 * 60)
 #define SOFT 20
 #define LOCK 60
-
-static void not_found(api_req *r) {
-  api_fail(r, 404, "not_found",
-           "no application with this number and tracking code");
-}
 
 /* "张三丰" → "张**"; always at least one asterisk. */
 static json_t *masked(const char *name) {
@@ -85,58 +86,106 @@ static json_t *steps(const tb_definition *def, const tb_app_state *st) {
   return arr;
 }
 
-void api_h_track(api_req *r) {
-  const char *number = r->params[0];
-  const char *code = api_query(r, "code");
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
+/* ---- the tracking code, shared with the applicant's rating and the
+ * license images ---------------------------------------------------------- */
+
+static void throttle_key(const api_req *r, char *key, size_t cap) {
+  snprintf(key, cap, "track:%s", r->client);
+}
+
+void api_track_not_found(api_req *r) {
+  api_fail(r, 404, "not_found",
+           "no application with this number and tracking code");
+}
+
+bool api_track_allow(api_req *r, tb_store *s) {
   char key[96];
-  snprintf(key, sizeof key, "track:%s", r->client);
-  if (!api_throttle_allow(r, s, key, SOFT, LOCK, WINDOW))
-    return;
-  bool match = false;
+  throttle_key(r, key, sizeof key);
+  return api_throttle_allow(r, s, key, SOFT, LOCK, WINDOW);
+}
+
+void api_track_miss(api_req *r, tb_store *s) {
+  char key[96];
+  throttle_key(r, key, sizeof key);
+  api_throttle_fail(s, key);
+}
+
+bool api_track_match(api_req *r, tb_store *s, const char *number,
+                     const char *code, bool *match) {
+  *match = false;
   if (number && code && strlen(number) == TB_APP_NUMBER_LEN &&
       strlen(code) <= 64 &&
       tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) == TB_OK) {
-    tb_store_status rc = tb_store_tracking_check(s, number, code, &match);
+    tb_store_status rc = tb_store_tracking_check(s, number, code, match);
     if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
       api_fail_store(r, rc);
-      return;
+      return false;
     }
   }
+  if (!*match)
+    api_track_miss(r, s);
+  return true;
+}
+
+/* ---- the view ------------------------------------------------------------ */
+
+json_t *api_track_view(tb_store *s, const char *number,
+                       const tb_definition *def, const tb_app_state *st) {
+  char *row_text = NULL, *tasks_text = NULL;
+  if (tb_store_read_application(s, number, &row_text) != TB_STORE_OK ||
+      tb_store_read_app_tasks(s, number, &tasks_text) != TB_STORE_OK) {
+    free(row_text);
+    free(tasks_text);
+    return NULL;
+  }
+  json_t *row = api_json_load(row_text);
+  json_t *tasks = api_json_load(tasks_text);
+  free(row_text);
+  free(tasks_text);
+  json_t *applicant = json_object_get(row, "applicant");
+  json_t *out = json_pack(
+      "{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:i}", "number",
+      number, "service", "id", def->id, "name", def->name, "state",
+      tb_app_status_name(st->status), "applicant",
+      json_pack("{s:o}", "name",
+                masked(json_string_value(json_object_get(applicant, "name")))),
+      "deadline", api_json_day(st->deadline), "submitted_at",
+      api_json_time(st->submitted_at), "accepted_at",
+      api_json_time(st->accepted_at), "finished_at",
+      api_json_time(st->finished_at), "paused_days", (int)st->paused_days);
+  json_decref(row);
+  bool waiting =
+      st->status == TB_APP_RETURNED || st->status == TB_APP_AWAITING_SUPPLEMENT;
+  json_object_set_new(out, "notice",
+                      waiting ? api_notice_view(s, def, st, tasks)
+                              : json_null());
+  json_decref(tasks);
+  json_object_set_new(out, "rating",
+                      st->rating ? json_integer(st->rating) : json_null());
+  json_object_set_new(out, "steps", steps(def, st));
+  json_object_set_new(out, "licenses", api_licenses_for_tracking(s, number));
+  json_object_set_new(out, "timeline", timeline(s, number));
+  return out;
+}
+
+void api_h_track(api_req *r) {
+  const char *number = r->params[0];
+  tb_store *s = api_store(r);
+  bool match = false;
+  if (!s || !api_track_allow(r, s) ||
+      !api_track_match(r, s, number, api_query(r, "code"), &match))
+    return;
   if (!match) {
-    api_throttle_fail(s, key);
-    not_found(r);
+    api_track_not_found(r);
     return;
   }
   tb_app_state st;
   const tb_definition *def = NULL;
   tb_store_status rc = tb_store_application_state(s, number, &st, &def);
-  char *row_text = NULL;
-  if (rc == TB_STORE_OK)
-    rc = tb_store_read_application(s, number, &row_text);
-  if (rc != TB_STORE_OK) {
-    free(row_text);
-    api_fail_store(r, rc);
+  json_t *out = rc == TB_STORE_OK ? api_track_view(s, number, def, &st) : NULL;
+  if (!out) {
+    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
     return;
   }
-  json_t *row = api_json_load(row_text);
-  free(row_text);
-  json_t *applicant = json_object_get(row, "applicant");
-  json_t *out = json_pack(
-      "{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:i}", "number",
-      number, "service", "id", def->id, "name", def->name, "state",
-      tb_app_status_name(st.status), "applicant",
-      json_pack("{s:o}", "name",
-                masked(json_string_value(json_object_get(applicant, "name")))),
-      "deadline", api_json_day(st.deadline), "submitted_at",
-      api_json_time(st.submitted_at), "accepted_at",
-      api_json_time(st.accepted_at), "finished_at",
-      api_json_time(st.finished_at), "paused_days", (int)st.paused_days);
-  json_decref(row);
-  json_object_set_new(out, "steps", steps(def, &st));
-  json_object_set_new(out, "licenses", api_licenses_for_tracking(s, number));
-  json_object_set_new(out, "timeline", timeline(s, number));
   api_reply_json(r, 200, out);
 }

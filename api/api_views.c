@@ -1,11 +1,14 @@
 /*
  * api_views.c — the JSON shapes shared by several resources: the full
- * application view (state, materials, bureau branches, the merged
- * supplement notice with every bureau's items and comments) and warning
- * colours of deadlines.
+ * application view (state, materials, bureau branches), the merged
+ * supplement notice with every bureau's name, items and comments (shown
+ * to staff and, through tracking, to the applicant) and warning colours
+ * of deadlines.
  */
 #include "tb_api_int.h"
+#include "tb_workflows.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *warning_name(uint8_t w) {
@@ -75,10 +78,48 @@ static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
   return arr;
 }
 
-/* The merged one-time notice (一次性告知): every item, and for returns
- * the comment and items of each bureau that returned the application. */
-static json_t *notice_view(const tb_definition *def, const tb_app_state *st,
-                           json_t *tasks) {
+/* The stored bureau list's names: {code: name}; {} when there is none. */
+static json_t *bureau_names(tb_store *s) {
+  json_t *names = json_object();
+  char *xml = NULL;
+  if (!s || tb_store_read_bureaus_xml(s, &xml) != TB_STORE_OK) {
+    free(xml);
+    return names;
+  }
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_workflows_load_bureaus_buffer("bureaus.xml", xml, strlen(xml), &list,
+                                       &ps) == TB_OK)
+    for (size_t i = 0; i < list->n; i++)
+      json_object_set_new(names, list->items[i].code,
+                          json_string(list->items[i].name));
+  tb_workflows_problems_free(&ps);
+  tb_workflows_free_bureaus(list);
+  free(xml);
+  return names;
+}
+
+/* One returning bureau of the notice: its branch, bureau (code and name),
+ * comment and items; NULL when the task is not a return of this round. */
+static json_t *notice_bureau(const tb_definition *def, const tb_app_state *st,
+                             json_t *t, json_t *names) {
+  json_int_t b = json_integer_value(json_object_get(t, "branch"));
+  json_int_t round = json_integer_value(json_object_get(t, "round"));
+  const char *decision = json_string_value(json_object_get(t, "decision"));
+  if (b < 0 || (size_t)b >= st->n_branches || (size_t)b >= def->n_branches ||
+      !decision || strcmp(decision, "return") != 0 ||
+      !(st->notice_branches & (1u << b)) || round != st->branches[b].round)
+    return NULL;
+  const char *code = def->branches[b].bureau;
+  const char *name = json_string_value(json_object_get(names, code));
+  return json_pack("{s:s, s:s, s:s, s:O, s:O}", "branch", def->branches[b].id,
+                   "bureau", code, "bureau_name", name ? name : code, "comment",
+                   json_object_get(t, "comment"), "items",
+                   json_object_get(t, "items"));
+}
+
+json_t *api_notice_view(tb_store *s, const tb_definition *def,
+                        const tb_app_state *st, json_t *tasks) {
   if (!st->notice && !st->notice_branches)
     return json_null();
   json_t *items = json_array();
@@ -88,31 +129,20 @@ static json_t *notice_view(const tb_definition *def, const tb_app_state *st,
                             json_pack("{s:s, s:s}", "id", def->materials[m].id,
                                       "name", def->materials[m].name));
   json_t *bureaus = json_array();
+  json_t *names = st->notice_branches ? bureau_names(s) : json_object();
   size_t i;
   json_t *t;
   json_array_foreach(tasks, i, t) {
-    json_int_t b = json_integer_value(json_object_get(t, "branch"));
-    json_int_t round = json_integer_value(json_object_get(t, "round"));
-    const char *decision = json_string_value(json_object_get(t, "decision"));
-    if (b < 0 || (size_t)b >= st->n_branches || !decision ||
-        strcmp(decision, "return") != 0 || !(st->notice_branches & (1u << b)) ||
-        round != st->branches[b].round)
-      continue;
-    json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "branch", def->branches[b].id,
-                          "bureau", def->branches[b].bureau, "comment",
-                          json_object_get(t, "comment"), "items",
-                          json_object_get(t, "items"));
+    json_t *o = notice_bureau(def, st, t, names);
     if (o)
       json_array_append_new(bureaus, o);
   }
+  json_decref(names);
   return json_pack("{s:o, s:o}", "items", items, "bureaus", bureaus);
 }
 
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
-                     json_t *row, json_t *tasks, const tb_calendar *cal,
-                     int64_t now) {
-  (void)cal;
-  (void)now;
+                     json_t *row, json_t *notice) {
   json_t *o = json_object();
   if (row) {
     const char *keys[] = {"number",     "applicant",  "form",
@@ -147,6 +177,6 @@ json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
   json_object_set_new(o, "gap_overdue", json_boolean(st->gap_overdue));
   json_object_set_new(o, "materials", materials_view(def, st));
   json_object_set_new(o, "branches", branches_view(def, st));
-  json_object_set_new(o, "notice", notice_view(def, st, tasks));
+  json_object_set_new(o, "notice", notice ? notice : json_null());
   return o;
 }

@@ -117,8 +117,16 @@ paths["/api/v1/applications/{number}/resume"] = action("re", "End the special pr
 paths["/api/v1/applications/{number}/withdraw"] = action("w", "Withdraw", obj({"reason": reason}))
 paths["/api/v1/applications/{number}/deliver"] = action("d", "Deliver the result (出件)",
     obj({"method": {"type": "string", "enum": ["window", "electronic"]}}))
-paths["/api/v1/applications/{number}/rating"] = action("r", "Rate the service (好差评)",
-    obj({"grade": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": reason}, ["grade"]))
+paths["/api/v1/applications/{number}/rating"] = {"post": op("Rate the service (好差评)", "applications",
+    {"200": resp("the application after the rating: the staff view, or for the applicant (no token, with code) the tracking view",
+                 {"oneOf": [ref("Application"), ref("Tracking")]}),
+     **conflict, **body_err,
+     "404": prob("no application with this number and tracking code (a wrong or missing code looks the same, as in tracking)"),
+     "429": prob("too many tracking-code misses from this client", RA)},
+    [num, idem], jbody(obj({"grade": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": reason,
+        "code": {"type": "string", "maxLength": 64, "description": "the tracking code: lets the applicant rate without a token"}},
+        ["grade"]), required=False), anonymous=True,
+    desc="After delivery, once. Roles: clerk (at the window); no token: the applicant, with the tracking code in the body.")}
 tid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 task_ok = {"200": resp("the application after the transition", obj({"task_id": {"type": "integer"}, "application": ref("Application")}))}
 paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
@@ -176,14 +184,19 @@ paths["/api/v1/licenses/verify"] = {"post": op("Verify a QR payload", "licenses"
     {"200": resp("the verdict (valid or not)", ref("Verdict")), **body_err, **unavailable},
     body=jbody(obj({"payload": {"type": "string", "maxLength": 8192, "description": "\"TB1:…\""}}, ["payload"])),
     secured=False, desc="Public. The signature is checked against the trust list and revocation against the database.")}
+code_q = {"name": "code", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64},
+          "description": "without a token: the tracking code of the application the license came from"}
+code_404 = {"404": prob("no such license, or (without a token) a wrong or missing tracking code: both look the same"),
+            "429": prob("too many tracking-code misses from this client", RA)}
 paths["/api/v1/licenses/{id}.svg"] = {"get": op("The printable license (A4 SVG)", "licenses",
-    {"200": svg("the license's data, issuing bureau, dates and QR code"), **unavailable}, [lid],
-    desc="Roles: every staff role.")}
+    {"200": svg("the license's data, issuing bureau, dates and QR code"), **code_404, **unavailable}, [lid, code_q],
+    anonymous=True, desc="Roles: every staff role; no token: the applicant, with ?code= the tracking code.")}
 paths["/api/v1/licenses/{id}"] = {"get": op("One license", "licenses",
     {"200": resp("the license, its payload and revocation state", ref("License"))}, [lid],
     desc="Roles: every staff role.")}
 paths["/api/v1/licenses/{id}/qr.png"] = {"get": op("The license's QR code (PNG)", "licenses",
-    {"200": png("the QR payload at error-correction level M")}, [lid], desc="Roles: every staff role.")}
+    {"200": png("the QR payload at error-correction level M"), **code_404}, [lid, code_q],
+    anonymous=True, desc="Roles: every staff role; no token: the applicant, with ?code= the tracking code.")}
 paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "licenses",
     {"200": resp("the revoked license", ref("License")), "409": prob("revoked already"), **body_err},
     [lid, idem], jbody(obj({"reason": reason}, ["reason"])),
@@ -263,7 +276,8 @@ schemas = {
     "Notice": {"type": ["object", "null"], "description": "the one-time notice: every item, and each returning bureau's comment and items",
         "properties": {"items": {"type": "array", "items": {"type": "object"}},
             "bureaus": {"type": "array", "items": {"type": "object", "properties": {"branch": {"type": "string"},
-                "bureau": {"type": "string"}, "comment": nullable("string"), "items": {"type": ["array", "null"]}}}}}},
+                "bureau": {"type": "string"}, "bureau_name": {"type": "string"}, "comment": nullable("string"),
+                "items": {"type": ["array", "null"]}}}}}},
     "Application": {"type": "object", "required": ["service", "state", "materials", "branches"],
         "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
             "channel": {"type": "string"}, "warning": ref("Warning"), "applicant": ref("Applicant"), "form": {"type": "object"},
@@ -286,6 +300,8 @@ schemas = {
     "Tracking": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
         "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
         "deadline": nullable("string"), "steps": {"type": "array", "items": {"type": "object"}},
+        "notice": ref("Notice"), "rating": nullable("integer"),
+        "licenses": {"type": "array", "items": {"type": "object"}},
         "timeline": {"type": "array", "items": {"type": "object"}}}},
     "Definition": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
         "applicant": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"}},

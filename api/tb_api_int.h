@@ -38,11 +38,14 @@ typedef struct api_req api_req;
 typedef void (*api_handler)(api_req *r);
 
 enum {
-  ROUTE_BODY_JSON = 1 << 0, /* the body is a JSON object (may be empty) */
-  ROUTE_BODY_XML = 1 << 1,  /* the body is XML */
-  ROUTE_CHANGE = 1 << 2,    /* state-changing: honours Idempotency-Key */
-  ROUTE_QUERY_TOKEN = 1 << 3 /* ?access_token= may stand for the
-                                Authorization header (EventSource) */
+  ROUTE_BODY_JSON = 1 << 0,     /* the body is a JSON object (may be empty) */
+  ROUTE_BODY_XML = 1 << 1,      /* the body is XML */
+  ROUTE_CHANGE = 1 << 2,        /* state-changing: honours Idempotency-Key */
+  ROUTE_QUERY_TOKEN = 1 << 3,   /* ?access_token= may stand for the
+                                   Authorization header (EventSource) */
+  ROUTE_TOKEN_OPTIONAL = 1 << 4 /* open to everyone, but a token, when
+                                   sent, is checked: the handler tells
+                                   staff (r->authed) from applicants */
 };
 
 #define API_MAX_PARAMS 2
@@ -201,11 +204,6 @@ typedef tb_store_status (*api_change_fn)(api_req *r, tb_store *s, void *cls);
  * a key seen before replays its first answer and runs nothing. */
 void api_run_change(api_req *r, api_change_fn fn, void *cls);
 
-/* Whether the request carries an Idempotency-Key, and the replay / record
- * steps for changes that cannot run inside api_run_change. */
-bool api_idempotency_replayed(api_req *r);
-void api_idempotency_record(api_req *r);
-
 /* ---- authentication (api_auth.c) ----------------------------------------- */
 
 /* Check the Authorization header against the route's roles; on refusal a
@@ -256,6 +254,25 @@ void api_h_task_decide(api_req *r);
 
 void api_h_track(api_req *r);
 
+/* Access by tracking code (api_track.c): tracking, the applicant's rating,
+ * the license images. api_track_allow: whether the client may guess now
+ * (false: 429 with Retry-After set). api_track_match: whether code is
+ * number's tracking code (a malformed number or code, a NULL, an unknown
+ * number are all no match); a miss counts against the client; false when a
+ * store failure reply was set. api_track_miss: count a miss found
+ * otherwise (an unknown license). api_track_not_found: the one 404 every
+ * miss of tracking gets. */
+bool api_track_allow(api_req *r, tb_store *s);
+bool api_track_match(api_req *r, tb_store *s, const char *number,
+                     const char *code, bool *match);
+void api_track_miss(api_req *r, tb_store *s);
+void api_track_not_found(api_req *r);
+/* The public tracking view of an application (masked applicant, steps,
+ * dates, notice while a supplement is awaited, rating, licenses,
+ * timeline), read through s; NULL (logged) when it cannot be read. */
+json_t *api_track_view(tb_store *s, const char *number,
+                       const tb_definition *def, const tb_app_state *st);
+
 void api_h_workflows_list(api_req *r);
 void api_h_workflow_get(api_req *r);
 void api_h_workflow_post(api_req *r);
@@ -263,11 +280,16 @@ void api_h_workflow_post(api_req *r);
 /* ---- shared views (api_views.c) ------------------------------------------ */
 
 /* The full application view: row (from tb_store_read_application, may be
- * NULL), state and definition; tasks (may be NULL) add the merged notice
- * with every bureau's comments. */
+ * NULL), state and definition, and the notice (stolen; NULL: none). */
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
-                     json_t *row, json_t *tasks, const tb_calendar *cal,
-                     int64_t now);
+                     json_t *row, json_t *notice);
+/* The merged one-time notice (一次性告知) as a new JSON value, or JSON
+ * null when nothing is requested: {"items": [{id, name}], "bureaus":
+ * [{branch, bureau, bureau_name, comment, items}]} — every material asked
+ * for, and each bureau that returned the application in its current round
+ * (tasks: tb_store_read_app_tasks; the bureau names are read through s). */
+json_t *api_notice_view(tb_store *s, const tb_definition *def,
+                        const tb_app_state *st, json_t *tasks);
 /* The same, reading the row and tasks in the caller's transaction. */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st);
@@ -279,8 +301,10 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
 typedef struct {
   const char *number; /* NULL: the path's {number} */
   tb_event ev;
-  json_t *payload; /* borrowed */
-  int64_t task_id; /* task events: the task */
+  json_t *payload;  /* borrowed */
+  int64_t task_id;  /* task events: the task */
+  bool public_view; /* reply with the tracking view (an applicant acting
+                       with the tracking code instead of a token) */
 } api_transition;
 void api_run_transition(api_req *r, api_transition *t);
 

@@ -58,7 +58,7 @@ typedef struct {
                            0: 86400 (one day) */
   int max_attempts;     /* tries of a transaction; 0: 10 */
   const char *region;   /* 6-digit region code of new application
-                           numbers; NULL: "000000" */
+                           numbers; NULL: "330100" */
 } tb_store_options;
 
 /* Connect. On success *out is a new handle; on TB_STORE_UNAVAILABLE *out
@@ -204,7 +204,10 @@ tb_store_status tb_store_transition_in(tb_store *s, const char *number,
                                        const char *payload,
                                        tb_store_outcome *out);
 
-#define TB_STORE_TRACKING_CODE_LEN 8
+/* Tracking codes: 10 characters of a 31-letter alphabet without look-alikes
+ * (23456789ABCDEFGHJKMNPQRSTUVWXYZ), drawn uniformly by rejection
+ * sampling: 10 · log2(31) ≈ 49.5 bits. */
+#define TB_STORE_TRACKING_CODE_LEN 10
 
 typedef struct {
   const char *definition_id; /* its newest version is used (and kept) */
@@ -227,6 +230,27 @@ tb_store_status
 tb_store_application_create(tb_store *s, const tb_store_new_application *a,
                             const tb_store_actor *actor, tb_store_outcome *out,
                             char tracking_code[TB_STORE_TRACKING_CODE_LEN + 1]);
+
+/* The same inside a transaction the caller runs with
+ * tb_store_run_transaction (to combine it with an idempotency key): the
+ * definition and form are checked, a new tracking code is drawn, and the
+ * application is inserted and submitted. If the transaction is retried,
+ * tracking_code is overwritten with the code of the last run. */
+tb_store_status tb_store_application_create_in(
+    tb_store *s, const tb_store_new_application *a, const tb_store_actor *actor,
+    tb_store_outcome *out, char tracking_code[TB_STORE_TRACKING_CODE_LEN + 1]);
+
+/* The most digits a form number may have written out in full (the
+ * engine's number grammar: no exponent, at most 30 digits). */
+#define TB_STORE_NUMBER_MAX_DIGITS 30
+
+/* A form value given as a JSON real, as the plain decimal text that
+ * tb_value_parse reads: the shortest digits that read back as x, never an
+ * exponent (1e+20 → "100000000000000000000", 2.5e-3 → "0.0025", -0.0 →
+ * "0"). false (buf "") when x is not finite or its plain form needs more
+ * than TB_STORE_NUMBER_MAX_DIGITS digits. cap must be at least
+ * TB_STORE_NUMBER_MAX_DIGITS + 4. */
+bool tb_store_number_text(double x, char *buf, size_t cap);
 
 /* The current state of an application (no lock). def may be NULL. */
 tb_store_status tb_store_application_state(tb_store *s, const char *number,

@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,9 +175,63 @@ static tb_status decode_form(const tb_definition *def, const json_t *obj,
   return TB_OK;
 }
 
-/* One submitted value as the text tb_value_parse reads. */
-static json_t *normalize_value(const json_t *v) {
+/* The shortest "%.*e" text of x (finite, not zero) that reads back as x. */
+static void shortest_scientific(double x, char *buf, size_t cap) {
+  for (int prec = 0; prec < 17; prec++) {
+    snprintf(buf, cap, "%.*e", prec, x);
+    if (strtod(buf, NULL) == x)
+      return;
+  }
+  snprintf(buf, cap, "%.16e", x);
+}
+
+bool tb_store_number_text(double x, char *buf, size_t cap) {
+  if (cap > 0)
+    buf[0] = '\0';
+  if (!isfinite(x) || cap < TB_STORE_NUMBER_MAX_DIGITS + 4)
+    return false;
+  if (x == 0) {
+    snprintf(buf, cap, "0");
+    return true;
+  }
+  char sci[40], digits[24];
+  shortest_scientific(x, sci, sizeof sci); /* "-d.ddde+XX" */
+  const char *p = sci + (sci[0] == '-');
+  size_t nd = 0;
+  for (; *p && *p != 'e' && nd < sizeof digits; p++)
+    if (*p != '.')
+      digits[nd++] = *p;
+  long exp = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
+  while (nd > 1 && digits[nd - 1] == '0')
+    nd--;
+  /* digits d1 d2 … times 10^(exp - nd + 1), written out in full */
+  long total =
+      exp >= 0 ? (exp + 1 > (long)nd ? exp + 1 : (long)nd) : (long)nd - exp;
+  if (total > TB_STORE_NUMBER_MAX_DIGITS)
+    return false;
+  size_t o = 0;
+  if (x < 0)
+    buf[o++] = '-';
+  if (exp < 0) {
+    buf[o++] = '0';
+    buf[o++] = '.';
+    for (long z = 0; z < -exp - 1; z++)
+      buf[o++] = '0';
+  }
+  for (long i = 0; i < (long)nd || i <= exp; i++) {
+    if (exp >= 0 && i == exp + 1)
+      buf[o++] = '.';
+    buf[o++] = i < (long)nd ? digits[i] : '0';
+  }
+  buf[o] = '\0';
+  return true;
+}
+
+/* One submitted value as the text tb_value_parse reads; NULL with *why
+ * set when it cannot be one. */
+static json_t *normalize_value(const json_t *v, const char **why) {
   char buf[64];
+  *why = "expected a string, number, boolean or list of strings";
   switch (json_typeof(v)) {
   case JSON_STRING:
     return json_incref((json_t *)v);
@@ -184,8 +239,11 @@ static json_t *normalize_value(const json_t *v) {
     snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     return json_string(buf);
   case JSON_REAL:
-    snprintf(buf, sizeof buf, "%.15g", json_real_value(v));
-    return json_string(buf);
+    if (tb_store_number_text(json_real_value(v), buf, sizeof buf))
+      return json_string(buf);
+    *why = "must have at most 30 digits when written out in full "
+           "(no exponent)";
+    return NULL;
   case JSON_TRUE:
     return json_string("true");
   case JSON_FALSE:
@@ -231,12 +289,12 @@ static json_t *normalize_form(const tb_definition *def, const char *text,
     if (json_is_null(v))
       continue;
     json_t *n = NULL;
+    const char *why = NULL;
     if (tb_definition_field(def, key, strlen(key)) < 0)
       tb_problem_set(p, TB_ERR_INVALID, key, "'%s' is not a field of %s", key,
                      def->id);
-    else if (!(n = normalize_value(v)))
-      tb_problem_set(p, TB_ERR_INVALID, key,
-                     "expected a string, number, boolean or list of strings");
+    else if (!(n = normalize_value(v, &why)))
+      tb_problem_set(p, TB_ERR_INVALID, key, "%s", why);
     if (!n) {
       json_decref(in);
       json_decref(out);
@@ -706,15 +764,23 @@ tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
 
 /* ---- creating an application --------------------------------------------- */
 
+/* A new tracking code: each character uniform over the alphabet, by
+ * rejection sampling (bytes ≥ 248 = 8 · 31 are drawn again, so that
+ * `byte % 31` is not biased towards the first letters). */
 static void tracking_code(char out[TB_STORE_TRACKING_CODE_LEN + 1]) {
   static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-  uint8_t bytes[TB_STORE_TRACKING_CODE_LEN];
-  if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
-    tb_store_log("getrandom failed");
-    abort();
+  enum { LETTERS = sizeof alphabet - 1, LIMIT = 256 - 256 % LETTERS };
+  size_t n = 0;
+  while (n < TB_STORE_TRACKING_CODE_LEN) {
+    uint8_t bytes[2 * TB_STORE_TRACKING_CODE_LEN];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
+      tb_store_log("getrandom failed");
+      abort();
+    }
+    for (size_t i = 0; i < sizeof bytes && n < TB_STORE_TRACKING_CODE_LEN; i++)
+      if (bytes[i] < LIMIT)
+        out[n++] = alphabet[bytes[i] % LETTERS];
   }
-  for (size_t i = 0; i < sizeof bytes; i++)
-    out[i] = alphabet[bytes[i] % (sizeof alphabet - 1)];
   out[TB_STORE_TRACKING_CODE_LEN] = '\0';
 }
 
@@ -837,14 +903,17 @@ static tb_store_status prepare_create(const tb_definition *def,
   return st == TB_OK ? TB_STORE_OK : TB_STORE_INVALID;
 }
 
-tb_store_status tb_store_application_create(
-    tb_store *s, const tb_store_new_application *a, const tb_store_actor *actor,
-    tb_store_outcome *out,
-    char tracking_code_out[TB_STORE_TRACKING_CODE_LEN + 1]) {
+/* Everything a creation needs before its transaction: the definition, the
+ * day, and the checked, normalized form (malloc'ed in *form). */
+static tb_store_status create_prepare(tb_store *s,
+                                      const tb_store_new_application *a,
+                                      tb_store_new_application *copy,
+                                      const tb_definition **def, tb_day *today,
+                                      char **form, tb_store_outcome *out) {
   memset(out, 0, sizeof *out);
-  const tb_definition *def = NULL;
+  *form = NULL;
   const tb_calendar *cal = NULL;
-  tb_store_status rc = tb_store_definition_get(s, a->definition_id, 0, &def);
+  tb_store_status rc = tb_store_definition_get(s, a->definition_id, 0, def);
   if (rc == TB_STORE_NOT_FOUND)
     tb_problem_set(&out->problem, TB_ERR_INVALID, "service",
                    "there is no service '%s'", a->definition_id);
@@ -852,18 +921,49 @@ tb_store_status tb_store_application_create(
     rc = tb_store_calendar_get(s, &cal);
   if (rc != TB_STORE_OK)
     return rc;
-  tb_store_new_application copy = *a;
-  if (copy.at == 0)
-    copy.at = tb_store_now_us() / 1000000;
-  tb_day today = tb_calendar_day_of(cal, copy.at);
+  *copy = *a;
+  if (copy->at == 0)
+    copy->at = tb_store_now_us() / 1000000;
+  *today = tb_calendar_day_of(cal, copy->at);
+  return prepare_create(*def, copy, *today, form, &out->problem);
+}
+
+tb_store_status tb_store_application_create(
+    tb_store *s, const tb_store_new_application *a, const tb_store_actor *actor,
+    tb_store_outcome *out,
+    char tracking_code_out[TB_STORE_TRACKING_CODE_LEN + 1]) {
+  tb_store_new_application copy;
+  const tb_definition *def = NULL;
+  tb_day today = 0;
   char *form = NULL;
-  rc = prepare_create(def, &copy, today, &form, &out->problem);
+  tb_store_status rc = create_prepare(s, a, &copy, &def, &today, &form, out);
   if (rc != TB_STORE_OK)
     return rc;
   char code[TB_STORE_TRACKING_CODE_LEN + 1];
   tracking_code(code);
   create_job j = {&copy, actor, def, form, today, code, out};
   rc = tb_store_run_transaction(s, create_body, &j);
+  free(form);
+  if (rc == TB_STORE_OK && tracking_code_out)
+    memcpy(tracking_code_out, code, sizeof code);
+  return rc;
+}
+
+tb_store_status tb_store_application_create_in(
+    tb_store *s, const tb_store_new_application *a, const tb_store_actor *actor,
+    tb_store_outcome *out,
+    char tracking_code_out[TB_STORE_TRACKING_CODE_LEN + 1]) {
+  tb_store_new_application copy;
+  const tb_definition *def = NULL;
+  tb_day today = 0;
+  char *form = NULL;
+  tb_store_status rc = create_prepare(s, a, &copy, &def, &today, &form, out);
+  if (rc != TB_STORE_OK)
+    return rc;
+  char code[TB_STORE_TRACKING_CODE_LEN + 1];
+  tracking_code(code);
+  create_job j = {&copy, actor, def, form, today, code, out};
+  rc = create_body(s, &j);
   free(form);
   if (rc == TB_STORE_OK && tracking_code_out)
     memcpy(tracking_code_out, code, sizeof code);

@@ -103,12 +103,23 @@ export class ApiError extends Error {
 }
 
 // Call the API; JSON in and out. Problems become ApiError.
-export async function api(method, path, body) {
+// anonymous: never send the staff session's token (the applicant's pages,
+// which prove access with the tracking code instead).
+
+// 128 random bits as hex. crypto.randomUUID exists only in secure contexts
+// (HTTPS, localhost); a phone on the hall's plain-HTTP network has only
+// getRandomValues.
+function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function api(method, path, body, { anonymous = false } = {}) {
   const headers = { Accept: "application/json" };
-  const s = session();
+  const s = anonymous ? null : session();
   if (s && s.token) headers.Authorization = "Bearer " + s.token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID();
+  if (method !== "GET") headers["Idempotency-Key"] = randomKey();
   const r = await fetch(path, {
     method,
     headers,

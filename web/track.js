@@ -1,8 +1,11 @@
 // track.js — the applicant's tracking page /t/{number}?c=CODE (phone
 // first): state, the deadline in working days, the parallel bureaus side
 // by side, the timeline, any supplement notice in full, the licenses once
-// issued, and the rating after delivery. No account: the code printed on
-// the receipt is the key (GET /api/v1/track/{number}?code=).
+// issued (with their QR code), and the rating after delivery. No account:
+// the code printed on the receipt is the key — GET /api/v1/track/{number}
+// ?code=, the license images with ?code=, and the rating POSTed to
+// /api/v1/applications/{number}/rating with the code in the body. A staff
+// session in the same browser is never sent from this page.
 import {
   $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
   problemText, stateBadge, workdaysLeft,
@@ -68,6 +71,8 @@ function stepsView(steps) {
   );
 }
 
+// The one-time notice (一次性告知) in full: every material asked for, and
+// each bureau that returned the application with its comment and items.
 function noticeView(t) {
   const n = t.notice;
   if (!n) {
@@ -75,13 +80,22 @@ function noticeView(t) {
       return h("div.card.item.warn-yellow", { id: "notice" }, h("h3", "补正告知"), h("p", "请按窗口一次性告知的清单补齐材料后到窗口提交。"));
     return null;
   }
+  const names = Object.fromEntries((n.items || []).map((i) => [i.id, i.name || i.id]));
   return h(
     "div.card.item.warn-yellow",
     { id: "notice" },
     h("h3", "一次性补正告知"),
-    n.items && n.items.length ? h("ol", n.items.map((i) => h("li", i.name || i.id))) : null,
+    h("p", "请一次性补齐下列材料，交到综合窗口："),
+    n.items && n.items.length
+      ? h("ol", { id: "notice-items" }, n.items.map((i) => h("li", { "data-material": i.id }, i.name || i.id)))
+      : null,
     (n.bureaus || []).map((b) =>
-      h("p", h("b", bureauName(b.bureau) + "："), b.comment || "", b.items && b.items.length ? `（${b.items.join("、")}）` : ""),
+      h(
+        "div.notice-bureau",
+        { "data-bureau": b.bureau },
+        h("p", h("b", (b.bureau_name || bureauName(b.bureau)) + "："), b.comment || "（未填写意见）"),
+        b.items && b.items.length ? h("p.muted", "需补正：" + b.items.map((i) => names[i] || i).join("、")) : null,
+      ),
     ),
   );
 }
@@ -89,6 +103,7 @@ function noticeView(t) {
 function licensesView(t) {
   const ls = t.licenses || [];
   if (!ls.length) return null;
+  const withCode = (p) => p + "?code=" + encodeURIComponent(code);
   return h(
     "div.card",
     { id: "licenses" },
@@ -96,10 +111,12 @@ function licensesView(t) {
     ls.map((l) =>
       h(
         "div.item",
+        { "data-license": l.id },
         h("div.title", l.name || l.type),
         h("dl.kv", h("dt", "证照编号"), h("dd", l.id), h("dt", "有效期至"), h("dd", l.valid_until && /^\d/.test(l.valid_until) ? fmtDate(l.valid_until) : "长期"),
           l.revoked ? [h("dt", "状态"), h("dd.error", "已注销")] : null),
-        l.qr_svg || l.qr ? h("img.qr", { src: l.qr_svg || l.qr, alt: "证照二维码" }) : null,
+        h("img.qr.license-qr", { src: withCode(`/api/v1/licenses/${encodeURIComponent(l.id)}/qr.png`), alt: "证照二维码" }),
+        h("p", h("a", { href: withCode(`/api/v1/licenses/${encodeURIComponent(l.id)}.svg`), target: "_blank", rel: "noopener" }, "查看可打印证照")),
         l.payload
           ? h("p", h("a", { href: "/v?p=" + encodeURIComponent(l.payload), id: "verify-link" }, "核验此证照"))
           : null,
@@ -123,8 +140,9 @@ function ratingView(t) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          await api("POST", `/api/v1/track/${encodeURIComponent(number)}/rating`, { code, grade, comment: comment.value || undefined });
-          clear(ev.target, h("h3", "服务评价"), h("p", "感谢您的评价！"));
+          const r = await api("POST", `/api/v1/applications/${encodeURIComponent(number)}/rating`,
+            { code, grade, comment: comment.value || undefined }, { anonymous: true });
+          clear(ev.target, h("h3", "服务评价"), h("p", { id: "rated", "data-grade": r && r.rating }, "感谢您的评价！"));
         } catch (e) {
           msg.textContent = problemText(e);
           msg.className = "error";
@@ -143,7 +161,7 @@ async function load() {
   if (!number || !code) return askForm();
   let t;
   try {
-    t = await api("GET", `/api/v1/track/${encodeURIComponent(number)}?code=${encodeURIComponent(code)}`);
+    t = await api("GET", `/api/v1/track/${encodeURIComponent(number)}?code=${encodeURIComponent(code)}`, undefined, { anonymous: true });
   } catch (e) {
     return askForm(e.status === 404 ? "受理编号或查询码不正确" : problemText(e));
   }

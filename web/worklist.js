@@ -82,9 +82,12 @@ function taskItem(t, me) {
   return item;
 }
 
-async function load() {
+// keepOpen (live refreshes): leave the list alone when a decision panel was
+// opened while the queue was loading, as well as before.
+async function load(keepOpen = false) {
   const s = window.__session;
   const r = await api("GET", `/api/v1/tasks?bureau=${encodeURIComponent(s.bureau)}`);
+  if (keepOpen && $(".decide", list)) return;
   const items = (r.items || []).filter((t) => t.state === "open" || t.state === "claimed");
   items.sort((a, b) => String(a.deadline || "9999").localeCompare(String(b.deadline || "9999")));
   clear(list, items.length ? items.map((t) => taskItem(t, s)) : h("p.muted", "暂无待办"));
@@ -97,7 +100,7 @@ $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
 await attempt(load);
 const later = debounce(() => {
-  if (!$(".decide", list)) attempt(load); /* never wipe an open decision */
+  if (!$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
 }, 150);
 live(later, later, (on) => status.classList.toggle("on", on));
 void STATES;

@@ -504,7 +504,9 @@ finished = {}
 
 def lifecycle(service):
     a = create(service)
-    assert a["state"] == "submitted" and len(a["tracking_code"]) >= 8, a
+    assert a["state"] == "submitted", a
+    # ≥ 40 bits: 10 characters of a 31-letter alphabet (≈ 49.5 bits)
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", a["tracking_code"]), a["tracking_code"]
     assert re.fullmatch(r"330100\d{14}[0-9X]", a["number"]), a["number"]
     d = definition(service)
     v = accept(a["number"])
@@ -551,8 +553,22 @@ def _():
     assert set(by) == {"GA", "SW"}, notice
     assert by["GA"]["comment"] == "印章样式不清" and by["GA"]["items"] == ["application"]
     assert by["SW"]["comment"] == "章程缺少签字页"
+    assert by["GA"]["bureau_name"] == "公安局" and by["SW"]["bureau_name"] == "税务局", by
+    # the applicant sees the very same notice on the tracking page
+    r = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200)
+    t = r.json
+    assert t["state"] == "returned" and t["notice"] == notice, t["notice"]
+    names = {m["id"]: m["name"] for m in definition("qykb")["materials"]}
+    assert {(i["id"], i["name"]) for i in t["notice"]["items"]} == {
+        ("application", names["application"]), ("articles", names["articles"])}
+    assert {(b["bureau_name"], b["comment"]) for b in t["notice"]["bureaus"]} == {
+        ("公安局", "印章样式不清"), ("税务局", "章程缺少签字页")}
+    body = r.body.decode()
+    assert ORG_ID not in body and PERSON_ID not in body and "officer-" not in body
     v = act(n, "supplement", {"materials": ["application", "articles"]})
     assert v["state"] == "in_review" and v["notice"] is None
+    t = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200).json
+    assert t["notice"] is None, t["notice"]
     assert sorted(active_bureaus(v)) == ["GA", "SW"]
     assert approve_all(n)["state"] == "approved"
 
@@ -632,6 +648,10 @@ def _():
     v = act(n, "supplement-request", {"items": ["layout"], "reason": "缺平面图"})
     assert v["state"] == "awaiting_supplement"
     assert [i["id"] for i in v["notice"]["items"]] == ["layout"]
+    t = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200).json
+    assert t["state"] == "awaiting_supplement" and t["notice"] == v["notice"], t
+    layout = [m for m in definition("spjy")["materials"] if m["id"] == "layout"][0]
+    assert t["notice"]["items"] == [{"id": "layout", "name": layout["name"]}]
     v = act(n, "reject", {"reason": "逾期未补正"})
     assert v["state"] == "refused"
 
@@ -890,9 +910,12 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/applications/{number}/qr.svg"): everyone,
         ("GET", "/api/v1/licenses"): staff,
         ("POST", "/api/v1/licenses/verify"): everyone,
-        ("GET", "/api/v1/licenses/{id}.svg"): staff,
+        # the license images: staff, or anyone with the tracking code
+        ("GET", "/api/v1/licenses/{id}.svg"): everyone,
         ("GET", "/api/v1/licenses/{id}"): staff,
-        ("GET", "/api/v1/licenses/{id}/qr.png"): staff,
+        ("GET", "/api/v1/licenses/{id}/qr.png"): everyone,
+        # the applicant rates with the tracking code instead of a token
+        ("POST", "/api/v1/applications/{number}/rating"): {CLERK, "anonymous"},
         ("POST", "/api/v1/licenses/{id}/revoke"): {ADMIN, "officer-SCJG",
                                                    "officer-GA"},
         ("GET", "/api/v1/trust"): everyone,
@@ -1017,6 +1040,176 @@ def _():
                      r"[\d.]+ms", text), lines[:3]
     for secret in [PASSWORD, PERSON_ID, ORG_ID] + list(tokens.values()):
         assert secret not in text, "a secret is in the log"
+
+
+# ---- the applicant's rating (好差评) with the tracking code ----------------------
+
+def delivered_app(service="spjy"):
+    a = create(service)
+    accept(a["number"])
+    approve_all(a["number"])
+    act(a["number"], "deliver", {"method": "window"})
+    return a
+
+
+def track_misses():
+    return int(sql("SELECT count(*) FROM auth_failures WHERE key LIKE 'track:%'"))
+
+
+@case("rating: the applicant rates with the tracking code, no token")
+def _():
+    a = delivered_app()
+    n, code = a["number"], a["tracking_code"]
+    wrong_track = http("GET", f"/api/v1/track/{n}?code=WRONG23456")
+    expect(wrong_track, 404, "not_found")
+    before = track_misses()
+    other = finished["cssj"]["tracking_code"]
+    with NothingStored():
+        for path, body in (
+                (f"/api/v1/applications/{n}/rating", {"grade": 4, "code": "WRONG23456"}),
+                (f"/api/v1/applications/{n}/rating", {"grade": 4}),
+                (f"/api/v1/applications/{n}/rating", {"grade": 4, "code": other}),
+                (f"/api/v1/applications/{n}/rating", {"grade": 4, "code": 12345}),
+                ("/api/v1/applications/330100202001010000011/rating",
+                 {"grade": 4, "code": code}),
+                ("/api/v1/applications/123/rating", {"grade": 4, "code": code})):
+            r = http("POST", path, body)
+            assert r.status == 404 and r.body == wrong_track.body, (path, body, r)
+    assert track_misses() == before + 6, (before, track_misses())
+    # the right code: the grade is stored; the answer is the public view
+    r = expect(http("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 4, "comment": "办事很快", "code": code}), 200)
+    body = r.body.decode()
+    assert r.json["rating"] == 4 and r.json["state"] == "delivered", r.json
+    assert r.json["applicant"]["name"].endswith("*"), r.json["applicant"]
+    assert PERSON_ID not in body and ORG_ID not in body and "form" not in r.json
+    assert app(n)["rating"] == 4
+    ev = expect(http("GET", f"/api/v1/applications/{n}/events",
+                     token=tok(INSPECTOR)), 200).json["events"]
+    assert ev[-1]["action"] == "rate" and ev[-1]["role"] == "applicant", ev[-1]
+    assert ev[-1]["payload"]["data"] == {"grade": 4, "comment": "办事很快"}, ev[-1]
+    assert code not in json.dumps(ev)
+    t = expect(http("GET", f"/api/v1/track/{n}?code={code}"), 200).json
+    assert t["rating"] == 4
+    with NothingStored():  # once only
+        expect(http("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 5, "code": code}), 409, "illegal_state")
+        r = expect(http("POST", f"/api/v1/applications/{n}/rating",
+                        {"grade": 9, "code": code}), 422, "invalid_request")
+        assert r.json["errors"][0]["field"] == "grade"
+    sql("DELETE FROM auth_failures")
+
+
+@case("rating: staff keep rating by token; a token is checked before the code")
+def _():
+    a = delivered_app()
+    n, code = a["number"], a["tracking_code"]
+    with NothingStored():
+        # an inspector reads everything and changes nothing, code or not
+        expect(http("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 3, "code": code}, token=tok(INSPECTOR)), 403,
+               "forbidden")
+        expect(http("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 3, "code": code}, token="x" * 43), 401,
+               "invalid_token")
+    v = act(n, "rating", {"grade": 3})
+    assert v["rating"] == 3 and v["applicant"]["id_number"] == ORG_ID, v  # staff view
+
+
+@case("rating: wrong codes count toward the tracking guess limit (429)")
+def _():
+    a = delivered_app()
+    n = a["number"]
+    last = None
+    for i in range(70):
+        last = http("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 5, "code": f"GUESS{i:05d}"})
+        if last.status == 429:
+            break
+    expect(last, 429)
+    assert int(last.headers["Retry-After"]) >= 1
+    # the tracking page of the same client is throttled too
+    expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 429)
+    sql("DELETE FROM auth_failures")
+    assert app(n)["rating"] is None
+
+
+# ---- idempotent intake under concurrency ------------------------------------
+
+@case("Idempotency-Key: concurrent intakes with one key create one application")
+def _():
+    import threading
+    d = definition("spjy")
+    body = {"service": "spjy", "applicant": applicant_for("spjy"),
+            "form": make_form("spjy"), "channel": "window",
+            "materials": [m["id"] for m in d["materials"]]}
+    t = tok(CLERK)
+    for attempt in range(3):
+        key = f"concurrent-intake-{attempt}-{time.time()}"
+        before = int(sql("SELECT count(*) FROM applications"))
+        results = [None] * 8
+        gate = threading.Barrier(len(results))
+
+        def post(i):
+            gate.wait()
+            results[i] = http("POST", "/api/v1/applications", body, token=t,
+                              headers={"Idempotency-Key": key})
+
+        threads = [threading.Thread(target=post, args=(i,))
+                   for i in range(len(results))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert all(r.status == 201 for r in results), results
+        assert len({r.body for r in results}) == 1, {r.body[:80] for r in results}
+        assert int(sql("SELECT count(*) FROM applications")) == before + 1
+        number = results[0].json["number"]
+        assert sql("SELECT count(*) FROM idempotency_keys WHERE key = '"
+                   + key + "'") == "1"
+        assert sql("SELECT count(*) FROM applications WHERE number = '"
+                   + number + "'") == "1"
+
+
+# ---- JSON numbers in forms ------------------------------------------------------
+
+@case("form numbers: JSON reals with exponents are read in plain decimal")
+def _():
+    form = make_form("sgxk")
+    body = {"service": "sgxk", "applicant": applicant_for("sgxk"),
+            "channel": "window", "materials": []}
+
+    def post(overrides):  # "@1e3@" stands for the JSON number 1e3
+        text = json.dumps(dict(body, form={**form, **overrides}))
+        return http("POST", "/api/v1/applications", token=tok(CLERK),
+                    raw=text.replace('"@', "").replace('@"', "").encode())
+
+    # 1.5e3 m² and 2e1 floors, 1.2345e5 yuan: exponents in the JSON text
+    r = expect(post({"building_area": "@1.5e3@", "floors": "@2e1@",
+                     "contract_price": "@1.2345e5@"}), 201)
+    f = r.json["form"]
+    assert f["building_area"] == "1500" and f["floors"] == "20", f
+    assert f["contract_price"] == "123450", f
+    r = expect(post({"building_area": "@2.5E-1@", "basement_area": "@0.0025e2@"}), 422,
+               "invalid_request")
+    e = {x["field"]: x["detail"] for x in r.json["errors"]}
+    assert "form.building_area" in e and "at least" in e["form.building_area"], e
+    assert "form.basement_area" not in e, e  # 0.25 is fine
+    with NothingStored():
+        # beyond the bound: the bound is named, not a confusing grammar error
+        r = expect(post({"building_area": "@1e+20@"}), 422, "invalid_request")
+        e = {x["field"]: x["detail"] for x in r.json["errors"]}
+        assert "at most" in e["form.building_area"], e
+        assert "like 42" not in e["form.building_area"], e
+        # money: 1e-3 yuan has three decimals
+        r = expect(post({"contract_price": "@1e-3@"}), 422, "invalid_request")
+        e = {x["field"]: x["detail"] for x in r.json["errors"]}
+        assert "two decimals" in e["form.contract_price"], e
+        # too many digits written out in full: a clear message naming the field
+        for big in ("@1e300@", "@1.5e-40@"):
+            r = expect(post({"building_area": big}), 422, "invalid_request")
+            e = {x["field"]: x["detail"] for x in r.json["errors"]}
+            assert "30 digits" in e["form.building_area"], e
 
 
 @case("tracking: guessing codes is rate-limited per client (429)")

@@ -347,6 +347,43 @@ def _():
     assert COMPANY not in json.dumps(j)
 
 
+@case("the applicant gets the license QR and printable license with the tracking code")
+def _():
+    a = state["qykb"]
+    lid, code = state["license_id"], a["tracking_code"]
+    misses = lambda: int(sql("SELECT count(*) FROM auth_failures WHERE key LIKE 'track:%'"))
+    before = misses()
+    r = expect(http("GET", f"/api/v1/licenses/{lid}/qr.png?code={code}"), 200)
+    assert r.headers["Content-Type"] == "image/png"
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        f.write(r.body)
+        f.flush()
+        z = subprocess.run(["zbarimg", "-q", "-Sbinary", "--raw", f.name],
+                           capture_output=True, timeout=60)
+    assert z.stdout.decode("ascii").strip() == state["payload"]
+    r = expect(http("GET", f"/api/v1/licenses/{lid}.svg?code={code}"), 200)
+    assert r.headers["Content-Type"].startswith("image/svg+xml")
+    assert "营业执照" in r.body.decode("utf-8")
+    assert misses() == before
+    # a wrong, missing or another application's code looks like an unknown license
+    other = create("spjy", OTHER, spjy_form(), SPJY_OTHERS)["tracking_code"]
+    unknown = http("GET", f"/api/v1/licenses/1.2.156.3005.2.X.Y.1.1.Z/qr.png?code={code}")
+    expect(unknown, 404, "not_found")
+    for path in (f"/api/v1/licenses/{lid}/qr.png?code=WRONG23456",
+                 f"/api/v1/licenses/{lid}/qr.png",
+                 f"/api/v1/licenses/{lid}/qr.png?code={other}",
+                 f"/api/v1/licenses/{lid}.svg?code={code[:-1]}",
+                 f"/api/v1/licenses/{lid}.svg"):
+        r = http("GET", path)
+        assert r.status == 404 and r.body == unknown.body, (path, r)
+    assert misses() == before + 6, (before, misses())  # every miss counts
+    # a token is still checked when sent: staff need no code, forged ones fail
+    expect(http("GET", f"/api/v1/licenses/{lid}/qr.png", token=tok(CLERK)), 200)
+    expect(http("GET", f"/api/v1/licenses/{lid}/qr.png?code={code}",
+                token="x" * 43), 401)
+    sql("DELETE FROM auth_failures")
+
+
 @case("the receipt's QR code links to the tracking page with the code")
 def _():
     a = state["qykb"]

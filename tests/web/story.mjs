@@ -4,8 +4,10 @@
 // bureaus claim and approve (social insurance returns first, the window
 // records the supplement); the inspector's dashboard shows each change
 // live; the applicant follows it on a 375×812 phone page and sees the
-// license; its QR payload verifies on /v and a tampered one is refused; a
-// timer's red card reaches the dashboard and the worklist live.
+// license with its QR code; its QR payload verifies on /v and a tampered
+// one is refused; after delivery the applicant rates the service on the
+// phone (好差评) and the rating is stored; a timer's red card reaches the
+// dashboard and the worklist live.
 // Screenshots go to tests/artifacts/. TAP output.
 import path from "node:path";
 import {
@@ -154,12 +156,30 @@ await test("bureaus: registration first, then the parallel bureaus; one returns"
   note(`return seen on the dashboard after ${ms} ms`);
 });
 
-await test("the applicant's phone shows the supplement notice", async () => {
+await test("the applicant's phone shows the supplement notice in full", async () => {
+  // what the window sees: the merged notice, every item and bureau comment
+  const staff = (await http("GET", "/api/v1/applications/" + number, { token: await token("clerk1") })).json;
+  const notice = staff.notice;
+  assert(notice && notice.items.length && notice.bureaus.length, JSON.stringify(notice));
+  assert(notice.bureaus.some((x) => x.bureau === "RS" && x.comment === "请补充参保人员花名册"), JSON.stringify(notice));
+  // the public tracking API carries the same notice
+  const t = (await http("GET", `/api/v1/track/${number}?code=${code}`)).json;
+  assert(JSON.stringify(t.notice) === JSON.stringify(notice), JSON.stringify(t.notice));
   const ctx = await b.newContext(phone);
   const p = await ctx.newPage();
   await p.goto(`/t/${number}?c=${code}`);
   await p.waitForSelector("#state");
-  assert(await p.isVisible("#notice"), "a notice is shown");
+  await p.waitForSelector("#notice");
+  const text = await p.textContent("#notice");
+  for (const i of notice.items) {
+    assert(await p.isVisible(`#notice-items li[data-material="${i.id}"]`), "item " + i.id);
+    assert(text.includes(i.name), "the notice names " + i.name + ": " + text);
+  }
+  for (const x of notice.bureaus) {
+    assert(x.bureau_name && text.includes(x.bureau_name), "bureau " + x.bureau + ": " + text);
+    assert(text.includes(x.comment), "comment of " + x.bureau + ": " + text);
+  }
+  note(`notice on the phone: ${notice.items.length} item(s), ${notice.bureaus.length} bureau(s)`);
   await shot(p, "track-returned-375");
   await ctx.close();
 });
@@ -192,13 +212,17 @@ await test("the applicant's phone (375×812) shows the approval and the license"
   await p.goto(`/t/${number}?c=${code}`);
   await p.waitForSelector("#state >> text=准予许可");
   const t = (await http("GET", `/api/v1/track/${number}?code=${code}`)).json;
-  if (t.licenses && t.licenses.length) {
-    await p.waitForSelector("#licenses");
-    payload = t.licenses[0].payload;
-    note(`license ${t.licenses[0].id} shown`);
-  } else {
-    note("no license in the tracking data yet (licenses integration): checked the approved state only");
-  }
+  assert(t.licenses && t.licenses.length, "the tracking data lists the license");
+  await p.waitForSelector("#licenses");
+  payload = t.licenses[0].payload;
+  const qr = await p.evaluate(async () => {
+    const img = document.querySelector("#licenses img.license-qr");
+    if (!img) return 0;
+    if (!img.complete) await new Promise((r) => { img.addEventListener("load", r, { once: true }); img.addEventListener("error", r, { once: true }); });
+    return img.naturalWidth;
+  });
+  assert(qr > 0, "the license's QR image loads on the phone (with the tracking code)");
+  note(`license ${t.licenses[0].id} shown with its QR code (${qr} px)`);
   const width = await p.evaluate(() => document.documentElement.scrollWidth);
   assert(width <= 375, "no horizontal scrolling at 375 px: " + width);
   await shot(p, "track-approved-375");
@@ -230,15 +254,30 @@ await test("verification page: the license payload verifies; a tampered one is r
   await ctx.close();
 });
 
-await test("window delivers; the tracking page offers the rating", async () => {
+await test("window delivers; the applicant rates on the phone and the rating is stored", async () => {
   await clerk.click("#do-deliver");
   await clerk.waitForSelector('#application .card[data-state="delivered"]');
   await seenLive("已办结");
   const ctx = await b.newContext(phone);
   const p = await ctx.newPage();
   await p.goto(`/t/${number}?c=${code}`);
-  await p.waitForSelector("#rating");
+  await p.waitForSelector("form#rating");
   await shot(p, "track-delivered-375");
+  await p.check('form#rating input[name="grade"][value="4"]');
+  await p.fill("#rating-comment", "窗口服务很周到");
+  await p.click('form#rating button[type="submit"]');
+  await p.waitForSelector("#rated", { timeout: 5000 });
+  const a = (await http("GET", "/api/v1/applications/" + number, { token: await token("clerk1") })).json;
+  assert(a.rating === 4, "the rating is stored: " + a.rating);
+  const ev = (await http("GET", `/api/v1/applications/${number}/events`, { token: await token("inspector1") })).json.events;
+  const rate = ev[ev.length - 1];
+  const data = (rate.payload && rate.payload.data) || {};
+  assert(rate.action === "rate" && rate.role === "applicant" && data.grade === 4 &&
+    data.comment === "窗口服务很周到", JSON.stringify(rate));
+  assert(!JSON.stringify(rate).includes(code), "the tracking code is not in the audit trail");
+  await p.reload();
+  await p.waitForSelector("#rating >> text=★★★★");
+  await shot(p, "track-rated-375");
   await ctx.close();
 });
 
