@@ -48,9 +48,10 @@ static void fill_value(const tb_field *f, tb_value *v) {
     v->date = f->has_min ? (tb_day)f->min : 20000;
     break;
   case TB_FIELD_CHOICE:
-    v->choices = f->multiple ? (f->n_choices >= 64 ? ~(uint64_t)0
-                                                  : ((uint64_t)1 << f->n_choices) - 1)
-                             : 1;
+    v->choices = f->multiple
+                     ? (f->n_choices >= 64 ? ~(uint64_t)0
+                                           : ((uint64_t)1 << f->n_choices) - 1)
+                     : 1;
     break;
   case TB_FIELD_BOOLEAN:
     v->boolean = true;
@@ -93,8 +94,11 @@ static void one_application(run_t *r, int64_t t) {
     for (uint8_t b = 0; b < s.n_branches; b++) {
       if (s.branches[b].status != TB_BRANCH_ACTIVE)
         continue;
-      e = (tb_event){.kind = TB_EV_CLAIM, .at = t + 120, .actor = 7,
-                     .branch = b, .step = s.branches[b].step};
+      e = (tb_event){.kind = TB_EV_CLAIM,
+                     .at = t + 120,
+                     .actor = 7,
+                     .branch = b,
+                     .step = s.branches[b].step};
       step(r, &s, &e);
       e.kind = TB_EV_APPROVE;
       step(r, &s, &e);

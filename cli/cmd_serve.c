@@ -118,8 +118,9 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   char probe[TB_APP_NUMBER_LEN + 1];
   if (strlen(o->region) != 6 ||
       tb_id_make_app_number(o->region, 20000, 1, probe) != TB_OK) {
-    fprintf(stderr, "tongban: --region takes a 6-digit administrative "
-                    "division code such as 330100 (GB/T 2260), not '%s'\n",
+    fprintf(stderr,
+            "tongban: --region takes a 6-digit administrative "
+            "division code such as 330100 (GB/T 2260), not '%s'\n",
             o->region);
     return false;
   }

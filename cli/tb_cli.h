@@ -9,8 +9,8 @@
 #include <stdbool.h>
 
 typedef struct {
-  const char *name;    /* "workflows", "migrate" … */
-  const char *usage;   /* one line: arguments and what it does */
+  const char *name;  /* "workflows", "migrate" … */
+  const char *usage; /* one line: arguments and what it does */
   int (*run)(int argc, char **argv);
 } tb_cli_command;
 

@@ -32,8 +32,7 @@ int tb_definition_material(const tb_definition *def, const char *id,
   return -1;
 }
 
-int tb_definition_branch(const tb_definition *def, const char *id,
-                         size_t len) {
+int tb_definition_branch(const tb_definition *def, const char *id, size_t len) {
   for (size_t i = 0; i < def->n_branches; i++)
     if (same(def->branches[i].id, id, len))
       return (int)i;

@@ -24,14 +24,14 @@
 /* The outcome of every engine call that can fail. */
 typedef enum {
   TB_OK = 0,
-  TB_IGNORED,           /* nothing to do (a stale or early timer); not an error */
-  TB_ERR_INVALID,       /* a value or argument is malformed */
-  TB_ERR_ILLEGAL_STATE, /* the event is not allowed in the current state */
-  TB_ERR_NOT_CLAIMED,   /* a task decision before anybody claimed the task */
+  TB_IGNORED,     /* nothing to do (a stale or early timer); not an error */
+  TB_ERR_INVALID, /* a value or argument is malformed */
+  TB_ERR_ILLEGAL_STATE,    /* the event is not allowed in the current state */
+  TB_ERR_NOT_CLAIMED,      /* a task decision before anybody claimed the task */
   TB_ERR_CLAIMED_BY_OTHER, /* the task is claimed by another officer */
-  TB_ERR_WRONG_BUREAU,  /* the actor belongs to another bureau */
-  TB_ERR_MATERIAL,      /* the material list does not allow the acceptance */
-  TB_ERR_LIMIT          /* a fixed capacity of the engine would be exceeded */
+  TB_ERR_WRONG_BUREAU,     /* the actor belongs to another bureau */
+  TB_ERR_MATERIAL,         /* the material list does not allow the acceptance */
+  TB_ERR_LIMIT /* a fixed capacity of the engine would be exceeded */
 } tb_status;
 
 /* A problem a person can act on: a stable machine code (see
@@ -70,8 +70,8 @@ char *tb_xstrndup(const char *s, size_t len);
 typedef struct tb_arena tb_arena;
 
 tb_arena *tb_arena_new(void);
-void tb_arena_free(tb_arena *a); /* NULL is fine */
-void *tb_arena_alloc(tb_arena *a, size_t size);  /* zeroed */
+void tb_arena_free(tb_arena *a);                /* NULL is fine */
+void *tb_arena_alloc(tb_arena *a, size_t size); /* zeroed */
 char *tb_arena_strndup(tb_arena *a, const char *s, size_t len);
 char *tb_arena_strdup(tb_arena *a, const char *s);
 size_t tb_arena_used(const tb_arena *a); /* bytes handed out so far */
@@ -97,8 +97,8 @@ void tb_date_format(tb_day d, char buf[static 11]);
 int tb_date_weekday(tb_day d);
 
 typedef enum {
-  TB_DAY_HOLIDAY = 1,     /* a weekday that is not worked (法定节假日) */
-  TB_DAY_WORKDAY = 2      /* a weekend day that is worked (调休上班) */
+  TB_DAY_HOLIDAY = 1, /* a weekday that is not worked (法定节假日) */
+  TB_DAY_WORKDAY = 2  /* a weekend day that is worked (调休上班) */
 } tb_day_kind;
 
 /* Working days: Monday to Friday, minus holidays, plus adjusted working
@@ -200,10 +200,10 @@ typedef enum {
 
 typedef enum {
   TB_FIELD_TEXT,
-  TB_FIELD_NUMBER,   /* a decimal number; `integer` restricts it */
-  TB_FIELD_MONEY,    /* yuan with at most two decimals, held in fen */
-  TB_FIELD_DATE,     /* YYYY-MM-DD, held as a tb_day */
-  TB_FIELD_CHOICE,   /* one (or, if `multiple`, several) of the choices */
+  TB_FIELD_NUMBER, /* a decimal number; `integer` restricts it */
+  TB_FIELD_MONEY,  /* yuan with at most two decimals, held in fen */
+  TB_FIELD_DATE,   /* YYYY-MM-DD, held as a tb_day */
+  TB_FIELD_CHOICE, /* one (or, if `multiple`, several) of the choices */
   TB_FIELD_BOOLEAN,
   TB_FIELD_ID_NUMBER /* a citizen ID or a credit code, checksum checked */
 } tb_field_type;
@@ -239,7 +239,7 @@ typedef struct {
   /* 容缺受理: >0 means it may be missing at acceptance and the applicant
    * has this many working days to supply it. */
   uint16_t tolerate_days;
-  bool commitment;          /* 告知承诺: a signed commitment may replace it */
+  bool commitment; /* 告知承诺: a signed commitment may replace it */
   const char *license_type; /* an e-license of this type satisfies it */
   int line;
 } tb_material;
@@ -256,23 +256,23 @@ typedef struct tb_cond tb_cond; /* a parsed condition; see below */
 typedef struct {
   const char *id;
   const char *name;
-  const char *bureau;          /* a bureau code from bureaus.xml */
-  const tb_cond *when;         /* NULL: the branch always applies */
-  const char *when_text;       /* the condition as written */
-  bool deny_continues;         /* on-deny="continue": a deny drops only
-                                  this branch; default: it denies the
-                                  application */
-  uint16_t after;              /* bit i: starts only after branch i approved */
-  const tb_task_def *tasks;    /* run one after another */
+  const char *bureau;       /* a bureau code from bureaus.xml */
+  const tb_cond *when;      /* NULL: the branch always applies */
+  const char *when_text;    /* the condition as written */
+  bool deny_continues;      /* on-deny="continue": a deny drops only
+                               this branch; default: it denies the
+                               application */
+  uint16_t after;           /* bit i: starts only after branch i approved */
+  const tb_task_def *tasks; /* run one after another */
   size_t n_tasks;
   int line;
 } tb_branch_def;
 
 typedef enum {
-  TB_SPECIAL_HEARING,     /* 听证 */
-  TB_SPECIAL_INSPECTION,  /* 现场核查 */
-  TB_SPECIAL_TESTING,     /* 检验检测 */
-  TB_SPECIAL_EXPERT,      /* 专家评审 */
+  TB_SPECIAL_HEARING,    /* 听证 */
+  TB_SPECIAL_INSPECTION, /* 现场核查 */
+  TB_SPECIAL_TESTING,    /* 检验检测 */
+  TB_SPECIAL_EXPERT,     /* 专家评审 */
   TB_SPECIAL_KIND_COUNT
 } tb_special_kind;
 
@@ -286,19 +286,19 @@ typedef struct {
 } tb_special_def;
 
 typedef struct {
-  const char *type_code;  /* e.g. "11100000MB0143028X" style type code */
-  const char *name;       /* 营业执照 */
-  const char *bureau;     /* issuing bureau code */
-  int branch;             /* issued only if this branch approved; -1: always */
-  uint16_t valid_years;   /* 0: long-term (长期) */
-  const size_t *fields;   /* indices into the form's fields */
+  const char *type_code; /* e.g. "11100000MB0143028X" style type code */
+  const char *name;      /* 营业执照 */
+  const char *bureau;    /* issuing bureau code */
+  int branch;            /* issued only if this branch approved; -1: always */
+  uint16_t valid_years;  /* 0: long-term (长期) */
+  const size_t *fields;  /* indices into the form's fields */
   size_t n_fields;
   int line;
 } tb_license_def;
 
 typedef enum {
-  TB_GAP_MISSED_WARN,      /* raise a red flag and notify; review goes on */
-  TB_GAP_MISSED_TERMINATE  /* the application is terminated (终止办理) */
+  TB_GAP_MISSED_WARN,     /* raise a red flag and notify; review goes on */
+  TB_GAP_MISSED_TERMINATE /* the application is terminated (终止办理) */
 } tb_gap_policy;
 
 typedef struct {
@@ -359,12 +359,12 @@ int tb_definition_special(const tb_definition *def, tb_special_kind kind);
 
 typedef struct {
   bool present;
-  double number;     /* number */
-  int64_t money;     /* money, in fen */
-  tb_day date;       /* date */
-  bool boolean;      /* boolean */
-  uint64_t choices;  /* choice: bit i set when choices[i] is chosen */
-  const char *text;  /* text and id-number: not owned, not terminated */
+  double number;    /* number */
+  int64_t money;    /* money, in fen */
+  tb_day date;      /* date */
+  bool boolean;     /* boolean */
+  uint64_t choices; /* choice: bit i set when choices[i] is chosen */
+  const char *text; /* text and id-number: not owned, not terminated */
   size_t text_len;
 } tb_value;
 
@@ -402,9 +402,8 @@ tb_status tb_form_check(const tb_definition *def, const tb_form *form,
  * 'YYYY-MM-DD', choices with '=' / '!=' / contains and one of their
  * values, text with '=' / '!=' / contains, booleans with true / false.
  * Text is at most 1024 bytes and 32 levels deep. */
-tb_status tb_cond_parse(tb_arena *a, const tb_definition *def,
-                        const char *text, size_t len, const tb_cond **out,
-                        tb_problem *p);
+tb_status tb_cond_parse(tb_arena *a, const tb_definition *def, const char *text,
+                        size_t len, const tb_cond **out, tb_problem *p);
 /* Evaluate; an absent value makes its comparison false. */
 bool tb_cond_eval(const tb_cond *c, const tb_form *form);
 /* False only when the condition can be shown never to hold, given the
@@ -416,18 +415,18 @@ bool tb_cond_may_hold(const tb_cond *c, const tb_definition *def);
  * ---------------------------------------------------------------------- */
 
 typedef enum {
-  TB_APP_NONE = 0,        /* before submission */
-  TB_APP_SUBMITTED,       /* 待受理: waiting for the window */
+  TB_APP_NONE = 0,            /* before submission */
+  TB_APP_SUBMITTED,           /* 待受理: waiting for the window */
   TB_APP_AWAITING_SUPPLEMENT, /* 待补正: one-time notice before acceptance */
-  TB_APP_REFUSED,         /* 不予受理 (final) */
-  TB_APP_IN_REVIEW,       /* 审查中: accepted, bureaus at work */
-  TB_APP_RETURNED,        /* 补正中: bureaus returned it; clock paused */
-  TB_APP_SUSPENDED,       /* 特别程序: clock paused */
-  TB_APP_APPROVED,        /* 准予许可: licenses issued, waiting to deliver */
-  TB_APP_DENIED,          /* 不予许可 (final) */
-  TB_APP_DELIVERED,       /* 已办结 (final but for the rating) */
-  TB_APP_WITHDRAWN,       /* 已撤回 (final) */
-  TB_APP_TERMINATED,      /* 终止办理: a tolerated gap was not supplied */
+  TB_APP_REFUSED,             /* 不予受理 (final) */
+  TB_APP_IN_REVIEW,           /* 审查中: accepted, bureaus at work */
+  TB_APP_RETURNED,            /* 补正中: bureaus returned it; clock paused */
+  TB_APP_SUSPENDED,           /* 特别程序: clock paused */
+  TB_APP_APPROVED,   /* 准予许可: licenses issued, waiting to deliver */
+  TB_APP_DENIED,     /* 不予许可 (final) */
+  TB_APP_DELIVERED,  /* 已办结 (final but for the rating) */
+  TB_APP_WITHDRAWN,  /* 已撤回 (final) */
+  TB_APP_TERMINATED, /* 终止办理: a tolerated gap was not supplied */
   TB_APP_STATE_COUNT
 } tb_app_status;
 
@@ -438,8 +437,8 @@ typedef enum {
   TB_BRANCH_RETURNED,     /* returned for supplement; waits for it */
   TB_BRANCH_APPROVED,
   TB_BRANCH_DENIED,
-  TB_BRANCH_SKIPPED,      /* a branch it comes after was denied */
-  TB_BRANCH_CANCELLED,    /* the application ended first */
+  TB_BRANCH_SKIPPED,   /* a branch it comes after was denied */
+  TB_BRANCH_CANCELLED, /* the application ended first */
   TB_BRANCH_STATE_COUNT
 } tb_branch_status;
 
@@ -451,31 +450,31 @@ typedef enum {
 } tb_channel;
 
 typedef struct {
-  uint8_t status;        /* tb_branch_status */
-  uint8_t step;          /* index of the current task in the branch */
-  bool claimed;          /* the current task is claimed */
-  uint8_t warning;       /* tb_warning of the current task */
-  uint16_t round;        /* 1 for the first time, +1 after each return */
-  int64_t claimant;      /* account id of whoever claimed it */
-  int64_t started_at;    /* when the current task was created */
-  tb_day deadline;       /* the current task's last working day */
+  uint8_t status;     /* tb_branch_status */
+  uint8_t step;       /* index of the current task in the branch */
+  bool claimed;       /* the current task is claimed */
+  uint8_t warning;    /* tb_warning of the current task */
+  uint16_t round;     /* 1 for the first time, +1 after each return */
+  int64_t claimant;   /* account id of whoever claimed it */
+  int64_t started_at; /* when the current task was created */
+  tb_day deadline;    /* the current task's last working day */
 } tb_branch_state;
 
 /* The whole state of one application: fixed size, no pointers, so that
  * it can be copied, compared and stored as it is. */
 typedef struct {
-  uint8_t status;        /* tb_app_status */
-  uint8_t channel;       /* tb_channel */
-  uint8_t warning;       /* tb_warning of the application */
-  uint8_t special;       /* while suspended: tb_special_kind */
-  uint8_t rating;        /* 0: none; 1..5 after delivery */
-  bool gap_overdue;      /* a tolerated gap missed its date */
+  uint8_t status;   /* tb_app_status */
+  uint8_t channel;  /* tb_channel */
+  uint8_t warning;  /* tb_warning of the application */
+  uint8_t special;  /* while suspended: tb_special_kind */
+  uint8_t rating;   /* 0: none; 1..5 after delivery */
+  bool gap_overdue; /* a tolerated gap missed its date */
   int64_t submitted_at;
   int64_t accepted_at;
-  int64_t paused_at;     /* while the clock is paused */
-  int64_t finished_at;   /* when it was decided or ended: approved, denied,
-                            refused, withdrawn, terminated */
-  tb_day deadline;       /* promised limit: last working day */
+  int64_t paused_at;   /* while the clock is paused */
+  int64_t finished_at; /* when it was decided or ended: approved, denied,
+                          refused, withdrawn, terminated */
+  tb_day deadline;     /* promised limit: last working day */
   tb_day statutory_deadline;
   int32_t paused_days;   /* working days not counted, in total */
   uint64_t provided;     /* materials the applicant has supplied */
@@ -484,7 +483,7 @@ typedef struct {
   uint64_t gaps;         /* tolerated at acceptance, still missing (容缺) */
   uint64_t notice;       /* the items of the last supplement notice */
   uint16_t notice_branches; /* branches whose returns the notice merged */
-  uint16_t licenses;     /* bit i: license i of the definition issued */
+  uint16_t licenses;        /* bit i: license i of the definition issued */
   tb_day gap_due[TB_MAX_MATERIALS];
   uint8_t n_branches;
   tb_branch_state branches[TB_MAX_BRANCHES];
@@ -492,7 +491,7 @@ typedef struct {
 
 typedef enum {
   TB_EV_SUBMIT,
-  TB_EV_ACCEPT,             /* materials: tolerated gaps; committed */
+  TB_EV_ACCEPT, /* materials: tolerated gaps; committed */
   TB_EV_REFUSE,
   TB_EV_REQUEST_SUPPLEMENT, /* at the window, before acceptance */
   TB_EV_SUPPLEMENT,         /* the applicant supplies materials */
@@ -500,8 +499,8 @@ typedef enum {
   TB_EV_CLAIM,
   TB_EV_APPROVE,
   TB_EV_DENY,
-  TB_EV_RETURN,             /* materials: the items to supplement */
-  TB_EV_SUSPEND,            /* special: the procedure */
+  TB_EV_RETURN,  /* materials: the items to supplement */
+  TB_EV_SUSPEND, /* special: the procedure */
   TB_EV_RESUME,
   TB_EV_TIMER,
   TB_EV_DELIVER,
@@ -521,26 +520,26 @@ typedef enum {
 
 typedef struct {
   tb_event_kind kind;
-  int64_t at;          /* Unix seconds */
-  int64_t actor;       /* account id; 0 for the applicant or the system */
-  const char *bureau;  /* the actor's bureau for task events; NULL skips
-                          the bureau check (the caller checked roles) */
-  uint8_t branch;      /* task events */
-  uint8_t step;        /* task events: must match the branch's current step */
-  uint8_t channel;     /* submit: tb_channel */
-  uint64_t materials;  /* submit, supplement: provided; accept: tolerated
-                          gaps; request-supplement, return: the items */
-  uint64_t committed;  /* accept: replaced by a commitment */
+  int64_t at;            /* Unix seconds */
+  int64_t actor;         /* account id; 0 for the applicant or the system */
+  const char *bureau;    /* the actor's bureau for task events; NULL skips
+                            the bureau check (the caller checked roles) */
+  uint8_t branch;        /* task events */
+  uint8_t step;          /* task events: must match the branch's current step */
+  uint8_t channel;       /* submit: tb_channel */
+  uint64_t materials;    /* submit, supplement: provided; accept: tolerated
+                            gaps; request-supplement, return: the items */
+  uint64_t committed;    /* accept: replaced by a commitment */
   uint64_t from_license; /* submit: provided by an existing e-license */
-  uint8_t special;     /* suspend: tb_special_kind */
-  uint8_t timer;       /* timer: tb_timer_kind */
-  uint8_t subject;     /* timer: branch or material index */
-  uint8_t rating;      /* rate: 1..5 */
+  uint8_t special;       /* suspend: tb_special_kind */
+  uint8_t timer;         /* timer: tb_timer_kind */
+  uint8_t subject;       /* timer: branch or material index */
+  uint8_t rating;        /* rate: 1..5 */
 } tb_event;
 
 typedef enum {
-  TB_EFFECT_CREATE_TASK, /* branch, step, round, deadline */
-  TB_EFFECT_CANCEL_TASK, /* branch, step, round */
+  TB_EFFECT_CREATE_TASK,    /* branch, step, round, deadline */
+  TB_EFFECT_CANCEL_TASK,    /* branch, step, round */
   TB_EFFECT_SCHEDULE_TIMER, /* timer, subject, at (replaces the same one) */
   TB_EFFECT_CANCEL_TIMER,   /* timer, subject */
   TB_EFFECT_ISSUE_LICENSE,  /* license: index into the definition */
@@ -548,33 +547,33 @@ typedef enum {
 } tb_effect_kind;
 
 typedef enum {
-  TB_NOTICE_ACCEPTED,       /* 受理通知 */
-  TB_NOTICE_REFUSED,        /* 不予受理通知 */
-  TB_NOTICE_SUPPLEMENT,     /* 一次性告知: materials + branches merged */
+  TB_NOTICE_ACCEPTED,   /* 受理通知 */
+  TB_NOTICE_REFUSED,    /* 不予受理通知 */
+  TB_NOTICE_SUPPLEMENT, /* 一次性告知: materials + branches merged */
   TB_NOTICE_SUSPENDED,
   TB_NOTICE_RESUMED,
   TB_NOTICE_APPROVED,
   TB_NOTICE_DENIED,
-  TB_NOTICE_YELLOW,         /* branches: 0 for the application */
+  TB_NOTICE_YELLOW, /* branches: 0 for the application */
   TB_NOTICE_RED,
-  TB_NOTICE_GAP_OVERDUE,    /* materials: which gaps */
+  TB_NOTICE_GAP_OVERDUE, /* materials: which gaps */
   TB_NOTICE_TERMINATED,
   TB_NOTICE_DELIVERED
 } tb_notice_kind;
 
 typedef struct {
-  uint8_t kind;        /* tb_effect_kind */
+  uint8_t kind; /* tb_effect_kind */
   uint8_t branch;
   uint8_t step;
-  uint8_t timer;       /* tb_timer_kind */
+  uint8_t timer; /* tb_timer_kind */
   uint8_t subject;
   uint8_t license;
-  uint8_t notice;      /* tb_notice_kind */
+  uint8_t notice; /* tb_notice_kind */
   uint16_t round;
-  uint16_t branches;   /* notify: bit per branch */
-  tb_day deadline;     /* create-task */
-  int64_t at;          /* schedule-timer */
-  uint64_t materials;  /* notify */
+  uint16_t branches;  /* notify: bit per branch */
+  tb_day deadline;    /* create-task */
+  int64_t at;         /* schedule-timer */
+  uint64_t materials; /* notify */
 } tb_effect;
 
 typedef struct {

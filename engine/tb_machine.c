@@ -28,8 +28,7 @@ static uint64_t bit64(size_t i) {
 }
 
 static uint64_t all_materials(const tb_definition *def) {
-  return def->n_materials >= 64 ? ~(uint64_t)0
-                                 : bit64(def->n_materials) - 1;
+  return def->n_materials >= 64 ? ~(uint64_t)0 : bit64(def->n_materials) - 1;
 }
 
 static tb_day today(const step_t *st) {
@@ -82,8 +81,8 @@ static void notify(step_t *st, tb_notice_kind notice, uint64_t materials,
 static bool yellow_at(const step_t *st, tb_day deadline, int64_t *at) {
   if (st->def->warn_days == 0)
     return false;
-  tb_day d = tb_calendar_sub_working_days(st->cal, deadline,
-                                          st->def->warn_days - 1);
+  tb_day d =
+      tb_calendar_sub_working_days(st->cal, deadline, st->def->warn_days - 1);
   *at = tb_calendar_start_of(st->cal, d);
   return true;
 }
@@ -115,8 +114,8 @@ static uint8_t arm_warnings(step_t *st, tb_day deadline, tb_timer_kind yellow,
   return (uint8_t)w;
 }
 
-static void disarm_warnings(step_t *st, tb_timer_kind yellow,
-                            tb_timer_kind red, size_t subject) {
+static void disarm_warnings(step_t *st, tb_timer_kind yellow, tb_timer_kind red,
+                            size_t subject) {
   if (st->def->warn_days > 0)
     unschedule(st, yellow, subject);
   unschedule(st, red, subject);
@@ -324,22 +323,24 @@ static void decide_join(step_t *st) {
 /* ---- refusals ----------------------------------------------------------- */
 
 /* What a person reads for a status, in "the application is …". */
+static const char *const status_words_table[TB_APP_STATE_COUNT] = {
+    [TB_APP_NONE] = "not submitted yet",
+    [TB_APP_SUBMITTED] = "waiting for acceptance at the window",
+    [TB_APP_AWAITING_SUPPLEMENT] = "waiting for the applicant's supplement",
+    [TB_APP_REFUSED] = "refused (不予受理)",
+    [TB_APP_IN_REVIEW] = "in review by the bureaus",
+    [TB_APP_RETURNED] = "returned to the applicant for supplement",
+    [TB_APP_SUSPENDED] = "suspended for a special procedure",
+    [TB_APP_APPROVED] = "approved and waiting for delivery",
+    [TB_APP_DENIED] = "denied (不予许可)",
+    [TB_APP_DELIVERED] = "delivered",
+    [TB_APP_WITHDRAWN] = "withdrawn",
+    [TB_APP_TERMINATED] = "terminated",
+};
+
 static const char *status_words(uint8_t status) {
-  switch (status) {
-  case TB_APP_NONE: return "not submitted yet";
-  case TB_APP_SUBMITTED: return "waiting for acceptance at the window";
-  case TB_APP_AWAITING_SUPPLEMENT: return "waiting for the applicant's supplement";
-  case TB_APP_REFUSED: return "refused (不予受理)";
-  case TB_APP_IN_REVIEW: return "in review by the bureaus";
-  case TB_APP_RETURNED: return "returned to the applicant for supplement";
-  case TB_APP_SUSPENDED: return "suspended for a special procedure";
-  case TB_APP_APPROVED: return "approved and waiting for delivery";
-  case TB_APP_DENIED: return "denied (不予许可)";
-  case TB_APP_DELIVERED: return "delivered";
-  case TB_APP_WITHDRAWN: return "withdrawn";
-  case TB_APP_TERMINATED: return "terminated";
-  default: return "in an unknown state";
-  }
+  return status < TB_APP_STATE_COUNT ? status_words_table[status]
+                                     : "in an unknown state";
 }
 
 static tb_status illegal(step_t *st, const char *what) {
@@ -371,8 +372,8 @@ static tb_status on_submit(step_t *st) {
     return invalid(st, "channel", "must be window or online");
   if (ev->channel == TB_CHANNEL_ONLINE && !st->def->online)
     return invalid(st, "channel", "this service cannot be applied for online");
-  tb_status rc = check_material_mask(st, ev->materials | ev->from_license,
-                                     "materials");
+  tb_status rc =
+      check_material_mask(st, ev->materials | ev->from_license, "materials");
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++)
@@ -411,8 +412,8 @@ static tb_status check_acceptance(step_t *st, uint64_t tolerated,
                                  : "material '%s' cannot be tolerated (容缺): "
                                    "the service requires it at acceptance",
                             mat->id);
-    if ((committed & bit64(m)) && (!mat->commitment || have ||
-                                   (tolerated & bit64(m))))
+    if ((committed & bit64(m)) &&
+        (!mat->commitment || have || (tolerated & bit64(m))))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "committed",
                             !mat->commitment
                                 ? "material '%s' cannot be replaced by a "
@@ -443,10 +444,10 @@ static tb_status on_accept(step_t *st) {
   s->accepted_at = ev->at;
   s->committed = ev->committed;
   s->gaps = ev->materials;
-  s->deadline = tb_calendar_add_working_days(st->cal, day,
-                                             st->def->promised_days);
-  s->statutory_deadline = tb_calendar_add_working_days(
-      st->cal, day, st->def->statutory_days);
+  s->deadline =
+      tb_calendar_add_working_days(st->cal, day, st->def->promised_days);
+  s->statutory_deadline =
+      tb_calendar_add_working_days(st->cal, day, st->def->statutory_days);
   for (size_t m = 0; m < st->def->n_materials; m++) {
     if (!(s->gaps & bit64(m)))
       continue;
@@ -574,7 +575,8 @@ static tb_status on_withdraw(step_t *st) {
   }
 }
 
-/* ---- bureau tasks --------------------------------------------------------- */
+/* ---- bureau tasks ---------------------------------------------------------
+ */
 
 /* The branch an event names, if its task is open now; NULL and a problem
  * otherwise. */
@@ -713,14 +715,14 @@ static tb_status on_suspend(step_t *st) {
               ? tb_definition_special(st->def, st->ev->special)
               : -1;
   if (i < 0)
-    return invalid(st, "kind",
-                   "this service has no such special procedure");
+    return invalid(st, "kind", "this service has no such special procedure");
   pause_clock(st);
   s->status = TB_APP_SUSPENDED;
   s->special = st->ev->special;
   tb_day last = tb_calendar_add_working_days(st->cal, today(st),
                                              st->def->specials[i].max_days);
-  schedule(st, TB_TIMER_SPECIAL_MAX, 0, tb_calendar_start_of(st->cal, last + 1));
+  schedule(st, TB_TIMER_SPECIAL_MAX, 0,
+           tb_calendar_start_of(st->cal, last + 1));
   notify(st, TB_NOTICE_SUSPENDED, 0, 0);
   return TB_OK;
 }
@@ -739,7 +741,8 @@ static tb_status on_resume(step_t *st) {
   return TB_OK;
 }
 
-/* ---- timers --------------------------------------------------------------- */
+/* ---- timers ---------------------------------------------------------------
+ */
 
 static tb_status not_due(step_t *st) {
   return tb_problem_set(st->p, TB_IGNORED, "timer",
@@ -820,7 +823,8 @@ static tb_status on_timer(step_t *st) {
   }
 }
 
-/* ---- delivery and rating ---------------------------------------------------- */
+/* ---- delivery and rating ----------------------------------------------------
+ */
 
 static tb_status on_deliver(step_t *st) {
   tb_app_state *s = st->s;
@@ -851,7 +855,8 @@ static tb_status on_rate(step_t *st) {
   return TB_OK;
 }
 
-/* ---- entry point ----------------------------------------------------------- */
+/* ---- entry point -----------------------------------------------------------
+ */
 
 typedef tb_status (*handler_fn)(step_t *);
 

@@ -114,9 +114,9 @@ static const char *const special_names[] = {
 };
 
 static const char *const field_type_names[] = {
-    [TB_FIELD_TEXT] = "text",       [TB_FIELD_NUMBER] = "number",
-    [TB_FIELD_MONEY] = "money",     [TB_FIELD_DATE] = "date",
-    [TB_FIELD_CHOICE] = "choice",   [TB_FIELD_BOOLEAN] = "boolean",
+    [TB_FIELD_TEXT] = "text",           [TB_FIELD_NUMBER] = "number",
+    [TB_FIELD_MONEY] = "money",         [TB_FIELD_DATE] = "date",
+    [TB_FIELD_CHOICE] = "choice",       [TB_FIELD_BOOLEAN] = "boolean",
     [TB_FIELD_ID_NUMBER] = "id-number",
 };
 

@@ -18,17 +18,27 @@ static tb_calendar *cal;
 
 static tb_choice scope_choices[] = {{"food", "食品经营"}, {"retail", "零售"}};
 static tb_field fields[] = {
-    {.id = "name", .label = "名称", .type = TB_FIELD_TEXT, .required = true,
-     .has_max = true, .max = 50},
-    {.id = "scope", .label = "经营范围", .type = TB_FIELD_CHOICE,
-     .multiple = true, .choices = scope_choices, .n_choices = 2},
+    {.id = "name",
+     .label = "名称",
+     .type = TB_FIELD_TEXT,
+     .required = true,
+     .has_max = true,
+     .max = 50},
+    {.id = "scope",
+     .label = "经营范围",
+     .type = TB_FIELD_CHOICE,
+     .multiple = true,
+     .choices = scope_choices,
+     .n_choices = 2},
 };
 static tb_material materials[] = {
     {.id = "articles", .name = "章程", .required = true},
-    {.id = "lease", .name = "住所证明", .required = true, .tolerate_days = 5,
+    {.id = "lease",
+     .name = "住所证明",
+     .required = true,
+     .tolerate_days = 5,
      .commitment = true},
-    {.id = "idcard", .name = "身份证", .required = false,
-     .license_type = "ID"},
+    {.id = "idcard", .name = "身份证", .required = false, .license_type = "ID"},
 };
 static tb_task_def one_task[] = {{.id = "review", .name = "审查", .days = 2}};
 static tb_task_def two_tasks[] = {{.id = "check", .name = "初审", .days = 1},
@@ -36,9 +46,12 @@ static tb_task_def two_tasks[] = {{.id = "check", .name = "初审", .days = 1},
 static tb_special_def specials[] = {
     {.kind = TB_SPECIAL_INSPECTION, .name = "现场核查", .max_days = 10}};
 static size_t license_fields[] = {0};
-static tb_license_def small_licenses[] = {
-    {.type_code = "L1", .name = "许可证", .bureau = "SCJG", .branch = -1,
-     .fields = license_fields, .n_fields = 1}};
+static tb_license_def small_licenses[] = {{.type_code = "L1",
+                                           .name = "许可证",
+                                           .bureau = "SCJG",
+                                           .branch = -1,
+                                           .fields = license_fields,
+                                           .n_fields = 1}};
 
 /* Two branches: market (two tasks in sequence) and tax. */
 static tb_branch_def small_branches[] = {
@@ -46,14 +59,25 @@ static tb_branch_def small_branches[] = {
     {.id = "tax", .bureau = "SW", .tasks = one_task, .n_tasks = 1},
 };
 
-static tb_definition small = {
-    .id = "small", .name = "测试", .version = 1,
-    .applicant = TB_APPLICANT_EITHER, .statutory_days = 20,
-    .promised_days = 5, .warn_days = 1, .online = true,
-    .fields = fields, .n_fields = 2, .materials = materials,
-    .n_materials = 3, .branches = small_branches, .n_branches = 2,
-    .specials = specials, .n_specials = 1, .licenses = small_licenses,
-    .n_licenses = 1, .deliver_window = true};
+static tb_definition small = {.id = "small",
+                              .name = "测试",
+                              .version = 1,
+                              .applicant = TB_APPLICANT_EITHER,
+                              .statutory_days = 20,
+                              .promised_days = 5,
+                              .warn_days = 1,
+                              .online = true,
+                              .fields = fields,
+                              .n_fields = 2,
+                              .materials = materials,
+                              .n_materials = 3,
+                              .branches = small_branches,
+                              .n_branches = 2,
+                              .specials = specials,
+                              .n_specials = 1,
+                              .licenses = small_licenses,
+                              .n_licenses = 1,
+                              .deliver_window = true};
 
 static tb_form form;
 
@@ -83,8 +107,8 @@ static void setup(void) {
   tb_calendar_set(cal, day_of(2025, 10, 11), TB_DAY_WORKDAY);
   T0 = at_day(2025, 9, 26, 10);
   memset(&form, 0, sizeof form);
-  form.values[0] = (tb_value){.present = true, .text = "某某公司",
-                              .text_len = strlen("某某公司")};
+  form.values[0] = (tb_value){
+      .present = true, .text = "某某公司", .text_len = strlen("某某公司")};
   form.values[1] = (tb_value){.present = true, .choices = 1};
 }
 
@@ -97,8 +121,7 @@ static tb_context ctx_of(const tb_definition *def) {
 static tb_effects fx;
 static tb_problem prob;
 
-static tb_status step(const tb_definition *def, tb_app_state *s,
-                      tb_event ev) {
+static tb_status step(const tb_definition *def, tb_app_state *s, tb_event ev) {
   tb_context ctx = ctx_of(def);
   memset(&prob, 0, sizeof prob);
   return tb_engine_step(&ctx, s, &ev, &fx, &prob);
@@ -144,15 +167,29 @@ static const tb_effect *find_notice(tb_notice_kind notice) {
 /* ---- canonical states ------------------------------------------------- */
 
 enum {
-  S_NONE, S_SUBMITTED, S_AWAITING, S_REFUSED, S_REVIEW, S_REVIEW_CLAIMED,
-  S_RETURNED, S_SUSPENDED, S_APPROVED, S_DENIED, S_DELIVERED, S_WITHDRAWN,
-  S_TERMINATED, S_RATED, S_COUNT
+  S_NONE,
+  S_SUBMITTED,
+  S_AWAITING,
+  S_REFUSED,
+  S_REVIEW,
+  S_REVIEW_CLAIMED,
+  S_RETURNED,
+  S_SUSPENDED,
+  S_APPROVED,
+  S_DENIED,
+  S_DELIVERED,
+  S_WITHDRAWN,
+  S_TERMINATED,
+  S_RATED,
+  S_COUNT
 };
 
 static const char *const state_names[S_COUNT] = {
-    "none", "submitted", "awaiting_supplement", "refused", "in_review",
-    "in_review(claimed)", "returned", "suspended", "approved", "denied",
-    "delivered", "withdrawn", "terminated", "delivered(rated)"};
+    "none",       "submitted",       "awaiting_supplement",
+    "refused",    "in_review",       "in_review(claimed)",
+    "returned",   "suspended",       "approved",
+    "denied",     "delivered",       "withdrawn",
+    "terminated", "delivered(rated)"};
 
 static const int64_t OFFICER = 7, OTHER_OFFICER = 8;
 
@@ -311,10 +348,14 @@ typedef struct {
   int next;
 } outcome;
 
-#define OK_TO(st) {TB_OK, TB_APP_##st}
-#define NO {TB_ERR_ILLEGAL_STATE, -1}
-#define IGN {TB_IGNORED, -1}
-#define ERR(code) {code, -1}
+#define OK_TO(st)                                                              \
+  { TB_OK, TB_APP_##st }
+#define NO                                                                     \
+  { TB_ERR_ILLEGAL_STATE, -1 }
+#define IGN                                                                    \
+  { TB_IGNORED, -1 }
+#define ERR(code)                                                              \
+  { code, -1 }
 
 static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
     /* submit, accept, refuse, req-supp, supplement, withdraw, claim, approve,
@@ -332,15 +373,14 @@ static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
                   ERR(TB_ERR_NOT_CLAIMED), ERR(TB_ERR_NOT_CLAIMED),
                   OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO},
     [S_REVIEW_CLAIMED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
-                          NO, OK_TO(IN_REVIEW), OK_TO(DENIED),
-                          OK_TO(IN_REVIEW), OK_TO(SUSPENDED), NO,
-                          OK_TO(IN_REVIEW), NO, NO},
-    [S_RETURNED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN), NO,
-                    NO, NO, NO, NO, NO, IGN, NO, NO},
-    [S_SUSPENDED] = {NO, NO, NO, NO, OK_TO(SUSPENDED), OK_TO(WITHDRAWN), NO,
-                     NO, NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO},
-    [S_APPROVED] = {NO, NO, NO, NO, ERR(TB_ERR_INVALID), NO, NO, NO, NO, NO,
-                    NO, NO, IGN, OK_TO(DELIVERED), NO},
+                          NO, OK_TO(IN_REVIEW), OK_TO(DENIED), OK_TO(IN_REVIEW),
+                          OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO},
+    [S_RETURNED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN), NO, NO,
+                    NO, NO, NO, NO, IGN, NO, NO},
+    [S_SUSPENDED] = {NO, NO, NO, NO, OK_TO(SUSPENDED), OK_TO(WITHDRAWN), NO, NO,
+                     NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO},
+    [S_APPROVED] = {NO, NO, NO, NO, ERR(TB_ERR_INVALID), NO, NO, NO, NO, NO, NO,
+                    NO, IGN, OK_TO(DELIVERED), NO},
     [S_DENIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
     [S_DELIVERED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
                      OK_TO(DELIVERED)},
@@ -389,17 +429,16 @@ static void refusals_explain_themselves(void) {
   TB_CHECK(strstr(prob.detail, "claim the task") != NULL);
 
   build_state(S_WITHDRAWN, &s);
-  TB_CHECK(step(&small, &s, probe_event(TB_EV_ACCEPT)) ==
-           TB_ERR_ILLEGAL_STATE);
+  TB_CHECK(step(&small, &s, probe_event(TB_EV_ACCEPT)) == TB_ERR_ILLEGAL_STATE);
   TB_CHECK_STR(prob.detail, "cannot accept: the application is withdrawn");
 
   build_state(S_REVIEW_CLAIMED, &s);
-  TB_CHECK(step(&small, &s,
-                task_ev(TB_EV_APPROVE, T0 + 99, 1, 0, OTHER_OFFICER)) ==
-           TB_ERR_CLAIMED_BY_OTHER);
-  TB_CHECK(step(&small, &s,
-                task_ev(TB_EV_CLAIM, T0 + 99, 1, 0, OTHER_OFFICER)) ==
-           TB_ERR_CLAIMED_BY_OTHER);
+  TB_CHECK(
+      step(&small, &s, task_ev(TB_EV_APPROVE, T0 + 99, 1, 0, OTHER_OFFICER)) ==
+      TB_ERR_CLAIMED_BY_OTHER);
+  TB_CHECK(
+      step(&small, &s, task_ev(TB_EV_CLAIM, T0 + 99, 1, 0, OTHER_OFFICER)) ==
+      TB_ERR_CLAIMED_BY_OTHER);
 
   /* the wrong bureau */
   build_state(S_REVIEW, &s);
@@ -638,7 +677,8 @@ static void tolerated_gap_terminates(void) {
   TB_CHECK_INT(s.branches[1].status, TB_BRANCH_CANCELLED);
 }
 
-/* ---- the join under every order ------------------------------------------- */
+/* ---- the join under every order -------------------------------------------
+ */
 
 /* Four independent bureaus; social insurance's deny only drops its branch.
  * License 0 is always issued on approval, license 1 only with branch 3. */
@@ -646,7 +686,10 @@ static tb_branch_def four_branches[] = {
     {.id = "b0", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
     {.id = "b1", .bureau = "GA", .tasks = one_task, .n_tasks = 1},
     {.id = "b2", .bureau = "SW", .tasks = one_task, .n_tasks = 1},
-    {.id = "b3", .bureau = "RS", .tasks = one_task, .n_tasks = 1,
+    {.id = "b3",
+     .bureau = "RS",
+     .tasks = one_task,
+     .n_tasks = 1,
      .deny_continues = true},
 };
 static tb_license_def four_licenses[] = {
@@ -687,8 +730,8 @@ static void join_under_every_order(void) {
         continue;
       }
       /* the oracle, independent of the order */
-      bool fatal_deny = decision[0] == DENY || decision[1] == DENY ||
-                        decision[2] == DENY;
+      bool fatal_deny =
+          decision[0] == DENY || decision[1] == DENY || decision[2] == DENY;
       bool any_return = false;
       uint16_t returned = 0;
       for (int b = 0; b < 4; b++)
@@ -732,8 +775,8 @@ static void join_under_every_order(void) {
           bad += s.status != TB_APP_IN_REVIEW;
       }
       if (fatal_deny) {
-        bad += s.status != TB_APP_DENIED || denied_notices != 1 ||
-               issued[0] || issued[1] || supplement_notices;
+        bad += s.status != TB_APP_DENIED || denied_notices != 1 || issued[0] ||
+               issued[1] || supplement_notices;
       } else if (any_return) {
         bad += s.status != TB_APP_RETURNED || supplement_notices != 1 ||
                s.notice_branches != returned || issued[0] || issued[1];
@@ -804,9 +847,15 @@ static void conditions_and_dependencies(void) {
   static tb_branch_def deps[] = {
       {.id = "market", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
       {.id = "food", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
-      {.id = "seal", .bureau = "GA", .tasks = one_task, .n_tasks = 1,
+      {.id = "seal",
+       .bureau = "GA",
+       .tasks = one_task,
+       .n_tasks = 1,
        .after = 0x1},
-      {.id = "bank", .bureau = "RS", .tasks = one_task, .n_tasks = 1,
+      {.id = "bank",
+       .bureau = "RS",
+       .tasks = one_task,
+       .n_tasks = 1,
        .after = 0x6},
   };
   tb_definition def = small;
@@ -875,11 +924,16 @@ static void conditions_and_dependencies(void) {
  * supplement, once it approves. */
 static void return_of_a_prerequisite(void) {
   static tb_branch_def deps[] = {
-      {.id = "registration", .bureau = "SCJG", .tasks = one_task,
-       .n_tasks = 1},
-      {.id = "seal", .bureau = "GA", .tasks = one_task, .n_tasks = 1,
+      {.id = "registration", .bureau = "SCJG", .tasks = one_task, .n_tasks = 1},
+      {.id = "seal",
+       .bureau = "GA",
+       .tasks = one_task,
+       .n_tasks = 1,
        .after = 0x1},
-      {.id = "tax", .bureau = "SW", .tasks = one_task, .n_tasks = 1,
+      {.id = "tax",
+       .bureau = "SW",
+       .tasks = one_task,
+       .n_tasks = 1,
        .after = 0x1},
   };
   tb_definition def = small;

@@ -206,10 +206,21 @@ static void an_ordinary_user_can_serve(void) {
   snprintf(gid, sizeof gid, "%d", (int)pw->pw_gid);
   char sub[320];
   snprintf(sub, sizeof sub, "%s/var", own);
-  char *argv[] = {
-      "/usr/bin/setpriv", "--reuid",         uid,     "--regid", gid,
-      "--clear-groups",   (char *)tongban,   "serve", "--listen", "127.0.0.1:0", "--data",  sub,
-      "--workflows",      (char *)workflows, NULL};
+  char *argv[] = {"/usr/bin/setpriv",
+                  "--reuid",
+                  uid,
+                  "--regid",
+                  gid,
+                  "--clear-groups",
+                  (char *)tongban,
+                  "serve",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--data",
+                  sub,
+                  "--workflows",
+                  (char *)workflows,
+                  NULL};
   proc p;
   start(&p, argv, logf_("user.log"));
   TB_CHECKF(wait_for_text(&p, "tongban: serving", 120), "%s", slurp(p.log));
@@ -219,7 +230,11 @@ static void an_ordinary_user_can_serve(void) {
 }
 
 static void an_unreachable_database_is_named(void) {
-  char *argv[] = {(char *)tongban, "serve", "--listen", "127.0.0.1:0", "--db",
+  char *argv[] = {(char *)tongban,
+                  "serve",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--db",
                   "host=/tmp/tb-nowhere port=5999 dbname=tongban "
                   "connect_timeout=2",
                   NULL};
@@ -239,8 +254,8 @@ static void an_unreachable_database_is_named(void) {
 /* The region leads every application number; one that cannot lead any is
  * refused at start, not at the first intake. */
 static void an_impossible_region_is_refused(void) {
-  char *argv[] = {(char *)tongban, "serve", "--region", "000000", "--data",
-                  data, NULL};
+  char *argv[] = {(char *)tongban, "serve", "--region", "000000",
+                  "--data",        data,    NULL};
   TB_CHECK_INT(run(argv, logf_("region.log")), 2);
   TB_CHECKF(strstr(slurp(log_path), "administrative division code"), "%s",
             slurp(log_path));
