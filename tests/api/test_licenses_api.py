@@ -16,126 +16,19 @@ TB_KEYS_DIR and TB_TONGBAN.
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
-import urllib.error
-import urllib.request
 
-BASE = os.environ["TB_BASE_URL"]
-ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
-PASSWORD = os.environ["TB_PASSWORD"]
+from tbhttp import (ADMIN_DB, case, citizen_id, credit_code, done, expect,
+                    http, sql, tok)
+
 KEYS = os.environ["TB_KEYS_DIR"]
 TONGBAN = os.environ.get("TB_TONGBAN", "")
-
-count = 0
-failed = 0
-
-
-def case(name):
-    def wrap(fn):
-        global count, failed
-        count += 1
-        try:
-            fn()
-            print(f"ok {count} - {name}")
-        except Exception as e:  # noqa: BLE001 - a failing case, reported
-            failed += 1
-            print(f"not ok {count} - {name}")
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-            print(f"# {e}")
-        sys.stdout.flush()
-        return fn
-    return wrap
-
-
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    @property
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-    def __repr__(self):
-        return f"<{self.status} {self.body[:300]!r}>"
-
-
-def http(method, path, body=None, token=None):
-    h = {}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode("utf-8")
-        h["Content-Type"] = "application/json"
-    if token:
-        h["Authorization"] = "Bearer " + token
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return Resp(r.status, r.headers, r.read())
-    except urllib.error.HTTPError as e:
-        return Resp(e.code, e.headers, e.read())
-
-
-def expect(r, status, code=None):
-    assert r.status == status, f"expected {status}, got {r!r}"
-    if code:
-        assert r.json["code"] == code, r.json
-    return r
-
-
-def psql_path():
-    p = shutil.which("psql")
-    if p:
-        return p
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
-    return found[-1] if found else "psql"
-
-
-def sql(query):
-    out = subprocess.run([psql_path(), "-XAtq", "-d", ADMIN_DB, "-c", query],
-                         capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-# ---- identifiers and sessions ----------------------------------------------
-
-def citizen_id(birth="19850612", seq="271"):
-    base = "330106" + birth + seq
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    s = sum(int(c) * k for c, k in zip(base, w))
-    return base + "10X98765432"[s % 11]
-
-
-def credit_code(org8, prefix="91330106"):
-    """A unified social credit code (GB 32100) around an organization code
-    (GB 11714) whose check character is computed too."""
-    val = lambda c: int(c) if c.isdigit() else ord(c) - 55
-    s = sum(val(c) * w for c, w in zip(org8, [3, 7, 9, 10, 5, 8, 4, 2]))
-    c9 = 11 - s % 11
-    base17 = prefix + org8 + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    s = sum(alphabet.index(c) * pow(3, i, 31) for i, c in enumerate(base17))
-    return base17 + alphabet[(31 - s % 31) % 31]
-
 
 COMPANY = credit_code("MA2H7Q51")   # the new enterprise
 OTHER = credit_code("MA2H7Q52")     # somebody else
 PERSON = citizen_id()
-
-tokens = {}
-
-
-def tok(user):
-    if user not in tokens:
-        r = expect(http("POST", "/api/v1/sessions",
-                        {"username": user, "password": PASSWORD}), 201)
-        tokens[user] = r.json["token"]
-    return tokens[user]
 
 
 CLERK, ADMIN = "clerk1", "admin1"
@@ -532,5 +425,4 @@ def _():
     assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "1"
 
 
-print(f"1..{count}")
-sys.exit(1 if failed else 0)
+sys.exit(done())
