@@ -10,6 +10,7 @@
  * restart PostgreSQL under the running server (tbhttp.control()).
  */
 #include "tb_api.h"
+#include "tb_api_harness.h"
 #include "tb_license.h"
 #include "tb_pg_harness.h"
 #include "tb_store.h"
@@ -24,61 +25,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PASSWORD "correct-horse-1"
-
-static bool add(const char *conninfo, const char *user, const char *role,
-                const char *bureau) {
-  char msg[512];
-  if (tb_api_account_add(conninfo, user, role, bureau, PASSWORD,
-                         strlen(PASSWORD), msg, sizeof msg) != TB_API_OK) {
-    printf("# accounts add %s: %s\n", user, msg);
-    return false;
-  }
-  return true;
-}
-
-/* The platform's keys for every bureau, unencrypted, in dir. */
-static bool init_keys(const char *dir, const tb_bureau_list *bureaus) {
-  tb_license_init_report rep;
-  tb_problem p = {0};
-  if (tb_license_init_keys(dir, bureaus, NULL, &rep, &p) != TB_LICENSE_OK) {
-    printf("# keys init: %s\n", p.detail);
-    return false;
-  }
-  return true;
-}
-
 static bool setup(const tb_pg *pg, const char *keys) {
-  tb_store *s = tb_pg_store(pg->admin);
-  size_t loaded = 0;
-  tb_problem p = {0};
-  tb_store_status rc =
-      tb_store_definitions_load_dir(s, TB_WORKFLOWS_DIR, &loaded, &p);
-  tb_store_close(s);
-  if (rc != TB_STORE_OK) {
-    printf("# cannot load the workflows: %s\n", p.detail);
-    return false;
-  }
-  tb_bureau_list *bureaus = NULL;
-  tb_workflows_problems ps = {0};
-  if (tb_workflows_load_bureaus(TB_WORKFLOWS_DIR "/bureaus.xml", &bureaus,
-                                &ps) != TB_OK) {
-    tb_workflows_problems_print(&ps, stdout);
-    tb_workflows_problems_free(&ps);
-    return false;
-  }
-  bool ok = init_keys(keys, bureaus) &&
-            add(pg->admin, "admin1", "admin", NULL) &&
-            add(pg->admin, "clerk1", "clerk", NULL) &&
-            add(pg->admin, "inspector1", "inspector", NULL) &&
-            add(pg->admin, "lockme", "clerk", NULL);
-  for (size_t i = 0; ok && i < bureaus->n; i++) {
-    char user[80];
-    snprintf(user, sizeof user, "officer-%s", bureaus->items[i].code);
-    ok = add(pg->admin, user, "officer", bureaus->items[i].code);
-  }
-  tb_workflows_free_bureaus(bureaus);
-  return ok;
+  static const tb_harness_account accounts[] = {{"admin1", "admin"},
+                                                {"clerk1", "clerk"},
+                                                {"inspector1", "inspector"},
+                                                {"lockme", "clerk"}};
+  return tb_api_harness_setup(pg, TB_WORKFLOWS_DIR, keys, accounts,
+                              sizeof accounts / sizeof accounts[0]);
 }
 
 typedef struct {
@@ -144,7 +97,7 @@ static int run_script(const tb_pg *pg, uint16_t port, const char *log,
   }
   setenv("TB_BASE_URL", url, 1);
   setenv("TB_ADMIN_CONNINFO", pg->admin, 1);
-  setenv("TB_PASSWORD", PASSWORD, 1);
+  setenv("TB_PASSWORD", TB_HARNESS_PASSWORD, 1);
   setenv("TB_ACCESS_LOG", log, 1);
   setenv("TB_SOURCE_ROOT", TB_SOURCE_ROOT, 1);
   setenv("TB_KEYS_DIR", sa->keys, 1);

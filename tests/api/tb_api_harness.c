@@ -1,0 +1,73 @@
+/*
+ * tb_api_harness.c — a throwaway cluster made ready for a server: see
+ * tb_api_harness.h.
+ */
+#include "tb_api_harness.h"
+
+#include "tb_api.h"
+#include "tb_license.h"
+#include "tb_store.h"
+#include "tb_workflows.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool add(const char *conninfo, const char *user, const char *role,
+                const char *bureau) {
+  char msg[512];
+  if (tb_api_account_add(conninfo, user, role, bureau, TB_HARNESS_PASSWORD,
+                         strlen(TB_HARNESS_PASSWORD), msg,
+                         sizeof msg) != TB_API_OK) {
+    printf("# accounts add %s: %s\n", user, msg);
+    return false;
+  }
+  return true;
+}
+
+/* The platform's keys for every bureau, unencrypted, in dir. */
+static bool init_keys(const char *dir, const tb_bureau_list *bureaus) {
+  tb_license_init_report rep;
+  tb_problem p = {0};
+  if (tb_license_init_keys(dir, bureaus, NULL, &rep, &p) != TB_LICENSE_OK) {
+    printf("# keys init: %s\n", p.detail);
+    return false;
+  }
+  return true;
+}
+
+static bool load_workflows(const tb_pg *pg, const char *dir) {
+  tb_store *s = tb_pg_store(pg->admin);
+  size_t loaded = 0;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_definitions_load_dir(s, dir, &loaded, &p);
+  tb_store_close(s);
+  if (rc != TB_STORE_OK)
+    printf("# cannot load the workflows: %s\n", p.detail);
+  return rc == TB_STORE_OK;
+}
+
+bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
+                          const char *keys_dir,
+                          const tb_harness_account *accounts, size_t n) {
+  if (!load_workflows(pg, workflows_dir))
+    return false;
+  char path[512];
+  snprintf(path, sizeof path, "%s/bureaus.xml", workflows_dir);
+  tb_bureau_list *bureaus = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_workflows_load_bureaus(path, &bureaus, &ps) != TB_OK) {
+    tb_workflows_problems_print(&ps, stdout);
+    tb_workflows_problems_free(&ps);
+    return false;
+  }
+  bool ok = init_keys(keys_dir, bureaus);
+  for (size_t i = 0; ok && i < n; i++)
+    ok = add(pg->admin, accounts[i].user, accounts[i].role, NULL);
+  for (size_t i = 0; ok && i < bureaus->n; i++) {
+    char user[80];
+    snprintf(user, sizeof user, "officer-%s", bureaus->items[i].code);
+    ok = add(pg->admin, user, "officer", bureaus->items[i].code);
+  }
+  tb_workflows_free_bureaus(bureaus);
+  return ok;
+}

@@ -1,0 +1,31 @@
+/*
+ * tb_api_harness.h — what the HTTP and browser test harnesses share: a
+ * throwaway cluster made ready for a server (the shipped workflows loaded,
+ * the platform's license keys, accounts for every role and one officer per
+ * bureau, all with one password).
+ */
+#ifndef TB_API_HARNESS_H
+#define TB_API_HARNESS_H
+
+#include "tb_pg_harness.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Every account's password. */
+#define TB_HARNESS_PASSWORD "correct-horse-1"
+
+typedef struct {
+  const char *user;
+  const char *role; /* admin, clerk, inspector (officers come per bureau) */
+} tb_harness_account;
+
+/* Load workflows_dir (bureaus.xml and the definitions) into the cluster,
+ * make unencrypted keys for every bureau in keys_dir, add the given
+ * accounts and "officer-CODE" for every bureau. false, with "# " lines on
+ * stdout, when anything failed. */
+bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
+                          const char *keys_dir,
+                          const tb_harness_account *accounts, size_t n);
+
+#endif /* TB_API_HARNESS_H */
