@@ -4,7 +4,7 @@
  * list. Not wired into meson; build and run it by hand from the source
  * folder:
  *
- *   python3 workflows/embed_xsd.py workflows/workflow.xsd /tmp/tb_wf_schema.c
+ *   python3 tools/embed_file.py workflows/workflow.xsd /tmp/tb_wf_schema.c tb_wf_schema_xsd
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iengine -Iworkflows $(pkg-config --cflags libxml-2.0) \
  *     tests/fuzz/fuzz_workflow.c workflows/tb_wf_*.c /tmp/tb_wf_schema.c \
