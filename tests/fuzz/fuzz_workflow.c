@@ -1,16 +1,19 @@
 /*
  * fuzz_workflow.c — a libFuzzer target for the workflow loader: every input
  * is loaded as a definition (against a fixed bureau list) and as a bureau
- * list. Not wired into meson; build and run it by hand from the source
- * folder:
+ * list. ./dev test runs it over the shipped files and their mutations
+ * (tests/fuzz/driver.c); for libFuzzer, build and run it by hand from the
+ * source folder:
  *
- *   python3 tools/embed_file.py workflows/workflow.xsd /tmp/tb_wf_schema.c tb_wf_schema_xsd
+ *   python3 tools/embed_file.py workflows/workflow.xsd \
+ *     /tmp/tb_wf_schema.c tb_wf_schema_xsd
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iengine -Iworkflows $(pkg-config --cflags libxml-2.0) \
  *     tests/fuzz/fuzz_workflow.c workflows/tb_wf_*.c /tmp/tb_wf_schema.c \
- *     $(ls engine/[a-z]*.c) $(pkg-config --libs libxml-2.0) -lm -o
- * /tmp/fuzz_workflow mkdir -p /tmp/corpus && cp workflows/[a-z]*.xml
- * /tmp/corpus/ /tmp/fuzz_workflow -max_len=65536 -timeout=10 /tmp/corpus
+ *     $(ls engine/[a-z]*.c) $(pkg-config --libs libxml-2.0) -lm \
+ *     -o /tmp/fuzz_workflow
+ *   mkdir -p /tmp/corpus && cp workflows/[a-z]*.xml /tmp/corpus/
+ *   /tmp/fuzz_workflow -max_len=65536 -timeout=10 /tmp/corpus
  *
  * The loader must never crash, leak, hang or touch a file: every input
  * ends in a definition or in a list of problems.
