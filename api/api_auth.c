@@ -4,10 +4,8 @@
  * Passwords: scrypt through OpenSSL's EVP_KDF "SCRYPT" with a 16-byte
  * random salt; the parameters travel with the hash
  * ("scrypt$N$r$p$SALT$HASH", base64url). Tokens: 256 random bits
- * (RAND_bytes), base64url, stored only as SHA-256. Failure throttles
- * count failures per key over a window: past `soft` failures each try
- * waits 2^(n-soft) seconds (at most a minute) after the last failure;
- * past `lock` the key is locked until the window has passed.
+ * (RAND_bytes), base64url, stored only as SHA-256. The failure
+ * throttles are in api_throttle.c.
  */
 #include "tb_api_int.h"
 #include "tb_workflows.h"
@@ -21,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define SCRYPT_N 16384
 #define SCRYPT_R 8
@@ -262,45 +259,6 @@ bool api_authenticate(api_req *r) {
     return false;
   }
   return true;
-}
-
-/* ---- throttles ------------------------------------------------------------
- */
-
-bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
-                        int lock, int window) {
-  int failures = 0;
-  int64_t last_us = 0;
-  tb_store_status rc =
-      tb_store_throttle_get(s, key, window, &failures, &last_us);
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return false;
-  }
-  int64_t now_us = (int64_t)time(NULL) * 1000000;
-  int64_t wait_us = 0;
-  if (failures >= lock) {
-    wait_us = last_us + (int64_t)window * 1000000 - now_us;
-  } else if (failures >= soft) {
-    int shift = failures - soft;
-    int64_t delay = shift >= 6 ? 60 : (int64_t)1 << shift;
-    wait_us = last_us + delay * 1000000 - now_us;
-  }
-  if (wait_us <= 0)
-    return true;
-  r->retry_after = (int)((wait_us + 999999) / 1000000);
-  if (failures >= lock)
-    api_fail(r, 429, "locked",
-             "too many failed attempts; locked, try again in %d seconds",
-             r->retry_after);
-  else
-    api_fail(r, 429, "too_many_attempts",
-             "too many failed attempts; wait %d seconds", r->retry_after);
-  return false;
-}
-
-void api_throttle_fail(tb_store *s, const char *key) {
-  tb_store_throttle_fail(s, key); /* a failure here is logged; go on */
 }
 
 /* ---- accounts --------------------------------------------------------------

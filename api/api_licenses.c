@@ -551,30 +551,3 @@ void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
     note_used(used, m, id, true);
   }
 }
-
-json_t *api_licenses_for_tracking(tb_store *s, const char *number) {
-  char *text = NULL;
-  json_t *out = json_array();
-  if (tb_store_license_read_app(s, number, &text) != TB_STORE_OK) {
-    free(text);
-    return out;
-  }
-  json_t *all = api_json_load(text);
-  free(text);
-  size_t i;
-  json_t *l;
-  json_array_foreach(all, i, l) {
-    json_t *type = json_object_get(l, "type");
-    json_array_append_new(
-        out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
-                       json_object_get(l, "id"), "name",
-                       json_object_get(type, "name"), "type",
-                       json_object_get(type, "code"), "valid_until",
-                       json_object_get(l, "valid_until"), "payload",
-                       json_object_get(l, "payload"), "revoked",
-                       json_object_get(l, "revoked"), "revoked_at",
-                       json_object_get(l, "revoked_at")));
-  }
-  json_decref(all);
-  return out;
-}

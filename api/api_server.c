@@ -44,7 +44,8 @@ struct tb_api {
   pthread_mutex_t lock;
   tb_store *stores[MAX_STORES];
   int n_stores;
-  api_hub *hub; /* the live stream's listener (api_sse.c) */
+  api_hub *hub;     /* the live stream's listener (api_sse.c) */
+  bool log_started; /* the access log's flusher (api_log.c) */
 };
 
 static atomic_uint_fast64_t generations = 1;
@@ -342,10 +343,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   size_t route = r->route ? api_route_index(r->route) : api_route_count;
   api_metrics_request(route, status, seconds);
   if (!api->quiet)
-    fprintf(stderr, "tongban: api: %s %s %s %d %.1fms%s\n", r->request_id,
-            r->method, r->route ? r->route->pattern : "-", status,
-            seconds * 1000.0,
-            why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    api_log_line(
+        "tongban: api: %s %s %s %d %.1fms%s\n", r->request_id, r->method,
+        r->route ? r->route->pattern : "-", status, seconds * 1000.0,
+        why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
   if (r->response)
     MHD_destroy_response(r->response);
   free(r->body);
@@ -456,8 +457,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
       MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)(o->max_connections ? o->max_connections
-                                    : DEFAULT_CONNECTIONS),
+      (unsigned)(o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS),
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
   if (!api->daemon) {
     snprintf(err, err_len,
@@ -471,6 +471,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   if (!api->hub)
     fprintf(stderr, "tongban: api: the live stream is off: its listener "
                     "thread could not start\n");
+  api->log_started = !api->quiet && api_log_start();
+  if (!api->quiet && !api->log_started)
+    fprintf(stderr, "tongban: api: the access log is written line by line: "
+                    "its flusher thread could not start\n");
   const union MHD_DaemonInfo *di =
       MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
   api->port = di ? di->port : 0;
@@ -497,6 +501,8 @@ void tb_api_stop(tb_api *api, unsigned grace) {
     nanosleep(&ts, NULL);
   }
   MHD_stop_daemon(api->daemon);
+  if (api->log_started)
+    api_log_stop();
   if (fd != MHD_INVALID_SOCKET)
     close(fd);
   api_hub_stop(api->hub);

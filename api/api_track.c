@@ -15,6 +15,11 @@
  * The same code lets the applicant rate the service (POST …/rating with
  * "code") and fetch the license images (?code=): their misses count
  * against the same per-client limit.
+ *
+ * A read is one statement (tb_store_tracking_read: the code's digest is
+ * compared in its WHERE clause); the guess limit is checked in process
+ * memory (api_throttle.c), so a hit from a client that is not throttled
+ * makes no other round trip, and a miss one more (its record).
  */
 #include "tb_api_int.h"
 
@@ -34,7 +39,7 @@ static json_t *masked(const char *name) {
   size_t first = 0;
   if (*p) {
     first = 1;
-    while (p[first] && (p[first] & 0xC0) == 0x80)
+    while (first < 4 && p[first] && (p[first] & 0xC0) == 0x80)
       first++;
   }
   memcpy(out, p, first);
@@ -48,26 +53,6 @@ static json_t *masked(const char *name) {
     out[n++] = '*';
   out[n] = '\0';
   return json_string(out);
-}
-
-/* The public timeline: what happened when, and at which bureau. */
-static json_t *timeline(tb_store *s, const char *number) {
-  char *json = NULL;
-  json_t *out = json_array();
-  if (tb_store_read_events(s, number, &json) != TB_STORE_OK)
-    return out;
-  json_t *events = api_json_load(json);
-  free(json);
-  size_t i;
-  json_t *e;
-  json_array_foreach(events, i, e) {
-    json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "at",
-                                         json_object_get(e, "at"), "action",
-                                         json_object_get(e, "action"), "bureau",
-                                         json_object_get(e, "bureau")));
-  }
-  json_decref(events);
-  return out;
 }
 
 static json_t *steps(const tb_definition *def, const tb_app_state *st) {
@@ -101,21 +86,26 @@ void api_track_not_found(api_req *r) {
 bool api_track_allow(api_req *r, tb_store *s) {
   char key[96];
   throttle_key(r, key, sizeof key);
-  return api_throttle_allow(r, s, key, SOFT, LOCK, WINDOW);
+  return api_guess_allow(r, s, key, SOFT, LOCK, WINDOW);
 }
 
 void api_track_miss(api_req *r, tb_store *s) {
   char key[96];
   throttle_key(r, key, sizeof key);
-  api_throttle_fail(s, key);
+  api_guess_miss(s, key, WINDOW);
+}
+
+/* Whether number and code can be a number and a tracking code at all. */
+static bool well_formed(const char *number, const char *code) {
+  return number && code && strlen(number) == TB_APP_NUMBER_LEN &&
+         strlen(code) <= 64 &&
+         tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) == TB_OK;
 }
 
 bool api_track_match(api_req *r, tb_store *s, const char *number,
                      const char *code, bool *match) {
   *match = false;
-  if (number && code && strlen(number) == TB_APP_NUMBER_LEN &&
-      strlen(code) <= 64 &&
-      tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) == TB_OK) {
+  if (well_formed(number, code)) {
     tb_store_status rc = tb_store_tracking_check(s, number, code, match);
     if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
       api_fail_store(r, rc);
@@ -129,63 +119,71 @@ bool api_track_match(api_req *r, tb_store *s, const char *number,
 
 /* ---- the view ------------------------------------------------------------ */
 
-json_t *api_track_view(tb_store *s, const char *number,
-                       const tb_definition *def, const tb_app_state *st) {
-  char *row_text = NULL, *tasks_text = NULL;
-  if (tb_store_read_application(s, number, &row_text) != TB_STORE_OK ||
-      tb_store_read_app_tasks(s, number, &tasks_text) != TB_STORE_OK) {
-    free(row_text);
-    free(tasks_text);
-    return NULL;
-  }
-  json_t *row = api_json_load(row_text);
-  json_t *tasks = api_json_load(tasks_text);
-  free(row_text);
-  free(tasks_text);
-  json_t *applicant = json_object_get(row, "applicant");
+/* A JSON array the store built; [] (logged) if it is not one. */
+static json_t *array_of(const char *text) {
+  json_t *v = text ? api_json_load(text) : NULL;
+  if (json_is_array(v))
+    return v;
+  json_decref(v);
+  return json_array();
+}
+
+static json_t *render(tb_store *s, const char *number, const tb_definition *def,
+                      const tb_app_state *st, const tb_store_tracking *t) {
   json_t *out = json_pack(
-      "{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:i}", "number",
+      "{s:s, s:{s:s, s:s}, s:s, s:{s:o}, s:o, s:o, s:o, s:o, s:i}", "number",
       number, "service", "id", def->id, "name", def->name, "state",
-      tb_app_status_name(st->status), "applicant",
-      json_pack("{s:o}", "name",
-                masked(json_string_value(json_object_get(applicant, "name")))),
-      "deadline", api_json_day(st->deadline), "submitted_at",
-      api_json_time(st->submitted_at), "accepted_at",
+      tb_app_status_name(st->status), "applicant", "name",
+      masked(t->applicant_name), "deadline", api_json_day(st->deadline),
+      "submitted_at", api_json_time(st->submitted_at), "accepted_at",
       api_json_time(st->accepted_at), "finished_at",
       api_json_time(st->finished_at), "paused_days", (int)st->paused_days);
-  json_decref(row);
   bool waiting =
       st->status == TB_APP_RETURNED || st->status == TB_APP_AWAITING_SUPPLEMENT;
-  json_object_set_new(out, "notice",
-                      waiting ? api_notice_view(s, def, st, tasks)
-                              : json_null());
-  json_decref(tasks);
+  json_t *notice = json_null();
+  if (waiting) {
+    json_t *returns = array_of(t->returns);
+    notice = api_notice_view(s, def, st, returns);
+    json_decref(returns);
+  }
+  json_object_set_new(out, "notice", notice);
   json_object_set_new(out, "rating",
                       st->rating ? json_integer(st->rating) : json_null());
   json_object_set_new(out, "steps", steps(def, st));
-  json_object_set_new(out, "licenses", api_licenses_for_tracking(s, number));
-  json_object_set_new(out, "timeline", timeline(s, number));
+  json_object_set_new(out, "licenses", array_of(t->licenses));
+  json_object_set_new(out, "timeline", array_of(t->timeline));
+  return out;
+}
+
+json_t *api_track_view(tb_store *s, const char *number,
+                       const tb_definition *def, const tb_app_state *st) {
+  tb_store_tracking t;
+  if (tb_store_tracking_view(s, number, &t) != TB_STORE_OK)
+    return NULL;
+  json_t *out = render(s, number, def, st, &t);
+  tb_store_tracking_clear(&t);
   return out;
 }
 
 void api_h_track(api_req *r) {
-  const char *number = r->params[0];
+  const char *number = r->params[0], *code = api_query(r, "code");
   tb_store *s = api_store(r);
-  bool match = false;
-  if (!s || !api_track_allow(r, s) ||
-      !api_track_match(r, s, number, api_query(r, "code"), &match))
+  if (!s || !api_track_allow(r, s))
     return;
-  if (!match) {
+  tb_store_tracking t;
+  tb_store_status rc = well_formed(number, code)
+                           ? tb_store_tracking_read(s, number, code, &t)
+                           : TB_STORE_NOT_FOUND;
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_track_miss(r, s);
     api_track_not_found(r);
     return;
   }
-  tb_app_state st;
-  const tb_definition *def = NULL;
-  tb_store_status rc = tb_store_application_state(s, number, &st, &def);
-  json_t *out = rc == TB_STORE_OK ? api_track_view(s, number, def, &st) : NULL;
-  if (!out) {
-    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
     return;
   }
+  json_t *out = render(s, number, t.def, &t.state, &t);
+  tb_store_tracking_clear(&t);
   api_reply_json(r, 200, out);
 }

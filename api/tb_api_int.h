@@ -103,9 +103,9 @@ struct api_req {
   const char *content_type;
   char *reply;
   size_t reply_len;
-  const char *allow;    /* Allow header (405) */
-  const char *location; /* Location header (201) */
-  int retry_after;      /* Retry-After header (429, 503); 0: none */
+  const char *allow;             /* Allow header (405) */
+  const char *location;          /* Location header (201) */
+  int retry_after;               /* Retry-After header (429, 503); 0: none */
   struct MHD_Response *response; /* a ready response queued instead of
                                     reply (streams, pages) */
 };
@@ -211,11 +211,30 @@ void api_run_change(api_req *r, api_change_fn fn, void *cls);
 bool api_authenticate(api_req *r);
 /* A new session token (43 base64url characters) and its SHA-256. */
 bool api_token_new(char out[64], uint8_t hash[32]);
-/* Throttles (logins, tracking): whether the key may try now; false sets
- * 429 with Retry-After. */
+/* ---- failure throttles (api_throttle.c) ---------------------------------- */
+
+/* Logins, counted in the database at every try: whether the key may try
+ * now (false: 429 with Retry-After, or a store failure, is set); record a
+ * failure. */
 bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
                         int lock, int window);
 void api_throttle_fail(tb_store *s, const char *key);
+/* Tracking guesses, checked in process memory (the database only confirms
+ * a wait), each miss recorded in the database too; the same contract. */
+bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
+                     int lock, int window);
+void api_guess_miss(tb_store *s, const char *key, int window);
+
+/* ---- the access log (api_log.c) -------------------------------------------
+ */
+
+/* One line (fmt ends with '\n') into the calling thread's buffer, written
+ * to stderr within 100 ms; directly when the flusher does not run. */
+void api_log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Start the flusher (one per process, counted per server); stop it and
+ * write what waits. */
+bool api_log_start(void);
+void api_log_stop(void);
 
 /* ---- metrics (api_metrics.c) ----------------------------------------------
  */
@@ -316,7 +335,8 @@ const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
 extern const char api_openapi_json[];
 extern const size_t api_openapi_json_len;
 
-/* ---- pages, supervision and the live stream (issue 6) --------------------- */
+/* ---- pages, supervision and the live stream (issue 6) ---------------------
+ */
 
 /* Queue a response the handler built itself (server-sent events, static
  * pages with their own headers); the request owns it from now on. */
@@ -381,10 +401,6 @@ void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
                          const char *holder, tb_day today,
                          const api_license_claims *claims, uint64_t *materials,
                          uint64_t *from_license, json_t *used);
-
-/* Tracking: the application's licenses (id, name, type, valid_until,
- * payload, revoked, revoked_at) as a new JSON array. */
-json_t *api_licenses_for_tracking(tb_store *s, const char *number);
 
 void api_h_licenses_list(api_req *r);
 void api_h_license_get(api_req *r);

@@ -257,9 +257,34 @@ tb_store_status tb_store_application_state(tb_store *s, const char *number,
                                            tb_app_state *state,
                                            const tb_definition **def);
 
-/* Whether code is the application's tracking code. */
+/* Whether code is the application's tracking code (a constant-time
+ * comparison of digests). TB_STORE_NOT_FOUND: no such application. */
 tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
                                         const char *code, bool *match);
+
+/* What the public tracking view is made of (store/tb_store_track.c). The
+ * strings are malloc'ed; free them with tb_store_tracking_clear. */
+typedef struct {
+  tb_app_state state;
+  const tb_definition *def; /* the version it runs on (the handle's cache) */
+  char *applicant_name;     /* in full: the caller masks it */
+  /* JSON arrays: the tasks decided "return", by id ({branch, round,
+   * decision, comment, items}); the licenses issued, in order ({id, name,
+   * type, valid_until: "YYYY-MM-DD" or "long-term", payload, revoked,
+   * revoked_at}); the audit events, in order ({at, action, bureau}) */
+  char *returns, *licenses, *timeline;
+} tb_store_tracking;
+
+/* All of it in one statement (no transaction), for the holder of the
+ * tracking code: an unknown number and a wrong code both give
+ * TB_STORE_NOT_FOUND, after the same work. */
+tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
+                                       const char *code, tb_store_tracking *t);
+/* The same without a code, for a caller that has checked it (the
+ * applicant's rating, inside its transaction). */
+tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
+                                       tb_store_tracking *t);
+void tb_store_tracking_clear(tb_store_tracking *t);
 
 typedef struct {
   int64_t id;
@@ -445,6 +470,11 @@ tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
                                       int64_t *last_us);
 tb_store_status tb_store_throttle_fail(tb_store *s, const char *key);
 tb_store_status tb_store_throttle_clear(tb_store *s, const char *key);
+/* Record one failure and, in the same statement, read back the count in
+ * the last window_seconds (this one included) and its time (Unix µs). */
+tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
+                                         int window_seconds, int *failures,
+                                         int64_t *last_us);
 
 /* SELECT 1: whether the database answers now. */
 tb_store_status tb_store_ping(tb_store *s);

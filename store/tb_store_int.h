@@ -91,6 +91,11 @@ void tb_store_bytea(const uint8_t *in, size_t n, char *out);
 void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
                      uint8_t out[32]);
 
+/* SHA-256("NUMBER:CODE"): what is stored of a tracking code
+ * (store/tb_store_track.c). code NULL reads as "". */
+void tb_store_tracking_digest(const char *number, const char *code,
+                              uint8_t out[32]);
+
 /* Parse a decimal integer (the whole string); false when malformed. */
 bool tb_store_parse_i64(const char *s, int64_t *out);
 

@@ -172,6 +172,16 @@ static const tb_store_stmt S_THROTTLE_FAIL = {
     "AND at < now() - interval '1 day') "
     "INSERT INTO auth_failures (key, at) VALUES ($1, clock_timestamp())",
     1};
+static const tb_store_stmt S_THROTTLE_RECORD = {
+    "api_throttle_record",
+    "WITH old AS (DELETE FROM auth_failures WHERE key = $1 "
+    "AND at < now() - interval '1 day'), "
+    "ins AS (INSERT INTO auth_failures (key, at) "
+    "VALUES ($1, clock_timestamp()) RETURNING at) "
+    "SELECT 1 + (SELECT count(*) FROM auth_failures WHERE key = $1 "
+    "AND at > now() - make_interval(secs => $2::integer)), "
+    "(SELECT (extract(epoch FROM at) * 1000000)::bigint FROM ins)",
+    2};
 static const tb_store_stmt S_THROTTLE_CLEAR = {
     "api_throttle_clear", "DELETE FROM auth_failures WHERE key = $1", 1};
 
@@ -199,6 +209,28 @@ tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
 tb_store_status tb_store_throttle_fail(tb_store *s, const char *key) {
   const char *params[1] = {key};
   return tb_store_exec(s, &S_THROTTLE_FAIL, params, NULL);
+}
+
+/* The statement's snapshot does not see its own insert: hence the 1 +. */
+tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
+                                         int window_seconds, int *failures,
+                                         int64_t *last_us) {
+  char window[16];
+  snprintf(window, sizeof window, "%d", window_seconds);
+  const char *params[2] = {key, window};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_THROTTLE_RECORD, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  int64_t n = 1, last = tb_store_now_us();
+  if (PQntuples(r) == 1) {
+    tb_store_parse_i64(PQgetvalue(r, 0, 0), &n);
+    tb_store_parse_i64(PQgetvalue(r, 0, 1), &last);
+  }
+  *failures = (int)n;
+  *last_us = last;
+  PQclear(r);
+  return TB_STORE_OK;
 }
 
 tb_store_status tb_store_throttle_clear(tb_store *s, const char *key) {

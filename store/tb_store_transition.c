@@ -93,11 +93,6 @@ static const tb_store_stmt S_APP_STATE = {
     "SELECT state::text, definition_id, definition_version FROM applications "
     "WHERE number = $1",
     1};
-static const tb_store_stmt S_TRACKING = {
-    "tr_tracking",
-    "SELECT encode(tracking_code_hash, 'hex') FROM applications "
-    "WHERE number = $1",
-    1};
 static const tb_store_stmt S_TASK_GET = {
     "tr_task_get",
     "SELECT t.id, a.number, t.branch, t.step, t.round, t.bureau, t.state "
@@ -786,9 +781,7 @@ static void tracking_code(char out[TB_STORE_TRACKING_CODE_LEN + 1]) {
 
 static void tracking_hash(const char *number, const char *code, char hex[65]) {
   uint8_t sum[32];
-  char salted[64];
-  snprintf(salted, sizeof salted, "%s:%s", number, code);
-  tb_store_sha256(salted, strlen(salted), NULL, 0, sum);
+  tb_store_tracking_digest(number, code, sum);
   tb_store_hex(sum, 32, hex);
 }
 
@@ -995,25 +988,6 @@ tb_store_status tb_store_application_state(tb_store *s, const char *number,
     return TB_STORE_ERROR;
   if (def)
     return tb_store_def_cached(s, id, (uint32_t)version, def);
-  return TB_STORE_OK;
-}
-
-tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
-                                        const char *code, bool *match) {
-  *match = false;
-  const char *params[] = {number};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_TRACKING, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
-  char hex[65];
-  tracking_hash(number, code ? code : "", hex);
-  *match = strcmp(hex, PQgetvalue(r, 0, 0)) == 0;
-  PQclear(r);
   return TB_STORE_OK;
 }
 

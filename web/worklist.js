@@ -54,6 +54,9 @@ async function decidePanel(t) {
   );
 }
 
+// Decision panels being fetched (the "办理" button was pressed).
+let opening = 0;
+
 function taskItem(t, me) {
   const w = warningOf(t);
   const body = h("div.body");
@@ -72,8 +75,13 @@ function taskItem(t, me) {
           dataset: { act: "open" },
           onclick: async (ev) => {
             ev.target.disabled = true;
-            const p = await attempt(() => decidePanel(t));
-            if (p) clear(body, p);
+            opening++; /* a live refresh now would drop the panel on the way */
+            try {
+              const p = await attempt(() => decidePanel(t));
+              if (p) clear(body, p);
+            } finally {
+              opening--;
+            }
           },
         }, "办理")),
     body,
@@ -82,12 +90,13 @@ function taskItem(t, me) {
   return item;
 }
 
-// keepOpen (live refreshes): leave the list alone when a decision panel was
-// opened while the queue was loading, as well as before.
+// keepOpen (live refreshes): leave the list alone when a decision panel is
+// open or being opened, whether that began before the queue was loading or
+// while it was.
 async function load(keepOpen = false) {
   const s = window.__session;
   const r = await api("GET", `/api/v1/tasks?bureau=${encodeURIComponent(s.bureau)}`);
-  if (keepOpen && $(".decide", list)) return;
+  if (keepOpen && (opening || $(".decide", list))) return;
   const items = (r.items || []).filter((t) => t.state === "open" || t.state === "claimed");
   items.sort((a, b) => String(a.deadline || "9999").localeCompare(String(b.deadline || "9999")));
   clear(list, items.length ? items.map((t) => taskItem(t, s)) : h("p.muted", "暂无待办"));
@@ -100,7 +109,7 @@ $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
 await attempt(load);
 const later = debounce(() => {
-  if (!$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
+  if (!opening && !$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
 }, 150);
 live(later, later, (on) => status.classList.toggle("on", on));
 void STATES;
