@@ -285,8 +285,29 @@ static bool result_ok(const PGresult *r) {
   return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
+static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, PGresult **res);
+
+/* Outside a transaction, a statement that finds its connection gone is
+ * tried once more on a new one: the server ended that session (a restart
+ * ends every idle backend) before the statement could run, and an idle
+ * connection's death is only noticed when it is used. */
 tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
                               const char *const *params, PGresult **res) {
+  bool alone = !s->in_txn;
+  if (alone)
+    s->lost = false;
+  tb_store_status rc = exec_once(s, st, params, res);
+  if (rc == TB_STORE_UNAVAILABLE && alone && s->lost &&
+      tb_store_reconnect(s) == TB_STORE_OK) {
+    s->lost = false;
+    rc = exec_once(s, st, params, res);
+  }
+  return rc;
+}
+
+static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, PGresult **res) {
   if (res)
     *res = NULL;
   if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
