@@ -100,7 +100,8 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
   free(row_text);
   free(tasks_text);
   (void)r;
-  json_t *v = api_app_view(def, st, row, api_notice_view(s, def, st, tasks));
+  json_t *v =
+      api_app_view(def, st, row, api_notice_view(s, number, def, st, tasks));
   json_decref(row);
   json_decref(tasks);
   return v;

@@ -143,7 +143,7 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_t *notice = json_null();
   if (waiting) {
     json_t *returns = array_of(t->returns);
-    notice = api_notice_view(s, def, st, returns);
+    notice = api_notice_view(s, number, def, st, returns);
     json_decref(returns);
   }
   json_object_set_new(out, "notice", notice);

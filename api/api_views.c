@@ -118,9 +118,24 @@ static json_t *notice_bureau(const tb_definition *def, const tb_app_state *st,
                    json_object_get(t, "items"));
 }
 
-json_t *api_notice_view(tb_store *s, const tb_definition *def,
-                        const tb_app_state *st, json_t *tasks) {
-  if (!st->notice && !st->notice_branches)
+/* What the window wrote with its supplement request, while the applicant
+ * is asked for it; JSON null otherwise. */
+static json_t *window_reason(tb_store *s, const char *number,
+                             const tb_app_state *st) {
+  char *reason = NULL;
+  if (st->status != TB_APP_AWAITING_SUPPLEMENT ||
+      tb_store_read_window_reason(s, number, &reason) != TB_STORE_OK || !reason)
+    return json_null();
+  json_t *v = json_string(reason);
+  free(reason);
+  return v ? v : json_null();
+}
+
+json_t *api_notice_view(tb_store *s, const char *number,
+                        const tb_definition *def, const tb_app_state *st,
+                        json_t *tasks) {
+  if (!st->notice && !st->notice_branches &&
+      st->status != TB_APP_AWAITING_SUPPLEMENT)
     return json_null();
   json_t *items = json_array();
   for (size_t m = 0; m < def->n_materials; m++)
@@ -138,7 +153,8 @@ json_t *api_notice_view(tb_store *s, const tb_definition *def,
       json_array_append_new(bureaus, o);
   }
   json_decref(names);
-  return json_pack("{s:o, s:o}", "items", items, "bureaus", bureaus);
+  return json_pack("{s:o, s:o, s:o}", "items", items, "bureaus", bureaus,
+                   "reason", window_reason(s, number, st));
 }
 
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,

@@ -304,11 +304,14 @@ json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
                      json_t *row, json_t *notice);
 /* The merged one-time notice (一次性告知) as a new JSON value, or JSON
  * null when nothing is requested: {"items": [{id, name}], "bureaus":
- * [{branch, bureau, bureau_name, comment, items}]} — every material asked
- * for, and each bureau that returned the application in its current round
- * (tasks: tb_store_read_app_tasks; the bureau names are read through s). */
-json_t *api_notice_view(tb_store *s, const tb_definition *def,
-                        const tb_app_state *st, json_t *tasks);
+ * [{branch, bureau, bureau_name, comment, items}], "reason"} — every
+ * material asked for, each bureau that returned the application in its
+ * current round (tasks: tb_store_read_app_tasks; the bureau names are read
+ * through s), and the window's reason while it waits for the applicant's
+ * supplement before acceptance (else null). */
+json_t *api_notice_view(tb_store *s, const char *number,
+                        const tb_definition *def, const tb_app_state *st,
+                        json_t *tasks);
 /* The same, reading the row and tasks in the caller's transaction. */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st);

@@ -502,6 +502,10 @@ tb_store_status tb_store_read_app_tasks(tb_store *s, const char *number,
  * bureau, payload). */
 tb_store_status tb_store_read_events(tb_store *s, const char *number,
                                      char **json);
+/* The reason the window gave with its latest supplement request (一次性告知
+ * before acceptance), malloc'ed into *reason; NULL when it gave none. */
+tb_store_status tb_store_read_window_reason(tb_store *s, const char *number,
+                                            char **reason);
 /* The newest version of every definition: [{id, version, name}]. */
 tb_store_status tb_store_read_definitions(tb_store *s, char **json);
 /* Applications by state: {"in_review": 3, …}. */

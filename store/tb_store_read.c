@@ -367,6 +367,26 @@ tb_store_status tb_store_read_events(tb_store *s, const char *number,
   return json_of(s, &S_READ_EVENTS, params, json);
 }
 
+static const tb_store_stmt S_WINDOW_REASON = {
+    "api_window_reason",
+    "SELECT e.payload::json->'data'->>'reason' FROM audit_events e "
+    "JOIN applications a ON a.id = e.application_id "
+    "WHERE a.number = $1 AND e.action = 'request_supplement' "
+    "ORDER BY e.seq DESC LIMIT 1",
+    1};
+
+tb_store_status tb_store_read_window_reason(tb_store *s, const char *number,
+                                            char **reason) {
+  *reason = NULL;
+  const char *params[1] = {number};
+  PGresult *r = NULL;
+  tb_store_status rc = tb_store_exec(s, &S_WINDOW_REASON, params, &r);
+  if (rc == TB_STORE_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+    *reason = tb_xstrndup(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+  PQclear(r);
+  return rc;
+}
+
 static const tb_store_stmt S_READ_DEFS = {
     "api_read_defs",
     "SELECT coalesce(json_agg(json_build_object('id', d.id, 'version', "

@@ -71,8 +71,9 @@ function stepsView(steps) {
   );
 }
 
-// The one-time notice (一次性告知) in full: every material asked for, and
-// each bureau that returned the application with its comment and items.
+// The one-time notice (一次性告知) in full: every material asked for, the
+// window's explanation, and each bureau that returned the application with
+// its comment and items.
 function noticeView(t) {
   const n = t.notice;
   if (!n) {
@@ -86,6 +87,7 @@ function noticeView(t) {
     { id: "notice" },
     h("h3", "一次性补正告知"),
     h("p", "请一次性补齐下列材料，交到综合窗口："),
+    n.reason ? h("p", { id: "notice-reason" }, h("b", "窗口说明："), n.reason) : null,
     n.items && n.items.length
       ? h("ol", { id: "notice-items" }, n.items.map((i) => h("li", { "data-material": i.id }, i.name || i.id)))
       : null,

@@ -648,6 +648,7 @@ def _():
     v = act(n, "supplement-request", {"items": ["layout"], "reason": "缺平面图"})
     assert v["state"] == "awaiting_supplement"
     assert [i["id"] for i in v["notice"]["items"]] == ["layout"]
+    assert v["notice"]["reason"] == "缺平面图", v["notice"]
     t = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200).json
     assert t["state"] == "awaiting_supplement" and t["notice"] == v["notice"], t
     layout = [m for m in definition("spjy")["materials"] if m["id"] == "layout"][0]
