@@ -185,17 +185,20 @@ static const tb_store_stmt S_THROTTLE_RECORD = {
 static const tb_store_stmt S_THROTTLE_CLEAR = {
     "api_throttle_clear", "DELETE FROM auth_failures WHERE key = $1", 1};
 
-tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
-                                      int window_seconds, int *failures,
+/* Run a throttle statement taking (key, window) and returning one row of
+ * (failures, last failure in µs); *failures and *last_us get the row, or
+ * the given defaults when there is none. */
+static tb_store_status throttle_query(tb_store *s, const tb_store_stmt *st,
+                                      const char *key, int window_seconds,
+                                      int64_t n, int64_t last, int *failures,
                                       int64_t *last_us) {
   char window[16];
   snprintf(window, sizeof window, "%d", window_seconds);
   const char *params[2] = {key, window};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_THROTTLE_GET, params, &r);
+  tb_store_status rc = tb_store_exec(s, st, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t n = 0, last = 0;
   if (PQntuples(r) == 1) {
     tb_store_parse_i64(PQgetvalue(r, 0, 0), &n);
     tb_store_parse_i64(PQgetvalue(r, 0, 1), &last);
@@ -204,6 +207,13 @@ tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
   *last_us = last;
   PQclear(r);
   return TB_STORE_OK;
+}
+
+tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
+                                      int window_seconds, int *failures,
+                                      int64_t *last_us) {
+  return throttle_query(s, &S_THROTTLE_GET, key, window_seconds, 0, 0, failures,
+                        last_us);
 }
 
 tb_store_status tb_store_throttle_fail(tb_store *s, const char *key) {
@@ -215,22 +225,8 @@ tb_store_status tb_store_throttle_fail(tb_store *s, const char *key) {
 tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
                                          int window_seconds, int *failures,
                                          int64_t *last_us) {
-  char window[16];
-  snprintf(window, sizeof window, "%d", window_seconds);
-  const char *params[2] = {key, window};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_THROTTLE_RECORD, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  int64_t n = 1, last = tb_store_now_us();
-  if (PQntuples(r) == 1) {
-    tb_store_parse_i64(PQgetvalue(r, 0, 0), &n);
-    tb_store_parse_i64(PQgetvalue(r, 0, 1), &last);
-  }
-  *failures = (int)n;
-  *last_us = last;
-  PQclear(r);
-  return TB_STORE_OK;
+  return throttle_query(s, &S_THROTTLE_RECORD, key, window_seconds, 1,
+                        tb_store_now_us(), failures, last_us);
 }
 
 tb_store_status tb_store_throttle_clear(tb_store *s, const char *key) {
