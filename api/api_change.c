@@ -75,7 +75,7 @@ static tb_store_status replay_into(api_req *r, tb_store_answer *a) {
 static tb_store_status change_txn(tb_store *s, void *cls) {
   change_ctx *c = cls;
   api_req *r = c->r;
-  r->replied = false;
+  api_reply_forget(r); /* a retried attempt starts afresh */
   if (c->key) {
     tb_store_answer a = {0};
     tb_store_status rc =
@@ -98,6 +98,57 @@ static tb_store_status change_txn(tb_store *s, void *cls) {
   return TB_STORE_OK;
 }
 
+/* The X-Tongban-Fault header of a test build: "N KIND". Arms the store
+ * handle; a build without fault injection ignores the header. */
+static void arm_fault(api_req *r, tb_store *s) {
+  const char *h = api_header(r, "X-Tongban-Fault");
+  if (!h)
+    return;
+  static const struct {
+    const char *name;
+    tb_store_fault kind;
+  } kinds[] = {{"hard", TB_STORE_FAULT_HARD},
+               {"soft", TB_STORE_FAULT_SOFT},
+               {"lost", TB_STORE_FAULT_LOST},
+               {"lost-after", TB_STORE_FAULT_LOST_AFTER}};
+  char *end = NULL;
+  long n = strtol(h, &end, 10);
+  if (!end || *end != ' ' || n < 0 || n > 10000)
+    return;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(end + 1, kinds[i].name) == 0 &&
+        tb_store_fault_arm(s, (int)n, kinds[i].kind))
+      r->fault_fired = 0;
+}
+
+/* Whether rc is a handler's own refusal (it rolls back and answers 4xx),
+ * as opposed to a failure of the database or of a statement. */
+static bool is_refusal(tb_store_status rc) {
+  return rc == TB_STORE_REFUSED || rc == TB_STORE_INVALID ||
+         rc == TB_STORE_NOT_FOUND || rc == TB_STORE_CONFLICT;
+}
+
+/* What leaves the server after the transaction: a 2xx only when it
+ * committed; a refusal's own 4xx; otherwise the failure. */
+static void settle(api_req *r, change_ctx *c, tb_store_status rc) {
+  if (rc == TB_STORE_REPLAY && c->replayed)
+    return;
+  if (rc == TB_STORE_OK && r->replied)
+    return;
+  if (rc == TB_STORE_CONFLICT && !r->replied) {
+    api_fail_field(r, 422, "idempotency_key_reused", "Idempotency-Key",
+                   "this key was used for another request");
+    return;
+  }
+  if (is_refusal(rc) && r->replied && r->status >= 400 && r->status < 500)
+    return;
+  /* a failed statement, a failed or unknown COMMIT, an unreachable or
+   * busy database, or a handler that set no fitting answer: whatever it
+   * set is forgotten */
+  api_reply_forget(r);
+  api_fail_store(r, rc == TB_STORE_OK || is_refusal(rc) ? TB_STORE_ERROR : rc);
+}
+
 void api_run_change(api_req *r, api_change_fn fn, void *cls) {
   tb_store *s = api_store(r);
   if (!s)
@@ -108,15 +159,11 @@ void api_run_change(api_req *r, api_change_fn fn, void *cls) {
     return;
   scope_of(r, c.scope, sizeof c.scope);
   fingerprint(r, c.fingerprint);
+  arm_fault(r, s);
   tb_store_status rc = tb_store_run_transaction(s, change_txn, &c);
-  if (rc == TB_STORE_OK || rc == TB_STORE_REPLAY)
-    return;
-  if (rc == TB_STORE_CONFLICT && !r->replied) {
-    api_fail_field(r, 422, "idempotency_key_reused", "Idempotency-Key",
-                   "this key was used for another request");
-    return;
+  if (r->fault_fired >= 0) {
+    r->fault_fired = tb_store_fault_fired(s);
+    r->fault_statements = tb_store_fault_statements(s);
   }
-  if (r->replied && rc != TB_STORE_UNAVAILABLE && rc != TB_STORE_BUSY)
-    return; /* the handler's own refusal */
-  api_fail_store(r, rc);
+  settle(r, &c, rc);
 }

@@ -45,6 +45,16 @@ static const char *reason(int status) {
   }
 }
 
+void api_reply_forget(api_req *r) {
+  r->replied = false;
+  r->status = 0;
+  r->content_type = NULL;
+  r->reply = NULL;
+  r->reply_len = 0;
+  r->location = NULL;
+  r->retry_after = 0;
+}
+
 void api_reply_raw(api_req *r, int status, const char *content_type,
                    const char *body, size_t len) {
   r->status = status;
@@ -179,6 +189,14 @@ void api_fail_store(api_req *r, tb_store_status rc) {
     api_fail(r, 503, "busy",
              "the request could not be completed under "
              "load; try again");
+    break;
+  case TB_STORE_UNKNOWN:
+    r->retry_after = 1;
+    api_fail(r, 503, "outcome_unknown",
+             "the connection to the database was lost while the change was "
+             "being committed: it may or may not have been saved; repeat "
+             "the request with the same Idempotency-Key to be sure it is "
+             "done once");
     break;
   case TB_STORE_NOT_FOUND:
     api_fail(r, 404, "not_found", "no such resource");

@@ -179,6 +179,7 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
            api->generation & 0xffffffffu, id);
   client_address(conn, r->client, sizeof r->client);
   r->now = event_time(r);
+  r->fault_fired = -1;
   return r;
 }
 
@@ -295,6 +296,13 @@ static enum MHD_Result send_reply(api_req *r) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+  }
+  if (r->fault_fired >= 0) { /* test builds: what the injected fault did */
+    char n[16];
+    snprintf(n, sizeof n, "%d", r->fault_statements);
+    MHD_add_response_header(resp, "X-Tongban-Fault-Fired",
+                            r->fault_fired ? "yes" : "no");
+    MHD_add_response_header(resp, "X-Tongban-Statements", n);
   }
   enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
   MHD_destroy_response(resp);

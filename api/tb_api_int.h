@@ -106,6 +106,10 @@ struct api_req {
   const char *allow;             /* Allow header (405) */
   const char *location;          /* Location header (201) */
   int retry_after;               /* Retry-After header (429, 503); 0: none */
+  /* fault injection (test builds): -1 when no fault was asked for, else
+   * whether it fired, and the statements the transaction sent */
+  int fault_fired;
+  int fault_statements;
   struct MHD_Response *response; /* a ready response queued instead of
                                     reply (streams, pages) */
 };
@@ -129,6 +133,9 @@ void api_actor(const api_req *r, tb_store_actor *actor);
 
 /* Reply with a JSON value (stolen: decref'ed here). */
 void api_reply_json(api_req *r, int status, json_t *value);
+/* Forget the answer set so far (a change whose transaction did not
+ * commit answers with its failure instead). */
+void api_reply_forget(api_req *r);
 /* Reply with bytes as they are (copied into the arena). */
 void api_reply_raw(api_req *r, int status, const char *content_type,
                    const char *body, size_t len);
@@ -196,12 +203,21 @@ json_t *api_json_time(int64_t unix_seconds);
 /* ---- change requests with Idempotency-Key (api_change.c) ----------------- */
 
 /* The body of a change: runs inside a transaction (maybe several times).
- * Set the reply (api_reply_json / api_fail…) and return TB_STORE_OK to
- * commit, anything else to roll back. */
+ * It sends nothing: it sets the answer it wants (api_reply_json /
+ * api_fail…) and returns TB_STORE_OK to commit, or a refusal status
+ * (TB_STORE_REFUSED, _INVALID, _NOT_FOUND, _CONFLICT) with a 4xx answer
+ * to roll back. The answer leaves the server only as api_run_change
+ * decides after the transaction: a 2xx only when COMMIT succeeded. */
 typedef tb_store_status (*api_change_fn)(api_req *r, tb_store *s, void *cls);
 
 /* Run fn in a transaction together with the request's Idempotency-Key:
- * a key seen before replays its first answer and runs nothing. */
+ * a key seen before replays its first answer and runs nothing. After the
+ * transaction the answer is settled: fn's answer when it committed (or
+ * when fn refused with a 4xx), else 500 (a statement or COMMIT failed),
+ * 503 + Retry-After (database unreachable, busy, or the outcome of COMMIT
+ * unknown). Test builds honour the X-Tongban-Fault header ("N KIND",
+ * KIND = hard | soft | lost | lost-after): statement N of the transaction
+ * fails (tb_store_fault_arm; N = 0: the COMMIT). */
 void api_run_change(api_req *r, api_change_fn fn, void *cls);
 
 /* ---- authentication (api_auth.c) ----------------------------------------- */

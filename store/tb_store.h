@@ -40,7 +40,11 @@ typedef enum {
   TB_STORE_BUSY,        /* retries on serialization failure exhausted */
   TB_STORE_SCHEMA,      /* the schema is newer than (or differs from)
                            the binary's migrations */
-  TB_STORE_ERROR        /* anything else; the details are in the log */
+  TB_STORE_ERROR,       /* anything else; the details are in the log */
+  TB_STORE_UNKNOWN      /* the connection was lost during COMMIT: the
+                           change may or may not have been committed
+                           (HTTP 503; an Idempotency-Key makes the retry
+                           exactly-once) */
 } tb_store_status;
 
 /* A stable lower-case name: "ok", "not_found", "refused", … Never NULL. */
@@ -80,11 +84,44 @@ tb_store_status tb_store_reconnect(tb_store *s);
  * the database between runs. */
 typedef tb_store_status (*tb_store_txn_fn)(tb_store *s, void *cls);
 
-/* BEGIN; fn; COMMIT — retried as a whole, with jittered backoff, when
- * PostgreSQL reports a serialization failure or a deadlock (40001,
- * 40P01), at most max_attempts times (then TB_STORE_BUSY). */
+/* BEGIN; fn; COMMIT — the transaction contract (DESIGN.md):
+ * - every statement's outcome is OK, soft (40001, 40P01: the whole
+ *   transaction is retried with jittered backoff, at most max_attempts
+ *   times, then TB_STORE_BUSY) or hard;
+ * - a failed statement is remembered on the handle: when fn returns
+ *   TB_STORE_OK after a statement of its failed (a failure it swallowed),
+ *   COMMIT is not sent, the transaction is rolled back and the failure is
+ *   returned (TB_STORE_ERROR, or UNAVAILABLE when the connection went);
+ * - COMMIT's own command status is checked: PostgreSQL answers COMMIT in
+ *   an aborted transaction with ROLLBACK, which is TB_STORE_ERROR here;
+ * - a connection lost while COMMIT was on its way is TB_STORE_UNKNOWN.
+ * TB_STORE_OK means committed, and nothing else does. */
 tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
                                          void *cls);
+
+/* Fault injection (test builds only: meson -Dfault_injection=true). Make
+ * statement n (1 = the first after BEGIN; COMMIT counts as the last; 0 =
+ * COMMIT, whichever number it has) of the handle's next transaction
+ * fail, once: TB_STORE_FAULT_HARD with a
+ * real server-side error, _SOFT with a real serialization failure
+ * (40001), _LOST by shutting the socket before the statement is sent,
+ * _LOST_AFTER by shutting it after the statement was sent and before its
+ * answer was read (for COMMIT: the outcome is unknown). The transaction's
+ * first attempt uses the fault; a retry runs clean. Returns false when
+ * the build has no fault injection (then nothing is armed). */
+typedef enum {
+  TB_STORE_FAULT_NONE = 0,
+  TB_STORE_FAULT_HARD,
+  TB_STORE_FAULT_SOFT,
+  TB_STORE_FAULT_LOST,
+  TB_STORE_FAULT_LOST_AFTER
+} tb_store_fault;
+bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind);
+/* After the transaction: whether the armed fault fired (false when n was
+ * past its last statement), and how many statements its first attempt
+ * sent, COMMIT included. */
+bool tb_store_fault_fired(const tb_store *s);
+int tb_store_fault_statements(const tb_store *s);
 
 /* ------------------------------------------------------------------------
  * Schema migrations (sql/NNNN_*.sql, embedded at build time)

@@ -11,12 +11,14 @@
 #include "tb_workflows.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@ const char *tb_store_status_name(tb_store_status s) {
       [TB_STORE_BUSY] = "busy",
       [TB_STORE_SCHEMA] = "schema",
       [TB_STORE_ERROR] = "error",
+      [TB_STORE_UNKNOWN] = "unknown",
   };
   if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
     return names[s];
@@ -237,8 +240,9 @@ tb_store_status tb_store_ensure(tb_store *s) {
   return tb_store_reconnect(s);
 }
 
-/* Classify a failed result: logs it and sets the retry / lost flags. */
-static tb_store_status failed(tb_store *s, const char *what, PGresult *r) {
+/* Classify a failed result: logs it, sets the retry / lost flags and
+ * remembers the first failure of the open transaction on the handle. */
+static tb_store_status classify(tb_store *s, const char *what, PGresult *r) {
   const char *state = tb_store_sqlstate(r);
   if (PQstatus(s->conn) != CONNECTION_OK) {
     s->lost = true;
@@ -254,6 +258,13 @@ static tb_store_status failed(tb_store *s, const char *what, PGresult *r) {
              sizeof msg);
   tb_store_log("%s failed [%s]: %s", what, state, msg);
   return TB_STORE_ERROR;
+}
+
+static tb_store_status failed(tb_store *s, const char *what, PGresult *r) {
+  tb_store_status rc = classify(s, what, r);
+  if (s->in_txn && s->txn_failed == TB_STORE_OK)
+    s->txn_failed = rc;
+  return rc;
 }
 
 static bool is_prepared(const tb_store *s, const tb_store_stmt *st) {
@@ -306,19 +317,129 @@ tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
   return rc;
 }
 
-static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
-                                 const char *const *params, PGresult **res) {
-  if (res)
-    *res = NULL;
-  if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
-    return TB_STORE_UNAVAILABLE;
-  tb_store_status rc = prepare(s, st);
-  if (rc != TB_STORE_OK)
-    return rc;
+/* ---- fault injection (test builds) ---------------------------------------
+ *
+ * Every statement sent inside a transaction is counted; in a build with
+ * TB_FAULT_INJECTION the armed statement fails for real: the server
+ * raises an error (hard, or 40001 for soft) in place of the statement,
+ * or the socket is shut before or after the statement is sent. */
+
+bool tb_store_fault_fired(const tb_store *s) {
+  return s->fault.fired;
+}
+
+int tb_store_fault_statements(const tb_store *s) {
+  return s->fault.last_count;
+}
+
+#ifdef TB_FAULT_INJECTION
+bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind) {
+  s->fault.kind = kind;
+  s->fault.at = n;
+  s->fault.armed = true;
+  s->fault.fired = false;
+  s->fault.last_count = 0;
+  return true;
+}
+
+/* The fault that hits the statement about to be sent, if any. */
+static tb_store_fault fault_due(tb_store *s) {
+  if (!s->in_txn)
+    return TB_STORE_FAULT_NONE;
+  s->fault.count++;
+  bool hit = s->fault.at == 0 ? s->committing : s->fault.count == s->fault.at;
+  if (!s->fault.active || !hit)
+    return TB_STORE_FAULT_NONE;
+  s->fault.fired = true;
+  return s->fault.kind;
+}
+
+/* Cut the connection under libpq: the socket's descriptor becomes one
+ * end of a socket pair whose other end is closed, so libpq reads end of
+ * file from now on, and the server sees its connection close whatever
+ * was already on its way. */
+static void cut(tb_store *s) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+    if (dup3(pair[0], PQsocket(s->conn), O_CLOEXEC) < 0)
+      shutdown(PQsocket(s->conn), SHUT_RDWR);
+    close(pair[0]);
+    close(pair[1]);
+  } else {
+    shutdown(PQsocket(s->conn), SHUT_RDWR);
+  }
+}
+
+/* Send a statement (prepared st with params, or the plain text sql) with
+ * the fault f around it, and wait for its last result. */
+static PGresult *send_faulty(tb_store *s, const tb_store_stmt *st,
+                             const char *const *params, const char *sql,
+                             tb_store_fault f) {
+  if (f == TB_STORE_FAULT_HARD || f == TB_STORE_FAULT_SOFT) {
+    st = NULL;
+    params = NULL;
+    sql = f == TB_STORE_FAULT_HARD
+              ? "DO $$BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = "
+                "'XX000'; END$$"
+              : "DO $$BEGIN RAISE EXCEPTION 'injected serialization failure' "
+                "USING ERRCODE = '40001'; END$$";
+  }
+  if (f == TB_STORE_FAULT_LOST)
+    cut(s);
+  int sent = st ? PQsendQueryPrepared(s->conn, st->name, st->n_params, params,
+                                      NULL, NULL, 0)
+                : PQsendQuery(s->conn, sql);
+  if (sent && f == TB_STORE_FAULT_LOST_AFTER) {
+    while (PQflush(s->conn) == 1) {
+    }
+    cut(s);
+  }
+  PGresult *last = NULL, *r;
+  while ((r = PQgetResult(s->conn)) != NULL) {
+    PQclear(last);
+    last = r;
+    if (PQstatus(s->conn) != CONNECTION_OK)
+      break;
+  }
+  return last;
+}
+#else
+bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind) {
+  (void)s;
+  (void)n;
+  (void)kind;
+  return false;
+}
+
+static tb_store_fault fault_due(tb_store *s) {
+  if (s->in_txn)
+    s->fault.count++;
+  return TB_STORE_FAULT_NONE;
+}
+
+static PGresult *send_faulty(tb_store *s, const tb_store_stmt *st,
+                             const char *const *params, const char *sql,
+                             tb_store_fault f) {
+  (void)f;
+  return st ? PQexecPrepared(s->conn, st->name, st->n_params, params, NULL,
+                             NULL, 0)
+            : PQexec(s->conn, sql);
+}
+#endif
+
+/* Run one statement; *res gets a successful result (or stays NULL). */
+static tb_store_status run_statement(tb_store *s, const char *what,
+                                     const tb_store_stmt *st,
+                                     const char *const *params,
+                                     const char *sql, PGresult **res) {
+  tb_store_fault f = fault_due(s);
   PGresult *r =
-      PQexecPrepared(s->conn, st->name, st->n_params, params, NULL, NULL, 0);
+      f != TB_STORE_FAULT_NONE ? send_faulty(s, st, params, sql, f)
+      : st ? PQexecPrepared(s->conn, st->name, st->n_params, params, NULL,
+                            NULL, 0)
+           : PQexec(s->conn, sql);
   if (!result_ok(r)) {
-    rc = failed(s, st->name, r);
+    tb_store_status rc = failed(s, what, r);
     PQclear(r);
     return rc;
   }
@@ -329,25 +450,27 @@ static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
   return TB_STORE_OK;
 }
 
+static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, PGresult **res) {
+  if (res)
+    *res = NULL;
+  if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
+    return TB_STORE_UNAVAILABLE;
+  tb_store_status rc = prepare(s, st);
+  if (rc != TB_STORE_OK)
+    return rc;
+  return run_statement(s, st->name, st, params, NULL, res);
+}
+
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
                                     PGresult **res) {
   if (res)
     *res = NULL;
   if (!s->in_txn && tb_store_ensure(s) != TB_STORE_OK)
     return TB_STORE_UNAVAILABLE;
-  PGresult *r = PQexec(s->conn, sql);
-  if (!result_ok(r)) {
-    char what[64];
-    first_line(sql, what, sizeof what);
-    tb_store_status rc = failed(s, what, r);
-    PQclear(r);
-    return rc;
-  }
-  if (res)
-    *res = r;
-  else
-    PQclear(r);
-  return TB_STORE_OK;
+  char what[64];
+  first_line(sql, what, sizeof what);
+  return run_statement(s, what, NULL, NULL, sql, res);
 }
 
 /* Sleep a random time in [0, base · 2^attempt) milliseconds, at most
@@ -362,10 +485,43 @@ static void backoff(tb_store *s, int attempt) {
   }
 }
 
-static tb_store_status finish(tb_store *s, bool commit) {
-  tb_store_status rc =
-      tb_store_exec_plain(s, commit ? "COMMIT" : "ROLLBACK", NULL);
+static void rollback(tb_store *s) {
+  s->fault.active = false; /* ROLLBACK is not one of the counted statements */
+  bool retry = s->retry;
+  PGresult *r = PQexec(s->conn, "ROLLBACK");
+  if (!result_ok(r))
+    classify(s, "ROLLBACK", r);
+  PQclear(r);
   s->in_txn = false;
+  s->retry = retry;
+}
+
+/* COMMIT, and check what PostgreSQL answered: "ROLLBACK" means the
+ * transaction had failed and nothing was written. A connection lost on
+ * the way leaves the outcome unknown. */
+static tb_store_status commit(tb_store *s) {
+  PGresult *r = NULL;
+  s->committing = true;
+  tb_store_status rc = tb_store_exec_plain(s, "COMMIT", &r);
+  s->committing = false;
+  s->in_txn = false;
+  if (rc == TB_STORE_OK) {
+    const char *tag = PQcmdStatus(r);
+    if (strcmp(tag, "COMMIT") != 0) {
+      tb_store_log("COMMIT was answered \"%s\": the transaction was rolled "
+                   "back",
+                   tag);
+      rc = TB_STORE_ERROR;
+    }
+  } else if (s->lost) {
+    tb_store_log("the connection was lost during COMMIT: the outcome is "
+                 "unknown");
+    rc = TB_STORE_UNKNOWN;
+  }
+  PQclear(r);
+  if (rc == TB_STORE_ERROR)
+    rollback(s); /* a failed COMMIT has ended the transaction already; a
+                    failure injected in its place has not */
   return rc;
 }
 
@@ -373,6 +529,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
                                     void *cls) {
   s->retry = false;
   s->lost = false;
+  s->txn_failed = TB_STORE_OK;
   tb_store_status rc = tb_store_exec_plain(s, "BEGIN", NULL);
   if (rc == TB_STORE_UNAVAILABLE) {
     /* nothing was done yet: a connection that died while idle (say, a
@@ -383,18 +540,32 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   if (rc != TB_STORE_OK)
     return rc;
   s->in_txn = true;
+  s->fault.active = s->fault.armed;
+  s->fault.armed = false;
+  s->fault.count = 0;
   rc = fn(s, cls);
+  if (rc == TB_STORE_OK && s->txn_failed != TB_STORE_OK) {
+    /* the body swallowed a failed statement: PostgreSQL has aborted the
+     * transaction, and it must not be reported as done */
+    tb_store_log("a statement failed inside the transaction and its body "
+                 "went on: rolled back, not committed");
+    rc = s->txn_failed;
+  }
   if (s->lost || PQstatus(s->conn) != CONNECTION_OK) {
     s->in_txn = false;
+    s->fault.active = false;
+    s->fault.last_count = s->fault.count;
     return TB_STORE_UNAVAILABLE;
   }
   if (rc != TB_STORE_OK) {
-    bool retry = s->retry;
-    finish(s, false);
-    s->retry = retry;
+    s->fault.last_count = s->fault.count;
+    rollback(s);
     return rc;
   }
-  return finish(s, true);
+  rc = commit(s);
+  s->fault.last_count = s->fault.count;
+  s->fault.active = false;
+  return rc;
 }
 
 tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,

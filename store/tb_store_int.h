@@ -47,6 +47,21 @@ struct tb_store {
   bool in_txn;
   bool retry; /* the last statement failed with 40001 / 40P01 */
   bool lost;  /* the connection went away during the transaction */
+  bool committing; /* COMMIT is being sent */
+  /* the first failure of a statement in the open transaction
+   * (TB_STORE_OK: none): COMMIT is never sent after one */
+  tb_store_status txn_failed;
+  /* fault injection (test builds): the armed fault, the statement it
+   * hits, the statements counted in this attempt, whether it fired */
+  struct {
+    tb_store_fault kind;
+    int at;
+    int count;
+    int last_count;
+    bool armed; /* applies to the next transaction's first attempt */
+    bool active;
+    bool fired;
+  } fault;
   const tb_store_stmt *prepared[TB_STORE_MAX_PREPARED];
   int n_prepared;
   tb_store_cached_def defs[TB_STORE_MAX_CACHED_DEFS];

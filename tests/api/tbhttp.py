@@ -60,10 +60,15 @@ class Resp:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
-def http(method, path, body=None, token=None, headers=None):
+def http(method, path, body=None, token=None, headers=None, raw=None,
+         ctype=None):
+    """One request; body is sent as JSON, or raw bytes with ctype."""
     h = dict(headers or {})
     data = None
-    if body is not None:
+    if raw is not None:
+        data = raw
+        h["Content-Type"] = ctype
+    elif body is not None:
         data = json.dumps(body).encode("utf-8")
         h["Content-Type"] = "application/json"
     if token:
@@ -143,3 +148,26 @@ def control(command):
             break
         answer += chunk
     return answer.decode().strip()
+
+
+# ---- the business start-up workflow (qykb), valid as it is --------------------
+
+QYKB_PERSON = citizen_id()
+QYKB_FORM = {
+    "company_name": "杭州通办科技有限公司", "company_type": "llc",
+    "registered_capital": 1000000, "legal_rep_name": "张三丰",
+    "legal_rep_id": QYKB_PERSON, "address": "杭州市西湖区文三路一号",
+    "scope": ["software", "consulting"], "employees": 12, "seal_count": 2,
+    "needs_invoice": True, "housing_fund": False, "phone": "0571-88886666",
+}
+QYKB_MATERIALS = ["application", "articles", "legal_rep_id_card",
+                  "shareholder_proof", "premises", "appointment"]
+
+
+def spjy_form(holder):
+    """A valid food business license (spjy) form for the enterprise holder."""
+    return {"operator_name": "杭州通办科技有限公司", "credit_code": holder,
+            "legal_rep_name": "张三丰", "legal_rep_id": QYKB_PERSON,
+            "premises_address": "杭州市西湖区文三路一号", "operator_type": "seller",
+            "items": ["prepacked"], "area": 120, "staff": 5,
+            "safety_manager": "李四光"}

@@ -20,8 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-from tbhttp import (ADMIN_DB, case, citizen_id, credit_code, done, expect,
-                    http, sql, tok)
+from tbhttp import (ADMIN_DB, QYKB_FORM, QYKB_MATERIALS, case, citizen_id,
+                    credit_code, done, expect, http, spjy_form, sql, tok)
 
 KEYS = os.environ["TB_KEYS_DIR"]
 TONGBAN = os.environ.get("TB_TONGBAN", "")
@@ -39,16 +39,6 @@ def officer(bureau):
 
 
 # ---- the workflow ------------------------------------------------------------
-
-QYKB_FORM = {
-    "company_name": "杭州通办科技有限公司", "company_type": "llc",
-    "registered_capital": 1000000, "legal_rep_name": "张三丰",
-    "legal_rep_id": PERSON, "address": "杭州市西湖区文三路一号",
-    "scope": ["software", "consulting"], "employees": 12, "seal_count": 2,
-    "needs_invoice": True, "housing_fund": False, "phone": "0571-88886666",
-}
-QYKB_MATERIALS = ["application", "articles", "legal_rep_id_card",
-                  "shareholder_proof", "premises", "appointment"]
 
 
 def create(service, holder, form, materials, status=201):
@@ -99,14 +89,6 @@ def approve_until(number, last_bureau=None):
                 continue
             expect(decide(number, b), 200)
     raise AssertionError("the review did not end")
-
-
-def spjy_form():
-    return {"operator_name": "杭州通办科技有限公司", "credit_code": COMPANY,
-            "legal_rep_name": "张三丰", "legal_rep_id": PERSON,
-            "premises_address": "杭州市西湖区文三路一号", "operator_type": "seller",
-            "items": ["prepacked"], "area": 120, "staff": 5,
-            "safety_manager": "李四光"}
 
 
 SPJY_OTHERS = ["application", "legal_rep_id_card", "premises_proof", "layout",
@@ -259,7 +241,7 @@ def _():
     assert "营业执照" in r.body.decode("utf-8")
     assert misses() == before
     # a wrong, missing or another application's code looks like an unknown license
-    other = create("spjy", OTHER, spjy_form(), SPJY_OTHERS)["tracking_code"]
+    other = create("spjy", OTHER, spjy_form(COMPANY), SPJY_OTHERS)["tracking_code"]
     unknown = http("GET", f"/api/v1/licenses/1.2.156.3005.2.X.Y.1.1.Z/qr.png?code={code}")
     expect(unknown, 404, "not_found")
     for path in (f"/api/v1/licenses/{lid}/qr.png?code=WRONG23456",
@@ -297,7 +279,7 @@ def _():
 
 @case("a later application gets the 营业执照 material filled in from the license")
 def _():
-    a = create("spjy", COMPANY, spjy_form(), SPJY_OTHERS)
+    a = create("spjy", COMPANY, spjy_form(COMPANY), SPJY_OTHERS)
     used = a["from_licenses"]
     assert used == [{"material": "business_license",
                      "license_id": state["license_id"], "automatic": True}], used
@@ -309,10 +291,10 @@ def _():
     # named explicitly: accepted too
     mats = SPJY_OTHERS + [{"id": "business_license",
                            "license_id": state["license_id"]}]
-    a = create("spjy", COMPANY, spjy_form(), mats)
+    a = create("spjy", COMPANY, spjy_form(COMPANY), mats)
     assert a["from_licenses"][0]["automatic"] is False
     # another holder has no license: nothing is filled in
-    a = create("spjy", OTHER, dict(spjy_form(), credit_code=OTHER), SPJY_OTHERS)
+    a = create("spjy", OTHER, dict(spjy_form(COMPANY), credit_code=OTHER), SPJY_OTHERS)
     assert a["from_licenses"] == [], a["from_licenses"]
 
 
@@ -328,7 +310,7 @@ def _():
     ]
     for holder, mat, lid, code in cases:
         mats = [m for m in SPJY_OTHERS if m != mat] + [{"id": mat, "license_id": lid}]
-        r = create("spjy", holder, dict(spjy_form(), credit_code=holder), mats,
+        r = create("spjy", holder, dict(spjy_form(COMPANY), credit_code=holder), mats,
                    status=422)
         errs = {e["field"]: e["code"] for e in r["errors"]}
         field = f"materials[{len(mats) - 1}].license_id"
@@ -381,11 +363,11 @@ def _():
 
 @case("a revoked license is no longer reused at intake")
 def _():
-    a = create("spjy", COMPANY, spjy_form(), SPJY_OTHERS)
+    a = create("spjy", COMPANY, spjy_form(COMPANY), SPJY_OTHERS)
     assert a["from_licenses"] == [], a["from_licenses"]
     mats = SPJY_OTHERS + [{"id": "business_license",
                            "license_id": state["license_id"]}]
-    r = create("spjy", COMPANY, spjy_form(), mats, status=422)
+    r = create("spjy", COMPANY, spjy_form(COMPANY), mats, status=422)
     assert {e["code"] for e in r["errors"]} == {"license_revoked"}, r
 
 

@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""test_faults.py — the transaction contract under injected faults, the way
+curl's torture tests fail every allocation in turn.
+
+For every kind of change the HTTP API makes, in a test build (meson
+-Dfault_injection=true) the X-Tongban-Fault header makes statement N of the
+request's transaction fail. For each N in turn, and for each way a
+statement can fail — a server-side error (hard), the connection shut before
+the statement is sent (lost) or after it was sent and before its answer
+was read (lost-after) — the request must get no 2xx, and the database must
+be exactly as it was before: applications, tasks, timers, audit events,
+licenses, serials, definitions and idempotency records. The same request,
+repeated with the same Idempotency-Key, then succeeds, and once more it
+replays the first answer and changes nothing. A serialization failure
+(soft) is retried by the server: the request succeeds, exactly once.
+
+The connection lost after COMMIT was sent is the one case whose outcome is
+unknown to the server: it answers 503 outcome_unknown with Retry-After,
+and the repeat with the same key finishes the change exactly once.
+
+Started by test_api.c (see tests/api/meson.build).
+"""
+import os
+import re
+import sys
+import uuid
+
+from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, credit_code, done,
+                    expect, http, spjy_form, sql, tok)
+
+ROOT = os.environ["TB_SOURCE_ROOT"]
+CLERK, ADMIN = "clerk1", "admin1"
+serial = [0]
+
+
+def officer(bureau):
+    return tok("officer-" + bureau)
+
+
+# Every row a change may write, in one digest (sessions and login
+# throttles are not part of any change here).
+TABLES = ["applications", "tasks", "timers", "audit_events",
+          "idempotency_keys", "licenses", "license_serials", "app_serials",
+          "definitions", "bureau_lists", "calendar_days"]
+
+
+def snapshot():
+    parts = " UNION ALL ".join(
+        f"SELECT '{t}:' || x::text FROM {t} x" for t in TABLES)
+    return sql(f"SELECT count(*) || ':' || coalesce(md5(string_agg(r, '|' "
+               f"ORDER BY r)), '') FROM ({parts}) AS rows(r)")
+
+
+def holder():
+    """A new enterprise for each application (one number, one holder)."""
+    serial[0] += 1
+    return credit_code("MA2H8%03d" % serial[0])
+
+
+SPJY_MATERIALS = ["application", "business_license", "legal_rep_id_card",
+                  "premises_proof", "layout", "manager_training", "equipment",
+                  "safety_rules", "health_certificates"]
+
+
+def new_app(channel="window", service="qykb"):
+    h = holder()
+    form, mats = ((QYKB_FORM, QYKB_MATERIALS) if service == "qykb"
+                  else (spjy_form(h), SPJY_MATERIALS))
+    body = {"service": service, "channel": channel, "form": form,
+            "materials": mats,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": h}}
+    r = http("POST", "/api/v1/applications", body,
+             token=tok(CLERK) if channel == "window" else None)
+    return expect(r, 201).json
+
+
+def view(number):
+    return expect(http("GET", "/api/v1/applications/" + number,
+                       token=tok(CLERK)), 200).json
+
+
+def act(number, action, body=None, token=None):
+    return expect(http("POST", f"/api/v1/applications/{number}/{action}",
+                       body or {}, token=token or tok(CLERK)), 200).json
+
+
+def task_of(number, bureau):
+    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
+                    token=officer(bureau)), 200)
+    for t in r.json["items"]:
+        if t["number"] == number and t["state"] in ("open", "claimed"):
+            return t
+    raise AssertionError(f"no open task of {bureau} for {number}")
+
+
+def active(number):
+    return [b["bureau"] for b in view(number)["branches"]
+            if b["status"] == "active"]
+
+
+def claim(number, bureau):
+    t = task_of(number, bureau)
+    if t["state"] == "open":
+        expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                    token=officer(bureau)), 200)
+    return t["id"]
+
+
+def approve(number, bureau):
+    tid = claim(number, bureau)
+    expect(http("POST", f"/api/v1/tasks/{tid}/decide",
+                {"decision": "approve"}, token=officer(bureau)), 200)
+
+
+def accepted(service="qykb"):
+    a = new_app(service=service)
+    act(a["number"], "accept")
+    return a
+
+
+def one_left():
+    """An application whose every branch is approved but the last one,
+    claimed: its approval closes the join and signs the licenses."""
+    a = accepted()
+    n = a["number"]
+    for _ in range(20):
+        left = active(n)
+        if len(left) == 1:
+            return a, left[0], claim(n, left[0])
+        approve(n, left[0])
+    raise AssertionError("the review did not narrow to one branch")
+
+
+def approved():
+    a, bureau, _ = one_left()
+    approve(a["number"], bureau)
+    return a
+
+
+# ---- one request, failed statement by statement --------------------------------
+
+class Request:
+    """A change request: method, path, body or raw bytes, token."""
+
+    def __init__(self, method, path, body=None, token=None, raw=None,
+                 ctype=None):
+        self.method, self.path, self.body = method, path, body
+        self.token, self.raw, self.ctype = token, raw, ctype
+        self.key = str(uuid.uuid4())
+
+    def send(self, fault=None):
+        h = {"Idempotency-Key": self.key}
+        if fault:
+            h["X-Tongban-Fault"] = fault
+        return http(self.method, self.path, self.body, token=self.token,
+                    headers=h, raw=self.raw, ctype=self.ctype)
+
+
+def fired(r):
+    return r.headers.get("X-Tongban-Fault-Fired") == "yes"
+
+
+def statements(req, s0):
+    """How many statements the request's transaction sends, COMMIT
+    included: fail its COMMIT (N = 0) and read the count."""
+    r = req.send("0 hard")
+    assert fired(r), f"the build has no fault injection: {r!r}"
+    expect(r, 500, "internal")
+    assert snapshot() == s0, "a failed COMMIT left rows behind"
+    n = int(r.headers["X-Tongban-Statements"])
+    assert n >= 2, n
+    return n
+
+
+def torture(req, expected=(200,)):
+    """Fail every statement of req's transaction in every way; then it
+    succeeds exactly once. Returns the successful answer."""
+    s0 = snapshot()
+    n = statements(req, s0)
+    for kind, status, last in (("hard", 500, n), ("lost", 503, n),
+                               ("lost-after", 503, n - 1)):
+        for i in range(1, last + 1):
+            r = req.send(f"{i} {kind}")
+            assert fired(r), f"statement {i} of {n} did not fail: {r!r}"
+            assert r.status == status, f"{kind} at {i}/{n}: {r!r}"
+            ctype = r.headers.get("Content-Type", "")
+            assert ctype.startswith("application/problem+json"), ctype
+            if status == 503:
+                assert r.headers.get("Retry-After"), f"no Retry-After: {r!r}"
+            assert snapshot() == s0, f"{kind} at {i}/{n} changed rows"
+    # the connection lost after COMMIT went out: the outcome is unknown
+    r = req.send(f"{n} lost-after")
+    assert fired(r) and r.status == 503, r
+    assert r.json["code"] == "outcome_unknown", r.json
+    assert r.headers.get("Retry-After"), r
+    s1 = snapshot()
+    ok = req.send()
+    assert ok.status in expected, f"the repeat failed: {ok!r}"
+    s2 = snapshot()
+    if s1 != s0:
+        assert s2 == s1, "the repeat of a committed change changed rows"
+    else:
+        assert s2 != s0, "the repeat changed nothing"
+    again = req.send()
+    assert again.status == ok.status and again.body == ok.body, again
+    assert snapshot() == s2, "the replay changed rows"
+    return ok
+
+
+def soft(req, at, expected=(200,)):
+    """A serialization failure at statement `at` (0: COMMIT): retried by
+    the server, done once."""
+    s0 = snapshot()
+    r = req.send(f"{at} soft")
+    assert fired(r) and r.status in expected, r
+    s1 = snapshot()
+    assert s1 != s0
+    again = req.send()
+    assert again.body == r.body and snapshot() == s1
+
+
+# ================================================================== cases
+
+@case("a swallowed failure inside a change is 500, never 200 (regression)")
+def _():
+    # deciding reads the application view inside its transaction; before
+    # the contract those reads' failures were swallowed, PostgreSQL
+    # answered COMMIT with ROLLBACK, and the officer was told 200
+    a, bureau, tid = one_left()
+    req = Request("POST", f"/api/v1/tasks/{tid}/decide",
+                  {"decision": "approve"}, officer(bureau))
+    s0 = snapshot()
+    n = statements(req, s0)
+    r = req.send(f"{n - 1} hard")  # the last read before COMMIT
+    expect(r, 500, "internal")
+    assert snapshot() == s0
+    assert view(a["number"])["state"] == "in_review"
+    expect(req.send(), 200)
+
+
+@case("create at the window: every statement failed in turn")
+def _():
+    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
+            "materials": QYKB_MATERIALS,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": holder()}}
+    torture(Request("POST", "/api/v1/applications", body, tok(CLERK)),
+            (201,))
+
+
+@case("create online (anonymous): every statement failed in turn")
+def _():
+    body = {"service": "qykb", "channel": "online", "form": QYKB_FORM,
+            "materials": QYKB_MATERIALS,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": holder()}}
+    torture(Request("POST", "/api/v1/applications", body), (201,))
+
+
+@case("accept: every statement failed in turn")
+def _():
+    n = new_app()["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/accept", {},
+                    tok(CLERK)))
+
+
+@case("refuse (不予受理): every statement failed in turn")
+def _():
+    n = new_app()["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/reject",
+                    {"reason": "不属于本机关职权范围"}, tok(CLERK)))
+
+
+@case("supplement request (一次性告知): every statement failed in turn")
+def _():
+    n = new_app()["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/supplement-request",
+                    {"items": ["articles"], "reason": "章程未签字"}, tok(CLERK)))
+
+
+@case("supplement: every statement failed in turn")
+def _():
+    n = new_app()["number"]
+    act(n, "supplement-request", {"items": ["articles"], "reason": "章程未签字"})
+    torture(Request("POST", f"/api/v1/applications/{n}/supplement",
+                    {"materials": ["articles"]}, tok(CLERK)))
+
+
+@case("withdraw: every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/withdraw",
+                    {"reason": "申请人撤回"}, tok(CLERK)))
+
+
+@case("claim: every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    t = task_of(n, bureau)
+    torture(Request("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                    officer(bureau)))
+
+
+@case("decide approve (not the last): every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    tid = claim(n, bureau)
+    torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                    {"decision": "approve"}, officer(bureau)))
+
+
+@case("decide deny (不予许可): every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    tid = claim(n, bureau)
+    torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                    {"decision": "deny", "comment": "经营范围含前置许可项目"},
+                    officer(bureau)))
+
+
+@case("decide return (退回补正): every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    tid = claim(n, bureau)
+    torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                    {"decision": "return", "comment": "住所证明不清晰",
+                     "items": ["premises"]}, officer(bureau)))
+
+
+@case("the last approval (join, licenses signed): every statement failed")
+def _():
+    a, bureau, tid = one_left()
+    n = a["number"]
+    before = int(sql("SELECT count(*) FROM licenses"))
+    torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                    {"decision": "approve"}, officer(bureau)))
+    assert view(n)["state"] == "approved"
+    issued = int(sql("SELECT count(*) FROM licenses WHERE application_id = "
+                     f"(SELECT id FROM applications WHERE number = '{n}')"))
+    assert issued >= 1 and int(sql("SELECT count(*) FROM licenses")) == \
+        before + issued
+
+
+@case("deliver: every statement failed in turn")
+def _():
+    n = approved()["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/deliver",
+                    {"method": "window"}, tok(CLERK)))
+
+
+@case("rating (好差评): every statement failed in turn")
+def _():
+    n = approved()["number"]
+    act(n, "deliver", {"method": "window"})
+    torture(Request("POST", f"/api/v1/applications/{n}/rating",
+                    {"grade": 5, "comment": "办事很快"}, tok(CLERK)))
+
+
+@case("suspend (特别程序): every statement failed in turn")
+def _():
+    n = accepted("spjy")["number"]
+    torture(Request("POST", f"/api/v1/applications/{n}/suspend",
+                    {"kind": "inspection", "reason": "现场核查"}, tok(CLERK)))
+
+
+@case("resume: every statement failed in turn")
+def _():
+    n = accepted("spjy")["number"]
+    act(n, "suspend", {"kind": "inspection", "reason": "现场核查"})
+    torture(Request("POST", f"/api/v1/applications/{n}/resume", {},
+                    tok(CLERK)))
+
+
+@case("revoke a license: every statement failed in turn")
+def _():
+    n = approved()["number"]
+    lid = sql("SELECT id FROM licenses WHERE application_id = (SELECT id FROM "
+              f"applications WHERE number = '{n}') ORDER BY id LIMIT 1")
+    assert lid
+    torture(Request("POST", f"/api/v1/licenses/{lid}/revoke",
+                    {"reason": "以欺骗手段取得"}, tok(ADMIN)))
+
+
+@case("deploy a definition: every statement failed in turn")
+def _():
+    with open(os.path.join(ROOT, "workflows", "cssj.xml"), "rb") as f:
+        xml = f.read()
+    xml, n = re.subn(rb'(id="cssj" version=")1(")', rb"\g<1>7\g<2>", xml)
+    assert n == 1
+    torture(Request("POST", "/api/v1/workflows", token=tok(ADMIN), raw=xml,
+                    ctype="application/xml"), (201,))
+
+
+@case("a serialization failure is retried: the change is done once")
+def _():
+    for at in (1, 0):
+        a, bureau, tid = one_left()
+        soft(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                     {"decision": "approve"}, officer(bureau)), at)
+        n = new_app()["number"]
+        soft(Request("POST", f"/api/v1/applications/{n}/accept", {},
+                     tok(CLERK)), at)
+
+
+sys.exit(done())
