@@ -103,9 +103,9 @@ struct api_req {
   const char *content_type;
   char *reply;
   size_t reply_len;
-  const char *allow;             /* Allow header (405) */
-  const char *location;          /* Location header (201) */
-  int retry_after;               /* Retry-After header (429, 503); 0: none */
+  const char *allow;    /* Allow header (405) */
+  const char *location; /* Location header (201) */
+  int retry_after;      /* Retry-After header (429, 503); 0: none */
   /* fault injection (test builds): -1 when no fault was asked for, else
    * whether it fired, and the statements the transaction sent */
   int fault_fired;

@@ -430,14 +430,13 @@ static PGresult *send_faulty(tb_store *s, const tb_store_stmt *st,
 /* Run one statement; *res gets a successful result (or stays NULL). */
 static tb_store_status run_statement(tb_store *s, const char *what,
                                      const tb_store_stmt *st,
-                                     const char *const *params,
-                                     const char *sql, PGresult **res) {
+                                     const char *const *params, const char *sql,
+                                     PGresult **res) {
   tb_store_fault f = fault_due(s);
-  PGresult *r =
-      f != TB_STORE_FAULT_NONE ? send_faulty(s, st, params, sql, f)
-      : st ? PQexecPrepared(s->conn, st->name, st->n_params, params, NULL,
-                            NULL, 0)
-           : PQexec(s->conn, sql);
+  PGresult *r = f != TB_STORE_FAULT_NONE ? send_faulty(s, st, params, sql, f)
+                : st ? PQexecPrepared(s->conn, st->name, st->n_params, params,
+                                      NULL, NULL, 0)
+                     : PQexec(s->conn, sql);
   if (!result_ok(r)) {
     tb_store_status rc = failed(s, what, r);
     PQclear(r);

@@ -45,8 +45,8 @@ struct tb_store {
   int idempotency_ttl;
   int max_attempts;
   bool in_txn;
-  bool retry; /* the last statement failed with 40001 / 40P01 */
-  bool lost;  /* the connection went away during the transaction */
+  bool retry;      /* the last statement failed with 40001 / 40P01 */
+  bool lost;       /* the connection went away during the transaction */
   bool committing; /* COMMIT is being sent */
   /* the first failure of a statement in the open transaction
    * (TB_STORE_OK: none): COMMIT is never sent after one */

@@ -1,0 +1,240 @@
+/*
+ * test_store_txn.c — the transaction contract of tb_store_run_transaction
+ * on a throwaway cluster: a failed statement that the body swallowed is
+ * never committed; COMMIT answered with ROLLBACK, or failing on a deferred
+ * constraint, is an error; a serialization failure is retried and done
+ * once; and a timer firing, failed at each of its statements in turn
+ * (fault injection: test builds only), leaves the database exactly as it
+ * was and fires once afterwards.
+ */
+#include "tb_pg_harness.h"
+#include "tb_store_int.h"
+#include "tb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ORG_ID "91350100M000100Y43"
+#define PERSON_ID "11010519491231002X"
+
+static tb_pg pg;
+static const char *workflows_dir;
+
+/* ---- a scratch table the bodies write --------------------------------------
+ */
+
+typedef struct {
+  bool swallow;   /* run a failing statement through the store, go on */
+  bool behind;    /* make the transaction fail behind the store's back */
+  bool duplicate; /* insert a duplicate of a deferred unique key */
+  int runs;
+} probe;
+
+static tb_store_status probe_body(tb_store *s, void *cls) {
+  probe *p = cls;
+  p->runs++;
+  tb_store_status rc =
+      tb_store_exec_plain(s, "INSERT INTO txn_probe VALUES (1)", NULL);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (p->swallow)
+    (void)tb_store_exec_plain(s, "SELECT 1/0", NULL); /* the bug: ignored */
+  if (p->behind)
+    PQclear(PQexec(s->conn, "SELECT 1/0"));
+  if (p->duplicate)
+    return tb_store_exec_plain(s, "INSERT INTO txn_probe VALUES (1)", NULL);
+  return TB_STORE_OK;
+}
+
+static long long probe_rows(PGconn *c) {
+  return tb_pg_value(c, "SELECT count(*) FROM txn_probe");
+}
+
+static void swallowed_failure_is_not_committed(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_pg_exec(c, "CREATE TABLE txn_probe (x int UNIQUE DEFERRABLE INITIALLY "
+                "DEFERRED)");
+  tb_store *s = tb_pg_store(pg.admin);
+  probe p = {.swallow = true};
+  TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_ERROR);
+  TB_CHECK_INT(probe_rows(c), 0);
+  /* the handle is usable again and commits what succeeds */
+  probe ok = {0};
+  TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &ok), TB_STORE_OK);
+  TB_CHECK_INT(probe_rows(c), 1);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+static void commit_answered_rollback_is_an_error(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  probe p = {.behind = true};
+  TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_ERROR);
+  TB_CHECK_INT(probe_rows(c), 0);
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+static void deferred_constraint_at_commit_is_an_error(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  probe p = {.duplicate = true};
+  TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_ERROR);
+  TB_CHECK_INT(probe_rows(c), 0);
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+#ifdef TB_FAULT_INJECTION
+static void soft_failure_is_retried_once(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  int at[] = {1, 0}; /* the INSERT, then COMMIT */
+  for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    probe p = {0};
+    TB_CHECK(tb_store_fault_arm(s, at[i], TB_STORE_FAULT_SOFT));
+    TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_OK);
+    TB_CHECK(tb_store_fault_fired(s));
+    TB_CHECK_INT(p.runs, 2);
+    TB_CHECK_INT(probe_rows(c), 1);
+    tb_pg_exec(c, "TRUNCATE txn_probe");
+  }
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+/* ---- a timer firing, failed statement by statement
+ * ---------------------------
+ */
+
+static const char *const TABLES =
+    "SELECT count(*) || ':' || md5(string_agg(r, '|' ORDER BY r)) FROM ("
+    "SELECT 'a' || x::text FROM applications x UNION ALL "
+    "SELECT 't' || x::text FROM tasks x UNION ALL "
+    "SELECT 'm' || x::text FROM timers x UNION ALL "
+    "SELECT 'e' || x::text FROM audit_events x UNION ALL "
+    "SELECT 'l' || x::text FROM licenses x) AS rows(r)";
+
+static char *snapshot(PGconn *c) {
+  PGresult *r = PQexec(c, TABLES);
+  char *out = tb_xstrndup(PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0),
+                          strlen(PQgetvalue(r, 0, 0)));
+  PQclear(r);
+  return out;
+}
+
+/* A food business license application accepted 40 days ago: its
+ * deadline and warning timers are due now. */
+static bool app_with_due_timers(tb_store *s) {
+  static const char form[] =
+      "{\"operator_name\":\"杭州通办科技有限公司\",\"credit_code\":\"" ORG_ID
+      "\",\"legal_rep_name\":\"张三丰\",\"legal_rep_id\":\"" PERSON_ID
+      "\",\"premises_address\":\"杭州市西湖区文三路一号\",\"operator_type\":"
+      "\"seller\",\"items\":[\"prepacked\"],\"area\":120,\"staff\":5,"
+      "\"safety_manager\":\"李四光\"}";
+  int64_t past = time(NULL) - 40 * 86400;
+  tb_store_new_application a = {.definition_id = "spjy",
+                                .kind = TB_APPLICANT_ORGANIZATION,
+                                .name = "杭州通办科技有限公司",
+                                .id_number = ORG_ID,
+                                .form = form,
+                                .channel = TB_CHANNEL_WINDOW,
+                                .materials = UINT64_C(0x1ff),
+                                .at = past};
+  tb_store_actor clerk = {101, "clerk-wang", "clerk", NULL};
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  char code[TB_STORE_TRACKING_CODE_LEN + 1];
+  tb_store_status rc = tb_store_application_create(s, &a, &clerk, out, code);
+  if (rc != TB_STORE_OK)
+    printf("# create: %s: %s %s\n", tb_store_status_name(rc),
+           out->problem.field, out->problem.detail);
+  tb_event acc = {.kind = TB_EV_ACCEPT, .actor = clerk.id, .at = past + 60};
+  char number[TB_APP_NUMBER_LEN + 1];
+  memcpy(number, out->number, sizeof number);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_transition(s, number, &acc, &clerk, NULL, NULL, NULL, out);
+  free(out);
+  return rc == TB_STORE_OK;
+}
+
+static void timer_firing_fails_cleanly_at_every_statement(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  size_t loaded = 0;
+  tb_problem prob = {0};
+  TB_CHECK_INT(tb_store_definitions_load_dir(s, workflows_dir, &loaded, &prob),
+               TB_STORE_OK);
+  TB_CHECK(app_with_due_timers(s));
+  long long due = tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at "
+                                 "<= now()");
+  TB_CHECKF(due > 0, "%lld timers due", due);
+  char *before = snapshot(c);
+  int fired = 0;
+  /* how many statements one firing sends: fail its COMMIT */
+  TB_CHECK(tb_store_fault_arm(s, 0, TB_STORE_FAULT_HARD));
+  TB_CHECK(tb_store_timers_fire(s, 1, &fired, NULL, NULL) != TB_STORE_OK);
+  int n = tb_store_fault_statements(s);
+  TB_CHECKF(n >= 3, "%d statements", n);
+  static const tb_store_fault kinds[] = {
+      TB_STORE_FAULT_HARD, TB_STORE_FAULT_LOST, TB_STORE_FAULT_LOST_AFTER};
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    int last = kinds[k] == TB_STORE_FAULT_LOST_AFTER ? n - 1 : n;
+    for (int i = 1; i <= last; i++) {
+      TB_CHECK(tb_store_fault_arm(s, i, kinds[k]));
+      tb_store_status rc = tb_store_timers_fire(s, 1, &fired, NULL, NULL);
+      TB_CHECKF(rc != TB_STORE_OK && fired == 0 && tb_store_fault_fired(s),
+                "fault %zu at %d of %d: %s, %d fired", k, i, n,
+                tb_store_status_name(rc), fired);
+      char *now = snapshot(c);
+      TB_CHECKF(strcmp(now, before) == 0, "fault %zu at %d of %d changed rows",
+                k, i, n);
+      free(now);
+    }
+  }
+  /* the connection lost after COMMIT went out: unknown, but committed */
+  TB_CHECK(tb_store_fault_arm(s, n, TB_STORE_FAULT_LOST_AFTER));
+  TB_CHECK_INT(tb_store_timers_fire(s, 1, &fired, NULL, NULL),
+               TB_STORE_UNKNOWN);
+  long long left = tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at "
+                                  "<= now()");
+  TB_CHECKF(left == due - 1, "%lld of %lld timers left", left, due);
+  /* the rest fire, each once */
+  TB_CHECK_INT(tb_store_timers_fire(s, 100, &fired, NULL, NULL), TB_STORE_OK);
+  TB_CHECK_INT(fired, (int)(due - 1));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at <= "
+                              "now()"),
+               0);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, rep.seq, rep.what);
+  free(before);
+  PQfinish(c);
+  tb_store_close(s);
+}
+#endif
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_store_txn WORKFLOWS_DIR\n");
+    return 2;
+  }
+  workflows_dir = argv[1];
+  if (!tb_pg_start(&pg)) {
+    printf("Bail out! no PostgreSQL cluster\n");
+    return 1;
+  }
+  TB_RUN(swallowed_failure_is_not_committed);
+  TB_RUN(commit_answered_rollback_is_an_error);
+  TB_RUN(deferred_constraint_at_commit_is_an_error);
+#ifdef TB_FAULT_INJECTION
+  TB_RUN(soft_failure_is_retried_once);
+  TB_RUN(timer_firing_fails_cleanly_at_every_statement);
+#endif
+  tb_pg_stop(&pg);
+  return tb_test_done();
+}
