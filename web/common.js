@@ -114,30 +114,44 @@ function randomKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A change answered 503 (database unreachable or busy, or the outcome of
+// its commit unknown) is sent again with the same Idempotency-Key after
+// Retry-After (at most 5 s, twice): the key makes it happen exactly once.
+const CHANGE_RETRIES = 2;
+
 export async function api(method, path, body, { anonymous = false } = {}) {
   const headers = { Accept: "application/json" };
   const s = anonymous ? null : session();
   if (s && s.token) headers.Authorization = "Bearer " + s.token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = randomKey();
-  const r = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
+  for (let tries = 0; ; tries++) {
+    const r = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (r.status === 503 && method !== "GET" && tries < CHANGE_RETRIES) {
+      const wait = Math.min(Number(r.headers.get("Retry-After")) || 1, 5);
+      await sleep(wait * 1000);
+      continue;
+    }
+    if (r.status === 401 && s) {
+      saveSession(null);
+      location.reload();
+    }
+    if (!r.ok) throw new ApiError(r.status, data);
+    return data;
   }
-  if (r.status === 401 && s) {
-    saveSession(null);
-    location.reload();
-  }
-  if (!r.ok) throw new ApiError(r.status, data);
-  return data;
 }
 
 // A problem as one line of Chinese-first text.
