@@ -91,17 +91,16 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
 /* The full view of an application, read in the caller's transaction. */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st) {
+  (void)r;
   char *row_text = NULL, *tasks_text = NULL;
-  json_t *row = NULL, *tasks = NULL;
-  if (tb_store_read_application(s, number, &row_text) == TB_STORE_OK)
-    row = api_json_load(row_text);
-  if (tb_store_read_app_tasks(s, number, &tasks_text) == TB_STORE_OK)
-    tasks = api_json_load(tasks_text);
+  json_t *row = NULL, *tasks = NULL, *notice = NULL, *v = NULL;
+  if (tb_store_read_application(s, number, &row_text) == TB_STORE_OK &&
+      tb_store_read_app_tasks(s, number, &tasks_text) == TB_STORE_OK &&
+      (row = api_json_load(row_text)) && (tasks = api_json_load(tasks_text)) &&
+      (notice = api_notice_view(s, number, def, st, tasks)))
+    v = api_app_view(def, st, row, notice);
   free(row_text);
   free(tasks_text);
-  (void)r;
-  json_t *v =
-      api_app_view(def, st, row, api_notice_view(s, number, def, st, tasks));
   json_decref(row);
   json_decref(tasks);
   return v;
@@ -310,15 +309,18 @@ static void check_applicant(api_problem *pb, const tb_definition *def,
                       p.detail);
 }
 
-static void reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
+static bool reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
                           const char *code, json_t *from_licenses) {
   json_t *v = api_full_view(r, s, out->number, out->def, &out->after);
+  if (!v)
+    return false;
   json_object_set_new(v, "tracking_code", json_string(code));
   json_object_set(v, "from_licenses", from_licenses);
   char loc[80];
   snprintf(loc, sizeof loc, "/api/v1/applications/%s", out->number);
   r->location = tb_arena_strdup(r->arena, loc);
   api_reply_json(r, 201, v);
+  return true;
 }
 
 typedef struct {
@@ -344,7 +346,8 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
   }
   if (rc != TB_STORE_OK)
     return rc;
-  reply_created(r, s, out, code, c->from_licenses);
+  if (!reply_created(r, s, out, code, c->from_licenses))
+    return TB_STORE_ERROR;
   c->created = true;
   return TB_STORE_OK;
 }
@@ -432,7 +435,11 @@ void api_h_app_get(api_req *r) {
   const tb_definition *def;
   if (!load_app(r, &s, &st, &def))
     return;
-  api_reply_json(r, 200, api_full_view(r, s, r->params[0], def, &st));
+  json_t *v = api_full_view(r, s, r->params[0], def, &st);
+  if (v)
+    api_reply_json(r, 200, v);
+  else
+    api_fail_store(r, TB_STORE_ERROR);
 }
 
 void api_h_app_events(api_req *r) {

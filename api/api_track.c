@@ -145,6 +145,10 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
     json_t *returns = array_of(t->returns);
     notice = api_notice_view(s, number, def, st, returns);
     json_decref(returns);
+    if (!notice) {
+      json_decref(out);
+      return NULL;
+    }
   }
   json_object_set_new(out, "notice", notice);
   json_object_set_new(out, "rating",
@@ -185,5 +189,8 @@ void api_h_track(api_req *r) {
   }
   json_t *out = render(s, number, t.def, &t.state, &t);
   tb_store_tracking_clear(&t);
-  api_reply_json(r, 200, out);
+  if (out)
+    api_reply_json(r, 200, out);
+  else
+    api_fail_store(r, TB_STORE_ERROR);
 }

@@ -78,14 +78,16 @@ static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
   return arr;
 }
 
-/* The stored bureau list's names: {code: name}; {} when there is none. */
+/* The stored bureau list's names: {code: name}; {} when there is none.
+ * NULL when the list could not be read. */
 static json_t *bureau_names(tb_store *s) {
-  json_t *names = json_object();
   char *xml = NULL;
-  if (!s || tb_store_read_bureaus_xml(s, &xml) != TB_STORE_OK) {
-    free(xml);
-    return names;
-  }
+  tb_store_status rc = tb_store_read_bureaus_xml(s, &xml);
+  if (rc == TB_STORE_NOT_FOUND)
+    return json_object();
+  if (rc != TB_STORE_OK)
+    return NULL;
+  json_t *names = json_object();
   tb_bureau_list *list = NULL;
   tb_workflows_problems ps = {0};
   if (tb_workflows_load_bureaus_buffer("bureaus.xml", xml, strlen(xml), &list,
@@ -119,14 +121,15 @@ static json_t *notice_bureau(const tb_definition *def, const tb_app_state *st,
 }
 
 /* What the window wrote with its supplement request, while the applicant
- * is asked for it; JSON null otherwise. */
+ * is asked for it; JSON null otherwise; NULL when it could not be read. */
 static json_t *window_reason(tb_store *s, const char *number,
                              const tb_app_state *st) {
-  char *reason = NULL;
-  if (st->status != TB_APP_AWAITING_SUPPLEMENT ||
-      tb_store_read_window_reason(s, number, &reason) != TB_STORE_OK || !reason)
+  if (st->status != TB_APP_AWAITING_SUPPLEMENT)
     return json_null();
-  json_t *v = json_string(reason);
+  char *reason = NULL;
+  if (tb_store_read_window_reason(s, number, &reason) != TB_STORE_OK)
+    return NULL;
+  json_t *v = reason ? json_string(reason) : NULL;
   free(reason);
   return v ? v : json_null();
 }
@@ -137,6 +140,13 @@ json_t *api_notice_view(tb_store *s, const char *number,
   if (!st->notice && !st->notice_branches &&
       st->status != TB_APP_AWAITING_SUPPLEMENT)
     return json_null();
+  json_t *names = st->notice_branches ? bureau_names(s) : json_object();
+  json_t *reason = window_reason(s, number, st);
+  if (!names || !reason) {
+    json_decref(names);
+    json_decref(reason);
+    return NULL;
+  }
   json_t *items = json_array();
   for (size_t m = 0; m < def->n_materials; m++)
     if (st->notice & ((uint64_t)1 << m))
@@ -144,7 +154,6 @@ json_t *api_notice_view(tb_store *s, const char *number,
                             json_pack("{s:s, s:s}", "id", def->materials[m].id,
                                       "name", def->materials[m].name));
   json_t *bureaus = json_array();
-  json_t *names = st->notice_branches ? bureau_names(s) : json_object();
   size_t i;
   json_t *t;
   json_array_foreach(tasks, i, t) {
@@ -154,7 +163,7 @@ json_t *api_notice_view(tb_store *s, const char *number,
   }
   json_decref(names);
   return json_pack("{s:o, s:o, s:o}", "items", items, "bureaus", bureaus,
-                   "reason", window_reason(s, number, st));
+                   "reason", reason);
 }
 
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,

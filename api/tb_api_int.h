@@ -324,11 +324,13 @@ json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
  * material asked for, each bureau that returned the application in its
  * current round (tasks: tb_store_read_app_tasks; the bureau names are read
  * through s), and the window's reason while it waits for the applicant's
- * supplement before acceptance (else null). */
+ * supplement before acceptance (else null). NULL when something could
+ * not be read (a store failure: the caller answers 500). */
 json_t *api_notice_view(tb_store *s, const char *number,
                         const tb_definition *def, const tb_app_state *st,
                         json_t *tasks);
-/* The same, reading the row and tasks in the caller's transaction. */
+/* The same, reading the row and tasks in the caller's transaction; NULL
+ * when any of it could not be read (never a partial view). */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st);
 
