@@ -6,12 +6,17 @@
  * the application state machine. It does no I/O at all: callers load,
  * store, sign and talk HTTP; the engine only decides.
  *
+ * The utility layer (UTF-8, hex, base64url, the bounded buffer, canonical
+ * JSON) has its own header, tb_util.h, included here.
+ *
  * Ownership in one sentence: definitions own everything hanging off them
  * (through their arena); states, events, forms and effects are plain values
  * owned by the caller; no engine function keeps a pointer it was given.
  */
 #ifndef TB_ENGINE_H
 #define TB_ENGINE_H
+
+#include "tb_util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
