@@ -30,10 +30,11 @@
  * SHA-256 of the subjectPublicKey bits (40 hex digits). The certificates
  * carry exactly that value in their SubjectKeyIdentifier extension.
  *
- * Canonical JSON. A license is one JSON object with sorted keys, no
- * insignificant white space, UTF-8, strings escaped as RFC 8785 does (only
- * '"', '\\' and control characters; \b \f \n \r \t, others as \u00xx with
- * lower-case hex) and no numbers:
+ * Canonical JSON. A license is one JSON object in RFC 8785 canonical form,
+ * written by the engine's tb_json_canonical (the canonicalizer the audit
+ * chain uses too): sorted keys, no insignificant white space, UTF-8,
+ * strings escaped only for '"', '\\' and control characters (\b \f \n \r
+ * \t, others as \u00xx with lower-case hex), and no numbers:
  *
  *   {"application":"…","data":[["名称","…"],…],
  *    "holder":{"name":"…","number":"…"},"id":"1.2.156.3005.2.…",

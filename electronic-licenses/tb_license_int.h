@@ -1,7 +1,8 @@
 /*
  * tb_license_int.h — what the files of electronic-licenses/ share and
- * nobody else sees: a bounded growable buffer, OpenSSL logging, UTF-8
- * checks, the SM2 primitives and key ids.
+ * nobody else sees: OpenSSL logging, the SM2 primitives and key ids. (The
+ * bounded buffer tb_buf, UTF-8, hex and canonical JSON are the engine's
+ * utility layer, tb_util.h.)
  */
 #ifndef TB_LICENSE_INT_H
 #define TB_LICENSE_INT_H
@@ -15,39 +16,12 @@
 #define TB_LICENSE_UTC_OFFSET 28800
 
 /* ------------------------------------------------------------------------
- * A growable byte buffer with a maximum (curl's dynbuf): once an append
- * would pass the maximum, the buffer is marked failed and stays so.
- * ---------------------------------------------------------------------- */
-typedef struct {
-  char *data; /* always NUL-terminated when not NULL */
-  size_t len;
-  size_t cap;
-  size_t max;
-  bool failed;
-} tb_lbuf;
-
-void tb_lbuf_init(tb_lbuf *b, size_t max);
-void tb_lbuf_free(tb_lbuf *b);
-bool tb_lbuf_add(tb_lbuf *b, const void *data, size_t len);
-bool tb_lbuf_adds(tb_lbuf *b, const char *s);
-bool tb_lbuf_addf(tb_lbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Hand the bytes to the caller (malloc'd, NUL-terminated); the buffer is
- * empty afterwards. NULL if the buffer failed (and it is freed). */
-char *tb_lbuf_take(tb_lbuf *b, size_t *len);
-
-/* ------------------------------------------------------------------------
  * Logging and small helpers
  * ---------------------------------------------------------------------- */
 
 /* Write "tongban: license: what" and OpenSSL's error queue to stderr, and
  * clear the queue. */
 void tb_license_log_openssl(const char *what);
-
-/* Valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF)? */
-bool tb_license_utf8_valid(const char *s, size_t len);
-/* Decode one code point at s[*i] (valid UTF-8 assumed) and advance *i. */
-uint32_t tb_license_utf8_next(const char *s, size_t len, size_t *i);
 
 /* The Unix time to calendar day in China Standard Time, and back (the
  * first second of the day). */
@@ -79,7 +53,6 @@ bool tb_license_cert_set_id(X509 *cert);
  * bytes; and as 40 lower-case hex digits. */
 bool tb_license_key_id_raw(X509 *cert, unsigned char out[20]);
 bool tb_license_key_id_hex(X509 *cert, char out[TB_LICENSE_KEY_ID_LEN + 1]);
-void tb_license_hex(const unsigned char *raw, size_t n, char *out);
 
 /* The bureau a certificate names: OU (code), CN (name) and
  * organizationIdentifier (credit code); false if one is missing. */
@@ -96,16 +69,15 @@ tb_license_status tb_license_parse(const char *json, size_t len,
 /* base45 (RFC 9285; tb_license_payload.c). Decoding is strict: every
  * character in the alphabet, no group out of range, no dangling single
  * character; out needs len * 2 / 3 bytes. */
-void tb_license_base45_encode(const unsigned char *in, size_t len,
-                              tb_lbuf *out);
+void tb_license_base45_encode(const unsigned char *in, size_t len, tb_buf *out);
 bool tb_license_base45_decode(const char *in, size_t len, unsigned char *out,
                               size_t *out_len);
 
 /* A QR code of text as a nested <svg> element placed at (x, y) with the
  * given side, appended to out (tb_license_qr.c). */
 tb_license_status tb_license_qr_svg_fragment(const char *text, double x,
-                                             double y, double size,
-                                             tb_lbuf *out, tb_problem *p);
+                                             double y, double size, tb_buf *out,
+                                             tb_problem *p);
 
 /* The key of one bureau in an opened keys folder (tb_license_keys.c). */
 bool tb_license_keys_find(const tb_license_keys *keys, const char *bureau,

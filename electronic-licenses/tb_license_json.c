@@ -1,8 +1,9 @@
 /*
  * tb_license_json.c — the license as canonical JSON: checking a license,
- * writing its canonical bytes by hand (sorted keys, RFC 8785 string
- * escapes, no numbers), and parsing them back with jansson, accepting only
- * bytes that re-encode to themselves.
+ * writing its canonical bytes (the members as JSON text, made canonical by
+ * the utility layer's RFC 8785 canonicalizer, the one the audit chain
+ * uses too), and parsing them back with jansson, accepting only bytes that
+ * re-encode to themselves.
  */
 #include "tb_license_int.h"
 
@@ -38,7 +39,7 @@ static tb_license_status check_text(const char *s, const char *field,
     tb_problem_set(p, TB_ERR_INVALID, field, "%s is empty", field);
     return TB_LICENSE_ERR_INVALID;
   }
-  if (!tb_license_utf8_valid(s, len)) {
+  if (!tb_utf8_valid(s, len, NULL)) {
     tb_problem_set(p, TB_ERR_INVALID, field, "%s is not valid utf-8", field);
     return TB_LICENSE_ERR_INVALID;
   }
@@ -189,113 +190,61 @@ tb_license_status tb_license_check(const tb_license *lic, tb_problem *p) {
  * Writing
  * ---------------------------------------------------------------------- */
 
-/* A JSON string as RFC 8785 (ECMAScript JSON.stringify) writes it. */
-static void put_string(tb_lbuf *b, const char *s) {
-  static const char hex[] = "0123456789abcdef";
-  tb_lbuf_add(b, "\"", 1);
-  size_t run = 0, i = 0;
-  for (; s[i]; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    tb_lbuf_add(b, s + run, i - run);
-    run = i + 1;
-    char esc[7] = {'\\', 0};
-    size_t n = 2;
-    switch (c) {
-    case '"':
-    case '\\':
-      esc[1] = (char)c;
-      break;
-    case '\b':
-      esc[1] = 'b';
-      break;
-    case '\f':
-      esc[1] = 'f';
-      break;
-    case '\n':
-      esc[1] = 'n';
-      break;
-    case '\r':
-      esc[1] = 'r';
-      break;
-    case '\t':
-      esc[1] = 't';
-      break;
-    default:
-      memcpy(esc + 1, "u00", 3);
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
-      n = 6;
-    }
-    tb_lbuf_add(b, esc, n);
-  }
-  tb_lbuf_add(b, s + run, i - run);
-  tb_lbuf_add(b, "\"", 1);
+/* A string value (checked: valid UTF-8). */
+static void put_string(tb_buf *b, const char *s) {
+  tb_json_put_string(b, s, strlen(s));
 }
 
-/* "key": — keys are ASCII and need no escapes. */
-static void put_key(tb_lbuf *b, const char *key, bool first) {
-  tb_lbuf_addf(b, "%s\"%s\":", first ? "" : ",", key);
-}
-
-static void put_member(tb_lbuf *b, const char *key, const char *value,
-                       bool first) {
-  put_key(b, key, first);
+/* ,"key":"value" — keys are ASCII and need no escapes. */
+static void put_member(tb_buf *b, const char *key, const char *value) {
+  tb_buf_addf(b, ",\"%s\":", key);
   put_string(b, value);
 }
 
-static void put_date(tb_lbuf *b, const char *key, tb_day d) {
+static void put_date(tb_buf *b, const char *key, tb_day d) {
   char buf[11];
-  put_key(b, key, false);
   if (d == TB_LICENSE_LONG_TERM) {
-    put_string(b, LONG_TERM);
+    put_member(b, key, LONG_TERM);
     return;
   }
   tb_date_format(d, buf);
-  put_string(b, buf);
+  put_member(b, key, buf);
 }
 
-static void put_items(tb_lbuf *b, const tb_license *lic) {
-  put_key(b, "data", false);
-  tb_lbuf_add(b, "[", 1);
+static void put_items(tb_buf *b, const tb_license *lic) {
+  tb_buf_adds(b, ",\"data\":[");
   for (size_t i = 0; i < lic->n_items; i++) {
-    tb_lbuf_adds(b, i ? ",[" : "[");
+    tb_buf_adds(b, i ? ",[" : "[");
     put_string(b, lic->items[i].key);
-    tb_lbuf_add(b, ",", 1);
+    tb_buf_add(b, ",", 1);
     put_string(b, lic->items[i].value);
-    tb_lbuf_add(b, "]", 1);
+    tb_buf_add(b, "]", 1);
   }
-  tb_lbuf_add(b, "]", 1);
+  tb_buf_add(b, "]", 1);
 }
 
-/* Members in the order of their keys' UTF-16 code units (RFC 8785 §3.2.3):
- * for these ASCII keys, plain byte order. */
-static void put_license(tb_lbuf *b, const tb_license *lic) {
-  tb_lbuf_add(b, "{", 1);
-  put_member(b, "application", lic->application, true);
-  put_items(b, lic);
-  put_key(b, "holder", false);
-  tb_lbuf_add(b, "{", 1);
-  put_member(b, "name", lic->holder_name, true);
-  put_member(b, "number", lic->holder_number, false);
-  tb_lbuf_add(b, "}", 1);
-  put_member(b, "id", lic->id, false);
+/* The license as JSON text, members in any order: tb_json_canonical
+ * makes the canonical bytes of it. */
+static void put_license(tb_buf *b, const tb_license *lic) {
+  tb_buf_adds(b, "{\"id\":");
+  put_string(b, lic->id);
+  tb_buf_adds(b, ",\"type\":{\"code\":");
+  put_string(b, lic->type_code);
+  put_member(b, "name", lic->type_name);
+  tb_buf_adds(b, "},\"holder\":{\"name\":");
+  put_string(b, lic->holder_name);
+  put_member(b, "number", lic->holder_number);
+  tb_buf_adds(b, "},\"issuer\":{\"code\":");
+  put_string(b, lic->issuer_code);
+  put_member(b, "credit_code", lic->issuer_credit_code);
+  put_member(b, "name", lic->issuer_name);
+  tb_buf_add(b, "}", 1);
+  put_member(b, "application", lic->application);
   put_date(b, "issued", lic->issued);
-  put_key(b, "issuer", false);
-  tb_lbuf_add(b, "{", 1);
-  put_member(b, "code", lic->issuer_code, true);
-  put_member(b, "credit_code", lic->issuer_credit_code, false);
-  put_member(b, "name", lic->issuer_name, false);
-  tb_lbuf_add(b, "}", 1);
-  put_key(b, "type", false);
-  tb_lbuf_add(b, "{", 1);
-  put_member(b, "code", lic->type_code, true);
-  put_member(b, "name", lic->type_name, false);
-  tb_lbuf_add(b, "}", 1);
   put_date(b, "valid_from", lic->valid_from);
   put_date(b, "valid_until", lic->valid_until);
-  tb_lbuf_add(b, "}", 1);
+  put_items(b, lic);
+  tb_buf_add(b, "}", 1);
 }
 
 tb_license_status tb_license_canonical(const tb_license *lic, char **out,
@@ -305,15 +254,23 @@ tb_license_status tb_license_canonical(const tb_license *lic, char **out,
   tb_license_status st = tb_license_check(lic, p);
   if (st != TB_LICENSE_OK)
     return st;
-  tb_lbuf b;
-  tb_lbuf_init(&b, TB_LICENSE_MAX_JSON);
-  put_license(&b, lic);
-  *out = tb_lbuf_take(&b, len);
-  if (!*out) {
+  tb_buf text, canon;
+  tb_buf_init(&text, TB_LICENSE_MAX_JSON);
+  tb_buf_init(&canon, TB_LICENSE_MAX_JSON);
+  put_license(&text, lic);
+  tb_json_status js = text.overflow
+                          ? TB_JSON_TOO_LARGE
+                          : tb_json_canonical(text.data, text.len, &canon);
+  tb_buf_free(&text);
+  *out = js == TB_JSON_OK ? tb_buf_take(&canon, len) : NULL;
+  tb_buf_free(&canon);
+  if (js == TB_JSON_TOO_LARGE) {
     tb_problem_set(p, TB_ERR_LIMIT, NULL, "the license is longer than %d bytes",
                    TB_LICENSE_MAX_JSON);
     return TB_LICENSE_ERR_LIMIT;
   }
+  if (!*out) /* the checked strings make valid JSON: not reached */
+    return invalid(p, NULL, "the license cannot be written as json");
   return TB_LICENSE_OK;
 }
 

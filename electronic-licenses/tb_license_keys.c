@@ -134,7 +134,7 @@ static tb_license_status write_new(const char *path, const char *data,
 }
 
 /* Read a whole file of at most MAX_FILE bytes into buf. */
-static tb_license_status read_into(const char *path, tb_lbuf *buf,
+static tb_license_status read_into(const char *path, tb_buf *buf,
                                    tb_problem *p) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -148,7 +148,7 @@ static tb_license_status read_into(const char *path, tb_lbuf *buf,
   size_t n;
   tb_license_status st = TB_LICENSE_OK;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (!tb_lbuf_add(buf, chunk, n)) {
+    if (!tb_buf_add(buf, chunk, n)) {
       tb_problem_set(p, TB_ERR_LIMIT, NULL, "%s is too large", path);
       st = TB_LICENSE_ERR_LIMIT;
       break;
@@ -229,8 +229,8 @@ static int pass_cb(char *buf, int size, int rwflag, void *u) {
 
 static tb_license_status read_key(const char *path, const char *passphrase,
                                   EVP_PKEY **out, tb_problem *p) {
-  tb_lbuf buf;
-  tb_lbuf_init(&buf, MAX_FILE);
+  tb_buf buf;
+  tb_buf_init(&buf, MAX_FILE);
   tb_license_status st = read_into(path, &buf, p);
   *out = NULL;
   if (st == TB_LICENSE_OK) {
@@ -251,14 +251,14 @@ static tb_license_status read_key(const char *path, const char *passphrase,
       st = crypto_problem(p, "a key file does not hold an sm2 private key");
     }
   }
-  tb_lbuf_free(&buf);
+  tb_buf_free(&buf);
   return st;
 }
 
 static tb_license_status read_cert(const char *path, X509 **out,
                                    tb_problem *p) {
-  tb_lbuf buf;
-  tb_lbuf_init(&buf, MAX_FILE);
+  tb_buf buf;
+  tb_buf_init(&buf, MAX_FILE);
   tb_license_status st = read_into(path, &buf, p);
   *out = NULL;
   if (st == TB_LICENSE_OK) {
@@ -268,7 +268,7 @@ static tb_license_status read_cert(const char *path, X509 **out,
     if (!*out)
       st = crypto_problem(p, "a certificate file cannot be read");
   }
-  tb_lbuf_free(&buf);
+  tb_buf_free(&buf);
   return st;
 }
 
@@ -547,8 +547,7 @@ static tb_license_status check_bureau(const tb_bureau *b, tb_problem *p) {
                    "a bureau code is 1 to 32 letters, digits, '_' or '-'");
     return TB_LICENSE_ERR_INVALID;
   }
-  if (!b->name || !*b->name ||
-      !tb_license_utf8_valid(b->name, strlen(b->name))) {
+  if (!b->name || !*b->name || !tb_utf8_valid(b->name, strlen(b->name), NULL)) {
     tb_problem_set(p, TB_ERR_INVALID, "name", "bureau %s has no valid name",
                    b->code);
     return TB_LICENSE_ERR_INVALID;
@@ -673,8 +672,8 @@ tb_license_status tb_license_rotate_key(const char *dir, const tb_bureau *b,
 tb_license_status tb_license_read_trust_list(const char *dir, char **pem,
                                              size_t *len, tb_problem *p) {
   char path[PATH_SIZE];
-  tb_lbuf buf;
-  tb_lbuf_init(&buf, TB_LICENSE_MAX_TRUST);
+  tb_buf buf;
+  tb_buf_init(&buf, TB_LICENSE_MAX_TRUST);
   *pem = NULL;
   *len = 0;
   tb_license_status st = join(path, dir, "root.pem")
@@ -690,13 +689,13 @@ tb_license_status tb_license_read_trust_list(const char *dir, char **pem,
             : io_problem(p, "open", dir);
   free(list.items);
   if (st == TB_LICENSE_OK) {
-    *pem = tb_lbuf_take(&buf, len);
+    *pem = tb_buf_take(&buf, len);
     if (!*pem) {
       tb_problem_set(p, TB_ERR_LIMIT, NULL, "the trust list is too large");
       st = TB_LICENSE_ERR_LIMIT;
     }
   }
-  tb_lbuf_free(&buf);
+  tb_buf_free(&buf);
   return st;
 }
 
@@ -798,8 +797,8 @@ tb_license_status tb_license_passphrase_from_env(char *buf, size_t size,
   const char *file = getenv("TONGBAN_KEY_PASSPHRASE_FILE");
   if (!file || !*file)
     return TB_LICENSE_ERR_NOT_FOUND;
-  tb_lbuf text;
-  tb_lbuf_init(&text, MAX_PASSPHRASE + 2);
+  tb_buf text;
+  tb_buf_init(&text, MAX_PASSPHRASE + 2);
   tb_license_status st = read_into(file, &text, p);
   if (st == TB_LICENSE_OK) {
     size_t len = text.len ? strcspn(text.data, "\r\n") : 0;
@@ -813,6 +812,6 @@ tb_license_status tb_license_passphrase_from_env(char *buf, size_t size,
   }
   if (text.data)
     OPENSSL_cleanse(text.data, text.cap);
-  tb_lbuf_free(&text);
+  tb_buf_free(&text);
   return st;
 }

@@ -81,17 +81,17 @@ static const char dictionary_v1[] =
  * base45 (RFC 9285)
  * ---------------------------------------------------------------------- */
 
-void tb_license_base45_encode(const unsigned char *in, size_t len, tb_lbuf *b) {
+void tb_license_base45_encode(const unsigned char *in, size_t len, tb_buf *b) {
   size_t i = 0;
   for (; i + 1 < len; i += 2) {
     unsigned n = (unsigned)in[i] * 256u + in[i + 1];
     char out[3] = {base45_alphabet[n % 45], base45_alphabet[(n / 45) % 45],
                    base45_alphabet[n / 2025]};
-    tb_lbuf_add(b, out, 3);
+    tb_buf_add(b, out, 3);
   }
   if (i < len) {
     char out[2] = {base45_alphabet[in[i] % 45], base45_alphabet[in[i] / 45]};
-    tb_lbuf_add(b, out, 2);
+    tb_buf_add(b, out, 2);
   }
 }
 
@@ -137,7 +137,7 @@ bool tb_license_base45_decode(const char *in, size_t len, unsigned char *out,
  * deflate with the format's dictionary
  * ---------------------------------------------------------------------- */
 
-static bool compress_json(const char *json, size_t len, tb_lbuf *b) {
+static bool compress_json(const char *json, size_t len, tb_buf *b) {
   z_stream z;
   memset(&z, 0, sizeof z);
   if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9,
@@ -153,7 +153,7 @@ static bool compress_json(const char *json, size_t len, tb_lbuf *b) {
   z.avail_out = (uInt)bound;
   ok = ok && deflate(&z, Z_FINISH) == Z_STREAM_END;
   if (ok)
-    ok = tb_lbuf_add(b, out, z.total_out);
+    ok = tb_buf_add(b, out, z.total_out);
   deflateEnd(&z);
   free(out);
   return ok;
@@ -309,23 +309,6 @@ tb_license_status tb_license_sign(const tb_license_keys *keys,
  * The payload
  * ---------------------------------------------------------------------- */
 
-static bool hex_to_raw(const char *hex, unsigned char *out, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    int v = 0;
-    for (size_t k = 0; k < 2; k++) {
-      char c = hex[2 * i + k];
-      int d = c >= '0' && c <= '9'   ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                     : -1;
-      if (d < 0)
-        return false;
-      v = v * 16 + d;
-    }
-    out[i] = (unsigned char)v;
-  }
-  return hex[2 * n] == '\0';
-}
-
 static tb_license_status payload_problem(tb_problem *p, const char *what) {
   tb_problem_set(p, TB_ERR_INVALID, "payload", "%s", what);
   return TB_LICENSE_ERR_INVALID;
@@ -337,23 +320,25 @@ tb_license_status tb_license_encode_payload(const tb_license_signed *s,
   *out = NULL;
   *len = 0;
   unsigned char header[HEADER_BYTES];
-  if (!s || !s->json || !hex_to_raw(s->key_id, header, KEY_ID_BYTES))
+  if (!s || !s->json ||
+      !tb_hex_decode(s->key_id, strnlen(s->key_id, sizeof s->key_id), header,
+                     KEY_ID_BYTES))
     return payload_problem(p, "the signed license has no valid key id");
   if (!s->signature ||
       !der_to_raw(s->signature, s->signature_len, header + KEY_ID_BYTES))
     return payload_problem(p, "the signed license has no valid signature");
-  tb_lbuf bin;
-  tb_lbuf_init(&bin, TB_LICENSE_MAX_PAYLOAD);
-  tb_lbuf_add(&bin, header, sizeof header);
+  tb_buf bin;
+  tb_buf_init(&bin, TB_LICENSE_MAX_PAYLOAD);
+  tb_buf_add(&bin, header, sizeof header);
   bool ok = compress_json(s->json, s->json_len, &bin);
-  tb_lbuf text;
-  tb_lbuf_init(&text, TB_LICENSE_MAX_PAYLOAD);
-  tb_lbuf_adds(&text, TB_LICENSE_PAYLOAD_PREFIX);
+  tb_buf text;
+  tb_buf_init(&text, TB_LICENSE_MAX_PAYLOAD);
+  tb_buf_adds(&text, TB_LICENSE_PAYLOAD_PREFIX);
   if (ok)
     tb_license_base45_encode((const unsigned char *)bin.data, bin.len, &text);
-  tb_lbuf_free(&bin);
-  *out = ok ? tb_lbuf_take(&text, len) : NULL;
-  tb_lbuf_free(&text);
+  tb_buf_free(&bin);
+  *out = ok ? tb_buf_take(&text, len) : NULL;
+  tb_buf_free(&text);
   if (!*out) {
     tb_problem_set(p, TB_ERR_LIMIT, "payload",
                    "the license is too large for a qr payload");
@@ -390,7 +375,7 @@ tb_license_status tb_license_decode_payload(const char *payload, size_t len,
       !raw_to_der(bin + KEY_ID_BYTES, &out->signature, &out->signature_len))
     st = payload_problem(p, "the payload's signature is malformed");
   if (st == TB_LICENSE_OK)
-    tb_license_hex(bin, KEY_ID_BYTES, out->key_id);
+    tb_hex_encode(bin, KEY_ID_BYTES, out->key_id);
   free(bin);
   if (st != TB_LICENSE_OK)
     tb_license_free_signed(out);

@@ -62,7 +62,7 @@ tb_license_status tb_license_qr_version(const char *text, int *version,
 
 /* The dark modules as one path of horizontal runs, offset by the quiet
  * zone, in module units. */
-static void qr_path(const QRcode *qr, tb_lbuf *b) {
+static void qr_path(const QRcode *qr, tb_buf *b) {
   for (int y = 0; y < qr->width; y++)
     for (int x = 0; x < qr->width;) {
       if (!dark(qr, x, y)) {
@@ -72,27 +72,27 @@ static void qr_path(const QRcode *qr, tb_lbuf *b) {
       int run = 0;
       while (x + run < qr->width && dark(qr, x + run, y))
         run++;
-      tb_lbuf_addf(b, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET, run, run);
+      tb_buf_addf(b, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET, run, run);
       x += run;
     }
 }
 
 tb_license_status tb_license_qr_svg_fragment(const char *text, double x,
-                                             double y, double size,
-                                             tb_lbuf *out, tb_problem *p) {
+                                             double y, double size, tb_buf *out,
+                                             tb_problem *p) {
   QRcode *qr;
   tb_license_status st = encode(text, &qr, p);
   if (st != TB_LICENSE_OK)
     return st;
   int modules = qr->width + 2 * QUIET;
-  tb_lbuf_addf(out,
-               "<svg x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-               "viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
-               "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
-               "<path fill=\"#000\" d=\"",
-               x, y, size, size, modules, modules, modules, modules);
+  tb_buf_addf(out,
+              "<svg x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+              "viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
+              "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
+              "<path fill=\"#000\" d=\"",
+              x, y, size, size, modules, modules, modules, modules);
   qr_path(qr, out);
-  tb_lbuf_adds(out, "\"/></svg>");
+  tb_buf_adds(out, "\"/></svg>");
   QRcode_free(qr);
   return TB_LICENSE_OK;
 }
@@ -116,23 +116,23 @@ tb_license_status tb_license_render_qr_svg(const char *text, int scale,
   if (st != TB_LICENSE_OK)
     return st;
   int modules = qr->width + 2 * QUIET;
-  tb_lbuf b;
-  tb_lbuf_init(&b, 4 * 1024 * 1024);
-  tb_lbuf_addf(&b,
-               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-               "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "shape-rendering=\"crispEdges\">"
-               "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
-               "<path fill=\"#000\" d=\"",
-               modules * scale, modules * scale, modules, modules, modules,
-               modules);
+  tb_buf b;
+  tb_buf_init(&b, 4 * 1024 * 1024);
+  tb_buf_addf(&b,
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+              "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+              "shape-rendering=\"crispEdges\">"
+              "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
+              "<path fill=\"#000\" d=\"",
+              modules * scale, modules * scale, modules, modules, modules,
+              modules);
   qr_path(qr, &b);
-  tb_lbuf_adds(&b, "\"/></svg>\n");
+  tb_buf_adds(&b, "\"/></svg>\n");
   if (version)
     *version = qr->version;
   QRcode_free(qr);
-  *out = tb_lbuf_take(&b, len);
+  *out = tb_buf_take(&b, len);
   return *out ? TB_LICENSE_OK : TB_LICENSE_ERR_LIMIT;
 }
 
@@ -141,8 +141,8 @@ tb_license_status tb_license_render_qr_svg(const char *text, int scale,
  * ---------------------------------------------------------------------- */
 
 static void png_to_buffer(png_structp png, png_bytep data, png_size_t len) {
-  tb_lbuf *b = png_get_io_ptr(png);
-  if (!tb_lbuf_add(b, data, len))
+  tb_buf *b = png_get_io_ptr(png);
+  if (!tb_buf_add(b, data, len))
     png_error(png, "png too large");
 }
 
@@ -178,7 +178,7 @@ static void fill_row(const QRcode *qr, int my, int scale, png_bytep row,
 }
 
 /* Write the image; false on a libpng error (already logged). */
-static bool write_png(const QRcode *qr, int scale, tb_lbuf *b, png_bytep row) {
+static bool write_png(const QRcode *qr, int scale, tb_buf *b, png_bytep row) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
                                             png_log_error, png_log_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -221,18 +221,18 @@ tb_license_status tb_license_render_qr_png(const char *text, int scale,
     return st;
   size_t side = (size_t)(qr->width + 2 * QUIET) * (size_t)scale;
   png_bytep row = tb_xmalloc((side + 7) / 8);
-  tb_lbuf b;
-  tb_lbuf_init(&b, 16 * 1024 * 1024);
+  tb_buf b;
+  tb_buf_init(&b, 16 * 1024 * 1024);
   bool ok = write_png(qr, scale, &b, row);
   free(row);
   if (version)
     *version = qr->version;
   QRcode_free(qr);
   if (!ok) {
-    tb_lbuf_free(&b);
+    tb_buf_free(&b);
     tb_problem_set(p, TB_ERR_INVALID, NULL, "could not write the png");
     return TB_LICENSE_ERR_INVALID;
   }
-  *out = (unsigned char *)tb_lbuf_take(&b, len);
+  *out = (unsigned char *)tb_buf_take(&b, len);
   return *out ? TB_LICENSE_OK : TB_LICENSE_ERR_LIMIT;
 }

@@ -120,20 +120,11 @@ bool tb_license_key_id_raw(X509 *cert, unsigned char out[20]) {
   return true;
 }
 
-void tb_license_hex(const unsigned char *raw, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[raw[i] >> 4];
-    out[2 * i + 1] = digits[raw[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 bool tb_license_key_id_hex(X509 *cert, char out[TB_LICENSE_KEY_ID_LEN + 1]) {
   unsigned char raw[20];
   if (!tb_license_key_id_raw(cert, raw))
     return false;
-  tb_license_hex(raw, sizeof raw, out);
+  tb_hex_encode(raw, sizeof raw, out);
   return true;
 }
 

@@ -145,7 +145,7 @@ tb_license_status tb_license_load_trust(const char *pem, size_t len,
 static X509 *find_cert(const tb_license_trust *t, const char *key_id_hex) {
   char hex[TB_LICENSE_KEY_ID_LEN + 1];
   for (size_t i = 0; i < t->n_issuing; i++) {
-    tb_license_hex(t->issuing[i].key_id, 20, hex);
+    tb_hex_encode(t->issuing[i].key_id, 20, hex);
     if (strcmp(hex, key_id_hex) == 0)
       return t->issuing[i].cert;
   }
@@ -267,32 +267,32 @@ tb_license_status tb_license_verify(const char *payload, size_t len,
 
 tb_license_status tb_license_verdict_json(const tb_license_verdict *v,
                                           char **out, size_t *len) {
-  tb_lbuf b;
-  tb_lbuf_init(&b, TB_LICENSE_MAX_JSON * 2);
-  tb_lbuf_addf(&b,
-               "{\"valid\":%s,\"revoked\":%s,\"revocation_checked\":%s,"
-               "\"reasons\":[",
-               v->valid ? "true" : "false",
-               (v->reasons & TB_LICENSE_REVOKED) ? "true" : "false",
-               v->revocation_checked ? "true" : "false");
+  tb_buf b;
+  tb_buf_init(&b, TB_LICENSE_MAX_JSON * 2);
+  tb_buf_addf(&b,
+              "{\"valid\":%s,\"revoked\":%s,\"revocation_checked\":%s,"
+              "\"reasons\":[",
+              v->valid ? "true" : "false",
+              (v->reasons & TB_LICENSE_REVOKED) ? "true" : "false",
+              v->revocation_checked ? "true" : "false");
   bool first = true;
   for (unsigned bit = 0; bit < TB_LICENSE_REASON_COUNT; bit++)
     if (v->reasons & (1u << bit)) {
-      tb_lbuf_addf(&b, "%s\"%s\"", first ? "" : ",",
-                   tb_license_reason_code((tb_license_reason)(1u << bit)));
+      tb_buf_addf(&b, "%s\"%s\"", first ? "" : ",",
+                  tb_license_reason_code((tb_license_reason)(1u << bit)));
       first = false;
     }
-  tb_lbuf_adds(&b, "],\"key_id\":");
+  tb_buf_adds(&b, "],\"key_id\":");
   if (v->decoded)
-    tb_lbuf_addf(&b, "\"%s\"", v->parts.key_id);
+    tb_buf_addf(&b, "\"%s\"", v->parts.key_id);
   else
-    tb_lbuf_adds(&b, "null");
-  tb_lbuf_adds(&b, ",\"license\":");
+    tb_buf_adds(&b, "null");
+  tb_buf_adds(&b, ",\"license\":");
   if (v->decoded)
-    tb_lbuf_add(&b, v->parts.json, v->parts.json_len);
+    tb_buf_add(&b, v->parts.json, v->parts.json_len);
   else
-    tb_lbuf_adds(&b, "null");
-  tb_lbuf_adds(&b, "}");
-  *out = tb_lbuf_take(&b, len);
+    tb_buf_adds(&b, "null");
+  tb_buf_adds(&b, "}");
+  *out = tb_buf_take(&b, len);
   return *out ? TB_LICENSE_OK : TB_LICENSE_ERR_LIMIT;
 }

@@ -479,34 +479,6 @@ static bool is_space(char ch) {
   return ch == ' ' || ch == '\t';
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if there is none. */
-static size_t utf8_sequence(const unsigned char *s, size_t len) {
-  unsigned char b = s[0];
-  size_t n;
-  uint32_t cp;
-  if (b < 0x80)
-    return 1;
-  if (b >= 0xc2 && b <= 0xdf)
-    n = 2, cp = b & 0x1f;
-  else if (b >= 0xe0 && b <= 0xef)
-    n = 3, cp = b & 0x0f;
-  else if (b >= 0xf0 && b <= 0xf4)
-    n = 4, cp = b & 0x07;
-  else
-    return 0;
-  if (len < n)
-    return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
-}
-
 /* Bytes allowed on a line: printable text, tabs and valid UTF-8. */
 static tb_status check_bytes(const text_line *ln, tb_problem *p) {
   const unsigned char *s = (const unsigned char *)ln->s;
@@ -518,7 +490,7 @@ static tb_status check_bytes(const text_line *ln, tb_problem *p) {
       return tb_problem_set(p, TB_ERR_INVALID, NULL,
                             "line %zu: contains a control character",
                             ln->number);
-    size_t n = utf8_sequence(s + i, ln->len - i);
+    size_t n = tb_utf8_decode(ln->s + i, ln->len - i, NULL);
     if (!n)
       return tb_problem_set(p, TB_ERR_INVALID, NULL,
                             "line %zu: is not valid utf-8", ln->number);

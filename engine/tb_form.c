@@ -51,40 +51,7 @@ static tb_status invalid(const tb_field *f, tb_problem *p, const char *msg) {
   return tb_problem_set(p, TB_ERR_INVALID, field_id(f), "%s", msg);
 }
 
-/* ---- UTF-8 ------------------------------------------------------------ */
-
-/* Decode one code point at s[*i]; false on an invalid sequence. */
-static bool utf8_next(const unsigned char *s, size_t len, size_t *i,
-                      uint32_t *cp) {
-  unsigned char b = s[*i];
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (b < 0x80) {
-    *cp = b;
-    (*i)++;
-    return true;
-  }
-  if (b >= 0xC2 && b <= 0xDF)
-    n = 1, *cp = b & 0x1Fu;
-  else if (b >= 0xE0 && b <= 0xEF)
-    n = 2, *cp = b & 0x0Fu, lo = b == 0xE0 ? 0xA0 : 0x80,
-    hi = b == 0xED ? 0x9F : 0xBF;
-  else if (b >= 0xF0 && b <= 0xF4)
-    n = 3, *cp = b & 0x07u, lo = b == 0xF0 ? 0x90 : 0x80,
-    hi = b == 0xF4 ? 0x8F : 0xBF;
-  else
-    return false;
-  if (len - *i <= n)
-    return false;
-  for (size_t k = 1; k <= n; k++) {
-    unsigned char c = s[*i + k];
-    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF))
-      return false;
-    *cp = (*cp << 6) | (c & 0x3Fu);
-  }
-  *i += n + 1;
-  return true;
-}
+/* ---- text ------------------------------------------------------------- */
 
 static bool is_control(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
@@ -93,17 +60,17 @@ static bool is_control(uint32_t cp) {
 /* Copy at most QUOTE_MAX code points of s into buf for a message, with
  * '?' for control characters and invalid bytes, and "..." when cut. */
 static void quote(char *buf, size_t size, const char *s, size_t len) {
-  const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, o = 0, count = 0;
   while (i < len && count < QUOTE_MAX && o + 5 < size) {
-    size_t start = i;
     uint32_t cp;
-    if (!utf8_next(u, len, &i, &cp) || is_control(cp)) {
-      i = start + 1;
+    size_t n = tb_utf8_decode(s + i, len - i, &cp);
+    if (n == 0 || is_control(cp)) {
+      i++;
       buf[o++] = '?';
     } else {
-      memcpy(buf + o, s + start, i - start);
-      o += i - start;
+      memcpy(buf + o, s + i, n);
+      o += n;
+      i += n;
     }
     count++;
   }
@@ -163,10 +130,12 @@ static tb_status check_text(const tb_field *f, const char *s, size_t len,
   size_t i = 0, n = 0;
   while (i < len) {
     uint32_t cp;
-    if (!utf8_next((const unsigned char *)s, len, &i, &cp))
+    size_t k = tb_utf8_decode(s + i, len - i, &cp);
+    if (k == 0)
       return invalid(f, p, "must be valid UTF-8");
     if (is_control(cp))
       return invalid(f, p, "must not contain control characters");
+    i += k;
     n++;
   }
   if (f->has_min && (double)n < f->min) {

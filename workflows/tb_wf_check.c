@@ -20,9 +20,7 @@ static void shorten(const char *s, char *out, size_t size) {
     snprintf(out, size, "%s", s);
     return;
   }
-  size_t cut = SHOW_MAX;
-  while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-    cut--;
+  size_t cut = tb_utf8_cut(s, len, SHOW_MAX);
   snprintf(out, size, "%.*s\u2026", (int)cut, s);
 }
 

@@ -25,11 +25,6 @@ void tb_wf_problem(tb_wf_ctx *cx, int line, const char *todo, const char *fmt,
  * file's problems read from top to bottom whichever check found them. */
 void tb_wf_sort_problems(tb_workflows_problems *ps, size_t from);
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid:
- * overlong forms, surrogates and code points above U+10FFFF are invalid.
- * len > 0. */
-size_t tb_wf_utf8_sequence(const unsigned char *s, size_t len);
-
 /* The compiled-in schema (generated from workflow.xsd at build time). */
 extern const char tb_wf_schema_xsd[];
 extern const size_t tb_wf_schema_xsd_len;

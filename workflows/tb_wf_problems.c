@@ -23,17 +23,8 @@ void tb_workflows_problems_free(tb_workflows_problems *ps) {
  * bytes, such as a sequence cut by truncation, become '?'. */
 static const char *utf8_copy(tb_arena *a, const char *s) {
   size_t len = strlen(s);
-  char *out = tb_arena_alloc(a, len + 1);
-  for (size_t i = 0; i < len;) {
-    size_t n = tb_wf_utf8_sequence((const unsigned char *)s + i, len - i);
-    if (n == 0) {
-      out[i++] = '?';
-      continue;
-    }
-    memcpy(out + i, s + i, n);
-    i += n;
-  }
-  out[len] = '\0';
+  char *out = tb_arena_strndup(a, s, len);
+  tb_utf8_scrub(out, len);
   return out;
 }
 

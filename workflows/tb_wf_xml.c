@@ -109,36 +109,6 @@ static int line_at(const char *s, size_t off) {
   return line;
 }
 
-size_t tb_wf_utf8_sequence(const unsigned char *s, size_t len) {
-  unsigned char c = s[0];
-  if (c < 0x80)
-    return 1;
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0)
-      lo = 0xA0;
-    if (c == 0xED)
-      hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0)
-      lo = 0x90;
-    if (c == 0xF4)
-      hi = 0x8F;
-  } else
-    return 0;
-  if (len < n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return n;
-}
-
 static bool check_utf16_32(tb_wf_ctx *cx, const unsigned char *s, size_t len) {
   const char *kind = NULL;
   if (len >= 4 && s[0] == 0 && s[1] == 0 && s[2] == 0xFE && s[3] == 0xFF)
@@ -170,7 +140,7 @@ static bool check_utf8(tb_wf_ctx *cx, const char *data, size_t len) {
                     i);
       return false;
     }
-    size_t n = tb_wf_utf8_sequence(s + i, len - i);
+    size_t n = tb_utf8_decode(data + i, len - i, NULL);
     if (n == 0) {
       tb_wf_problem(cx, line_at(data, i), TODO_UTF8,
                     "invalid UTF-8 byte 0x%02X at offset %zu", s[i], i);

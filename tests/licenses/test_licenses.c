@@ -90,14 +90,14 @@ static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
-  tb_lbuf b;
-  tb_lbuf_init(&b, 1 << 24);
+  tb_buf b;
+  tb_buf_init(&b, 1 << 24);
   char chunk[4096];
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    tb_lbuf_add(&b, chunk, n);
+    tb_buf_add(&b, chunk, n);
   fclose(f);
-  return tb_lbuf_take(&b, len);
+  return tb_buf_take(&b, len);
 }
 
 /* Run a shell command; its exit status. Output goes to out_path. */
@@ -609,16 +609,16 @@ static void test_tamper_unknown_key(void) {
   snprintf(forged_cert, sizeof forged_cert, "%s/issuing/SCJG.1.pem", other);
   size_t cert_len;
   char *cert_pem = read_file(forged_cert, &cert_len);
-  tb_lbuf b;
-  tb_lbuf_init(&b, 1 << 20);
-  tb_lbuf_add(&b, pem, pem_len);
-  tb_lbuf_add(&b, cert_pem, cert_len);
+  tb_buf b;
+  tb_buf_init(&b, 1 << 20);
+  tb_buf_add(&b, pem, pem_len);
+  tb_buf_add(&b, cert_pem, cert_len);
   tb_license_trust *mixed;
   TB_CHECK_INT(tb_license_load_trust(b.data, b.len, &mixed, &p), TB_LICENSE_OK);
   TB_CHECK_INT(verify_reasons(payload, mixed, NULL, NULL),
                TB_LICENSE_UNTRUSTED_KEY);
   tb_license_free_trust(mixed);
-  tb_lbuf_free(&b);
+  tb_buf_free(&b);
   free(cert_pem);
   free(pem);
   free(payload);
@@ -949,8 +949,8 @@ static void test_base45(void) {
                {"base-45", "UJCLQE7W581"},
                {"ietf!", "QED8WEX0"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tb_lbuf b;
-    tb_lbuf_init(&b, 1024);
+    tb_buf b;
+    tb_buf_init(&b, 1024);
     tb_license_base45_encode((const unsigned char *)cases[i].bytes,
                              strlen(cases[i].bytes), &b);
     TB_CHECK_STR(b.data, cases[i].text);
@@ -960,7 +960,7 @@ static void test_base45(void) {
                                       &n));
     TB_CHECK(n == strlen(cases[i].bytes) &&
              memcmp(out, cases[i].bytes, n) == 0);
-    tb_lbuf_free(&b);
+    tb_buf_free(&b);
   }
   unsigned char out[8];
   size_t n;
