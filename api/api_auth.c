@@ -44,56 +44,10 @@ bool tb_api_role_valid(const char *name) {
   return name && api_role_bit(name) != 0;
 }
 
-/* ---- base64url without padding ------------------------------------------ */
-
-static const char B64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static size_t b64url_encode(const uint8_t *in, size_t n, char *out) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i += 3) {
-    uint32_t v = (uint32_t)in[i] << 16;
-    if (i + 1 < n)
-      v |= (uint32_t)in[i + 1] << 8;
-    if (i + 2 < n)
-      v |= in[i + 2];
-    out[o++] = B64[(v >> 18) & 63];
-    out[o++] = B64[(v >> 12) & 63];
-    if (i + 1 < n)
-      out[o++] = B64[(v >> 6) & 63];
-    if (i + 2 < n)
-      out[o++] = B64[v & 63];
-  }
-  out[o] = '\0';
-  return o;
-}
-
-static int b64_value(char c) {
-  const char *p = c ? strchr(B64, c) : NULL;
-  return p ? (int)(p - B64) : -1;
-}
-
-/* Decode exactly n bytes from text of the right length; false otherwise. */
-static bool b64url_decode(const char *text, size_t tlen, uint8_t *out,
-                          size_t n) {
-  if (tlen != (n * 4 + 2) / 3)
-    return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t o = 0;
-  for (size_t i = 0; i < tlen; i++) {
-    int v = b64_value(text[i]);
-    if (v < 0)
-      return false;
-    acc = (acc << 6) | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (o < n)
-        out[o++] = (uint8_t)(acc >> bits);
-    }
-  }
-  return o == n;
+/* Exactly n bytes from base64url text; false for anything else. */
+static bool b64url_exact(const char *text, size_t len, uint8_t *out, size_t n) {
+  size_t got = 0;
+  return tb_b64url_decode(text, len, out, n, &got) && got == n;
 }
 
 /* ---- passwords ------------------------------------------------------------
@@ -128,9 +82,9 @@ bool tb_api_password_hash(const char *password, size_t len,
       !scrypt(password, len, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P,
               key))
     return false;
-  char s64[32], k64[48];
-  b64url_encode(salt, sizeof salt, s64);
-  b64url_encode(key, sizeof key, k64);
+  char s64[TB_B64URL_LEN(SALT_LEN) + 1], k64[TB_B64URL_LEN(KEY_LEN) + 1];
+  tb_b64url_encode(salt, sizeof salt, s64);
+  tb_b64url_encode(key, sizeof key, k64);
   int n = snprintf(out, TB_API_HASH_MAX, "scrypt$%d$%d$%d$%s$%s", SCRYPT_N,
                    SCRYPT_R, SCRYPT_P, s64, k64);
   OPENSSL_cleanse(key, sizeof key);
@@ -175,8 +129,8 @@ bool tb_api_password_check(const char *password, size_t len,
       !parse_u64(part[1], plen[1], (uint64_t)1 << 20, &n) ||
       !parse_u64(part[2], plen[2], 32, &r) ||
       !parse_u64(part[3], plen[3], 16, &par) ||
-      !b64url_decode(part[4], plen[4], salt, sizeof salt) ||
-      !b64url_decode(part[5], plen[5], want, sizeof want))
+      !b64url_exact(part[4], plen[4], salt, sizeof salt) ||
+      !b64url_exact(part[5], plen[5], want, sizeof want))
     return false;
   if (!scrypt(password, len, salt, sizeof salt, n, (uint32_t)r, (uint32_t)par,
               got))
@@ -192,7 +146,7 @@ bool api_token_new(char out[64], uint8_t hash[32]) {
   uint8_t raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1)
     return false;
-  b64url_encode(raw, sizeof raw, out);
+  tb_b64url_encode(raw, sizeof raw, out);
   unsigned int n = 32;
   bool ok = EVP_Digest(out, strlen(out), hash, &n, EVP_sha256(), NULL) == 1;
   OPENSSL_cleanse(raw, sizeof raw);
@@ -209,7 +163,7 @@ static bool bearer_hash(const char *header, uint8_t hash[32]) {
     t++;
   size_t n = strlen(t);
   uint8_t raw[32];
-  if (!b64url_decode(t, n, raw, sizeof raw))
+  if (!b64url_exact(t, n, raw, sizeof raw))
     return false;
   unsigned int len = 32;
   return EVP_Digest(t, n, hash, &len, EVP_sha256(), NULL) == 1;

@@ -13,47 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-/* Offset of the first byte that breaks UTF-8 (overlongs, surrogates and
- * values above U+10FFFF included), or -1 when all is well. */
-static long utf8_invalid_at(const unsigned char *s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    unsigned c = s[i];
-    size_t n;
-    unsigned min;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1, min = 0x80, c &= 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, min = 0x800, c &= 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, min = 0x10000, c &= 0x07;
-    } else {
-      return (long)i;
-    }
-    if (i + n >= len)
-      return (long)i;
-    for (size_t k = 1; k <= n; k++) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return (long)i;
-      c = (c << 6) | (s[i + k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-      return (long)i;
-    i += n + 1;
-  }
-  return -1;
-}
-
 json_t *api_body_object(api_req *r) {
   if (r->body_len == 0)
     return json_object();
-  long bad = utf8_invalid_at((const unsigned char *)r->body, r->body_len);
-  if (bad >= 0) {
+  size_t bad = 0;
+  if (!tb_utf8_valid(r->body, r->body_len, &bad)) {
     api_fail(r, 400, "invalid_utf8",
-             "the body is not valid UTF-8 (byte %ld); send UTF-8 text", bad);
+             "the body is not valid UTF-8 (byte %zu); send UTF-8 text", bad);
     return NULL;
   }
   json_error_t e;
@@ -109,15 +75,6 @@ bool api_only_fields(api_problem *pb, json_t *obj, const char *prefix,
   return ok;
 }
 
-/* Code points in a UTF-8 string (already valid). */
-static size_t utf8_chars(const char *s) {
-  size_t n = 0;
-  for (; *s; s++)
-    if (((unsigned char)*s & 0xC0) != 0x80)
-      n++;
-  return n;
-}
-
 bool api_get_string(api_problem *pb, json_t *obj, const char *prefix,
                     const char *key, bool required, size_t max_chars,
                     const char **out) {
@@ -141,7 +98,9 @@ bool api_get_string(api_problem *pb, json_t *obj, const char *prefix,
     api_problem_field(pb, name, "missing", "must not be empty");
     return false;
   }
-  if (max_chars && utf8_chars(s) > max_chars) {
+  size_t chars = 0; /* jansson's strings are valid UTF-8 */
+  tb_utf8_count(s, json_string_length(v), &chars);
+  if (max_chars && chars > max_chars) {
     api_problem_field(pb, name, "too_long", "must be at most %zu characters",
                       max_chars);
     return false;

@@ -6,7 +6,6 @@
  */
 #include "tb_api_int.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,30 +50,6 @@ void api_metrics_transition(tb_event_kind kind) {
     atomic_fetch_add_explicit(&transitions[kind], 1, memory_order_relaxed);
 }
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-} text_buf;
-
-static void put(text_buf *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void put(text_buf *t, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-      return;
-    if ((size_t)n < t->cap - t->len) {
-      t->len += (size_t)n;
-      return;
-    }
-    t->cap = t->cap * 2 + (size_t)n;
-    t->buf = tb_xrealloc(t->buf, t->cap);
-  }
-}
-
 static const char *route_label(size_t i, char *method, size_t cap) {
   if (i >= api_route_count || i >= MAX_ROUTES) {
     snprintf(method, cap, "-");
@@ -84,12 +59,11 @@ static const char *route_label(size_t i, char *method, size_t cap) {
   return api_routes[i].pattern;
 }
 
-char *api_metrics_text(size_t *len) {
-  text_buf t = {tb_xmalloc(8192), 0, 8192};
-  t.buf[0] = '\0';
+void api_metrics_text(tb_buf *t) {
   size_t n_routes = api_route_count < MAX_ROUTES ? api_route_count : MAX_ROUTES;
-  put(&t, "# HELP tongban_http_requests_total HTTP requests by route and "
-          "status.\n# TYPE tongban_http_requests_total counter\n");
+  tb_buf_addf(t,
+              "# HELP tongban_http_requests_total HTTP requests by route and "
+              "status.\n# TYPE tongban_http_requests_total counter\n");
   char method[16];
   for (size_t i = 0; i <= n_routes; i++) {
     size_t slot = i == n_routes ? MAX_ROUTES : i;
@@ -99,20 +73,21 @@ char *api_metrics_text(size_t *len) {
       if (!v)
         continue;
       if (s < N_STATUS)
-        put(&t,
-            "tongban_http_requests_total{method=\"%s\",route=\"%s\","
-            "status=\"%d\"} %llu\n",
-            method, route, STATUSES[s], v);
+        tb_buf_addf(t,
+                    "tongban_http_requests_total{method=\"%s\",route=\"%s\","
+                    "status=\"%d\"} %llu\n",
+                    method, route, STATUSES[s], v);
       else
-        put(&t,
-            "tongban_http_requests_total{method=\"%s\",route=\"%s\","
-            "status=\"other\"} %llu\n",
-            method, route, v);
+        tb_buf_addf(t,
+                    "tongban_http_requests_total{method=\"%s\",route=\"%s\","
+                    "status=\"other\"} %llu\n",
+                    method, route, v);
     }
   }
-  put(&t, "# HELP tongban_http_request_duration_seconds Time to answer a "
-          "request.\n# TYPE tongban_http_request_duration_seconds "
-          "histogram\n");
+  tb_buf_addf(t,
+              "# HELP tongban_http_request_duration_seconds Time to answer a "
+              "request.\n# TYPE tongban_http_request_duration_seconds "
+              "histogram\n");
   for (size_t i = 0; i <= n_routes; i++) {
     size_t slot = i == n_routes ? MAX_ROUTES : i;
     const char *route = route_label(i, method, sizeof method);
@@ -124,30 +99,31 @@ char *api_metrics_text(size_t *len) {
     unsigned long long acc = 0;
     for (size_t b = 0; b < N_BUCKETS; b++) {
       acc += atomic_load(&histogram[slot][b]);
-      put(&t,
-          "tongban_http_request_duration_seconds_bucket{method=\"%s\","
-          "route=\"%s\",le=\"%g\"} %llu\n",
-          method, route, BUCKETS[b], acc);
+      tb_buf_addf(t,
+                  "tongban_http_request_duration_seconds_bucket{method=\"%s\","
+                  "route=\"%s\",le=\"%g\"} %llu\n",
+                  method, route, BUCKETS[b], acc);
     }
-    put(&t,
-        "tongban_http_request_duration_seconds_bucket{method=\"%s\","
-        "route=\"%s\",le=\"+Inf\"} %llu\n",
-        method, route, cum);
-    put(&t,
+    tb_buf_addf(t,
+                "tongban_http_request_duration_seconds_bucket{method=\"%s\","
+                "route=\"%s\",le=\"+Inf\"} %llu\n",
+                method, route, cum);
+    tb_buf_addf(
+        t,
         "tongban_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"}"
         " %.6f\n",
         method, route, (double)atomic_load(&latency_us[slot]) / 1e6);
-    put(&t,
-        "tongban_http_request_duration_seconds_count{method=\"%s\","
-        "route=\"%s\"} %llu\n",
-        method, route, cum);
+    tb_buf_addf(t,
+                "tongban_http_request_duration_seconds_count{method=\"%s\","
+                "route=\"%s\"} %llu\n",
+                method, route, cum);
   }
-  put(&t, "# HELP tongban_transitions_total Application transitions made "
-          "through the API, by event.\n# TYPE tongban_transitions_total "
-          "counter\n");
+  tb_buf_addf(t,
+              "# HELP tongban_transitions_total Application transitions made "
+              "through the API, by event.\n# TYPE tongban_transitions_total "
+              "counter\n");
   for (int k = 0; k < TB_EV_KIND_COUNT; k++)
-    put(&t, "tongban_transitions_total{event=\"%s\"} %llu\n",
-        tb_event_kind_name((tb_event_kind)k), atomic_load(&transitions[k]));
-  *len = t.len;
-  return t.buf;
+    tb_buf_addf(t, "tongban_transitions_total{event=\"%s\"} %llu\n",
+                tb_event_kind_name((tb_event_kind)k),
+                atomic_load(&transitions[k]));
 }

@@ -22,8 +22,11 @@ void api_h_healthz(api_req *r) {
       r, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "reachable"));
 }
 
+/* The most bytes of the /metrics text. */
+#define METRICS_MAX (2 * 1024 * 1024)
+
 /* Open applications by state, from the database. */
-static void append_open(api_req *r, char **text, size_t *len) {
+static void append_open(api_req *r, tb_buf *text) {
   tb_store *s = api_store(r);
   if (!s) {
     r->replied = false; /* metrics still answer without the database */
@@ -37,34 +40,29 @@ static void append_open(api_req *r, char **text, size_t *len) {
   free(json);
   if (!counts)
     return;
-  char buf[4096];
-  int n = snprintf(buf, sizeof buf,
-                   "# HELP tongban_applications Applications by state.\n"
-                   "# TYPE tongban_applications gauge\n");
+  tb_buf_adds(text, "# HELP tongban_applications Applications by state.\n"
+                    "# TYPE tongban_applications gauge\n");
   const char *key;
   json_t *v;
   json_object_foreach(counts, key, v) {
-    if (n < 0 || (size_t)n >= sizeof buf - 128)
-      break;
-    n += snprintf(buf + n, sizeof buf - (size_t)n,
-                  "tongban_applications{state=\"%s\"} %lld\n", key,
-                  (long long)json_integer_value(v));
+    tb_buf_addf(text, "tongban_applications{state=\"%s\"} %lld\n", key,
+                (long long)json_integer_value(v));
   }
   json_decref(counts);
-  if (n <= 0)
-    return;
-  *text = tb_xrealloc(*text, *len + (size_t)n + 1);
-  memcpy(*text + *len, buf, (size_t)n);
-  *len += (size_t)n;
-  (*text)[*len] = '\0';
 }
 
 void api_h_metrics(api_req *r) {
-  size_t len = 0;
-  char *text = api_metrics_text(&len);
-  append_open(r, &text, &len);
-  api_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-  free(text);
+  tb_buf text;
+  tb_buf_init(&text, METRICS_MAX);
+  api_metrics_text(&text);
+  append_open(r, &text);
+  if (text.overflow)
+    api_fail(r, 500, "internal", "the metrics are longer than %d bytes",
+             METRICS_MAX);
+  else
+    api_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+                  tb_buf_str(&text), text.len);
+  tb_buf_free(&text);
 }
 
 void api_h_openapi(api_req *r) {

@@ -81,33 +81,14 @@ void api_reply_json(api_req *r, int status, json_t *value) {
   reply_value(r, status, "application/json", value);
 }
 
-/* Replace every byte that breaks UTF-8 with '?' (details may quote
- * input, e.g. jansson's "near '…'", cut in the middle of a character). */
-static void utf8_clean(char *s) {
-  unsigned char *p = (unsigned char *)s;
-  while (*p) {
-    size_t n = *p < 0x80             ? 0
-               : (*p & 0xE0) == 0xC0 ? 1
-               : (*p & 0xF0) == 0xE0 ? 2
-               : (*p & 0xF8) == 0xF0 ? 3
-                                     : 4;
-    bool ok = n < 4 && (n != 1 || *p >= 0xC2);
-    for (size_t k = 1; ok && k <= n; k++)
-      ok = (p[k] & 0xC0) == 0x80;
-    if (!ok) {
-      *p++ = '?';
-      continue;
-    }
-    p += n + 1;
-  }
-}
-
 void api_problem_init(api_problem *pb, int status, const char *code,
                       const char *detail) {
   char type[128], text[400];
   snprintf(type, sizeof type, PROBLEM_TYPE "%s", code);
   snprintf(text, sizeof text, "%s", detail ? detail : "");
-  utf8_clean(text);
+  /* details may quote input cut inside a character (jansson's "near
+   * '…'"): bytes that break UTF-8 become '?' */
+  tb_utf8_scrub(text, strlen(text));
   pb->status = status;
   pb->errors = json_array();
   pb->obj =
@@ -124,8 +105,8 @@ void api_problem_field(api_problem *pb, const char *field, const char *code,
   va_end(ap);
   char name[128];
   snprintf(name, sizeof name, "%s", field);
-  utf8_clean(name);
-  utf8_clean(detail);
+  tb_utf8_scrub(name, strlen(name));
+  tb_utf8_scrub(detail, strlen(detail));
   json_array_append_new(pb->errors, json_pack("{s:s, s:s, s:s}", "field", name,
                                               "code", code, "detail", detail));
 }

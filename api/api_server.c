@@ -174,6 +174,7 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   r->method = tb_arena_strdup(a, method);
   r->path = tb_arena_strdup(a, url);
   r->started_us = monotonic_us();
+  tb_buf_init(&r->body_buf, api->max_body);
   uint64_t id = atomic_fetch_add(&api->next_id, 1);
   snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
            api->generation & 0xffffffffu, id);
@@ -183,26 +184,10 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   return r;
 }
 
-static bool append_body(api_req *r, const char *data, size_t len) {
-  if (r->too_large)
-    return false;
-  if (r->body_len + len > r->api->max_body) {
+/* The body arrives in pieces; past the server's maximum it is refused. */
+static void append_body(api_req *r, const char *data, size_t len) {
+  if (!tb_buf_add(&r->body_buf, data, len))
     r->too_large = true;
-    return false;
-  }
-  if (r->body_len + len + 1 > r->body_cap) {
-    size_t cap = r->body_cap ? r->body_cap : 4096;
-    while (cap < r->body_len + len + 1)
-      cap *= 2;
-    if (cap > r->api->max_body + 1)
-      cap = r->api->max_body + 1;
-    r->body = tb_xrealloc(r->body, cap);
-    r->body_cap = cap;
-  }
-  memcpy(r->body + r->body_len, data, len);
-  r->body_len += len;
-  r->body[r->body_len] = '\0';
-  return true;
 }
 
 static bool declared_too_large(api_req *r) {
@@ -229,6 +214,8 @@ static bool content_type_ok(api_req *r) {
 
 static void dispatch(api_req *r) {
   char allow[128];
+  r->body = tb_buf_str(&r->body_buf);
+  r->body_len = r->body_buf.len;
   r->route = api_route_match(r->arena, r->method, r->path, r->params, allow,
                              sizeof allow);
   if (!r->route) {
@@ -357,7 +344,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
   if (r->response)
     MHD_destroy_response(r->response);
-  free(r->body);
+  tb_buf_free(&r->body_buf);
   tb_arena_free(r->arena);
   atomic_fetch_sub(&api->in_flight, 1);
 }

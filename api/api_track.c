@@ -34,19 +34,13 @@
 /* "张三丰" → "张**"; always at least one asterisk. */
 static json_t *masked(const char *name) {
   char out[256];
-  size_t n = 0, chars = 0;
-  const unsigned char *p = (const unsigned char *)(name ? name : "");
-  size_t first = 0;
-  if (*p) {
-    first = 1;
-    while (first < 4 && p[first] && (p[first] & 0xC0) == 0x80)
-      first++;
-  }
+  const char *p = name ? name : "";
+  size_t len = strlen(p), chars = 0;
+  size_t first = tb_utf8_decode(p, len, NULL); /* 0: nothing shown */
   memcpy(out, p, first);
-  n = first;
-  for (const unsigned char *q = p + first; *q; q++)
-    if ((*q & 0xC0) != 0x80)
-      chars++;
+  size_t n = first;
+  if (!tb_utf8_count(p + first, len - first, &chars))
+    chars = len - first; /* not text: a star a byte */
   if (chars == 0)
     chars = 1;
   for (size_t i = 0; i < chars && n + 1 < sizeof out; i++)

@@ -88,9 +88,11 @@ struct api_req {
   char client[64];    /* the peer's address, for throttles */
   int64_t started_us; /* monotonic, for the duration */
   int64_t now;        /* Unix seconds: the time of events */
-  /* the body */
-  char *body;
-  size_t body_len, body_cap;
+  /* the body: collected in body_buf (at most the server's max_body bytes);
+   * body and body_len show it to handlers once it is complete */
+  tb_buf body_buf;
+  const char *body;
+  size_t body_len;
   bool too_large;
   bool started; /* the first call of the access handler is over */
   /* who asks */
@@ -257,8 +259,8 @@ void api_log_stop(void);
 
 void api_metrics_request(size_t route, int status, double seconds);
 void api_metrics_transition(tb_event_kind kind);
-/* The Prometheus text of the counters (malloc'ed). */
-char *api_metrics_text(size_t *len);
+/* Append the Prometheus text of the counters to t. */
+void api_metrics_text(tb_buf *t);
 
 /* ---- handlers (one file per resource) ------------------------------------ */
 

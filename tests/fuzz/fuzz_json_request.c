@@ -52,9 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   api_req r;
   memset(&r, 0, sizeof r);
   r.arena = tb_arena_new();
-  r.body = tb_xmalloc(size + 1);
-  memcpy(r.body, data, size);
-  r.body[size] = '\0';
+  char *copy = tb_xmalloc(size + 1);
+  memcpy(copy, data, size);
+  copy[size] = '\0';
+  r.body = copy;
   r.body_len = size;
   json_t *body = api_body_object(&r);
   if (body) {
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort(); /* every refusal is a well-formed problem */
     json_decref(answer);
   }
-  free(r.body);
+  free(copy);
   tb_arena_free(r.arena);
   return 0;
 }
