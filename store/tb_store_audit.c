@@ -2,18 +2,28 @@
  * tb_store_audit.c — the append-only audit chain and its verifier.
  *
  * Each application has a chain of events (seq 1, 2, …). An event's hash is
- * SHA-256(prev_hash || canonical bytes), the canonical bytes being the
- * compact JSON object with sorted keys
+ * SHA-256(prev_hash || canonical bytes of the event), the first prev_hash
+ * being 32 zero bytes. The application row keeps the chain's head (seq,
+ * hash), so a removed tail is noticed too. audit_events.canon names the
+ * canonical form an event's hash covers (sql/0004_audit_canon.sql):
  *
- *   {"action":…,"actor":ID,"actor_name":…,"application":NUMBER,
- *    "at":"YYYY-MM-DDTHH:MM:SS.ffffffZ","bureau":…|null,"payload":PAYLOAD,
- *    "role":…,"seq":N}
+ * 2 — every event written now: RFC 8785 canonical JSON, by the utility
+ *     layer's tb_json_canonical (the canonicalizer licenses use), of
  *
- * where PAYLOAD is the stored payload text exactly as it is (it is written
- * canonical: compact, sorted keys), strings escape only '"', '\' and
- * control characters (as \u00XX), and the first prev_hash is 32 zero
- * bytes. The application row keeps the chain's head (seq, hash), so a
- * removed tail is noticed too.
+ *       {"action":…,"actor":ID,"actor_name":…,"application":NUMBER,
+ *        "at":"YYYY-MM-DDTHH:MM:SS.ffffffZ","bureau":…|null,"canon":2,
+ *        "payload":PAYLOAD,"role":…,"seq":N}
+ *
+ *     PAYLOAD is stored in its canonical form too. The "canon":2 member
+ *     puts the form under the hash: an event whose canon column is changed
+ *     is hashed in the other form and no longer matches.
+ *
+ * 1 — events written before migration 0004: the store's own compact JSON
+ *     of the same members without "canon", keys in this order, strings
+ *     escaping only '"', '\' and control characters (as \u00XX), and
+ *     PAYLOAD the stored text as it is (jansson's sorted compact dump).
+ *     Nothing writes form 1 any more; canonical_v1 below is kept, as small
+ *     as it can be, only so that chains already written still verify.
  */
 #include "tb_store_int.h"
 
@@ -22,16 +32,17 @@
 #include <string.h>
 #include <time.h>
 
-#define CANON_MAX (4 * 1024 * 1024)
+#define CANON_MAX (4 * 1024 * 1024) /* bytes of one event's canonical form */
+#define CANON_CURRENT 2             /* the form new events are written in */
 
 static const tb_store_stmt S_APPEND = {
     "audit_append",
     "INSERT INTO audit_events (application_id, seq, actor_id, actor_name, "
-    "role, bureau, action, payload, at, prev_hash, hash) "
+    "role, bureau, action, payload, at, prev_hash, hash, canon) "
     "VALUES ($1::bigint, $2::integer, $3::bigint, $4, $5, $6, $7, $8, "
     "timestamptz 'epoch' + $9::bigint * interval '1 microsecond', "
-    "decode($10, 'hex'), decode($11, 'hex'))",
-    11};
+    "decode($10, 'hex'), decode($11, 'hex'), $12::smallint)",
+    12};
 static const tb_store_stmt S_APPS_PAGE = {
     "audit_apps_page",
     "SELECT id FROM applications WHERE id > $1::bigint ORDER BY id LIMIT 500",
@@ -42,66 +53,25 @@ static const tb_store_stmt S_CHAIN = {
     "audit_chain",
     "SELECT a.number, a.audit_seq, a.audit_hash, e.seq, e.actor_id, "
     "e.actor_name, e.role, e.bureau, e.action, e.payload, "
-    "(extract(epoch FROM e.at) * 1000000)::bigint, e.prev_hash, e.hash "
-    "FROM applications a LEFT JOIN audit_events e ON e.application_id = a.id "
+    "(extract(epoch FROM e.at) * 1000000)::bigint, e.prev_hash, e.hash, "
+    "e.canon FROM applications a "
+    "LEFT JOIN audit_events e ON e.application_id = a.id "
     "WHERE a.id = $1::bigint ORDER BY e.seq",
     1};
 
 /* ---- canonical bytes -------------------------------------------------- */
 
 typedef struct {
-  char *data;
-  size_t len, cap;
-  bool overflow;
-} buf;
-
-static void put(buf *b, const char *s, size_t n) {
-  if (b->overflow || b->len + n + 1 > CANON_MAX) {
-    b->overflow = true;
-    return;
-  }
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 512;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    b->data = tb_xrealloc(b->data, cap);
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-static void puts_(buf *b, const char *s) {
-  put(b, s, strlen(s));
-}
-
-static void put_string(buf *b, const char *s) {
-  if (!s) {
-    puts_(b, "null");
-    return;
-  }
-  puts_(b, "\"");
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      char esc[2] = {'\\', (char)*p};
-      put(b, esc, 2);
-    } else if (*p < 0x20) {
-      char esc[8];
-      snprintf(esc, sizeof esc, "\\u%04x", *p);
-      puts_(b, esc);
-    } else {
-      put(b, (const char *)p, 1);
-    }
-  }
-  puts_(b, "\"");
-}
-
-static void put_int(buf *b, int64_t v) {
-  char n[24];
-  snprintf(n, sizeof n, "%lld", (long long)v);
-  puts_(b, n);
-}
+  const char *action;
+  int64_t actor_id;
+  const char *actor_name;
+  const char *number;
+  int64_t at_us;
+  const char *bureau; /* NULL → null */
+  const char *payload;
+  const char *role;
+  int32_t seq;
+} canon_event;
 
 static void format_at(int64_t us, char out[32]) {
   time_t secs = (time_t)(us / 1000000);
@@ -117,51 +87,86 @@ static void format_at(int64_t us, char out[32]) {
   snprintf(out, 32, "%s.%06ldZ", date, frac);
 }
 
-typedef struct {
-  const char *action;
-  int64_t actor_id;
-  const char *actor_name;
-  const char *number;
-  int64_t at_us;
-  const char *bureau; /* NULL → null */
-  const char *payload;
-  const char *role;
-  int32_t seq;
-} canon_event;
-
-/* The canonical bytes of an event into b (see the file comment). */
-static void canonical(buf *b, const canon_event *e) {
-  char at[32];
-  format_at(e->at_us, at);
-  puts_(b, "{\"action\":");
-  put_string(b, e->action);
-  puts_(b, ",\"actor\":");
-  put_int(b, e->actor_id);
-  puts_(b, ",\"actor_name\":");
-  put_string(b, e->actor_name);
-  puts_(b, ",\"application\":");
-  put_string(b, e->number);
-  puts_(b, ",\"at\":");
-  put_string(b, at);
-  puts_(b, ",\"bureau\":");
-  put_string(b, e->bureau);
-  puts_(b, ",\"payload\":");
-  puts_(b, e->payload);
-  puts_(b, ",\"role\":");
-  put_string(b, e->role);
-  puts_(b, ",\"seq\":");
-  put_int(b, e->seq);
-  puts_(b, "}");
+/* Form 1's strings (verification of old events only). */
+static void v1_string(tb_buf *b, const char *s) {
+  if (!s) {
+    tb_buf_adds(b, "null");
+    return;
+  }
+  tb_buf_add(b, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      tb_buf_addf(b, "\\%c", *p);
+    else if (*p < 0x20)
+      tb_buf_addf(b, "\\u%04x", *p);
+    else
+      tb_buf_add(b, p, 1);
+  }
+  tb_buf_add(b, "\"", 1);
 }
 
-static bool event_hash(const canon_event *e, const uint8_t prev[32],
+/* Form 1 (see the file comment): only for events written before 0004. */
+static bool canonical_v1(const canon_event *e, tb_buf *b) {
+  char at[32];
+  format_at(e->at_us, at);
+  tb_buf_adds(b, "{\"action\":");
+  v1_string(b, e->action);
+  tb_buf_addf(b, ",\"actor\":%lld,\"actor_name\":", (long long)e->actor_id);
+  v1_string(b, e->actor_name);
+  tb_buf_adds(b, ",\"application\":");
+  v1_string(b, e->number);
+  tb_buf_adds(b, ",\"at\":");
+  v1_string(b, at);
+  tb_buf_adds(b, ",\"bureau\":");
+  v1_string(b, e->bureau);
+  tb_buf_addf(b, ",\"payload\":%s,\"role\":", e->payload);
+  v1_string(b, e->role);
+  tb_buf_addf(b, ",\"seq\":%d}", (int)e->seq);
+  return !b->overflow;
+}
+
+/* A JSON string or null, for the text form 2 canonicalizes. */
+static void v2_string(tb_buf *b, const char *key, const char *s) {
+  tb_buf_addf(b, ",\"%s\":", key);
+  if (s)
+    tb_json_put_string(b, s, strlen(s));
+  else
+    tb_buf_adds(b, "null");
+}
+
+/* Form 2 (see the file comment); false when a string is not UTF-8, the
+ * payload is not JSON or the event is too large. */
+static bool canonical_v2(const canon_event *e, tb_buf *out) {
+  char at[32];
+  format_at(e->at_us, at);
+  tb_buf t;
+  tb_buf_init(&t, CANON_MAX);
+  tb_buf_addf(&t, "{\"canon\":2,\"seq\":%d,\"actor\":%lld", (int)e->seq,
+              (long long)e->actor_id);
+  v2_string(&t, "action", e->action);
+  v2_string(&t, "actor_name", e->actor_name);
+  v2_string(&t, "application", e->number);
+  v2_string(&t, "at", at);
+  v2_string(&t, "bureau", e->bureau);
+  v2_string(&t, "role", e->role);
+  tb_buf_addf(&t, ",\"payload\":%s}", e->payload);
+  bool ok = !t.overflow && tb_json_canonical(t.data, t.len, out) == TB_JSON_OK;
+  tb_buf_free(&t);
+  return ok;
+}
+
+/* The hash of an event in the given form; false when its bytes cannot be
+ * made (an unknown form, or see canonical_v2). */
+static bool event_hash(const canon_event *e, int canon, const uint8_t prev[32],
                        uint8_t out[32]) {
-  buf b = {0};
-  canonical(&b, e);
-  bool ok = !b.overflow;
+  tb_buf b;
+  tb_buf_init(&b, CANON_MAX);
+  bool ok = canon == 1   ? canonical_v1(e, &b)
+            : canon == 2 ? canonical_v2(e, &b)
+                         : false;
   if (ok)
     tb_store_sha256(prev, 32, b.data, b.len, out);
-  free(b.data);
+  tb_buf_free(&b);
   return ok;
 }
 
@@ -171,30 +176,39 @@ tb_store_status tb_store_audit_append(tb_store *s,
                                       const tb_store_audit_event *e,
                                       int32_t *seq, uint8_t hash[32]) {
   const tb_store_actor *a = e->actor;
+  tb_buf payload;
+  tb_buf_init(&payload, CANON_MAX);
+  tb_json_status js =
+      tb_json_canonical(e->payload, strlen(e->payload), &payload);
   canon_event ce = {.action = e->action,
                     .actor_id = a->id,
                     .actor_name = a->name ? a->name : "",
                     .number = e->number,
                     .at_us = e->at_us,
                     .bureau = a->bureau,
-                    .payload = e->payload,
+                    .payload = tb_buf_str(&payload),
                     .role = a->role ? a->role : "",
                     .seq = e->prev_seq + 1};
-  if (!event_hash(&ce, e->prev_hash, hash)) {
-    tb_store_log("audit event of %s too large", e->number);
+  if (js != TB_JSON_OK || !event_hash(&ce, CANON_CURRENT, e->prev_hash, hash)) {
+    tb_store_log("audit event of %s cannot be written: payload %s, or an "
+                 "actor field is not UTF-8, or it is too large",
+                 e->number, tb_json_status_name(js));
+    tb_buf_free(&payload);
     return TB_STORE_INVALID;
   }
-  char app[24], sq[16], actor[24], at[24], prev_hex[65], hash_hex[65];
+  char app[24], sq[16], actor[24], at[24], prev_hex[65], hash_hex[65], canon[8];
   snprintf(app, sizeof app, "%lld", (long long)e->application_id);
   snprintf(sq, sizeof sq, "%d", ce.seq);
   snprintf(actor, sizeof actor, "%lld", (long long)ce.actor_id);
   snprintf(at, sizeof at, "%lld", (long long)ce.at_us);
-  tb_store_hex(e->prev_hash, 32, prev_hex);
-  tb_store_hex(hash, 32, hash_hex);
+  snprintf(canon, sizeof canon, "%d", CANON_CURRENT);
+  tb_hex_encode(e->prev_hash, 32, prev_hex);
+  tb_hex_encode(hash, 32, hash_hex);
   const char *params[] = {app,     sq,        actor,     ce.actor_name,
                           ce.role, ce.bureau, ce.action, ce.payload,
-                          at,      prev_hex,  hash_hex};
+                          at,      prev_hex,  hash_hex,  canon};
   tb_store_status rc = tb_store_exec(s, &S_APPEND, params, NULL);
+  tb_buf_free(&payload);
   if (rc == TB_STORE_OK)
     *seq = ce.seq;
   return rc;
@@ -212,7 +226,7 @@ static void broken(tb_store_audit_report *r, const char *number, int32_t seq,
 }
 
 static void short_hex(const uint8_t h[32], char out[17]) {
-  tb_store_hex(h, 8, out);
+  tb_hex_encode(h, 8, out);
 }
 
 /* Check one row of the chain; false (and r filled) when it is broken. */
@@ -245,6 +259,8 @@ static bool check_row(PGresult *res, int i, int32_t expect, uint8_t prev[32],
     broken(r, number, (int32_t)seq, what);
     return false;
   }
+  int64_t canon = 0;
+  tb_store_parse_i64(PQgetvalue(res, i, 13), &canon);
   canon_event ce = {.action = PQgetvalue(res, i, 8),
                     .actor_id = actor,
                     .actor_name = PQgetvalue(res, i, 5),
@@ -255,7 +271,16 @@ static bool check_row(PGresult *res, int i, int32_t expect, uint8_t prev[32],
                     .payload = PQgetvalue(res, i, 9),
                     .role = PQgetvalue(res, i, 6),
                     .seq = (int32_t)seq};
-  if (!event_hash(&ce, prev, computed) || memcmp(computed, stored, 32) != 0) {
+  if (!event_hash(&ce, (int)canon, prev, computed)) {
+    snprintf(what, sizeof what,
+             "the event cannot be put in its canonical form %lld (an unknown "
+             "form, or the payload is not JSON): it was changed after it was "
+             "written",
+             (long long)canon);
+    broken(r, number, (int32_t)seq, what);
+    return false;
+  }
+  if (memcmp(computed, stored, 32) != 0) {
     char a[17], b[17];
     short_hex(stored, a);
     short_hex(computed, b);

@@ -80,41 +80,15 @@ int64_t tb_store_now_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void tb_store_hex(const uint8_t *in, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 void tb_store_bytea(const uint8_t *in, size_t n, char *out) {
   out[0] = '\\';
   out[1] = 'x';
-  tb_store_hex(in, n, out + 2);
-}
-
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+  tb_hex_encode(in, n, out + 2);
 }
 
 bool tb_store_unhex_bytea(const char *text, uint8_t *out, size_t n) {
-  if (!text || text[0] != '\\' || text[1] != 'x' || strlen(text) != 2 + 2 * n)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    int hi = hex_value(text[2 + 2 * i]), lo = hex_value(text[3 + 2 * i]);
-    if (hi < 0 || lo < 0)
-      return false;
-    out[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return true;
+  return text && text[0] == '\\' && text[1] == 'x' &&
+         tb_hex_decode(text + 2, strlen(text + 2), out, n);
 }
 
 void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,

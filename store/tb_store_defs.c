@@ -71,7 +71,7 @@ static void first_problem(const tb_workflows_problems *ps, tb_problem *p,
 static void sha_hex(const char *data, size_t len, char hex[65]) {
   uint8_t sum[32];
   tb_store_sha256(data, len, NULL, 0, sum);
-  tb_store_hex(sum, 32, hex);
+  tb_hex_encode(sum, 32, hex);
 }
 
 tb_store_status tb_store_bureaus_put(tb_store *s, const char *xml, size_t len,

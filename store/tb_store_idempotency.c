@@ -85,7 +85,7 @@ tb_store_status tb_store_idempotency_begin(tb_store *s, const char *scope,
   if (!key || !*key || strlen(key) > 255)
     return TB_STORE_INVALID;
   char fp[65], ttl[16];
-  tb_store_hex(fingerprint, 32, fp);
+  tb_hex_encode(fingerprint, 32, fp);
   snprintf(ttl, sizeof ttl, "%d", s->idempotency_ttl);
   const char *k[] = {scope ? scope : "", key};
   tb_store_status rc = tb_store_exec(s, &S_DROP_EXPIRED, k, NULL);

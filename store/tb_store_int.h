@@ -95,11 +95,9 @@ tb_store_status tb_store_ensure(tb_store *s);
 /* The SQLSTATE of a failed result, or "" */
 const char *tb_store_sqlstate(const PGresult *r);
 
-/* Hex helpers: 32 bytes ⇄ 64 hex digits; and PostgreSQL's bytea text
- * output ("\\x…") to bytes. */
-void tb_store_hex(const uint8_t *in, size_t n, char *out /* 2n+1 */);
+/* PostgreSQL's bytea text ("\\x" and hex, tb_util.h's hex) to exactly n
+ * bytes, and n bytes to that text (out: 2n + 3 bytes). */
 bool tb_store_unhex_bytea(const char *text, uint8_t *out, size_t n);
-/* The bytea literal "\\x…" of n bytes into out (2n+3 bytes). */
 void tb_store_bytea(const uint8_t *in, size_t n, char *out);
 
 /* SHA-256 of a buffer, or of two concatenated buffers. */
@@ -137,7 +135,7 @@ typedef struct {
   uint8_t prev_hash[32];
   const tb_store_actor *actor;
   const char *action;
-  const char *payload; /* canonical JSON text */
+  const char *payload; /* JSON text, stored in its canonical form */
   int64_t at_us;
 } tb_store_audit_event;
 

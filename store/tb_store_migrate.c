@@ -48,7 +48,7 @@ int tb_store_schema_latest(void) {
 static void migration_sha(const tb_store_migration *m, char hex[65]) {
   uint8_t sum[32];
   tb_store_sha256(m->sql, m->len, NULL, 0, sum);
-  tb_store_hex(sum, 32, hex);
+  tb_hex_encode(sum, 32, hex);
 }
 
 static tb_store_status table_exists(tb_store *s, bool *exists) {

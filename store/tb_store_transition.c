@@ -403,7 +403,8 @@ static json_t *effect_json(const tb_definition *def, const tb_effect *e) {
   return o;
 }
 
-/* The canonical payload text (compact, sorted keys), malloc'ed. */
+/* The payload text (compact JSON, malloc'ed); the audit writer stores it
+ * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
                            json_t *data) {
   json_t *p = json_object();
@@ -421,7 +422,7 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
   json_object_set_new(p, "effects", effects);
   if (data)
     json_object_set(p, "data", data);
-  char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+  char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   return text;
 }
@@ -525,7 +526,7 @@ static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
                                  int32_t seq, const uint8_t hash[32]) {
   char *state = tb_store_state_encode(&o->after);
   char d1[11], d2[11], hex[65];
-  tb_store_hex(hash, 32, hex);
+  tb_hex_encode(hash, 32, hex);
   num app = i64(o->application_id), sq = i64(seq);
   const char *params[] = {app.v,
                           state,
@@ -782,7 +783,7 @@ static void tracking_code(char out[TB_STORE_TRACKING_CODE_LEN + 1]) {
 static void tracking_hash(const char *number, const char *code, char hex[65]) {
   uint8_t sum[32];
   tb_store_tracking_digest(number, code, sum);
-  tb_store_hex(sum, 32, hex);
+  tb_hex_encode(sum, 32, hex);
 }
 
 typedef struct {

@@ -40,6 +40,14 @@ bool tb_pg_exec(PGconn *c, const char *sql);
  * failure or NULL). */
 long long tb_pg_value(PGconn *c, const char *sql);
 
+/* Change event `seq` of an application's audit chain as a superuser
+ * would ("UPDATE audit_events SET <set>", the append-only trigger
+ * disabled), keeping the row aside for tb_pg_audit_restore, which puts it
+ * back. One edit at a time. */
+void tb_pg_audit_edit(PGconn *admin, const char *number, int seq,
+                      const char *set);
+void tb_pg_audit_restore(PGconn *admin);
+
 /* Remove a folder tree. */
 void tb_pg_remove_tree(const char *dir);
 

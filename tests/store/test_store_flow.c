@@ -432,38 +432,6 @@ static int run_binary(char *const argv[], char *out, size_t cap) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Change event 3 of an application as a superuser would: the trigger
- * disabled, the row kept aside in audit_saved for superuser_restore. */
-static void superuser_edit(PGconn *c, const char *number, const char *set) {
-  char sql[1024];
-  snprintf(sql, sizeof sql,
-           "CREATE TABLE audit_saved AS SELECT * FROM audit_events WHERE "
-           "seq = 3 AND application_id = (SELECT id FROM applications WHERE "
-           "number = '%s')",
-           number);
-  tb_pg_exec(c, sql);
-  tb_pg_exec(c, "ALTER TABLE audit_events DISABLE TRIGGER "
-                "audit_events_append_only");
-  snprintf(sql, sizeof sql,
-           "UPDATE audit_events SET %s WHERE seq = 3 AND application_id = "
-           "(SELECT id FROM applications WHERE number = '%s')",
-           set, number);
-  tb_pg_exec(c, sql);
-  tb_pg_exec(c, "ALTER TABLE audit_events ENABLE TRIGGER "
-                "audit_events_append_only");
-}
-
-static void superuser_restore(PGconn *c) {
-  tb_pg_exec(c, "ALTER TABLE audit_events DISABLE TRIGGER "
-                "audit_events_append_only");
-  tb_pg_exec(c, "DELETE FROM audit_events e USING audit_saved s WHERE "
-                "e.application_id = s.application_id AND e.seq = s.seq");
-  tb_pg_exec(c, "INSERT INTO audit_events SELECT * FROM audit_saved");
-  tb_pg_exec(c, "DROP TABLE audit_saved");
-  tb_pg_exec(c, "ALTER TABLE audit_events ENABLE TRIGGER "
-                "audit_events_append_only");
-}
-
 static void audit_verify_catches_a_superuser_edit(void) {
   tb_store *s = tb_pg_store(pg.server);
   PGconn *c = tb_pg_connect(pg.admin);
@@ -471,7 +439,7 @@ static void audit_verify_catches_a_superuser_edit(void) {
   TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
   TB_CHECKF(!rep.broken, "%s", rep.what);
   TB_CHECK(rep.chains >= 4 && rep.events > 20);
-  superuser_edit(c, first_number, "actor_name = 'mallory'");
+  tb_pg_audit_edit(c, first_number, 3, "actor_name = 'mallory'");
   TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
   TB_CHECK(rep.broken);
   TB_CHECK_STR(rep.number, first_number);
@@ -487,12 +455,12 @@ static void audit_verify_catches_a_superuser_edit(void) {
   snprintf(expect, sizeof expect,
            "broken: application %s, event 3:", first_number);
   TB_CHECKF(strstr(out, expect) != NULL, "%s", out);
-  superuser_restore(c);
+  tb_pg_audit_restore(c);
   /* a changed time is caught too, and a removed last event */
-  superuser_edit(c, first_number, "at = at + interval '1 microsecond'");
+  tb_pg_audit_edit(c, first_number, 3, "at = at + interval '1 microsecond'");
   TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
   TB_CHECK(rep.broken && rep.seq == 3);
-  superuser_restore(c);
+  tb_pg_audit_restore(c);
   TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
   TB_CHECKF(!rep.broken, "%s", rep.what);
   char sql[512];

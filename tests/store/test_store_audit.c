@@ -1,0 +1,252 @@
+/*
+ * test_store_audit.c — the audit chain across its two canonical forms.
+ * A database written before the form was versioned (audit_v1_fixture.sql,
+ * rows made by the old binary) is loaded into a migrated database: every
+ * chain verifies in form 1, and a superuser's edit of an old event is
+ * still reported. Events appended now are written in form 2 (RFC 8785),
+ * after old ones in the same chain and in new chains; they verify, and an
+ * edit of one — its content, or the canon column naming its form — is
+ * reported.
+ *
+ * usage: test_store_audit FIXTURE.sql WORKFLOWS_DIR
+ */
+#include "tb_pg_harness.h"
+#include "tb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OLD_DONE "330100202611300000012" /* a whole lifecycle in form 1 */
+#define OLD_OPEN "330100202611300000020" /* submitted and accepted */
+#define OLD_EVENTS 23
+
+static tb_pg pg;
+static const char *fixture_path;
+static const char *workflows_dir;
+static char new_number[TB_APP_NUMBER_LEN + 1];
+
+/* Characters that the two forms escape differently. */
+static const tb_store_actor clerk = {101, "clerk \"李\"\n\t\\ 窗口", "clerk",
+                                     NULL};
+static const tb_store_actor applicant = {0, "applicant", "applicant", NULL};
+#define PAYLOAD                                                                \
+  "{\"note\":\"第一行\\n\\\"引号\\\"\\t\\u0001\",\"score\":0."            \
+  "10000000000000001,"                                                         \
+  "\"big\":1e21,\"list\":[3,2,1],\"z\":{\"b\":1,\"a\":-0.0}}"
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  tb_buf b;
+  tb_buf_init(&b, 1 << 24);
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    tb_buf_add(&b, chunk, n);
+  fclose(f);
+  return tb_buf_take(&b, NULL);
+}
+
+static long long count(PGconn *c, const char *sql) {
+  return tb_pg_value(c, sql);
+}
+
+/* Verify everything: broken or not, and how much was read. */
+static tb_store_audit_report verify_all(tb_store *s) {
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  return rep;
+}
+
+/* After an edit of event seq of number: reported there, then restored. */
+static void check_edit_caught(tb_store *s, PGconn *c, const char *number,
+                              int seq, const char *set) {
+  tb_pg_audit_edit(c, number, seq, set);
+  tb_store_audit_report rep = verify_all(s);
+  TB_CHECKF(rep.broken, "edit not caught: %s", set);
+  TB_CHECK_STR(rep.number, number);
+  TB_CHECKF(rep.seq == seq, "%s: reported at event %d", set, (int)rep.seq);
+  tb_pg_audit_restore(c);
+  rep = verify_all(s);
+  TB_CHECKF(!rep.broken, "after restoring: %s", rep.what);
+}
+
+/* ---- form 1: a database written before the change ------------------------
+ */
+
+static void old_database_loads(void) {
+  char *sql = read_file(fixture_path);
+  TB_CHECKF(sql != NULL, "cannot read %s", fixture_path);
+  if (!sql)
+    return;
+  PGconn *c = tb_pg_connect(pg.admin); /* the dump sets search_path */
+  TB_CHECK(tb_pg_exec(c, sql));
+  free(sql);
+  PQfinish(c);
+  c = tb_pg_connect(pg.admin);
+  TB_CHECK_INT(count(c, "SELECT count(*) FROM audit_events"), OLD_EVENTS);
+  TB_CHECK_INT(count(c, "SELECT count(*) FROM audit_events WHERE canon = 1"),
+               OLD_EVENTS);
+  TB_CHECK_INT(count(c, "SELECT count(*) FROM applications"), 2);
+  PQfinish(c);
+}
+
+static void old_chains_verify(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  tb_store_audit_report rep = verify_all(s);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, (int)rep.seq, rep.what);
+  TB_CHECK_INT(rep.chains, 2);
+  TB_CHECK_INT(rep.events, OLD_EVENTS);
+  TB_CHECK_INT(tb_store_audit_verify(s, OLD_DONE, &rep), TB_STORE_OK);
+  TB_CHECK(!rep.broken && rep.events == 21);
+  tb_store_close(s);
+}
+
+static void old_event_edits_are_caught(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  /* the payload of a decision (jansson's text, with its escapes) */
+  check_edit_caught(s, c, OLD_DONE, 4,
+                    "payload = replace(payload, '0.10000000000000001', "
+                    "'0.2')");
+  /* the clerk whose name form 1 escapes as \u000a and \u0009 */
+  check_edit_caught(s, c, OLD_DONE, 2, "actor_name = 'clerk'");
+  check_edit_caught(s, c, OLD_OPEN, 2, "role = 'admin'");
+  check_edit_caught(s, c, OLD_DONE, 21, "at = at + interval '1 second'");
+  /* an old event relabelled as form 2 no longer matches its hash */
+  check_edit_caught(s, c, OLD_DONE, 4, "canon = 2");
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* ---- form 2: what is written now --------------------------------------- */
+
+/* Claim the first active task of number as an officer of its bureau. */
+static bool claim_first_task(tb_store *s, const char *number) {
+  tb_app_state st;
+  const tb_definition *def = NULL;
+  if (tb_store_application_state(s, number, &st, &def) != TB_STORE_OK)
+    return false;
+  for (int b = 0; b < st.n_branches; b++) {
+    if (st.branches[b].status != TB_BRANCH_ACTIVE)
+      continue;
+    tb_store_actor officer = {300, "officer \"赵\"", "officer",
+                              def->branches[b].bureau};
+    tb_event ev = {.kind = TB_EV_CLAIM,
+                   .actor = officer.id,
+                   .bureau = officer.bureau,
+                   .branch = (uint8_t)b,
+                   .step = st.branches[b].step};
+    tb_store_outcome *out = tb_xmalloc(sizeof *out);
+    tb_store_status rc =
+        tb_store_transition(s, number, &ev, &officer, PAYLOAD, NULL, NULL, out);
+    if (rc != TB_STORE_OK)
+      printf("# claim: %s: %s\n", tb_store_status_name(rc),
+             out->problem.detail);
+    free(out);
+    return rc == TB_STORE_OK;
+  }
+  return false;
+}
+
+static void new_events_follow_old_ones(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  size_t loaded = 0;
+  tb_problem p = {0};
+  TB_CHECKF(tb_store_definitions_load_dir(s, workflows_dir, &loaded, &p) ==
+                TB_STORE_OK,
+            "%s", p.detail);
+  TB_CHECK(claim_first_task(s, OLD_OPEN));
+  TB_CHECK_INT(count(c, "SELECT canon FROM audit_events WHERE seq = 3 AND "
+                        "application_id = 2"),
+               2);
+  tb_store_audit_report rep = verify_all(s);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, (int)rep.seq, rep.what);
+  TB_CHECK_INT(rep.events, OLD_EVENTS + 1);
+  /* the payload is stored canonical: sorted, shortest numbers */
+  TB_CHECK_INT(count(c, "SELECT count(*) FROM audit_events WHERE seq = 3 "
+                        "AND application_id = 2 AND starts_with(payload, "
+                        "'{\"data\":{\"big\":1e+21,\"list\":[3,2,1],\"note\":"
+                        "\"第一行\\n\\\"引号\\\"\\t\\u0001\",\"score\":0.1,"
+                        "\"z\":{\"a\":0,\"b\":1}},')"),
+               1);
+  check_edit_caught(s, c, OLD_OPEN, 3, "actor_name = 'mallory'");
+  check_edit_caught(s, c, OLD_OPEN, 3,
+                    "payload = replace(payload, "
+                    "'\"score\":0.1', '\"score\":0.2')");
+  check_edit_caught(s, c, OLD_OPEN, 3, "bureau = NULL");
+  /* relabelled as form 1, the event is hashed in form 1 and fails */
+  check_edit_caught(s, c, OLD_OPEN, 3, "canon = 1");
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* A new application (its form copied from the old one): a chain written
+ * in form 2 from its first event. */
+static void new_chains_verify(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  PGresult *r = PQexec(c, "SELECT form::text FROM applications WHERE id = 2");
+  TB_CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1);
+  tb_store_new_application a = {.definition_id = "qykb",
+                                .kind = TB_APPLICANT_PERSON,
+                                .name = "张三",
+                                .id_number = "11010519491231002X",
+                                .form = PQgetvalue(r, 0, 0),
+                                .channel = TB_CHANNEL_WINDOW,
+                                .materials = 0x7F};
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  tb_store_status rc =
+      tb_store_application_create(s, &a, &applicant, out, NULL);
+  TB_CHECKF(rc == TB_STORE_OK, "%s: %s", tb_store_status_name(rc),
+            out->problem.detail);
+  memcpy(new_number, out->number, sizeof new_number);
+  PQclear(r);
+  tb_event ev = {.kind = TB_EV_ACCEPT, .actor = clerk.id};
+  TB_CHECK_INT(
+      tb_store_transition(s, new_number, &ev, &clerk, PAYLOAD, NULL, NULL, out),
+      TB_STORE_OK);
+  free(out);
+  TB_CHECK(claim_first_task(s, new_number));
+  TB_CHECK_INT(count(c, "SELECT count(*) FROM audit_events WHERE canon = 2"),
+               4);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, new_number, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  TB_CHECK_INT(rep.events, 3);
+  rep = verify_all(s);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  TB_CHECK_INT(rep.chains, 3);
+  TB_CHECK_INT(rep.events, OLD_EVENTS + 4);
+  check_edit_caught(s, c, new_number, 1, "action = 'withdraw'");
+  check_edit_caught(s, c, new_number, 2, "actor_name = 'clerk'");
+  check_edit_caught(s, c, new_number, 2, "payload = 'not json'");
+  check_edit_caught(s, c, new_number, 3, "actor_id = 301");
+  check_edit_caught(s, c, new_number, 3, "canon = 1");
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_store_audit FIXTURE.sql WORKFLOWS_DIR\n");
+    return 2;
+  }
+  fixture_path = argv[1];
+  workflows_dir = argv[2];
+  if (!tb_pg_start(&pg)) {
+    printf("Bail out! no PostgreSQL cluster\n");
+    return 1;
+  }
+  TB_RUN(old_database_loads);
+  TB_RUN(old_chains_verify);
+  TB_RUN(old_event_edits_are_caught);
+  TB_RUN(new_events_follow_old_ones);
+  TB_RUN(new_chains_verify);
+  tb_pg_stop(&pg);
+  return tb_test_done();
+}
