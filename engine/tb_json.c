@@ -409,23 +409,6 @@ static bool more(parser *P, char close, bool *done) {
   return fail(P, TB_JSON_SYNTAX);
 }
 
-static jnode *parse_array(parser *P) {
-  jnode *j = new_node(P, J_ARRAY), *tail = NULL;
-  P->pos++;
-  skip_space(P);
-  if (at(P, ']')) {
-    P->pos++;
-    return j;
-  }
-  for (bool done = false; !done;) {
-    jnode *item = parse_value(P);
-    if (!item || !more(P, ']', &done))
-      return NULL;
-    append(j, &tail, item);
-  }
-  return j;
-}
-
 /* Iterates the UTF-16 code units of a UTF-8 string. */
 typedef struct {
   const char *s;
@@ -507,21 +490,24 @@ static jnode *parse_member(parser *P) {
   return value;
 }
 
-static jnode *parse_object(parser *P) {
-  jnode *j = new_node(P, J_OBJECT), *tail = NULL;
+/* An array or an object (P->pos on its opening bracket): its items, or
+ * its members sorted by name. */
+static jnode *parse_items(parser *P, bool object) {
+  jnode *j = new_node(P, object ? J_OBJECT : J_ARRAY), *tail = NULL;
+  char close = object ? '}' : ']';
   P->pos++;
   skip_space(P);
-  if (at(P, '}')) {
+  if (at(P, close)) {
     P->pos++;
     return j;
   }
   for (bool done = false; !done;) {
-    jnode *m = parse_member(P);
-    if (!m || !more(P, '}', &done))
+    jnode *item = object ? parse_member(P) : parse_value(P);
+    if (!item || !more(P, close, &done))
       return NULL;
-    append(j, &tail, m);
+    append(j, &tail, item);
   }
-  return sort_members(P, j) ? j : NULL;
+  return !object || sort_members(P, j) ? j : NULL;
 }
 
 static jnode *parse_container(parser *P, bool object) {
@@ -529,7 +515,7 @@ static jnode *parse_container(parser *P, bool object) {
     fail(P, TB_JSON_DEPTH);
     return NULL;
   }
-  jnode *j = object ? parse_object(P) : parse_array(P);
+  jnode *j = parse_items(P, object);
   P->depth--;
   return j;
 }

@@ -10,6 +10,8 @@
 #ifndef TB_TEST_H
 #define TB_TEST_H
 
+#include "tb_util.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +88,23 @@ static inline void tb_test_report(const char *name) {
 }
 
 #define TB_RUN(fn) tb_test_case(#fn, fn)
+
+/* A whole file of at most 16 MiB, NUL-terminated and malloc'ed (free()
+ * it), its length in *len (len may be NULL); NULL when it cannot be read
+ * or is larger. */
+static inline char *tb_test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  tb_buf b;
+  tb_buf_init(&b, 1 << 24);
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    tb_buf_add(&b, chunk, n);
+  fclose(f);
+  return tb_buf_take(&b, len);
+}
 
 static inline int tb_test_done(void) {
   printf("1..%d\n", tb_test_count);

@@ -85,21 +85,6 @@ static void write_file(const char *path, const void *data, size_t len) {
   fclose(f);
 }
 
-/* Read a whole (small) file; NUL-terminated, malloc'd. */
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  tb_buf b;
-  tb_buf_init(&b, 1 << 24);
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    tb_buf_add(&b, chunk, n);
-  fclose(f);
-  return tb_buf_take(&b, len);
-}
-
 /* Run a shell command; its exit status. Output goes to out_path. */
 static int run(const char *out_path, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -313,7 +298,7 @@ static void test_keys_idempotent(void) {
   char path[512];
   snprintf(path, sizeof path, "%s/issuing/WJ.1.pem", keys_dir);
   size_t len1, len2;
-  char *before = read_file(path, &len1);
+  char *before = tb_test_read_file(path, &len1);
   tb_license_init_report rep;
   tb_problem p = {0};
   tb_license_key_options opt = {.now = now - 3 * 365 * 86400LL};
@@ -323,7 +308,7 @@ static void test_keys_idempotent(void) {
   TB_CHECK(!rep.root_created);
   TB_CHECK_INT(rep.issuing_created, 0);
   TB_CHECK_INT(rep.issuing_kept, 3);
-  char *after = read_file(path, &len2);
+  char *after = tb_test_read_file(path, &len2);
   TB_CHECK(before && after && len1 == len2 && memcmp(before, after, len1) == 0);
   free(before);
   free(after);
@@ -347,7 +332,7 @@ static void test_openssl_verify_chain(void) {
                    "subjectKeyIdentifier,authorityKeyIdentifier",
                    issuer),
                0);
-  char *text = read_file(out, NULL);
+  char *text = tb_test_read_file(out, NULL);
   TB_CHECK(contains(text, "CA:FALSE"));
   TB_CHECK(contains(text, "Digital Signature"));
   TB_CHECK(contains(text, "Key Usage: critical"));
@@ -361,7 +346,7 @@ static void test_openssl_verify_chain(void) {
                    "basicConstraints,keyUsage",
                    root),
                0);
-  text = read_file(out, NULL);
+  text = tb_test_read_file(out, NULL);
   TB_CHECK(contains(text, "CA:TRUE, pathlen:0"));
   TB_CHECK(contains(text, "Certificate Sign, CRL Sign"));
   TB_CHECK(contains(text, "SM2-with-SM3"));
@@ -380,7 +365,7 @@ static void test_key_id_is_ski(void) {
   TB_CHECK_INT(
       run(out, "openssl x509 -in %s -noout -ext subjectKeyIdentifier", issuer),
       0);
-  char *text = read_file(out, NULL);
+  char *text = tb_test_read_file(out, NULL);
   char want[80] = {0};
   for (size_t i = 0; i < 20; i++)
     snprintf(want + strlen(want), sizeof want - strlen(want), "%s%c%c",
@@ -410,7 +395,7 @@ static void test_openssl_dgst_verify(void) {
                    path_in("issuer-pub.pem"), path_in("license.sig"),
                    path_in("license.json")),
                0);
-  char *text = read_file(out, NULL);
+  char *text = tb_test_read_file(out, NULL);
   TB_CHECK(contains(text, "Verified OK"));
   free(text);
   /* With OpenSSL's default (empty) ID the signature does not verify. */
@@ -488,7 +473,7 @@ static void test_zbar_decodes_png(void) {
   TB_CHECK_INT(run(out, "zbarimg -q -Sbinary --raw %s", path_in("license.png")),
                0);
   size_t len;
-  char *decoded = read_file(out, &len);
+  char *decoded = tb_test_read_file(out, &len);
   while (decoded && len && (decoded[len - 1] == '\n'))
     decoded[--len] = '\0';
   TB_CHECK_STR(decoded, payload);
@@ -502,7 +487,7 @@ static void test_zbar_decodes_png(void) {
                      "%s license verify --keys %s --file %s", tongban_binary,
                      keys_dir, path_in("payload.txt")),
                  0);
-    char *text = read_file(path_in("cli.out"), NULL);
+    char *text = tb_test_read_file(path_in("cli.out"), NULL);
     TB_CHECKF(contains(text, "valid") && contains(text, "杭州云帆"), "%s",
               text);
     free(text);
@@ -608,7 +593,7 @@ static void test_tamper_unknown_key(void) {
   char forged_cert[512];
   snprintf(forged_cert, sizeof forged_cert, "%s/issuing/SCJG.1.pem", other);
   size_t cert_len;
-  char *cert_pem = read_file(forged_cert, &cert_len);
+  char *cert_pem = tb_test_read_file(forged_cert, &cert_len);
   tb_buf b;
   tb_buf_init(&b, 1 << 20);
   tb_buf_add(&b, pem, pem_len);
@@ -832,7 +817,7 @@ static void test_passphrase(void) {
             "%s", p.detail);
   char path[512];
   snprintf(path, sizeof path, "%s/issuing/SCJG.1.key", dir);
-  char *text = read_file(path, NULL);
+  char *text = tb_test_read_file(path, NULL);
   TB_CHECK(contains(text, "BEGIN ENCRYPTED PRIVATE KEY"));
   free(text);
   TB_CHECK_INT(mode_of(path), 0600);
@@ -884,7 +869,7 @@ static void test_url_qr(void) {
   TB_CHECK_INT(run(path_in("url.out"), "zbarimg -q -Sbinary --raw %s",
                    path_in("url.png")),
                0);
-  char *decoded = read_file(path_in("url.out"), NULL);
+  char *decoded = tb_test_read_file(path_in("url.out"), NULL);
   if (decoded)
     decoded[strcspn(decoded, "\n")] = '\0';
   TB_CHECK_STR(decoded, url);
