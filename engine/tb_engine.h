@@ -39,8 +39,39 @@ typedef enum {
   TB_ERR_LIMIT /* a fixed capacity of the engine would be exceeded */
 } tb_status;
 
-/* A problem a person can act on: a stable machine code (see
- * tb_status_code), the offending field if any, and a short lower-case
+/* Problem codes: the one registry (tb_problems.def). Every code a client
+ * can see is one row: the code on the wire, its HTTP status, an English
+ * and a Chinese description. The enum is generated from the rows, so a
+ * code that is not registered does not compile. */
+typedef enum {
+#define TB_PROBLEM_ROW(name, code, status, en, zh) TB_PROBLEM_##name,
+#include "tb_problems.def"
+#undef TB_PROBLEM_ROW
+  TB_PROBLEM_COUNT
+} tb_problem_code;
+
+/* One row of the registry (static data, never freed). */
+typedef struct {
+  const char *code; /* on the wire: "not_found" */
+  int http_status;  /* 404 */
+  const char *en;   /* for developers: lower case, no trailing period */
+  const char *zh;   /* for the person at the window or the applicant */
+} tb_problem_info;
+
+/* The row of a code; never NULL (a value outside the enum gets the row
+ * of TB_PROBLEM_INTERNAL). */
+const tb_problem_info *tb_problem_info_of(tb_problem_code code);
+/* The code whose wire name is `name`; false (and *out untouched) when the
+ * registry has none. */
+bool tb_problem_code_find(const char *name, tb_problem_code *out);
+/* The registered problem an engine status stands for: TB_ERR_INVALID →
+ * TB_PROBLEM_INVALID_REQUEST, TB_ERR_ILLEGAL_STATE →
+ * TB_PROBLEM_ILLEGAL_STATE, … TB_OK and TB_IGNORED are no problems and
+ * give TB_PROBLEM_INTERNAL. */
+tb_problem_code tb_status_problem(tb_status status);
+
+/* A problem a person can act on: a status whose registered code is
+ * tb_status_problem's, the offending field if any, and a short lower-case
  * message with no trailing period. */
 typedef struct {
   tb_status status;
@@ -48,9 +79,10 @@ typedef struct {
   char detail[240];
 } tb_problem;
 
-/* The stable machine-readable code of a status: "ok", "ignored",
- * "invalid", "illegal_state", "not_claimed", "claimed_by_other",
- * "wrong_bureau", "material", "limit". Never NULL. */
+/* The stable machine-readable code of a status: "ok", "ignored", or the
+ * registered code of tb_status_problem ("invalid_request",
+ * "illegal_state", "not_claimed", "claimed_by_other", "wrong_bureau",
+ * "material", "limit"). Never NULL. */
 const char *tb_status_code(tb_status status);
 
 /* Fill *p (which may be NULL) and return status. The message is

@@ -1,7 +1,8 @@
 /*
- * tb_names.c — status codes, problem messages and the names of states,
- * events, timers and notices as they appear in JSON, logs and the audit
- * trail. The names are part of the REST contract: never rename one.
+ * tb_names.c — problem messages and the names of states, events, timers
+ * and notices as they appear in JSON, logs and the audit trail. The names
+ * are part of the REST contract: never rename one. (Problem codes live in
+ * the registry, tb_problems.def / tb_problems.c.)
  */
 #include "tb_engine.h"
 
@@ -10,24 +11,6 @@
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const status_codes[] = {
-    [TB_OK] = "ok",
-    [TB_IGNORED] = "ignored",
-    [TB_ERR_INVALID] = "invalid",
-    [TB_ERR_ILLEGAL_STATE] = "illegal_state",
-    [TB_ERR_NOT_CLAIMED] = "not_claimed",
-    [TB_ERR_CLAIMED_BY_OTHER] = "claimed_by_other",
-    [TB_ERR_WRONG_BUREAU] = "wrong_bureau",
-    [TB_ERR_MATERIAL] = "material",
-    [TB_ERR_LIMIT] = "limit",
-};
-
-const char *tb_status_code(tb_status status) {
-  if ((size_t)status < COUNT(status_codes) && status_codes[status])
-    return status_codes[status];
-  return "unknown";
-}
 
 tb_status tb_problem_set(tb_problem *p, tb_status status, const char *field,
                          const char *fmt, ...) {
