@@ -65,7 +65,7 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
                      const tb_definition **def) {
   const char *number = r->params[0];
   if (!number_ok(number)) {
-    api_fail(r, 404, "not_found", "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
   }
   *s = api_store(r);
@@ -73,7 +73,7 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
     return false;
   tb_store_status rc = tb_store_application_state(*s, number, st, def);
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, 404, "not_found", "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
   }
   if (rc != TB_STORE_OK) {
@@ -81,7 +81,7 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
     return false;
   }
   if (r->authed && !officer_may_see(r, *s, number)) {
-    api_fail(r, 403, "wrong_bureau",
+    api_fail(r, TB_PROBLEM_WRONG_BUREAU,
              "bureau %s has no task in this application", r->who.bureau);
     return false;
   }
@@ -154,8 +154,8 @@ static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
     snprintf(name, sizeof name, "form.%s", key);
     int f = tb_definition_field(def, key, strlen(key));
     if (f < 0) {
-      api_problem_field(pb, name, "unknown_field", "is not a field of %s",
-                        def->id);
+      api_problem_field(pb, name, TB_PROBLEM_UNKNOWN_FIELD,
+                        "is not a field of %s", def->id);
       continue;
     }
     seen[f] = true;
@@ -166,14 +166,14 @@ static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
     if (json_is_real(v) &&
         (fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
         !value_text(v, text, sizeof text)) {
-      api_problem_field(pb, name, "invalid",
+      api_problem_field(pb, name, TB_PROBLEM_INVALID_REQUEST,
                         "must have at most %d digits when written out in "
                         "full (no exponent); %g has more",
                         TB_STORE_NUMBER_MAX_DIGITS, json_real_value(v));
       continue;
     }
     if (!value_text(v, text, sizeof text)) {
-      api_problem_field(pb, name, "wrong_type", "must be a %s value",
+      api_problem_field(pb, name, TB_PROBLEM_WRONG_TYPE, "must be a %s value",
                         tb_field_type_name(fd->type));
       continue;
     }
@@ -186,7 +186,7 @@ static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
         ((fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
          !json_is_number(v) && !json_is_string(v)) ||
         (fd->type == TB_FIELD_CHOICE && fd->multiple && !json_is_array(v))) {
-      api_problem_field(pb, name, "wrong_type", "must be a %s%s value",
+      api_problem_field(pb, name, TB_PROBLEM_WRONG_TYPE, "must be a %s%s value",
                         fd->multiple ? "list of " : "",
                         tb_field_type_name(fd->type));
       continue;
@@ -194,119 +194,123 @@ static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
     tb_value val;
     tb_problem p = {0};
     if (tb_value_parse(fd, text, strlen(text), today, &val, &p) != TB_OK)
-      api_problem_field(pb, name, "invalid", "%s", p.detail);
+      api_problem_field(pb, name, TB_PROBLEM_INVALID_REQUEST, "%s", p.detail);
   }
   for (size_t f = 0; f < def->n_fields; f++) {
     json_t *given = json_object_get(form, def->fields[f].id);
     if (def->fields[f].required && (!seen[f] || json_is_null(given))) {
       char name[128];
       snprintf(name, sizeof name, "form.%s", def->fields[f].id);
-      api_problem_field(pb, name, "missing", "is required (%s)",
+      api_problem_field(pb, name, TB_PROBLEM_MISSING, "is required (%s)",
                         def->fields[f].label);
     }
   }
 }
 
+/* The intake body, described once: the tables (the applicant's nested in
+ * the top one) and where they put the values. */
+enum { F_SERVICE, F_APPLICANT, F_FORM, F_MATERIALS, F_CHANNEL };
+enum { A_KIND, A_NAME, A_ID_NUMBER };
+typedef struct {
+  const char *service, *name, *id_number;
+  int channel, kind; /* tb_channel, tb_applicant_kind; -1: not given */
+  json_t *form, *materials;
+  api_field applicant[A_ID_NUMBER + 2];
+  api_field spec[F_CHANNEL + 2];
+} intake;
+
+static const char *const channels[] = {
+    [TB_CHANNEL_WINDOW] = "window", [TB_CHANNEL_ONLINE] = "online", NULL};
+static const char *const applicant_kinds[] = {[TB_APPLICANT_PERSON] = "person",
+                                              [TB_APPLICANT_ORGANIZATION] =
+                                                  "organization",
+                                              NULL};
+
+static void intake_init(intake *in) {
+  memset(in, 0, sizeof *in);
+  in->channel = in->kind = -1;
+  api_field *a = in->applicant, *f = in->spec;
+  a[A_KIND] =
+      (api_field)API_CHOICE("kind", API_REQUIRED, applicant_kinds, &in->kind);
+  a[A_NAME] = (api_field)API_STRING("name", API_REQUIRED, MAX_NAME, &in->name);
+  a[A_ID_NUMBER] =
+      (api_field)API_STRING("id_number", API_REQUIRED, 18, &in->id_number);
+  a[A_ID_NUMBER + 1] = (api_field)API_END;
+  f[F_SERVICE] =
+      (api_field)API_STRING("service", API_REQUIRED, 63, &in->service);
+  f[F_APPLICANT] = (api_field)API_OBJECT("applicant", API_REQUIRED, a, NULL);
+  f[F_FORM] = (api_field)API_OBJECT("form", API_REQUIRED, NULL, &in->form);
+  f[F_MATERIALS] = (api_field)API_ARRAY(
+      "materials", API_OPTIONAL, "an array of material ids", &in->materials);
+  f[F_CHANNEL] =
+      (api_field)API_CHOICE("channel", API_REQUIRED, channels, &in->channel);
+  f[F_CHANNEL + 1] = (api_field)API_END;
+}
+
 /* materials: ["id", …] or [{"id": …, "license_id": …}, …]; the licenses
  * named go to claims (checked by api_licenses_intake). */
 static void check_intake_materials(api_problem *pb, const tb_definition *def,
-                                   json_t *arr, uint64_t *mask,
+                                   intake *in, uint64_t *mask,
                                    api_license_claims *claims) {
   *mask = 0;
-  if (!arr || json_is_null(arr))
-    return;
-  if (!json_is_array(arr)) {
-    api_problem_field(pb, "materials", "wrong_type",
-                      "must be an array of material ids");
-    return;
-  }
   size_t i;
   json_t *item;
-  json_array_foreach(arr, i, item) {
+  json_array_foreach(in->materials, i, item) {
     char name[64];
-    snprintf(name, sizeof name, "materials[%zu]", i);
+    snprintf(name, sizeof name, "%s[%zu]", in->spec[F_MATERIALS].name, i);
     const char *id = NULL, *license = NULL;
+    api_field one[] = {API_STRING("id", API_REQUIRED, 64, &id),
+                       API_STRING("license_id", API_OPTIONAL, 128, &license),
+                       API_END};
     if (json_is_object(item)) {
-      static const char *const allowed[] = {"id", "license_id", NULL};
-      if (!api_only_fields(pb, item, name, allowed) ||
-          !api_get_string(pb, item, name, "id", true, 64, &id) ||
-          !api_get_string(pb, item, name, "license_id", false, 128, &license))
+      if (!api_fields_parse(pb, item, name, one))
         continue;
     } else if (json_is_string(item)) {
       id = json_string_value(item);
     } else {
-      api_problem_field(pb, name, "wrong_type", "must be a material id");
+      api_problem_field(pb, name, TB_PROBLEM_WRONG_TYPE,
+                        "must be a material id");
       continue;
     }
     int m = tb_definition_material(def, id, strlen(id));
-    if (m < 0)
-      api_problem_field(pb, name, "unknown_material",
+    if (m < 0) {
+      api_problem_field(pb, name, TB_PROBLEM_UNKNOWN_MATERIAL,
                         "'%s' is not a material of %s", id, def->id);
-    else if (license && claims->n < TB_MAX_MATERIALS)
-      claims->items[claims->n++] = (api_license_claim){i, m, license};
-    else if (!license)
+    } else if (license && claims->n < TB_MAX_MATERIALS) {
+      api_license_claim *c = &claims->items[claims->n++];
+      *c = (api_license_claim){i, m, license, ""};
+      snprintf(c->field, sizeof c->field, "%s.%s", name, one[1].name);
+    } else if (!license) {
       *mask |= (uint64_t)1 << m;
+    }
   }
 }
 
-typedef struct {
-  const char *service, *channel, *kind, *name, *id_number;
-  json_t *applicant, *form, *materials;
-} intake;
-
 static void read_intake(api_req *r, api_problem *pb, json_t *body, intake *in) {
-  static const char *const top[] = {"service",   "applicant", "form",
-                                    "materials", "channel",   NULL};
-  static const char *const app[] = {"kind", "name", "id_number", NULL};
-  api_only_fields(pb, body, NULL, top);
-  api_get_string(pb, body, NULL, "service", true, 63, &in->service);
-  if (api_get_string(pb, body, NULL, "channel", true, 16, &in->channel) &&
-      strcmp(in->channel, "window") != 0 && strcmp(in->channel, "online") != 0)
-    api_problem_field(pb, "channel", "invalid", "must be window or online");
-  if (!r->authed && in->channel && strcmp(in->channel, "online") != 0)
-    api_problem_field(pb, "channel", "invalid",
+  intake_init(in);
+  api_fields_parse(pb, body, NULL, in->spec);
+  if (!r->authed && in->channel == TB_CHANNEL_WINDOW)
+    api_field_problem(pb, NULL, &in->spec[F_CHANNEL],
+                      TB_PROBLEM_INVALID_REQUEST,
                       "without logging in, only online applications");
-  in->applicant = json_object_get(body, "applicant");
-  if (!in->applicant)
-    api_problem_field(pb, "applicant", "missing", "is required");
-  else if (!json_is_object(in->applicant))
-    api_problem_field(pb, "applicant", "wrong_type", "must be an object");
-  else {
-    api_only_fields(pb, in->applicant, "applicant", app);
-    if (api_get_string(pb, in->applicant, "applicant", "kind", true, 16,
-                       &in->kind) &&
-        strcmp(in->kind, "person") != 0 &&
-        strcmp(in->kind, "organization") != 0)
-      api_problem_field(pb, "applicant.kind", "invalid",
-                        "must be person or organization");
-    api_get_string(pb, in->applicant, "applicant", "name", true, MAX_NAME,
-                   &in->name);
-    api_get_string(pb, in->applicant, "applicant", "id_number", true, 18,
-                   &in->id_number);
-  }
-  in->form = json_object_get(body, "form");
-  if (!in->form)
-    api_problem_field(pb, "form", "missing", "is required");
-  else if (!json_is_object(in->form))
-    api_problem_field(pb, "form", "wrong_type", "must be an object");
-  in->materials = json_object_get(body, "materials");
 }
 
 static void check_applicant(api_problem *pb, const tb_definition *def,
-                            const intake *in, tb_day today) {
-  bool person = strcmp(in->kind, "person") == 0;
+                            intake *in, tb_day today) {
+  const char *prefix = in->spec[F_APPLICANT].name;
+  bool person = in->kind == TB_APPLICANT_PERSON;
   if ((def->applicant == TB_APPLICANT_PERSON && !person) ||
       (def->applicant == TB_APPLICANT_ORGANIZATION && person))
-    api_problem_field(pb, "applicant.kind", "invalid",
-                      "%s is applied for by %s", def->id,
-                      person ? "an organization" : "a person");
+    api_field_problem(pb, prefix, &in->applicant[A_KIND],
+                      TB_PROBLEM_INVALID_REQUEST, "%s is applied for by %s",
+                      def->id, person ? "an organization" : "a person");
   tb_problem p = {0};
   size_t len = strlen(in->id_number);
   tb_status st = person ? tb_id_check_citizen(in->id_number, len, today, &p)
                         : tb_id_check_credit_code(in->id_number, len, &p);
   if (st != TB_OK)
-    api_problem_field(pb, "applicant.id_number", "invalid_id_number", "%s",
-                      p.detail);
+    api_field_problem(pb, prefix, &in->applicant[A_ID_NUMBER],
+                      TB_PROBLEM_INVALID_ID_NUMBER, "%s", p.detail);
 }
 
 static bool reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
@@ -356,19 +360,16 @@ static void create_with(api_req *r, const tb_definition *def, const intake *in,
                         uint64_t materials, uint64_t from_license,
                         json_t *from_licenses) {
   char *form = json_dumps(in->form, JSON_COMPACT | JSON_SORT_KEYS);
-  create_ctx c = {
-      .a = {.definition_id = def->id,
-            .kind = strcmp(in->kind, "person") == 0 ? TB_APPLICANT_PERSON
-                                                    : TB_APPLICANT_ORGANIZATION,
-            .name = in->name,
-            .id_number = in->id_number,
-            .form = form,
-            .channel = strcmp(in->channel, "online") == 0 ? TB_CHANNEL_ONLINE
-                                                          : TB_CHANNEL_WINDOW,
-            .materials = materials,
-            .from_license = from_license,
-            .at = r->now},
-      .from_licenses = from_licenses};
+  create_ctx c = {.a = {.definition_id = def->id,
+                        .kind = (tb_applicant_kind)in->kind,
+                        .name = in->name,
+                        .id_number = in->id_number,
+                        .form = form,
+                        .channel = (tb_channel)in->channel,
+                        .materials = materials,
+                        .from_license = from_license,
+                        .at = r->now},
+                  .from_licenses = from_licenses};
   api_run_change(r, create_fn, &c);
   free(form);
   if (c.created && r->status == 201)
@@ -380,9 +381,9 @@ void api_h_app_create(api_req *r) {
   if (!body)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request",
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "the application has problems; see errors");
-  intake in = {0};
+  intake in;
   read_intake(r, &pb, body, &in);
   tb_store *s = NULL;
   const tb_definition *def = NULL;
@@ -394,9 +395,9 @@ void api_h_app_create(api_req *r) {
       goto out;
     tb_store_status rc = tb_store_definition_get(s, in.service, 0, &def);
     if (rc == TB_STORE_NOT_FOUND)
-      api_problem_field(&pb, "service", "unknown_service",
-                        "no service '%s'; see GET /api/v1/workflows",
-                        in.service);
+      api_field_problem(
+          &pb, NULL, &in.spec[F_SERVICE], TB_PROBLEM_UNKNOWN_SERVICE,
+          "no service '%s'; see GET /api/v1/workflows", in.service);
     else if (rc != TB_STORE_OK) {
       api_fail_store(r, rc);
       goto out;
@@ -407,12 +408,13 @@ void api_h_app_create(api_req *r) {
     api_license_claims claims = {.n = 0};
     check_applicant(&pb, def, &in, today);
     check_form(&pb, def, in.form, today);
-    check_intake_materials(&pb, def, in.materials, &materials, &claims);
+    check_intake_materials(&pb, def, &in, &materials, &claims);
     if (!api_problem_has_errors(&pb))
       api_licenses_intake(&pb, s, def, in.id_number, today, &claims, &materials,
                           &from_license, used);
-    if (strcmp(in.channel, "online") == 0 && !def->online)
-      api_problem_field(&pb, "channel", "invalid",
+    if (in.channel == TB_CHANNEL_ONLINE && !def->online)
+      api_field_problem(&pb, NULL, &in.spec[F_CHANNEL],
+                        TB_PROBLEM_INVALID_REQUEST,
                         "%s cannot be applied for online", def->id);
   }
   if (api_problem_has_errors(&pb)) {
@@ -468,22 +470,24 @@ void api_h_app_list(api_req *r) {
   const char *service = api_query(r, "service");
   const char *limit_text = api_query(r, "limit");
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "the query has problems");
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the query has problems");
   if (applicant &&
       tb_id_check_citizen(applicant, strlen(applicant), 0, NULL) != TB_OK &&
       tb_id_check_credit_code(applicant, strlen(applicant), NULL) != TB_OK)
-    api_problem_field(&pb, "applicant", "invalid_id_number",
+    api_problem_field(&pb, "applicant", TB_PROBLEM_INVALID_ID_NUMBER,
                       "must be a citizen ID or a unified social credit code");
   if (state && tb_app_status_from_name(state) < 0)
-    api_problem_field(&pb, "state", "invalid", "unknown state '%s'", state);
+    api_problem_field(&pb, "state", TB_PROBLEM_INVALID_REQUEST,
+                      "unknown state '%s'", state);
   if (service && (strlen(service) == 0 || strlen(service) > 63))
-    api_problem_field(&pb, "service", "invalid", "must be a service id");
+    api_problem_field(&pb, "service", TB_PROBLEM_INVALID_REQUEST,
+                      "must be a service id");
   long limit = 100;
   if (limit_text) {
     char *end = NULL;
     limit = strtol(limit_text, &end, 10);
     if (!end || *end || limit < 1 || limit > 500)
-      api_problem_field(&pb, "limit", "out_of_range",
+      api_problem_field(&pb, "limit", TB_PROBLEM_OUT_OF_RANGE,
                         "must be between 1 and 500");
   }
   if (api_problem_has_errors(&pb)) {
@@ -528,7 +532,7 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
     return TB_STORE_REFUSED;
   }
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, 404, "not_found", "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return rc;
   }
   if (rc != TB_STORE_OK)
@@ -565,118 +569,116 @@ typedef struct {
   api_problem pb;
 } action;
 
-static bool action_begin(api_req *r, action *a, const char *const *allowed) {
+static bool action_begin(api_req *r, action *a) {
   memset(a, 0, sizeof *a);
   if (!load_app(r, &a->s, &a->st, &a->def))
     return false;
   a->body = api_body_object(r);
   if (!a->body)
     return false;
-  api_problem_init(&a->pb, 422, "invalid_request",
+  api_problem_init(&a->pb, TB_PROBLEM_INVALID_REQUEST,
                    "the request has problems; see errors");
-  api_only_fields(&a->pb, a->body, NULL, allowed);
   return true;
 }
 
-/* Send the collected problems, or run the transition. */
-static void action_end(api_req *r, action *a, api_transition *t) {
+/* Read the body by the action's field table; true when it has no
+ * problem. */
+static bool action_fields(action *a, api_field *spec) {
+  return api_fields_parse(&a->pb, a->body, NULL, spec);
+}
+
+/* Send the collected problems, or run the transition with the table's
+ * fields as the audit payload (unless the handler built one). */
+static void action_end(api_req *r, action *a, const api_field *spec,
+                       api_transition *t) {
   if (api_problem_has_errors(&a->pb)) {
     api_problem_send(r, &a->pb);
   } else {
     api_problem_free(&a->pb);
+    if (!t->payload)
+      t->payload = api_fields_payload(spec);
     api_run_transition(r, t);
   }
   json_decref(t->payload);
   json_decref(a->body);
 }
 
+/* An action whose body only names fields: read them, then run. */
+static void action_run(api_req *r, action *a, api_field *spec,
+                       api_transition *t) {
+  action_fields(a, spec);
+  action_end(r, a, spec, t);
+}
+
 void api_h_app_accept(api_req *r) {
-  static const char *const allowed[] = {"tolerated", "committed", "note", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_ACCEPT};
-  const char *note = NULL;
-  api_get_materials(&a.pb, a.body, "tolerated", false, a.def, &t.ev.materials);
-  api_get_materials(&a.pb, a.body, "committed", false, a.def, &t.ev.committed);
-  api_get_string(&a.pb, a.body, NULL, "note", false, MAX_REASON, &note);
-  t.payload = json_pack("{s:O?, s:O?, s:s?}", "tolerated",
-                        json_object_get(a.body, "tolerated"), "committed",
-                        json_object_get(a.body, "committed"), "note", note);
-  action_end(r, &a, &t);
+  api_field spec[] = {
+      API_MATERIALS("tolerated", API_OPTIONAL, a.def, &t.ev.materials),
+      API_MATERIALS("committed", API_OPTIONAL, a.def, &t.ev.committed),
+      API_STRING("note", API_OPTIONAL, MAX_REASON, NULL), API_END};
+  action_run(r, &a, spec, &t);
 }
 
 void api_h_app_reject(api_req *r) {
-  static const char *const allowed[] = {"reason", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_REFUSE};
-  const char *reason = NULL;
-  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
-  t.payload = json_pack("{s:s?}", "reason", reason);
-  action_end(r, &a, &t);
+  api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
+                      API_END};
+  action_run(r, &a, spec, &t);
 }
 
 void api_h_app_supplement_request(api_req *r) {
-  static const char *const allowed[] = {"items", "reason", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_REQUEST_SUPPLEMENT};
-  const char *reason = NULL;
-  api_get_materials(&a.pb, a.body, "items", true, a.def, &t.ev.materials);
-  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
-  t.payload = json_pack("{s:O?, s:s?}", "items",
-                        json_object_get(a.body, "items"), "reason", reason);
-  action_end(r, &a, &t);
+  api_field spec[] = {
+      API_MATERIALS("items", API_REQUIRED, a.def, &t.ev.materials),
+      API_STRING("reason", API_REQUIRED, MAX_REASON, NULL), API_END};
+  action_run(r, &a, spec, &t);
 }
 
 void api_h_app_supplement(api_req *r) {
-  static const char *const allowed[] = {"materials", "note", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_SUPPLEMENT};
-  const char *note = NULL;
-  api_get_materials(&a.pb, a.body, "materials", true, a.def, &t.ev.materials);
-  api_get_string(&a.pb, a.body, NULL, "note", false, MAX_REASON, &note);
-  t.payload = json_pack("{s:O?, s:s?}", "materials",
-                        json_object_get(a.body, "materials"), "note", note);
-  action_end(r, &a, &t);
+  api_field spec[] = {
+      API_MATERIALS("materials", API_REQUIRED, a.def, &t.ev.materials),
+      API_STRING("note", API_OPTIONAL, MAX_REASON, NULL), API_END};
+  action_run(r, &a, spec, &t);
 }
 
 void api_h_app_suspend(api_req *r) {
-  static const char *const allowed[] = {"kind", "reason", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_SUSPEND};
-  const char *kind = NULL, *reason = NULL;
-  if (api_get_string(&a.pb, a.body, NULL, "kind", true, 32, &kind)) {
-    int k = tb_special_kind_from_name(kind);
-    if (k < 0)
-      api_problem_field(&a.pb, "kind", "invalid",
-                        "must be hearing, inspection, testing or "
-                        "expert-review");
-    else
-      t.ev.special = (uint8_t)k;
-  }
-  api_get_string(&a.pb, a.body, NULL, "reason", true, MAX_REASON, &reason);
-  t.payload = json_pack("{s:s?, s:s?}", "kind", kind, "reason", reason);
-  action_end(r, &a, &t);
+  const char *kinds[TB_SPECIAL_KIND_COUNT + 1] = {NULL};
+  for (int k = 0; k < TB_SPECIAL_KIND_COUNT; k++)
+    kinds[k] = tb_special_kind_name((tb_special_kind)k);
+  int kind = -1;
+  api_field spec[] = {API_CHOICE("kind", API_REQUIRED, kinds, &kind),
+                      API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
+                      API_END};
+  if (action_fields(&a, spec))
+    t.ev.special = (uint8_t)kind;
+  action_end(r, &a, spec, &t);
 }
 
 static void simple_action(api_req *r, tb_event_kind kind) {
-  static const char *const allowed[] = {"reason", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = kind};
-  const char *reason = NULL;
-  api_get_string(&a.pb, a.body, NULL, "reason", false, MAX_REASON, &reason);
-  t.payload = json_pack("{s:s?}", "reason", reason);
-  action_end(r, &a, &t);
+  api_field spec[] = {API_STRING("reason", API_OPTIONAL, MAX_REASON, NULL),
+                      API_END};
+  action_run(r, &a, spec, &t);
 }
 
 void api_h_app_resume(api_req *r) {
@@ -688,19 +690,33 @@ void api_h_app_withdraw(api_req *r) {
 }
 
 void api_h_app_deliver(api_req *r) {
-  static const char *const allowed[] = {"method", NULL};
+  static const char *const methods[] = {"window", "electronic", NULL};
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_DELIVER};
-  const char *method = NULL;
-  if (api_get_string(&a.pb, a.body, NULL, "method", false, 16, &method) &&
-      method && strcmp(method, "window") != 0 &&
-      strcmp(method, "electronic") != 0)
-    api_problem_field(&a.pb, "method", "invalid",
-                      "must be window or electronic");
-  t.payload = json_pack("{s:s?}", "method", method);
-  action_end(r, &a, &t);
+  api_field spec[] = {API_CHOICE("method", API_OPTIONAL, methods, NULL),
+                      API_END};
+  action_run(r, &a, spec, &t);
+}
+
+/* The rating body, described once: the applicant's tracking code is
+ * read first (without a token) and never goes into the audit trail. */
+enum { R_GRADE, R_COMMENT, R_CODE };
+typedef struct {
+  long long grade;
+  const char *code;
+  api_field spec[R_CODE + 2];
+} rating_body;
+
+static void rating_init(rating_body *b) {
+  memset(b, 0, sizeof *b);
+  b->spec[R_GRADE] = (api_field)API_INT("grade", API_REQUIRED, 1, 5, &b->grade);
+  b->spec[R_COMMENT] =
+      (api_field)API_STRING("comment", API_OPTIONAL, MAX_REASON, NULL);
+  b->spec[R_CODE] =
+      (api_field)API_STRING("code", API_OPTIONAL | API_SECRET, 64, &b->code);
+  b->spec[R_CODE + 1] = (api_field)API_END;
 }
 
 /* An applicant without a token rates with the tracking code in the body:
@@ -715,7 +731,10 @@ static bool applicant_code_ok(api_req *r) {
   if (!body)
     return false;
   bool match = false;
-  const char *code = json_string_value(json_object_get(body, "code"));
+  rating_body b;
+  rating_init(&b);
+  const char *code =
+      json_string_value(json_object_get(body, b.spec[R_CODE].name));
   bool ok = api_track_match(r, s, r->params[0], code, &match);
   json_decref(body);
   if (ok && !match)
@@ -727,20 +746,15 @@ static bool applicant_code_ok(api_req *r) {
  * tracking page with {"grade", "comment"?, "code"} and no token (the reply
  * is then the tracking view, not the staff one). */
 void api_h_app_rating(api_req *r) {
-  static const char *const allowed[] = {"grade", "comment", "code", NULL};
   if (!r->authed && !applicant_code_ok(r))
     return;
   action a;
-  if (!action_begin(r, &a, allowed))
+  if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_RATE, .public_view = !r->authed};
-  long long grade = 0;
-  const char *comment = NULL, *code = NULL;
-  if (api_get_int(&a.pb, a.body, NULL, "grade", true, 1, 5, &grade))
-    t.ev.rating = (uint8_t)grade;
-  api_get_string(&a.pb, a.body, NULL, "comment", false, MAX_REASON, &comment);
-  api_get_string(&a.pb, a.body, NULL, "code", false, 64, &code);
-  t.payload =
-      json_pack("{s:I, s:s?}", "grade", (json_int_t)grade, "comment", comment);
-  action_end(r, &a, &t);
+  rating_body b;
+  rating_init(&b);
+  if (action_fields(&a, b.spec))
+    t.ev.rating = (uint8_t)b.grade;
+  action_end(r, &a, b.spec, &t);
 }

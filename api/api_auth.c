@@ -185,12 +185,13 @@ bool api_authenticate(api_req *r) {
   if (!h) {
     if (roles & ROLE_ANONYMOUS)
       return true;
-    api_fail(r, 401, "unauthenticated",
+    api_fail(r, TB_PROBLEM_UNAUTHENTICATED,
              "log in first and send Authorization: Bearer <token>");
     return false;
   }
   if (!bearer_hash(h, r->token_hash)) {
-    api_fail(r, 401, "invalid_token", "the token is malformed; log in again");
+    api_fail(r, TB_PROBLEM_INVALID_TOKEN,
+             "the token is malformed; log in again");
     return false;
   }
   tb_store *s = api_store(r);
@@ -198,7 +199,7 @@ bool api_authenticate(api_req *r) {
     return false;
   tb_store_status rc = tb_store_session_find(s, r->token_hash, &r->who, NULL);
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, 401, "invalid_token",
+    api_fail(r, TB_PROBLEM_INVALID_TOKEN,
              "the token is unknown, expired or revoked; log in again");
     return false;
   }
@@ -208,7 +209,7 @@ bool api_authenticate(api_req *r) {
   }
   r->authed = true;
   if (!(roles & api_role_bit(r->who.role))) {
-    api_fail(r, 403, "forbidden", "the %s role may not %s %s", r->who.role,
+    api_fail(r, TB_PROBLEM_FORBIDDEN, "the %s role may not %s %s", r->who.role,
              r->method, r->route->pattern);
     return false;
   }

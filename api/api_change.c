@@ -58,7 +58,7 @@ static const char *key_of(api_req *r, bool *bad) {
     ok = k[i] > 0x20 && k[i] < 0x7F;
   if (!ok) {
     *bad = true;
-    api_fail_field(r, 400, "invalid_idempotency_key", "Idempotency-Key",
+    api_fail_field(r, TB_PROBLEM_INVALID_IDEMPOTENCY_KEY, "Idempotency-Key",
                    "must be 1 to %d visible ASCII characters", MAX_KEY);
     return NULL;
   }
@@ -136,7 +136,7 @@ static void settle(api_req *r, change_ctx *c, tb_store_status rc) {
   if (rc == TB_STORE_OK && r->replied)
     return;
   if (rc == TB_STORE_CONFLICT && !r->replied) {
-    api_fail_field(r, 422, "idempotency_key_reused", "Idempotency-Key",
+    api_fail_field(r, TB_PROBLEM_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key",
                    "this key was used for another request");
     return;
   }

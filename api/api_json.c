@@ -1,13 +1,15 @@
 /*
  * api_json.c — JSON request bodies, parsed in exactly one place
  * (api_body_object; the size cap was applied while the body arrived), and
- * the field readers every handler uses. Invalid UTF-8 is refused with the
- * byte offset before jansson sees it; duplicate keys and NUL in strings
- * are refused; unknown fields, wrong types and missing fields each name
- * the field in the problem's errors[].
+ * read in one place: api_fields_parse, driven by the field table each
+ * handler declares (name, type, required, bounds, output). Invalid UTF-8
+ * is refused with the byte offset before jansson sees it; duplicate keys
+ * and NUL in strings are refused; unknown fields, wrong types, missing
+ * fields and values out of bounds each name the field in errors[].
  */
 #include "tb_api_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +20,21 @@ json_t *api_body_object(api_req *r) {
     return json_object();
   size_t bad = 0;
   if (!tb_utf8_valid(r->body, r->body_len, &bad)) {
-    api_fail(r, 400, "invalid_utf8",
+    api_fail(r, TB_PROBLEM_INVALID_UTF8,
              "the body is not valid UTF-8 (byte %zu); send UTF-8 text", bad);
     return NULL;
   }
   json_error_t e;
   json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
   if (!v) {
-    api_fail(r, 400, "malformed_json",
+    api_fail(r, TB_PROBLEM_MALFORMED_JSON,
              "the body is not valid JSON: %s (line %d, column %d)", e.text,
              e.line, e.column);
     return NULL;
   }
   if (!json_is_object(v)) {
     json_decref(v);
-    api_fail(r, 400, "malformed_json", "the body must be a JSON object");
+    api_fail(r, TB_PROBLEM_MALFORMED_JSON, "the body must be a JSON object");
     return NULL;
   }
   return v;
@@ -55,128 +57,251 @@ static void field_name(char *out, size_t cap, const char *prefix,
     snprintf(out, cap, "%s", key);
 }
 
-bool api_only_fields(api_problem *pb, json_t *obj, const char *prefix,
-                     const char *const *allowed) {
+/* A problem naming the field; marks it bad. */
+static void field_problem(api_problem *pb, api_field *f, const char *name,
+                          tb_problem_code code, const char *detail) {
+  api_problem_field(pb, name, code, "%s", detail);
+  f->bad = true;
+}
+
+/* Every key of obj is a row of spec, or an unknown_field problem. */
+static bool known_fields(api_problem *pb, json_t *obj, const char *prefix,
+                         const api_field *spec) {
   bool ok = true;
   const char *key;
   json_t *value;
   json_object_foreach(obj, key, value) {
     bool known = false;
-    for (size_t i = 0; allowed[i]; i++)
-      if (strcmp(allowed[i], key) == 0)
-        known = true;
+    for (const api_field *f = spec; f->name && !known; f++)
+      known = strcmp(f->name, key) == 0;
     if (!known) {
       char name[128];
       field_name(name, sizeof name, prefix, key);
-      api_problem_field(pb, name, "unknown_field", "is not a known field");
+      api_problem_field(pb, name, TB_PROBLEM_UNKNOWN_FIELD,
+                        "is not a known field");
       ok = false;
     }
   }
   return ok;
 }
 
-bool api_get_string(api_problem *pb, json_t *obj, const char *prefix,
-                    const char *key, bool required, size_t max_chars,
-                    const char **out) {
-  char name[128];
-  field_name(name, sizeof name, prefix, key);
-  *out = NULL;
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v)) {
-    if (required) {
-      api_problem_field(pb, name, "missing", "is required");
-      return false;
-    }
+/* Whether a present value counts as not given for a required row: empty
+ * text, or no material. Adds the "missing" problem then. */
+static bool empty_value(api_problem *pb, api_field *f, const char *name) {
+  bool text = f->type == API_FIELD_STRING || f->type == API_FIELD_CHOICE;
+  if (text && json_is_string(f->value) && !*json_string_value(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_MISSING, "must not be empty");
     return true;
   }
-  if (!json_is_string(v)) {
-    api_problem_field(pb, name, "wrong_type", "must be a string");
-    return false;
+  if (f->type == API_FIELD_MATERIALS && json_is_array(f->value) &&
+      json_array_size(f->value) == 0) {
+    field_problem(pb, f, name, TB_PROBLEM_MISSING,
+                  "must name at least one material");
+    return true;
   }
-  const char *s = json_string_value(v);
-  if (required && s[0] == '\0') {
-    api_problem_field(pb, name, "missing", "must not be empty");
-    return false;
+  return false;
+}
+
+/* "must be a, b or c" */
+static void choice_list(char *out, size_t cap, const char *const *choices) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; choices[i] && used < cap; i++) {
+    const char *sep = i == 0 ? "must be " : choices[i + 1] ? ", " : " or ";
+    int n = snprintf(out + used, cap - used, "%s%s", sep, choices[i]);
+    if (n < 0)
+      return;
+    used += (size_t)n;
   }
+}
+
+static void read_string(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_string(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, "must be a string");
+    return;
+  }
+  const char *s = json_string_value(f->value);
+  if ((f->flags & API_REQUIRED) && empty_value(pb, f, name))
+    return;
   size_t chars = 0; /* jansson's strings are valid UTF-8 */
-  tb_utf8_count(s, json_string_length(v), &chars);
-  if (max_chars && chars > max_chars) {
-    api_problem_field(pb, name, "too_long", "must be at most %zu characters",
-                      max_chars);
-    return false;
+  tb_utf8_count(s, json_string_length(f->value), &chars);
+  if (f->max_chars && chars > f->max_chars) {
+    char detail[80];
+    snprintf(detail, sizeof detail, "must be at most %zu characters",
+             f->max_chars);
+    field_problem(pb, f, name, TB_PROBLEM_TOO_LONG, detail);
+    return;
   }
-  *out = s;
-  return true;
+  if (f->out.string)
+    *f->out.string = s;
 }
 
-bool api_get_int(api_problem *pb, json_t *obj, const char *prefix,
-                 const char *key, bool required, long long min, long long max,
-                 long long *out) {
-  char name[128];
-  field_name(name, sizeof name, prefix, key);
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v)) {
-    if (required) {
-      api_problem_field(pb, name, "missing", "is required");
-      return false;
+static void read_choice(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_string(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, "must be a string");
+    return;
+  }
+  if ((f->flags & API_REQUIRED) && empty_value(pb, f, name))
+    return;
+  const char *s = json_string_value(f->value);
+  for (int i = 0; f->choices[i]; i++)
+    if (strcmp(f->choices[i], s) == 0) {
+      if (f->out.choice)
+        *f->out.choice = i;
+      return;
     }
-    return true;
-  }
-  if (!json_is_integer(v)) {
-    api_problem_field(pb, name, "wrong_type", "must be an integer");
-    return false;
-  }
-  long long n = json_integer_value(v);
-  if (n < min || n > max) {
-    api_problem_field(pb, name, "out_of_range", "must be between %lld and %lld",
-                      min, max);
-    return false;
-  }
-  *out = n;
-  return true;
+  char detail[200];
+  choice_list(detail, sizeof detail, f->choices);
+  field_problem(pb, f, name, TB_PROBLEM_INVALID_REQUEST, detail);
 }
 
-bool api_get_materials(api_problem *pb, json_t *obj, const char *key,
-                       bool required, const tb_definition *def,
-                       uint64_t *mask) {
-  *mask = 0;
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v)) {
-    if (required)
-      api_problem_field(pb, key, "missing", "is required");
-    return !required;
+static void read_int(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_integer(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, "must be an integer");
+    return;
   }
-  if (!json_is_array(v)) {
-    api_problem_field(pb, key, "wrong_type",
-                      "must be an array of material ids");
-    return false;
+  long long n = json_integer_value(f->value);
+  if (n < f->min || n > f->max) {
+    char detail[100];
+    snprintf(detail, sizeof detail, "must be between %lld and %lld", f->min,
+             f->max);
+    field_problem(pb, f, name, TB_PROBLEM_OUT_OF_RANGE, detail);
+    return;
   }
-  bool ok = true;
+  if (f->out.integer)
+    *f->out.integer = n;
+}
+
+static void read_materials(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_array(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE,
+                  "must be an array of material ids");
+    return;
+  }
+  uint64_t mask = 0;
   size_t i;
   json_t *item;
-  json_array_foreach(v, i, item) {
-    char name[128];
-    snprintf(name, sizeof name, "%s[%zu]", key, i);
+  json_array_foreach(f->value, i, item) {
+    char at[160];
+    snprintf(at, sizeof at, "%s[%zu]", name, i);
     if (!json_is_string(item)) {
-      api_problem_field(pb, name, "wrong_type", "must be a material id");
-      ok = false;
+      field_problem(pb, f, at, TB_PROBLEM_WRONG_TYPE, "must be a material id");
       continue;
     }
     const char *id = json_string_value(item);
-    int m = tb_definition_material(def, id, strlen(id));
+    int m = tb_definition_material(f->def, id, strlen(id));
     if (m < 0) {
-      api_problem_field(pb, name, "unknown_material",
-                        "'%s' is not a material of %s", id, def->id);
-      ok = false;
+      api_problem_field(pb, at, TB_PROBLEM_UNKNOWN_MATERIAL,
+                        "'%s' is not a material of %s", id, f->def->id);
+      f->bad = true;
       continue;
     }
-    *mask |= (uint64_t)1 << m;
+    mask |= (uint64_t)1 << m;
   }
-  if (ok && required && *mask == 0) {
-    api_problem_field(pb, key, "missing", "must name at least one material");
-    ok = false;
+  if (f->bad || ((f->flags & API_REQUIRED) && empty_value(pb, f, name)))
+    return;
+  if (f->out.mask)
+    *f->out.mask = mask;
+}
+
+static void read_object(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_object(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, "must be an object");
+    return;
+  }
+  if (f->fields && !api_fields_parse(pb, f->value, name, f->fields)) {
+    f->bad = true;
+    return;
+  }
+  if (f->out.json)
+    *f->out.json = f->value;
+}
+
+static void read_array(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_array(f->value)) {
+    char detail[120];
+    snprintf(detail, sizeof detail, "must be %s",
+             f->what ? f->what : "an array");
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, detail);
+    return;
+  }
+  if (f->out.json)
+    *f->out.json = f->value;
+}
+
+/* One row: its value, then the reader of its type. */
+static void read_field(api_problem *pb, json_t *obj, const char *prefix,
+                       api_field *f) {
+  char name[128];
+  field_name(name, sizeof name, prefix, f->name);
+  f->bad = false;
+  f->value = json_object_get(obj, f->name);
+  if (json_is_null(f->value))
+    f->value = NULL;
+  if (!f->value) {
+    if (f->flags & API_REQUIRED)
+      field_problem(pb, f, name, TB_PROBLEM_MISSING, "is required");
+    return;
+  }
+  switch (f->type) {
+  case API_FIELD_STRING:
+    read_string(pb, f, name);
+    break;
+  case API_FIELD_CHOICE:
+    read_choice(pb, f, name);
+    break;
+  case API_FIELD_INT:
+    read_int(pb, f, name);
+    break;
+  case API_FIELD_MATERIALS:
+    read_materials(pb, f, name);
+    break;
+  case API_FIELD_OBJECT:
+    read_object(pb, f, name);
+    break;
+  case API_FIELD_ARRAY:
+    read_array(pb, f, name);
+    break;
+  }
+}
+
+bool api_fields_parse(api_problem *pb, json_t *obj, const char *prefix,
+                      api_field *spec) {
+  bool ok = known_fields(pb, obj, prefix, spec);
+  for (api_field *f = spec; f->name; f++) {
+    read_field(pb, obj, prefix, f);
+    ok = ok && !f->bad;
   }
   return ok;
+}
+
+void api_field_require(api_problem *pb, api_field *f) {
+  if (f->bad)
+    return;
+  if (!f->value)
+    field_problem(pb, f, f->name, TB_PROBLEM_MISSING, "is required");
+  else
+    empty_value(pb, f, f->name);
+}
+
+void api_field_problem(api_problem *pb, const char *prefix, api_field *f,
+                       tb_problem_code code, const char *fmt, ...) {
+  char name[128], detail[300];
+  field_name(name, sizeof name, prefix, f->name);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  field_problem(pb, f, name, code, detail);
+}
+
+json_t *api_fields_payload(const api_field *spec) {
+  json_t *payload = json_object();
+  for (const api_field *f = spec; f->name; f++)
+    if (!(f->flags & API_SECRET))
+      json_object_set_new(payload, f->name,
+                          f->value ? json_incref(f->value) : json_null());
+  return payload;
 }
 
 json_t *api_json_day(tb_day d) {

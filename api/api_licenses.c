@@ -103,7 +103,7 @@ static const tb_license_trust *trust_of(api_req *r) {
   pthread_mutex_unlock(&lic_lock);
   if (!t) {
     r->retry_after = 60;
-    api_fail(r, 503, "licenses_unavailable",
+    api_fail(r, TB_PROBLEM_LICENSES_UNAVAILABLE,
              "this server has no license keys configured");
   }
   return t;
@@ -117,7 +117,7 @@ static bool license_id_ok(const char *id) {
 }
 
 static void no_license(api_req *r) {
-  api_fail(r, 404, "not_found", "no such license");
+  api_fail(r, TB_PROBLEM_NOT_FOUND, "no such license");
 }
 
 /* The license named in the path (brief), or false with a reply set. */
@@ -204,7 +204,7 @@ void api_h_licenses_list(api_req *r) {
   tb_problem p = {0};
   size_t n = holder ? strlen(holder) : 0;
   if (!holder) {
-    api_fail_field(r, 422, "invalid_request", "holder",
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "holder",
                    "give ?holder= (a citizen ID or credit code)");
     return;
   }
@@ -213,7 +213,7 @@ void api_h_licenses_list(api_req *r) {
     return;
   if (tb_id_check_citizen(holder, n, today_of(s, r->now), &p) != TB_OK &&
       tb_id_check_credit_code(holder, n, &p) != TB_OK) {
-    api_fail_field(r, 422, "invalid_request", "holder",
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "holder",
                    "not a valid citizen ID or credit code");
     return;
   }
@@ -329,14 +329,14 @@ static bool receipt_url(api_req *r, char *url, size_t cap) {
   const char *number = r->params[0];
   if (!number || strlen(number) != TB_APP_NUMBER_LEN ||
       tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) != TB_OK) {
-    api_fail(r, 404, "not_found", "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
   }
   const char *code = api_query(r, "c");
   if (code &&
       (!*code || strlen(code) > 64 ||
        strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(code))) {
-    api_fail_field(r, 422, "invalid_request", "c",
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "c",
                    "the tracking code is 1 to 64 letters and digits");
     return false;
   }
@@ -348,14 +348,14 @@ void api_h_app_qr_png(api_req *r) {
   if (receipt_url(r, url, sizeof url))
     reply_png(r, url);
   else if (!r->replied)
-    api_fail(r, 404, "not_found", "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
 }
 
 void api_h_app_qr_svg(api_req *r) {
   char url[512];
   if (!receipt_url(r, url, sizeof url)) {
     if (!r->replied)
-      api_fail(r, 404, "not_found", "no such application");
+      api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return;
   }
   char *svg = NULL;
@@ -389,15 +389,15 @@ void api_h_license_verify(api_req *r) {
   if (!body)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "give the payload to verify");
-  static const char *const allowed[] = {"payload", NULL};
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
+                   "give the payload to verify");
   const char *payload = NULL;
-  api_only_fields(&pb, body, NULL, allowed);
-  api_get_string(&pb, body, NULL, "payload", true, TB_LICENSE_MAX_PAYLOAD,
-                 &payload);
+  api_field spec[] = {
+      API_STRING("payload", API_REQUIRED, TB_LICENSE_MAX_PAYLOAD, &payload),
+      API_END};
   const tb_license_trust *t = NULL;
   tb_store *s = NULL;
-  if (api_problem_has_errors(&pb))
+  if (!api_fields_parse(&pb, body, NULL, spec))
     api_problem_send(r, &pb);
   else if ((t = trust_of(r)) && (s = api_store(r))) {
     tb_license_verdict v;
@@ -435,7 +435,7 @@ static tb_store_status revoke_change(api_req *r, tb_store *s, void *cls) {
     return TB_STORE_REFUSED;
   }
   if (rc == TB_STORE_CONFLICT) {
-    api_fail(r, 409, "already_revoked", "the license is revoked already");
+    api_fail(r, TB_PROBLEM_ALREADY_REVOKED, "the license is revoked already");
     return TB_STORE_REFUSED;
   }
   if (rc != TB_STORE_OK)
@@ -455,21 +455,19 @@ void api_h_license_revoke(api_req *r) {
   if (!body)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "a revocation needs a reason");
-  static const char *const allowed[] = {"reason", NULL};
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
+                   "a revocation needs a reason");
   revoke_job j = {.id = r->params[0]};
-  api_only_fields(&pb, body, NULL, allowed);
-  if (api_get_string(&pb, body, NULL, "reason", true, MAX_REASON, &j.reason) &&
-      !*j.reason)
-    api_problem_field(&pb, "reason", "missing", "is required");
+  api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, &j.reason),
+                      API_END};
   tb_store *s = NULL;
   tb_store_license_brief b = {0};
-  if (api_problem_has_errors(&pb))
+  if (!api_fields_parse(&pb, body, NULL, spec))
     api_problem_send(r, &pb);
   else if (load_brief(r, &s, &b)) {
     if (strcmp(r->who.role, "officer") == 0 &&
         strcmp(r->who.bureau, b.issuer) != 0)
-      api_fail(r, 403, "wrong_bureau",
+      api_fail(r, TB_PROBLEM_WRONG_BUREAU,
                "only bureau %s (which issued it) or an admin may revoke it",
                b.issuer);
     else
@@ -487,29 +485,30 @@ void api_h_license_revoke(api_req *r) {
 static bool check_claim(api_problem *pb, tb_store *s, const tb_material *m,
                         const api_license_claim *c, const char *holder,
                         tb_day today) {
-  char field[80];
-  snprintf(field, sizeof field, "materials[%zu].license_id", c->index);
+  const char *field = c->field;
   tb_store_license_brief b;
   tb_store_status rc = license_id_ok(c->license_id)
                            ? tb_store_license_brief_get(s, c->license_id, &b)
                            : TB_STORE_NOT_FOUND;
   bool ok = false;
   if (rc == TB_STORE_NOT_FOUND)
-    api_problem_field(pb, field, "license_not_found", "no such license");
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_NOT_FOUND,
+                      "no such license");
   else if (rc != TB_STORE_OK)
-    api_problem_field(pb, field, "license_unavailable",
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_UNAVAILABLE,
                       "the license could not be checked; try again");
   else if (strcmp(b.holder_id_number, holder) != 0)
-    api_problem_field(pb, field, "license_not_holders",
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_NOT_HOLDERS,
                       "the license belongs to another holder");
   else if (!m->license_type || strcmp(m->license_type, b.type_code) != 0)
-    api_problem_field(pb, field, "license_wrong_type",
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_WRONG_TYPE,
                       "a license of type %s does not supply %s", b.type_code,
                       m->id);
   else if (b.revoked)
-    api_problem_field(pb, field, "license_revoked", "the license is revoked");
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_REVOKED,
+                      "the license is revoked");
   else if (!brief_valid_on(&b, today))
-    api_problem_field(pb, field, "license_expired",
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_EXPIRED,
                       "the license is not valid today");
   else
     ok = true;

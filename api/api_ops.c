@@ -57,7 +57,7 @@ void api_h_metrics(api_req *r) {
   api_metrics_text(&text);
   append_open(r, &text);
   if (text.overflow)
-    api_fail(r, 500, "internal", "the metrics are longer than %d bytes",
+    api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",
              METRICS_MAX);
   else
     api_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8",

@@ -26,6 +26,8 @@ static const char *reason(int status) {
     return "Not Found";
   case 405:
     return "Method Not Allowed";
+  case 406:
+    return "Not Acceptable";
   case 409:
     return "Conflict";
   case 413:
@@ -64,13 +66,28 @@ void api_reply_raw(api_req *r, int status, const char *content_type,
   r->replied = true;
 }
 
+/* The registry's internal problem, written without jansson: the answer
+ * when a reply cannot be serialized (jansson out of memory). The English
+ * descriptions hold no character JSON would escape (tests/engine checks). */
+static void reply_internal_raw(api_req *r) {
+  const tb_problem_info *info = tb_problem_info_of(TB_PROBLEM_INTERNAL);
+  char text[512];
+  int n = snprintf(text, sizeof text,
+                   "{\"type\":\"" PROBLEM_TYPE "%s\",\"title\":\"%s\","
+                   "\"status\":%d,\"code\":\"%s\",\"detail\":\"%s\","
+                   "\"errors\":[]}",
+                   info->code, reason(info->http_status), info->http_status,
+                   info->code, info->en);
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : 0;
+  api_reply_raw(r, info->http_status, "application/problem+json", text, len);
+}
+
 static void reply_value(api_req *r, int status, const char *ctype,
                         json_t *value) {
   char *text = json_dumps(value, JSON_COMPACT);
   json_decref(value);
   if (!text) {
-    api_reply_raw(r, 500, "application/problem+json",
-                  "{\"status\":500,\"code\":\"internal\"}", 32);
+    reply_internal_raw(r);
     return;
   }
   api_reply_raw(r, status, ctype, text, strlen(text));
@@ -81,22 +98,23 @@ void api_reply_json(api_req *r, int status, json_t *value) {
   reply_value(r, status, "application/json", value);
 }
 
-void api_problem_init(api_problem *pb, int status, const char *code,
+void api_problem_init(api_problem *pb, tb_problem_code code,
                       const char *detail) {
+  const tb_problem_info *info = tb_problem_info_of(code);
   char type[128], text[400];
-  snprintf(type, sizeof type, PROBLEM_TYPE "%s", code);
+  snprintf(type, sizeof type, PROBLEM_TYPE "%s", info->code);
   snprintf(text, sizeof text, "%s", detail ? detail : "");
   /* details may quote input cut inside a character (jansson's "near
    * '…'"): bytes that break UTF-8 become '?' */
   tb_utf8_scrub(text, strlen(text));
-  pb->status = status;
+  pb->status = info->http_status;
   pb->errors = json_array();
-  pb->obj =
-      json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
-                reason(status), "status", status, "code", code, "detail", text);
+  pb->obj = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
+                      reason(info->http_status), "status", info->http_status,
+                      "code", info->code, "detail", text);
 }
 
-void api_problem_field(api_problem *pb, const char *field, const char *code,
+void api_problem_field(api_problem *pb, const char *field, tb_problem_code code,
                        const char *fmt, ...) {
   char detail[300];
   va_list ap;
@@ -107,8 +125,9 @@ void api_problem_field(api_problem *pb, const char *field, const char *code,
   snprintf(name, sizeof name, "%s", field);
   tb_utf8_scrub(name, strlen(name));
   tb_utf8_scrub(detail, strlen(detail));
-  json_array_append_new(pb->errors, json_pack("{s:s, s:s, s:s}", "field", name,
-                                              "code", code, "detail", detail));
+  json_array_append_new(
+      pb->errors, json_pack("{s:s, s:s, s:s}", "field", name, "code",
+                            tb_problem_info_of(code)->code, "detail", detail));
 }
 
 bool api_problem_has_errors(const api_problem *pb) {
@@ -134,18 +153,18 @@ void api_problem_send(api_req *r, api_problem *pb) {
   reply_value(r, pb->status, "application/problem+json", obj);
 }
 
-void api_fail(api_req *r, int status, const char *code, const char *fmt, ...) {
+void api_fail(api_req *r, tb_problem_code code, const char *fmt, ...) {
   char detail[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
   api_problem pb;
-  api_problem_init(&pb, status, code, detail);
+  api_problem_init(&pb, code, detail);
   api_problem_send(r, &pb);
 }
 
-void api_fail_field(api_req *r, int status, const char *code, const char *field,
+void api_fail_field(api_req *r, tb_problem_code code, const char *field,
                     const char *fmt, ...) {
   char detail[400];
   va_list ap;
@@ -153,7 +172,7 @@ void api_fail_field(api_req *r, int status, const char *code, const char *field,
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
   api_problem pb;
-  api_problem_init(&pb, status, code, detail);
+  api_problem_init(&pb, code, detail);
   api_problem_field(&pb, field, code, "%s", detail);
   api_problem_send(r, &pb);
 }
@@ -162,28 +181,27 @@ void api_fail_store(api_req *r, tb_store_status rc) {
   switch (rc) {
   case TB_STORE_UNAVAILABLE:
     r->retry_after = 5;
-    api_fail(r, 503, "database_unavailable",
+    api_fail(r, TB_PROBLEM_DATABASE_UNAVAILABLE,
              "the database could not be reached; try again shortly");
     break;
   case TB_STORE_BUSY:
     r->retry_after = 1;
-    api_fail(r, 503, "busy",
-             "the request could not be completed under "
-             "load; try again");
+    api_fail(r, TB_PROBLEM_BUSY,
+             "the request could not be completed under load; try again");
     break;
   case TB_STORE_UNKNOWN:
     r->retry_after = 1;
-    api_fail(r, 503, "outcome_unknown",
+    api_fail(r, TB_PROBLEM_OUTCOME_UNKNOWN,
              "the connection to the database was lost while the change was "
              "being committed: it may or may not have been saved; repeat "
              "the request with the same Idempotency-Key to be sure it is "
              "done once");
     break;
   case TB_STORE_NOT_FOUND:
-    api_fail(r, 404, "not_found", "no such resource");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such resource");
     break;
   default:
-    api_fail(r, 500, "internal",
+    api_fail(r, TB_PROBLEM_INTERNAL,
              "the request could not be completed; the server log has the "
              "details (request %s)",
              r->request_id);
@@ -192,26 +210,12 @@ void api_fail_store(api_req *r, tb_store_status rc) {
 }
 
 void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current) {
-  int status;
-  const char *code = tb_status_code(p->status);
-  switch (p->status) {
-  case TB_ERR_ILLEGAL_STATE:
-  case TB_ERR_NOT_CLAIMED:
-  case TB_ERR_CLAIMED_BY_OTHER:
-    status = 409;
-    break;
-  case TB_ERR_WRONG_BUREAU:
-    status = 403;
-    break;
-  default:
-    status = 422;
-    break;
-  }
+  tb_problem_code code = tb_status_problem(p->status);
   api_problem pb;
-  api_problem_init(&pb, status, code, p->detail);
+  api_problem_init(&pb, code, p->detail);
   if (p->field[0])
     api_problem_field(&pb, p->field, code, "%s", p->detail);
-  if (status == 409)
+  if (pb.status == 409)
     api_problem_set(&pb, "state", json_string(tb_app_status_name(current)));
   api_problem_send(r, &pb);
 }

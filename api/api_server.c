@@ -221,20 +221,20 @@ static void dispatch(api_req *r) {
   if (!r->route) {
     if (allow[0]) {
       r->allow = tb_arena_strdup(r->arena, allow);
-      api_fail(r, 405, "method_not_allowed", "%s is not allowed here; use %s",
-               r->method, allow);
+      api_fail(r, TB_PROBLEM_METHOD_NOT_ALLOWED,
+               "%s is not allowed here; use %s", r->method, allow);
     } else {
-      api_fail(r, 404, "not_found", "no such resource");
+      api_fail(r, TB_PROBLEM_NOT_FOUND, "no such resource");
     }
     return;
   }
   if (r->too_large) {
-    api_fail(r, 413, "body_too_large",
+    api_fail(r, TB_PROBLEM_BODY_TOO_LARGE,
              "the request body is larger than %zu bytes", r->api->max_body);
     return;
   }
   if (!content_type_ok(r)) {
-    api_fail(r, 415, "unsupported_media_type",
+    api_fail(r, TB_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
              (r->route->flags & ROUTE_BODY_XML)
                  ? "send the definition as application/xml"
                  : "send the body as application/json");
@@ -244,7 +244,7 @@ static void dispatch(api_req *r) {
     return;
   r->route->handler(r);
   if (!r->replied)
-    api_fail(r, 500, "internal", "the request could not be answered");
+    api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
 }
 
 api_hub *api_hub_of(api_req *r) {

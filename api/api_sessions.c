@@ -31,13 +31,12 @@ void api_h_session_create(api_req *r) {
   if (!body)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "the login is incomplete");
-  static const char *const allowed[] = {"username", "password", NULL};
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the login is incomplete");
   const char *user = NULL, *password = NULL;
-  api_only_fields(&pb, body, NULL, allowed);
-  api_get_string(&pb, body, NULL, "username", true, 64, &user);
-  api_get_string(&pb, body, NULL, "password", true, 1024, &password);
-  if (api_problem_has_errors(&pb)) {
+  api_field spec[] = {API_STRING("username", API_REQUIRED, 64, &user),
+                      API_STRING("password", API_REQUIRED, 1024, &password),
+                      API_END};
+  if (!api_fields_parse(&pb, body, NULL, spec)) {
     api_problem_send(r, &pb);
     json_decref(body);
     return;
@@ -71,7 +70,7 @@ void api_h_session_create(api_req *r) {
   if (!ok) {
     api_throttle_fail(s, ukey);
     api_throttle_fail(s, akey);
-    api_fail(r, 401, "bad_credentials", "wrong user name or password");
+    api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
     return;
   }
   tb_store_throttle_clear(s, ukey);
@@ -79,7 +78,7 @@ void api_h_session_create(api_req *r) {
   uint8_t hash[32];
   int64_t expires = 0;
   if (!api_token_new(token, hash)) {
-    api_fail(r, 500, "internal", "could not make a token");
+    api_fail(r, TB_PROBLEM_INTERNAL, "could not make a token");
     return;
   }
   rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), &expires);

@@ -379,7 +379,7 @@ static api_stream *open_stream(api_hub *h, api_req *r, const char *last) {
 void api_h_supervision_stream(api_req *r) {
   api_hub *h = api_hub_of(r);
   if (!accepts_event_stream(r)) {
-    api_fail(r, 406, "not_acceptable",
+    api_fail(r, TB_PROBLEM_NOT_ACCEPTABLE,
              "this is a server-sent event stream: send Accept: "
              "text/event-stream");
     return;
@@ -392,7 +392,7 @@ void api_h_supervision_stream(api_req *r) {
   }
   if (closing) {
     r->retry_after = 5;
-    api_fail(r, 503, "unavailable", "the server is stopping; try again");
+    api_fail(r, TB_PROBLEM_UNAVAILABLE, "the server is stopping; try again");
     return;
   }
   const char *last = api_header(r, "Last-Event-ID");
@@ -403,7 +403,7 @@ void api_h_supervision_stream(api_req *r) {
       MHD_SIZE_UNKNOWN, 4096, read_stream, st, free_stream);
   if (!resp) {
     free_stream(st);
-    api_fail(r, 500, "internal", "the stream could not be opened");
+    api_fail(r, TB_PROBLEM_INTERNAL, "the stream could not be opened");
     return;
   }
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,

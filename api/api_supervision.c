@@ -26,7 +26,7 @@ static void reply_text(api_req *r, tb_store_status rc, char *json,
   json_t *v = api_json_load(json);
   free(json);
   if (!v) {
-    api_fail(r, 500, "internal", "the supervision data could not be read");
+    api_fail(r, TB_PROBLEM_INTERNAL, "the supervision data could not be read");
     return;
   }
   api_reply_json(r, 200, key ? json_pack("{s:o}", key, v) : v);
@@ -57,12 +57,13 @@ static int alerts_limit(api_req *r) {
 void api_h_supervision_alerts(api_req *r) {
   const char *level = api_query(r, "level");
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "the query has problems");
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the query has problems");
   if (level && strcmp(level, "yellow") != 0 && strcmp(level, "red") != 0)
-    api_problem_field(&pb, "level", "invalid", "must be yellow or red");
+    api_problem_field(&pb, "level", TB_PROBLEM_INVALID_REQUEST,
+                      "must be yellow or red");
   int limit = alerts_limit(r);
   if (limit < 0)
-    api_problem_field(&pb, "limit", "out_of_range", "must be 1..%d",
+    api_problem_field(&pb, "limit", TB_PROBLEM_OUT_OF_RANGE, "must be 1..%d",
                       ALERTS_MAX);
   if (api_problem_has_errors(&pb)) {
     api_problem_send(r, &pb);

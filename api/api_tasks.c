@@ -58,7 +58,7 @@ void api_h_tasks_list(api_req *r) {
   const char *state = api_query(r, "state");
   bool officer = strcmp(r->who.role, "officer") == 0;
   if (officer && bureau && strcmp(bureau, r->who.bureau) != 0) {
-    api_fail_field(r, 403, "wrong_bureau", "bureau",
+    api_fail_field(r, TB_PROBLEM_WRONG_BUREAU, "bureau",
                    "an officer of %s sees only the tasks of %s", r->who.bureau,
                    r->who.bureau);
     return;
@@ -66,12 +66,12 @@ void api_h_tasks_list(api_req *r) {
   if (officer)
     bureau = r->who.bureau;
   if (bureau && (strlen(bureau) == 0 || strlen(bureau) > 63)) {
-    api_fail_field(r, 422, "invalid_request", "bureau",
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "bureau",
                    "must be a bureau code");
     return;
   }
   if (state && !is_state(state)) {
-    api_fail_field(r, 422, "invalid_request", "state",
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "state",
                    "must be open, claimed, decided or cancelled");
     return;
   }
@@ -99,7 +99,7 @@ static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
   errno = 0;
   long long v = strtoll(id, &end, 10);
   if (errno || !end || *end || v <= 0) {
-    api_fail(r, 404, "not_found", "no such task");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such task");
     return false;
   }
   *s = api_store(r);
@@ -107,7 +107,7 @@ static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
     return false;
   tb_store_status rc = tb_store_task_get(*s, v, task);
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, 404, "not_found", "no such task");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such task");
     return false;
   }
   if (rc != TB_STORE_OK) {
@@ -115,7 +115,7 @@ static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
     return false;
   }
   if (strcmp(task->bureau, r->who.bureau) != 0) {
-    api_fail(r, 403, "wrong_bureau", "this task belongs to bureau %s",
+    api_fail(r, TB_PROBLEM_WRONG_BUREAU, "this task belongs to bureau %s",
              task->bureau);
     return false;
   }
@@ -139,16 +139,16 @@ void api_h_task_claim(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
     return;
-  if (json_object_size(body) > 0) {
-    api_problem pb;
-    api_problem_init(&pb, 422, "invalid_request", "claim takes no fields");
-    static const char *const none[] = {NULL};
-    api_only_fields(&pb, body, NULL, none);
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "claim takes no fields");
+  api_field none[] = {API_END};
+  bool ok = api_fields_parse(&pb, body, NULL, none);
+  json_decref(body);
+  if (!ok) {
     api_problem_send(r, &pb);
-    json_decref(body);
     return;
   }
-  json_decref(body);
+  api_problem_free(&pb);
   api_transition t = {.ev.kind = TB_EV_CLAIM};
   fill_event(r, &task, &t);
   t.payload = json_pack("{s:I}", "task", (json_int_t)task.id);
@@ -156,14 +156,36 @@ void api_h_task_claim(api_req *r) {
   json_decref(t.payload);
 }
 
-static tb_event_kind decision_kind(const char *d) {
-  if (strcmp(d, "approve") == 0)
-    return TB_EV_APPROVE;
-  if (strcmp(d, "deny") == 0)
-    return TB_EV_DENY;
-  if (strcmp(d, "return") == 0)
-    return TB_EV_RETURN;
-  return TB_EV_KIND_COUNT;
+/* The decisions, in the order of their events. */
+static const char *const decisions[] = {"approve", "deny", "return", NULL};
+static const tb_event_kind decision_kinds[] = {TB_EV_APPROVE, TB_EV_DENY,
+                                               TB_EV_RETURN};
+
+/* The decision body, described once; the rules across its fields: deny
+ * and return need a comment, only a return names items. */
+enum { D_DECISION, D_COMMENT, D_ITEMS };
+
+static tb_event_kind read_decision(api_problem *pb, json_t *body,
+                                   const tb_definition *def, api_field *spec,
+                                   uint64_t *items) {
+  int decision = -1;
+  spec[D_DECISION] =
+      (api_field)API_CHOICE("decision", API_REQUIRED, decisions, &decision);
+  spec[D_COMMENT] =
+      (api_field)API_STRING("comment", API_OPTIONAL, MAX_COMMENT, NULL);
+  spec[D_ITEMS] = (api_field)API_MATERIALS("items", API_OPTIONAL, def, items);
+  spec[D_ITEMS + 1] = (api_field)API_END;
+  api_fields_parse(pb, body, NULL, spec);
+  tb_event_kind kind =
+      decision < 0 ? TB_EV_KIND_COUNT : decision_kinds[decision];
+  if (kind == TB_EV_DENY || kind == TB_EV_RETURN)
+    api_field_require(pb, &spec[D_COMMENT]);
+  if (kind == TB_EV_RETURN)
+    api_field_require(pb, &spec[D_ITEMS]);
+  else if (!spec[D_ITEMS].bad && json_array_size(spec[D_ITEMS].value) > 0)
+    api_field_problem(pb, NULL, &spec[D_ITEMS], TB_PROBLEM_INVALID_REQUEST,
+                      "only a return names items to supplement");
+  return kind;
 }
 
 void api_h_task_decide(api_req *r) {
@@ -182,29 +204,11 @@ void api_h_task_decide(api_req *r) {
   if (!body)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request",
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "the decision has problems; see errors");
-  static const char *const allowed[] = {"decision", "comment", "items", NULL};
-  api_only_fields(&pb, body, NULL, allowed);
-  const char *decision = NULL, *comment = NULL;
-  tb_event_kind kind = TB_EV_KIND_COUNT;
-  if (api_get_string(&pb, body, NULL, "decision", true, 16, &decision)) {
-    kind = decision_kind(decision);
-    if (kind == TB_EV_KIND_COUNT)
-      api_problem_field(&pb, "decision", "invalid",
-                        "must be approve, deny or return");
-  }
-  bool needs_reason = kind == TB_EV_DENY || kind == TB_EV_RETURN;
-  api_get_string(&pb, body, NULL, "comment", needs_reason, MAX_COMMENT,
-                 &comment);
+  api_field spec[D_ITEMS + 2];
   uint64_t items = 0;
-  json_t *items_json = json_object_get(body, "items");
-  if (kind == TB_EV_RETURN)
-    api_get_materials(&pb, body, "items", true, def, &items);
-  else if (items_json && !json_is_null(items_json) &&
-           json_array_size(items_json) > 0)
-    api_problem_field(&pb, "items", "invalid",
-                      "only a return names items to supplement");
+  tb_event_kind kind = read_decision(&pb, body, def, spec, &items);
   if (api_problem_has_errors(&pb)) {
     api_problem_send(r, &pb);
     json_decref(body);
@@ -214,9 +218,10 @@ void api_h_task_decide(api_req *r) {
   api_transition t = {.ev.kind = kind};
   fill_event(r, &task, &t);
   t.ev.materials = items;
-  t.payload = json_pack("{s:I, s:s, s:s?, s:O?}", "task", (json_int_t)task.id,
-                        "decision", decision, "comment", comment, "items",
-                        kind == TB_EV_RETURN ? items_json : NULL);
+  t.payload = api_fields_payload(spec);
+  if (kind != TB_EV_RETURN)
+    json_object_set_new(t.payload, spec[D_ITEMS].name, json_null());
+  json_object_set_new(t.payload, "task", json_integer((json_int_t)task.id));
   api_run_transition(r, &t);
   json_decref(t.payload);
   json_decref(body);

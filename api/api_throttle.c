@@ -57,11 +57,11 @@ static bool judge(api_req *r, int failures, int64_t last_us, int soft, int lock,
     return true;
   r->retry_after = (int)((wait + 999999) / 1000000);
   if (failures >= lock)
-    api_fail(r, 429, "locked",
+    api_fail(r, TB_PROBLEM_LOCKED,
              "too many failed attempts; locked, try again in %d seconds",
              r->retry_after);
   else
-    api_fail(r, 429, "too_many_attempts",
+    api_fail(r, TB_PROBLEM_TOO_MANY_ATTEMPTS,
              "too many failed attempts; wait %d seconds", r->retry_after);
   return false;
 }

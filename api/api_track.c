@@ -73,7 +73,7 @@ static void throttle_key(const api_req *r, char *key, size_t cap) {
 }
 
 void api_track_not_found(api_req *r) {
-  api_fail(r, 404, "not_found",
+  api_fail(r, TB_PROBLEM_NOT_FOUND,
            "no application with this number and tracking code");
 }
 

@@ -48,7 +48,7 @@ void api_h_web(api_req *r) {
   const char *name = file_of(r);
   const api_web_file *f = name ? find(name) : NULL;
   if (!f) {
-    api_fail(r, 404, "not_found", "no such page");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such page");
     return;
   }
   bool fresh = etag_matches(r, f->etag);
@@ -56,7 +56,7 @@ void api_h_web(api_req *r) {
       fresh ? 0 : f->len, fresh ? (void *)"" : (void *)f->data,
       MHD_RESPMEM_PERSISTENT);
   if (!resp) {
-    api_fail(r, 500, "internal", "the page could not be sent");
+    api_fail(r, TB_PROBLEM_INTERNAL, "the page could not be sent");
     return;
   }
   if (!fresh)

@@ -147,7 +147,7 @@ static json_t *definition_view(const tb_definition *def) {
 void api_h_workflow_get(api_req *r) {
   const char *id = r->params[0];
   if (strlen(id) > 63) {
-    api_fail(r, 404, "not_found", "no such workflow");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such workflow");
     return;
   }
   tb_store *s = api_store(r);
@@ -156,7 +156,7 @@ void api_h_workflow_get(api_req *r) {
   const tb_definition *def = NULL;
   tb_store_status rc = tb_store_definition_get(s, id, 0, &def);
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, 404, "not_found", "no such workflow");
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such workflow");
     return;
   }
   if (rc != TB_STORE_OK) {
@@ -187,7 +187,7 @@ static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
     snprintf(field, sizeof field, "line %d", ps.items[i].line);
     snprintf(what, sizeof what, "%s — %s", ps.items[i].what,
              ps.items[i].todo ? ps.items[i].todo : "");
-    api_problem_field(pb, field, "definition", "%s", what);
+    api_problem_field(pb, field, TB_PROBLEM_DEFINITION, "%s", what);
   }
   tb_workflows_problems_free(&ps);
   return st == TB_OK;
@@ -200,11 +200,11 @@ static tb_store_status post_fn(api_req *r, tb_store *s, void *cls) {
   tb_store_status rc = tb_store_definition_put(s, r->body, r->body_len,
                                                "definition.xml", &info, &p);
   if (rc == TB_STORE_CONFLICT) {
-    api_fail(r, 409, "version_exists", "%s", p.detail);
+    api_fail(r, TB_PROBLEM_VERSION_EXISTS, "%s", p.detail);
     return rc;
   }
   if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
-    api_fail(r, 422, "invalid_definition", "%s", p.detail);
+    api_fail(r, TB_PROBLEM_INVALID_DEFINITION, "%s", p.detail);
     return rc;
   }
   if (rc != TB_STORE_OK)
@@ -217,14 +217,15 @@ static tb_store_status post_fn(api_req *r, tb_store *s, void *cls) {
 
 void api_h_workflow_post(api_req *r) {
   if (r->body_len == 0) {
-    api_fail(r, 400, "missing_body", "send the definition's XML as the body");
+    api_fail(r, TB_PROBLEM_MISSING_BODY,
+             "send the definition's XML as the body");
     return;
   }
   tb_store *s = api_store(r);
   if (!s)
     return;
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_definition",
+  api_problem_init(&pb, TB_PROBLEM_INVALID_DEFINITION,
                    "the definition has problems; see errors (by line)");
   if (!check_definition(r, s, &pb)) {
     api_problem_send(r, &pb);

@@ -142,16 +142,18 @@ void api_reply_forget(api_req *r);
 void api_reply_raw(api_req *r, int status, const char *content_type,
                    const char *body, size_t len);
 
-/* A problem (RFC 9457) being built: add field errors, then send. */
+/* A problem (RFC 9457) being built: add field errors, then send. Codes
+ * are rows of the registry (engine/tb_problems.def): the status of the
+ * answer is the code's, and errors[].code are registered codes too. */
 typedef struct {
   json_t *obj;
   json_t *errors;
   int status;
 } api_problem;
 
-void api_problem_init(api_problem *pb, int status, const char *code,
+void api_problem_init(api_problem *pb, tb_problem_code code,
                       const char *detail);
-void api_problem_field(api_problem *pb, const char *field, const char *code,
+void api_problem_field(api_problem *pb, const char *field, tb_problem_code code,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 bool api_problem_has_errors(const api_problem *pb);
@@ -161,16 +163,18 @@ void api_problem_free(api_problem *pb);
 /* Set an extra member (stolen). */
 void api_problem_set(api_problem *pb, const char *key, json_t *value);
 
-/* One-call problems: code and a printf detail. */
-void api_fail(api_req *r, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* The same with one field error naming `field`. */
-void api_fail_field(api_req *r, int status, const char *code, const char *field,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* One-call problems: a registered code (its HTTP status is the answer's)
+ * and a printf detail. */
+void api_fail(api_req *r, tb_problem_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same with one field error naming `field` (with the same code). */
+void api_fail_field(api_req *r, tb_problem_code code, const char *field,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A store failure (unavailable → 503 + Retry-After, busy → 503, anything
  * else → 500); the details are already in the log. */
 void api_fail_store(api_req *r, tb_store_status rc);
-/* An engine refusal → 409 (with the current state), 403, 422. */
+/* An engine refusal: the status's registered problem (tb_status_problem)
+ * with its HTTP status; a 409 carries the current state. */
 void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current);
 
 /* ---- JSON bodies (api_json.c) ------------------------------------------- */
@@ -180,20 +184,111 @@ void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current);
  * returned. The result belongs to the caller (json_decref). */
 json_t *api_body_object(api_req *r);
 
-/* Field readers: each adds a problem entry naming "prefix.key" (or key)
- * and returns false on a wrong type, a missing required field or a value
- * out of bounds. */
-bool api_only_fields(api_problem *pb, json_t *obj, const char *prefix,
-                     const char *const *allowed);
-bool api_get_string(api_problem *pb, json_t *obj, const char *prefix,
-                    const char *key, bool required, size_t max_chars,
-                    const char **out);
-bool api_get_int(api_problem *pb, json_t *obj, const char *prefix,
-                 const char *key, bool required, long long min, long long max,
-                 long long *out);
-/* An array of material ids of def → bit mask. */
-bool api_get_materials(api_problem *pb, json_t *obj, const char *key,
-                       bool required, const tb_definition *def, uint64_t *mask);
+/* A request body described once, in a field table per handler: each row
+ * names a field, its type, whether it is required and its bounds, and
+ * where the typed value goes. api_fields_parse checks the body against
+ * the table (a field not in it is unknown_field) and reads every row; a
+ * handler names each field only there. The table is an array ended by
+ * API_END, built where the outputs live:
+ *
+ *   const char *reason = NULL;
+ *   api_field spec[] = {
+ *       API_STRING("reason", API_REQUIRED, 1000, &reason), API_END};
+ *   if (!api_fields_parse(&pb, body, NULL, spec)) …
+ *
+ * Absent and null are the same: a required field is then "missing", an
+ * optional one leaves its output untouched. Outputs may be NULL (the
+ * field is only checked). Strings are borrowed from the body. */
+typedef enum {
+  API_FIELD_STRING,    /* text; required: not empty; max_chars: 0 = any */
+  API_FIELD_CHOICE,    /* one of choices[] → its index (-1 untouched) */
+  API_FIELD_INT,       /* an integer in [min, max] */
+  API_FIELD_MATERIALS, /* material ids of def → bit mask; required: ≥ 1 */
+  API_FIELD_OBJECT,    /* an object; fields: its own table (or NULL) */
+  API_FIELD_ARRAY      /* an array the handler reads itself */
+} api_field_type;
+
+enum {
+  API_OPTIONAL = 0,
+  API_REQUIRED = 1 << 0,
+  API_SECRET = 1 << 1 /* left out of api_fields_payload (the audit trail) */
+};
+
+typedef struct api_field {
+  const char *name; /* NULL ends the table */
+  api_field_type type;
+  unsigned flags;             /* API_REQUIRED, API_SECRET */
+  size_t max_chars;           /* STRING: in code points */
+  long long min, max;         /* INT */
+  const char *const *choices; /* CHOICE: ends with NULL */
+  const tb_definition *def;   /* MATERIALS */
+  struct api_field *fields;   /* OBJECT: a nested table, or NULL */
+  const char *what;           /* ARRAY: "must be <what>" when it is not */
+  union {
+    const char **string;
+    int *choice;
+    long long *integer;
+    uint64_t *mask;
+    json_t **json; /* OBJECT, ARRAY */
+  } out;
+  /* set by api_fields_parse */
+  json_t *value; /* as given (borrowed); NULL when absent or null */
+  bool bad;      /* a problem names this field */
+} api_field;
+
+#define API_STRING(n, f, max_chars_, ptr)                                      \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_STRING, .flags = (f),                       \
+    .max_chars = (max_chars_), .out.string = (ptr)                             \
+  }
+#define API_CHOICE(n, f, choices_, ptr)                                        \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_CHOICE, .flags = (f),                       \
+    .choices = (choices_), .out.choice = (ptr)                                 \
+  }
+#define API_INT(n, f, lo, hi, ptr)                                             \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_INT, .flags = (f), .min = (lo),             \
+    .max = (hi), .out.integer = (ptr)                                          \
+  }
+#define API_MATERIALS(n, f, def_, ptr)                                         \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_MATERIALS, .flags = (f), .def = (def_),     \
+    .out.mask = (ptr)                                                          \
+  }
+#define API_OBJECT(n, f, table, ptr)                                           \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_OBJECT, .flags = (f), .fields = (table),    \
+    .out.json = (ptr)                                                          \
+  }
+#define API_ARRAY(n, f, what_, ptr)                                            \
+  {                                                                            \
+    .name = (n), .type = API_FIELD_ARRAY, .flags = (f), .what = (what_),       \
+    .out.json = (ptr)                                                          \
+  }
+#define API_END                                                                \
+  { .name = NULL }
+
+/* Check obj against the table and read every row into its output; each
+ * problem names "prefix.field" (or field) in pb. true when no problem was
+ * added (nested tables included). */
+bool api_fields_parse(api_problem *pb, json_t *obj, const char *prefix,
+                      api_field *spec);
+/* A rule across fields, after api_fields_parse: a field of a top-level
+ * table that this request needs although the table lets it be absent
+ * (a comment that a denial needs). Adds "missing" as a required row
+ * would (absent, empty text, no material), unless the field has a
+ * problem already. */
+void api_field_require(api_problem *pb, api_field *f);
+/* A problem found by a rule of the handler (across fields, or against
+ * the definition) about a parsed row: names "prefix.field" (or field) and
+ * marks the row bad. */
+void api_field_problem(api_problem *pb, const char *prefix, api_field *f,
+                       tb_problem_code code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A new object for the audit trail: every row of a parsed table but the
+ * API_SECRET ones, with its value as given or null. */
+json_t *api_fields_payload(const api_field *spec);
 
 /* Parse a JSON text the store produced; NULL (logged) when it is not. */
 json_t *api_json_load(const char *text);
@@ -354,7 +449,8 @@ void api_run_transition(api_req *r, api_transition *t);
 const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
                            int warn_days, int64_t now);
 
-/* The embedded OpenAPI document (generated from api/openapi.json). */
+/* The embedded OpenAPI document (generated by api/gen_openapi.py, its
+ * ProblemCode enum from engine/tb_problems.def). */
 extern const char api_openapi_json[];
 extern const size_t api_openapi_json_len;
 
@@ -409,6 +505,7 @@ typedef struct {
   size_t index;           /* in the request's materials array */
   int material;           /* index in the definition */
   const char *license_id; /* borrowed from the request body */
+  char field[80];         /* its name in problems: "materials[i].license_id" */
 } api_license_claim;
 typedef struct {
   api_license_claim items[TB_MAX_MATERIALS];
@@ -416,7 +513,7 @@ typedef struct {
 } api_license_claims;
 
 /* Check the claimed licenses (exists, holder's, the material's type,
- * valid today; problems name materials[i].license_id), then fill in every
+ * valid today; problems name the claim's field), then fill in every
  * other material with a license type from the holder's valid license of
  * that type. Sets the bits in *materials and *from_license and appends
  * {material, license_id, automatic} to used. */

@@ -2,8 +2,9 @@
  * fuzz_json_request.c — a libFuzzer target for the REST API's request
  * bodies: the one place JSON is parsed (api_body_object: UTF-8 check,
  * jansson with duplicate keys refused, object required), then the field
- * readers every handler uses, and the problem+json answer built from the
- * result. Build and run it by hand from the source folder:
+ * tables every handler declares (api_fields_parse), and the problem+json
+ * answer built from the result. Build and run it by hand from the source
+ * folder:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iengine -Istore -Iworkflows -Iapi tests/fuzz/fuzz_json_request.c \
@@ -26,25 +27,36 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The API's readers, on whatever the body holds. */
+/* The API's field tables, on whatever the body holds: an intake-like
+ * table with a nested object, a choice, an integer and an array, a rule
+ * across fields, and the payload built from it. */
 static void read_fields(json_t *body) {
   api_problem pb;
-  api_problem_init(&pb, 422, "invalid_request", "fuzz");
-  static const char *const allowed[] = {
-      "service", "applicant", "form", "materials", "channel", "grade", NULL};
-  const char *s = NULL;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "fuzz");
+  static const char *const channels[] = {"window", "online", NULL};
+  static const char *const kinds[] = {"person", "organization", NULL};
+  const char *s = NULL, *id = NULL;
   long long n = 0;
-  api_only_fields(&pb, body, NULL, allowed);
-  api_get_string(&pb, body, NULL, "service", true, 63, &s);
-  api_get_string(&pb, body, NULL, "channel", false, 16, &s);
-  api_get_int(&pb, body, NULL, "grade", false, 1, 5, &n);
-  json_t *app = json_object_get(body, "applicant");
-  if (json_is_object(app)) {
-    static const char *const fields[] = {"kind", "name", "id_number", NULL};
-    api_only_fields(&pb, app, "applicant", fields);
-    if (api_get_string(&pb, app, "applicant", "id_number", true, 18, &s) && s)
-      tb_id_check_citizen(s, strlen(s), 0, NULL);
-  }
+  int channel = -1, kind = -1;
+  json_t *form = NULL, *materials = NULL;
+  api_field applicant[] = {API_CHOICE("kind", API_REQUIRED, kinds, &kind),
+                           API_STRING("name", API_REQUIRED, 100, &s),
+                           API_STRING("id_number", API_REQUIRED, 18, &id),
+                           API_END};
+  api_field spec[] = {API_STRING("service", API_REQUIRED, 63, &s),
+                      API_OBJECT("applicant", API_OPTIONAL, applicant, NULL),
+                      API_OBJECT("form", API_OPTIONAL, NULL, &form),
+                      API_ARRAY("materials", API_OPTIONAL,
+                                "an array of material ids", &materials),
+                      API_CHOICE("channel", API_OPTIONAL, channels, &channel),
+                      API_INT("grade", API_OPTIONAL | API_SECRET, 1, 5, &n),
+                      API_STRING("comment", API_OPTIONAL, 2000, NULL),
+                      API_END};
+  api_fields_parse(&pb, body, NULL, spec);
+  api_field_require(&pb, &spec[6]);
+  if (id)
+    tb_id_check_citizen(id, strlen(id), 0, NULL);
+  json_decref(api_fields_payload(spec));
   api_problem_free(&pb);
 }
 
