@@ -1,13 +1,29 @@
 #!/usr/bin/env python3
-"""gen_openapi.py — write api/openapi.json (the OpenAPI 3.1 document that
-the binary embeds). Edit the tables here, then run:
+"""gen_openapi.py — write the OpenAPI 3.1 document that the binary embeds
+and serves at /api/v1/openapi.json. The build runs it (api/meson.build):
 
-    python3 api/gen_openapi.py > api/openapi.json
+    python3 api/gen_openapi.py engine/tb_problems.def OUTPUT.json
 
-tests/api checks that every route of api/api_router.c is in the document
-and validates it with an OpenAPI 3.1 validator from npm.
+Edit the tables here. The problem codes are not written here: the
+`ProblemCode` enum (the `code` of every problem and of its errors[]) is
+read from the registry, engine/tb_problems.def, so the document and the
+server cannot disagree. tests/api checks that every route of
+api/api_router.c is in the document, validates it with an OpenAPI 3.1
+validator from npm, and checks every problem it receives against the
+registry.
 """
 import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tools"))
+import tb_problems  # noqa: E402
+
+if len(sys.argv) != 3:
+    print(__doc__, file=sys.stderr)
+    sys.exit(2)
+PROBLEMS = tb_problems.read(sys.argv[1])
 S = lambda **kw: dict(kw)
 ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
 def resp(desc, schema=None, ctype="application/json", headers=None):
@@ -246,10 +262,14 @@ schemas = {
     "Problem": {"type": "object", "description": "RFC 9457 problem details with a stable code",
         "required": ["type", "title", "status", "code", "detail", "errors"],
         "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "code": {"type": "string"}, "detail": {"type": "string"},
+            "code": ref("ProblemCode"), "detail": {"type": "string"},
             "state": {"$ref": "#/components/schemas/State"},
             "errors": {"type": "array", "items": {"type": "object", "required": ["field", "code", "detail"],
-                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "detail": {"type": "string"}}}}}},
+                "properties": {"field": {"type": "string"}, "code": ref("ProblemCode"), "detail": {"type": "string"}}}}}},
+    "ProblemCode": {"type": "string", "enum": [p["code"] for p in PROBLEMS],
+        "description": "Every code the server sends, at the top of a problem and in its errors[] "
+                       "(the registry engine/tb_problems.def; the status is the problem's):\n\n" +
+                       "\n".join(f"- `{p['code']}` ({p['status']}): {p['en']} — {p['zh']}" for p in PROBLEMS)},
     "State": {"type": "string", "enum": ["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
         "suspended", "approved", "denied", "delivered", "withdrawn", "terminated"]},
     "Warning": {"type": "string", "enum": ["none", "yellow", "red"]},
@@ -333,4 +353,5 @@ doc = {"openapi": "3.1.0",
        "components": {"schemas": schemas,
                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                           "description": "a token from POST /api/v1/sessions"}}}}
-print(json.dumps(doc, ensure_ascii=False, indent=2))
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    f.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

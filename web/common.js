@@ -1,6 +1,8 @@
 // common.js — what every page shares: the REST API with the session's
 // bearer token, the login form, element building (text only, never HTML
-// from data), Chinese names of states and warnings, and the live stream.
+// from data), Chinese names of states and warnings, problems in Chinese
+// (from the registry, /web/problems.js), and the live stream.
+import { problemZh } from "/web/problems.js";
 
 export const STATES = {
   submitted: "待受理",
@@ -96,7 +98,7 @@ function saveSession(s) {
 
 export class ApiError extends Error {
   constructor(status, problem) {
-    super((problem && (problem.detail || problem.title)) || "请求失败 (" + status + ")");
+    super((problem && (problemZh(problem.code) || problem.detail || problem.title)) || "请求失败 (" + status + ")");
     this.status = status;
     this.problem = problem;
   }
@@ -154,12 +156,17 @@ export async function api(method, path, body, { anonymous = false } = {}) {
   }
 }
 
-// A problem as one line of Chinese-first text.
+// A problem as one line of Chinese-first text: the registry's Chinese
+// description of its code, then each field with its own description (the
+// server's detail in brackets, for the bounds it names).
 export function problemText(e) {
   if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
   const p = e.problem || {};
-  const fields = (p.errors || []).map((x) => `${x.field}：${x.detail}`);
-  return [p.detail || e.message, ...fields].join("；");
+  const fields = (p.errors || []).map((x) => {
+    const zh = problemZh(x.code);
+    return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;
+  });
+  return [problemZh(p.code) || p.detail || e.message, ...fields].join("；");
 }
 
 let toastTimer = null;
@@ -220,7 +227,7 @@ export function requireLogin(container, roles, title) {
             form.remove();
             resolve(ses);
           } catch (e) {
-            msg.textContent = e.status === 401 ? "用户名或密码错误" : problemText(e);
+            msg.textContent = problemText(e);
           }
         },
       },

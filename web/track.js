@@ -165,7 +165,7 @@ async function load() {
   try {
     t = await api("GET", `/api/v1/track/${encodeURIComponent(number)}?code=${encodeURIComponent(code)}`, undefined, { anonymous: true });
   } catch (e) {
-    return askForm(e.status === 404 ? "受理编号或查询码不正确" : problemText(e));
+    return askForm(problemText(e));
   }
   let def = null;
   try {
