@@ -1,9 +1,13 @@
 """tbhttp.py — what the HTTP test scripts share: TAP cases, requests,
-sessions, identifiers with valid check characters, SQL as the superuser.
+sessions, identifiers with valid check characters, SQL as the superuser,
+and the check every answer passes: a problem+json body's code and
+errors[].code are registered codes (engine/tb_problems.def) and its status
+is its code's (check_problem, run on every Resp, also test_api.py's).
 
 The scripts are started by test_api.c, which exports TB_BASE_URL,
-TB_ADMIN_CONNINFO, TB_PASSWORD (every account's password) and, when the
-harness offers them, TB_CONTROL_FDS (see control()).
+TB_ADMIN_CONNINFO, TB_PASSWORD (every account's password),
+TB_SOURCE_ROOT and, when the harness offers them, TB_CONTROL_FDS (see
+control()).
 """
 import glob
 import json
@@ -18,6 +22,14 @@ import urllib.request
 BASE = os.environ["TB_BASE_URL"]
 ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
 PASSWORD = os.environ["TB_PASSWORD"]
+ROOT = os.environ["TB_SOURCE_ROOT"]
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import tb_problems  # noqa: E402
+
+# code → HTTP status, from the registry the server is built from.
+PROBLEMS = {p["code"]: p["status"] for p in
+            tb_problems.read(os.path.join(ROOT, "engine", "tb_problems.def"))}
 
 count = 0
 failed = 0
@@ -48,9 +60,27 @@ def done():
     return 1 if failed else 0
 
 
+def check_problem(status, headers, body):
+    """Fail (AssertionError) when a problem+json answer carries a code the
+    registry does not know, at the top or in errors[], or a status that is
+    not its code's. Other answers pass untouched."""
+    ctype = (headers.get("Content-Type") or "") if headers else ""
+    if not ctype.startswith("application/problem+json") or not body:
+        return
+    p = json.loads(body.decode("utf-8"))
+    code = p.get("code")
+    assert code in PROBLEMS, f"unregistered problem code {code!r}: {p}"
+    assert PROBLEMS[code] == status == p.get("status"), \
+        f"{code} is {PROBLEMS[code]}, answered {status} / {p.get('status')}"
+    for e in p.get("errors", []):
+        assert e.get("code") in PROBLEMS, \
+            f"unregistered code {e.get('code')!r} in errors[]: {p}"
+
+
 class Resp:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.body = status, headers, body
+        check_problem(status, headers, body)
 
     @property
     def json(self):

@@ -16,6 +16,8 @@ import traceback
 import urllib.error
 import urllib.request
 
+from tbhttp import PROBLEMS, check_problem
+
 BASE = os.environ["TB_BASE_URL"]
 ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
 PASSWORD = os.environ["TB_PASSWORD"]
@@ -52,6 +54,7 @@ class Resp:
         self.status = status
         self.headers = headers
         self.body = body
+        check_problem(status, headers, body)  # registered codes only
 
     @property
     def json(self):
@@ -1028,6 +1031,68 @@ def _():
     r = subprocess.run(["node", validator, BASE + "/api/v1/openapi.json"],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ---- the registry of problem codes (engine/tb_problems.def) -----------------------
+
+@case("problem codes: the OpenAPI ProblemCode enum is the registry")
+def _():
+    schemas = openapi_doc()["components"]["schemas"]
+    assert schemas["ProblemCode"]["enum"] == list(PROBLEMS), \
+        set(schemas["ProblemCode"]["enum"]) ^ set(PROBLEMS)
+    problem = schemas["Problem"]["properties"]
+    ref = {"$ref": "#/components/schemas/ProblemCode"}
+    assert problem["code"] == ref, problem["code"]
+    assert problem["errors"]["items"]["properties"]["code"] == ref
+
+
+@case("problem codes: the pages' /web/problems.js has every code in Chinese")
+def _():
+    r = expect(http("GET", "/web/problems.js"), 200)
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    text = r.body.decode("utf-8")
+    table = json.loads(text[text.index("Object.freeze(") + 14:
+                            text.index(");\n")])
+    assert {c: v["status"] for c, v in table.items()} == PROBLEMS, table
+    assert all(v["zh"] and v["en"] for v in table.values())
+    common = expect(http("GET", "/web/common.js"), 200).body.decode()
+    assert 'from "/web/problems.js"' in common
+
+
+@case("problem codes: the response check refuses an unregistered code")
+def _():
+    headers = {"Content-Type": "application/problem+json"}
+    def refused(status, problem):
+        try:
+            check_problem(status, headers, json.dumps(problem).encode())
+        except AssertionError:
+            return True
+        return False
+    good = {"status": 404, "code": "not_found", "errors": []}
+    assert not refused(404, good)
+    assert refused(404, dict(good, code="no_such_code"))
+    assert refused(422, dict(good, status=422))  # not the code's status
+    assert refused(404, dict(good, errors=[{"field": "x", "code": "invalid",
+                                            "detail": "merged away"}]))
+
+
+@case("problem codes: the engine's invalid is now invalid_request")
+def _():
+    a = create("spjy")
+    n = a["number"]
+    accept(n)
+    with NothingStored():
+        r = http("POST", f"/api/v1/applications/{n}/supplement",
+                 {"materials": ["layout"]}, token=tok(CLERK))
+        r = expect(r, 422, "invalid_request")
+        assert r.json["errors"][0]["field"] == "materials", r.json
+        assert r.json["errors"][0]["code"] == "invalid_request", r.json
+        r = http("POST", f"/api/v1/applications/{n}/deliver",
+                 {"method": "pigeon"}, token=tok(CLERK))
+        r = expect(r, 422, "invalid_request")
+        assert r.json["errors"] == [{"field": "method",
+                                     "code": "invalid_request",
+                                     "detail": "must be window or electronic"}]
 
 
 @case("access log: one line per request, no tokens, passwords or ID numbers")

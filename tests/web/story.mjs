@@ -317,5 +317,23 @@ await test("pages: content types, caching, no traversal", async () => {
   }
 });
 
+await test("pages: problems are shown in Chinese from the registry (/web/problems.js)", async () => {
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await p.goto("/web/worklist.html");
+  const zh = await p.evaluate(async () => {
+    const { PROBLEMS } = await import("/web/problems.js");
+    return { bad_credentials: PROBLEMS.bad_credentials.zh, not_found: PROBLEMS.not_found.zh };
+  });
+  assert(/[\u4e00-\u9fff]/.test(zh.bad_credentials) && /[\u4e00-\u9fff]/.test(zh.not_found), JSON.stringify(zh));
+  await p.fill('input[name="username"]', "nobody");
+  await p.fill('input[name="password"]', "wrong");
+  await p.click('form.login button[type="submit"]');
+  await p.waitForSelector(`form.login p.error >> text=${zh.bad_credentials}`, { timeout: 5000 });
+  await p.goto("/t/330100202001010000011?c=WRONG");
+  await p.waitForSelector(`p.error >> text=${zh.not_found}`, { timeout: 5000 });
+  await ctx.close();
+});
+
 await b.close();
 done();
