@@ -278,7 +278,7 @@ static void check_intake_materials(api_problem *pb, const tb_definition *def,
                         "'%s' is not a material of %s", id, def->id);
     } else if (license && claims->n < TB_MAX_MATERIALS) {
       api_license_claim *c = &claims->items[claims->n++];
-      *c = (api_license_claim){i, m, license, ""};
+      *c = (api_license_claim){.material = m, .license_id = license};
       snprintf(c->field, sizeof c->field, "%s.%s", name, one[1].name);
     } else if (!license) {
       *mask |= (uint64_t)1 << m;

@@ -502,7 +502,6 @@ void api_licenses_close(void);
 
 /* Intake: materials given as {"id", "license_id"}. */
 typedef struct {
-  size_t index;           /* in the request's materials array */
   int material;           /* index in the definition */
   const char *license_id; /* borrowed from the request body */
   char field[80];         /* its name in problems: "materials[i].license_id" */
