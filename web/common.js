@@ -158,12 +158,13 @@ export async function api(method, path, body, { anonymous = false } = {}) {
 
 // A problem as one line of Chinese-first text: the registry's Chinese
 // description of its code, then each field with its own description (the
-// server's detail in brackets, for the bounds it names).
+// server's detail in brackets, for the bounds it names; only the detail
+// when the field repeats the problem's code).
 export function problemText(e) {
   if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
   const p = e.problem || {};
   const fields = (p.errors || []).map((x) => {
-    const zh = problemZh(x.code);
+    const zh = x.code === p.code ? null : problemZh(x.code);
     return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;
   });
   return [problemZh(p.code) || p.detail || e.message, ...fields].join("；");
