@@ -23,6 +23,7 @@ Started by test_api.c (see tests/api/meson.build).
 import os
 import re
 import sys
+import time
 import uuid
 
 from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, credit_code, done,
@@ -49,6 +50,19 @@ def snapshot():
         f"SELECT '{t}:' || x::text FROM {t} x" for t in TABLES)
     return sql(f"SELECT count(*) || ':' || coalesce(md5(string_agg(r, '|' "
                f"ORDER BY r)), '') FROM ({parts}) AS rows(r)")
+
+
+def settled():
+    """Wait until no server connection is inside a statement or a
+    transaction: after the connection was cut with COMMIT on its way, the
+    server may still be committing."""
+    for _ in range(500):
+        busy = sql("SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                   "'tongban' AND state <> 'idle'")
+        if busy == "0":
+            return
+        time.sleep(0.01)
+    raise AssertionError("a server connection stayed busy")
 
 
 def holder():
@@ -194,6 +208,7 @@ def torture(req, expected=(200,)):
     assert fired(r) and r.status == 503, r
     assert r.json["code"] == "outcome_unknown", r.json
     assert r.headers.get("Retry-After"), r
+    settled()
     s1 = snapshot()
     ok = req.send()
     assert ok.status in expected, f"the repeat failed: {ok!r}"
