@@ -1,9 +1,11 @@
 /*
  * tb_wf_load.c — the loader's entry points for definitions: from a file,
- * from memory, and the check behind `tongban workflows check`.
+ * from memory, the check behind `tongban workflows check`, and the
+ * one-problem entry points the store takes as its loader.
  */
 #include "tb_wf_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static tb_definition *load(tb_wf_ctx *cx, const char *data, size_t len,
@@ -70,4 +72,40 @@ size_t tb_workflows_check_file(const char *path, const tb_bureau_list *bureaus,
   }
   tb_wf_sort_problems(ps, from);
   return cx.added;
+}
+
+/* ---- one problem, for callers that take a function pointer ------------- */
+
+/* The first problem of a list (or fallback) into *p, field "xml". */
+static void first_problem(const tb_workflows_problems *ps, const char *fallback,
+                          tb_problem *p) {
+  char buf[sizeof p->detail];
+  if (ps->n > 0)
+    tb_workflows_problem_format(&ps->items[0], buf, sizeof buf);
+  else
+    snprintf(buf, sizeof buf, "%s", fallback);
+  tb_problem_set(p, TB_ERR_INVALID, "xml", "%s", buf);
+}
+
+tb_status tb_workflows_parse_definition(const char *name, const char *data,
+                                        size_t len,
+                                        const tb_bureau_list *bureaus,
+                                        tb_definition **out, tb_problem *p) {
+  tb_workflows_problems ps = {0};
+  tb_status st = tb_workflows_load_buffer(name, data, len, bureaus, out, &ps);
+  if (st != TB_OK)
+    first_problem(&ps, "the definition is invalid", p);
+  tb_workflows_problems_free(&ps);
+  return st;
+}
+
+tb_status tb_workflows_parse_bureaus(const char *name, const char *data,
+                                     size_t len, tb_bureau_list **out,
+                                     tb_problem *p) {
+  tb_workflows_problems ps = {0};
+  tb_status st = tb_workflows_load_bureaus_buffer(name, data, len, out, &ps);
+  if (st != TB_OK)
+    first_problem(&ps, "the bureau list is invalid", p);
+  tb_workflows_problems_free(&ps);
+  return st;
 }

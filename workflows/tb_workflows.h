@@ -130,6 +130,20 @@ tb_status tb_workflows_load_buffer(const char *name, const char *data,
                                    tb_definition **out,
                                    tb_workflows_problems *ps);
 
+/* The loads above from memory, reporting only the first problem ("FILE:
+ * LINE: what — todo", field "xml", TB_ERR_INVALID) in *p: the shape of
+ * the store's loader (tb_store_loader in store/tb_store_definitions.h,
+ * whose types are the engine's), so that a caller passes
+ * {tb_workflows_parse_definition, tb_workflows_parse_bureaus,
+ * tb_workflows_free_bureaus} as it is. Ownership as for the loads. */
+tb_status tb_workflows_parse_definition(const char *name, const char *data,
+                                        size_t len,
+                                        const tb_bureau_list *bureaus,
+                                        tb_definition **out, tb_problem *p);
+tb_status tb_workflows_parse_bureaus(const char *name, const char *data,
+                                     size_t len, tb_bureau_list **out,
+                                     tb_problem *p);
+
 /* What `tongban workflows check` does for one file: load it as a bureau
  * list if its root is <bureaus>, as a definition otherwise, keep nothing,
  * and append its problems to ps. Returns how many problems it appended
