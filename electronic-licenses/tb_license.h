@@ -244,6 +244,63 @@ tb_license_status tb_license_decode_payload(const char *payload, size_t len,
                                             tb_problem *p);
 
 /* ------------------------------------------------------------------------
+ * Issuing (for an approved application)
+ * ---------------------------------------------------------------------- */
+
+/* An issuer: a keys folder and its passphrase, and the signing keys
+ * opened from it, kept until the folder changes (a rotation signs at
+ * once). One per server; threads may issue through it at once. */
+typedef struct tb_license_issuer tb_license_issuer;
+
+/* Open the keys folder dir (passphrase: NULL or "" for unencrypted keys;
+ * both copied, the passphrase cleansed at close) and check that its keys
+ * open now. */
+tb_license_status tb_license_issuer_open(const char *dir,
+                                         const char *passphrase,
+                                         tb_license_issuer **out,
+                                         tb_problem *p);
+void tb_license_issuer_close(tb_license_issuer *is); /* NULL is fine */
+
+/* What the caller (the store, through the API) knows when an approval
+ * asks for license number `license` of def. Only read during the call. */
+typedef struct {
+  const char *application;  /* the application number */
+  const tb_definition *def; /* the version it ran on */
+  size_t license;           /* index into def->licenses */
+  const char *holder_name;  /* the applicant */
+  const char *holder_number;
+  const tb_bureau *issuer; /* the license's bureau: code, name, credit code */
+  /* per field of def: the value as the text tb_value_parse reads, or NULL
+   * when left empty */
+  const char *const *form;
+  uint64_t serial; /* of (type, bureau): makes the identifier */
+  int64_t at;      /* the time of issuance (Unix seconds): the signing
+                      certificate must be valid then */
+  tb_day today;    /* its day: issued, valid from */
+} tb_license_order;
+
+/* An issued license: what was signed and how. Owned by the struct; free
+ * with tb_license_free_issued. */
+typedef struct {
+  tb_license license; /* strings in arena or the order's definition */
+  tb_license_item items[TB_LICENSE_MAX_ITEMS];
+  char id[TB_LICENSE_ID_MAX];
+  tb_license_signed sig; /* canonical JSON, signature, key id */
+  char *payload;         /* the QR payload, NUL-terminated */
+  size_t payload_len;
+  tb_arena *arena;
+} tb_license_issued;
+
+/* Build the license of an order (the definition's fields as people read
+ * them, the identifier, the dates), check it, sign it with the newest key
+ * of its bureau and encode its payload. On any status *out must be freed
+ * with tb_license_free_issued; the first problem is in *p. */
+tb_license_status tb_license_issue(tb_license_issuer *is,
+                                   const tb_license_order *o,
+                                   tb_license_issued *out, tb_problem *p);
+void tb_license_free_issued(tb_license_issued *li); /* zeroes it; NULL ok */
+
+/* ------------------------------------------------------------------------
  * Verification
  * ---------------------------------------------------------------------- */
 
