@@ -41,7 +41,7 @@ static bool officer_may_see(api_req *r, tb_store *s, const char *number) {
   if (strcmp(r->who.role, "officer") != 0)
     return true;
   char *json = NULL;
-  if (tb_store_read_app_tasks(s, number, &json) != TB_STORE_OK) {
+  if (tb_store_application_tasks_read(s, number, &json) != TB_STORE_OK) {
     free(json);
     return false;
   }
@@ -94,8 +94,8 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
   (void)r;
   char *row_text = NULL, *tasks_text = NULL;
   json_t *row = NULL, *tasks = NULL, *notice = NULL, *v = NULL;
-  if (tb_store_read_application(s, number, &row_text) == TB_STORE_OK &&
-      tb_store_read_app_tasks(s, number, &tasks_text) == TB_STORE_OK &&
+  if (tb_store_application_read(s, number, &row_text) == TB_STORE_OK &&
+      tb_store_application_tasks_read(s, number, &tasks_text) == TB_STORE_OK &&
       (row = api_json_load(row_text)) && (tasks = api_json_load(tasks_text)) &&
       (notice = api_notice_view(s, number, def, st, tasks)))
     v = api_app_view(def, st, row, notice);
@@ -451,7 +451,7 @@ void api_h_app_events(api_req *r) {
   if (!load_app(r, &s, &st, &def))
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_read_events(s, r->params[0], &json);
+  tb_store_status rc = tb_store_events_read(s, r->params[0], &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
@@ -499,7 +499,7 @@ void api_h_app_list(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_read_applications(s, applicant, state, service,
+  tb_store_status rc = tb_store_applications_read(s, applicant, state, service,
                                                   (int)limit, &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);

@@ -235,7 +235,7 @@ static bool username_ok(const char *u) {
 /* Whether the stored bureau list (if any) knows the code. */
 static bool bureau_known(tb_store *s, const char *code, bool *known) {
   char *xml = NULL;
-  tb_store_status rc = tb_store_read_bureaus_xml(s, &xml);
+  tb_store_status rc = tb_store_bureaus_xml_read(s, &xml);
   if (rc == TB_STORE_NOT_FOUND) {
     *known = true; /* nothing loaded yet: cannot check */
     return true;

@@ -18,14 +18,16 @@
  *
  * and the license side of intake (materials filled in from the holder's
  * valid licenses) and of tracking. The keys folder is given at start-up:
- * its trust list is loaded once, and the store is told where the signing
- * keys are (issuance happens inside transitions, in store/).
+ * each server loads its trust list once and opens an issuer for its
+ * signing keys, both kept in the server's own api_licenses (nothing is
+ * shared between two servers of one process). Issuance happens inside
+ * transitions, in store/, through the handler this file wires: the store
+ * asks, tb_license_issue builds and signs, the store writes the row.
  */
 #include "tb_api_int.h"
 #include "tb_license.h"
 
 #include <openssl/crypto.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +35,70 @@
 #define QR_SCALE 6
 #define MAX_REASON 1000
 
-/* ---- start-up: the trust list ---------------------------------------------
+/* ---- start-up: the server's keys ------------------------------------------
  */
 
-static pthread_mutex_t lic_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *trust_pem;
-static size_t trust_len;
-static tb_license_trust *trust;
-static bool store_configured; /* this module pointed the store at keys */
+struct api_licenses {
+  char *trust_pem;
+  size_t trust_len;
+  tb_license_trust *trust;
+  tb_license_issuer *issuer;
+  tb_store_license_handler handler; /* issue_license, this */
+};
 
-bool api_licenses_open(const char *keys_dir, char *err, size_t err_len) {
-  api_licenses_close();
-  if (!keys_dir || !*keys_dir)
-    return true;
+/* The store's license handler: the order in the license library's terms,
+ * tb_license_issue, and the row the store writes (in its arena). */
+static tb_store_status issue_license(void *cls, const tb_store_license_order *o,
+                                     tb_store_license_issued *out) {
+  api_licenses *l = cls;
+  tb_license_order lo = {.application = o->number,
+                         .def = o->def,
+                         .license = o->effect->license,
+                         .holder_name = o->holder_name,
+                         .holder_number = o->holder_number,
+                         .issuer = o->issuer,
+                         .form = o->form,
+                         .serial = o->serial,
+                         .at = o->at,
+                         .today = o->today};
+  tb_license_issued li;
+  tb_problem p = {0};
+  tb_license_status st = tb_license_issue(l->issuer, &lo, &li, &p);
+  if (st != TB_LICENSE_OK) {
+    fprintf(stderr,
+            "tongban: api: %s: license %s NOT issued: %s (%s); the "
+            "transition is rolled back\n",
+            o->number, o->license->type_code, p.detail[0] ? p.detail : "failed",
+            tb_license_status_code(st));
+    tb_license_free_issued(&li);
+    return TB_STORE_ERROR;
+  }
+  tb_arena *a = out->arena;
+  const tb_license *lic = &li.license;
+  out->id = tb_arena_strdup(a, lic->id);
+  out->type_code = tb_arena_strdup(a, lic->type_code);
+  out->type_name = tb_arena_strdup(a, lic->type_name);
+  out->holder_name = tb_arena_strdup(a, lic->holder_name);
+  out->holder_number = tb_arena_strdup(a, lic->holder_number);
+  out->issuer_code = tb_arena_strdup(a, lic->issuer_code);
+  out->issuer_credit_code = tb_arena_strdup(a, lic->issuer_credit_code);
+  out->valid_from = lic->valid_from;
+  out->valid_until =
+      lic->valid_until == TB_LICENSE_LONG_TERM ? 0 : lic->valid_until;
+  out->canonical = tb_arena_strndup(a, li.sig.json, li.sig.json_len);
+  uint8_t *sig = tb_arena_alloc(a, li.sig.signature_len + 1);
+  memcpy(sig, li.sig.signature, li.sig.signature_len);
+  out->signature = sig;
+  out->signature_len = li.sig.signature_len;
+  out->key_id = tb_arena_strdup(a, li.sig.key_id);
+  out->payload = tb_arena_strndup(a, li.payload, li.payload_len);
+  tb_license_free_issued(&li);
+  return TB_STORE_OK;
+}
+
+/* The keys folder's trust list and an issuer for its signing keys. */
+static bool open_keys(api_licenses *l, const char *keys_dir, char *err,
+                      size_t err_len) {
   tb_problem p = {0};
   char pass[1024];
   tb_license_status st = tb_license_passphrase_from_env(pass, sizeof pass, &p);
@@ -54,59 +107,57 @@ bool api_licenses_open(const char *keys_dir, char *err, size_t err_len) {
     snprintf(err, err_len, "the key passphrase: %s", p.detail);
     return false;
   }
-  tb_license_keys *keys = NULL;
-  char *pem = NULL;
-  size_t len = 0;
-  tb_license_trust *t = NULL;
-  st = tb_license_open_keys(keys_dir, encrypted ? pass : NULL, &keys, &p);
-  tb_license_close_keys(keys);
+  st =
+      tb_license_issuer_open(keys_dir, encrypted ? pass : NULL, &l->issuer, &p);
+  OPENSSL_cleanse(pass, sizeof pass);
   if (st == TB_LICENSE_OK)
-    st = tb_license_read_trust_list(keys_dir, &pem, &len, &p);
+    st = tb_license_read_trust_list(keys_dir, &l->trust_pem, &l->trust_len, &p);
   if (st == TB_LICENSE_OK)
-    st = tb_license_load_trust(pem, len, &t, &p);
-  if (st != TB_LICENSE_OK) {
+    st = tb_license_load_trust(l->trust_pem, l->trust_len, &l->trust, &p);
+  if (st != TB_LICENSE_OK)
     snprintf(err, err_len, "the license keys in %s: %s", keys_dir,
              p.detail[0] ? p.detail : tb_license_status_code(st));
-    free(pem);
-    OPENSSL_cleanse(pass, sizeof pass);
+  return st == TB_LICENSE_OK;
+}
+
+bool api_licenses_open(const char *keys_dir, api_licenses **out, char *err,
+                       size_t err_len) {
+  *out = NULL;
+  if (!keys_dir || !*keys_dir)
+    return true;
+  api_licenses *l = tb_xcalloc(1, sizeof *l);
+  if (!open_keys(l, keys_dir, err, err_len)) {
+    api_licenses_close(l);
     return false;
   }
-  tb_store_licenses_configure(keys_dir, encrypted ? pass : NULL);
-  OPENSSL_cleanse(pass, sizeof pass);
-  pthread_mutex_lock(&lic_lock);
-  store_configured = true;
-  trust_pem = pem;
-  trust_len = len;
-  trust = t;
-  pthread_mutex_unlock(&lic_lock);
+  l->handler = (tb_store_license_handler){issue_license, l};
+  *out = l;
   return true;
 }
 
-void api_licenses_close(void) {
-  pthread_mutex_lock(&lic_lock);
-  tb_license_free_trust(trust);
-  free(trust_pem);
-  trust = NULL;
-  trust_pem = NULL;
-  trust_len = 0;
-  if (store_configured)
-    tb_store_licenses_configure(NULL, NULL);
-  store_configured = false;
-  pthread_mutex_unlock(&lic_lock);
+void api_licenses_close(api_licenses *l) {
+  if (!l)
+    return;
+  tb_license_free_trust(l->trust);
+  free(l->trust_pem);
+  tb_license_issuer_close(l->issuer);
+  free(l);
 }
 
-/* The trust list, or NULL with a 503 set. Valid until api_licenses_close
- * (at server stop, after the requests in flight). */
+const tb_store_license_handler *api_licenses_handler(const api_licenses *l) {
+  return l ? &l->handler : NULL;
+}
+
+/* The server's trust list, or NULL with a 503 set. Valid until the server
+ * stops (after the requests in flight). */
 static const tb_license_trust *trust_of(api_req *r) {
-  pthread_mutex_lock(&lic_lock);
-  const tb_license_trust *t = trust;
-  pthread_mutex_unlock(&lic_lock);
-  if (!t) {
+  const api_licenses *l = api_licenses_of(r);
+  if (!l) {
     r->retry_after = 60;
     api_fail(r, TB_PROBLEM_LICENSES_UNAVAILABLE,
              "this server has no license keys configured");
   }
-  return t;
+  return l ? l->trust : NULL;
 }
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -218,7 +269,7 @@ void api_h_licenses_list(api_req *r) {
     return;
   }
   char *json = NULL;
-  tb_store_status rc = tb_store_license_read_holder(s, holder, &json);
+  tb_store_status rc = tb_store_holder_licenses_read(s, holder, &json);
   reply_text(r, rc, json, "items");
 }
 
@@ -238,10 +289,8 @@ void api_h_license_get(api_req *r) {
 void api_h_trust(api_req *r) {
   if (!trust_of(r))
     return;
-  pthread_mutex_lock(&lic_lock);
-  if (trust_pem)
-    api_reply_raw(r, 200, "application/x-pem-file", trust_pem, trust_len);
-  pthread_mutex_unlock(&lic_lock);
+  const api_licenses *l = api_licenses_of(r);
+  api_reply_raw(r, 200, "application/x-pem-file", l->trust_pem, l->trust_len);
 }
 
 /* ---- rendering ------------------------------------------------------------

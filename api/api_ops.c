@@ -34,7 +34,7 @@ static void append_open(api_req *r, tb_buf *text) {
     return;
   }
   char *json = NULL;
-  if (tb_store_read_status_counts(s, &json) != TB_STORE_OK)
+  if (tb_store_status_counts_read(s, &json) != TB_STORE_OK)
     return;
   json_t *counts = api_json_load(json);
   free(json);

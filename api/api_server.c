@@ -44,8 +44,9 @@ struct tb_api {
   pthread_mutex_t lock;
   tb_store *stores[MAX_STORES];
   int n_stores;
-  api_hub *hub;     /* the live stream's listener (api_sse.c) */
-  bool log_started; /* the access log's flusher (api_log.c) */
+  api_hub *hub;           /* the live stream's listener (api_sse.c) */
+  api_licenses *licenses; /* trust list and issuer (api_licenses.c) */
+  bool log_started;       /* the access log's flusher (api_log.c) */
 };
 
 static atomic_uint_fast64_t generations = 1;
@@ -59,8 +60,14 @@ typedef struct {
 
 static _Thread_local tls_slot tls;
 
+void tb_api_store_options(const tb_api *api, tb_store_options *o) {
+  o->loader = &tb_api_loader;
+  o->licenses = api_licenses_handler(api->licenses);
+}
+
 static tb_store *open_store(tb_api *api) {
   tb_store_options o = {.conninfo = api->conninfo, .region = api->region};
+  tb_api_store_options(api, &o);
   tb_store *s = NULL;
   char err[512];
   if (tb_store_open(&o, &s, err, sizeof err) != TB_STORE_OK) {
@@ -251,6 +258,10 @@ api_hub *api_hub_of(api_req *r) {
   return r->api->hub;
 }
 
+api_licenses *api_licenses_of(api_req *r) {
+  return r->api->licenses;
+}
+
 void api_reply_response(api_req *r, int status, struct MHD_Response *resp) {
   r->response = resp;
   r->status = status;
@@ -410,6 +421,7 @@ static unsigned cores(void) {
 static void free_api(tb_api *api) {
   for (int i = 0; i < api->n_stores; i++)
     tb_store_close(api->stores[i]);
+  api_licenses_close(api->licenses); /* after the handles using it */
   pthread_mutex_destroy(&api->lock);
   free(api->conninfo);
   free(api->region);
@@ -428,9 +440,11 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   socklen_t sslen = 0;
   if (!parse_listen(listen, &ss, &sslen, err, err_len))
     return TB_API_INVALID;
-  if (!api_licenses_open(o->keys_dir, err, err_len))
+  api_licenses *licenses = NULL;
+  if (!api_licenses_open(o->keys_dir, &licenses, err, err_len))
     return TB_API_INVALID;
   tb_api *api = tb_xcalloc(1, sizeof *api);
+  api->licenses = licenses;
   pthread_mutex_init(&api->lock, NULL);
   api->generation = atomic_fetch_add(&generations, 1);
   api->conninfo = tb_xstrndup(o->conninfo, strlen(o->conninfo));
@@ -501,6 +515,5 @@ void tb_api_stop(tb_api *api, unsigned grace) {
   if (fd != MHD_INVALID_SOCKET)
     close(fd);
   api_hub_stop(api->hub);
-  api_licenses_close();
   free_api(api);
 }

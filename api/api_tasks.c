@@ -79,7 +79,7 @@ void api_h_tasks_list(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_read_tasks(s, bureau, state, 500, &json);
+  tb_store_status rc = tb_store_tasks_read(s, bureau, state, 500, &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;

@@ -82,7 +82,7 @@ static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
  * NULL when the list could not be read. */
 static json_t *bureau_names(tb_store *s) {
   char *xml = NULL;
-  tb_store_status rc = tb_store_read_bureaus_xml(s, &xml);
+  tb_store_status rc = tb_store_bureaus_xml_read(s, &xml);
   if (rc == TB_STORE_NOT_FOUND)
     return json_object();
   if (rc != TB_STORE_OK)
@@ -127,7 +127,7 @@ static json_t *window_reason(tb_store *s, const char *number,
   if (st->status != TB_APP_AWAITING_SUPPLEMENT)
     return json_null();
   char *reason = NULL;
-  if (tb_store_read_window_reason(s, number, &reason) != TB_STORE_OK)
+  if (tb_store_window_reason_read(s, number, &reason) != TB_STORE_OK)
     return NULL;
   json_t *v = reason ? json_string(reason) : NULL;
   free(reason);

@@ -3,7 +3,8 @@
  * one definition in enough detail to render its intake form (fields with
  * types, bounds and choices; materials; bureau steps; special procedures;
  * limits), and deploying a definition (admin, XML body) → 201, or 422
- * with every line-numbered problem the loader found.
+ * with every line-numbered problem the loader found. Also the loader every
+ * tongban store handle is opened with (tb_api_loader).
  */
 #include "tb_api_int.h"
 #include "tb_workflows.h"
@@ -17,7 +18,7 @@ void api_h_workflows_list(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_read_definitions(s, &json);
+  tb_store_status rc = tb_store_definitions_read(s, &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
@@ -172,7 +173,7 @@ static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
   char *bxml = NULL;
   tb_bureau_list *bureaus = NULL;
   tb_workflows_problems ps = {0};
-  if (tb_store_read_bureaus_xml(s, &bxml) == TB_STORE_OK)
+  if (tb_store_bureaus_xml_read(s, &bxml) == TB_STORE_OK)
     tb_workflows_load_bureaus_buffer("bureaus.xml", bxml, strlen(bxml),
                                      &bureaus, &ps);
   free(bxml);
@@ -234,3 +235,7 @@ void api_h_workflow_post(api_req *r) {
   api_problem_free(&pb);
   api_run_change(r, post_fn, NULL);
 }
+
+const tb_store_loader tb_api_loader = {tb_workflows_parse_definition,
+                                       tb_workflows_parse_bureaus,
+                                       tb_workflows_free_bureaus};

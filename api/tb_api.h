@@ -18,6 +18,8 @@
 #ifndef TB_API_H
 #define TB_API_H
 
+#include "tb_store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +69,23 @@ uint16_t tb_api_port(const tb_api *api);
  * to `grace` seconds (0: 10) for the requests in flight to finish, stop
  * the threads, close every database handle and free. NULL is fine. */
 void tb_api_stop(tb_api *api, unsigned grace);
+
+/* ------------------------------------------------------------------------
+ * Store handles wired as the server's own
+ * ---------------------------------------------------------------------- */
+
+/* The definition loader of every tongban store handle: workflows/ (XML),
+ * {tb_workflows_parse_definition, tb_workflows_parse_bureaus,
+ * tb_workflows_free_bureaus}. Constant; for the handles the CLI and the
+ * tests open (tb_store_options.loader = &tb_api_loader). */
+extern const struct tb_store_loader tb_api_loader;
+
+/* Fill o's loader and license handler as the server's own handles have
+ * them (the handler issues with this server's keys; NULL when it has
+ * none), for a handle opened beside the server, e.g. the timer
+ * scheduler's. The handler is valid until tb_api_stop: stop what uses it
+ * first. */
+void tb_api_store_options(const tb_api *api, tb_store_options *o);
 
 /* ------------------------------------------------------------------------
  * Accounts (for `tongban accounts add` and the tests)

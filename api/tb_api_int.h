@@ -9,6 +9,13 @@
 #include "tb_api.h"
 #include "tb_engine.h"
 #include "tb_store.h"
+#include "tb_store_accounts.h"
+#include "tb_store_applications.h"
+#include "tb_store_definitions.h"
+#include "tb_store_idempotency.h"
+#include "tb_store_licenses.h"
+#include "tb_store_read.h"
+#include "tb_store_supervision.h"
 
 #include <jansson.h>
 
@@ -411,7 +418,7 @@ void api_h_workflow_post(api_req *r);
 
 /* ---- shared views (api_views.c) ------------------------------------------ */
 
-/* The full application view: row (from tb_store_read_application, may be
+/* The full application view: row (from tb_store_application_read, may be
  * NULL), state and definition, and the notice (stolen; NULL: none). */
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
                      json_t *row, json_t *notice);
@@ -419,8 +426,8 @@ json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
  * null when nothing is requested: {"items": [{id, name}], "bureaus":
  * [{branch, bureau, bureau_name, comment, items}], "reason"} — every
  * material asked for, each bureau that returned the application in its
- * current round (tasks: tb_store_read_app_tasks; the bureau names are read
- * through s), and the window's reason while it waits for the applicant's
+ * current round (tasks: tb_store_application_tasks_read; the bureau names are
+ * read through s), and the window's reason while it waits for the applicant's
  * supplement before acceptance (else null). NULL when something could
  * not be read (a store failure: the caller answers 500). */
 json_t *api_notice_view(tb_store *s, const char *number,
@@ -495,10 +502,23 @@ void api_h_supervision_stream(api_req *r);
 
 /* ---- electronic licenses (api_licenses.c) -------------------------------- */
 
-/* At start-up: load the keys folder's trust list and point the store at
- * its signing keys (NULL or "": licenses off). false: err says why. */
-bool api_licenses_open(const char *keys_dir, char *err, size_t err_len);
-void api_licenses_close(void);
+/* One server's licenses: its keys folder's trust list and an issuer for
+ * its signing keys, owned by the server (tb_api) and never shared. */
+typedef struct api_licenses api_licenses;
+
+/* At start-up: load the keys folder's trust list and open its signing
+ * keys into *out (NULL when keys_dir is NULL or "": licenses off). false:
+ * err says why. */
+bool api_licenses_open(const char *keys_dir, api_licenses **out, char *err,
+                       size_t err_len);
+/* At stop, after every store handle using its handler is closed. NULL is
+ * fine. */
+void api_licenses_close(api_licenses *l);
+/* The store's license handler (tb_store_options.licenses) issuing with
+ * l's keys; NULL for NULL (licenses off). Valid until api_licenses_close. */
+const tb_store_license_handler *api_licenses_handler(const api_licenses *l);
+/* The request's server's licenses (NULL: off). */
+api_licenses *api_licenses_of(api_req *r);
 
 /* Intake: materials given as {"id", "license_id"}. */
 typedef struct {

@@ -11,6 +11,7 @@
 #include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_store.h"
+#include "tb_store_cluster.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -104,7 +105,7 @@ static bool embedded(const char *dir, tb_store_cluster **cluster, char *info,
   tb_store *s = NULL;
   bool ok = tb_store_open(&so, &s, err, sizeof err) == TB_STORE_OK &&
             tb_store_migrate(s, NULL, NULL, err, sizeof err) == TB_STORE_OK &&
-            tb_store_grant_server_role(s) == TB_STORE_OK;
+            tb_store_server_role_grant(s) == TB_STORE_OK;
   if (!ok)
     fprintf(stderr, "tongban: %s\n", err);
   tb_store_close(s);

@@ -18,6 +18,9 @@
 #include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_store.h"
+#include "tb_store_cluster.h"
+#include "tb_store_definitions.h"
+#include "tb_store_timers.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -130,7 +133,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
 /* Apply migrations and load the definitions with the admin connection. */
 static bool prepare_database(const serve_options *o, const char *admin,
                              bool embedded) {
-  tb_store_options so = {.conninfo = admin};
+  tb_store_options so = {.conninfo = admin, .loader = &tb_api_loader};
   tb_store *s = NULL;
   char err[1024];
   if (tb_store_open(&so, &s, err, sizeof err) != TB_STORE_OK) {
@@ -145,7 +148,7 @@ static bool prepare_database(const serve_options *o, const char *admin,
     fprintf(stderr, "tongban: schema at version %d%s\n", to,
             from == to ? "" : " (migrated)");
     if (embedded)
-      rc = tb_store_grant_server_role(s);
+      rc = tb_store_server_role_grant(s);
   }
   struct stat st;
   if (rc == TB_STORE_OK && stat(o->workflows, &st) != 0) {
@@ -212,15 +215,6 @@ int tb_cli_serve(int argc, char **argv) {
     tb_store_cluster_stop(cluster);
     return 1;
   }
-  tb_store_options so = {.conninfo = server,
-                         .idempotency_ttl = o.idempotency_ttl,
-                         .region = o.region};
-  tb_store_scheduler *sch = NULL;
-  if (tb_store_scheduler_start(&so, o.interval, &sch) != TB_STORE_OK) {
-    fprintf(stderr, "tongban: cannot start the timer scheduler\n");
-    tb_store_cluster_stop(cluster);
-    return 1;
-  }
   char keys[PATH_MAX], bureaus[PATH_MAX];
   if (o.keys)
     snprintf(keys, sizeof keys, "%s", o.keys);
@@ -229,7 +223,6 @@ int tb_cli_serve(int argc, char **argv) {
   snprintf(bureaus, sizeof bureaus, "%s/bureaus.xml", o.workflows);
   struct stat kst;
   if (stat(bureaus, &kst) == 0 && !tb_cli_keys_ensure(keys, bureaus)) {
-    tb_store_scheduler_stop(sch);
     tb_store_cluster_stop(cluster);
     return 1;
   }
@@ -240,7 +233,19 @@ int tb_cli_serve(int argc, char **argv) {
   tb_api *api = NULL;
   if (tb_api_start(&ao, &api, msg, sizeof msg) != TB_API_OK) {
     fprintf(stderr, "tongban: %s\n", msg);
-    tb_store_scheduler_stop(sch);
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
+  /* The scheduler's handle is wired like the server's own: the loader,
+   * and the server's license handler (valid until tb_api_stop). */
+  tb_store_options so = {.conninfo = server,
+                         .idempotency_ttl = o.idempotency_ttl,
+                         .region = o.region};
+  tb_api_store_options(api, &so);
+  tb_store_scheduler *sch = NULL;
+  if (tb_store_scheduler_start(&so, o.interval, &sch) != TB_STORE_OK) {
+    fprintf(stderr, "tongban: cannot start the timer scheduler\n");
+    tb_api_stop(api, 10);
     tb_store_cluster_stop(cluster);
     return 1;
   }
@@ -253,8 +258,8 @@ int tb_cli_serve(int argc, char **argv) {
   int sig = wait_for_signal(&stop);
   fprintf(stderr, "tongban: %s received, stopping\n",
           sig == SIGINT ? "SIGINT" : "SIGTERM");
+  tb_store_scheduler_stop(sch); /* before the handler it uses goes */
   tb_api_stop(api, 10);
-  tb_store_scheduler_stop(sch);
   tb_store_cluster_stop(cluster);
   fprintf(stderr, "tongban: stopped\n");
   return 0;

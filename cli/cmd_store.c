@@ -11,6 +11,9 @@
  */
 #include "tb_cli.h"
 #include "tb_store.h"
+#include "tb_store_audit.h"
+#include "tb_store_cluster.h"
+#include "tb_store_definitions.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -99,7 +102,7 @@ int tb_cli_migrate(int argc, char **argv) {
   char msg[512];
   tb_store_status rc = tb_store_migrate(t.store, &from, &to, msg, sizeof msg);
   if (rc == TB_STORE_OK && t.embedded)
-    rc = tb_store_grant_server_role(t.store);
+    rc = tb_store_server_role_grant(t.store);
   if (rc != TB_STORE_OK)
     fprintf(stderr, "tongban: %s\n", msg[0] ? msg : "migration failed");
   else if (from == to)

@@ -8,8 +8,6 @@
  */
 #include "tb_store_int.h"
 
-#include "tb_workflows.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -173,6 +171,11 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
       o->idempotency_ttl > 0 ? o->idempotency_ttl : DEFAULT_IDEMPOTENCY_TTL;
   s->max_attempts = o->max_attempts > 0 ? o->max_attempts : DEFAULT_ATTEMPTS;
   s->calendar_version = -1;
+  s->has_loader = o->loader != NULL;
+  if (o->loader)
+    s->loader = *o->loader;
+  if (o->licenses)
+    s->licenses = *o->licenses;
   s->rand_state = (unsigned)(tb_store_now_us() ^ (int64_t)getpid());
   if (!connect_now(s, err, err_len)) {
     tb_store_close(s);
@@ -189,7 +192,8 @@ void tb_store_close(tb_store *s) {
     PQfinish(s->conn);
   for (int i = 0; i < s->n_defs; i++)
     tb_definition_free(s->defs[i].def);
-  tb_workflows_free_bureaus(s->bureaus);
+  if (s->bureaus && s->loader.free_bureaus)
+    s->loader.free_bureaus(s->bureaus);
   tb_calendar_free(s->calendar);
   free(s->conninfo);
   free(s);

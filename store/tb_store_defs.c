@@ -4,13 +4,12 @@
  *
  * A definition is stored as its XML under (id, version) with the SHA-256
  * of the bytes; each handle rebuilds the definitions it needs with the
- * loader and caches them for its lifetime (a stored version never
+ * loader its caller passed in (tb_store_options.loader: the store parses
+ * no XML itself) and caches them for its lifetime (a stored version never
  * changes). The calendar is cached per handle and reloaded when
  * calendar_meta.version moves.
  */
 #include "tb_store_int.h"
-
-#include "tb_workflows.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -57,15 +56,19 @@ static const tb_store_stmt S_CAL_PUT = {
 static const tb_store_stmt S_CAL_BUMP = {
     "cal_bump", "UPDATE calendar_meta SET version = version + 1", 0};
 
-/* The first problem of a list into *p. */
-static void first_problem(const tb_workflows_problems *ps, tb_problem *p,
-                          const char *fallback) {
-  char buf[sizeof p->detail];
-  if (ps->n > 0)
-    tb_workflows_problem_format(&ps->items[0], buf, sizeof buf);
-  else
-    tb_store_copy(buf, sizeof buf, fallback);
-  tb_problem_set(p, TB_ERR_INVALID, "xml", "%s", buf);
+/* Whether the handle has a loader; logs when not. */
+static bool have_loader(const tb_store *s, const char *what) {
+  if (s->has_loader && s->loader.parse_definition && s->loader.parse_bureaus)
+    return true;
+  tb_store_log("%s: this store handle was opened without a definition "
+               "loader",
+               what);
+  return false;
+}
+
+static void free_bureaus(tb_store *s, tb_bureau_list *list) {
+  if (list && s->loader.free_bureaus)
+    s->loader.free_bureaus(list);
 }
 
 static void sha_hex(const char *data, size_t len, char hex[65]) {
@@ -76,15 +79,13 @@ static void sha_hex(const char *data, size_t len, char hex[65]) {
 
 tb_store_status tb_store_bureaus_put(tb_store *s, const char *xml, size_t len,
                                      const char *file, tb_problem *p) {
-  tb_workflows_problems ps = {0};
+  if (!have_loader(s, "bureaus"))
+    return TB_STORE_ERROR;
   tb_bureau_list *list = NULL;
-  if (tb_workflows_load_bureaus_buffer(file, xml, len, &list, &ps) != TB_OK) {
-    first_problem(&ps, p, "the bureau list is invalid");
-    tb_workflows_problems_free(&ps);
+  if (s->loader.parse_bureaus(file ? file : "bureaus.xml", xml, len, &list,
+                              p) != TB_OK)
     return TB_STORE_INVALID;
-  }
-  tb_workflows_problems_free(&ps);
-  tb_workflows_free_bureaus(list);
+  free_bureaus(s, list);
   char hex[65];
   sha_hex(xml, len, hex);
   char *text = tb_xstrndup(xml, len);
@@ -94,9 +95,11 @@ tb_store_status tb_store_bureaus_put(tb_store *s, const char *xml, size_t len,
   return rc;
 }
 
-/* The newest stored bureau list, cached by its hash. */
-static tb_store_status current_bureaus(tb_store *s, const tb_bureau_list **out,
-                                       tb_problem *p) {
+tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,
+                                     tb_problem *p) {
+  *out = NULL;
+  if (!have_loader(s, "bureaus"))
+    return TB_STORE_ERROR;
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_BUREAUS_NEWEST, NULL, &r);
   if (rc != TB_STORE_OK)
@@ -108,18 +111,14 @@ static tb_store_status current_bureaus(tb_store *s, const tb_bureau_list **out,
     return TB_STORE_INVALID;
   }
   if (!s->bureaus || strcmp(s->bureaus_sha, PQgetvalue(r, 0, 0)) != 0) {
-    tb_workflows_problems ps = {0};
     tb_bureau_list *list = NULL;
     const char *xml = PQgetvalue(r, 0, 1);
-    if (tb_workflows_load_bureaus_buffer("bureaus.xml (stored)", xml,
-                                         strlen(xml), &list, &ps) != TB_OK) {
-      first_problem(&ps, p, "the stored bureau list is invalid");
-      tb_workflows_problems_free(&ps);
+    if (s->loader.parse_bureaus("bureaus.xml (stored)", xml, strlen(xml), &list,
+                                p) != TB_OK) {
       PQclear(r);
       return TB_STORE_INVALID;
     }
-    tb_workflows_problems_free(&ps);
-    tb_workflows_free_bureaus(s->bureaus);
+    free_bureaus(s, s->bureaus);
     s->bureaus = list;
     tb_store_copy(s->bureaus_sha, sizeof s->bureaus_sha, PQgetvalue(r, 0, 0));
   }
@@ -168,18 +167,13 @@ tb_store_status tb_store_definition_put(tb_store *s, const char *xml,
                                         tb_problem *p) {
   memset(info, 0, sizeof *info);
   const tb_bureau_list *bureaus = NULL;
-  tb_store_status rc = current_bureaus(s, &bureaus, p);
+  tb_store_status rc = tb_store_bureaus_get(s, &bureaus, p);
   if (rc != TB_STORE_OK)
     return rc;
-  tb_workflows_problems ps = {0};
   tb_definition *def = NULL;
-  if (tb_workflows_load_buffer(file ? file : "definition", xml, len, bureaus,
-                               &def, &ps) != TB_OK) {
-    first_problem(&ps, p, "the definition is invalid");
-    tb_workflows_problems_free(&ps);
+  if (s->loader.parse_definition(file ? file : "definition", xml, len, bureaus,
+                                 &def, p) != TB_OK)
     return TB_STORE_INVALID;
-  }
-  tb_workflows_problems_free(&ps);
   tb_store_copy(info->id, sizeof info->id, def->id);
   info->version = def->version;
   rc = put_checked(s, def, xml, len, file, info, p);
@@ -193,7 +187,7 @@ static bool read_file(const char *path, char **data, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return false;
-  size_t cap = TB_WORKFLOWS_MAX_BYTES + 1;
+  size_t cap = TB_STORE_MAX_XML_BYTES + 1;
   char *buf = tb_xmalloc(cap);
   size_t n = fread(buf, 1, cap, f);
   bool ok = !ferror(f) && n < cap;
@@ -221,7 +215,7 @@ static tb_store_status load_one(tb_store *s, const char *dir, const char *name,
   if (!read_file(path, &data, &len)) {
     tb_problem_set(p, TB_ERR_INVALID, "file",
                    "%s: cannot read it (missing, unreadable or over %d bytes)",
-                   path, TB_WORKFLOWS_MAX_BYTES);
+                   path, TB_STORE_MAX_XML_BYTES);
     return TB_STORE_INVALID;
   }
   tb_store_status rc;
@@ -272,6 +266,8 @@ tb_store_status tb_store_def_cached(tb_store *s, const char *id,
       *out = s->defs[i].def;
       return TB_STORE_OK;
     }
+  if (!have_loader(s, id))
+    return TB_STORE_ERROR;
   char v[16];
   snprintf(v, sizeof v, "%u", version);
   const char *params[] = {id, v};
@@ -285,21 +281,17 @@ tb_store_status tb_store_def_cached(tb_store *s, const char *id,
   }
   char name[128];
   snprintf(name, sizeof name, "%s v%u (stored)", id, version);
-  tb_workflows_problems ps = {0};
   tb_definition *def = NULL;
+  tb_problem p = {0};
   const char *xml = PQgetvalue(r, 0, 0);
   tb_status st =
-      tb_workflows_load_buffer(name, xml, strlen(xml), NULL, &def, &ps);
+      s->loader.parse_definition(name, xml, strlen(xml), NULL, &def, &p);
   PQclear(r);
   if (st != TB_OK) {
-    char buf[512] = "no details";
-    if (ps.n)
-      tb_workflows_problem_format(&ps.items[0], buf, sizeof buf);
-    tb_store_log("stored definition %s no longer loads: %s", name, buf);
-    tb_workflows_problems_free(&ps);
+    tb_store_log("stored definition %s no longer loads: %s", name,
+                 p.detail[0] ? p.detail : "no details");
     return TB_STORE_ERROR;
   }
-  tb_workflows_problems_free(&ps);
   if (s->n_defs == TB_STORE_MAX_CACHED_DEFS) { /* drop the oldest */
     tb_definition_free(s->defs[0].def);
     memmove(&s->defs[0], &s->defs[1],

@@ -7,6 +7,15 @@
 #define TB_STORE_INT_H
 
 #include "tb_store.h"
+#include "tb_store_accounts.h"
+#include "tb_store_applications.h"
+#include "tb_store_audit.h"
+#include "tb_store_definitions.h"
+#include "tb_store_idempotency.h"
+#include "tb_store_licenses.h"
+#include "tb_store_read.h"
+#include "tb_store_supervision.h"
+#include "tb_store_timers.h"
 
 #include <libpq-fe.h>
 
@@ -66,7 +75,10 @@ struct tb_store {
   int n_prepared;
   tb_store_cached_def defs[TB_STORE_MAX_CACHED_DEFS];
   int n_defs;
-  tb_bureau_list *bureaus; /* the newest stored list, or NULL */
+  bool has_loader;
+  tb_store_loader loader;            /* the caller's XML loader */
+  tb_store_license_handler licenses; /* issue == NULL: none */
+  tb_bureau_list *bureaus;           /* the newest stored list, or NULL */
   char bureaus_sha[65];
   tb_calendar *calendar;
   int64_t calendar_version; /* -1: none loaded */
@@ -153,14 +165,10 @@ tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
 /* Microseconds since the epoch, from the local clock. */
 int64_t tb_store_now_us(void);
 
-/* Run a program and wait: argv[0] is a path; as_uid/as_gid >= 0 switch to
- * that user in the child (root only); output goes to log_fd if >= 0 (else
- * to /dev/null). Returns the exit status, or -1 when it could not run. */
-int tb_store_spawn(char *const argv[], int as_uid, int as_gid, int log_fd);
-
 /* Issue the license an ISSUE_LICENSE effect names, inside the transition's
- * transaction (store/tb_store_licenses.c). Anything but TB_STORE_OK rolls
- * the transition back. */
+ * transaction, through the handle's license handler (store/
+ * tb_store_licenses.c): none configured, it is logged and skipped.
+ * Anything but TB_STORE_OK rolls the transition back. */
 tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
                                        const tb_effect *e);
 

@@ -3,138 +3,26 @@
  *
  * Issuance is an effect of the transition (TB_EFFECT_ISSUE_LICENSE): the
  * transition path calls tb_store_license_issue inside its transaction, so
- * an approval and its licenses commit together or not at all. The license
- * is built from the definition's <license> (type, bureau, validity, the
- * form fields as [label, value as people read it]), the applicant (holder:
- * name and one number), the bureau's credit code and a serial from
- * license_serials; it is signed with the bureau's newest key, read from
- * the keys folder at every issuance (so a rotated key signs at once), and
- * inserted with its canonical JSON, signature, key id and QR payload.
+ * an approval and its licenses commit together or not at all. The store
+ * gathers what it knows — the applicant (holder: name and one number) and
+ * the form from the application row, the issuing bureau from the stored
+ * bureau list, a serial from license_serials, the day in the stored
+ * calendar — and hands it to the license handler its caller passed in
+ * (tb_store_options.licenses), which builds and signs the license; the
+ * store inserts what the handler answers (canonical JSON, signature, key
+ * id, QR payload) in the same transaction.
  *
  * Also here: the read models of the licenses API (one license, a holder's
  * licenses, an application's licenses), the one-number look-up of a valid
  * license for intake, and revocation, which is audited in the chain of the
  * application the license came from.
  */
-#include "tb_license.h"
 #include "tb_store_int.h"
-#include "tb_workflows.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define MAX_SIGNATURE 160 /* bytes of a DER SM2 signature, with room */
-
-/* ---- configuration ------------------------------------------------------ */
-
-static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
-static char cfg_dir[4096];
-static char cfg_passphrase[1024];
-static bool cfg_set;
-static unsigned cfg_generation; /* bumped by every configure */
-
-void tb_store_licenses_configure(const char *keys_dir, const char *passphrase) {
-  pthread_mutex_lock(&cfg_lock);
-  OPENSSL_cleanse(cfg_passphrase, sizeof cfg_passphrase);
-  cfg_set = keys_dir && *keys_dir;
-  tb_store_copy(cfg_dir, sizeof cfg_dir, cfg_set ? keys_dir : "");
-  tb_store_copy(cfg_passphrase, sizeof cfg_passphrase,
-                cfg_set && passphrase ? passphrase : "");
-  cfg_generation++;
-  pthread_mutex_unlock(&cfg_lock);
-}
-
-/* ---- the signing keys, cached per thread ------------------------------------
- *
- * Decoding the key folder costs far more than signing (the benchmark's
- * profile: three quarters of the server's work), so each thread keeps the
- * keys it opened and reopens them only when the folder changed: a rotation
- * adds files to issuing/ and so changes its modification time, and a new
- * root changes root.pem's. A thread's keys are freed when it exits.
- */
-
-typedef struct {
-  tb_license_keys *keys;
-  unsigned generation;
-  struct timespec issuing, root; /* modification times when opened */
-} key_cache;
-
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void cache_free(void *p) {
-  key_cache *c = p;
-  tb_license_close_keys(c->keys);
-  free(c);
-}
-
-static void cache_init(void) {
-  pthread_key_create(&cache_key, cache_free);
-}
-
-static struct timespec mtime_of(const char *dir, const char *name) {
-  char path[sizeof cfg_dir + 32];
-  struct stat st;
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (stat(path, &st) != 0)
-    return (struct timespec){-1, 0};
-  return st.st_mtim;
-}
-
-static bool same_time(struct timespec a, struct timespec b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-/* The signing keys of the configured folder (owned by the cache: do not
- * close them); NULL with a log line when not configured or unreadable.
- * *configured tells which. */
-static tb_license_keys *open_keys(bool *configured) {
-  char dir[sizeof cfg_dir], pass[sizeof cfg_passphrase];
-  pthread_mutex_lock(&cfg_lock);
-  *configured = cfg_set;
-  unsigned generation = cfg_generation;
-  memcpy(dir, cfg_dir, sizeof dir);
-  memcpy(pass, cfg_passphrase, sizeof pass);
-  pthread_mutex_unlock(&cfg_lock);
-  if (!*configured) {
-    OPENSSL_cleanse(pass, sizeof pass);
-    return NULL;
-  }
-  pthread_once(&cache_once, cache_init);
-  key_cache *c = pthread_getspecific(cache_key);
-  if (!c) {
-    c = tb_xcalloc(1, sizeof *c);
-    pthread_setspecific(cache_key, c);
-  }
-  struct timespec issuing = mtime_of(dir, "issuing");
-  struct timespec root = mtime_of(dir, "root.pem");
-  if (c->keys && c->generation == generation &&
-      same_time(c->issuing, issuing) && same_time(c->root, root)) {
-    OPENSSL_cleanse(pass, sizeof pass);
-    return c->keys;
-  }
-  tb_license_close_keys(c->keys);
-  c->keys = NULL;
-  tb_problem p = {0};
-  tb_license_status st =
-      tb_license_open_keys(dir, pass[0] ? pass : NULL, &c->keys, &p);
-  OPENSSL_cleanse(pass, sizeof pass);
-  if (st != TB_LICENSE_OK) {
-    tb_store_log("licenses: cannot open the signing keys in %s: %s (%s)", dir,
-                 p.detail[0] ? p.detail : "failed", tb_license_status_code(st));
-    c->keys = NULL;
-    return NULL;
-  }
-  c->generation = generation;
-  c->issuing = issuing;
-  c->root = root;
-  return c->keys;
-}
 
 /* ---- statements ------------------------------------------------------------
  */
@@ -225,84 +113,19 @@ static const tb_store_stmt S_REVOKE_HEAD = {
 static const tb_store_stmt S_NOTIFY = {"lic_notify",
                                        "SELECT pg_notify('tongban', $1)", 1};
 
-/* ---- values as people read them ------------------------------------------ */
-
-static const char *money_text(tb_arena *a, const tb_field *f, int64_t fen) {
-  char buf[64];
-  bool has_unit = f->label && strstr(f->label, "元");
-  unsigned long long v =
-      fen < 0 ? (unsigned long long)(-(fen + 1)) + 1 : (unsigned long long)fen;
-  snprintf(buf, sizeof buf, "%s%llu.%02llu%s", fen < 0 ? "-" : "", v / 100,
-           v % 100, has_unit ? "" : "元");
-  return tb_arena_strdup(a, buf);
-}
-
-static const char *date_text(tb_arena *a, tb_day d) {
-  char buf[32];
-  int y, m, dd;
-  tb_date_to_ymd(d, &y, &m, &dd);
-  snprintf(buf, sizeof buf, "%d年%d月%d日", y, m, dd);
-  return tb_arena_strdup(a, buf);
-}
-
-/* The labels of the chosen choices, joined with "、". */
-static const char *choice_text(tb_arena *a, const tb_field *f, uint64_t bits) {
-  size_t cap = 1, used = 0;
-  for (size_t i = 0; i < f->n_choices && i < 64; i++)
-    if (bits & (UINT64_C(1) << i))
-      cap += strlen(f->choices[i].label) + sizeof "、";
-  char *out = tb_arena_alloc(a, cap);
-  for (size_t i = 0; i < f->n_choices && i < 64; i++) {
-    if (!(bits & (UINT64_C(1) << i)))
-      continue;
-    size_t n = strlen(f->choices[i].label);
-    if (used) {
-      memcpy(out + used, "、", sizeof "、" - 1);
-      used += sizeof "、" - 1;
-    }
-    memcpy(out + used, f->choices[i].label, n);
-    used += n;
-  }
-  out[used] = '\0';
-  return out;
-}
-
-/* One stored form value (text as tb_value_parse reads it) as people read
- * it; NULL when it does not parse (logged by the caller). */
-static const char *display_value(tb_arena *a, const tb_field *f,
-                                 const char *text) {
-  tb_value v;
-  if (tb_value_parse(f, text, strlen(text), 0, &v, NULL) != TB_OK)
-    return NULL;
-  switch (f->type) {
-  case TB_FIELD_MONEY:
-    return money_text(a, f, v.money);
-  case TB_FIELD_DATE:
-    return date_text(a, v.date);
-  case TB_FIELD_CHOICE:
-    return choice_text(a, f, v.choices);
-  case TB_FIELD_BOOLEAN:
-    return v.boolean ? "是" : "否";
-  default: /* text, number, id-number: as written */
-    return tb_arena_strdup(a, text);
-  }
-}
-
 /* ---- issuance ------------------------------------------------------------ */
 
+/* What an order is made of, owned here while the handler runs. */
 typedef struct {
-  tb_arena *arena;
-  tb_license lic;
-  tb_license_item items[TB_LICENSE_MAX_ITEMS];
-  char id[TB_LICENSE_ID_MAX];
-  int64_t at;
-} issue_job;
+  tb_store_license_order order;
+  json_t *form;                      /* the stored form */
+  const char *values[TB_MAX_FIELDS]; /* into form */
+  char holder_name[256], holder_number[32];
+} order_job;
 
-/* The holder and data items from the application row. */
-static tb_store_status load_holder_and_items(tb_store *s,
-                                             const tb_store_outcome *o,
-                                             const tb_license_def *ld,
-                                             issue_job *j) {
+/* The holder and the form from the application row. */
+static tb_store_status
+load_holder_and_form(tb_store *s, const tb_store_outcome *o, order_job *j) {
   char app[24];
   snprintf(app, sizeof app, "%lld", (long long)o->application_id);
   const char *params[] = {app};
@@ -314,186 +137,145 @@ static tb_store_status load_holder_and_items(tb_store *s,
     PQclear(r);
     return TB_STORE_ERROR;
   }
-  j->lic.holder_name = tb_arena_strdup(j->arena, PQgetvalue(r, 0, 0));
-  j->lic.holder_number = tb_arena_strdup(j->arena, PQgetvalue(r, 0, 1));
+  tb_store_copy(j->holder_name, sizeof j->holder_name, PQgetvalue(r, 0, 0));
+  tb_store_copy(j->holder_number, sizeof j->holder_number, PQgetvalue(r, 0, 1));
   json_error_t err;
-  json_t *form = json_loads(PQgetvalue(r, 0, 2), 0, &err);
+  j->form = json_loads(PQgetvalue(r, 0, 2), 0, &err);
   PQclear(r);
-  rc = json_is_object(form) ? TB_STORE_OK : TB_STORE_ERROR;
-  for (size_t i = 0; rc == TB_STORE_OK && i < ld->n_fields; i++) {
-    if (ld->fields[i] >= o->def->n_fields ||
-        j->lic.n_items >= TB_LICENSE_MAX_ITEMS) {
-      rc = TB_STORE_ERROR;
-      break;
-    }
-    const tb_field *f = &o->def->fields[ld->fields[i]];
-    const json_t *v = json_object_get(form, f->id);
-    if (!json_is_string(v)) /* an optional field left empty */
-      continue;
-    const char *text = display_value(j->arena, f, json_string_value(v));
-    if (!text) {
-      tb_store_log("%s: field %s does not load for its license", o->number,
-                   f->id);
-      rc = TB_STORE_ERROR;
-      break;
-    }
-    j->items[j->lic.n_items].key = f->label ? f->label : f->id;
-    j->items[j->lic.n_items].value = text;
-    j->lic.n_items++;
+  if (!json_is_object(j->form)) {
+    tb_store_log("%s: stored form is unreadable", o->number);
+    return TB_STORE_ERROR;
   }
-  json_decref(form);
-  j->lic.items = j->items;
+  for (size_t i = 0; i < o->def->n_fields && i < TB_MAX_FIELDS; i++) {
+    const json_t *v = json_object_get(j->form, o->def->fields[i].id);
+    j->values[i] = json_is_string(v) ? json_string_value(v) : NULL;
+  }
+  return TB_STORE_OK;
+}
+
+/* The issuing bureau from the stored bureau list (the handle's cache). */
+static tb_store_status find_issuer(tb_store *s, const tb_store_outcome *o,
+                                   const tb_license_def *ld, order_job *j) {
+  const tb_bureau_list *list = NULL;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_bureaus_get(s, &list, &p);
+  const tb_bureau *b =
+      rc == TB_STORE_OK ? tb_bureaus_find(list, ld->bureau) : NULL;
+  if (rc == TB_STORE_INVALID || (rc == TB_STORE_OK && !b)) {
+    tb_store_log("%s: bureau %s of license %s is not in the stored bureau "
+                 "list%s%s",
+                 o->number, ld->bureau, ld->type_code, p.detail[0] ? ": " : "",
+                 p.detail);
+    return TB_STORE_ERROR;
+  }
+  j->order.issuer = b;
   return rc;
 }
 
-/* The issuing bureau (name, credit code) from the stored bureau list. */
-static tb_store_status load_issuer(tb_store *s, const char *code,
-                                   issue_job *j) {
-  char *xml = NULL;
-  tb_store_status rc = tb_store_read_bureaus_xml(s, &xml);
-  if (rc != TB_STORE_OK) {
-    free(xml);
-    tb_store_log("licenses: no stored bureau list");
-    return rc == TB_STORE_NOT_FOUND ? TB_STORE_ERROR : rc;
-  }
-  tb_bureau_list *list = NULL;
-  tb_workflows_problems ps = {0};
-  tb_status st = tb_workflows_load_bureaus_buffer("bureaus.xml (stored)", xml,
-                                                  strlen(xml), &list, &ps);
-  free(xml);
-  tb_workflows_problems_free(&ps);
-  const tb_bureau *b = st == TB_OK ? tb_bureaus_find(list, code) : NULL;
-  if (b) {
-    j->lic.issuer_code = tb_arena_strdup(j->arena, b->code);
-    j->lic.issuer_name = tb_arena_strdup(j->arena, b->name);
-    j->lic.issuer_credit_code = tb_arena_strdup(j->arena, b->credit_code);
-  } else {
-    tb_store_log("licenses: bureau %s is not in the stored bureau list", code);
-  }
-  tb_workflows_free_bureaus(list);
-  return b ? TB_STORE_OK : TB_STORE_ERROR;
-}
-
-/* The identifier: type code, issuer credit code, next serial, version 1. */
-static tb_store_status make_id(tb_store *s, const tb_license_def *ld,
-                               issue_job *j) {
-  const char *params[] = {ld->type_code, j->lic.issuer_code};
+/* The next serial of (type, issuing bureau). */
+static tb_store_status next_serial(tb_store *s, const tb_license_def *ld,
+                                   uint64_t *serial) {
+  const char *params[] = {ld->type_code, ld->bureau};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_SERIAL, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t serial = 0;
-  tb_store_parse_i64(PQgetvalue(r, 0, 0), &serial);
+  int64_t v = 0;
+  bool ok =
+      PQntuples(r) == 1 && tb_store_parse_i64(PQgetvalue(r, 0, 0), &v) && v > 0;
   PQclear(r);
-  tb_problem p = {0};
-  if (serial <= 0 ||
-      tb_id_make_license_id(ld->type_code, j->lic.issuer_credit_code,
-                            (uint64_t)serial, 1, j->id, &p) != TB_OK) {
-    tb_store_log("licenses: cannot make an identifier for %s: %s",
-                 ld->type_code, p.detail);
-    return TB_STORE_ERROR;
-  }
-  j->lic.id = j->id;
-  return TB_STORE_OK;
+  *serial = ok ? (uint64_t)v : 0;
+  return ok ? TB_STORE_OK : TB_STORE_ERROR;
 }
 
-/* Issue, validity: valid-years after the issue day (the day before the
- * anniversary; 29 February counts as 28); 0 years: long-term. */
-static tb_store_status set_dates(tb_store *s, const tb_license_def *ld,
-                                 issue_job *j) {
+/* The time of issuance and its day in the stored calendar. */
+static tb_store_status set_time(tb_store *s, const tb_store_outcome *o,
+                                order_job *j) {
   const tb_calendar *cal = NULL;
   tb_store_status rc = tb_store_calendar_get(s, &cal);
   if (rc != TB_STORE_OK)
     return rc;
-  tb_day today = tb_calendar_day_of(cal, j->at);
-  j->lic.issued = today;
-  j->lic.valid_from = today;
-  j->lic.valid_until = TB_LICENSE_LONG_TERM;
-  if (ld->valid_years > 0) {
-    int y, m, d;
-    tb_date_to_ymd(today, &y, &m, &d);
-    if (m == 2 && d == 29)
-      d = 28;
-    tb_day end;
-    if (tb_date_from_ymd(y + ld->valid_years, m, d, &end) != TB_OK) {
-      tb_store_log("licenses: validity of %s ends outside the calendar",
-                   ld->type_code);
-      return TB_STORE_ERROR;
-    }
-    j->lic.valid_until = end - 1;
-  }
+  j->order.at = o->after.finished_at > 0 ? o->after.finished_at
+                                         : tb_store_now_us() / 1000000;
+  j->order.today = tb_calendar_day_of(cal, j->order.at);
   return TB_STORE_OK;
 }
 
+static tb_store_status build_order(tb_store *s, const tb_store_outcome *o,
+                                   const tb_effect *e, order_job *j) {
+  const tb_license_def *ld = &o->def->licenses[e->license];
+  j->order = (tb_store_license_order){.number = o->number,
+                                      .def = o->def,
+                                      .effect = e,
+                                      .license = ld,
+                                      .state = &o->after,
+                                      .holder_name = j->holder_name,
+                                      .holder_number = j->holder_number,
+                                      .form = j->values};
+  tb_store_status rc = load_holder_and_form(s, o, j);
+  if (rc == TB_STORE_OK)
+    rc = find_issuer(s, o, ld, j);
+  if (rc == TB_STORE_OK)
+    rc = set_time(s, o, j);
+  if (rc == TB_STORE_OK)
+    rc = next_serial(s, ld, &j->order.serial);
+  return rc;
+}
+
+/* Whether the handler answered every column. */
+static bool issued_complete(const tb_store_license_issued *l) {
+  return l->id && l->type_code && l->type_name && l->holder_name &&
+         l->holder_number && l->issuer_code && l->issuer_credit_code &&
+         l->canonical && l->signature && l->signature_len > 0 &&
+         l->signature_len <= TB_STORE_MAX_SIGNATURE && l->key_id &&
+         l->payload && l->valid_from > 0;
+}
+
 static tb_store_status insert_row(tb_store *s, const tb_store_outcome *o,
-                                  const issue_job *j,
-                                  const tb_license_signed *sg,
-                                  const char *payload) {
-  char app[24], at[24], from[11], until[11], sig[2 * MAX_SIGNATURE + 1];
-  if (sg->signature_len > MAX_SIGNATURE)
-    return TB_STORE_ERROR;
+                                  const tb_store_license_order *order,
+                                  const tb_store_license_issued *l) {
+  char app[24], at[24], from[11], until[11];
+  char sig[2 * TB_STORE_MAX_SIGNATURE + 1];
   snprintf(app, sizeof app, "%lld", (long long)o->application_id);
-  snprintf(at, sizeof at, "%lld", (long long)j->at);
-  tb_date_format(j->lic.valid_from, from);
-  bool long_term = j->lic.valid_until == TB_LICENSE_LONG_TERM;
-  if (!long_term)
-    tb_date_format(j->lic.valid_until, until);
-  tb_hex_encode(sg->signature, sg->signature_len, sig);
-  const char *params[] = {j->lic.id,
-                          j->lic.type_code,
-                          j->lic.type_name,
-                          j->lic.holder_name,
-                          j->lic.holder_number,
-                          j->lic.issuer_code,
-                          j->lic.issuer_credit_code,
+  snprintf(at, sizeof at, "%lld", (long long)order->at);
+  tb_date_format(l->valid_from, from);
+  if (l->valid_until)
+    tb_date_format(l->valid_until, until);
+  tb_hex_encode(l->signature, l->signature_len, sig);
+  const char *params[] = {l->id,
+                          l->type_code,
+                          l->type_name,
+                          l->holder_name,
+                          l->holder_number,
+                          l->issuer_code,
+                          l->issuer_credit_code,
                           app,
                           o->number,
                           at,
                           from,
-                          long_term ? NULL : until,
-                          sg->json,
+                          l->valid_until ? until : NULL,
+                          l->canonical,
                           sig,
-                          sg->key_id,
-                          payload};
+                          l->key_id,
+                          l->payload};
   return tb_store_exec(s, &S_INSERT, params, NULL);
 }
 
-/* Sign the built license and store it. */
-static tb_store_status sign_and_insert(tb_store *s, const tb_store_outcome *o,
-                                       const issue_job *j) {
-  bool configured = false;
-  tb_license_keys *keys = open_keys(&configured);
-  if (!keys) {
-    tb_store_log("%s: license %s NOT issued: no signing keys; the "
-                 "transition is rolled back",
-                 o->number, j->lic.type_name);
-    return TB_STORE_ERROR;
+/* Ask the handler for the license and write its row. */
+static tb_store_status issue_and_insert(tb_store *s, const tb_store_outcome *o,
+                                        const tb_store_license_order *order) {
+  tb_store_license_issued l = {.arena = tb_arena_new()};
+  tb_store_status rc = s->licenses.issue(s->licenses.cls, order, &l);
+  if (rc == TB_STORE_OK && !issued_complete(&l)) {
+    tb_store_log("%s: the license handler answered an incomplete license "
+                 "for %s",
+                 o->number, order->license->type_code);
+    rc = TB_STORE_ERROR;
   }
-  tb_license_signed sg = {0};
-  tb_problem p = {0};
-  char *payload = NULL;
-  size_t plen = 0;
-  tb_license_status st = tb_license_sign(keys, &j->lic, j->at, &sg, &p);
-  if (st == TB_LICENSE_OK)
-    st = tb_license_encode_payload(&sg, &payload, &plen, &p);
-  tb_store_status rc = TB_STORE_ERROR;
-  if (st != TB_LICENSE_OK)
-    tb_store_log("%s: license %s (%s) cannot be signed by %s: %s (%s); the "
-                 "transition is rolled back",
-                 o->number, j->lic.id, j->lic.type_name, j->lic.issuer_code,
-                 p.detail[0] ? p.detail : "failed", tb_license_status_code(st));
-  else
-    rc = insert_row(s, o, j, &sg, payload);
-  free(payload);
-  tb_license_free_signed(&sg);
+  if (rc == TB_STORE_OK)
+    rc = insert_row(s, o, order, &l);
+  tb_arena_free(l.arena);
   return rc;
-}
-
-static bool keys_configured(void) {
-  pthread_mutex_lock(&cfg_lock);
-  bool set = cfg_set;
-  pthread_mutex_unlock(&cfg_lock);
-  return set;
 }
 
 tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
@@ -503,35 +285,17 @@ tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
                  e->license);
     return TB_STORE_ERROR;
   }
-  const tb_license_def *ld = &o->def->licenses[e->license];
-  if (!keys_configured()) {
-    tb_store_log("%s: license %s not issued: this process has no keys "
-                 "folder configured",
-                 o->number, ld->type_code);
+  if (!s->licenses.issue) {
+    tb_store_log("%s: license %s not issued: this store handle has no "
+                 "license handler",
+                 o->number, o->def->licenses[e->license].type_code);
     return TB_STORE_OK;
   }
-  issue_job j = {.arena = tb_arena_new()};
-  j.at = o->after.finished_at > 0 ? o->after.finished_at
-                                  : tb_store_now_us() / 1000000;
-  j.lic.type_code = ld->type_code;
-  j.lic.type_name = ld->name;
-  j.lic.application = o->number;
-  tb_store_status rc = load_holder_and_items(s, o, ld, &j);
+  order_job j = {0};
+  tb_store_status rc = build_order(s, o, e, &j);
   if (rc == TB_STORE_OK)
-    rc = load_issuer(s, ld->bureau, &j);
-  if (rc == TB_STORE_OK)
-    rc = set_dates(s, ld, &j);
-  if (rc == TB_STORE_OK)
-    rc = make_id(s, ld, &j);
-  tb_problem p = {0};
-  if (rc == TB_STORE_OK && tb_license_check(&j.lic, &p) != TB_LICENSE_OK) {
-    tb_store_log("%s: license %s is not valid: %s: %s", o->number,
-                 ld->type_code, p.field, p.detail);
-    rc = TB_STORE_ERROR;
-  }
-  if (rc == TB_STORE_OK)
-    rc = sign_and_insert(s, o, &j);
-  tb_arena_free(j.arena);
+    rc = issue_and_insert(s, o, &j.order);
+  json_decref(j.form);
   return rc;
 }
 
@@ -561,14 +325,15 @@ tb_store_status tb_store_license_read(tb_store *s, const char *id,
   return text_of(s, &S_READ_ONE, params, json);
 }
 
-tb_store_status tb_store_license_read_holder(tb_store *s, const char *holder,
-                                             char **json) {
+tb_store_status tb_store_holder_licenses_read(tb_store *s, const char *holder,
+                                              char **json) {
   const char *params[] = {holder};
   return text_of(s, &S_READ_HOLDER, params, json);
 }
 
-tb_store_status tb_store_license_read_app(tb_store *s, const char *number,
-                                          char **json) {
+tb_store_status tb_store_application_licenses_read(tb_store *s,
+                                                   const char *number,
+                                                   char **json) {
   const char *params[] = {number};
   return text_of(s, &S_READ_APP, params, json);
 }

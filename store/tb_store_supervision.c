@@ -7,8 +7,7 @@
  * calendar's exceptions to Monday–Friday, dates taken in the calendar's
  * UTC offset). The listener is one plain libpq connection that LISTENs on
  * channel "tongban" (the NOTIFY every transition sends) and hands each
- * payload to a callback. Declared in the "Supervision" section at the end
- * of tb_store.h.
+ * payload to a callback. Declared in tb_store_supervision.h.
  */
 #include "tb_store_int.h"
 

@@ -99,6 +99,8 @@ struct tb_store_scheduler {
   pthread_cond_t cv;
   bool stop;
   char *conninfo;
+  tb_store_loader loader;            /* copied: opts.loader points here */
+  tb_store_license_handler licenses; /* copied: opts.licenses points here */
   tb_store_options opts;
   double interval;
   _Atomic int64_t fired;
@@ -184,6 +186,14 @@ tb_store_status tb_store_scheduler_start(const tb_store_options *o,
   sch->opts = *o;
   sch->opts.conninfo = sch->conninfo;
   sch->opts.region = NULL;
+  if (o->loader) {
+    sch->loader = *o->loader;
+    sch->opts.loader = &sch->loader;
+  }
+  if (o->licenses) {
+    sch->licenses = *o->licenses;
+    sch->opts.licenses = &sch->licenses;
+  }
   sch->interval = interval > 0.001 ? interval : 0.001;
   pthread_mutex_init(&sch->mu, NULL);
   pthread_cond_init(&sch->cv, NULL);

@@ -7,6 +7,7 @@
 #include "tb_api.h"
 #include "tb_license.h"
 #include "tb_store.h"
+#include "tb_store_definitions.h"
 #include "tb_workflows.h"
 
 #include <stdio.h>

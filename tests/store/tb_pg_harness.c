@@ -4,6 +4,8 @@
  */
 #include "tb_pg_harness.h"
 
+#include "tb_workflows.h"
+
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -94,7 +96,7 @@ bool tb_pg_start(tb_pg *pg) {
            tb_store_cluster_server_conninfo(pg->cluster));
   tb_store *s = tb_pg_store(pg->admin);
   bool ok = tb_store_migrate(s, NULL, NULL, msg, sizeof msg) == TB_STORE_OK &&
-            tb_store_grant_server_role(s) == TB_STORE_OK;
+            tb_store_server_role_grant(s) == TB_STORE_OK;
   if (!ok)
     printf("# cannot migrate the test cluster: %s\n", msg);
   tb_store_close(s);
@@ -114,8 +116,13 @@ void tb_pg_stop(tb_pg *pg) {
   tb_pg_remove_tree(pg->dir);
 }
 
+const tb_store_loader tb_pg_loader = {tb_workflows_parse_definition,
+                                      tb_workflows_parse_bureaus,
+                                      tb_workflows_free_bureaus};
+
 tb_store *tb_pg_store(const char *conninfo) {
-  tb_store_options o = {.conninfo = conninfo, .region = "330100"};
+  tb_store_options o = {
+      .conninfo = conninfo, .region = "330100", .loader = &tb_pg_loader};
   tb_store *s = NULL;
   char err[1024];
   if (tb_store_open(&o, &s, err, sizeof err) != TB_STORE_OK) {

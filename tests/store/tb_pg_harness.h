@@ -10,6 +10,8 @@
 #define TB_PG_HARNESS_H
 
 #include "tb_store.h"
+#include "tb_store_cluster.h"
+#include "tb_store_definitions.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -30,7 +32,12 @@ bool tb_pg_start(tb_pg *pg);
 /* Stop the cluster and remove its folder. */
 void tb_pg_stop(tb_pg *pg);
 
-/* A store handle (aborts the test program if it cannot connect). */
+/* The workflows/ loader (tb_workflows_parse_definition …) the tests'
+ * store handles use. */
+extern const tb_store_loader tb_pg_loader;
+
+/* A store handle with tb_pg_loader and no license handler (aborts the
+ * test program if it cannot connect). */
 tb_store *tb_pg_store(const char *conninfo);
 /* A plain libpq connection (aborts likewise). */
 PGconn *tb_pg_connect(const char *conninfo);

@@ -9,6 +9,9 @@
  * usage: test_store_flow WORKFLOWS_DIR TONGBAN_BINARY
  */
 #include "tb_pg_harness.h"
+#include "tb_store_applications.h"
+#include "tb_store_audit.h"
+#include "tb_store_timers.h"
 #include "tb_test.h"
 
 #include <jansson.h>
@@ -845,7 +848,7 @@ static void three_schedulers_fire_each_timer_once(void) {
  */
 
 static void scheduler_survives_a_restart(void) {
-  tb_store_options o = {.conninfo = pg.server};
+  tb_store_options o = {.conninfo = pg.server, .loader = &tb_pg_loader};
   tb_store_scheduler *sch = NULL;
   TB_CHECK_INT(tb_store_scheduler_start(&o, 0.05, &sch), TB_STORE_OK);
   usleep(200 * 1000);

@@ -13,6 +13,7 @@
 #include "tb_license.h"
 #include "tb_pg_harness.h"
 #include "tb_store.h"
+#include "tb_store_timers.h"
 #include "tb_workflows.h"
 
 #include <fcntl.h>
@@ -113,9 +114,6 @@ int main(int argc, char **argv) {
     dup2(fd, 2);
     close(fd);
   }
-  tb_store_options so = {.conninfo = pg.server, .region = "330100"};
-  tb_store_scheduler *sch = NULL;
-  tb_store_scheduler_start(&so, 0.5, &sch);
   unsigned conns = fds > 2500 ? (unsigned)(fds / 2 - 64) : 1000;
   tb_api_options o = {.listen = "127.0.0.1:0",
                       .conninfo = pg.server,
@@ -130,10 +128,15 @@ int main(int argc, char **argv) {
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK) {
     printf("Bail out! %s\n", err);
   } else {
+    /* the timers, on a handle wired like the server's own */
+    tb_store_options so = {.conninfo = pg.server, .region = "330100"};
+    tb_api_store_options(api, &so);
+    tb_store_scheduler *sch = NULL;
+    tb_store_scheduler_start(&so, 0.5, &sch);
     rc = run_script(argv[1], tb_api_port(api));
+    tb_store_scheduler_stop(sch);
     tb_api_stop(api, 5);
   }
-  tb_store_scheduler_stop(sch);
   fflush(stderr);
   if (saved >= 0)
     dup2(saved, 2);

@@ -1,0 +1,54 @@
+/*
+ * tb_store_accounts.h — staff accounts, sessions (by the SHA-256 of their
+ * token) and failure throttles (store/tb_store_accounts.c).
+ *
+ * Ownership: accounts are filled into the caller's struct; everything
+ * passed in is only read during the call.
+ */
+#ifndef TB_STORE_ACCOUNTS_H
+#define TB_STORE_ACCOUNTS_H
+
+#include "tb_store.h"
+
+typedef struct {
+  int64_t id;
+  char username[65];
+  char role[16];   /* "admin", "clerk", "officer", "inspector" */
+  char bureau[64]; /* officers: their bureau code; others: "" */
+  char password_hash[200];
+  bool disabled;
+} tb_store_account;
+
+/* Insert an account; TB_STORE_CONFLICT when the user name exists. */
+tb_store_status tb_store_account_create(tb_store *s, const char *username,
+                                        const char *role, const char *bureau,
+                                        const char *password_hash, int64_t *id);
+tb_store_status tb_store_account_find(tb_store *s, const char *username,
+                                      tb_store_account *a);
+
+/* Sessions by the SHA-256 of their token. _find answers TB_STORE_NOT_FOUND
+ * for unknown, expired and revoked tokens and for disabled accounts;
+ * expires_at is Unix seconds. */
+tb_store_status tb_store_session_create(tb_store *s, int64_t account_id,
+                                        const uint8_t token_hash[32],
+                                        int ttl_seconds, int64_t *expires_at);
+tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
+                                      tb_store_account *a, int64_t *expires_at);
+tb_store_status tb_store_session_revoke(tb_store *s,
+                                        const uint8_t token_hash[32]);
+
+/* Failures under a key ("user:NAME", "addr:IP", "track:IP"): how many in
+ * the last window_seconds and when the last one was (Unix µs, 0: none);
+ * record one; forget them all. */
+tb_store_status tb_store_throttle_get(tb_store *s, const char *key,
+                                      int window_seconds, int *failures,
+                                      int64_t *last_us);
+tb_store_status tb_store_throttle_fail(tb_store *s, const char *key);
+tb_store_status tb_store_throttle_clear(tb_store *s, const char *key);
+/* Record one failure and, in the same statement, read back the count in
+ * the last window_seconds (this one included) and its time (Unix µs). */
+tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
+                                         int window_seconds, int *failures,
+                                         int64_t *last_us);
+
+#endif /* TB_STORE_ACCOUNTS_H */

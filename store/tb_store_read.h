@@ -1,0 +1,83 @@
+/*
+ * tb_store_read.h — read models: what the pages and the REST API show,
+ * built by PostgreSQL as JSON text in one statement each
+ * (store/tb_store_read.c), and the public tracking view
+ * (store/tb_store_track.c).
+ *
+ * Ownership: every char ** out-parameter receives malloc'ed text the
+ * caller frees (NULL when there is none: TB_STORE_NOT_FOUND); a
+ * tb_store_tracking's strings are freed with tb_store_tracking_clear.
+ * Everything passed in is only read during the call.
+ */
+#ifndef TB_STORE_READ_H
+#define TB_STORE_READ_H
+
+#include "tb_store.h"
+
+/* ------------------------------------------------------------------------
+ * Applications, tasks, events, definitions
+ * ---------------------------------------------------------------------- */
+
+/* One application as a JSON object: number, service, version, applicant
+ * {kind, name, id_number}, form, state, warning, channel, deadline,
+ * statutory_deadline, created_at, updated_at. */
+tb_store_status tb_store_application_read(tb_store *s, const char *number,
+                                          char **json);
+/* A JSON array of such objects, newest first; NULL filters match all. */
+tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
+                                           const char *status,
+                                           const char *service, int limit,
+                                           char **json);
+/* Tasks as a JSON array (id, number, service, branch, step, round,
+ * branch_id, task_id, name, bureau, state, claimant, deadline,
+ * application_deadline, application_state, decision, comment, items,
+ * created_at, decided_at): by bureau and state (NULL: all), earliest
+ * deadline first; or every task of one application. */
+tb_store_status tb_store_tasks_read(tb_store *s, const char *bureau,
+                                    const char *state, int limit, char **json);
+tb_store_status tb_store_application_tasks_read(tb_store *s, const char *number,
+                                                char **json);
+/* The audit timeline as a JSON array (seq, at, action, actor, role,
+ * bureau, payload). */
+tb_store_status tb_store_events_read(tb_store *s, const char *number,
+                                     char **json);
+/* The reason the window gave with its latest supplement request (一次性告知
+ * before acceptance), malloc'ed into *reason; NULL when it gave none. */
+tb_store_status tb_store_window_reason_read(tb_store *s, const char *number,
+                                            char **reason);
+/* The newest version of every definition: [{id, version, name}]. */
+tb_store_status tb_store_definitions_read(tb_store *s, char **json);
+/* Applications by state: {"in_review": 3, …}. */
+tb_store_status tb_store_status_counts_read(tb_store *s, char **json);
+/* The most recently stored bureaus.xml. */
+tb_store_status tb_store_bureaus_xml_read(tb_store *s, char **xml);
+
+/* ------------------------------------------------------------------------
+ * The public tracking view
+ * ---------------------------------------------------------------------- */
+
+/* What the public tracking view is made of (store/tb_store_track.c). The
+ * strings are malloc'ed; free them with tb_store_tracking_clear. */
+typedef struct {
+  tb_app_state state;
+  const tb_definition *def; /* the version it runs on (the handle's cache) */
+  char *applicant_name;     /* in full: the caller masks it */
+  /* JSON arrays: the tasks decided "return", by id ({branch, round,
+   * decision, comment, items}); the licenses issued, in order ({id, name,
+   * type, valid_until: "YYYY-MM-DD" or "long-term", payload, revoked,
+   * revoked_at}); the audit events, in order ({at, action, bureau}) */
+  char *returns, *licenses, *timeline;
+} tb_store_tracking;
+
+/* All of it in one statement (no transaction), for the holder of the
+ * tracking code: an unknown number and a wrong code both give
+ * TB_STORE_NOT_FOUND, after the same work. */
+tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
+                                       const char *code, tb_store_tracking *t);
+/* The same without a code, for a caller that has checked it (the
+ * applicant's rating, inside its transaction). */
+tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
+                                       tb_store_tracking *t);
+void tb_store_tracking_clear(tb_store_tracking *t);
+
+#endif /* TB_STORE_READ_H */
