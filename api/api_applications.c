@@ -373,7 +373,7 @@ static void create_with(api_req *r, const tb_definition *def, const intake *in,
   api_run_change(r, create_fn, &c);
   free(form);
   if (c.created && r->status == 201)
-    api_metrics_transition(TB_EV_SUBMIT);
+    api_metrics_transition(api_metrics_of(r), TB_EV_SUBMIT);
 }
 
 void api_h_app_create(api_req *r) {
@@ -556,7 +556,7 @@ void api_run_transition(api_req *r, api_transition *t) {
   t->ev.actor = r->authed ? r->who.id : 0;
   api_run_change(r, transition_fn, t);
   if (r->status == 200)
-    api_metrics_transition(t->ev.kind);
+    api_metrics_transition(api_metrics_of(r), t->ev.kind);
 }
 
 /* The shared prelude of the window actions: the application, the body,

@@ -97,18 +97,20 @@ static tb_store_status issue_license(void *cls, const tb_store_license_order *o,
 }
 
 /* The keys folder's trust list and an issuer for its signing keys. */
-static bool open_keys(api_licenses *l, const char *keys_dir, char *err,
-                      size_t err_len) {
+static bool open_keys(api_licenses *l, const char *keys_dir,
+                      const char *passphrase, char *err, size_t err_len) {
   tb_problem p = {0};
-  char pass[1024];
-  tb_license_status st = tb_license_passphrase_from_env(pass, sizeof pass, &p);
-  bool encrypted = st == TB_LICENSE_OK;
-  if (st != TB_LICENSE_OK && st != TB_LICENSE_ERR_NOT_FOUND) {
-    snprintf(err, err_len, "the key passphrase: %s", p.detail);
-    return false;
+  char pass[1024] = "";
+  tb_license_status st = TB_LICENSE_OK;
+  if (!passphrase) {
+    st = tb_license_passphrase_from_env(pass, sizeof pass, &p);
+    if (st != TB_LICENSE_OK && st != TB_LICENSE_ERR_NOT_FOUND) {
+      snprintf(err, err_len, "the key passphrase: %s", p.detail);
+      return false;
+    }
+    passphrase = pass;
   }
-  st =
-      tb_license_issuer_open(keys_dir, encrypted ? pass : NULL, &l->issuer, &p);
+  st = tb_license_issuer_open(keys_dir, passphrase, &l->issuer, &p);
   OPENSSL_cleanse(pass, sizeof pass);
   if (st == TB_LICENSE_OK)
     st = tb_license_read_trust_list(keys_dir, &l->trust_pem, &l->trust_len, &p);
@@ -120,13 +122,13 @@ static bool open_keys(api_licenses *l, const char *keys_dir, char *err,
   return st == TB_LICENSE_OK;
 }
 
-bool api_licenses_open(const char *keys_dir, api_licenses **out, char *err,
-                       size_t err_len) {
+bool api_licenses_open(const char *keys_dir, const char *passphrase,
+                       api_licenses **out, char *err, size_t err_len) {
   *out = NULL;
   if (!keys_dir || !*keys_dir)
     return true;
   api_licenses *l = tb_xcalloc(1, sizeof *l);
-  if (!open_keys(l, keys_dir, err, err_len)) {
+  if (!open_keys(l, keys_dir, passphrase, err, err_len)) {
     api_licenses_close(l);
     return false;
   }

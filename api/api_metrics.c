@@ -2,7 +2,7 @@
  * api_metrics.c — counters for GET /metrics in the Prometheus text
  * format: requests by route and status, a latency histogram per route,
  * and transitions by event. Lock-free: relaxed atomic counters in fixed
- * tables (routes × a fixed list of statuses).
+ * tables (routes × a fixed list of statuses), one set per server.
  */
 #include "tb_api_int.h"
 
@@ -19,10 +19,30 @@ static const double BUCKETS[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                  0.25,  0.5,   1,    2.5,   5,    10};
 #define N_BUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
 
-static atomic_ullong requests[MAX_ROUTES + 1][N_STATUS + 1];
-static atomic_ullong histogram[MAX_ROUTES + 1][N_BUCKETS + 1];
-static atomic_ullong latency_us[MAX_ROUTES + 1];
-static atomic_ullong transitions[TB_EV_KIND_COUNT];
+struct api_metrics {
+  atomic_ullong requests[MAX_ROUTES + 1][N_STATUS + 1];
+  atomic_ullong histogram[MAX_ROUTES + 1][N_BUCKETS + 1];
+  atomic_ullong latency_us[MAX_ROUTES + 1];
+  atomic_ullong transitions[TB_EV_KIND_COUNT];
+};
+
+api_metrics *api_metrics_new(void) {
+  api_metrics *m = tb_xmalloc(sizeof *m);
+  for (size_t r = 0; r <= MAX_ROUTES; r++) {
+    for (size_t s = 0; s <= N_STATUS; s++)
+      atomic_init(&m->requests[r][s], 0);
+    for (size_t b = 0; b <= N_BUCKETS; b++)
+      atomic_init(&m->histogram[r][b], 0);
+    atomic_init(&m->latency_us[r], 0);
+  }
+  for (size_t k = 0; k < TB_EV_KIND_COUNT; k++)
+    atomic_init(&m->transitions[k], 0);
+  return m;
+}
+
+void api_metrics_free(api_metrics *m) {
+  free(m);
+}
 
 static size_t status_slot(int status) {
   for (size_t i = 0; i < N_STATUS; i++)
@@ -31,23 +51,24 @@ static size_t status_slot(int status) {
   return N_STATUS; /* other */
 }
 
-void api_metrics_request(size_t route, int status, double seconds) {
+void api_metrics_request(api_metrics *m, size_t route, int status,
+                         double seconds) {
   if (route > MAX_ROUTES)
     route = MAX_ROUTES;
-  atomic_fetch_add_explicit(&requests[route][status_slot(status)], 1,
+  atomic_fetch_add_explicit(&m->requests[route][status_slot(status)], 1,
                             memory_order_relaxed);
   size_t b = 0;
   while (b < N_BUCKETS && seconds > BUCKETS[b])
     b++;
-  atomic_fetch_add_explicit(&histogram[route][b], 1, memory_order_relaxed);
-  atomic_fetch_add_explicit(&latency_us[route],
+  atomic_fetch_add_explicit(&m->histogram[route][b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&m->latency_us[route],
                             (unsigned long long)(seconds * 1e6),
                             memory_order_relaxed);
 }
 
-void api_metrics_transition(tb_event_kind kind) {
+void api_metrics_transition(api_metrics *m, tb_event_kind kind) {
   if ((unsigned)kind < TB_EV_KIND_COUNT)
-    atomic_fetch_add_explicit(&transitions[kind], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->transitions[kind], 1, memory_order_relaxed);
 }
 
 static const char *route_label(size_t i, char *method, size_t cap) {
@@ -59,7 +80,7 @@ static const char *route_label(size_t i, char *method, size_t cap) {
   return api_routes[i].pattern;
 }
 
-void api_metrics_text(tb_buf *t) {
+void api_metrics_text(const api_metrics *m, tb_buf *t) {
   size_t n_routes = api_route_count < MAX_ROUTES ? api_route_count : MAX_ROUTES;
   tb_buf_addf(t,
               "# HELP tongban_http_requests_total HTTP requests by route and "
@@ -69,7 +90,7 @@ void api_metrics_text(tb_buf *t) {
     size_t slot = i == n_routes ? MAX_ROUTES : i;
     const char *route = route_label(i, method, sizeof method);
     for (size_t s = 0; s <= N_STATUS; s++) {
-      unsigned long long v = atomic_load(&requests[slot][s]);
+      unsigned long long v = atomic_load(&m->requests[slot][s]);
       if (!v)
         continue;
       if (s < N_STATUS)
@@ -93,12 +114,12 @@ void api_metrics_text(tb_buf *t) {
     const char *route = route_label(i, method, sizeof method);
     unsigned long long cum = 0;
     for (size_t b = 0; b <= N_BUCKETS; b++)
-      cum += atomic_load(&histogram[slot][b]);
+      cum += atomic_load(&m->histogram[slot][b]);
     if (!cum)
       continue;
     unsigned long long acc = 0;
     for (size_t b = 0; b < N_BUCKETS; b++) {
-      acc += atomic_load(&histogram[slot][b]);
+      acc += atomic_load(&m->histogram[slot][b]);
       tb_buf_addf(t,
                   "tongban_http_request_duration_seconds_bucket{method=\"%s\","
                   "route=\"%s\",le=\"%g\"} %llu\n",
@@ -112,7 +133,7 @@ void api_metrics_text(tb_buf *t) {
         t,
         "tongban_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"}"
         " %.6f\n",
-        method, route, (double)atomic_load(&latency_us[slot]) / 1e6);
+        method, route, (double)atomic_load(&m->latency_us[slot]) / 1e6);
     tb_buf_addf(t,
                 "tongban_http_request_duration_seconds_count{method=\"%s\","
                 "route=\"%s\"} %llu\n",
@@ -125,5 +146,5 @@ void api_metrics_text(tb_buf *t) {
   for (int k = 0; k < TB_EV_KIND_COUNT; k++)
     tb_buf_addf(t, "tongban_transitions_total{event=\"%s\"} %llu\n",
                 tb_event_kind_name((tb_event_kind)k),
-                atomic_load(&transitions[k]));
+                atomic_load(&m->transitions[k]));
 }

@@ -54,7 +54,7 @@ static void append_open(api_req *r, tb_buf *text) {
 void api_h_metrics(api_req *r) {
   tb_buf text;
   tb_buf_init(&text, METRICS_MAX);
-  api_metrics_text(&text);
+  api_metrics_text(api_metrics_of(r), &text);
   append_open(r, &text);
   if (text.overflow)
     api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",

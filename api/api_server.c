@@ -46,6 +46,8 @@ struct tb_api {
   int n_stores;
   api_hub *hub;           /* the live stream's listener (api_sse.c) */
   api_licenses *licenses; /* trust list and issuer (api_licenses.c) */
+  api_metrics *metrics;   /* the counters of /metrics (api_metrics.c) */
+  api_guesses *guesses;   /* tracking guesses (api_throttle.c) */
   bool log_started;       /* the access log's flusher (api_log.c) */
 };
 
@@ -262,6 +264,14 @@ api_licenses *api_licenses_of(api_req *r) {
   return r->api->licenses;
 }
 
+api_metrics *api_metrics_of(api_req *r) {
+  return r->api->metrics;
+}
+
+api_guesses *api_guesses_of(api_req *r) {
+  return r->api->guesses;
+}
+
 void api_reply_response(api_req *r, int status, struct MHD_Response *resp) {
   r->response = resp;
   r->status = status;
@@ -347,7 +357,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   double seconds = (double)(monotonic_us() - r->started_us) / 1e6;
   int status = r->replied ? r->status : 0;
   size_t route = r->route ? api_route_index(r->route) : api_route_count;
-  api_metrics_request(route, status, seconds);
+  api_metrics_request(api->metrics, route, status, seconds);
   if (!api->quiet)
     api_log_line(
         "tongban: api: %s %s %s %d %.1fms%s\n", r->request_id, r->method,
@@ -422,6 +432,8 @@ static void free_api(tb_api *api) {
   for (int i = 0; i < api->n_stores; i++)
     tb_store_close(api->stores[i]);
   api_licenses_close(api->licenses); /* after the handles using it */
+  api_metrics_free(api->metrics);
+  api_guesses_free(api->guesses);
   pthread_mutex_destroy(&api->lock);
   free(api->conninfo);
   free(api->region);
@@ -441,10 +453,13 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   if (!parse_listen(listen, &ss, &sslen, err, err_len))
     return TB_API_INVALID;
   api_licenses *licenses = NULL;
-  if (!api_licenses_open(o->keys_dir, &licenses, err, err_len))
+  if (!api_licenses_open(o->keys_dir, o->key_passphrase, &licenses, err,
+                         err_len))
     return TB_API_INVALID;
   tb_api *api = tb_xcalloc(1, sizeof *api);
   api->licenses = licenses;
+  api->metrics = api_metrics_new();
+  api->guesses = api_guesses_new();
   pthread_mutex_init(&api->lock, NULL);
   api->generation = atomic_fetch_add(&generations, 1);
   api->conninfo = tb_xstrndup(o->conninfo, strlen(o->conninfo));

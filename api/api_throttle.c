@@ -18,15 +18,17 @@
  * key (evicted, or a restarted server) gives that client one more try at
  * most before its next miss brings the count back.
  *
- * Across several server processes the limit is per process: each one
- * enforces the count it learnt at the client's last miss there, so a
- * client spread over N processes can guess at most about N times as fast
- * as through one, while auth_failures keeps the complete record.
+ * The table belongs to one server (tb_api): two servers in one process
+ * keep two tables. Across several servers the limit is per server: each
+ * one enforces the count it learnt at the client's last miss there, so a
+ * client spread over N servers can guess at most about N times as fast as
+ * through one, while auth_failures keeps the complete record.
  */
 #include "tb_api_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -111,12 +113,23 @@ typedef struct {
   guess_slot ways[WAYS];
 } guess_set;
 
-static guess_set table[SETS];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+struct api_guesses {
+  guess_set sets[SETS];
+};
 
-static void table_init(void) {
+api_guesses *api_guesses_new(void) {
+  api_guesses *g = tb_xcalloc(1, sizeof *g);
   for (size_t i = 0; i < SETS; i++)
-    pthread_mutex_init(&table[i].lock, NULL);
+    pthread_mutex_init(&g->sets[i].lock, NULL);
+  return g;
+}
+
+void api_guesses_free(api_guesses *g) {
+  if (!g)
+    return;
+  for (size_t i = 0; i < SETS; i++)
+    pthread_mutex_destroy(&g->sets[i].lock);
+  free(g);
 }
 
 static uint64_t key_hash(const char *key) {
@@ -126,9 +139,8 @@ static uint64_t key_hash(const char *key) {
   return h | 1;
 }
 
-static guess_set *set_of(uint64_t h) {
-  pthread_once(&table_once, table_init);
-  return &table[(h >> 32) & (SETS - 1)];
+static guess_set *set_of(api_guesses *g, uint64_t h) {
+  return &g->sets[(h >> 32) & (SETS - 1)];
 }
 
 static guess_slot *find(guess_set *set, uint64_t h, const char *key) {
@@ -139,9 +151,10 @@ static guess_slot *find(guess_set *set, uint64_t h, const char *key) {
 }
 
 /* What the table holds of key; false: nothing. */
-static bool peek(const char *key, int *failures, int64_t *last_us) {
+static bool peek(api_guesses *gs, const char *key, int *failures,
+                 int64_t *last_us) {
   uint64_t h = key_hash(key);
-  guess_set *set = set_of(h);
+  guess_set *set = set_of(gs, h);
   pthread_mutex_lock(&set->lock);
   guess_slot *g = find(set, h, key);
   if (g) {
@@ -165,11 +178,12 @@ static guess_slot *victim(guess_set *set, int64_t expired_before) {
 }
 
 /* Keep key's count (0: forget the key). */
-static void keep(const char *key, int failures, int64_t last_us, int window) {
+static void keep(api_guesses *gs, const char *key, int failures,
+                 int64_t last_us, int window) {
   if (strlen(key) >= KEY_MAX)
     return; /* cannot happen with "track:" and an address; not kept */
   uint64_t h = key_hash(key);
-  guess_set *set = set_of(h);
+  guess_set *set = set_of(gs, h);
   pthread_mutex_lock(&set->lock);
   guess_slot *g = find(set, h, key);
   if (failures <= 0) {
@@ -191,28 +205,30 @@ bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
                      int lock, int window) {
   int failures = 0;
   int64_t last_us = 0;
-  if (!peek(key, &failures, &last_us) ||
+  api_guesses *gs = api_guesses_of(r);
+  if (!peek(gs, key, &failures, &last_us) ||
       wait_us(failures, last_us, soft, lock, window, now_us()) <= 0)
     return true;
   /* the table says wait: the database decides, and the table learns */
   if (!db_count(r, s, key, window, &failures, &last_us))
     return false;
-  keep(key, failures, last_us, window);
+  keep(gs, key, failures, last_us, window);
   return judge(r, failures, last_us, soft, lock, window);
 }
 
-void api_guess_miss(tb_store *s, const char *key, int window) {
+void api_guess_miss(api_req *r, tb_store *s, const char *key, int window) {
   int failures = 0;
   int64_t last_us = 0;
+  api_guesses *gs = api_guesses_of(r);
   if (tb_store_throttle_record(s, key, window, &failures, &last_us) !=
       TB_STORE_OK) {
     /* not recorded (the store logged why): count it here alone */
     int64_t now = now_us();
-    if (!peek(key, &failures, &last_us) ||
+    if (!peek(gs, key, &failures, &last_us) ||
         last_us < now - (int64_t)window * 1000000)
       failures = 0;
     failures++;
     last_us = now;
   }
-  keep(key, failures, last_us, window);
+  keep(gs, key, failures, last_us, window);
 }

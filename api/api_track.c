@@ -86,7 +86,7 @@ bool api_track_allow(api_req *r, tb_store *s) {
 void api_track_miss(api_req *r, tb_store *s) {
   char key[96];
   throttle_key(r, key, sizeof key);
-  api_guess_miss(s, key, WINDOW);
+  api_guess_miss(r, s, key, WINDOW);
 }
 
 /* Whether number and code can be a number and a tracking code at all. */

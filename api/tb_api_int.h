@@ -339,11 +339,18 @@ bool api_token_new(char out[64], uint8_t hash[32]);
 bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
                         int lock, int window);
 void api_throttle_fail(tb_store *s, const char *key);
-/* Tracking guesses, checked in process memory (the database only confirms
- * a wait), each miss recorded in the database too; the same contract. */
+/* Tracking guesses, checked in the server's memory (the database only
+ * confirms a wait), each miss recorded in the database too; the same
+ * contract. */
 bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
                      int lock, int window);
-void api_guess_miss(tb_store *s, const char *key, int window);
+void api_guess_miss(api_req *r, tb_store *s, const char *key, int window);
+/* The table of tracking guesses: one per server, made at its start and
+ * freed at its stop; the request's server's. */
+typedef struct api_guesses api_guesses;
+api_guesses *api_guesses_new(void);
+void api_guesses_free(api_guesses *g); /* NULL is fine */
+api_guesses *api_guesses_of(api_req *r);
 
 /* ---- the access log (api_log.c) -------------------------------------------
  */
@@ -359,10 +366,19 @@ void api_log_stop(void);
 /* ---- metrics (api_metrics.c) ----------------------------------------------
  */
 
-void api_metrics_request(size_t route, int status, double seconds);
-void api_metrics_transition(tb_event_kind kind);
+/* One server's counters (made at its start, freed at its stop): two
+ * servers in one process count apart. */
+typedef struct api_metrics api_metrics;
+api_metrics *api_metrics_new(void);
+void api_metrics_free(api_metrics *m); /* NULL is fine */
+/* The request's server's counters. */
+api_metrics *api_metrics_of(api_req *r);
+
+void api_metrics_request(api_metrics *m, size_t route, int status,
+                         double seconds);
+void api_metrics_transition(api_metrics *m, tb_event_kind kind);
 /* Append the Prometheus text of the counters to t. */
-void api_metrics_text(tb_buf *t);
+void api_metrics_text(const api_metrics *m, tb_buf *t);
 
 /* ---- handlers (one file per resource) ------------------------------------ */
 
@@ -507,10 +523,10 @@ void api_h_supervision_stream(api_req *r);
 typedef struct api_licenses api_licenses;
 
 /* At start-up: load the keys folder's trust list and open its signing
- * keys into *out (NULL when keys_dir is NULL or "": licenses off). false:
- * err says why. */
-bool api_licenses_open(const char *keys_dir, api_licenses **out, char *err,
-                       size_t err_len);
+ * keys (with passphrase; NULL: from the environment) into *out (NULL when
+ * keys_dir is NULL or "": licenses off). false: err says why. */
+bool api_licenses_open(const char *keys_dir, const char *passphrase,
+                       api_licenses **out, char *err, size_t err_len);
 /* At stop, after every store handle using its handler is closed. NULL is
  * fine. */
 void api_licenses_close(api_licenses *l);

@@ -47,20 +47,33 @@ static bool load_workflows(const tb_pg *pg, const char *dir) {
   return rc == TB_STORE_OK;
 }
 
+/* The bureau list of workflows_dir, or NULL (problems on stdout). */
+static tb_bureau_list *read_bureaus(const char *workflows_dir) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/bureaus.xml", workflows_dir);
+  tb_bureau_list *bureaus = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_workflows_load_bureaus(path, &bureaus, &ps) != TB_OK)
+    tb_workflows_problems_print(&ps, stdout);
+  tb_workflows_problems_free(&ps);
+  return bureaus;
+}
+
+bool tb_api_harness_keys(const char *workflows_dir, const char *keys_dir) {
+  tb_bureau_list *bureaus = read_bureaus(workflows_dir);
+  bool ok = bureaus && init_keys(keys_dir, bureaus);
+  tb_workflows_free_bureaus(bureaus);
+  return ok;
+}
+
 bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
                           const char *keys_dir,
                           const tb_harness_account *accounts, size_t n) {
   if (!load_workflows(pg, workflows_dir))
     return false;
-  char path[512];
-  snprintf(path, sizeof path, "%s/bureaus.xml", workflows_dir);
-  tb_bureau_list *bureaus = NULL;
-  tb_workflows_problems ps = {0};
-  if (tb_workflows_load_bureaus(path, &bureaus, &ps) != TB_OK) {
-    tb_workflows_problems_print(&ps, stdout);
-    tb_workflows_problems_free(&ps);
+  tb_bureau_list *bureaus = read_bureaus(workflows_dir);
+  if (!bureaus)
     return false;
-  }
   bool ok = init_keys(keys_dir, bureaus);
   for (size_t i = 0; ok && i < n; i++)
     ok = add(pg->admin, accounts[i].user, accounts[i].role, NULL);

@@ -28,4 +28,9 @@ bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
                           const char *keys_dir,
                           const tb_harness_account *accounts, size_t n);
 
+/* Another platform's keys (a root of its own, a key for every bureau of
+ * workflows_dir), unencrypted, in keys_dir: for a second server. false,
+ * with "# " lines on stdout, when it failed. */
+bool tb_api_harness_keys(const char *workflows_dir, const char *keys_dir);
+
 #endif /* TB_API_HARNESS_H */

@@ -91,8 +91,9 @@ class Resp:
 
 
 def http(method, path, body=None, token=None, headers=None, raw=None,
-         ctype=None):
-    """One request; body is sent as JSON, or raw bytes with ctype."""
+         ctype=None, base=None):
+    """One request; body is sent as JSON, or raw bytes with ctype; to base
+    (a server's URL) instead of TB_BASE_URL when given."""
     h = dict(headers or {})
     data = None
     if raw is not None:
@@ -103,8 +104,8 @@ def http(method, path, body=None, token=None, headers=None, raw=None,
         h["Content-Type"] = "application/json"
     if token:
         h["Authorization"] = "Bearer " + token
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers=h)
+    req = urllib.request.Request((base or BASE) + path, data=data,
+                                 method=method, headers=h)
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             return Resp(r.status, r.headers, r.read())

@@ -8,6 +8,11 @@
  * the tongban binary, for the script to call. The access log goes to a
  * file the script inspects. A control thread lets the script stop and
  * restart PostgreSQL under the running server (tbhttp.control()).
+ *
+ * With TB_TWO_SERVERS set in the environment, a second server is started
+ * in this process beside the first, on the same database but with keys
+ * of its own (another platform root), and the control thread can stop it
+ * ("stop-second"): two servers in one process share nothing.
  */
 #include "tb_api.h"
 #include "tb_api_harness.h"
@@ -38,14 +43,27 @@ typedef struct {
   const char *script;  /* under tests/api */
   const char *tongban; /* the binary, or "" */
   const char *keys;    /* the keys folder */
+  tb_api *second;      /* a second server, or NULL */
+  const char *second_keys;
 } script_args;
 
-/* The control channel: the script writes "halt" or "restart" and a
- * newline on one pipe and reads "ok" or "failed" on the other. */
+/* The control channel: the script writes "halt", "restart" or
+ * "stop-second" and a newline on one pipe and reads "ok" or "failed" on
+ * the other. */
 typedef struct {
   tb_store_cluster *cluster;
+  script_args *sa;
   int commands[2], answers[2];
 } control_channel;
+
+/* Stop the second server (once). */
+static tb_store_status stop_second(script_args *sa) {
+  if (!sa->second)
+    return TB_STORE_ERROR;
+  tb_api_stop(sa->second, 5);
+  sa->second = NULL;
+  return TB_STORE_OK;
+}
 
 static void *control_loop(void *arg) {
   control_channel *c = arg;
@@ -67,6 +85,8 @@ static void *control_loop(void *arg) {
       rc = tb_store_cluster_halt(c->cluster);
     else if (strcmp(line, "restart") == 0)
       rc = tb_store_cluster_restart(c->cluster);
+    else if (strcmp(line, "stop-second") == 0)
+      rc = stop_second(c->sa);
     const char *answer = rc == TB_STORE_OK ? "ok\n" : "failed\n";
     if (write(c->answers[1], answer, strlen(answer)) < 0)
       break;
@@ -75,11 +95,22 @@ static void *control_loop(void *arg) {
   return NULL;
 }
 
+/* The second server's address and keys for the script. */
+static void export_second(const script_args *sa) {
+  if (!sa->second)
+    return;
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%u",
+           (unsigned)tb_api_port(sa->second));
+  setenv("TB_SECOND_URL", url, 1);
+  setenv("TB_SECOND_KEYS_DIR", sa->second_keys, 1);
+}
+
 static int run_script(const tb_pg *pg, uint16_t port, const char *log,
-                      const script_args *sa) {
+                      script_args *sa) {
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
-  control_channel ctl = {.cluster = pg->cluster};
+  control_channel ctl = {.cluster = pg->cluster, .sa = sa};
   pthread_t control;
   /* close-on-exec, so that a PostgreSQL restarted by the control thread
    * does not inherit them (and keep the loop from seeing the end); the
@@ -102,6 +133,7 @@ static int run_script(const tb_pg *pg, uint16_t port, const char *log,
   setenv("TB_SOURCE_ROOT", TB_SOURCE_ROOT, 1);
   setenv("TB_KEYS_DIR", sa->keys, 1);
   setenv("TB_TONGBAN", sa->tongban, 1);
+  export_second(sa);
   char path[512];
   snprintf(path, sizeof path, "%s/tests/api/%s", TB_SOURCE_ROOT, sa->script);
   char *const argv[] = {"python3", path, NULL};
@@ -139,8 +171,13 @@ int main(int argc, char **argv) {
   snprintf(keys, sizeof keys, "%s/keys", pg.dir);
   if (argc > 2 && !realpath(argv[2], tongban))
     tongban[0] = '\0';
-  script_args sa = {argc > 1 ? argv[1] : "test_api.py", tongban, keys};
-  if (!setup(&pg, keys)) {
+  char keys2[300];
+  snprintf(keys2, sizeof keys2, "%s/keys-second", pg.dir);
+  bool two = getenv("TB_TWO_SERVERS") != NULL;
+  script_args sa = {argc > 1 ? argv[1] : "test_api.py", tongban, keys, NULL,
+                    keys2};
+  if (!setup(&pg, keys) ||
+      (two && !tb_api_harness_keys(TB_WORKFLOWS_DIR, keys2))) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
     return 1;
@@ -162,12 +199,16 @@ int main(int argc, char **argv) {
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
-  if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK) {
+  tb_api_options o2 = o;
+  o2.keys_dir = keys2;
+  if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||
+      (two && tb_api_start(&o2, &sa.second, err, sizeof err) != TB_API_OK)) {
     printf("Bail out! %s\n", err);
   } else {
     rc = run_script(&pg, tb_api_port(api), log, &sa);
-    tb_api_stop(api, 5);
   }
+  stop_second(&sa);
+  tb_api_stop(api, 5);
   fflush(stderr);
   if (saved >= 0)
     dup2(saved, 2);
