@@ -67,7 +67,9 @@
  * the list is loaded.
  *
  * Threads: functions are re-entrant; a tb_license_keys or tb_license_trust
- * may be shared by threads for reading (signing and verifying).
+ * may be shared by threads for reading (signing and verifying), and a
+ * tb_license_issuer by threads issuing at once. Nothing is process-wide:
+ * keys, passphrases and trust lists live in the objects a caller opens.
  */
 #ifndef TB_LICENSE_H
 #define TB_LICENSE_H
