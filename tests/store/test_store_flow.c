@@ -591,6 +591,18 @@ static void definition_version_pinned_across_upgrade(void) {
       tb_store_definition_put(s, broken, strlen(broken), "bad.xml", &info, &p),
       TB_STORE_INVALID);
   TB_CHECKF(strstr(p.detail, "bad.xml") != NULL, "%s", p.detail);
+  /* the store parses no XML itself: a handle opened without a loader
+   * neither stores definitions nor reads them back */
+  tb_store_options bare = {.conninfo = pg.server};
+  tb_store *t = NULL;
+  char err[512];
+  TB_CHECK_INT(tb_store_open(&bare, &t, err, sizeof err), TB_STORE_OK);
+  const tb_definition *d = NULL;
+  TB_CHECK_INT(tb_store_definition_get(t, "spjy", old_version, &d),
+               TB_STORE_ERROR);
+  TB_CHECK_INT(tb_store_definition_put(t, v2, strlen(v2), "x.xml", &info, &p),
+               TB_STORE_ERROR);
+  tb_store_close(t);
   free(broken);
   free(changed);
   free(out);
