@@ -92,7 +92,8 @@ tb_store_status tb_store_definition_get(tb_store *s, const char *id,
 
 /* The newest stored bureau list, parsed with the loader and cached by the
  * handle (reparsed only when another list is stored). *out is valid until
- * the next call on the handle. TB_STORE_INVALID with *p when none is
+ * the handle's next tb_store_bureaus_get (tb_store_definition_put calls
+ * it too) or tb_store_close. TB_STORE_INVALID with *p when none is
  * stored or it no longer loads; TB_STORE_ERROR (logged) when the handle
  * has no loader. */
 tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,

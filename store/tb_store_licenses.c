@@ -214,11 +214,12 @@ static tb_store_status build_order(tb_store *s, const tb_store_outcome *o,
                                       .form = j->values};
   tb_store_status rc = load_holder_and_form(s, o, j);
   if (rc == TB_STORE_OK)
-    rc = find_issuer(s, o, ld, j);
-  if (rc == TB_STORE_OK)
     rc = set_time(s, o, j);
   if (rc == TB_STORE_OK)
     rc = next_serial(s, ld, &j->order.serial);
+  if (rc == TB_STORE_OK) /* last: the list is the handle's until its next
+                            tb_store_bureaus_get */
+    rc = find_issuer(s, o, ld, j);
   return rc;
 }
 
