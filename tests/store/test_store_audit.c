@@ -11,6 +11,8 @@
  * usage: test_store_audit FIXTURE.sql WORKFLOWS_DIR
  */
 #include "tb_pg_harness.h"
+#include "tb_store_applications.h"
+#include "tb_store_audit.h"
 #include "tb_test.h"
 
 #include <stdio.h>
