@@ -60,7 +60,9 @@ static bool officer_may_see(api_req *r, tb_store *s, const char *number) {
 }
 
 /* Load an application named in the path, with the checks every action
- * needs. false: a reply is set. */
+ * needs: its definition, and its state when st is not NULL (the reads;
+ * a change reads the state under the row lock instead). false: a reply
+ * is set. */
 static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
                      const tb_definition **def) {
   const char *number = r->params[0];
@@ -71,7 +73,8 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
   *s = api_store(r);
   if (!*s)
     return false;
-  tb_store_status rc = tb_store_application_state(*s, number, st, def);
+  tb_store_status rc = st ? tb_store_application_state(*s, number, st, def)
+                          : tb_store_application_definition(*s, number, def);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
@@ -108,104 +111,6 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
 
 /* ---- intake ----------------------------------------------------------------
  */
-
-/* A JSON form value as the text tb_value_parse reads; false for a type
- * that cannot be one. */
-static bool value_text(json_t *v, char *buf, size_t cap) {
-  if (json_is_string(v)) {
-    snprintf(buf, cap, "%s", json_string_value(v));
-    return strlen(json_string_value(v)) < cap;
-  }
-  if (json_is_integer(v)) {
-    snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-    return true;
-  }
-  if (json_is_real(v)) /* plain decimal: the engine reads no exponent */
-    return tb_store_number_text(json_real_value(v), buf, cap);
-  if (json_is_boolean(v)) {
-    snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
-    return true;
-  }
-  if (json_is_array(v)) {
-    size_t used = 0, i;
-    json_t *item;
-    buf[0] = '\0';
-    json_array_foreach(v, i, item) {
-      if (!json_is_string(item))
-        return false;
-      int n = snprintf(buf + used, cap - used, "%s%s", i ? "," : "",
-                       json_string_value(item));
-      if (n < 0 || (size_t)n >= cap - used)
-        return false;
-      used += (size_t)n;
-    }
-    return true;
-  }
-  return false;
-}
-
-static void check_form(api_problem *pb, const tb_definition *def, json_t *form,
-                       tb_day today) {
-  const char *key;
-  json_t *v;
-  bool seen[TB_MAX_FIELDS] = {false};
-  json_object_foreach(form, key, v) {
-    char name[128];
-    snprintf(name, sizeof name, "form.%s", key);
-    int f = tb_definition_field(def, key, strlen(key));
-    if (f < 0) {
-      api_problem_field(pb, name, TB_PROBLEM_UNKNOWN_FIELD,
-                        "is not a field of %s", def->id);
-      continue;
-    }
-    seen[f] = true;
-    if (json_is_null(v))
-      continue;
-    const tb_field *fd = &def->fields[f];
-    char text[4096];
-    if (json_is_real(v) &&
-        (fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
-        !value_text(v, text, sizeof text)) {
-      api_problem_field(pb, name, TB_PROBLEM_INVALID_REQUEST,
-                        "must have at most %d digits when written out in "
-                        "full (no exponent); %g has more",
-                        TB_STORE_NUMBER_MAX_DIGITS, json_real_value(v));
-      continue;
-    }
-    if (!value_text(v, text, sizeof text)) {
-      api_problem_field(pb, name, TB_PROBLEM_WRONG_TYPE, "must be a %s value",
-                        tb_field_type_name(fd->type));
-      continue;
-    }
-    bool wants_string = fd->type == TB_FIELD_TEXT ||
-                        fd->type == TB_FIELD_DATE ||
-                        fd->type == TB_FIELD_ID_NUMBER ||
-                        (fd->type == TB_FIELD_CHOICE && !fd->multiple);
-    if ((wants_string && !json_is_string(v)) ||
-        (fd->type == TB_FIELD_BOOLEAN && !json_is_boolean(v)) ||
-        ((fd->type == TB_FIELD_NUMBER || fd->type == TB_FIELD_MONEY) &&
-         !json_is_number(v) && !json_is_string(v)) ||
-        (fd->type == TB_FIELD_CHOICE && fd->multiple && !json_is_array(v))) {
-      api_problem_field(pb, name, TB_PROBLEM_WRONG_TYPE, "must be a %s%s value",
-                        fd->multiple ? "list of " : "",
-                        tb_field_type_name(fd->type));
-      continue;
-    }
-    tb_value val;
-    tb_problem p = {0};
-    if (tb_value_parse(fd, text, strlen(text), today, &val, &p) != TB_OK)
-      api_problem_field(pb, name, TB_PROBLEM_INVALID_REQUEST, "%s", p.detail);
-  }
-  for (size_t f = 0; f < def->n_fields; f++) {
-    json_t *given = json_object_get(form, def->fields[f].id);
-    if (def->fields[f].required && (!seen[f] || json_is_null(given))) {
-      char name[128];
-      snprintf(name, sizeof name, "form.%s", def->fields[f].id);
-      api_problem_field(pb, name, TB_PROBLEM_MISSING, "is required (%s)",
-                        def->fields[f].label);
-    }
-  }
-}
 
 /* The intake body, described once: the tables (the applicant's nested in
  * the top one) and where they put the values. */
@@ -357,9 +262,8 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
 }
 
 static void create_with(api_req *r, const tb_definition *def, const intake *in,
-                        uint64_t materials, uint64_t from_license,
-                        json_t *from_licenses) {
-  char *form = json_dumps(in->form, JSON_COMPACT | JSON_SORT_KEYS);
+                        const tb_store_form *form, uint64_t materials,
+                        uint64_t from_license, json_t *from_licenses) {
   create_ctx c = {.a = {.definition_id = def->id,
                         .kind = (tb_applicant_kind)in->kind,
                         .name = in->name,
@@ -371,7 +275,6 @@ static void create_with(api_req *r, const tb_definition *def, const intake *in,
                         .at = r->now},
                   .from_licenses = from_licenses};
   api_run_change(r, create_fn, &c);
-  free(form);
   if (c.created && r->status == 201)
     api_metrics_transition(api_metrics_of(r), TB_EV_SUBMIT);
 }
@@ -389,6 +292,7 @@ void api_h_app_create(api_req *r) {
   const tb_definition *def = NULL;
   uint64_t materials = 0, from_license = 0;
   json_t *used = json_array(); /* the licenses that supply materials */
+  tb_store_form *form = tb_arena_alloc(r->arena, sizeof *form);
   if (!api_problem_has_errors(&pb)) {
     s = api_store(r);
     if (!s)
@@ -407,7 +311,7 @@ void api_h_app_create(api_req *r) {
     tb_day today = today_of(s, r->now);
     api_license_claims claims = {.n = 0};
     check_applicant(&pb, def, &in, today);
-    check_form(&pb, def, in.form, today);
+    api_form_read(&pb, r->arena, def, in.form, today, form);
     check_intake_materials(&pb, def, &in, &materials, &claims);
     if (!api_problem_has_errors(&pb))
       api_licenses_intake(&pb, s, def, in.id_number, today, &claims, &materials,
@@ -421,7 +325,7 @@ void api_h_app_create(api_req *r) {
     api_problem_send(r, &pb);
     goto out;
   }
-  create_with(r, def, &in, materials, from_license, used);
+  create_with(r, def, &in, form, materials, from_license, used);
 out:
   json_decref(used);
   api_problem_free(&pb);
@@ -518,28 +422,29 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   api_transition *t = cls;
   tb_store_actor actor;
   api_actor(r, &actor);
-  char *payload =
-      t->payload ? json_dumps(t->payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  tb_store_notes *notes = tb_arena_alloc(r->arena, sizeof *notes);
+  api_notes_of(r->arena, t->payload, notes);
   tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
   tb_store_status rc =
-      tb_store_transition_in(s, t->number, &t->ev, &actor, payload, out);
-  free(payload);
+      t->task_id
+          ? tb_store_task_transition_in(s, t->task_id, &t->ev, &actor, notes,
+                                        out)
+          : tb_store_transition_in(s, t->number, &t->ev, &actor, notes, out);
   if (rc == TB_STORE_REFUSED || rc == TB_STORE_INVALID) {
-    tb_app_state now;
-    if (tb_store_application_state(s, t->number, &now, NULL) != TB_STORE_OK)
-      now.status = out->before.status;
-    api_fail_engine(r, &out->problem, (tb_app_status)now.status);
+    /* refused under the lock: the state the engine saw is the current one */
+    api_fail_engine(r, &out->problem, (tb_app_status)out->before.status);
     return TB_STORE_REFUSED;
   }
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
+    api_fail(r, TB_PROBLEM_NOT_FOUND,
+             t->task_id ? "no such task" : "no such application");
     return rc;
   }
   if (rc != TB_STORE_OK)
     return rc;
   json_t *view = t->public_view
-                     ? api_track_view(s, t->number, out->def, &out->after)
-                     : api_full_view(r, s, t->number, out->def, &out->after);
+                     ? api_track_view(s, out->number, out->def, &out->after)
+                     : api_full_view(r, s, out->number, out->def, &out->after);
   if (!view)
     return TB_STORE_ERROR;
   if (t->task_id)
@@ -563,7 +468,6 @@ void api_run_transition(api_req *r, api_transition *t) {
  * and a problem to collect field errors. false: a reply is set. */
 typedef struct {
   tb_store *s;
-  tb_app_state st;
   const tb_definition *def;
   json_t *body;
   api_problem pb;
@@ -571,7 +475,7 @@ typedef struct {
 
 static bool action_begin(api_req *r, action *a) {
   memset(a, 0, sizeof *a);
-  if (!load_app(r, &a->s, &a->st, &a->def))
+  if (!load_app(r, &a->s, NULL, &a->def))
     return false;
   a->body = api_body_object(r);
   if (!a->body)

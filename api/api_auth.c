@@ -234,23 +234,17 @@ static bool username_ok(const char *u) {
 
 /* Whether the stored bureau list (if any) knows the code. */
 static bool bureau_known(tb_store *s, const char *code, bool *known) {
-  char *xml = NULL;
-  tb_store_status rc = tb_store_bureaus_xml_read(s, &xml);
-  if (rc == TB_STORE_NOT_FOUND) {
+  const tb_bureau_list *list = NULL;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_bureaus_get(s, &list, &p);
+  if (rc == TB_STORE_INVALID) {
     *known = true; /* nothing loaded yet: cannot check */
     return true;
   }
   if (rc != TB_STORE_OK)
     return false;
-  tb_bureau_list *list = NULL;
-  tb_workflows_problems ps = {0};
-  bool ok = tb_workflows_load_bureaus_buffer("bureaus.xml", xml, strlen(xml),
-                                             &list, &ps) == TB_OK;
-  free(xml);
-  tb_workflows_problems_free(&ps);
-  *known = ok && tb_bureaus_find(list, code) != NULL;
-  tb_workflows_free_bureaus(list);
-  return ok;
+  *known = tb_bureaus_find(list, code) != NULL;
+  return true;
 }
 
 tb_api_status tb_api_account_add(const char *conninfo, const char *user,
@@ -286,7 +280,7 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
     snprintf(msg, msg_len, "could not hash the password (OpenSSL failed)");
     return TB_API_ERROR;
   }
-  tb_store_options o = {.conninfo = conninfo};
+  tb_store_options o = {.conninfo = conninfo, .loader = &tb_api_loader};
   tb_store *s = NULL;
   if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
     return TB_API_ERROR;

@@ -304,6 +304,51 @@ json_t *api_fields_payload(const api_field *spec) {
   return payload;
 }
 
+/* One JSON value as a note; false for a type a note cannot hold. */
+static bool note_of(tb_arena *a, const char *name, json_t *v,
+                    tb_store_note *n) {
+  *n = (tb_store_note){.name = tb_arena_strdup(a, name)};
+  if (json_is_null(v)) {
+    n->kind = TB_STORE_NOTE_NULL;
+  } else if (json_is_string(v)) {
+    n->kind = TB_STORE_NOTE_TEXT;
+    n->text = tb_arena_strdup(a, json_string_value(v));
+  } else if (json_is_integer(v)) {
+    n->kind = TB_STORE_NOTE_INTEGER;
+    n->integer = json_integer_value(v);
+  } else if (json_is_boolean(v)) {
+    n->kind = TB_STORE_NOTE_BOOLEAN;
+    n->integer = json_is_true(v);
+  } else if (json_is_array(v)) {
+    size_t count = json_array_size(v);
+    const char **texts = tb_arena_alloc(a, (count ? count : 1) * sizeof *texts);
+    for (size_t i = 0; i < count; i++) {
+      const char *t = json_string_value(json_array_get(v, i));
+      if (!t)
+        return false;
+      texts[i] = tb_arena_strdup(a, t);
+    }
+    n->kind = TB_STORE_NOTE_TEXTS;
+    n->texts = texts;
+    n->n_texts = count;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void api_notes_of(tb_arena *a, json_t *payload, tb_store_notes *out) {
+  out->n = 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach(payload, key, v) {
+    if (out->n == TB_STORE_MAX_NOTES) /* no field table has as many */
+      return;
+    if (note_of(a, key, v, &out->items[out->n]))
+      out->n++;
+  }
+}
+
 json_t *api_json_day(tb_day d) {
   if (d == 0)
     return json_null();

@@ -91,9 +91,11 @@ void api_h_tasks_list(api_req *r) {
   api_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The task named in the path, checked against the officer's bureau.
- * false: a reply is set. */
-static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
+/* The task named in the path (what never changes about it: its
+ * application, definition and bureau), checked against the officer's
+ * bureau. Its state is read under the application's lock when the
+ * event runs. false: a reply is set. */
+static bool load_task(api_req *r, tb_store_task_ref *task) {
   const char *id = r->params[0];
   char *end = NULL;
   errno = 0;
@@ -102,10 +104,10 @@ static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such task");
     return false;
   }
-  *s = api_store(r);
-  if (!*s)
+  tb_store *s = api_store(r);
+  if (!s)
     return false;
-  tb_store_status rc = tb_store_task_get(*s, v, task);
+  tb_store_status rc = tb_store_task_find(s, v, task);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such task");
     return false;
@@ -122,19 +124,16 @@ static bool load_task(api_req *r, tb_store **s, tb_store_task *task) {
   return true;
 }
 
-static void fill_event(api_req *r, const tb_store_task *task,
+static void fill_event(api_req *r, const tb_store_task_ref *task,
                        api_transition *t) {
   t->number = tb_arena_strdup(r->arena, task->number);
   t->task_id = task->id;
-  t->ev.branch = task->branch;
-  t->ev.step = task->step;
   t->ev.bureau = r->who.bureau;
 }
 
 void api_h_task_claim(api_req *r) {
-  tb_store *s;
-  tb_store_task task;
-  if (!load_task(r, &s, &task))
+  tb_store_task_ref task;
+  if (!load_task(r, &task))
     return;
   json_t *body = api_body_object(r);
   if (!body)
@@ -189,17 +188,10 @@ static tb_event_kind read_decision(api_problem *pb, json_t *body,
 }
 
 void api_h_task_decide(api_req *r) {
-  tb_store *s;
-  tb_store_task task;
-  if (!load_task(r, &s, &task))
+  tb_store_task_ref task;
+  if (!load_task(r, &task))
     return;
-  tb_app_state st;
-  const tb_definition *def = NULL;
-  tb_store_status rc = tb_store_application_state(s, task.number, &st, &def);
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
+  const tb_definition *def = task.def;
   json_t *body = api_body_object(r);
   if (!body)
     return;

@@ -79,25 +79,20 @@ static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
 }
 
 /* The stored bureau list's names: {code: name}; {} when there is none.
- * NULL when the list could not be read. */
+ * The list is the one the handle has parsed (again only when another
+ * list is stored). NULL when it could not be read. */
 static json_t *bureau_names(tb_store *s) {
-  char *xml = NULL;
-  tb_store_status rc = tb_store_bureaus_xml_read(s, &xml);
-  if (rc == TB_STORE_NOT_FOUND)
+  const tb_bureau_list *list = NULL;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_bureaus_get(s, &list, &p);
+  if (rc == TB_STORE_INVALID)
     return json_object();
   if (rc != TB_STORE_OK)
     return NULL;
   json_t *names = json_object();
-  tb_bureau_list *list = NULL;
-  tb_workflows_problems ps = {0};
-  if (tb_workflows_load_bureaus_buffer("bureaus.xml", xml, strlen(xml), &list,
-                                       &ps) == TB_OK)
-    for (size_t i = 0; i < list->n; i++)
-      json_object_set_new(names, list->items[i].code,
-                          json_string(list->items[i].name));
-  tb_workflows_problems_free(&ps);
-  tb_workflows_free_bureaus(list);
-  free(xml);
+  for (size_t i = 0; i < list->n; i++)
+    json_object_set_new(names, list->items[i].code,
+                        json_string(list->items[i].name));
   return names;
 }
 

@@ -170,18 +170,14 @@ void api_h_workflow_get(api_req *r) {
 /* Every problem of a definition, by the loader, against the stored
  * bureaus. true when there is none. */
 static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
-  char *bxml = NULL;
-  tb_bureau_list *bureaus = NULL;
+  const tb_bureau_list *bureaus = NULL;
+  tb_problem bp = {0};
+  if (tb_store_bureaus_get(s, &bureaus, &bp) != TB_STORE_OK)
+    bureaus = NULL;
   tb_workflows_problems ps = {0};
-  if (tb_store_bureaus_xml_read(s, &bxml) == TB_STORE_OK)
-    tb_workflows_load_bureaus_buffer("bureaus.xml", bxml, strlen(bxml),
-                                     &bureaus, &ps);
-  free(bxml);
-  tb_workflows_problems_free(&ps);
   tb_definition *def = NULL;
   tb_status st = tb_workflows_load_buffer("definition.xml", r->body,
                                           r->body_len, bureaus, &def, &ps);
-  tb_workflows_free_bureaus(bureaus);
   tb_definition_free(def);
   for (size_t i = 0; i < ps.n; i++) {
     char field[32], what[600];

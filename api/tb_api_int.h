@@ -297,6 +297,25 @@ void api_field_problem(api_problem *pb, const char *prefix, api_field *f,
  * API_SECRET ones, with its value as given or null. */
 json_t *api_fields_payload(const api_field *spec);
 
+/* The members of a change's payload object (NULL: none) as the store's
+ * typed notes: null, text, integer, boolean or a list of texts each; other
+ * members (which no field table produces) are left out. Strings are
+ * copied into the arena. */
+void api_notes_of(tb_arena *a, json_t *payload, tb_store_notes *out);
+
+/* The one converter from a form given as JSON to form values (api_form.c):
+ * each value as the text tb_value_parse reads, parsed against its field
+ * (problems name "form.ID"; a required field missing is one too); the
+ * texts that parse go to *out (copied into the arena). */
+void api_form_read(api_problem *pb, tb_arena *a, const tb_definition *def,
+                   json_t *form, tb_day today, tb_store_form *out);
+/* A number given as a JSON real as the plain decimal text that
+ * tb_value_parse reads: the shortest digits that read back as x, never an
+ * exponent (1e+20 → "100000000000000000000", 2.5e-3 → "0.0025", -0.0 →
+ * "0"). false (buf "") when x is not finite or its plain form needs more
+ * than 30 digits. cap must be at least 34. */
+bool api_number_text(double x, char *buf, size_t cap);
+
 /* Parse a JSON text the store produced; NULL (logged) when it is not. */
 json_t *api_json_load(const char *text);
 /* "YYYY-MM-DD" of a day, as a JSON string (null for day 0). */

@@ -43,16 +43,43 @@ typedef tb_store_status (*tb_store_after_fn)(tb_store *s,
                                              const tb_store_outcome *o,
                                              void *cls);
 
+/* What the person acting gave with a change, as typed values (the API's
+ * field tables produce them): kept, in this order, under "data" in the
+ * audit event, and a note named "comment" becomes the comment of a
+ * decided task. Strings are only read during the call. */
+typedef enum {
+  TB_STORE_NOTE_NULL,    /* given as null, or not given */
+  TB_STORE_NOTE_TEXT,    /* text */
+  TB_STORE_NOTE_INTEGER, /* integer */
+  TB_STORE_NOTE_BOOLEAN, /* integer: 0 or 1 */
+  TB_STORE_NOTE_TEXTS    /* texts[0..n_texts) */
+} tb_store_note_kind;
+
+typedef struct {
+  const char *name;
+  tb_store_note_kind kind;
+  const char *text;
+  int64_t integer;
+  const char *const *texts;
+  size_t n_texts;
+} tb_store_note;
+
+#define TB_STORE_MAX_NOTES 12
+
+typedef struct {
+  tb_store_note items[TB_STORE_MAX_NOTES];
+  size_t n;
+} tb_store_notes;
+
 /* One transition in one transaction: lock the application row, load its
  * state, definition (the version it started with), form and calendar,
  * run tb_engine_step, write the state, tasks and timers, append the audit
- * event (payload: NULL or a JSON object kept in the event), NOTIFY
- * "tongban", call `after`, COMMIT. Retried as a whole on 40001/40P01.
- * TB_STORE_REFUSED (out->problem says why) leaves nothing changed.
- * out may not be NULL. */
+ * event (with the notes, NULL for none), NOTIFY "tongban", call `after`,
+ * COMMIT. Retried as a whole on 40001/40P01. TB_STORE_REFUSED
+ * (out->problem says why) leaves nothing changed. out may not be NULL. */
 tb_store_status
 tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
-                    const tb_store_actor *actor, const char *payload,
+                    const tb_store_actor *actor, const tb_store_notes *notes,
                     tb_store_after_fn after, void *cls, tb_store_outcome *out);
 
 /* The same, inside a transaction the caller runs with
@@ -60,21 +87,45 @@ tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
 tb_store_status tb_store_transition_in(tb_store *s, const char *number,
                                        const tb_event *ev,
                                        const tb_store_actor *actor,
-                                       const char *payload,
+                                       const tb_store_notes *notes,
                                        tb_store_outcome *out);
+
+/* A task event (claim, approve, deny, return) on the task with this id,
+ * inside the caller's transaction: the task's application row is locked
+ * first, then the task is read under that lock and gives the event its
+ * branch and step (ev's are ignored). TB_STORE_NOT_FOUND: no such task;
+ * TB_STORE_REFUSED with TB_ERR_WRONG_BUREAU when the task is not of the
+ * actor's bureau; otherwise as tb_store_transition_in. */
+tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
+                                            const tb_event *ev,
+                                            const tb_store_actor *actor,
+                                            const tb_store_notes *notes,
+                                            tb_store_outcome *out);
 
 /* Tracking codes: 10 characters of a 31-letter alphabet without look-alikes
  * (23456789ABCDEFGHJKMNPQRSTUVWXYZ), drawn uniformly by rejection
  * sampling: 10 · log2(31) ≈ 49.5 bits. */
 #define TB_STORE_TRACKING_CODE_LEN 10
 
+/* A form as given: each field by its id, with its value as the text
+ * tb_value_parse reads (a multiple choice as "a,b"). The store parses and
+ * checks it against the definition it uses, and stores the texts. */
+typedef struct {
+  const char *id;
+  const char *text;
+} tb_store_form_value;
+
+typedef struct {
+  tb_store_form_value values[TB_MAX_FIELDS];
+  size_t n;
+} tb_store_form;
+
 typedef struct {
   const char *definition_id; /* its newest version is used (and kept) */
   tb_applicant_kind kind;    /* person or organization */
   const char *name;
-  const char *id_number; /* citizen ID or credit code, checked */
-  const char *form;      /* JSON object: field id → string, number,
-                            boolean, or array of choice values */
+  const char *id_number;     /* citizen ID or credit code, checked */
+  const tb_store_form *form; /* the values given */
   tb_channel channel;
   uint64_t materials;    /* provided at submission */
   uint64_t from_license; /* … of which by an existing e-license */
@@ -99,38 +150,37 @@ tb_store_status tb_store_application_create_in(
     tb_store *s, const tb_store_new_application *a, const tb_store_actor *actor,
     tb_store_outcome *out, char tracking_code[TB_STORE_TRACKING_CODE_LEN + 1]);
 
-/* The most digits a form number may have written out in full (the
- * engine's number grammar: no exponent, at most 30 digits). */
-#define TB_STORE_NUMBER_MAX_DIGITS 30
-
-/* A form value given as a JSON real, as the plain decimal text that
- * tb_value_parse reads: the shortest digits that read back as x, never an
- * exponent (1e+20 → "100000000000000000000", 2.5e-3 → "0.0025", -0.0 →
- * "0"). false (buf "") when x is not finite or its plain form needs more
- * than TB_STORE_NUMBER_MAX_DIGITS digits. cap must be at least
- * TB_STORE_NUMBER_MAX_DIGITS + 4. */
-bool tb_store_number_text(double x, char *buf, size_t cap);
-
 /* The current state of an application (no lock). def may be NULL. */
 tb_store_status tb_store_application_state(tb_store *s, const char *number,
                                            tb_app_state *state,
                                            const tb_definition **def);
+
+/* The definition an application runs on (the version it started with;
+ * it never changes): what a change needs to read its request before the
+ * transaction, which reads the state under the row lock. *def belongs to
+ * the handle's cache. */
+tb_store_status tb_store_application_definition(tb_store *s, const char *number,
+                                                const tb_definition **def);
 
 /* Whether code is the application's tracking code (a constant-time
  * comparison of digests). TB_STORE_NOT_FOUND: no such application. */
 tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
                                         const char *code, bool *match);
 
+/* What never changes about a task: its application, that application's
+ * definition (the version it runs on; the handle's cache) and the
+ * task's bureau. Its state, round and claimant are read under the
+ * application's lock by tb_store_task_transition_in. */
 typedef struct {
   int64_t id;
   char number[TB_APP_NUMBER_LEN + 1];
-  uint8_t branch, step;
-  uint16_t round;
   char bureau[64];
-  char state[16]; /* "open", "claimed", "decided", "cancelled" */
-} tb_store_task;
+  const tb_definition *def;
+} tb_store_task_ref;
 
-/* A task by id (for the task endpoints: claim, decide). */
-tb_store_status tb_store_task_get(tb_store *s, int64_t id, tb_store_task *t);
+/* The task with this id (for the task endpoints: claim, decide);
+ * TB_STORE_NOT_FOUND when there is none. */
+tb_store_status tb_store_task_find(tb_store *s, int64_t id,
+                                   tb_store_task_ref *t);
 
 #endif /* TB_STORE_APPLICATIONS_H */

@@ -23,11 +23,14 @@ static const tb_store_stmt S_BUREAUS_PUT = {
     "INSERT INTO bureau_lists (sha256, xml) VALUES (decode($1, 'hex'), $2) "
     "ON CONFLICT (sha256) DO UPDATE SET loaded_at = now()",
     2};
+/* the newest list's digest, and its text only when it is not the one
+ * the handle has parsed already ($1) */
 static const tb_store_stmt S_BUREAUS_NEWEST = {
     "bureaus_newest",
-    "SELECT encode(sha256, 'hex'), xml FROM bureau_lists "
+    "SELECT encode(sha256, 'hex'), CASE WHEN encode(sha256, 'hex') = $1 "
+    "THEN NULL ELSE xml END FROM bureau_lists "
     "ORDER BY loaded_at DESC LIMIT 1",
-    0};
+    1};
 static const tb_store_stmt S_DEF_INSERT = {
     "def_insert",
     "INSERT INTO definitions (id, version, name, sha256, xml, file) "
@@ -101,7 +104,8 @@ tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,
   if (!have_loader(s, "bureaus"))
     return TB_STORE_ERROR;
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_BUREAUS_NEWEST, NULL, &r);
+  const char *params[] = {s->bureaus ? s->bureaus_sha : ""};
+  tb_store_status rc = tb_store_exec(s, &S_BUREAUS_NEWEST, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
   if (PQntuples(r) == 0) {
@@ -110,7 +114,7 @@ tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,
                    "no bureau list is stored: load bureaus.xml first");
     return TB_STORE_INVALID;
   }
-  if (!s->bureaus || strcmp(s->bureaus_sha, PQgetvalue(r, 0, 0)) != 0) {
+  if (!PQgetisnull(r, 0, 1)) { /* another list than the one parsed */
     tb_bureau_list *list = NULL;
     const char *xml = PQgetvalue(r, 0, 1);
     if (s->loader.parse_bureaus("bureaus.xml (stored)", xml, strlen(xml), &list,

@@ -184,11 +184,3 @@ static const tb_store_stmt S_READ_COUNTS = {
 tb_store_status tb_store_status_counts_read(tb_store *s, char **json) {
   return json_of(s, &S_READ_COUNTS, NULL, json);
 }
-
-static const tb_store_stmt S_READ_BUREAUS = {
-    "api_read_bureaus",
-    "SELECT xml FROM bureau_lists ORDER BY loaded_at DESC LIMIT 1", 0};
-
-tb_store_status tb_store_bureaus_xml_read(tb_store *s, char **xml) {
-  return json_of(s, &S_READ_BUREAUS, NULL, xml);
-}

@@ -49,8 +49,6 @@ tb_store_status tb_store_window_reason_read(tb_store *s, const char *number,
 tb_store_status tb_store_definitions_read(tb_store *s, char **json);
 /* Applications by state: {"in_review": 3, …}. */
 tb_store_status tb_store_status_counts_read(tb_store *s, char **json);
-/* The most recently stored bureaus.xml. */
-tb_store_status tb_store_bureaus_xml_read(tb_store *s, char **xml);
 
 /* ------------------------------------------------------------------------
  * The public tracking view

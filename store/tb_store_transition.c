@@ -93,12 +93,23 @@ static const tb_store_stmt S_APP_STATE = {
     "SELECT state::text, definition_id, definition_version FROM applications "
     "WHERE number = $1",
     1};
-static const tb_store_stmt S_TASK_GET = {
-    "tr_task_get",
-    "SELECT t.id, a.number, t.branch, t.step, t.round, t.bureau, t.state "
+static const tb_store_stmt S_APP_DEF = {
+    "tr_app_def",
+    "SELECT definition_id, definition_version FROM applications "
+    "WHERE number = $1",
+    1};
+static const tb_store_stmt S_TASK_FIND = {
+    "tr_task_find",
+    "SELECT t.id, a.number, t.bureau, a.definition_id, a.definition_version "
     "FROM tasks t JOIN applications a ON a.id = t.application_id "
     "WHERE t.id = $1::bigint",
     1};
+/* under the application's lock: the task as it is now */
+static const tb_store_stmt S_TASK_LOCKED = {
+    "tr_task_locked",
+    "SELECT branch, step, bureau FROM tasks WHERE id = $1::bigint AND "
+    "application_id = $2::bigint",
+    2};
 
 static const char *const warning_names[] = {"none", "yellow", "red"};
 
@@ -170,135 +181,43 @@ static tb_status decode_form(const tb_definition *def, const json_t *obj,
   return TB_OK;
 }
 
-/* The shortest "%.*e" text of x (finite, not zero) that reads back as x. */
-static void shortest_scientific(double x, char *buf, size_t cap) {
-  for (int prec = 0; prec < 17; prec++) {
-    snprintf(buf, cap, "%.*e", prec, x);
-    if (strtod(buf, NULL) == x)
-      return;
-  }
-  snprintf(buf, cap, "%.16e", x);
-}
-
-bool tb_store_number_text(double x, char *buf, size_t cap) {
-  if (cap > 0)
-    buf[0] = '\0';
-  if (!isfinite(x) || cap < TB_STORE_NUMBER_MAX_DIGITS + 4)
-    return false;
-  if (x == 0) {
-    snprintf(buf, cap, "0");
-    return true;
-  }
-  char sci[40], digits[24];
-  shortest_scientific(x, sci, sizeof sci); /* "-d.ddde+XX" */
-  const char *p = sci + (sci[0] == '-');
-  size_t nd = 0;
-  for (; *p && *p != 'e' && nd < sizeof digits; p++)
-    if (*p != '.')
-      digits[nd++] = *p;
-  long exp = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
-  while (nd > 1 && digits[nd - 1] == '0')
-    nd--;
-  /* digits d1 d2 … times 10^(exp - nd + 1), written out in full */
-  long total =
-      exp >= 0 ? (exp + 1 > (long)nd ? exp + 1 : (long)nd) : (long)nd - exp;
-  if (total > TB_STORE_NUMBER_MAX_DIGITS)
-    return false;
-  size_t o = 0;
-  if (x < 0)
-    buf[o++] = '-';
-  if (exp < 0) {
-    buf[o++] = '0';
-    buf[o++] = '.';
-    for (long z = 0; z < -exp - 1; z++)
-      buf[o++] = '0';
-  }
-  for (long i = 0; i < (long)nd || i <= exp; i++) {
-    if (exp >= 0 && i == exp + 1)
-      buf[o++] = '.';
-    buf[o++] = i < (long)nd ? digits[i] : '0';
-  }
-  buf[o] = '\0';
-  return true;
-}
-
-/* One submitted value as the text tb_value_parse reads; NULL with *why
- * set when it cannot be one. */
-static json_t *normalize_value(const json_t *v, const char **why) {
-  char buf[64];
-  *why = "expected a string, number, boolean or list of strings";
-  switch (json_typeof(v)) {
-  case JSON_STRING:
-    return json_incref((json_t *)v);
-  case JSON_INTEGER:
-    snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    return json_string(buf);
-  case JSON_REAL:
-    if (tb_store_number_text(json_real_value(v), buf, sizeof buf))
-      return json_string(buf);
-    *why = "must have at most 30 digits when written out in full "
-           "(no exponent)";
-    return NULL;
-  case JSON_TRUE:
-    return json_string("true");
-  case JSON_FALSE:
-    return json_string("false");
-  case JSON_ARRAY: {
-    size_t cap = 4096, len = 0;
-    char *joined = tb_xcalloc(1, cap);
-    for (size_t i = 0; i < json_array_size(v); i++) {
-      const json_t *e = json_array_get(v, i);
-      size_t n = json_is_string(e) ? json_string_length(e) : 0;
-      if (!json_is_string(e) || len + n + 2 > cap) {
-        free(joined);
-        return NULL;
-      }
-      if (i)
-        joined[len++] = ',';
-      memcpy(joined + len, json_string_value(e), n);
-      len += n;
-    }
-    json_t *s = json_stringn(joined, len);
-    free(joined);
-    return s;
-  }
-  default:
-    return NULL;
-  }
-}
-
-/* The submitted form as an object of strings; unknown fields refused. */
-static json_t *normalize_form(const tb_definition *def, const char *text,
-                              tb_problem *p) {
-  json_error_t err;
-  json_t *in = json_loads(text ? text : "{}", JSON_REJECT_DUPLICATES, &err);
-  if (!json_is_object(in)) {
-    tb_problem_set(p, TB_ERR_INVALID, "form", "the form must be a JSON object");
-    json_decref(in);
-    return NULL;
-  }
-  json_t *out = json_object();
-  const char *key;
-  json_t *v;
-  json_object_foreach(in, key, v) {
-    if (json_is_null(v))
+/* The form given at intake, parsed and checked against def: *stored
+ * gets it as an object of the given texts (field id → text), the form
+ * the store keeps. Unknown fields and values that do not parse are
+ * TB_ERR_INVALID naming "form.ID". */
+static tb_status build_form(const tb_definition *def, const tb_store_form *in,
+                            tb_day today, json_t **stored, tb_problem *p) {
+  *stored = NULL;
+  json_t *obj = json_object();
+  for (size_t i = 0; in && i < in->n; i++) {
+    const tb_store_form_value *v = &in->values[i];
+    if (!v->id || !v->text)
       continue;
-    json_t *n = NULL;
-    const char *why = NULL;
-    if (tb_definition_field(def, key, strlen(key)) < 0)
-      tb_problem_set(p, TB_ERR_INVALID, key, "'%s' is not a field of %s", key,
-                     def->id);
-    else if (!(n = normalize_value(v, &why)))
-      tb_problem_set(p, TB_ERR_INVALID, key, "%s", why);
-    if (!n) {
-      json_decref(in);
-      json_decref(out);
-      return NULL;
+    if (tb_definition_field(def, v->id, strlen(v->id)) < 0 ||
+        json_object_get(obj, v->id)) {
+      json_decref(obj);
+      return tb_problem_set(p, TB_ERR_INVALID, "form",
+                            "'%s' is not a field "
+                            "of %s, or is given twice",
+                            v->id, def->id);
     }
-    json_object_set_new(out, key, n);
+    json_object_set_new(obj, v->id, json_string(v->text));
   }
-  json_decref(in);
-  return out;
+  tb_form f;
+  tb_status st = decode_form(def, obj, today, &f, p);
+  if (st == TB_OK)
+    st = tb_form_check(def, &f, today, p);
+  if (st != TB_OK) {
+    if (p->field[0] && strncmp(p->field, "form.", 5) != 0) {
+      char field[sizeof p->field + 8];
+      snprintf(field, sizeof field, "form.%s", p->field);
+      tb_store_copy(p->field, sizeof p->field, field);
+    }
+    json_decref(obj);
+    return st;
+  }
+  *stored = obj;
+  return TB_OK;
 }
 
 /* ---- the audit payload --------------------------------------------------- */
@@ -403,10 +322,48 @@ static json_t *effect_json(const tb_definition *def, const tb_effect *e) {
   return o;
 }
 
+/* One note as a JSON value. */
+static json_t *note_json(const tb_store_note *n) {
+  switch (n->kind) {
+  case TB_STORE_NOTE_TEXT:
+    return n->text ? json_string(n->text) : json_null();
+  case TB_STORE_NOTE_INTEGER:
+    return json_integer((json_int_t)n->integer);
+  case TB_STORE_NOTE_BOOLEAN:
+    return json_boolean(n->integer);
+  case TB_STORE_NOTE_TEXTS: {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n->n_texts; i++)
+      json_array_append_new(a, json_string(n->texts[i] ? n->texts[i] : ""));
+    return a;
+  }
+  default:
+    return json_null();
+  }
+}
+
+/* The notes as the event's "data" object. */
+static json_t *notes_json(const tb_store_notes *notes) {
+  json_t *o = json_object();
+  for (size_t i = 0; i < notes->n && i < TB_STORE_MAX_NOTES; i++)
+    if (notes->items[i].name)
+      json_object_set_new(o, notes->items[i].name, note_json(&notes->items[i]));
+  return o;
+}
+
+/* The text of the note called name, or NULL. */
+static const char *note_text(const tb_store_notes *notes, const char *name) {
+  for (size_t i = 0; notes && i < notes->n && i < TB_STORE_MAX_NOTES; i++)
+    if (notes->items[i].name && strcmp(notes->items[i].name, name) == 0 &&
+        notes->items[i].kind == TB_STORE_NOTE_TEXT)
+      return notes->items[i].text;
+  return NULL;
+}
+
 /* The payload text (compact JSON, malloc'ed); the audit writer stores it
  * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
-                           json_t *data) {
+                           const tb_store_notes *notes) {
   json_t *p = json_object();
   json_object_set_new(p, "event", event_json(o->def, ev));
   json_object_set_new(
@@ -420,8 +377,8 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
   for (size_t i = 0; i < o->effects.n; i++)
     json_array_append_new(effects, effect_json(o->def, &o->effects.items[i]));
   json_object_set_new(p, "effects", effects);
-  if (data)
-    json_object_set(p, "data", data);
+  if (notes && notes->n)
+    json_object_set_new(p, "data", notes_json(notes));
   char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   return text;
@@ -486,7 +443,7 @@ static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
 /* The task row the event acted on (claim, approve, deny, return). */
 static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
                                    const tb_event *ev, const tb_store_actor *a,
-                                   const json_t *data) {
+                                   const tb_store_notes *notes) {
   if (ev->kind != TB_EV_CLAIM && ev->kind != TB_EV_APPROVE &&
       ev->kind != TB_EV_DENY && ev->kind != TB_EV_RETURN)
     return TB_STORE_OK;
@@ -501,22 +458,15 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
   const char *decision = ev->kind == TB_EV_APPROVE ? "approve"
                          : ev->kind == TB_EV_DENY  ? "deny"
                                                    : "return";
-  const json_t *comment = data ? json_object_get(data, "comment") : NULL;
+  const char *comment = note_text(notes, "comment");
   char *items = NULL;
   if (ev->kind == TB_EV_RETURN) {
     json_t *ids = material_ids(o->def, ev->materials);
     items = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
   }
-  const char *params[] = {app.v,
-                          br.v,
-                          st.v,
-                          rd.v,
-                          decision,
-                          who.v,
-                          json_is_string(comment) ? json_string_value(comment)
-                                                  : NULL,
-                          items};
+  const char *params[] = {app.v,    br.v,  st.v,    rd.v,
+                          decision, who.v, comment, items};
   tb_store_status rc = tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
   free(items);
   return rc;
@@ -604,8 +554,9 @@ typedef struct {
   const char *number;
   const tb_event *ev;
   const tb_store_actor *actor;
-  json_t *data;     /* the caller's payload, parsed */
-  int64_t timer_id; /* > 0: firing this timer row */
+  const tb_store_notes *notes; /* what the person gave, or NULL */
+  int64_t timer_id;            /* > 0: firing this timer row */
+  int64_t task_id;             /* > 0: the task the event acts on */
   tb_store_outcome *out;
 } step_job;
 
@@ -613,12 +564,12 @@ typedef struct {
 static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
                                  const tb_event *ev) {
   tb_store_outcome *o = j->out;
-  tb_store_status rc = update_task(s, o, ev, j->actor, j->data);
+  tb_store_status rc = update_task(s, o, ev, j->actor, j->notes);
   for (size_t i = 0; rc == TB_STORE_OK && i < o->effects.n; i++)
     rc = apply_effect(s, o, &o->effects.items[i]);
   if (rc != TB_STORE_OK)
     return rc;
-  char *payload = audit_payload(o, ev, j->data);
+  char *payload = audit_payload(o, ev, j->notes);
   tb_store_audit_event ae = {.application_id = a->id,
                              .number = o->number,
                              .prev_seq = a->audit_seq,
@@ -635,6 +586,39 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
   if (rc == TB_STORE_OK)
     rc = notify(s, o, tb_event_kind_name(ev->kind));
   return rc;
+}
+
+/* The task a task event acts on, read under the application's lock: it
+ * names the branch and step, and it must be of the actor's bureau. */
+static tb_store_status task_of_event(tb_store *s, step_job *j,
+                                     const locked_app *a, tb_event *ev) {
+  num id = i64(j->task_id), app = i64(a->id);
+  const char *params[] = {id.v, app.v};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_TASK_LOCKED, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return TB_STORE_NOT_FOUND;
+  }
+  int64_t branch = 0, step = 0;
+  tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
+  tb_store_parse_i64(PQgetvalue(r, 0, 1), &step);
+  char bureau[64];
+  tb_store_copy(bureau, sizeof bureau, PQgetvalue(r, 0, 2));
+  PQclear(r);
+  const char *mine = j->actor->bureau ? j->actor->bureau : "";
+  if (strcmp(bureau, mine) != 0) {
+    tb_problem_set(&j->out->problem, TB_ERR_WRONG_BUREAU, "",
+                   "this task belongs to bureau %s", bureau);
+    j->out->engine = TB_ERR_WRONG_BUREAU;
+    return TB_STORE_REFUSED;
+  }
+  ev->branch = (uint8_t)branch;
+  ev->step = (uint8_t)step;
+  ev->bureau = j->actor->bureau;
+  return TB_STORE_OK;
 }
 
 static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
@@ -659,6 +643,8 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   tb_event ev = *j->ev;
   if (ev.at == 0)
     ev.at = tb_store_now_us() / 1000000;
+  if (j->task_id > 0 && (rc = task_of_event(s, j, a, &ev)) != TB_STORE_OK)
+    return rc;
   tb_context ctx = {.def = o->def, .calendar = cal, .form = &form};
   o->engine = tb_engine_step(&ctx, &o->after, &ev, &o->effects, &o->problem);
   if (j->timer_id > 0) {
@@ -692,43 +678,51 @@ static tb_store_status step_locked(tb_store *s, step_job *j) {
   return rc;
 }
 
-/* Parse the caller's payload: NULL or a JSON object. */
-static tb_store_status parse_payload(const char *payload, json_t **out,
-                                     tb_store_outcome *o) {
-  *out = NULL;
-  if (!payload)
-    return TB_STORE_OK;
-  json_error_t err;
-  *out = json_loads(payload, JSON_REJECT_DUPLICATES, &err);
-  if (!json_is_object(*out)) {
-    json_decref(*out);
-    *out = NULL;
-    memset(o, 0, sizeof *o);
-    tb_problem_set(&o->problem, TB_ERR_INVALID, "payload",
-                   "the payload must be a JSON object");
-    return TB_STORE_INVALID;
-  }
-  return TB_STORE_OK;
-}
-
 tb_store_status tb_store_transition_in(tb_store *s, const char *number,
                                        const tb_event *ev,
                                        const tb_store_actor *actor,
-                                       const char *payload,
+                                       const tb_store_notes *notes,
                                        tb_store_outcome *out) {
-  step_job j = {number, ev, actor, NULL, 0, out};
-  tb_store_status rc = parse_payload(payload, &j.data, out);
-  if (rc == TB_STORE_OK)
-    rc = step_locked(s, &j);
-  json_decref(j.data);
-  return rc;
+  step_job j = {number, ev, actor, notes, 0, 0, out};
+  return step_locked(s, &j);
+}
+
+static const tb_store_stmt S_TASK_APP = {
+    "tr_task_app",
+    "SELECT a.number FROM tasks t JOIN applications a ON a.id = "
+    "t.application_id WHERE t.id = $1::bigint",
+    1};
+
+tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
+                                            const tb_event *ev,
+                                            const tb_store_actor *actor,
+                                            const tb_store_notes *notes,
+                                            tb_store_outcome *out) {
+  memset(out, 0, sizeof *out);
+  num id = i64(task_id);
+  const char *params[] = {id.v};
+  PGresult *r;
+  /* a task never moves to another application: its number is read
+   * before the lock, everything about the task under it */
+  tb_store_status rc = tb_store_exec(s, &S_TASK_APP, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return TB_STORE_NOT_FOUND;
+  }
+  char number[TB_APP_NUMBER_LEN + 1];
+  tb_store_copy(number, sizeof number, PQgetvalue(r, 0, 0));
+  PQclear(r);
+  step_job j = {number, ev, actor, notes, 0, task_id, out};
+  return step_locked(s, &j);
 }
 
 tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
                                        int64_t timer_id, const tb_event *ev,
                                        tb_store_outcome *out) {
   static const tb_store_actor scheduler = {0, "scheduler", "system", NULL};
-  step_job j = {number, ev, &scheduler, NULL, timer_id, out};
+  step_job j = {number, ev, &scheduler, NULL, timer_id, 0, out};
   return step_locked(s, &j);
 }
 
@@ -748,14 +742,10 @@ static tb_store_status transition_body(tb_store *s, void *cls) {
 
 tb_store_status
 tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
-                    const tb_store_actor *actor, const char *payload,
+                    const tb_store_actor *actor, const tb_store_notes *notes,
                     tb_store_after_fn after, void *cls, tb_store_outcome *out) {
-  transition_txn t = {{number, ev, actor, NULL, 0, out}, after, cls};
-  tb_store_status rc = parse_payload(payload, &t.job.data, out);
-  if (rc == TB_STORE_OK)
-    rc = tb_store_run_transaction(s, transition_body, &t);
-  json_decref(t.job.data);
-  return rc;
+  transition_txn t = {{number, ev, actor, notes, 0, 0, out}, after, cls};
+  return tb_store_run_transaction(s, transition_body, &t);
 }
 
 /* ---- creating an application --------------------------------------------- */
@@ -850,7 +840,7 @@ static tb_store_status create_body(tb_store *s, void *cls) {
                  .channel = (uint8_t)j->a->channel,
                  .materials = j->a->materials,
                  .from_license = j->a->from_license};
-  step_job sj = {number, &ev, j->actor, NULL, 0, j->out};
+  step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out};
   return step_locked(s, &sj);
 }
 
@@ -876,25 +866,20 @@ static tb_status check_applicant(const tb_definition *def,
   return st;
 }
 
-/* Check the applicant and the form; on success *form is the normalized
- * form text (malloc'ed). */
+/* Check the applicant and the form; on success *form is the form as
+ * stored (its texts by field id; malloc'ed). */
 static tb_store_status prepare_create(const tb_definition *def,
                                       const tb_store_new_application *a,
                                       tb_day today, char **form,
                                       tb_problem *p) {
   if (check_applicant(def, a, today, p) != TB_OK)
     return TB_STORE_INVALID;
-  json_t *obj = normalize_form(def, a->form, p);
-  if (!obj)
+  json_t *obj = NULL;
+  if (build_form(def, a->form, today, &obj, p) != TB_OK)
     return TB_STORE_INVALID;
-  tb_form f;
-  tb_status st = decode_form(def, obj, today, &f, p);
-  if (st == TB_OK)
-    st = tb_form_check(def, &f, today, p);
-  if (st == TB_OK)
-    *form = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+  *form = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(obj);
-  return st == TB_OK ? TB_STORE_OK : TB_STORE_INVALID;
+  return TB_STORE_OK;
 }
 
 /* Everything a creation needs before its transaction: the definition, the
@@ -992,29 +977,45 @@ tb_store_status tb_store_application_state(tb_store *s, const char *number,
   return TB_STORE_OK;
 }
 
-tb_store_status tb_store_task_get(tb_store *s, int64_t id, tb_store_task *t) {
-  num n = i64(id);
-  const char *params[] = {n.v};
+tb_store_status tb_store_application_definition(tb_store *s, const char *number,
+                                                const tb_definition **def) {
+  const char *params[] = {number};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_TASK_GET, params, &r);
+  tb_store_status rc = tb_store_exec(s, &S_APP_DEF, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
   if (PQntuples(r) != 1) {
     PQclear(r);
     return TB_STORE_NOT_FOUND;
   }
-  int64_t v;
+  char id[64];
+  int64_t version = 0;
+  tb_store_copy(id, sizeof id, PQgetvalue(r, 0, 0));
+  tb_store_parse_i64(PQgetvalue(r, 0, 1), &version);
+  PQclear(r);
+  return tb_store_def_cached(s, id, (uint32_t)version, def);
+}
+
+tb_store_status tb_store_task_find(tb_store *s, int64_t id,
+                                   tb_store_task_ref *t) {
+  num n = i64(id);
+  const char *params[] = {n.v};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_TASK_FIND, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (PQntuples(r) != 1) {
+    PQclear(r);
+    return TB_STORE_NOT_FOUND;
+  }
   memset(t, 0, sizeof *t);
+  char def_id[64];
+  int64_t version = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &t->id);
   tb_store_copy(t->number, sizeof t->number, PQgetvalue(r, 0, 1));
-  tb_store_parse_i64(PQgetvalue(r, 0, 2), &v);
-  t->branch = (uint8_t)v;
-  tb_store_parse_i64(PQgetvalue(r, 0, 3), &v);
-  t->step = (uint8_t)v;
-  tb_store_parse_i64(PQgetvalue(r, 0, 4), &v);
-  t->round = (uint16_t)v;
-  tb_store_copy(t->bureau, sizeof t->bureau, PQgetvalue(r, 0, 5));
-  tb_store_copy(t->state, sizeof t->state, PQgetvalue(r, 0, 6));
+  tb_store_copy(t->bureau, sizeof t->bureau, PQgetvalue(r, 0, 2));
+  tb_store_copy(def_id, sizeof def_id, PQgetvalue(r, 0, 3));
+  tb_store_parse_i64(PQgetvalue(r, 0, 4), &version);
   PQclear(r);
-  return TB_STORE_OK;
+  return tb_store_def_cached(s, def_id, (uint32_t)version, &t->def);
 }

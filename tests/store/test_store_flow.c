@@ -50,15 +50,6 @@ static double now_s(void) {
 
 /* ---- building applications -------------------------------------------- */
 
-static char *text_of_length(size_t n) {
-  json_t *s = json_string("");
-  char *out = tb_xcalloc(n * 3 + 1, 1);
-  for (size_t i = 0; i < n; i++)
-    memcpy(out + i * 3, "测", 3);
-  json_decref(s);
-  return out;
-}
-
 static double clamp(double v, const tb_field *f) {
   if (f->has_min && v < f->min)
     v = f->min;
@@ -67,52 +58,56 @@ static double clamp(double v, const tb_field *f) {
   return v;
 }
 
-/* A valid value for every field: all choices of a multiple choice, true
- * for booleans, so that every conditional branch applies. */
-static json_t *field_value(const tb_field *f) {
-  char buf[64];
+/* A valid value's text for every field: all choices of a multiple
+ * choice, true for booleans, so that every conditional branch applies.
+ * Malloc'ed. */
+static char *field_text(const tb_field *f) {
+  tb_buf b;
+  tb_buf_init(&b, 4096);
   switch (f->type) {
-  case TB_FIELD_TEXT: {
-    char *t = text_of_length((size_t)clamp(6, f));
-    json_t *v = json_string(t);
-    free(t);
-    return v;
-  }
+  case TB_FIELD_TEXT:
+    for (size_t i = 0; i < (size_t)clamp(6, f); i++)
+      tb_buf_adds(&b, "测");
+    break;
   case TB_FIELD_NUMBER:
-    snprintf(buf, sizeof buf, "%.0f", clamp(3, f));
-    return json_string(buf);
+    tb_buf_addf(&b, "%.0f", clamp(3, f));
+    break;
   case TB_FIELD_MONEY:
-    snprintf(buf, sizeof buf, "%.2f", clamp(1000000, f) / 100.0);
-    return json_string(buf);
+    tb_buf_addf(&b, "%.2f", clamp(1000000, f) / 100.0);
+    break;
   case TB_FIELD_DATE: {
     tb_day d;
+    char buf[11];
     tb_date_from_ymd(2020, 6, 1, &d);
     tb_date_format((tb_day)clamp(d, f), buf);
-    return json_string(buf);
+    tb_buf_adds(&b, buf);
+    break;
   }
-  case TB_FIELD_CHOICE: {
-    if (!f->multiple)
-      return json_string(f->choices[0].value);
-    json_t *a = json_array();
-    for (size_t i = 0; i < f->n_choices; i++)
-      json_array_append_new(a, json_string(f->choices[i].value));
-    return a;
-  }
+  case TB_FIELD_CHOICE:
+    for (size_t i = 0; i < (f->multiple ? f->n_choices : 1); i++)
+      tb_buf_addf(&b, "%s%s", i ? "," : "", f->choices[i].value);
+    break;
   case TB_FIELD_BOOLEAN:
-    return json_true();
+    tb_buf_adds(&b, "true");
+    break;
   case TB_FIELD_ID_NUMBER:
-    return json_string(PERSON_ID);
+    tb_buf_adds(&b, PERSON_ID);
+    break;
   }
-  return json_null();
+  tb_buf_adds(&b, "");
+  return tb_buf_take(&b, NULL);
 }
 
-static char *make_form(const tb_definition *def) {
-  json_t *o = json_object();
-  for (size_t i = 0; i < def->n_fields; i++)
-    json_object_set_new(o, def->fields[i].id, field_value(&def->fields[i]));
-  char *text = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  return text;
+static void make_form(const tb_definition *def, tb_store_form *form) {
+  form->n = 0;
+  for (size_t i = 0; i < def->n_fields && i < TB_MAX_FIELDS; i++)
+    form->values[form->n++] =
+        (tb_store_form_value){def->fields[i].id, field_text(&def->fields[i])};
+}
+
+static void free_form(tb_store_form *form) {
+  for (size_t i = 0; i < form->n; i++)
+    free((char *)form->values[i].text);
 }
 
 static uint64_t all_materials(const tb_definition *def) {
@@ -126,7 +121,8 @@ static bool create_app(tb_store *s, const char *service, int64_t at,
   const tb_definition *def = NULL;
   if (tb_store_definition_get(s, service, 0, &def) != TB_STORE_OK)
     return false;
-  char *form = make_form(def);
+  tb_store_form *form = tb_xmalloc(sizeof *form);
+  make_form(def, form);
   bool org = def->applicant == TB_APPLICANT_ORGANIZATION;
   tb_store_new_application a = {.definition_id = service,
                                 .kind = org ? TB_APPLICANT_ORGANIZATION
@@ -150,15 +146,17 @@ static bool create_app(tb_store *s, const char *service, int64_t at,
   if (rc == TB_STORE_OK)
     tb_store_tracking_check(s, number, code, &match);
   free(out);
+  free_form(form);
   free(form);
   return rc == TB_STORE_OK && match;
 }
 
 static tb_store_status event(tb_store *s, const char *number, tb_event ev,
-                             const tb_store_actor *actor, const char *payload,
+                             const tb_store_actor *actor,
+                             const tb_store_notes *notes,
                              tb_store_outcome *out) {
   tb_store_status rc =
-      tb_store_transition(s, number, &ev, actor, payload, NULL, NULL, out);
+      tb_store_transition(s, number, &ev, actor, notes, NULL, NULL, out);
   if (rc != TB_STORE_OK)
     printf("# %s on %s: %s: %s\n", tb_event_kind_name(ev.kind), number,
            tb_store_status_name(rc), out->problem.detail);
@@ -186,8 +184,11 @@ static tb_store_status decide(tb_store *s, const char *number,
     return rc;
   ev.kind = kind;
   ev.materials = materials;
-  return event(s, number, ev, &officer, "{\"comment\":\"审核意见：符合要求\"}",
-               out);
+  static const tb_store_notes comment = {{{.name = "comment",
+                                           .kind = TB_STORE_NOTE_TEXT,
+                                           .text = "审核意见：符合要求"}},
+                                         1};
+  return event(s, number, ev, &officer, &comment, out);
 }
 
 /* ---- the lifecycle ---------------------------------------------------------

@@ -131,18 +131,24 @@ static char *snapshot(PGconn *c) {
 /* A food business license application accepted 40 days ago: its
  * deadline and warning timers are due now. */
 static bool app_with_due_timers(tb_store *s) {
-  static const char form[] =
-      "{\"operator_name\":\"杭州通办科技有限公司\",\"credit_code\":\"" ORG_ID
-      "\",\"legal_rep_name\":\"张三丰\",\"legal_rep_id\":\"" PERSON_ID
-      "\",\"premises_address\":\"杭州市西湖区文三路一号\",\"operator_type\":"
-      "\"seller\",\"items\":[\"prepacked\"],\"area\":120,\"staff\":5,"
-      "\"safety_manager\":\"李四光\"}";
+  static const tb_store_form form = {
+      {{"operator_name", "杭州通办科技有限公司"},
+       {"credit_code", ORG_ID},
+       {"legal_rep_name", "张三丰"},
+       {"legal_rep_id", PERSON_ID},
+       {"premises_address", "杭州市西湖区文三路一号"},
+       {"operator_type", "seller"},
+       {"items", "prepacked"},
+       {"area", "120"},
+       {"staff", "5"},
+       {"safety_manager", "李四光"}},
+      10};
   int64_t past = time(NULL) - 40 * 86400;
   tb_store_new_application a = {.definition_id = "spjy",
                                 .kind = TB_APPLICANT_ORGANIZATION,
                                 .name = "杭州通办科技有限公司",
                                 .id_number = ORG_ID,
-                                .form = form,
+                                .form = &form,
                                 .channel = TB_CHANNEL_WINDOW,
                                 .materials = UINT64_C(0x1ff),
                                 .at = past};
