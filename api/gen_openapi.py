@@ -41,7 +41,11 @@ common = {
     "404": prob("no such resource"),
     "405": prob("wrong method; see the Allow header", ALLOW),
     "500": prob("internal error (details in the server log)"),
-    "503": prob("the database is unreachable or busy", RA),
+    "503": prob("the database is unreachable or busy (code database_unavailable "
+                "or busy: nothing was stored), or the connection to it was lost "
+                "while a change was being committed (code outcome_unknown: it "
+                "may or may not be stored; repeat the request with the same "
+                "Idempotency-Key and it is done exactly once)", RA),
 }
 auth_err = {"401": prob("missing, malformed, expired or revoked token"),
             "403": prob("the role or bureau may not do this")}
@@ -50,7 +54,12 @@ body_err = {"400": prob("malformed JSON, invalid UTF-8 or a bad Idempotency-Key"
             "415": prob("the body is not application/json"),
             "422": prob("fields are missing, of the wrong type, unknown or invalid; errors[] names each")}
 idem = {"name": "Idempotency-Key", "in": "header", "required": False,
-        "description": "replays the first answer for the same key and changes nothing",
+        "description": "replays the first successful answer for the same key "
+                       "(same account, method, path and body) and changes "
+                       "nothing; a refused request is not remembered. Send "
+                       "one with every change you may retry: after a 503 "
+                       "outcome_unknown, the repeat with the same key is "
+                       "what makes the change happen exactly once",
         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 num = {"name": "number", "in": "path", "required": True,
        "description": "the 21-character application number",
@@ -345,7 +354,7 @@ schemas = {
 }
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
-                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code.",
+                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",
                 "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
        "servers": [{"url": "http://127.0.0.1:8080"}],
        "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations", "supervision", "pages"]],
