@@ -4,7 +4,7 @@
  *   tongban serve [--listen ADDR:PORT] [--db URL] [--data DIR]
  *                 [--workflows DIR] [--scheduler-interval SECONDS]
  *                 [--idempotency-ttl SECONDS] [--region CODE]
- *                 [--keys DIR]
+ *                 [--keys DIR] [--log-level LEVEL]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -14,9 +14,15 @@
  * The license keys are in --keys (default DATA/keys); missing ones are
  * created on start as `tongban keys init` would (bureaus of the workflows
  * folder), so a fresh machine issues signed licenses at once.
+ * --log-level (debug, info, warn, error; default $TONGBAN_LOG_LEVEL, else
+ * info) is the least level of the log on stderr; the access log is info.
+ * While the server runs, info lines are buffered per thread (written
+ * within 100 ms; cli/tb_log_stderr.h).
  */
 #include "tb_api.h"
 #include "tb_cli.h"
+#include "tb_log.h"
+#include "tb_log_stderr.h"
 #include "tb_store.h"
 #include "tb_store_cluster.h"
 #include "tb_store_definitions.h"
@@ -50,7 +56,8 @@ static int usage(void) {
           "SECONDS]\n"
           "                     [--idempotency-ttl SECONDS] [--region "
           "CODE]\n"
-          "                     [--keys DIR]\n");
+          "                     [--keys DIR] [--log-level "
+          "debug|info|warn|error]\n");
   return 2;
 }
 
@@ -74,6 +81,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"idempotency-ttl", required_argument, NULL, 't'},
       {"region", required_argument, NULL, 'r'},
       {"keys", required_argument, NULL, 'k'},
+      {"log-level", required_argument, NULL, 'L'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -103,6 +111,10 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case 'k':
       o->keys = optarg;
+      break;
+    case 'L':
+      if (!tb_log_stderr_level(optarg, "--log-level"))
+        return false;
       break;
     case 'i':
       if (!parse_number(optarg, 0.01, 3600, &o->interval))
@@ -231,7 +243,14 @@ int tb_cli_serve(int argc, char **argv) {
                        .region = o.region,
                        .keys_dir = keys};
   tb_api *api = NULL;
+  bool buffered = tb_log_stderr_buffer_start();
+  if (!buffered)
+    tb_log(TB_LOG_WARN, "serve",
+           "the log is written line by line: its flusher thread could not "
+           "start");
   if (tb_api_start(&ao, &api, msg, sizeof msg) != TB_API_OK) {
+    if (buffered)
+      tb_log_stderr_buffer_stop();
     fprintf(stderr, "tongban: %s\n", msg);
     tb_store_cluster_stop(cluster);
     return 1;
@@ -246,6 +265,8 @@ int tb_cli_serve(int argc, char **argv) {
   if (tb_store_scheduler_start(&so, o.interval, &sch) != TB_STORE_OK) {
     fprintf(stderr, "tongban: cannot start the timer scheduler\n");
     tb_api_stop(api, 10);
+    if (buffered)
+      tb_log_stderr_buffer_stop();
     tb_store_cluster_stop(cluster);
     return 1;
   }
@@ -260,6 +281,8 @@ int tb_cli_serve(int argc, char **argv) {
           sig == SIGINT ? "SIGINT" : "SIGTERM");
   tb_store_scheduler_stop(sch); /* before the handler it uses goes */
   tb_api_stop(api, 10);
+  if (buffered)
+    tb_log_stderr_buffer_stop();
   tb_store_cluster_stop(cluster);
   fprintf(stderr, "tongban: stopped\n");
   return 0;

@@ -1,9 +1,14 @@
 /*
- * main.c — the `tongban` binary: dispatches to one subcommand.
+ * main.c — the `tongban` binary: installs the logger's stderr sink first
+ * (every module logs through engine/tb_log.h, which writes nothing until a
+ * sink is installed), takes the least level from $TONGBAN_LOG_LEVEL, and
+ * dispatches to one subcommand.
  */
 #include "tb_cli.h"
+#include "tb_log_stderr.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int run_help(int argc, char **argv);
@@ -45,6 +50,10 @@ static int run_help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  tb_log_stderr_install();
+  const char *level = getenv("TONGBAN_LOG_LEVEL");
+  if (level && *level && !tb_log_stderr_level(level, "TONGBAN_LOG_LEVEL"))
+    return 2;
   if (argc < 2) {
     run_help(0, NULL);
     return 2;

@@ -9,6 +9,7 @@
  * payload is also verified by `tongban license verify`.
  */
 #include "tb_license_int.h"
+#include "tb_log_stderr.h"
 #include "tb_test.h"
 
 #include <jansson.h>
@@ -1009,6 +1010,7 @@ static void teardown(void) {
 }
 
 int main(int argc, char **argv) {
+  tb_log_stderr_install(); /* OpenSSL's errors, on the test's stderr */
   tongban_binary = argc > 1 && access(argv[1], X_OK) == 0 ? argv[1] : NULL;
   if (!tongban_binary)
     printf("# no tongban binary given: the CLI check is skipped\n");

@@ -4,6 +4,7 @@
  */
 #include "tb_pg_harness.h"
 
+#include "tb_log_stderr.h"
 #include "tb_workflows.h"
 
 #include <arpa/inet.h>
@@ -70,6 +71,7 @@ static void start_watchdog(tb_pg *pg) {
 }
 
 bool tb_pg_start(tb_pg *pg) {
+  tb_log_stderr_install(); /* the store's log lines, on the test's stderr */
   memset(pg, 0, sizeof *pg);
   pg->watchdog_fd = -1;
   snprintf(pg->dir, sizeof pg->dir, "/tmp/tb-test-XXXXXX");

@@ -4,7 +4,9 @@
  * temporary folder, a private socket folder, fsync off, a free port, no TCP
  * listener, stopped and removed at the end. As root it runs as an
  * unprivileged user (the embedded cluster manager's code, shared). A
- * watchdog process stops the cluster even if the test crashes.
+ * watchdog process stops the cluster even if the test crashes. Starting
+ * one installs the logger's stderr sink (cli/tb_log_stderr.h), so the
+ * store's log lines appear on the test's stderr.
  */
 #ifndef TB_PG_HARNESS_H
 #define TB_PG_HARNESS_H
