@@ -60,8 +60,8 @@
  * Input pointers are only read during the call and never kept.
  *
  * Errors: every function returns a tb_license_status. OpenSSL's error queue
- * is written to stderr (the log) and cleared; it never reaches tb_problem
- * messages, which are short, lower case and safe to show to people.
+ * is written to the log (engine/tb_log.h) and cleared; it never reaches
+ * tb_problem messages, which are short, lower case and safe to show to people.
  *
  * Trust lists hold only SM2 certificates; anything else is refused when
  * the list is loaded.

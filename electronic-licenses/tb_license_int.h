@@ -19,8 +19,8 @@
  * Logging and small helpers
  * ---------------------------------------------------------------------- */
 
-/* Write "tongban: license: what" and OpenSSL's error queue to stderr, and
- * clear the queue. */
+/* Log that `what` failed and each error of OpenSSL's queue (module
+ * "license", engine/tb_log.h), and clear the queue. */
 void tb_license_log_openssl(const char *what);
 
 /* The Unix time to calendar day in China Standard Time, and back (the

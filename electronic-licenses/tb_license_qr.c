@@ -4,6 +4,7 @@
  * horizontal runs with crisp edges. Both carry a quiet zone of 4 modules.
  */
 #include "tb_license_int.h"
+#include "tb_log.h"
 
 #include <errno.h>
 #include <png.h>
@@ -151,13 +152,13 @@ static void png_flush_nothing(png_structp png) {
 }
 
 static void png_log_error(png_structp png, png_const_charp msg) {
-  fprintf(stderr, "tongban: license: libpng: %s\n", msg);
+  tb_log_kv(TB_LOG_ERROR, "license", "libpng failed", TB_LOG_S("error", msg));
   png_longjmp(png, 1);
 }
 
 static void png_log_warning(png_structp png, png_const_charp msg) {
   (void)png;
-  fprintf(stderr, "tongban: license: libpng warning: %s\n", msg);
+  tb_log_kv(TB_LOG_WARN, "license", "libpng warning", TB_LOG_S("error", msg));
 }
 
 /* One pixel row of module row `my` (1 = white in a 1-bit grey PNG). */

@@ -6,6 +6,7 @@
  * certificate's subject.
  */
 #include "tb_license_int.h"
+#include "tb_log.h"
 
 #include <openssl/err.h>
 #include <openssl/sha.h>
@@ -15,18 +16,20 @@
 
 #define SIGNER_ID_LEN (sizeof TB_LICENSE_SIGNER_ID - 1)
 
-/* ERR_print_errors_cb's callback: one log line per queued error. */
+/* ERR_print_errors_cb's callback: one log line per queued error, after
+ * the line that says what failed (u). */
 static int log_line(const char *str, size_t len, void *u) {
-  (void)u;
-  fprintf(stderr, "tongban: license:   %.*s", (int)len, str);
-  if (len == 0 || str[len - 1] != '\n')
-    fputc('\n', stderr);
+  while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
+    len--;
+  tb_log_kv(TB_LOG_ERROR, "license", "openssl error",
+            TB_LOG_S("during", (const char *)u), TB_LOG_SN("error", str, len));
   return 1;
 }
 
 void tb_license_log_openssl(const char *what) {
-  fprintf(stderr, "tongban: license: %s\n", what);
-  ERR_print_errors_cb(log_line, NULL);
+  tb_log_kv(TB_LOG_ERROR, "license", "openssl failed",
+            TB_LOG_S("during", what));
+  ERR_print_errors_cb(log_line, (void *)what);
   ERR_clear_error();
 }
 

@@ -11,6 +11,7 @@
  * as it is loaded.
  */
 #include "tb_license_int.h"
+#include "tb_log.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -165,8 +166,9 @@ static bool chain_ok(const tb_license_trust *t, X509 *cert, int64_t at) {
     X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
     ok = X509_verify_cert(ctx) == 1;
     if (!ok)
-      fprintf(stderr, "tongban: license: certificate does not verify: %s\n",
-              X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+      tb_log_kv(TB_LOG_WARN, "license", "certificate does not verify",
+                TB_LOG_S("error", X509_verify_cert_error_string(
+                                      X509_STORE_CTX_get_error(ctx))));
   }
   X509_STORE_CTX_free(ctx);
   ERR_clear_error();

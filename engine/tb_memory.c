@@ -6,14 +6,16 @@
  * single object (definitions, per-request data).
  */
 #include "tb_engine.h"
+#include "tb_log.h"
 
+#include <limits.h>
 #include <stdalign.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void out_of_memory(size_t size) {
-  fprintf(stderr, "tongban: out of memory (asked for %zu bytes)\n", size);
+  tb_log_kv(TB_LOG_ERROR, "engine", "out of memory",
+            TB_LOG_I("bytes", size > (size_t)LLONG_MAX ? -1 : (long long)size));
   abort();
 }
 

@@ -27,7 +27,7 @@
  * used by one thread at a time (open one per thread). Strings passed in are
  * only read during the call. Pointers handed out (definitions, the
  * calendar) stay valid until the handle is closed. SQL errors go to the log
- * (stderr), never into a returned message.
+ * (engine/tb_log.h), never into a returned message.
  */
 #ifndef TB_STORE_H
 #define TB_STORE_H

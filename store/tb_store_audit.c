@@ -190,9 +190,11 @@ tb_store_status tb_store_audit_append(tb_store *s,
                     .role = a->role ? a->role : "",
                     .seq = e->prev_seq + 1};
   if (js != TB_JSON_OK || !event_hash(&ce, CANON_CURRENT, e->prev_hash, hash)) {
-    tb_store_log("audit event of %s cannot be written: payload %s, or an "
-                 "actor field is not UTF-8, or it is too large",
-                 e->number, tb_json_status_name(js));
+    tb_log_kv(TB_LOG_ERROR, "store",
+              "audit event cannot be written: the payload, or an actor field "
+              "is not UTF-8, or it is too large",
+              TB_LOG_S("application", e->number),
+              TB_LOG_S("payload", tb_json_status_name(js)));
     tb_buf_free(&payload);
     return TB_STORE_INVALID;
   }

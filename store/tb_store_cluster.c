@@ -95,12 +95,14 @@ static bool choose_user(const char *wanted, int *uid, int *gid, char *msg,
   if (lookup_user("tongban", uid, gid))
     return true;
   if (create_system_user("tongban") && lookup_user("tongban", uid, gid)) {
-    tb_store_log("created the system user \"tongban\" to run PostgreSQL");
+    tb_log_kv(TB_LOG_INFO, "store", "created a system user to run PostgreSQL",
+              TB_LOG_S("user", "tongban"));
     return true;
   }
   if (lookup_user("nobody", uid, gid)) {
-    tb_store_log("running PostgreSQL as \"nobody\" (could not create the "
-                 "user \"tongban\")");
+    tb_log_kv(TB_LOG_WARN, "store",
+              "running PostgreSQL as nobody: could not create its own user",
+              TB_LOG_S("user", "tongban"));
     return true;
   }
   snprintf(msg, msg_len,
@@ -173,7 +175,8 @@ static int take_lock(tb_store_cluster *c, char *msg, size_t msg_len) {
   char pid[32];
   int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
   if (ftruncate(c->lock_fd, 0) != 0 || pwrite(c->lock_fd, pid, n, 0) != n)
-    tb_store_log("could not write the pid into %s", path);
+    tb_log_kv(TB_LOG_WARN, "store", "could not write the pid",
+              TB_LOG_S("file", path));
   return 0;
 }
 
@@ -217,7 +220,7 @@ static int open_log(const tb_store_cluster *c, const char *name) {
   snprintf(path, sizeof path, "%s/%s", c->dir, name);
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd >= 0 && c->uid >= 0 && fchown(fd, (uid_t)c->uid, (gid_t)c->gid))
-    tb_store_log("could not chown %s", path);
+    tb_log_kv(TB_LOG_WARN, "store", "could not chown", TB_LOG_S("file", path));
   return fd;
 }
 
@@ -226,7 +229,8 @@ static bool run_initdb(tb_store_cluster *c, char *msg, size_t msg_len) {
   snprintf(version, sizeof version, "%s/PG_VERSION", c->pgdata);
   if (access(version, F_OK) == 0)
     return true;
-  tb_store_log("creating a PostgreSQL cluster in %s", c->pgdata);
+  tb_log_kv(TB_LOG_INFO, "store", "creating a PostgreSQL cluster",
+            TB_LOG_S("dir", c->pgdata));
   int log = open_log(c, "initdb.log");
   char *argv[] = {c->initdb, "-D", c->pgdata, "-U",         ADMIN_USER,  "-A",
                   "trust",   "-E", "UTF8",    "--locale=C", "--no-sync", NULL};
@@ -421,7 +425,8 @@ static bool start_server(tb_store_cluster *c, char *msg, size_t msg_len) {
     return false;
   }
   if (pg_ctl(c, "status") == 0) {
-    tb_store_log("PostgreSQL is already running in %s; using it", c->pgdata);
+    tb_log_kv(TB_LOG_INFO, "store", "PostgreSQL is already running; using it",
+              TB_LOG_S("dir", c->pgdata));
   } else if (pg_ctl(c, "start") != 0) {
     snprintf(msg, msg_len,
              "PostgreSQL did not start; see %s/postgresql.log and "
@@ -470,7 +475,8 @@ tb_store_status tb_store_cluster_halt(tb_store_cluster *c) {
     return TB_STORE_OK;
   int rc = pg_ctl(c, "stop");
   if (rc != 0) {
-    tb_store_log("pg_ctl stop failed (exit %d); see %s/pg_ctl.log", rc, c->dir);
+    tb_log_kv(TB_LOG_ERROR, "store", "pg_ctl stop failed", TB_LOG_I("exit", rc),
+              TB_LOG_S("dir", c->dir), TB_LOG_S("see", "pg_ctl.log"));
     return TB_STORE_ERROR;
   }
   c->running = false;
@@ -482,7 +488,8 @@ tb_store_status tb_store_cluster_restart(tb_store_cluster *c) {
   if (c->running && tb_store_cluster_halt(c) != TB_STORE_OK)
     return TB_STORE_ERROR;
   if (!start_server(c, msg, sizeof msg)) {
-    tb_store_log("%s", msg);
+    tb_log_kv(TB_LOG_ERROR, "store", "PostgreSQL did not restart",
+              TB_LOG_S("error", msg));
     return TB_STORE_ERROR;
   }
   return TB_STORE_OK;
@@ -492,7 +499,7 @@ void tb_store_cluster_stop(tb_store_cluster *c) {
   if (!c)
     return;
   if (c->running && tb_store_cluster_halt(c) == TB_STORE_OK)
-    tb_store_log("PostgreSQL stopped");
+    tb_log(TB_LOG_INFO, "store", "PostgreSQL stopped");
   if (c->lock_fd >= 0)
     close(c->lock_fd); /* releases the flock */
   free(c);

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +39,6 @@ const char *tb_store_status_name(tb_store_status s) {
   if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
     return names[s];
   return "unknown";
-}
-
-void tb_store_log(const char *fmt, ...) {
-  char line[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "tongban[%ld]: store: %s\n", (long)getpid(), line);
 }
 
 void tb_store_copy(char *dst, size_t cap, const char *src) {
@@ -97,7 +87,7 @@ void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
       !EVP_DigestUpdate(ctx, a, alen) ||
       (blen && !EVP_DigestUpdate(ctx, b, blen)) ||
       !EVP_DigestFinal_ex(ctx, out, &len)) {
-    fprintf(stderr, "tongban: sha-256 failed\n");
+    tb_log(TB_LOG_ERROR, "store", "sha-256 failed");
     abort();
   }
   EVP_MD_CTX_free(ctx);
@@ -206,7 +196,7 @@ bool tb_store_connected(const tb_store *s) {
 tb_store_status tb_store_reconnect(tb_store *s) {
   char err[1024];
   if (connect_now(s, err, sizeof err)) {
-    tb_store_log("reconnected to the database");
+    tb_log(TB_LOG_INFO, "store", "reconnected to the database");
     return TB_STORE_OK;
   }
   return TB_STORE_UNAVAILABLE;
@@ -224,7 +214,8 @@ static tb_store_status classify(tb_store *s, const char *what, PGresult *r) {
   const char *state = tb_store_sqlstate(r);
   if (PQstatus(s->conn) != CONNECTION_OK) {
     s->lost = true;
-    tb_store_log("%s: the database connection was lost", what);
+    tb_log_kv(TB_LOG_WARN, "store", "the database connection was lost",
+              TB_LOG_S("statement", what));
     return TB_STORE_UNAVAILABLE;
   }
   if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
@@ -234,7 +225,9 @@ static tb_store_status classify(tb_store *s, const char *what, PGresult *r) {
   char msg[512];
   first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn), msg,
              sizeof msg);
-  tb_store_log("%s failed [%s]: %s", what, state, msg);
+  tb_log_kv(TB_LOG_ERROR, "store", "statement failed",
+            TB_LOG_S("statement", what), TB_LOG_S("sqlstate", state),
+            TB_LOG_S("error", msg));
   return TB_STORE_ERROR;
 }
 
@@ -256,7 +249,8 @@ static tb_store_status prepare(tb_store *s, const tb_store_stmt *st) {
   if (is_prepared(s, st))
     return TB_STORE_OK;
   if (s->n_prepared >= TB_STORE_MAX_PREPARED) {
-    tb_store_log("too many prepared statements (%d)", s->n_prepared);
+    tb_log_kv(TB_LOG_ERROR, "store", "too many prepared statements",
+              TB_LOG_I("prepared", s->n_prepared));
     return TB_STORE_ERROR;
   }
   PGresult *r = PQprepare(s->conn, st->name, st->sql, st->n_params, NULL);
@@ -485,14 +479,15 @@ static tb_store_status commit(tb_store *s) {
   if (rc == TB_STORE_OK) {
     const char *tag = PQcmdStatus(r);
     if (strcmp(tag, "COMMIT") != 0) {
-      tb_store_log("COMMIT was answered \"%s\": the transaction was rolled "
-                   "back",
-                   tag);
+      tb_log_kv(TB_LOG_ERROR, "store",
+                "COMMIT was not answered COMMIT: the transaction was rolled "
+                "back",
+                TB_LOG_S("answer", tag));
       rc = TB_STORE_ERROR;
     }
   } else if (s->lost) {
-    tb_store_log("the connection was lost during COMMIT: the outcome is "
-                 "unknown");
+    tb_log(TB_LOG_ERROR, "store",
+           "the connection was lost during COMMIT: the outcome is unknown");
     rc = TB_STORE_UNKNOWN;
   }
   PQclear(r);
@@ -524,8 +519,9 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   if (rc == TB_STORE_OK && s->txn_failed != TB_STORE_OK) {
     /* the body swallowed a failed statement: PostgreSQL has aborted the
      * transaction, and it must not be reported as done */
-    tb_store_log("a statement failed inside the transaction and its body "
-                 "went on: rolled back, not committed");
+    tb_log(TB_LOG_ERROR, "store",
+           "a statement failed inside the transaction and its body went on: "
+           "rolled back, not committed");
     rc = s->txn_failed;
   }
   if (s->lost || PQstatus(s->conn) != CONNECTION_OK) {
@@ -548,7 +544,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
 tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
                                          void *cls) {
   if (s->in_txn) {
-    tb_store_log("nested transaction refused");
+    tb_log(TB_LOG_ERROR, "store", "nested transaction refused");
     return TB_STORE_ERROR;
   }
   for (int attempt = 0; attempt < s->max_attempts; attempt++) {
@@ -559,6 +555,7 @@ tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
       return rc;
     backoff(s, attempt);
   }
-  tb_store_log("transaction gave up after %d attempts", s->max_attempts);
+  tb_log_kv(TB_LOG_ERROR, "store", "transaction gave up",
+            TB_LOG_I("attempts", s->max_attempts));
   return TB_STORE_BUSY;
 }

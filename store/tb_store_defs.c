@@ -63,9 +63,9 @@ static const tb_store_stmt S_CAL_BUMP = {
 static bool have_loader(const tb_store *s, const char *what) {
   if (s->has_loader && s->loader.parse_definition && s->loader.parse_bureaus)
     return true;
-  tb_store_log("%s: this store handle was opened without a definition "
-               "loader",
-               what);
+  tb_log_kv(TB_LOG_ERROR, "store",
+            "this store handle was opened without a definition loader",
+            TB_LOG_S("during", what));
   return false;
 }
 
@@ -229,8 +229,9 @@ static tb_store_status load_one(tb_store *s, const char *dir, const char *name,
     tb_store_definition_info info;
     rc = tb_store_definition_put(s, data, len, path, &info, p);
     if (rc == TB_STORE_OK && info.inserted)
-      tb_store_log("loaded definition %s version %u from %s", info.id,
-                   info.version, path);
+      tb_log_kv(TB_LOG_INFO, "store", "loaded a definition",
+                TB_LOG_S("definition", info.id),
+                TB_LOG_I("version", info.version), TB_LOG_S("file", path));
   }
   free(data);
   return rc;
@@ -292,8 +293,9 @@ tb_store_status tb_store_def_cached(tb_store *s, const char *id,
       s->loader.parse_definition(name, xml, strlen(xml), NULL, &def, &p);
   PQclear(r);
   if (st != TB_OK) {
-    tb_store_log("stored definition %s no longer loads: %s", name,
-                 p.detail[0] ? p.detail : "no details");
+    tb_log_kv(TB_LOG_ERROR, "store", "a stored definition no longer loads",
+              TB_LOG_S("definition", name),
+              TB_LOG_S("error", p.detail[0] ? p.detail : "no details"));
     return TB_STORE_ERROR;
   }
   if (s->n_defs == TB_STORE_MAX_CACHED_DEFS) { /* drop the oldest */

@@ -62,7 +62,8 @@ static tb_store_status read_answer(tb_store *s, const char *const *key,
     return TB_STORE_CONFLICT;
   }
   if (PQgetisnull(r, 0, 1)) {
-    tb_store_log("idempotency key committed without an answer");
+    tb_log(TB_LOG_ERROR, "store",
+           "idempotency key committed without an answer");
     PQclear(r);
     return TB_STORE_ERROR;
   }

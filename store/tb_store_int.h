@@ -1,11 +1,13 @@
 /*
  * tb_store_int.h — what the store's own .c files share: the handle, the
- * prepared-statement helper, the embedded migrations, logging and small
- * encoding helpers. Not for use outside store/.
+ * prepared-statement helper, the embedded migrations, the logger
+ * (engine/tb_log.h, module "store") and small encoding helpers. Not for
+ * use outside store/.
  */
 #ifndef TB_STORE_INT_H
 #define TB_STORE_INT_H
 
+#include "tb_log.h"
 #include "tb_store.h"
 #include "tb_store_accounts.h"
 #include "tb_store_applications.h"
@@ -84,9 +86,6 @@ struct tb_store {
   int64_t calendar_version; /* -1: none loaded */
   unsigned rand_state;
 };
-
-/* Log a line to stderr: "tongban: store: …". */
-void tb_store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Run a prepared statement with text parameters (NULL = SQL NULL). On
  * success *res (if res is not NULL) holds the result, to PQclear. Errors

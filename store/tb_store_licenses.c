@@ -143,7 +143,8 @@ load_holder_and_form(tb_store *s, const tb_store_outcome *o, order_job *j) {
   j->form = json_loads(PQgetvalue(r, 0, 2), 0, &err);
   PQclear(r);
   if (!json_is_object(j->form)) {
-    tb_store_log("%s: stored form is unreadable", o->number);
+    tb_log_kv(TB_LOG_ERROR, "store", "stored form is unreadable",
+              TB_LOG_S("application", o->number));
     return TB_STORE_ERROR;
   }
   for (size_t i = 0; i < o->def->n_fields && i < TB_MAX_FIELDS; i++) {
@@ -162,10 +163,11 @@ static tb_store_status find_issuer(tb_store *s, const tb_store_outcome *o,
   const tb_bureau *b =
       rc == TB_STORE_OK ? tb_bureaus_find(list, ld->bureau) : NULL;
   if (rc == TB_STORE_INVALID || (rc == TB_STORE_OK && !b)) {
-    tb_store_log("%s: bureau %s of license %s is not in the stored bureau "
-                 "list%s%s",
-                 o->number, ld->bureau, ld->type_code, p.detail[0] ? ": " : "",
-                 p.detail);
+    tb_log_kv(TB_LOG_ERROR, "store",
+              "the license's bureau is not in the stored bureau list",
+              TB_LOG_S("application", o->number),
+              TB_LOG_S("bureau", ld->bureau), TB_LOG_S("type", ld->type_code),
+              TB_LOG_S("error", p.detail[0] ? p.detail : NULL));
     return TB_STORE_ERROR;
   }
   j->order.issuer = b;
@@ -268,9 +270,10 @@ static tb_store_status issue_and_insert(tb_store *s, const tb_store_outcome *o,
   tb_store_license_issued l = {.arena = tb_arena_new()};
   tb_store_status rc = s->licenses.issue(s->licenses.cls, order, &l);
   if (rc == TB_STORE_OK && !issued_complete(&l)) {
-    tb_store_log("%s: the license handler answered an incomplete license "
-                 "for %s",
-                 o->number, order->license->type_code);
+    tb_log_kv(TB_LOG_ERROR, "store",
+              "the license handler answered an incomplete license",
+              TB_LOG_S("application", o->number),
+              TB_LOG_S("type", order->license->type_code));
     rc = TB_STORE_ERROR;
   }
   if (rc == TB_STORE_OK)
@@ -282,14 +285,16 @@ static tb_store_status issue_and_insert(tb_store *s, const tb_store_outcome *o,
 tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
                                        const tb_effect *e) {
   if (e->license >= o->def->n_licenses) {
-    tb_store_log("%s: effect names an unknown license %u", o->number,
-                 e->license);
+    tb_log_kv(TB_LOG_ERROR, "store", "an effect names an unknown license",
+              TB_LOG_S("application", o->number),
+              TB_LOG_I("license", e->license));
     return TB_STORE_ERROR;
   }
   if (!s->licenses.issue) {
-    tb_store_log("%s: license %s not issued: this store handle has no "
-                 "license handler",
-                 o->number, o->def->licenses[e->license].type_code);
+    tb_log_kv(TB_LOG_WARN, "store",
+              "license not issued: this store handle has no license handler",
+              TB_LOG_S("application", o->number),
+              TB_LOG_S("type", o->def->licenses[e->license].type_code));
     return TB_STORE_OK;
   }
   order_job j = {0};
@@ -433,7 +438,8 @@ static tb_store_status lock_for_revoke(tb_store *s, const char *id,
   tb_store_copy(l->type_code, sizeof l->type_code, PQgetvalue(r, 0, 7));
   PQclear(r);
   if (!ok) {
-    tb_store_log("application %s: stored audit head is unreadable", l->number);
+    tb_log_kv(TB_LOG_ERROR, "store", "stored audit head is unreadable",
+              TB_LOG_S("application", l->number));
     return TB_STORE_ERROR;
   }
   return TB_STORE_OK;

@@ -137,9 +137,12 @@ static tb_store_status apply_one(tb_store *s, const tb_store_migration *m) {
     tb_store_exec_plain(s, "ROLLBACK", NULL);
   s->in_txn = false;
   if (rc == TB_STORE_OK)
-    tb_store_log("applied migration %s", m->name);
+    tb_log_kv(TB_LOG_INFO, "store", "applied a migration",
+              TB_LOG_S("migration", m->name));
   else
-    tb_store_log("migration %s failed; nothing of it was applied", m->name);
+    tb_log_kv(TB_LOG_ERROR, "store",
+              "migration failed; nothing of it was applied",
+              TB_LOG_S("migration", m->name));
   return rc;
 }
 

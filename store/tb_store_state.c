@@ -108,7 +108,7 @@ char *tb_store_state_encode(const tb_app_state *s) {
   char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
   if (!text) {
-    tb_store_log("cannot encode a state");
+    tb_log(TB_LOG_ERROR, "store", "cannot encode a state");
     abort();
   }
   return text;

@@ -257,7 +257,8 @@ tb_store_status tb_store_listener_open(const char *conninfo,
   *out = NULL;
   PGconn *c = PQconnectdb(conninfo);
   if (PQstatus(c) != CONNECTION_OK) {
-    tb_store_log("listener: could not connect: %s", PQerrorMessage(c));
+    tb_log_kv(TB_LOG_WARN, "store", "listener: could not connect",
+              TB_LOG_S("error", PQerrorMessage(c)));
     PQfinish(c);
     return TB_STORE_UNAVAILABLE;
   }
@@ -266,7 +267,8 @@ tb_store_status tb_store_listener_open(const char *conninfo,
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok || PQsetnonblocking(c, 1) != 0) {
-    tb_store_log("listener: LISTEN failed: %s", PQerrorMessage(c));
+    tb_log_kv(TB_LOG_WARN, "store", "listener: LISTEN failed",
+              TB_LOG_S("error", PQerrorMessage(c)));
     PQfinish(c);
     return TB_STORE_UNAVAILABLE;
   }
@@ -283,7 +285,8 @@ int tb_store_listener_fd(const tb_store_listener *l) {
 tb_store_status tb_store_listener_drain(tb_store_listener *l,
                                         tb_store_notify_fn fn, void *cls) {
   if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK) {
-    tb_store_log("listener: connection lost: %s", PQerrorMessage(l->conn));
+    tb_log_kv(TB_LOG_WARN, "store", "listener: connection lost",
+              TB_LOG_S("error", PQerrorMessage(l->conn)));
     return TB_STORE_UNAVAILABLE;
   }
   PGnotify *n;

@@ -136,7 +136,8 @@ static double pass(tb_store_scheduler *sch, tb_store **sp, bool *down,
   char err[1024];
   if (!*sp && tb_store_open(&sch->opts, sp, err, sizeof err) != TB_STORE_OK) {
     if (!*down)
-      tb_store_log("scheduler: %s; retrying", err);
+      tb_log_kv(TB_LOG_WARN, "store", "scheduler: cannot connect; retrying",
+                TB_LOG_S("error", err));
     *down = true;
   }
   int n = 0;
@@ -145,14 +146,15 @@ static double pass(tb_store_scheduler *sch, tb_store **sp, bool *down,
   atomic_fetch_add(&sch->fired, n);
   if (rc == TB_STORE_UNAVAILABLE) {
     if (!*down)
-      tb_store_log("scheduler: the database is unreachable; retrying");
+      tb_log(TB_LOG_WARN, "store",
+             "scheduler: the database is unreachable; retrying");
     *down = true;
     double w = *retry_wait;
     *retry_wait = w * 2 > MAX_RETRY_WAIT ? MAX_RETRY_WAIT : w * 2;
     return w;
   }
   if (*down)
-    tb_store_log("scheduler: the database is back");
+    tb_log(TB_LOG_INFO, "store", "scheduler: the database is back");
   *down = false;
   *retry_wait = sch->interval;
   int64_t now = tb_store_now_us();

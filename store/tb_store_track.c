@@ -112,7 +112,9 @@ static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
   rc = ok ? tb_store_def_cached(s, id, (uint32_t)version, &t->def)
           : TB_STORE_ERROR;
   if (!ok)
-    tb_store_log("tracking: the stored state of %s cannot be read", params[0]);
+    tb_log_kv(TB_LOG_ERROR, "store",
+              "tracking: the stored state cannot be read",
+              TB_LOG_S("application", params[0]));
   if (rc != TB_STORE_OK)
     tb_store_tracking_clear(t);
   return rc;

@@ -391,8 +391,9 @@ static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
   const tb_definition *def = o->def;
   if (e->branch >= def->n_branches ||
       e->step >= def->branches[e->branch].n_tasks) {
-    tb_store_log("%s: effect names an unknown task %u/%u", o->number, e->branch,
-                 e->step);
+    tb_log_kv(TB_LOG_ERROR, "store", "an effect names an unknown task",
+              TB_LOG_S("application", o->number), TB_LOG_I("branch", e->branch),
+              TB_LOG_I("step", e->step));
     return TB_STORE_ERROR;
   }
   const tb_branch_def *b = &def->branches[e->branch];
@@ -544,7 +545,8 @@ static tb_store_status lock_app(tb_store *s, const char *number,
     ok = ok && tb_store_unhex_bytea(PQgetvalue(r, 0, 6), a->audit_hash, 32);
   PQclear(r);
   if (!ok) {
-    tb_store_log("application %s: stored form or state is unreadable", number);
+    tb_log_kv(TB_LOG_ERROR, "store", "stored form or state is unreadable",
+              TB_LOG_S("application", number));
     return TB_STORE_ERROR;
   }
   return TB_STORE_OK;
@@ -632,8 +634,9 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
     return rc == TB_STORE_NOT_FOUND ? TB_STORE_ERROR : rc;
   tb_form form;
   if (decode_form(o->def, a->form, 0, &form, &o->problem) != TB_OK) {
-    tb_store_log("application %s: stored form does not load: %s", j->number,
-                 o->problem.detail);
+    tb_log_kv(TB_LOG_ERROR, "store", "stored form does not load",
+              TB_LOG_S("application", j->number),
+              TB_LOG_S("error", o->problem.detail));
     return TB_STORE_ERROR;
   }
   o->application_id = a->id;
@@ -656,9 +659,11 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   }
   if (o->engine == TB_IGNORED || (o->engine != TB_OK && j->timer_id > 0)) {
     if (o->engine != TB_IGNORED)
-      tb_store_log("timer %s/%u of %s refused: %s",
-                   tb_timer_kind_name(ev.timer), ev.subject, j->number,
-                   o->problem.detail);
+      tb_log_kv(TB_LOG_WARN, "store", "timer refused",
+                TB_LOG_S("timer", tb_timer_kind_name(ev.timer)),
+                TB_LOG_I("subject", ev.subject),
+                TB_LOG_S("application", j->number),
+                TB_LOG_S("error", o->problem.detail));
     o->after = o->before;
     return TB_STORE_OK;
   }
@@ -760,7 +765,7 @@ static void tracking_code(char out[TB_STORE_TRACKING_CODE_LEN + 1]) {
   while (n < TB_STORE_TRACKING_CODE_LEN) {
     uint8_t bytes[2 * TB_STORE_TRACKING_CODE_LEN];
     if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
-      tb_store_log("getrandom failed");
+      tb_log(TB_LOG_ERROR, "store", "getrandom failed");
       abort();
     }
     for (size_t i = 0; i < sizeof bytes && n < TB_STORE_TRACKING_CODE_LEN; i++)
@@ -800,7 +805,8 @@ static tb_store_status next_number(tb_store *s, tb_day today,
   PQclear(r);
   if (tb_id_make_app_number(s->region, today, (uint32_t)serial, number) !=
       TB_OK) {
-    tb_store_log("cannot make an application number (region %s)", s->region);
+    tb_log_kv(TB_LOG_ERROR, "store", "cannot make an application number",
+              TB_LOG_S("region", s->region));
     return TB_STORE_ERROR;
   }
   return TB_STORE_OK;
