@@ -8,6 +8,7 @@
  * fields and values out of bounds each name the field in errors[].
  */
 #include "tb_api_int.h"
+#include "tb_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,8 +45,9 @@ json_t *api_json_load(const char *text) {
   json_error_t e;
   json_t *v = json_loads(text ? text : "", 0, &e);
   if (!v)
-    fprintf(stderr, "tongban: api: cannot parse the store's JSON: %s\n",
-            e.text);
+    tb_log_kv(TB_LOG_ERROR, "api", "cannot parse the store's JSON",
+              TB_LOG_S("error", e.text), TB_LOG_I("line", e.line),
+              TB_LOG_I("column", e.column));
   return v;
 }
 

@@ -26,6 +26,7 @@
  */
 #include "tb_api_int.h"
 #include "tb_license.h"
+#include "tb_log.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -65,11 +66,12 @@ static tb_store_status issue_license(void *cls, const tb_store_license_order *o,
   tb_problem p = {0};
   tb_license_status st = tb_license_issue(l->issuer, &lo, &li, &p);
   if (st != TB_LICENSE_OK) {
-    fprintf(stderr,
-            "tongban: api: %s: license %s NOT issued: %s (%s); the "
-            "transition is rolled back\n",
-            o->number, o->license->type_code, p.detail[0] ? p.detail : "failed",
-            tb_license_status_code(st));
+    tb_log_kv(TB_LOG_ERROR, "api",
+              "license NOT issued; the transition is rolled back",
+              TB_LOG_S("application", o->number),
+              TB_LOG_S("type", o->license->type_code),
+              TB_LOG_S("error", p.detail[0] ? p.detail : "failed"),
+              TB_LOG_S("code", tb_license_status_code(st)));
     tb_license_free_issued(&li);
     return TB_STORE_ERROR;
   }
@@ -305,7 +307,8 @@ static void reply_png(api_req *r, const char *text) {
   tb_license_status st =
       tb_license_render_qr_png(text, QR_SCALE, &png, &len, NULL, &p);
   if (st != TB_LICENSE_OK) {
-    fprintf(stderr, "tongban: api: %s: qr png: %s\n", r->request_id, p.detail);
+    tb_log_kv(TB_LOG_ERROR, "api", "cannot draw a QR code as PNG",
+              TB_LOG_S("id", r->request_id), TB_LOG_S("error", p.detail));
     api_fail_store(r, TB_STORE_ERROR);
   } else {
     api_reply_raw(r, 200, "image/png", (const char *)png, len);
@@ -316,7 +319,8 @@ static void reply_png(api_req *r, const char *text) {
 static void reply_svg(api_req *r, char *svg, size_t len, tb_license_status st,
                       const tb_problem *p) {
   if (st != TB_LICENSE_OK) {
-    fprintf(stderr, "tongban: api: %s: svg: %s\n", r->request_id, p->detail);
+    tb_log_kv(TB_LOG_ERROR, "api", "cannot draw an SVG",
+              TB_LOG_S("id", r->request_id), TB_LOG_S("error", p->detail));
     api_fail_store(r, TB_STORE_ERROR);
   } else {
     api_reply_raw(r, 200, "image/svg+xml; charset=utf-8", svg, len);

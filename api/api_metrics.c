@@ -71,24 +71,26 @@ void api_metrics_transition(api_metrics *m, tb_event_kind kind) {
     atomic_fetch_add_explicit(&m->transitions[kind], 1, memory_order_relaxed);
 }
 
-static const char *route_label(size_t i, char *method, size_t cap) {
-  if (i >= api_route_count || i >= MAX_ROUTES) {
+static const char *route_label(const api_route *routes, size_t n, size_t i,
+                               char *method, size_t cap) {
+  if (i >= n || i >= MAX_ROUTES) {
     snprintf(method, cap, "-");
     return "unmatched";
   }
-  snprintf(method, cap, "%s", api_routes[i].method);
-  return api_routes[i].pattern;
+  snprintf(method, cap, "%s", routes[i].method);
+  return routes[i].pattern;
 }
 
-void api_metrics_text(const api_metrics *m, tb_buf *t) {
-  size_t n_routes = api_route_count < MAX_ROUTES ? api_route_count : MAX_ROUTES;
+void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
+                      size_t n) {
+  size_t n_routes = n < MAX_ROUTES ? n : MAX_ROUTES;
   tb_buf_addf(t,
               "# HELP tongban_http_requests_total HTTP requests by route and "
               "status.\n# TYPE tongban_http_requests_total counter\n");
   char method[16];
   for (size_t i = 0; i <= n_routes; i++) {
     size_t slot = i == n_routes ? MAX_ROUTES : i;
-    const char *route = route_label(i, method, sizeof method);
+    const char *route = route_label(routes, n, i, method, sizeof method);
     for (size_t s = 0; s <= N_STATUS; s++) {
       unsigned long long v = atomic_load(&m->requests[slot][s]);
       if (!v)
@@ -111,7 +113,7 @@ void api_metrics_text(const api_metrics *m, tb_buf *t) {
               "histogram\n");
   for (size_t i = 0; i <= n_routes; i++) {
     size_t slot = i == n_routes ? MAX_ROUTES : i;
-    const char *route = route_label(i, method, sizeof method);
+    const char *route = route_label(routes, n, i, method, sizeof method);
     unsigned long long cum = 0;
     for (size_t b = 0; b <= N_BUCKETS; b++)
       cum += atomic_load(&m->histogram[slot][b]);

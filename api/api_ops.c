@@ -53,8 +53,10 @@ static void append_open(api_req *r, tb_buf *text) {
 
 void api_h_metrics(api_req *r) {
   tb_buf text;
+  size_t n_routes = 0;
+  const api_route *routes = api_route_table(r, &n_routes);
   tb_buf_init(&text, METRICS_MAX);
-  api_metrics_text(api_metrics_of(r), &text);
+  api_metrics_text(api_metrics_of(r), &text, routes, n_routes);
   append_open(r, &text);
   if (text.overflow)
     api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",

@@ -1,11 +1,14 @@
 /*
- * api_server.c — the HTTP server: libmicrohttpd with an internal thread
- * pool on epoll, one database handle per worker thread, the request
- * lifecycle (route → size cap → authenticate → handler → reply), the
- * access log and metrics in the completion callback, and the graceful
- * stop (quiesce, wait for requests in flight, stop).
+ * api_server.c — the HTTP server's top: libmicrohttpd with an internal
+ * thread pool on epoll, the request lifecycle (route → size cap →
+ * authenticate → handler → reply), the access log and metrics in the
+ * completion callback, and the graceful stop (quiesce, wait for requests
+ * in flight, stop). The daemon and dispatch only: what handlers ask of a
+ * request is in api_request.c, and nothing below includes this file.
  */
+#include "api_request.h"
 #include "tb_api_int.h"
+#include "tb_log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,86 +29,27 @@
 #define DEFAULT_BODY (1024 * 1024)
 #define DEFAULT_HEADER (32 * 1024)
 #define DEFAULT_TIMEOUT 30
-#define MAX_STORES 256
 #define RETRY_AFTER 5
 #define DEFAULT_CONNECTIONS 4096
 
 struct tb_api {
   struct MHD_Daemon *daemon;
-  uint64_t generation;
-  char *conninfo;
-  char *region;
+  api_context ctx; /* what the request accessors read (api_request.h) */
   size_t max_body;
-  int session_ttl;
   bool quiet;
   bool test_clock;
   uint16_t port;
   atomic_int in_flight;
   atomic_uint_fast64_t next_id;
-  pthread_mutex_t lock;
-  tb_store *stores[MAX_STORES];
-  int n_stores;
-  api_hub *hub;           /* the live stream's listener (api_sse.c) */
-  api_licenses *licenses; /* trust list and issuer (api_licenses.c) */
-  api_metrics *metrics;   /* the counters of /metrics (api_metrics.c) */
-  api_guesses *guesses;   /* tracking guesses (api_throttle.c) */
-  bool log_started;       /* the access log's flusher (api_log.c) */
 };
 
 static atomic_uint_fast64_t generations = 1;
 
-/* ---- per-thread database handles ---------------------------------------- */
-
-typedef struct {
-  uint64_t generation;
-  tb_store *store;
-} tls_slot;
-
-static _Thread_local tls_slot tls;
+/* ---- the store handles' wiring --------------------------------------------
+ */
 
 void tb_api_store_options(const tb_api *api, tb_store_options *o) {
-  o->loader = &tb_api_loader;
-  o->licenses = api_licenses_handler(api->licenses);
-}
-
-static tb_store *open_store(tb_api *api) {
-  tb_store_options o = {.conninfo = api->conninfo, .region = api->region};
-  tb_api_store_options(api, &o);
-  tb_store *s = NULL;
-  char err[512];
-  if (tb_store_open(&o, &s, err, sizeof err) != TB_STORE_OK) {
-    fprintf(stderr, "tongban: api: %s\n", err);
-    return NULL;
-  }
-  pthread_mutex_lock(&api->lock);
-  if (api->n_stores >= MAX_STORES) {
-    pthread_mutex_unlock(&api->lock);
-    tb_store_close(s);
-    fprintf(stderr, "tongban: api: too many database handles\n");
-    return NULL;
-  }
-  api->stores[api->n_stores++] = s;
-  pthread_mutex_unlock(&api->lock);
-  return s;
-}
-
-tb_store *api_store(api_req *r) {
-  tb_api *api = r->api;
-  if (tls.generation != api->generation || !tls.store) {
-    tb_store *s = open_store(api);
-    if (!s) {
-      api_fail_store(r, TB_STORE_UNAVAILABLE);
-      return NULL;
-    }
-    tls.generation = api->generation;
-    tls.store = s;
-  }
-  if (!tb_store_connected(tls.store) &&
-      tb_store_reconnect(tls.store) != TB_STORE_OK) {
-    api_fail_store(r, TB_STORE_UNAVAILABLE);
-    return NULL;
-  }
-  return tls.store;
+  api_context_store_options(&api->ctx, o);
 }
 
 /* ---- small helpers ----------------------------------------------------------
@@ -114,27 +59,6 @@ static int64_t monotonic_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-const char *api_header(api_req *r, const char *name) {
-  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *api_query(api_req *r, const char *name) {
-  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-void api_actor(const api_req *r, tb_store_actor *actor) {
-  memset(actor, 0, sizeof *actor);
-  if (r->authed) {
-    actor->id = r->who.id;
-    actor->name = r->who.username;
-    actor->role = r->who.role;
-    actor->bureau = r->who.bureau[0] ? r->who.bureau : NULL;
-  } else {
-    actor->name = "applicant";
-    actor->role = "applicant";
-  }
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap) {
@@ -178,6 +102,7 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   tb_arena *a = tb_arena_new();
   api_req *r = tb_arena_alloc(a, sizeof *r);
   r->api = api;
+  r->ctx = &api->ctx;
   r->arena = a;
   r->conn = conn;
   r->method = tb_arena_strdup(a, method);
@@ -186,7 +111,7 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   tb_buf_init(&r->body_buf, api->max_body);
   uint64_t id = atomic_fetch_add(&api->next_id, 1);
   snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
-           api->generation & 0xffffffffu, id);
+           api->ctx.generation & 0xffffffffu, id);
   client_address(conn, r->client, sizeof r->client);
   r->now = event_time(r);
   r->fault_fired = -1;
@@ -254,28 +179,6 @@ static void dispatch(api_req *r) {
   r->route->handler(r);
   if (!r->replied)
     api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
-}
-
-api_hub *api_hub_of(api_req *r) {
-  return r->api->hub;
-}
-
-api_licenses *api_licenses_of(api_req *r) {
-  return r->api->licenses;
-}
-
-api_metrics *api_metrics_of(api_req *r) {
-  return r->api->metrics;
-}
-
-api_guesses *api_guesses_of(api_req *r) {
-  return r->api->guesses;
-}
-
-void api_reply_response(api_req *r, int status, struct MHD_Response *resp) {
-  r->response = resp;
-  r->status = status;
-  r->replied = true;
 }
 
 static enum MHD_Result send_reply(api_req *r) {
@@ -346,6 +249,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   return send_reply(r);
 }
 
+/* The access log: one info line per request. The path has no query
+ * string (libmicrohttpd keeps it apart), so tracking codes and tokens
+ * sent as arguments stay out of the log. */
+static void log_access(const api_req *r, int status, double seconds,
+                       bool completed) {
+  if (!tb_log_enabled(TB_LOG_INFO))
+    return;
+  long long bytes = r->response ? r->response_bytes : (long long)r->reply_len;
+  tb_log_field f[9];
+  size_t n = 0;
+  f[n++] = TB_LOG_S("id", r->request_id);
+  f[n++] = TB_LOG_S("client", r->client);
+  f[n++] = TB_LOG_S("method", r->method);
+  f[n++] = TB_LOG_S("path", r->path);
+  f[n++] = TB_LOG_S("route", r->route ? r->route->pattern : NULL);
+  f[n++] = TB_LOG_I("status", status);
+  if (bytes >= 0)
+    f[n++] = TB_LOG_I("bytes", bytes);
+  f[n++] = TB_LOG_F("ms", seconds * 1000.0);
+  if (!completed)
+    f[n++] = TB_LOG_B("aborted", true);
+  tb_log_fields(TB_LOG_INFO, "http", "request", f, n);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode why) {
   (void)conn;
@@ -357,12 +284,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   double seconds = (double)(monotonic_us() - r->started_us) / 1e6;
   int status = r->replied ? r->status : 0;
   size_t route = r->route ? api_route_index(r->route) : api_route_count;
-  api_metrics_request(api->metrics, route, status, seconds);
+  api_metrics_request(api->ctx.metrics, route, status, seconds);
   if (!api->quiet)
-    api_log_line(
-        "tongban: api: %s %s %s %d %.1fms%s\n", r->request_id, r->method,
-        r->route ? r->route->pattern : "-", status, seconds * 1000.0,
-        why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    log_access(r, status, seconds, why == MHD_REQUEST_TERMINATED_COMPLETED_OK);
   if (r->response)
     MHD_destroy_response(r->response);
   tb_buf_free(&r->body_buf);
@@ -429,15 +353,27 @@ static unsigned cores(void) {
 }
 
 static void free_api(tb_api *api) {
-  for (int i = 0; i < api->n_stores; i++)
-    tb_store_close(api->stores[i]);
-  api_licenses_close(api->licenses); /* after the handles using it */
-  api_metrics_free(api->metrics);
-  api_guesses_free(api->guesses);
-  pthread_mutex_destroy(&api->lock);
-  free(api->conninfo);
-  free(api->region);
+  api_context_free(&api->ctx); /* closes the handles, which use the issuer */
+  api_licenses_close(api->ctx.licenses);
+  api_metrics_free(api->ctx.metrics);
+  api_guesses_free(api->ctx.guesses);
   free(api);
+}
+
+/* libmicrohttpd's own messages, into the log. */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void log_mhd(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char text[512];
+  int n = vsnprintf(text, sizeof text, fmt, ap);
+  if (n < 0)
+    return;
+  size_t len = strnlen(text, sizeof text);
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+    len--;
+  tb_log_kv(TB_LOG_WARN, "http", "libmicrohttpd",
+            TB_LOG_SN("error", text, len));
 }
 
 tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
@@ -457,15 +393,16 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
                          err_len))
     return TB_API_INVALID;
   tb_api *api = tb_xcalloc(1, sizeof *api);
-  api->licenses = licenses;
-  api->metrics = api_metrics_new();
-  api->guesses = api_guesses_new();
-  pthread_mutex_init(&api->lock, NULL);
-  api->generation = atomic_fetch_add(&generations, 1);
-  api->conninfo = tb_xstrndup(o->conninfo, strlen(o->conninfo));
-  api->region = o->region ? tb_xstrndup(o->region, strlen(o->region)) : NULL;
+  api_context_init(&api->ctx, atomic_fetch_add(&generations, 1), o->conninfo,
+                   o->region, o->session_ttl > 0 ? o->session_ttl : 8 * 3600);
+  api->ctx.routes = api_routes;
+  api->ctx.n_routes = api_route_count;
+  api->ctx.licenses = licenses;
+  api->ctx.loader = &tb_api_loader;
+  api->ctx.license_handler = api_licenses_handler(licenses);
+  api->ctx.metrics = api_metrics_new();
+  api->ctx.guesses = api_guesses_new();
   api->max_body = o->max_body ? o->max_body : DEFAULT_BODY;
-  api->session_ttl = o->session_ttl > 0 ? o->session_ttl : 8 * 3600;
   api->quiet = o->quiet;
   api->test_clock = o->test_clock;
   unsigned threads = o->threads ? o->threads : cores();
@@ -482,7 +419,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
       MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)(o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS),
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+      MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
   if (!api->daemon) {
     snprintf(err, err_len,
              "could not listen on %s: the address may be in use or not "
@@ -491,14 +429,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
     free_api(api);
     return TB_API_LISTEN;
   }
-  api->hub = api_hub_start(api->conninfo);
-  if (!api->hub)
-    fprintf(stderr, "tongban: api: the live stream is off: its listener "
-                    "thread could not start\n");
-  api->log_started = !api->quiet && api_log_start();
-  if (!api->quiet && !api->log_started)
-    fprintf(stderr, "tongban: api: the access log is written line by line: "
-                    "its flusher thread could not start\n");
+  api->ctx.hub = api_hub_start(api->ctx.conninfo);
+  if (!api->ctx.hub)
+    tb_log(TB_LOG_WARN, "api",
+           "the live stream is off: its listener thread could not start");
   const union MHD_DaemonInfo *di =
       MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
   api->port = di ? di->port : 0;
@@ -510,14 +444,10 @@ uint16_t tb_api_port(const tb_api *api) {
   return api->port;
 }
 
-int api_session_ttl(const api_req *r) {
-  return r->api->session_ttl;
-}
-
 void tb_api_stop(tb_api *api, unsigned grace) {
   if (!api)
     return;
-  api_hub_close_streams(api->hub); /* suspended streams end first */
+  api_hub_close_streams(api->ctx.hub); /* suspended streams end first */
   MHD_socket fd = MHD_quiesce_daemon(api->daemon);
   int64_t until = monotonic_us() + (int64_t)(grace ? grace : 10) * 1000000;
   while (atomic_load(&api->in_flight) > 0 && monotonic_us() < until) {
@@ -525,10 +455,8 @@ void tb_api_stop(tb_api *api, unsigned grace) {
     nanosleep(&ts, NULL);
   }
   MHD_stop_daemon(api->daemon);
-  if (api->log_started)
-    api_log_stop();
   if (fd != MHD_INVALID_SOCKET)
     close(fd);
-  api_hub_stop(api->hub);
+  api_hub_stop(api->ctx.hub);
   free_api(api);
 }

@@ -416,5 +416,5 @@ void api_h_supervision_stream(api_req *r) {
    * finds clients that went away) */
   MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
                             (unsigned int)0);
-  api_reply_response(r, 200, resp);
+  api_reply_response(r, 200, resp, -1);
 }

@@ -68,5 +68,5 @@ void api_h_web(api_req *r) {
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   if (strstr(f->type, "text/html"))
     MHD_add_response_header(resp, "Content-Security-Policy", CSP);
-  api_reply_response(r, fresh ? 304 : 200, resp);
+  api_reply_response(r, fresh ? 304 : 200, resp, fresh ? 0 : (long long)f->len);
 }

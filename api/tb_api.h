@@ -44,7 +44,8 @@ typedef struct {
   unsigned timeout;           /* idle connection timeout, seconds; 0: 30 */
   unsigned max_connections;   /* open connections (live streams count);
                                  0: 4096. Needs as many file descriptors */
-  bool quiet;                 /* no access log on stderr */
+  bool quiet;                 /* no access log (the info lines of module
+                                 "http", engine/tb_log.h) */
   bool test_clock;            /* honour the X-Tongban-Clock header (Unix
                                  seconds) as the time of events: tests only,
                                  never in `serve` */

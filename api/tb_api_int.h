@@ -42,6 +42,12 @@ unsigned api_role_bit(const char *name);
 /* ---- routes -------------------------------------------------------------- */
 
 typedef struct api_req api_req;
+typedef struct api_route api_route;
+typedef struct api_context api_context;   /* api_request.h */
+typedef struct api_hub api_hub;           /* api_sse.c */
+typedef struct api_guesses api_guesses;   /* api_throttle.c */
+typedef struct api_metrics api_metrics;   /* api_metrics.c */
+typedef struct api_licenses api_licenses; /* api_licenses.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
@@ -57,13 +63,13 @@ enum {
 
 #define API_MAX_PARAMS 2
 
-typedef struct {
+struct api_route {
   const char *method;
   const char *pattern; /* "/api/v1/applications/{number}/accept" */
   api_handler handler;
   unsigned roles; /* who may call it */
   unsigned flags;
-} api_route;
+};
 
 extern const api_route api_routes[];
 extern const size_t api_route_count;
@@ -81,10 +87,14 @@ size_t api_route_index(const api_route *rt);
 
 /* ---- the request -------------------------------------------------------- */
 
+/* The request being served. Its accessors (headers, query, the database
+ * handle, the actor, the server's settings) are in api_request.h. */
+
 struct tb_api;
 
 struct api_req {
-  struct tb_api *api;
+  api_context *ctx;   /* the server's settings, for the accessors */
+  struct tb_api *api; /* the server itself: api_server.c's only */
   tb_arena *arena;
   struct MHD_Connection *conn;
   const api_route *route;
@@ -121,7 +131,14 @@ struct api_req {
   int fault_statements;
   struct MHD_Response *response; /* a ready response queued instead of
                                     reply (streams, pages) */
+  long long response_bytes;      /* its body's size; -1: unknown (streams) */
 };
+
+/* ---- the request's accessors (api_request.c) ------------------------------
+ *
+ * What a handler asks of its request and of the server running it. They
+ * live in api_request.c, apart from the server's top (api_server.c), which
+ * nothing below it calls into. */
 
 /* Seconds a new session lasts (tb_api_options.session_ttl). */
 int api_session_ttl(const api_req *r);
@@ -137,6 +154,24 @@ const char *api_query(api_req *r, const char *name);
 
 /* The store's actor for the audit trail. */
 void api_actor(const api_req *r, tb_store_actor *actor);
+
+/* The server's hub of the live stream (NULL when it could not start). */
+api_hub *api_hub_of(api_req *r);
+/* The server's licenses: trust list and issuer (NULL: licenses off). */
+api_licenses *api_licenses_of(api_req *r);
+/* The server's counters of /metrics. */
+api_metrics *api_metrics_of(api_req *r);
+/* The server's table of tracking guesses. */
+api_guesses *api_guesses_of(api_req *r);
+
+/* The server's route table (for the metrics' labels): *n entries. */
+const api_route *api_route_table(const api_req *r, size_t *n);
+
+/* Queue a response the handler built itself (server-sent events, static
+ * pages with their own headers); the request owns it from now on. bytes
+ * is its body's size for the access log, -1 when unknown (a stream). */
+void api_reply_response(api_req *r, int status, struct MHD_Response *resp,
+                        long long bytes);
 
 /* ---- replies and problems (api_reply.c) -------------------------------- */
 
@@ -365,39 +400,27 @@ bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
                      int lock, int window);
 void api_guess_miss(api_req *r, tb_store *s, const char *key, int window);
 /* The table of tracking guesses: one per server, made at its start and
- * freed at its stop; the request's server's. */
-typedef struct api_guesses api_guesses;
+ * freed at its stop; the request's server's: api_guesses_of
+ * (api_request.c). */
 api_guesses *api_guesses_new(void);
 void api_guesses_free(api_guesses *g); /* NULL is fine */
-api_guesses *api_guesses_of(api_req *r);
-
-/* ---- the access log (api_log.c) -------------------------------------------
- */
-
-/* One line (fmt ends with '\n') into the calling thread's buffer, written
- * to stderr within 100 ms; directly when the flusher does not run. */
-void api_log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Start the flusher (one per process, counted per server); stop it and
- * write what waits. */
-bool api_log_start(void);
-void api_log_stop(void);
 
 /* ---- metrics (api_metrics.c) ----------------------------------------------
  */
 
 /* One server's counters (made at its start, freed at its stop): two
- * servers in one process count apart. */
-typedef struct api_metrics api_metrics;
+ * servers in one process count apart. The request's server's:
+ * api_metrics_of (api_request.c). */
 api_metrics *api_metrics_new(void);
 void api_metrics_free(api_metrics *m); /* NULL is fine */
-/* The request's server's counters. */
-api_metrics *api_metrics_of(api_req *r);
 
 void api_metrics_request(api_metrics *m, size_t route, int status,
                          double seconds);
 void api_metrics_transition(api_metrics *m, tb_event_kind kind);
-/* Append the Prometheus text of the counters to t. */
-void api_metrics_text(const api_metrics *m, tb_buf *t);
+/* Append the Prometheus text of the counters to t, labelled with the
+ * routes of the table (n entries; api_route_table). */
+void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
+                      size_t n);
 
 /* ---- handlers (one file per resource) ------------------------------------ */
 
@@ -499,10 +522,6 @@ extern const size_t api_openapi_json_len;
 /* ---- pages, supervision and the live stream (issue 6) ---------------------
  */
 
-/* Queue a response the handler built itself (server-sent events, static
- * pages with their own headers); the request owns it from now on. */
-void api_reply_response(api_req *r, int status, struct MHD_Response *resp);
-
 /* The embedded files of web/ (generated by api/embed_web.py). */
 typedef struct {
   const char *name; /* base name: "window.html" */
@@ -516,7 +535,6 @@ extern const size_t api_web_file_count;
 
 /* The hub of the live stream (api_sse.c): one LISTEN connection and
  * thread per server, fanning events out to every open stream. */
-typedef struct api_hub api_hub;
 /* Start the listener thread (it connects and reconnects by itself);
  * NULL if the thread cannot start. */
 api_hub *api_hub_start(const char *conninfo);
@@ -527,8 +545,6 @@ void api_hub_close_streams(api_hub *h);
 void api_hub_stop(api_hub *h);
 /* How many streams are open now. */
 size_t api_hub_stream_count(api_hub *h);
-/* The server's hub (NULL when it could not start). */
-api_hub *api_hub_of(api_req *r);
 
 void api_h_web(api_req *r);
 void api_h_supervision_overview(api_req *r);
@@ -552,8 +568,6 @@ void api_licenses_close(api_licenses *l);
 /* The store's license handler (tb_store_options.licenses) issuing with
  * l's keys; NULL for NULL (licenses off). Valid until api_licenses_close. */
 const tb_store_license_handler *api_licenses_handler(const api_licenses *l);
-/* The request's server's licenses (NULL: off). */
-api_licenses *api_licenses_of(api_req *r);
 
 /* Intake: materials given as {"id", "license_id"}. */
 typedef struct {

@@ -5,8 +5,9 @@
  * bureau (tongban keys init) in the cluster's folder, the API started in
  * this process on a free port, then a script (TAP on stdout; argv[1],
  * default test_api.py) driving it over real HTTP. argv[2], if given, is
- * the tongban binary, for the script to call. The access log goes to a
- * file the script inspects. A control thread lets the script stop and
+ * the tongban binary, for the script to call. The log (access lines
+ * buffered per thread, as `tongban serve` does) goes to a file the script
+ * inspects. A control thread lets the script stop and
  * restart PostgreSQL under the running server (tbhttp.control()).
  *
  * With TB_TWO_SERVERS set in the environment, a second server is started
@@ -17,6 +18,7 @@
 #include "tb_api.h"
 #include "tb_api_harness.h"
 #include "tb_license.h"
+#include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
 #include "tb_store.h"
 #include "tb_workflows.h"
@@ -199,6 +201,7 @@ int main(int argc, char **argv) {
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
+  bool buffered = tb_log_stderr_buffer_start();
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||
@@ -209,6 +212,8 @@ int main(int argc, char **argv) {
   }
   stop_second(&sa);
   tb_api_stop(api, 5);
+  if (buffered)
+    tb_log_stderr_buffer_stop();
   fflush(stderr);
   if (saved >= 0)
     dup2(saved, 2);
@@ -224,7 +229,7 @@ int main(int argc, char **argv) {
       printf("# server log: %s", line);
       rc = 1;
     }
-    if (sanitizer || (rc != 0 && strstr(line, "store:")))
+    if (sanitizer || (rc != 0 && strstr(line, " module=store ")))
       fprintf(stderr, "%s", line);
   }
   if (f)

@@ -1095,15 +1095,39 @@ def _():
                                      "detail": "must be window or electronic"}]
 
 
+LOGFMT_PAIR = re.compile(r'([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|[^ "=]+)')
+
+
+def logfmt(line):
+    """The key=value pairs of one log line; AssertionError when the line
+    is not made of them."""
+    pairs, pos = {}, 0
+    while pos < len(line):
+        m = LOGFMT_PAIR.match(line, pos)
+        assert m, f"not key=value at {pos}: {line!r}"
+        pairs[m.group(1)] = m.group(2)
+        pos = m.end()
+        if pos < len(line):
+            assert line[pos] == " ", line
+            pos += 1
+    return pairs
+
+
 @case("access log: one line per request, no tokens, passwords or ID numbers")
 def _():
     if not LOG:
         raise AssertionError("no log")
     text = open(LOG, encoding="utf-8", errors="replace").read()
-    lines = [l for l in text.splitlines() if " api: " in l]
+    log = [l for l in text.splitlines() if l.startswith("ts=")]
+    for l in log:  # every line of the logger is key=value pairs
+        p = logfmt(l)
+        assert list(p)[:4] == ["ts", "level", "module", "msg"], l
+    lines = [l for l in log if " module=http msg=request " in l]
     assert len(lines) > 100, len(lines)
-    assert re.search(r"api: [0-9a-f]{8}-\d{6} POST /api/v1/applications 201 "
-                     r"[\d.]+ms", text), lines[:3]
+    assert re.search(r"level=info module=http msg=request "
+                     r"id=[0-9a-f]{8}-\d{6} client=\S+ method=POST "
+                     r"path=/api/v1/applications route=/api/v1/applications "
+                     r"status=201 bytes=\d+ ms=[\d.]+\n", text), lines[:3]
     for secret in [PASSWORD, PERSON_ID, ORG_ID] + list(tokens.values()):
         assert secret not in text, "a secret is in the log"
 

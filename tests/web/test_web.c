@@ -11,6 +11,7 @@
 #include "tb_api.h"
 #include "tb_api_harness.h"
 #include "tb_license.h"
+#include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
 #include "tb_store.h"
 #include "tb_store_timers.h"
@@ -125,6 +126,7 @@ int main(int argc, char **argv) {
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
+  bool buffered = tb_log_stderr_buffer_start();
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK) {
     printf("Bail out! %s\n", err);
   } else {
@@ -137,6 +139,8 @@ int main(int argc, char **argv) {
     tb_store_scheduler_stop(sch);
     tb_api_stop(api, 5);
   }
+  if (buffered)
+    tb_log_stderr_buffer_stop();
   fflush(stderr);
   if (saved >= 0)
     dup2(saved, 2);

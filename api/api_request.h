@@ -1,0 +1,62 @@
+/*
+ * api_request.h — what the request's accessors (api_request.c) need of
+ * the server that runs the request: its settings, its own licenses,
+ * counters and guess table (two servers in one process share nothing),
+ * and the table of its database handles, one per worker thread. Only
+ * api_server.c (which makes it) and api_request.c include this; the accessors
+ * themselves are declared in tb_api_int.h ("the request's accessors").
+ *
+ * The server (api_server.c: the daemon and dispatch) fills a request in
+ * and hands it to a handler; handlers and the helpers below them reach the
+ * server only through the accessors, never by calling into api_server.c,
+ * so the server's top is not included from below (DESIGN.md, "Layering,
+ * checked"). Not for use outside api/.
+ */
+#ifndef API_REQUEST_H
+#define API_REQUEST_H
+
+#include "tb_api_int.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define API_MAX_STORES 256
+
+/* What the accessors need of the server a request runs in (r->ctx).
+ * api_server.c makes it at start (api_context_init, then sets hub and
+ * routes) and frees it after the daemon stopped; afterwards only the
+ * handle table changes (under lock). */
+struct api_context {
+  uint64_t generation; /* tells this server's thread handles from those of
+                          a server started before it in this process */
+  char *conninfo;
+  char *region;
+  int session_ttl;        /* seconds a new session lasts */
+  api_hub *hub;           /* the live stream's hub, or NULL */
+  api_licenses *licenses; /* trust list and issuer; NULL: licenses off */
+  api_metrics *metrics;   /* the counters of /metrics */
+  api_guesses *guesses;   /* tracking guesses (api_throttle.c) */
+  /* what every store handle of this server is opened with besides its
+   * connection: the definition loader and the license handler (valid
+   * while licenses is) */
+  const tb_store_loader *loader;
+  const tb_store_license_handler *license_handler;
+  const api_route *routes; /* the route table (for metrics' labels) */
+  size_t n_routes;
+  pthread_mutex_t lock;
+  tb_store *stores[API_MAX_STORES]; /* every handle opened, to close */
+  int n_stores;
+};
+
+/* Fill c (conninfo and region are copied; region may be NULL). */
+void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
+                      const char *region, int session_ttl);
+/* Close every database handle and free the copies (hub, licenses,
+ * metrics and guesses stay the server's to free). */
+void api_context_free(api_context *c);
+/* Set o's loader and license handler to the server's. */
+void api_context_store_options(const api_context *c, tb_store_options *o);
+
+#endif /* API_REQUEST_H */
