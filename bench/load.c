@@ -545,9 +545,13 @@ static void start_app(void) {
   enqueue(j);
 }
 
+/* The tracking reads pick known applications at random (rand_r: one
+ * thread, a seed of its own). */
+static unsigned track_seed;
+
 static void start_track(void) {
   job *j = new_job(R_TRACK, U_CLERK, NULL, NULL);
-  size_t k = (size_t)rand() % run.n_known;
+  size_t k = (size_t)rand_r(&track_seed) % run.n_known;
   const char *line = run.known[k];
   snprintf(j->path, sizeof j->path, "/api/v1/track/%.*s?code=%s", NUMBER_LEN,
            line, line + NUMBER_LEN + 1);
@@ -1056,7 +1060,7 @@ int main(int argc, char **argv) {
     return usage();
   if (!prepare())
     return 2;
-  srand((unsigned)time(NULL));
+  track_seed = (unsigned)time(NULL);
   if (cfg.mode != M_TRACK && !login_all()) {
     fprintf(stderr, "load: login failed\n");
     for (int i = 0; i < n_error_text; i++)
