@@ -13,8 +13,11 @@ Checks, each one TAP case:
    folder). An edge a -> b means that a's .c or .h includes b's header, or
    that a's .c uses a function or variable that b's .c defines and that a
    sees through a shared header (tb_api_int.h, tb_store.h …): a shared
-   header does not hide who depends on whom. Every circle is printed with
-   its path and the reason of each edge.
+   header does not hide who depends on whom. A header with no .c of its
+   own (a module's public or shared header) is no group: what a file
+   takes from it counts by the names it uses. Every circle is printed with
+   its path and the reason of each edge; so is any file that includes
+   itself through other files.
 3. and 4. Negative self-tests: the script run over a temporary copy of the
    tree with an include of tb_license.h added to a store/ file, and with
    two workflows/ files that include each other, must fail and name them.
@@ -103,8 +106,13 @@ def is_internal(header):
 
 # ---- reading the tree ----------------------------------------------------------
 
-def c_files(root):
-    """Every .c and .h file of the modules, as paths relative to root."""
+# What an #include may name besides .h: X-macro tables and the like.
+INCLUDABLE = (".h", ".def", ".inc")
+
+
+def c_files(root, exts=(".c", ".h")):
+    """Every .c and .h file (or those ending in exts) of the modules, as
+    paths relative to root."""
     out = []
     for module in MODULES:
         top = os.path.join(root, module)
@@ -112,7 +120,7 @@ def c_files(root):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
                                  and not d.startswith("build"))
             for f in sorted(filenames):
-                if f.endswith((".c", ".h")):
+                if f.endswith(exts):
                     out.append(os.path.relpath(os.path.join(dirpath, f), root))
     return out
 
@@ -189,9 +197,8 @@ class Tree:
                 self.text[f] = fh.read()
         # project headers by the name they are included with (base name)
         self.headers = {}
-        for f in self.files:
-            if f.endswith(".h"):
-                self.headers.setdefault(os.path.basename(f), []).append(f)
+        for f in c_files(root, INCLUDABLE):
+            self.headers.setdefault(os.path.basename(f), []).append(f)
 
     @staticmethod
     def module_of(path):
@@ -204,15 +211,33 @@ class Tree:
     def resolve(self, src, header):
         """The project file an include names, or None (a system header).
         The including file's own folder is searched first, as the compiler
-        does for quoted includes."""
+        does for quoted includes; there any file counts (an X-macro table
+        such as tb_problems.def), elsewhere the project's headers."""
         local = os.path.normpath(os.path.join(os.path.dirname(src), header))
-        if local in self.text:
-            return local
+        if local in self.text or os.path.isfile(os.path.join(self.root,
+                                                             local)):
+            return self.load(local)
         found = self.headers.get(os.path.basename(header), [])
-        if len(found) == 1:
-            return found[0]
         same = [h for h in found if self.module_of(h) == self.module_of(src)]
-        return (same or found or [None])[0]
+        hit = (same or found or [None])[0]
+        return self.load(hit) if hit else None
+
+    def load(self, path):
+        if path not in self.text:
+            with open(os.path.join(self.root, path), encoding="utf-8",
+                      errors="replace") as fh:
+                self.text[path] = fh.read()
+        return path
+
+    def has_group(self, path):
+        """Whether a file belongs to a file group: every .c file, and x.h
+        beside x.c. Other headers (a module's public or shared header
+        without a .c of its own, an X-macro table) are no group: an
+        include of one stands for what it includes."""
+        if path.endswith(".c"):
+            return True
+        return path.endswith(".h") and \
+            os.path.splitext(path)[0] + ".c" in self.text
 
 
 # ---- check 1: what each module includes ------------------------------------------
@@ -276,6 +301,19 @@ def include_violations(tree):
 
 # ---- check 2: circles ----------------------------------------------------------
 
+def included_groups(tree, f):
+    """[(group, reason)] of the groups whose header file f includes
+    itself. A header that is no group (see Tree.has_group) gives no edge
+    of its own: what a file uses through such a shared header is found by
+    the names it uses (dependency_graph)."""
+    out = []
+    for line, header, _ in includes_of(tree.text[f]):
+        target = tree.resolve(f, header)
+        if target is not None and tree.has_group(target):
+            out.append((tree.group_of(target), f"{f}:{line} includes {header}"))
+    return out
+
+
 def dependency_graph(tree):
     """{group: {group: reason}} over every file group of every module."""
     edges = {}
@@ -298,12 +336,11 @@ def dependency_graph(tree):
     exported = {n: d[0] for n, d in defined.items()
                 if len(d) == 1 and n in declared and n != "main"}
     for f in tree.files:
+        if not tree.has_group(f):
+            continue
         g = tree.group_of(f)
-        for line, header, _ in includes_of(tree.text[f]):
-            target = tree.resolve(f, header)
-            if target:
-                add(g, tree.group_of(target),
-                    f"{f}:{line} includes {header}")
+        for target, why in included_groups(tree, f):
+            add(g, target, why)
         if f.endswith(".c"):
             for name, line in sorted(uses_of(code[f]).items(),
                                      key=lambda kv: kv[1]):
@@ -312,6 +349,34 @@ def dependency_graph(tree):
                     add(g, tree.group_of(df),
                         f"{f}:{line} uses {name} ({df}:{dl})")
     return edges
+
+
+def file_circles(tree):
+    """Headers that include themselves through others: [[file, ...]]."""
+    graph = {}
+    for f in list(tree.files):
+        for line, header, _ in includes_of(tree.text[f]):
+            target = tree.resolve(f, header)
+            if target:
+                graph.setdefault(f, {}).setdefault(target, line)
+    out, done = [], set()
+
+    def visit(v, path, on_path):
+        for w in sorted(graph.get(v, {})):
+            if w in on_path:
+                ring = path[path.index(w):] + [w]
+                out.append([f"{a}:{graph[a][b]}" for a, b in
+                            zip(ring, ring[1:])] + [w])
+            elif w not in done:
+                on_path.add(w)
+                visit(w, path + [w], on_path)
+                on_path.discard(w)
+        done.add(v)
+
+    for v in sorted(graph):
+        if v not in done:
+            visit(v, [v], {v})
+    return out
 
 
 def circles(edges):
@@ -394,6 +459,8 @@ def circles(edges):
 def circle_reports(tree):
     edges = dependency_graph(tree)
     out = []
+    for ring in file_circles(tree):
+        out.append("include circle of files: " + " -> ".join(ring))
     for path, comp in circles(edges):
         lines = [f"circle: {' -> '.join(path)}"]
         for a, b in zip(path, path[1:]):
@@ -408,7 +475,7 @@ def circle_reports(tree):
 # ---- the self-tests --------------------------------------------------------------
 
 def copy_tree(root, dest):
-    for f in c_files(root):
+    for f in c_files(root, (".c",) + INCLUDABLE):
         os.makedirs(os.path.join(dest, os.path.dirname(f)), exist_ok=True)
         shutil.copyfile(os.path.join(root, f), os.path.join(dest, f))
 
