@@ -61,13 +61,9 @@ tb_store_status tb_store_account_find(tb_store *s, const char *username,
                                       tb_store_account *a) {
   const char *params[1] = {username};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_ACCOUNT_FIND, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_ACCOUNT_FIND, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   fill_account(r, 0, 0, a);
   PQclear(r);
   return TB_STORE_OK;
@@ -123,13 +119,9 @@ tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
   tb_store_bytea(token_hash, 32, hash);
   const char *params[1] = {hash};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_SESSION_FIND, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_SESSION_FIND, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   fill_account(r, 0, 0, a);
   int64_t v = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 6), &v);

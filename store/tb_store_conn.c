@@ -433,6 +433,17 @@ static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
   return run_statement(s, st->name, st, params, NULL, res);
 }
 
+tb_store_status tb_store_exec_row(tb_store *s, const tb_store_stmt *st,
+                                  const char *const *params, PGresult **res) {
+  tb_store_status rc = tb_store_exec(s, st, params, res);
+  if (rc == TB_STORE_OK && PQntuples(*res) != 1) {
+    PQclear(*res);
+    *res = NULL;
+    return TB_STORE_NOT_FOUND;
+  }
+  return rc;
+}
+
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
                                     PGresult **res) {
   if (res)

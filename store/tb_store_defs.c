@@ -277,13 +277,9 @@ tb_store_status tb_store_def_cached(tb_store *s, const char *id,
   snprintf(v, sizeof v, "%u", version);
   const char *params[] = {id, v};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_DEF_XML, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_DEF_XML, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   char name[128];
   snprintf(name, sizeof name, "%s v%u (stored)", id, version);
   tb_definition *def = NULL;

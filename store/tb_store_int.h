@@ -95,6 +95,12 @@ struct tb_store {
 tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
                               const char *const *params, PGresult **res);
 
+/* The same for a statement that answers one row: TB_STORE_NOT_FOUND (and
+ * *res NULL) when it answered another number of rows. res may not be
+ * NULL. */
+tb_store_status tb_store_exec_row(tb_store *s, const tb_store_stmt *st,
+                                  const char *const *params, PGresult **res);
+
 /* The same for a statement that is not prepared (migrations, DDL): the
  * text must contain no input. */
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,

@@ -356,13 +356,9 @@ tb_store_status tb_store_license_brief_get(tb_store *s, const char *id,
   memset(b, 0, sizeof *b);
   const char *params[] = {id};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_BRIEF, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_BRIEF, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   tb_store_copy(b->id, sizeof b->id, PQgetvalue(r, 0, 0));
   tb_store_copy(b->type_code, sizeof b->type_code, PQgetvalue(r, 0, 1));
   tb_store_copy(b->holder_id_number, sizeof b->holder_id_number,
@@ -417,13 +413,9 @@ static tb_store_status lock_for_revoke(tb_store *s, const char *id,
                                        revoke_lock *l) {
   const char *params[] = {id};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_REVOKE_LOCK, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_REVOKE_LOCK, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   int64_t seq = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &l->app_id);
   tb_store_copy(l->number, sizeof l->number, PQgetvalue(r, 0, 1));

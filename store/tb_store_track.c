@@ -92,13 +92,9 @@ static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
                                       tb_store_tracking *t) {
   memset(t, 0, sizeof *t);
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, st, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, st, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   bool ok = tb_store_state_decode(PQgetvalue(r, 0, 0), &t->state);
   char id[64];
   int64_t version = 0;

@@ -522,13 +522,9 @@ static tb_store_status lock_app(tb_store *s, const char *number,
                                 locked_app *a) {
   const char *params[] = {number};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_LOCK_APP, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_LOCK_APP, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   int64_t version = 0, seq = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &a->id);
   tb_store_copy(a->def_id, sizeof a->def_id, PQgetvalue(r, 0, 1));
@@ -597,13 +593,9 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   num id = i64(j->task_id), app = i64(a->id);
   const char *params[] = {id.v, app.v};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_TASK_LOCKED, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_TASK_LOCKED, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   int64_t branch = 0, step = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
   tb_store_parse_i64(PQgetvalue(r, 0, 1), &step);
@@ -709,13 +701,9 @@ tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
   PGresult *r;
   /* a task never moves to another application: its number is read
    * before the lock, everything about the task under it */
-  tb_store_status rc = tb_store_exec(s, &S_TASK_APP, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_TASK_APP, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   char number[TB_APP_NUMBER_LEN + 1];
   tb_store_copy(number, sizeof number, PQgetvalue(r, 0, 0));
   PQclear(r);
@@ -963,13 +951,9 @@ tb_store_status tb_store_application_state(tb_store *s, const char *number,
                                            const tb_definition **def) {
   const char *params[] = {number};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_APP_STATE, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_APP_STATE, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   bool ok = tb_store_state_decode(PQgetvalue(r, 0, 0), state);
   char id[64];
   int64_t version = 0;
@@ -987,13 +971,9 @@ tb_store_status tb_store_application_definition(tb_store *s, const char *number,
                                                 const tb_definition **def) {
   const char *params[] = {number};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_APP_DEF, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_APP_DEF, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   char id[64];
   int64_t version = 0;
   tb_store_copy(id, sizeof id, PQgetvalue(r, 0, 0));
@@ -1007,13 +987,9 @@ tb_store_status tb_store_task_find(tb_store *s, int64_t id,
   num n = i64(id);
   const char *params[] = {n.v};
   PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_TASK_FIND, params, &r);
+  tb_store_status rc = tb_store_exec_row(s, &S_TASK_FIND, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  if (PQntuples(r) != 1) {
-    PQclear(r);
-    return TB_STORE_NOT_FOUND;
-  }
   memset(t, 0, sizeof *t);
   char def_id[64];
   int64_t version = 0;

@@ -19,12 +19,13 @@ import re
 import sys
 import tempfile
 
+from ctext import SKIP_DIRS, strip_comments_and_strings
+
 BANNED = ["strcpy", "strcat", "sprintf", "vsprintf", "atoi", "atol",
           "strtok", "gets", "rand"]
 # a call: the name as a whole word, not a member (x.rand(), p->gets()),
 # followed by an opening parenthesis
 CALL = re.compile(r"(?<![\w.>])(" + "|".join(BANNED) + r")\s*\(")
-SKIP_DIRS = {"node_modules", ".git"}
 
 
 def project_files(root):
@@ -36,17 +37,6 @@ def project_files(root):
             if f.endswith((".c", ".h")):
                 out.append(os.path.relpath(os.path.join(dirpath, f), root))
     return out
-
-
-def strip_comments_and_strings(text):
-    """Blank out comments, string and character literals, keeping lines."""
-    def blank(m):
-        s = m.group(0)
-        if s.startswith("/"):
-            return re.sub(r"[^\n]", " ", s)
-        return s[0] + re.sub(r"[^\n]", " ", s[1:-1]) + s[-1]
-    return re.sub(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'
-                  r"'(?:\\.|[^'\\\n])*'", blank, text, flags=re.S)
 
 
 def calls_in(text):

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 
+from ctext import SKIP_DIRS, strip_comments_and_strings
+
 # ---- the table ----------------------------------------------------------------
 
 # The C standard (C17) and POSIX.1-2017 headers: "libc".
@@ -96,9 +98,6 @@ RULES = {
     "bench": EVERYTHING,
 }
 
-SKIP_DIRS = {"node_modules", ".git"}
-
-
 def is_internal(header):
     """A module's private header (shared by its own files only)."""
     return header.endswith("_int.h") or header.endswith("_internal.h")
@@ -123,17 +122,6 @@ def c_files(root, exts=(".c", ".h")):
                 if f.endswith(exts):
                     out.append(os.path.relpath(os.path.join(dirpath, f), root))
     return out
-
-
-def strip_comments_and_strings(text):
-    """Blank out comments, string and character literals, keeping lines."""
-    def blank(m):
-        s = m.group(0)
-        if s.startswith("/"):
-            return re.sub(r"[^\n]", " ", s)
-        return s[0] + re.sub(r"[^\n]", " ", s[1:-1]) + s[-1]
-    return re.sub(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'
-                  r"'(?:\\.|[^'\\\n])*'", blank, text, flags=re.S)
 
 
 INCLUDE_RE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]')

@@ -202,3 +202,19 @@ def spjy_form(holder):
             "premises_address": "杭州市西湖区文三路一号", "operator_type": "seller",
             "items": ["prepacked"], "area": 120, "staff": 5,
             "safety_manager": "李四光"}
+
+
+def officer(bureau):
+    """The token of the harness's officer of a bureau."""
+    return tok("officer-" + bureau)
+
+
+def open_task(number, bureau):
+    """The open or claimed task of bureau in application number, as the
+    bureau's worklist shows it."""
+    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
+                    token=officer(bureau)), 200)
+    for t in r.json["items"]:
+        if t["number"] == number and t["state"] in ("open", "claimed"):
+            return t
+    raise AssertionError(f"no open task of {bureau} for {number}")

@@ -16,7 +16,7 @@ import traceback
 import urllib.error
 import urllib.request
 
-from tbhttp import PROBLEMS, check_problem
+from tbhttp import PROBLEMS, check_problem, officer, open_task
 
 BASE = os.environ["TB_BASE_URL"]
 ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
@@ -215,10 +215,6 @@ def tok(user):
     return tokens[user]
 
 
-def officer(bureau):
-    return tok("officer-" + bureau)
-
-
 CLERK = "clerk1"
 ADMIN = "admin1"
 INSPECTOR = "inspector1"
@@ -307,15 +303,6 @@ def act(number, action, body=None, user=CLERK, clock=None, status=200):
 def app(number, user=CLERK):
     return expect(http("GET", "/api/v1/applications/" + number,
                        token=tok(user)), 200).json
-
-
-def open_task(number, bureau):
-    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
-                    token=officer(bureau)), 200)
-    for t in r.json["items"]:
-        if t["number"] == number and t["state"] in ("open", "claimed"):
-            return t
-    raise AssertionError(f"no open task of {bureau} for {number}: {r.json}")
 
 
 def decide(number, bureau, decision="approve", comment=None, items=None,

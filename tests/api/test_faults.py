@@ -27,15 +27,11 @@ import time
 import uuid
 
 from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, credit_code, done,
-                    expect, http, spjy_form, sql, tok)
+                    expect, http, officer, open_task, spjy_form, sql, tok)
 
 ROOT = os.environ["TB_SOURCE_ROOT"]
 CLERK, ADMIN = "clerk1", "admin1"
 serial = [0]
-
-
-def officer(bureau):
-    return tok("officer-" + bureau)
 
 
 # Every row a change may write, in one digest (sessions and login
@@ -99,22 +95,13 @@ def act(number, action, body=None, token=None):
                        body or {}, token=token or tok(CLERK)), 200).json
 
 
-def task_of(number, bureau):
-    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
-                    token=officer(bureau)), 200)
-    for t in r.json["items"]:
-        if t["number"] == number and t["state"] in ("open", "claimed"):
-            return t
-    raise AssertionError(f"no open task of {bureau} for {number}")
-
-
 def active(number):
     return [b["bureau"] for b in view(number)["branches"]
             if b["status"] == "active"]
 
 
 def claim(number, bureau):
-    t = task_of(number, bureau)
+    t = open_task(number, bureau)
     if t["state"] == "open":
         expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
                     token=officer(bureau)), 200)
@@ -313,7 +300,7 @@ def _():
 def _():
     n = accepted()["number"]
     bureau = active(n)[0]
-    t = task_of(n, bureau)
+    t = open_task(n, bureau)
     torture(Request("POST", f"/api/v1/tasks/{t['id']}/claim", {},
                     officer(bureau)))
 

@@ -21,7 +21,8 @@ import sys
 import tempfile
 
 from tbhttp import (ADMIN_DB, QYKB_FORM, QYKB_MATERIALS, case, citizen_id,
-                    credit_code, done, expect, http, spjy_form, sql, tok)
+                    credit_code, done, expect, http, officer, open_task,
+                    spjy_form, sql, tok)
 
 KEYS = os.environ["TB_KEYS_DIR"]
 TONGBAN = os.environ.get("TB_TONGBAN", "")
@@ -32,10 +33,6 @@ PERSON = citizen_id()
 
 
 CLERK, ADMIN = "clerk1", "admin1"
-
-
-def officer(bureau):
-    return tok("officer-" + bureau)
 
 
 # ---- the workflow ------------------------------------------------------------
@@ -54,15 +51,6 @@ def create(service, holder, form, materials, status=201):
 def app(number):
     return expect(http("GET", "/api/v1/applications/" + number,
                        token=tok(CLERK)), 200).json
-
-
-def open_task(number, bureau):
-    r = expect(http("GET", "/api/v1/tasks?bureau=" + bureau,
-                    token=officer(bureau)), 200)
-    for t in r.json["items"]:
-        if t["number"] == number and t["state"] in ("open", "claimed"):
-            return t
-    raise AssertionError(f"no open task of {bureau} for {number}")
 
 
 def decide(number, bureau, status=200):
