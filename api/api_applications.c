@@ -250,7 +250,7 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
   tb_store_status rc =
       tb_store_application_create_in(s, &c->a, &actor, out, code);
   if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
-    api_fail_engine(r, &out->problem, TB_APP_NONE);
+    api_fail_engine(r, &out->problem, TB_APP_NONE, 0);
     return rc;
   }
   if (rc != TB_STORE_OK)
@@ -432,7 +432,8 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
           : tb_store_transition_in(s, t->number, &t->ev, &actor, notes, out);
   if (rc == TB_STORE_REFUSED || rc == TB_STORE_INVALID) {
     /* refused under the lock: the state the engine saw is the current one */
-    api_fail_engine(r, &out->problem, (tb_app_status)out->before.status);
+    api_fail_engine(r, &out->problem, (tb_app_status)out->before.status,
+                    out->current_task);
     return TB_STORE_REFUSED;
   }
   if (rc == TB_STORE_NOT_FOUND) {

@@ -209,7 +209,8 @@ void api_fail_store(api_req *r, tb_store_status rc) {
   }
 }
 
-void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current) {
+void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current,
+                     int64_t current_task) {
   tb_problem_code code = tb_status_problem(p->status);
   api_problem pb;
   api_problem_init(&pb, code, p->detail);
@@ -217,5 +218,9 @@ void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current) {
     api_problem_field(&pb, p->field, code, "%s", p->detail);
   if (pb.status == 409)
     api_problem_set(&pb, "state", json_string(tb_app_status_name(current)));
+  if (code == TB_PROBLEM_TASK_SUPERSEDED)
+    api_problem_set(&pb, "current_task",
+                    current_task ? json_integer((json_int_t)current_task)
+                                 : json_null());
   api_problem_send(r, &pb);
 }

@@ -161,11 +161,11 @@ paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
       "description": "default: open and claimed"}],
     desc="Roles: officer (own bureau only), inspector.")}
 paths["/api/v1/tasks/{id}/claim"] = {"post": op("Claim a task", "tasks", {**task_ok, **conflict, **body_err},
-    [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau.")}
+    [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau. A task id acts only on its own round: a task that is decided, cancelled or of an earlier round (after a return) is refused with 409 task_superseded naming the open task of its branch (current_task).")}
 paths["/api/v1/tasks/{id}/decide"] = {"post": op("Decide a claimed task", "tasks", {**task_ok, **conflict, **body_err},
     [tid, idem], jbody(obj({"decision": {"type": "string", "enum": ["approve", "deny", "return"]},
         "comment": {"type": "string", "maxLength": 2000}, "items": ids}, ["decision"])),
-    desc="Roles: officer of the task's bureau. deny and return need a comment; return needs items (merged into one notice).")}
+    desc="Roles: officer of the task's bureau. deny and return need a comment; return needs items (merged into one notice). A task that is decided, cancelled or of an earlier round is refused with 409 task_superseded naming the open task of its branch (current_task).")}
 paths["/api/v1/track/{number}"] = {"get": op("Public tracking", "tracking",
     {"200": resp("the masked timeline", ref("Tracking")),
      "404": prob("no application with this number and code (wrong codes look the same)"),
@@ -273,6 +273,7 @@ schemas = {
         "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
             "code": ref("ProblemCode"), "detail": {"type": "string"},
             "state": {"$ref": "#/components/schemas/State"},
+            "current_task": {"type": ["integer", "null"], "description": "task_superseded: the open task of the branch now, null when it has none"},
             "errors": {"type": "array", "items": {"type": "object", "required": ["field", "code", "detail"],
                 "properties": {"field": {"type": "string"}, "code": ref("ProblemCode"), "detail": {"type": "string"}}}}}},
     "ProblemCode": {"type": "string", "enum": [p["code"] for p in PROBLEMS],

@@ -216,8 +216,11 @@ void api_fail_field(api_req *r, tb_problem_code code, const char *field,
  * else → 500); the details are already in the log. */
 void api_fail_store(api_req *r, tb_store_status rc);
 /* An engine refusal: the status's registered problem (tb_status_problem)
- * with its HTTP status; a 409 carries the current state. */
-void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current);
+ * with its HTTP status; a 409 carries the current state, and
+ * task_superseded the open task of the branch now (current_task: its id,
+ * or null when the branch has none). */
+void api_fail_engine(api_req *r, const tb_problem *p, tb_app_status current,
+                     int64_t current_task);
 
 /* ---- JSON bodies (api_json.c) ------------------------------------------- */
 

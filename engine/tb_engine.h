@@ -35,6 +35,8 @@ typedef enum {
   TB_ERR_NOT_CLAIMED,      /* a task decision before anybody claimed the task */
   TB_ERR_CLAIMED_BY_OTHER, /* the task is claimed by another officer */
   TB_ERR_WRONG_BUREAU,     /* the actor belongs to another bureau */
+  TB_ERR_SUPERSEDED,       /* a task of an earlier round or step: another
+                              task of the branch is the open one now */
   TB_ERR_MATERIAL,         /* the material list does not allow the acceptance */
   TB_ERR_LIMIT /* a fixed capacity of the engine would be exceeded */
 } tb_status;
@@ -82,6 +84,7 @@ typedef struct {
 /* The stable machine-readable code of a status: "ok", "ignored", or the
  * registered code of tb_status_problem ("invalid_request",
  * "illegal_state", "not_claimed", "claimed_by_other", "wrong_bureau",
+ * "task_superseded",
  * "material", "limit"). Never NULL. */
 const char *tb_status_code(tb_status status);
 
@@ -563,6 +566,9 @@ typedef struct {
                             the bureau check (the caller checked roles) */
   uint8_t branch;        /* task events */
   uint8_t step;          /* task events: must match the branch's current step */
+  uint16_t round;        /* task events: the task's round; must match the
+                            branch's current round (0: not checked, for
+                            callers that name the branch's task itself) */
   uint8_t channel;       /* submit: tb_channel */
   uint64_t materials;    /* submit, supplement: provided; accept: tolerated
                             gaps; request-supplement, return: the items */

@@ -592,6 +592,14 @@ static tb_branch_state *task_of(step_t *st, tb_status *rc) {
   }
   tb_branch_state *br = &st->s->branches[ev->branch];
   const tb_branch_def *bd = &st->def->branches[ev->branch];
+  if (ev->round && (ev->round != br->round ||
+                    (br->status == TB_BRANCH_ACTIVE && br->step != ev->step))) {
+    *rc = tb_problem_set(st->p, TB_ERR_SUPERSEDED, "task",
+                         "this task of round %u is no longer the open one: "
+                         "the branch is at round %u, step %u",
+                         ev->round, br->round, br->step + 1u);
+    return NULL;
+  }
   if (br->status != TB_BRANCH_ACTIVE || br->step != ev->step) {
     *rc = tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "task",
                          "task '%s' of %s is not open: the branch is %s",

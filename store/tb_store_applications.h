@@ -33,7 +33,9 @@ typedef struct {
   const tb_definition *def; /* the version the application runs on */
   tb_app_state before, after;
   tb_effects effects;
-  int32_t seq; /* the audit event written; 0 if none (ignored timer) */
+  int32_t seq;          /* the audit event written; 0 if none (ignored timer) */
+  int64_t current_task; /* refused with TB_ERR_SUPERSEDED: the open task
+                           of the branch now (0: none) */
 } tb_store_outcome;
 
 /* Called inside the transition's transaction after everything is written
@@ -93,9 +95,12 @@ tb_store_status tb_store_transition_in(tb_store *s, const char *number,
 /* A task event (claim, approve, deny, return) on the task with this id,
  * inside the caller's transaction: the task's application row is locked
  * first, then the task is read under that lock and gives the event its
- * branch and step (ev's are ignored). TB_STORE_NOT_FOUND: no such task;
- * TB_STORE_REFUSED with TB_ERR_WRONG_BUREAU when the task is not of the
- * actor's bureau; otherwise as tb_store_transition_in. */
+ * branch, step and round (ev's are ignored). TB_STORE_NOT_FOUND: no such
+ * task; TB_STORE_REFUSED with TB_ERR_WRONG_BUREAU when the task is not of
+ * the actor's bureau, with TB_ERR_SUPERSEDED (and out->current_task) when
+ * it is no longer the open task of its branch (decided, cancelled, or of
+ * an earlier round: yesterday's page); otherwise as
+ * tb_store_transition_in. */
 tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
                                             const tb_event *ev,
                                             const tb_store_actor *actor,

@@ -107,8 +107,14 @@ static const tb_store_stmt S_TASK_FIND = {
 /* under the application's lock: the task as it is now */
 static const tb_store_stmt S_TASK_LOCKED = {
     "tr_task_locked",
-    "SELECT branch, step, bureau FROM tasks WHERE id = $1::bigint AND "
-    "application_id = $2::bigint",
+    "SELECT branch, step, bureau, round, state FROM tasks WHERE id = "
+    "$1::bigint AND application_id = $2::bigint",
+    2};
+/* under the application's lock: the open task of a branch, if any */
+static const tb_store_stmt S_TASK_CURRENT = {
+    "tr_task_current",
+    "SELECT id FROM tasks WHERE application_id = $1::bigint AND branch = "
+    "$2::smallint AND state IN ('open', 'claimed') ORDER BY id DESC LIMIT 1",
     2};
 
 static const char *const warning_names[] = {"none", "yellow", "red"};
@@ -586,8 +592,46 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
   return rc;
 }
 
+/* The branch's open task now (0: none), for a refusal to name. */
+static tb_store_status current_task(tb_store *s, int64_t app, int64_t branch,
+                                    int64_t *id) {
+  num a = i64(app), b = i64(branch);
+  const char *params[] = {a.v, b.v};
+  PGresult *r;
+  *id = 0;
+  tb_store_status rc = tb_store_exec_row(s, &S_TASK_CURRENT, params, &r);
+  if (rc == TB_STORE_NOT_FOUND)
+    return TB_STORE_OK;
+  if (rc == TB_STORE_OK) {
+    tb_store_parse_i64(PQgetvalue(r, 0, 0), id);
+    PQclear(r);
+  }
+  return rc;
+}
+
+/* A task that is no longer the open one (decided, cancelled, or of an
+ * earlier round): refused, naming the branch's open task. */
+static tb_store_status superseded(tb_store *s, step_job *j, int64_t app,
+                                  int64_t branch, const char *state) {
+  tb_store_outcome *o = j->out;
+  tb_store_status rc = current_task(s, app, branch, &o->current_task);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (o->current_task)
+    tb_problem_set(&o->problem, TB_ERR_SUPERSEDED, "task",
+                   "this task is %s and no longer the open one; the open "
+                   "task of its branch is %lld",
+                   state, (long long)o->current_task);
+  else
+    tb_problem_set(&o->problem, TB_ERR_SUPERSEDED, "task",
+                   "this task is %s and its branch has no open task", state);
+  o->engine = TB_ERR_SUPERSEDED;
+  return TB_STORE_REFUSED;
+}
+
 /* The task a task event acts on, read under the application's lock: it
- * names the branch and step, and it must be of the actor's bureau. */
+ * must be of the actor's bureau and still open, and it names the branch,
+ * step and round of the event. */
 static tb_store_status task_of_event(tb_store *s, step_job *j,
                                      const locked_app *a, tb_event *ev) {
   num id = i64(j->task_id), app = i64(a->id);
@@ -596,11 +640,13 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   tb_store_status rc = tb_store_exec_row(s, &S_TASK_LOCKED, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t branch = 0, step = 0;
+  int64_t branch = 0, step = 0, round = 0;
+  char bureau[64], state[16];
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
   tb_store_parse_i64(PQgetvalue(r, 0, 1), &step);
-  char bureau[64];
   tb_store_copy(bureau, sizeof bureau, PQgetvalue(r, 0, 2));
+  tb_store_parse_i64(PQgetvalue(r, 0, 3), &round);
+  tb_store_copy(state, sizeof state, PQgetvalue(r, 0, 4));
   PQclear(r);
   const char *mine = j->actor->bureau ? j->actor->bureau : "";
   if (strcmp(bureau, mine) != 0) {
@@ -609,8 +655,11 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
     j->out->engine = TB_ERR_WRONG_BUREAU;
     return TB_STORE_REFUSED;
   }
+  if (strcmp(state, "open") != 0 && strcmp(state, "claimed") != 0)
+    return superseded(s, j, a->id, branch, state);
   ev->branch = (uint8_t)branch;
   ev->step = (uint8_t)step;
+  ev->round = (uint16_t)round;
   ev->bureau = j->actor->bureau;
   return TB_STORE_OK;
 }

@@ -521,6 +521,41 @@ for _service in ("qykb", "sgxk", "spjy", "cssj"):
         lambda s=_service: lifecycle(s))
 
 
+@case("a task id acts only on its own round: yesterday's page gets task_superseded")
+def _():
+    a = create("qykb")
+    n = a["number"]
+    accept(n)
+    decide(n, "SCJG")
+    old = open_task(n, "GA")
+    decide(n, "GA", "return", "印章样式不清", ["application"])
+    for _ in range(10):  # the other branches finish (SW has two steps)
+        if app(n)["state"] != "in_review":
+            break
+        for b in active_bureaus(app(n)):
+            decide(n, b)
+    assert app(n)["state"] == "returned"
+    v = act(n, "supplement", {"materials": ["application"]})
+    assert v["state"] == "in_review"
+    new = open_task(n, "GA")
+    assert new["id"] != old["id"] and new["round"] == old["round"] + 1, new
+    ga = officer("GA")
+    before = counts()
+    for action, body in (("claim", {}), ("decide", {"decision": "approve"})):
+        r = http("POST", f"/api/v1/tasks/{old['id']}/{action}", body, token=ga)
+        expect(r, 409, "task_superseded")
+        assert r.json["current_task"] == new["id"], r.json
+    assert counts() == before, "a superseded task changed something"
+    expect(http("POST", f"/api/v1/tasks/{new['id']}/claim", {}, token=ga), 200)
+    r = expect(http("POST", f"/api/v1/tasks/{new['id']}/decide",
+                    {"decision": "approve"}, token=ga), 200)
+    # the decided round-2 task is superseded too, and names no open task
+    r = http("POST", f"/api/v1/tasks/{new['id']}/decide",
+             {"decision": "approve"}, token=ga)
+    expect(r, 409, "task_superseded")
+    assert r.json["current_task"] is None, r.json
+
+
 @case("returns from two bureaus are merged into one supplement notice")
 def _():
     a = create("qykb")

@@ -1017,6 +1017,35 @@ static void deterministic(void) {
   TB_CHECK(memcmp(fa.items, fx.items, fx.n * sizeof fx.items[0]) == 0);
 }
 
+/* A task event carrying the round of an earlier task of the branch (a
+ * round-1 task id after a return opened round 2) is refused, and so is
+ * one naming an earlier step of the current round; nothing changes. */
+static void superseded_rounds_refused(void) {
+  tb_app_state s, before;
+  build_state(S_RETURNED, &s);
+  tb_event sup = ev_of(TB_EV_SUPPLEMENT, T0 + 200);
+  sup.materials = 0x1;
+  MUST(step(&small, &s, sup));
+  TB_CHECK_INT(s.branches[1].round, 2);
+  before = s;
+  for (int k = 0; k < 2; k++) {
+    tb_event e =
+        task_ev(k ? TB_EV_APPROVE : TB_EV_CLAIM, T0 + 210, 1, 0, OFFICER);
+    e.round = 1;
+    TB_CHECK_INT(step(&small, &s, e), TB_ERR_SUPERSEDED);
+    TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
+  }
+  tb_event e = task_ev(TB_EV_CLAIM, T0 + 220, 1, 0, OFFICER);
+  e.round = 2;
+  MUST(step(&small, &s, e));
+  /* branch 0 is at step 1 of round 1: its step-0 task is superseded */
+  build_state(S_REVIEW, &s);
+  approve_branch(&s, 0, 0, T0 + 100);
+  e = task_ev(TB_EV_CLAIM, T0 + 230, 0, 0, OFFICER);
+  e.round = 1;
+  TB_CHECK_INT(step(&small, &s, e), TB_ERR_SUPERSEDED);
+}
+
 static void bad_events_refused(void) {
   tb_app_state s, before;
   build_state(S_REVIEW, &s);
@@ -1070,6 +1099,7 @@ int main(void) {
   TB_RUN(withdrawal_cancels_everything);
   TB_RUN(rating_once_in_range);
   TB_RUN(deterministic);
+  TB_RUN(superseded_rounds_refused);
   TB_RUN(bad_events_refused);
   TB_RUN(names_round_trip);
   tb_calendar_free(cal);
