@@ -5,6 +5,7 @@ Speaks TAP on stdout. Environment: TB_BASE_URL, TB_ADMIN_CONNINFO (psql
 row counts), TB_PASSWORD (every account's), TB_ACCESS_LOG, TB_SOURCE_ROOT.
 """
 import glob
+import hashlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
 PASSWORD = os.environ["TB_PASSWORD"]
 LOG = os.environ.get("TB_ACCESS_LOG", "")
 ROOT = os.environ["TB_SOURCE_ROOT"]
+TONGBAN = os.environ.get("TB_TONGBAN", "")
 DAY = 86400
 
 count = 0
@@ -780,6 +782,115 @@ def _():
         r3 = http("POST", f"/api/v1/applications/{n}/withdraw", {},
                   token=tok(CLERK), headers=h)
     expect(r3, 422, "idempotency_key_reused")
+
+
+def chain_rows(number):
+    """The audit events of an application, as the superuser reads them."""
+    text = sql(
+        "SELECT json_agg(json_build_object('seq', e.seq, 'actor', e.actor_id, "
+        "'actor_name', e.actor_name, 'role', e.role, 'bureau', e.bureau, "
+        "'action', e.action, 'payload', e.payload, 'at', to_char(e.at AT TIME "
+        "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'prev', "
+        "encode(e.prev_hash, 'hex'), 'hash', encode(e.hash, 'hex'), "
+        "'canon', e.canon) ORDER BY e.seq) FROM audit_events e JOIN "
+        f"applications a ON a.id = e.application_id WHERE a.number = '{number}'")
+    return json.loads(text)
+
+
+def event_hash(number, e, prev_hex):
+    """SHA-256(prev || canonical form 2 of the event), computed here, apart
+    from the server's code: Python's sorted compact JSON is RFC 8785's for
+    these members (ASCII keys, no fractions)."""
+    obj = {"canon": 2, "seq": e["seq"], "actor": e["actor"],
+           "action": e["action"], "actor_name": e["actor_name"],
+           "application": number, "at": e["at"], "bureau": e["bureau"],
+           "role": e["role"], "payload": json.loads(e["payload"])}
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
+    return hashlib.sha256(bytes.fromhex(prev_hex) + text.encode()).hexdigest()
+
+
+def audit_verify(number):
+    r = subprocess.run([TONGBAN, "audit", "verify", number, "--db", ADMIN_DB],
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout + r.stderr
+
+
+@case("the audit chain: each hash covers the previous one (known answer); a forged event relinked is reported")
+def _():
+    assert TONGBAN, "no tongban binary given"
+    a = create("spjy")
+    n = a["number"]
+    accept(n)
+    bureau = active_bureaus(app(n))[0]
+    t = open_task(n, bureau)
+    expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                token=officer(bureau)), 200)
+    rows = chain_rows(n)
+    assert len(rows) >= 3, rows
+    prev = "00" * 32
+    for e in rows:
+        assert e["canon"] == 2 and e["prev"] == prev, e
+        assert event_hash(n, e, prev) == e["hash"], (e["seq"], e["hash"])
+        prev = e["hash"]
+    assert audit_verify(n)[0] == 0
+    # forge event 1 (another channel), recompute its hash, relink event 2
+    e1, e2 = rows[0], rows[1]
+    forged = json.loads(e1["payload"])
+    forged["event"]["channel"] = "online"
+    e1f = dict(e1, payload=json.dumps(forged, sort_keys=True,
+                                      separators=(",", ":"),
+                                      ensure_ascii=False))
+    h1 = event_hash(n, e1f, e1["prev"])
+    h2 = event_hash(n, e2, h1)
+    where = f"application_id = (SELECT id FROM applications WHERE number = '{n}')"
+    edit = ("SET session_replication_role = replica; "
+            "UPDATE audit_events SET payload = {p}, hash = decode('{h}', 'hex') "
+            "WHERE {w} AND seq = 1; UPDATE audit_events SET prev_hash = "
+            "decode('{h}', 'hex'), hash = decode('{h2}', 'hex') WHERE {w} AND "
+            "seq = 2")
+    q = lambda text: "'" + text.replace("'", "''") + "'"
+    sql(edit.format(p=q(e1f["payload"]), h=h1, h2=h2, w=where))
+    try:
+        rc, out = audit_verify(n)
+        assert rc == 1 and "event 3" in out, out
+    finally:
+        sql(edit.format(p=q(e1["payload"]), h=e1["hash"], h2=e2["hash"],
+                        w=where))
+    assert audit_verify(n)[0] == 0
+
+
+@case("Idempotency-Key: the same key, method and path with another body is refused")
+def _():
+    # two intakes with different forms under one key: the second is not a
+    # replay of the first (the key's fingerprint covers the body)
+    d = definition("spjy")
+    form = make_form("spjy")
+    first = create("spjy", form=form, key="body-key-1")
+    other = dict(form, area=form["area"] + 1)
+    body = {"service": "spjy", "applicant": applicant_for("spjy"),
+            "form": other, "materials": [m["id"] for m in d["materials"]],
+            "channel": "window"}
+    with NothingStored():
+        r = http("POST", "/api/v1/applications", body, token=tok(CLERK),
+                 headers={"Idempotency-Key": "body-key-1"})
+        expect(r, 422, "idempotency_key_reused")
+    # decide approve, then deny with the same key: refused, nothing stored
+    n = first["number"]
+    accept(n)
+    bureau = active_bureaus(app(n))[0]
+    t = open_task(n, bureau)
+    expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                token=officer(bureau)), 200)
+    h = {"Idempotency-Key": "body-key-2"}
+    path = f"/api/v1/tasks/{t['id']}/decide"
+    r1 = http("POST", path, {"decision": "approve"}, token=officer(bureau),
+              headers=h)
+    expect(r1, 200)
+    with NothingStored():
+        r2 = http("POST", path, {"decision": "deny", "comment": "不符合条件"},
+                  token=officer(bureau), headers=h)
+        expect(r2, 422, "idempotency_key_reused")
 
 
 @case("bad input: malformed JSON, invalid UTF-8, oversized bodies")

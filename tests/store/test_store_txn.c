@@ -5,12 +5,14 @@
  * constraint, is an error; a serialization failure is retried and done
  * once; and a timer firing, failed at each of its statements in turn
  * (fault injection: test builds only), leaves the database exactly as it
- * was and fires once afterwards.
+ * was and fires once afterwards; and a timer of an application whose
+ * row another session holds locked is skipped, not waited for.
  */
 #include "tb_pg_harness.h"
 #include "tb_store_int.h"
 #include "tb_test.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +132,8 @@ static char *snapshot(PGconn *c) {
 
 /* A food business license application accepted 40 days ago: its
  * deadline and warning timers are due now. */
-static bool app_with_due_timers(tb_store *s) {
+static bool app_with_due_timers(tb_store *s,
+                                char number[TB_APP_NUMBER_LEN + 1]) {
   static const tb_store_form form = {
       {{"operator_name", "杭州通办科技有限公司"},
        {"credit_code", ORG_ID},
@@ -160,8 +163,7 @@ static bool app_with_due_timers(tb_store *s) {
     printf("# create: %s: %s %s\n", tb_store_status_name(rc),
            out->problem.field, out->problem.detail);
   tb_event acc = {.kind = TB_EV_ACCEPT, .actor = clerk.id, .at = past + 60};
-  char number[TB_APP_NUMBER_LEN + 1];
-  memcpy(number, out->number, sizeof number);
+  memcpy(number, out->number, TB_APP_NUMBER_LEN + 1);
   if (rc == TB_STORE_OK)
     rc = tb_store_transition(s, number, &acc, &clerk, NULL, NULL, NULL, out);
   free(out);
@@ -175,7 +177,8 @@ static void timer_firing_fails_cleanly_at_every_statement(void) {
   tb_problem prob = {0};
   TB_CHECK_INT(tb_store_definitions_load_dir(s, workflows_dir, &loaded, &prob),
                TB_STORE_OK);
-  TB_CHECK(app_with_due_timers(s));
+  char number[TB_APP_NUMBER_LEN + 1];
+  TB_CHECK(app_with_due_timers(s, number));
   long long due = tb_pg_value(c, "SELECT count(*) FROM timers WHERE due_at "
                                  "<= now()");
   TB_CHECKF(due > 0, "%lld timers due", due);
@@ -228,6 +231,81 @@ static void timer_firing_fails_cleanly_at_every_statement(void) {
 }
 #endif
 
+/* ---- a locked application does not hold up the scheduler ------------------
+ */
+
+typedef struct {
+  PGconn *holder;
+  double seconds;
+} release_job;
+
+static void *release_later(void *arg) {
+  release_job *j = arg;
+  usleep((useconds_t)(j->seconds * 1e6));
+  tb_pg_exec(j->holder, "COMMIT");
+  return NULL;
+}
+
+typedef struct {
+  const char *locked;
+  int of_locked, others;
+} fired_count;
+
+static void count_fired(const tb_store_fired *f, void *cls) {
+  fired_count *c = cls;
+  if (strcmp(f->number, c->locked) == 0)
+    c->of_locked++;
+  else
+    c->others++;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void locked_application_skipped_by_timers(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  size_t loaded = 0;
+  tb_problem prob = {0};
+  TB_CHECK_INT(tb_store_definitions_load_dir(s, workflows_dir, &loaded, &prob),
+               TB_STORE_OK);
+  tb_pg_exec(c, "DELETE FROM timers"); /* only this case's timers */
+  char locked[TB_APP_NUMBER_LEN + 1], free_one[TB_APP_NUMBER_LEN + 1];
+  TB_CHECK(app_with_due_timers(s, locked));
+  TB_CHECK(app_with_due_timers(s, free_one));
+  /* another session holds the first application's row lock for 3 s */
+  PGconn *holder = tb_pg_connect(pg.admin);
+  char q[200];
+  snprintf(q, sizeof q,
+           "BEGIN; SELECT 1 FROM applications WHERE number = '%s' FOR UPDATE",
+           locked);
+  TB_CHECK(tb_pg_exec(holder, q));
+  release_job job = {holder, 3.0};
+  pthread_t th;
+  pthread_create(&th, NULL, release_later, &job);
+  fired_count n = {locked, 0, 0};
+  int fired = 0;
+  double t0 = now_s();
+  TB_CHECK_INT(tb_store_timers_fire(s, 100, &fired, count_fired, &n),
+               TB_STORE_OK);
+  double took = now_s() - t0;
+  TB_CHECKF(took < 2.0, "the scheduler waited %.1f s for a locked row", took);
+  TB_CHECKF(n.others > 0 && n.of_locked == 0,
+            "%d of the free application fired, %d of the locked one", n.others,
+            n.of_locked);
+  pthread_join(th, NULL);
+  /* once the lock is gone, the held timers fire too */
+  TB_CHECK_INT(tb_store_timers_fire(s, 100, &fired, count_fired, &n),
+               TB_STORE_OK);
+  TB_CHECK(n.of_locked > 0);
+  PQfinish(holder);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc != 2) {
@@ -246,6 +324,7 @@ int main(int argc, char **argv) {
   TB_RUN(soft_failure_is_retried_once);
   TB_RUN(timer_firing_fails_cleanly_at_every_statement);
 #endif
+  TB_RUN(locked_application_skipped_by_timers);
   tb_pg_stop(&pg);
   return tb_test_done();
 }
