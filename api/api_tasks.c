@@ -18,20 +18,15 @@ static bool is_state(const char *s) {
          strcmp(s, "decided") == 0 || strcmp(s, "cancelled") == 0;
 }
 
-/* Add "warning" to each task from its deadline and its service's
- * warn_days; without a state filter keep only open and claimed tasks. */
-static json_t *decorate(api_req *r, tb_store *s, json_t *tasks,
-                        bool only_active) {
+/* Add "warning" to each task (in place) from its deadline and its
+ * service's warn_days. */
+static void decorate(api_req *r, tb_store *s, json_t *tasks) {
   const tb_calendar *cal = NULL;
   tb_store_calendar_get(s, &cal);
-  json_t *out = json_array();
   size_t i;
   json_t *t;
   json_array_foreach(tasks, i, t) {
     const char *state = json_string_value(json_object_get(t, "state"));
-    if (only_active && state && strcmp(state, "open") != 0 &&
-        strcmp(state, "claimed") != 0)
-      continue;
     const char *service = json_string_value(json_object_get(t, "service"));
     json_int_t version = json_integer_value(json_object_get(t, "version"));
     const char *deadline = json_string_value(json_object_get(t, "deadline"));
@@ -48,9 +43,51 @@ static json_t *decorate(api_req *r, tb_store *s, json_t *tasks,
         tb_date_parse(deadline, strlen(deadline), &d) == TB_OK)
       colour = api_warning_of(cal, d, warn, r->now);
     json_object_set_new(t, "warning", json_string(colour));
-    json_array_append(out, t);
   }
-  return out;
+}
+
+/* The cursor "DAY.ID" of ?after= (DAY: YYYY-MM-DD or infinity); false
+ * when it is not one. */
+static bool read_cursor(const char *text, tb_store_task_page *q) {
+  const char *dot = strrchr(text, '.');
+  if (!dot || dot == text || (size_t)(dot - text) >= sizeof q->after_day)
+    return false;
+  size_t n = (size_t)(dot - text);
+  tb_day d;
+  bool day = (n == 8 && strncmp(text, "infinity", 8) == 0) ||
+             tb_date_parse(text, n, &d) == TB_OK;
+  char *end = NULL;
+  errno = 0;
+  long long id = strtoll(dot + 1, &end, 10);
+  if (!day || errno || !end || *end || id <= 0 || dot[1] == '\0')
+    return false;
+  memcpy(q->after_day, text, n);
+  q->after_day[n] = '\0';
+  q->after_id = id;
+  return true;
+}
+
+/* ?limit= (1..500, default 100) and ?after=; false when a reply is set. */
+static bool read_page(api_req *r, tb_store_task_page *q) {
+  const char *limit = api_query(r, "limit"), *after = api_query(r, "after");
+  q->limit = 100;
+  if (limit) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(limit, &end, 10);
+    if (errno || !end || *end || v < 1 || v > 500) {
+      api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "limit",
+                     "must be a whole number from 1 to 500");
+      return false;
+    }
+    q->limit = (int)v;
+  }
+  if (after && !read_cursor(after, q)) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "after",
+                   "must be the \"next\" cursor of the previous page");
+    return false;
+  }
+  return true;
 }
 
 void api_h_tasks_list(api_req *r) {
@@ -75,20 +112,27 @@ void api_h_tasks_list(api_req *r) {
                    "must be open, claimed, decided or cancelled");
     return;
   }
+  tb_store_task_page q = {.bureau = bureau, .state = state};
+  if (!read_page(r, &q))
+    return;
   tb_store *s = api_store(r);
   if (!s)
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_tasks_read(s, bureau, state, 500, &json);
+  tb_store_status rc = tb_store_tasks_read(s, &q, &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
   }
-  json_t *tasks = api_json_load(json);
+  json_t *page = api_json_load(json);
   free(json);
-  json_t *items = decorate(r, s, tasks, state == NULL);
-  json_decref(tasks);
-  api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+  if (!json_is_array(json_object_get(page, "items"))) {
+    json_decref(page);
+    api_fail_store(r, TB_STORE_ERROR);
+    return;
+  }
+  decorate(r, s, json_object_get(page, "items"));
+  api_reply_json(r, 200, page);
 }
 
 /* The task named in the path (what never changes about it: its

@@ -155,10 +155,16 @@ paths["/api/v1/applications/{number}/rating"] = {"post": op("Rate the service (å
 tid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 task_ok = {"200": resp("the application after the transition", obj({"task_id": {"type": "integer"}, "application": ref("Application")}))}
 paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
-    {"200": resp("earliest deadline first", obj({"items": {"type": "array", "items": ref("Task")}})), "422": prob("a bad filter")},
+    {"200": resp("one page, earliest deadline first (no deadline last)", obj({"items": {"type": "array", "items": ref("Task")},
+        "total": {"type": "integer", "description": "every task of the filter, on all pages"},
+        "next": {"type": ["string", "null"], "description": "the cursor of the next page (pass it as after), null on the last"}},
+        ["items", "total", "next"])), "422": prob("a bad filter, limit or cursor")},
     [{"name": "bureau", "in": "query", "schema": {"type": "string"}, "description": "officers: their own (default)"},
      {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "claimed", "decided", "cancelled"]},
-      "description": "default: open and claimed"}],
+      "description": "default: open and claimed"},
+     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+     {"name": "after", "in": "query", "schema": {"type": "string"},
+      "description": "the next cursor of the previous page; stable while tasks are added"}],
     desc="Roles: officer (own bureau only), inspector.")}
 paths["/api/v1/tasks/{id}/claim"] = {"post": op("Claim a task", "tasks", {**task_ok, **conflict, **body_err},
     [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau. A task id acts only on its own round: a task that is decided, cancelled or of an earlier round (after a return) is refused with 409 task_superseded naming the open task of its branch (current_task).")}

@@ -96,15 +96,30 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
   "to_char(t.decided_at AT TIME ZONE 'UTC', "                                  \
   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
 
+/* A worklist page: tasks by bureau ($1, NULL: all) and state ($2, NULL:
+ * open and claimed), filtered in the query, in the order of (deadline,
+ * id) with no deadline last, after the cursor ($4 date or 'infinity', $5
+ * id; NULL: from the start), at most $3; with the total of the filter and
+ * the cursor of the last item when more follow. Keyset paging: a task
+ * inserted while an officer pages never shifts another into a page seen
+ * already or out of the next one. */
+#define TASK_FILTER                                                            \
+  "($1::text IS NULL OR t.bureau = $1) AND CASE WHEN $2::text IS NULL THEN "   \
+  "t.state IN ('open', 'claimed') ELSE t.state = $2 END"
 static const tb_store_stmt S_READ_TASKS = {
     "api_read_tasks",
-    "SELECT coalesce(json_agg(x.o ORDER BY x.deadline NULLS LAST, x.id), "
-    "'[]'::json)::text FROM (SELECT t.id, t.deadline, " TASK_OBJECT " AS o "
-    "FROM tasks t JOIN applications a ON a.id = t.application_id "
-    "WHERE ($1::text IS NULL OR t.bureau = $1) "
-    "AND ($2::text IS NULL OR t.state = $2) "
-    "ORDER BY t.deadline NULLS LAST, t.id LIMIT $3::integer) x",
-    3};
+    "WITH page AS (SELECT t.id, coalesce(t.deadline, 'infinity'::date) AS "
+    "k, " TASK_OBJECT " AS o FROM tasks t JOIN applications a ON a.id = "
+    "t.application_id WHERE " TASK_FILTER " AND ($4::date IS NULL OR "
+    "(coalesce(t.deadline, 'infinity'::date), t.id) > ($4::date, "
+    "$5::bigint)) ORDER BY 2, 1 LIMIT $3::integer + 1), "
+    "shown AS (SELECT * FROM page ORDER BY k, id LIMIT $3::integer) "
+    "SELECT json_build_object('items', coalesce((SELECT json_agg(o ORDER BY "
+    "k, id) FROM shown), '[]'::json), 'total', (SELECT count(*) FROM tasks t "
+    "WHERE " TASK_FILTER "), 'next', CASE WHEN (SELECT count(*) FROM page) > "
+    "$3::integer THEN (SELECT k::text || '.' || id FROM shown ORDER BY k "
+    "DESC, id DESC LIMIT 1) END)::text",
+    5};
 static const tb_store_stmt S_READ_APP_TASKS = {
     "api_read_app_tasks",
     "SELECT coalesce(json_agg(" TASK_OBJECT " ORDER BY t.id), "
@@ -112,11 +127,14 @@ static const tb_store_stmt S_READ_APP_TASKS = {
     "ON a.id = t.application_id WHERE a.number = $1",
     1};
 
-tb_store_status tb_store_tasks_read(tb_store *s, const char *bureau,
-                                    const char *state, int limit, char **json) {
-  char lim[16];
-  snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 200);
-  const char *params[3] = {bureau, state, lim};
+tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
+                                    char **json) {
+  char lim[16], id[24];
+  snprintf(lim, sizeof lim, "%d", q->limit > 0 ? q->limit : 100);
+  snprintf(id, sizeof id, "%lld", (long long)q->after_id);
+  const char *params[5] = {q->bureau, q->state, lim,
+                           q->after_day[0] ? q->after_day : NULL,
+                           q->after_day[0] ? id : NULL};
   return json_of(s, &S_READ_TASKS, params, json);
 }
 

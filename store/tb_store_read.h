@@ -28,13 +28,25 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
                                            const char *status,
                                            const char *service, int limit,
                                            char **json);
-/* Tasks as a JSON array (id, number, service, branch, step, round,
- * branch_id, task_id, name, bureau, state, claimant, deadline,
- * application_deadline, application_state, decision, comment, items,
- * created_at, decided_at): by bureau and state (NULL: all), earliest
- * deadline first; or every task of one application. */
-tb_store_status tb_store_tasks_read(tb_store *s, const char *bureau,
-                                    const char *state, int limit, char **json);
+/* A page of a worklist. */
+typedef struct {
+  const char *bureau; /* NULL: every bureau */
+  const char *state;  /* NULL: the active tasks (open and claimed) */
+  int limit;          /* items per page (1..500); 0: 100 */
+  char after_day[16]; /* the cursor ("" for the first page): the deadline
+                         "YYYY-MM-DD" or "infinity" (none) ... */
+  int64_t after_id;   /* ... and the id of the last task seen */
+} tb_store_task_page;
+
+/* Tasks as a JSON object {"items": [...], "total": N, "next": "DAY.ID" |
+ * null}: the items (id, number, service, branch, step, round, branch_id,
+ * task_id, name, bureau, state, claimant, deadline, application_deadline,
+ * application_state, decision, comment, items, created_at, decided_at)
+ * earliest deadline first, filtered in the query; total counts every
+ * task of the filter; next is the cursor of the following page. */
+tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
+                                    char **json);
+/* Every task of one application, as a JSON array of such items. */
 tb_store_status tb_store_application_tasks_read(tb_store *s, const char *number,
                                                 char **json);
 /* The audit timeline as a JSON array (seq, at, action, actor, role,

@@ -90,17 +90,52 @@ function taskItem(t, me) {
   return item;
 }
 
+// The queue comes a page at a time, in the server's order (earliest
+// deadline first); "加载更多" follows the page's cursor. A live refresh
+// reloads from the first page as many tasks as were shown.
+const PAGE = 100;
+let shown = 0;
+
+async function fetchPage(bureau, after) {
+  const q = new URLSearchParams({ bureau, limit: String(PAGE) });
+  if (after) q.set("after", after);
+  return api("GET", `/api/v1/tasks?${q}`);
+}
+
+function render(items, total, next, s) {
+  shown = items.length;
+  const rows = items.map((t) => taskItem(t, s));
+  if (next) {
+    const more = h("button", {
+      type: "button",
+      onclick: () => attempt(async () => {
+        more.disabled = true;
+        const r = await fetchPage(s.bureau, next);
+        render(items.concat(r.items || []), r.total, r.next, s);
+      }),
+    }, `加载更多（已显示 ${items.length} 项，共 ${total} 项）`);
+    rows.push(h("p.more", more));
+  }
+  clear(list, items.length ? rows : h("p.muted", "暂无待办"));
+  list.dataset.count = String(items.length);
+  list.dataset.total = String(total);
+}
+
 // keepOpen (live refreshes): leave the list alone when a decision panel is
 // open or being opened, whether that began before the queue was loading or
 // while it was.
 async function load(keepOpen = false) {
   const s = window.__session;
-  const r = await api("GET", `/api/v1/tasks?bureau=${encodeURIComponent(s.bureau)}`);
+  const want = Math.max(shown, 1);
+  let items = [], total = 0, next = null;
+  do {
+    const r = await fetchPage(s.bureau, next);
+    items = items.concat(r.items || []);
+    total = r.total;
+    next = r.next;
+  } while (next && items.length < want);
   if (keepOpen && (opening || $(".decide", list))) return;
-  const items = (r.items || []).filter((t) => t.state === "open" || t.state === "claimed");
-  items.sort((a, b) => String(a.deadline || "9999").localeCompare(String(b.deadline || "9999")));
-  clear(list, items.length ? items.map((t) => taskItem(t, s)) : h("p.muted", "暂无待办"));
-  list.dataset.count = String(items.length);
+  render(items, total, next, s);
 }
 
 const s = await requireLogin(main, ["officer"], "部门审批人员登录");

@@ -860,6 +860,54 @@ def _():
     assert audit_verify(n)[0] == 0
 
 
+@case("worklists show every task: filtered in the query, paged by a stable cursor, with the total")
+def _():
+    # 1,100 open tasks of one bureau (XJ, a bureau of its own), written
+    # straight into the database: rounds 100.. of one application's branch,
+    # with deadlines spread over days and some without one; 300 decided
+    # tasks mixed in, which no worklist shows
+    a = create("spjy")
+    app_id = sql(f"SELECT id FROM applications WHERE number = '{a['number']}'")
+    sql("INSERT INTO tasks (application_id, branch, step, round, branch_id, "
+        "task_id, name, bureau, state, deadline) SELECT "
+        f"{app_id}, 9, 0, 100 + g, 'x', 'x', '测试', 'XJ', "
+        "CASE WHEN g % 5 = 0 THEN 'decided' WHEN g % 7 = 0 THEN 'claimed' "
+        "ELSE 'open' END, CASE WHEN g % 11 = 0 THEN NULL ELSE "
+        "date '2027-01-01' + (g % 37) END FROM generate_series(1, 1400) g")
+    want = sorted(int(x) for x in sql(
+        "SELECT id FROM tasks WHERE bureau = 'XJ' AND state IN "
+        "('open', 'claimed')").split())
+    assert len(want) > 1000, len(want)
+    seen, after, pages = [], None, 0
+    added = None
+    while True:
+        q = "/api/v1/tasks?bureau=XJ&limit=250" + (f"&after={after}" if after else "")
+        r = expect(http("GET", q, token=tok(INSPECTOR)), 200).json
+        assert r["total"] == len(want) + (1 if added else 0), r["total"]
+        assert all(t["state"] in ("open", "claimed") for t in r["items"])
+        keys = [(t["deadline"] or "9999", t["id"]) for t in r["items"]]
+        assert keys == sorted(keys), "a page out of order"
+        seen += [t["id"] for t in r["items"]]
+        pages += 1
+        if pages == 2:  # a task with the earliest deadline arrives meanwhile
+            added = int(sql(
+                "INSERT INTO tasks (application_id, branch, step, round, "
+                "branch_id, task_id, name, bureau, deadline) VALUES "
+                f"({app_id}, 9, 0, 99, 'x', 'x', '测试', 'XJ', "
+                "date '2026-12-01') RETURNING id").split()[0])
+        after = r["next"]
+        if not after:
+            break
+    assert pages == 5, pages
+    assert sorted(seen) == want, "every task exactly once, none skipped"
+    # bad limits and cursors are named
+    for bad in ("limit=0", "limit=501", "limit=x", "after=nope",
+                "after=2027-13-01.5", "after=infinity.-1"):
+        r = http("GET", "/api/v1/tasks?bureau=XJ&" + bad, token=tok(INSPECTOR))
+        expect(r, 422, "invalid_request")
+    sql(f"DELETE FROM tasks WHERE bureau = 'XJ'")
+
+
 @case("Idempotency-Key: the same key, method and path with another body is refused")
 def _():
     # two intakes with different forms under one key: the second is not a

@@ -335,5 +335,32 @@ await test("pages: problems are shown in Chinese from the registry (/web/problem
   await ctx.close();
 });
 
+await test("worklist: a long queue comes a page at a time (加载更多), every task reachable", async () => {
+  const clerk = await token("clerk1");
+  for (let i = 0; i < 101; i++) {
+    const a = await createApp("spjy");
+    const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: clerk, body: {} });
+    assert(r.status === 200, "accept: " + r.text);
+  }
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await login(p, "/web/worklist.html", "officer-SCJG");
+  await p.waitForSelector("#queue[data-count]");
+  const total = Number(await p.getAttribute("#queue", "data-total"));
+  assert(total > 100, "total " + total);
+  assert((await p.getAttribute("#queue", "data-count")) === "100", "first page");
+  const more = p.locator("#queue p.more button");
+  assert((await more.textContent()).includes(`共 ${total} 项`), await more.textContent());
+  await more.scrollIntoViewIfNeeded();
+  await p.screenshot({ path: path.join(ARTIFACTS, "worklist-long-queue.png") }); /* the end of the first page */
+  while (await more.count()) {
+    const before = Number(await p.getAttribute("#queue", "data-count"));
+    await more.click();
+    await p.waitForFunction((n) => Number(document.querySelector("#queue").dataset.count) > n, before);
+  }
+  assert(Number(await p.getAttribute("#queue", "data-count")) === total, "every task shown");
+  await ctx.close();
+});
+
 await b.close();
 done();
