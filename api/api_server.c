@@ -411,7 +411,9 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   if (ss.ss_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   api->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR,
+      flags, 0, NULL, NULL, on_request, api,
+      /* first, so that libmicrohttpd logs nothing through its own logger */
+      MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT,
       (size_t)(o->max_header ? o->max_header : DEFAULT_HEADER),
@@ -419,8 +421,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
       MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)(o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS),
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-      MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
   if (!api->daemon) {
     snprintf(err, err_len,
              "could not listen on %s: the address may be in use or not "
