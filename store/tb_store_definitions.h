@@ -30,7 +30,7 @@
  * name is used in messages and becomes def->file. bureaus: the codes the
  * definition may name (NULL skips that check). On TB_OK *out is a new
  * definition the store frees with tb_definition_free; otherwise *out is
- * NULL and *p holds the first problem ("FILE:LINE: what — todo"). */
+ * NULL and *p holds the first problem ("FILE:LINE: what — what to do"). */
 typedef tb_status (*tb_store_parse_definition_fn)(const char *name,
                                                   const char *xml, size_t len,
                                                   const tb_bureau_list *bureaus,

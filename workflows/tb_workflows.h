@@ -70,7 +70,7 @@ void tb_workflows_problems_add(tb_workflows_problems *ps, const char *file,
                                int line, const char *todo, const char *what_fmt,
                                ...) __attribute__((format(printf, 5, 6)));
 
-/* Write one problem as "FILE:LINE: what — todo" (no newline) into buf,
+/* Write one problem as "FILE:LINE: what — what to do" (no newline) into buf,
  * truncated to fit and always terminated. Returns the length the full text
  * would have (like snprintf). */
 int tb_workflows_problem_format(const tb_workflows_problem *p, char *buf,
@@ -131,7 +131,7 @@ tb_status tb_workflows_load_buffer(const char *name, const char *data,
                                    tb_workflows_problems *ps);
 
 /* The loads above from memory, reporting only the first problem ("FILE:
- * LINE: what — todo", field "xml", TB_ERR_INVALID) in *p: the shape of
+ * LINE: what — what to do", field "xml", TB_ERR_INVALID) in *p: the shape of
  * the store's loader (tb_store_loader in store/tb_store_definitions.h,
  * whose types are the engine's), so that a caller passes
  * {tb_workflows_parse_definition, tb_workflows_parse_bureaus,

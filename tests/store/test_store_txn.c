@@ -72,24 +72,22 @@ static void swallowed_failure_is_not_committed(void) {
   PQfinish(c);
 }
 
-static void commit_answered_rollback_is_an_error(void) {
+/* The body's transaction ends in an error and leaves no row. */
+static void fails_whole(probe p) {
   PGconn *c = tb_pg_connect(pg.admin);
   tb_store *s = tb_pg_store(pg.admin);
-  probe p = {.behind = true};
   TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_ERROR);
   TB_CHECK_INT(probe_rows(c), 0);
   tb_store_close(s);
   PQfinish(c);
 }
 
+static void commit_answered_rollback_is_an_error(void) {
+  fails_whole((probe){.behind = true});
+}
+
 static void deferred_constraint_at_commit_is_an_error(void) {
-  PGconn *c = tb_pg_connect(pg.admin);
-  tb_store *s = tb_pg_store(pg.admin);
-  probe p = {.duplicate = true};
-  TB_CHECK_INT(tb_store_run_transaction(s, probe_body, &p), TB_STORE_ERROR);
-  TB_CHECK_INT(probe_rows(c), 0);
-  tb_store_close(s);
-  PQfinish(c);
+  fails_whole((probe){.duplicate = true});
 }
 
 #ifdef TB_FAULT_INJECTION
