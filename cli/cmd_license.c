@@ -141,12 +141,12 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
     print_problem("keys init", st, &p);
     return false;
   }
-  if (rep.root_created || rep.issuing_created)
+  if (rep.root_created || rep.issuing_created || rep.platform_created)
     fprintf(stderr,
             "tongban: license keys in %s: root %s, %zu issuing keys "
-            "created, %zu kept\n",
+            "created, %zu kept, %zu platform signers created\n",
             dir, rep.root_created ? "created" : "kept", rep.issuing_created,
-            rep.issuing_kept);
+            rep.issuing_kept, rep.platform_created);
   return true;
 }
 
@@ -164,9 +164,11 @@ static int keys_init(const options *o, const char *passphrase) {
     print_problem("keys init", st, &p);
     return 1;
   }
-  printf("%s: root %s; %zu issuing keys created, %zu kept%s\n", o->dir,
-         rep.root_created ? "created" : "kept", rep.issuing_created,
-         rep.issuing_kept, passphrase[0] ? "" : " (keys not encrypted)");
+  printf("%s: root %s; %zu issuing keys created, %zu kept; %zu platform "
+         "signers created%s\n",
+         o->dir, rep.root_created ? "created" : "kept", rep.issuing_created,
+         rep.issuing_kept, rep.platform_created,
+         passphrase[0] ? "" : " (keys not encrypted)");
   return 0;
 }
 

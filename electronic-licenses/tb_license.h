@@ -163,12 +163,14 @@ typedef struct {
 /* What tb_license_init_keys did, for the command line to print. */
 typedef struct {
   bool root_created;
-  size_t issuing_created; /* bureaus that got their first key */
-  size_t issuing_kept;    /* bureaus that already had one */
+  size_t issuing_created;  /* bureaus that got their first key */
+  size_t issuing_kept;     /* bureaus that already had one */
+  size_t platform_created; /* platform signers made (see "Platform signers") */
 } tb_license_init_report;
 
-/* Create `dir` (mode 0700) if needed, the root if missing, and a first
- * issuing key for every bureau of `bureaus` that has none. Existing keys
+/* Create `dir` (mode 0700) if needed, the root if missing, a first
+ * issuing key for every bureau of `bureaus` that has none, and the
+ * platform signers (below) that are missing. Existing keys
  * are never touched, so running it twice changes nothing. The root's
  * private key is needed (decrypted with opt->passphrase) only when an
  * issuing certificate has to be made. */
@@ -383,6 +385,76 @@ void tb_license_free_verdict(tb_license_verdict *v); /* NULL is fine */
  * malloc'd and NUL-terminated. */
 tb_license_status tb_license_verdict_json(const tb_license_verdict *v,
                                           char **out, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * Platform signers
+ *
+ * Besides the bureaus, the platform itself signs two things: audit
+ * checkpoints (a Merkle root over every application's audit chain head)
+ * and the revocation list. Each purpose has its own SM2 key, certified by
+ * the root and kept in the keys folder, outside the database:
+ *
+ *   platform/<purpose>.<N>.pem, .key   purpose "audit" or "revocations"
+ *
+ * The certificate's subject is C=CN, O=<platform>, OU=PLATFORM,
+ * title=<purpose>, CN=<platform> 审计签名 / 撤销列表签名; it has no
+ * organizationIdentifier and OU=PLATFORM is refused as a bureau code, so a
+ * platform certificate never passes for a bureau's (a license it signed
+ * is UNKNOWN_KEY). `keys init` (and serve's start) makes signer 1 of each
+ * purpose when missing; the newest N signs. The trust list carries every
+ * platform certificate after the issuing ones, so a verifier with the
+ * trust list checks a platform signature offline, with the stock
+ * command line as well:
+ *
+ *   openssl dgst -sm3 -verify audit-pub.pem \
+ *       -sigopt distid:1234567812345678 -signature sig bytes
+ * ---------------------------------------------------------------------- */
+
+#define TB_LICENSE_PLATFORM_OU "PLATFORM"
+
+typedef enum {
+  TB_LICENSE_SIGNER_AUDIT = 0,   /* "audit": audit checkpoints */
+  TB_LICENSE_SIGNER_REVOCATIONS, /* "revocations": the revocation list */
+  TB_LICENSE_SIGNER_COUNT
+} tb_license_signer_purpose;
+
+/* "audit", "revocations"; NULL for anything else. */
+const char *tb_license_signer_purpose_name(tb_license_signer_purpose purpose);
+
+typedef struct tb_license_signer tb_license_signer;
+
+/* Open the newest signer of `purpose` in the keys folder dir (passphrase:
+ * NULL or "" for unencrypted keys). TB_LICENSE_ERR_NOT_FOUND when there is
+ * none ("run 'tongban keys init'"). *out is freed with
+ * tb_license_signer_close. */
+tb_license_status tb_license_signer_open(const char *dir,
+                                         tb_license_signer_purpose purpose,
+                                         const char *passphrase,
+                                         tb_license_signer **out,
+                                         tb_problem *p);
+void tb_license_signer_close(tb_license_signer *s); /* NULL is fine */
+
+/* Sign data with SM2/SM3 and the GM/T 0009 signer ID. *sig (DER) is
+ * malloc'd and freed by the caller. A signer may sign from several threads
+ * at once. */
+tb_license_status tb_license_signer_sign(const tb_license_signer *s,
+                                         const void *data, size_t len,
+                                         unsigned char **sig, size_t *sig_len,
+                                         tb_problem *p);
+
+/* The signer's key id (40 lower-case hex digits, owned by the signer). */
+const char *tb_license_signer_key_id(const tb_license_signer *s);
+
+/* Check a platform signature against a trust list: the certificate with
+ * key_id (hex) must be a platform certificate of `purpose`, chain to a
+ * root of the list at time `at` (Unix seconds; 0: now), and have signed
+ * data. TB_LICENSE_OK when all hold; TB_LICENSE_ERR_NOT_FOUND when the
+ * list has no such platform certificate; TB_LICENSE_ERR_INVALID (with *p
+ * saying which check failed) otherwise. */
+tb_license_status tb_license_trust_check_platform(
+    const tb_license_trust *t, tb_license_signer_purpose purpose,
+    const char *key_id, const void *data, size_t len, const unsigned char *sig,
+    size_t sig_len, int64_t at, tb_problem *p);
 
 /* ------------------------------------------------------------------------
  * Rendering

@@ -470,6 +470,37 @@ static X509 *make_issuing(EVP_PKEY *key, const tb_bureau *b, X509 *root,
   return x;
 }
 
+/* A platform signer's certificate: O = platform, OU = the reserved
+ * TB_LICENSE_PLATFORM_OU, title = the purpose, no organizationIdentifier
+ * (so it can never pass for a bureau's issuing certificate). */
+static X509 *make_platform(EVP_PKEY *key, const char *purpose, const char *cn,
+                           X509 *root, EVP_PKEY *root_key,
+                           const tb_license_key_options *opt) {
+  X509_NAME *name = X509_NAME_new();
+  unsigned days = opt && opt->issuing_days ? opt->issuing_days : 10 * 365 + 2;
+  X509 *x = NULL;
+  if (name && add_name(name, NID_countryName, "CN") &&
+      add_name(name, NID_organizationName, platform_of(opt)) &&
+      add_name(name, NID_organizationalUnitName, TB_LICENSE_PLATFORM_OU) &&
+      add_name(name, NID_title, purpose) && add_name(name, NID_commonName, cn))
+    x = new_cert(key, name, tb_license_now(opt ? opt->now : 0), days);
+  X509_NAME_free(name);
+  if (!x)
+    return NULL;
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, root, x, NULL, NULL, 0);
+  if (!X509_set_issuer_name(x, X509_get_subject_name(root)) ||
+      !add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+      !add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
+      !add_ski(x) ||
+      !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
+      !sign_cert(x, root_key)) {
+    X509_free(x);
+    return NULL;
+  }
+  return x;
+}
+
 /* ------------------------------------------------------------------------
  * Root and issuing keys on disk
  * ---------------------------------------------------------------------- */
@@ -545,6 +576,12 @@ static tb_license_status check_bureau(const tb_bureau *b, tb_problem *p) {
   if (!b || !b->code || !code_ok(b->code, strnlen(b->code, MAX_CODE + 1))) {
     tb_problem_set(p, TB_ERR_INVALID, "code",
                    "a bureau code is 1 to 32 letters, digits, '_' or '-'");
+    return TB_LICENSE_ERR_INVALID;
+  }
+  if (strcmp(b->code, TB_LICENSE_PLATFORM_OU) == 0) {
+    tb_problem_set(p, TB_ERR_INVALID, "code",
+                   "the bureau code " TB_LICENSE_PLATFORM_OU
+                   " is reserved for the platform's own keys");
     return TB_LICENSE_ERR_INVALID;
   }
   if (!b->name || !*b->name || !tb_utf8_valid(b->name, strlen(b->name), NULL)) {
@@ -635,6 +672,8 @@ tb_license_status tb_license_init_keys(const char *dir,
   }
   free_root(&root);
   free(list.items);
+  if (st == TB_LICENSE_OK)
+    st = tb_license_platform_ensure(dir, opt, &rep.platform_created, p);
   if (report)
     *report = rep;
   return st;
@@ -688,6 +727,8 @@ tb_license_status tb_license_read_trust_list(const char *dir, char **pem,
             ? read_into(path, &buf, p)
             : io_problem(p, "open", dir);
   free(list.items);
+  if (st == TB_LICENSE_OK)
+    st = tb_license_platform_append_trust(dir, &buf, p);
   if (st == TB_LICENSE_OK) {
     *pem = tb_buf_take(&buf, len);
     if (!*pem) {
@@ -814,4 +855,60 @@ tb_license_status tb_license_passphrase_from_env(char *buf, size_t size,
     OPENSSL_cleanse(text.data, text.cap);
   tb_buf_free(&text);
   return st;
+}
+
+/* ------------------------------------------------------------------------
+ * For the platform's own signers (tb_license_platform.c)
+ * ---------------------------------------------------------------------- */
+
+tb_license_status tb_license_keys_certify_platform(
+    const char *dir, const char *purpose, const char *cn, const char *key_path,
+    const char *cert_path, const tb_license_key_options *opt, tb_problem *p) {
+  root_pair root = {0};
+  tb_license_status st = load_root(dir, opt ? opt->passphrase : NULL, &root, p);
+  EVP_PKEY *key = st == TB_LICENSE_OK ? new_sm2_key() : NULL;
+  X509 *cert =
+      key ? make_platform(key, purpose, cn, root.cert, root.key, opt) : NULL;
+  if (st == TB_LICENSE_OK)
+    st = cert ? write_pair(key_path, cert_path, key, cert,
+                           opt ? opt->passphrase : NULL, p)
+              : crypto_problem(p, "cannot make a platform certificate");
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  free_root(&root);
+  return st;
+}
+
+tb_license_status tb_license_keys_load_pair(const char *key_path,
+                                            const char *cert_path,
+                                            const char *passphrase,
+                                            EVP_PKEY **key, X509 **cert,
+                                            tb_problem *p) {
+  *key = NULL;
+  *cert = NULL;
+  tb_license_status st = read_cert(cert_path, cert, p);
+  if (st == TB_LICENSE_OK)
+    st = read_key(key_path, passphrase, key, p);
+  if (st == TB_LICENSE_OK && X509_check_private_key(*cert, *key) != 1)
+    st = crypto_problem(p, "a key does not match its certificate");
+  if (st != TB_LICENSE_OK) {
+    X509_free(*cert);
+    EVP_PKEY_free(*key);
+    *cert = NULL;
+    *key = NULL;
+  }
+  return st;
+}
+
+tb_license_status tb_license_keys_append_file(const char *path, tb_buf *buf,
+                                              tb_problem *p) {
+  return read_into(path, buf, p);
+}
+
+bool tb_license_keys_file_exists(const char *path) {
+  return file_exists(path);
+}
+
+tb_license_status tb_license_keys_make_dir(const char *path, tb_problem *p) {
+  return make_dir(path, p);
 }

@@ -158,3 +158,16 @@ bool tb_license_cert_bureau(X509 *cert, char *code, size_t code_size,
          subject_entry(cert, NID_commonName, name, name_size) &&
          subject_entry(cert, NID_organizationIdentifier, credit, credit_size);
 }
+
+int tb_license_platform_purpose_of(X509 *cert) {
+  char ou[64], title[64];
+  if (!subject_entry(cert, NID_organizationalUnitName, ou, sizeof ou) ||
+      strcmp(ou, TB_LICENSE_PLATFORM_OU) != 0 ||
+      !subject_entry(cert, NID_title, title, sizeof title))
+    return -1;
+  for (int i = 0; i < TB_LICENSE_SIGNER_COUNT; i++)
+    if (strcmp(title, tb_license_signer_purpose_name(
+                          (tb_license_signer_purpose)i)) == 0)
+      return i;
+  return -1;
+}

@@ -25,11 +25,13 @@
 typedef struct {
   X509 *cert;
   unsigned char key_id[20];
+  int platform; /* the tb_license_signer_purpose of a platform certificate;
+                   -1 for a bureau's issuing certificate */
 } trusted_cert;
 
 struct tb_license_trust {
-  X509_STORE *store; /* the roots */
-  trusted_cert *issuing;
+  X509_STORE *store;     /* the roots */
+  trusted_cert *issuing; /* issuing and platform certificates */
   size_t n_issuing;
   size_t n_roots;
 };
@@ -86,6 +88,7 @@ static tb_license_status add_cert(tb_license_trust *t, X509 *cert,
   trusted_cert *tc = &t->issuing[t->n_issuing];
   if (!tb_license_key_id_raw(cert, tc->key_id))
     return TB_LICENSE_ERR_CRYPTO;
+  tc->platform = tb_license_platform_purpose_of(cert);
   tc->cert = cert;
   t->n_issuing++;
   return TB_LICENSE_OK;
@@ -143,14 +146,24 @@ tb_license_status tb_license_load_trust(const char *pem, size_t len,
  * One verification
  * ---------------------------------------------------------------------- */
 
-static X509 *find_cert(const tb_license_trust *t, const char *key_id_hex) {
+/* The certificate with a key id among the bureaus' (purpose -1) or the
+ * platform's of one purpose: a platform key never signs a license, nor a
+ * bureau's a checkpoint. */
+static X509 *find_cert_of(const tb_license_trust *t, const char *key_id_hex,
+                          int purpose) {
   char hex[TB_LICENSE_KEY_ID_LEN + 1];
   for (size_t i = 0; i < t->n_issuing; i++) {
+    if (t->issuing[i].platform != purpose)
+      continue;
     tb_hex_encode(t->issuing[i].key_id, 20, hex);
     if (strcmp(hex, key_id_hex) == 0)
       return t->issuing[i].cert;
   }
   return NULL;
+}
+
+static X509 *find_cert(const tb_license_trust *t, const char *key_id_hex) {
+  return find_cert_of(t, key_id_hex, -1);
 }
 
 /* The certificate chains to a root at time `at`, is no CA, and its key
@@ -232,6 +245,36 @@ static void check_revocation(tb_license_revocation_fn revoked, void *arg,
     v->reasons |= TB_LICENSE_REVOKED;
   else
     v->revocation_reason[0] = '\0';
+}
+
+tb_license_status tb_license_trust_check_platform(
+    const tb_license_trust *t, tb_license_signer_purpose purpose,
+    const char *key_id, const void *data, size_t len, const unsigned char *sig,
+    size_t sig_len, int64_t at, tb_problem *p) {
+  X509 *cert = t && key_id && (unsigned)purpose < TB_LICENSE_SIGNER_COUNT
+                   ? find_cert_of(t, key_id, (int)purpose)
+                   : NULL;
+  if (!cert) {
+    tb_problem_set(p, TB_ERR_INVALID, "key_id",
+                   "the trust list has no %s key with this id",
+                   purpose < TB_LICENSE_SIGNER_COUNT
+                       ? tb_license_signer_purpose_name(purpose)
+                       : "platform");
+    return TB_LICENSE_ERR_NOT_FOUND;
+  }
+  if (!chain_ok(t, cert, tb_license_now(at))) {
+    tb_problem_set(p, TB_ERR_INVALID, "key_id",
+                   "the signing certificate does not chain to a trusted "
+                   "root at the time of signing");
+    return TB_LICENSE_ERR_INVALID;
+  }
+  EVP_PKEY *key = X509_get0_pubkey(cert);
+  if (!key || tb_license_sm2_verify(key, data, len, sig, sig_len) != 1) {
+    tb_problem_set(p, TB_ERR_INVALID, "signature",
+                   "the signature does not match the signed bytes");
+    return TB_LICENSE_ERR_INVALID;
+  }
+  return TB_LICENSE_OK;
 }
 
 void tb_license_free_verdict(tb_license_verdict *v) {

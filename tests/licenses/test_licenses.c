@@ -956,6 +956,96 @@ static void test_base45(void) {
   TB_CHECK(!tb_license_base45_decode("ab", 2, out, &n));
 }
 
+/* ------------------------------------------------------------------------
+ * Platform signers (audit checkpoints, the revocation list)
+ * ---------------------------------------------------------------------- */
+
+static void test_platform_signer_files(void) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/platform/audit.1.key", keys_dir);
+  TB_CHECK_INT(mode_of(path), 0600);
+  snprintf(path, sizeof path, "%s/platform/revocations.1.pem", keys_dir);
+  TB_CHECK(mode_of(path) >= 0);
+  tb_license_init_report rep;
+  tb_problem p = {0};
+  tb_license_key_options opt = {.now = now - 3 * 365 * 86400LL};
+  TB_CHECK_INT(tb_license_init_keys(keys_dir, &bureaus, &opt, &rep, &p),
+               TB_LICENSE_OK);
+  TB_CHECK_INT(rep.platform_created, 0);
+  /* The reserved code cannot become a bureau's. */
+  tb_bureau platform = {"PLATFORM", "平台", "11330100MA27K0006Q", 0};
+  TB_CHECK_INT(tb_license_rotate_key(keys_dir, &platform, &opt, NULL, &p),
+               TB_LICENSE_ERR_INVALID);
+  TB_CHECK(contains(p.detail, "reserved"));
+}
+
+static void test_platform_sign_and_check(void) {
+  tb_license_signer *audit = NULL;
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_signer_open(keys_dir, TB_LICENSE_SIGNER_AUDIT, NULL,
+                                   &audit, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  if (!audit)
+    return;
+  static const char data[] = "checkpoint 1 root abc";
+  unsigned char *sig;
+  size_t sig_len;
+  TB_CHECK_INT(
+      tb_license_signer_sign(audit, data, sizeof data - 1, &sig, &sig_len, &p),
+      TB_LICENSE_OK);
+  const char *kid = tb_license_signer_key_id(audit);
+  TB_CHECK_INT(tb_license_trust_check_platform(trust, TB_LICENSE_SIGNER_AUDIT,
+                                               kid, data, sizeof data - 1, sig,
+                                               sig_len, now, &p),
+               TB_LICENSE_OK);
+  /* One byte changed. */
+  TB_CHECK_INT(tb_license_trust_check_platform(
+                   trust, TB_LICENSE_SIGNER_AUDIT, kid, "checkpoint 2 root abc",
+                   sizeof data - 1, sig, sig_len, now, &p),
+               TB_LICENSE_ERR_INVALID);
+  /* The audit key does not sign revocation lists, nor licenses. */
+  TB_CHECK_INT(tb_license_trust_check_platform(
+                   trust, TB_LICENSE_SIGNER_REVOCATIONS, kid, data,
+                   sizeof data - 1, sig, sig_len, now, &p),
+               TB_LICENSE_ERR_NOT_FOUND);
+  tb_license lic = business_license();
+  char *json;
+  size_t len;
+  tb_license_canonical(&lic, &json, &len, NULL);
+  unsigned char *lsig;
+  size_t lsig_len;
+  TB_CHECK_INT(tb_license_signer_sign(audit, json, len, &lsig, &lsig_len, &p),
+               TB_LICENSE_OK);
+  char *forged = payload_of(json, lsig, lsig_len, kid);
+  TB_CHECK_INT(verify_reasons(forged, trust, NULL, NULL),
+               TB_LICENSE_UNKNOWN_KEY);
+  free(forged);
+  free(lsig);
+  free(json);
+  /* The stock command line checks a platform signature with the trust
+   * list's certificate. */
+  write_file(path_in("checkpoint.txt"), data, sizeof data - 1);
+  write_file(path_in("checkpoint.sig"), sig, sig_len);
+  const char *out = path_in("platform.out");
+  char cert[512];
+  snprintf(cert, sizeof cert, "%s/platform/audit.1.pem", keys_dir);
+  TB_CHECK_INT(run(out, "openssl x509 -in %s -noout -pubkey -out %s", cert,
+                   path_in("audit-pub.pem")),
+               0);
+  TB_CHECK_INT(run(out,
+                   "openssl dgst -sm3 -verify %s -sigopt distid:" ID
+                   " -signature %s %s",
+                   path_in("audit-pub.pem"), path_in("checkpoint.sig"),
+                   path_in("checkpoint.txt")),
+               0);
+  TB_CHECK_INT(
+      run(out, "openssl verify -vfyopt distid:" ID " -CAfile %s/root.pem %s",
+          keys_dir, cert),
+      0);
+  free(sig);
+  tb_license_signer_close(audit);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void setup(void) {
@@ -1041,6 +1131,8 @@ int main(int argc, char **argv) {
   TB_RUN(test_passphrase);
   TB_RUN(test_url_qr);
   TB_RUN(test_license_svg);
+  TB_RUN(test_platform_signer_files);
+  TB_RUN(test_platform_sign_and_check);
   teardown();
   return tb_test_done();
 }
