@@ -10,7 +10,10 @@
  * staff name is shown. Issued licenses are listed with their QR payload
  * and whether they are revoked; while the application waits for a
  * supplement, the merged one-time notice is shown in full (every item,
- * each returning bureau's name and comment).
+ * each returning bureau's name and comment). Tolerated materials (容缺)
+ * still owed are listed with their due days ("owed"): an application
+ * every bureau approved waits for them in awaiting_materials, and its
+ * licenses are signed when the last one is supplied.
  *
  * The same code lets the applicant rate the service (POST …/rating with
  * "code") and fetch the license images (?code=): their misses count
@@ -122,6 +125,20 @@ static json_t *array_of(const char *text) {
   return json_array();
 }
 
+/* The tolerated materials (容缺) still owed and the day each is due: the
+ * applicant sees what to bring and by when, and, once every bureau has
+ * approved, that the license waits only for these. */
+static json_t *owed(const tb_definition *def, const tb_app_state *st) {
+  json_t *arr = json_array();
+  for (size_t m = 0; m < def->n_materials && m < TB_MAX_MATERIALS; m++)
+    if (st->gaps & ((uint64_t)1 << m))
+      json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "id",
+                                           def->materials[m].id, "name",
+                                           def->materials[m].name, "due",
+                                           api_json_day(st->gap_due[m])));
+  return arr;
+}
+
 static json_t *render(tb_store *s, const char *number, const tb_definition *def,
                       const tb_app_state *st, const tb_store_tracking *t) {
   json_t *out = json_pack(
@@ -148,6 +165,7 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_object_set_new(out, "rating",
                       st->rating ? json_integer(st->rating) : json_null());
   json_object_set_new(out, "steps", steps(def, st));
+  json_object_set_new(out, "owed", owed(def, st));
   json_object_set_new(out, "licenses", array_of(t->licenses));
   json_object_set_new(out, "timeline", array_of(t->timeline));
   return out;

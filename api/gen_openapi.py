@@ -287,7 +287,11 @@ schemas = {
                        "(the registry engine/tb_problems.def; the status is the problem's):\n\n" +
                        "\n".join(f"- `{p['code']}` ({p['status']}): {p['en']} — {p['zh']}" for p in PROBLEMS)},
     "State": {"type": "string", "enum": ["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
-        "suspended", "approved", "denied", "delivered", "withdrawn", "terminated"]},
+        "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials"],
+        "description": "awaiting_materials (准予许可，待补齐容缺材料后出证): every bureau approved, but tolerated "
+                       "materials (容缺) are still owed, so no license is signed yet; the supplement of the last one "
+                       "signs them in its transaction and the state becomes approved. A missed due day applies the "
+                       "service's rule (warn: gap_overdue; terminate: terminated, nothing signed)."},
     "Warning": {"type": "string", "enum": ["none", "yellow", "red"]},
     "Session": {"type": "object", "required": ["token", "role", "bureau", "expires_at"],
         "properties": {"token": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
@@ -338,6 +342,9 @@ schemas = {
         "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
         "deadline": nullable("string"), "steps": {"type": "array", "items": {"type": "object"}},
         "notice": ref("Notice"), "rating": nullable("integer"),
+        "owed": {"type": "array", "description": "tolerated materials (容缺) still owed, with the last day to supply each",
+            "items": {"type": "object", "required": ["id", "name", "due"], "additionalProperties": False,
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "due": nullable("string")}}},
         "licenses": {"type": "array", "items": {"type": "object"}},
         "timeline": {"type": "array", "items": {"type": "object"}}}},
     "Definition": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},

@@ -467,6 +467,11 @@ typedef enum {
   TB_APP_DELIVERED,  /* 已办结 (final but for the rating) */
   TB_APP_WITHDRAWN,  /* 已撤回 (final) */
   TB_APP_TERMINATED, /* 终止办理: a tolerated gap was not supplied */
+  TB_APP_AWAITING_MATERIALS, /* 准予许可，待补齐容缺材料后出证: every bureau
+                                approved, but tolerated gaps are still
+                                open, so no license is signed yet; the
+                                supplement of the last gap signs them
+                                (容缺后补，补齐出证) */
   TB_APP_STATE_COUNT
 } tb_app_status;
 
@@ -601,7 +606,9 @@ typedef enum {
   TB_NOTICE_RED,
   TB_NOTICE_GAP_OVERDUE, /* materials: which gaps */
   TB_NOTICE_TERMINATED,
-  TB_NOTICE_DELIVERED
+  TB_NOTICE_DELIVERED,
+  TB_NOTICE_AWAITING_MATERIALS /* approved; materials: the gaps still owed
+                                  before the licenses are signed */
 } tb_notice_kind;
 
 typedef struct {

@@ -270,16 +270,33 @@ static void end_application(step_t *st, tb_app_status status) {
       br->status = TB_BRANCH_CANCELLED;
     }
   }
-  if (status != TB_APP_APPROVED) {
+  /* Approved with gaps open: their dates still run (容缺后补). */
+  if (status != TB_APP_APPROVED && status != TB_APP_AWAITING_MATERIALS)
     cancel_gap_timers(st, s->gaps);
-  }
   s->status = (uint8_t)status;
   s->finished_at = st->ev->at;
   s->paused_at = 0;
 }
 
+/* Sign every license whose branch approved (or that belongs to the whole
+ * application), and tell the applicant. */
+static void issue_licenses(step_t *st) {
+  tb_app_state *s = st->s;
+  for (size_t l = 0; l < st->def->n_licenses; l++) {
+    int b = st->def->licenses[l].branch;
+    if (b >= 0 && s->branches[b].status != TB_BRANCH_APPROVED)
+      continue;
+    s->licenses |= (uint16_t)(1u << l);
+    tb_effect *e = emit(st, TB_EFFECT_ISSUE_LICENSE);
+    if (e)
+      e->license = (uint8_t)l;
+  }
+  notify(st, TB_NOTICE_APPROVED, 0, 0);
+}
+
 /* Every branch is decided (none active): approve, deny, or send the one
- * merged supplement notice (一次性告知). */
+ * merged supplement notice (一次性告知). An approval with tolerated gaps
+ * still open waits for them before any license is signed. */
 static void decide_join(step_t *st) {
   tb_app_state *s = st->s;
   bool returned = false, approved = false, denied = false, waiting = false;
@@ -307,17 +324,13 @@ static void decide_join(step_t *st) {
     notify(st, TB_NOTICE_DENIED, 0, 0);
     return;
   }
-  end_application(st, TB_APP_APPROVED);
-  for (size_t l = 0; l < st->def->n_licenses; l++) {
-    int b = st->def->licenses[l].branch;
-    if (b >= 0 && s->branches[b].status != TB_BRANCH_APPROVED)
-      continue;
-    s->licenses |= (uint16_t)(1u << l);
-    tb_effect *e = emit(st, TB_EFFECT_ISSUE_LICENSE);
-    if (e)
-      e->license = (uint8_t)l;
+  if (s->gaps) { /* 容缺: the licenses wait for the last gap */
+    end_application(st, TB_APP_AWAITING_MATERIALS);
+    notify(st, TB_NOTICE_AWAITING_MATERIALS, s->gaps, 0);
+    return;
   }
-  notify(st, TB_NOTICE_APPROVED, 0, 0);
+  end_application(st, TB_APP_APPROVED);
+  issue_licenses(st);
 }
 
 /* ---- refusals ----------------------------------------------------------- */
@@ -336,6 +349,8 @@ static const char *const status_words_table[TB_APP_STATE_COUNT] = {
     [TB_APP_DELIVERED] = "delivered",
     [TB_APP_WITHDRAWN] = "withdrawn",
     [TB_APP_TERMINATED] = "terminated",
+    [TB_APP_AWAITING_MATERIALS] =
+        "approved and waiting for its tolerated materials",
 };
 
 static const char *status_words(uint8_t status) {
@@ -513,6 +528,10 @@ static tb_status supply_gaps(step_t *st) {
   cancel_gap_timers(st, filled);
   s->gaps &= ~filled;
   s->provided |= st->ev->materials;
+  if (s->status == TB_APP_AWAITING_MATERIALS && !s->gaps) {
+    s->status = TB_APP_APPROVED; /* 补齐出证: the last gap signs them */
+    issue_licenses(st);
+  }
   return TB_OK;
 }
 
@@ -554,7 +573,8 @@ static tb_status on_supplement(step_t *st) {
     return answer_returns(st);
   case TB_APP_IN_REVIEW:
   case TB_APP_SUSPENDED:
-  case TB_APP_APPROVED:
+  case TB_APP_AWAITING_MATERIALS:
+  case TB_APP_APPROVED: /* approved before licenses waited for gaps */
     return supply_gaps(st);
   default:
     return illegal(st, "take a supplement");
@@ -568,6 +588,7 @@ static tb_status on_withdraw(step_t *st) {
   case TB_APP_IN_REVIEW:
   case TB_APP_RETURNED:
   case TB_APP_SUSPENDED:
+  case TB_APP_AWAITING_MATERIALS: /* nothing was signed yet */
     end_application(st, TB_APP_WITHDRAWN);
     return TB_OK;
   default:
@@ -788,8 +809,10 @@ static tb_status gap_missed(step_t *st, size_t m) {
       tb_app_status_is_final(s->status) ||
       st->ev->at < tb_calendar_start_of(st->cal, s->gap_due[m] + 1))
     return not_due(st);
-  bool before_decision = s->status != TB_APP_APPROVED;
-  if (st->def->gap_policy == TB_GAP_MISSED_TERMINATE && before_decision) {
+  /* Terminating is possible while no license is signed: in review, or
+   * approved and waiting for the gaps. */
+  bool unsigned_yet = s->status != TB_APP_APPROVED;
+  if (st->def->gap_policy == TB_GAP_MISSED_TERMINATE && unsigned_yet) {
     end_application(st, TB_APP_TERMINATED);
     notify(st, TB_NOTICE_TERMINATED, bit64(m), 0);
     return TB_OK;

@@ -38,6 +38,7 @@ static const char *const app_status_names[] = {
     [TB_APP_DELIVERED] = "delivered",
     [TB_APP_WITHDRAWN] = "withdrawn",
     [TB_APP_TERMINATED] = "terminated",
+    [TB_APP_AWAITING_MATERIALS] = "awaiting_materials",
 };
 
 static const char *const branch_status_names[] = {
@@ -87,6 +88,7 @@ static const char *const notice_names[] = {
     [TB_NOTICE_GAP_OVERDUE] = "gap_overdue",
     [TB_NOTICE_TERMINATED] = "terminated",
     [TB_NOTICE_DELIVERED] = "delivered",
+    [TB_NOTICE_AWAITING_MATERIALS] = "awaiting_materials",
 };
 
 static const char *const special_names[] = {

@@ -16,6 +16,7 @@ export const STATES = {
   delivered: "已办结",
   withdrawn: "已撤回",
   terminated: "终止办理",
+  awaiting_materials: "准予许可·待补齐材料出证",
 };
 export const WARNINGS = { none: "正常", yellow: "黄牌预警", red: "红牌超期" };
 export const BRANCH_STATES = {

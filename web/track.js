@@ -43,7 +43,7 @@ function deadlineLine(t, def) {
   if (!t.deadline) return h("p.muted", "受理后开始计时");
   const left = workdaysLeft(t.deadline);
   const promised = def && def.promised_days ? `承诺时限 ${def.promised_days} 个工作日；` : "";
-  const done = ["approved", "denied", "delivered", "refused", "withdrawn", "terminated"].includes(t.state);
+  const done = ["approved", "awaiting_materials", "denied", "delivered", "refused", "withdrawn", "terminated"].includes(t.state);
   return h(
     "p",
     { id: "deadline" },
@@ -99,6 +99,23 @@ function noticeView(t) {
         b.items && b.items.length ? h("p.muted", "需补正：" + b.items.map((i) => names[i] || i).join("、")) : null,
       ),
     ),
+  );
+}
+
+// Tolerated materials (容缺) still owed: what to bring and by when. Once
+// every bureau has approved, the license waits only for these.
+function owedView(t) {
+  const owed = t.owed || [];
+  if (!owed.length) return null;
+  const waiting = t.state === "awaiting_materials";
+  return h(
+    "div.card.item.warn-yellow",
+    { id: "owed" },
+    h("h3", waiting ? "已准予许可，补齐材料后出证" : "容缺受理：待补齐的材料"),
+    h("p", waiting
+      ? "各部门均已审批通过。请在期限内将下列材料交到综合窗口，补齐后即签发电子证照："
+      : "您的申请已容缺受理，请在期限内将下列材料交到综合窗口："),
+    h("ol", owed.map((o) => h("li", { "data-material": o.id }, o.name, o.due ? h("span.muted", `（${fmtDate(o.due)} 前）`) : null))),
   );
 }
 
@@ -185,6 +202,7 @@ async function load() {
       deadlineLine(t, def),
     ),
     noticeView(t),
+    owedView(t),
     licensesView(t),
     h("div.card", h("h3", "部门并联审批"), stepsView(t.steps)),
     h(

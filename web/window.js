@@ -6,7 +6,7 @@
 // notice / supplement / deliver, and the printed receipt (受理通知书) with
 // its QR code.
 import {
-  $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
+  $, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
   live, logoutButton, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
 
@@ -204,10 +204,11 @@ async function showApp(number, pending) {
       h("div.row", h("h2", a.number), stateBadge(a.state), warnBadge(a.warning)),
       h("dl.kv", h("dt", "事项"), h("dd", a.service.name), h("dt", "申请人"), h("dd", a.applicant ? `${a.applicant.name}（${a.applicant.id_number}）` : "—"),
         h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
+      a.state === "awaiting_materials" ? h("p.item.warn-yellow", { id: "awaiting-materials" }, "各部门均已审批通过。容缺材料补齐后即签发电子证照，之后方可出件。") : null,
       h("h3", "材料"),
       h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status } }, m.name, " ",
         h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status)))),
-      a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", b.status), warnBadge(b.warning))))] : null,
+      a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
       a.notice ? h("div.item.warn-yellow", h("h3", "一次性告知"), h("ol", a.notice.items.map((i) => h("li", i.name))),
         a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || ""))) : null,
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason),

@@ -600,22 +600,54 @@ def _():
     assert approve_all(n)["state"] == "approved"
 
 
-@case("a tolerated gap is accepted and supplied late")
+@case("容缺: the license waits for the last tolerated gap, and its supplement signs it")
 def _():
     d = definition("qykb")
     mats = [m["id"] for m in d["materials"] if m["id"] != "appointment"]
     a = create("qykb", materials=mats)
-    n = a["number"]
+    n, code = a["number"], a["tracking_code"]
     v = accept(n, tolerated=["appointment"])
     m = {x["id"]: x for x in v["materials"]}
     assert m["appointment"]["status"] == "gap" and m["appointment"]["due"], m
+    due = m["appointment"]["due"]
+    # Every bureau approves: approved, waiting for the material, nothing signed.
     v = approve_all(n)
-    assert v["state"] == "approved"
-    r = http("POST", f"/api/v1/applications/{n}/deliver", {}, token=tok(CLERK))
-    expect(r, 422, "material")  # the gap is still open
+    assert v["state"] == "awaiting_materials", v["state"]
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "0"
+    t = expect(http("GET", f"/api/v1/track/{n}?code={code}"), 200).json
+    assert t["state"] == "awaiting_materials" and t["licenses"] == [], t
+    assert t["owed"] == [{"id": "appointment", "name": m["appointment"]["name"], "due": due}], t["owed"]
+    # Nothing to hand over yet.
+    with NothingStored():
+        r = http("POST", f"/api/v1/applications/{n}/deliver", {}, token=tok(CLERK))
+        expect(r, 409, "illegal_state")
+    # The supplement of the last gap signs the licenses in its transaction.
     v = act(n, "supplement", {"materials": ["appointment"]})
+    assert v["state"] == "approved", v["state"]
     assert {x["id"]: x for x in v["materials"]}["appointment"]["status"] == "provided"
+    t = expect(http("GET", f"/api/v1/track/{n}?code={code}"), 200).json
+    assert t["owed"] == [] and t["licenses"], t
+    for lic in t["licenses"]:
+        verdict = expect(http("POST", "/api/v1/licenses/verify", {"payload": lic["payload"]}), 200).json
+        assert verdict["valid"], verdict
     assert act(n, "deliver")["state"] == "delivered"
+
+
+@case("容缺: supplying one of two gaps leaves the license waiting")
+def _():
+    d = definition("spjy")
+    gaps = [m["id"] for m in d["materials"] if m.get("tolerate_days")]
+    assert len(gaps) >= 2, gaps
+    a = create("spjy", materials=[m["id"] for m in d["materials"] if m["id"] not in gaps])
+    n = a["number"]
+    accept(n, tolerated=gaps)
+    assert approve_all(n)["state"] == "awaiting_materials"
+    v = act(n, "supplement", {"materials": gaps[:1]})
+    assert v["state"] == "awaiting_materials", v["state"]
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "0"
+    v = act(n, "supplement", {"materials": gaps[1:]})
+    assert v["state"] == "approved"
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") != "0"
 
 
 @case("a special procedure pauses the clock and moves the deadline")

@@ -181,15 +181,16 @@ enum {
   S_WITHDRAWN,
   S_TERMINATED,
   S_RATED,
+  S_AWAITING_MATERIALS,
   S_COUNT
 };
 
 static const char *const state_names[S_COUNT] = {
-    "none",       "submitted",       "awaiting_supplement",
-    "refused",    "in_review",       "in_review(claimed)",
-    "returned",   "suspended",       "approved",
-    "denied",     "delivered",       "withdrawn",
-    "terminated", "delivered(rated)"};
+    "none",       "submitted",        "awaiting_supplement",
+    "refused",    "in_review",        "in_review(claimed)",
+    "returned",   "suspended",        "approved",
+    "denied",     "delivered",        "withdrawn",
+    "terminated", "delivered(rated)", "awaiting_materials"};
 
 static const int64_t OFFICER = 7, OTHER_OFFICER = 8;
 
@@ -283,6 +284,12 @@ static void build_state(int which, tb_app_state *s) {
   case S_WITHDRAWN:
     in_review(s);
     MUST(step(&small, s, ev_of(TB_EV_WITHDRAW, T0 + 100)));
+    break;
+  case S_AWAITING_MATERIALS: /* approved with the lease still a gap */
+    in_review(s);
+    approve_branch(s, 0, 0, T0 + 200);
+    approve_branch(s, 0, 1, T0 + 300);
+    approve_branch(s, 1, 0, T0 + 400);
     break;
   case S_TERMINATED: {
     tb_definition strict = small;
@@ -389,6 +396,9 @@ static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
     [S_TERMINATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
                       NO},
     [S_RATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+    /* the supplement of the last gap signs the licenses: approved */
+    [S_AWAITING_MATERIALS] = {NO, NO, NO, NO, OK_TO(APPROVED), OK_TO(WITHDRAWN),
+                              NO, NO, NO, NO, NO, NO, IGN, NO, NO},
 };
 
 static void every_state_and_event(void) {
@@ -656,17 +666,51 @@ static void tolerated_gap_supplied_late(void) {
   approve_branch(&s, 0, 0, at_day(2025, 10, 13, 9));
   approve_branch(&s, 0, 1, at_day(2025, 10, 13, 10));
   approve_branch(&s, 1, 0, at_day(2025, 10, 13, 11));
-  TB_CHECK_INT(s.status, TB_APP_APPROVED);
-  /* cannot deliver while the gap is open */
+  /* 容缺: approved, but nothing is signed while the gap is open */
+  TB_CHECK_INT(s.status, TB_APP_AWAITING_MATERIALS);
+  TB_CHECK_INT(count_effects(TB_EFFECT_ISSUE_LICENSE), 0);
+  TB_CHECK_INT(s.licenses, 0);
+  const tb_effect *waiting = find_notice(TB_NOTICE_AWAITING_MATERIALS);
+  TB_CHECK(waiting && waiting->materials == 0x2);
+  TB_CHECK(find_notice(TB_NOTICE_APPROVED) == NULL);
+  /* cannot deliver: there is nothing to hand over yet */
   TB_CHECK(step(&small, &s, ev_of(TB_EV_DELIVER, at_day(2025, 10, 14, 9))) ==
-           TB_ERR_MATERIAL);
-  TB_CHECK(strstr(prob.detail, "lease") != NULL);
+           TB_ERR_ILLEGAL_STATE);
+  TB_CHECK(strstr(prob.detail, "tolerated materials") != NULL);
+  /* the transition that supplies the last gap signs the license */
   tb_event e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 10, 14, 10));
   e.materials = 0x2;
   MUST(step(&small, &s, e));
   TB_CHECK_INT(s.gaps, 0);
+  TB_CHECK_INT(s.status, TB_APP_APPROVED);
+  TB_CHECK_INT(count_effects(TB_EFFECT_ISSUE_LICENSE), 1);
+  TB_CHECK_INT(s.licenses, 1);
+  TB_CHECK(find_notice(TB_NOTICE_APPROVED) != NULL);
   MUST(step(&small, &s, ev_of(TB_EV_DELIVER, at_day(2025, 10, 14, 11))));
   TB_CHECK_INT(s.status, TB_APP_DELIVERED);
+}
+
+/* Approved and waiting: a missed gap date under the terminate policy ends
+ * the application with no license ever signed; under the warn policy it is
+ * flagged and the license still waits. */
+static void tolerated_gap_missed_after_approval(void) {
+  tb_definition strict = small;
+  strict.gap_policy = TB_GAP_MISSED_TERMINATE;
+  tb_app_state s;
+  build_state(S_AWAITING_MATERIALS, &s);
+  tb_app_state warned = s;
+  tb_event t = ev_of(TB_EV_TIMER, at_day(2025, 12, 1, 0));
+  t.timer = TB_TIMER_GAP_DUE;
+  t.subject = 1;
+  MUST(step(&strict, &s, t));
+  TB_CHECK_INT(s.status, TB_APP_TERMINATED);
+  TB_CHECK_INT(count_effects(TB_EFFECT_ISSUE_LICENSE), 0);
+  TB_CHECK_INT(s.licenses, 0);
+  TB_CHECK(find_notice(TB_NOTICE_TERMINATED) != NULL);
+  MUST(step(&small, &warned, t));
+  TB_CHECK_INT(warned.status, TB_APP_AWAITING_MATERIALS);
+  TB_CHECK(warned.gap_overdue);
+  TB_CHECK_INT(count_effects(TB_EFFECT_ISSUE_LICENSE), 0);
 }
 
 static void tolerated_gap_terminates(void) {
@@ -1092,6 +1136,7 @@ int main(void) {
   TB_RUN(special_procedure_maximum_resumes);
   TB_RUN(tolerated_gap_supplied_late);
   TB_RUN(tolerated_gap_terminates);
+  TB_RUN(tolerated_gap_missed_after_approval);
   TB_RUN(join_under_every_order);
   TB_RUN(returns_merge_into_one_notice);
   TB_RUN(conditions_and_dependencies);

@@ -116,7 +116,7 @@ export function makeForm(def, overrides = {}) {
   return form;
 }
 
-export async function createApp(service, { clock, name = "张三丰" } = {}) {
+export async function createApp(service, { clock, name = "张三丰", omit = [] } = {}) {
   const def = (await http("GET", "/api/v1/workflows/" + service)).json;
   const applicant =
     def.applicant === "organization"
@@ -129,7 +129,7 @@ export async function createApp(service, { clock, name = "张三丰" } = {}) {
       service,
       applicant,
       form: makeForm(def),
-      materials: def.materials.map((m) => m.id),
+      materials: def.materials.map((m) => m.id).filter((id) => !omit.includes(id)),
       channel: "window",
     },
   });

@@ -281,6 +281,55 @@ await test("window delivers; the applicant rates on the phone and the rating is 
   await ctx.close();
 });
 
+// Every open task of an application approved through the API, bureau by
+// bureau, until the review ends; the application's state then.
+async function approveAllByApi(n) {
+  for (let round = 0; round < 10; round++) {
+    const a = (await http("GET", "/api/v1/applications/" + n, { token: await token("clerk1") })).json;
+    if (a.state !== "in_review") return a.state;
+    for (const br of a.branches.filter((x) => x.status === "active")) {
+      const officer = await token("officer-" + br.bureau);
+      const q = (await http("GET", `/api/v1/tasks?bureau=${br.bureau}&limit=500`, { token: officer })).json;
+      const task = q.items.find((t) => t.number === n);
+      assert(task, "a task of " + br.bureau);
+      if (task.state === "open") await http("POST", `/api/v1/tasks/${task.id}/claim`, { token: officer, body: {} });
+      const r = await http("POST", `/api/v1/tasks/${task.id}/decide`, { token: officer, body: { decision: "approve", comment: "同意" } });
+      assert(r.status === 200, "decide: " + r.text);
+    }
+  }
+  throw new Error("the review did not end");
+}
+
+await test("容缺: approved but waiting for a material; the phone shows what is owed; the window's supplement signs the license", async () => {
+  const a = await createApp("qykb", { omit: ["appointment"], name: "李容缺" });
+  const clerkToken = await token("clerk1");
+  let r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: clerkToken, body: { tolerated: ["appointment"] } });
+  assert(r.status === 200, "accept: " + r.text);
+  assert((await approveAllByApi(a.number)) === "awaiting_materials", "approved, waiting for the material");
+  const ctx = await b.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE });
+  const p = await ctx.newPage();
+  await p.goto(`/t/${a.number}?c=${a.tracking_code}`);
+  await p.waitForSelector("#state >> text=待补齐材料出证");
+  await p.waitForSelector('#owed li[data-material="appointment"]');
+  assert((await p.textContent("#owed")).includes("补齐后即签发电子证照"), await p.textContent("#owed"));
+  assert(!(await p.isVisible("#licenses")), "no license before the material");
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 390, "no horizontal scrolling at 390 px: " + width);
+  await shot(p, "track-awaiting-materials-390");
+  // the window takes the material: the license is signed in that transaction
+  await clerk.fill("#search", a.number);
+  await clerk.press("#search", "Enter");
+  await clerk.waitForSelector('#application .card[data-state="awaiting_materials"]');
+  await clerk.waitForSelector("#awaiting-materials");
+  await shot(clerk, "window-awaiting-materials");
+  await clerk.click("#do-supplement");
+  await clerk.waitForSelector('#application .card[data-state="approved"]', { timeout: 5000 });
+  await p.reload();
+  await p.waitForSelector("#licenses");
+  assert(!(await p.isVisible("#owed")), "nothing owed any more");
+  await ctx.close();
+});
+
 await test("warnings live: a timer's red card reaches the dashboard and the worklist", async () => {
   const past = Date.now() / 1000 - 40 * 86400;
   const a = await createApp("spjy", { clock: past });
