@@ -72,10 +72,11 @@ SPJY_MATERIALS = ["application", "business_license", "legal_rep_id_card",
                   "safety_rules", "health_certificates"]
 
 
-def new_app(channel="window", service="qykb"):
+def new_app(channel="window", service="qykb", omit=()):
     h = holder()
     form, mats = ((QYKB_FORM, QYKB_MATERIALS) if service == "qykb"
                   else (spjy_form(h), SPJY_MATERIALS))
+    mats = [m for m in mats if m not in omit]
     body = {"service": service, "channel": channel, "form": form,
             "materials": mats,
             "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
@@ -341,6 +342,26 @@ def _():
     before = int(sql("SELECT count(*) FROM licenses"))
     torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
                     {"decision": "approve"}, officer(bureau)))
+    assert view(n)["state"] == "approved"
+    issued = int(sql("SELECT count(*) FROM licenses WHERE application_id = "
+                     f"(SELECT id FROM applications WHERE number = '{n}')"))
+    assert issued >= 1 and int(sql("SELECT count(*) FROM licenses")) == \
+        before + issued
+
+
+@case("容缺: the supplement of the last gap (licenses signed): every statement failed")
+def _():
+    n = new_app(omit=("appointment",))["number"]
+    act(n, "accept", {"tolerated": ["appointment"]})
+    for _ in range(20):
+        left = active(n)
+        if not left:
+            break
+        approve(n, left[0])
+    assert view(n)["state"] == "awaiting_materials", view(n)["state"]
+    before = int(sql("SELECT count(*) FROM licenses"))
+    torture(Request("POST", f"/api/v1/applications/{n}/supplement",
+                    {"materials": ["appointment"]}, tok(CLERK)))
     assert view(n)["state"] == "approved"
     issued = int(sql("SELECT count(*) FROM licenses WHERE application_id = "
                      f"(SELECT id FROM applications WHERE number = '{n}')"))
