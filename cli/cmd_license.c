@@ -5,20 +5,25 @@
  *   tongban keys rotate BUREAU [--dir DIR] [--bureaus FILE]
  *   tongban keys trust [--dir DIR]
  *   tongban license verify [--trust FILE | --keys DIR] [--json]
+ *                          [--revocations FILE | --online URL]
  *                          (PAYLOAD | --file FILE)
  *
  * Keys live in DIR (default ./var/keys); bureaus come from FILE (default
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
  * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
- * set. `license verify` exits 0 only for a valid license.
+ * set. `license verify` checks revocation against the platform's signed
+ * revocation list, read from a file or fetched from a server, and says so
+ * when it did not; its exit statuses are VERIFY_* below.
  *
  * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
  * gets its keys on the first start.
  */
+#include "cli_http.h"
 #include "tb_cli.h"
 #include "tb_license.h"
 #include "tb_workflows.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,15 @@
 #define DEFAULT_BUREAUS "workflows/bureaus.xml"
 #define PASSPHRASE_MAX 1024
 
+/* The exit statuses of `license verify`. */
+enum {
+  VERIFY_VALID = 0,        /* valid, and not on a revocation list */
+  VERIFY_INVALID = 1,      /* not valid: forged, unknown key, expired … */
+  VERIFY_CANNOT_CHECK = 2, /* bad usage, or a list or trust list unusable */
+  VERIFY_REVOKED = 3,      /* authentic, but revoked */
+  VERIFY_UNCHECKED = 4     /* signature valid; revocation not checked */
+};
+
 typedef struct {
   const char *dir;
   const char *bureaus;
@@ -35,6 +49,8 @@ typedef struct {
   const char *trust;
   const char *file;
   const char *positional;
+  const char *revocations; /* --revocations FILE */
+  const char *online;      /* --online URL */
   bool json;
 } options;
 
@@ -51,11 +67,28 @@ static int keys_usage(void) {
 }
 
 static int license_usage(void) {
-  fprintf(stderr, "usage: tongban license verify [--trust FILE | --keys DIR] "
-                  "[--json] (PAYLOAD | --file FILE)\n"
-                  "  verify an electronic license's qr payload; exit status "
-                  "0 only if it is valid\n");
-  return 2;
+  fprintf(stderr,
+          "usage: tongban license verify [--trust FILE | --keys DIR] "
+          "[--json]\n"
+          "         [--revocations FILE | --online URL] (PAYLOAD | --file "
+          "FILE)\n"
+          "  verify an electronic license's qr payload against the trust "
+          "list; revocation\n"
+          "  is checked against the platform's signed revocation list, "
+          "from FILE (saved\n"
+          "  from GET /api/v1/revocations) or fetched from the server at "
+          "URL (http://)\n"
+          "exit status:\n"
+          "  0  valid and not revoked (revocation checked)\n"
+          "  1  invalid (bad signature, unknown key, wrong issuer, "
+          "expired, not yet valid)\n"
+          "  2  bad usage, or could not check (file unreadable, list "
+          "refused, server\n"
+          "     unreachable)\n"
+          "  3  revoked (the signature is valid; the list names the "
+          "license)\n"
+          "  4  signature valid; revocation not checked (no list given)\n");
+  return VERIFY_CANNOT_CHECK;
 }
 
 /* Parse the options after the verb; false on anything unknown. */
@@ -73,6 +106,10 @@ static bool parse_options(int argc, char **argv, options *o) {
       slot = &o->trust;
     else if (strcmp(a, "--file") == 0)
       slot = &o->file;
+    else if (strcmp(a, "--revocations") == 0)
+      slot = &o->revocations;
+    else if (strcmp(a, "--online") == 0)
+      slot = &o->online;
     else if (strcmp(a, "--json") == 0) {
       o->json = true;
       continue;
@@ -219,7 +256,7 @@ int tb_cli_keys(int argc, char **argv) {
     return keys_usage();
   const char *verb = argv[1];
   options o = {.dir = DEFAULT_KEYS, .bureaus = DEFAULT_BUREAUS};
-  if (!parse_options(argc - 2, argv + 2, &o))
+  if (!parse_options(argc - 2, argv + 2, &o) || o.revocations || o.online)
     return keys_usage();
   bool rotate = strcmp(verb, "rotate") == 0;
   if ((rotate && !o.positional) || (!rotate && o.positional))
@@ -296,9 +333,183 @@ static void print_date(const char *label, tb_day d) {
   printf("%-12s %s\n", label, buf);
 }
 
-static void print_verdict(const tb_license_verdict *v) {
-  if (v->valid) {
-    printf("valid\n");
+/* ------------------------------------------------------------------------
+ * license verify: revocation
+ * ---------------------------------------------------------------------- */
+
+/* Where revocation was checked: a list from a file or a server, or none. */
+typedef struct {
+  const char *source; /* "file", "online"; NULL: not checked */
+  const char *from;   /* the file or the list's URL */
+  char url[CLI_HTTP_MAX_URL + 32];
+  tb_license_revocations *list;
+} revocation_source;
+
+/* GET <base>/api/v1/revocations into *text; false after a message. */
+static bool fetch_list(revocation_source *rs, const char *base, char **text,
+                       size_t *len) {
+  size_t n = strlen(base);
+  while (n > 0 && base[n - 1] == '/')
+    n--;
+  if (n > CLI_HTTP_MAX_URL) {
+    fprintf(stderr, "tongban: --online: the url is too long\n");
+    return false;
+  }
+  snprintf(rs->url, sizeof rs->url, "%.*s/api/v1/revocations", (int)n, base);
+  rs->from = rs->url;
+  char err[256];
+  if (cli_http_get(rs->url, TB_LICENSE_MAX_REVOCATIONS_FILE, text, len, err,
+                   sizeof err))
+    return true;
+  fprintf(stderr, "tongban: cannot check revocation: %s: %s\n", rs->url, err);
+  return false;
+}
+
+/* The list named by --revocations or --online, its signature checked
+ * against the trust list; true with rs->list NULL when neither was given,
+ * false (after a message) when the list cannot be used. */
+static bool load_revocations(const options *o, const tb_license_trust *t,
+                             revocation_source *rs) {
+  memset(rs, 0, sizeof *rs);
+  char *text = NULL;
+  size_t len = 0;
+  if (o->revocations) {
+    rs->source = "file";
+    rs->from = o->revocations;
+    text = read_small(o->revocations, TB_LICENSE_MAX_REVOCATIONS_FILE, &len);
+  } else if (o->online) {
+    rs->source = "online";
+    if (!fetch_list(rs, o->online, &text, &len))
+      text = NULL;
+  } else {
+    return true;
+  }
+  if (!text)
+    return false;
+  tb_problem p = {0};
+  tb_license_status st =
+      tb_license_revocations_load(text, len, t, 0, &rs->list, &p);
+  free(text);
+  if (st != TB_LICENSE_OK)
+    fprintf(stderr, "tongban: revocation list %s refused: %s\n", rs->from,
+            p.detail[0] ? p.detail : tb_license_status_code(st));
+  return st == TB_LICENSE_OK;
+}
+
+/* The exit status of a verdict (VERIFY_*). A license whose signature,
+ * key and issuer hold is authentic; then revoked wins over its dates. */
+static int verify_status(const tb_license_verdict *v) {
+  unsigned dates = TB_LICENSE_EXPIRED | TB_LICENSE_NOT_YET_VALID;
+  bool authentic =
+      v->decoded && (v->reasons & ~(dates | TB_LICENSE_REVOKED |
+                                    TB_LICENSE_REVOCATION_UNKNOWN)) == 0;
+  if (authentic && (v->reasons & TB_LICENSE_REVOKED))
+    return VERIFY_REVOKED;
+  if (!v->valid)
+    return VERIFY_INVALID;
+  return v->revocation_checked ? VERIFY_VALID : VERIFY_UNCHECKED;
+}
+
+static const char *status_word(int rc) {
+  switch (rc) {
+  case VERIFY_VALID:
+    return "valid";
+  case VERIFY_REVOKED:
+    return "revoked";
+  case VERIFY_UNCHECKED:
+    return "revocation_not_checked";
+  default:
+    return "invalid";
+  }
+}
+
+/* The first line for a license that is authentic and in its dates. */
+static void print_headline(int rc) {
+  if (rc == VERIFY_VALID)
+    printf("valid; not revoked\n");
+  else if (rc == VERIFY_REVOKED)
+    printf("revoked (the signature is valid)\n");
+  else
+    printf("signature valid; revocation not checked\n");
+}
+
+/* The list's date and age on stdout; a warning on stderr when it is past
+ * its next update. */
+static void print_list_age(const revocation_source *rs) {
+  if (!rs->list)
+    return;
+  char text[128], next[21];
+  int64_t hours = 0;
+  bool stale =
+      tb_license_revocations_age(rs->list, 0, &hours, text, sizeof text);
+  printf("%s (%zu revoked; %s)\n", text, tb_license_revocations_count(rs->list),
+         rs->from);
+  tb_license_time_format(tb_license_revocations_next_update(rs->list), next);
+  if (stale)
+    fprintf(stderr,
+            "tongban: warning: the revocation list is past its next update "
+            "(%.10s %.5s UTC); fetch a new one\n",
+            next, next + 11);
+}
+
+/* {"checked", "source", "from", "this_update", "next_update", "age_hours",
+ * "stale", "revoked_count"} of the JSON output. */
+static json_t *revocation_json(const tb_license_verdict *v,
+                               const revocation_source *rs) {
+  json_t *o =
+      json_pack("{s:b, s:s?, s:s?}", "checked", (int)v->revocation_checked,
+                "source", rs->source, "from", rs->from);
+  if (!rs->list) {
+    json_object_set_new(o, "note",
+                        json_string("signature valid; revocation not "
+                                    "checked: give --revocations FILE or "
+                                    "--online URL"));
+    return o;
+  }
+  char tu[21], nu[21];
+  int64_t hours = 0;
+  bool stale = tb_license_revocations_age(rs->list, 0, &hours, NULL, 0);
+  tb_license_time_format(tb_license_revocations_this_update(rs->list), tu);
+  tb_license_time_format(tb_license_revocations_next_update(rs->list), nu);
+  json_object_set_new(o, "this_update", json_string(tu));
+  json_object_set_new(o, "next_update", json_string(nu));
+  json_object_set_new(o, "age_hours", json_integer(hours));
+  json_object_set_new(o, "stale", json_boolean(stale));
+  json_object_set_new(
+      o, "revoked_count",
+      json_integer((json_int_t)tb_license_revocations_count(rs->list)));
+  return o;
+}
+
+/* The REST verdict with "status" (valid, invalid, revoked,
+ * revocation_not_checked) and "revocation" added. */
+static void print_verdict_json(const tb_license_verdict *v,
+                               const revocation_source *rs, int rc) {
+  char *text;
+  size_t len;
+  if (tb_license_verdict_json(v, &text, &len) != TB_LICENSE_OK)
+    return;
+  json_error_t err;
+  json_t *o = json_loadb(text, len, 0, &err);
+  free(text);
+  if (!o)
+    return;
+  json_object_set_new(o, "status", json_string(status_word(rc)));
+  json_object_set_new(o, "revocation", revocation_json(v, rs));
+  char *out = json_dumps(o, JSON_COMPACT);
+  if (out)
+    printf("%s\n", out);
+  free(out);
+  json_decref(o);
+}
+
+/* ------------------------------------------------------------------------
+ * license verify
+ * ---------------------------------------------------------------------- */
+
+static void print_verdict(const tb_license_verdict *v, int rc) {
+  if (rc == VERIFY_VALID || rc == VERIFY_REVOKED || rc == VERIFY_UNCHECKED) {
+    print_headline(rc);
   } else {
     printf("invalid:");
     for (unsigned bit = 0; bit < TB_LICENSE_REASON_COUNT; bit++)
@@ -330,27 +541,32 @@ static int verify_payload(const options *o, const char *payload, size_t len) {
     len--; /* a file's line end; spaces belong to base45 */
   tb_license_trust *t = load_trust(o);
   if (!t)
-    return 1;
+    return VERIFY_CANNOT_CHECK;
+  revocation_source rs;
+  if (!load_revocations(o, t, &rs)) {
+    tb_license_free_trust(t);
+    return VERIFY_CANNOT_CHECK;
+  }
   tb_license_verdict v;
-  tb_license_status st = tb_license_verify(payload, len, t, 0, NULL, NULL, &v);
+  tb_license_status st = tb_license_verify(
+      payload, len, t, 0, rs.list ? tb_license_revocations_check : NULL,
+      rs.list, &v);
   tb_license_free_trust(t);
   if (st != TB_LICENSE_OK) {
+    tb_license_revocations_free(rs.list);
     fprintf(stderr, "tongban: license verify: %s\n",
             tb_license_status_code(st));
-    return 1;
+    return VERIFY_CANNOT_CHECK;
   }
+  int rc = verify_status(&v);
   if (o->json) {
-    char *json;
-    size_t json_len;
-    if (tb_license_verdict_json(&v, &json, &json_len) == TB_LICENSE_OK) {
-      printf("%s\n", json);
-      free(json);
-    }
+    print_verdict_json(&v, &rs, rc);
   } else {
-    print_verdict(&v);
+    print_verdict(&v, rc);
+    print_list_age(&rs);
   }
-  int rc = v.valid ? 0 : 1;
   tb_license_free_verdict(&v);
+  tb_license_revocations_free(rs.list);
   return rc;
 }
 
@@ -359,14 +575,15 @@ int tb_cli_license(int argc, char **argv) {
     return license_usage();
   options o = {.dir = DEFAULT_KEYS};
   if (!parse_options(argc - 2, argv + 2, &o) ||
-      (o.file != NULL) == (o.positional != NULL) || o.bureaus || o.platform)
+      (o.file != NULL) == (o.positional != NULL) || o.bureaus || o.platform ||
+      (o.revocations && o.online))
     return license_usage();
   if (o.positional)
     return verify_payload(&o, o.positional, strlen(o.positional));
   size_t len;
   char *text = read_small(o.file, TB_LICENSE_MAX_PAYLOAD + 2, &len);
   if (!text)
-    return 1;
+    return VERIFY_CANNOT_CHECK;
   int rc = verify_payload(&o, text, len);
   free(text);
   return rc;

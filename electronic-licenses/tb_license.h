@@ -457,6 +457,113 @@ tb_license_status tb_license_trust_check_platform(
     size_t sig_len, int64_t at, tb_problem *p);
 
 /* ------------------------------------------------------------------------
+ * The revocation list (tb_license_revocations.c)
+ *
+ * Offline, a verifier cannot know whether a license was revoked. The
+ * platform therefore publishes every revoked license in a list signed by
+ * its revocations signer (see "Platform signers"). The signed bytes are
+ * one JSON object in RFC 8785 canonical form (tb_json_canonical), with
+ * strings only:
+ *
+ *   {"format":"tongban-revocations/1",
+ *    "next_update":"YYYY-MM-DDTHH:MM:SSZ",
+ *    "revoked":[{"id":"1.2.156.3005.2.…","reason":"…",
+ *                "revoked_at":"YYYY-MM-DDTHH:MM:SSZ"},…],
+ *    "this_update":"YYYY-MM-DDTHH:MM:SSZ"}
+ *
+ * "revoked" is sorted by id (byte order), each id at most once; a reason
+ * longer than TB_LICENSE_MAX_REVOKED_REASON bytes is cut at a character
+ * boundary (the verdict keeps no more). this_update is when the list was
+ * made, next_update when a verifier should fetch a new one. What is
+ * published (GET /api/v1/revocations, a file for --revocations) is the
+ * envelope
+ *
+ *   {"key_id":"<40 hex>","list":"<the signed bytes as a JSON string>",
+ *    "signature":"<base64url of the DER signature>"}
+ *
+ * so the stock command line checks it (`jq -j .list` gives the signed
+ * bytes exactly; the key id names the platform certificate of the trust
+ * list):
+ *
+ *   openssl dgst -sm3 -verify revocations-pub.pem \
+ *       -sigopt distid:1234567812345678 -signature list.sig list.json
+ * ---------------------------------------------------------------------- */
+
+#define TB_LICENSE_REVOCATIONS_FORMAT "tongban-revocations/1"
+#define TB_LICENSE_MAX_REVOCATIONS TB_JSON_MAX_TEXT /* signed bytes */
+#define TB_LICENSE_MAX_REVOCATIONS_FILE (2 * TB_JSON_MAX_TEXT) /* envelope */
+#define TB_LICENSE_MAX_REVOKED 100000     /* entries of one list */
+#define TB_LICENSE_MAX_REVOKED_REASON 255 /* bytes of one reason */
+
+/* One revoked license. */
+typedef struct {
+  const char *id;     /* the license identifier */
+  int64_t revoked_at; /* Unix seconds */
+  const char *reason; /* UTF-8, as recorded at revocation */
+} tb_license_revoked;
+
+/* Make and sign the list of `items` (any order; n at most
+ * TB_LICENSE_MAX_REVOKED, ids unique) dated this_update, to be fetched
+ * again at next_update (Unix seconds, next_update > this_update), and
+ * write the envelope above. *out is malloc'd, NUL-terminated, freed by the
+ * caller. TB_LICENSE_ERR_LIMIT when the list would pass its maximum. */
+tb_license_status tb_license_revocations_sign(const tb_license_signer *s,
+                                              const tb_license_revoked *items,
+                                              size_t n, int64_t this_update,
+                                              int64_t next_update, char **out,
+                                              size_t *len, tb_problem *p);
+
+/* A loaded, signature-checked revocation list. */
+typedef struct tb_license_revocations tb_license_revocations;
+
+/* Read an envelope (hostile input: at most TB_LICENSE_MAX_REVOCATIONS_FILE
+ * bytes), check its signature against the trust list with
+ * tb_license_trust_check_platform (a revocations key of the platform,
+ * chaining to a root at `now`, 0: time(NULL)) and only then parse the
+ * list: canonical bytes, the format above, every field present and well
+ * formed, nothing else. TB_LICENSE_ERR_NOT_FOUND: the key is not a
+ * revocations key of the trust list (a bureau's or the audit key is not);
+ * TB_LICENSE_ERR_INVALID: a bad signature or a malformed list;
+ * TB_LICENSE_ERR_LIMIT: too large. *p says what, in a short message.
+ * On success *out is freed with tb_license_revocations_free. */
+tb_license_status tb_license_revocations_load(const char *text, size_t len,
+                                              const tb_license_trust *trust,
+                                              int64_t now,
+                                              tb_license_revocations **out,
+                                              tb_problem *p);
+void tb_license_revocations_free(tb_license_revocations *r); /* NULL ok */
+
+/* The list's dates (Unix seconds) and number of entries. */
+int64_t tb_license_revocations_this_update(const tb_license_revocations *r);
+int64_t tb_license_revocations_next_update(const tb_license_revocations *r);
+size_t tb_license_revocations_count(const tb_license_revocations *r);
+
+/* The entry of a license id, or NULL. Owned by the list. */
+const tb_license_revoked *
+tb_license_revocations_find(const tb_license_revocations *r,
+                            const char *license_id);
+
+/* A tb_license_revocation_fn over a loaded list (arg: the
+ * tb_license_revocations): revoked with its reason, or not revoked. */
+tb_license_revocation tb_license_revocations_check(void *arg,
+                                                   const char *license_id,
+                                                   char *reason,
+                                                   size_t reason_size);
+
+/* The list's age at `now` (Unix seconds): *hours the whole hours since
+ * this_update (0 for a list dated in the future), and whether it is past
+ * its next_update (stale). `text` receives "revocation list of
+ * YYYY-MM-DD HH:MM UTC, N hours old" (at most size bytes, NUL-terminated;
+ * size >= 64 holds it). */
+bool tb_license_revocations_age(const tb_license_revocations *r, int64_t now,
+                                int64_t *hours, char *text, size_t size);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of Unix seconds (years 1900..2199), and back:
+ * strict, exactly that form. */
+void tb_license_time_format(int64_t t, char out[static 21]);
+bool tb_license_time_parse(const char *s, size_t len, int64_t *t);
+
+/* ------------------------------------------------------------------------
  * Rendering
  * ---------------------------------------------------------------------- */
 
