@@ -12,6 +12,7 @@
  *   POST /api/v1/licenses/{id}/revoke     {"reason"}: admin, or an officer
  *                                         of the issuing bureau; audited
  *   GET  /api/v1/trust                    the trust list (PEM)
+ *   GET  /api/v1/revocations              the signed revocation list
  *   GET  /api/v1/applications/{number}/qr.png, /qr.svg
  *                                         the receipt's QR code: the
  *                                         tracking page /t/{number}?c=CODE
@@ -29,12 +30,15 @@
 #include "tb_log.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define QR_SCALE 6
 #define MAX_REASON 1000
+#define LIST_NEXT_UPDATE 86400 /* a verifier fetches the list daily */
+#define LIST_CACHE_SECONDS 60  /* a signed list is reused this long */
 
 /* ---- start-up: the server's keys ------------------------------------------
  */
@@ -45,6 +49,14 @@ struct api_licenses {
   tb_license_trust *trust;
   tb_license_issuer *issuer;
   tb_store_license_handler handler; /* issue_license, this */
+  tb_license_signer *list_signer;   /* signs the revocation list */
+  /* The last signed revocation list, reused while no license was revoked
+   * since (the count of revoked licenses is unchanged) and it is younger
+   * than LIST_CACHE_SECONDS. */
+  pthread_mutex_t list_lock;
+  char *list;
+  size_t list_len;
+  int64_t list_count, list_at;
 };
 
 /* The store's license handler: the order in the license library's terms,
@@ -113,6 +125,9 @@ static bool open_keys(api_licenses *l, const char *keys_dir,
     passphrase = pass;
   }
   st = tb_license_issuer_open(keys_dir, passphrase, &l->issuer, &p);
+  if (st == TB_LICENSE_OK)
+    st = tb_license_signer_open(keys_dir, TB_LICENSE_SIGNER_REVOCATIONS,
+                                passphrase, &l->list_signer, &p);
   OPENSSL_cleanse(pass, sizeof pass);
   if (st == TB_LICENSE_OK)
     st = tb_license_read_trust_list(keys_dir, &l->trust_pem, &l->trust_len, &p);
@@ -130,6 +145,7 @@ bool api_licenses_open(const char *keys_dir, const char *passphrase,
   if (!keys_dir || !*keys_dir)
     return true;
   api_licenses *l = tb_xcalloc(1, sizeof *l);
+  pthread_mutex_init(&l->list_lock, NULL);
   if (!open_keys(l, keys_dir, passphrase, err, err_len)) {
     api_licenses_close(l);
     return false;
@@ -145,6 +161,9 @@ void api_licenses_close(api_licenses *l) {
   tb_license_free_trust(l->trust);
   free(l->trust_pem);
   tb_license_issuer_close(l->issuer);
+  tb_license_signer_close(l->list_signer);
+  pthread_mutex_destroy(&l->list_lock);
+  free(l->list);
   free(l);
 }
 
@@ -295,6 +314,85 @@ void api_h_trust(api_req *r) {
     return;
   const api_licenses *l = api_licenses_of(r);
   api_reply_raw(r, 200, "application/x-pem-file", l->trust_pem, l->trust_len);
+}
+
+/* ---- the revocation list ---------------------------------------------------
+ */
+
+/* A copy of the cached list if it still holds for `count` revoked
+ * licenses at `now`; NULL otherwise. */
+static char *cached_list(api_licenses *l, int64_t count, int64_t now,
+                         size_t *len) {
+  char *copy = NULL;
+  pthread_mutex_lock(&l->list_lock);
+  if (l->list && l->list_count == count && now >= l->list_at &&
+      now - l->list_at < LIST_CACHE_SECONDS) {
+    copy = tb_xstrndup(l->list, l->list_len);
+    *len = l->list_len;
+  }
+  pthread_mutex_unlock(&l->list_lock);
+  return copy;
+}
+
+static void cache_list(api_licenses *l, const char *list, size_t len,
+                       int64_t count, int64_t now) {
+  pthread_mutex_lock(&l->list_lock);
+  free(l->list);
+  l->list = tb_xstrndup(list, len);
+  l->list_len = len;
+  l->list_count = count;
+  l->list_at = now;
+  pthread_mutex_unlock(&l->list_lock);
+}
+
+/* Read every revoked license and sign the list dated now. */
+static tb_store_status sign_list(api_licenses *l, tb_store *s, int64_t now,
+                                 char **out, size_t *len) {
+  tb_arena *a = tb_arena_new();
+  tb_store_revoked *rows = NULL;
+  size_t n = 0;
+  tb_store_status rc = tb_store_revocations_read(s, a, &rows, &n);
+  tb_license_revoked *items = tb_xcalloc(n ? n : 1, sizeof *items);
+  for (size_t i = 0; rc == TB_STORE_OK && i < n; i++)
+    items[i] =
+        (tb_license_revoked){rows[i].id, rows[i].revoked_at, rows[i].reason};
+  tb_problem p = {0};
+  tb_license_status st = TB_LICENSE_OK;
+  if (rc == TB_STORE_OK)
+    st = tb_license_revocations_sign(l->list_signer, items, n, now,
+                                     now + LIST_NEXT_UPDATE, out, len, &p);
+  if (st != TB_LICENSE_OK) {
+    tb_log_kv(TB_LOG_ERROR, "api", "cannot sign the revocation list",
+              TB_LOG_S("error", p.detail[0] ? p.detail : "failed"),
+              TB_LOG_S("code", tb_license_status_code(st)));
+    rc = TB_STORE_ERROR;
+  }
+  free(items);
+  tb_arena_free(a);
+  return rc;
+}
+
+void api_h_revocations(api_req *r) {
+  if (!trust_of(r))
+    return;
+  api_licenses *l = api_licenses_of(r);
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  int64_t count = 0;
+  tb_store_status rc = tb_store_revocations_count(s, &count);
+  size_t len = 0;
+  char *list = rc == TB_STORE_OK ? cached_list(l, count, r->now, &len) : NULL;
+  if (rc == TB_STORE_OK && !list) {
+    rc = sign_list(l, s, r->now, &list, &len);
+    if (rc == TB_STORE_OK)
+      cache_list(l, list, len, count, r->now);
+  }
+  if (rc != TB_STORE_OK)
+    api_fail_store(r, rc);
+  else
+    api_reply_raw(r, 200, "application/json", list, len);
+  free(list);
 }
 
 /* ---- rendering ------------------------------------------------------------

@@ -4,6 +4,7 @@
  * in the segment: "{id}.svg"), handler, the roles allowed, and whether
  * the route takes a body and changes state. A path that matches with
  * another method answers 405 with Allow; no match at all answers 404.
+ * HEAD is answered by every GET route.
  */
 #include "tb_api_int.h"
 
@@ -60,6 +61,7 @@ const api_route api_routes[] = {
     {"POST", "/api/v1/licenses/{id}/revoke", api_h_license_revoke,
      ADMIN | OFFICER, CHANGE},
     {"GET", "/api/v1/trust", api_h_trust, ROLE_EVERYONE, 0},
+    {"GET", "/api/v1/revocations", api_h_revocations, ROLE_EVERYONE, 0},
     {"GET", "/api/v1/supervision/overview", api_h_supervision_overview,
      INSPECTOR, 0},
     {"GET", "/api/v1/supervision/alerts", api_h_supervision_alerts, INSPECTOR,
@@ -107,6 +109,13 @@ static bool match(tb_arena *a, const char *pattern, const char *path,
   return *p == '\0' && *s == '\0';
 }
 
+/* A route's method against the request's: HEAD is answered by the GET
+ * route (libmicrohttpd sends its headers and leaves the body out). */
+static bool method_matches(const char *route, const char *method) {
+  return strcmp(route, method) == 0 ||
+         (strcmp(method, "HEAD") == 0 && strcmp(route, "GET") == 0);
+}
+
 const api_route *api_route_match(tb_arena *a, const char *method,
                                  const char *path,
                                  const char *params[API_MAX_PARAMS],
@@ -117,7 +126,7 @@ const api_route *api_route_match(tb_arena *a, const char *method,
     const api_route *rt = &api_routes[i];
     if (!match(a, rt->pattern, path, NULL))
       continue;
-    if (strcmp(rt->method, method) == 0) {
+    if (method_matches(rt->method, method)) {
       for (size_t k = 0; k < API_MAX_PARAMS; k++)
         params[k] = NULL;
       match(a, rt->pattern, path, params);

@@ -235,6 +235,16 @@ paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "license
 paths["/api/v1/trust"] = {"get": op("The trust list (PEM)", "licenses",
     {"200": resp("the platform root and every issuing certificate", {"type": "string"}, "application/x-pem-file"),
      **unavailable}, secured=False, desc="Public: enough to verify any license offline.")}
+paths["/api/v1/revocations"] = {"get": op("The signed revocation list", "licenses",
+    {"200": resp("every revoked license, signed by the platform's revocations key", ref("RevocationList")),
+     **unavailable}, secured=False,
+    desc="Public, and answers HEAD. `list` is the signed bytes: RFC 8785 canonical JSON "
+         "{format: \"tongban-revocations/1\", this_update, next_update (this_update + 1 day: fetch again then), "
+         "revoked: [{id, reason, revoked_at}] sorted by id}, times as YYYY-MM-DDTHH:MM:SSZ. `signature` is "
+         "the base64url DER SM2/SM3 signature (signer ID 1234567812345678) over those bytes by the platform "
+         "certificate of the trust list (GET /api/v1/trust) whose key id is `key_id`. A revocation is in the "
+         "next answer at once; an unchanged list may be reused for up to a minute. "
+         "`tongban license verify --revocations FILE` or `--online URL` checks against it.")}
 # ---- supervision and pages (api/api_supervision.c, api_sse.c, api_web.c) ----
 stat = {"type": "object"}
 paths["/api/v1/supervision/overview"] = {"get": op("Live counts and statistics", "supervision",
@@ -366,6 +376,13 @@ schemas = {
             "key_id": {"type": ["string", "null"]}, "license": {"type": ["object", "null"]}}},
     "Deployed": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "inserted": {"type": "boolean"}}},
 }
+schemas["RevocationList"] = {"type": "object", "required": ["key_id", "list", "signature"],
+    "additionalProperties": False,
+    "properties": {"key_id": {"type": "string", "pattern": "^[0-9a-f]{40}$",
+                              "description": "the signing platform certificate's key id (RFC 7093 method 1)"},
+                   "list": {"type": "string", "description": "the signed bytes: canonical JSON of the list"},
+                   "signature": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$",
+                                 "description": "base64url (no padding) of the DER SM2 signature"}}}
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",

@@ -600,6 +600,9 @@ void api_h_license_svg(api_req *r);
 void api_h_license_verify(api_req *r);
 void api_h_license_revoke(api_req *r);
 void api_h_trust(api_req *r);
+/* GET /api/v1/revocations: every revoked license, signed by the platform
+ * (tb_license_revocations_sign); public. */
+void api_h_revocations(api_req *r);
 void api_h_app_qr_png(api_req *r);
 void api_h_app_qr_svg(api_req *r);
 

@@ -110,6 +110,15 @@ static const tb_store_stmt S_REVOKE_HEAD = {
     "audit_hash = decode($3, 'hex'), updated_at = now() "
     "WHERE id = $1::bigint",
     3};
+static const tb_store_stmt S_REVOKED = {
+    "lic_revoked",
+    "SELECT id, extract(epoch FROM date_trunc('second', revoked_at))::bigint, "
+    "revocation_reason FROM licenses WHERE revoked_at IS NOT NULL "
+    "ORDER BY id COLLATE \"C\"",
+    0};
+static const tb_store_stmt S_REVOKED_COUNT = {
+    "lic_revoked_count",
+    "SELECT count(*) FROM licenses WHERE revoked_at IS NOT NULL", 0};
 static const tb_store_stmt S_NOTIFY = {"lic_notify",
                                        "SELECT pg_notify('tongban', $1)", 1};
 
@@ -493,4 +502,42 @@ tb_store_status tb_store_license_revoke_in(tb_store *s, const char *id,
   if (rc == TB_STORE_OK)
     rc = audit_revoke(s, &l, id, actor, reason);
   return rc;
+}
+
+/* ---- the revocation list --------------------------------------------------
+ */
+
+tb_store_status tb_store_revocations_read(tb_store *s, tb_arena *a,
+                                          tb_store_revoked **items, size_t *n) {
+  *items = NULL;
+  *n = 0;
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_REVOKED, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  size_t rows = (size_t)PQntuples(r);
+  tb_store_revoked *out = rows ? tb_arena_alloc(a, rows * sizeof *out) : NULL;
+  for (size_t i = 0; i < rows && rc == TB_STORE_OK; i++) {
+    out[i].id = tb_arena_strdup(a, PQgetvalue(r, (int)i, 0));
+    out[i].reason = tb_arena_strdup(a, PQgetvalue(r, (int)i, 2));
+    if (!tb_store_parse_i64(PQgetvalue(r, (int)i, 1), &out[i].revoked_at))
+      rc = TB_STORE_ERROR;
+  }
+  PQclear(r);
+  if (rc == TB_STORE_OK) {
+    *items = out;
+    *n = rows;
+  }
+  return rc;
+}
+
+tb_store_status tb_store_revocations_count(tb_store *s, int64_t *count) {
+  *count = 0;
+  PGresult *r;
+  tb_store_status rc = tb_store_exec_row(s, &S_REVOKED_COUNT, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  bool ok = tb_store_parse_i64(PQgetvalue(r, 0, 0), count);
+  PQclear(r);
+  return ok ? TB_STORE_OK : TB_STORE_ERROR;
 }

@@ -131,6 +131,24 @@ tb_store_status tb_store_license_find_valid(tb_store *s, const char *holder,
  * Revocation
  * ---------------------------------------------------------------------- */
 
+/* One revoked license, for the revocation list. */
+typedef struct {
+  const char *id;
+  int64_t revoked_at; /* Unix seconds */
+  const char *reason; /* as recorded */
+} tb_store_revoked;
+
+/* Every revoked license, sorted by id, into *items (n of them); the
+ * array and its strings are allocated from arena `a` (the caller's).
+ * *items is NULL when there are none. */
+tb_store_status tb_store_revocations_read(tb_store *s, tb_arena *a,
+                                          tb_store_revoked **items, size_t *n);
+
+/* How many licenses are revoked: a revocation is never undone, so the
+ * count changes exactly when a license is revoked (the API's cache of the
+ * signed list is keyed on it). */
+tb_store_status tb_store_revocations_count(tb_store *s, int64_t *count);
+
 /* Revoke a license inside the caller's transaction (tb_store_run_
  * transaction): lock it and its application, mark it revoked (by
  * actor->name, with reason), append "revoke_license" to the application's

@@ -1136,6 +1136,7 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/licenses/{id}/revoke"): {ADMIN, "officer-SCJG",
                                                    "officer-GA"},
         ("GET", "/api/v1/trust"): everyone,
+        ("GET", "/api/v1/revocations"): everyone,
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

@@ -13,16 +13,22 @@ revoked. A signing failure (the bureau's key file gone) rolls the approval
 back. Speaks TAP on stdout. Environment as for test_api.py, plus
 TB_KEYS_DIR and TB_TONGBAN.
 """
+import base64
+import calendar
 import glob
 import json
+import re
+import shutil
+import time
 import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
-from tbhttp import (ADMIN_DB, QYKB_FORM, QYKB_MATERIALS, case, citizen_id,
-                    credit_code, done, expect, http, officer, open_task,
-                    spjy_form, sql, tok)
+from tbhttp import (ADMIN_DB, BASE, QYKB_FORM, QYKB_MATERIALS, ROOT, case,
+                    citizen_id, credit_code, done, expect, http, officer,
+                    open_task, spjy_form, sql, tok)
 
 KEYS = os.environ["TB_KEYS_DIR"]
 TONGBAN = os.environ.get("TB_TONGBAN", "")
@@ -85,6 +91,29 @@ SPJY_OTHERS = ["application", "legal_rep_id_card", "premises_proof", "layout",
 
 state = {}
 
+
+def cli_verify(*args, payload=None):
+    """`tongban license verify --keys KEYS ARGS… PAYLOAD` (the license's
+    payload unless given); the completed process."""
+    return subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS,
+                           *args, payload or state["payload"]],
+                          capture_output=True, text=True, timeout=120)
+
+
+def list_file(name, body):
+    """Write a revocation list answer into the test's folder; its path."""
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(body)
+    return path
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+TMP = tempfile.mkdtemp(prefix="tb-revocations-")
+
 # ================================================================== cases
 
 
@@ -146,14 +175,18 @@ def _():
     expect(http("POST", "/api/v1/licenses/verify", {}), 422, "invalid_request")
 
 
-@case("tongban license verify --keys DIR accepts the payload")
+@case("tongban license verify --keys DIR: signature valid, revocation not checked (4)")
 def _():
     assert TONGBAN, "no tongban binary given"
     r = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS,
                         state["payload"]], capture_output=True, text=True,
                        timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert r.stdout.startswith("signature valid; revocation not checked\n"), r.stdout
     assert state["license_id"] in r.stdout, r.stdout
+    r = cli_verify("--online", BASE)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("valid; not revoked\n"), r.stdout
 
 
 @case("the license QR PNG decodes with zbarimg to the payload, which verifies")
@@ -171,7 +204,7 @@ def _():
     assert decoded == state["payload"], (decoded[:40], state["payload"][:40])
     v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, decoded],
                        capture_output=True, text=True, timeout=60)
-    assert v.returncode == 0, v.stdout + v.stderr
+    assert v.returncode == 4, v.stdout + v.stderr  # revocation not checked
 
 
 @case("the printable license is an SVG with the Chinese text and a QR code")
@@ -306,6 +339,22 @@ def _():
     assert sql("SELECT count(*) FROM applications") == before
 
 
+@case("GET /api/v1/revocations before the revocation: the license is not on it")
+def _():
+    r = expect(http("GET", "/api/v1/revocations"), 200)
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers
+    env = r.json
+    listed = json.loads(env["list"])
+    assert listed["format"] == "tongban-revocations/1", listed
+    assert state["license_id"] not in [e["id"] for e in listed["revoked"]]
+    state["list_before"] = list_file("before.json", r.body)
+    v = cli_verify("--revocations", state["list_before"])
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert v.stdout.startswith("valid; not revoked\n"), v.stdout
+    assert re.search(r"^revocation list of \d{4}-\d\d-\d\d \d\d:\d\d UTC, 0 hours old",
+                     v.stdout, re.M), v.stdout
+
+
 @case("revocation: another bureau's officer is refused (403)")
 def _():
     lid = state["license_id"]
@@ -393,6 +442,150 @@ def _():
     expect(decide(n, "RS"), 200)
     assert app(n)["state"] == "approved"
     assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "1"
+
+
+@case("the revocation is in the next GET /api/v1/revocations at once")
+def _():
+    r = expect(http("GET", "/api/v1/revocations"), 200)
+    listed = json.loads(r.json["list"])
+    entry = [e for e in listed["revoked"] if e["id"] == state["license_id"]]
+    assert entry and entry[0]["reason"] == "营业执照被依法吊销", listed
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry[0]["revoked_at"])
+    ids = [e["id"] for e in listed["revoked"]]
+    assert ids == sorted(ids), ids
+    this = time.strptime(listed["this_update"], "%Y-%m-%dT%H:%M:%SZ")
+    nxt = time.strptime(listed["next_update"], "%Y-%m-%dT%H:%M:%SZ")
+    assert calendar.timegm(nxt) - calendar.timegm(this) == 86400, listed
+    state["list_after"] = list_file("after.json", r.body)
+    state["envelope"] = r.json
+
+
+@case("the revocation list is canonical JSON signed by the platform (python + openssl)")
+def _():
+    env = state["envelope"]
+    assert set(env) == {"key_id", "list", "signature"}, env
+    data = env["list"].encode("utf-8")
+    canon = json.dumps(json.loads(data), ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":")).encode("utf-8")
+    assert canon == data, (canon[:200], data[:200])
+    trust = expect(http("GET", "/api/v1/trust"), 200).body.decode()
+    certs = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?",
+                       trust, re.S)
+    found = None
+    for i, pem in enumerate(certs):
+        path = list_file(f"cert{i}.pem", pem.encode())
+        x = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-subject",
+                            "-ext", "subjectKeyIdentifier"],
+                           capture_output=True, text=True, check=True)
+        ski = re.search(r"([0-9A-F]{2}(?::[0-9A-F]{2}){19})", x.stdout)
+        if ski and ski.group(1).replace(":", "").lower() == env["key_id"]:
+            found, subject = path, x.stdout
+    assert found, "no certificate of the trust list has the list's key id"
+    assert "OU=PLATFORM" in subject.replace(" ", "") and "revocations" in subject, subject
+    pub = os.path.join(TMP, "revocations-pub.pem")
+    subprocess.run(["openssl", "x509", "-in", found, "-noout", "-pubkey", "-out", pub],
+                   check=True)
+    sig = list_file("list.sig", b64url_decode(env["signature"]))
+    body = list_file("list.json", data)
+    ok = subprocess.run(["openssl", "dgst", "-sm3", "-verify", pub, "-sigopt",
+                         "distid:1234567812345678", "-signature", sig, body],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "Verified OK" in ok.stdout, ok.stdout + ok.stderr
+    forged = list_file("forged.json", data.replace("营业执照被依法吊销".encode(),
+                                                   "营业执照未被吊销".encode()))
+    bad = subprocess.run(["openssl", "dgst", "-sm3", "-verify", pub, "-sigopt",
+                          "distid:1234567812345678", "-signature", sig, forged],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0, bad.stdout
+
+
+@case("HEAD /api/v1/revocations answers like GET, without the body")
+def _():
+    req = urllib.request.Request(BASE + "/api/v1/revocations", method="HEAD")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("application/json")
+        assert int(r.headers["Content-Length"]) > 100, r.headers
+        assert r.read() == b""
+
+
+@case("GET /api/v1/revocations matches its OpenAPI schema")
+def _():
+    validator = os.path.join(ROOT, "tests", "api", "validate_response.mjs")
+    assert shutil.which("node"), "node is missing: run ./dev test"
+    r = subprocess.run(["node", validator, BASE + "/api/v1/openapi.json",
+                        "/api/v1/revocations", "GET", "200", state["list_after"]],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@case("tongban license verify: a revoked license offline is 4, with a list 3, online 3")
+def _():
+    r = cli_verify()
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert "signature valid; revocation not checked" in r.stdout, r.stdout
+    j = json.loads(cli_verify("--json").stdout)
+    assert j["status"] == "revocation_not_checked" and j["valid"] is True, j
+    assert j["revocation"]["checked"] is False and "not checked" in j["revocation"]["note"]
+    r = cli_verify("--revocations", state["list_after"])
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.startswith("revoked (the signature is valid)\n"), r.stdout
+    assert "营业执照被依法吊销" in r.stdout, r.stdout
+    assert re.search(r"^revocation list of .+ UTC, 0 hours old \(1 revoked",
+                     r.stdout, re.M), r.stdout
+    r = cli_verify("--online", BASE + "/")
+    assert r.returncode == 3 and "营业执照被依法吊销" in r.stdout, r.stdout + r.stderr
+    j = json.loads(cli_verify("--json", "--online", BASE).stdout)
+    assert j["status"] == "revoked" and j["revoked"] is True, j
+    assert j["revocation"]["source"] == "online" and j["revocation"]["stale"] is False, j
+    # the list from before the revocation does not know it yet
+    r = cli_verify("--revocations", state["list_before"])
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@case("tongban license verify: an old list is used with its age and a warning")
+def _():
+    clock = int(time.time()) - 50 * 3600
+    r = expect(http("GET", "/api/v1/revocations",
+                    headers={"X-Tongban-Clock": str(clock)}), 200)
+    listed = json.loads(r.json["list"])
+    assert listed["this_update"] == time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                  time.gmtime(clock)), listed
+    old = list_file("old.json", r.body)
+    v = cli_verify("--revocations", old)
+    assert v.returncode == 3, v.stdout + v.stderr
+    day = time.strftime("%Y-%m-%d %H:%M", time.gmtime(clock))
+    assert f"revocation list of {day} UTC, 50 hours old" in v.stdout, v.stdout
+    assert "warning: the revocation list is past its next update" in v.stderr, v.stderr
+    j = json.loads(cli_verify("--json", "--revocations", old).stdout)
+    assert j["revocation"]["stale"] is True and j["revocation"]["age_hours"] == 50, j
+
+
+@case("tongban license verify: a tampered, unsigned or unreachable list is 2")
+def _():
+    env = dict(state["envelope"])
+    env["list"] = env["list"].replace("营业执照被依法吊销", "撤销原因已改")
+    v = cli_verify("--revocations", list_file("tampered.json",
+                                              json.dumps(env).encode()))
+    assert v.returncode == 2, v.stdout + v.stderr
+    assert "revocation list" in v.stderr and "refused" in v.stderr, v.stderr
+    assert "signature does not match" in v.stderr, v.stderr
+    env = dict(state["envelope"], list=json.dumps(json.loads(env["list"])))
+    v = cli_verify("--revocations", list_file("spaced.json", json.dumps(env).encode()))
+    assert v.returncode == 2 and "refused" in v.stderr, v.stderr
+    v = cli_verify("--revocations", list_file("junk.json", b"\x00not json"))
+    assert v.returncode == 2 and "not json" in v.stderr, v.stderr
+    v = cli_verify("--revocations", os.path.join(TMP, "missing.json"))
+    assert v.returncode == 2 and "cannot open" in v.stderr, v.stderr
+    v = cli_verify("--online", "http://127.0.0.1:1")
+    assert v.returncode == 2 and "could not connect" in v.stderr, v.stderr
+    v = cli_verify("--online", BASE + "/nothing-here")
+    assert v.returncode == 2 and "answered 404" in v.stderr, v.stderr
+    v = cli_verify("--online", "https://example.org")
+    assert v.returncode == 2 and "https is not supported" in v.stderr, v.stderr
+    v = cli_verify("--online", BASE, "--revocations", state["list_after"])
+    assert v.returncode == 2 and "usage" in v.stderr, v.stderr
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 sys.exit(done())
