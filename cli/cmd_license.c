@@ -507,7 +507,8 @@ static void print_verdict_json(const tb_license_verdict *v,
  * license verify
  * ---------------------------------------------------------------------- */
 
-static void print_verdict(const tb_license_verdict *v, int rc) {
+static void print_verdict(const tb_license_verdict *v, int rc,
+                          const revocation_source *rs) {
   if (rc == VERIFY_VALID || rc == VERIFY_REVOKED || rc == VERIFY_UNCHECKED) {
     print_headline(rc);
   } else {
@@ -517,6 +518,7 @@ static void print_verdict(const tb_license_verdict *v, int rc) {
         printf(" %s", tb_license_reason_code((tb_license_reason)(1u << bit)));
     printf("\n");
   }
+  print_list_age(rs);
   if (v->revocation_reason[0])
     printf("%-12s %s\n", "revoked", v->revocation_reason);
   if (!v->decoded)
@@ -562,8 +564,7 @@ static int verify_payload(const options *o, const char *payload, size_t len) {
   if (o->json) {
     print_verdict_json(&v, &rs, rc);
   } else {
-    print_verdict(&v, rc);
-    print_list_age(&rs);
+    print_verdict(&v, rc, &rs);
   }
   tb_license_free_verdict(&v);
   tb_license_revocations_free(rs.list);

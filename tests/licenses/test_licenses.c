@@ -3,7 +3,9 @@
  * (checked with the stock openssl command line), canonical JSON (golden
  * bytes), signatures (checked with openssl dgst), the QR payload (decoded
  * from the PNG with zbarimg), every kind of tampering with its reason,
- * rotation, passphrases, and the SVG renderings (checked with xmllint).
+ * rotation, passphrases, the SVG renderings (checked with xmllint), and
+ * the signed revocation list (made, loaded, tampered with, signed by the
+ * wrong key, its age; checked with openssl dgst and used by the CLI).
  *
  * Usage: test_licenses [TONGBAN_BINARY] — with the binary, the decoded QR
  * payload is also verified by `tongban license verify`.
@@ -487,10 +489,11 @@ static void test_zbar_decodes_png(void) {
     TB_CHECK_INT(run(path_in("cli.out"),
                      "%s license verify --keys %s --file %s", tongban_binary,
                      keys_dir, path_in("payload.txt")),
-                 0);
+                 4); /* revocation not checked: no list given */
     char *text = tb_test_read_file(path_in("cli.out"), NULL);
-    TB_CHECKF(contains(text, "valid") && contains(text, "杭州云帆"), "%s",
-              text);
+    TB_CHECKF(contains(text, "signature valid; revocation not checked") &&
+                  contains(text, "杭州云帆"),
+              "%s", text);
     free(text);
   }
   free(decoded);
@@ -1046,6 +1049,491 @@ static void test_platform_sign_and_check(void) {
   tb_license_signer_close(audit);
 }
 
+/* ------------------------------------------------------------------------
+ * The revocation list
+ * ---------------------------------------------------------------------- */
+
+static tb_license_signer *open_signer(tb_license_signer_purpose purpose) {
+  tb_license_signer *s = NULL;
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_signer_open(keys_dir, purpose, NULL, &s, &p) ==
+                TB_LICENSE_OK,
+            "%s", p.detail);
+  return s;
+}
+
+/* The list of bl_id and another license signed by purpose's signer,
+ * dated this_update (next update a day later); the envelope, malloc'd. */
+static char *signed_list(tb_license_signer_purpose purpose, int64_t this_update,
+                         bool with_bl) {
+  tb_license_signer *s = open_signer(purpose);
+  if (!s)
+    return NULL;
+  tb_license_revoked items[] = {
+      {"1.2.156.3005.2.9.9.1.1.Z", this_update - 7200, "测试\"引号\"\n换行"},
+      {bl_id, this_update - 3600, "吊销：虚假登记"}};
+  char *out = NULL;
+  size_t len = 0;
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_revocations_sign(s, items, with_bl ? 2 : 1, this_update,
+                                        this_update + 86400, &out, &len,
+                                        &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  TB_CHECK(out && strlen(out) == len);
+  tb_license_signer_close(s);
+  return out;
+}
+
+static tb_license_status
+load_list(const char *text, tb_license_revocations **out, tb_problem *p) {
+  return tb_license_revocations_load(text, text ? strlen(text) : 0, trust, now,
+                                     out, p);
+}
+
+/* An envelope of given parts, malloc'd. */
+static char *envelope_of(const char *key_id, const char *list,
+                         const unsigned char *sig, size_t sig_len) {
+  char sig64[TB_B64URL_LEN(160) + 1];
+  tb_b64url_encode(sig, sig_len, sig64);
+  json_t *e = json_pack("{s:s, s:s, s:s}", "key_id", key_id, "list", list,
+                        "signature", sig64);
+  char *text = json_dumps(e, JSON_COMPACT);
+  json_decref(e);
+  return text;
+}
+
+/* list signed by the revocations signer, in an envelope. */
+static char *sign_as_revocations(const char *list) {
+  tb_license_signer *s = open_signer(TB_LICENSE_SIGNER_REVOCATIONS);
+  if (!s)
+    return NULL;
+  unsigned char *sig;
+  size_t sig_len;
+  tb_problem p = {0};
+  TB_CHECK_INT(
+      tb_license_signer_sign(s, list, strlen(list), &sig, &sig_len, &p),
+      TB_LICENSE_OK);
+  char *text = envelope_of(tb_license_signer_key_id(s), list, sig, sig_len);
+  free(sig);
+  tb_license_signer_close(s);
+  return text;
+}
+
+static void test_revocations_roundtrip(void) {
+  char *text = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  tb_license_revocations *r = NULL;
+  tb_problem p = {0};
+  TB_CHECKF(load_list(text, &r, &p) == TB_LICENSE_OK, "%s", p.detail);
+  if (!r) {
+    free(text);
+    return;
+  }
+  TB_CHECK_INT(tb_license_revocations_count(r), 2);
+  TB_CHECK_INT(tb_license_revocations_this_update(r), now - 60);
+  TB_CHECK_INT(tb_license_revocations_next_update(r), now - 60 + 86400);
+  const tb_license_revoked *e = tb_license_revocations_find(r, bl_id);
+  TB_CHECK(e && strcmp(e->reason, "吊销：虚假登记") == 0 &&
+           e->revoked_at == now - 60 - 3600);
+  e = tb_license_revocations_find(r, "1.2.156.3005.2.9.9.1.1.Z");
+  TB_CHECK(e && strcmp(e->reason, "测试\"引号\"\n换行") == 0);
+  TB_CHECK(tb_license_revocations_find(r, "1.2.156.3005.2.9.9.1.2.Z") == NULL);
+  /* verification with the list: revoked, with the reason */
+  tb_license lic = business_license();
+  char *payload = sign_payload(&lic, NULL);
+  tb_license_verdict v;
+  tb_license_verify(payload, strlen(payload), trust, now,
+                    tb_license_revocations_check, r, &v);
+  TB_CHECK_INT(v.reasons, TB_LICENSE_REVOKED);
+  TB_CHECK(v.revocation_checked);
+  TB_CHECK_STR(v.revocation_reason, "吊销：虚假登记");
+  tb_license_free_verdict(&v);
+  tb_license_revocations_free(r);
+  free(text);
+  /* a list without it: valid, and revocation was checked */
+  text = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, false);
+  TB_CHECK_INT(load_list(text, &r, &p), TB_LICENSE_OK);
+  tb_license_verify(payload, strlen(payload), trust, now,
+                    tb_license_revocations_check, r, &v);
+  TB_CHECK(v.valid && v.revocation_checked);
+  tb_license_free_verdict(&v);
+  tb_license_revocations_free(r);
+  free(text);
+  free(payload);
+}
+
+static void test_revocations_sign_refuses(void) {
+  tb_license_signer *s = open_signer(TB_LICENSE_SIGNER_REVOCATIONS);
+  if (!s)
+    return;
+  char *out = NULL;
+  size_t len;
+  tb_problem p = {0};
+  /* an empty list is a list */
+  TB_CHECK_INT(
+      tb_license_revocations_sign(s, NULL, 0, now, now + 60, &out, &len, &p),
+      TB_LICENSE_OK);
+  tb_license_revocations *r = NULL;
+  TB_CHECK_INT(load_list(out, &r, &p), TB_LICENSE_OK);
+  TB_CHECK(r && tb_license_revocations_count(r) == 0);
+  tb_license_revocations_free(r);
+  free(out);
+  tb_license_revoked twice[] = {{bl_id, now, "a"}, {bl_id, now, "b"}};
+  TB_CHECK_INT(
+      tb_license_revocations_sign(s, twice, 2, now, now + 60, &out, &len, &p),
+      TB_LICENSE_ERR_INVALID);
+  TB_CHECK(contains(p.detail, "twice"));
+  TB_CHECK_INT(
+      tb_license_revocations_sign(s, twice, 1, now, now, &out, &len, &p),
+      TB_LICENSE_ERR_INVALID);
+  tb_license_revoked bad_utf8[] = {{bl_id, now, "\xff\xfe"}};
+  TB_CHECK_INT(tb_license_revocations_sign(s, bad_utf8, 1, now, now + 60, &out,
+                                           &len, &p),
+               TB_LICENSE_ERR_INVALID);
+  /* a long reason is cut at a character boundary */
+  char reason[1200] = "";
+  for (size_t i = 0; i < 300; i++)
+    memcpy(reason + 3 * i, "吊", 3); /* 900 bytes */
+  tb_license_revoked long_reason[] = {{bl_id, now, reason}};
+  TB_CHECK_INT(tb_license_revocations_sign(s, long_reason, 1, now, now + 60,
+                                           &out, &len, &p),
+               TB_LICENSE_OK);
+  TB_CHECK_INT(load_list(out, &r, &p), TB_LICENSE_OK);
+  const tb_license_revoked *e = r ? tb_license_revocations_find(r, bl_id) : 0;
+  TB_CHECK(e && strlen(e->reason) == 255 &&
+           strncmp(e->reason, reason, 255) == 0);
+  tb_license_revocations_free(r);
+  free(out);
+  tb_license_signer_close(s);
+}
+
+/* The envelope text with `from` replaced by `to` once; malloc'd. */
+static char *replaced(const char *text, const char *from, const char *to) {
+  const char *at = strstr(text, from);
+  TB_CHECKF(at != NULL, "%s not in the list", from);
+  if (!at)
+    return tb_xstrndup(text, strlen(text));
+  tb_buf b;
+  tb_buf_init(&b, TB_LICENSE_MAX_REVOCATIONS_FILE);
+  tb_buf_add(&b, text, (size_t)(at - text));
+  tb_buf_adds(&b, to);
+  tb_buf_adds(&b, at + strlen(from));
+  return tb_buf_take(&b, NULL);
+}
+
+static void expect_refused(const char *text, tb_license_status want,
+                           const char *detail) {
+  tb_license_revocations *r = NULL;
+  tb_problem p = {0};
+  tb_license_status st = load_list(text, &r, &p);
+  TB_CHECKF(st == want && r == NULL && contains(p.detail, detail),
+            "%s: status %s, detail \"%s\", expected %s and \"%s\"",
+            text ? text : "(null)", tb_license_status_code(st), p.detail,
+            tb_license_status_code(want), detail);
+  tb_license_revocations_free(r);
+}
+
+static void test_revocations_tampered(void) {
+  char *good = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  if (!good)
+    return;
+  /* one character of the signed list changed */
+  char *t = replaced(good, "虚假登记", "登记有误");
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "signature does not match");
+  free(t);
+  t = replaced(good, bl_id, "1.2.156.3005.2.9.9.1.0.Z");
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "signature does not match");
+  free(t);
+  /* the signature of another list */
+  char *other = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, false);
+  json_t *a = json_loads(good, 0, NULL), *b = json_loads(other, 0, NULL);
+  json_object_set(a, "signature", json_object_get(b, "signature"));
+  t = json_dumps(a, JSON_COMPACT);
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "signature does not match");
+  free(t);
+  json_decref(a);
+  json_decref(b);
+  free(other);
+  /* signed by the audit key: not a revocations key */
+  t = signed_list(TB_LICENSE_SIGNER_AUDIT, now - 60, true);
+  expect_refused(t, TB_LICENSE_ERR_NOT_FOUND, "no revocations key");
+  free(t);
+  free(good);
+}
+
+static void test_revocations_bureau_key(void) {
+  /* signed by a bureau's issuing key, naming that key */
+  tb_license_signer *s = open_signer(TB_LICENSE_SIGNER_REVOCATIONS);
+  char *good = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  json_t *g = good ? json_loads(good, 0, NULL) : NULL;
+  const char *list = json_string_value(json_object_get(g, "list"));
+  EVP_PKEY *key;
+  X509 *cert;
+  TB_CHECK(list && tb_license_keys_find(keys, "SCJG", &key, &cert));
+  if (!list || !s) {
+    json_decref(g);
+    free(good);
+    tb_license_signer_close(s);
+    return;
+  }
+  unsigned char *sig;
+  size_t sig_len;
+  TB_CHECK_INT(tb_license_sm2_sign(key, list, strlen(list), &sig, &sig_len),
+               TB_LICENSE_OK);
+  char scjg[41];
+  tb_license_key_id_hex(cert, scjg);
+  char *t = envelope_of(scjg, list, sig, sig_len);
+  expect_refused(t, TB_LICENSE_ERR_NOT_FOUND, "no revocations key");
+  free(t);
+  /* … and claiming to be the revocations key */
+  t = envelope_of(tb_license_signer_key_id(s), list, sig, sig_len);
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "signature does not match");
+  free(t);
+  free(sig);
+  json_decref(g);
+  free(good);
+  tb_license_signer_close(s);
+}
+
+static void test_revocations_malformed(void) {
+  /* well signed, but not canonical or not of the format */
+  static const char *const lists[] = {
+      "{\"format\": \"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/2\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"extra\":\"x\",\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-01T00:00:00Z\",\"revoked\":[],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[],\"this_update\":"
+      "\"2026-01-01T24:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[{\"id\":\"b\",\"reason\":\"\","
+      "\"revoked_at\":\"2026-01-01T00:00:00Z\"},{\"id\":\"a\",\"reason\":\"\","
+      "\"revoked_at\":\"2026-01-01T00:00:00Z\"}],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":[{\"id\":\"a\",\"reason\":1,"
+      "\"revoked_at\":\"2026-01-01T00:00:00Z\"}],\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "{\"format\":\"tongban-revocations/1\",\"next_update\":"
+      "\"2026-01-02T00:00:00Z\",\"revoked\":{},\"this_update\":"
+      "\"2026-01-01T00:00:00Z\"}",
+      "[]",
+  };
+  static const char *const details[] = {
+      "not canonical",        "not of format",        "not of format",
+      "this_update and next", "this_update and next", "not sorted",
+      "not {id, reason",      "no revoked array",     "not of format"};
+  for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+    char *t = sign_as_revocations(lists[i]);
+    expect_refused(t, TB_LICENSE_ERR_INVALID, details[i]);
+    free(t);
+  }
+  /* hostile envelopes */
+  char *good = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  expect_refused("", TB_LICENSE_ERR_INVALID, "not json");
+  expect_refused("[]", TB_LICENSE_ERR_INVALID, "exactly key_id");
+  expect_refused("{\"key_id\":\"a\",\"list\":\"{}\",\"signature\":\"AA\"}",
+                 TB_LICENSE_ERR_INVALID, "40 lower-case hex");
+  char *t = replaced(good, "\"signature\":\"", "\"signature\":\"=");
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "not base64url");
+  free(t);
+  t = replaced(good, "{\"key_id\"", "{\"more\":1,\"key_id\"");
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "exactly key_id");
+  free(t);
+  t = replaced(good, "{\"key_id\"", "{\"key_id\":\"x\",\"key_id\"");
+  expect_refused(t, TB_LICENSE_ERR_INVALID, "not json"); /* duplicate */
+  free(t);
+  size_t big = TB_LICENSE_MAX_REVOCATIONS_FILE + 1;
+  char *huge = tb_xmalloc(big + 1);
+  memset(huge, ' ', big);
+  huge[big] = '\0';
+  expect_refused(huge, TB_LICENSE_ERR_LIMIT, "too large");
+  free(huge);
+  /* every truncation of a good list is refused, never crashes */
+  size_t len = strlen(good);
+  for (size_t n = 0; n < len; n += 7) {
+    tb_license_revocations *r = NULL;
+    tb_problem p = {0};
+    TB_CHECK(tb_license_revocations_load(good, n, trust, now, &r, &p) !=
+             TB_LICENSE_OK);
+    tb_license_revocations_free(r);
+  }
+  free(good);
+}
+
+static void test_revocations_age(void) {
+  char buf[32];
+  tb_license_time_format(0, buf);
+  TB_CHECK_STR(buf, "1970-01-01T00:00:00Z");
+  tb_license_time_format(1764472244, buf); /* date -u -d @1764472244 */
+  TB_CHECK_STR(buf, "2025-11-30T03:10:44Z");
+  int64_t t = 0;
+  TB_CHECK(tb_license_time_parse(buf, strlen(buf), &t) && t == 1764472244);
+  static const char *const bad[] = {
+      "2026-02-30T00:00:00Z",      "2026-01-01T24:00:00Z",
+      "2026-01-01T00:60:00Z",      "2026-01-01 00:00:00Z",
+      "2026-01-01T00:00:00",       "2026-01-01T00:00:00z",
+      "2026-01-01T00:00:00+08:00", "+026-01-01T00:00:00Z"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    TB_CHECKF(!tb_license_time_parse(bad[i], strlen(bad[i]), &t), "%s", bad[i]);
+  /* 30 hours and 59 seconds old: past its next update */
+  int64_t made = now - 30 * 3600 - 59;
+  char *text = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, made, true);
+  tb_license_revocations *r = NULL;
+  tb_problem p = {0};
+  TB_CHECK_INT(load_list(text, &r, &p), TB_LICENSE_OK);
+  free(text);
+  if (!r)
+    return;
+  int64_t hours = -1;
+  char age[128], want[128], at[21];
+  tb_license_time_format(made, at);
+  snprintf(want, sizeof want, "revocation list of %.10s %.5s UTC, 30 hours old",
+           at, at + 11);
+  TB_CHECK(tb_license_revocations_age(r, now, &hours, age, sizeof age));
+  TB_CHECK_INT(hours, 30);
+  TB_CHECK_STR(age, want);
+  /* at its making: fresh; a day later: just not stale; then stale */
+  TB_CHECK(!tb_license_revocations_age(r, made, &hours, NULL, 0));
+  TB_CHECK_INT(hours, 0);
+  TB_CHECK(!tb_license_revocations_age(r, made + 86400, &hours, NULL, 0));
+  TB_CHECK_INT(hours, 24);
+  TB_CHECK(tb_license_revocations_age(r, made + 86401, &hours, NULL, 0));
+  /* a clock behind the list: 0 hours, not negative */
+  TB_CHECK(
+      !tb_license_revocations_age(r, made - 7200, &hours, age, sizeof age));
+  TB_CHECK_INT(hours, 0);
+  TB_CHECK(contains(age, ", 0 hours old"));
+  tb_license_revocations_free(r);
+}
+
+/* The stock command line checks the list's signature with the revocations
+ * certificate of the keys folder. */
+static void test_revocations_openssl(void) {
+  char *text = signed_list(TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  json_t *e = text ? json_loads(text, 0, NULL) : NULL;
+  const char *list = json_string_value(json_object_get(e, "list"));
+  const char *sig64 = json_string_value(json_object_get(e, "signature"));
+  unsigned char sig[200];
+  size_t sig_len = 0;
+  TB_CHECK(list && sig64 &&
+           tb_b64url_decode(sig64, strlen(sig64), sig, sizeof sig, &sig_len));
+  if (list && sig_len) {
+    write_file(path_in("rl.json"), list, strlen(list));
+    write_file(path_in("rl.sig"), sig, sig_len);
+    const char *out = path_in("rl.out");
+    TB_CHECK_INT(run(out,
+                     "openssl x509 -in %s/platform/revocations.1.pem -noout "
+                     "-pubkey -out %s",
+                     keys_dir, path_in("rl-pub.pem")),
+                 0);
+    TB_CHECK_INT(run(out,
+                     "openssl dgst -sm3 -verify %s -sigopt distid:" ID
+                     " -signature %s %s",
+                     path_in("rl-pub.pem"), path_in("rl.sig"),
+                     path_in("rl.json")),
+                 0);
+    write_file(path_in("rl.json"), list, strlen(list) - 1);
+    TB_CHECK(run(out,
+                 "openssl dgst -sm3 -verify %s -sigopt distid:" ID
+                 " -signature %s %s",
+                 path_in("rl-pub.pem"), path_in("rl.sig"),
+                 path_in("rl.json")) != 0);
+  }
+  json_decref(e);
+  free(text);
+}
+
+/* `tongban license verify` with a list file; its exit status, stdout in
+ * *out (malloc'd) and stderr in *err. */
+static int cli_verify(const char *list, char **out, char **err) {
+  char errp[600];
+  snprintf(errp, sizeof errp, "%s.err", path_in("rv.out"));
+  char opt[600] = "";
+  if (list)
+    snprintf(opt, sizeof opt, "--revocations %s", list);
+  int rc = run(path_in("rv.out"), "%s license verify --keys %s %s --file %s",
+               tongban_binary, keys_dir, opt, path_in("bl-payload.txt"));
+  *out = tb_test_read_file(path_in("rv.out"), NULL);
+  *err = tb_test_read_file(errp, NULL);
+  return rc;
+}
+
+static void write_list(const char *name, tb_license_signer_purpose purpose,
+                       int64_t made, bool with_bl) {
+  char *text = signed_list(purpose, made, with_bl);
+  if (text)
+    write_file(path_in(name), text, strlen(text));
+  free(text);
+}
+
+static void test_revocations_cli(void) {
+  if (!tongban_binary) {
+    printf("# no tongban binary: skipped\n");
+    return;
+  }
+  tb_license lic = business_license();
+  char *payload = sign_payload(&lic, NULL);
+  if (!payload)
+    return;
+  write_file(path_in("bl-payload.txt"), payload, strlen(payload));
+  free(payload);
+  char *out, *err;
+  TB_CHECK_INT(cli_verify(NULL, &out, &err), 4);
+  TB_CHECKF(contains(out, "signature valid; revocation not checked\n"), "%s",
+            out);
+  free(out), free(err);
+  write_list("rv-fresh.json", TB_LICENSE_SIGNER_REVOCATIONS, now - 60, true);
+  TB_CHECK_INT(cli_verify(path_in("rv-fresh.json"), &out, &err), 3);
+  TB_CHECKF(contains(out, "revoked (the signature is valid)\n") &&
+                contains(out, "吊销：虚假登记") &&
+                contains(out, " UTC, 0 hours old (2 revoked"),
+            "%s", out);
+  free(out), free(err);
+  write_list("rv-other.json", TB_LICENSE_SIGNER_REVOCATIONS, now - 60, false);
+  TB_CHECK_INT(cli_verify(path_in("rv-other.json"), &out, &err), 0);
+  TB_CHECKF(contains(out, "valid; not revoked\n"), "%s", out);
+  free(out), free(err);
+  write_list("rv-old.json", TB_LICENSE_SIGNER_REVOCATIONS, now - 50 * 3600 - 30,
+             true);
+  TB_CHECK_INT(cli_verify(path_in("rv-old.json"), &out, &err), 3);
+  TB_CHECKF(contains(out, " UTC, 50 hours old"), "%s", out);
+  TB_CHECKF(contains(err, "warning: the revocation list is past its next "
+                          "update"),
+            "%s", err);
+  free(out), free(err);
+  write_list("rv-audit.json", TB_LICENSE_SIGNER_AUDIT, now - 60, true);
+  TB_CHECK_INT(cli_verify(path_in("rv-audit.json"), &out, &err), 2);
+  TB_CHECKF(contains(err, "refused") && contains(err, "no revocations key"),
+            "%s", err);
+  free(out), free(err);
+  char *good = tb_test_read_file(path_in("rv-fresh.json"), NULL);
+  char *bad = good ? replaced(good, "虚假登记", "登记有误") : NULL;
+  if (bad)
+    write_file(path_in("rv-bad.json"), bad, strlen(bad));
+  free(good), free(bad);
+  TB_CHECK_INT(cli_verify(path_in("rv-bad.json"), &out, &err), 2);
+  TB_CHECKF(contains(err, "signature does not match"), "%s", err);
+  free(out), free(err);
+  /* the usage names every exit status */
+  TB_CHECK_INT(run(path_in("usage.out"), "%s license verify", tongban_binary),
+               2);
+  char usage_err[600];
+  snprintf(usage_err, sizeof usage_err, "%s.err", path_in("usage.out"));
+  char *u = tb_test_read_file(usage_err, NULL);
+  TB_CHECKF(contains(u, "3  revoked") &&
+                contains(u, "4  signature valid; revocation not checked"),
+            "%s", u);
+  free(u);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void setup(void) {
@@ -1133,6 +1621,14 @@ int main(int argc, char **argv) {
   TB_RUN(test_license_svg);
   TB_RUN(test_platform_signer_files);
   TB_RUN(test_platform_sign_and_check);
+  TB_RUN(test_revocations_roundtrip);
+  TB_RUN(test_revocations_sign_refuses);
+  TB_RUN(test_revocations_tampered);
+  TB_RUN(test_revocations_bureau_key);
+  TB_RUN(test_revocations_malformed);
+  TB_RUN(test_revocations_age);
+  TB_RUN(test_revocations_openssl);
+  TB_RUN(test_revocations_cli);
   teardown();
   return tb_test_done();
 }
