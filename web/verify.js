@@ -1,6 +1,8 @@
 // verify.js — the verification page (anyone): paste a license QR payload
 // or open /v?p=PAYLOAD → POST /api/v1/licenses/verify → the verdict and
-// the license data.
+// the license data, and whether revocation was checked (the server checks
+// it live; when it could not, the page says that the verdict is
+// incomplete).
 import { $, ApiError, api, clear, h, problemText } from "/web/common.js";
 
 const REASONS = {
@@ -11,6 +13,7 @@ const REASONS = {
   not_yet_valid: "证照尚未生效",
   revoked: "证照已被注销",
   bad_version: "不支持的二维码版本",
+  revocation_unknown: "暂时无法核对注销状态，请稍后重试",
 };
 
 const LABELS = {
@@ -27,10 +30,19 @@ const LABELS = {
   data: "证照信息",
   items: "证照信息",
   application: "来源办件",
+  number: "证件号码",
+  issued: "发证日期",
+  code: "代码",
+  credit_code: "统一社会信用代码",
 };
+
+// The license's data items are [label, value] pairs: shown as a list.
+const isPairs = (v) => Array.isArray(v) && v.length > 0 && v.every((x) => Array.isArray(x) && x.length === 2);
 
 function value(v) {
   if (v === null || v === undefined) return "—";
+  if (v === "long-term") return "长期";
+  if (isPairs(v)) return h("dl.kv", v.map(([k, x]) => [h("dt", String(k)), h("dd", value(x))]));
   if (Array.isArray(v)) return v.map(value).join("、");
   if (typeof v === "object") {
     return h(
@@ -41,19 +53,43 @@ function value(v) {
   return String(v);
 }
 
+// What the verdict says about revocation, in words: checked live now, or
+// not checked (then the verdict is incomplete and the person is told so).
+function revocationNote(v) {
+  if (!v.license) return null;
+  if (!v.revocation_checked) {
+    return h(
+      "p.note-warn",
+      { id: "revocation", dataset: { checked: "false" } },
+      "注意：本次未能核对该证照是否已被注销，核验结果不完整。请稍后重试，或向发证机关核实。",
+    );
+  }
+  const at = new Date().toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  return h(
+    "p.muted",
+    { id: "revocation", dataset: { checked: "true" } },
+    `注销状态已于 ${at}（北京时间）在线核对${v.revoked ? "：该证照已被注销" : "：未被注销"}。`,
+  );
+}
+
 async function verify(payload, out) {
   clear(out, h("p.muted", "正在核验…"));
   try {
     const v = await api("POST", "/api/v1/licenses/verify", { payload: payload.trim() });
     const reasons = (v.reasons || []).map((r) => REASONS[r] || r);
+    const unchecked = v.valid && !v.revocation_checked;
     clear(
       out,
       h(
-        "div.verdict." + (v.valid ? "valid" : "invalid"),
-        { id: "verdict", dataset: { valid: String(!!v.valid) } },
-        v.valid ? "✔ 有效：证照真实有效" : "✘ 无效：" + (reasons.join("；") || "核验未通过"),
+        "div.verdict." + (unchecked ? "unchecked" : v.valid ? "valid" : "invalid"),
+        { id: "verdict", dataset: { valid: String(!!v.valid), revocationChecked: String(!!v.revocation_checked) } },
+        unchecked
+          ? "⚠ 签名有效，但未核对注销状态"
+          : v.valid
+            ? "✔ 有效：证照真实有效，未被注销"
+            : "✘ 无效：" + (reasons.join("；") || "核验未通过"),
       ),
-      v.valid && !v.revocation_checked ? h("p.muted", "未能在线核对注销状态") : null,
+      revocationNote(v),
       v.license ? h("div.card", h("h3", "证照内容"), value(v.license)) : null,
     );
   } catch (e) {
@@ -82,7 +118,11 @@ main.append(
     h("h2", "核验电子证照"),
     h("label", "二维码内容", input),
     h("div.actions", h("button.primary", { type: "submit", id: "verify" }, "核验")),
-    h("p.muted", "核验使用平台公布的信任列表（/api/v1/trust），签名为 SM2/SM3；注销状态在线核对。"),
+    h(
+      "p.muted",
+      "核验使用平台公布的信任列表（/api/v1/trust），签名为 SM2/SM3；注销状态在线核对。" +
+        "离线核验请使用平台签名的注销列表（/api/v1/revocations），并留意列表的发布时间。",
+    ),
   ),
   out,
 );

@@ -242,6 +242,8 @@ await test("verification page: the license payload verifies; a tampered one is r
   await p.waitForSelector("#verdict");
   assert((await p.getAttribute("#verdict", "data-valid")) === "true", await p.textContent("#result"));
   await shot(p, "verify-valid-375");
+  assert((await p.getAttribute("#revocation", "data-checked")) === "true", await p.textContent("#result"));
+  assert((await p.textContent("#revocation")).includes("在线核对"), await p.textContent("#revocation"));
   const i = Math.floor(payload.length / 2);
   const c = payload[i] === "A" ? "B" : "A";
   const tampered = payload.slice(0, i) + c + payload.slice(i + 1);
@@ -251,6 +253,21 @@ await test("verification page: the license payload verifies; a tampered one is r
   await p.waitForSelector("#verdict");
   assert((await p.getAttribute("#verdict", "data-valid")) === "false", "tampered payload refused");
   await shot(p, "verify-tampered-375");
+  // The server's answer when it could not check revocation (its database
+  // unreachable): the real verdict with revocation_checked false. The
+  // page must say, in Chinese, that the verdict is incomplete.
+  await p.route("**/api/v1/licenses/verify", async (route) => {
+    const resp = await route.fetch();
+    const verdict = await resp.json();
+    await route.fulfill({ response: resp, json: { ...verdict, revocation_checked: false } });
+  });
+  await p.goto("/v?p=" + encodeURIComponent(payload));
+  await p.waitForSelector("#revocation");
+  assert((await p.getAttribute("#revocation", "data-checked")) === "false", await p.textContent("#result"));
+  const verdict = await p.textContent("#verdict");
+  assert(verdict.includes("未核对注销状态"), verdict);
+  assert((await p.textContent("#revocation")).includes("未能核对该证照是否已被注销"), await p.textContent("#revocation"));
+  await shot(p, "verify-unchecked-375");
   await ctx.close();
 });
 
