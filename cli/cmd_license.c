@@ -66,8 +66,10 @@ static int keys_usage(void) {
   return 2;
 }
 
-static int license_usage(void) {
-  fprintf(stderr,
+/* The usage of license verify with its exit statuses: on stdout for
+ * --help (exit 0), else on stderr (exit 2). */
+static int license_usage_to(FILE *out) {
+  fprintf(out,
           "usage: tongban license verify [--trust FILE | --keys DIR] "
           "[--json]\n"
           "         [--revocations FILE | --online URL] (PAYLOAD | --file "
@@ -88,7 +90,11 @@ static int license_usage(void) {
           "  3  revoked (the signature is valid; the list names the "
           "license)\n"
           "  4  signature valid; revocation not checked (no list given)\n");
-  return VERIFY_CANNOT_CHECK;
+  return out == stdout ? 0 : VERIFY_CANNOT_CHECK;
+}
+
+static int license_usage(void) {
+  return license_usage_to(stderr);
 }
 
 /* Parse the options after the verb; false on anything unknown. */
@@ -572,6 +578,9 @@ static int verify_payload(const options *o, const char *payload, size_t len) {
 }
 
 int tb_cli_license(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return license_usage_to(stdout);
   if (argc < 2 || strcmp(argv[1], "verify") != 0)
     return license_usage();
   options o = {.dir = DEFAULT_KEYS};

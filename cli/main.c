@@ -35,7 +35,9 @@ static const tb_cli_command commands[] = {
     {"keys",
      "init|rotate BUREAU|trust [--dir DIR]   the platform's signing keys",
      tb_cli_keys},
-    {"license", "verify PAYLOAD|--file FILE   verify an electronic license",
+    {"license",
+     "verify [--revocations FILE|--online URL] PAYLOAD|--file FILE   verify "
+     "an electronic license (--help: exit statuses)",
      tb_cli_license},
     {"help", "                show this list", run_help},
 };

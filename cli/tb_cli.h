@@ -30,7 +30,8 @@ int tb_cli_calendar(int argc, char **argv);
 int tb_cli_accounts(int argc, char **argv);
 
 /* `tongban keys init|rotate BUREAU|trust`, `tongban license verify`
- * (cli/cmd_license.c) */
+ * (cli/cmd_license.c; verify has more exit statuses: 3 revoked, 4
+ * signature valid but revocation not checked) */
 int tb_cli_keys(int argc, char **argv);
 int tb_cli_license(int argc, char **argv);
 /* `keys init` for serve: the root and a first key for every bureau of

@@ -1532,6 +1532,14 @@ static void test_revocations_cli(void) {
                 contains(u, "4  signature valid; revocation not checked"),
             "%s", u);
   free(u);
+  /* --help: the same on standard output, exit 0 */
+  TB_CHECK_INT(
+      run(path_in("help.out"), "%s license verify --help", tongban_binary), 0);
+  u = tb_test_read_file(path_in("help.out"), NULL);
+  TB_CHECKF(contains(u, "exit status:") && contains(u, "0  valid and not "
+                                                       "revoked"),
+            "%s", u);
+  free(u);
 }
 
 /* ------------------------------------------------------------------------ */
