@@ -84,16 +84,18 @@ bool tb_license_keys_find(const tb_license_keys *keys, const char *bureau,
                           EVP_PKEY **key, X509 **cert);
 
 /* ------------------------------------------------------------------------
- * The keys folder's file helpers, for the platform signers
- * (tb_license_keys.c)
+ * The platform signers' files (tb_license_keys.c)
  * ---------------------------------------------------------------------- */
 
-/* Make a new SM2 key and a platform certificate for it (OU=PLATFORM,
- * title=purpose, CN=cn), signed by the root of dir (its key decrypted with
- * opt->passphrase), and write both to new files (never overwritten). */
-tb_license_status tb_license_keys_certify_platform(
-    const char *dir, const char *purpose, const char *cn, const char *key_path,
-    const char *cert_path, const tb_license_key_options *opt, tb_problem *p);
+#define TB_LICENSE_PATH_SIZE 4096 /* bytes of a path in the keys folder */
+
+/* dir/platform/<purpose>.<serial>.<ext>; false when it does not fit. */
+bool tb_license_keys_signer_path(char out[TB_LICENSE_PATH_SIZE],
+                                 const char *dir, int purpose, unsigned serial,
+                                 const char *ext);
+/* The highest N with platform/<purpose>.<N>.pem (files are only ever
+ * added); 0 for none. */
+unsigned tb_license_keys_newest_signer(const char *dir, int purpose);
 /* Read a private key and its certificate and check that they belong
  * together. On success the caller owns *key and *cert. */
 tb_license_status tb_license_keys_load_pair(const char *key_path,
@@ -101,16 +103,9 @@ tb_license_status tb_license_keys_load_pair(const char *key_path,
                                             const char *passphrase,
                                             EVP_PKEY **key, X509 **cert,
                                             tb_problem *p);
-/* Append a whole (small) file to buf. */
-tb_license_status tb_license_keys_append_file(const char *path, tb_buf *buf,
-                                              tb_problem *p);
-bool tb_license_keys_file_exists(const char *path);
-/* mkdir with mode 0700; an existing folder is fine. */
-tb_license_status tb_license_keys_make_dir(const char *path, tb_problem *p);
-
-/* The platform signers (tb_license_platform.c): make signer 1 of every
- * purpose that has none (*created counts them), and append every
- * platform certificate's PEM to a trust list being built. */
+/* Make signer 1 of every purpose that has none (*created counts them),
+ * certified by the root of dir, and append every platform certificate's
+ * PEM to a trust list being built. */
 tb_license_status tb_license_platform_ensure(const char *dir,
                                              const tb_license_key_options *opt,
                                              size_t *created, tb_problem *p);

@@ -1,7 +1,9 @@
 /*
  * tb_license_keys.c — the platform's keys folder: the SM2 root and the
  * bureaus' issuing keys and certificates (creation, rotation, loading),
- * the trust list, and the key passphrase from the environment.
+ * the platform signers' files (made and listed here, opened to sign in
+ * tb_license_platform.c), the trust list, and the key passphrase from the
+ * environment.
  *
  * Files are created with open(O_CREAT | O_EXCL): nothing is ever
  * overwritten, private keys get mode 0600 from the start, and running
@@ -858,17 +860,61 @@ tb_license_status tb_license_passphrase_from_env(char *buf, size_t size,
 }
 
 /* ------------------------------------------------------------------------
- * For the platform's own signers (tb_license_platform.c)
+ * The platform's own signers' files (tb_license.h, "Platform signers"):
+ * made here with the root, listed here for the trust list; opened to
+ * sign in tb_license_platform.c.
  * ---------------------------------------------------------------------- */
 
-tb_license_status tb_license_keys_certify_platform(
-    const char *dir, const char *purpose, const char *cn, const char *key_path,
-    const char *cert_path, const tb_license_key_options *opt, tb_problem *p) {
+#define MAX_SIGNER_SERIAL 999
+
+static const char *const purpose_labels[TB_LICENSE_SIGNER_COUNT] = {
+    "审计签名", "撤销列表签名"};
+
+bool tb_license_keys_signer_path(char out[TB_LICENSE_PATH_SIZE],
+                                 const char *dir, int purpose, unsigned serial,
+                                 const char *ext) {
+  const char *name =
+      tb_license_signer_purpose_name((tb_license_signer_purpose)purpose);
+  int n = name ? snprintf(out, TB_LICENSE_PATH_SIZE, "%s/platform/%s.%u.%s",
+                          dir, name, serial, ext)
+               : -1;
+  return n > 0 && n < TB_LICENSE_PATH_SIZE;
+}
+
+unsigned tb_license_keys_newest_signer(const char *dir, int purpose) {
+  char path[TB_LICENSE_PATH_SIZE];
+  unsigned n = 0;
+  while (n < MAX_SIGNER_SERIAL &&
+         tb_license_keys_signer_path(path, dir, purpose, n + 1, "pem") &&
+         file_exists(path))
+    n++;
+  return n;
+}
+
+static tb_license_status path_problem(tb_problem *p, const char *dir) {
+  tb_problem_set(p, TB_ERR_LIMIT, NULL, "the keys folder path %s is too long",
+                 dir);
+  return TB_LICENSE_ERR_LIMIT;
+}
+
+/* Signer 1 of a purpose: a new SM2 key and a platform certificate
+ * (OU=PLATFORM, title=purpose) signed by the root. */
+static tb_license_status make_signer(const char *dir, int purpose,
+                                     const tb_license_key_options *opt,
+                                     tb_problem *p) {
+  char key_path[PATH_SIZE], cert_path[PATH_SIZE], cn[256];
+  if (!tb_license_keys_signer_path(key_path, dir, purpose, 1, "key") ||
+      !tb_license_keys_signer_path(cert_path, dir, purpose, 1, "pem"))
+    return path_problem(p, dir);
+  snprintf(cn, sizeof cn, "%s %s", platform_of(opt), purpose_labels[purpose]);
   root_pair root = {0};
   tb_license_status st = load_root(dir, opt ? opt->passphrase : NULL, &root, p);
   EVP_PKEY *key = st == TB_LICENSE_OK ? new_sm2_key() : NULL;
-  X509 *cert =
-      key ? make_platform(key, purpose, cn, root.cert, root.key, opt) : NULL;
+  X509 *cert = key ? make_platform(key,
+                                   tb_license_signer_purpose_name(
+                                       (tb_license_signer_purpose)purpose),
+                                   cn, root.cert, root.key, opt)
+                   : NULL;
   if (st == TB_LICENSE_OK)
     st = cert ? write_pair(key_path, cert_path, key, cert,
                            opt ? opt->passphrase : NULL, p)
@@ -876,6 +922,38 @@ tb_license_status tb_license_keys_certify_platform(
   X509_free(cert);
   EVP_PKEY_free(key);
   free_root(&root);
+  return st;
+}
+
+tb_license_status tb_license_platform_ensure(const char *dir,
+                                             const tb_license_key_options *opt,
+                                             size_t *created, tb_problem *p) {
+  char folder[PATH_SIZE];
+  *created = 0;
+  if (!join(folder, dir, "platform"))
+    return path_problem(p, dir);
+  tb_license_status st = make_dir(folder, p);
+  for (int i = 0; st == TB_LICENSE_OK && i < TB_LICENSE_SIGNER_COUNT; i++) {
+    if (tb_license_keys_newest_signer(dir, i) > 0)
+      continue;
+    st = make_signer(dir, i, opt, p);
+    if (st == TB_LICENSE_OK)
+      (*created)++;
+  }
+  return st;
+}
+
+tb_license_status tb_license_platform_append_trust(const char *dir, tb_buf *buf,
+                                                   tb_problem *p) {
+  char path[PATH_SIZE];
+  tb_license_status st = TB_LICENSE_OK;
+  for (int i = 0; st == TB_LICENSE_OK && i < TB_LICENSE_SIGNER_COUNT; i++) {
+    unsigned newest = tb_license_keys_newest_signer(dir, i);
+    for (unsigned n = 1; st == TB_LICENSE_OK && n <= newest; n++)
+      st = tb_license_keys_signer_path(path, dir, i, n, "pem")
+               ? read_into(path, buf, p)
+               : path_problem(p, dir);
+  }
   return st;
 }
 
@@ -898,17 +976,4 @@ tb_license_status tb_license_keys_load_pair(const char *key_path,
     *key = NULL;
   }
   return st;
-}
-
-tb_license_status tb_license_keys_append_file(const char *path, tb_buf *buf,
-                                              tb_problem *p) {
-  return read_into(path, buf, p);
-}
-
-bool tb_license_keys_file_exists(const char *path) {
-  return file_exists(path);
-}
-
-tb_license_status tb_license_keys_make_dir(const char *path, tb_problem *p) {
-  return make_dir(path, p);
 }

@@ -1,7 +1,8 @@
 /*
  * tb_license_util.c — the module's small helpers: China Standard Time
- * days, and the names of statuses and reasons. (Buffers, UTF-8, hex and
- * canonical JSON come from the engine's utility layer, tb_util.h.)
+ * days, and the names of statuses, reasons and platform signers. (Buffers,
+ * UTF-8, hex and canonical JSON come from the engine's utility layer,
+ * tb_util.h.)
  */
 #include "tb_license_int.h"
 
@@ -55,6 +56,12 @@ const char *tb_license_status_code(tb_license_status s) {
     return "crypto";
   }
   return "unknown";
+}
+
+const char *tb_license_signer_purpose_name(tb_license_signer_purpose purpose) {
+  static const char *const names[TB_LICENSE_SIGNER_COUNT] = {"audit",
+                                                             "revocations"};
+  return (unsigned)purpose < TB_LICENSE_SIGNER_COUNT ? names[purpose] : NULL;
 }
 
 const char *tb_license_reason_code(tb_license_reason r) {
