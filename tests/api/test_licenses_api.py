@@ -19,6 +19,8 @@ import glob
 import json
 import re
 import shutil
+import socket
+import threading
 import time
 import os
 import subprocess
@@ -585,6 +587,41 @@ def _():
     assert v.returncode == 2 and "https is not supported" in v.stderr, v.stderr
     v = cli_verify("--online", BASE, "--revocations", state["list_after"])
     assert v.returncode == 2 and "usage" in v.stderr, v.stderr
+
+
+@case("tongban license verify --online: a hostile server's answers are refused (2)")
+def _():
+    answers = [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n{}", "cut short"),
+        (b"SSH-2.0-OpenSSH\r\n", "not http"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+         "transfer encoding"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}", "content-length"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n{}", "not http"),
+        (b"HTTP/1.1 200 OK\r\n\r\n" + b"[" * 100000, "refused"),
+        (b"HTTP/1.0 200 OK\r\n\r\n{\"key_id\":1}", "refused"),
+    ]
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+
+    def serve():
+        for answer, _ in answers:
+            conn, _ = srv.accept()
+            conn.recv(65536)
+            conn.sendall(answer)
+            conn.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        for answer, words in answers:
+            v = cli_verify("--online", f"http://127.0.0.1:{port}")
+            assert v.returncode == 2, (answer[:40], v.stdout, v.stderr)
+            assert words in v.stderr, (answer[:40], v.stderr)
+    finally:
+        t.join(timeout=60)
+        srv.close()
     shutil.rmtree(TMP, ignore_errors=True)
 
 
