@@ -1,7 +1,8 @@
 /*
  * test_calendar.c — dates and the working-day calendar: proleptic
  * Gregorian day numbers, China's published 2025 and 2026 holiday schedules
- * (国办发明电〔2024〕12号, 2025-11-04 notice for 2026), year ends, holidays
+ * as shipped in calendar/ (国办发明电〔2024〕12号, the 2025-11-04 notice
+ * for 2026), year ends, holidays
  * next to weekends, adjusted working days, paused-time counting, time zones,
  * and the calendar text format with its errors.
  */
@@ -13,63 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The State Council's schedules: only weekdays are listed as holidays and
- * only weekend days as adjusted working days. */
-static const char china_2025_2026[] =
-    "# China, 国务院办公厅 holiday schedules\n"
-    "\n"
-    "# 2025 元旦\n"
-    "2025-01-01 holiday 元旦\n"
-    "# 2025 春节: Jan 28 - Feb 4, Jan 26 (Sun) and Feb 8 (Sat) worked\n"
-    "2025-01-26 workday 春节调休\n"
-    "2025-01-28 holiday 除夕\n"
-    "2025-01-29 holiday\n"
-    "2025-01-30 holiday\n"
-    "2025-01-31 holiday\n"
-    "2025-02-03 holiday\n"
-    "2025-02-04 holiday\n"
-    "2025-02-08 workday\n"
-    "2025-04-04 holiday 清明节\n"
-    "2025-04-27 workday\n"
-    "2025-05-01 holiday 劳动节\n"
-    "2025-05-02 holiday\n"
-    "2025-05-05 holiday\n"
-    "2025-06-02 holiday 端午节\n"
-    "# 2025 国庆节、中秋节: Oct 1 - 8, Sep 28 (Sun) and Oct 11 (Sat) worked\n"
-    "2025-09-28 workday\n"
-    "2025-10-01 holiday 国庆节\n"
-    "2025-10-02 holiday\n"
-    "2025-10-03 holiday\n"
-    "2025-10-06 holiday 中秋节\n"
-    "2025-10-07 holiday\n"
-    "2025-10-08 holiday\n"
-    "2025-10-11 workday\n"
-    "# 2026\n"
-    "2026-01-01 holiday 元旦\n"
-    "2026-01-02 holiday\n"
-    "2026-01-04 workday\n"
-    "2026-02-14 workday 春节调休\n"
-    "2026-02-16 holiday\n"
-    "2026-02-17 holiday\n"
-    "2026-02-18 holiday\n"
-    "2026-02-19 holiday\n"
-    "2026-02-20 holiday\n"
-    "2026-02-23 holiday\n"
-    "2026-02-28 workday\n"
-    "2026-04-06 holiday 清明节\n"
-    "2026-05-01 holiday 劳动节\n"
-    "2026-05-04 holiday\n"
-    "2026-05-05 holiday\n"
-    "2026-05-09 workday\n"
-    "2026-06-19 holiday 端午节\n"
-    "2026-09-20 workday\n"
-    "2026-09-25 holiday 中秋节\n"
-    "2026-10-01 holiday 国庆节\n"
-    "2026-10-02 holiday\n"
-    "2026-10-05 holiday\n"
-    "2026-10-06 holiday\n"
-    "2026-10-07 holiday\n"
-    "2026-10-10 workday\n";
+/* The State Council's schedules as the project ships them (calendar/,
+ * loaded by `tongban serve` on its first start): every test below checks
+ * real dates of that data. The folder is the program's argument. */
+static const char *calendar_dir = "calendar";
 
 #define CST (8 * 3600)
 
@@ -82,12 +30,25 @@ static tb_day D(const char *s) {
   return d;
 }
 
+/* Load one shipped year into c. */
+static void load_year(tb_calendar *c, int year) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%d.txt", calendar_dir, year);
+  size_t len = 0;
+  char *text = tb_test_read_file(path, &len);
+  TB_CHECKF(text != NULL, "cannot read %s", path);
+  if (!text)
+    return;
+  tb_problem p = {0};
+  tb_status st = tb_calendar_parse(c, text, len, &p);
+  TB_CHECKF(st == TB_OK, "%s: %s", path, p.detail);
+  free(text);
+}
+
 static tb_calendar *china(void) {
   tb_calendar *c = tb_calendar_new(CST);
-  tb_problem p = {0};
-  tb_status st =
-      tb_calendar_parse(c, china_2025_2026, strlen(china_2025_2026), &p);
-  TB_CHECKF(st == TB_OK, "%s", p.detail);
+  load_year(c, 2025);
+  load_year(c, 2026);
   return c;
 }
 
@@ -199,6 +160,49 @@ static void plain_week(void) {
   TB_CHECK_INT(tb_calendar_count_working_days(c, 0, 7000), 5000);
   tb_calendar_free(c);
   tb_calendar_free(NULL);
+}
+
+/* Every day the two notices change, counted: 2025 has 18 weekdays off and
+ * 5 weekend days worked (元旦 1, 春节 6+2, 清明 1, 劳动节 3+1, 端午 1,
+ * 国庆中秋 6+2); 2026 has 19 and 6 (元旦 2+1, 春节 6+2, 清明 1, 劳动节
+ * 3+1, 端午 1, 中秋 1, 国庆 5+2). A line lost or added in the files fails. */
+static void shipped_files_complete(void) {
+  tb_calendar *c = china();
+  int holidays[2] = {0}, workdays[2] = {0};
+  for (size_t i = 0; i < tb_calendar_count(c); i++) {
+    tb_day d;
+    tb_day_kind k;
+    tb_calendar_get(c, i, &d, &k);
+    int y, m, dd;
+    tb_date_to_ymd(d, &y, &m, &dd);
+    TB_CHECK(y == 2025 || y == 2026);
+    if (y == 2025 || y == 2026)
+      (k == TB_DAY_HOLIDAY ? holidays : workdays)[y - 2025]++;
+  }
+  TB_CHECK_INT(holidays[0], 18);
+  TB_CHECK_INT(workdays[0], 5);
+  TB_CHECK_INT(holidays[1], 19);
+  TB_CHECK_INT(workdays[1], 6);
+  tb_calendar_free(c);
+}
+
+/* 2026 国庆节 (Oct 1-7 off, Sep 20 and Oct 10 worked) and 春节 (Feb 15-23
+ * off, Feb 14 and 28 worked), from the shipped file. */
+static void china_2026_from_shipped_data(void) {
+  tb_calendar *c = china();
+  /* accepted Wednesday Sep 30: five working days are Oct 8, 9, 10 (the
+   * worked Saturday), 12 and 13 */
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-09-30"), 5), "2026-10-13");
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-09-18"), 1), "2026-09-20");
+  TB_CHECK(!tb_calendar_is_working_day(c, D("2026-09-25"))); /* 中秋节 */
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-02-13"), 1), "2026-02-14");
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-02-13"), 2), "2026-02-24");
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-02-27"), 1), "2026-02-28");
+  TB_CHECK(tb_calendar_is_working_day(c, D("2026-01-04")));
+  TB_CHECK(!tb_calendar_is_working_day(c, D("2026-01-02")));
+  /* a statutory 20 working days from Sep 28 crosses the whole holiday */
+  CHECK_DAY(tb_calendar_add_working_days(c, D("2026-09-28"), 20), "2026-10-30");
+  tb_calendar_free(c);
 }
 
 static void china_2025_national_day(void) {
@@ -665,7 +669,11 @@ static void store_round_trip(void) {
   tb_calendar_free(b);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1)
+    calendar_dir = argv[1];
+  TB_RUN(shipped_files_complete);
+  TB_RUN(china_2026_from_shipped_data);
   TB_RUN(dates_known_days);
   TB_RUN(dates_every_day_round_trips);
   TB_RUN(dates_hostile_text);
