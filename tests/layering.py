@@ -77,6 +77,8 @@ LIBRARIES = {
     "libpng": lambda h: h in ("png.h", "pngconf.h"),
     "zlib": lambda h: h in ("zlib.h", "zconf.h"),
     "libmicrohttpd": lambda h: h == "microhttpd.h",
+    # cli/ only (license verify --online): no other row lists it
+    "libcurl": lambda h: h.startswith("curl/"),
 }
 
 MODULES = ["engine", "workflows", "store", "electronic-licenses", "api",
