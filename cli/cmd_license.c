@@ -12,8 +12,9 @@
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
  * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
  * set. `license verify` checks revocation against the platform's signed
- * revocation list, read from a file or fetched from a server, and says so
- * when it did not; its exit statuses are VERIFY_* below.
+ * revocation list, read from a file or fetched from a server over http or
+ * https (cli_http.h, on libcurl), and says so when it did not; its exit
+ * statuses are VERIFY_* below.
  *
  * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
  * gets its keys on the first start.
@@ -79,7 +80,8 @@ static int license_usage_to(FILE *out) {
           "  is checked against the platform's signed revocation list, "
           "from FILE (saved\n"
           "  from GET /api/v1/revocations) or fetched from the server at "
-          "URL (http://)\n"
+          "URL (http:// or\n"
+          "  https://, certificate checked; no redirects, no proxy)\n"
           "exit status:\n"
           "  0  valid and not revoked (revocation checked)\n"
           "  1  invalid (bad signature, unknown key, wrong issuer, "
