@@ -20,6 +20,7 @@ import json
 import re
 import shutil
 import socket
+import ssl
 import threading
 import time
 import os
@@ -583,45 +584,132 @@ def _():
     assert v.returncode == 2 and "could not connect" in v.stderr, v.stderr
     v = cli_verify("--online", BASE + "/nothing-here")
     assert v.returncode == 2 and "answered 404" in v.stderr, v.stderr
-    v = cli_verify("--online", "https://example.org")
-    assert v.returncode == 2 and "https is not supported" in v.stderr, v.stderr
+    v = cli_verify("--online", "ftp://127.0.0.1:1")
+    assert v.returncode == 2 and "must start with http:// or https://" in v.stderr, v.stderr
+    v = cli_verify("--online", BASE + "/?x=1")
+    assert v.returncode == 2 and "no query or fragment" in v.stderr, v.stderr
+    v = cli_verify("--online", BASE.replace("://", "://user:secret@", 1))
+    assert v.returncode == 2 and "no user name or password" in v.stderr, v.stderr
     v = cli_verify("--online", BASE, "--revocations", state["list_after"])
     assert v.returncode == 2 and "usage" in v.stderr, v.stderr
 
 
-@case("tongban license verify --online: a hostile server's answers are refused (2)")
-def _():
-    answers = [
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n{}", "cut short"),
-        (b"SSH-2.0-OpenSSH\r\n", "not http"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-         "transfer encoding"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}", "content-length"),
-        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n{}", "not http"),
-        (b"HTTP/1.1 200 OK\r\n\r\n" + b"[" * 100000, "refused"),
-        (b"HTTP/1.0 200 OK\r\n\r\n{\"key_id\":1}", "refused"),
-    ]
+def serve_answers(answers, tls=None):
+    """A server on 127.0.0.1 that, one connection at a time, reads the
+    request and sends the next of answers (bytes), then closes; over TLS
+    when tls (an ssl.SSLContext) is given. (port, stop): stop() waits for
+    it and closes it. A client that hangs up early is no error."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
-    port = srv.getsockname()[1]
 
     def serve():
-        for answer, _ in answers:
+        for answer in answers:
             conn, _ = srv.accept()
-            conn.recv(65536)
-            conn.sendall(answer)
-            conn.close()
+            try:
+                if tls:
+                    conn = tls.wrap_socket(conn, server_side=True)
+                conn.recv(65536)
+                conn.sendall(answer)
+            except OSError:
+                pass
+            finally:
+                conn.close()
     t = threading.Thread(target=serve, daemon=True)
     t.start()
+
+    def stop():
+        t.join(timeout=60)
+        srv.close()
+    return srv.getsockname()[1], stop
+
+
+# TB_LICENSE_MAX_REVOCATIONS_FILE (electronic-licenses/tb_license.h)
+MAX_LIST = 8 * 1024 * 1024
+
+
+@case("tongban license verify --online: a hostile server's answers are refused (2)")
+def _():
+    big = b"X: " + b"y" * 200000 + b"\r\n"
+    answers = [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n{}", "cut short"),
+        (b"SSH-2.0-OpenSSH\r\n", "not valid http"),
+        (b"HTTP/1.1 2000 OK\r\n\r\n{}", "not valid http"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}", "not valid http"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+         "could not read the answer"),
+        (b"", "without an answer"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n{}",
+         "headers are too large"),
+        (b"HTTP/1.1 200 OK\r\n" + big + b"\r\n{}", "headers are too large"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 5000 + b"\r\n{}",
+         "headers are too large"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n{}" % (MAX_LIST + 1),
+         "too large"),
+        (b"HTTP/1.0 200 OK\r\n\r\n" + b" " * (MAX_LIST + 1), "too large"),
+        (b"HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:1/\r\n"
+         b"Content-Length: 0\r\n\r\n", "answered 301"),
+        (b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnone", "answered 404"),
+        (b"HTTP/1.1 200 OK\r\n\r\n" + b"[" * 100000, "refused"),
+        (b"HTTP/1.0 200 OK\r\n\r\n{\"key_id\":1}", "refused"),
+        # chunked is HTTP/1.1: the transfer is fine, the list parser refuses
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+         "refused"),
+    ]
+    port, stop = serve_answers([a for a, _ in answers])
     try:
         for answer, words in answers:
             v = cli_verify("--online", f"http://127.0.0.1:{port}")
             assert v.returncode == 2, (answer[:40], v.stdout, v.stderr)
             assert words in v.stderr, (answer[:40], v.stderr)
+            assert "curl" not in v.stderr.lower(), v.stderr
     finally:
-        t.join(timeout=60)
-        srv.close()
+        stop()
+
+
+@case("tongban license verify --online: the signed list chunked or close-delimited is used (3)")
+def _():
+    with open(state["list_after"], "rb") as f:
+        signed = f.read()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(signed[i:i + 100]), signed[i:i + 100])
+                       for i in range(0, len(signed), 100))
+    answers = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + chunked + b"0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\n" + signed,
+    ]
+    port, stop = serve_answers(answers)
+    try:
+        for answer in answers:
+            v = cli_verify("--online", f"http://127.0.0.1:{port}")
+            assert v.returncode == 3, (answer[:80], v.stdout, v.stderr)
+            assert v.stdout.startswith("revoked (the signature is valid)\n"), v.stdout
+    finally:
+        stop()
+
+
+@case("tongban license verify --online https://: a plain-http port or an untrusted certificate is 2")
+def _():
+    https = BASE.replace("http://", "https://", 1)
+    v = cli_verify("--online", https)
+    assert v.returncode == 2, v.stdout + v.stderr
+    assert "tls handshake failed" in v.stderr, v.stderr
+    key, crt = os.path.join(TMP, "tls.key"), os.path.join(TMP, "tls.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "1",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(crt, key)
+    port, stop = serve_answers([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"],
+                               tls=tls)
+    try:
+        v = cli_verify("--online", f"https://127.0.0.1:{port}")
+        assert v.returncode == 2, v.stdout + v.stderr
+        assert "certificate cannot be verified" in v.stderr, v.stderr
+    finally:
+        stop()
     shutil.rmtree(TMP, ignore_errors=True)
 
 
