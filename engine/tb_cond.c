@@ -1,6 +1,7 @@
 /*
  * tb_cond.c — conditions on a form: the parser (with type checks against the
- * definition), the evaluator and the "can it ever hold" analysis.
+ * definition), the evaluator and the analysis that tells a condition that
+ * can never hold or always holds (described where it starts, below).
  *
  * A condition is a tree allocated from the caller's arena: `or` and `and`
  * nodes hold a list of operands (so long chains stay flat), `not` holds one,
@@ -31,9 +32,11 @@
 
 #include "tb_engine.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAX_TEXT = 1024, MAX_DEPTH = 32, SHOW_MAX = 40 };
@@ -56,6 +59,8 @@ struct tb_cond {
   uint8_t op;           /* cmp_op */
   uint8_t type;         /* tb_field_type of the field */
   uint8_t field;        /* index into the form */
+  uint16_t start, end;  /* the bytes of src it was written as */
+  const char *src;      /* the whole condition, copied into the arena */
   const tb_cond *first; /* or, and, not: the first operand */
   const tb_cond *next;  /* the next operand of the enclosing or / and */
   tb_value lit;         /* the literal, converted to the field's type */
@@ -89,7 +94,7 @@ typedef struct {
 typedef struct {
   tb_arena *arena;
   const tb_definition *def;
-  const char *s;
+  const char *s; /* the arena's copy of the condition */
   size_t len, pos;
   token tok;
   tb_problem *p;
@@ -428,7 +433,14 @@ static bool convert_literal(parser *P, const tb_field *f, const token *t,
 static tb_cond *new_node(parser *P, node_kind kind) {
   tb_cond *c = tb_arena_alloc(P->arena, sizeof *c);
   c->kind = (uint8_t)kind;
+  c->src = P->s;
   return c;
+}
+
+/* Record that c was written as the bytes [start, end) (len <= 1024). */
+static void set_span(tb_cond *c, size_t start, size_t end) {
+  c->start = (uint16_t)start;
+  c->end = (uint16_t)end;
 }
 
 static bool check_literal_kind(parser *P, const tb_field *f, const token *t) {
@@ -468,6 +480,7 @@ static tb_cond *parse_comparison(parser *P, tb_cond *c, const tb_field *f) {
   }
   if (!check_literal_kind(P, f, &lit) || !convert_literal(P, f, &lit, &c->lit))
     return NULL;
+  c->end = (uint16_t)(lit.start + lit.len);
   lex(P);
   return c;
 }
@@ -500,6 +513,7 @@ static tb_cond *parse_compare(parser *P) {
   tb_cond *c = new_node(P, N_CMP);
   c->field = (uint8_t)i;
   c->type = (uint8_t)f->type;
+  set_span(c, name.start, name.start + name.len);
   lex(P);
   if (P->tok.kind == T_OP || P->tok.kind == T_CONTAINS)
     return parse_comparison(P, c, f);
@@ -531,6 +545,7 @@ static tb_cond *parse_unary(parser *P, int depth) {
       return NULL;
     tb_cond *c = new_node(P, N_NOT);
     c->first = k;
+    set_span(c, t.start, k->end);
     return c;
   }
   if (t.kind == T_LPAREN) {
@@ -546,6 +561,7 @@ static tb_cond *parse_unary(parser *P, int depth) {
            found);
       return NULL;
     }
+    set_span(k, t.start, P->tok.start + 1); /* the parentheses included */
     lex(P);
     return k;
   }
@@ -570,6 +586,7 @@ static tb_cond *parse_list(parser *P, int depth, node_kind kind) {
     tail->next = k;
     tail = k;
   }
+  set_span(node, first->start, tail->end);
   return node;
 }
 
@@ -586,7 +603,10 @@ tb_status tb_cond_parse(tb_arena *a, const tb_definition *def, const char *text,
   if (len > MAX_TEXT)
     return tb_problem_set(p, TB_ERR_LIMIT, NULL,
                           "condition is longer than %d bytes", MAX_TEXT);
-  parser P = {.arena = a, .def = def, .s = text, .len = len, .p = p};
+  char *copy = tb_arena_alloc(a, len + 1); /* reasons quote it later */
+  if (len)
+    memcpy(copy, text, len);
+  parser P = {.arena = a, .def = def, .s = copy, .len = len, .p = p};
   lex(&P);
   if (P.tok.kind == T_END) {
     fail(&P, 0, TB_ERR_INVALID, "empty condition");
@@ -694,104 +714,798 @@ bool tb_cond_eval(const tb_cond *c, const tb_form *form) {
   return false;
 }
 
-/* ---- can it ever hold? ------------------------------------------------ */
+/* ---- what can it do? ---------------------------------------------------
+ *
+ * Fields are independent (tb_form_check checks each one alone), so the
+ * forms that pass the checks are every combination of one value per
+ * field. A field's values fall into a few "cases" by what the comparisons
+ * on it answer, and within a case every comparison on the field has one
+ * answer:
+ * - number, money, date: the literals t0 < t1 < … cut the line into the
+ *   points ti and the open intervals between them; a region is a case when
+ *   a value the field allows lies in it (whole numbers for integer fields,
+ *   fen and days; min and max; money not below zero unless min is).
+ * - text, id-number: each literal that is itself a valid value, and
+ *   "another value" once for each pattern of contains-literals it holds
+ *   (leaving out patterns that hold a literal but not a part of it, or a
+ *   literal longer than the field allows).
+ * - choice: which of the named choices are chosen and whether another one
+ *   is, as far as single / multiple and min / max allow.
+ * - boolean: true and false.
+ * - every optional field: absent, where every comparison is false.
+ * The cases may over-approximate (a text pattern no value has) but never
+ * miss a value: an extra case can only turn NEVER or ALWAYS into
+ * SOMETIMES.
+ *
+ * "Can it be true?" is a search over the fields' cases with three-valued
+ * evaluation that stops as soon as the answer is settled. The top-level
+ * operands (the condition's and-ed parts once `not` is pushed down through
+ * and / or) fall into groups that share no field; the groups are searched
+ * apart. ALWAYS is "its negation can never be true". The reason names the
+ * smallest set of those operands that still cannot be true together: each
+ * one is dropped in turn and stays out if the rest still cannot.
+ * Every search has a budget of node evaluations; running out answers
+ * "cannot tell", which gives SOMETIMES.
+ */
 
-/* The order of a bound relative to the literal: -1 below, 0 equal, 1 above;
- * `known` false when there is no usable bound. */
+enum {
+  MAX_NODES = 512,  /* a 1024-byte condition has fewer */
+  MAX_LITS = 64,    /* distinct text literals of one field */
+  MAX_SPLIT = 8,    /* contains-literals of a text field, named choices of a
+                       multiple choice field */
+  WORK = 1 << 18,   /* node evaluations per search and per reason */
+  REASON_ITEM = 60, /* bytes of one quoted operand in a reason */
+  REASON_SHOWN = 3  /* operands quoted before "and N more" */
+};
+
+#define WHOLE_LIMIT 9007199254740992.0L /* 2^53, as tb_form.c */
+
+typedef enum { V_FALSE, V_TRUE, V_UNKNOWN } tri;
+
 typedef struct {
-  bool known;
-  int ord;
-} bound_order;
+  const tb_cond *c;
+  uint8_t kind;        /* node_kind */
+  uint8_t slot;        /* N_CMP: the slot of its field */
+  uint16_t arg;        /* N_CMP: its literal's index in the slot */
+  int16_t first, next; /* operands, as in tb_cond; -1: none */
+  uint64_t slots;      /* bit s: slot s is read at or below this node */
+} anode;
 
-static bound_order order_double(bool has, double bound, double x) {
-  bound_order b = {has && !isnan(bound), 0};
-  if (b.known)
-    b.ord = (bound > x) - (bound < x);
-  return b;
+typedef struct {
+  bool absent;
+  bool other;    /* text: equal to no literal; choice: an unnamed one too */
+  bool boolean;  /* boolean */
+  uint16_t pos;  /* number, money, date: region; text: literal (!other) */
+  uint64_t bits; /* choice: named choices chosen; text: literals contained */
+} fcase;
+
+typedef struct {
+  const tb_field *f;
+  size_t n_atoms;
+  size_t n_lits;
+  long double *pts;       /* number, money, date: sorted, distinct */
+  const tb_value **texts; /* text, id-number: distinct */
+  uint64_t split;         /* text: non-empty contains-literals; choice: the
+                             named choices */
+  fcase *cases;
+  size_t n_cases;
+} slot;
+
+typedef struct {
+  int16_t node;
+  bool neg;
+  uint64_t slots;
+} item;
+
+typedef struct {
+  tb_arena *arena;
+  const tb_definition *def;
+  anode nodes[MAX_NODES];
+  size_t n_nodes;
+  slot slots[TB_MAX_FIELDS];
+  size_t n_slots;
+  int8_t slot_of[TB_MAX_FIELDS];
+  int16_t cur[TB_MAX_FIELDS]; /* the case each slot is in; -1: open */
+  long work;
+  bool gave_up; /* too large, or not parsed against this definition */
+} analysis;
+
+static int popcount(uint64_t x) {
+  int n = 0;
+  for (; x; x &= x - 1)
+    n++;
+  return n;
 }
 
-/* Exact order of a double bound against an integer literal. */
-static bound_order order_bound_i64(bool has, double bound, int64_t x) {
-  bound_order b = {has && !isnan(bound), 0};
-  if (!b.known)
-    return b;
-  if (bound >= 9223372036854775808.0 || bound < -9223372036854775808.0) {
-    b.ord = bound > 0 ? 1 : -1;
-    return b;
+static int lowest_bit(uint64_t x) {
+  int i = 0;
+  while (x && !(x & 1)) {
+    x >>= 1;
+    i++;
   }
-  int64_t t = (int64_t)bound; /* exact truncation */
-  double frac = bound - (double)t;
-  b.ord = t != x ? (t > x ? 1 : -1) : (frac > 0) - (frac < 0);
-  return b;
+  return i;
 }
 
-/* Whether some value in [lo, hi] can satisfy `value op x`. */
-static bool interval_may_hold(cmp_op op, bound_order lo, bound_order hi) {
-  switch (op) {
-  case OP_GT:
-    return !(hi.known && hi.ord <= 0);
-  case OP_GE:
-    return !(hi.known && hi.ord < 0);
-  case OP_LT:
-    return !(lo.known && lo.ord >= 0);
-  case OP_LE:
-    return !(lo.known && lo.ord > 0);
-  case OP_EQ:
-    return !((hi.known && hi.ord < 0) || (lo.known && lo.ord > 0));
-  case OP_NE:
-    return !(lo.known && hi.known && lo.ord == 0 && hi.ord == 0);
-  default:
-    return true;
+static bool is_numeric(tb_field_type t) {
+  return t == TB_FIELD_NUMBER || t == TB_FIELD_MONEY || t == TB_FIELD_DATE;
+}
+
+/* ---- the tree, copied with the slots of its fields --------------------- */
+
+static int slot_for(analysis *A, const tb_cond *c) {
+  const tb_definition *def = A->def;
+  if (c->field >= def->n_fields || c->field >= TB_MAX_FIELDS ||
+      def->fields[c->field].type != (tb_field_type)c->type)
+    return -1;
+  if (A->slot_of[c->field] < 0) {
+    A->slot_of[c->field] = (int8_t)A->n_slots;
+    A->slots[A->n_slots++].f = &def->fields[c->field];
   }
+  int s = A->slot_of[c->field];
+  A->slots[s].n_atoms++;
+  return s;
 }
 
-static bool compare_may_hold(const tb_cond *c, const tb_field *f) {
-  cmp_op op = (cmp_op)c->op;
-  bound_order lo, hi;
-  switch (f->type) {
-  case TB_FIELD_NUMBER:
-    if (f->integer && op == OP_EQ && c->lit.number != floor(c->lit.number))
-      return false;
-    lo = order_double(f->has_min, f->min, c->lit.number);
-    hi = order_double(f->has_max, f->max, c->lit.number);
-    break;
+static int build(analysis *A, const tb_cond *c) {
+  if (A->n_nodes >= MAX_NODES) {
+    A->gave_up = true;
+    return -1;
+  }
+  int n = (int)A->n_nodes++;
+  anode *x = &A->nodes[n];
+  x->c = c;
+  x->kind = c->kind;
+  x->first = x->next = -1;
+  if (c->kind == N_CMP) {
+    int s = slot_for(A, c);
+    if (s < 0) {
+      A->gave_up = true;
+      return -1;
+    }
+    x->slot = (uint8_t)s;
+    x->slots = (uint64_t)1 << s;
+    return n;
+  }
+  int prev = -1;
+  for (const tb_cond *k = c->first; k; k = c->kind == N_NOT ? NULL : k->next) {
+    int m = build(A, k);
+    if (m < 0)
+      return -1;
+    if (prev < 0)
+      A->nodes[n].first = (int16_t)m;
+    else
+      A->nodes[prev].next = (int16_t)m;
+    A->nodes[n].slots |= A->nodes[m].slots;
+    prev = m;
+  }
+  return n;
+}
+
+/* ---- literals ---------------------------------------------------------- */
+
+static long double numeric_literal(const tb_cond *c) {
+  switch ((tb_field_type)c->type) {
   case TB_FIELD_MONEY:
-    lo = order_bound_i64(f->has_min, f->min, c->lit.money);
-    hi = order_bound_i64(f->has_max, f->max, c->lit.money);
-    if (!(f->has_min && f->min < 0) && !lo.known)
-      lo = order_bound_i64(true, 0, c->lit.money); /* no negative amounts */
-    break;
+    return (long double)c->lit.money;
   case TB_FIELD_DATE:
-    lo = order_bound_i64(f->has_min, f->min, c->lit.date);
-    hi = order_bound_i64(f->has_max, f->max, c->lit.date);
-    break;
+    return (long double)c->lit.date;
   default:
-    return true;
+    return (long double)c->lit.number;
   }
-  return interval_may_hold(op, lo, hi);
 }
 
-bool tb_cond_may_hold(const tb_cond *c, const tb_definition *def) {
-  if (!c)
+static int compare_ld(const void *a, const void *b) {
+  long double x = *(const long double *)a, y = *(const long double *)b;
+  return (x > y) - (x < y);
+}
+
+static size_t find_point(const slot *s, long double x) {
+  size_t lo = 0, hi = s->n_lits;
+  while (lo + 1 < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->pts[mid] <= x)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static bool same_text(const tb_value *a, const tb_value *b) {
+  return a->text_len == b->text_len &&
+         (a->text_len == 0 || memcmp(a->text, b->text, a->text_len) == 0);
+}
+
+/* The index of c's text literal in s, added when new; -1 when full. */
+static int text_index(slot *s, const tb_cond *c) {
+  for (size_t i = 0; i < s->n_lits; i++)
+    if (same_text(s->texts[i], &c->lit))
+      return (int)i;
+  if (s->n_lits >= MAX_LITS)
+    return -1;
+  s->texts[s->n_lits] = &c->lit;
+  return (int)s->n_lits++;
+}
+
+static void collect_literal(analysis *A, anode *x) {
+  slot *s = &A->slots[x->slot];
+  const tb_cond *c = x->c;
+  switch (s->f->type) {
+  case TB_FIELD_NUMBER:
+  case TB_FIELD_MONEY:
+  case TB_FIELD_DATE:
+    s->pts[s->n_lits++] = numeric_literal(c);
+    break;
+  case TB_FIELD_TEXT:
+  case TB_FIELD_ID_NUMBER: {
+    int i = text_index(s, c);
+    if (i < 0) {
+      A->gave_up = true;
+      return;
+    }
+    x->arg = (uint16_t)i;
+    if (c->op == OP_CONTAINS && c->lit.text_len > 0)
+      s->split |= (uint64_t)1 << i;
+    break;
+  }
+  case TB_FIELD_CHOICE:
+    x->arg = (uint16_t)lowest_bit(c->lit.choices);
+    s->split |= c->lit.choices;
+    break;
+  case TB_FIELD_BOOLEAN:
+    break;
+  }
+}
+
+/* Sort and deduplicate the numeric literals, then point each comparison
+ * at its own. */
+static void index_points(analysis *A) {
+  for (size_t i = 0; i < A->n_slots; i++) {
+    slot *s = &A->slots[i];
+    if (!is_numeric(s->f->type) || s->n_lits == 0)
+      continue;
+    qsort(s->pts, s->n_lits, sizeof s->pts[0], compare_ld);
+    size_t n = 1;
+    for (size_t k = 1; k < s->n_lits; k++)
+      if (s->pts[k] != s->pts[n - 1])
+        s->pts[n++] = s->pts[k];
+    s->n_lits = n;
+  }
+  for (size_t n = 0; n < A->n_nodes; n++) {
+    anode *x = &A->nodes[n];
+    if (x->kind == N_CMP && is_numeric((tb_field_type)x->c->type))
+      x->arg = (uint16_t)find_point(&A->slots[x->slot], numeric_literal(x->c));
+  }
+}
+
+/* ---- the cases of each field ------------------------------------------- */
+
+static void add_case(slot *s, fcase k) {
+  s->cases[s->n_cases++] = k;
+}
+
+typedef struct {
+  long double lo, hi; /* inclusive */
+  bool whole;         /* only whole numbers */
+} domain;
+
+/* A date bound counts only when tb_form.c's date_bound accepts it. */
+static bool date_bound_used(double bound) {
+  return bound > -2e9 && bound < 2e9;
+}
+
+static domain numeric_domain(const tb_field *f) {
+  domain d = {-(long double)DBL_MAX, (long double)DBL_MAX, false};
+  tb_day first = 0, last = 0;
+  bool use_min = f->has_min && !isnan(f->min);
+  bool use_max = f->has_max && !isnan(f->max);
+  if (f->type == TB_FIELD_NUMBER && f->integer) {
+    d = (domain){-WHOLE_LIMIT, WHOLE_LIMIT, true};
+  } else if (f->type == TB_FIELD_MONEY) {
+    d = (domain){use_min && f->min < 0 ? (long double)INT64_MIN : 0,
+                 (long double)INT64_MAX, true};
+  } else if (f->type == TB_FIELD_DATE) {
+    (void)tb_date_from_ymd(1900, 1, 1, &first);
+    (void)tb_date_from_ymd(2199, 12, 31, &last);
+    d = (domain){first, last, true};
+    use_min = use_min && date_bound_used(f->min);
+    use_max = use_max && date_bound_used(f->max);
+  }
+  if (use_min && f->min > d.lo)
+    d.lo = f->min;
+  if (use_max && f->max < d.hi)
+    d.hi = f->max;
+  return d;
+}
+
+/* Whether an allowed value lies in region r: odd r is the point
+ * pts[r / 2], even r the open interval below pts[r / 2] (above the last
+ * for r = 2 n_lits). */
+static bool region_allowed(const slot *s, const domain *d, size_t r) {
+  if (r % 2 == 1) {
+    long double t = s->pts[r / 2];
+    return t >= d->lo && t <= d->hi && (!d->whole || t == floorl(t));
+  }
+  long double a = r == 0 ? -HUGE_VALL : s->pts[r / 2 - 1];
+  long double b = r == 2 * s->n_lits ? HUGE_VALL : s->pts[r / 2];
+  bool open_a = a >= d->lo, open_b = b <= d->hi;
+  long double lo = open_a ? a : d->lo, hi = open_b ? b : d->hi;
+  if (d->whole) {
+    lo = open_a ? floorl(a) + 1 : ceill(lo);
+    hi = open_b ? ceill(b) - 1 : floorl(hi);
+    return lo <= hi;
+  }
+  return lo < hi || (lo == hi && !open_a && !open_b);
+}
+
+static void numeric_cases(slot *s) {
+  domain d = numeric_domain(s->f);
+  for (size_t r = 0; r <= 2 * s->n_lits; r++)
+    if (region_allowed(s, &d, r))
+      add_case(s, (fcase){.pos = (uint16_t)r});
+}
+
+/* Whether some valid text differs from every literal. */
+static bool other_text_allowed(const tb_field *f) {
+  if (f->type == TB_FIELD_ID_NUMBER)
     return true;
-  switch ((node_kind)c->kind) {
-  case N_OR:
-    for (const tb_cond *k = c->first; k; k = k->next)
-      if (tb_cond_may_hold(k, def))
-        return true;
+  return !(f->has_max && f->max < 1) &&
+         !(f->has_min && f->has_max && f->min > f->max);
+}
+
+/* Whether a value can contain literal i: not when it is longer than the
+ * field allows. */
+static bool may_contain(const slot *s, size_t i) {
+  const tb_value *v = s->texts[i];
+  size_t chars = 0;
+  if (s->f->type == TB_FIELD_ID_NUMBER)
+    return v->text_len <= 18;
+  if (!tb_utf8_count(v->text, v->text_len, &chars))
     return false;
-  case N_AND:
-    for (const tb_cond *k = c->first; k; k = k->next)
-      if (!tb_cond_may_hold(k, def))
+  return !(s->f->has_max && (double)chars > s->f->max);
+}
+
+static bool contains_text(const tb_value *hay, const tb_value *needle) {
+  return needle->text_len == 0 ||
+         (hay->text_len >= needle->text_len &&
+          memmem(hay->text, hay->text_len, needle->text, needle->text_len));
+}
+
+/* A pattern of contains-literals some value may hold: each literal it
+ * holds fits, and so does every literal that is part of one it holds. */
+static bool pattern_possible(const slot *s, uint64_t held) {
+  for (size_t i = 0; i < s->n_lits; i++) {
+    if (!(held >> i & 1))
+      continue;
+    if (!may_contain(s, i))
+      return false;
+    for (size_t j = 0; j < s->n_lits; j++)
+      if ((s->split >> j & 1) && !(held >> j & 1) &&
+          contains_text(s->texts[i], s->texts[j]))
         return false;
-    return true;
-  case N_NOT:
-    return true; /* conservative */
-  case N_CMP:
-    if (!def || c->field >= def->n_fields ||
-        def->fields[c->field].type != (tb_field_type)c->type)
-      return true;
-    return compare_may_hold(c, &def->fields[c->field]);
   }
   return true;
+}
+
+static void text_cases(slot *s) {
+  for (size_t i = 0; i < s->n_lits; i++) {
+    tb_value v = *s->texts[i];
+    tb_problem p = {0};
+    v.present = true;
+    if (tb_value_check(s->f, &v, 0, &p) == TB_OK)
+      add_case(s, (fcase){.pos = (uint16_t)i});
+  }
+  if (!other_text_allowed(s->f))
+    return;
+  uint64_t held = 0;
+  do { /* every subset of split */
+    if (pattern_possible(s, held))
+      add_case(s, (fcase){.other = true, .bits = held});
+    held = (held - s->split) & s->split;
+  } while (held);
+}
+
+static void choice_cases(slot *s) {
+  const tb_field *f = s->f;
+  int n = (int)f->n_choices, named = popcount(s->split);
+  if (!f->multiple) {
+    for (uint64_t m = s->split; m; m &= m - 1)
+      add_case(s, (fcase){.bits = m & (~m + 1)});
+    if (named < n)
+      add_case(s, (fcase){.other = true});
+    return;
+  }
+  double lo = 1, hi = n;
+  if (f->has_min && f->min > lo)
+    lo = ceil(f->min);
+  if (f->has_max && f->max < hi)
+    hi = floor(f->max);
+  uint64_t sub = 0;
+  do {
+    int k = popcount(sub), others = n - named;
+    if (k >= lo && k <= hi)
+      add_case(s, (fcase){.bits = sub});
+    if (others > 0 &&
+        (k + 1 > lo ? k + 1 : lo) <= (k + others < hi ? k + others : hi))
+      add_case(s, (fcase){.bits = sub, .other = true});
+    sub = (sub - s->split) & s->split;
+  } while (sub);
+}
+
+/* The largest number of cases make_cases may add for s; 0 when the field
+ * has too many literals to split. */
+static size_t max_cases(const slot *s) {
+  int split = popcount(s->split);
+  switch (s->f->type) {
+  case TB_FIELD_TEXT:
+  case TB_FIELD_ID_NUMBER:
+    return split > MAX_SPLIT ? 0 : s->n_lits + ((size_t)1 << split) + 1;
+  case TB_FIELD_CHOICE:
+    if (s->f->n_choices > TB_MAX_CHOICES ||
+        (s->f->multiple && split > MAX_SPLIT))
+      return 0;
+    return s->f->multiple ? ((size_t)2 << split) + 1 : (size_t)split + 2;
+  case TB_FIELD_BOOLEAN:
+    return 3;
+  default:
+    return 2 * s->n_lits + 2;
+  }
+}
+
+static void make_cases(analysis *A, slot *s) {
+  size_t most = max_cases(s);
+  if (most == 0) {
+    A->gave_up = true;
+    return;
+  }
+  s->cases = tb_arena_alloc(A->arena, most * sizeof s->cases[0]);
+  switch (s->f->type) {
+  case TB_FIELD_TEXT:
+  case TB_FIELD_ID_NUMBER:
+    text_cases(s);
+    break;
+  case TB_FIELD_CHOICE:
+    choice_cases(s);
+    break;
+  case TB_FIELD_BOOLEAN:
+    add_case(s, (fcase){.boolean = true});
+    add_case(s, (fcase){.boolean = false});
+    break;
+  default:
+    numeric_cases(s);
+  }
+  if (!s->f->required)
+    add_case(s, (fcase){.absent = true});
+  if (s->n_cases == 0)
+    A->gave_up = true; /* no valid form at all: leave it to other checks */
+}
+
+static void prepare(analysis *A) {
+  for (size_t i = 0; i < A->n_slots; i++) {
+    slot *s = &A->slots[i];
+    s->pts = tb_arena_alloc(A->arena, s->n_atoms * sizeof s->pts[0]);
+    s->texts = tb_arena_alloc(A->arena, s->n_atoms * sizeof s->texts[0]);
+  }
+  for (size_t n = 0; n < A->n_nodes && !A->gave_up; n++)
+    if (A->nodes[n].kind == N_CMP)
+      collect_literal(A, &A->nodes[n]);
+  index_points(A);
+  for (size_t i = 0; i < A->n_slots && !A->gave_up; i++)
+    make_cases(A, &A->slots[i]);
+}
+
+/* ---- three-valued evaluation and the search ---------------------------- */
+
+static bool atom_true(const analysis *A, const anode *x, const fcase *k) {
+  const tb_cond *c = x->c;
+  const slot *s = &A->slots[x->slot];
+  if (k->absent)
+    return false;
+  switch ((tb_field_type)c->type) {
+  case TB_FIELD_BOOLEAN:
+    if (c->op == OP_IS)
+      return k->boolean;
+    return (k->boolean == c->lit.boolean) == (c->op == OP_EQ);
+  case TB_FIELD_CHOICE:
+    if (c->op == OP_CONTAINS)
+      return (k->bits & c->lit.choices) != 0;
+    return (k->bits == c->lit.choices && !k->other) == (c->op == OP_EQ);
+  case TB_FIELD_TEXT:
+  case TB_FIELD_ID_NUMBER:
+    if (c->op == OP_CONTAINS)
+      return c->lit.text_len == 0 ||
+             (k->other ? (k->bits >> x->arg & 1) != 0
+                       : contains_text(s->texts[k->pos], &c->lit));
+    return (!k->other && k->pos == x->arg) == (c->op == OP_EQ);
+  default: {
+    int at = 2 * (int)x->arg + 1; /* the literal's region */
+    return apply((cmp_op)c->op, ((int)k->pos > at) - ((int)k->pos < at));
+  }
+  }
+}
+
+static tri eval_node(analysis *A, int n) {
+  const anode *x = &A->nodes[n];
+  A->work--;
+  if (x->kind == N_CMP) {
+    int k = A->cur[x->slot];
+    return k < 0                                          ? V_UNKNOWN
+           : atom_true(A, x, &A->slots[x->slot].cases[k]) ? V_TRUE
+                                                          : V_FALSE;
+  }
+  if (x->kind == N_NOT) {
+    tri v = eval_node(A, x->first);
+    return v == V_UNKNOWN ? v : v == V_TRUE ? V_FALSE : V_TRUE;
+  }
+  tri stop = x->kind == N_AND ? V_FALSE : V_TRUE;
+  tri result = x->kind == N_AND ? V_TRUE : V_FALSE;
+  for (int k = x->first; k >= 0; k = A->nodes[k].next) {
+    tri v = eval_node(A, k);
+    if (v == stop)
+      return stop;
+    if (v == V_UNKNOWN)
+      result = V_UNKNOWN;
+  }
+  return result;
+}
+
+/* The `and` of the items marked in on. */
+static tri eval_items(analysis *A, const item *it, size_t n, const bool *on) {
+  tri result = V_TRUE;
+  for (size_t i = 0; i < n; i++) {
+    if (!on[i])
+      continue;
+    tri v = eval_node(A, it[i].node);
+    if (v != V_UNKNOWN && it[i].neg)
+      v = v == V_TRUE ? V_FALSE : V_TRUE;
+    if (v == V_FALSE)
+      return V_FALSE;
+    if (v == V_UNKNOWN)
+      result = V_UNKNOWN;
+  }
+  return result;
+}
+
+/* 1: some cases of the slots order[d…] make the marked items all true;
+ * 0: none do; -1: out of work. */
+static int search(analysis *A, const item *it, size_t n, const bool *on,
+                  const uint8_t *order, size_t n_order, size_t d) {
+  if (A->work <= 0)
+    return -1;
+  tri v = eval_items(A, it, n, on);
+  if (v != V_UNKNOWN)
+    return v == V_TRUE;
+  if (d == n_order)
+    return -1; /* every slot read is set: cannot happen */
+  int s = order[d], result = 0;
+  for (size_t k = 0; k < A->slots[s].n_cases && result == 0; k++) {
+    A->cur[s] = (int16_t)k;
+    result = search(A, it, n, on, order, n_order, d + 1);
+  }
+  A->cur[s] = -1;
+  return result;
+}
+
+/* Split the marked items into groups that share no slot: the slots of
+ * each group in groups[], their count returned. */
+static size_t group_slots(const item *it, size_t n, const bool *on,
+                          uint64_t groups[TB_MAX_FIELDS]) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!on[i])
+      continue;
+    uint64_t merged = it[i].slots;
+    size_t kept = 0;
+    for (size_t g = 0; g < count; g++) {
+      if (groups[g] & merged)
+        merged |= groups[g];
+      else
+        groups[kept++] = groups[g];
+    }
+    groups[kept] = merged;
+    count = kept + 1;
+  }
+  return count;
+}
+
+/* The slots of a group in the order to search them: first those read by
+ * the operands that read the fewest slots (a contradiction between two
+ * small operands is then found before a large one is explored), then in
+ * the order the condition names them. Returns their count. */
+static size_t search_order(const analysis *A, const item *it, size_t n,
+                           const bool *on, uint64_t group,
+                           uint8_t order[TB_MAX_FIELDS]) {
+  int weight[TB_MAX_FIELDS];
+  size_t count = 0;
+  for (size_t s = 0; s < A->n_slots; s++) {
+    if (!(group >> s & 1))
+      continue;
+    weight[s] = TB_MAX_FIELDS + 1;
+    for (size_t i = 0; i < n; i++)
+      if (on[i] && (it[i].slots >> s & 1) && popcount(it[i].slots) < weight[s])
+        weight[s] = popcount(it[i].slots);
+    size_t k = count++; /* insertion sort: stable, at most 64 slots */
+    while (k > 0 && weight[order[k - 1]] > weight[s]) {
+      order[k] = order[k - 1];
+      k--;
+    }
+    order[k] = (uint8_t)s;
+  }
+  return count;
+}
+
+/* Whether the marked items can all be true on one valid form: 1 yes, 0 no
+ * (bad, when not NULL, then marks a group of them that cannot), -1 out of
+ * work. */
+static int satisfiable(analysis *A, const item *it, size_t n, const bool *on,
+                       bool *bad) {
+  uint64_t groups[TB_MAX_FIELDS];
+  size_t n_groups = group_slots(it, n, on, groups);
+  int result = 1;
+  for (size_t g = 0; g < n_groups; g++) {
+    bool part[MAX_NODES];
+    uint8_t order[TB_MAX_FIELDS];
+    size_t n_order = 0;
+    for (size_t i = 0; i < n; i++)
+      part[i] = on[i] && (it[i].slots & groups[g]);
+    n_order = search_order(A, it, n, part, groups[g], order);
+    int r = search(A, it, n, part, order, n_order, 0);
+    if (r == 0) {
+      if (bad)
+        memcpy(bad, part, n * sizeof part[0]);
+      return 0;
+    }
+    if (r < 0)
+      result = -1;
+  }
+  return result;
+}
+
+/* The top-level operands of node n (negated when neg): `and` operands,
+ * and `or` operands under a negation, with `not` pushed down. */
+static void flatten(const analysis *A, int n, bool neg, item *out,
+                    size_t *count) {
+  const anode *x = &A->nodes[n];
+  if (x->kind == N_NOT) {
+    flatten(A, x->first, !neg, out, count);
+    return;
+  }
+  if ((x->kind == N_AND && !neg) || (x->kind == N_OR && neg)) {
+    for (int k = x->first; k >= 0; k = A->nodes[k].next)
+      flatten(A, k, neg, out, count);
+    return;
+  }
+  out[(*count)++] = (item){(int16_t)n, neg, x->slots};
+}
+
+/* Drop every marked item the others do not need to stay unsatisfiable. */
+static void shrink(analysis *A, const item *it, size_t n, bool *keep) {
+  bool trial[MAX_NODES], bad[MAX_NODES];
+  A->work = WORK;
+  for (size_t i = 0; i < n; i++) {
+    if (!keep[i])
+      continue;
+    memcpy(trial, keep, n * sizeof keep[0]);
+    trial[i] = false;
+    if (satisfiable(A, it, n, trial, bad) == 0)
+      memcpy(keep, bad, n * sizeof bad[0]);
+  }
+}
+
+/* ---- the reason -------------------------------------------------------- */
+
+/* One operand as written, "not " before it when shown negated. */
+static void add_operand(tb_buf *b, const analysis *A, const item *x,
+                        bool negated) {
+  const tb_cond *c = A->nodes[x->node].c;
+  const char *s = c->src + c->start;
+  size_t len = (size_t)(c->end - c->start);
+  size_t cut = tb_utf8_cut(s, len, REASON_ITEM);
+  if (negated)
+    tb_buf_adds(b, "not ");
+  tb_buf_add(b, s, cut);
+  if (cut < len)
+    tb_buf_adds(b, "\u2026");
+}
+
+static const char *reason_verb(const analysis *A, uint64_t slots, size_t n,
+                               bool always) {
+  bool one_field = popcount(slots) == 1;
+  const tb_field *f = one_field ? A->slots[lowest_bit(slots)].f : NULL;
+  if (always && n == 1)
+    return one_field ? " holds for every value the field allows"
+                     : " holds for every form the definition accepts";
+  if (always)
+    return one_field ? " cover every value the field allows"
+                     : " cover every form the definition accepts";
+  if (n == 1)
+    return one_field ? " holds for no value the field allows"
+                     : " holds for no form the definition accepts";
+  if (f && is_numeric(f->type))
+    return " leave no value";
+  return n == 2 ? " cannot both hold" : " cannot all hold";
+}
+
+/* "a and b leave no value", "a or b cover every value the field allows"
+ * from the kept operands; always: they are the negated operands of `not
+ * c`, shown as c's own. */
+static void write_reason(const analysis *A, const item *it, size_t n,
+                         const bool *keep, bool always, char *out,
+                         size_t size) {
+  tb_buf b;
+  uint64_t slots = 0;
+  size_t count = 0, shown = 0;
+  tb_buf_init(&b, 4 * REASON_ITEM * (REASON_SHOWN + 1));
+  for (size_t i = 0; i < n; i++)
+    if (keep[i]) {
+      slots |= it[i].slots;
+      count++;
+    }
+  for (size_t i = 0; i < n; i++) {
+    if (!keep[i])
+      continue;
+    if (shown == REASON_SHOWN && count > REASON_SHOWN + 1) {
+      tb_buf_addf(&b, " %s %zu more", always ? "or" : "and", count - shown);
+      break;
+    }
+    if (shown++)
+      tb_buf_adds(&b, always ? " or " : " and ");
+    add_operand(&b, A, &it[i], it[i].neg != always);
+  }
+  tb_buf_adds(&b, reason_verb(A, slots, count, always));
+  const char *s = tb_buf_str(&b);
+  size_t len = tb_utf8_cut(s, strlen(s), size - 1);
+  for (size_t i = 0; i < len; i++)
+    out[i] = s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
+  out[len] = '\0';
+  tb_buf_free(&b);
+}
+
+/* ---- the verdict ------------------------------------------------------- */
+
+static tb_cond_verdict decide(analysis *A, int root, char *reason,
+                              size_t size) {
+  item *it = tb_arena_alloc(A->arena, MAX_NODES * sizeof *it);
+  bool *on = tb_arena_alloc(A->arena, MAX_NODES * sizeof *on);
+  bool *bad = tb_arena_alloc(A->arena, MAX_NODES * sizeof *bad);
+  for (int neg = 0; neg < 2; neg++) {
+    size_t n = 0;
+    flatten(A, root, neg, it, &n);
+    for (size_t i = 0; i < n; i++)
+      on[i] = true;
+    A->work = WORK;
+    if (satisfiable(A, it, n, on, bad) != 0)
+      continue;
+    shrink(A, it, n, bad);
+    if (reason && size)
+      write_reason(A, it, n, bad, neg, reason, size);
+    return neg ? TB_COND_ALWAYS : TB_COND_NEVER;
+  }
+  return TB_COND_SOMETIMES;
+}
+
+tb_cond_verdict tb_cond_analyze(const tb_cond *c, const tb_definition *def,
+                                char *reason, size_t size) {
+  if (reason && size)
+    reason[0] = '\0';
+  if (!c) {
+    if (reason && size)
+      snprintf(reason, size, "there is no condition");
+    return TB_COND_ALWAYS;
+  }
+  if (!def)
+    return TB_COND_SOMETIMES;
+  tb_arena *a = tb_arena_new();
+  analysis *A = tb_arena_alloc(a, sizeof *A);
+  A->arena = a;
+  A->def = def;
+  memset(A->slot_of, -1, sizeof A->slot_of);
+  memset(A->cur, -1, sizeof A->cur);
+  int root = build(A, c);
+  if (!A->gave_up)
+    prepare(A);
+  tb_cond_verdict v =
+      A->gave_up ? TB_COND_SOMETIMES : decide(A, root, reason, size);
+  tb_arena_free(a);
+  return v;
 }

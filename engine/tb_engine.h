@@ -446,9 +446,31 @@ tb_status tb_cond_parse(tb_arena *a, const tb_definition *def, const char *text,
                         size_t len, const tb_cond **out, tb_problem *p);
 /* Evaluate; an absent value makes its comparison false. */
 bool tb_cond_eval(const tb_cond *c, const tb_form *form);
-/* False only when the condition can be shown never to hold, given the
- * fields' bounds (e.g. "employees > 500" on a field with max 100). */
-bool tb_cond_may_hold(const tb_cond *c, const tb_definition *def);
+/* What a condition can do on the forms that pass the definition's own
+ * checks (tb_form_check: required fields present, every value of its
+ * type and within its field's bounds). */
+typedef enum {
+  TB_COND_SOMETIMES, /* some forms make it true, some false, or the bounded
+                        analysis could not tell */
+  TB_COND_NEVER,     /* no form makes it true */
+  TB_COND_ALWAYS     /* every form makes it true */
+} tb_cond_verdict;
+
+/* Decide whether c, parsed against def, can never hold, always holds or
+ * neither. Numbers, money and dates are reasoned over intervals (open and
+ * closed ends, whole numbers, the field's min and max), choices over their
+ * finite sets, booleans and text over their values, across and / or / not;
+ * a comparison on an absent value is false, so only a required field is
+ * sure to have one. The work is bounded: a condition too large to decide
+ * within it is TB_COND_SOMETIMES, never a wrong NEVER or ALWAYS. NULL c
+ * always holds; NULL def, or a def c was not parsed against, gives
+ * SOMETIMES. For NEVER and ALWAYS a short English reason quoting the
+ * comparisons at fault ("employees > 10 and employees < 5 leave no value")
+ * is written to reason (size bytes, NUL-terminated, cut on a UTF-8
+ * boundary); otherwise reason is "". reason may be NULL. Allocates only
+ * temporarily; pure. */
+tb_cond_verdict tb_cond_analyze(const tb_cond *c, const tb_definition *def,
+                                char *reason, size_t size);
 
 /* ------------------------------------------------------------------------
  * The application state machine

@@ -1,17 +1,17 @@
 /*
  * tb_wf_check.c — the checks across a whole definition that a schema
  * cannot make: branch conditions (compiled and type-checked by
- * tb_cond_parse, unreachable ones found by tb_cond_may_hold), the `after`
- * graph (unknown names, cycles, branches stuck behind a cycle, waits for a
- * branch that never applies) and the longest chain of task limits against
- * the promised limit.
+ * tb_cond_parse; tb_cond_analyze finds those that can never hold or always
+ * hold), the `after` graph (unknown names, cycles, branches stuck behind a
+ * cycle, waits for a branch that never applies) and the longest chain of
+ * task limits against the promised limit.
  */
 #include "tb_wf_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { SHOW_MAX = 80 };
+enum { SHOW_MAX = 80, REASON_MAX = 240 };
 
 /* At most SHOW_MAX bytes of s, cut on a UTF-8 boundary, with "…" when cut. */
 static void shorten(const char *s, char *out, size_t size) {
@@ -27,6 +27,34 @@ static void shorten(const char *s, char *out, size_t size) {
 /* ------------------------------------------------------------------------
  * Conditions
  * ---------------------------------------------------------------------- */
+
+/* Refuse a parsed branch condition that can never hold (the branch is
+ * unreachable) or always holds (the condition is dead weight, and most
+ * likely not what the author meant). Returns whether the branch may ever
+ * apply. */
+static bool check_verdict(tb_wf_ctx *cx, const tb_definition *def,
+                          const tb_branch_def *br, const char *shown) {
+  char why[REASON_MAX];
+  switch (tb_cond_analyze(br->when, def, why, sizeof why)) {
+  case TB_COND_NEVER:
+    tb_wf_problem(cx, br->line,
+                  "fix the condition or the bounds of the fields it reads",
+                  "branch '%s' is unreachable: its condition \"%s\" can never "
+                  "hold: %s",
+                  br->id, shown, why);
+    return false;
+  case TB_COND_ALWAYS:
+    tb_wf_problem(cx, br->line,
+                  "fix the condition, or remove when= if the branch is meant "
+                  "to apply to every application",
+                  "branch '%s': its condition \"%s\" always holds: %s", br->id,
+                  shown, why);
+    return true;
+  case TB_COND_SOMETIMES:
+    break;
+  }
+  return true;
+}
 
 /* Returns whether the branch may ever apply. */
 static bool check_condition(tb_wf_ctx *cx, tb_definition *def,
@@ -45,15 +73,7 @@ static bool check_condition(tb_wf_ctx *cx, tb_definition *def,
     return true; /* unknown: do not pile consequences on it */
   }
   br->when = cond;
-  if (!tb_cond_may_hold(cond, def)) {
-    tb_wf_problem(cx, br->line,
-                  "fix the condition or the bounds of the fields it reads",
-                  "branch '%s' is unreachable: its condition \"%s\" can never "
-                  "hold",
-                  br->id, shown);
-    return false;
-  }
-  return true;
+  return check_verdict(cx, def, br, shown);
 }
 
 /* ------------------------------------------------------------------------

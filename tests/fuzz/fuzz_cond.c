@@ -108,12 +108,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (st == TB_OK) {
     if (!c)
       abort();
-    (void)tb_cond_eval(c, &form);
-    /* an empty form makes every comparison false */
-    (void)tb_cond_eval(c, &empty);
-    bool may = tb_cond_may_hold(c, &def);
-    if (!may && tb_cond_eval(c, &form))
-      abort(); /* the fixture's values are within the bounds */
+    /* both forms pass the definition's checks (every field is optional
+     * and the fixture's values are within the bounds): a verdict must
+     * agree with them, and a reason must be valid UTF-8 */
+    char why[200];
+    tb_cond_verdict v = tb_cond_analyze(c, &def, why, sizeof why);
+    bool on_form = tb_cond_eval(c, &form), on_empty = tb_cond_eval(c, &empty);
+    if (v == TB_COND_NEVER && (on_form || on_empty))
+      abort();
+    if (v == TB_COND_ALWAYS && (!on_form || !on_empty))
+      abort();
+    if ((v == TB_COND_SOMETIMES) != (why[0] == '\0') || !valid_utf8(why))
+      abort();
   } else {
     if (c || p.status != st || !p.detail[0] || !valid_utf8(p.detail))
       abort();
