@@ -650,12 +650,18 @@ static int order_i64(int64_t a, int64_t b) {
   return (a > b) - (a < b);
 }
 
+/* Whether text hay contains text needle ('' is in every text). */
+static bool contains_text(const tb_value *hay, const tb_value *needle) {
+  return needle->text_len == 0 ||
+         (hay->text_len >= needle->text_len &&
+          memmem(hay->text, hay->text_len, needle->text, needle->text_len));
+}
+
 static bool eval_text(const tb_cond *c, const tb_value *v) {
   const char *s = v->text ? v->text : "";
   size_t n = v->text ? v->text_len : 0;
   if (c->op == OP_CONTAINS)
-    return c->lit.text_len == 0 ||
-           (n >= c->lit.text_len && memmem(s, n, c->lit.text, c->lit.text_len));
+    return contains_text(v, &c->lit);
   bool same = n == c->lit.text_len && memcmp(s, c->lit.text, n) == 0;
   return c->op == OP_EQ ? same : !same;
 }
@@ -811,19 +817,11 @@ typedef struct {
 } analysis;
 
 static int popcount(uint64_t x) {
-  int n = 0;
-  for (; x; x &= x - 1)
-    n++;
-  return n;
+  return __builtin_popcountll(x);
 }
 
 static int lowest_bit(uint64_t x) {
-  int i = 0;
-  while (x && !(x & 1)) {
-    x >>= 1;
-    i++;
-  }
-  return i;
+  return x ? __builtin_ctzll(x) : 0;
 }
 
 static bool is_numeric(tb_field_type t) {
@@ -1063,12 +1061,6 @@ static bool may_contain(const slot *s, size_t i) {
   if (!tb_utf8_count(v->text, v->text_len, &chars))
     return false;
   return !(s->f->has_max && (double)chars > s->f->max);
-}
-
-static bool contains_text(const tb_value *hay, const tb_value *needle) {
-  return needle->text_len == 0 ||
-         (hay->text_len >= needle->text_len &&
-          memmem(hay->text, hay->text_len, needle->text, needle->text_len));
 }
 
 /* A pattern of contains-literals some value may hold: each literal it

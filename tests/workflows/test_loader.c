@@ -534,7 +534,7 @@ static void test_unreachable(void) {
                   "</review>\n" TAIL,
          6,
          "branch 'b' is unreachable: its condition \"n > 500\" can never "
-         "hold");
+         "hold: n > 500 holds for no value the field allows");
   /* waiting for it has no effect (a branch that does not apply counts as
    * done for those after it) */
   EXPECT(HEAD FIELD_N
@@ -548,6 +548,94 @@ static void test_unreachable(void) {
          "branch 'c' comes after branch 'b', which never applies: the "
          "wait has no effect");
   TB_CHECK_INT(ps.n, 2);
+}
+
+/* Every kind of condition that can never hold or always holds, one branch
+ * per line; the message carries the reason and what to do. */
+#define VERDICT_FORM                                                           \
+  "<form>\n"                                                                   \
+  "<field id='n' type='number' label='数' integer='true' min='0' "            \
+  "max='100'/>\n"                                                              \
+  "<field id='cap' type='money' label='钱' min='0'/>\n"                       \
+  "<field id='day' type='date' label='日' min='2020-01-01' "                  \
+  "max='2030-12-31'/>\n"                                                       \
+  "<field id='kind' type='choice' label='选'><choice value='x'>甲</choice>"  \
+  "<choice value='y'>乙</choice></field>\n"                                   \
+  "<field id='name' type='text' label='名' max-length='10'/>\n"               \
+  "<field id='flag' type='boolean' label='是'/>\n"                            \
+  "<field id='opt' type='number' label='可' required='false'/>\n"             \
+  "</form>\n"
+#define WHEN(id, cond)                                                         \
+  "<branch id='" id "' name='审' bureau='GA' when=\"" cond "\">" TASK          \
+  "</branch>\n"
+
+static const char verdicts_xml[] = HEAD VERDICT_FORM "<review>\n" /* line 12 */
+    WHEN("b1", "n &gt; 10 and n &lt; 5") WHEN("b2", "cap &gt;= 0") WHEN(
+        "b3", "kind = 'x' and kind = 'y'") WHEN("b4",
+                                                "name = 'a' and name != 'a'")
+        WHEN("b5", "day &gt; '2020-01-01' and day &lt; '2020-01-02'")
+            WHEN("b6", "flag or not flag") WHEN("b7", "n &gt; 4 and n &lt; 5")
+                WHEN("b8", "n &gt; 5 or n &lt;= 5")
+                    WHEN("b9", "opt &gt; 5 or opt &lt;= 5")
+                        WHEN("b10", "not (n &lt;= 10 or n &gt;= 5) and flag")
+                            WHEN("b11", "name = 'abcdefghijk'")
+                                WHEN("b12", "n &gt; 4 and n &lt; 6 or kind = "
+                                            "'x'") "</review>\n" TAIL;
+
+static const struct {
+  int line;
+  const char *what;
+} verdicts[] = {
+    {13, "branch 'b1' is unreachable: its condition \"n > 10 and n < 5\" can "
+         "never hold: n > 10 and n < 5 leave no value"},
+    {14, "branch 'b2': its condition \"cap >= 0\" always holds: cap >= 0 holds "
+         "for every value the field allows"},
+    {15, "branch 'b3' is unreachable: its condition \"kind = 'x' and kind = "
+         "'y'\" can never hold: kind = 'x' and kind = 'y' cannot both hold"},
+    {16, "branch 'b4' is unreachable: its condition \"name = 'a' and name != "
+         "'a'\" can never hold: name = 'a' and name != 'a' cannot both hold"},
+    {17, "branch 'b5' is unreachable: its condition \"day > '2020-01-01' and "
+         "day < '2020-01-02'\" can never hold: day > '2020-01-01' and day < "
+         "'2020-01-02' leave no value"},
+    {18, "branch 'b6': its condition \"flag or not flag\" always holds: flag "
+         "or not flag cover every value the field allows"},
+    {19, "branch 'b7' is unreachable: its condition \"n > 4 and n < 5\" can "
+         "never hold: n > 4 and n < 5 leave no value"},
+    {20, "branch 'b8': its condition \"n > 5 or n <= 5\" always holds: n > 5 "
+         "or n <= 5 cover every value the field allows"},
+    {22, "branch 'b10' is unreachable: its condition \"not (n <= 10 or n >= "
+         "5) and flag\" can never hold: not n <= 10 and not n >= 5 leave no "
+         "value"},
+    {23, "branch 'b11' is unreachable: its condition \"name = 'abcdefghijk'\" "
+         "can never hold: name = 'abcdefghijk' holds for no value the field "
+         "allows"},
+};
+
+static void test_condition_verdicts(void) {
+  size_t n = sizeof verdicts / sizeof verdicts[0];
+  EXPECT(verdicts_xml, verdicts[0].line, verdicts[0].what);
+  for (size_t i = 0; i < n; i++) {
+    int k = find_problem(verdicts[i].line, verdicts[i].what);
+    TB_CHECKF(k >= 0, "no problem on line %d: %s", verdicts[i].line,
+              verdicts[i].what);
+    if (k < 0)
+      continue;
+    TB_CHECK_STR(ps.items[k].what, verdicts[i].what);
+    TB_CHECK_STR(ps.items[k].todo,
+                 strstr(verdicts[i].what, "always holds")
+                     ? "fix the condition, or remove when= if the branch is "
+                       "meant to apply to every application"
+                     : "fix the condition or the bounds of the fields it "
+                       "reads");
+  }
+  /* the optional field's condition (line 21) and the sound one (line 24)
+   * are not refused */
+  TB_CHECK_INT(ps.n, n);
+  tb_definition *def = LOAD_OK(
+      HEAD VERDICT_FORM "<review>\n" WHEN("b9", "opt &gt; 5 or opt &lt;= 5")
+          WHEN("b12",
+               "n &gt; 4 and n &lt; 6 or kind = 'x'") "</review>\n" TAIL);
+  tb_definition_free(def);
 }
 
 static void test_after(void) {
@@ -889,6 +977,7 @@ int main(void) {
   TB_RUN(test_duplicate_ids);
   TB_RUN(test_conditions);
   TB_RUN(test_unreachable);
+  TB_RUN(test_condition_verdicts);
   TB_RUN(test_after);
   TB_RUN(test_time_limits);
   TB_RUN(test_licenses);

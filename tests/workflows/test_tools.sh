@@ -2,7 +2,8 @@
 # test_tools.sh — the tools around the workflow files, as TAP:
 # xmllint accepts every shipped file against workflow.xsd, and
 # `tongban workflows check` passes the shipped files, fails a bad one with
-# FILE:LINE messages, and tells usage errors apart.
+# FILE:LINE messages (conditions that can never hold or always hold among
+# them, with the reason), and tells usage errors apart.
 #
 # usage: test_tools.sh TONGBAN   (run from the source folder)
 tongban=${1:?usage: test_tools.sh TONGBAN}
@@ -80,6 +81,51 @@ if [ "$rc" -eq 1 ] && tail -n 1 "$tmp/out" | grep -qx "3 files, 2 errors"; then
   ok "check reports all files, finding bureaus.xml for each"
 else
   not_ok "check reports all files, finding bureaus.xml for each"; show "$tmp/out"
+fi
+
+# conditions that can never hold or always hold, with the reason
+cat >"$tmp/conds.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<service xmlns="urn:tongban:workflow:1" id="conds" version="1"
+         applicant="organization" statutory-days="10" promised-days="5">
+  <name>条件有误的事项</name>
+  <form>
+    <field id="employees" type="number" label="从业人数" integer="true" min="0" max="1000"/>
+    <field id="registered_capital" type="money" label="注册资本（元）" min="0"/>
+    <field id="business_scope" type="choice" label="经营范围">
+      <choice value="x">甲</choice>
+      <choice value="y">乙</choice>
+    </field>
+  </form>
+  <review>
+    <branch id="a" name="审查" bureau="SCJG" when="employees &gt; 10 and employees &lt; 5">
+      <task id="t" name="审查" days="1"/>
+    </branch>
+    <branch id="b" name="审查" bureau="SCJG" when="registered_capital &gt;= 0">
+      <task id="t" name="审查" days="1"/>
+    </branch>
+    <branch id="c" name="审查" bureau="SCJG"
+            when="business_scope = 'x' and business_scope = 'y'">
+      <task id="t" name="审查" days="1"/>
+    </branch>
+    <branch id="d" name="审查" bureau="SCJG" when="employees &gt; 4 and employees &lt; 6">
+      <task id="t" name="审查" days="1"/>
+    </branch>
+  </review>
+</service>
+XML
+"$tongban" workflows check --bureaus workflows/bureaus.xml "$tmp/conds.xml" \
+  >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] &&
+   grep -qF "$tmp/conds.xml:14: branch 'a' is unreachable: its condition \"employees > 10 and employees < 5\" can never hold: employees > 10 and employees < 5 leave no value — fix the condition" "$tmp/out" &&
+   grep -qF "$tmp/conds.xml:17: branch 'b': its condition \"registered_capital >= 0\" always holds: registered_capital >= 0 holds for every value the field allows — fix the condition, or remove when=" "$tmp/out" &&
+   grep -qF "$tmp/conds.xml:20: branch 'c' is unreachable: its condition \"business_scope = 'x' and business_scope = 'y'\" can never hold: business_scope = 'x' and business_scope = 'y' cannot both hold — " "$tmp/out" &&
+   tail -n 1 "$tmp/out" | grep -qx "1 file, 3 errors"; then
+  ok "check refuses conditions that can never hold or always hold, with the reason"
+else
+  not_ok "check refuses conditions that can never hold or always hold, with the reason"
+  show "$tmp/out"
 fi
 
 # a bureaus.xml next to the definition wins over workflows/bureaus.xml
