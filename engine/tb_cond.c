@@ -666,8 +666,8 @@ static bool eval_text(const tb_cond *c, const tb_value *v) {
   return c->op == OP_EQ ? same : !same;
 }
 
-static bool eval_compare(const tb_cond *c, const tb_form *form) {
-  const tb_value *v = &form->values[c->field];
+/* The comparison c on one value of its field. */
+static bool eval_value(const tb_cond *c, const tb_value *v) {
   if (!v->present)
     return false;
   switch ((tb_field_type)c->type) {
@@ -693,6 +693,10 @@ static bool eval_compare(const tb_cond *c, const tb_form *form) {
     return eval_text(c, v);
   }
   return false;
+}
+
+static bool eval_compare(const tb_cond *c, const tb_form *form) {
+  return eval_value(c, &form->values[c->field]);
 }
 
 bool tb_cond_eval(const tb_cond *c, const tb_form *form) {
@@ -793,6 +797,7 @@ typedef struct {
   const tb_value **texts; /* text, id-number: distinct */
   uint64_t split;         /* text: non-empty contains-literals; choice: the
                              named choices */
+  uint64_t unnamed;       /* choice: one choice that is not named */
   fcase *cases;
   size_t n_cases;
 } slot;
@@ -1100,6 +1105,8 @@ static void text_cases(slot *s) {
 static void choice_cases(slot *s) {
   const tb_field *f = s->f;
   int n = (int)f->n_choices, named = popcount(s->split);
+  uint64_t all = n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+  s->unnamed = (all & ~s->split) & (~(all & ~s->split) + 1);
   if (!f->multiple) {
     for (uint64_t m = s->split; m; m &= m - 1)
       add_case(s, (fcase){.bits = m & (~m + 1)});
@@ -1188,32 +1195,37 @@ static void prepare(analysis *A) {
 
 /* ---- three-valued evaluation and the search ---------------------------- */
 
+/* The comparison x in case k of its field: booleans, choices and text
+ * literals through the evaluator itself, from a value of the case. */
 static bool atom_true(const analysis *A, const anode *x, const fcase *k) {
   const tb_cond *c = x->c;
   const slot *s = &A->slots[x->slot];
-  if (k->absent)
-    return false;
+  tb_value v = {.present = !k->absent};
   switch ((tb_field_type)c->type) {
   case TB_FIELD_BOOLEAN:
-    if (c->op == OP_IS)
-      return k->boolean;
-    return (k->boolean == c->lit.boolean) == (c->op == OP_EQ);
+    v.boolean = k->boolean;
+    break;
   case TB_FIELD_CHOICE:
-    if (c->op == OP_CONTAINS)
-      return (k->bits & c->lit.choices) != 0;
-    return (k->bits == c->lit.choices && !k->other) == (c->op == OP_EQ);
+    v.choices = k->bits | (k->other ? s->unnamed : 0);
+    break;
   case TB_FIELD_TEXT:
   case TB_FIELD_ID_NUMBER:
-    if (c->op == OP_CONTAINS)
-      return c->lit.text_len == 0 ||
-             (k->other ? (k->bits >> x->arg & 1) != 0
-                       : contains_text(s->texts[k->pos], &c->lit));
-    return (!k->other && k->pos == x->arg) == (c->op == OP_EQ);
+    if (!k->other && !k->absent) {
+      v = *s->texts[k->pos];
+      v.present = true;
+    } else if (!k->absent && c->op == OP_CONTAINS) {
+      return c->lit.text_len == 0 || (k->bits >> x->arg & 1) != 0;
+    } else if (!k->absent) {
+      return c->op == OP_NE; /* equal to no literal */
+    }
+    break;
   default: {
     int at = 2 * (int)x->arg + 1; /* the literal's region */
-    return apply((cmp_op)c->op, ((int)k->pos > at) - ((int)k->pos < at));
+    return !k->absent &&
+           apply((cmp_op)c->op, ((int)k->pos > at) - ((int)k->pos < at));
   }
   }
+  return eval_value(c, &v);
 }
 
 static tri eval_node(analysis *A, int n) {
