@@ -2,8 +2,9 @@
  * fuzz_cond.c — libFuzzer target for the condition language: parse the
  * input against a fixed definition, then evaluate it on a fixed form and
  * analyse it. Checks that every refusal carries a "column N: …" or limit
- * message in valid UTF-8 (it ends up in JSON) and that a parsed condition
- * evaluates without touching anything it should not.
+ * message in valid UTF-8 (it ends up in JSON), that a parsed condition
+ * evaluates without touching anything it should not, and that a NEVER or
+ * ALWAYS verdict agrees with both fixture forms and comes with a reason.
  *
  *   clang -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine \
  *     engine/tb_*.c tests/fuzz/fuzz_cond.c -o fuzz_cond -lm
