@@ -59,6 +59,7 @@ struct tb_cond {
   uint8_t op;           /* cmp_op */
   uint8_t type;         /* tb_field_type of the field */
   uint8_t field;        /* index into the form */
+  bool wrapped;         /* written in parentheses (included in the span) */
   uint16_t start, end;  /* the bytes of src it was written as */
   const char *src;      /* the whole condition, copied into the arena */
   const tb_cond *first; /* or, and, not: the first operand */
@@ -562,6 +563,7 @@ static tb_cond *parse_unary(parser *P, int depth) {
       return NULL;
     }
     set_span(k, t.start, P->tok.start + 1); /* the parentheses included */
+    k->wrapped = true;
     lex(P);
     return k;
   }
@@ -1398,18 +1400,22 @@ static void shrink(analysis *A, const item *it, size_t n, bool *keep) {
 
 /* ---- the reason -------------------------------------------------------- */
 
-/* One operand as written, "not " before it when shown negated. */
+/* One operand as written, "not " before it when shown negated (and
+ * parentheses around an `and` / `or` that had none). */
 static void add_operand(tb_buf *b, const analysis *A, const item *x,
                         bool negated) {
   const tb_cond *c = A->nodes[x->node].c;
   const char *s = c->src + c->start;
   size_t len = (size_t)(c->end - c->start);
   size_t cut = tb_utf8_cut(s, len, REASON_ITEM);
+  bool wrap = negated && c->kind != N_CMP && c->kind != N_NOT && !c->wrapped;
   if (negated)
-    tb_buf_adds(b, "not ");
+    tb_buf_adds(b, wrap ? "not (" : "not ");
   tb_buf_add(b, s, cut);
   if (cut < len)
     tb_buf_adds(b, "\u2026");
+  if (wrap)
+    tb_buf_adds(b, ")");
 }
 
 static const char *reason_verb(const analysis *A, uint64_t slots, size_t n,

@@ -710,6 +710,18 @@ static const verdict_case verdict_cases[] = {
      "not employees > 500 holds for every value the field allows"},
     {"online or employees > 500", false, SOME, NULL},
     {"online and capital > 1 or kind = 'branch'", false, SOME, NULL},
+    /* an empty employees makes `not employees <= 5` true */
+    {"not (online and employees > 5 or not online or employees <= 5)", false,
+     SOME, NULL},
+    {"not (online and employees > 5 or not online or employees <= 5)", true,
+     NEVER,
+     "not (online and employees > 5) and online and not employees <= 5 "
+     "cannot all hold"},
+    {"not (online and employees > 5 or online and employees <= 5 or not "
+     "online)",
+     true, NEVER,
+     "not (online and employees > 5) and not (online and employees <= 5) and "
+     "online cannot all hold"},
     {"not (not online or employees < 5) and employees < 3", false, NEVER,
      "not employees < 5 and employees < 3 leave no value"},
 };
