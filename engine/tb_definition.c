@@ -52,3 +52,11 @@ const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code) {
       return &b->items[i];
   return NULL;
 }
+
+const tb_license_grant *tb_bureau_grant(const tb_bureau *b,
+                                        const char *type_code) {
+  for (size_t i = 0; b && type_code && i < b->n_grants; i++)
+    if (strcmp(b->grants[i].type_code, type_code) == 0)
+      return &b->grants[i];
+  return NULL;
+}

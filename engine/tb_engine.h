@@ -341,11 +341,20 @@ typedef enum {
   TB_GAP_MISSED_TERMINATE /* the application is terminated (终止办理) */
 } tb_gap_policy;
 
+/* A license type a bureau may issue (bureaus.xml <issues>). */
+typedef struct {
+  const char *type_code; /* GB/T 36904 type code, as in <license type-code> */
+  const char *name;      /* the name people know: 营业执照 */
+  int line;
+} tb_license_grant;
+
 typedef struct {
   const char *code;
   const char *name;
   const char *credit_code;
   int line;
+  const tb_license_grant *grants; /* the license types it may issue */
+  size_t n_grants;                /* 0: it issues no license at all */
 } tb_bureau;
 
 typedef struct {
@@ -355,6 +364,10 @@ typedef struct {
 } tb_bureau_list;
 
 const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);
+/* The grant of license type `type_code` to bureau b, or NULL when b may
+ * not issue it (b NULL: NULL). Points into b. */
+const tb_license_grant *tb_bureau_grant(const tb_bureau *b,
+                                        const char *type_code);
 
 typedef struct tb_definition {
   const char *id;

@@ -1,14 +1,16 @@
 /*
  * tb_wf_bureaus.c — the bureau list (workflows/bureaus.xml): every bureau
- * declared once with its code, name and unified social credit code, then
- * referenced by code from the definitions.
+ * declared once with its code, name, unified social credit code and the
+ * license types it may issue (<issues>), then referenced by code from the
+ * definitions; and the check that a definition's <license> names a bureau
+ * with the authority for its type.
  */
 #include "tb_wf_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_BUREAUS = 1024 };
+enum { MAX_BUREAUS = 1024, MAX_GRANTS = 256 };
 
 static bool check_bureau(tb_wf_ctx *cx, const tb_bureau *items, size_t i) {
   const tb_bureau *b = &items[i];
@@ -39,6 +41,66 @@ static bool check_bureau(tb_wf_ctx *cx, const tb_bureau *items, size_t i) {
   return ok;
 }
 
+/* The same type granted under another name, here or by an earlier
+ * bureau: one type has one name. */
+static bool check_grant_name(tb_wf_ctx *cx, const tb_bureau *items, size_t n,
+                             const tb_license_grant *g) {
+  for (size_t j = 0; j <= n; j++) {
+    const tb_bureau *o = &items[j];
+    size_t upto = j < n ? o->n_grants : (size_t)(g - o->grants);
+    for (size_t k = 0; k < upto; k++) {
+      const tb_license_grant *h = &o->grants[k];
+      if (strcmp(h->type_code, g->type_code) != 0)
+        continue;
+      if (j == n) {
+        tb_wf_problem(cx, g->line, "grant each license type once",
+                      "bureau '%s' is granted license type '%s' twice "
+                      "(first on line %d)",
+                      o->code, g->type_code, h->line);
+        return false;
+      }
+      if (strcmp(h->name, g->name) != 0) {
+        tb_wf_problem(cx, g->line, "give one license type one name",
+                      "license type '%s' is called '%s' here and '%s' on "
+                      "line %d",
+                      g->type_code, g->name, h->name, h->line);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/* The <issues> grants of bureau element e into items[n]. */
+static bool read_grants(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
+                        tb_bureau *items, size_t n) {
+  tb_bureau *b = &items[n];
+  size_t count = tb_wf_count(e, "issues");
+  b->grants = NULL;
+  b->n_grants = 0;
+  if (count > MAX_GRANTS) {
+    tb_wf_problem(cx, b->line, "split the bureau's authority",
+                  "bureau '%s' is granted %zu license types; at most %d are "
+                  "allowed",
+                  b->code, count, MAX_GRANTS);
+    return false;
+  }
+  tb_license_grant *grants =
+      tb_arena_alloc(a, (count ? count : 1) * sizeof *grants);
+  b->grants = grants;
+  bool ok = true;
+  for (xmlNode *g = tb_wf_first(e, "issues"); g; g = tb_wf_next(g, "issues")) {
+    tb_license_grant *out = &grants[b->n_grants++];
+    const char *code = tb_wf_attr(a, g, "type-code");
+    const char *name = tb_wf_attr(a, g, "name");
+    out->type_code = code ? code : "";
+    out->name = name ? name : "";
+    out->line = tb_wf_line(g);
+    ok = check_grant_name(cx, items, n, out) && ok;
+  }
+  return ok;
+}
+
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
   size_t n = tb_wf_count(root, "bureau");
   if (n > MAX_BUREAUS) {
@@ -62,6 +124,7 @@ tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
     b->credit_code = credit ? credit : "";
     b->line = tb_wf_line(e);
     ok = check_bureau(cx, list->items, list->n) && ok;
+    ok = read_grants(cx, a, e, list->items, list->n) && ok;
     list->n++;
   }
   if (!ok) {
@@ -112,4 +175,52 @@ tb_status tb_workflows_load_bureaus(const char *path, tb_bureau_list **out,
 void tb_workflows_free_bureaus(tb_bureau_list *bureaus) {
   if (bureaus)
     tb_arena_free(bureaus->arena); /* the list lives in its own arena */
+}
+
+/* The bureaus granted a type, as "A, B" (at most a few), into out. */
+static void granted_to(const tb_bureau_list *bureaus, const char *type_code,
+                       char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < bureaus->n && used + 1 < size; i++) {
+    if (!tb_bureau_grant(&bureaus->items[i], type_code))
+      continue;
+    int w = snprintf(out + used, size - used, "%s%s", used ? ", " : "",
+                     bureaus->items[i].code);
+    if (w < 0 || (size_t)w >= size - used)
+      break;
+    used += (size_t)w;
+  }
+}
+
+void tb_wf_check_license_authority(tb_wf_ctx *cx, const tb_bureau_list *bureaus,
+                                   const tb_license_def *l) {
+  const tb_bureau *b = bureaus ? tb_bureaus_find(bureaus, l->bureau) : NULL;
+  if (!b) /* no list, or an unknown bureau (reported already) */
+    return;
+  const tb_license_grant *g = tb_bureau_grant(b, l->type_code);
+  if (g && strcmp(g->name, l->name) != 0) {
+    tb_wf_problem(cx, l->line, "use the type's name from bureaus.xml",
+                  "license type '%s' is called '%s' in bureaus.xml, not '%s'",
+                  l->type_code, g->name, l->name);
+    return;
+  }
+  if (g)
+    return;
+  char others[200], todo[400];
+  granted_to(bureaus, l->type_code, others, sizeof others);
+  if (others[0])
+    snprintf(todo, sizeof todo,
+             "name the bureau that issues it (%s), or grant the type to "
+             "'%s' with <issues> in bureaus.xml",
+             others, b->code);
+  else
+    snprintf(todo, sizeof todo,
+             "grant the type to the bureau that issues it with <issues "
+             "type-code=\"%s\"> in bureaus.xml",
+             l->type_code);
+  tb_wf_problem(cx, l->line, todo,
+                "license '%s' (type %s): bureau '%s' (%s) has no authority "
+                "to issue it",
+                l->name, l->type_code, b->code, b->name);
 }

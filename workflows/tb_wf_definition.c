@@ -564,6 +564,7 @@ static void read_license(builder *b, const xmlNode *e, tb_license_def *l) {
   }
   snprintf(whose, sizeof whose, "license '%s'", l->name);
   check_bureau(b, l->bureau, l->line, whose);
+  tb_wf_check_license_authority(b->cx, b->bureaus, l);
   read_items(b, e, l);
 }
 

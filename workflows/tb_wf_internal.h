@@ -55,6 +55,11 @@ const char *tb_wf_text(tb_arena *a, const xmlNode *n);
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root);
 tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
                                       const tb_bureau_list *bureaus);
+/* A definition's <license> names a bureau granted its type in bureaus
+ * (under the same name); otherwise a problem at the license's line.
+ * bureaus NULL, or an unknown bureau (reported elsewhere): nothing. */
+void tb_wf_check_license_authority(tb_wf_ctx *cx, const tb_bureau_list *bureaus,
+                                   const tb_license_def *l);
 /* The checks across the whole definition (tb_wf_check.c), run by
  * tb_wf_build_definition once every part is read. `after_ids` holds each
  * branch's `after` list as written (space-separated ids, or NULL). */

@@ -139,6 +139,28 @@ static void test_bureaus(void) {
                                        NULL) == TB_OK);
   }
   TB_CHECK_STR(tb_bureaus_find(bureaus, "SCJG")->name, "市场监督管理局");
+  /* Authority: each shipped license type to the bureau that issues it. */
+  static const struct {
+    const char *bureau, *type, *name;
+  } grants[] = {
+      {"SCJG", "11100000MB0143028R001", "营业执照"},
+      {"SCJG", "11100000MB0143028R002", "食品经营许可证"},
+      {"GA", "11100000000013338W002", "居民户口簿"},
+      {"WJ", "11100000000019588Q001", "出生医学证明"},
+      {"RS", "11100000717823354U001", "社会保障卡"},
+      {"YB", "11100000MB1957875J001", "城乡居民基本医疗保险参保凭证"},
+      {"ZJ", "1110000000001340XG001", "建筑工程施工许可证"},
+      {"ZJ", "1110000000001340XG002", "特殊建设工程消防设计审查意见书"},
+  };
+  for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+    const tb_license_grant *g = tb_bureau_grant(
+        tb_bureaus_find(bureaus, grants[i].bureau), grants[i].type);
+    TB_CHECKF(g && strcmp(g->name, grants[i].name) == 0, "%s issues %s",
+              grants[i].bureau, grants[i].name);
+  }
+  TB_CHECK(!tb_bureau_grant(tb_bureaus_find(bureaus, "GA"),
+                            "11100000MB0143028R001"));
+  TB_CHECK_INT(tb_bureaus_find(bureaus, "ZWFW")->n_grants, 0);
 }
 
 static void test_qykb(void) {
@@ -441,8 +463,9 @@ static void test_every_problem_in_order(void) {
   TB_CHECK(find_problem(4, "min is above max") >= 0);
   TB_CHECK(find_problem(7, "unknown bureau 'NOPE'") >= 0);
   TB_CHECK(find_problem(7, "branches a \u2192 a wait for each other") >= 0);
+  TB_CHECK(find_problem(9, "bureau 'GA' (公安局) has no authority") >= 0);
   TB_CHECK(find_problem(10, "field 'zz'") >= 0);
-  TB_CHECK_INT(ps.n, 5);
+  TB_CHECK_INT(ps.n, 6);
   for (size_t i = 1; i < ps.n; i++)
     TB_CHECK(ps.items[i - 1].line <= ps.items[i].line);
 }
@@ -709,6 +732,59 @@ static void test_time_limits(void) {
          "than the promised 10");
 }
 
+/* The shipped business start-up definition with its 营业执照 moved from
+ * market regulation to the public security bureau: refused at the
+ * license's line, naming the bureau that has the authority. */
+static void test_license_authority(void) {
+  size_t len;
+  char *xml = tb_test_read_file("workflows/qykb.xml", &len);
+  TB_CHECK(xml != NULL);
+  if (!xml)
+    return;
+  const char *from = "name=\"营业执照\" bureau=\"SCJG\"";
+  char *at = strstr(xml, from);
+  TB_CHECK(at != NULL);
+  if (!at) {
+    free(xml);
+    return;
+  }
+  int line = 1;
+  for (const char *c = xml; c < at; c++)
+    line += *c == '\n';
+  memcpy(at + strlen(from) - 5, "GA\"  ", 5); /* same length */
+  tb_definition *def = NULL;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_buffer("qykb.xml", xml, len, bureaus, &def, &ps) ==
+           TB_ERR_INVALID);
+  TB_CHECK(def == NULL);
+  TB_CHECK_INT(ps.n, 1);
+  TB_CHECKF(find_problem(line, "license '营业执照' (type "
+                               "11100000MB0143028R001): bureau 'GA' (公安局) "
+                               "has no authority to issue it") >= 0,
+            "line %d", line);
+  char buf[600];
+  if (ps.n) {
+    tb_workflows_problem_format(&ps.items[0], buf, sizeof buf);
+    TB_CHECKF(strstr(buf, "qykb.xml:") == buf &&
+                  strstr(buf, "name the bureau that issues it (SCJG)"),
+              "%s", buf);
+  }
+  free(xml);
+  /* A granted type under another name is refused too. */
+  EXPECT(HEAD REVIEW "<result>\n"
+                     "<license type-code='11100000000013338W002' "
+                     "name='户口本' bureau='GA'/>\n"
+                     "</result>\n" TAIL,
+         5,
+         "license type '11100000000013338W002' is called '居民户口簿' in "
+         "bureaus.xml, not '户口本'");
+  tb_definition_free(LOAD_OK(HEAD REVIEW
+                             "<result>\n"
+                             "<license type-code='11100000000013338W002' "
+                             "name='居民户口簿' bureau='GA'/>\n"
+                             "</result>\n" TAIL));
+}
+
 static void test_licenses(void) {
   EXPECT(HEAD FIELD_N REVIEW "<result>\n"
                              "<license type-code='A1' name='证' bureau='GA'>\n"
@@ -930,6 +1006,28 @@ static void test_bureau_checks(void) {
                  3, "bureau 'SW' has the same credit code as 'GA'");
   expect_bureaus(minimal, 1,
                  "this is a workflow definition, not a bureau list");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'>\n"
+                 "<issues type-code='A1' name='甲证'/>\n"
+                 "<issues type-code='A1' name='甲证'/>\n"
+                 "</bureau>\n"
+                 "</bureaus>\n",
+                 4,
+                 "bureau 'GA' is granted license type 'A1' twice (first on "
+                 "line 3)");
+  expect_bureaus(
+      "<bureaus xmlns='urn:tongban:workflow:1'>\n"
+      "<bureau code='GA' name='公安局' "
+      "credit-code='11330100002489612G'>\n"
+      "<issues type-code='A1' name='甲证'/>\n"
+      "</bureau>\n"
+      "<bureau code='SW' name='税务局' "
+      "credit-code='11330100MB1966245W'>\n"
+      "<issues type-code='A1' name='乙证'/>\n"
+      "</bureau>\n"
+      "</bureaus>\n",
+      6, "license type 'A1' is called '乙证' here and '甲证' on line 3");
   expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'/>\n", 1,
                  "element 'bureaus'");
   tb_bureau_list *list = NULL;
@@ -981,6 +1079,7 @@ int main(void) {
   TB_RUN(test_after);
   TB_RUN(test_time_limits);
   TB_RUN(test_licenses);
+  TB_RUN(test_license_authority);
   TB_RUN(test_materials);
   TB_RUN(test_limits);
   TB_RUN(test_field_checks);
