@@ -11,10 +11,13 @@
  * Keys live in DIR (default ./var/keys); bureaus come from FILE (default
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
  * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
- * set. `license verify` checks revocation against the platform's signed
- * revocation list, read from a file or fetched from a server over http or
- * https (cli_http.h, on libcurl), and says so when it did not; its exit
- * statuses are VERIFY_* below.
+ * set. `keys init` also rotates a bureau's key when its license grants in
+ * bureaus.xml changed. `license verify` checks revocation against the
+ * platform's signed revocation list, read from a file or fetched from a
+ * server over http or https (cli_http.h, on libcurl), and says so when it
+ * did not; its exit statuses are VERIFY_* below. An invalid license prints
+ * "invalid:" and its reason codes (issuer_not_authorized: the signing
+ * certificate may not sign the type).
  *
  * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
  * gets its keys on the first start.
@@ -186,12 +189,14 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
     print_problem("keys init", st, &p);
     return false;
   }
-  if (rep.root_created || rep.issuing_created || rep.platform_created)
+  if (rep.root_created || rep.issuing_created || rep.issuing_rotated ||
+      rep.platform_created)
     fprintf(stderr,
             "tongban: license keys in %s: root %s, %zu issuing keys "
-            "created, %zu kept, %zu platform signers created\n",
+            "created, %zu kept, %zu rotated for changed license grants, "
+            "%zu platform signers created\n",
             dir, rep.root_created ? "created" : "kept", rep.issuing_created,
-            rep.issuing_kept, rep.platform_created);
+            rep.issuing_kept, rep.issuing_rotated, rep.platform_created);
   return true;
 }
 
@@ -209,10 +214,11 @@ static int keys_init(const options *o, const char *passphrase) {
     print_problem("keys init", st, &p);
     return 1;
   }
-  printf("%s: root %s; %zu issuing keys created, %zu kept; %zu platform "
-         "signers created%s\n",
+  printf("%s: root %s; %zu issuing keys created, %zu kept (%zu of them "
+         "rotated for changed license grants); %zu platform signers "
+         "created%s\n",
          o->dir, rep.root_created ? "created" : "kept", rep.issuing_created,
-         rep.issuing_kept, rep.platform_created,
+         rep.issuing_kept, rep.issuing_rotated, rep.platform_created,
          passphrase[0] ? "" : " (keys not encrypted)");
   return 0;
 }
@@ -529,6 +535,10 @@ static void print_verdict(const tb_license_verdict *v, int rc,
   print_list_age(rs);
   if (v->revocation_reason[0])
     printf("%-12s %s\n", "revoked", v->revocation_reason);
+  if (v->reasons & TB_LICENSE_ISSUER_NOT_AUTHORIZED)
+    printf("%-12s the signing certificate may not sign licenses of type "
+           "%s\n",
+           "authority", v->license.type_code ? v->license.type_code : "?");
   if (!v->decoded)
     return;
   const tb_license *l = &v->license;

@@ -17,7 +17,18 @@
  * (digitalSignature only; subject CN = bureau name, O = platform,
  * OU = bureau code, organizationIdentifier = the bureau's unified social
  * credit code). The newest certificate of a bureau signs; older ones stay
- * in the trust list so licenses they signed stay verifiable. Layout:
+ * in the trust list so licenses they signed stay verifiable.
+ *
+ * Authority. Every issuing certificate lists the license types it may
+ * sign (bureaus.xml <issues>) in a non-critical extension,
+ * TB_LICENSE_AUTHORITY_OID, whose value is a DER SEQUENCE OF UTF8String
+ * of type codes (sorted, each once), signed by the root with the rest of
+ * the certificate: the trust list thus carries each certificate's
+ * authority, and the stock commands above work unchanged. A certificate
+ * without the extension (made before it existed) may sign nothing;
+ * tb_license_init_keys gives a bureau a new certificate when its newest
+ * one does not list exactly its current grants, and older certificates
+ * keep the authority they list. Layout:
  *
  *   root.pem, root.key                        the platform root
  *   issuing/<BUREAU>.<N>.pem, <BUREAU>.<N>.key  N = 1, 2, … (rotation)
@@ -88,21 +99,26 @@
 #define TB_LICENSE_MAX_PAYLOAD 8192        /* characters of a QR payload */
 #define TB_LICENSE_MAX_TRUST (1024 * 1024) /* bytes of a trust list */
 #define TB_LICENSE_LONG_TERM ((tb_day)INT32_MAX) /* valid_until: 长期 */
+/* The extension listing the license types a certificate may sign: a UUID
+ * as an OID (ITU-T X.667), private to tongban. */
+#define TB_LICENSE_AUTHORITY_OID "2.25.252955788365036925136431616508213913944"
 
 /* The outcome of every call. */
 typedef enum {
   TB_LICENSE_OK = 0,
-  TB_LICENSE_ERR_INVALID,    /* a malformed argument or license field */
-  TB_LICENSE_ERR_LIMIT,      /* too large (see the TB_LICENSE_MAX_* caps) */
-  TB_LICENSE_ERR_IO,         /* a file could not be read or written */
-  TB_LICENSE_ERR_EXISTS,     /* a file that must not be overwritten exists */
-  TB_LICENSE_ERR_NOT_FOUND,  /* no key or certificate for what was asked */
-  TB_LICENSE_ERR_PASSPHRASE, /* a key file needs a (different) passphrase */
-  TB_LICENSE_ERR_CRYPTO      /* OpenSSL failed; details are in the log */
+  TB_LICENSE_ERR_INVALID,       /* a malformed argument or license field */
+  TB_LICENSE_ERR_LIMIT,         /* too large (see the TB_LICENSE_MAX_* caps) */
+  TB_LICENSE_ERR_IO,            /* a file could not be read or written */
+  TB_LICENSE_ERR_EXISTS,        /* a file that must not be overwritten exists */
+  TB_LICENSE_ERR_NOT_FOUND,     /* no key or certificate for what was asked */
+  TB_LICENSE_ERR_PASSPHRASE,    /* a key file needs a (different) passphrase */
+  TB_LICENSE_ERR_CRYPTO,        /* OpenSSL failed; details are in the log */
+  TB_LICENSE_ERR_NOT_AUTHORIZED /* the bureau's certificate may not sign
+                                   the license's type */
 } tb_license_status;
 
 /* "ok", "invalid", "limit", "io", "exists", "not_found", "passphrase",
- * "crypto". Never NULL. */
+ * "crypto", "not_authorized". Never NULL. */
 const char *tb_license_status_code(tb_license_status s);
 
 /* ------------------------------------------------------------------------
@@ -165,24 +181,28 @@ typedef struct {
   bool root_created;
   size_t issuing_created;  /* bureaus that got their first key */
   size_t issuing_kept;     /* bureaus that already had one */
+  size_t issuing_rotated;  /* of those kept, bureaus given a new key because
+                              their grants changed (counted in kept too) */
   size_t platform_created; /* platform signers made (see "Platform signers") */
 } tb_license_init_report;
 
 /* Create `dir` (mode 0700) if needed, the root if missing, a first
- * issuing key for every bureau of `bureaus` that has none, and the
- * platform signers (below) that are missing. Existing keys
- * are never touched, so running it twice changes nothing. The root's
- * private key is needed (decrypted with opt->passphrase) only when an
- * issuing certificate has to be made. */
+ * issuing key for every bureau of `bureaus` that has none, a new one (a
+ * rotation) for every bureau whose newest certificate does not list
+ * exactly its grants (b->grants), and the platform signers (below) that
+ * are missing. Existing files are never touched, so running it twice
+ * changes nothing. The root's private key is needed (decrypted with
+ * opt->passphrase) only when a certificate has to be made. */
 tb_license_status tb_license_init_keys(const char *dir,
                                        const tb_bureau_list *bureaus,
                                        const tb_license_key_options *opt,
                                        tb_license_init_report *report,
                                        tb_problem *p);
 
-/* Create a new issuing key and certificate for one bureau (rotation). The
- * old ones stay: they remain in the trust list, and the new one signs from
- * now on. *serial (may be NULL) receives the new N of issuing/<CODE>.<N>. */
+/* Create a new issuing key and certificate for one bureau (rotation),
+ * listing its current grants. The old ones stay: they remain in the trust list,
+ * and the new one signs from now on. *serial (may be NULL) receives the new N
+ * of issuing/<CODE>.<N>. */
 tb_license_status tb_license_rotate_key(const char *dir, const tb_bureau *b,
                                         const tb_license_key_options *opt,
                                         unsigned *serial, tb_problem *p);
@@ -227,8 +247,9 @@ typedef struct {
 
 /* Sign a license with the newest key of the bureau lic->issuer_code. The
  * bureau's certificate must name the license's issuer (code, name, credit
- * code) and be valid at `now` (0: time(NULL)). On success *out owns new
- * memory; free it with tb_license_free_signed. */
+ * code), be valid at `now` (0: time(NULL)) and list lic->type_code among
+ * the types it may sign (else TB_LICENSE_ERR_NOT_AUTHORIZED). On success *out
+ * owns new memory; free it with tb_license_free_signed. */
 tb_license_status tb_license_sign(const tb_license_keys *keys,
                                   const tb_license *lic, int64_t now,
                                   tb_license_signed *out, tb_problem *p);
@@ -318,25 +339,28 @@ void tb_license_free_trust(tb_license_trust *t); /* NULL is fine */
 
 /* Why a license is not valid; a verdict can carry several. */
 typedef enum {
-  TB_LICENSE_MALFORMED = 1u << 0,         /* cannot be decoded at all */
-  TB_LICENSE_UNKNOWN_KEY = 1u << 1,       /* no certificate with its key id */
-  TB_LICENSE_UNTRUSTED_KEY = 1u << 2,     /* the certificate does not chain to
-                                             a root, or was not valid on the
-                                             issue date, or may not sign */
-  TB_LICENSE_BAD_SIGNATURE = 1u << 3,     /* the bytes were not signed by it */
-  TB_LICENSE_WRONG_ISSUER = 1u << 4,      /* the certificate names another
-                                             bureau than the license */
-  TB_LICENSE_NOT_YET_VALID = 1u << 5,     /* today < valid_from */
-  TB_LICENSE_EXPIRED = 1u << 6,           /* today > valid_until */
-  TB_LICENSE_REVOKED = 1u << 7,           /* the revocation check says so */
-  TB_LICENSE_REVOCATION_UNKNOWN = 1u << 8 /* the revocation check failed */
+  TB_LICENSE_MALFORMED = 1u << 0,          /* cannot be decoded at all */
+  TB_LICENSE_UNKNOWN_KEY = 1u << 1,        /* no certificate with its key id */
+  TB_LICENSE_UNTRUSTED_KEY = 1u << 2,      /* the certificate does not chain to
+                                              a root, or was not valid on the
+                                              issue date, or may not sign */
+  TB_LICENSE_BAD_SIGNATURE = 1u << 3,      /* the bytes were not signed by it */
+  TB_LICENSE_WRONG_ISSUER = 1u << 4,       /* the certificate names another
+                                              bureau than the license */
+  TB_LICENSE_NOT_YET_VALID = 1u << 5,      /* today < valid_from */
+  TB_LICENSE_EXPIRED = 1u << 6,            /* today > valid_until */
+  TB_LICENSE_REVOKED = 1u << 7,            /* the revocation check says so */
+  TB_LICENSE_REVOCATION_UNKNOWN = 1u << 8, /* the revocation check failed */
+  TB_LICENSE_ISSUER_NOT_AUTHORIZED = 1u << 9 /* the certificate may not sign
+                                                licenses of this type */
 } tb_license_reason;
 
-#define TB_LICENSE_REASON_COUNT 9
+#define TB_LICENSE_REASON_COUNT 10
 
 /* "malformed", "unknown_key", "untrusted_key", "bad_signature",
  * "wrong_issuer", "not_yet_valid", "expired", "revoked",
- * "revocation_unknown"; NULL for anything that is not one reason. */
+ * "revocation_unknown", "issuer_not_authorized"; NULL for anything that
+ * is not one reason. */
 const char *tb_license_reason_code(tb_license_reason r);
 
 typedef enum {
@@ -367,7 +391,8 @@ typedef struct {
  * by key id (UNKNOWN_KEY); check that it chains to a root of the trust
  * list and may sign, at the end of the license's issue day
  * (UNTRUSTED_KEY); the signature (BAD_SIGNATURE); the certificate's
- * bureau against the license's issuer (WRONG_ISSUER); the validity dates
+ * bureau against the license's issuer (WRONG_ISSUER); its authority for
+ * the license's type (ISSUER_NOT_AUTHORIZED); the validity dates
  * against today (NOT_YET_VALID, EXPIRED); and, if `revoked` is not NULL,
  * revocation (REVOKED, REVOCATION_UNKNOWN). Returns TB_LICENSE_OK when a
  * verdict was reached (valid or not) — *out must then be freed with

@@ -60,6 +60,14 @@ bool tb_license_cert_bureau(X509 *cert, char *code, size_t code_size,
                             char *name, size_t name_size, char *credit,
                             size_t credit_size);
 
+/* The license types an issuing certificate may sign (see
+ * tb_license_authority.c): add the extension listing b's grants; whether
+ * the certificate lists type_code; whether it lists exactly b's grants
+ * (false without the extension). */
+bool tb_license_cert_add_authority(X509 *x, const tb_bureau *b);
+bool tb_license_cert_authorizes(X509 *cert, const char *type_code);
+bool tb_license_cert_authority_is(X509 *cert, const tb_bureau *b);
+
 /* Parse canonical JSON into lic, with strings allocated from arena. The
  * bytes must re-encode exactly to themselves. */
 tb_license_status tb_license_parse(const char *json, size_t len,

@@ -7,7 +7,9 @@
  *
  * Files are created with open(O_CREAT | O_EXCL): nothing is ever
  * overwritten, private keys get mode 0600 from the start, and running
- * `keys init` twice changes nothing.
+ * `keys init` twice changes nothing. Every issuing certificate lists the
+ * license types its bureau may issue (tb_license_authority.c); when
+ * bureaus.xml grants change, `keys init` rotates the bureau's key.
  */
 #include "tb_license_int.h"
 
@@ -465,7 +467,7 @@ static X509 *make_issuing(EVP_PKEY *key, const tb_bureau *b, X509 *root,
       !add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
       !add_ski(x) ||
       !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
-      !sign_cert(x, root_key)) {
+      !tb_license_cert_add_authority(x, b) || !sign_cert(x, root_key)) {
     X509_free(x);
     return NULL;
   }
@@ -643,6 +645,55 @@ static tb_license_status ensure_root(const char *dir,
   return create_root(dir, opt, p);
 }
 
+/* Whether the newest certificate of b (serial `newest`) lists exactly b's
+ * grants; *st reports a certificate that cannot be read. */
+static bool authority_current(const char *dir, const tb_bureau *b,
+                              unsigned newest, tb_license_status *st,
+                              tb_problem *p) {
+  char cert_path[PATH_SIZE];
+  X509 *cert = NULL;
+  if (!issuing_path(cert_path, dir, b->code, newest, "pem")) {
+    *st = io_problem(p, "open", dir);
+    return false;
+  }
+  *st = read_cert(cert_path, &cert, p);
+  bool same = *st == TB_LICENSE_OK && tb_license_cert_authority_is(cert, b);
+  X509_free(cert);
+  return same;
+}
+
+/* One bureau of init: a first key, a new one when its grants changed, or
+ * nothing. */
+static tb_license_status init_bureau(const char *dir, const tb_bureau *b,
+                                     const issuing_list *list, root_pair *root,
+                                     const tb_license_key_options *opt,
+                                     tb_license_init_report *rep,
+                                     tb_problem *p) {
+  tb_license_status st = check_bureau(b, p);
+  unsigned newest = newest_serial(list, b->code);
+  if (st != TB_LICENSE_OK)
+    return st;
+  if (newest > 0) {
+    rep->issuing_kept++;
+    if (authority_current(dir, b, newest, &st, p) || st != TB_LICENSE_OK)
+      return st;
+    if (newest >= MAX_SERIAL) {
+      tb_problem_set(p, TB_ERR_LIMIT, NULL, "bureau %s has too many keys",
+                     b->code);
+      return TB_LICENSE_ERR_LIMIT;
+    }
+  }
+  if (!root->cert)
+    st = load_root(dir, opt ? opt->passphrase : NULL, root, p);
+  if (st == TB_LICENSE_OK)
+    st = create_issuing(dir, b, newest + 1, root, opt, p);
+  if (st == TB_LICENSE_OK && newest > 0)
+    rep->issuing_rotated++;
+  else if (st == TB_LICENSE_OK)
+    rep->issuing_created++;
+  return st;
+}
+
 tb_license_status tb_license_init_keys(const char *dir,
                                        const tb_bureau_list *bureaus,
                                        const tb_license_key_options *opt,
@@ -656,22 +707,8 @@ tb_license_status tb_license_init_keys(const char *dir,
   if (st == TB_LICENSE_OK)
     st = list_issuing(dir, &list, p);
   root_pair root = {0};
-  for (size_t i = 0; st == TB_LICENSE_OK && bureaus && i < bureaus->n; i++) {
-    const tb_bureau *b = &bureaus->items[i];
-    st = check_bureau(b, p);
-    if (st != TB_LICENSE_OK)
-      break;
-    if (newest_serial(&list, b->code) > 0) {
-      rep.issuing_kept++;
-      continue;
-    }
-    if (!root.cert)
-      st = load_root(dir, opt ? opt->passphrase : NULL, &root, p);
-    if (st == TB_LICENSE_OK)
-      st = create_issuing(dir, b, 1, &root, opt, p);
-    if (st == TB_LICENSE_OK)
-      rep.issuing_created++;
-  }
+  for (size_t i = 0; st == TB_LICENSE_OK && bureaus && i < bureaus->n; i++)
+    st = init_bureau(dir, &bureaus->items[i], &list, &root, opt, &rep, p);
   free_root(&root);
   free(list.items);
   if (st == TB_LICENSE_OK)

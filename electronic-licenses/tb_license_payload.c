@@ -245,7 +245,8 @@ void tb_license_free_signed(tb_license_signed *s) {
   memset(s, 0, sizeof *s);
 }
 
-/* The certificate must name the license's issuer and be valid now. */
+/* The certificate must name the license's issuer, may sign its type and
+ * is valid now. */
 static tb_license_status check_signer(X509 *cert, const tb_license *lic,
                                       int64_t now, tb_problem *p) {
   char code[64], name[512], credit[64];
@@ -259,6 +260,13 @@ static tb_license_status check_signer(X509 *cert, const tb_license *lic,
                    "bureau: rotate its key",
                    lic->issuer_code);
     return TB_LICENSE_ERR_INVALID;
+  }
+  if (!tb_license_cert_authorizes(cert, lic->type_code)) {
+    tb_problem_set(p, TB_ERR_INVALID, "type.code",
+                   "bureau %s may not issue license type %s: grant it in "
+                   "bureaus.xml and run 'tongban keys init'",
+                   lic->issuer_code, lic->type_code);
+    return TB_LICENSE_ERR_NOT_AUTHORIZED;
   }
   time_t t = (time_t)now;
   if (X509_cmp_time(X509_get0_notBefore(cert), &t) >= 0 ||

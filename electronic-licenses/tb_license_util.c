@@ -54,6 +54,8 @@ const char *tb_license_status_code(tb_license_status s) {
     return "passphrase";
   case TB_LICENSE_ERR_CRYPTO:
     return "crypto";
+  case TB_LICENSE_ERR_NOT_AUTHORIZED:
+    return "not_authorized";
   }
   return "unknown";
 }
@@ -84,6 +86,8 @@ const char *tb_license_reason_code(tb_license_reason r) {
     return "revoked";
   case TB_LICENSE_REVOCATION_UNKNOWN:
     return "revocation_unknown";
+  case TB_LICENSE_ISSUER_NOT_AUTHORIZED:
+    return "issuer_not_authorized";
   }
   return NULL;
 }

@@ -2,8 +2,8 @@
  * tb_license_verify.c — trust lists and verification: which certificate
  * signed a license (by key id), whether it chains to a root of the trust
  * list on the license's issue day, the SM2 signature over the canonical
- * bytes, the bureau named by the certificate, the validity dates and the
- * online revocation check.
+ * bytes, the bureau named by the certificate, its authority for the
+ * license's type, the validity dates and the online revocation check.
  *
  * OpenSSL 3 checks a certificate's SM2 signature with the distinguishing
  * ID attached to that certificate (X509_set0_distinguishing_id), not to
@@ -216,6 +216,8 @@ static void check_key(const tb_license_trust *t, tb_license_verdict *v) {
     v->reasons |= TB_LICENSE_BAD_SIGNATURE;
   if (!issuer_matches(cert, &v->license))
     v->reasons |= TB_LICENSE_WRONG_ISSUER;
+  if (!tb_license_cert_authorizes(cert, v->license.type_code))
+    v->reasons |= TB_LICENSE_ISSUER_NOT_AUTHORIZED;
 }
 
 static void check_dates(int64_t now, tb_license_verdict *v) {

@@ -3,9 +3,12 @@
  * (checked with the stock openssl command line), canonical JSON (golden
  * bytes), signatures (checked with openssl dgst), the QR payload (decoded
  * from the PNG with zbarimg), every kind of tampering with its reason,
- * rotation, passphrases, the SVG renderings (checked with xmllint), and
- * the signed revocation list (made, loaded, tampered with, signed by the
- * wrong key, its age; checked with openssl dgst and used by the CLI).
+ * rotation, passphrases, each certificate's authority for license types
+ * (the extension read back by openssl; signing and verification refused
+ * outside it; keys init rotating a key whose grants changed), the SVG
+ * renderings (checked with xmllint), and the signed revocation list
+ * (made, loaded, tampered with, signed by the wrong key, its age; checked
+ * with openssl dgst and used by the CLI).
  *
  * Usage: test_licenses [TONGBAN_BINARY] — with the binary, the decoded QR
  * payload is also verified by `tongban license verify`.
@@ -15,6 +18,8 @@
 #include "tb_test.h"
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -32,10 +37,19 @@ static tb_license_trust *trust;
 static int64_t now;
 static tb_day today;
 
+#define BL_TYPE "11100000MB0143028R001"   /* 营业执照 */
+#define FOOD_TYPE "11100000MB0143028R002" /* 食品经营许可证 */
+
+static const tb_license_grant scjg_grants[] = {{BL_TYPE, "营业执照", 0}};
+static const tb_license_grant wj_grants[] = {
+    {"11100000000019588Q001", "出生医学证明", 0}};
+static const tb_license_grant zj_grants[] = {
+    {"1110000000001340XG001", "建筑工程施工许可证", 0}};
+
 static tb_bureau bureau_items[] = {
-    {"SCJG", "杭州市市场监督管理局", "11330100MA27K0006Q", 0},
-    {"WJ", "杭州市卫生健康委员会", "11330100MA27K0014K", 0},
-    {"ZJ", "杭州市住房和城乡建设局", "11330100MA27K0022E", 0},
+    {"SCJG", "杭州市市场监督管理局", "11330100MA27K0006Q", 0, scjg_grants, 1},
+    {"WJ", "杭州市卫生健康委员会", "11330100MA27K0014K", 0, wj_grants, 1},
+    {"ZJ", "杭州市住房和城乡建设局", "11330100MA27K0022E", 0, zj_grants, 1},
 };
 static tb_bureau_list bureaus = {bureau_items, 3, NULL};
 
@@ -549,10 +563,11 @@ static void test_tamper_other_bureau_key(void) {
   tb_license_key_id_hex(cert, wj_id);
   TB_CHECK(tb_license_keys_find(keys, "SCJG", &key, &cert));
   tb_license_key_id_hex(cert, scjg_id);
-  /* Naming the key that signed: the signature holds, the bureau does not. */
+  /* Naming the key that signed: the signature holds, the bureau does not,
+   * nor may the health commission sign a 营业执照. */
   char *forged = payload_of(json, sig, sig_len, wj_id);
   TB_CHECK_INT(verify_reasons(forged, trust, NULL, NULL),
-               TB_LICENSE_WRONG_ISSUER);
+               TB_LICENSE_WRONG_ISSUER | TB_LICENSE_ISSUER_NOT_AUTHORIZED);
   free(forged);
   /* Naming the bureau's own key: the signature does not hold. */
   forged = payload_of(json, sig, sig_len, scjg_id);
@@ -752,6 +767,286 @@ static void test_malformed_inputs(void) {
   free(pretty);
   json_decref(obj);
   tb_license_free_signed(&s);
+}
+
+/* ------------------------------------------------------------------------
+ * Authority: the license types a certificate may sign
+ * ---------------------------------------------------------------------- */
+
+/* A 食品经营许可证 of market regulation, whose test certificate is granted
+ * only the 营业执照. */
+static char food_id[TB_LICENSE_ID_MAX];
+
+static tb_license food_license(void) {
+  tb_license lic = business_license();
+  tb_problem p = {0};
+  tb_id_make_license_id(FOOD_TYPE, lic.issuer_credit_code, 202611210002ULL, 1,
+                        food_id, &p);
+  lic.id = food_id;
+  lic.type_code = FOOD_TYPE;
+  lic.type_name = "食品经营许可证";
+  return lic;
+}
+
+/* The license signed with bureau's key directly (as a forger holding the
+ * key would, past tb_license_sign's refusal): its payload. */
+static char *sign_raw(const tb_license_keys *k, const char *bureau,
+                      const tb_license *lic, tb_license_signed *out) {
+  EVP_PKEY *key;
+  X509 *cert;
+  memset(out, 0, sizeof *out);
+  TB_CHECK(tb_license_keys_find(k, bureau, &key, &cert));
+  TB_CHECK_INT(tb_license_canonical(lic, &out->json, &out->json_len, NULL),
+               TB_LICENSE_OK);
+  TB_CHECK_INT(tb_license_sm2_sign(key, out->json, out->json_len,
+                                   &out->signature, &out->signature_len),
+               TB_LICENSE_OK);
+  tb_license_key_id_hex(cert, out->key_id);
+  char *payload = NULL;
+  size_t len;
+  TB_CHECK_INT(tb_license_encode_payload(out, &payload, &len, NULL),
+               TB_LICENSE_OK);
+  return payload;
+}
+
+/* The extension as the stock command line shows it; the certificate
+ * carrying it still verifies with `openssl verify`. */
+static void test_authority_extension_openssl(void) {
+  char root[512], issuer[512];
+  snprintf(root, sizeof root, "%s/root.pem", keys_dir);
+  snprintf(issuer, sizeof issuer, "%s/issuing/SCJG.1.pem", keys_dir);
+  const char *out = path_in("authority.out");
+  TB_CHECK_INT(run(out, "openssl x509 -in %s -noout -text", issuer), 0);
+  char *text = tb_test_read_file(out, NULL);
+  /* non-critical: no "critical" after the OID */
+  TB_CHECKF(contains(text, TB_LICENSE_AUTHORITY_OID ": \n") &&
+                contains(text, BL_TYPE),
+            "%s", text);
+  free(text);
+  TB_CHECK_INT(run(out, "openssl verify -vfyopt distid:" ID " -CAfile %s %s",
+                   root, issuer),
+               0);
+  text = tb_test_read_file(out, NULL);
+  TB_CHECK(contains(text, ": OK"));
+  free(text);
+  /* The value is a SEQUENCE of UTF8Strings. */
+  TB_CHECK_INT(run(out,
+                   "openssl asn1parse -in %s -strparse $(openssl "
+                   "asn1parse -in %s | grep -A1 '%s' | tail -n 1 | "
+                   "cut -d: -f1)",
+                   issuer, issuer, TB_LICENSE_AUTHORITY_OID),
+               0);
+  text = tb_test_read_file(out, NULL);
+  TB_CHECKF(contains(text, "SEQUENCE") &&
+                contains(text, "UTF8STRING        :" BL_TYPE),
+            "%s", text);
+  free(text);
+}
+
+static void test_sign_refused_without_authority(void) {
+  tb_license lic = food_license();
+  tb_license_signed s;
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_license_sign(keys, &lic, now, &s, &p),
+               TB_LICENSE_ERR_NOT_AUTHORIZED);
+  TB_CHECK_STR(p.field, "type.code");
+  TB_CHECK(contains(p.detail, "may not issue license type " FOOD_TYPE));
+  TB_CHECK(s.json == NULL && s.signature == NULL);
+  TB_CHECK_STR(tb_license_status_code(TB_LICENSE_ERR_NOT_AUTHORIZED),
+               "not_authorized");
+}
+
+/* Signed by market regulation's own, trusted key — but its certificate
+ * is not granted the type: every verifier refuses it, while the stock
+ * openssl still says the signature itself holds. */
+static void test_verify_issuer_not_authorized(void) {
+  tb_license lic = food_license();
+  tb_license_signed s;
+  char *payload = sign_raw(keys, "SCJG", &lic, &s);
+  TB_CHECK_INT(verify_reasons(payload, trust, NULL, NULL),
+               TB_LICENSE_ISSUER_NOT_AUTHORIZED);
+  tb_license_verdict v;
+  tb_license_verify(payload, strlen(payload), trust, now, NULL, NULL, &v);
+  char *json;
+  size_t len;
+  TB_CHECK_INT(tb_license_verdict_json(&v, &json, &len), TB_LICENSE_OK);
+  TB_CHECKF(contains(json, "\"valid\":false") &&
+                contains(json, "\"reasons\":[\"issuer_not_authorized\"]"),
+            "%s", json);
+  free(json);
+  tb_license_free_verdict(&v);
+  write_file(path_in("food.json"), s.json, s.json_len);
+  write_file(path_in("food.sig"), s.signature, s.signature_len);
+  char issuer[512];
+  snprintf(issuer, sizeof issuer, "%s/issuing/SCJG.1.pem", keys_dir);
+  TB_CHECK_INT(run(path_in("food.out"),
+                   "openssl x509 -in %s -noout -pubkey -out %s && "
+                   "openssl dgst -sm3 -verify %s -sigopt distid:" ID
+                   " -signature %s %s",
+                   issuer, path_in("food-pub.pem"), path_in("food-pub.pem"),
+                   path_in("food.sig"), path_in("food.json")),
+               0);
+  if (tongban_binary) {
+    write_file(path_in("food.txt"), payload, strlen(payload));
+    TB_CHECK_INT(run(path_in("food-cli.out"),
+                     "%s license verify --keys %s --file %s", tongban_binary,
+                     keys_dir, path_in("food.txt")),
+                 1);
+    char *text = tb_test_read_file(path_in("food-cli.out"), NULL);
+    TB_CHECKF(contains(text, "invalid: issuer_not_authorized\n") &&
+                  contains(text, "may not sign licenses of type " FOOD_TYPE),
+              "%s", text);
+    free(text);
+    TB_CHECK_INT(run(path_in("food-json.out"),
+                     "%s license verify --keys %s --json --file %s",
+                     tongban_binary, keys_dir, path_in("food.txt")),
+                 1);
+    text = tb_test_read_file(path_in("food-json.out"), NULL);
+    TB_CHECKF(contains(text, "\"reasons\":[\"issuer_not_authorized\"]"), "%s",
+              text);
+    free(text);
+  }
+  free(payload);
+  tb_license_free_signed(&s);
+}
+
+/* Rewrite dir/issuing/<code>.1.pem without the authority extension,
+ * re-signed by the root: a certificate of a deployment made before the
+ * extension existed. */
+static void strip_authority(const char *dir, const char *code) {
+  char path[512], root_path[512], key_path[512];
+  snprintf(path, sizeof path, "%s/issuing/%s.1.pem", dir, code);
+  snprintf(root_path, sizeof root_path, "%s/root.pem", dir);
+  snprintf(key_path, sizeof key_path, "%s/root.key", dir);
+  FILE *f = fopen(path, "r");
+  X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  if (f)
+    fclose(f);
+  f = fopen(key_path, "r");
+  EVP_PKEY *root_key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+  if (f)
+    fclose(f);
+  TB_CHECK(cert && root_key);
+  if (!cert || !root_key) {
+    X509_free(cert);
+    EVP_PKEY_free(root_key);
+    return;
+  }
+  ASN1_OBJECT *oid = OBJ_txt2obj(TB_LICENSE_AUTHORITY_OID, 1);
+  int at = X509_get_ext_by_OBJ(cert, oid, -1);
+  TB_CHECK(at >= 0);
+  X509_EXTENSION_free(X509_delete_ext(cert, at));
+  ASN1_OBJECT_free(oid);
+  EVP_MD_CTX *md;
+  EVP_PKEY_CTX *pctx;
+  TB_CHECK(tb_license_sm2_ctx(root_key, true, &md, &pctx));
+  TB_CHECK(X509_sign_ctx(cert, md) > 0);
+  EVP_MD_CTX_free(md);
+  EVP_PKEY_CTX_free(pctx);
+  f = fopen(path, "w");
+  TB_CHECK(f && PEM_write_X509(f, cert) == 1);
+  if (f)
+    fclose(f);
+  X509_free(cert);
+  EVP_PKEY_free(root_key);
+}
+
+static tb_license_trust *trust_of(const char *dir) {
+  char *pem;
+  size_t len;
+  tb_problem p = {0};
+  tb_license_trust *t = NULL;
+  TB_CHECK_INT(tb_license_read_trust_list(dir, &pem, &len, &p), TB_LICENSE_OK);
+  TB_CHECK_INT(tb_license_load_trust(pem, len, &t, &p), TB_LICENSE_OK);
+  free(pem);
+  return t;
+}
+
+/* An old deployment: its certificate has no extension and may sign
+ * nothing; keys init rotates it; when bureaus.xml grants a new type, keys
+ * init rotates again, and licenses the older certificates signed stay
+ * valid for the types they list. */
+static void test_authority_rotation(void) {
+  char dir[400];
+  snprintf(dir, sizeof dir, "%s/authority-keys", tmp);
+  tb_bureau scjg = bureau_items[0];
+  tb_bureau_list one = {&scjg, 1, NULL};
+  tb_license_key_options opt = {.now = now - 86400};
+  tb_license_init_report rep;
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_init_keys(dir, &one, &opt, &rep, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  strip_authority(dir, "SCJG");
+  /* Without the extension: authorized for nothing. */
+  tb_license_keys *old_keys = NULL;
+  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &old_keys, &p), TB_LICENSE_OK);
+  tb_license bl = business_license();
+  tb_license_signed s;
+  TB_CHECK_INT(tb_license_sign(old_keys, &bl, now, &s, &p),
+               TB_LICENSE_ERR_NOT_AUTHORIZED);
+  tb_license_signed legacy_signed;
+  char *legacy = sign_raw(old_keys, "SCJG", &bl, &legacy_signed);
+  tb_license_trust *t = trust_of(dir);
+  TB_CHECK_INT(verify_reasons(legacy, t, NULL, NULL),
+               TB_LICENSE_ISSUER_NOT_AUTHORIZED);
+  tb_license_free_trust(t);
+  /* keys init rotates it; running it again changes nothing. */
+  TB_CHECKF(tb_license_init_keys(dir, &one, &opt, &rep, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  TB_CHECK_INT(rep.issuing_created, 0);
+  TB_CHECK_INT(rep.issuing_rotated, 1);
+  TB_CHECK_INT(tb_license_init_keys(dir, &one, &opt, &rep, &p), TB_LICENSE_OK);
+  TB_CHECK_INT(rep.issuing_rotated, 0);
+  TB_CHECK_INT(rep.issuing_kept, 1);
+  tb_license_keys *k2 = NULL;
+  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k2, &p), TB_LICENSE_OK);
+  tb_license_signed bl_signed;
+  TB_CHECK_INT(tb_license_sign(k2, &bl, now, &bl_signed, &p), TB_LICENSE_OK);
+  char *bl_payload;
+  size_t len;
+  tb_license_encode_payload(&bl_signed, &bl_payload, &len, &p);
+  tb_license food = food_license();
+  TB_CHECK_INT(tb_license_sign(k2, &food, now, &s, &p),
+               TB_LICENSE_ERR_NOT_AUTHORIZED);
+  /* bureaus.xml now also grants the 食品经营许可证: a third certificate. */
+  static const tb_license_grant both[] = {{FOOD_TYPE, "食品经营许可证", 0},
+                                          {BL_TYPE, "营业执照", 0}};
+  scjg.grants = both;
+  scjg.n_grants = 2;
+  TB_CHECK_INT(tb_license_init_keys(dir, &one, &opt, &rep, &p), TB_LICENSE_OK);
+  TB_CHECK_INT(rep.issuing_rotated, 1);
+  char path[512];
+  snprintf(path, sizeof path, "%s/issuing/SCJG.3.pem", dir);
+  TB_CHECK(mode_of(path) >= 0);
+  tb_license_keys *k3 = NULL;
+  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k3, &p), TB_LICENSE_OK);
+  tb_license_signed food_signed;
+  TB_CHECKF(tb_license_sign(k3, &food, now, &food_signed, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  char *food_payload;
+  tb_license_encode_payload(&food_signed, &food_payload, &len, &p);
+  t = trust_of(dir);
+  TB_CHECK_INT(verify_reasons(food_payload, t, NULL, NULL), 0);
+  TB_CHECK_INT(verify_reasons(bl_payload, t, NULL, NULL), 0); /* SCJG.2 */
+  TB_CHECK_INT(verify_reasons(legacy, t, NULL, NULL),
+               TB_LICENSE_ISSUER_NOT_AUTHORIZED); /* SCJG.1 still nothing */
+  /* The second certificate keeps its own grant: no 食品经营许可证. */
+  tb_license_signed forged_signed;
+  char *forged = sign_raw(k2, "SCJG", &food, &forged_signed);
+  TB_CHECK_INT(verify_reasons(forged, t, NULL, NULL),
+               TB_LICENSE_ISSUER_NOT_AUTHORIZED);
+  tb_license_free_trust(t);
+  free(forged);
+  free(food_payload);
+  free(bl_payload);
+  free(legacy);
+  tb_license_free_signed(&forged_signed);
+  tb_license_free_signed(&food_signed);
+  tb_license_free_signed(&bl_signed);
+  tb_license_free_signed(&legacy_signed);
+  tb_license_close_keys(k3);
+  tb_license_close_keys(k2);
+  tb_license_close_keys(old_keys);
 }
 
 /* ------------------------------------------------------------------------
@@ -1623,6 +1918,10 @@ int main(int argc, char **argv) {
   TB_RUN(test_truncated_every_length);
   TB_RUN(test_every_character_changed);
   TB_RUN(test_malformed_inputs);
+  TB_RUN(test_authority_extension_openssl);
+  TB_RUN(test_sign_refused_without_authority);
+  TB_RUN(test_verify_issuer_not_authorized);
+  TB_RUN(test_authority_rotation);
   TB_RUN(test_rotation);
   TB_RUN(test_passphrase);
   TB_RUN(test_url_qr);
