@@ -214,7 +214,7 @@ paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licen
 paths["/api/v1/licenses/verify"] = {"post": op("Verify a QR payload", "licenses",
     {"200": resp("the verdict (valid or not)", ref("Verdict")), **body_err, **unavailable},
     body=jbody(obj({"payload": {"type": "string", "maxLength": 8192, "description": "\"TB1:…\""}}, ["payload"])),
-    secured=False, desc="Public. The signature is checked against the trust list and revocation against the database.")}
+    secured=False, desc="Public. The signature is checked against the trust list, the signing certificate's authority for the license's type (issuer_not_authorized) and revocation against the database.")}
 code_q = {"name": "code", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64},
           "description": "without a token: the tracking code of the application the license came from"}
 code_404 = {"404": prob("no such license, or (without a token) a wrong or missing tracking code: both look the same"),
@@ -234,7 +234,7 @@ paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "license
     desc="Roles: admin, officer of the issuing bureau. Audited in the chain of the application it came from.")}
 paths["/api/v1/trust"] = {"get": op("The trust list (PEM)", "licenses",
     {"200": resp("the platform root and every issuing certificate", {"type": "string"}, "application/x-pem-file"),
-     **unavailable}, secured=False, desc="Public: enough to verify any license offline.")}
+     **unavailable}, secured=False, desc="Public: enough to verify any license offline. Each issuing certificate lists the license types it may sign in the non-critical extension 2.25.252955788365036925136431616508213913944 (SEQUENCE OF UTF8String type codes).")}
 paths["/api/v1/revocations"] = {"get": op("The signed revocation list", "licenses",
     {"200": resp("every revoked license, signed by the platform's revocations key", ref("RevocationList")),
      **unavailable}, secured=False,
@@ -372,7 +372,9 @@ schemas = {
     "Verdict": {"type": "object", "required": ["valid", "revoked", "reasons", "license"],
         "properties": {"valid": {"type": "boolean"}, "revoked": {"type": "boolean"}, "revocation_checked": {"type": "boolean"},
             "reasons": {"type": "array", "items": {"type": "string", "enum": ["malformed", "unknown_key", "untrusted_key",
-                "bad_signature", "wrong_issuer", "not_yet_valid", "expired", "revoked", "revocation_unknown"]}},
+                "bad_signature", "wrong_issuer", "not_yet_valid", "expired", "revoked", "revocation_unknown",
+                "issuer_not_authorized"]},
+                "description": "issuer_not_authorized: the signing certificate's license-authority extension does not list the license's type"},
             "key_id": {"type": ["string", "null"]}, "license": {"type": ["object", "null"]}}},
     "Deployed": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "inserted": {"type": "boolean"}}},
 }

@@ -10,8 +10,12 @@ tracking page, and fills in the matching material of a later food-license
 application (spjy) automatically. Revocation is refused to another
 bureau's officer and done by the issuing bureau's; verification then says
 revoked. A signing failure (the bureau's key file gone) rolls the approval
-back. Speaks TAP on stdout. Environment as for test_api.py, plus
-TB_KEYS_DIR and TB_TONGBAN.
+back. Only the competent bureau issues a type: a license signed with the
+public security bureau's trusted key as a 营业执照 is refused by the API and
+the CLI with issuer_not_authorized, and a definition that makes that
+bureau issue it is not deployed. Speaks TAP on stdout. Environment as for
+test_api.py, plus TB_KEYS_DIR, TB_TONGBAN and TB_FORGE (the forger's tool
+of tests/licenses).
 """
 import base64
 import calendar
@@ -176,6 +180,50 @@ def _():
     j = expect(http("POST", "/api/v1/licenses/verify", {"payload": bad}), 200).json
     assert j["valid"] is False and j["reasons"], j
     expect(http("POST", "/api/v1/licenses/verify", {}), 422, "invalid_request")
+
+
+@case("a license signed by a bureau without authority for its type: issuer_not_authorized")
+def _():
+    forge = os.environ["TB_FORGE"]
+    r = subprocess.run([forge, KEYS, "GA", "11100000MB0143028R001", "营业执照"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    forged = r.stdout.strip()
+    j = expect(http("POST", "/api/v1/licenses/verify", {"payload": forged}),
+               200).json
+    assert j["valid"] is False and j["reasons"] == ["issuer_not_authorized"], j
+    assert j["license"]["issuer"]["code"] == "GA", j["license"]
+    assert j["license"]["type"]["name"] == "营业执照", j["license"]
+    v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, forged],
+                       capture_output=True, text=True, timeout=60)
+    assert v.returncode == 1, v.stdout + v.stderr
+    assert v.stdout.startswith("invalid: issuer_not_authorized\n"), v.stdout
+    # the same bureau's own type verifies: the key itself is trusted
+    r = subprocess.run([forge, KEYS, "GA", "11100000000013338W002", "居民户口簿"],
+                       capture_output=True, text=True, timeout=60)
+    j = expect(http("POST", "/api/v1/licenses/verify",
+                    {"payload": r.stdout.strip()}), 200).json
+    assert j["valid"] is True and j["reasons"] == [], j
+
+
+@case("a definition making 公安局 issue a 营业执照 is not deployed (FILE:LINE)")
+def _():
+    text = open(os.path.join(os.environ["TB_SOURCE_ROOT"], "workflows",
+                             "qykb.xml"), encoding="utf-8").read()
+    lines = text.split("\n")
+    at = next(i for i, l in enumerate(lines)
+              if 'name="营业执照" bureau="SCJG"' in l)
+    lines[at] = lines[at].replace('bureau="SCJG"', 'bureau="GA"')
+    bad = "\n".join(lines).replace('id="qykb" version="1"',
+                                   'id="qykb" version="9"')
+    before = sql("SELECT count(*) FROM definitions")
+    r = expect(http("POST", "/api/v1/workflows", raw=bad.encode(),
+                    ctype="application/xml", token=tok(ADMIN)), 422,
+               "invalid_definition")
+    msgs = [e["field"] + ": " + e["detail"] for e in r.json["errors"]]
+    assert any(m.startswith(f"line {at + 1}") and "bureau 'GA' (公安局) has no "
+               "authority to issue it" in m for m in msgs), msgs
+    assert sql("SELECT count(*) FROM definitions") == before
 
 
 @case("tongban license verify --keys DIR: signature valid, revocation not checked (4)")
