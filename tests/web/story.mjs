@@ -4,11 +4,14 @@
 // bureaus claim and approve (social insurance returns first, the window
 // records the supplement); the inspector's dashboard shows each change
 // live; the applicant follows it on a 375×812 phone page and sees the
-// license with its QR code; its QR payload verifies on /v and a tampered
-// one is refused; after delivery the applicant rates the service on the
+// license with its QR code; its QR payload verifies on /v, a tampered
+// one is refused, and one signed by a bureau without authority for its
+// type (tests/licenses/forge_license) is refused with the reason in
+// Chinese; after delivery the applicant rates the service on the
 // phone (好差评) and the rating is stored; a timer's red card reaches the
 // dashboard and the worklist live.
 // Screenshots go to tests/artifacts/. TAP output.
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, PASSWORD, assert, browser, citizenId, createApp, done, http,
@@ -268,6 +271,25 @@ await test("verification page: the license payload verifies; a tampered one is r
   assert(verdict.includes("未核对注销状态"), verdict);
   assert((await p.textContent("#revocation")).includes("未能核对该证照是否已被注销"), await p.textContent("#revocation"));
   await shot(p, "verify-unchecked-375");
+  await ctx.close();
+});
+
+await test("verification page: a 营业执照 signed by 公安局 is refused: 签发机关无权签发此类证照", async () => {
+  const forged = execFileSync(process.env.TB_FORGE,
+    [process.env.TB_KEYS_DIR, "GA", "11100000MB0143028R001", "营业执照"], { encoding: "utf8" }).trim();
+  const ctx = await b.newContext(phone);
+  const p = await ctx.newPage();
+  await p.goto("/v");
+  await p.fill("#payload", forged);
+  await p.click("#verify");
+  await p.waitForSelector("#verdict");
+  assert((await p.getAttribute("#verdict", "data-valid")) === "false", "forged authority refused");
+  const verdict = await p.textContent("#verdict");
+  assert(verdict.includes("签发机关无权签发此类证照"), verdict);
+  const result = await p.textContent("#result");
+  assert(!/issuer_not_authorized|long-term/.test(result), "no code words on the page: " + result);
+  assert(result.includes("长期") && result.includes("公安局"), result);
+  await shot(p, "verify-not-authorized-375");
   await ctx.close();
 });
 
