@@ -144,6 +144,23 @@ else
   not_ok "check uses the bureaus.xml next to the definition"; show "$tmp/out"
 fi
 
+# only the competent bureau issues a license type: 公安局 may not issue
+# the 营业执照 (bureaus.xml grants it to 市场监督管理局)
+sed 's/name="营业执照" bureau="SCJG"/name="营业执照" bureau="GA"/' \
+  workflows/qykb.xml >"$tmp/qykb-ga.xml"
+line=$(grep -n 'name="营业执照" bureau="GA"' "$tmp/qykb-ga.xml" | cut -d: -f1)
+"$tongban" workflows check --bureaus workflows/bureaus.xml "$tmp/qykb-ga.xml" \
+  >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && [ -n "$line" ] &&
+   grep -q "^$tmp/qykb-ga.xml:$line: license '营业执照' (type 11100000MB0143028R001): bureau 'GA' (公安局) has no authority to issue it — name the bureau that issues it (SCJG)" "$tmp/out" &&
+   tail -n 1 "$tmp/out" | grep -qx "1 file, 1 error"; then
+  ok "check refuses a license issued by a bureau without the authority"
+else
+  not_ok "check refuses a license issued by a bureau without the authority"
+  show "$tmp/out"
+fi
+
 # a hostile file is refused with a message, not a crash
 printf '<!DOCTYPE service [<!ENTITY x SYSTEM "/etc/passwd">]><service>&x;</service>' \
   >"$tmp/evil.xml"
