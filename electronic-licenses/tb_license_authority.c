@@ -89,8 +89,8 @@ bool tb_license_cert_add_authority(X509 *x, const tb_bureau *b) {
   bool ok = len > 0 && oid && os && ASN1_OCTET_STRING_set(os, der, len) &&
             (ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os)) != NULL &&
             X509_add_ext(x, ext, -1) == 1;
-  if (!ok)
-    tb_license_log_openssl("cannot add the license authority extension");
+  /* On failure OpenSSL's queue stays for the caller, who logs it with what
+   * it was making. */
   X509_EXTENSION_free(ext);
   ASN1_OCTET_STRING_free(os);
   ASN1_OBJECT_free(oid);

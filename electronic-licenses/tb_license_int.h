@@ -64,7 +64,8 @@ bool tb_license_cert_bureau(X509 *cert, char *code, size_t code_size,
  * tb_license_authority.c): add the extension listing b's grants; whether
  * the certificate lists type_code; whether it lists exactly b's grants
  * (false without the extension). */
-bool tb_license_cert_add_authority(X509 *x, const tb_bureau *b);
+bool tb_license_cert_add_authority(X509 *x,
+                                   const tb_bureau *b); /* errors queued */
 bool tb_license_cert_authorizes(X509 *cert, const char *type_code);
 bool tb_license_cert_authority_is(X509 *cert, const tb_bureau *b);
 

@@ -13,7 +13,9 @@ revoked. A signing failure (the bureau's key file gone) rolls the approval
 back. Only the competent bureau issues a type: a license signed with the
 public security bureau's trusted key as a 营业执照 is refused by the API and
 the CLI with issuer_not_authorized, and a definition that makes that
-bureau issue it is not deployed. Speaks TAP on stdout. Environment as for
+bureau issue it is not deployed; keys out of date with bureaus.xml (a
+certificate without the type) sign nothing and the approval is rolled
+back. Speaks TAP on stdout. Environment as for
 test_api.py, plus TB_KEYS_DIR, TB_TONGBAN and TB_FORGE (the forger's tool
 of tests/licenses).
 """
@@ -759,6 +761,53 @@ def _():
     finally:
         stop()
     shutil.rmtree(TMP, ignore_errors=True)
+
+
+@case("keys out of date with bureaus.xml: the license is not signed, the approval is rolled back")
+def _():
+    # keys init with a bureaus.xml that no longer grants SCJG the 营业执照
+    # rotates SCJG's key to a certificate without that type: signing is
+    # refused (not_authorized), the approval rolled back; keys init with
+    # the real grants rotates again and the approval goes through.
+    shipped = os.path.join(os.environ["TB_SOURCE_ROOT"], "workflows",
+                           "bureaus.xml")
+    text = open(shipped, encoding="utf-8").read()
+    grant = '<issues type-code="11100000MB0143028R001" name="营业执照"/>'
+    assert grant in text
+    holder = credit_code("MA2H7Q54")
+    a = create("qykb", holder, QYKB_FORM, QYKB_MATERIALS)
+    n = a["number"]
+    expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                token=tok(CLERK)), 200)
+    assert approve_until(n, last_bureau="RS")["state"] == "in_review"
+    with tempfile.TemporaryDirectory() as d:
+        narrow = os.path.join(d, "bureaus.xml")
+        with open(narrow, "w", encoding="utf-8") as f:
+            f.write(text.replace(grant, ""))
+        k = subprocess.run([TONGBAN, "keys", "init", "--dir", KEYS,
+                            "--bureaus", narrow], capture_output=True,
+                           text=True, timeout=60)
+        assert k.returncode == 0, k.stdout + k.stderr
+        assert "(1 of them rotated for changed license grants)" in k.stdout, k.stdout
+    t = open_task(n, "RS")
+    expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {},
+                token=officer("RS")), 200)
+    events = sql(f"SELECT count(*) FROM audit_events e JOIN applications a "
+                 f"ON a.id = e.application_id WHERE a.number = '{n}'")
+    r = decide(n, "RS")
+    assert r.status in (500, 503), r
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    assert app(n)["state"] == "in_review"
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "0"
+    assert sql(f"SELECT count(*) FROM audit_events e JOIN applications a "
+               f"ON a.id = e.application_id WHERE a.number = '{n}'") == events
+    k = subprocess.run([TONGBAN, "keys", "init", "--dir", KEYS, "--bureaus",
+                        shipped], capture_output=True, text=True, timeout=60)
+    assert k.returncode == 0, k.stdout + k.stderr
+    assert "(1 of them rotated for changed license grants)" in k.stdout, k.stdout
+    expect(decide(n, "RS"), 200)
+    assert app(n)["state"] == "approved"
+    assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") == "1"
 
 
 sys.exit(done())

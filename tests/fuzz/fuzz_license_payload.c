@@ -20,7 +20,9 @@
  * content than the original's.
  *
  * The key material below is a throwaway test platform (root and one
- * bureau, SCJG), generated for this file; its private keys were deleted.
+ * bureau, SCJG, whose certificate lists the 营业执照 among the license
+ * types it may sign), generated for this file; its private keys were
+ * deleted.
  */
 #include "tb_license.h"
 
@@ -33,37 +35,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char trust_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
-    "MIIB0zCCAXmgAwIBAgIQYPZfnrk1qeADFKMSdg2ldTAKBggqgRzPVQGDdTBHMQsw\n"
+    "MIIB0jCCAXmgAwIBAgIQV7TAs/VXPN8gphf35ESBKTAKBggqgRzPVQGDdTBHMQsw\n"
     "CQYDVQQGEwJDTjEQMA4GA1UECgwHdG9uZ2JhbjEmMCQGA1UEAwwddG9uZ2JhbiDn\n"
     "lLXlrZDor4HnhafmoLnor4HkuaYwIBcNMjUxMjMxMTYwMDAwWhgPMjEyNTEyMDcx\n"
     "NTU5NTlaMEcxCzAJBgNVBAYTAkNOMRAwDgYDVQQKDAd0b25nYmFuMSYwJAYDVQQD\n"
     "DB10b25nYmFuIOeUteWtkOivgeeFp+agueivgeS5pjBZMBMGByqGSM49AgEGCCqB\n"
-    "HM9VAYItA0IABJZ/bcLjfRQzO9Uuw8NODVbAnlI/wo4OJeVJjvXuhz6Cbl2DsCiT\n"
-    "ywIUNmEE5s5bJ35MrY6VgpJSqFsx8kaZ4PCjRTBDMBIGA1UdEwEB/wQIMAYBAf8C\n"
-    "AQAwDgYDVR0PAQH/BAQDAgEGMB0GA1UdDgQWBBQb/lh2Rr92TKLNOyrBMlVHPrrT\n"
-    "hjAKBggqgRzPVQGDdQNIADBFAiBiyhQCpH6mIvxLER6+qIzShNPRRgdKKEfSopRQ\n"
-    "ZlNLhAIhAJwPRPzMa3+bAgnQt9vJQijeqpZs3YYsgTwXckvDLoMl\n"
+    "HM9VAYItA0IABLPVkgcjIywCKACtBlpubnIZD8mLLwtWo5gtinOXwGZTCZknpZ6Z\n"
+    "HE7Nsw4WBe8lkCB+veAw31g2mFuKT1SbO5ejRTBDMBIGA1UdEwEB/wQIMAYBAf8C\n"
+    "AQAwDgYDVR0PAQH/BAQDAgEGMB0GA1UdDgQWBBTERpnIk7riL/D7C/+A0iV1MbYa\n"
+    "2TAKBggqgRzPVQGDdQNHADBEAiAMvrI7nFDDoXa3FRaYGr5Od5vQoyvZN5C45Otd\n"
+    "mrkDQAIgZgFYSellwRoCf2Cd2duCqCQy/Nx0uQr6/hggnvP/npk=\n"
     "-----END CERTIFICATE-----\n"
     "-----BEGIN CERTIFICATE-----\n"
-    "MIICEjCCAbigAwIBAgIQbRRxPu+ZCz19i1+bCfORYDAKBggqgRzPVQGDdTBHMQsw\n"
+    "MIICRzCCAe2gAwIBAgIQUwlwXZ02li+YlLsx/KNVaTAKBggqgRzPVQGDdTBHMQsw\n"
     "CQYDVQQGEwJDTjEQMA4GA1UECgwHdG9uZ2JhbjEmMCQGA1UEAwwddG9uZ2JhbiDn\n"
     "lLXlrZDor4HnhafmoLnor4HkuaYwIBcNMjUxMjMxMTYwMDAwWhgPMjExNTEyMTAx\n"
     "NTU5NTlaMGsxCzAJBgNVBAYTAkNOMRAwDgYDVQQKDAd0b25nYmFuMQ0wCwYDVQQL\n"
     "DARTQ0pHMRswGQYDVQRhDBIxMTMzMDEwMDAwMjQ4OTUzMlcxHjAcBgNVBAMMFeW4\n"
-    "guWcuuebkeedo+euoeeQhuWxgDBZMBMGByqGSM49AgEGCCqBHM9VAYItA0IABOAl\n"
-    "uI2+pJqc/6g24ZR/chIzECBNgJdJh+rdw1lpU0A7YQNznf0PBZVGtg/Lf4ij1Vft\n"
-    "ItqXm9hJ9AKCug0EUU+jYDBeMAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQDAgeA\n"
-    "MB0GA1UdDgQWBBRq98MyQGCg7/CbD7XF+1HrN+UjfzAfBgNVHSMEGDAWgBQb/lh2\n"
-    "Rr92TKLNOyrBMlVHPrrThjAKBggqgRzPVQGDdQNIADBFAiBXlix3KuU/tB0sFhQC\n"
-    "+EaXR3de8OJND5lKIbA11YkXyQIhAPAU6ql2Q7bOSNPl0pr5gAgSZaGMGHsqH8bV\n"
-    "x/R2YpZv\n"
+    "guWcuuebkeedo+euoeeQhuWxgDBZMBMGByqGSM49AgEGCCqBHM9VAYItA0IABAJR\n"
+    "C1hScEuEyzqfyJBRsBxY7KnEUfgdiadsTnvYuei7JnpA/7jqAU8RJe2hUC5t4WbJ\n"
+    "9KL7gJ/sn+R2rQ7fSp2jgZQwgZEwDAYDVR0TAQH/BAIwADAOBgNVHQ8BAf8EBAMC\n"
+    "B4AwHQYDVR0OBBYEFIiSzRkaWLslWoBk5oC6z+izBXD2MB8GA1UdIwQYMBaAFMRG\n"
+    "mciTuuIv8PsL/4DSJXUxthrZMDEGFGmC/M3B0OHHipmbnI+i9oLko9JYBBkwFwwV\n"
+    "MTExMDAwMDBNQjAxNDMwMjhSMDAxMAoGCCqBHM9VAYN1A0gAMEUCIG+JNfQWgjap\n"
+    "hFC+t2tQ3ISfXvvzhnl3mF8TRgArLh1RAiEA5vfsGvQspcjbg2ZXHYrixCudp54W\n"
+    "Mfak5rKlw0SnC8I=\n"
     "-----END CERTIFICATE-----\n";
 
 /* A business license signed by SCJG on 2026-01-01, valid long-term. */
 static const char seed_payload[] =
-    "TB1:NNDKUOA68OFKZIUG:1D1P1GA:27.L4IBL-WA*KMFWQ*:TD6I2VQJK4X$"
-    "GYGAYP9G0M5*UH0IPMGB9HYC8W1UX5WLFWLR5.-LO%7T5V+ 83YGA2D5QQVM"
-    "PC5RI1UZ.KTWOG.AH%P8U6:HA.OAG61V%REHFOJ13 7LZ76SNGPT+NT-YAWJ"
+    "TB1:.BHZ-P*E3TTN%JB0YCECGYCQJSMSCE9A5OYP:$96F0I5L 9H$-MV 7+8"
+    "I8TJH5K:$VK:C$W8WZEXR9BJ6.05+GPYUC1PM155Q*E10CJ:R3+QG4S$HNK7"
+    "61*M%WKX1TTWOG.AH%P8U6:HA.OAG61V%REHFOJ13 7LZ76SNGPT+NT-YAWJ"
     "DWXSXYT3JB.L7QFGHT1LOEN8CTI0$UF:NCHKF8J3BFJOF76IJCL0LPC$+92X"
     "KOP8F*OHTQVERWSBD65//2CLJ:ZH9UE*P18LOLH8.IC933*BU.IGGWCOIP00";
 
