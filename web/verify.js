@@ -15,7 +15,6 @@ const REASONS = {
   issuer_not_authorized: "签发机关无权签发此类证照",
   wrong_issuer: "签发证书与证照所载发证机关不符",
   untrusted_key: "签发证书不受信任或已失效",
-  revocation_unknown: "暂时无法核对注销状态",
   bad_version: "不支持的二维码版本",
   revocation_unknown: "暂时无法核对注销状态，请稍后重试",
 };
