@@ -26,11 +26,7 @@ const LABELS = {
   holder: "持证主体",
   issuer: "发证机关",
   bureau: "发证机关",
-  issued: "发证日期",
   issued_at: "发证日期",
-  code: "代码",
-  number: "证件号码",
-  credit_code: "统一社会信用代码",
   issued_on: "发证日期",
   valid_from: "有效期起",
   valid_until: "有效期至",
@@ -57,7 +53,6 @@ function value(v) {
       Object.entries(v).map(([k, x]) => [h("dt", LABELS[k] || k), h("dd", value(x))]),
     );
   }
-  if (v === "long-term") return "长期";
   return String(v);
 }
 
