@@ -174,24 +174,19 @@ void tb_pg_audit_edit(PGconn *admin, const char *number, int seq,
            "WHERE number = '%s')",
            seq, number);
   tb_pg_exec(admin, sql);
-  tb_pg_exec(admin, "ALTER TABLE audit_events DISABLE TRIGGER "
-                    "audit_events_append_only");
   snprintf(sql, sizeof sql,
-           "UPDATE audit_events SET %s WHERE seq = %d AND application_id = "
-           "(SELECT id FROM applications WHERE number = '%s')",
+           "SET session_replication_role = replica; UPDATE audit_events SET "
+           "%s WHERE seq = %d AND application_id = (SELECT id FROM "
+           "applications WHERE number = '%s'); RESET session_replication_role",
            set, seq, number);
   tb_pg_exec(admin, sql);
-  tb_pg_exec(admin, "ALTER TABLE audit_events ENABLE TRIGGER "
-                    "audit_events_append_only");
 }
 
 void tb_pg_audit_restore(PGconn *admin) {
-  tb_pg_exec(admin, "ALTER TABLE audit_events DISABLE TRIGGER "
-                    "audit_events_append_only");
+  tb_pg_exec(admin, "SET session_replication_role = replica");
   tb_pg_exec(admin, "DELETE FROM audit_events e USING audit_saved s WHERE "
                     "e.application_id = s.application_id AND e.seq = s.seq");
   tb_pg_exec(admin, "INSERT INTO audit_events SELECT * FROM audit_saved");
   tb_pg_exec(admin, "DROP TABLE audit_saved");
-  tb_pg_exec(admin, "ALTER TABLE audit_events ENABLE TRIGGER "
-                    "audit_events_append_only");
+  tb_pg_exec(admin, "RESET session_replication_role");
 }

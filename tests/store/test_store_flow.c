@@ -469,7 +469,7 @@ static void audit_verify_catches_a_superuser_edit(void) {
   TB_CHECKF(!rep.broken, "%s", rep.what);
   char sql[512];
   snprintf(sql, sizeof sql,
-           "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+           "SET session_replication_role = replica;"
            "CREATE TABLE saved AS SELECT * FROM audit_events WHERE seq = "
            "(SELECT audit_seq FROM applications WHERE number = '%s') AND "
            "application_id = (SELECT id FROM applications WHERE number = "
@@ -481,8 +481,7 @@ static void audit_verify_catches_a_superuser_edit(void) {
   TB_CHECK_INT(tb_store_audit_verify(s, first_number, &rep), TB_STORE_OK);
   TB_CHECKF(rep.broken && strstr(rep.what, "events removed"), "%s", rep.what);
   tb_pg_exec(c, "INSERT INTO audit_events SELECT * FROM saved; DROP TABLE "
-                "saved; ALTER TABLE audit_events ENABLE TRIGGER "
-                "audit_events_append_only");
+                "saved; RESET session_replication_role");
   argv[3] = NULL;
   char *argv2[] = {(char *)tongban_bin,
                    "audit",
