@@ -5,6 +5,7 @@
  *                 [--workflows DIR] [--scheduler-interval SECONDS]
  *                 [--idempotency-ttl SECONDS] [--region CODE]
  *                 [--keys DIR] [--log-level LEVEL]
+ *                 [--audit-checkpoints FILE] [--checkpoint-interval SECONDS]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -18,9 +19,14 @@
  * info) is the least level of the log on stderr; the access log is info.
  * While the server runs, info lines are buffered per thread (written
  * within 100 ms; cli/tb_log_stderr.h).
+ * Every --checkpoint-interval seconds (default 600; 0: never) one node
+ * makes a signed audit checkpoint and appends it to --audit-checkpoints
+ * (default $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log;
+ * cli/tb_cli_audit.h).
  */
 #include "tb_api.h"
 #include "tb_cli.h"
+#include "tb_cli_audit.h"
 #include "tb_log.h"
 #include "tb_log_stderr.h"
 #include "tb_store.h"
@@ -47,6 +53,8 @@ typedef struct {
   const char *keys; /* NULL: DATA/keys */
   double interval;
   int idempotency_ttl;
+  const char *checkpoints;    /* NULL: the default file */
+  double checkpoint_interval; /* 0: no checkpoints */
 } serve_options;
 
 static int usage(void) {
@@ -57,7 +65,9 @@ static int usage(void) {
           "                     [--idempotency-ttl SECONDS] [--region "
           "CODE]\n"
           "                     [--keys DIR] [--log-level "
-          "debug|info|warn|error]\n");
+          "debug|info|warn|error]\n"
+          "                     [--audit-checkpoints FILE] "
+          "[--checkpoint-interval SECONDS]\n");
   return 2;
 }
 
@@ -82,13 +92,16 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"region", required_argument, NULL, 'r'},
       {"keys", required_argument, NULL, 'k'},
       {"log-level", required_argument, NULL, 'L'},
+      {"audit-checkpoints", required_argument, NULL, 'a'},
+      {"checkpoint-interval", required_argument, NULL, 'C'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
                        .workflows = "workflows",
                        .region = "330100", /* the shipped bureaus' */
                        .interval = 1.0,
-                       .idempotency_ttl = 86400};
+                       .idempotency_ttl = 86400,
+                       .checkpoint_interval = 600};
   optind = 1;
   int c;
   double v;
@@ -111,6 +124,13 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case 'k':
       o->keys = optarg;
+      break;
+    case 'a':
+      o->checkpoints = optarg;
+      break;
+    case 'C':
+      if (!parse_number(optarg, 0, 7 * 86400, &o->checkpoint_interval))
+        return false;
       break;
     case 'L':
       if (!tb_log_stderr_level(optarg, "--log-level"))
@@ -183,6 +203,26 @@ static bool prepare_database(const serve_options *o, const char *admin,
   }
   tb_store_close(s);
   return rc == TB_STORE_OK;
+}
+
+/* The checkpoint thread, when checkpoints are on and the audit key opens
+ * (else a warning: the server runs without checkpoints). */
+static tb_cli_checkpointer *start_checkpoints(const serve_options *o,
+                                              const char *server,
+                                              const char *keys) {
+  if (o->checkpoint_interval <= 0)
+    return NULL;
+  char file[PATH_MAX];
+  tb_cli_audit_file(o->checkpoints, o->data, file, sizeof file);
+  tb_cli_checkpointer *c = NULL;
+  if (!tb_cli_checkpointer_start(server, keys, file, o->checkpoint_interval,
+                                 &c))
+    tb_log(TB_LOG_WARN, "serve",
+           "no audit checkpoints: the platform's audit key did not open");
+  else
+    tb_log_kv(TB_LOG_INFO, "serve", "audit checkpoints", TB_LOG_S("file", file),
+              TB_LOG_I("interval", (int64_t)o->checkpoint_interval));
+  return c;
 }
 
 static int wait_for_signal(const sigset_t *set) {
@@ -270,6 +310,7 @@ int tb_cli_serve(int argc, char **argv) {
     tb_store_cluster_stop(cluster);
     return 1;
   }
+  tb_cli_checkpointer *checkpoints = start_checkpoints(&o, server, keys);
   char host[128];
   snprintf(host, sizeof host, "%.*s", (int)strcspn(o.listen, ":"), o.listen);
   fprintf(stderr,
@@ -279,6 +320,7 @@ int tb_cli_serve(int argc, char **argv) {
   int sig = wait_for_signal(&stop);
   fprintf(stderr, "tongban: %s received, stopping\n",
           sig == SIGINT ? "SIGINT" : "SIGTERM");
+  tb_cli_checkpointer_stop(checkpoints);
   tb_store_scheduler_stop(sch); /* before the handler it uses goes */
   tb_api_stop(api, 10);
   if (buffered)

@@ -2,19 +2,29 @@
  * cmd_store.c — the database subcommands:
  *
  *   tongban migrate              [--db URL] [--data DIR]
- *   tongban audit verify [NUMBER] [--db URL] [--data DIR]
+ *   tongban audit verify [NUMBER] [--db URL] [--data DIR] [--keys DIR]
+ *                        [--checkpoints FILE]
+ *   tongban audit checkpoint     [--db URL] [--data DIR] [--keys DIR]
+ *                                [--checkpoints FILE]
  *   tongban calendar load FILE   [--db URL] [--data DIR]
  *
  * The database is --db URL, else $TONGBAN_DATABASE_URL, else the embedded
  * cluster in --data (default ./var): the one a running `tongban serve`
- * holds, or started for the command and stopped after it.
+ * holds, or started for the command and stopped after it. The audit
+ * commands take the platform's keys from --keys (default DATA/keys) and
+ * the checkpoint file from --checkpoints (default
+ * $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log).
+ * `audit verify` exits 0 when everything checked is intact, 1 when it
+ * found breaks (each printed with its kind), 2 when it could not check.
  */
 #include "tb_cli.h"
+#include "tb_cli_audit.h"
 #include "tb_store.h"
 #include "tb_store_audit.h"
 #include "tb_store_cluster.h"
 #include "tb_store_definitions.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,6 +36,8 @@
 typedef struct {
   const char *db;
   const char *data;
+  const char *keys;        /* audit: the trust list, the audit key */
+  const char *checkpoints; /* audit: the checkpoint file */
   tb_store *store;
   tb_store_cluster *cluster;
   bool embedded;
@@ -36,6 +48,8 @@ static bool parse_options(int argc, char **argv, db_target *t) {
   static const struct option options[] = {
       {"db", required_argument, NULL, 'd'},
       {"data", required_argument, NULL, 'D'},
+      {"keys", required_argument, NULL, 'k'},
+      {"checkpoints", required_argument, NULL, 'c'},
       {NULL, 0, NULL, 0}};
   memset(t, 0, sizeof *t);
   optind = 1;
@@ -45,6 +59,10 @@ static bool parse_options(int argc, char **argv, db_target *t) {
       t->db = optarg;
     else if (c == 'D')
       t->data = optarg;
+    else if (c == 'k')
+      t->keys = optarg;
+    else if (c == 'c')
+      t->checkpoints = optarg;
     else
       return false;
   }
@@ -114,41 +132,136 @@ int tb_cli_migrate(int argc, char **argv) {
 }
 
 static int audit_usage(void) {
-  fprintf(stderr, "usage: tongban audit verify [NUMBER] [--db URL] "
-                  "[--data DIR]\n");
+  fprintf(stderr,
+          "usage: tongban audit verify [NUMBER] [--db URL] [--data DIR]\n"
+          "                            [--keys DIR] [--checkpoints FILE]\n"
+          "       tongban audit checkpoint [--db URL] [--data DIR] "
+          "[--keys DIR]\n"
+          "                                [--checkpoints FILE]\n");
   return 2;
 }
 
-int tb_cli_audit(int argc, char **argv) {
-  db_target t;
-  if (!parse_options(argc, argv, &t) || argc - optind < 1 ||
-      argc - optind > 2 || strcmp(argv[optind], "verify") != 0)
-    return audit_usage();
-  const char *number = argc - optind == 2 ? argv[optind + 1] : NULL;
-  if (!open_target(&t)) {
-    close_target(&t);
+static void print_break(const tb_store_audit_break *b) {
+  if (b->number[0])
+    printf("broken: application %s, event %d: %s: %s\n", b->number, (int)b->seq,
+           tb_store_audit_kind_name(b->kind), b->what);
+  else
+    printf("broken: checkpoint %d: %s: %s\n", (int)b->seq,
+           tb_store_audit_kind_name(b->kind), b->what);
+}
+
+/* The checkpoints' part of `audit verify`: trust list and file in. */
+static tb_store_status verify_checkpoints(db_target *t,
+                                          tb_store_audit_report *r) {
+  char keys[PATH_MAX], file[PATH_MAX];
+  tb_cli_audit_keys(t->keys, t->data, keys, sizeof keys);
+  tb_cli_audit_file(t->checkpoints, t->data, file, sizeof file);
+  tb_license_trust *trust = tb_cli_audit_trust_open(keys);
+  tb_store_audit_checkpoint_inputs in = {
+      .check = trust ? tb_cli_audit_check : NULL, .cls = trust};
+  char *text = NULL, **lines = NULL;
+  in.have_file = tb_cli_audit_read_lines(file, &text, &lines, &in.n_lines);
+  in.lines = (const char *const *)lines;
+  if (!in.have_file && errno != ENOENT)
+    fprintf(stderr, "tongban: cannot read the checkpoint file %s\n", file);
+  tb_store_status rc = tb_store_audit_verify_checkpoints(t->store, &in, r);
+  if (!in.have_file && r->unchecked)
+    fprintf(stderr, "tongban: no checkpoint file at %s (--checkpoints FILE)\n",
+            file);
+  free(lines);
+  free(text);
+  tb_license_free_trust(trust);
+  return rc;
+}
+
+/* Print the report; the exit status: 0 all good, 1 breaks, 2 unchecked. */
+static int report(const tb_store_audit_report *r) {
+  size_t kept = r->n_breaks < TB_STORE_AUDIT_MAX_BREAKS
+                    ? r->n_breaks
+                    : TB_STORE_AUDIT_MAX_BREAKS;
+  for (size_t i = 0; i < kept; i++)
+    print_break(&r->breaks[i]);
+  if (r->n_breaks > kept)
+    printf("… and %zu more breaks\n", r->n_breaks - kept);
+  if (r->unchecked)
+    fprintf(stderr, "tongban: not everything was checked: %s\n",
+            r->why_unchecked);
+  if (r->n_breaks > 0) {
+    printf("%zu breaks found in %lld chains, %lld events, %lld checkpoints\n",
+           r->n_breaks, (long long)r->chains, (long long)r->events,
+           (long long)r->checkpoints);
     return 1;
   }
-  tb_store_audit_report r;
-  tb_store_status rc = tb_store_audit_verify(t.store, number, &r);
-  int status = 0;
+  if (r->unchecked)
+    return 2;
+  printf("ok: %lld chains, %lld events verified", (long long)r->chains,
+         (long long)r->events);
+  if (r->latest > 0)
+    printf("; %lld checkpoints, the latest (%d) covers %lld applications",
+           (long long)r->checkpoints, (int)r->latest, (long long)r->covered);
+  printf("\n");
+  return 0;
+}
+
+static int audit_verify(db_target *t, const char *number) {
+  tb_store_audit_report *r = calloc(1, sizeof *r);
+  if (!r)
+    abort();
+  tb_store_status rc = tb_store_audit_verify(t->store, number, r);
+  if (rc == TB_STORE_OK && !number)
+    rc = verify_checkpoints(t, r);
+  int status;
   if (rc == TB_STORE_NOT_FOUND) {
     fprintf(stderr, "tongban: there is no application %s\n", number);
-    status = 1;
+    status = 2;
   } else if (rc != TB_STORE_OK) {
     fprintf(stderr,
             "tongban: could not read the audit trail (%s); see the "
             "log above\n",
             tb_store_status_name(rc));
-    status = 1;
-  } else if (r.broken) {
-    printf("broken: application %s, event %d: %s\n", r.number, (int)r.seq,
-           r.what);
-    status = 1;
+    status = 2;
   } else {
-    printf("ok: %lld chains, %lld events verified\n", (long long)r.chains,
-           (long long)r.events);
+    status = report(r);
   }
+  free(r);
+  return status;
+}
+
+static int audit_checkpoint(db_target *t) {
+  char keys[PATH_MAX], file[PATH_MAX];
+  tb_cli_audit_keys(t->keys, t->data, keys, sizeof keys);
+  tb_cli_audit_file(t->checkpoints, t->data, file, sizeof file);
+  tb_license_signer *signer = tb_cli_audit_signer_open(keys);
+  if (!signer)
+    return 1;
+  tb_store_audit_checkpoint_result made;
+  tb_store_status rc =
+      tb_cli_audit_checkpoint(t->store, signer, file, 0, &made);
+  tb_license_signer_close(signer);
+  if (rc != TB_STORE_OK) {
+    fprintf(stderr, "tongban: could not make a checkpoint (%s)\n",
+            tb_store_status_name(rc));
+    return 1;
+  }
+  printf("checkpoint %d: %lld applications, root %s, appended to %s\n",
+         (int)made.seq, (long long)made.size, made.root, file);
+  return 0;
+}
+
+int tb_cli_audit(int argc, char **argv) {
+  db_target t;
+  if (!parse_options(argc, argv, &t) || argc - optind < 1)
+    return audit_usage();
+  bool verify = strcmp(argv[optind], "verify") == 0;
+  bool checkpoint = strcmp(argv[optind], "checkpoint") == 0;
+  if ((!verify || argc - optind > 2) && (!checkpoint || argc - optind != 1))
+    return audit_usage();
+  const char *number = argc - optind == 2 ? argv[optind + 1] : NULL;
+  if (!open_target(&t)) {
+    close_target(&t);
+    return 2;
+  }
+  int status = verify ? audit_verify(&t, number) : audit_checkpoint(&t);
   close_target(&t);
   return status;
 }

@@ -27,6 +27,7 @@
  */
 #include "tb_store_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,52 +217,63 @@ tb_store_status tb_store_audit_append(tb_store *s,
   return rc;
 }
 
-/* ---- verifying ------------------------------------------------------------
- */
+/* ---- verifying ---------------------------------------------------------- */
 
-static void broken(tb_store_audit_report *r, const char *number, int32_t seq,
-                   const char *what) {
-  r->broken = true;
-  tb_store_copy(r->number, sizeof r->number, number);
-  r->seq = seq;
-  tb_store_copy(r->what, sizeof r->what, what);
+static const char *const kind_names[TB_AUDIT_KIND_COUNT] = {
+    [TB_AUDIT_FORGED_EVENT] = "forged_event",
+    [TB_AUDIT_BROKEN_LINK] = "broken_link",
+    [TB_AUDIT_HEAD_MISMATCH] = "head_mismatch",
+    [TB_AUDIT_TRUNCATED] = "truncated",
+    [TB_AUDIT_REHASHED] = "rehashed",
+    [TB_AUDIT_DELETED] = "deleted_application",
+    [TB_AUDIT_CHECKPOINT_SIGNATURE] = "checkpoint_signature",
+    [TB_AUDIT_CHECKPOINT_LINK] = "checkpoint_link",
+    [TB_AUDIT_CHECKPOINT_HEADS] = "checkpoint_heads",
+    [TB_AUDIT_CHECKPOINT_NOT_IN_FILE] = "checkpoint_not_in_file",
+    [TB_AUDIT_CHECKPOINT_FILE_DIFFERS] = "checkpoint_file_differs",
+    [TB_AUDIT_CHECKPOINT_NOT_IN_DB] = "checkpoint_not_in_database"};
+
+const char *tb_store_audit_kind_name(tb_store_audit_kind k) {
+  return (unsigned)k < TB_AUDIT_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+void tb_store_audit_broken(tb_store_audit_report *r, tb_store_audit_kind kind,
+                           const char *number, int32_t seq, const char *fmt,
+                           ...) {
+  char what[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (!r->broken) {
+    r->broken = true;
+    tb_store_copy(r->number, sizeof r->number, number);
+    r->seq = seq;
+    tb_store_copy(r->what, sizeof r->what, what);
+  }
+  if (r->n_breaks < TB_STORE_AUDIT_MAX_BREAKS) {
+    tb_store_audit_break *b = &r->breaks[r->n_breaks];
+    b->kind = kind;
+    tb_store_copy(b->number, sizeof b->number, number);
+    b->seq = seq;
+    tb_store_copy(b->what, sizeof b->what, what);
+  }
+  r->n_breaks++;
 }
 
 static void short_hex(const uint8_t h[32], char out[17]) {
   tb_hex_encode(h, 8, out);
 }
 
-/* Check one row of the chain; false (and r filled) when it is broken. */
-static bool check_row(PGresult *res, int i, int32_t expect, uint8_t prev[32],
-                      tb_store_audit_report *r) {
+/* The hash a row's own bytes give (form and content), compared with the
+ * stored one; false (and a break) when they differ. */
+static void check_content(PGresult *res, int i, int32_t seq,
+                          const uint8_t prev[32], const uint8_t stored[32],
+                          tb_store_audit_report *r) {
   const char *number = PQgetvalue(res, i, 0);
-  int64_t seq = 0, actor = 0, at = 0;
-  tb_store_parse_i64(PQgetvalue(res, i, 3), &seq);
+  int64_t actor = 0, at = 0, canon = 0;
   tb_store_parse_i64(PQgetvalue(res, i, 4), &actor);
   tb_store_parse_i64(PQgetvalue(res, i, 10), &at);
-  char what[256];
-  if (seq != expect) {
-    snprintf(what, sizeof what,
-             "expected event %d, found %lld (events missing)", expect,
-             (long long)seq);
-    broken(r, number, expect, what);
-    return false;
-  }
-  uint8_t stored_prev[32], stored[32], computed[32];
-  if (!tb_store_unhex_bytea(PQgetvalue(res, i, 11), stored_prev, 32) ||
-      !tb_store_unhex_bytea(PQgetvalue(res, i, 12), stored, 32)) {
-    broken(r, number, (int32_t)seq, "a stored hash is not 32 bytes");
-    return false;
-  }
-  if (memcmp(stored_prev, prev, 32) != 0) {
-    snprintf(what, sizeof what,
-             "prev_hash does not match the hash of event %d (the chain was "
-             "cut or reordered)",
-             expect - 1);
-    broken(r, number, (int32_t)seq, what);
-    return false;
-  }
-  int64_t canon = 0;
   tb_store_parse_i64(PQgetvalue(res, i, 13), &canon);
   canon_event ce = {.action = PQgetvalue(res, i, 8),
                     .actor_id = actor,
@@ -272,67 +284,95 @@ static bool check_row(PGresult *res, int i, int32_t expect, uint8_t prev[32],
                         PQgetisnull(res, i, 7) ? NULL : PQgetvalue(res, i, 7),
                     .payload = PQgetvalue(res, i, 9),
                     .role = PQgetvalue(res, i, 6),
-                    .seq = (int32_t)seq};
+                    .seq = seq};
+  uint8_t computed[32];
   if (!event_hash(&ce, (int)canon, prev, computed)) {
-    snprintf(what, sizeof what,
-             "the event cannot be put in its canonical form %lld (an unknown "
-             "form, or the payload is not JSON): it was changed after it was "
-             "written",
-             (long long)canon);
-    broken(r, number, (int32_t)seq, what);
-    return false;
-  }
-  if (memcmp(computed, stored, 32) != 0) {
+    tb_store_audit_broken(
+        r, TB_AUDIT_FORGED_EVENT, number, seq,
+        "the event cannot be put in its canonical form %lld (an unknown "
+        "form, or the payload is not JSON): it was changed after it was "
+        "written",
+        (long long)canon);
+  } else if (memcmp(computed, stored, 32) != 0) {
     char a[17], b[17];
     short_hex(stored, a);
     short_hex(computed, b);
-    snprintf(what, sizeof what,
-             "the event's content does not match its hash (stored %s…, "
-             "recomputed %s…): action, actor, role, bureau, payload or time "
-             "was changed after it was written",
-             a, b);
-    broken(r, number, (int32_t)seq, what);
-    return false;
+    tb_store_audit_broken(
+        r, TB_AUDIT_FORGED_EVENT, number, seq,
+        "the event's content does not match its hash (stored %s…, "
+        "recomputed %s…): action, actor, role, bureau, payload or time "
+        "was changed after it was written",
+        a, b);
   }
-  memcpy(prev, stored, 32);
-  return true;
 }
 
-/* The chain of one application; false when it is broken. */
+/* Check one row of the chain against the one before (prev, *expect);
+ * every break is recorded, and the walk goes on from the stored hash. */
+static void check_row(PGresult *res, int i, int32_t *expect, uint8_t prev[32],
+                      tb_store_audit_report *r) {
+  const char *number = PQgetvalue(res, i, 0);
+  int64_t seq = 0;
+  tb_store_parse_i64(PQgetvalue(res, i, 3), &seq);
+  bool gap = seq != *expect;
+  if (gap) {
+    tb_store_audit_broken(r, TB_AUDIT_BROKEN_LINK, number, *expect,
+                          "expected event %d, found %lld (events missing)",
+                          (int)*expect, (long long)seq);
+    *expect = (int32_t)seq;
+  }
+  uint8_t stored_prev[32], stored[32];
+  if (!tb_store_unhex_bytea(PQgetvalue(res, i, 11), stored_prev, 32) ||
+      !tb_store_unhex_bytea(PQgetvalue(res, i, 12), stored, 32)) {
+    tb_store_audit_broken(r, TB_AUDIT_FORGED_EVENT, number, (int32_t)seq,
+                          "a stored hash is not 32 bytes");
+    memset(prev, 0xff, 32);
+    (*expect)++;
+    return;
+  }
+  if (!gap && memcmp(stored_prev, prev, 32) != 0)
+    tb_store_audit_broken(r, TB_AUDIT_BROKEN_LINK, number, (int32_t)seq,
+                          "prev_hash does not match the hash of event %d "
+                          "(the chain was cut or reordered)",
+                          (int)seq - 1);
+  check_content(res, i, (int32_t)seq, stored_prev, stored, r);
+  memcpy(prev, stored, 32);
+  (*expect)++;
+}
+
+/* The application row's head against the chain's last event. */
+static void check_head(PGresult *res, int32_t n, const uint8_t last[32],
+                       tb_store_audit_report *r) {
+  const char *number = PQgetvalue(res, 0, 0);
+  int64_t head = 0;
+  tb_store_parse_i64(PQgetvalue(res, 0, 1), &head);
+  uint8_t head_hash[32] = {0};
+  bool has_hash = !PQgetisnull(res, 0, 2) &&
+                  tb_store_unhex_bytea(PQgetvalue(res, 0, 2), head_hash, 32);
+  if (head != n || (n > 0 && (!has_hash || memcmp(head_hash, last, 32))))
+    tb_store_audit_broken(r, TB_AUDIT_HEAD_MISMATCH, number, n + 1,
+                          "the chain ends at event %d but the application "
+                          "records event %lld as its last (events removed "
+                          "or replaced)",
+                          (int)n, (long long)head);
+}
+
+/* The chain of one application, every break recorded in r. */
 static tb_store_status verify_chain(tb_store *s, const char *id,
-                                    tb_store_audit_report *r, bool *ok) {
+                                    tb_store_audit_report *r) {
   const char *params[] = {id};
   PGresult *res;
   tb_store_status rc = tb_store_exec(s, &S_CHAIN, params, &res);
   if (rc != TB_STORE_OK)
     return rc;
-  *ok = true;
   uint8_t prev[32] = {0};
-  int32_t n = 0;
-  for (int i = 0; i < PQntuples(res) && *ok; i++) {
-    if (PQgetisnull(res, i, 3))
-      break; /* no events at all */
-    n++;
-    *ok = check_row(res, i, n, prev, r);
+  int32_t expect = 1, n = 0;
+  for (int i = 0; i < PQntuples(res) && !PQgetisnull(res, i, 3); i++) {
+    check_row(res, i, &expect, prev, r);
+    n = expect - 1;
     r->events++;
   }
-  if (*ok && PQntuples(res) > 0) {
-    const char *number = PQgetvalue(res, 0, 0);
-    int64_t head = 0;
-    tb_store_parse_i64(PQgetvalue(res, 0, 1), &head);
-    uint8_t head_hash[32] = {0};
-    bool has_hash = !PQgetisnull(res, 0, 2) &&
-                    tb_store_unhex_bytea(PQgetvalue(res, 0, 2), head_hash, 32);
-    if (head != n || (n > 0 && (!has_hash || memcmp(head_hash, prev, 32)))) {
-      char what[256];
-      snprintf(what, sizeof what,
-               "the chain ends at event %d but the application records "
-               "event %lld as its last (events removed or replaced)",
-               n, (long long)head);
-      broken(r, number, n + 1, what);
-      *ok = false;
-    }
-  }
+  if (PQntuples(res) > 0)
+    check_head(res, n, prev, r);
   r->chains++;
   PQclear(res);
   return TB_STORE_OK;
@@ -352,8 +392,7 @@ static tb_store_status verify_one(tb_store *s, const char *number,
   char id[24];
   tb_store_copy(id, sizeof id, PQgetvalue(res, 0, 0));
   PQclear(res);
-  bool ok;
-  return verify_chain(s, id, r, &ok);
+  return verify_chain(s, id, r);
 }
 
 tb_store_status tb_store_audit_verify(tb_store *s, const char *number,
@@ -369,13 +408,12 @@ tb_store_status tb_store_audit_verify(tb_store *s, const char *number,
     if (rc != TB_STORE_OK)
       return rc;
     int n = PQntuples(res);
-    bool ok = true;
-    for (int i = 0; i < n && ok && rc == TB_STORE_OK; i++) {
+    for (int i = 0; i < n && rc == TB_STORE_OK; i++) {
       tb_store_copy(last, sizeof last, PQgetvalue(res, i, 0));
-      rc = verify_chain(s, last, r, &ok);
+      rc = verify_chain(s, last, r);
     }
     PQclear(res);
-    if (rc != TB_STORE_OK || !ok || n == 0)
+    if (rc != TB_STORE_OK || n == 0)
       return rc;
   }
 }

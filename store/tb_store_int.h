@@ -177,4 +177,12 @@ int64_t tb_store_now_us(void);
 tb_store_status tb_store_license_issue(tb_store *s, const tb_store_outcome *o,
                                        const tb_effect *e);
 
+/* Record a break of the audit trail in r (store/tb_store_audit.c): the
+ * first is also copied into r's own fields; past
+ * TB_STORE_AUDIT_MAX_BREAKS they are only counted. number: "" for a
+ * checkpoint's own break. */
+void tb_store_audit_broken(tb_store_audit_report *r, tb_store_audit_kind kind,
+                           const char *number, int32_t seq, const char *fmt,
+                           ...) __attribute__((format(printf, 5, 6)));
+
 #endif /* TB_STORE_INT_H */

@@ -51,8 +51,8 @@ long long tb_pg_value(PGconn *c, const char *sql);
 
 /* Change event `seq` of an application's audit chain as a superuser
  * would ("UPDATE audit_events SET <set>" with every trigger off:
- * session_replication_role = replica), keeping the row aside for tb_pg_audit_restore, which puts it
- * back. One edit at a time. */
+ * session_replication_role = replica), keeping the row aside for
+ * tb_pg_audit_restore, which puts it back. One edit at a time. */
 void tb_pg_audit_edit(PGconn *admin, const char *number, int seq,
                       const char *set);
 void tb_pg_audit_restore(PGconn *admin);

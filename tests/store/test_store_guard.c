@@ -1,0 +1,453 @@
+/*
+ * test_store_guard.c — an audit trail the server's own database role
+ * cannot forge (issue 11 §4, sql/0006_audit_guard.sql and signed
+ * checkpoints).
+ *
+ * As the server's role (what the running server logs in as), every
+ * attack on the chain is refused by the database: an event that is
+ * correctly hashed but does not link, an event whose head does not move,
+ * a head or a status or a state moved without an event, an application
+ * that does not start its chain, any deletion. The same role's honest
+ * path (event first, then head) is accepted.
+ *
+ * As a superuser, who can turn the triggers off, the attacks succeed in
+ * the database, and `tongban audit verify` names each of them, all at
+ * once, by kind and application number against the signed checkpoints: a
+ * forged event with the rest of the chain hashed again, a tail cut
+ * together with its head, a whole application deleted, a rewritten
+ * checkpoint row, a checkpoint file with a line removed or added.
+ *
+ * usage: test_store_guard WORKFLOWS_DIR TONGBAN
+ */
+#include "tb_pg_harness.h"
+#include "tb_store_audit.h"
+#include "tb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define APP_A "330100202611300099011" /* forged and hashed again */
+#define APP_B "330100202611300099029" /* tail cut with its head */
+#define APP_C "330100202611300099037" /* deleted whole */
+#define APP_D "330100202611300099045" /* left alone */
+
+static tb_pg pg;
+static const char *workflows_dir;
+static const char *tongban;
+static char dir[64]; /* keys and the checkpoint file */
+
+/* The next event of an application with its correct hash for its bytes,
+ * as anyone who knows the canonical form can make it: prev (NULL: the
+ * head's hash) and skip (events left out) make it not link. */
+static const char NEXT_EVENT_SQL[] =
+    "CREATE FUNCTION test_next_event(num text, act text, bad_prev bytea, "
+    "skip integer) RETURNS SETOF audit_events LANGUAGE plpgsql AS $$ "
+    "DECLARE e audit_events; a applications; BEGIN "
+    "SELECT * INTO a FROM applications WHERE number = num; "
+    "e.application_id := a.id; e.seq := a.audit_seq + 1 + skip; "
+    "e.actor_id := 7; e.actor_name := '测试 \"员\"'; e.role := 'clerk'; "
+    "e.action := act; e.payload := '{\"n\":1}'; e.at := now(); "
+    "e.canon := 2; e.prev_hash := coalesce(bad_prev, a.audit_hash, "
+    "decode(repeat('00', 32), 'hex')); "
+    "e.hash := sha256(e.prev_hash || audit_event_bytes(e, num)); "
+    "RETURN NEXT e; END $$";
+
+/* Run sql; on failure roll back whatever it left open. The SQLSTATE of
+ * the failure ("" on success). */
+static void run(PGconn *c, const char *sql, char state[6]) {
+  PGresult *r = PQexec(c, sql);
+  const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  ExecStatusType t = PQresultStatus(r);
+  snprintf(state, 6, "%s",
+           t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? ""
+           : st                                          ? st
+                                                         : "?");
+  PQclear(r);
+  if (state[0])
+    PQclear(PQexec(c, "ROLLBACK"));
+}
+
+static bool refused(PGconn *c, const char *sql, const char *want) {
+  char st[6];
+  run(c, sql, st);
+  if (strcmp(st, want) != 0)
+    printf("# expected %s, got '%s' from %s\n", want, st, sql);
+  return strcmp(st, want) == 0;
+}
+
+static bool ok(PGconn *c, const char *sql) {
+  char st[6];
+  run(c, sql, st);
+  if (st[0])
+    printf("# failed (%s): %s\n", st, sql);
+  return st[0] == '\0';
+}
+
+/* One honest step as the server writes it: event, then head and status. */
+static bool step(PGconn *c, const char *number, const char *status) {
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "BEGIN; INSERT INTO audit_events SELECT * FROM test_next_event("
+           "'%s', 'step', NULL, 0); UPDATE applications SET status = '%s', "
+           "audit_seq = audit_seq + 1, audit_hash = (SELECT hash FROM "
+           "audit_events e WHERE e.application_id = applications.id AND "
+           "e.seq = applications.audit_seq + 1) WHERE number = '%s'; COMMIT",
+           number, status, number);
+  return ok(c, sql);
+}
+
+static bool create(PGconn *c, const char *number) {
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "BEGIN; INSERT INTO applications (number, definition_id, "
+           "definition_version, applicant_kind, applicant_name, "
+           "applicant_id_number, form, state, status, channel, "
+           "tracking_code_hash) VALUES ('%s', 'seed', 1, 'person', 'x', 'x', "
+           "'{}', '{}', 'none', 'window', sha256('x')); INSERT INTO "
+           "audit_events SELECT * FROM test_next_event('%s', 'submit', NULL, "
+           "0); UPDATE applications SET status = 'submitted', audit_seq = 1, "
+           "audit_hash = (SELECT hash FROM audit_events e WHERE "
+           "e.application_id = applications.id AND e.seq = 1) WHERE number = "
+           "'%s'; COMMIT",
+           number, number, number);
+  return ok(c, sql);
+}
+
+static long long head(PGconn *c, const char *number) {
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT audit_seq FROM applications WHERE number = '%s'", number);
+  return tb_pg_value(c, sql);
+}
+
+/* ---- as the server's role -------------------------------------------- */
+
+static void server_role_writes_honest_chains(void) {
+  PGconn *admin = tb_pg_connect(pg.admin);
+  TB_CHECK(ok(admin, "INSERT INTO definitions (id, version, name, sha256, "
+                     "xml) VALUES ('seed', 1, 'seed', sha256('x'), '<x/>')"));
+  TB_CHECK(ok(admin, NEXT_EVENT_SQL));
+  PGconn *server = tb_pg_connect(pg.server);
+  const char *apps[] = {APP_A, APP_B, APP_C, APP_D};
+  for (size_t i = 0; i < 4; i++) {
+    TB_CHECK(create(server, apps[i]));
+    TB_CHECK(step(server, apps[i], "accepted"));
+    TB_CHECK(step(server, apps[i], "in_review"));
+    TB_CHECK_INT(head(server, apps[i]), 3);
+  }
+  tb_store *s = tb_pg_store(pg.server);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, (int)rep.seq, rep.what);
+  TB_CHECK_INT(rep.chains, 4);
+  TB_CHECK_INT(rep.events, 12);
+  tb_store_close(s);
+  PQfinish(server);
+  PQfinish(admin);
+}
+
+static void server_role_cannot_append_what_does_not_link(void) {
+  PGconn *c = tb_pg_connect(pg.server);
+  /* correctly hashed over another prev_hash */
+  TB_CHECK(
+      refused(c,
+              "INSERT INTO audit_events SELECT * FROM test_next_event('" APP_A
+              "', 'approve', sha256('elsewhere'), 0)",
+              "23514"));
+  /* correctly hashed and linked to the head, but a seq further on */
+  TB_CHECK(
+      refused(c,
+              "INSERT INTO audit_events SELECT * FROM test_next_event('" APP_A
+              "', 'approve', NULL, 1)",
+              "23514"));
+  /* linked, but its hash is not the hash of its bytes */
+  TB_CHECK(refused(c,
+                   "INSERT INTO audit_events SELECT application_id, seq, "
+                   "actor_id, actor_name, role, bureau, 'deny', payload, at, "
+                   "prev_hash, hash, canon FROM test_next_event('" APP_A
+                   "', 'approve', NULL, 0)",
+                   "23514"));
+  /* linked and hashed, but the head does not move: refused at COMMIT */
+  TB_CHECK(refused(c,
+                   "BEGIN; INSERT INTO audit_events SELECT * FROM "
+                   "test_next_event('" APP_A "', 'approve', NULL, 0); COMMIT",
+                   "23514"));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM audit_events e JOIN "
+                              "applications a ON a.id = e.application_id "
+                              "WHERE a.number = '" APP_A "'"),
+               3);
+  PQfinish(c);
+}
+
+static void server_role_cannot_move_status_state_or_head(void) {
+  PGconn *c = tb_pg_connect(pg.server);
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET status = 'approved' WHERE "
+                   "number = '" APP_B "'",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET state = '{}'::jsonb || "
+                   "'{\"x\":1}' WHERE number = '" APP_B "'",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET warning = 'red' WHERE number = "
+                   "'" APP_B "'",
+                   "23514"));
+  /* back to an earlier event, and to a made-up hash */
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET audit_seq = 2, audit_hash = "
+                   "(SELECT hash FROM audit_events e WHERE e.application_id "
+                   "= applications.id AND e.seq = 2) WHERE number = '" APP_B
+                   "'",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET audit_seq = 4, audit_hash = "
+                   "sha256('x') WHERE number = '" APP_B "'",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "UPDATE applications SET number = '330100202611300099999' "
+                   "WHERE number = '" APP_B "'",
+                   "23514"));
+  /* columns outside the audited ones still change */
+  TB_CHECK(ok(c, "UPDATE applications SET updated_at = now() WHERE number "
+                 "= '" APP_B "'"));
+  TB_CHECK_INT(head(c, APP_B), 3);
+  PQfinish(c);
+}
+
+static void server_role_cannot_start_a_chain_wrongly_or_delete(void) {
+  PGconn *c = tb_pg_connect(pg.server);
+  static const char insert[] =
+      "INSERT INTO applications (number, definition_id, definition_version, "
+      "applicant_kind, applicant_name, applicant_id_number, form, state, "
+      "status, channel, tracking_code_hash, audit_seq, audit_hash) VALUES "
+      "('330100202611300099053', 'seed', 1, 'person', 'x', 'x', '{}', '{}', "
+      "'approved', 'window', sha256('x'), %s)";
+  char sql[1024];
+  snprintf(sql, sizeof sql, insert, "5, sha256('x')");
+  TB_CHECK(refused(c, sql, "23514"));
+  snprintf(sql, sizeof sql, insert, "0, NULL"); /* and no event: COMMIT */
+  TB_CHECK(refused(c, sql, "23514"));
+  TB_CHECK(refused(c, "DELETE FROM applications WHERE number = '" APP_C "'",
+                   "42501"));
+  TB_CHECK(refused(c, "DELETE FROM audit_events", "42501"));
+  TB_CHECK(refused(c, "TRUNCATE applications CASCADE", "42501"));
+  TB_CHECK(refused(c, "DELETE FROM audit_checkpoints", "42501"));
+  TB_CHECK(refused(c, "UPDATE audit_checkpoint_heads SET seq = 1", "42501"));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM applications"), 4);
+  PQfinish(c);
+  /* even the owner meets the triggers while they are on */
+  PGconn *admin = tb_pg_connect(pg.admin);
+  TB_CHECK(refused(admin, "DELETE FROM applications WHERE number = '" APP_C "'",
+                   "42501"));
+  TB_CHECK(refused(admin,
+                   "UPDATE applications SET status = 'approved' WHERE "
+                   "number = '" APP_C "'",
+                   "23514"));
+  PQfinish(admin);
+}
+
+/* ---- as a superuser, against signed checkpoints ------------------------ */
+
+/* Run the tongban binary with args (shell words, already quoted); its
+ * output into out, its exit status returned. */
+static int tongban_run(const char *args, char *out, size_t cap) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", tongban, args);
+  FILE *p = popen(cmd, "r");
+  size_t n = p ? fread(out, 1, cap - 1, p) : 0;
+  out[n] = '\0';
+  int status = p ? pclose(p) : -1;
+  return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* `audit <what>` on the database as conninfo, with the test's keys and
+ * checkpoint file. */
+static int audit(const char *what, const char *conninfo, char *out,
+                 size_t cap) {
+  char args[2048];
+  snprintf(args, sizeof args,
+           "audit %s --db '%s' --keys '%s/keys' --checkpoints '%s/cp.log'",
+           what, conninfo, dir, dir);
+  return tongban_run(args, out, cap);
+}
+
+static bool says(const char *out, const char *what) {
+  bool found = strstr(out, what) != NULL;
+  if (!found)
+    printf("# missing \"%s\" in:\n# %s\n", what, out);
+  return found;
+}
+
+static void checkpoints_are_made_and_verify(void) {
+  static char out[16384];
+  char args[2048];
+  snprintf(args, sizeof args,
+           "keys init --dir '%s/keys' --bureaus '%s/bureaus.xml'", dir,
+           workflows_dir);
+  TB_CHECKF(tongban_run(args, out, sizeof out) == 0, "%s", out);
+  /* no checkpoint yet: chains only, and a missing file is no matter */
+  TB_CHECKF(audit("verify", pg.admin, out, sizeof out) == 0, "%s", out);
+  TB_CHECKF(audit("checkpoint", pg.admin, out, sizeof out) == 0, "%s", out);
+  TB_CHECK(says(out, "checkpoint 1: 4 applications"));
+  /* the server's role makes them too (serve's thread) */
+  PGconn *server = tb_pg_connect(pg.server);
+  TB_CHECK(step(server, APP_D, "approved"));
+  PQfinish(server);
+  TB_CHECKF(audit("checkpoint", pg.server, out, sizeof out) == 0, "%s", out);
+  TB_CHECK(says(out, "checkpoint 2: 4 applications"));
+  PGconn *admin = tb_pg_connect(pg.admin);
+  /* only the head that moved is recorded again */
+  TB_CHECK_INT(tb_pg_value(admin, "SELECT count(*) FROM "
+                                  "audit_checkpoint_heads WHERE checkpoint "
+                                  "= 2"),
+               1);
+  PQfinish(admin);
+  TB_CHECKF(audit("verify", pg.admin, out, sizeof out) == 0, "%s", out);
+  TB_CHECK(says(out, "2 checkpoints, the latest (2) covers 4 applications"));
+  /* without the file nothing can be said of the checkpoints: status 2 */
+  snprintf(args, sizeof args,
+           "audit verify --db '%s' --keys '%s/keys' --checkpoints "
+           "'%s/nowhere.log'",
+           pg.admin, dir, dir);
+  TB_CHECKF(tongban_run(args, out, sizeof out) == 2, "%s", out);
+}
+
+/* As a superuser: forge A's first event and hash its chain again, cut B's
+ * last event with its head, delete C with everything of it. */
+static void superuser_attacks(PGconn *admin) {
+  TB_CHECK(ok(admin,
+              "SET session_replication_role = replica; DO $$ DECLARE "
+              "e audit_events; prev bytea := decode(repeat('00', 32), "
+              "'hex'); app bigint; BEGIN SELECT id INTO app FROM "
+              "applications WHERE number = '" APP_A "'; UPDATE "
+              "audit_events SET payload = '{\"n\":666}' WHERE "
+              "application_id = app AND seq = 1; FOR e IN SELECT * FROM "
+              "audit_events WHERE application_id = app ORDER BY seq LOOP "
+              "e.prev_hash := prev; prev := sha256(prev || "
+              "audit_event_bytes(e, '" APP_A "')); UPDATE audit_events SET "
+              "prev_hash = e.prev_hash, hash = prev WHERE application_id = "
+              "app AND seq = e.seq; END LOOP; UPDATE applications SET "
+              "audit_hash = prev WHERE id = app; END $$; "
+              "RESET session_replication_role"));
+  TB_CHECK(ok(admin,
+              "SET session_replication_role = replica; DELETE FROM "
+              "audit_events e USING applications a WHERE a.id = "
+              "e.application_id AND a.number = '" APP_B "' AND e.seq = 3; "
+              "UPDATE applications SET audit_seq = 2, audit_hash = (SELECT "
+              "hash FROM audit_events e WHERE e.application_id = "
+              "applications.id AND e.seq = 2) WHERE number = '" APP_B "'; "
+              "RESET session_replication_role"));
+  TB_CHECK(ok(admin, "SET session_replication_role = replica; DELETE FROM "
+                     "audit_events e USING applications a WHERE a.id = "
+                     "e.application_id AND a.number = '" APP_C "'; DELETE FROM "
+                     "applications WHERE number = '" APP_C "'; "
+                     "RESET session_replication_role"));
+}
+
+static void superuser_attacks_are_all_named(void) {
+  static char out[16384];
+  PGconn *admin = tb_pg_connect(pg.admin);
+  superuser_attacks(admin);
+  /* each chain on its own still links: only the checkpoints tell */
+  tb_store *s = tb_pg_store(pg.admin);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, (int)rep.seq, rep.what);
+  tb_store_close(s);
+  TB_CHECK_INT(audit("verify", pg.admin, out, sizeof out), 1);
+  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
+  TB_CHECK(says(out, "broken: application " APP_B ", event 3: truncated:"));
+  TB_CHECK(says(out, "broken: application " APP_C
+                     ", event 3: deleted_application:"));
+  TB_CHECK(says(out, "3 breaks found"));
+  TB_CHECK(strstr(out, APP_D) == NULL);
+  /* one application on its own: its chain alone, which links */
+  char what[64];
+  snprintf(what, sizeof what, "verify %s", APP_A);
+  TB_CHECKF(audit(what, pg.admin, out, sizeof out) == 0, "%s", out);
+  PQfinish(admin);
+}
+
+/* Replace the checkpoint file by its lines keep (1-based; 0 ends), plus
+ * extra (NULL: none). */
+static void rewrite_file(const int *keep, const char *extra) {
+  char path[128], *text = NULL;
+  snprintf(path, sizeof path, "%s/cp.log", dir);
+  text = tb_test_read_file(path, NULL);
+  TB_CHECK(text != NULL);
+  if (!text)
+    return;
+  char *lines[8] = {0};
+  int n = 0;
+  for (char *p = text; *p && n < 8;) {
+    char *nl = strchr(p, '\n');
+    if (nl)
+      *nl = '\0';
+    lines[n++] = p;
+    p = nl ? nl + 1 : p + strlen(p);
+  }
+  FILE *f = fopen(path, "w");
+  for (const int *k = keep; f && *k; k++)
+    if (*k <= n)
+      fprintf(f, "%s\n", lines[*k - 1]);
+  if (f && extra)
+    fprintf(f, "%s\n", extra);
+  if (f)
+    fclose(f);
+  free(text);
+}
+
+static void checkpoint_tampering_is_named(void) {
+  static char out[16384];
+  PGconn *admin = tb_pg_connect(pg.admin);
+  TB_CHECK(ok(admin, "SET session_replication_role = replica; UPDATE "
+                     "audit_checkpoints SET canonical = replace(canonical, "
+                     "'\"size\":4', '\"size\":5') WHERE seq = 1; RESET "
+                     "session_replication_role"));
+  PQfinish(admin);
+  static const int keep[] = {1, 0};
+  rewrite_file(keep, "{\"checkpoint\":{},\"key_id\":\"00\",\"seq\":3,"
+                     "\"signature\":\"00\"}");
+  TB_CHECK_INT(audit("verify", pg.admin, out, sizeof out), 1);
+  TB_CHECK(says(out, "broken: checkpoint 1: checkpoint_signature:"));
+  TB_CHECK(says(out, "broken: checkpoint 1: checkpoint_file_differs:"));
+  TB_CHECK(says(out, "broken: checkpoint 1: checkpoint_link:"));
+  TB_CHECK(says(out, "broken: checkpoint 2: checkpoint_link:"));
+  TB_CHECK(says(out, "broken: checkpoint 2: checkpoint_not_in_file:"));
+  TB_CHECK(says(out, "broken: checkpoint 3: checkpoint_not_in_database:"));
+  /* the chains' breaks are still all there */
+  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
+  TB_CHECK(says(out, "broken: application " APP_B ", event 3: truncated:"));
+  TB_CHECK(says(out, "broken: application " APP_C
+                     ", event 3: deleted_application:"));
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_store_guard WORKFLOWS_DIR TONGBAN\n");
+    return 2;
+  }
+  workflows_dir = argv[1];
+  tongban = argv[2];
+  snprintf(dir, sizeof dir, "/tmp/tb-guard-XXXXXX");
+  if (!mkdtemp(dir) || !tb_pg_start(&pg)) {
+    printf("Bail out! no PostgreSQL cluster\n");
+    return 1;
+  }
+  setenv("TONGBAN_KEY_PASSPHRASE", "guard-test-passphrase", 1);
+  unsetenv("TONGBAN_AUDIT_CHECKPOINTS");
+  TB_RUN(server_role_writes_honest_chains);
+  TB_RUN(server_role_cannot_append_what_does_not_link);
+  TB_RUN(server_role_cannot_move_status_state_or_head);
+  TB_RUN(server_role_cannot_start_a_chain_wrongly_or_delete);
+  TB_RUN(checkpoints_are_made_and_verify);
+  TB_RUN(superuser_attacks_are_all_named);
+  TB_RUN(checkpoint_tampering_is_named);
+  tb_pg_stop(&pg);
+  tb_pg_remove_tree(dir);
+  return tb_test_done();
+}
