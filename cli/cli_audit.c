@@ -109,9 +109,7 @@ bool tb_cli_audit_check(void *trust, const char *key_id, const void *data,
 
 bool tb_cli_audit_append(const char *path, const char *line) {
   size_t len = strlen(line);
-  char *buf = malloc(len + 1);
-  if (!buf)
-    abort();
+  char *buf = tb_xmalloc(len + 1);
   memcpy(buf, line, len);
   buf[len] = '\n';
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -132,9 +130,7 @@ static char **split_lines(char *text, size_t len, size_t *n) {
   size_t count = 0;
   for (size_t i = 0; i < len; i++)
     count += text[i] == '\n';
-  char **lines = calloc(count + 2, sizeof *lines);
-  if (!lines)
-    abort();
+  char **lines = tb_xcalloc(count + 2, sizeof *lines);
   *n = 0;
   char *p = text;
   while (p < text + len) {
@@ -155,9 +151,7 @@ bool tb_cli_audit_read_lines(const char *path, char **text, char ***lines,
   FILE *f = fopen(path, "rb");
   if (!f)
     return false;
-  char *buf = malloc(FILE_MAX + 1);
-  if (!buf)
-    abort();
+  char *buf = tb_xmalloc(FILE_MAX + 1);
   size_t len = fread(buf, 1, FILE_MAX + 1, f);
   bool ok = !ferror(f) && len <= FILE_MAX;
   fclose(f);
@@ -264,17 +258,13 @@ bool tb_cli_checkpointer_start(const char *conninfo, const char *keys,
                                const char *file, double interval,
                                tb_cli_checkpointer **out) {
   *out = NULL;
-  tb_cli_checkpointer *c = calloc(1, sizeof *c);
-  if (!c)
-    abort();
+  tb_cli_checkpointer *c = tb_xcalloc(1, sizeof *c);
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->wake, NULL);
   c->interval = interval;
-  c->conninfo = strdup(conninfo);
-  c->file = strdup(file);
+  c->conninfo = tb_xstrndup(conninfo, strlen(conninfo));
+  c->file = tb_xstrndup(file, strlen(file));
   c->signer = tb_cli_audit_signer_open(keys);
-  if (!c->conninfo || !c->file)
-    abort();
   if (!c->signer || pthread_create(&c->thread, NULL, run, c) != 0) {
     checkpointer_free(c);
     return false;

@@ -23,7 +23,8 @@ static const tb_cli_command commands[] = {
     {"migrate", "[--db URL] [--data DIR]   apply pending schema migrations",
      tb_cli_migrate},
     {"audit",
-     "verify [NUMBER]   check the audit chains, name the first broken link",
+     "verify [NUMBER] | checkpoint   check the chains against the signed "
+     "checkpoints, naming every break; sign a checkpoint now",
      tb_cli_audit},
     {"calendar",
      "load FILE   store the working-day calendar (holidays, adjusted days)",

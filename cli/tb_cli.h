@@ -19,7 +19,7 @@ int tb_cli_workflows(int argc, char **argv);
 
 /* `tongban serve` (cli/cmd_serve.c) */
 int tb_cli_serve(int argc, char **argv);
-/* `tongban migrate`, `audit verify [NUMBER]`, `calendar load FILE`
+/* `tongban migrate`, `audit verify [NUMBER]|checkpoint`, `calendar load FILE`
  * (cli/cmd_store.c) */
 int tb_cli_migrate(int argc, char **argv);
 int tb_cli_audit(int argc, char **argv);

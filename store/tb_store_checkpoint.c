@@ -248,9 +248,7 @@ static tb_store_status sign_and_write(tb_store *s, make_job *j, const char *cp,
     tb_log(TB_LOG_ERROR, "store", "the audit checkpoint could not be signed");
     return TB_STORE_ERROR;
   }
-  char *sig_hex = malloc(2 * sig_len + 1);
-  if (!sig_hex)
-    abort();
+  char *sig_hex = tb_xmalloc(2 * sig_len + 1);
   tb_hex_encode(sig, sig_len, sig_hex);
   free(sig);
   uint8_t hash[32];
@@ -297,9 +295,7 @@ static tb_store_status make_body(tb_store *s, void *cls) {
     return rc;
   char cp[16];
   snprintf(cp, sizeof cp, "%d", (int)last + 1);
-  merkle *m = calloc(1, sizeof *m);
-  if (!m)
-    abort();
+  merkle *m = tb_xcalloc(1, sizeof *m);
   rc = heads_into(s, cp, m);
   merkle_root(m, j->out->root);
   j->out->size = m->size;
@@ -433,9 +429,7 @@ static void check_signature(cp_check *c, PGresult *res, int i, int32_t seq,
                             json_t *doc) {
   const char *sig_hex = PQgetvalue(res, i, 3);
   size_t n = strlen(sig_hex) / 2;
-  unsigned char *sig = malloc(n + 1);
-  if (!sig)
-    abort();
+  unsigned char *sig = tb_xmalloc(n + 1);
   char why[200] = "";
   const char *canonical = PQgetvalue(res, i, 1);
   bool ok = tb_hex_decode(sig_hex, 2 * n, sig, n) &&
@@ -528,9 +522,7 @@ static void check_leaf(tb_store_audit_report *r, PGresult *res, int i,
 static tb_store_status check_leaves(tb_store *s, tb_store_audit_report *r,
                                     int32_t cp, const char *root,
                                     int64_t size) {
-  merkle *m = calloc(1, sizeof *m);
-  if (!m)
-    abort();
+  merkle *m = tb_xcalloc(1, sizeof *m);
   char cp_s[16], last[24] = "0";
   snprintf(cp_s, sizeof cp_s, "%d", (int)cp);
   tb_store_status rc = TB_STORE_OK;
@@ -574,10 +566,8 @@ tb_store_audit_verify_checkpoints(tb_store *s,
     return rc;
   cp_check c = {.in = in, .r = r};
   memset(c.prev, '0', 64);
-  c.line_seq = calloc(in->n_lines + 1, sizeof *c.line_seq);
-  c.line_seen = calloc(in->n_lines + 1, sizeof *c.line_seen);
-  if (!c.line_seq || !c.line_seen)
-    abort();
+  c.line_seq = tb_xcalloc(in->n_lines + 1, sizeof *c.line_seq);
+  c.line_seen = tb_xcalloc(in->n_lines + 1, sizeof *c.line_seen);
   index_lines(&c);
   int n = PQntuples(res);
   for (int i = 0; i < n; i++)

@@ -5,7 +5,8 @@
  * constraint, is an error; a serialization failure is retried and done
  * once; and a timer firing, failed at each of its statements in turn
  * (fault injection: test builds only), leaves the database exactly as it
- * was and fires once afterwards; and a timer of an application whose
+ * was and fires once afterwards (and so does a signed audit checkpoint,
+ * leaving no checkpoint behind); and a timer of an application whose
  * row another session holds locked is skipped, not waited for.
  */
 #include "tb_pg_harness.h"
@@ -230,6 +231,60 @@ static void timer_firing_fails_cleanly_at_every_statement(void) {
   PQfinish(c);
   tb_store_close(s);
 }
+
+/* The store never checks a signature, nor does the database: a stand-in
+ * "signature" (SHA-256 of the bytes) and key id are enough here. */
+static bool stand_in_sign(void *cls, const void *data, size_t len,
+                          unsigned char **sig, size_t *sig_len,
+                          char key_id[41]) {
+  (void)cls;
+  *sig = tb_xmalloc(32);
+  tb_store_sha256(data, len, NULL, 0, *sig);
+  *sig_len = 32;
+  memset(key_id, 'a', 40);
+  key_id[40] = '\0';
+  return true;
+}
+
+static long long checkpoint_rows(PGconn *c) {
+  return tb_pg_value(c, "SELECT (SELECT count(*) FROM audit_checkpoints) + "
+                        "(SELECT count(*) FROM audit_checkpoint_heads)");
+}
+
+/* A checkpoint failed at each of its statements leaves no checkpoint and
+ * no recorded head behind, and no line to append. */
+static void checkpoint_fails_cleanly_at_every_statement(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store_audit_checkpoint_result made;
+  TB_CHECK(tb_store_fault_arm(s, 0, TB_STORE_FAULT_HARD));
+  TB_CHECK(tb_store_audit_checkpoint(s, 0, stand_in_sign, NULL, &made) !=
+           TB_STORE_OK);
+  int n = tb_store_fault_statements(s);
+  TB_CHECKF(n >= 5, "%d statements", n);
+  static const tb_store_fault kinds[] = {TB_STORE_FAULT_HARD,
+                                         TB_STORE_FAULT_LOST};
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    for (int i = 1; i <= n; i++) {
+      TB_CHECK(tb_store_fault_arm(s, i, kinds[k]));
+      tb_store_status rc =
+          tb_store_audit_checkpoint(s, 0, stand_in_sign, NULL, &made);
+      TB_CHECKF(rc != TB_STORE_OK && made.seq == 0 && !made.line &&
+                    tb_store_fault_fired(s),
+                "fault %zu at %d of %d: %s", k, i, n, tb_store_status_name(rc));
+      TB_CHECKF(checkpoint_rows(c) == 0, "fault %zu at %d of %d left rows", k,
+                i, n);
+    }
+  }
+  TB_CHECK_INT(tb_store_audit_checkpoint(s, 0, stand_in_sign, NULL, &made),
+               TB_STORE_OK);
+  TB_CHECK(made.seq == 1 && made.line != NULL);
+  TB_CHECK_INT(made.size, tb_pg_value(c, "SELECT count(*) FROM applications"));
+  TB_CHECK_INT(checkpoint_rows(c), 1 + made.size);
+  free(made.line);
+  PQfinish(c);
+  tb_store_close(s);
+}
 #endif
 
 /* ---- a locked application does not hold up the scheduler ------------------
@@ -324,6 +379,7 @@ int main(int argc, char **argv) {
 #ifdef TB_FAULT_INJECTION
   TB_RUN(soft_failure_is_retried_once);
   TB_RUN(timer_firing_fails_cleanly_at_every_statement);
+  TB_RUN(checkpoint_fails_cleanly_at_every_statement);
 #endif
   TB_RUN(locked_application_skipped_by_timers);
   tb_pg_stop(&pg);
