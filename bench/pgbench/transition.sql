@@ -4,11 +4,12 @@
 -- one transaction on the same tables: lock the application row and read
 -- its state, decide the task, create the next one, set its deadline
 -- timer, append the audit event (hash chain), write the new state and
--- the chain's head, NOTIFY. Run with -M prepared (parameters, as tongban
--- sends them) and -D lo=… -D hi=… (the range of application ids).
+-- the chain's head, NOTIFY (the event's hash computed in SQL, as
+-- sql/0006_audit_guard.sql's trigger checks it). Run with -M prepared
+-- (parameters, as tongban sends them) and -D lo=… -D hi=… (the range of application ids).
 \set id random(:lo, :hi)
 BEGIN;
-SELECT id AS app, definition_id AS def, definition_version AS ver,
+SELECT id AS app, number, definition_id AS def, definition_version AS ver,
        form::text AS form, state::text AS state, audit_seq AS seq,
        encode(audit_hash, 'hex') AS head
   FROM applications WHERE id >= :id ORDER BY id LIMIT 1 FOR UPDATE \gset
@@ -27,14 +28,20 @@ INSERT INTO timers (application_id, kind, subject, due_at)
 VALUES (:app, 'task_yellow', 2, now() + interval '3 days')
 ON CONFLICT (application_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at;
 INSERT INTO audit_events (application_id, seq, actor_id, actor_name, role,
-                          bureau, action, payload, at, prev_hash, hash)
-VALUES (:app, :seq + 1, 1, 'sw', 'officer', 'SW', 'approve',
+                          bureau, action, payload, at, prev_hash, hash, canon)
+SELECT (e).application_id, (e).seq, (e).actor_id, (e).actor_name, (e).role,
+       (e).bureau, (e).action, (e).payload, (e).at, (e).prev_hash,
+       sha256((e).prev_hash || audit_event_bytes(e, :number::text)), 2
+  FROM (SELECT ROW(:app::bigint, (:seq + 1)::integer, 1::bigint, 'sw'::text,
+        'officer'::text, 'SW'::text, 'approve'::text,
         '{"data":{"decision":"approve","task":1},"definition":"qykb@1","effects":[{"branch":"tax","deadline":"2026-11-25","effect":"create_task","round":1,"step":1},{"at":1764115200,"effect":"schedule_timer","subject":2,"timer":"step_deadline"}],"event":{"at":1763764800,"branch":"tax","step":0},"from":"in_review","to":"in_review"}',
-        now(), decode(:head, 'hex'), sha256(decode(:head, 'hex') || '\x01'::bytea));
+        now(), decode(:head, 'hex'), NULL::bytea, 2::smallint)::audit_events
+        AS e) AS x;
 UPDATE applications SET state = :state::jsonb, status = 'in_review',
        warning = 'none', deadline = current_date + 3,
        statutory_deadline = current_date + 5, audit_seq = :seq + 1,
-       audit_hash = sha256(decode(:head, 'hex') || '\x01'::bytea),
+       audit_hash = (SELECT hash FROM audit_events WHERE application_id = :app
+                     AND seq = :seq + 1),
        updated_at = now()
  WHERE id = :app;
 SELECT pg_notify('tongban', '{"action":"approve","number":"330100202611220000012","seq":9,"status":"in_review","warning":"none"}');
