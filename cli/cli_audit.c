@@ -143,25 +143,35 @@ static char **split_lines(char *text, size_t len, size_t *n) {
   return lines;
 }
 
-bool tb_cli_audit_read_lines(const char *path, char **text, char ***lines,
-                             size_t *n) {
-  *text = NULL;
-  *lines = NULL;
-  *n = 0;
+char *tb_cli_read_file(const char *path, size_t max, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
-    return false;
-  char *buf = tb_xmalloc(FILE_MAX + 1);
-  size_t len = fread(buf, 1, FILE_MAX + 1, f);
-  bool ok = !ferror(f) && len <= FILE_MAX;
+    return NULL;
+  tb_buf b;
+  tb_buf_init(&b, max);
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
+         tb_buf_add(&b, chunk, n)) {
+  }
+  bool ok = !ferror(f) && !b.overflow;
   fclose(f);
   if (!ok) {
-    free(buf);
-    return false;
+    tb_buf_free(&b);
+    return NULL;
   }
-  buf[len] = '\0';
-  *text = buf;
-  *lines = split_lines(buf, len, n);
+  return tb_buf_take(&b, len);
+}
+
+bool tb_cli_audit_read_lines(const char *path, char **text, char ***lines,
+                             size_t *n) {
+  size_t len = 0;
+  *lines = NULL;
+  *n = 0;
+  *text = tb_cli_read_file(path, FILE_MAX, &len);
+  if (!*text)
+    return false;
+  *lines = split_lines(*text, len, n);
   return true;
 }
 

@@ -266,23 +266,6 @@ int tb_cli_audit(int argc, char **argv) {
   return status;
 }
 
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  char *buf = malloc(CALENDAR_MAX + 1);
-  size_t n = buf ? fread(buf, 1, CALENDAR_MAX + 1, f) : 0;
-  bool ok = buf && !ferror(f) && n <= CALENDAR_MAX;
-  fclose(f);
-  if (!ok) {
-    free(buf);
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
-
 int tb_cli_calendar(int argc, char **argv) {
   db_target t;
   if (!parse_options(argc, argv, &t) || argc - optind != 2 ||
@@ -293,7 +276,7 @@ int tb_cli_calendar(int argc, char **argv) {
   }
   const char *file = argv[optind + 1];
   size_t len = 0;
-  char *text = read_all(file, &len);
+  char *text = tb_cli_read_file(file, CALENDAR_MAX, &len);
   if (!text) {
     fprintf(stderr,
             "tongban: cannot read %s (missing, unreadable or over "
