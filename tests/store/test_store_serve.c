@@ -2,7 +2,8 @@
  * test_store_serve.c — `tongban serve` on its embedded default, driven as
  * a user would: it starts (as root: PostgreSQL runs as an unprivileged
  * user), a second serve on the same folder is refused, the database
- * commands reach the running cluster, SIGTERM stops it cleanly, a restart
+ * commands reach the running cluster, it signs audit checkpoints on its
+ * interval, SIGTERM stops it cleanly, a restart
  * finds the data, an ordinary user can run it too, and an unreachable
  * --db gives a message that names the place and a non-zero exit.
  *
@@ -101,6 +102,8 @@ static proc serve_start(const char *log) {
                   "0.2",
                   "--listen",
                   "127.0.0.1:0",
+                  "--checkpoint-interval",
+                  "1",
                   NULL};
   proc p = {0};
   start(&p, argv, log);
@@ -163,6 +166,22 @@ static void commands_reach_the_running_cluster(void) {
   char *verify[] = {(char *)tongban, "audit", "verify", "--data", data, NULL};
   TB_CHECK_INT(run(verify, logf_("verify.log")), 0);
   TB_CHECKF(strstr(slurp(log_path), "ok: "), "%s", slurp(log_path));
+}
+
+/* The server signs audit checkpoints on its interval into the default
+ * file, and `audit verify` with the default keys and file checks them. */
+static void checkpoints_are_made_on_the_interval(void) {
+  TB_CHECKF(wait_for_text(&first, "checkpoint made", 60), "%s",
+            slurp(first.log));
+  char *verify[] = {(char *)tongban, "audit", "verify", "--data", data, NULL};
+  TB_CHECK_INT(run(verify, logf_("verify-cp.log")), 0);
+  TB_CHECKF(strstr(slurp(log_path), "checkpoints, the latest"), "%s",
+            slurp(log_path));
+  char path[400];
+  snprintf(path, sizeof path, "%s/audit-checkpoints.log", data);
+  char *text = slurp(path);
+  TB_CHECKF(text && strstr(text, "{\"checkpoint\":{\"at\":") == text, "%s",
+            text ? text : "no checkpoint file");
 }
 
 static void sigterm_stops_cleanly(void) {
@@ -279,6 +298,7 @@ int main(int argc, char **argv) {
   TB_RUN(serve_starts_on_a_fresh_folder);
   TB_RUN(a_second_serve_is_refused);
   TB_RUN(commands_reach_the_running_cluster);
+  TB_RUN(checkpoints_are_made_on_the_interval);
   TB_RUN(sigterm_stops_cleanly);
   TB_RUN(a_restart_finds_the_data);
   TB_RUN(an_ordinary_user_can_serve);
