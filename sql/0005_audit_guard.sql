@@ -36,7 +36,8 @@
 -- trigger checks. audit_checkpoint_heads keeps the heads each checkpoint's
 -- Merkle tree covers, only those that changed since the checkpoint before
 -- (a checkpoint's leaves are, per application, its latest row at or
--- before it). Both are append-only like audit_events.
+-- before it; seq 0 is a tombstone: an application an earlier checkpoint
+-- covered was gone). Both are append-only like audit_events.
 
 -- The bytes an event's hash covers in form 2: RFC 8785 canonical JSON of
 -- the event. Every key is ASCII, so sorting is plain; to_json() escapes
@@ -204,7 +205,7 @@ CREATE TABLE audit_checkpoint_heads (
                   DEFERRABLE INITIALLY DEFERRED,
   application_id  bigint  NOT NULL,
   number          text    NOT NULL,
-  seq             integer NOT NULL CHECK (seq > 0),
+  seq             integer NOT NULL CHECK (seq >= 0),
   hash            bytea   NOT NULL CHECK (length(hash) = 32),
   PRIMARY KEY (application_id, checkpoint)
 );

@@ -132,10 +132,10 @@ typedef struct {
 
 /* Add to r (after tb_store_audit_verify of every chain) what the
  * checkpoints say: each checkpoint's hash, link and signature, each
- * against its line in the file and every line against the database, and
- * every application the latest checkpoint covers against its chain now
- * (deleted, truncated, re-hashed) and the recorded heads against the
- * signed root. */
+ * against its line in the file and every line against the database;
+ * every head any checkpoint recorded against its chain now (deleted,
+ * truncated, re-hashed: the first of each application); and the heads
+ * recorded for the latest checkpoint against its signed root and size. */
 tb_store_status
 tb_store_audit_verify_checkpoints(tb_store *s,
                                   const tb_store_audit_checkpoint_inputs *in,

@@ -17,8 +17,11 @@
  * audit key through the caller's callback. Its line in the checkpoint file
  * is {"checkpoint":CANONICAL,"key_id":…,"seq":N,"signature":HEX}.
  * audit_checkpoint_heads keeps, per checkpoint, the heads that changed
- * since the one before (sql/0006_audit_guard.sql), so that verification
- * can name the application whose chain no longer agrees.
+ * since the one before (sql/0006_audit_guard.sql), and a tombstone (seq
+ * 0) for an application an earlier checkpoint covered that is gone, so
+ * that any checkpoint's tree can be rebuilt and verification can name the
+ * application whose chain no longer agrees with any head ever recorded —
+ * even after later checkpoints were made over a rewritten chain.
  */
 #include "tb_store_int.h"
 
@@ -72,21 +75,42 @@ static const tb_store_stmt S_ALL = {
     "'hex'), encode(prev, 'hex'), encode(root, 'hex'), size "
     "FROM audit_checkpoints ORDER BY seq",
     0};
-/* the leaves of checkpoint $1 after application id $2, with the chain as
- * it is now: exists (same number), its last seq, the hash at that seq */
+/* the leaves of checkpoint $1 after application id $2: per application
+ * its latest recorded head at or before it (seq 0: a tombstone, no leaf) */
 static const tb_store_stmt S_LEAVES = {
     "cp_leaves",
-    "SELECT DISTINCT ON (h.application_id) h.application_id, h.number, "
-    "h.seq, encode(h.hash, 'hex'), a.number IS NOT DISTINCT FROM h.number, "
+    "SELECT * FROM (SELECT DISTINCT ON (application_id) application_id, "
+    "number, seq, encode(hash, 'hex') FROM audit_checkpoint_heads "
+    "WHERE checkpoint <= $1::integer AND application_id > $2::bigint "
+    "ORDER BY application_id, checkpoint DESC LIMIT " PAGE ") l",
+    2};
+/* every head any checkpoint recorded, after ($1, $2), with the chain as
+ * it is now: exists (same number), its last seq, the hash at that seq */
+static const tb_store_stmt S_RECORDED = {
+    "cp_recorded",
+    "SELECT h.application_id, h.checkpoint, h.number, h.seq, "
+    "encode(h.hash, 'hex'), a.number IS NOT DISTINCT FROM h.number, "
     "(SELECT max(e.seq) FROM audit_events e WHERE e.application_id = "
     "h.application_id), encode(ev.hash, 'hex') "
     "FROM audit_checkpoint_heads h "
     "LEFT JOIN applications a ON a.id = h.application_id "
     "LEFT JOIN audit_events ev ON ev.application_id = h.application_id "
     "AND ev.seq = h.seq "
-    "WHERE h.checkpoint <= $1::integer AND h.application_id > $2::bigint "
-    "ORDER BY h.application_id, h.checkpoint DESC LIMIT " PAGE,
+    "WHERE (h.application_id, h.checkpoint) > ($1::bigint, $2::integer) "
+    "AND h.seq > 0 ORDER BY h.application_id, h.checkpoint LIMIT " PAGE,
     2};
+/* applications an earlier checkpoint covered that are gone: a tombstone
+ * each in checkpoint $1, so that its tree can be rebuilt */
+static const tb_store_stmt S_TOMBSTONES = {
+    "cp_tombstones",
+    "INSERT INTO audit_checkpoint_heads (checkpoint, application_id, number, "
+    "seq, hash) SELECT $1::integer, l.application_id, l.number, 0, "
+    "decode(repeat('00', 32), 'hex') FROM (SELECT DISTINCT ON "
+    "(application_id) application_id, number, seq FROM "
+    "audit_checkpoint_heads ORDER BY application_id, checkpoint DESC) l "
+    "WHERE l.seq > 0 AND NOT EXISTS (SELECT 1 FROM applications a WHERE "
+    "a.id = l.application_id AND a.number = l.number) RETURNING number",
+    1};
 
 /* ---- the Merkle tree ---------------------------------------------------- */
 
@@ -205,6 +229,23 @@ static tb_store_status heads_into(tb_store *s, const char *cp, merkle *m) {
   return rc;
 }
 
+/* Gone applications that an earlier checkpoint covered: recorded as
+ * gone (the new tree leaves them out), and logged, for only a superuser
+ * can remove one. */
+static tb_store_status tombstones(tb_store *s, const char *cp) {
+  const char *params[] = {cp};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_TOMBSTONES, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  for (int i = 0; i < PQntuples(r); i++)
+    tb_log_kv(TB_LOG_ERROR, "audit",
+              "an application an earlier checkpoint covered is gone",
+              TB_LOG_S("application", PQgetvalue(r, i, 0)));
+  PQclear(r);
+  return TB_STORE_OK;
+}
+
 /* The lock, and the latest checkpoint; *skip when another node holds the
  * lock or made one within the interval. */
 static tb_store_status latest_checkpoint(tb_store *s, const make_job *j,
@@ -297,6 +338,8 @@ static tb_store_status make_body(tb_store *s, void *cls) {
   snprintf(cp, sizeof cp, "%d", (int)last + 1);
   merkle *m = tb_xcalloc(1, sizeof *m);
   rc = heads_into(s, cp, m);
+  if (rc == TB_STORE_OK)
+    rc = tombstones(s, cp);
   merkle_root(m, j->out->root);
   j->out->size = m->size;
   free(m);
@@ -487,41 +530,66 @@ static void lines_not_in_db(cp_check *c) {
   }
 }
 
-/* One leaf of the latest checkpoint against its chain now. */
-static void check_leaf(tb_store_audit_report *r, PGresult *res, int i,
-                       int32_t cp) {
-  const char *number = PQgetvalue(res, i, 1);
-  int64_t seq = 0, last = 0;
-  tb_store_parse_i64(PQgetvalue(res, i, 2), &seq);
-  if (strcmp(PQgetvalue(res, i, 4), "t") != 0) {
+/* One recorded head (of checkpoint cp) against its chain now; true when
+ * it is broken. */
+static bool check_head(tb_store_audit_report *r, PGresult *res, int i) {
+  const char *number = PQgetvalue(res, i, 2);
+  int64_t cp = 0, seq = 0, last = 0;
+  tb_store_parse_i64(PQgetvalue(res, i, 1), &cp);
+  tb_store_parse_i64(PQgetvalue(res, i, 3), &seq);
+  if (strcmp(PQgetvalue(res, i, 5), "t") != 0) {
     tb_store_audit_broken(r, TB_AUDIT_DELETED, number, (int32_t)seq,
-                          "checkpoint %d covers this application at event "
+                          "checkpoint %lld covers this application at event "
                           "%lld, and it is gone",
-                          (int)cp, (long long)seq);
-    return;
+                          (long long)cp, (long long)seq);
+    return true;
   }
-  if (!PQgetisnull(res, i, 5))
-    tb_store_parse_i64(PQgetvalue(res, i, 5), &last);
+  if (!PQgetisnull(res, i, 6))
+    tb_store_parse_i64(PQgetvalue(res, i, 6), &last);
   if (last < seq) {
     tb_store_audit_broken(r, TB_AUDIT_TRUNCATED, number, (int32_t)seq,
-                          "the chain ends at event %lld but checkpoint %d "
+                          "the chain ends at event %lld but checkpoint %lld "
                           "recorded event %lld as its head (events removed)",
-                          (long long)last, (int)cp, (long long)seq);
-    return;
+                          (long long)last, (long long)cp, (long long)seq);
+    return true;
   }
-  if (strcmp(PQgetvalue(res, i, 3), PQgetvalue(res, i, 6)) != 0)
-    tb_store_audit_broken(r, TB_AUDIT_REHASHED, number, (int32_t)seq,
-                          "event %lld's hash differs from the one checkpoint "
-                          "%d recorded (%.16s…): the chain was rewritten and "
-                          "hashed again",
-                          (long long)seq, (int)cp, PQgetvalue(res, i, 3));
+  if (strcmp(PQgetvalue(res, i, 4), PQgetvalue(res, i, 7)) == 0)
+    return false;
+  tb_store_audit_broken(r, TB_AUDIT_REHASHED, number, (int32_t)seq,
+                        "event %lld's hash differs from the one checkpoint "
+                        "%lld recorded (%.16s…): the chain was rewritten and "
+                        "hashed again",
+                        (long long)seq, (long long)cp, PQgetvalue(res, i, 4));
+  return true;
 }
 
-/* Every leaf of checkpoint cp against the chains, and the recorded heads
- * against its signed root and size. */
-static tb_store_status check_leaves(tb_store *s, tb_store_audit_report *r,
-                                    int32_t cp, const char *root,
-                                    int64_t size) {
+/* Every head any checkpoint recorded against the chains now: the first
+ * break of each application is reported. */
+static tb_store_status check_recorded(tb_store *s, tb_store_audit_report *r) {
+  char app[24] = "0", cp[16] = "0", reported[24] = "";
+  tb_store_status rc = TB_STORE_OK;
+  for (int n = 1; n > 0 && rc == TB_STORE_OK;) {
+    const char *params[] = {app, cp};
+    PGresult *res;
+    rc = tb_store_exec(s, &S_RECORDED, params, &res);
+    if (rc != TB_STORE_OK)
+      break;
+    n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+      tb_store_copy(app, sizeof app, PQgetvalue(res, i, 0));
+      tb_store_copy(cp, sizeof cp, PQgetvalue(res, i, 1));
+      if (strcmp(app, reported) != 0 && check_head(r, res, i))
+        tb_store_copy(reported, sizeof reported, app);
+    }
+    PQclear(res);
+  }
+  return rc;
+}
+
+/* The heads recorded for checkpoint cp against its signed root and
+ * size. */
+static tb_store_status check_root(tb_store *s, tb_store_audit_report *r,
+                                  int32_t cp, const char *root, int64_t size) {
   merkle *m = tb_xcalloc(1, sizeof *m);
   char cp_s[16], last[24] = "0";
   snprintf(cp_s, sizeof cp_s, "%d", (int)cp);
@@ -536,8 +604,8 @@ static tb_store_status check_leaves(tb_store *s, tb_store_audit_report *r,
     for (int i = 0; i < n; i++) {
       int64_t seq = 0;
       tb_store_parse_i64(PQgetvalue(res, i, 2), &seq);
-      merkle_add(m, PQgetvalue(res, i, 1), seq, PQgetvalue(res, i, 3));
-      check_leaf(r, res, i, cp);
+      if (seq > 0)
+        merkle_add(m, PQgetvalue(res, i, 1), seq, PQgetvalue(res, i, 3));
       tb_store_copy(last, sizeof last, PQgetvalue(res, i, 0));
     }
     PQclear(res);
@@ -590,7 +658,9 @@ tb_store_audit_verify_checkpoints(tb_store *s,
     const char *root = json_string_value(json_object_get(doc, "root"));
     json_t *size = json_object_get(doc, "size");
     r->latest = c.last_seq;
-    rc = check_leaves(s, r, c.last_seq, root ? root : "",
+    rc = check_recorded(s, r);
+    if (rc == TB_STORE_OK)
+      rc = check_root(s, r, c.last_seq, root ? root : "",
                       json_is_integer(size) ? json_integer_value(size) : -1);
     json_decref(doc);
   }
