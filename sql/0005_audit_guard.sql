@@ -9,8 +9,9 @@
 -- triggers off (only a superuser or the tables' owner can):
 --
 --   audit_events, BEFORE INSERT: the event extends its application's chain
---     — seq is the head's seq + 1 at most one step past the last event,
---     prev_hash is the hash of event seq - 1 (32 zero bytes for event 1),
+--     — seq is past the head and follows an existing event seq - 1 (the
+--     primary key forbids a second one), prev_hash is the hash of event
+--     seq - 1 (32 zero bytes for event 1),
 --     the form is 2 and hash is SHA-256(prev_hash || canonical bytes),
 --     recomputed here (audit_event_bytes below, byte for byte what
 --     store/tb_store_audit.c hashes, given that the payload is stored in
@@ -27,7 +28,14 @@
 --
 -- The store writes the event first and the head after it in one
 -- transaction (store/tb_store_transition.c, store/tb_store_licenses.c):
--- that order passes every check with one index look-up each.
+-- that order passes every check with one index look-up each. Several
+-- events of one application in one transaction are fine as long as the
+-- head reaches the last of them before COMMIT.
+--
+-- What the database cannot know is whether a status matches the events
+-- (a role that can write events can write a correct one of its own);
+-- what it guarantees is that nothing changes without one. A superuser can
+-- turn the triggers off: the signed checkpoints below are for that.
 --
 -- Checkpoints (store/tb_store_checkpoint.c): audit_checkpoints keeps every
 -- signed checkpoint — the canonical JSON {"at","prev","root","size"} the
