@@ -7,7 +7,8 @@
  * (fault injection: test builds only), leaves the database exactly as it
  * was and fires once afterwards (and so does a signed audit checkpoint,
  * leaving no checkpoint behind); and a timer of an application whose
- * row another session holds locked is skipped, not waited for.
+ * row another session holds locked is skipped, not waited for; and of
+ * several servers only one makes the audit checkpoint of an interval.
  */
 #include "tb_pg_harness.h"
 #include "tb_store_int.h"
@@ -89,6 +90,20 @@ static void commit_answered_rollback_is_an_error(void) {
 
 static void deferred_constraint_at_commit_is_an_error(void) {
   fails_whole((probe){.duplicate = true});
+}
+
+/* The store never checks a signature, nor does the database: a stand-in
+ * "signature" (SHA-256 of the bytes) and key id are enough here. */
+static bool stand_in_sign(void *cls, const void *data, size_t len,
+                          unsigned char **sig, size_t *sig_len,
+                          char key_id[41]) {
+  (void)cls;
+  *sig = tb_xmalloc(32);
+  tb_store_sha256(data, len, NULL, 0, *sig);
+  *sig_len = 32;
+  memset(key_id, 'a', 40);
+  key_id[40] = '\0';
+  return true;
 }
 
 #ifdef TB_FAULT_INJECTION
@@ -232,20 +247,6 @@ static void timer_firing_fails_cleanly_at_every_statement(void) {
   tb_store_close(s);
 }
 
-/* The store never checks a signature, nor does the database: a stand-in
- * "signature" (SHA-256 of the bytes) and key id are enough here. */
-static bool stand_in_sign(void *cls, const void *data, size_t len,
-                          unsigned char **sig, size_t *sig_len,
-                          char key_id[41]) {
-  (void)cls;
-  *sig = tb_xmalloc(32);
-  tb_store_sha256(data, len, NULL, 0, *sig);
-  *sig_len = 32;
-  memset(key_id, 'a', 40);
-  key_id[40] = '\0';
-  return true;
-}
-
 static long long checkpoint_rows(PGconn *c) {
   return tb_pg_value(c, "SELECT (SELECT count(*) FROM audit_checkpoints) + "
                         "(SELECT count(*) FROM audit_checkpoint_heads)");
@@ -362,6 +363,35 @@ static void locked_application_skipped_by_timers(void) {
   tb_store_close(s);
 }
 
+/* Several servers, one checkpoint an interval: a node that finds the
+ * checkpoint lock held, or a checkpoint younger than its interval, makes
+ * none and does not wait. */
+static void one_node_checkpoints_per_interval(void) {
+  tb_store *a = tb_pg_store(pg.server), *b = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store_audit_checkpoint_result made;
+  TB_CHECK_INT(tb_store_audit_checkpoint(a, 0, stand_in_sign, NULL, &made),
+               TB_STORE_OK);
+  long long seq = made.seq;
+  free(made.line);
+  TB_CHECK(seq >= 1);
+  TB_CHECK_INT(tb_store_audit_checkpoint(b, 600, stand_in_sign, NULL, &made),
+               TB_STORE_OK);
+  TB_CHECK(made.seq == 0 && made.line == NULL);
+  PGconn *holder = tb_pg_connect(pg.server);
+  TB_CHECK(tb_pg_exec(holder, "BEGIN; SELECT pg_advisory_xact_lock("
+                              "7291000002)"));
+  TB_CHECK_INT(tb_store_audit_checkpoint(b, 1, stand_in_sign, NULL, &made),
+               TB_STORE_OK);
+  TB_CHECK(made.seq == 0);
+  TB_CHECK(tb_pg_exec(holder, "COMMIT"));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT max(seq) FROM audit_checkpoints"), seq);
+  PQfinish(holder);
+  PQfinish(c);
+  tb_store_close(a);
+  tb_store_close(b);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc != 2) {
@@ -382,6 +412,7 @@ int main(int argc, char **argv) {
   TB_RUN(checkpoint_fails_cleanly_at_every_statement);
 #endif
   TB_RUN(locked_application_skipped_by_timers);
+  TB_RUN(one_node_checkpoints_per_interval);
   tb_pg_stop(&pg);
   return tb_test_done();
 }
