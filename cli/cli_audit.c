@@ -107,21 +107,24 @@ bool tb_cli_audit_check(void *trust, const char *key_id, const void *data,
   return false;
 }
 
-bool tb_cli_audit_append(const char *path, const char *line) {
+int tb_cli_audit_open_file(const char *path) {
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    tb_log_kv(TB_LOG_ERROR, "audit", "checkpoint file cannot be opened",
+              TB_LOG_S("file", path), TB_LOG_S("error", strerror(errno)));
+  return fd;
+}
+
+bool tb_cli_audit_append(int fd, const char *line) {
   size_t len = strlen(line);
   char *buf = tb_xmalloc(len + 1);
   memcpy(buf, line, len);
   buf[len] = '\n';
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  bool ok = fd >= 0 && write(fd, buf, len + 1) == (ssize_t)(len + 1) &&
-            fsync(fd) == 0;
-  int err = errno;
-  if (fd >= 0 && close(fd) != 0)
-    ok = false;
-  free(buf);
+  bool ok = write(fd, buf, len + 1) == (ssize_t)(len + 1) && fdatasync(fd) == 0;
   if (!ok)
     tb_log_kv(TB_LOG_ERROR, "audit", "checkpoint file not written",
-              TB_LOG_S("file", path), TB_LOG_S("error", strerror(err)));
+              TB_LOG_S("error", strerror(errno)));
+  free(buf);
   return ok;
 }
 
@@ -179,11 +182,17 @@ tb_store_status
 tb_cli_audit_checkpoint(tb_store *s, tb_license_signer *signer,
                         const char *file, int64_t min_interval,
                         tb_store_audit_checkpoint_result *made) {
+  memset(made, 0, sizeof *made);
+  int fd = tb_cli_audit_open_file(file); /* before: a file that cannot be
+                                            written makes no checkpoint */
+  if (fd < 0)
+    return TB_STORE_ERROR;
   tb_store_status rc = tb_store_audit_checkpoint(
       s, min_interval, tb_cli_audit_sign, signer, made);
   if (rc == TB_STORE_OK && made->seq > 0 &&
-      !tb_cli_audit_append(file, made->line))
+      !tb_cli_audit_append(fd, made->line))
     rc = TB_STORE_ERROR;
+  close(fd);
   free(made->line);
   made->line = NULL;
   return rc;

@@ -5,7 +5,8 @@
  * checkpoint thread.
  *
  * The checkpoint file is append-only: one signed checkpoint a line,
- * written with O_APPEND after the checkpoint's transaction committed.
+ * opened with O_APPEND before the checkpoint's transaction (a file that
+ * cannot be written makes no checkpoint) and written after its COMMIT.
  * Operators ship it somewhere the database's administrators cannot write
  * (a log host, WORM storage); `tongban audit verify` reads it back.
  *
@@ -48,9 +49,13 @@ bool tb_cli_audit_check(void *trust, const char *key_id, const void *data,
                         size_t len, const unsigned char *sig, size_t sig_len,
                         int64_t at, char *why, size_t why_size);
 
-/* Append line and a newline to path (created 0640 if missing) with one
- * write on an O_APPEND descriptor, then fsync; false (logged) on failure. */
-bool tb_cli_audit_append(const char *path, const char *line);
+/* The checkpoint file opened for appending (O_APPEND, created 0640 if
+ * missing); -1 (logged) when it cannot be. The caller closes it. */
+int tb_cli_audit_open_file(const char *path);
+
+/* Append line and a newline with one write, then fdatasync; false
+ * (logged) on failure. */
+bool tb_cli_audit_append(int fd, const char *line);
 
 /* The whole file at path, NUL-terminated (malloc'd; *len its length
  * without the NUL); NULL when it cannot be read or is over max bytes (the

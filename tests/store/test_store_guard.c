@@ -314,6 +314,15 @@ static void checkpoints_are_made_and_verify(void) {
            "'%s/nowhere.log'",
            pg.admin, dir, dir);
   TB_CHECKF(tongban_run(args, out, sizeof out) == 2, "%s", out);
+  /* a file that cannot be written makes no checkpoint at all */
+  snprintf(args, sizeof args,
+           "audit checkpoint --db '%s' --keys '%s/keys' --checkpoints "
+           "'%s/no/such/folder.log'",
+           pg.admin, dir, dir);
+  TB_CHECKF(tongban_run(args, out, sizeof out) == 1, "%s", out);
+  admin = tb_pg_connect(pg.admin);
+  TB_CHECK_INT(tb_pg_value(admin, "SELECT count(*) FROM audit_checkpoints"), 2);
+  PQfinish(admin);
 }
 
 /* As a superuser: forge A's first event and hash its chain again, cut B's
