@@ -75,7 +75,8 @@ bool tb_cli_audit_sign(void *signer, const void *data, size_t len,
   return true;
 }
 
-tb_license_trust *tb_cli_audit_trust_open(const char *keys) {
+tb_license_trust *tb_cli_audit_trust_open(const char *keys, char *why,
+                                          size_t why_size) {
   char *pem = NULL;
   size_t len = 0;
   tb_problem p = {0};
@@ -84,11 +85,10 @@ tb_license_trust *tb_cli_audit_trust_open(const char *keys) {
   if (st == TB_LICENSE_OK)
     st = tb_license_load_trust(pem, len, &t, &p);
   free(pem);
-  if (st != TB_LICENSE_OK) {
-    say_problem("the trust list", st, &p);
-    return NULL;
-  }
-  return t;
+  if (st != TB_LICENSE_OK)
+    snprintf(why, why_size, "the trust list of %s: %s", keys,
+             p.detail[0] ? p.detail : tb_license_status_code(st));
+  return st == TB_LICENSE_OK ? t : NULL;
 }
 
 bool tb_cli_audit_check(void *trust, const char *key_id, const void *data,

@@ -156,7 +156,8 @@ static tb_store_status verify_checkpoints(db_target *t,
   char keys[PATH_MAX], file[PATH_MAX];
   tb_cli_audit_keys(t->keys, t->data, keys, sizeof keys);
   tb_cli_audit_file(t->checkpoints, t->data, file, sizeof file);
-  tb_license_trust *trust = tb_cli_audit_trust_open(keys);
+  char why[512] = "";
+  tb_license_trust *trust = tb_cli_audit_trust_open(keys, why, sizeof why);
   tb_store_audit_checkpoint_inputs in = {
       .check = trust ? tb_cli_audit_check : NULL, .cls = trust};
   char *text = NULL, **lines = NULL;
@@ -165,7 +166,9 @@ static tb_store_status verify_checkpoints(db_target *t,
   if (!in.have_file && errno != ENOENT)
     fprintf(stderr, "tongban: cannot read the checkpoint file %s\n", file);
   tb_store_status rc = tb_store_audit_verify_checkpoints(t->store, &in, r);
-  if (!in.have_file && r->unchecked)
+  if (r->unchecked && !trust)
+    fprintf(stderr, "tongban: %s (--keys DIR)\n", why);
+  else if (r->unchecked)
     fprintf(stderr, "tongban: no checkpoint file at %s (--checkpoints FILE)\n",
             file);
   free(lines);
@@ -204,9 +207,7 @@ static int report(const tb_store_audit_report *r) {
 }
 
 static int audit_verify(db_target *t, const char *number) {
-  tb_store_audit_report *r = calloc(1, sizeof *r);
-  if (!r)
-    abort();
+  tb_store_audit_report *r = tb_xcalloc(1, sizeof *r);
   tb_store_status rc = tb_store_audit_verify(t->store, number, r);
   if (rc == TB_STORE_OK && !number)
     rc = verify_checkpoints(t, r);

@@ -40,9 +40,10 @@ tb_license_signer *tb_cli_audit_signer_open(const char *keys);
 bool tb_cli_audit_sign(void *signer, const void *data, size_t len,
                        unsigned char **sig, size_t *sig_len, char key_id[41]);
 
-/* The trust list of keys, loaded; NULL (after a message) when it cannot.
- * Free it with tb_license_free_trust. */
-tb_license_trust *tb_cli_audit_trust_open(const char *keys);
+/* The trust list of keys, loaded; NULL (why says what failed) when it
+ * cannot be. Free it with tb_license_free_trust. */
+tb_license_trust *tb_cli_audit_trust_open(const char *keys, char *why,
+                                          size_t why_size);
 
 /* tb_store_audit_check_fn; trust: a tb_license_trust. */
 bool tb_cli_audit_check(void *trust, const char *key_id, const void *data,

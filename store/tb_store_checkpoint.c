@@ -132,10 +132,12 @@ static void merkle_node(const uint8_t l[32], const uint8_t r[32],
 
 static void merkle_add(merkle *m, const char *number, int64_t seq,
                        const char *hash_hex) {
-  char data[160];
+  char data[512]; /* a number is 21 digits, a hash 64 hex digits */
   int len = snprintf(data, sizeof data,
                      "{\"application\":\"%s\",\"hash\":\"%s\",\"seq\":%lld}",
                      number, hash_hex, (long long)seq);
+  if (len < 0 || (size_t)len >= sizeof data)
+    len = (int)sizeof data - 1; /* only a tampered row is that long */
   static const uint8_t zero = 0x00;
   tb_store_sha256(&zero, 1, data, (size_t)len, m->hash[m->n]);
   m->height[m->n++] = 0;
@@ -160,6 +162,18 @@ static void merkle_root(const merkle *m, char hex[65]) {
 }
 
 /* ---- making a checkpoint ------------------------------------------------ */
+
+/* A checkpoint's line in the file (malloc'd; NULL when too long). */
+static char *file_line(const char *canonical, const char *key_id,
+                       const char *seq, const char *sig_hex) {
+  tb_buf b;
+  tb_buf_init(&b, LINE_MAX_BYTES);
+  tb_buf_addf(&b,
+              "{\"checkpoint\":%s,\"key_id\":\"%s\",\"seq\":%s,"
+              "\"signature\":\"%s\"}",
+              canonical, key_id, seq, sig_hex);
+  return tb_buf_take(&b, NULL); /* NULL when it overflowed */
+}
 
 typedef struct {
   int64_t min_interval;
@@ -302,14 +316,7 @@ static tb_store_status sign_and_write(tb_store *s, make_job *j, const char *cp,
                           hash_hex, canonical, key_id, sig_hex};
   tb_store_status rc = tb_store_exec(s, &S_INSERT, params, NULL);
   if (rc == TB_STORE_OK) {
-    tb_buf line;
-    tb_buf_init(&line, LINE_MAX_BYTES);
-    tb_buf_addf(&line,
-                "{\"checkpoint\":%s,\"key_id\":\"%s\",\"seq\":%s,"
-                "\"signature\":\"%s\"}",
-                canonical, key_id, cp, sig_hex);
-    j->out->line = line.overflow ? NULL : tb_buf_take(&line, NULL);
-    tb_buf_free(&line);
+    j->out->line = file_line(canonical, key_id, cp, sig_hex);
     if (!j->out->line)
       rc = TB_STORE_ERROR;
   }
@@ -394,16 +401,8 @@ static int64_t parse_at(const char *text) {
 
 /* The line the file should hold for row i. */
 static char *expected_line(PGresult *res, int i) {
-  tb_buf b;
-  tb_buf_init(&b, LINE_MAX_BYTES);
-  tb_buf_addf(&b,
-              "{\"checkpoint\":%s,\"key_id\":\"%s\",\"seq\":%s,"
-              "\"signature\":\"%s\"}",
-              PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-              PQgetvalue(res, i, 0), PQgetvalue(res, i, 3));
-  char *line = b.overflow ? NULL : tb_buf_take(&b, NULL);
-  tb_buf_free(&b);
-  return line;
+  return file_line(PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+                   PQgetvalue(res, i, 0), PQgetvalue(res, i, 3));
 }
 
 /* Row i against its line in the file. */
