@@ -357,6 +357,15 @@ static void superuser_attacks(PGconn *admin) {
                      "RESET session_replication_role"));
 }
 
+/* The three chain attacks, each by kind and number. */
+static bool the_attacks_named(const char *out) {
+  bool a = says(out, "broken: application " APP_A ", event 3: rehashed:");
+  bool b = says(out, "broken: application " APP_B ", event 3: truncated:");
+  bool c =
+      says(out, "broken: application " APP_C ", event 3: deleted_application:");
+  return a && b && c;
+}
+
 static void superuser_attacks_are_all_named(void) {
   static char out[16384];
   PGconn *admin = tb_pg_connect(pg.admin);
@@ -368,10 +377,7 @@ static void superuser_attacks_are_all_named(void) {
   TB_CHECKF(!rep.broken, "%s %d: %s", rep.number, (int)rep.seq, rep.what);
   tb_store_close(s);
   TB_CHECK_INT(audit("verify", pg.admin, out, sizeof out), 1);
-  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
-  TB_CHECK(says(out, "broken: application " APP_B ", event 3: truncated:"));
-  TB_CHECK(says(out, "broken: application " APP_C
-                     ", event 3: deleted_application:"));
+  TB_CHECK(the_attacks_named(out));
   TB_CHECK(says(out, "3 breaks found"));
   TB_CHECK(strstr(out, APP_D) == NULL);
   /* a checkpoint made after the attacks (as the server's timer would)
@@ -383,10 +389,7 @@ static void superuser_attacks_are_all_named(void) {
                                   "3 AND seq = 0 AND number = '" APP_C "'"),
                1);
   TB_CHECK_INT(audit("verify", pg.admin, out, sizeof out), 1);
-  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
-  TB_CHECK(says(out, "broken: application " APP_B ", event 3: truncated:"));
-  TB_CHECK(says(out, "broken: application " APP_C
-                     ", event 3: deleted_application:"));
+  TB_CHECK(the_attacks_named(out));
   TB_CHECK(says(out, "3 breaks found"));
   /* one application on its own: its chain alone, which links */
   char what[64];
@@ -444,10 +447,7 @@ static void checkpoint_tampering_is_named(void) {
   TB_CHECK(says(out, "broken: checkpoint 3: checkpoint_not_in_file:"));
   TB_CHECK(says(out, "broken: checkpoint 9: checkpoint_not_in_database:"));
   /* the chains' breaks are still all there */
-  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
-  TB_CHECK(says(out, "broken: application " APP_B ", event 3: truncated:"));
-  TB_CHECK(says(out, "broken: application " APP_C
-                     ", event 3: deleted_application:"));
+  TB_CHECK(the_attacks_named(out));
 }
 
 int main(int argc, char **argv) {
