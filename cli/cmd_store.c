@@ -137,7 +137,9 @@ static int audit_usage(void) {
           "                            [--keys DIR] [--checkpoints FILE]\n"
           "       tongban audit checkpoint [--db URL] [--data DIR] "
           "[--keys DIR]\n"
-          "                                [--checkpoints FILE]\n");
+          "                                [--checkpoints FILE]\n"
+          "verify exits 0 when all is intact, 1 when it found breaks, 2 when "
+          "it could not check\n");
   return 2;
 }
 
