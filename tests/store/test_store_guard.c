@@ -450,6 +450,32 @@ static void checkpoint_tampering_is_named(void) {
   TB_CHECK(the_attacks_named(out));
 }
 
+/* Two events of one application in one transaction (a change that also
+ * records a rename, say), then the head moved once to the last: accepted. */
+static void several_events_then_one_head(void) {
+  PGconn *c = tb_pg_connect(pg.server);
+  long long before = head(c, APP_D);
+  TB_CHECK(ok(c,
+              "BEGIN; INSERT INTO audit_events SELECT * FROM "
+              "test_next_event('" APP_D "', 'first', NULL, 0); "
+              "INSERT INTO audit_events SELECT * FROM test_next_event('" APP_D
+              "', 'second', (SELECT e.hash FROM audit_events e JOIN "
+              "applications a ON a.id = e.application_id WHERE a.number = "
+              "'" APP_D "' AND e.seq = a.audit_seq + 1), 1); "
+              "UPDATE applications SET audit_seq = audit_seq + 2, "
+              "audit_hash = (SELECT hash FROM audit_events e WHERE "
+              "e.application_id = applications.id AND e.seq = "
+              "applications.audit_seq + 2) WHERE number = '" APP_D "'; "
+              "COMMIT"));
+  TB_CHECK_INT(head(c, APP_D), before + 2);
+  tb_store *s = tb_pg_store(pg.server);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, APP_D, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%d: %s", (int)rep.seq, rep.what);
+  tb_store_close(s);
+  PQfinish(c);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc != 3) {
@@ -472,6 +498,7 @@ int main(int argc, char **argv) {
   TB_RUN(checkpoints_are_made_and_verify);
   TB_RUN(superuser_attacks_are_all_named);
   TB_RUN(checkpoint_tampering_is_named);
+  TB_RUN(several_events_then_one_head);
   tb_pg_stop(&pg);
   tb_pg_remove_tree(dir);
   return tb_test_done();
