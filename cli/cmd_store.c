@@ -211,8 +211,16 @@ static int report(const tb_store_audit_report *r) {
 static int audit_verify(db_target *t, const char *number) {
   tb_store_audit_report *r = tb_xcalloc(1, sizeof *r);
   tb_store_status rc = tb_store_audit_verify(t->store, number, r);
-  if (rc == TB_STORE_OK && !number)
+  tb_store_audit_checkpoint_inputs one = {.number = number};
+  if (number && (rc == TB_STORE_OK || rc == TB_STORE_NOT_FOUND)) {
+    /* a checkpoint may know it although it is gone */
+    tb_store_status found = rc;
+    rc = tb_store_audit_verify_checkpoints(t->store, &one, r);
+    if (rc == TB_STORE_OK && r->n_breaks == 0)
+      rc = found;
+  } else if (rc == TB_STORE_OK) {
     rc = verify_checkpoints(t, r);
+  }
   int status;
   if (rc == TB_STORE_NOT_FOUND) {
     fprintf(stderr, "tongban: there is no application %s\n", number);

@@ -122,6 +122,9 @@ typedef bool (*tb_store_audit_check_fn)(void *cls, const char *key_id,
                                         size_t why_size);
 
 typedef struct {
+  const char *number;            /* one application: only the heads the
+                                    checkpoints recorded for it, against
+                                    its chain (nothing below is used) */
   tb_store_audit_check_fn check; /* NULL: no trust list, signatures not
                                     checked (r->unchecked) */
   void *cls;

@@ -84,8 +84,9 @@ static const tb_store_stmt S_LEAVES = {
     "WHERE checkpoint <= $1::integer AND application_id > $2::bigint "
     "ORDER BY application_id, checkpoint DESC LIMIT " PAGE ") l",
     2};
-/* every head any checkpoint recorded, after ($1, $2), with the chain as
- * it is now: exists (same number), its last seq, the hash at that seq */
+/* every head any checkpoint recorded (of application $3, or all), after
+ * ($1, $2), with the chain as it is now: exists (same number), its last seq,
+ * the hash at that seq */
 static const tb_store_stmt S_RECORDED = {
     "cp_recorded",
     "SELECT h.application_id, h.checkpoint, h.number, h.seq, "
@@ -97,8 +98,9 @@ static const tb_store_stmt S_RECORDED = {
     "LEFT JOIN audit_events ev ON ev.application_id = h.application_id "
     "AND ev.seq = h.seq "
     "WHERE (h.application_id, h.checkpoint) > ($1::bigint, $2::integer) "
-    "AND h.seq > 0 ORDER BY h.application_id, h.checkpoint LIMIT " PAGE,
-    2};
+    "AND h.seq > 0 AND ($3::text IS NULL OR h.number = $3) "
+    "ORDER BY h.application_id, h.checkpoint LIMIT " PAGE,
+    3};
 /* applications an earlier checkpoint covered that are gone: a tombstone
  * each in checkpoint $1, so that its tree can be rebuilt */
 static const tb_store_stmt S_TOMBSTONES = {
@@ -564,11 +566,12 @@ static bool check_head(tb_store_audit_report *r, PGresult *res, int i) {
 
 /* Every head any checkpoint recorded against the chains now: the first
  * break of each application is reported. */
-static tb_store_status check_recorded(tb_store *s, tb_store_audit_report *r) {
+static tb_store_status check_recorded(tb_store *s, const char *number,
+                                      tb_store_audit_report *r) {
   char app[24] = "0", cp[16] = "0", reported[24] = "";
   tb_store_status rc = TB_STORE_OK;
   for (int n = 1; n > 0 && rc == TB_STORE_OK;) {
-    const char *params[] = {app, cp};
+    const char *params[] = {app, cp, number};
     PGresult *res;
     rc = tb_store_exec(s, &S_RECORDED, params, &res);
     if (rc != TB_STORE_OK)
@@ -627,6 +630,8 @@ tb_store_status
 tb_store_audit_verify_checkpoints(tb_store *s,
                                   const tb_store_audit_checkpoint_inputs *in,
                                   tb_store_audit_report *r) {
+  if (in->number)
+    return check_recorded(s, in->number, r);
   PGresult *res;
   tb_store_status rc = tb_store_exec(s, &S_ALL, NULL, &res);
   if (rc != TB_STORE_OK)
@@ -657,7 +662,7 @@ tb_store_audit_verify_checkpoints(tb_store *s,
     const char *root = json_string_value(json_object_get(doc, "root"));
     json_t *size = json_object_get(doc, "size");
     r->latest = c.last_seq;
-    rc = check_recorded(s, r);
+    rc = check_recorded(s, NULL, r);
     if (rc == TB_STORE_OK)
       rc = check_root(s, r, c.last_seq, root ? root : "",
                       json_is_integer(size) ? json_integer_value(size) : -1);

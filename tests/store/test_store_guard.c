@@ -391,10 +391,15 @@ static void superuser_attacks_are_all_named(void) {
   TB_CHECK_INT(audit("verify", pg.admin, out, sizeof out), 1);
   TB_CHECK(the_attacks_named(out));
   TB_CHECK(says(out, "3 breaks found"));
-  /* one application on its own: its chain alone, which links */
-  char what[64];
-  snprintf(what, sizeof what, "verify %s", APP_A);
-  TB_CHECKF(audit(what, pg.admin, out, sizeof out) == 0, "%s", out);
+  /* one application on its own: its chain, which links, and the heads
+   * the checkpoints recorded for it, which it no longer has */
+  TB_CHECK_INT(audit("verify " APP_A, pg.admin, out, sizeof out), 1);
+  TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
+  TB_CHECK(says(out, "1 breaks found"));
+  TB_CHECKF(audit("verify " APP_D, pg.admin, out, sizeof out) == 0, "%s", out);
+  TB_CHECK_INT(audit("verify " APP_C, pg.admin, out, sizeof out), 1);
+  TB_CHECK(says(out, "broken: application " APP_C
+                     ", event 3: deleted_application:"));
   PQfinish(admin);
 }
 
