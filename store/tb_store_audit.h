@@ -5,7 +5,7 @@
  * Every application's events form a hash chain written in the transaction
  * of each change (store/tb_store_audit.c; the writer is internal to the
  * store, and the database refuses anything that does not extend a chain:
- * sql/0006_audit_guard.sql). A checkpoint (store/tb_store_checkpoint.c),
+ * sql/0005_audit_guard.sql). A checkpoint (store/tb_store_checkpoint.c),
  * in the manner of Certificate Transparency's signed tree heads, is a
  * Merkle tree (RFC 9162 hashing) over every application's chain head,
  * signed with the platform's audit key: a later change of a chain that

@@ -17,7 +17,7 @@
  * audit key through the caller's callback. Its line in the checkpoint file
  * is {"checkpoint":CANONICAL,"key_id":…,"seq":N,"signature":HEX}.
  * audit_checkpoint_heads keeps, per checkpoint, the heads that changed
- * since the one before (sql/0006_audit_guard.sql), and a tombstone (seq
+ * since the one before (sql/0005_audit_guard.sql), and a tombstone (seq
  * 0) for an application an earlier checkpoint covered that is gone, so
  * that any checkpoint's tree can be rebuilt and verification can name the
  * application whose chain no longer agrees with any head ever recorded —

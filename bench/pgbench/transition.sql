@@ -5,7 +5,7 @@
 -- its state, decide the task, create the next one, set its deadline
 -- timer, append the audit event (hash chain), write the new state and
 -- the chain's head, NOTIFY (the event's hash computed in SQL, as
--- sql/0006_audit_guard.sql's trigger checks it). Run with -M prepared
+-- sql/0005_audit_guard.sql's trigger checks it). Run with -M prepared
 -- (parameters, as tongban sends them) and -D lo=… -D hi=… (the range of application ids).
 \set id random(:lo, :hi)
 BEGIN;

@@ -1,6 +1,6 @@
 /*
  * test_store_guard.c — an audit trail the server's own database role
- * cannot forge (issue 11 §4, sql/0006_audit_guard.sql and signed
+ * cannot forge (issue 11 §4, sql/0005_audit_guard.sql and signed
  * checkpoints).
  *
  * As the server's role (what the running server logs in as), every
