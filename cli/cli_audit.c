@@ -2,6 +2,7 @@
  * cli_audit.c — the platform's audit key, trust list and checkpoint file
  * for `tongban audit` and `tongban serve` (see tb_cli_audit.h).
  */
+#include "tb_cli.h"
 #include "tb_cli_audit.h"
 #include "tb_log.h"
 
@@ -144,26 +145,6 @@ static char **split_lines(char *text, size_t len, size_t *n) {
     p = nl ? nl + 1 : text + len;
   }
   return lines;
-}
-
-char *tb_cli_read_file(const char *path, size_t max, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  tb_buf b;
-  tb_buf_init(&b, max);
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-         tb_buf_add(&b, chunk, n)) {
-  }
-  bool ok = !ferror(f) && !b.overflow;
-  fclose(f);
-  if (!ok) {
-    tb_buf_free(&b);
-    return NULL;
-  }
-  return tb_buf_take(&b, len);
 }
 
 bool tb_cli_audit_read_lines(const char *path, char **text, char ***lines,

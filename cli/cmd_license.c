@@ -27,6 +27,7 @@
 #include "tb_license.h"
 #include "tb_workflows.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -293,25 +294,16 @@ int tb_cli_keys(int argc, char **argv) {
 
 /* Read a small file (or stdin for "-") into a malloc'd string; at most
  * max bytes. */
+/* A file or "-" (standard input) of at most max bytes, or NULL after a
+ * message naming it. */
 static char *read_small(const char *path, size_t max, size_t *len) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "tongban: cannot open %s\n", path);
-    return NULL;
-  }
-  char *buf = tb_xmalloc(max + 2);
-  size_t n = fread(buf, 1, max + 1, f);
-  bool bad = ferror(f) || n > max;
-  if (f != stdin)
-    fclose(f);
-  if (bad) {
-    fprintf(stderr, "tongban: %s cannot be read or is too large\n", path);
-    free(buf);
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
+  errno = 0;
+  char *text = tb_cli_read_file(path, max, len);
+  if (!text && errno)
+    fprintf(stderr, "tongban: cannot open %s: %s\n", path, strerror(errno));
+  else if (!text)
+    fprintf(stderr, "tongban: %s is over %zu bytes\n", path, max);
+  return text;
 }
 
 static tb_license_trust *load_trust(const options *o) {

@@ -192,8 +192,9 @@ static int report(const tb_store_audit_report *r) {
     fprintf(stderr, "tongban: not everything was checked: %s\n",
             r->why_unchecked);
   if (r->n_breaks > 0) {
-    printf("%zu breaks found in %lld chains, %lld events, %lld checkpoints\n",
-           r->n_breaks, (long long)r->chains, (long long)r->events,
+    printf("%zu %s found in %lld chains, %lld events, %lld checkpoints\n",
+           r->n_breaks, r->n_breaks == 1 ? "break" : "breaks",
+           (long long)r->chains, (long long)r->events,
            (long long)r->checkpoints);
     return 1;
   }

@@ -7,6 +7,7 @@
 #define TB_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct {
   const char *name;  /* "workflows", "migrate" … */
@@ -38,5 +39,12 @@ int tb_cli_license(int argc, char **argv);
  * bureaus_xml that has none, in dir (passphrase from the environment);
  * nothing changes when they exist. false (after a message) on failure. */
 bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml);
+
+/* The whole file at path ("-": standard input), NUL-terminated (malloc'd,
+ * freed by the caller; *len its length without the NUL); NULL when it
+ * cannot be read or is over max bytes. The subcommands' one file reader
+ * (cli/cli_files.c): trust lists, payloads, revocation lists, calendars,
+ * checkpoint files. */
+char *tb_cli_read_file(const char *path, size_t max, size_t *len);
 
 #endif /* TB_CLI_H */

@@ -58,11 +58,6 @@ int tb_cli_audit_open_file(const char *path);
  * (logged) on failure. */
 bool tb_cli_audit_append(int fd, const char *line);
 
-/* The whole file at path, NUL-terminated (malloc'd; *len its length
- * without the NUL); NULL when it cannot be read or is over max bytes (the
- * calendar's file uses it too). */
-char *tb_cli_read_file(const char *path, size_t max, size_t *len);
-
 /* The lines of path (at most 64 MiB), without their newlines: *lines is a
  * malloc'd array of pointers into *text (malloc'd); free both. false when
  * the file cannot be read. */

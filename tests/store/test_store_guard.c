@@ -395,7 +395,7 @@ static void superuser_attacks_are_all_named(void) {
    * the checkpoints recorded for it, which it no longer has */
   TB_CHECK_INT(audit("verify " APP_A, pg.admin, out, sizeof out), 1);
   TB_CHECK(says(out, "broken: application " APP_A ", event 3: rehashed:"));
-  TB_CHECK(says(out, "1 breaks found"));
+  TB_CHECK(says(out, "1 break found"));
   TB_CHECKF(audit("verify " APP_D, pg.admin, out, sizeof out) == 0, "%s", out);
   TB_CHECK_INT(audit("verify " APP_C, pg.admin, out, sizeof out), 1);
   TB_CHECK(says(out, "broken: application " APP_C
