@@ -114,14 +114,18 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
 
 /* The intake body, described once: the tables (the applicant's nested in
  * the top one) and where they put the values. */
-enum { F_SERVICE, F_APPLICANT, F_FORM, F_MATERIALS, F_CHANNEL };
+enum { F_SERVICE, F_APPLICANT, F_FORM, F_MATERIALS, F_CHANNEL, F_NAME_CHANGE };
 enum { A_KIND, A_NAME, A_ID_NUMBER };
+enum { N_CONFIRMED, N_REASON };
 typedef struct {
   const char *service, *name, *id_number;
   int channel, kind; /* tb_channel, tb_applicant_kind; -1: not given */
   json_t *form, *materials;
+  bool name_change; /* name_change.confirmed */
+  const char *name_change_reason;
   api_field applicant[A_ID_NUMBER + 2];
-  api_field spec[F_CHANNEL + 2];
+  api_field rename[N_REASON + 2];
+  api_field spec[F_NAME_CHANGE + 2];
 } intake;
 
 static const char *const channels[] = {
@@ -141,6 +145,12 @@ static void intake_init(intake *in) {
   a[A_ID_NUMBER] =
       (api_field)API_STRING("id_number", API_REQUIRED, 18, &in->id_number);
   a[A_ID_NUMBER + 1] = (api_field)API_END;
+  api_field *n = in->rename;
+  n[N_CONFIRMED] =
+      (api_field)API_BOOLEAN("confirmed", API_REQUIRED, &in->name_change);
+  n[N_REASON] = (api_field)API_STRING("reason", API_REQUIRED, MAX_REASON,
+                                      &in->name_change_reason);
+  n[N_REASON + 1] = (api_field)API_END;
   f[F_SERVICE] =
       (api_field)API_STRING("service", API_REQUIRED, 63, &in->service);
   f[F_APPLICANT] = (api_field)API_OBJECT("applicant", API_REQUIRED, a, NULL);
@@ -149,7 +159,9 @@ static void intake_init(intake *in) {
       "materials", API_OPTIONAL, "an array of material ids", &in->materials);
   f[F_CHANNEL] =
       (api_field)API_CHOICE("channel", API_REQUIRED, channels, &in->channel);
-  f[F_CHANNEL + 1] = (api_field)API_END;
+  f[F_NAME_CHANGE] =
+      (api_field)API_OBJECT("name_change", API_OPTIONAL, n, NULL);
+  f[F_NAME_CHANGE + 1] = (api_field)API_END;
 }
 
 /* materials: ["id", …] or [{"id": …, "license_id": …}, …]; the licenses
@@ -198,6 +210,34 @@ static void read_intake(api_req *r, api_problem *pb, json_t *body, intake *in) {
     api_field_problem(pb, NULL, &in->spec[F_CHANNEL],
                       TB_PROBLEM_INVALID_REQUEST,
                       "without logging in, only online applications");
+  if (in->spec[F_NAME_CHANGE].value && in->channel != TB_CHANNEL_WINDOW)
+    api_field_problem(pb, NULL, &in->spec[F_NAME_CHANGE],
+                      TB_PROBLEM_INVALID_REQUEST,
+                      "a change of name is recorded only at a window");
+  else if (in->spec[F_NAME_CHANGE].value && !in->name_change)
+    api_field_problem(pb, in->spec[F_NAME_CHANGE].name,
+                      &in->rename[N_CONFIRMED], TB_PROBLEM_INVALID_REQUEST,
+                      "must be true: the clerk confirms the change of name");
+}
+
+/* One number, one holder: the number carries another name. The name on
+ * record is shown in full to staff and masked to everyone else. */
+static void fail_name_mismatch(api_req *r, const tb_store_outcome *out,
+                               bool window) {
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_HOLDER_NAME_MISMATCH,
+                   window ? "the number is on record under another name; "
+                            "confirm a change of name (name_change) if the "
+                            "holder's name has changed"
+                          : "the number is on record under another name; a "
+                            "change of name is recorded only at a window");
+  api_problem_field(&pb, "applicant.name", TB_PROBLEM_HOLDER_NAME_MISMATCH,
+                    "%s", out->problem.detail);
+  api_problem_set(&pb, "name_on_record",
+                  r->authed ? json_string(out->name_on_record)
+                            : api_masked_name(out->name_on_record));
+  api_problem_set(&pb, "window_required", json_boolean(!window));
+  api_problem_send(r, &pb);
 }
 
 static void check_applicant(api_problem *pb, const tb_definition *def,
@@ -249,6 +289,10 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
   char code[TB_STORE_TRACKING_CODE_LEN + 1] = "";
   tb_store_status rc =
       tb_store_application_create_in(s, &c->a, &actor, out, code);
+  if (rc == TB_STORE_REFUSED && out->name_mismatch) {
+    fail_name_mismatch(r, out, c->a.channel == TB_CHANNEL_WINDOW);
+    return rc;
+  }
   if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
     api_fail_engine(r, &out->problem, TB_APP_NONE, 0);
     return rc;
@@ -272,7 +316,9 @@ static void create_with(api_req *r, const tb_definition *def, const intake *in,
                         .channel = (tb_channel)in->channel,
                         .materials = materials,
                         .from_license = from_license,
-                        .at = r->now},
+                        .at = r->now,
+                        .name_change = in->name_change,
+                        .name_change_reason = in->name_change_reason},
                   .from_licenses = from_licenses};
   api_run_change(r, create_fn, &c);
   if (c.created && r->status == 201)
@@ -314,8 +360,8 @@ void api_h_app_create(api_req *r) {
     api_form_read(&pb, r->arena, def, in.form, today, form);
     check_intake_materials(&pb, def, &in, &materials, &claims);
     if (!api_problem_has_errors(&pb))
-      api_licenses_intake(&pb, s, def, in.id_number, today, &claims, &materials,
-                          &from_license, used);
+      api_licenses_intake(&pb, s, def, in.id_number, in.name, today, &claims,
+                          &materials, &from_license, used);
     if (in.channel == TB_CHANNEL_ONLINE && !def->online)
       api_field_problem(&pb, NULL, &in.spec[F_CHANNEL],
                         TB_PROBLEM_INVALID_REQUEST,

@@ -231,6 +231,15 @@ static void read_array(api_problem *pb, api_field *f, const char *name) {
     *f->out.json = f->value;
 }
 
+static void read_boolean(api_problem *pb, api_field *f, const char *name) {
+  if (!json_is_boolean(f->value)) {
+    field_problem(pb, f, name, TB_PROBLEM_WRONG_TYPE, "must be true or false");
+    return;
+  }
+  if (f->out.boolean)
+    *f->out.boolean = json_is_true(f->value);
+}
+
 /* One row: its value, then the reader of its type. */
 static void read_field(api_problem *pb, json_t *obj, const char *prefix,
                        api_field *f) {
@@ -263,6 +272,9 @@ static void read_field(api_problem *pb, json_t *obj, const char *prefix,
     break;
   case API_FIELD_ARRAY:
     read_array(pb, f, name);
+    break;
+  case API_FIELD_BOOLEAN:
+    read_boolean(pb, f, name);
     break;
   }
 }

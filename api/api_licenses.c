@@ -637,7 +637,7 @@ void api_h_license_revoke(api_req *r) {
  * belong to the holder, be of the material's type and be valid today. */
 static bool check_claim(api_problem *pb, tb_store *s, const tb_material *m,
                         const api_license_claim *c, const char *holder,
-                        tb_day today) {
+                        const char *holder_name, tb_day today) {
   const char *field = c->field;
   tb_store_license_brief b;
   tb_store_status rc = license_id_ok(c->license_id)
@@ -653,6 +653,10 @@ static bool check_claim(api_problem *pb, tb_store *s, const tb_material *m,
   else if (strcmp(b.holder_id_number, holder) != 0)
     api_problem_field(pb, field, TB_PROBLEM_LICENSE_NOT_HOLDERS,
                       "the license belongs to another holder");
+  else if (strcmp(b.holder_name, holder_name) != 0)
+    api_problem_field(pb, field, TB_PROBLEM_LICENSE_NOT_HOLDERS,
+                      "the license was issued under another name than the "
+                      "applicant's");
   else if (!m->license_type || strcmp(m->license_type, b.type_code) != 0)
     api_problem_field(pb, field, TB_PROBLEM_LICENSE_WRONG_TYPE,
                       "a license of type %s does not supply %s", b.type_code,
@@ -678,13 +682,14 @@ static void note_used(json_t *used, const tb_material *m, const char *id,
 }
 
 void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
-                         const char *holder, tb_day today,
-                         const api_license_claims *claims, uint64_t *materials,
-                         uint64_t *from_license, json_t *used) {
+                         const char *holder, const char *holder_name,
+                         tb_day today, const api_license_claims *claims,
+                         uint64_t *materials, uint64_t *from_license,
+                         json_t *used) {
   for (size_t i = 0; i < claims->n; i++) {
     const api_license_claim *c = &claims->items[i];
     const tb_material *m = &def->materials[c->material];
-    if (check_claim(pb, s, m, c, holder, today)) {
+    if (check_claim(pb, s, m, c, holder, holder_name, today)) {
       *materials |= UINT64_C(1) << c->material;
       *from_license |= UINT64_C(1) << c->material;
       note_used(used, m, c->license_id, false);
@@ -695,8 +700,8 @@ void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
     uint64_t bit = UINT64_C(1) << i;
     char id[TB_LICENSE_ID_MAX];
     if (!m->license_type || (*materials & bit) ||
-        tb_store_license_find_valid(s, holder, m->license_type, today, id) !=
-            TB_STORE_OK)
+        tb_store_license_find_valid(s, holder, holder_name, m->license_type,
+                                    today, id) != TB_STORE_OK)
       continue;
     *materials |= bit;
     *from_license |= bit;

@@ -34,8 +34,7 @@
 #define SOFT 20
 #define LOCK 60
 
-/* "张三丰" → "张**"; always at least one asterisk. */
-static json_t *masked(const char *name) {
+json_t *api_masked_name(const char *name) {
   char out[256];
   const char *p = name ? name : "";
   size_t len = strlen(p), chars = 0;
@@ -145,8 +144,9 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
       "{s:s, s:{s:s, s:s}, s:s, s:{s:o}, s:o, s:o, s:o, s:o, s:i}", "number",
       number, "service", "id", def->id, "name", def->name, "state",
       tb_app_status_name(st->status), "applicant", "name",
-      masked(t->applicant_name), "deadline", api_json_day(st->deadline),
-      "submitted_at", api_json_time(st->submitted_at), "accepted_at",
+      api_masked_name(t->applicant_name), "deadline",
+      api_json_day(st->deadline), "submitted_at",
+      api_json_time(st->submitted_at), "accepted_at",
       api_json_time(st->accepted_at), "finished_at",
       api_json_time(st->finished_at), "paused_days", (int)st->paused_days);
   bool waiting =

@@ -250,7 +250,8 @@ typedef enum {
   API_FIELD_INT,       /* an integer in [min, max] */
   API_FIELD_MATERIALS, /* material ids of def → bit mask; required: ≥ 1 */
   API_FIELD_OBJECT,    /* an object; fields: its own table (or NULL) */
-  API_FIELD_ARRAY      /* an array the handler reads itself */
+  API_FIELD_ARRAY,     /* an array the handler reads itself */
+  API_FIELD_BOOLEAN    /* true or false */
 } api_field_type;
 
 enum {
@@ -275,6 +276,7 @@ typedef struct api_field {
     long long *integer;
     uint64_t *mask;
     json_t **json; /* OBJECT, ARRAY */
+    bool *boolean;
   } out;
   /* set by api_fields_parse */
   json_t *value; /* as given (borrowed); NULL when absent or null */
@@ -311,6 +313,8 @@ typedef struct api_field {
     .name = (n), .type = API_FIELD_ARRAY, .flags = (f), .what = (what_),       \
     .out.json = (ptr)                                                          \
   }
+#define API_BOOLEAN(n, f, ptr)                                                 \
+  { .name = (n), .type = API_FIELD_BOOLEAN, .flags = (f), .out.boolean = (ptr) }
 #define API_END                                                                \
   { .name = NULL }
 
@@ -467,6 +471,11 @@ bool api_track_match(api_req *r, tb_store *s, const char *number,
                      const char *code, bool *match);
 void api_track_miss(api_req *r, tb_store *s);
 void api_track_not_found(api_req *r);
+/* A name as shown to someone who is not staff: "张三丰" → "张**" (its
+ * first character and an asterisk per further one; at least one). The
+ * result is new (the caller's reference). */
+json_t *api_masked_name(const char *name);
+
 /* The public tracking view of an application (masked applicant, steps,
  * dates, notice while a supplement is awaited, rating, licenses,
  * timeline), read through s; NULL (logged) when it cannot be read. */
@@ -583,15 +592,17 @@ typedef struct {
   size_t n;
 } api_license_claims;
 
-/* Check the claimed licenses (exists, holder's, the material's type,
- * valid today; problems name the claim's field), then fill in every
- * other material with a license type from the holder's valid license of
- * that type. Sets the bits in *materials and *from_license and appends
- * {material, license_id, automatic} to used. */
+/* Check the claimed licenses (exists, holder's number and name, the
+ * material's type, valid today; problems name the claim's field), then
+ * fill in every other material with a license type from the holder's
+ * valid license of that type issued under holder_name. Sets the bits in
+ * *materials and *from_license and appends {material, license_id,
+ * automatic} to used. */
 void api_licenses_intake(api_problem *pb, tb_store *s, const tb_definition *def,
-                         const char *holder, tb_day today,
-                         const api_license_claims *claims, uint64_t *materials,
-                         uint64_t *from_license, json_t *used);
+                         const char *holder, const char *holder_name,
+                         tb_day today, const api_license_claims *claims,
+                         uint64_t *materials, uint64_t *from_license,
+                         json_t *used);
 
 void api_h_licenses_list(api_req *r);
 void api_h_license_get(api_req *r);

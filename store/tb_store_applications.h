@@ -36,6 +36,10 @@ typedef struct {
   int32_t seq;          /* the audit event written; 0 if none (ignored timer) */
   int64_t current_task; /* refused with TB_ERR_SUPERSEDED: the open task
                            of the branch now (0: none) */
+  bool name_mismatch;   /* intake refused: the number carries another
+                           name (name_on_record) and no change of name
+                           was confirmed */
+  char name_on_record[256];
 } tb_store_outcome;
 
 /* Called inside the transition's transaction after everything is written
@@ -135,6 +139,13 @@ typedef struct {
   uint64_t materials;    /* provided at submission */
   uint64_t from_license; /* … of which by an existing e-license */
   int64_t at;            /* Unix seconds; 0: now */
+  /* One number, one holder: a name that differs from the number's name on
+   * record is refused (TB_STORE_REFUSED, out->name_mismatch) unless a
+   * clerk at the window confirms a change of name with a reason; the
+   * change is then the audit event "holder_renamed" before the
+   * submission. */
+  bool name_change;
+  const char *name_change_reason;
 } tb_store_new_application;
 
 /* Create an application and submit it (TB_EV_SUBMIT) in one transaction.

@@ -185,4 +185,23 @@ void tb_store_audit_broken(tb_store_audit_report *r, tb_store_audit_kind kind,
                            const char *number, int32_t seq, const char *fmt,
                            ...) __attribute__((format(printf, 5, 6)));
 
+/* One number, one holder (store/tb_store_holders.c), inside the caller's
+ * transaction. claim: give a number with no row the name given, then lock
+ * the row and copy the name on record into on_record (cap bytes). note:
+ * the same without the lock and the copy (licenses to a new number). */
+tb_store_status tb_store_holder_claim(tb_store *s, const char *id_number,
+                                      const char *name, char *on_record,
+                                      size_t cap);
+tb_store_status tb_store_holder_note(tb_store *s, const char *id_number,
+                                     const char *name);
+/* A change of name a clerk confirmed, at the intake of application
+ * `number` (inserted, not yet submitted): the holder's row gets the new
+ * name and the application's chain the event "holder_renamed" (id_number,
+ * old_name, new_name, reason) by actor. */
+typedef struct {
+  const char *id_number, *old_name, *new_name, *reason;
+} tb_store_holder_rename;
+tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
+                                          const tb_store_holder_rename *h,
+                                          const tb_store_actor *actor);
 #endif /* TB_STORE_INT_H */

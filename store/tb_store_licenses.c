@@ -84,15 +84,16 @@ static const tb_store_stmt S_BRIEF = {
     "SELECT id, type_code, holder_id_number, issuer, application_number, "
     "to_char(valid_from, 'YYYY-MM-DD'), coalesce(to_char(valid_until, "
     "'YYYY-MM-DD'), ''), revoked_at IS NOT NULL, "
-    "coalesce(revocation_reason, ''), payload FROM licenses WHERE id = $1",
+    "coalesce(revocation_reason, ''), payload, holder_name FROM licenses "
+    "WHERE id = $1",
     1};
 static const tb_store_stmt S_FIND_VALID = {
     "lic_find_valid",
     "SELECT id FROM licenses WHERE holder_id_number = $1 AND type_code = $2 "
-    "AND revoked_at IS NULL AND valid_from <= $3::date AND "
-    "(valid_until IS NULL OR valid_until >= $3::date) "
+    "AND holder_name = $4 AND revoked_at IS NULL AND valid_from <= $3::date "
+    "AND (valid_until IS NULL OR valid_until >= $3::date) "
     "ORDER BY issued_at DESC, id DESC LIMIT 1",
-    3};
+    4};
 static const tb_store_stmt S_REVOKE_LOCK = {
     "lic_revoke_lock",
     "SELECT a.id, a.number, a.audit_seq, a.audit_hash, a.status, a.warning, "
@@ -381,6 +382,7 @@ tb_store_status tb_store_license_brief_get(tb_store *s, const char *id,
                 PQgetvalue(r, 0, 8));
   const char *payload = PQgetvalue(r, 0, 9);
   b->payload = tb_xstrndup(payload, strlen(payload));
+  tb_store_copy(b->holder_name, sizeof b->holder_name, PQgetvalue(r, 0, 10));
   PQclear(r);
   return TB_STORE_OK;
 }
@@ -393,11 +395,12 @@ void tb_store_license_brief_clear(tb_store_license_brief *b) {
 }
 
 tb_store_status tb_store_license_find_valid(tb_store *s, const char *holder,
+                                            const char *holder_name,
                                             const char *type_code, tb_day today,
                                             char id[TB_LICENSE_ID_MAX]) {
   char day[11];
   tb_date_format(today, day);
-  const char *params[] = {holder, type_code, day};
+  const char *params[] = {holder, type_code, day, holder_name};
   char *found = NULL;
   tb_store_status rc = text_of(s, &S_FIND_VALID, params, &found);
   if (rc == TB_STORE_OK)

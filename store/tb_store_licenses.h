@@ -107,6 +107,7 @@ typedef struct {
   char id[TB_LICENSE_ID_MAX];
   char type_code[64];
   char holder_id_number[24];
+  char holder_name[256];
   char issuer[64]; /* bureau code */
   char application[TB_APP_NUMBER_LEN + 1];
   tb_day valid_from;
@@ -120,10 +121,12 @@ tb_store_status tb_store_license_brief_get(tb_store *s, const char *id,
                                            tb_store_license_brief *b);
 void tb_store_license_brief_clear(tb_store_license_brief *b);
 
-/* The newest license of type_code held by holder that is valid on `today`
- * (not revoked, today within its dates) into id; TB_STORE_NOT_FOUND when
- * there is none. */
+/* The newest license of type_code held by holder under holder_name (a
+ * license issued under another name is not the applicant's to reuse)
+ * that is valid on `today` (not revoked, today within its dates) into id;
+ * TB_STORE_NOT_FOUND when there is none. */
 tb_store_status tb_store_license_find_valid(tb_store *s, const char *holder,
+                                            const char *holder_name,
                                             const char *type_code, tb_day today,
                                             char id[TB_LICENSE_ID_MAX]);
 

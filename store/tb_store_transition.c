@@ -826,7 +826,38 @@ typedef struct {
   tb_day today;
   const char *code;
   tb_store_outcome *out;
+  bool renamed; /* set by claim_holder: a confirmed change of name */
+  tb_store_holder_rename rename;
+  char old_name[256];
 } create_job;
+
+/* One number, one holder: the number's name on record (a new number
+ * takes the applicant's) must be the applicant's, unless the clerk
+ * confirmed a change of name at the window. */
+static tb_store_status claim_holder(tb_store *s, create_job *j) {
+  const tb_store_new_application *a = j->a;
+  j->renamed = false;
+  tb_store_status rc = tb_store_holder_claim(s, a->id_number, a->name,
+                                             j->old_name, sizeof j->old_name);
+  if (rc != TB_STORE_OK || strcmp(j->old_name, a->name) == 0)
+    return rc;
+  if (!a->name_change || a->channel != TB_CHANNEL_WINDOW) {
+    tb_store_outcome *o = j->out;
+    o->name_mismatch = true;
+    tb_store_copy(o->name_on_record, sizeof o->name_on_record, j->old_name);
+    tb_problem_set(&o->problem, TB_ERR_INVALID, "applicant.name",
+                   "the number %s is on record under another name; %s",
+                   a->id_number,
+                   a->channel == TB_CHANNEL_WINDOW
+                       ? "confirm a change of name with its reason"
+                       : "a change of name is recorded only at a window");
+    return TB_STORE_REFUSED;
+  }
+  j->renamed = true;
+  j->rename = (tb_store_holder_rename){a->id_number, j->old_name, a->name,
+                                       a->name_change_reason};
+  return TB_STORE_OK;
+}
 
 static tb_store_status next_number(tb_store *s, tb_day today,
                                    char number[TB_APP_NUMBER_LEN + 1]) {
@@ -852,7 +883,9 @@ static tb_store_status next_number(tb_store *s, tb_day today,
 static tb_store_status create_body(tb_store *s, void *cls) {
   create_job *j = cls;
   char number[TB_APP_NUMBER_LEN + 1], hex[65];
-  tb_store_status rc = next_number(s, j->today, number);
+  tb_store_status rc = claim_holder(s, j);
+  if (rc == TB_STORE_OK)
+    rc = next_number(s, j->today, number);
   if (rc != TB_STORE_OK)
     return rc;
   tracking_hash(number, j->code, hex);
@@ -875,6 +908,8 @@ static tb_store_status create_body(tb_store *s, void *cls) {
       hex};
   rc = tb_store_exec(s, &S_APP_INSERT, params, NULL);
   free(state);
+  if (rc == TB_STORE_OK && j->renamed)
+    rc = tb_store_holder_rename_in(s, number, &j->rename, j->actor);
   if (rc != TB_STORE_OK)
     return rc;
   tb_event ev = {.kind = TB_EV_SUBMIT,
@@ -963,7 +998,7 @@ tb_store_status tb_store_application_create(
     return rc;
   char code[TB_STORE_TRACKING_CODE_LEN + 1];
   tracking_code(code);
-  create_job j = {&copy, actor, def, form, today, code, out};
+  create_job j = {&copy, actor, def, form, today, code, out, false, {0}, ""};
   rc = tb_store_run_transaction(s, create_body, &j);
   free(form);
   if (rc == TB_STORE_OK && tracking_code_out)
@@ -984,7 +1019,7 @@ tb_store_status tb_store_application_create_in(
     return rc;
   char code[TB_STORE_TRACKING_CODE_LEN + 1];
   tracking_code(code);
-  create_job j = {&copy, actor, def, form, today, code, out};
+  create_job j = {&copy, actor, def, form, today, code, out, false, {0}, ""};
   rc = create_body(s, &j);
   free(form);
   if (rc == TB_STORE_OK && tracking_code_out)
