@@ -6,8 +6,8 @@
 // notice / supplement / deliver, and the printed receipt (受理通知书) with
 // its QR code.
 import {
-  $, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
-  live, logoutButton, requireLogin, stateBadge, toast, warnBadge,
+  $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
+  live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
 
 const main = $("#main");
@@ -121,6 +121,8 @@ async function startIntake(serviceId) {
     }
   });
   const fields = def.fields.map((f) => h("label", f.label, f.required ? " *" : "", fieldInput(f)));
+  const renameBox = h("div", { id: "rename" });
+  name.addEventListener("input", () => clear(renameBox));
   const form = h(
     "form.card",
     {
@@ -135,7 +137,7 @@ async function startIntake(serviceId) {
           materials: c.materials,
           channel: "window",
         };
-        const a = await attempt(() => api("POST", "/api/v1/applications", body), "已登记，请核对后受理");
+        const a = await submitIntake(body, renameBox);
         if (!a) return;
         codes[a.number] = a.tracking_code;
         sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
@@ -149,11 +151,46 @@ async function startIntake(serviceId) {
     h("h3", "申请人"),
     h("label", "类型", kind), h("label", "名称或姓名", name), h("label", "一号（证件号码）", idn),
     h("h3", "申请信息"), fields,
-    h("h3", "材料清单"), materialsBox,
+    h("h3", "材料清单"), materialsBox, renameBox,
     h("div.actions", h("button.primary", { type: "submit", id: "submit-intake" }, "登记申请")),
   );
   clear(formBox, form);
   form.scrollIntoView({ block: "start" });
+}
+
+// One number, one holder: a name that differs from the number's name on
+// record is refused (409 holder_name_mismatch); the clerk may then confirm
+// a change of name with its reason, and the same request goes again with
+// name_change. Resolves with the new application, or null.
+async function submitIntake(body, renameBox) {
+  const confirmed = renameBox.querySelector("#rename-confirm");
+  const reason = renameBox.querySelector("#rename-reason");
+  if (confirmed && confirmed.checked) {
+    if (!reason.value.trim()) {
+      toast("请填写更名原因", "error");
+      return null;
+    }
+    body.name_change = { confirmed: true, reason: reason.value.trim() };
+  }
+  try {
+    const a = await api("POST", "/api/v1/applications", body);
+    toast("已登记，请核对后受理", "ok");
+    return a;
+  } catch (e) {
+    if (e instanceof ApiError && e.problem && e.problem.code === "holder_name_mismatch") {
+      clear(renameBox, h("div.item.warn-yellow", { role: "alert", id: "rename-panel" },
+        h("h3", "姓名（名称）与登记不一致"),
+        h("p", "证件号码 ", body.applicant.id_number, " 登记的姓名（名称）为“", h("strong", { id: "name-on-record" }, e.problem.name_on_record), "”，本次填写为“", body.applicant.name, "”。"),
+        h("p.muted", "一个号码只对应一个名称。请核对申请人身份证件；如确已更名，请查验更名证明后确认更名并填写原因，更名将记入本办件的审计记录。"),
+        h("label", h("input", { type: "checkbox", id: "rename-confirm" }), " 确认申请人已更名为“", body.applicant.name, "”"),
+        h("label", "更名原因", h("input", { id: "rename-reason", maxLength: 200, placeholder: "例如：户籍更名，已查验更名证明" }))));
+      renameBox.scrollIntoView({ block: "center" });
+      toast("姓名（名称）与登记不一致，请核对", "error");
+      return null;
+    }
+    toast(problemText(e), "error");
+    return null;
+  }
 }
 
 // ---- one application -----------------------------------------------------------
