@@ -91,6 +91,21 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
   return true;
 }
 
+/* The branch outputs the application's approvals recorded (id → value
+ * as text), the latest approval's winning; tasks are in the order made. */
+static json_t *outputs_view(json_t *tasks) {
+  json_t *all = json_object();
+  size_t i;
+  json_t *t;
+  json_array_foreach(tasks, i, t) {
+    json_t *o = json_object_get(t, "outputs");
+    const char *d = json_string_value(json_object_get(t, "decision"));
+    if (json_is_object(o) && d && strcmp(d, "approve") == 0)
+      json_object_update(all, o);
+  }
+  return all;
+}
+
 /* The full view of an application, read in the caller's transaction. */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st) {
@@ -102,6 +117,8 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
       (row = api_json_load(row_text)) && (tasks = api_json_load(tasks_text)) &&
       (notice = api_notice_view(s, number, def, st, tasks)))
     v = api_app_view(def, st, row, notice);
+  if (v)
+    json_object_set_new(v, "outputs", outputs_view(tasks));
   free(row_text);
   free(tasks_text);
   json_decref(row);
@@ -470,6 +487,7 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   api_actor(r, &actor);
   tb_store_notes *notes = tb_arena_alloc(r->arena, sizeof *notes);
   api_notes_of(r->arena, t->payload, notes);
+  notes->outputs = t->outputs;
   tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
   tb_store_status rc =
       t->task_id

@@ -161,30 +161,47 @@ static void read_value(api_problem *pb, tb_arena *a, const tb_field *fd,
         (tb_store_form_value){.id = fd->id, .text = tb_arena_strdup(a, text)};
 }
 
-void api_form_read(api_problem *pb, tb_arena *a, const tb_definition *def,
-                   json_t *form, tb_day today, tb_store_form *out) {
+/* The index of the field called key among fields[0..n), or -1. */
+static int field_index(const tb_field *fields, size_t n, const char *key) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(fields[i].id, key) == 0)
+      return (int)i;
+  return -1;
+}
+
+void api_values_read(api_problem *pb, tb_arena *a, const char *prefix,
+                     const tb_field *fields, size_t n_fields, const char *of,
+                     json_t *values, tb_day today, tb_store_form *out) {
   memset(out, 0, sizeof *out);
   const char *key;
   json_t *v;
   bool seen[TB_MAX_FIELDS] = {false};
-  json_object_foreach(form, key, v) {
+  if (n_fields > TB_MAX_FIELDS)
+    n_fields = TB_MAX_FIELDS;
+  json_object_foreach(values, key, v) {
     char name[128];
-    snprintf(name, sizeof name, "form.%s", key);
-    int f = tb_definition_field(def, key, strlen(key));
+    snprintf(name, sizeof name, "%s.%s", prefix, key);
+    int f = field_index(fields, n_fields, key);
     if (f < 0) {
       api_problem_field(pb, name, TB_PROBLEM_UNKNOWN_FIELD,
-                        "is not a field of %s", def->id);
+                        "is not a field of %s", of);
       continue;
     }
     seen[f] = !json_is_null(v);
     if (seen[f])
-      read_value(pb, a, &def->fields[f], name, v, today, out);
+      read_value(pb, a, &fields[f], name, v, today, out);
   }
-  for (size_t f = 0; f < def->n_fields; f++)
-    if (def->fields[f].required && !seen[f]) {
+  for (size_t f = 0; f < n_fields; f++)
+    if (fields[f].required && !seen[f]) {
       char name[128];
-      snprintf(name, sizeof name, "form.%s", def->fields[f].id);
+      snprintf(name, sizeof name, "%s.%s", prefix, fields[f].id);
       api_problem_field(pb, name, TB_PROBLEM_MISSING, "is required (%s)",
-                        def->fields[f].label);
+                        fields[f].label);
     }
+}
+
+void api_form_read(api_problem *pb, tb_arena *a, const tb_definition *def,
+                   json_t *form, tb_day today, tb_store_form *out) {
+  api_values_read(pb, a, "form", def->fields, def->n_fields, def->id, form,
+                  today, out);
 }

@@ -205,8 +205,9 @@ static const tb_event_kind decision_kinds[] = {TB_EV_APPROVE, TB_EV_DENY,
                                                TB_EV_RETURN};
 
 /* The decision body, described once; the rules across its fields: deny
- * and return need a comment, only a return names items. */
-enum { D_DECISION, D_COMMENT, D_ITEMS };
+ * and return need a comment, only a return names items, only an approval
+ * records outputs. */
+enum { D_DECISION, D_COMMENT, D_ITEMS, D_OUTPUTS };
 
 static tb_event_kind read_decision(api_problem *pb, json_t *body,
                                    const tb_definition *def, api_field *spec,
@@ -217,7 +218,8 @@ static tb_event_kind read_decision(api_problem *pb, json_t *body,
   spec[D_COMMENT] =
       (api_field)API_STRING("comment", API_OPTIONAL, MAX_COMMENT, NULL);
   spec[D_ITEMS] = (api_field)API_MATERIALS("items", API_OPTIONAL, def, items);
-  spec[D_ITEMS + 1] = (api_field)API_END;
+  spec[D_OUTPUTS] = (api_field)API_OBJECT("outputs", API_OPTIONAL, NULL, NULL);
+  spec[D_OUTPUTS + 1] = (api_field)API_END;
   api_fields_parse(pb, body, NULL, spec);
   tb_event_kind kind =
       decision < 0 ? TB_EV_KIND_COUNT : decision_kinds[decision];
@@ -228,7 +230,34 @@ static tb_event_kind read_decision(api_problem *pb, json_t *body,
   else if (!spec[D_ITEMS].bad && json_array_size(spec[D_ITEMS].value) > 0)
     api_field_problem(pb, NULL, &spec[D_ITEMS], TB_PROBLEM_INVALID_REQUEST,
                       "only a return names items to supplement");
+  if (kind != TB_EV_APPROVE && spec[D_OUTPUTS].value)
+    api_field_problem(pb, NULL, &spec[D_OUTPUTS], TB_PROBLEM_INVALID_REQUEST,
+                      "only an approval records outputs");
   return kind;
+}
+
+/* An approval's outputs against the task's <output> declarations (types,
+ * bounds, required ones; the day-relative checks are the store's, under
+ * the lock). NULL when the task declares none and none is given. */
+static tb_store_form *read_outputs(api_req *r, api_problem *pb,
+                                   const tb_store_task_ref *task,
+                                   json_t *given) {
+  const tb_definition *def = task->def;
+  if (task->branch < 0 || (size_t)task->branch >= def->n_branches ||
+      task->step < 0 ||
+      (size_t)task->step >= def->branches[task->branch].n_tasks)
+    return NULL;
+  const tb_task_def *t = &def->branches[task->branch].tasks[task->step];
+  if (t->n_outputs == 0 && !given)
+    return NULL;
+  json_t *none = given ? NULL : json_object();
+  tb_store_form *out = tb_arena_alloc(r->arena, sizeof *out);
+  char of[160];
+  snprintf(of, sizeof of, "task %s", t->id);
+  api_values_read(pb, r->arena, "outputs", t->outputs, t->n_outputs, of,
+                  given ? given : none, 0, out);
+  json_decref(none);
+  return out;
 }
 
 void api_h_task_decide(api_req *r) {
@@ -242,19 +271,23 @@ void api_h_task_decide(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "the decision has problems; see errors");
-  api_field spec[D_ITEMS + 2];
+  api_field spec[D_OUTPUTS + 2];
   uint64_t items = 0;
   tb_event_kind kind = read_decision(&pb, body, def, spec, &items);
+  tb_store_form *outputs = NULL;
+  if (kind == TB_EV_APPROVE && !api_problem_has_errors(&pb))
+    outputs = read_outputs(r, &pb, &task, spec[D_OUTPUTS].value);
   if (api_problem_has_errors(&pb)) {
     api_problem_send(r, &pb);
     json_decref(body);
     return;
   }
   api_problem_free(&pb);
-  api_transition t = {.ev.kind = kind};
+  api_transition t = {.ev.kind = kind, .outputs = outputs};
   fill_event(r, &task, &t);
   t.ev.materials = items;
   t.payload = api_fields_payload(spec);
+  json_object_del(t.payload, spec[D_OUTPUTS].name); /* the store's own */
   if (kind != TB_EV_RETURN)
     json_object_set_new(t.payload, spec[D_ITEMS].name, json_null());
   json_object_set_new(t.payload, "task", json_integer((json_int_t)task.id));

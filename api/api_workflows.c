@@ -41,10 +41,10 @@ static json_t *bound(const tb_field *f, bool has, double v) {
   return json_real(v);
 }
 
-static json_t *fields_view(const tb_definition *def) {
+static json_t *fields_view(const tb_field *fields, size_t n) {
   json_t *arr = json_array();
-  for (size_t i = 0; i < def->n_fields; i++) {
-    const tb_field *f = &def->fields[i];
+  for (size_t i = 0; i < n; i++) {
+    const tb_field *f = &fields[i];
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:b}", "id", f->id, "label", f->label,
                   "type", tb_field_type_name(f->type), "required", f->required);
@@ -59,8 +59,16 @@ static json_t *fields_view(const tb_definition *def) {
     }
     if (f->type == TB_FIELD_NUMBER)
       json_object_set_new(o, "integer", json_boolean(f->integer));
-    json_object_set_new(o, "min", bound(f, f->has_min, f->min));
-    json_object_set_new(o, "max", bound(f, f->has_max, f->max));
+    json_object_set_new(o, "min",
+                        f->min_today ? json_string("today")
+                                     : bound(f, f->has_min, f->min));
+    json_object_set_new(o, "max",
+                        f->max_today ? json_string("today")
+                                     : bound(f, f->has_max, f->max));
+    if (f->type == TB_FIELD_ID_NUMBER)
+      json_object_set_new(o, "same_as",
+                          f->same_as_applicant ? json_string("applicant")
+                                               : json_null());
     json_array_append_new(arr, o);
   }
   return arr;
@@ -88,8 +96,11 @@ static json_t *steps_view(const tb_definition *def) {
     json_t *tasks = json_array();
     for (size_t t = 0; t < bd->n_tasks; t++)
       json_array_append_new(
-          tasks, json_pack("{s:s, s:s, s:i}", "id", bd->tasks[t].id, "name",
-                           bd->tasks[t].name, "days", (int)bd->tasks[t].days));
+          tasks,
+          json_pack("{s:s, s:s, s:i, s:o}", "id", bd->tasks[t].id, "name",
+                    bd->tasks[t].name, "days", (int)bd->tasks[t].days,
+                    "outputs",
+                    fields_view(bd->tasks[t].outputs, bd->tasks[t].n_outputs)));
     json_t *after = json_array();
     for (size_t k = 0; k < def->n_branches; k++)
       if (bd->after & (1u << k))
@@ -131,16 +142,23 @@ static json_t *definition_view(const tb_definition *def) {
                         "statutory_days", (int)def->statutory_days,
                         "promised_days", (int)def->promised_days, "warn_days",
                         (int)def->warn_days, "online", def->online);
-  json_object_set_new(o, "fields", fields_view(def));
+  json_object_set_new(o, "fields", fields_view(def->fields, def->n_fields));
   json_object_set_new(o, "materials", materials_view(def));
   json_object_set_new(o, "steps", steps_view(def));
   json_object_set_new(o, "specials", specials_view(def));
   json_t *lic = json_array();
-  for (size_t i = 0; i < def->n_licenses; i++)
-    json_array_append_new(lic, json_pack("{s:s, s:s, s:s}", "type",
-                                         def->licenses[i].type_code, "name",
-                                         def->licenses[i].name, "bureau",
-                                         def->licenses[i].bureau));
+  for (size_t i = 0; i < def->n_licenses; i++) {
+    const tb_license_def *l = &def->licenses[i];
+    json_t *one = json_pack("{s:s, s:s, s:s}", "type", l->type_code, "name",
+                            l->name, "bureau", l->bureau);
+    /* whose: the applicant (null), or the field or output holding the
+     * holder's number and name (a newborn's) */
+    json_object_set_new(one, "holder",
+                        l->holder ? json_pack("{s:s, s:s}", "number", l->holder,
+                                              "name", l->holder_name)
+                                  : json_null());
+    json_array_append_new(lic, one);
+  }
   json_object_set_new(o, "licenses", lic);
   return o;
 }

@@ -351,6 +351,11 @@ void api_notes_of(tb_arena *a, json_t *payload, tb_store_notes *out);
  * texts that parse go to *out (copied into the arena). */
 void api_form_read(api_problem *pb, tb_arena *a, const tb_definition *def,
                    json_t *form, tb_day today, tb_store_form *out);
+/* The same for any list of fields (a task's outputs): problems name
+ * "prefix.ID" and an unknown id "is not a field of <of>". */
+void api_values_read(api_problem *pb, tb_arena *a, const char *prefix,
+                     const tb_field *fields, size_t n_fields, const char *of,
+                     json_t *values, tb_day today, tb_store_form *out);
 /* A number given as a JSON real as the plain decimal text that
  * tb_value_parse reads: the shortest digits that read back as x, never an
  * exponent (1e+20 → "100000000000000000000", 2.5e-3 → "0.0025", -0.0 →
@@ -519,6 +524,7 @@ typedef struct {
   int64_t task_id;  /* task events: the task */
   bool public_view; /* reply with the tracking view (an applicant acting
                        with the tracking code instead of a token) */
+  const tb_store_form *outputs; /* an approval's branch outputs, or NULL */
 } api_transition;
 void api_run_transition(api_req *r, api_transition *t);
 

@@ -60,3 +60,20 @@ const tb_license_grant *tb_bureau_grant(const tb_bureau *b,
       return &b->grants[i];
   return NULL;
 }
+
+const tb_field *tb_definition_output(const tb_definition *def, const char *id,
+                                     int *branch, int *task) {
+  for (size_t b = 0; def && id && b < def->n_branches; b++)
+    for (size_t t = 0; t < def->branches[b].n_tasks; t++) {
+      const tb_task_def *td = &def->branches[b].tasks[t];
+      for (size_t o = 0; o < td->n_outputs; o++)
+        if (strcmp(td->outputs[o].id, id) == 0) {
+          if (branch)
+            *branch = (int)b;
+          if (task)
+            *task = (int)t;
+          return &td->outputs[o];
+        }
+    }
+  return NULL;
+}

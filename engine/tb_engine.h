@@ -267,6 +267,10 @@ typedef struct {
    * number: the value; money: fen; date: day number. */
   bool has_min, has_max;
   double min, max;
+  /* date: the bound is the day of intake (min="today" / max="today"),
+   * checked when a value is parsed or checked with a non-zero today */
+  bool min_today, max_today;
+  bool same_as_applicant; /* id-number: must be the applicant's number */
   const tb_choice *choices;
   size_t n_choices;
   int line; /* where it was declared, for messages */
@@ -288,6 +292,12 @@ typedef struct {
   const char *id;
   const char *name;
   uint16_t days; /* this task's own limit in working days */
+  /* Branch outputs: data items an approval of this task records (the
+   * newborn's citizen ID at 户口登记), declared and checked like form
+   * fields; their ids are unique among the form's fields and every
+   * task's outputs. */
+  const tb_field *outputs;
+  size_t n_outputs;
   int line;
 } tb_task_def;
 
@@ -333,6 +343,11 @@ typedef struct {
   uint16_t valid_years;  /* 0: long-term (长期) */
   const size_t *fields;  /* indices into the form's fields */
   size_t n_fields;
+  /* The holder: NULL for the applicant; else the id of a form field or a
+   * branch output (id-number) holding the holder's number, and of one
+   * (text) holding the holder's name (holder-name; required with it). */
+  const char *holder;
+  const char *holder_name;
   int line;
 } tb_license_def;
 
@@ -405,6 +420,10 @@ int tb_definition_material(const tb_definition *def, const char *id,
                            size_t len);
 int tb_definition_branch(const tb_definition *def, const char *id, size_t len);
 int tb_definition_special(const tb_definition *def, tb_special_kind kind);
+/* A branch output by id: the field, and (when not NULL) the branch and
+ * task that record it; NULL when no task declares it. */
+const tb_field *tb_definition_output(const tb_definition *def, const char *id,
+                                     int *branch, int *task);
 
 /* ------------------------------------------------------------------------
  * Form values and conditions
@@ -441,6 +460,13 @@ tb_status tb_value_check(const tb_field *f, const tb_value *v, tb_day today,
  * Reports the first problem with the field's id. */
 tb_status tb_form_check(const tb_definition *def, const tb_form *form,
                         tb_day today, tb_problem *p);
+
+/* Check the fields declared same-as="applicant": a present value must be
+ * the applicant's own number (len bytes). Reports the first field that
+ * differs, by its id. */
+tb_status tb_form_check_same_as(const tb_definition *def, const tb_form *form,
+                                const char *applicant, size_t len,
+                                tb_problem *p);
 
 /* Conditions choose the branches that apply. The language:
  *   expr    := or

@@ -203,12 +203,32 @@ static bool date_bound(double bound, bool is_min, tb_day *out) {
   return true;
 }
 
-static tb_status check_date(const tb_field *f, tb_day d, tb_problem *p) {
+/* min="today" / max="today": bounds relative to the day of intake, which
+ * is only known when today is given (stored forms are loaded with 0). */
+static tb_status check_today(const tb_field *f, tb_day d, tb_day today,
+                             tb_problem *p) {
+  char s[11];
+  if (today == 0)
+    return TB_OK;
+  tb_date_format(today, s);
+  if (f->max_today && d > today)
+    return tb_problem_set(p, TB_ERR_INVALID, field_id(f),
+                          "must not be after today (%s)", s);
+  if (f->min_today && d < today)
+    return tb_problem_set(p, TB_ERR_INVALID, field_id(f),
+                          "must not be before today (%s)", s);
+  return TB_OK;
+}
+
+static tb_status check_date(const tb_field *f, tb_day d, tb_day today,
+                            tb_problem *p) {
   tb_day lo = 0, hi = 0, b;
   char s[11];
   if (tb_date_from_ymd(1900, 1, 1, &lo) != TB_OK ||
       tb_date_from_ymd(2199, 12, 31, &hi) != TB_OK || d < lo || d > hi)
     return invalid(f, p, "must be a date between 1900-01-01 and 2199-12-31");
+  if (check_today(f, d, today, p) != TB_OK)
+    return TB_ERR_INVALID;
   if (f->has_min && date_bound(f->min, true, &b) && d < b) {
     tb_date_format(b, s);
     return tb_problem_set(p, TB_ERR_INVALID, field_id(f),
@@ -299,7 +319,7 @@ tb_status tb_value_check(const tb_field *f, const tb_value *v, tb_day today,
   case TB_FIELD_MONEY:
     return check_money(f, v->money, p);
   case TB_FIELD_DATE:
-    return check_date(f, v->date, p);
+    return check_date(f, v->date, today, p);
   case TB_FIELD_CHOICE:
     return check_choice(f, v->choices, p);
   case TB_FIELD_BOOLEAN:
@@ -383,10 +403,10 @@ static tb_status parse_money(const tb_field *f, const char *s, size_t len,
 }
 
 static tb_status parse_date(const tb_field *f, const char *s, size_t len,
-                            tb_value *out, tb_problem *p) {
+                            tb_day today, tb_value *out, tb_problem *p) {
   if (len != 10 || tb_date_parse(s, len, &out->date) != TB_OK)
     return invalid(f, p, "must be a date like 2026-11-21");
-  return check_date(f, out->date, p);
+  return check_date(f, out->date, today, p);
 }
 
 static int find_choice(const tb_field *f, const char *s, size_t len) {
@@ -493,7 +513,7 @@ tb_status tb_value_parse(const tb_field *f, const char *s, size_t len,
     st = parse_money(f, s, len, out, p);
     break;
   case TB_FIELD_DATE:
-    st = parse_date(f, s, len, out, p);
+    st = parse_date(f, s, len, today, out, p);
     break;
   case TB_FIELD_CHOICE:
     st = parse_choice(f, s, len, out, p);
@@ -530,6 +550,22 @@ tb_status tb_form_check(const tb_definition *def, const tb_form *form,
     tb_status st = tb_value_check(f, v, today, p);
     if (st != TB_OK)
       return st;
+  }
+  return TB_OK;
+}
+
+tb_status tb_form_check_same_as(const tb_definition *def, const tb_form *form,
+                                const char *applicant, size_t len,
+                                tb_problem *p) {
+  if (!def || !form || (!applicant && len))
+    return tb_problem_set(p, TB_ERR_INVALID, NULL, "no definition or form");
+  for (size_t i = 0; i < def->n_fields && i < TB_MAX_FIELDS; i++) {
+    const tb_field *f = &def->fields[i];
+    const tb_value *v = &form->values[i];
+    if (!f->same_as_applicant || !v->present)
+      continue;
+    if (v->text_len != len || (len && memcmp(v->text, applicant, len) != 0))
+      return invalid(f, p, "must be the applicant's own number");
   }
   return TB_OK;
 }

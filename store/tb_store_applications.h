@@ -49,6 +49,19 @@ typedef tb_store_status (*tb_store_after_fn)(tb_store *s,
                                              const tb_store_outcome *o,
                                              void *cls);
 
+/* A form as given: each field by its id, with its value as the text
+ * tb_value_parse reads (a multiple choice as "a,b"). The store parses and
+ * checks it against the definition it uses, and stores the texts. */
+typedef struct {
+  const char *id;
+  const char *text;
+} tb_store_form_value;
+
+typedef struct {
+  tb_store_form_value values[TB_MAX_FIELDS];
+  size_t n;
+} tb_store_form;
+
 /* What the person acting gave with a change, as typed values (the API's
  * field tables produce them): kept, in this order, under "data" in the
  * audit event, and a note named "comment" becomes the comment of a
@@ -75,6 +88,12 @@ typedef struct {
 typedef struct {
   tb_store_note items[TB_STORE_MAX_NOTES];
   size_t n;
+  /* An approval's branch outputs (the task's <output> ids → texts as
+   * tb_value_parse reads them), or NULL: checked against the task's
+   * declaration (unknown ids and missing required ones are
+   * TB_STORE_INVALID naming "outputs.ID"), stored with the decision and
+   * kept under "outputs" in the audit event. */
+  const tb_store_form *outputs;
 } tb_store_notes;
 
 /* One transition in one transaction: lock the application row, load its
@@ -115,19 +134,6 @@ tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
  * (23456789ABCDEFGHJKMNPQRSTUVWXYZ), drawn uniformly by rejection
  * sampling: 10 · log2(31) ≈ 49.5 bits. */
 #define TB_STORE_TRACKING_CODE_LEN 10
-
-/* A form as given: each field by its id, with its value as the text
- * tb_value_parse reads (a multiple choice as "a,b"). The store parses and
- * checks it against the definition it uses, and stores the texts. */
-typedef struct {
-  const char *id;
-  const char *text;
-} tb_store_form_value;
-
-typedef struct {
-  tb_store_form_value values[TB_MAX_FIELDS];
-  size_t n;
-} tb_store_form;
 
 typedef struct {
   const char *definition_id; /* its newest version is used (and kept) */
@@ -192,6 +198,7 @@ typedef struct {
   char number[TB_APP_NUMBER_LEN + 1];
   char bureau[64];
   const tb_definition *def;
+  int branch, step; /* the task's place in def (its outputs) */
 } tb_store_task_ref;
 
 /* The task with this id (for the task endpoints: claim, decide);

@@ -4,13 +4,14 @@
  * Issuance is an effect of the transition (TB_EFFECT_ISSUE_LICENSE): the
  * transition path calls tb_store_license_issue inside its transaction, so
  * an approval and its licenses commit together or not at all. The store
- * gathers what it knows — the applicant (holder: name and one number) and
- * the form from the application row, the issuing bureau from the stored
- * bureau list, a serial from license_serials, the day in the stored
- * calendar — and hands it to the license handler its caller passed in
- * (tb_store_options.licenses), which builds and signs the license; the
- * store inserts what the handler answers (canonical JSON, signature, key
- * id, QR payload) in the same transaction.
+ * gathers what it knows — the holder (the applicant from the application
+ * row, or, for a license declared holder= / holder-name=, a number and
+ * name from the form or a branch output: a newborn's) and the form, the issuing
+ * bureau from the stored bureau list, a serial from license_serials, the day in
+ * the stored calendar — and hands it to the license handler its caller passed
+ * in (tb_store_options.licenses), which builds and signs the license; the store
+ * inserts what the handler answers (canonical JSON, signature, key id, QR
+ * payload) in the same transaction.
  *
  * Also here: the read models of the licenses API (one license, a holder's
  * licenses, an application's licenses), the one-number look-up of a valid
@@ -94,6 +95,11 @@ static const tb_store_stmt S_FIND_VALID = {
     "AND (valid_until IS NULL OR valid_until >= $3::date) "
     "ORDER BY issued_at DESC, id DESC LIMIT 1",
     4};
+static const tb_store_stmt S_OUTPUT = {
+    "lic_output",
+    "SELECT outputs->>$2 FROM tasks WHERE application_id = $1::bigint AND "
+    "decision = 'approve' AND outputs ? $2 ORDER BY id DESC LIMIT 1",
+    2};
 static const tb_store_stmt S_REVOKE_LOCK = {
     "lic_revoke_lock",
     "SELECT a.id, a.number, a.audit_seq, a.audit_hash, a.status, a.warning, "
@@ -213,6 +219,54 @@ static tb_store_status set_time(tb_store *s, const tb_store_outcome *o,
   return TB_STORE_OK;
 }
 
+/* The text of a form field or of a branch output recorded by an
+ * approval of this application, into buf; TB_STORE_ERROR when it has
+ * none (`workflows check` proves a license's holder is recorded first). */
+static tb_store_status value_of(tb_store *s, const tb_store_outcome *o,
+                                const order_job *j, const char *id, char *buf,
+                                size_t cap) {
+  int f = tb_definition_field(o->def, id, strlen(id));
+  if (f >= 0 && f < TB_MAX_FIELDS && j->values[f]) {
+    tb_store_copy(buf, cap, j->values[f]);
+    return TB_STORE_OK;
+  }
+  char app[24];
+  snprintf(app, sizeof app, "%lld", (long long)o->application_id);
+  const char *params[] = {app, id};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec_row(s, &S_OUTPUT, params, &r);
+  if (rc == TB_STORE_OK && !PQgetisnull(r, 0, 0)) {
+    tb_store_copy(buf, cap, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return TB_STORE_OK;
+  }
+  if (rc == TB_STORE_OK)
+    PQclear(r);
+  if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND)
+    return rc;
+  tb_log_kv(TB_LOG_ERROR, "store",
+            "a license's holder is not recorded; the license is not issued",
+            TB_LOG_S("application", o->number), TB_LOG_S("value", id));
+  return TB_STORE_ERROR;
+}
+
+/* The holder of a license declared holder= / holder-name= (a newborn's
+ * number and name): from the form or the branch outputs, and a holders
+ * row for a number that has none yet. */
+static tb_store_status holder_of(tb_store *s, const tb_store_outcome *o,
+                                 const tb_license_def *ld, order_job *j) {
+  if (!ld->holder || !ld->holder_name)
+    return TB_STORE_OK;
+  tb_store_status rc =
+      value_of(s, o, j, ld->holder, j->holder_number, sizeof j->holder_number);
+  if (rc == TB_STORE_OK)
+    rc = value_of(s, o, j, ld->holder_name, j->holder_name,
+                  sizeof j->holder_name);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_holder_note(s, j->holder_number, j->holder_name);
+  return rc;
+}
+
 static tb_store_status build_order(tb_store *s, const tb_store_outcome *o,
                                    const tb_effect *e, order_job *j) {
   const tb_license_def *ld = &o->def->licenses[e->license];
@@ -225,6 +279,8 @@ static tb_store_status build_order(tb_store *s, const tb_store_outcome *o,
                                       .holder_number = j->holder_number,
                                       .form = j->values};
   tb_store_status rc = load_holder_and_form(s, o, j);
+  if (rc == TB_STORE_OK)
+    rc = holder_of(s, o, ld, j);
   if (rc == TB_STORE_OK)
     rc = set_time(s, o, j);
   if (rc == TB_STORE_OK)

@@ -91,6 +91,7 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
   "'claimant', t.claimant, 'deadline', t.deadline, "                           \
   "'application_deadline', a.deadline, 'application_state', a.status, "        \
   "'decision', t.decision, 'comment', t.comment, 'items', t.items, "           \
+  "'outputs', t.outputs, "                                                     \
   "'created_at', to_char(t.created_at AT TIME ZONE 'UTC', "                    \
   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'decided_at', "                          \
   "to_char(t.decided_at AT TIME ZONE 'UTC', "                                  \

@@ -55,10 +55,10 @@ static const tb_store_stmt S_TASK_CLAIM = {
 static const tb_store_stmt S_TASK_DECIDE = {
     "tr_task_decide",
     "UPDATE tasks SET state = 'decided', decision = $5, decided_by = "
-    "$6::bigint, decided_at = now(), comment = $7, items = $8::jsonb "
-    "WHERE application_id = $1::bigint AND branch = $2::smallint AND step = "
-    "$3::smallint AND round = $4::integer",
-    8};
+    "$6::bigint, decided_at = now(), comment = $7, items = $8::jsonb, "
+    "outputs = $9::jsonb WHERE application_id = $1::bigint AND branch = "
+    "$2::smallint AND step = $3::smallint AND round = $4::integer",
+    9};
 static const tb_store_stmt S_TIMER_SET = {
     "tr_timer_set",
     "INSERT INTO timers (application_id, kind, subject, due_at) VALUES "
@@ -100,8 +100,9 @@ static const tb_store_stmt S_APP_DEF = {
     1};
 static const tb_store_stmt S_TASK_FIND = {
     "tr_task_find",
-    "SELECT t.id, a.number, t.bureau, a.definition_id, a.definition_version "
-    "FROM tasks t JOIN applications a ON a.id = t.application_id "
+    "SELECT t.id, a.number, t.bureau, a.definition_id, a.definition_version, "
+    "t.branch, t.step FROM tasks t JOIN applications a "
+    "ON a.id = t.application_id "
     "WHERE t.id = $1::bigint",
     1};
 /* under the application's lock: the task as it is now */
@@ -187,12 +188,14 @@ static tb_status decode_form(const tb_definition *def, const json_t *obj,
   return TB_OK;
 }
 
-/* The form given at intake, parsed and checked against def: *stored
+/* The form given at intake, parsed and checked against def (fields
+ * declared same-as="applicant" against the applicant's number): *stored
  * gets it as an object of the given texts (field id → text), the form
  * the store keeps. Unknown fields and values that do not parse are
  * TB_ERR_INVALID naming "form.ID". */
 static tb_status build_form(const tb_definition *def, const tb_store_form *in,
-                            tb_day today, json_t **stored, tb_problem *p) {
+                            const char *applicant, tb_day today,
+                            json_t **stored, tb_problem *p) {
   *stored = NULL;
   json_t *obj = json_object();
   for (size_t i = 0; in && i < in->n; i++) {
@@ -213,6 +216,8 @@ static tb_status build_form(const tb_definition *def, const tb_store_form *in,
   tb_status st = decode_form(def, obj, today, &f, p);
   if (st == TB_OK)
     st = tb_form_check(def, &f, today, p);
+  if (st == TB_OK)
+    st = tb_form_check_same_as(def, &f, applicant, strlen(applicant), p);
   if (st != TB_OK) {
     if (p->field[0] && strncmp(p->field, "form.", 5) != 0) {
       char field[sizeof p->field + 8];
@@ -223,6 +228,71 @@ static tb_status build_form(const tb_definition *def, const tb_store_form *in,
     return st;
   }
   *stored = obj;
+  return TB_OK;
+}
+
+/* ---- branch outputs ------------------------------------------------------ */
+
+/* The given output called id, or NULL. */
+static const char *given_output(const tb_store_form *in, const char *id) {
+  for (size_t i = 0; in && i < in->n && i < TB_MAX_FIELDS; i++)
+    if (in->values[i].id && strcmp(in->values[i].id, id) == 0)
+      return in->values[i].text;
+  return NULL;
+}
+
+static tb_status output_problem(tb_problem *p, const char *id,
+                                const char *detail) {
+  char field[sizeof p->field];
+  snprintf(field, sizeof field, "outputs.%s", id);
+  return tb_problem_set(p, TB_ERR_INVALID, field, "%s", detail);
+}
+
+/* An approval's outputs against the task's <output> declarations: every
+ * given id declared, every required one given, every value valid. *out
+ * gets them as an object (id → text), or NULL when the task declares
+ * none and none is given. */
+static tb_status check_outputs(const tb_definition *def, const tb_event *ev,
+                               const tb_store_notes *notes, tb_day today,
+                               json_t **out, tb_problem *p) {
+  const tb_store_form *in = notes ? notes->outputs : NULL;
+  *out = NULL;
+  if (ev->kind != TB_EV_APPROVE || ev->branch >= def->n_branches ||
+      ev->step >= def->branches[ev->branch].n_tasks)
+    return in && in->n ? output_problem(p, in->values[0].id,
+                                        "only an approval records outputs")
+                       : TB_OK;
+  const tb_task_def *t = &def->branches[ev->branch].tasks[ev->step];
+  for (size_t i = 0; in && i < in->n && i < TB_MAX_FIELDS; i++) {
+    bool known = false;
+    for (size_t k = 0; k < t->n_outputs; k++)
+      known = known || strcmp(t->outputs[k].id, in->values[i].id) == 0;
+    if (!known)
+      return output_problem(p, in->values[i].id,
+                            "is not an output of the task");
+  }
+  json_t *obj = json_object();
+  for (size_t k = 0; k < t->n_outputs; k++) {
+    const tb_field *f = &t->outputs[k];
+    const char *text = given_output(in, f->id);
+    tb_value v;
+    tb_problem q = {0};
+    tb_status st =
+        tb_value_parse(f, text, text ? strlen(text) : 0, today, &v, &q);
+    if (st == TB_OK && !v.present && f->required)
+      st = tb_problem_set(&q, TB_ERR_INVALID, f->id, "is required");
+    if (st != TB_OK) {
+      json_decref(obj);
+      return output_problem(p, f->id, q.detail);
+    }
+    if (v.present)
+      json_object_set_new(obj, f->id, json_string(text));
+  }
+  if (t->n_outputs == 0) {
+    json_decref(obj);
+    obj = NULL;
+  }
+  *out = obj;
   return TB_OK;
 }
 
@@ -369,7 +439,7 @@ static const char *note_text(const tb_store_notes *notes, const char *name) {
 /* The payload text (compact JSON, malloc'ed); the audit writer stores it
  * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
-                           const tb_store_notes *notes) {
+                           const tb_store_notes *notes, json_t *outputs) {
   json_t *p = json_object();
   json_object_set_new(p, "event", event_json(o->def, ev));
   json_object_set_new(
@@ -385,6 +455,8 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
   json_object_set_new(p, "effects", effects);
   if (notes && notes->n)
     json_object_set_new(p, "data", notes_json(notes));
+  if (outputs)
+    json_object_set(p, "outputs", outputs);
   char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   return text;
@@ -450,7 +522,8 @@ static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
 /* The task row the event acted on (claim, approve, deny, return). */
 static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
                                    const tb_event *ev, const tb_store_actor *a,
-                                   const tb_store_notes *notes) {
+                                   const tb_store_notes *notes,
+                                   const char *outputs) {
   if (ev->kind != TB_EV_CLAIM && ev->kind != TB_EV_APPROVE &&
       ev->kind != TB_EV_DENY && ev->kind != TB_EV_RETURN)
     return TB_STORE_OK;
@@ -472,8 +545,8 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
     items = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
   }
-  const char *params[] = {app.v,    br.v,  st.v,    rd.v,
-                          decision, who.v, comment, items};
+  const char *params[] = {app.v, br.v,    st.v,  rd.v,   decision,
+                          who.v, comment, items, outputs};
   tb_store_status rc = tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
   free(items);
   return rc;
@@ -562,18 +635,22 @@ typedef struct {
   int64_t timer_id;            /* > 0: firing this timer row */
   int64_t task_id;             /* > 0: the task the event acts on */
   tb_store_outcome *out;
+  json_t *outputs; /* an approval's checked outputs, or NULL */
 } step_job;
 
 /* Everything after a successful step. */
 static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
                                  const tb_event *ev) {
   tb_store_outcome *o = j->out;
-  tb_store_status rc = update_task(s, o, ev, j->actor, j->notes);
+  char *outputs =
+      j->outputs ? json_dumps(j->outputs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  tb_store_status rc = update_task(s, o, ev, j->actor, j->notes, outputs);
+  free(outputs);
   for (size_t i = 0; rc == TB_STORE_OK && i < o->effects.n; i++)
     rc = apply_effect(s, o, &o->effects.items[i]);
   if (rc != TB_STORE_OK)
     return rc;
-  char *payload = audit_payload(o, ev, j->notes);
+  char *payload = audit_payload(o, ev, j->notes, j->outputs);
   tb_store_audit_event ae = {.application_id = a->id,
                              .number = o->number,
                              .prev_seq = a->audit_seq,
@@ -710,6 +787,12 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   }
   if (o->engine != TB_OK)
     return TB_STORE_REFUSED;
+  if (check_outputs(o->def, &ev, j->notes, tb_calendar_day_of(cal, ev.at),
+                    &j->outputs, &o->problem) != TB_OK) {
+    o->engine = TB_ERR_INVALID;
+    o->after = o->before;
+    return TB_STORE_INVALID;
+  }
   return write_all(s, j, a, &ev);
 }
 
@@ -721,6 +804,8 @@ static tb_store_status step_locked(tb_store *s, step_job *j) {
   if (rc == TB_STORE_OK)
     rc = run_step(s, j, &a);
   json_decref(a.form);
+  json_decref(j->outputs);
+  j->outputs = NULL;
   return rc;
 }
 
@@ -729,7 +814,7 @@ tb_store_status tb_store_transition_in(tb_store *s, const char *number,
                                        const tb_store_actor *actor,
                                        const tb_store_notes *notes,
                                        tb_store_outcome *out) {
-  step_job j = {number, ev, actor, notes, 0, 0, out};
+  step_job j = {number, ev, actor, notes, 0, 0, out, NULL};
   return step_locked(s, &j);
 }
 
@@ -756,7 +841,7 @@ tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
   char number[TB_APP_NUMBER_LEN + 1];
   tb_store_copy(number, sizeof number, PQgetvalue(r, 0, 0));
   PQclear(r);
-  step_job j = {number, ev, actor, notes, 0, task_id, out};
+  step_job j = {number, ev, actor, notes, 0, task_id, out, NULL};
   return step_locked(s, &j);
 }
 
@@ -764,7 +849,7 @@ tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
                                        int64_t timer_id, const tb_event *ev,
                                        tb_store_outcome *out) {
   static const tb_store_actor scheduler = {0, "scheduler", "system", NULL};
-  step_job j = {number, ev, &scheduler, NULL, timer_id, 0, out};
+  step_job j = {number, ev, &scheduler, NULL, timer_id, 0, out, NULL};
   return step_locked(s, &j);
 }
 
@@ -786,7 +871,7 @@ tb_store_status
 tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
                     const tb_store_actor *actor, const tb_store_notes *notes,
                     tb_store_after_fn after, void *cls, tb_store_outcome *out) {
-  transition_txn t = {{number, ev, actor, notes, 0, 0, out}, after, cls};
+  transition_txn t = {{number, ev, actor, notes, 0, 0, out, NULL}, after, cls};
   return tb_store_run_transaction(s, transition_body, &t);
 }
 
@@ -918,7 +1003,7 @@ static tb_store_status create_body(tb_store *s, void *cls) {
                  .channel = (uint8_t)j->a->channel,
                  .materials = j->a->materials,
                  .from_license = j->a->from_license};
-  step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out};
+  step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out, NULL};
   return step_locked(s, &sj);
 }
 
@@ -953,7 +1038,7 @@ static tb_store_status prepare_create(const tb_definition *def,
   if (check_applicant(def, a, today, p) != TB_OK)
     return TB_STORE_INVALID;
   json_t *obj = NULL;
-  if (build_form(def, a->form, today, &obj, p) != TB_OK)
+  if (build_form(def, a->form, a->id_number, today, &obj, p) != TB_OK)
     return TB_STORE_INVALID;
   *form = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(obj);
@@ -1082,6 +1167,11 @@ tb_store_status tb_store_task_find(tb_store *s, int64_t id,
   tb_store_copy(t->bureau, sizeof t->bureau, PQgetvalue(r, 0, 2));
   tb_store_copy(def_id, sizeof def_id, PQgetvalue(r, 0, 3));
   tb_store_parse_i64(PQgetvalue(r, 0, 4), &version);
+  int64_t branch = 0, step = 0;
+  tb_store_parse_i64(PQgetvalue(r, 0, 5), &branch);
+  tb_store_parse_i64(PQgetvalue(r, 0, 6), &step);
+  t->branch = (int)branch;
+  t->step = (int)step;
   PQclear(r);
   return tb_store_def_cached(s, def_id, (uint32_t)version, &t->def);
 }

@@ -43,6 +43,14 @@ async function findHolder(id) {
 
 // ---- intake ------------------------------------------------------------------------
 
+// A date field's bound for the input: "today" (max="today" in the
+// definition: a birth date cannot be in the future) is this day's date.
+function dateBound(b) {
+  if (b !== "today") return b ?? undefined;
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
 function fieldInput(f) {
   const common = { name: f.id, required: f.required, dataset: { field: f.id, type: f.type } };
   switch (f.type) {
@@ -56,7 +64,7 @@ function fieldInput(f) {
     case "money":
       return h("input", { ...common, type: "number", inputMode: "decimal", min: f.min ?? undefined, max: f.max ?? undefined, step: f.integer ? 1 : "any" });
     case "date":
-      return h("input", { ...common, type: "date" });
+      return h("input", { ...common, type: "date", min: dateBound(f.min), max: dateBound(f.max) });
     default:
       return h("input", { ...common, type: "text", maxLength: f.max || undefined });
   }

@@ -1,10 +1,12 @@
 // worklist.js — the bureau officer's queue: open and claimed tasks of the
 // bureau, earliest deadline first with yellow / red colours, claim,
 // decide with a comment (approve, deny, return with the items to
-// supplement). Refreshed live by the event stream (timer warnings too).
+// supplement) and, on approval, the data items the task records (branch
+// outputs: the newborn's citizen ID at 户口登记). Refreshed live by the
+// event stream (timer warnings too).
 import {
   $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, h, live,
-  logoutButton, requireLogin, stateBadge, warnBadge, workdaysLeft,
+  logoutButton, requireLogin, stateBadge, toast, warnBadge, workdaysLeft,
 } from "/web/common.js";
 
 const main = $("#main");
@@ -25,8 +27,39 @@ function warningOf(t) {
   return left <= 1 ? "yellow" : "none";
 }
 
+// The task's branch outputs as declared in the definition (labels in
+// Chinese), one input each.
+function outputsOf(def, t) {
+  const b = def.steps.find((x) => x.id === t.branch_id);
+  const task = b && b.tasks.find((x) => x.id === t.task_id);
+  return (task && task.outputs) || [];
+}
+
+function outputInput(o) {
+  const common = { name: "output", required: o.required, dataset: { output: o.id, type: o.type } };
+  if (o.type === "choice")
+    return h("select", common, h("option", { value: "" }, "请选择"), o.choices.map((c) => h("option", { value: c.value }, c.label)));
+  if (o.type === "date") return h("input", { ...common, type: "date" });
+  if (o.type === "number" || o.type === "money") return h("input", { ...common, type: "number", step: o.integer ? 1 : "any" });
+  if (o.type === "id-number") return h("input", { ...common, maxLength: 18, placeholder: "18 位公民身份号码或统一社会信用代码" });
+  return h("input", { ...common, maxLength: o.max || undefined });
+}
+
+function readOutputs(inputs) {
+  const out = {};
+  for (const el of inputs) {
+    const v = el.value.trim();
+    if (v === "") continue;
+    const type = el.dataset.type;
+    out[el.dataset.output] = type === "number" || type === "money" ? Number(v) : type === "id-number" ? v.toUpperCase() : v;
+  }
+  return out;
+}
+
 async function decidePanel(t) {
   const def = await definition(t.service);
+  const outputs = outputsOf(def, t);
+  const outputInputs = outputs.map(outputInput);
   const app = await api("GET", "/api/v1/applications/" + encodeURIComponent(t.number)).catch(() => null);
   const comment = h("textarea", { name: "comment", placeholder: "审批意见（退回或不予许可时必填）" });
   const boxes = def.materials.map((m) => h("label", h("input", { type: "checkbox", value: m.id, name: "item" }), " ", m.name));
@@ -34,6 +67,14 @@ async function decidePanel(t) {
     const body = { decision };
     if (comment.value.trim()) body.comment = comment.value.trim();
     if (decision === "return") body.items = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+    if (decision === "approve" && outputs.length) {
+      body.outputs = readOutputs(outputInputs);
+      const missing = outputs.find((o) => o.required && !(o.id in body.outputs));
+      if (missing) {
+        toast(`请填写${missing.label}`, "error");
+        return;
+      }
+    }
     const ok = await attempt(() => api("POST", `/api/v1/tasks/${t.id}/decide`, body),
       { approve: "已通过", deny: "已作出不予许可决定", return: "已退回补正" }[decision]);
     if (ok) load();
@@ -44,7 +85,16 @@ async function decidePanel(t) {
       Object.entries(app.form || {}).slice(0, 8).map(([k, v]) => {
         const f = def.fields.find((x) => x.id === k);
         return [h("dt", f ? f.label : k), h("dd", Array.isArray(v) ? v.join("、") : String(v))];
+      }),
+      // what earlier approvals recorded (the newborn's citizen ID …)
+      Object.entries(app.outputs || {}).map(([k, v]) => {
+        const o = def.steps.flatMap((b) => b.tasks.flatMap((x) => x.outputs || [])).find((x) => x.id === k);
+        return [h("dt", o ? o.label : k), h("dd", { dataset: { output: k } }, String(v))];
       })) : null,
+    outputs.length
+      ? h("fieldset.outputs", h("legend", "办理结果（通过时登记）"),
+          outputs.map((o, i) => h("label", o.label, o.required ? " *" : "", outputInputs[i])))
+      : null,
     h("label", "审批意见", comment),
     h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
     h("div.actions",

@@ -208,6 +208,23 @@ static void refuse_attr(builder *b, const xmlNode *e, const tb_field *f,
                   f->id, tb_field_type_name(f->type), name);
 }
 
+/* min="today" / max="today": a date field bounded by the day of intake.
+ * true when the attribute says "today" (*flag set for a date field; any
+ * other type is refused). */
+static bool read_today(builder *b, const xmlNode *e, tb_field *f,
+                       const char *name, bool *flag) {
+  const char *s = tb_wf_attr(b->a, e, name);
+  if (!s || strcmp(s, "today") != 0)
+    return false;
+  if (f->type != TB_FIELD_DATE)
+    tb_wf_problem(b->cx, tb_wf_line(e), "write a number",
+                  "field '%s': %s=\"today\" applies only to date fields", f->id,
+                  name);
+  else
+    *flag = true;
+  return true;
+}
+
 static void read_bounds(builder *b, const xmlNode *e, tb_field *f) {
   const char *lo = "min", *hi = "max";
   bool length = f->type == TB_FIELD_TEXT;
@@ -234,9 +251,9 @@ static void read_bounds(builder *b, const xmlNode *e, tb_field *f) {
     f->min = (double)uint_attr(b, e, lo, 100000, 0);
     f->max = (double)uint_attr(b, e, hi, 100000, 0);
   } else {
-    if (has_attr(e, lo))
+    if (!read_today(b, e, f, lo, &f->min_today) && has_attr(e, lo))
       f->has_min = read_bound(b, e, f, lo, &f->min);
-    if (has_attr(e, hi))
+    if (!read_today(b, e, f, hi, &f->max_today) && has_attr(e, hi))
       f->has_max = read_bound(b, e, f, hi, &f->max);
   }
   if (f->has_min && f->has_max && f->min > f->max)
@@ -304,6 +321,11 @@ static void read_field(builder *b, const xmlNode *e, tb_field *f) {
   if (f->integer && f->type != TB_FIELD_NUMBER)
     tb_wf_problem(b->cx, f->line, "remove it",
                   "field '%s': integer applies only to number fields", f->id);
+  f->same_as_applicant = has_attr(e, "same-as");
+  if (f->same_as_applicant && f->type != TB_FIELD_ID_NUMBER)
+    tb_wf_problem(b->cx, f->line, "remove it or make the field an id-number",
+                  "field '%s': same-as applies only to id-number fields",
+                  f->id);
   read_bounds(b, e, f);
   read_choices(b, e, f);
 }
@@ -414,6 +436,24 @@ static void check_bureau(builder *b, const char *code, int line,
  * The review: branches and their tasks
  * ---------------------------------------------------------------------- */
 
+/* A task's <output> elements: fields an approval records. */
+static void read_outputs(builder *b, const xmlNode *t, tb_task_def *task) {
+  size_t n = limited(b, t, "output", TB_MAX_FIELDS, "outputs of a task",
+                     "record fewer items");
+  tb_field *outs = tb_arena_alloc(b->a, (n ? n : 1) * sizeof *outs);
+  size_t k = 0;
+  for (xmlNode *o = tb_wf_first(t, "output"); o && k < n;
+       o = tb_wf_next(o, "output"), k++) {
+    read_field(b, o, &outs[k]);
+    if (outs[k].same_as_applicant)
+      tb_wf_problem(b->cx, outs[k].line, "remove it",
+                    "output '%s': same-as applies only to form fields",
+                    outs[k].id);
+  }
+  task->outputs = outs;
+  task->n_outputs = k;
+}
+
 static void read_tasks(builder *b, const xmlNode *e, tb_branch_def *br) {
   size_t n = limited(b, e, "task", TB_MAX_TASKS_PER_BRANCH, "tasks in a branch",
                      "merge tasks or split the branch");
@@ -425,6 +465,7 @@ static void read_tasks(builder *b, const xmlNode *e, tb_branch_def *br) {
     tasks[k].name = str_attr(b, t, "name");
     tasks[k].line = tb_wf_line(t);
     tasks[k].days = (uint16_t)uint_attr(b, t, "days", 365, 0);
+    read_outputs(b, t, &tasks[k]);
     for (size_t j = 0; j < k; j++)
       if (strcmp(tasks[j].id, tasks[k].id) == 0) {
         tb_wf_problem(b->cx, tasks[k].line, TODO_ID,
@@ -566,6 +607,12 @@ static void read_license(builder *b, const xmlNode *e, tb_license_def *l) {
   check_bureau(b, l->bureau, l->line, whose);
   tb_wf_check_license_authority(b->cx, b->bureaus, l);
   read_items(b, e, l);
+  l->holder = tb_wf_attr(b->a, e, "holder");
+  l->holder_name = tb_wf_attr(b->a, e, "holder-name");
+  if (!l->holder != !l->holder_name)
+    tb_wf_problem(b->cx, l->line,
+                  "give both holder and holder-name, or neither",
+                  "license '%s': holder and holder-name go together", l->name);
 }
 
 static void read_result(builder *b, const xmlNode *result) {
@@ -651,6 +698,7 @@ tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
   if ((part = tb_wf_first(root, "result")))
     read_result(&b, part);
   tb_wf_check_definition(cx, b.def, b.after_ids);
+  tb_wf_check_outputs(cx, b.def);
   if (cx->added != before) {
     tb_arena_free(a);
     return NULL;

@@ -66,4 +66,9 @@ void tb_wf_check_license_authority(tb_wf_ctx *cx, const tb_bureau_list *bureaus,
 void tb_wf_check_definition(tb_wf_ctx *cx, tb_definition *def,
                             const char *const *after_ids);
 
+/* The checks of branch outputs and of the licenses issued to a holder
+ * taken from the form or an output (tb_wf_outputs.c); run after
+ * tb_wf_check_definition, once the `after` graph is known. */
+void tb_wf_check_outputs(tb_wf_ctx *cx, const tb_definition *def);
+
 #endif /* TB_WF_INTERNAL_H */

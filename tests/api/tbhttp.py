@@ -218,3 +218,37 @@ def open_task(number, bureau):
         if t["number"] == number and t["state"] in ("open", "claimed"):
             return t
     raise AssertionError(f"no open task of {bureau} for {number}")
+
+
+def china_today(days=0):
+    """The server's day (China Standard Time, UTC+8) as YYYY-MM-DD, moved
+    by `days`: what min="today" / max="today" date fields are bound by."""
+    import datetime
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    day = datetime.datetime.now(tz).date() + datetime.timedelta(days=days)
+    return day.isoformat()
+
+
+NEWBORN = citizen_id("20250602", "017")
+_workflows = {}
+
+
+def task_outputs(task, values=None):
+    """Valid values of the branch outputs a task declares (<output> in the
+    definition; the newborn's citizen ID for an id-number), or {} when it
+    declares none. values: given values by output id."""
+    service = task["service"]
+    if service not in _workflows:
+        _workflows[service] = expect(
+            http("GET", "/api/v1/workflows/" + service), 200).json
+    values = values or {}
+    for b in _workflows[service]["steps"]:
+        if b["id"] != task["branch_id"]:
+            continue
+        for t in b["tasks"]:
+            if t["id"] == task["task_id"]:
+                return {o["id"]: values.get(o["id"], NEWBORN if o["type"] == "id-number"
+                                            else china_today() if o["type"] == "date"
+                                            else "测试")
+                        for o in t.get("outputs", [])}
+    return {}

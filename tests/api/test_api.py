@@ -17,7 +17,8 @@ import traceback
 import urllib.error
 import urllib.request
 
-from tbhttp import PROBLEMS, check_problem, officer, open_task
+from tbhttp import (PROBLEMS, check_problem, china_today, officer, open_task,
+                    task_outputs)
 
 BASE = os.environ["TB_BASE_URL"]
 ADMIN_DB = os.environ["TB_ADMIN_CONNINFO"]
@@ -232,7 +233,7 @@ def definition(service):
     return defs[service]
 
 
-def value_for(f, overrides):
+def value_for(f, overrides, applicant_kind="person"):
     if f["id"] in overrides:
         return overrides[f["id"]]
     t = f["type"]
@@ -254,6 +255,8 @@ def value_for(f, overrides):
             v = f["max"]
         return v
     if t == "date":
+        if f["min"] == "today":  # the day of intake in China Standard Time
+            return china_today()
         return f["min"] or f["max"] or "2025-06-02"
     if t == "choice":
         first = f["choices"][0]["value"]
@@ -261,14 +264,15 @@ def value_for(f, overrides):
     if t == "boolean":
         return True
     if t == "id-number":
-        return PERSON_ID
+        return ORG_ID if f.get("same_as") == "applicant" and \
+            applicant_kind == "organization" else PERSON_ID
     raise AssertionError("unknown type " + t)
 
 
 def make_form(service, overrides=None):
     d = definition(service)
     overrides = overrides or {}
-    return {f["id"]: value_for(f, overrides) for f in d["fields"]
+    return {f["id"]: value_for(f, overrides, d["applicant"]) for f in d["fields"]
             if f["required"] or f["id"] in overrides or f["type"] != "text"}
 
 
@@ -319,6 +323,8 @@ def decide(number, bureau, decision="approve", comment=None, items=None,
         body["comment"] = comment
     if items:
         body["items"] = items
+    if decision == "approve" and task_outputs(t):
+        body["outputs"] = task_outputs(t)
     r = http("POST", f"/api/v1/tasks/{t['id']}/decide", body,
              token=officer(bureau), clock=clock)
     assert r.status == 200, r

@@ -315,7 +315,7 @@ def _():
     assert "营业执照" in r.body.decode("utf-8")
     assert misses() == before
     # a wrong, missing or another application's code looks like an unknown license
-    other = create("spjy", OTHER, spjy_form(COMPANY), SPJY_OTHERS)["tracking_code"]
+    other = create("spjy", OTHER, spjy_form(OTHER), SPJY_OTHERS)["tracking_code"]
     unknown = http("GET", f"/api/v1/licenses/1.2.156.3005.2.X.Y.1.1.Z/qr.png?code={code}")
     expect(unknown, 404, "not_found")
     for path in (f"/api/v1/licenses/{lid}/qr.png?code=WRONG23456",

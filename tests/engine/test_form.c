@@ -694,6 +694,53 @@ static void test_form_check(void) {
   TB_CHECK_INT(tb_form_check(&def, &form, 0, &p), TB_ERR_LIMIT);
 }
 
+/* max="today" / min="today": bounds relative to the day of intake; a
+ * stored form (today 0) is not checked against them. */
+static void test_today_bounds(void) {
+  tb_field birth = {
+      .id = "birth_date", .type = TB_FIELD_DATE, .max_today = true};
+  tb_field start = {
+      .id = "start_date", .type = TB_FIELD_DATE, .min_today = true};
+  tb_day today = day(2026, 11, 30);
+  tb_value v;
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_value_parse(&birth, "2026-11-30", 10, today, &v, &p), TB_OK);
+  TB_CHECK_INT(tb_value_parse(&birth, "2026-12-01", 10, today, &v, &p),
+               TB_ERR_INVALID);
+  TB_CHECK_STR(p.field, "birth_date");
+  TB_CHECK_STR(p.detail, "must not be after today (2026-11-30)");
+  TB_CHECK_INT(tb_value_parse(&birth, "2026-12-01", 10, 0, &v, &p), TB_OK);
+  TB_CHECK_INT(tb_value_check(&birth, &v, today, &p), TB_ERR_INVALID);
+  TB_CHECK_INT(tb_value_parse(&start, "2026-11-29", 10, today, &v, &p),
+               TB_ERR_INVALID);
+  TB_CHECK_STR(p.detail, "must not be before today (2026-11-30)");
+  TB_CHECK_INT(tb_value_parse(&start, "2026-11-30", 10, today, &v, &p), TB_OK);
+}
+
+/* same-as="applicant": the field must carry the applicant's number. */
+static void test_same_as_applicant(void) {
+  static tb_field f[2] = {{.id = "mother_id",
+                           .type = TB_FIELD_ID_NUMBER,
+                           .required = true,
+                           .same_as_applicant = true},
+                          {.id = "father_id", .type = TB_FIELD_ID_NUMBER}};
+  tb_definition def = {.id = "t", .fields = f, .n_fields = 2};
+  tb_form form;
+  memset(&form, 0, sizeof form);
+  const char *mother = "11010519491231002X", *other = "110105194912310038";
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_value_parse(&f[0], mother, 18, 0, &form.values[0], &p),
+               TB_OK);
+  TB_CHECK_INT(tb_value_parse(&f[1], other, 18, 0, &form.values[1], &p), TB_OK);
+  TB_CHECK_INT(tb_form_check_same_as(&def, &form, mother, 18, &p), TB_OK);
+  TB_CHECK_INT(tb_form_check_same_as(&def, &form, other, 18, &p),
+               TB_ERR_INVALID);
+  TB_CHECK_STR(p.field, "mother_id");
+  TB_CHECK_STR(p.detail, "must be the applicant's own number");
+  form.values[0].present = false; /* an absent value is not compared */
+  TB_CHECK_INT(tb_form_check_same_as(&def, &form, other, 18, &p), TB_OK);
+}
+
 int main(void) {
   fields[F_FOUNDED].min = day(2000, 1, 1);
   fields[F_FOUNDED].max = day(2030, 12, 31);
@@ -707,5 +754,7 @@ int main(void) {
   TB_RUN(test_multiple_choice_counts);
   TB_RUN(test_too_many_choices);
   TB_RUN(test_form_check);
+  TB_RUN(test_today_bounds);
+  TB_RUN(test_same_as_applicant);
   return tb_test_done();
 }

@@ -30,6 +30,7 @@ extern char **environ;
 
 #define PERSON_ID "11010519491231002X"
 #define ORG_ID "91350100M000100Y43"
+#define NEWBORN_ID "110105202506020016"
 #define RACE_APPS 200
 #define RACE_THREADS 50
 #define SCHEDULERS 3
@@ -59,9 +60,10 @@ static double clamp(double v, const tb_field *f) {
 }
 
 /* A valid value's text for every field: all choices of a multiple
- * choice, true for booleans, so that every conditional branch applies.
+ * choice, true for booleans, so that every conditional branch applies;
+ * the applicant's own number where the field is same-as="applicant".
  * Malloc'ed. */
-static char *field_text(const tb_field *f) {
+static char *field_text(const tb_field *f, bool org) {
   tb_buf b;
   tb_buf_init(&b, 4096);
   switch (f->type) {
@@ -79,7 +81,10 @@ static char *field_text(const tb_field *f) {
     tb_day d;
     char buf[11];
     tb_date_from_ymd(2020, 6, 1, &d);
-    tb_date_format((tb_day)clamp(d, f), buf);
+    d = (tb_day)clamp(d, f);
+    if (f->min_today) /* tomorrow in China Standard Time: after any intake */
+      d = (tb_day)((time(NULL) + 8 * 3600) / 86400 + 1);
+    tb_date_format(d, buf);
     tb_buf_adds(&b, buf);
     break;
   }
@@ -91,7 +96,7 @@ static char *field_text(const tb_field *f) {
     tb_buf_adds(&b, "true");
     break;
   case TB_FIELD_ID_NUMBER:
-    tb_buf_adds(&b, PERSON_ID);
+    tb_buf_adds(&b, f->same_as_applicant && org ? ORG_ID : PERSON_ID);
     break;
   }
   tb_buf_adds(&b, "");
@@ -99,10 +104,11 @@ static char *field_text(const tb_field *f) {
 }
 
 static void make_form(const tb_definition *def, tb_store_form *form) {
+  bool org = def->applicant == TB_APPLICANT_ORGANIZATION;
   form->n = 0;
   for (size_t i = 0; i < def->n_fields && i < TB_MAX_FIELDS; i++)
-    form->values[form->n++] =
-        (tb_store_form_value){def->fields[i].id, field_text(&def->fields[i])};
+    form->values[form->n++] = (tb_store_form_value){
+        def->fields[i].id, field_text(&def->fields[i], org)};
 }
 
 static void free_form(tb_store_form *form) {
@@ -184,11 +190,18 @@ static tb_store_status decide(tb_store *s, const char *number,
     return rc;
   ev.kind = kind;
   ev.materials = materials;
-  static const tb_store_notes comment = {{{.name = "comment",
-                                           .kind = TB_STORE_NOTE_TEXT,
-                                           .text = "审核意见：符合要求"}},
-                                         1};
-  return event(s, number, ev, &officer, &comment, out);
+  /* an approval records the task's outputs (the newborn's citizen ID) */
+  tb_store_form outputs = {.n = 0};
+  const tb_task_def *td = &def->branches[b].tasks[step];
+  for (size_t k = 0; kind == TB_EV_APPROVE && k < td->n_outputs; k++)
+    outputs.values[outputs.n++] =
+        (tb_store_form_value){td->outputs[k].id, NEWBORN_ID};
+  const tb_store_notes notes = {{{.name = "comment",
+                                  .kind = TB_STORE_NOTE_TEXT,
+                                  .text = "审核意见：符合要求"}},
+                                1,
+                                outputs.n ? &outputs : NULL};
+  return event(s, number, ev, &officer, &notes, out);
 }
 
 /* ---- the lifecycle ---------------------------------------------------------

@@ -80,6 +80,13 @@ export function citizenId(birth = "19900307", seq = "123") {
   return base + "10X98765432"[s % 11];
 }
 
+// The organization createApp applies for, and the server's day (China
+// Standard Time) as YYYY-MM-DD: what min="today" date fields are bound by.
+export const ORG_ID = "11330100MB1730523X";
+export function chinaToday() {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
 // A valid form for a definition (the same rules as tests/api).
 export function makeForm(def, overrides = {}) {
   const form = {};
@@ -100,7 +107,7 @@ export function makeForm(def, overrides = {}) {
         form[f.id] = 1000;
         break;
       case "date":
-        form[f.id] = f.min || f.max || "2025-06-02";
+        form[f.id] = f.min === "today" ? chinaToday() : f.min || f.max || "2025-06-02";
         break;
       case "choice":
         form[f.id] = f.multiple ? [f.choices[0].value] : f.choices[0].value;
@@ -109,7 +116,7 @@ export function makeForm(def, overrides = {}) {
         form[f.id] = true;
         break;
       case "id-number":
-        form[f.id] = citizenId();
+        form[f.id] = f.same_as === "applicant" && def.applicant === "organization" ? ORG_ID : citizenId();
         break;
     }
   }
@@ -120,7 +127,7 @@ export async function createApp(service, { clock, name = "张三丰", omit = [] 
   const def = (await http("GET", "/api/v1/workflows/" + service)).json;
   const applicant =
     def.applicant === "organization"
-      ? { kind: "organization", name: "杭州测试科技有限公司", id_number: "11330100MB1730523X" }
+      ? { kind: "organization", name: "杭州测试科技有限公司", id_number: ORG_ID }
       : { kind: "person", name, id_number: citizenId() };
   const r = await http("POST", "/api/v1/applications", {
     token: await token("clerk1"),
@@ -135,6 +142,28 @@ export async function createApp(service, { clock, name = "张三丰", omit = [] 
   });
   assert(r.status === 201, "create: " + r.text);
   return r.json;
+}
+
+// Log a page in as one of the harness's accounts.
+export async function login(page, url, user) {
+  await page.goto(url);
+  await page.fill('input[name="username"]', user);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('form.login button[type="submit"]');
+}
+
+// In an officer's worklist page: claim the task of application `number`
+// if it is open, and open its decision panel. Returns the item's selector.
+export async function openTask(p, number) {
+  const sel = `#queue .item[data-number="${number}"]`;
+  await p.waitForSelector(sel, { timeout: 5000 });
+  if ((await p.getAttribute(sel, "data-state")) === "open") {
+    await p.click(`${sel} button[data-act="claim"]`);
+    await p.waitForSelector(`${sel}[data-state="claimed"]`);
+  }
+  await p.click(`${sel} button[data-act="open"]`);
+  await p.waitForSelector(`${sel} .decide`);
+  return sel;
 }
 
 export async function browser() {

@@ -14,21 +14,14 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, PASSWORD, assert, browser, citizenId, createApp, done, http,
-  makeForm, note, test, token,
+  ARTIFACTS, BASE, assert, browser, citizenId, createApp, done, http, login,
+  makeForm, note, openTask, test, token,
 } from "./lib.mjs";
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, baseURL: BASE };
-
-async function login(page, url, user) {
-  await page.goto(url);
-  await page.fill('input[name="username"]', user);
-  await page.fill('input[name="password"]', PASSWORD);
-  await page.click('form.login button[type="submit"]');
-}
 
 const ORG = { name: "杭州通办示范科技有限公司", id: "11330100MB1730523X" };
 let number = null;
@@ -119,14 +112,7 @@ async function officerPage(bureau) {
 // Claim and decide the bureau's task of our application in its worklist.
 async function work(bureau, decision, { comment, items } = {}) {
   const p = await officerPage(bureau);
-  const sel = `#queue .item[data-number="${number}"]`;
-  await p.waitForSelector(sel, { timeout: 5000 });
-  if ((await p.getAttribute(sel, "data-state")) === "open") {
-    await p.click(`${sel} button[data-act="claim"]`);
-    await p.waitForSelector(`${sel}[data-state="claimed"]`);
-  }
-  await p.click(`${sel} button[data-act="open"]`);
-  await p.waitForSelector(`${sel} .decide`);
+  const sel = await openTask(p, number);
   if (comment) await p.fill(`${sel} textarea[name="comment"]`, comment);
   for (const i of items || []) {
     await p.click(`${sel} details summary`);

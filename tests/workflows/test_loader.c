@@ -259,10 +259,10 @@ static void test_sgxk(void) {
   TB_CHECK(tb_definition_special(def, TB_SPECIAL_INSPECTION) >= 0);
   TB_CHECK(tb_definition_special(def, TB_SPECIAL_HEARING) < 0);
   const tb_field *start = field(def, "start_date");
-  tb_day d2020;
-  tb_date_from_ymd(2020, 1, 1, &d2020);
-  TB_CHECK(start && start->type == TB_FIELD_DATE && start->has_min &&
-           start->min == d2020);
+  TB_CHECK(start && start->type == TB_FIELD_DATE && start->min_today &&
+           !start->has_min && start->has_max && !start->max_today);
+  TB_CHECK(field(def, "builder_code")->same_as_applicant);
+  TB_CHECK(!field(def, "contractor_code")->same_as_applicant);
   const tb_field *code = field(def, "project_code");
   TB_CHECK(code && code->min == 24 && code->max == 24);
   const tb_field *price = field(def, "contract_price");
@@ -324,6 +324,10 @@ static void test_cssj(void) {
   TB_CHECK_INT(def->licenses[3].valid_years, 10);
   TB_CHECK(!field(def, "father_id")->required);
   TB_CHECK_INT(field(def, "birth_weight")->min, 300);
+  TB_CHECK(field(def, "birth_date")->max_today);
+  TB_CHECK(!field(def, "birth_date")->has_max);
+  TB_CHECK(field(def, "mother_id")->same_as_applicant);
+  TB_CHECK(!field(def, "father_id")->same_as_applicant);
   tb_definition_free(def);
 }
 
@@ -940,6 +944,139 @@ static void test_field_checks(void) {
               "<field id='and' type='boolean' label='是'/>\n"
               "</form>\n" REVIEW TAIL,
          4, "field id 'and' is a word of the condition language");
+  EXPECT(HEAD "<form>\n"
+              "<field id='t' type='text' label='字' same-as='applicant'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 't': same-as applies only to id-number fields");
+  EXPECT(HEAD "<form>\n"
+              "<field id='i' type='id-number' label='号' same-as='mother'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "same-as");
+  EXPECT(HEAD "<form>\n"
+              "<field id='n' type='number' label='数' max='today'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "field 'n': max=\"today\" applies only to date fields");
+  EXPECT(HEAD "<form>\n"
+              "<field id='d' type='date' label='日' max='tomorrow'/>\n"
+              "</form>\n" REVIEW TAIL,
+         4, "max");
+  tb_definition *def = LOAD_OK(HEAD "<form>\n"
+                                    "<field id='d' type='date' label='日' "
+                                    "min='2020-01-01' max='today'/>\n"
+                                    "<field id='i' type='id-number' label='号' "
+                                    "same-as='applicant'/>\n"
+                                    "</form>\n" REVIEW TAIL);
+  if (def) {
+    TB_CHECK(def->fields[0].has_min && def->fields[0].max_today &&
+             !def->fields[0].has_max && !def->fields[0].min_today);
+    TB_CHECK(def->fields[1].same_as_applicant);
+  }
+  tb_definition_free(def);
+}
+
+/* Branch outputs: declared on tasks like fields; a license's holder from
+ * an output must be recorded by a branch that always approves before the
+ * license is issued. Lines: 3 form, 4 review start, 5.. branches. */
+#define OUT_FORM "<form><field id='baby' type='text' label='姓名'/></form>\n"
+#define PRODUCER(attrs)                                                        \
+  "<branch id='p' name='登记' bureau='GA' " attrs ">"                          \
+  "<task id='t' name='登记' days='1'>"                                       \
+  "<output id='kid' type='id-number' label='号码'/></task></branch>\n"
+#define LICENSE(attrs)                                                         \
+  "<result>\n<license type-code='11100000000013338W002' name='证' "           \
+  "bureau='GA' holder='kid' holder-name='baby' " attrs "/>\n</result>\n"
+
+static void test_outputs(void) {
+  /* tied to the producing branch, or to a branch after it: clean */
+  tb_definition *def =
+      LOAD_OK(HEAD OUT_FORM "<review>\n" PRODUCER("")
+                  BRANCH("a") "\n"
+                              "</review>\n" LICENSE("branch='p'") TAIL);
+  if (def) {
+    int b = -1, t = -1;
+    const tb_field *o = tb_definition_output(def, "kid", &b, &t);
+    TB_CHECK(o && o->type == TB_FIELD_ID_NUMBER && o->required && b == 0 &&
+             t == 0);
+    TB_CHECK_STR(def->licenses[0].holder, "kid");
+    TB_CHECK_STR(def->licenses[0].holder_name, "baby");
+  }
+  tb_definition_free(def);
+  def = LOAD_OK(HEAD OUT_FORM "<review>\n" PRODUCER(
+      "") "<branch id='a' name='审查' "
+          "bureau='GA' after='p'>" TASK "</branch>\n"
+          "</review>\n" LICENSE("branch='a'") TAIL);
+  tb_definition_free(def);
+  /* issued on approval: an unconditional producer whose denial denies */
+  def = LOAD_OK(HEAD OUT_FORM
+                "<review>\n" PRODUCER("") "</review>\n" LICENSE("") TAIL);
+  tb_definition_free(def);
+  /* a branch that does not come after the producer */
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER("")
+             BRANCH("a") "\n"
+                         "</review>\n" LICENSE("branch='a'") TAIL,
+         9,
+         "license '证': holder 'kid' is recorded by branch 'p', which does "
+         "not always approve before the license is issued");
+  /* issued on approval, but the producer may not run or not approve */
+  EXPECT(HEAD "<form><field id='baby' type='text' label='姓名'/>"
+              "<field id='c' type='boolean' label='是'/></form>\n"
+              "<review>\n" PRODUCER("when='c'") "</review>\n" LICENSE("") TAIL,
+         8, "holder 'kid' is recorded by branch 'p'");
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER("on-deny='continue'")
+             BRANCH("a") "\n</review>\n" LICENSE("") TAIL,
+         9, "holder 'kid' is recorded by branch 'p'");
+  /* names that do not resolve, or of the wrong type */
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
+             "") "</review>\n"
+                 "<result>\n<license type-code='11100000000013338W002' "
+                 "name='证' bureau='GA' holder='nobody' "
+                 "holder-name='baby'/>\n</result>\n" TAIL,
+         8, "license '证': holder 'nobody' is neither a field nor an output");
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
+             "") "</review>\n"
+                 "<result>\n<license type-code='11100000000013338W002' "
+                 "name='证' bureau='GA' holder='baby' "
+                 "holder-name='baby'/>\n</result>\n" TAIL,
+         8, "license '证': holder 'baby' must be a required id-number");
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
+             "") "</review>\n"
+                 "<result>\n<license type-code='11100000000013338W002' "
+                 "name='证' bureau='GA' holder='kid'/>\n</result>\n" TAIL,
+         8, "license '证': holder and holder-name go together");
+  /* an output's id is its own */
+  EXPECT(HEAD OUT_FORM "<review>\n<branch id='p' name='登记' bureau='GA'>"
+                       "<task id='t' name='登记' days='1'>"
+                       "<output id='baby' type='text' label='名'/></task>"
+                       "</branch>\n</review>\n" TAIL,
+         5, "output 'baby' has the id of a form field");
+}
+
+static void test_cssj_outputs(void) {
+  tb_definition *def = load_shipped("workflows/cssj.xml");
+  if (!def)
+    return;
+  int b = -1, t = -1;
+  const tb_field *o = tb_definition_output(def, "child_id", &b, &t);
+  TB_CHECK(o && o->type == TB_FIELD_ID_NUMBER && o->required);
+  if (o) {
+    TB_CHECK_STR(def->branches[b].id, "household");
+    TB_CHECK_STR(def->branches[b].tasks[t].id, "register");
+  }
+  int issued_to_child = 0;
+  for (size_t i = 0; i < def->n_licenses; i++) {
+    const tb_license_def *l = &def->licenses[i];
+    if (l->holder && strcmp(l->holder, "child_id") == 0 &&
+        strcmp(l->holder_name, "baby_name") == 0)
+      issued_to_child++;
+    if (strcmp(l->name, "出生医学证明") == 0) {
+      TB_CHECK_STR(l->bureau, "WJ");
+      TB_CHECK_INT(l->branch, b); /* once the newborn has a number */
+    }
+    if (strcmp(l->name, "居民户口簿") == 0)
+      TB_CHECK(l->holder == NULL);
+  }
+  TB_CHECK_INT(issued_to_child, 3);
+  tb_definition_free(def);
 }
 
 static void test_schema_and_root(void) {
@@ -1083,6 +1220,8 @@ int main(void) {
   TB_RUN(test_materials);
   TB_RUN(test_limits);
   TB_RUN(test_field_checks);
+  TB_RUN(test_outputs);
+  TB_RUN(test_cssj_outputs);
   TB_RUN(test_schema_and_root);
   TB_RUN(test_bureau_checks);
   TB_RUN(test_check_file);
