@@ -83,6 +83,7 @@ export function citizenId(birth = "19900307", seq = "123") {
 // The organization createApp applies for, and the server's day (China
 // Standard Time) as YYYY-MM-DD: what min="today" date fields are bound by.
 export const ORG_ID = "11330100MB1730523X";
+export const ORG_NAME = "杭州通办示范科技有限公司"; // one number, one name
 export function chinaToday() {
   return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
@@ -127,7 +128,7 @@ export async function createApp(service, { clock, name = "张三丰", omit = [] 
   const def = (await http("GET", "/api/v1/workflows/" + service)).json;
   const applicant =
     def.applicant === "organization"
-      ? { kind: "organization", name: "杭州测试科技有限公司", id_number: ORG_ID }
+      ? { kind: "organization", name: ORG_NAME, id_number: ORG_ID }
       : { kind: "person", name, id_number: citizenId() };
   const r = await http("POST", "/api/v1/applications", {
     token: await token("clerk1"),

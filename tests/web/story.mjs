@@ -14,8 +14,8 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, assert, browser, citizenId, createApp, done, http, login,
-  makeForm, note, openTask, test, token,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, createApp, done,
+  http, login, makeForm, note, openTask, test, token,
 } from "./lib.mjs";
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
@@ -23,7 +23,7 @@ const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, baseURL: BASE };
 
-const ORG = { name: "杭州通办示范科技有限公司", id: "11330100MB1730523X" };
+const ORG = { name: ORG_NAME, id: ORG_ID }; // the organization createApp applies for too
 let number = null;
 let code = null;
 let inspector, clerk;
