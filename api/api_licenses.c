@@ -71,6 +71,7 @@ static tb_store_status issue_license(void *cls, const tb_store_license_order *o,
                          .holder_number = o->holder_number,
                          .issuer = o->issuer,
                          .form = o->form,
+                         .outputs = o->outputs,
                          .serial = o->serial,
                          .at = o->at,
                          .today = o->today};

@@ -298,6 +298,9 @@ typedef struct {
   /* per field of def: the value as the text tb_value_parse reads, or NULL
    * when left empty */
   const char *const *form;
+  /* per id of def->licenses[license].output_items: the branch output's
+   * value as text, or NULL when it was not recorded (not carried) */
+  const char *const *outputs;
   uint64_t serial; /* of (type, bureau): makes the identifier */
   int64_t at;      /* the time of issuance (Unix seconds): the signing
                       certificate must be valid then */

@@ -203,7 +203,34 @@ static const char *display_value(tb_arena *a, const tb_field *f,
 /* ---- building the license -------------------------------------------------
  */
 
-/* The data items: the license's fields that were filled in. */
+/* The data items a branch recorded (<item output="…"/>), after the
+ * fields: those the order has a value for. */
+static tb_license_status build_output_items(const tb_license_order *o,
+                                            const tb_license_def *ld,
+                                            tb_license_issued *out,
+                                            tb_problem *p) {
+  for (size_t i = 0; i < ld->n_output_items; i++) {
+    const char *text = o->outputs ? o->outputs[i] : NULL;
+    const tb_field *f =
+        tb_definition_output(o->def, ld->output_items[i], NULL, NULL);
+    if (!text)
+      continue;
+    const char *shown = f ? display_value(out->arena, f, text) : NULL;
+    if (!shown || out->license.n_items >= TB_LICENSE_MAX_ITEMS) {
+      tb_problem_set(p, TB_ERR_INVALID, ld->output_items[i],
+                     "output %s does not load for its license",
+                     ld->output_items[i]);
+      return TB_LICENSE_ERR_INVALID;
+    }
+    out->items[out->license.n_items].key = f->label ? f->label : f->id;
+    out->items[out->license.n_items].value = shown;
+    out->license.n_items++;
+  }
+  return TB_LICENSE_OK;
+}
+
+/* The data items: the license's fields that were filled in, then the
+ * branch outputs it carries. */
 static tb_license_status build_items(const tb_license_order *o,
                                      const tb_license_def *ld,
                                      tb_license_issued *out, tb_problem *p) {
@@ -231,7 +258,7 @@ static tb_license_status build_items(const tb_license_order *o,
     out->license.n_items++;
   }
   out->license.items = out->items;
-  return TB_LICENSE_OK;
+  return build_output_items(o, ld, out, p);
 }
 
 /* Issued today, valid for valid-years or long-term. */

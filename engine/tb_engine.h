@@ -348,6 +348,8 @@ typedef struct {
    * (text) holding the holder's name (holder-name; required with it). */
   const char *holder;
   const char *holder_name;
+  const char *const *output_items; /* ids of branch outputs it carries */
+  size_t n_output_items;
   int line;
 } tb_license_def;
 

@@ -137,6 +137,8 @@ typedef struct {
   json_t *form;                      /* the stored form */
   const char *values[TB_MAX_FIELDS]; /* into form */
   char holder_name[256], holder_number[32];
+  char output_texts[TB_MAX_FIELDS][256]; /* the output items' values */
+  const char *outputs[TB_MAX_FIELDS];    /* into output_texts, or NULL */
 } order_job;
 
 /* The holder and the form from the application row. */
@@ -222,6 +224,40 @@ static tb_store_status set_time(tb_store *s, const tb_store_outcome *o,
 /* The text of a form field or of a branch output recorded by an
  * approval of this application, into buf; TB_STORE_ERROR when it has
  * none (`workflows check` proves a license's holder is recorded first). */
+/* The latest value of the branch output id an approval of this
+ * application recorded, into buf; TB_STORE_NOT_FOUND when none did. */
+static tb_store_status output_of(tb_store *s, const tb_store_outcome *o,
+                                 const char *id, char *buf, size_t cap) {
+  char app[24];
+  snprintf(app, sizeof app, "%lld", (long long)o->application_id);
+  const char *params[] = {app, id};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec_row(s, &S_OUTPUT, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  bool found = !PQgetisnull(r, 0, 0);
+  if (found)
+    tb_store_copy(buf, cap, PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return found ? TB_STORE_OK : TB_STORE_NOT_FOUND;
+}
+
+/* The output items a license carries (<item output="…"/>), those that
+ * were recorded. */
+static tb_store_status output_items_of(tb_store *s, const tb_store_outcome *o,
+                                       const tb_license_def *ld, order_job *j) {
+  j->order.outputs = j->outputs;
+  for (size_t k = 0; k < ld->n_output_items && k < TB_MAX_FIELDS; k++) {
+    tb_store_status rc =
+        output_of(s, o, ld->output_items[k], j->output_texts[k],
+                  sizeof j->output_texts[k]);
+    if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND)
+      return rc;
+    j->outputs[k] = rc == TB_STORE_OK ? j->output_texts[k] : NULL;
+  }
+  return TB_STORE_OK;
+}
+
 static tb_store_status value_of(tb_store *s, const tb_store_outcome *o,
                                 const order_job *j, const char *id, char *buf,
                                 size_t cap) {
@@ -230,19 +266,8 @@ static tb_store_status value_of(tb_store *s, const tb_store_outcome *o,
     tb_store_copy(buf, cap, j->values[f]);
     return TB_STORE_OK;
   }
-  char app[24];
-  snprintf(app, sizeof app, "%lld", (long long)o->application_id);
-  const char *params[] = {app, id};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec_row(s, &S_OUTPUT, params, &r);
-  if (rc == TB_STORE_OK && !PQgetisnull(r, 0, 0)) {
-    tb_store_copy(buf, cap, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return TB_STORE_OK;
-  }
-  if (rc == TB_STORE_OK)
-    PQclear(r);
-  if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND)
+  tb_store_status rc = output_of(s, o, id, buf, cap);
+  if (rc != TB_STORE_NOT_FOUND)
     return rc;
   tb_log_kv(TB_LOG_ERROR, "store",
             "a license's holder is not recorded; the license is not issued",
@@ -281,6 +306,8 @@ static tb_store_status build_order(tb_store *s, const tb_store_outcome *o,
   tb_store_status rc = load_holder_and_form(s, o, j);
   if (rc == TB_STORE_OK)
     rc = holder_of(s, o, ld, j);
+  if (rc == TB_STORE_OK)
+    rc = output_items_of(s, o, ld, j);
   if (rc == TB_STORE_OK)
     rc = set_time(s, o, j);
   if (rc == TB_STORE_OK)

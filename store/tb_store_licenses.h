@@ -42,6 +42,9 @@ typedef struct {
    * as the text tb_value_parse reads ("12.50", "a,b" for several
    * choices), or NULL when left empty. */
   const char *const *form;
+  /* For each of license->output_items: the branch output's value as
+   * text, or NULL when no approval recorded it. */
+  const char *const *outputs;
   uint64_t serial; /* the next serial of (license type, issuing bureau) */
   int64_t at;      /* the time of issuance, Unix seconds */
   tb_day today;    /* its day in the stored calendar */

@@ -554,16 +554,50 @@ static void read_specials(builder *b, const xmlNode *list) {
  * The result: licenses
  * ---------------------------------------------------------------------- */
 
+/* <item output="…"/>: a branch output the license carries (recorded in
+ * time: tb_wf_outputs.c checks it). */
+static void read_output_item(builder *b, const xmlNode *it, tb_license_def *l,
+                             const char **outputs) {
+  const char *id = str_attr(b, it, "output");
+  int line = tb_wf_line(it);
+  if (!tb_definition_output(b->def, id, NULL, NULL)) {
+    tb_wf_problem(b->cx, line, "declare it as an <output> of a task",
+                  "license '%s' carries output '%s', which no task records",
+                  l->name, id);
+    return;
+  }
+  for (size_t j = 0; j < l->n_output_items; j++)
+    if (strcmp(outputs[j], id) == 0) {
+      tb_wf_problem(b->cx, line, "remove one of them",
+                    "license '%s' carries output '%s' twice", l->name, id);
+      return;
+    }
+  outputs[l->n_output_items++] = id;
+}
+
 static void read_items(builder *b, const xmlNode *e, tb_license_def *l) {
   size_t n = limited(b, e, "item", TB_MAX_FIELDS, "items in a license",
                      "a license carries at most every field once");
   size_t *fields = tb_arena_alloc(b->a, (n ? n : 1) * sizeof *fields);
+  const char **outputs = tb_arena_alloc(b->a, (n ? n : 1) * sizeof *outputs);
   size_t k = 0, seen = 0;
+  l->output_items = outputs;
   for (xmlNode *it = tb_wf_first(e, "item"); it && seen < n;
        it = tb_wf_next(it, "item"), seen++) {
+    int line = tb_wf_line(it);
+    if (has_attr(it, "output") == has_attr(it, "field")) {
+      tb_wf_problem(b->cx, line, "give field= or output=",
+                    "license '%s': an item names a field or an output, one "
+                    "of them",
+                    l->name);
+      continue;
+    }
+    if (has_attr(it, "output")) {
+      read_output_item(b, it, l, outputs);
+      continue;
+    }
     const char *id = str_attr(b, it, "field");
     int f = tb_definition_field(b->def, id, strlen(id));
-    int line = tb_wf_line(it);
     if (f < 0) {
       tb_wf_problem(b->cx, line, "add the field to <form> or remove the item",
                     "license '%s' carries field '%s', which the form does not "

@@ -4,7 +4,8 @@
  * their holder from one: output ids are unique among the form's fields and
  * every output; a license's holder (holder=, an id-number) and its name
  * (holder-name=, text) name a required form field or a required output;
- * and an output a license uses is produced by a branch that always runs
+ * and an output a license uses (its holder, or a data item: <item
+ * output="…"/>) is produced by a branch that always runs
  * before the license is issued: the license is tied to the producing
  * branch or to a branch that comes after it (through after=, which starts
  * only once the producer approved), or, issued on the application's
@@ -80,6 +81,21 @@ static void check_holder_ref(tb_wf_ctx *cx, const tb_definition *def,
                   l->name, attr, id, def->branches[b].id);
 }
 
+/* An output a license carries as a data item: recorded by a branch that
+ * always approves before the license is issued (an optional output that
+ * was left empty is simply not carried). */
+static void check_output_item(tb_wf_ctx *cx, const tb_definition *def,
+                              const tb_license_def *l, const char *id) {
+  int b = -1;
+  if (tb_definition_output(def, id, &b, NULL) && !produced_before(def, l, b))
+    tb_wf_problem(cx, l->line,
+                  "tie the license to that branch (branch=) or to a branch "
+                  "after it, or make the branch unconditional",
+                  "license '%s': item '%s' is recorded by branch '%s', which "
+                  "does not always approve before the license is issued",
+                  l->name, id, def->branches[b].id);
+}
+
 void tb_wf_check_outputs(tb_wf_ctx *cx, const tb_definition *def) {
   for (size_t b = 0; b < def->n_branches; b++)
     for (size_t t = 0; t < def->branches[b].n_tasks; t++) {
@@ -89,6 +105,8 @@ void tb_wf_check_outputs(tb_wf_ctx *cx, const tb_definition *def) {
     }
   for (size_t i = 0; i < def->n_licenses; i++) {
     const tb_license_def *l = &def->licenses[i];
+    for (size_t k = 0; k < l->n_output_items; k++)
+      check_output_item(cx, def, l, l->output_items[k]);
     if (!l->holder || !l->holder_name)
       continue;
     check_holder_ref(cx, def, l, "holder", l->holder, TB_FIELD_ID_NUMBER);

@@ -233,6 +233,16 @@ NEWBORN = citizen_id("20250602", "017")
 _workflows = {}
 
 
+def sample_output(o):
+    """A valid value of one output (as the definition JSON lists it)."""
+    if o["type"] == "id-number":
+        return NEWBORN
+    if o["type"] == "date":
+        return china_today()
+    n = max(o.get("min") or 2, 2)
+    return "测" * (min(n, o["max"]) if o.get("max") else n)
+
+
 def task_outputs(task, values=None):
     """Valid values of the branch outputs a task declares (<output> in the
     definition; the newborn's citizen ID for an id-number), or {} when it
@@ -247,8 +257,6 @@ def task_outputs(task, values=None):
             continue
         for t in b["tasks"]:
             if t["id"] == task["task_id"]:
-                return {o["id"]: values.get(o["id"], NEWBORN if o["type"] == "id-number"
-                                            else china_today() if o["type"] == "date"
-                                            else "测试")
+                return {o["id"]: values.get(o["id"], sample_output(o))
                         for o in t.get("outputs", [])}
     return {}

@@ -257,8 +257,12 @@ def _():
     births["n"], births["mother"] = n, mother
     expect(http("POST", f"/api/v1/applications/{n}/accept", {},
                 token=tok(CLERK)), 200)
-    for _ in range(2):  # 出生信息核验, 签发出生医学证明
-        expect(decide(n, "WJ", {"decision": "approve"}), 200)
+    expect(decide(n, "WJ", {"decision": "approve"}), 200)  # 出生信息核验
+    r = expect(decide(n, "WJ", {"decision": "approve"}), 422, "invalid_request")
+    assert r.json["errors"][0]["field"] == "outputs.certificate_no", r.json
+    expect(decide(n, "WJ", {"decision": "approve",  # 签发出生医学证明
+                            "outputs": {"certificate_no": "Q330100250001"}}),
+           200)
     assert sql("SELECT count(*) FROM licenses WHERE application_number = "
                f"'{n}'") == "0", "no license before the newborn has a number"
     expect(decide(n, "GA", {"decision": "approve"}), 200)  # 户籍审核
@@ -289,8 +293,9 @@ def _():
     n = births["n"]
     r = expect(decide(n, "GA", {"decision": "approve", "comment": "已落户",
                                 "outputs": {"child_id": BABY}}), 200)
-    assert r.json["application"]["outputs"] == {"child_id": BABY}, r.json
-    assert app_view(n)["outputs"] == {"child_id": BABY}
+    assert r.json["application"]["outputs"]["child_id"] == BABY, r.json
+    assert app_view(n)["outputs"] == {"child_id": BABY,
+                                      "certificate_no": "Q330100250001"}
     ev = expect(http("GET", f"/api/v1/applications/{n}/events",
                      token=tok(CLERK)), 200).json["events"]
     approve = [e for e in ev if e["action"] == "approve"][-1]
@@ -319,6 +324,10 @@ def _():
     assert got["城乡居民基本医疗保险参保凭证"] == (BABY, "赵小宝"), got
     assert got["社会保障卡"] == (BABY, "赵小宝"), got
     assert got["居民户口簿"] == (births["mother"], "赵敏"), got
+    # the certificate's number, recorded by 卫健委's approval, is a data item
+    canonical = sql("SELECT canonical FROM licenses WHERE application_number "
+                    f"= '{n}' AND type_name = '出生医学证明'")
+    assert "出生医学证明编号" in canonical and "Q330100250001" in canonical, canonical
     assert sql(f"SELECT name FROM holders WHERE id_number = '{BABY}'") == "赵小宝"
     r = expect(http("GET", "/api/v1/licenses?holder=" + BABY,
                     token=tok(CLERK)), 200).json

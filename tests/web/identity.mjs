@@ -85,12 +85,12 @@ await test("window: the birth date input stops at today", async () => {
   assert(min === "2020-01-01", min);
 });
 
-async function approveByApi(number, bureau) {
+async function approveByApi(number, bureau, outputs) {
   const t = await token("officer-" + bureau);
   const q = (await http("GET", "/api/v1/tasks?bureau=" + bureau, { token: t })).json.items.find((x) => x.number === number);
   assert(q, "a task of " + bureau);
   if (q.state === "open") assert((await http("POST", `/api/v1/tasks/${q.id}/claim`, { token: t, body: {} })).status === 200, "claim");
-  const r = await http("POST", `/api/v1/tasks/${q.id}/decide`, { token: t, body: { decision: "approve" } });
+  const r = await http("POST", `/api/v1/tasks/${q.id}/decide`, { token: t, body: { decision: "approve", outputs } });
   assert(r.status === 200, r.text);
 }
 
@@ -100,7 +100,7 @@ await test("worklist: 落户登记 records the newborn's citizen ID; the license
   const clerkToken = await token("clerk1");
   assert((await http("POST", `/api/v1/applications/${number}/accept`, { token: clerkToken, body: {} })).status === 200, "accept");
   await approveByApi(number, "WJ");
-  await approveByApi(number, "WJ");
+  await approveByApi(number, "WJ", { certificate_no: "Q330100250052" });
   await approveByApi(number, "GA"); // 户籍审核
   const ctx = await b.newContext(desktop);
   const ga = await ctx.newPage();

@@ -1043,6 +1043,42 @@ static void test_outputs(void) {
                  "<result>\n<license type-code='11100000000013338W002' "
                  "name='证' bureau='GA' holder='kid'/>\n</result>\n" TAIL,
          8, "license '证': holder and holder-name go together");
+  /* an output as a data item: recorded in time, declared, one kind */
+  def = LOAD_OK(HEAD OUT_FORM "<review>\n" PRODUCER(
+      "") "</review>\n"
+          "<result>\n<license type-code='11100000000013338W002' "
+          "name='证' "
+          "bureau='GA' branch='p'><item output='kid'/>"
+          "<item field='baby'/></license>\n</result>\n" TAIL);
+  if (def) {
+    TB_CHECK_INT(def->licenses[0].n_output_items, 1);
+    TB_CHECK_STR(def->licenses[0].output_items[0], "kid");
+    TB_CHECK_INT(def->licenses[0].n_fields, 1);
+  }
+  tb_definition_free(def);
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER("")
+             BRANCH("a") "\n</review>\n"
+                         "<result>\n<license type-code='11100000000013338W002' "
+                         "name='证' "
+                         "bureau='GA' branch='a'><item output='kid'/>"
+                         "</license>\n</result>\n" TAIL,
+         9,
+         "license '证': item 'kid' is recorded by branch 'p', which does not "
+         "always approve before the license is issued");
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
+             "") "</review>\n"
+                 "<result>\n<license type-code='11100000000013338W002' "
+                 "name='证' "
+                 "bureau='GA'>\n<item output='nope'/>"
+                 "</license>\n</result>\n" TAIL,
+         9, "license '证' carries output 'nope', which no task records");
+  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
+             "") "</review>\n"
+                 "<result>\n<license type-code='11100000000013338W002' "
+                 "name='证' "
+                 "bureau='GA'>\n<item output='kid' field='baby'/>"
+                 "</license>\n</result>\n" TAIL,
+         9, "license '证': an item names a field or an output, one of them");
   /* an output's id is its own */
   EXPECT(HEAD OUT_FORM "<review>\n<branch id='p' name='登记' bureau='GA'>"
                        "<task id='t' name='登记' days='1'>"
@@ -1071,6 +1107,9 @@ static void test_cssj_outputs(void) {
     if (strcmp(l->name, "出生医学证明") == 0) {
       TB_CHECK_STR(l->bureau, "WJ");
       TB_CHECK_INT(l->branch, b); /* once the newborn has a number */
+      TB_CHECK_INT(l->n_output_items, 1);
+      if (l->n_output_items)
+        TB_CHECK_STR(l->output_items[0], "certificate_no");
     }
     if (strcmp(l->name, "居民户口簿") == 0)
       TB_CHECK(l->holder == NULL);
