@@ -26,8 +26,9 @@ import sys
 import time
 import uuid
 
-from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, credit_code, done,
-                    expect, http, officer, open_task, spjy_form, sql, tok)
+from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, citizen_id, credit_code,
+                    done, expect, http, officer, open_task, spjy_form, sql,
+                    task_outputs, tok)
 
 ROOT = os.environ["TB_SOURCE_ROOT"]
 CLERK, ADMIN = "clerk1", "admin1"
@@ -38,7 +39,7 @@ serial = [0]
 # throttles are not part of any change here).
 TABLES = ["applications", "tasks", "timers", "audit_events",
           "idempotency_keys", "licenses", "license_serials", "app_serials",
-          "definitions", "bureau_lists", "calendar_days"]
+          "definitions", "bureau_lists", "calendar_days", "holders"]
 
 
 def snapshot():
@@ -259,6 +260,66 @@ def _():
             "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
                           "id_number": holder()}}
     torture(Request("POST", "/api/v1/applications", body), (201,))
+
+
+@case("create with a confirmed change of name (holder_renamed): every statement failed")
+def _():
+    h = holder()
+    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
+            "materials": QYKB_MATERIALS,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": h}}
+    expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)), 201)
+    body["applicant"]["name"] = "杭州通办数字科技有限公司"
+    body["name_change"] = {"confirmed": True, "reason": "企业更名，已查验核准通知书"}
+    r = torture(Request("POST", "/api/v1/applications", body, tok(CLERK)),
+                (201,))
+    assert sql(f"SELECT name FROM holders WHERE id_number = '{h}'") == \
+        "杭州通办数字科技有限公司"
+    ev = sql("SELECT string_agg(e.action, ',' ORDER BY e.seq) FROM audit_events "
+             "e JOIN applications a ON a.id = e.application_id WHERE a.number "
+             f"= '{r.json['number']}'")
+    assert ev == "holder_renamed,submit", ev
+
+
+@case("出生一件事's last approval (licenses to the newborn's number): every statement failed")
+def _():
+    mother = citizen_id("19900909", "468")
+    form = {"baby_name": "钱小宝", "baby_gender": "male",
+            "birth_date": "2025-06-02", "birth_place": "杭州市妇产科医院",
+            "birth_weight": 3100, "mother_name": "钱芳", "mother_id": mother,
+            "hukou_address": "杭州市西湖区文三路一号", "apply_card": False,
+            "phone": "13800000000"}
+    body = {"service": "cssj", "channel": "window", "form": form,
+            "materials": ["mother_id_card", "household_register",
+                          "delivery_record"],
+            "applicant": {"kind": "person", "name": "钱芳", "id_number": mother}}
+    n = expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)),
+               201).json["number"]
+    act(n, "accept")
+    for _ in range(10):  # all but 医保 (the last branch)
+        left = active(n)
+        if left == ["YB"]:
+            break
+        for b in left:
+            t = open_task(n, b)
+            claim(n, b)
+            expect(http("POST", f"/api/v1/tasks/{t['id']}/decide",
+                        {"decision": "approve", "outputs": task_outputs(t)},
+                        token=officer(b)), 200)
+    tid = claim(n, "YB")
+    before = int(sql("SELECT count(*) FROM licenses"))
+    torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
+                    {"decision": "approve"}, officer("YB")))
+    assert view(n)["state"] == "approved"
+    child = sql("SELECT outputs->>'child_id' FROM tasks t JOIN applications a "
+                f"ON a.id = t.application_id WHERE a.number = '{n}' AND "
+                "t.task_id = 'register'")
+    holders = sql("SELECT string_agg(DISTINCT holder_id_number, ',') FROM "
+                  "licenses WHERE application_number = "
+                  f"'{n}' AND type_name <> '居民户口簿'")
+    assert holders == child, (holders, child)
+    assert int(sql("SELECT count(*) FROM licenses")) == before + 3
 
 
 @case("accept: every statement failed in turn")
