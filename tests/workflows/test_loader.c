@@ -982,8 +982,8 @@ static void test_field_checks(void) {
   "<branch id='p' name='登记' bureau='GA' " attrs ">"                          \
   "<task id='t' name='登记' days='1'>"                                       \
   "<output id='kid' type='id-number' label='号码'/></task></branch>\n"
-#define LICENSE(attrs)                                                         \
-  "<result>\n<license type-code='11100000000013338W002' name='证' "           \
+#define LICENSE(attrs)                                                           \
+  "<result>\n<license type-code='11100000000013338W002' name='居民户口簿' " \
   "bureau='GA' holder='kid' holder-name='baby' " attrs "/>\n</result>\n"
 
 static void test_outputs(void) {
@@ -1015,7 +1015,8 @@ static void test_outputs(void) {
              BRANCH("a") "\n"
                          "</review>\n" LICENSE("branch='a'") TAIL,
          9,
-         "license '证': holder 'kid' is recorded by branch 'p', which does "
+         "license '居民户口簿': holder 'kid' is recorded by branch 'p', which "
+         "does "
          "not always approve before the license is issued");
   /* issued on approval, but the producer may not run or not approve */
   EXPECT(HEAD "<form><field id='baby' type='text' label='姓名'/>"
@@ -1026,28 +1027,31 @@ static void test_outputs(void) {
              BRANCH("a") "\n</review>\n" LICENSE("") TAIL,
          9, "holder 'kid' is recorded by branch 'p'");
   /* names that do not resolve, or of the wrong type */
+  EXPECT(
+      HEAD OUT_FORM "<review>\n" PRODUCER(
+          "") "</review>\n"
+              "<result>\n<license type-code='11100000000013338W002' "
+              "name='居民户口簿' bureau='GA' holder='nobody' "
+              "holder-name='baby'/>\n</result>\n" TAIL,
+      8,
+      "license '居民户口簿': holder 'nobody' is neither a field nor an output");
   EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
              "") "</review>\n"
                  "<result>\n<license type-code='11100000000013338W002' "
-                 "name='证' bureau='GA' holder='nobody' "
+                 "name='居民户口簿' bureau='GA' holder='baby' "
                  "holder-name='baby'/>\n</result>\n" TAIL,
-         8, "license '证': holder 'nobody' is neither a field nor an output");
-  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
-             "") "</review>\n"
-                 "<result>\n<license type-code='11100000000013338W002' "
-                 "name='证' bureau='GA' holder='baby' "
-                 "holder-name='baby'/>\n</result>\n" TAIL,
-         8, "license '证': holder 'baby' must be a required id-number");
-  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
-             "") "</review>\n"
-                 "<result>\n<license type-code='11100000000013338W002' "
-                 "name='证' bureau='GA' holder='kid'/>\n</result>\n" TAIL,
-         8, "license '证': holder and holder-name go together");
+         8, "license '居民户口簿': holder 'baby' must be a required id-number");
+  EXPECT(
+      HEAD OUT_FORM "<review>\n" PRODUCER(
+          "") "</review>\n"
+              "<result>\n<license type-code='11100000000013338W002' "
+              "name='居民户口簿' bureau='GA' holder='kid'/>\n</result>\n" TAIL,
+      8, "license '居民户口簿': holder and holder-name go together");
   /* an output as a data item: recorded in time, declared, one kind */
   def = LOAD_OK(HEAD OUT_FORM "<review>\n" PRODUCER(
       "") "</review>\n"
           "<result>\n<license type-code='11100000000013338W002' "
-          "name='证' "
+          "name='居民户口簿' "
           "bureau='GA' branch='p'><item output='kid'/>"
           "<item field='baby'/></license>\n</result>\n" TAIL);
   if (def) {
@@ -1059,26 +1063,30 @@ static void test_outputs(void) {
   EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER("")
              BRANCH("a") "\n</review>\n"
                          "<result>\n<license type-code='11100000000013338W002' "
-                         "name='证' "
+                         "name='居民户口簿' "
                          "bureau='GA' branch='a'><item output='kid'/>"
                          "</license>\n</result>\n" TAIL,
          9,
-         "license '证': item 'kid' is recorded by branch 'p', which does not "
+         "license '居民户口簿': item 'kid' is recorded by branch 'p', which "
+         "does not "
          "always approve before the license is issued");
   EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
              "") "</review>\n"
                  "<result>\n<license type-code='11100000000013338W002' "
-                 "name='证' "
+                 "name='居民户口簿' "
                  "bureau='GA'>\n<item output='nope'/>"
                  "</license>\n</result>\n" TAIL,
-         9, "license '证' carries output 'nope', which no task records");
-  EXPECT(HEAD OUT_FORM "<review>\n" PRODUCER(
-             "") "</review>\n"
-                 "<result>\n<license type-code='11100000000013338W002' "
-                 "name='证' "
-                 "bureau='GA'>\n<item output='kid' field='baby'/>"
-                 "</license>\n</result>\n" TAIL,
-         9, "license '证': an item names a field or an output, one of them");
+         9,
+         "license '居民户口簿' carries output 'nope', which no task records");
+  EXPECT(
+      HEAD OUT_FORM "<review>\n" PRODUCER(
+          "") "</review>\n"
+              "<result>\n<license type-code='11100000000013338W002' "
+              "name='居民户口簿' "
+              "bureau='GA'>\n<item output='kid' field='baby'/>"
+              "</license>\n</result>\n" TAIL,
+      9,
+      "license '居民户口簿': an item names a field or an output, one of them");
   /* an output's id is its own */
   EXPECT(HEAD OUT_FORM "<review>\n<branch id='p' name='登记' bureau='GA'>"
                        "<task id='t' name='登记' days='1'>"
