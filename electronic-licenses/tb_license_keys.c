@@ -445,18 +445,15 @@ static X509 *make_root(EVP_PKEY *key, const tb_license_key_options *opt) {
   return x;
 }
 
-static X509 *make_issuing(EVP_PKEY *key, const tb_bureau *b, X509 *root,
-                          EVP_PKEY *root_key,
-                          const tb_license_key_options *opt) {
-  X509_NAME *name = X509_NAME_new();
+/* A leaf certificate for key with the subject name (taken; NULL when it
+ * could not be built), signed by the root: no CA, digital signatures only,
+ * its key ids, and for a bureau (b not NULL) the license types granted. */
+static X509 *certify_leaf(EVP_PKEY *key, X509_NAME *name, X509 *root,
+                          EVP_PKEY *root_key, const tb_license_key_options *opt,
+                          const tb_bureau *b) {
   unsigned days = opt && opt->issuing_days ? opt->issuing_days : 10 * 365 + 2;
-  X509 *x = NULL;
-  if (name && add_name(name, NID_countryName, "CN") &&
-      add_name(name, NID_organizationName, platform_of(opt)) &&
-      add_name(name, NID_organizationalUnitName, b->code) &&
-      add_name(name, NID_organizationIdentifier, b->credit_code) &&
-      add_name(name, NID_commonName, b->name))
-    x = new_cert(key, name, tb_license_now(opt ? opt->now : 0), days);
+  X509 *x = name ? new_cert(key, name, tb_license_now(opt ? opt->now : 0), days)
+                 : NULL;
   X509_NAME_free(name);
   if (!x)
     return NULL;
@@ -467,11 +464,26 @@ static X509 *make_issuing(EVP_PKEY *key, const tb_bureau *b, X509 *root,
       !add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
       !add_ski(x) ||
       !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
-      !tb_license_cert_add_authority(x, b) || !sign_cert(x, root_key)) {
+      (b && !tb_license_cert_add_authority(x, b)) || !sign_cert(x, root_key)) {
     X509_free(x);
     return NULL;
   }
   return x;
+}
+
+static X509 *make_issuing(EVP_PKEY *key, const tb_bureau *b, X509 *root,
+                          EVP_PKEY *root_key,
+                          const tb_license_key_options *opt) {
+  X509_NAME *name = X509_NAME_new();
+  if (name && !(add_name(name, NID_countryName, "CN") &&
+                add_name(name, NID_organizationName, platform_of(opt)) &&
+                add_name(name, NID_organizationalUnitName, b->code) &&
+                add_name(name, NID_organizationIdentifier, b->credit_code) &&
+                add_name(name, NID_commonName, b->name))) {
+    X509_NAME_free(name);
+    name = NULL;
+  }
+  return certify_leaf(key, name, root, root_key, opt, b);
 }
 
 /* A platform signer's certificate: O = platform, OU = the reserved
@@ -481,28 +493,16 @@ static X509 *make_platform(EVP_PKEY *key, const char *purpose, const char *cn,
                            X509 *root, EVP_PKEY *root_key,
                            const tb_license_key_options *opt) {
   X509_NAME *name = X509_NAME_new();
-  unsigned days = opt && opt->issuing_days ? opt->issuing_days : 10 * 365 + 2;
-  X509 *x = NULL;
-  if (name && add_name(name, NID_countryName, "CN") &&
-      add_name(name, NID_organizationName, platform_of(opt)) &&
-      add_name(name, NID_organizationalUnitName, TB_LICENSE_PLATFORM_OU) &&
-      add_name(name, NID_title, purpose) && add_name(name, NID_commonName, cn))
-    x = new_cert(key, name, tb_license_now(opt ? opt->now : 0), days);
-  X509_NAME_free(name);
-  if (!x)
-    return NULL;
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, root, x, NULL, NULL, 0);
-  if (!X509_set_issuer_name(x, X509_get_subject_name(root)) ||
-      !add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
-      !add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
-      !add_ski(x) ||
-      !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
-      !sign_cert(x, root_key)) {
-    X509_free(x);
-    return NULL;
+  if (name &&
+      !(add_name(name, NID_countryName, "CN") &&
+        add_name(name, NID_organizationName, platform_of(opt)) &&
+        add_name(name, NID_organizationalUnitName, TB_LICENSE_PLATFORM_OU) &&
+        add_name(name, NID_title, purpose) &&
+        add_name(name, NID_commonName, cn))) {
+    X509_NAME_free(name);
+    name = NULL;
   }
-  return x;
+  return certify_leaf(key, name, root, root_key, opt, NULL);
 }
 
 /* ------------------------------------------------------------------------
