@@ -45,6 +45,16 @@ function outputInput(o) {
   return h("input", { ...common, maxLength: o.max || undefined });
 }
 
+
+// A form value as a person reads it: choices by their labels, yes / no for
+// booleans; never the stored code ("true", "male").
+function valueText(f, v) {
+  const label = (x) => (f && f.choices ? (f.choices.find((c) => c.value === x) || {}).label || x : x);
+  if (typeof v === "boolean" || (f && f.type === "boolean")) return v === true || v === "true" ? "是" : "否";
+  if (Array.isArray(v)) return v.map(label).join("、");
+  return String(label(v));
+}
+
 function readOutputs(inputs) {
   const out = {};
   for (const el of inputs) {
@@ -84,12 +94,12 @@ async function decidePanel(t) {
     app ? h("dl.kv", h("dt", "申请人"), h("dd", app.applicant ? app.applicant.name : "—"),
       Object.entries(app.form || {}).slice(0, 8).map(([k, v]) => {
         const f = def.fields.find((x) => x.id === k);
-        return [h("dt", f ? f.label : k), h("dd", Array.isArray(v) ? v.join("、") : String(v))];
+        return [h("dt", f ? f.label : k), h("dd", valueText(f, v))];
       }),
       // what earlier approvals recorded (the newborn's citizen ID …)
       Object.entries(app.outputs || {}).map(([k, v]) => {
         const o = def.steps.flatMap((b) => b.tasks.flatMap((x) => x.outputs || [])).find((x) => x.id === k);
-        return [h("dt", o ? o.label : k), h("dd", { dataset: { output: k } }, String(v))];
+        return [h("dt", o ? o.label : k), h("dd", { dataset: { output: k } }, valueText(o, v))];
       })) : null,
     outputs.length
       ? h("fieldset.outputs", h("legend", "办理结果（通过时登记）"),

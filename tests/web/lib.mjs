@@ -164,6 +164,10 @@ export async function openTask(p, number) {
   }
   await p.click(`${sel} button[data-act="open"]`);
   await p.waitForSelector(`${sel} .decide`);
+  // the application's data as a person reads it: labels, not stored codes
+  const kv = await p.$(`${sel} .decide dl.kv`);
+  const shown = kv ? await kv.textContent() : "";
+  assert(!/\b(true|false|llc|male|female|software)\b/.test(shown), "stored codes in the decision panel: " + shown);
   return sel;
 }
 
