@@ -507,9 +507,10 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   }
   if (rc != TB_STORE_OK)
     return rc;
-  json_t *view = t->public_view
-                     ? api_track_view(s, out->number, out->def, &out->after)
-                     : api_full_view(r, s, out->number, out->def, &out->after);
+  json_t *view =
+      t->public_view
+          ? api_track_view(s, out->number, out->def, &out->after, r->now)
+          : api_full_view(r, s, out->number, out->def, &out->after);
   if (!view)
     return TB_STORE_ERROR;
   if (t->task_id)

@@ -361,6 +361,8 @@ schemas = {
         "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
         "deadline": nullable("string"), "steps": {"type": "array", "items": {"type": "object"}},
         "notice": ref("Notice"), "rating": nullable("integer"),
+        "working_days_left": {"type": ["integer", "null"],
+            "description": "working days from today to the promised deadline, counted by the server on the loaded holiday calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run (before acceptance, paused, decided or ended)"},
         "owed": {"type": "array", "description": "tolerated materials (容缺) still owed, with the last day to supply each",
             "items": {"type": "object", "required": ["id", "name", "due"], "additionalProperties": False,
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "due": nullable("string")}}},

@@ -482,10 +482,12 @@ void api_track_not_found(api_req *r);
 json_t *api_masked_name(const char *name);
 
 /* The public tracking view of an application (masked applicant, steps,
- * dates, notice while a supplement is awaited, rating, licenses,
- * timeline), read through s; NULL (logged) when it cannot be read. */
+ * dates, working days left by the loaded calendar at `now`, notice while
+ * a supplement is awaited, rating, licenses, timeline), read through s;
+ * NULL (logged) when it cannot be read. */
 json_t *api_track_view(tb_store *s, const char *number,
-                       const tb_definition *def, const tb_app_state *st);
+                       const tb_definition *def, const tb_app_state *st,
+                       int64_t now);
 
 void api_h_workflows_list(api_req *r);
 void api_h_workflow_get(api_req *r);

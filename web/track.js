@@ -8,7 +8,7 @@
 // session in the same browser is never sent from this page.
 import {
   $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
-  problemText, stateBadge, workdaysLeft,
+  problemText, stateBadge,
 } from "/web/common.js";
 
 const main = $("#main");
@@ -41,15 +41,17 @@ function askForm(msg) {
 
 function deadlineLine(t, def) {
   if (!t.deadline) return h("p.muted", "受理后开始计时");
-  const left = workdaysLeft(t.deadline);
+  // counted by the server on the loaded holiday calendar; null while the
+  // clock does not run
+  const left = t.working_days_left;
   const promised = def && def.promised_days ? `承诺时限 ${def.promised_days} 个工作日；` : "";
-  const done = ["approved", "awaiting_materials", "denied", "delivered", "refused", "withdrawn", "terminated"].includes(t.state);
+  const paused = ["returned", "suspended"].includes(t.state);
   return h(
     "p",
     { id: "deadline" },
     promised,
     `办结期限 ${fmtDate(t.deadline)}`,
-    done ? "" : left < 0 ? "（已超期）" : `（剩余 ${left} 个工作日）`,
+    left === null || left === undefined ? (paused ? "（暂停计时）" : "") : left < 0 ? "（已超期）" : `（剩余 ${left} 个工作日）`,
     t.paused_days ? `；补正和特别程序暂停计时 ${t.paused_days} 天` : "",
   );
 }

@@ -656,6 +656,33 @@ def _():
     assert sql(f"SELECT count(*) FROM licenses WHERE application_number = '{n}'") != "0"
 
 
+@case("tracking counts the working days left on the server, from the request's day")
+def _():
+    import datetime as dt
+    # a Friday noon (China Standard Time) some weeks ahead
+    day = dt.date.today() + dt.timedelta(days=21)
+    day += dt.timedelta(days=(4 - day.weekday()) % 7)
+    friday = int(dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.timezone.utc).timestamp())
+    a = create("qykb")
+    n, code = a["number"], a["tracking_code"]
+    t = expect(http("GET", f"/api/v1/track/{n}?code={code}", clock=friday), 200).json
+    assert t["working_days_left"] is None, t  # not accepted: no clock yet
+    v = accept(n, clock=friday)
+    deadline = dt.date.fromisoformat(v["deadline"])
+
+    def weekdays(a_day, b_day):  # working days in (a, b]: no calendar is loaded here
+        return sum(1 for k in range(1, (b_day - a_day).days + 1)
+                   if (a_day + dt.timedelta(days=k)).weekday() < 5)
+    for offset in (0, 1, 2, 3):  # Friday, the weekend, Monday
+        now = friday + offset * DAY
+        t = expect(http("GET", f"/api/v1/track/{n}?code={code}", clock=now), 200).json
+        today = day + dt.timedelta(days=offset)
+        assert t["working_days_left"] == weekdays(today, deadline), (offset, t["working_days_left"], str(deadline))
+    assert approve_all(n, clock=friday + DAY)["state"] in ("approved", "awaiting_materials")
+    t = expect(http("GET", f"/api/v1/track/{n}?code={code}", clock=friday + DAY), 200).json
+    assert t["working_days_left"] is None, t  # decided: the clock stopped
+
+
 @case("a special procedure pauses the clock and moves the deadline")
 def _():
     d = definition("sgxk")
