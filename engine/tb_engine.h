@@ -372,12 +372,22 @@ typedef struct {
   int line;
   const tb_license_grant *grants; /* the license types it may issue */
   size_t n_grants;                /* 0: it issues no license at all */
+  /* Where an applicant contests this bureau's refusal or denial
+   * (bureaus.xml <rights>, the bureau's own or else the list's): the
+   * 行政复议 body and the court of first instance for 行政诉讼; NULL when
+   * neither declares them. */
+  const char *review_body;
+  const char *court;
 } tb_bureau;
 
 typedef struct {
   tb_bureau *items;
   size_t n;
   tb_arena *arena;
+  /* The list's own <rights>: for bureaus without their own and for
+   * decisions no bureau made (a refusal at the window); NULL when none. */
+  const char *review_body;
+  const char *court;
 } tb_bureau_list;
 
 const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);
@@ -408,6 +418,12 @@ typedef struct tb_definition {
   size_t n_specials;
   const tb_license_def *licenses;
   size_t n_licenses;
+
+  /* <legal-basis>: the articles a refusal (不予受理) and a denial (不予许可)
+   * of this service rest on, told to the applicant with the reason;
+   * NULL when the definition gives none. */
+  const char *basis_refusal;
+  const char *basis_denial;
 
   const char *file; /* where it was loaded from, for messages */
   tb_arena *arena;  /* owns all of the above */

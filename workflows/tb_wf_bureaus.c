@@ -1,9 +1,10 @@
 /*
  * tb_wf_bureaus.c — the bureau list (workflows/bureaus.xml): every bureau
- * declared once with its code, name, unified social credit code and the
- * license types it may issue (<issues>), then referenced by code from the
- * definitions; and the check that a definition's <license> names a bureau
- * with the authority for its type.
+ * declared once with its code, name, unified social credit code, the
+ * license types it may issue (<issues>) and where its refusals and denials
+ * are contested (<rights>, the bureau's own or the list's), then
+ * referenced by code from the definitions; and the check that a
+ * definition's <license> names a bureau with the authority for its type.
  */
 #include "tb_wf_internal.h"
 
@@ -101,6 +102,18 @@ static bool read_grants(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
   return ok;
 }
 
+/* The review body and court of a <rights> child of e, if it has one
+ * (the schema requires both attributes and allows one such child). */
+static bool read_rights(tb_arena *a, const xmlNode *e, const char **review,
+                        const char **court) {
+  xmlNode *r = tb_wf_first(e, "rights");
+  if (!r)
+    return false;
+  *review = tb_wf_attr(a, r, "review");
+  *court = tb_wf_attr(a, r, "court");
+  return true;
+}
+
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
   size_t n = tb_wf_count(root, "bureau");
   if (n > MAX_BUREAUS) {
@@ -112,6 +125,7 @@ tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
   tb_bureau_list *list = tb_arena_alloc(a, sizeof *list);
   list->arena = a;
   list->items = tb_arena_alloc(a, (n ? n : 1) * sizeof list->items[0]);
+  read_rights(a, root, &list->review_body, &list->court);
   bool ok = true;
   for (xmlNode *e = tb_wf_first(root, "bureau"); e;
        e = tb_wf_next(e, "bureau")) {
@@ -123,6 +137,10 @@ tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
     b->name = name ? name : "";
     b->credit_code = credit ? credit : "";
     b->line = tb_wf_line(e);
+    if (!read_rights(a, e, &b->review_body, &b->court)) {
+      b->review_body = list->review_body;
+      b->court = list->court;
+    }
     ok = check_bureau(cx, list->items, list->n) && ok;
     ok = read_grants(cx, a, e, list->items, list->n) && ok;
     list->n++;

@@ -709,6 +709,11 @@ static void read_service(builder *b, const xmlNode *root) {
   read_limits(b, root);
   xmlNode *name = tb_wf_first(root, "name");
   def->name = name ? tb_wf_text(b->a, name) : "";
+  xmlNode *basis = tb_wf_first(root, "legal-basis");
+  if (basis) { /* the schema requires both attributes */
+    def->basis_refusal = str_attr(b, basis, "refusal");
+    def->basis_denial = str_attr(b, basis, "denial");
+  }
 }
 
 tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
