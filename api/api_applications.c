@@ -119,6 +119,13 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
     v = api_app_view(def, st, row, notice);
   if (v)
     json_object_set_new(v, "outputs", outputs_view(tasks));
+  json_t *decision = v ? api_decision_read(s, number, def, st) : NULL;
+  if (decision)
+    json_object_set_new(v, "decision", decision);
+  else {
+    json_decref(v);
+    v = NULL;
+  }
   free(row_text);
   free(tasks_text);
   json_decref(row);
@@ -597,7 +604,10 @@ void api_h_app_reject(api_req *r) {
   if (!action_begin(r, &a))
     return;
   api_transition t = {.ev.kind = TB_EV_REFUSE};
+  /* the reason and any cited articles are told to the applicant with the
+   * rights to contest (api_decision.c) */
   api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
+                      API_STRING("legal_basis", API_OPTIONAL, MAX_REASON, NULL),
                       API_END};
   action_run(r, &a, spec, &t);
 }

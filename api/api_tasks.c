@@ -205,9 +205,11 @@ static const tb_event_kind decision_kinds[] = {TB_EV_APPROVE, TB_EV_DENY,
                                                TB_EV_RETURN};
 
 /* The decision body, described once; the rules across its fields: deny
- * and return need a comment, only a return names items, only an approval
- * records outputs. */
-enum { D_DECISION, D_COMMENT, D_ITEMS, D_OUTPUTS };
+ * and return need a comment (a denial's is its reason, told to the
+ * applicant), only a return names items, only an approval records
+ * outputs, only a denial cites a legal basis (replacing the definition's,
+ * 行政许可法 art. 38). */
+enum { D_DECISION, D_COMMENT, D_ITEMS, D_OUTPUTS, D_BASIS };
 
 static tb_event_kind read_decision(api_problem *pb, json_t *body,
                                    const tb_definition *def, api_field *spec,
@@ -219,12 +221,21 @@ static tb_event_kind read_decision(api_problem *pb, json_t *body,
       (api_field)API_STRING("comment", API_OPTIONAL, MAX_COMMENT, NULL);
   spec[D_ITEMS] = (api_field)API_MATERIALS("items", API_OPTIONAL, def, items);
   spec[D_OUTPUTS] = (api_field)API_OBJECT("outputs", API_OPTIONAL, NULL, NULL);
-  spec[D_OUTPUTS + 1] = (api_field)API_END;
+  spec[D_BASIS] =
+      (api_field)API_STRING("legal_basis", API_OPTIONAL, MAX_COMMENT, NULL);
+  spec[D_BASIS + 1] = (api_field)API_END;
   api_fields_parse(pb, body, NULL, spec);
   tb_event_kind kind =
       decision < 0 ? TB_EV_KIND_COUNT : decision_kinds[decision];
-  if (kind == TB_EV_DENY || kind == TB_EV_RETURN)
+  if (kind == TB_EV_DENY && !spec[D_COMMENT].bad && !spec[D_COMMENT].value)
+    api_field_problem(pb, NULL, &spec[D_COMMENT], TB_PROBLEM_MISSING,
+                      "a denial must give its reason: the applicant is told "
+                      "it");
+  else if (kind == TB_EV_DENY || kind == TB_EV_RETURN)
     api_field_require(pb, &spec[D_COMMENT]);
+  if (kind != TB_EV_DENY && spec[D_BASIS].value)
+    api_field_problem(pb, NULL, &spec[D_BASIS], TB_PROBLEM_INVALID_REQUEST,
+                      "only a denial cites a legal basis");
   if (kind == TB_EV_RETURN)
     api_field_require(pb, &spec[D_ITEMS]);
   else if (!spec[D_ITEMS].bad && json_array_size(spec[D_ITEMS].value) > 0)
@@ -271,7 +282,7 @@ void api_h_task_decide(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "the decision has problems; see errors");
-  api_field spec[D_OUTPUTS + 2];
+  api_field spec[D_BASIS + 2];
   uint64_t items = 0;
   tb_event_kind kind = read_decision(&pb, body, def, spec, &items);
   tb_store_form *outputs = NULL;

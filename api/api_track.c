@@ -23,6 +23,11 @@
  * compared in its WHERE clause); the guess limit is checked in process
  * memory (api_throttle.c), so a hit from a client that is not throttled
  * makes no other round trip, and a miss one more (its record).
+ *
+ * The timeline is the public one (the store leaves out claims and other
+ * internal steps); a refused or denied application carries its decision
+ * with the reason, legal basis and the applicant's rights
+ * (api_decision.c).
  */
 #include "tb_api_int.h"
 
@@ -187,6 +192,12 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_object_set_new(out, "working_days_left", working_days_left(s, st, now));
   json_object_set_new(out, "licenses", array_of(t->licenses));
   json_object_set_new(out, "timeline", array_of(t->timeline));
+  json_t *decision = api_decision_view(s, def, st, t->decision);
+  if (!decision) {
+    json_decref(out);
+    return NULL;
+  }
+  json_object_set_new(out, "decision", decision);
   return out;
 }
 

@@ -489,6 +489,23 @@ json_t *api_track_view(tb_store *s, const char *number,
                        const tb_definition *def, const tb_app_state *st,
                        int64_t now);
 
+/* ---- the refusal or denial told to the applicant (api_decision.c) ------- */
+
+/* The decision that ended a refused or denied application, as a new JSON
+ * object: {"kind": "refused" | "denied", "reason", "legal_basis",
+ * "decided_at", "bureau", "bureau_name", "rights": {"review": {"body",
+ * "days": 60, "until"}, "litigation": {"court", "months": 6, "until"}}}
+ * (the bureau list and calendar read through s); JSON null for any other
+ * state or when no decision is stored. `stored` is the store's object
+ * (tb_store_decision_read; borrowed, may be NULL). NULL (logged) when
+ * something could not be read. */
+json_t *api_decision_view(tb_store *s, const tb_definition *def,
+                          const tb_app_state *st, const char *stored);
+/* The same, reading the stored decision of application `number` through
+ * s (in the caller's transaction, if any). */
+json_t *api_decision_read(tb_store *s, const char *number,
+                          const tb_definition *def, const tb_app_state *st);
+
 void api_h_workflows_list(api_req *r);
 void api_h_workflow_get(api_req *r);
 void api_h_workflow_post(api_req *r);

@@ -101,6 +101,16 @@ void tb_date_to_ymd(tb_day d, int *year, int *month, int *day) {
     *day = dd;
 }
 
+tb_day tb_date_add_months(tb_day d, int months) {
+  int y, m, dd;
+  tb_date_to_ymd(d, &y, &m, &dd);
+  int64_t index = (int64_t)y * 12 + (m - 1) + months;
+  int64_t ny = floor_div(index, 12);
+  int nm = (int)(index - ny * 12) + 1;
+  int last = days_in_month((int)ny, nm);
+  return (tb_day)days_from_civil(ny, nm, dd < last ? dd : last);
+}
+
 static bool all_digits(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (s[i] < '0' || s[i] > '9')

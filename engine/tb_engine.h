@@ -135,6 +135,10 @@ tb_status tb_date_parse(const char *s, size_t len, tb_day *out);
 void tb_date_format(tb_day d, char buf[static 11]);
 /* 1 = Monday … 7 = Sunday. */
 int tb_date_weekday(tb_day d);
+/* The same day `months` later (earlier when negative), or the last day of
+ * that month when it is shorter: 2025-08-31 + 6 months = 2026-02-28 (a
+ * period counted in months, 民法典 art. 202). */
+tb_day tb_date_add_months(tb_day d, int months);
 
 typedef enum {
   TB_DAY_HOLIDAY = 1, /* a weekday that is not worked (法定节假日) */

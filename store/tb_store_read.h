@@ -75,8 +75,13 @@ typedef struct {
   /* JSON arrays: the tasks decided "return", by id ({branch, round,
    * decision, comment, items}); the licenses issued, in order ({id, name,
    * type, valid_until: "YYYY-MM-DD" or "long-term", payload, revoked,
-   * revoked_at}); the audit events, in order ({at, action, bureau}) */
+   * revoked_at}); the public timeline, in order ({at, action, bureau}:
+   * the events the applicant needs, claims and other internal steps left
+   * out, and an "issue_license" entry for every license issued) */
   char *returns, *licenses, *timeline;
+  /* The refusal or denial that ended the application, as a JSON object
+   * (see tb_store_decision_read); NULL when none did. */
+  char *decision;
 } tb_store_tracking;
 
 /* All of it in one statement (no transaction), for the holder of the
@@ -89,5 +94,14 @@ tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
 tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
                                        tb_store_tracking *t);
 void tb_store_tracking_clear(tb_store_tracking *t);
+
+/* The refusal (不予受理) or denial (不予许可) that ended application
+ * `number`, from its audit event: a JSON object {"action": "refuse" |
+ * "deny", "at": Unix seconds of the decision, "bureau": code or null,
+ * "reason", "legal_basis": the text given or null}, malloc'ed into *json
+ * (the caller frees it); *json NULL when no such decision ended it.
+ * TB_STORE_NOT_FOUND for an unknown number. */
+tb_store_status tb_store_decision_read(tb_store *s, const char *number,
+                                       char **json);
 
 #endif /* TB_STORE_READ_H */

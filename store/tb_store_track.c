@@ -51,12 +51,66 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
 
 /* ---- the tracking read ----------------------------------------------------
  * One row: the state and definition, the applicant's name (masked by the
- * caller), and three JSON arrays built by PostgreSQL — the tasks that
+ * caller), three JSON arrays built by PostgreSQL — the tasks that
  * returned the application (the one-time notice), the licenses issued and
- * the public timeline — each an index range scan on application_id. */
+ * the public timeline — each an index range scan on application_id, and
+ * the refusal or denial that ended the application, if one did. */
 
 #define UTC_TIME(col)                                                          \
   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The events of application a, each payload parsed once as p.j. */
+#define EVENTS                                                                 \
+  "FROM audit_events e CROSS JOIN LATERAL (SELECT e.payload::json AS j) p "
+
+#define EFFECTS                                                                \
+  "(CASE WHEN json_typeof(p.j->'effects') = 'array' THEN p.j->'effects' END)"
+
+/* The public timeline keeps only what the applicant needs: submitted,
+ * accepted or refused, notices and supplements, each bureau's result (an
+ * approval that ends its branch, a denial, a return), special procedures,
+ * withdrawal, delivery, rating, a timer that changed the state (a missed
+ * 容缺 date ending it), and every license issued (an entry right after the
+ * event that signed it). Claims, an approval that only passes a branch to
+ * its next step, warning timers and every action not named here (a new
+ * internal one included) never leave the server. */
+#define PUBLIC_EVENT                                                           \
+  "(e.action IN ('submit', 'accept', 'refuse', 'request_supplement', "         \
+  "'supplement', 'deny', 'return', 'suspend', 'resume', 'withdraw', "          \
+  "'deliver', 'rate') "                                                        \
+  "OR (e.action = 'timer' AND p.j->>'from' IS DISTINCT FROM p.j->>'to') "      \
+  "OR (e.action = 'approve' AND NOT EXISTS (SELECT 1 FROM "                    \
+  "json_array_elements(" EFFECTS ") f WHERE f->>'effect' = 'create_task' "     \
+  "AND f->>'branch' = p.j->'event'->>'branch')))"
+
+#define TIMELINE                                                               \
+  "(SELECT coalesce(json_agg(json_build_object('at', " UTC_TIME(               \
+      "t.at") ", 'action', t.action, 'bureau', t.bureau) ORDER BY t.ord, "     \
+              "t.bureau), "                                                    \
+              "'[]') FROM ("                                                   \
+              "SELECT e.seq::numeric AS ord, e.at, e.action, e.bureau " EVENTS \
+              "WHERE e.application_id = a.id AND " PUBLIC_EVENT " "            \
+              "UNION ALL SELECT e.seq + 0.5, e.at, 'issue_license', "          \
+              "l.issuer " EVENTS                                               \
+              "CROSS JOIN LATERAL json_array_elements(" EFFECTS ") f "         \
+              "JOIN licenses l ON l.application_id = a.id "                    \
+              "AND l.type_code = f->>'license' "                               \
+              "WHERE e.application_id = a.id AND f->>'effect' = "              \
+              "'issue_license') t)::text"
+
+/* The refusal or denial that ended the application ({action, at: Unix
+ * seconds of the decision, bureau, reason, legal_basis}, text), NULL when
+ * none did: read from its audit event, the append-only, hash-chained
+ * record of what the clerk or officer wrote (the refusal's "reason", the
+ * denial's "comment", either's "legal_basis"). */
+#define DECISION                                                               \
+  "(SELECT json_build_object('action', e.action, 'at', "                       \
+  "coalesce((p.j->'event'->>'at')::bigint, "                                   \
+  "extract(epoch FROM e.at)::bigint), 'bureau', e.bureau, 'reason', "          \
+  "coalesce(p.j->'data'->>'reason', p.j->'data'->>'comment'), "                \
+  "'legal_basis', p.j->'data'->>'legal_basis')::text " EVENTS                  \
+  "WHERE e.application_id = a.id AND e.action IN ('refuse', 'deny') "          \
+  "AND p.j->>'to' IN ('refused', 'denied') ORDER BY e.seq DESC LIMIT 1)"
 
 #define TRACK_SELECT                                                           \
   "SELECT a.state::text, a.definition_id, a.definition_version, "              \
@@ -70,14 +124,9 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
   "coalesce(to_char(l.valid_until, 'YYYY-MM-DD'), 'long-term'), 'payload', "   \
   "l.payload, 'revoked', l.revoked_at IS NOT NULL, 'revoked_at', " UTC_TIME(   \
       "l.revoked_at") ") ORDER BY l.issued_at, l.id), '[]') "                  \
-                      "FROM licenses l WHERE l.application_id = a.id)::text, " \
-                      "(SELECT "                                               \
-                      "coalesce(json_agg(json_build_object('at', " UTC_TIME(   \
-                          "e.at") ", 'action', e.action, 'bureau', e.bureau) " \
-                                  "ORDER BY e.seq), '[]') "                    \
-                                  "FROM audit_events e WHERE "                 \
-                                  "e.application_id = a.id)::text "            \
-                                  "FROM applications a WHERE a.number = $1"
+                      "FROM licenses l WHERE l.application_id = "              \
+                      "a.id)::text, " TIMELINE ", " DECISION                   \
+                      " FROM applications a WHERE a.number = $1"
 
 static const tb_store_stmt S_TRACK_READ = {
     "tr_track_read", TRACK_SELECT " AND a.tracking_code_hash = $2::bytea", 2};
@@ -104,6 +153,7 @@ static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
   t->returns = text_at(r, 4);
   t->licenses = text_at(r, 5);
   t->timeline = text_at(r, 6);
+  t->decision = PQgetisnull(r, 0, 7) ? NULL : text_at(r, 7);
   PQclear(r);
   rc = ok ? tb_store_def_cached(s, id, (uint32_t)version, &t->def)
           : TB_STORE_ERROR;
@@ -137,5 +187,24 @@ void tb_store_tracking_clear(tb_store_tracking *t) {
   free(t->returns);
   free(t->licenses);
   free(t->timeline);
+  free(t->decision);
   memset(t, 0, sizeof *t);
+}
+
+static const tb_store_stmt S_DECISION = {
+    "tr_decision",
+    "SELECT " DECISION " FROM applications a WHERE a.number = $1", 1};
+
+tb_store_status tb_store_decision_read(tb_store *s, const char *number,
+                                       char **json) {
+  *json = NULL;
+  const char *params[] = {number};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec_row(s, &S_DECISION, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (!PQgetisnull(r, 0, 0))
+    *json = text_at(r, 0);
+  PQclear(r);
+  return TB_STORE_OK;
 }

@@ -90,6 +90,18 @@ static void dates_known_days(void) {
   TB_CHECK_INT(tb_date_from_ymd(INT_MAX, INT_MAX, INT_MAX, &d), TB_ERR_INVALID);
 }
 
+/* Months are added on the calendar, clamped to the end of a short month. */
+static void dates_add_months(void) {
+  TB_CHECK_INT(tb_date_add_months(D("2026-01-15"), 6), D("2026-07-15"));
+  TB_CHECK_INT(tb_date_add_months(D("2025-08-31"), 6), D("2026-02-28"));
+  TB_CHECK_INT(tb_date_add_months(D("2023-08-31"), 6), D("2024-02-29"));
+  TB_CHECK_INT(tb_date_add_months(D("2026-09-30"), 6), D("2027-03-30"));
+  TB_CHECK_INT(tb_date_add_months(D("2026-12-31"), 2), D("2027-02-28"));
+  TB_CHECK_INT(tb_date_add_months(D("2026-03-31"), -1), D("2026-02-28"));
+  TB_CHECK_INT(tb_date_add_months(D("2026-05-10"), 0), D("2026-05-10"));
+  TB_CHECK_INT(tb_date_add_months(D("2026-07-01"), -7), D("2025-12-01"));
+}
+
 /* Every day of the range: ymd, text and weekday agree. */
 static void dates_every_day_round_trips(void) {
   int failures = 0;
@@ -675,6 +687,7 @@ int main(int argc, char **argv) {
   TB_RUN(shipped_files_complete);
   TB_RUN(china_2026_from_shipped_data);
   TB_RUN(dates_known_days);
+  TB_RUN(dates_add_months);
   TB_RUN(dates_every_day_round_trips);
   TB_RUN(dates_hostile_text);
   TB_RUN(plain_week);
