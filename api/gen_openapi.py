@@ -129,7 +129,11 @@ paths["/api/v1/applications/{number}/events"] = {"get": op("The audit timeline",
     desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
 paths["/api/v1/applications/{number}/accept"] = action("accept", "Accept (受理), with tolerated gaps and commitments",
     obj({"tolerated": ids, "committed": ids, "note": reason}))
-paths["/api/v1/applications/{number}/reject"] = action("reject", "Refuse (不予受理)", obj({"reason": reason}, ["reason"]))
+paths["/api/v1/applications/{number}/reject"] = action("reject", "Refuse (不予受理)",
+    obj({"reason": {**reason, "description": "why it is refused; told to the applicant (行政许可法 art. 38)"},
+         "legal_basis": {**reason, "description": "the articles the refusal rests on, e.g. 《中华人民共和国行政许可法》第三十二条第一款; replaces the definition's <legal-basis refusal> for this decision"}},
+        ["reason"]),
+    desc="The reply's (and tracking's) `decision` carries the reason, the legal basis and the applicant's rights (Decision).")
 paths["/api/v1/applications/{number}/supplement-request"] = action("sr", "Ask once for everything missing (一次性告知)",
     obj({"items": ids, "reason": reason}, ["items", "reason"]))
 paths["/api/v1/applications/{number}/supplement"] = action("s", "Take the applicant's supplement",
@@ -170,9 +174,11 @@ paths["/api/v1/tasks/{id}/claim"] = {"post": op("Claim a task", "tasks", {**task
     [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau. A task id acts only on its own round: a task that is decided, cancelled or of an earlier round (after a return) is refused with 409 task_superseded naming the open task of its branch (current_task).")}
 paths["/api/v1/tasks/{id}/decide"] = {"post": op("Decide a claimed task", "tasks", {**task_ok, **conflict, **body_err},
     [tid, idem], jbody(obj({"decision": {"type": "string", "enum": ["approve", "deny", "return"]},
-        "comment": {"type": "string", "maxLength": 2000}, "items": ids,
+        "comment": {"type": "string", "maxLength": 2000, "description": "deny: the reason, told to the applicant (行政许可法 art. 38); required (422 missing naming comment); return: what to supplement"},
+        "legal_basis": {"type": "string", "maxLength": 2000, "description": "deny only: the articles the denial rests on; replaces the definition's <legal-basis denial> for this decision"},
+        "items": ids,
         "outputs": {"type": "object", "description": "approve only: the task's branch outputs (<output> in the definition, e.g. child_id, the newborn's citizen ID), output id → a value typed like a form value; a required one missing is 422 naming outputs.ID"}}, ["decision"])),
-    desc="Roles: officer of the task's bureau. deny and return need a comment; return needs items (merged into one notice); approve records the task's outputs. A task that is decided, cancelled or of an earlier round is refused with 409 task_superseded naming the open task of its branch (current_task).")}
+    desc="Roles: officer of the task's bureau. deny and return need a comment (a denial's is its reason, shown to the applicant with the legal basis and rights in `decision`); only deny takes legal_basis; return needs items (merged into one notice); approve records the task's outputs. A task that is decided, cancelled or of an earlier round is refused with 409 task_superseded naming the open task of its branch (current_task).")}
 paths["/api/v1/track/{number}"] = {"get": op("Public tracking", "tracking",
     {"200": resp("the masked timeline", ref("Tracking")),
      "404": prob("no application with this number and code (wrong codes look the same)"),
@@ -342,7 +348,7 @@ schemas = {
             "accepted_at": nullable("string"), "finished_at": nullable("string"), "paused_days": {"type": "integer"},
             "special": nullable("string"), "rating": nullable("integer"), "gap_overdue": {"type": "boolean"},
             "materials": {"type": "array", "items": ref("Material")}, "branches": {"type": "array", "items": ref("Branch")},
-            "notice": ref("Notice"), "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "notice": ref("Notice"), "decision": ref("Decision"), "created_at": {"type": "string"}, "updated_at": {"type": "string"},
             "outputs": {"type": "object", "additionalProperties": {"type": "string"},
                 "description": "the branch outputs the approvals recorded, output id → value as text (e.g. child_id)"}}},
     "NewApplication": {"allOf": [ref("Application"), {"type": "object", "required": ["number", "tracking_code"],
@@ -367,7 +373,47 @@ schemas = {
             "items": {"type": "object", "required": ["id", "name", "due"], "additionalProperties": False,
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "due": nullable("string")}}},
         "licenses": {"type": "array", "items": {"type": "object"}},
-        "timeline": {"type": "array", "items": {"type": "object"}}}},
+        "decision": ref("Decision"),
+        "timeline": {"type": "array", "items": ref("PublicEvent"),
+            "description": "what the applicant needs, in order: submitted, accepted or refused, notices and supplements, each bureau's result "
+                           "(an approval that ends its branch, a denial, a return), special procedures, withdrawal, delivery, rating, a timer "
+                           "that changed the state, and each license issued. Claims, approvals that only pass a branch to its next step, "
+                           "warning timers and every other internal action are left out by the server."}}},
+    "PublicEvent": {"type": "object", "required": ["at", "action", "bureau"], "additionalProperties": False,
+        "properties": {"at": {"type": "string", "format": "date-time"},
+            "action": {"type": "string", "enum": ["submit", "accept", "refuse", "request_supplement", "supplement", "approve", "deny",
+                "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license"],
+                "description": "issue_license: a license signed (bureau: its issuer), right after the event that signed it"},
+            "bureau": {**nullable("string"), "description": "the bureau that acted (a bureau code), null for the window and the applicant"}}},
+    "Decision": {"type": ["object", "null"], "additionalProperties": False,
+        "required": ["kind", "reason", "legal_basis", "decided_at", "bureau", "bureau_name", "rights"],
+        "description": "the refusal (不予受理) or denial (不予许可) that ended the application, as the applicant is told it (行政许可法 art. 38); "
+                       "null in every other state. The reason and a cited legal basis are what the clerk (reject) or officer (deny's "
+                       "comment) wrote, kept in the decision's audit event; without a cited one, the legal basis is the definition's "
+                       "<legal-basis>. The review body and court are the deciding bureau's <rights> in bureaus.xml (else the list's).",
+        "properties": {"kind": {"type": "string", "enum": ["refused", "denied"]},
+            "reason": {"type": ["string", "null"]},
+            "legal_basis": {"type": ["string", "null"], "description": "null when neither the decision nor the definition gives one"},
+            "decided_at": {"type": "string", "format": "date-time"},
+            "bureau": {**nullable("string"), "description": "the deciding bureau's code; null for a refusal by a clerk of no bureau (the window)"},
+            "bureau_name": nullable("string"),
+            "rights": {"type": "object", "additionalProperties": False, "required": ["review", "litigation"],
+                "properties": {
+                    "review": {"type": "object", "additionalProperties": False, "required": ["body", "days", "until"],
+                        "description": "行政复议 within 60 days (行政复议法 art. 20)",
+                        "properties": {"body": {**nullable("string"), "description": "the 行政复议 body; null when bureaus.xml names none"},
+                            "days": {"type": "integer", "const": 60},
+                            "until": {"type": "string", "format": "date", "description": "the decision's day (China Standard Time) + 60 calendar days, moved to the next working day of the loaded calendar when it is not one"}}},
+                    "litigation": {"type": "object", "additionalProperties": False, "required": ["court", "months", "until"],
+                        "description": "行政诉讼 within 6 months (行政诉讼法 art. 46)",
+                        "properties": {"court": {**nullable("string"), "description": "the court of first instance; null when bureaus.xml names none"},
+                            "months": {"type": "integer", "const": 6},
+                            "until": {"type": "string", "format": "date", "description": "the decision's day + 6 months (the last day of a shorter month), moved to the next working day when it is not one"}}}}}},
+        "example": {"kind": "denied", "reason": "经营场所与有毒有害场所距离不足25米，不符合食品经营许可条件",
+            "legal_basis": "《中华人民共和国行政许可法》第三十八条第二款；《中华人民共和国食品安全法》第三十五条",
+            "decided_at": "2026-11-30T02:15:00Z", "bureau": "SCJG", "bureau_name": "市场监督管理局",
+            "rights": {"review": {"body": "杭州市人民政府", "days": 60, "until": "2027-01-29"},
+                       "litigation": {"court": "杭州市上城区人民法院", "months": 6, "until": "2027-05-31"}}}},
     "Definition": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
         "applicant": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"},
             "description": "each field: id, label, type, required, min, max (a date's may be \"today\": the day of intake), same_as (id-number: \"applicant\" or null)"},
