@@ -1222,6 +1222,86 @@ static void test_bureau_checks(void) {
            strstr(ps.items[0].what, "could not open the file"));
 }
 
+/* <rights> (bureaus.xml) and <legal-basis> (a definition): read, the
+ * list's rights inherited by a bureau without its own, and every missing
+ * or unknown attribute or misplaced element reported at its line. */
+static void test_reasons_and_rights(void) {
+  const tb_bureau *sw = tb_bureaus_find(bureaus, "SW");
+  const tb_bureau *scjg = tb_bureaus_find(bureaus, "SCJG");
+  TB_CHECK_STR(bureaus->review_body, "杭州市人民政府");
+  TB_CHECK_STR(scjg->review_body, "杭州市人民政府"); /* the list's */
+  TB_CHECK_STR(scjg->court, bureaus->court);
+  TB_CHECK_STR(sw->review_body, "国家税务总局浙江省税务局"); /* its own */
+  static const char *const shipped[] = {
+      "workflows/qykb.xml", "workflows/sgxk.xml", "workflows/spjy.xml",
+      "workflows/cssj.xml"};
+  for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+    tb_definition *def = load_shipped(shipped[i]);
+    TB_CHECKF(def && def->basis_refusal &&
+                  strstr(def->basis_refusal, "《中华人民共和国行政许可法》") &&
+                  def->basis_denial && strstr(def->basis_denial, "第三十八条"),
+              "%s gives the legal basis of a refusal and a denial", shipped[i]);
+    tb_definition_free(def);
+  }
+  tb_definition *def = LOAD_OK(HEAD "<legal-basis refusal='甲法第一条' "
+                                    "denial='乙法第二条'/>\n" REVIEW TAIL);
+  TB_CHECK(def && strcmp(def->basis_refusal, "甲法第一条") == 0 &&
+           strcmp(def->basis_denial, "乙法第二条") == 0);
+  tb_definition_free(def);
+  def = LOAD_OK(minimal);
+  TB_CHECK(def && !def->basis_refusal && !def->basis_denial);
+  tb_definition_free(def);
+  EXPECT(HEAD "<legal-basis refusal='甲法第一条'/>\n" REVIEW TAIL, 3,
+         "the attribute 'denial' is required but missing");
+  EXPECT(HEAD
+         "<legal-basis refusal='甲' denial='乙' article='3'/>\n" REVIEW TAIL,
+         3, "the attribute 'article' is not allowed");
+  EXPECT(HEAD "<legal-basis refusal=' ' denial='乙'/>\n" REVIEW TAIL, 3,
+         "refusal");
+  EXPECT(HEAD REVIEW "<legal-basis refusal='甲' denial='乙'/>\n" TAIL, 4,
+         "legal-basis");
+#define B_OPEN "<bureaus xmlns='urn:tongban:workflow:1'>\n"
+#define GA "<bureau code='GA' name='公安局' credit-code='11330100002489612G'"
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems_free(&ps);
+  static const char ok[] =
+      B_OPEN "<rights review='某市人民政府' "
+             "court='某区人民法院'/>\n" GA ">\n"
+             "<rights review='省公安厅' court='某区人民法院'/>\n"
+             "</bureau>\n"
+             "<bureau code='SW' name='税务局' "
+             "credit-code='11330100MB1966245W'/>\n"
+             "</bureaus>\n";
+  TB_CHECK(tb_workflows_load_bureaus_buffer("b.xml", ok, strlen(ok), &list,
+                                            &ps) == TB_OK);
+  if (list) {
+    TB_CHECK_STR(tb_bureaus_find(list, "GA")->review_body, "省公安厅");
+    TB_CHECK_STR(tb_bureaus_find(list, "SW")->review_body, "某市人民政府");
+    TB_CHECK_STR(list->court, "某区人民法院");
+  }
+  tb_workflows_free_bureaus(list);
+  list = NULL;
+  static const char none[] = B_OPEN GA "/>\n</bureaus>\n";
+  TB_CHECK(tb_workflows_load_bureaus_buffer("b.xml", none, strlen(none), &list,
+                                            &ps) == TB_OK);
+  TB_CHECK(list && !list->review_body && !list->items[0].court);
+  tb_workflows_free_bureaus(list);
+  expect_bureaus(B_OPEN "<rights review='某市人民政府'/>\n" GA "/>\n"
+                        "</bureaus>\n",
+                 2, "the attribute 'court' is required but missing");
+  expect_bureaus(B_OPEN GA ">\n<rights court='某区人民法院' review='某市' "
+                           "where='x'/>\n</bureau>\n</bureaus>\n",
+                 3, "the attribute 'where' is not allowed");
+  expect_bureaus(B_OPEN GA ">\n<rights court='某区人民法院'/>\n</bureau>\n"
+                           "</bureaus>\n",
+                 3, "the attribute 'review' is required but missing");
+  expect_bureaus(B_OPEN GA "/>\n<rights review='甲' court='乙'/>\n"
+                           "</bureaus>\n",
+                 3, "rights");
+#undef GA
+#undef B_OPEN
+}
+
 static void test_check_file(void) {
   tb_workflows_problems list = {0};
   static const char *const files[] = {
@@ -1271,6 +1351,7 @@ int main(void) {
   TB_RUN(test_cssj_outputs);
   TB_RUN(test_schema_and_root);
   TB_RUN(test_bureau_checks);
+  TB_RUN(test_reasons_and_rights);
   TB_RUN(test_check_file);
   tb_workflows_problems_free(&ps);
   tb_workflows_free_bureaus(bureaus);
