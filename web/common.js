@@ -47,6 +47,10 @@ export const ACTIONS = {
   rate: "评价",
   timer: "计时提醒",
   warn: "预警",
+  issue_license: "签发电子证照",
+  // the audit trail's own names (the public timeline shows them)
+  refuse: "不予受理",
+  request_supplement: "一次性告知补正",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);

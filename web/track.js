@@ -1,6 +1,7 @@
 // track.js — the applicant's tracking page /t/{number}?c=CODE (phone
 // first): state, the deadline in working days, the parallel bureaus side
-// by side, the timeline, any supplement notice in full, the licenses once
+// by side, the public timeline, a refusal's or denial's reason, legal
+// basis and rights, any supplement notice in full, the licenses once
 // issued (with their QR code), and the rating after delivery. No account:
 // the code printed on the receipt is the key — GET /api/v1/track/{number}
 // ?code=, the license images with ?code=, and the rating POSTed to
@@ -40,6 +41,7 @@ function askForm(msg) {
 }
 
 function deadlineLine(t, def) {
+  if (t.state === "refused") return null; // never accepted: no clock
   if (!t.deadline) return h("p.muted", "受理后开始计时");
   // counted by the server on the loaded holiday calendar; null while the
   // clock does not run
@@ -178,6 +180,39 @@ function ratingView(t) {
   );
 }
 
+// A date "YYYY-MM-DD" as people write it: 2027年1月29日.
+const cnDate = (d) => (d ? d.slice(0, 10).split("-").map(Number) : null);
+function cnDay(d) {
+  const [y, m, day] = cnDate(d) || [];
+  return y ? `${y}年${m}月${day}日` : "—";
+}
+
+// The refusal (不予受理) or denial (不予许可) as the applicant must be told
+// it (行政许可法 art. 38): the reason, the legal basis and the rights to
+// contest it, with the last days the server counted.
+function decisionView(t) {
+  const d = t.decision;
+  if (!d) return null;
+  const refused = d.kind === "refused";
+  const review = d.rights.review;
+  const court = d.rights.litigation;
+  // the decision's day in China Standard Time
+  const day = new Date(Date.parse(d.decided_at) + 8 * 3600 * 1000).toISOString();
+  return h(
+    "div.card.item.warn-red",
+    { id: "decision", "data-kind": d.kind },
+    h("h3", refused ? "不予受理决定" : "不予许可决定"),
+    h("p.muted", (d.bureau_name || (refused ? "综合窗口" : bureauName(d.bureau))) + " · " + cnDay(day) + " 作出"),
+    h("dl.kv",
+      h("dt", "理由"), h("dd", { id: "decision-reason" }, d.reason || "—"),
+      h("dt", "法律依据"), h("dd", { id: "decision-basis" }, d.legal_basis || "—")),
+    h("p", { id: "decision-rights" },
+      "如不服本决定，可在", h("b", cnDay(review.until)), `前（${review.days}日内）向`,
+      review.body || "有管辖权的行政复议机关", "申请行政复议，或在", h("b", cnDay(court.until)),
+      `前（${court.months}个月内）向`, court.court || "有管辖权的人民法院", "提起行政诉讼。"),
+  );
+}
+
 async function load() {
   if (!number || !code) return askForm();
   let t;
@@ -203,6 +238,7 @@ async function load() {
         t.finished_at ? [h("dt", "办结时间"), h("dd", fmtTime(t.finished_at))] : null),
       deadlineLine(t, def),
     ),
+    decisionView(t),
     noticeView(t),
     owedView(t),
     licensesView(t),

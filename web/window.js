@@ -229,13 +229,15 @@ async function showApp(number, pending) {
     return r;
   };
   const reason = h("textarea", { id: "reason", placeholder: "不予受理或补正的理由" });
+  // 不予受理: the articles cited (optional; else the service's own), told to the applicant
+  const basis = h("input", { id: "legal-basis", maxLength: 1000, placeholder: "不予受理的法律依据（选填，不填则用事项规定的依据）" });
   const itemBoxes = a.materials.map((m) => h("label", h("input", { type: "checkbox", value: m.id, checked: ["requested", "missing", "gap"].includes(m.status) && m.required }), " ", m.name, " "));
   const picked = () => itemBoxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
   const actions = [];
   if (a.state === "submitted" || a.state === "awaiting_supplement") {
     actions.push(h("button.ok", { id: "do-accept", onclick: () => act("accept", { tolerated: p.tolerated.length ? p.tolerated : undefined, committed: p.committed.length ? p.committed : undefined }, "已受理") }, "受理"));
     actions.push(h("button", { id: "do-request", onclick: () => act("supplement-request", { items: picked(), reason: reason.value || "请补齐所列材料" }, "已一次性告知") }, "一次性告知补正"));
-    actions.push(h("button.danger", { id: "do-reject", onclick: () => reason.value.trim() ? act("reject", { reason: reason.value.trim() }, "已不予受理") : toast("请填写不予受理的理由", "error") }, "不予受理"));
+    actions.push(h("button.danger", { id: "do-reject", onclick: () => reason.value.trim() ? act("reject", { reason: reason.value.trim(), legal_basis: basis.value.trim() || undefined }, "已不予受理") : toast("请填写不予受理的理由", "error") }, "不予受理"));
   }
   if (a.state === "returned" || a.state === "awaiting_supplement" || a.materials.some((m) => m.status === "gap"))
     actions.push(h("button.primary", { id: "do-supplement", onclick: () => act("supplement", { materials: picked() }, "已补齐材料") }, "补齐材料"));
@@ -256,7 +258,7 @@ async function showApp(number, pending) {
       a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
       a.notice ? h("div.item.warn-yellow", h("h3", "一次性告知"), h("ol", a.notice.items.map((i) => h("li", i.name))),
         a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || ""))) : null,
-      h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason),
+      h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
       h("div.actions", actions)),
   );
   receipt(a);

@@ -72,10 +72,17 @@ async function decidePanel(t) {
   const outputInputs = outputs.map(outputInput);
   const app = await api("GET", "/api/v1/applications/" + encodeURIComponent(t.number)).catch(() => null);
   const comment = h("textarea", { name: "comment", placeholder: "审批意见（退回或不予许可时必填）" });
+  // 不予许可: the comment is the reason told to the applicant; the articles are optional
+  const basis = h("input", { name: "legal_basis", maxLength: 2000, placeholder: "不予许可的法律依据（选填，不填则用事项规定的依据）" });
   const boxes = def.materials.map((m) => h("label", h("input", { type: "checkbox", value: m.id, name: "item" }), " ", m.name));
   const send = async (decision) => {
     const body = { decision };
     if (comment.value.trim()) body.comment = comment.value.trim();
+    if (decision === "deny" && !body.comment) {
+      toast("请填写不予许可的理由，理由将告知申请人", "error");
+      return;
+    }
+    if (decision === "deny" && basis.value.trim()) body.legal_basis = basis.value.trim();
     if (decision === "return") body.items = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
     if (decision === "approve" && outputs.length) {
       body.outputs = readOutputs(outputInputs);
@@ -106,6 +113,7 @@ async function decidePanel(t) {
           outputs.map((o, i) => h("label", o.label, o.required ? " *" : "", outputInputs[i])))
       : null,
     h("label", "审批意见", comment),
+    h("label", "法律依据（不予许可时）", basis),
     h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
     h("div.actions",
       h("button.ok", { onclick: () => send("approve"), dataset: { act: "approve" } }, "通过"),
