@@ -27,7 +27,8 @@
  * The timeline is the public one (the store leaves out claims and other
  * internal steps); a refused or denied application carries its decision
  * with the reason, legal basis and the applicant's rights
- * (api_decision.c).
+ * (api_decision.c; its read costs one more statement, the bureau list's
+ * version check, and only for such an application).
  */
 #include "tb_api_int.h"
 
