@@ -482,17 +482,17 @@ def _():
 @case("workflows: an admin deploys a new version → 201, again → 200")
 def _():
     text = open(os.path.join(ROOT, "workflows", "spjy.xml"), "rb").read()
-    v2 = text.replace(b'id="spjy" version="1"', b'id="spjy" version="2"')
-    assert v2 != text
-    r = expect(http("POST", "/api/v1/workflows", raw=v2,
+    v3 = text.replace(b'id="spjy" version="2"', b'id="spjy" version="3"')
+    assert v3 != text
+    r = expect(http("POST", "/api/v1/workflows", raw=v3,
                     ctype="application/xml", token=tok(ADMIN)), 201)
-    assert r.json == {"id": "spjy", "version": 2, "inserted": True}, r.json
-    r = expect(http("POST", "/api/v1/workflows", raw=v2,
+    assert r.json == {"id": "spjy", "version": 3, "inserted": True}, r.json
+    r = expect(http("POST", "/api/v1/workflows", raw=v3,
                     ctype="application/xml", token=tok(ADMIN)), 200)
     assert r.json["inserted"] is False
-    assert definition("spjy")["version"] in (1, 2)
+    assert definition("spjy")["version"] in (2, 3)
     defs.pop("spjy", None)
-    assert definition("spjy")["version"] == 2
+    assert definition("spjy")["version"] == 3
 
 
 # ---- end to end, every shipped workflow -----------------------------------

@@ -216,7 +216,7 @@ def _():
     at = next(i for i, l in enumerate(lines)
               if 'name="营业执照" bureau="SCJG"' in l)
     lines[at] = lines[at].replace('bureau="SCJG"', 'bureau="GA"')
-    bad = "\n".join(lines).replace('id="qykb" version="1"',
+    bad = "\n".join(lines).replace('id="qykb" version="2"',
                                    'id="qykb" version="9"')
     before = sql("SELECT count(*) FROM definitions")
     r = expect(http("POST", "/api/v1/workflows", raw=bad.encode(),
