@@ -41,7 +41,7 @@ function askForm(msg) {
 }
 
 function deadlineLine(t, def) {
-  if (t.state === "refused") return null; // never accepted: no clock
+  if (t.state === "refused" || t.state === "denied") return null; // decided: no clock to show
   if (!t.deadline) return h("p.muted", "受理后开始计时");
   // counted by the server on the loaded holiday calendar; null while the
   // clock does not run
