@@ -321,6 +321,8 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
     api_fail_engine(r, &out->problem, TB_APP_NONE, 0);
     return rc;
   }
+  if (rc == TB_STORE_OK)
+    rc = api_material_licenses_note(s, out->number, c->from_licenses);
   if (rc != TB_STORE_OK)
     return rc;
   if (!reply_created(r, s, out, code, c->from_licenses))

@@ -94,6 +94,14 @@ int api_session_ttl(const api_req *r) {
   return r->ctx->session_ttl;
 }
 
+size_t api_max_file_bytes(const api_req *r) {
+  return r->ctx->max_file_bytes;
+}
+
+size_t api_max_application_bytes(const api_req *r) {
+  return r->ctx->max_app_bytes;
+}
+
 const char *api_header(api_req *r, const char *name) {
   return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }

@@ -34,6 +34,8 @@ struct api_context {
   char *conninfo;
   char *region;
   int session_ttl;        /* seconds a new session lasts */
+  size_t max_file_bytes;  /* one uploaded file */
+  size_t max_app_bytes;   /* all files of one application */
   api_hub *hub;           /* the live stream's hub, or NULL */
   api_licenses *licenses; /* trust list and issuer; NULL: licenses off */
   api_metrics *metrics;   /* the counters of /metrics */

@@ -17,6 +17,7 @@
 #define ADMIN ROLE_ADMIN
 #define CHANGE (ROUTE_BODY_JSON | ROUTE_CHANGE)
 #define APP "/api/v1/applications/{number}"
+#define FILE_CHANGE (ROUTE_BODY_FILE | ROUTE_CHANGE)
 
 const api_route api_routes[] = {
     {"GET", "/healthz", api_h_healthz, ROLE_EVERYONE, 0},
@@ -68,6 +69,14 @@ const api_route api_routes[] = {
      0},
     {"GET", "/api/v1/supervision/stream", api_h_supervision_stream,
      CLERK | OFFICER | INSPECTOR, ROUTE_QUERY_TOKEN},
+    {"POST", APP "/materials/{material}/files", api_h_material_file_post,
+     CLERK | ROLE_ANONYMOUS, FILE_CHANGE},
+    {"GET", APP "/materials", api_h_materials_get,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
+    {"GET", APP "/files/{id}", api_h_file_get,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
+    {"POST", "/api/v1/tasks/{id}/files", api_h_task_file_post, OFFICER,
+     FILE_CHANGE},
     {"GET", "/", api_h_web, ROLE_EVERYONE, 0},
     {"GET", "/web/{file}", api_h_web, ROLE_EVERYONE, 0},
     {"GET", "/t/{number}", api_h_web, ROLE_EVERYONE, 0},

@@ -27,6 +27,8 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_BODY (1024 * 1024)
+#define DEFAULT_FILE (10 * 1024 * 1024)
+#define DEFAULT_APP_FILES (50 * 1024 * 1024)
 #define DEFAULT_HEADER (32 * 1024)
 #define DEFAULT_TIMEOUT 30
 #define RETRY_AFTER 5
@@ -108,7 +110,14 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   r->method = tb_arena_strdup(a, method);
   r->path = tb_arena_strdup(a, url);
   r->started_us = monotonic_us();
-  tb_buf_init(&r->body_buf, api->max_body);
+  /* the file routes take one file's bytes: their own cap */
+  char allow[128];
+  const char *params[API_MAX_PARAMS];
+  const api_route *rt =
+      api_route_match(a, method, url, params, allow, sizeof allow);
+  r->body_max = rt && (rt->flags & ROUTE_BODY_FILE) ? api->ctx.max_file_bytes
+                                                    : api->max_body;
+  tb_buf_init(&r->body_buf, r->body_max);
   uint64_t id = atomic_fetch_add(&api->next_id, 1);
   snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
            api->ctx.generation & 0xffffffffu, id);
@@ -131,12 +140,12 @@ static bool declared_too_large(api_req *r) {
   char *end = NULL;
   errno = 0;
   unsigned long long n = strtoull(cl, &end, 10);
-  return errno == ERANGE || (end && *end == '\0' && n > r->api->max_body);
+  return errno == ERANGE || (end && *end == '\0' && n > r->body_max);
 }
 
 static bool content_type_ok(api_req *r) {
-  if (r->body_len == 0)
-    return true;
+  if (r->body_len == 0 || (r->route->flags & ROUTE_BODY_FILE))
+    return true; /* a file's type is decided from its bytes */
   const char *ct = api_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
   if (!ct)
     return true;
@@ -162,9 +171,9 @@ static void dispatch(api_req *r) {
     }
     return;
   }
-  if (r->too_large) {
+  if (r->too_large && !(r->route->flags & ROUTE_BODY_FILE)) {
     api_fail(r, TB_PROBLEM_BODY_TOO_LARGE,
-             "the request body is larger than %zu bytes", r->api->max_body);
+             "the request body is larger than %zu bytes", r->body_max);
     return;
   }
   if (!content_type_ok(r)) {
@@ -403,6 +412,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.metrics = api_metrics_new();
   api->ctx.guesses = api_guesses_new();
   api->max_body = o->max_body ? o->max_body : DEFAULT_BODY;
+  api->ctx.max_file_bytes =
+      o->max_file_bytes ? o->max_file_bytes : DEFAULT_FILE;
+  api->ctx.max_app_bytes =
+      o->max_application_bytes ? o->max_application_bytes : DEFAULT_APP_FILES;
   api->quiet = o->quiet;
   api->test_clock = o->test_clock;
   unsigned threads = o->threads ? o->threads : cores();

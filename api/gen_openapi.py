@@ -286,6 +286,81 @@ paths["/web/{file}"]["get"]["parameters"] = [{"name": "file", "in": "path", "req
 paths["/t/{number}"] = page("The applicant's tracking page (?c=CODE)")
 paths["/t/{number}"]["get"]["parameters"] = [num]
 paths["/v"] = page("The license verification page (?p=PAYLOAD)")
+# ---- materials as files (api/api_files.c) ----
+file_body = {"required": True, "description": "the raw bytes of ONE file (a scan or photo): PDF, JPEG or PNG. "
+             "Any Content-Type is accepted and ignored: the type is decided from the bytes, which are "
+             "checked in full (PDF header, startxref and %%EOF; PNG and JPEG decoded under width, height "
+             "and pixel limits). At most the server's --max-file-bytes (default 10 MiB).",
+             "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                         "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
+                         "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+                         "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}}}
+fname = {"name": "name", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "the file's name as people read it: only shown, never a path. Cleaned: the part after the "
+                        "last / or \\, control characters removed, at most 100 characters (the extension kept); "
+                        "absent or empty: 未命名 and the detected type's extension"}
+file_code = {"name": "code", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64},
+             "description": "without a token: the applicant's tracking code"}
+file_errs = {"413": prob("file_too_large: over --max-file-bytes; application_files_too_large: the application's "
+                         "files together would pass --max-application-bytes (errors[].field names the material)"),
+             "415": prob("unsupported_file_type: the bytes are not a PDF, JPEG or PNG (a zip under a .pdf name is one)"),
+             "422": prob("empty_file, damaged_file (truncated, corrupt, bytes after a PNG's IEND or a PDF's %%EOF, "
+                         "or an image over the width/height/pixel limits: a decompression bomb); "
+                         "unknown_material (field \"material\"); errors[].field is \"materials.ID\" "
+                         "for a material's file, \"file\" for an opinion file"),
+             "400": prob("a bad Idempotency-Key")}
+file_created = {"201": resp("stored; the audit event (material_attached / opinion_attached) carries its SHA-256",
+                            ref("File"), headers={"Location": {"description": "the file (its href)", "schema": {"type": "string"}}})}
+mat = {"name": "material", "in": "path", "required": True, "schema": {"type": "string"},
+       "description": "a material id of the application's definition"}
+paths["/api/v1/applications/{number}/materials/{material}/files"] = {"post": op(
+    "Attach a file (one page) to a material", "applications",
+    {**file_created, **file_errs,
+     "404": prob("no such application; without a token also a wrong or missing tracking code (the same answer as tracking)"),
+     "409": prob("materials_locked: the material takes no files in the application's state (field materials.ID)"),
+     "429": prob("too many tracking-code misses from this client", RA)},
+    [num, mat, fname, file_code, idem], file_body, anonymous=True,
+    desc="Roles: clerk; no token: the applicant with ?code= (online supplements). Files may be attached while the "
+         "application is submitted (intake; online ones too); while a one-time notice names the material "
+         "(awaiting_supplement, returned); while a tolerated gap (容缺) of it is open (in_review, awaiting_materials). "
+         "Versions: the files attached between two transitions that concern materials (submit, accept, "
+         "request_supplement, return, supplement) form one version, pages numbered from 1; the first file after such "
+         "a transition opens the next version and marks the one before replaced (still readable). Nothing is deleted. "
+         "One transaction locks the application and appends the audit event material_attached {material, version, "
+         "page, name, size, media_type, sha256}; a refused file changes nothing.")}
+paths["/api/v1/tasks/{id}/files"] = {"post": op(
+    "Attach an opinion file (意见附件, e.g. 现场核查报告) to a task", "tasks",
+    {**file_created, **file_errs,
+     "404": prob("no such task"),
+     "409": prob("task_superseded: the task is decided or cancelled; claimed_by_other: another officer claimed it")},
+    [tid, fname, idem], file_body,
+    desc="Roles: officer of the task's bureau (403 wrong_bureau otherwise), while the task is open or claimed by "
+         "them. Audited as opinion_attached {task, bureau, page, name, size, media_type, sha256}.")}
+paths["/api/v1/applications/{number}/materials"] = {"get": op(
+    "The materials of an application, with their files and versions", "applications",
+    {"200": resp("every material of the definition in its order, and the officers' opinion files by task", ref("MaterialList")),
+     "404": prob("no such application; without a token also a wrong or missing tracking code"),
+     "429": prob("too many tracking-code misses from this client", RA)},
+    [num, file_code], anonymous=True,
+    desc="Roles: clerk, inspector, officer (of a bureau with a task in the application, any round; 403 wrong_bureau "
+         "otherwise); no token: the applicant with ?code=.")}
+paths["/api/v1/applications/{number}/files/{id}"] = {"get": op(
+    "One file's bytes", "applications",
+    {"200": {"description": "the bytes, with Content-Type the detected type (application/pdf, image/jpeg or image/png; "
+             "never HTML), X-Content-Type-Options: nosniff, a Content-Security-Policy that runs no script, "
+             "Content-Disposition inline (attachment with download=1) with filename*=UTF-8''…, Cache-Control private. "
+             "Pages fetch() it with the Authorization header and show a blob: URL.",
+             "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
+                         "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+                         "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}},
+             "headers": {"Content-Disposition": {"description": "inline or attachment; filename*=UTF-8''<percent-encoded name>",
+                                                 "schema": {"type": "string"}}}},
+     "404": prob("the application has no such file; without a token also a wrong or missing tracking code"),
+     "429": prob("too many tracking-code misses from this client", RA)},
+    [num, {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}, file_code,
+     {"name": "download", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1"]},
+      "description": "1: Content-Disposition attachment"}],
+    anonymous=True, desc="Roles: as GET …/materials.")}
 for p, ops in paths.items():
     for m, o in ops.items():
         o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
@@ -446,6 +521,46 @@ schemas["RevocationList"] = {"type": "object", "required": ["key_id", "list", "s
                    "list": {"type": "string", "description": "the signed bytes: canonical JSON of the list"},
                    "signature": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$",
                                  "description": "base64url (no padding) of the DER SM2 signature"}}}
+schemas["File"] = obj({
+    "id": {"type": "integer"},
+    "material": {"type": ["string", "null"], "description": "the material id; null for an opinion file"},
+    "task": {"type": ["integer", "null"], "description": "the task of an opinion file; null for a material"},
+    "version": {"type": "integer", "minimum": 1}, "page": {"type": "integer", "minimum": 1},
+    "name": {"type": "string", "description": "only shown, never a path"},
+    "media_type": {"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png"]},
+    "size": {"type": "integer", "minimum": 1},
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "also in the audit event that attached it"},
+    "added_at": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
+    "added_by": {"type": "string", "enum": ["clerk", "applicant", "officer"]},
+    "replaced": {"type": "boolean", "description": "its version was replaced by a later one (still readable)"},
+    "href": {"type": "string", "description": "/api/v1/applications/{number}/files/{id}"}},
+    ["id", "material", "task", "version", "page", "name", "media_type", "size", "sha256", "added_at",
+     "added_by", "replaced", "href"])
+schemas["MaterialList"] = obj({
+    "materials": {"type": "array", "items": obj({
+        "id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["provided", "missing", "tolerated", "committed", "license"],
+                   "description": "license: an e-license satisfied it; committed: a signed commitment (告知承诺) "
+                                  "replaced it; tolerated: an open tolerated gap (容缺), see due"},
+        "due": {"type": "string", "format": "date", "description": "only for an open tolerated gap: the day it is due"},
+        "license": {"type": ["object", "null"], "description": "only when an e-license satisfied it (null for an "
+                    "application taken in before licenses were recorded)",
+                    "additionalProperties": False, "required": ["id", "type", "name", "status_at_reuse", "status_now"],
+                    "properties": {"id": {"type": "string"}, "type": {"type": "string", "description": "the type code"},
+                                   "name": {"type": "string"},
+                                   "status_at_reuse": {"type": "string", "enum": ["valid", "revoked", "expired"],
+                                                       "description": "checked at intake: a license is reused only when valid"},
+                                   "status_now": {"type": "string", "enum": ["valid", "revoked", "expired"]},
+                                   "revoked_at": {"type": "string", "format": "date-time", "description": "only when revoked"}}},
+        "versions": {"type": "array", "items": obj({"version": {"type": "integer", "minimum": 1},
+                                                     "replaced": {"type": "boolean"},
+                                                     "files": {"type": "array", "items": ref("File")}},
+                                                    ["version", "replaced", "files"])}},
+        ["id", "name", "required", "status", "versions"])},
+    "opinions": {"type": "array", "items": obj({
+        "task": {"type": "integer"}, "bureau": {"type": "string"}, "task_name": {"type": "string"},
+        "files": {"type": "array", "items": ref("File")}}, ["task", "bureau", "task_name", "files"])}},
+    ["materials", "opinions"])
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",

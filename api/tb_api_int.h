@@ -12,6 +12,7 @@
 #include "tb_store_accounts.h"
 #include "tb_store_applications.h"
 #include "tb_store_definitions.h"
+#include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
 #include "tb_store_read.h"
@@ -51,14 +52,18 @@ typedef struct api_licenses api_licenses; /* api_licenses.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
-  ROUTE_BODY_JSON = 1 << 0,     /* the body is a JSON object (may be empty) */
-  ROUTE_BODY_XML = 1 << 1,      /* the body is XML */
-  ROUTE_CHANGE = 1 << 2,        /* state-changing: honours Idempotency-Key */
-  ROUTE_QUERY_TOKEN = 1 << 3,   /* ?access_token= may stand for the
-                                   Authorization header (EventSource) */
-  ROUTE_TOKEN_OPTIONAL = 1 << 4 /* open to everyone, but a token, when
-                                   sent, is checked: the handler tells
-                                   staff (r->authed) from applicants */
+  ROUTE_BODY_JSON = 1 << 0,      /* the body is a JSON object (may be empty) */
+  ROUTE_BODY_XML = 1 << 1,       /* the body is XML */
+  ROUTE_CHANGE = 1 << 2,         /* state-changing: honours Idempotency-Key */
+  ROUTE_QUERY_TOKEN = 1 << 3,    /* ?access_token= may stand for the
+                                    Authorization header (EventSource) */
+  ROUTE_TOKEN_OPTIONAL = 1 << 4, /* open to everyone, but a token, when
+                                    sent, is checked: the handler tells
+                                    staff (r->authed) from applicants */
+  ROUTE_BODY_FILE = 1 << 5       /* the body is one file's raw bytes, of any
+                                    Content-Type, up to the server's max file
+                                    bytes; a larger one is the handler's to
+                                    refuse (r->too_large) */
 };
 
 #define API_MAX_PARAMS 2
@@ -111,7 +116,8 @@ struct api_req {
   const char *body;
   size_t body_len;
   bool too_large;
-  bool started; /* the first call of the access handler is over */
+  size_t body_max; /* the route's cap: max file bytes or the JSON one */
+  bool started;    /* the first call of the access handler is over */
   /* who asks */
   bool authed;
   tb_store_account who;
@@ -163,6 +169,11 @@ api_licenses *api_licenses_of(api_req *r);
 api_metrics *api_metrics_of(api_req *r);
 /* The server's table of tracking guesses. */
 api_guesses *api_guesses_of(api_req *r);
+
+/* The most bytes of one uploaded file, and of all files of one
+ * application together (tb_api_options.max_file_bytes, …). */
+size_t api_max_file_bytes(const api_req *r);
+size_t api_max_application_bytes(const api_req *r);
 
 /* The server's route table (for the metrics' labels): *n entries. */
 const api_route *api_route_table(const api_req *r, size_t *n);
@@ -505,6 +516,18 @@ json_t *api_decision_view(tb_store *s, const tb_definition *def,
  * s (in the caller's transaction, if any). */
 json_t *api_decision_read(tb_store *s, const char *number,
                           const tb_definition *def, const tb_app_state *st);
+
+/* Materials as files (api_files.c). */
+void api_h_material_file_post(api_req *r);
+void api_h_task_file_post(api_req *r);
+void api_h_materials_get(api_req *r);
+void api_h_file_get(api_req *r);
+/* Record, in the intake's transaction, the licenses that satisfied
+ * materials (used: the intake's [{material, license_id, …}], checked
+ * valid at intake), so that the material list shows each license with
+ * its status then and now. */
+tb_store_status api_material_licenses_note(tb_store *s, const char *number,
+                                           json_t *used);
 
 void api_h_workflows_list(api_req *r);
 void api_h_workflow_get(api_req *r);

@@ -6,6 +6,7 @@
  *                 [--idempotency-ttl SECONDS] [--region CODE]
  *                 [--keys DIR] [--log-level LEVEL]
  *                 [--audit-checkpoints FILE] [--checkpoint-interval SECONDS]
+ *                 [--max-file-bytes N] [--max-application-bytes N]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -23,6 +24,9 @@
  * makes a signed audit checkpoint and appends it to --audit-checkpoints
  * (default $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log;
  * cli/tb_cli_audit.h).
+ * --max-file-bytes (default 10 MiB) bounds one uploaded material or
+ * opinion file, --max-application-bytes (default 50 MiB) all files of one
+ * application together.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -55,6 +59,8 @@ typedef struct {
   int idempotency_ttl;
   const char *checkpoints;    /* NULL: the default file */
   double checkpoint_interval; /* 0: no checkpoints */
+  size_t max_file_bytes;      /* 0: the API's default */
+  size_t max_application_bytes;
 } serve_options;
 
 static int usage(void) {
@@ -67,7 +73,9 @@ static int usage(void) {
           "                     [--keys DIR] [--log-level "
           "debug|info|warn|error]\n"
           "                     [--audit-checkpoints FILE] "
-          "[--checkpoint-interval SECONDS]\n");
+          "[--checkpoint-interval SECONDS]\n"
+          "                     [--max-file-bytes N] "
+          "[--max-application-bytes N]\n");
   return 2;
 }
 
@@ -94,6 +102,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"log-level", required_argument, NULL, 'L'},
       {"audit-checkpoints", required_argument, NULL, 'a'},
       {"checkpoint-interval", required_argument, NULL, 'C'},
+      {"max-file-bytes", required_argument, NULL, 'F'},
+      {"max-application-bytes", required_argument, NULL, 'A'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -131,6 +141,16 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
     case 'C':
       if (!parse_number(optarg, 0, 7 * 86400, &o->checkpoint_interval))
         return false;
+      break;
+    case 'F':
+      if (!parse_number(optarg, 1024, 1024.0 * 1024 * 1024, &v))
+        return false;
+      o->max_file_bytes = (size_t)v;
+      break;
+    case 'A':
+      if (!parse_number(optarg, 1024, 64.0 * 1024 * 1024 * 1024, &v))
+        return false;
+      o->max_application_bytes = (size_t)v;
       break;
     case 'L':
       if (!tb_log_stderr_level(optarg, "--log-level"))
@@ -281,7 +301,9 @@ int tb_cli_serve(int argc, char **argv) {
   tb_api_options ao = {.listen = o.listen,
                        .conninfo = server,
                        .region = o.region,
-                       .keys_dir = keys};
+                       .keys_dir = keys,
+                       .max_file_bytes = o.max_file_bytes,
+                       .max_application_bytes = o.max_application_bytes};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

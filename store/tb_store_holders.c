@@ -79,8 +79,8 @@ static tb_store_status app_head(tb_store *s, const char *number,
   return ok ? TB_STORE_OK : TB_STORE_ERROR;
 }
 
-static tb_store_status set_head(tb_store *s, int64_t app, int32_t seq,
-                                const uint8_t hash[32]) {
+tb_store_status tb_store_audit_head_set(tb_store *s, int64_t app, int32_t seq,
+                                        const uint8_t hash[32]) {
   char id[24], sq[16], hex[65];
   snprintf(id, sizeof id, "%lld", (long long)app);
   snprintf(sq, sizeof sq, "%d", (int)seq);
@@ -113,6 +113,6 @@ tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
   rc = tb_store_audit_append(s, &ae, &seq, hash);
   free(payload);
   if (rc == TB_STORE_OK)
-    rc = set_head(s, ae.application_id, seq, hash);
+    rc = tb_store_audit_head_set(s, ae.application_id, seq, hash);
   return rc;
 }

@@ -13,6 +13,7 @@
 #include "tb_store_applications.h"
 #include "tb_store_audit.h"
 #include "tb_store_definitions.h"
+#include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
 #include "tb_store_read.h"
@@ -105,6 +106,12 @@ tb_store_status tb_store_exec_row(tb_store *s, const tb_store_stmt *st,
  * text must contain no input. */
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
                                     PGresult **res);
+
+/* Run a statement that answers one text value (JSON built by
+ * PostgreSQL) and hand it out malloc'ed in *json; no row (or NULL) is
+ * TB_STORE_NOT_FOUND (store/tb_store_read.c). */
+tb_store_status tb_store_json_of(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, char **json);
 
 /* Make sure the connection is up (reconnecting if needed). */
 tb_store_status tb_store_ensure(tb_store *s);
@@ -204,4 +211,9 @@ typedef struct {
 tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
                                           const tb_store_holder_rename *h,
                                           const tb_store_actor *actor);
+/* Move the chain head of application app (its row locked) to the event
+ * just appended (seq, hash): what an event that is no transition needs
+ * after tb_store_audit_append (store/tb_store_holders.c). */
+tb_store_status tb_store_audit_head_set(tb_store *s, int64_t app, int32_t seq,
+                                        const uint8_t hash[32]);
 #endif /* TB_STORE_INT_H */

@@ -203,3 +203,8 @@ static const tb_store_stmt S_READ_COUNTS = {
 tb_store_status tb_store_status_counts_read(tb_store *s, char **json) {
   return json_of(s, &S_READ_COUNTS, NULL, json);
 }
+
+tb_store_status tb_store_json_of(tb_store *s, const tb_store_stmt *st,
+                                 const char *const *params, char **json) {
+  return json_of(s, st, params, json);
+}

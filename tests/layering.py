@@ -77,6 +77,8 @@ LIBRARIES = {
     "libpng": lambda h: h in ("png.h", "pngconf.h"),
     "zlib": lambda h: h in ("zlib.h", "zconf.h"),
     "libmicrohttpd": lambda h: h == "microhttpd.h",
+    "libjpeg": lambda h: h in ("jpeglib.h", "jerror.h", "jconfig.h",
+                               "jmorecfg.h"),
     # cli/ only (license verify --online): no other row lists it
     "libcurl": lambda h: h.startswith("curl/"),
 }
@@ -94,7 +96,8 @@ RULES = {
     "electronic-licenses": (["engine"], ["OpenSSL", "libqrencode", "libpng",
                                          "zlib", "jansson"], True),
     "api": (["engine", "workflows", "store", "electronic-licenses"],
-            ["libmicrohttpd", "jansson", "OpenSSL", "zlib"], True),
+            ["libmicrohttpd", "jansson", "OpenSSL", "zlib", "libpng",
+             "libjpeg"], True),
     "cli": EVERYTHING,
     "tests": EVERYTHING,
     "bench": EVERYTHING,

@@ -113,6 +113,30 @@ def http(method, path, body=None, token=None, headers=None, raw=None,
         return Resp(e.code, e.headers, e.read())
 
 
+def chunked(method, path, data, token=None, ctype="application/json"):
+    """A request with a chunked body (no Content-Length)."""
+    import http.client
+    host, port = BASE.split("//")[1].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=60)
+    parts = (data[i:i + 65536] for i in range(0, len(data), 65536))
+    h = {"Content-Type": ctype}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    c.request(method, path, body=parts, encode_chunked=True, headers=h)
+    r = c.getresponse()
+    out = Resp(r.status, r.headers, r.read())
+    c.close()
+    return out
+
+
+def audit_verify(number):
+    """`tongban audit verify NUMBER` (TB_TONGBAN): exit status and output."""
+    r = subprocess.run([os.environ.get("TB_TONGBAN", ""), "audit", "verify",
+                        number, "--db", ADMIN_DB],
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout + r.stderr
+
+
 def expect(r, status, code=None):
     assert r.status == status, f"expected {status}, got {r!r}"
     if code:
