@@ -39,7 +39,8 @@ serial = [0]
 # throttles are not part of any change here).
 TABLES = ["applications", "tasks", "timers", "audit_events",
           "idempotency_keys", "licenses", "license_serials", "app_serials",
-          "definitions", "bureau_lists", "calendar_days", "holders"]
+          "definitions", "bureau_lists", "calendar_days", "holders",
+          "material_files", "material_licenses"]
 
 
 def snapshot():
@@ -478,6 +479,33 @@ def _():
     assert n == 1
     torture(Request("POST", "/api/v1/workflows", token=tok(ADMIN), raw=xml,
                     ctype="application/xml"), (201,))
+
+
+@case("attach a material's file (a new version, the old one marked replaced): every statement failed")
+def _():
+    from tbfiles import fixture
+    n = new_app()["number"]
+    path = f"/api/v1/applications/{n}/materials/articles/files?name=a.pdf"
+    expect(http("POST", path, raw=fixture("scan.pdf"), ctype="application/pdf",
+                token=tok(CLERK)), 201)
+    act(n, "supplement-request", {"items": ["articles"], "reason": "章程未签字"})
+    r = torture(Request("POST", path, token=tok(CLERK),
+                        raw=fixture("photo.jpg"), ctype="image/jpeg"), (201,))
+    assert (r.json["version"], r.json["page"]) == (2, 1), r.json
+    assert sql("SELECT string_agg(replaced_at IS NOT NULL || '', ',' ORDER BY "
+               "f.id) FROM material_files f JOIN applications a ON a.id = "
+               f"f.application_id WHERE a.number = '{n}'") == "true,false"
+
+
+@case("attach an opinion file to a task: every statement failed in turn")
+def _():
+    from tbfiles import fixture
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    t = open_task(n, bureau)
+    torture(Request("POST", f"/api/v1/tasks/{t['id']}/files?name=report.png",
+                    token=officer(bureau), raw=fixture("page.png"),
+                    ctype="image/png"), (201,))
 
 
 @case("a serialization failure is retried: the change is done once")
