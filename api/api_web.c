@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const char CSP[] =
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; frame-src 'self' blob:; "
+    "style-src 'self'; "
     "script-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

@@ -116,7 +116,7 @@ export class ApiError extends Error {
 // 128 random bits as hex. crypto.randomUUID exists only in secure contexts
 // (HTTPS, localhost); a phone on the hall's plain-HTTP network has only
 // getRandomValues.
-function randomKey() {
+export function randomKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -9,6 +9,7 @@ import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
   live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
+import { filePicker, showMaterials, uploadPicked } from "/web/materials.js";
 
 const main = $("#main");
 const holderBox = h("div", { id: "holder" });
@@ -97,7 +98,7 @@ function checklist(def, licenses) {
     if (m.tolerate_days) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "tolerated" }), ` 容缺（${m.tolerate_days} 个工作日内补齐）`));
     if (m.commitment) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "committed" }), " 告知承诺"));
     opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "missing" }), " 缺"));
-    return h("li", { dataset: { material: m.id } }, h("div", m.name, m.required ? "" : "（非必需）"), h("div.opts", opts));
+    return h("li", { dataset: { material: m.id } }, h("div", m.name, m.required ? "" : "（非必需）"), h("div.opts", opts), filePicker(m.id));
   }));
 }
 
@@ -149,6 +150,7 @@ async function startIntake(serviceId) {
         if (!a) return;
         codes[a.number] = a.tracking_code;
         sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
+        await uploadPicked(form, a.number); // the scans chosen per material
         current = { pending: c };
         clear(formBox);
         showApp(a.number, c);
@@ -258,9 +260,11 @@ async function showApp(number, pending) {
       a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
       a.notice ? h("div.item.warn-yellow", h("h3", "一次性告知"), h("ol", a.notice.items.map((i) => h("li", i.name))),
         a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || ""))) : null,
+      h("h3", "材料文件"), h("div", { id: "material-files" }),
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
       h("div.actions", actions)),
   );
+  showMaterials($("#material-files"), a);
   receipt(a);
 }
 
