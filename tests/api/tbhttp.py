@@ -219,6 +219,17 @@ QYKB_MATERIALS = ["application", "articles", "legal_rep_id_card",
                   "shareholder_proof", "premises", "appointment"]
 
 
+def org_intake(holder, service="qykb", channel="window", form=None,
+               materials=None):
+    """The body of an intake for the enterprise holder (a credit code):
+    qykb with QYKB_FORM and every material unless told otherwise."""
+    return {"service": service, "channel": channel,
+            "form": QYKB_FORM if form is None else form,
+            "materials": QYKB_MATERIALS if materials is None else materials,
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": holder}}
+
+
 def spjy_form(holder):
     """A valid food business license (spjy) form for the enterprise holder."""
     return {"operator_name": "杭州通办科技有限公司", "credit_code": holder,

@@ -27,8 +27,8 @@ import time
 import uuid
 
 from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, citizen_id, credit_code,
-                    done, expect, http, officer, open_task, spjy_form, sql,
-                    task_outputs, tok)
+                    done, expect, http, officer, open_task, org_intake,
+                    spjy_form, sql, task_outputs, tok)
 
 ROOT = os.environ["TB_SOURCE_ROOT"]
 CLERK, ADMIN = "clerk1", "admin1"
@@ -79,10 +79,7 @@ def new_app(channel="window", service="qykb", omit=()):
     form, mats = ((QYKB_FORM, QYKB_MATERIALS) if service == "qykb"
                   else (spjy_form(h), SPJY_MATERIALS))
     mats = [m for m in mats if m not in omit]
-    body = {"service": service, "channel": channel, "form": form,
-            "materials": mats,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": h}}
+    body = org_intake(h, service, channel, form, mats)
     r = http("POST", "/api/v1/applications", body,
              token=tok(CLERK) if channel == "window" else None)
     return expect(r, 201).json
@@ -246,30 +243,21 @@ def _():
 
 @case("create at the window: every statement failed in turn")
 def _():
-    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
-            "materials": QYKB_MATERIALS,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": holder()}}
+    body = org_intake(holder())
     torture(Request("POST", "/api/v1/applications", body, tok(CLERK)),
             (201,))
 
 
 @case("create online (anonymous): every statement failed in turn")
 def _():
-    body = {"service": "qykb", "channel": "online", "form": QYKB_FORM,
-            "materials": QYKB_MATERIALS,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": holder()}}
+    body = org_intake(holder(), channel="online")
     torture(Request("POST", "/api/v1/applications", body), (201,))
 
 
 @case("create with a confirmed change of name (holder_renamed): every statement failed")
 def _():
     h = holder()
-    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
-            "materials": QYKB_MATERIALS,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": h}}
+    body = org_intake(h)
     expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)), 201)
     body["applicant"]["name"] = "杭州通办数字科技有限公司"
     body["name_change"] = {"confirmed": True, "reason": "企业更名，已查验核准通知书"}

@@ -21,9 +21,9 @@ import urllib.parse
 import uuid
 
 from tbfiles import fixture, noise_png, pdf, png, zip_file
-from tbhttp import (QYKB_FORM, QYKB_MATERIALS, audit_verify, case, chunked,
-                    credit_code, done, expect, http, officer, open_task, sql,
-                    task_outputs, tok)
+from tbhttp import (QYKB_MATERIALS, audit_verify, case, chunked, credit_code,
+                    done, expect, http, officer, open_task, org_intake,
+                    spjy_form, sql, task_outputs, tok)
 
 MAX_FILE = int(os.environ["TB_MAX_FILE_BYTES"])
 MAX_APP = int(os.environ["TB_MAX_APPLICATION_BYTES"])
@@ -42,10 +42,7 @@ def holder():
 
 
 def new_app(channel="window", materials=QYKB_MATERIALS):
-    body = {"service": "qykb", "channel": channel, "form": QYKB_FORM,
-            "materials": materials,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": holder()}}
+    body = org_intake(holder(), channel=channel, materials=materials)
     r = http("POST", "/api/v1/applications", body,
              token=tok(CLERK) if channel == "window" else None)
     return expect(r, 201).json
@@ -502,14 +499,9 @@ def approve_all(number):
 
 @case("a material satisfied by an e-license: the license, its status then and now")
 def _():
-    from tbhttp import spjy_form
     h = holder()
-    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
-            "materials": QYKB_MATERIALS,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": h}}
-    q = expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)),
-               201).json["number"]
+    q = expect(http("POST", "/api/v1/applications", org_intake(h),
+                    token=tok(CLERK)), 201).json["number"]
     accept(q)
     assert approve_all(q)["state"] == "approved"
     lic = expect(http("GET", f"/api/v1/licenses?holder={h}",
@@ -519,10 +511,7 @@ def _():
     mats = ["application", "legal_rep_id_card", "premises_proof", "layout",
             "manager_training", "equipment", "safety_rules",
             "health_certificates"]
-    body = {"service": "spjy", "channel": "window", "form": spjy_form(h),
-            "materials": mats,
-            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
-                          "id_number": h}}
+    body = org_intake(h, "spjy", form=spjy_form(h), materials=mats)
     s = expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)),
                201).json["number"]
     m = material(expect(listing(s), 200).json, "business_license")

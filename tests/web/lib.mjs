@@ -145,6 +145,28 @@ export async function createApp(service, { clock, name = "张三丰", omit = [] 
   return r.json;
 }
 
+// At the window page: start an intake of `service` and fill it for
+// applicant {kind, name, id} with makeForm's values (overrides by field;
+// booleans stay off). Resolves with the definition.
+export async function fillIntake(page, service, applicant, overrides = {}) {
+  await page.selectOption("#service", service);
+  await page.click("#start");
+  await page.waitForSelector("#intake-form");
+  const def = (await http("GET", "/api/v1/workflows/" + service)).json;
+  const form = makeForm(def, overrides);
+  if (applicant.kind) await page.selectOption("#applicant-kind", applicant.kind);
+  await page.fill("#applicant-name", applicant.name);
+  await page.fill("#applicant-id", applicant.id);
+  for (const f of def.fields) {
+    if (!(f.id in form) || f.type === "boolean") continue;
+    const v = form[f.id];
+    if (f.type === "choice" && f.multiple) await page.check(`input[data-field="${f.id}"][value="${v[0]}"]`);
+    else if (f.type === "choice") await page.selectOption(`[data-field="${f.id}"]`, v);
+    else await page.fill(`[data-field="${f.id}"]`, String(v));
+  }
+  return def;
+}
+
 // Log a page in as one of the harness's accounts.
 export async function login(page, url, user) {
   await page.goto(url);

@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, ROOT, assert, browser, citizenId, done, http, login, makeForm, note, test, token,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, ROOT, assert, browser, citizenId, done, fillIntake, http, login, note, test, token,
 } from "./lib.mjs";
 
 const FIXTURES = path.join(ROOT, "tests", "api", "fixtures");
@@ -26,21 +26,8 @@ await test("window: the clerk registers with a scanned PDF and ID card photos; t
   const ctx = await b.newContext(desktop);
   clerk = await ctx.newPage();
   await login(clerk, "/web/window.html", "clerk1");
-  await clerk.selectOption("#service", "qykb");
-  await clerk.click("#start");
-  await clerk.waitForSelector("#intake-form");
-  const def = (await http("GET", "/api/v1/workflows/qykb")).json;
-  const form = makeForm(def, { company_name: "通办材料科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
-  await clerk.selectOption("#applicant-kind", "organization");
-  await clerk.fill("#applicant-name", ORG_NAME);
-  await clerk.fill("#applicant-id", ORG_ID);
-  for (const f of def.fields) {
-    if (!(f.id in form) || f.type === "boolean") continue;
-    const v = form[f.id];
-    if (f.type === "choice" && f.multiple) await clerk.check(`input[data-field="${f.id}"][value="${v[0]}"]`);
-    else if (f.type === "choice") await clerk.selectOption(`[data-field="${f.id}"]`, v);
-    else await clerk.fill(`[data-field="${f.id}"]`, String(v));
-  }
+  await fillIntake(clerk, "qykb", { kind: "organization", name: ORG_NAME, id: ORG_ID },
+    { company_name: "通办材料科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
   await clerk.setInputFiles('input[data-files="application"]', [{ ...(await fixture("scan.pdf")), name: "申请书扫描件.pdf", mimeType: "application/pdf" }]);
   await clerk.setInputFiles('input[data-files="legal_rep_id_card"]', [
     { ...(await fixture("photo.jpg")), name: "身份证正面.jpg", mimeType: "image/jpeg" },

@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, createApp, done,
-  http, login, makeForm, note, openTask, test, token,
+  fillIntake, http, login, note, openTask, test, token,
 } from "./lib.mjs";
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
@@ -48,22 +48,8 @@ await test("window: a business start-up application, accepted, receipt printed",
   const ctx = await b.newContext(desktop);
   clerk = await ctx.newPage();
   await login(clerk, "/web/window.html", "clerk1");
-  await clerk.selectOption("#service", "qykb");
-  await clerk.click("#start");
-  await clerk.waitForSelector("#intake-form");
-  const def = (await http("GET", "/api/v1/workflows/qykb")).json;
-  const form = makeForm(def, { company_name: "通办示范科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
-  await clerk.selectOption("#applicant-kind", "organization");
-  await clerk.fill("#applicant-name", ORG.name);
-  await clerk.fill("#applicant-id", ORG.id);
-  for (const f of def.fields) {
-    if (!(f.id in form)) continue;
-    const v = form[f.id];
-    if (f.type === "choice" && f.multiple) await clerk.check(`input[data-field="${f.id}"][value="${v[0]}"]`);
-    else if (f.type === "choice") await clerk.selectOption(`[data-field="${f.id}"]`, v);
-    else if (f.type === "boolean") continue; // housing fund stays off
-    else await clerk.fill(`[data-field="${f.id}"]`, String(v));
-  }
+  await fillIntake(clerk, "qykb", { kind: "organization", ...ORG },
+    { company_name: "通办示范科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
   // 容缺 for the appointment papers, 告知承诺 for the premises
   await clerk.check('li[data-material="appointment"] input[value="tolerated"]');
   await clerk.check('li[data-material="premises"] input[value="committed"]');
