@@ -415,7 +415,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.max_file_bytes =
       o->max_file_bytes ? o->max_file_bytes : DEFAULT_FILE;
   api->ctx.max_app_bytes =
-      o->max_application_bytes ? o->max_application_bytes : DEFAULT_APP_FILES;
+      o->max_app_bytes ? o->max_app_bytes : DEFAULT_APP_FILES;
   api->quiet = o->quiet;
   api->test_clock = o->test_clock;
   unsigned threads = o->threads ? o->threads : cores();

@@ -32,34 +32,34 @@ typedef enum {
 } tb_api_status;
 
 typedef struct {
-  const char *listen;    /* "ADDR:PORT" (IPv4, or "[v6]:PORT"); NULL:
-                            "127.0.0.1:8080"; port 0 picks a free one */
-  const char *conninfo;  /* libpq connection string of the server role */
-  const char *region;    /* 6-digit region of new numbers; NULL: store's */
-  unsigned threads;      /* worker threads; 0: the number of cores */
-  int session_ttl;       /* seconds a session lasts; 0: 28800 (8 h) */
-  size_t max_body;       /* bytes of a request body; 0: 1 MiB */
-  size_t max_file_bytes; /* bytes of one uploaded file (the file
-                            routes' body cap); 0: 10 MiB */
-  size_t max_application_bytes; /* bytes of all files of one application
-                                   together; 0: 50 MiB */
-  size_t max_header;            /* bytes of one connection's memory (headers);
-                                   0: 32 KiB */
-  unsigned timeout;             /* idle connection timeout, seconds; 0: 30 */
-  unsigned max_connections;     /* open connections (live streams count);
-                                   0: 4096. Needs as many file descriptors */
-  bool quiet;                   /* no access log (the info lines of module
-                                   "http", engine/tb_log.h) */
-  bool test_clock;              /* honour the X-Tongban-Clock header (Unix
-                                   seconds) as the time of events: tests only,
-                                   never in `serve` */
-  const char *keys_dir;         /* electronic licenses: the keys folder (trust
-                                   list, signing keys). NULL: licenses are not
-                                   issued and their routes answer 503 */
-  const char *key_passphrase;   /* the keys' passphrase ("": unencrypted);
-                                   NULL: from TONGBAN_KEY_PASSPHRASE[_FILE],
-                                   read once at start. Copied into the
-                                   server's own issuer */
+  const char *listen;         /* "ADDR:PORT" (IPv4, or "[v6]:PORT"); NULL:
+                                 "127.0.0.1:8080"; port 0 picks a free one */
+  const char *conninfo;       /* libpq connection string of the server role */
+  const char *region;         /* 6-digit region of new numbers; NULL: store's */
+  unsigned threads;           /* worker threads; 0: the number of cores */
+  int session_ttl;            /* seconds a session lasts; 0: 28800 (8 h) */
+  size_t max_body;            /* bytes of a request body; 0: 1 MiB */
+  size_t max_file_bytes;      /* bytes of one uploaded file (the file
+                                 routes' own body cap); 0: 10 MiB */
+  size_t max_app_bytes;       /* bytes of all files of one application
+                                 together; 0: 50 MiB */
+  size_t max_header;          /* bytes of one connection's memory (headers);
+                                 0: 32 KiB */
+  unsigned timeout;           /* idle connection timeout, seconds; 0: 30 */
+  unsigned max_connections;   /* open connections (live streams count);
+                                 0: 4096. Needs as many file descriptors */
+  bool quiet;                 /* no access log (the info lines of module
+                                 "http", engine/tb_log.h) */
+  bool test_clock;            /* honour the X-Tongban-Clock header (Unix
+                                 seconds) as the time of events: tests only,
+                                 never in `serve` */
+  const char *keys_dir;       /* electronic licenses: the keys folder (trust
+                                 list, signing keys). NULL: licenses are not
+                                 issued and their routes answer 503 */
+  const char *key_passphrase; /* the keys' passphrase ("": unencrypted);
+                                 NULL: from TONGBAN_KEY_PASSPHRASE[_FILE],
+                                 read once at start. Copied into the
+                                 server's own issuer */
 } tb_api_options;
 
 typedef struct tb_api tb_api;

@@ -52,18 +52,18 @@ typedef struct api_licenses api_licenses; /* api_licenses.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
-  ROUTE_BODY_JSON = 1 << 0,      /* the body is a JSON object (may be empty) */
-  ROUTE_BODY_XML = 1 << 1,       /* the body is XML */
-  ROUTE_CHANGE = 1 << 2,         /* state-changing: honours Idempotency-Key */
-  ROUTE_QUERY_TOKEN = 1 << 3,    /* ?access_token= may stand for the
-                                    Authorization header (EventSource) */
-  ROUTE_TOKEN_OPTIONAL = 1 << 4, /* open to everyone, but a token, when
-                                    sent, is checked: the handler tells
-                                    staff (r->authed) from applicants */
-  ROUTE_BODY_FILE = 1 << 5       /* the body is one file's raw bytes, of any
-                                    Content-Type, up to the server's max file
-                                    bytes; a larger one is the handler's to
-                                    refuse (r->too_large) */
+  ROUTE_BODY_JSON = 1 << 0,     /* the body is a JSON object (may be empty) */
+  ROUTE_BODY_XML = 1 << 1,      /* the body is XML */
+  ROUTE_CHANGE = 1 << 2,        /* state-changing: honours Idempotency-Key */
+  ROUTE_QUERY_TOKEN = 1 << 3,   /* ?access_token= may stand for the
+                                   Authorization header (EventSource) */
+  ROUTE_BODY_FILE = 1 << 5,     /* the body is one file's raw bytes, of any
+                                   Content-Type, up to the server's max
+                                   file bytes; a larger one is the
+                                   handler's to refuse (r->too_large) */
+  ROUTE_TOKEN_OPTIONAL = 1 << 4 /* open to everyone, but a token, when
+                                   sent, is checked: the handler tells
+                                   staff (r->authed) from applicants */
 };
 
 #define API_MAX_PARAMS 2
@@ -115,9 +115,10 @@ struct api_req {
   tb_buf body_buf;
   const char *body;
   size_t body_len;
+  /* the route's cap: max file bytes or the JSON one */
+  size_t body_max;
   bool too_large;
-  size_t body_max; /* the route's cap: max file bytes or the JSON one */
-  bool started;    /* the first call of the access handler is over */
+  bool started; /* the first call of the access handler is over */
   /* who asks */
   bool authed;
   tb_store_account who;

@@ -303,7 +303,7 @@ int tb_cli_serve(int argc, char **argv) {
                        .region = o.region,
                        .keys_dir = keys,
                        .max_file_bytes = o.max_file_bytes,
-                       .max_application_bytes = o.max_application_bytes};
+                       .max_app_bytes = o.max_application_bytes};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
   const char *mf = getenv("TB_MAX_FILE_BYTES");
   const char *ma = getenv("TB_MAX_APPLICATION_BYTES");
   o.max_file_bytes = mf ? (size_t)strtoull(mf, NULL, 10) : 0;
-  o.max_application_bytes = ma ? (size_t)strtoull(ma, NULL, 10) : 0;
+  o.max_app_bytes = ma ? (size_t)strtoull(ma, NULL, 10) : 0;
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||
