@@ -51,6 +51,8 @@ export const ACTIONS = {
   // the audit trail's own names (the public timeline shows them)
   refuse: "不予受理",
   request_supplement: "一次性告知补正",
+  material_attached: "上传材料文件",
+  opinion_attached: "上传意见附件",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);
