@@ -319,6 +319,8 @@ static tb_store_status write_file(tb_store *s, const locked *a,
     rc = insert_file(s, a, f, actor, sha, out);
   if (rc == TB_STORE_OK)
     rc = tb_store_audit_head_set(s, a->id, out->seq, hash);
+  if (rc == TB_STORE_OK) /* pages showing the application refresh */
+    rc = tb_store_notify_change(s, out->number, out->seq, ae.action, &a->state);
   return rc;
 }
 

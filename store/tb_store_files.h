@@ -70,7 +70,8 @@ typedef struct {
  * one) and append the audit event "material_attached" ({material,
  * version, page, name, size, media_type, sha256}) or "opinion_attached"
  * ({task, bureau, page, name, size, media_type, sha256}) with the chain
- * head. TB_STORE_REFUSED: out->refusal says why, nothing is written;
+ * head, and NOTIFY the live stream's change event. TB_STORE_REFUSED:
+ * out->refusal says why, nothing is written;
  * TB_STORE_NOT_FOUND: no such application or task; TB_STORE_INVALID: the
  * material is not one of the application's definition. */
 tb_store_status tb_store_file_attach_in(tb_store *s, const tb_store_file_new *f,

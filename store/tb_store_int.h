@@ -211,6 +211,12 @@ typedef struct {
 tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
                                           const tb_store_holder_rename *h,
                                           const tb_store_actor *actor);
+/* NOTIFY "tongban" of a change of application number: its audit event
+ * seq and action, and the state after it (the live stream's change
+ * event; store/tb_store_transition.c). */
+tb_store_status tb_store_notify_change(tb_store *s, const char *number,
+                                       int32_t seq, const char *action,
+                                       const tb_app_state *st);
 /* Move the chain head of application app (its row locked) to the event
  * just appended (seq, hash): what an event that is no transition needs
  * after tb_store_audit_append (store/tb_store_holders.c). */

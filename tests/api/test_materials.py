@@ -411,6 +411,30 @@ def _():
         expect(listing(a, token=officer(other)), 200)
 
 
+@case("an attachment is a change on the live stream (pages showing the application refresh)")
+def _():
+    import http.client
+    import time
+    a = new_app()["number"]
+    host, port = os.environ["TB_BASE_URL"].split("//")[1].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=20)
+    c.request("GET", "/api/v1/supervision/stream",
+              headers={"Accept": "text/event-stream",
+                       "Authorization": "Bearer " + tok(CLERK)})
+    r = c.getresponse()
+    assert r.status == 200, r.status
+    time.sleep(0.3)  # the stream is listening
+    expect(upload(a, "articles", PDF), 201)
+    seen = b""
+    deadline = time.time() + 15
+    while time.time() < deadline and b"material_attached" not in seen:
+        seen += r.fp.read1(4096)
+    c.close()
+    line = next(x for x in seen.split(b"\n") if b"material_attached" in x)
+    change = json.loads(line.split(b"data:", 1)[1])
+    assert change["number"] == a and change["status"] == "submitted", change
+
+
 # ---- who may: the four routes × seven callers -----------------------------------
 
 @case("permissions: the four routes for clerk, officers, inspector, admin, anonymous")
