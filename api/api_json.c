@@ -87,11 +87,14 @@ static bool known_fields(api_problem *pb, json_t *obj, const char *prefix,
   return ok;
 }
 
-/* Whether a present value counts as not given for a required row: empty
- * text, or no material. Adds the "missing" problem then. */
+/* Whether a present value counts as not given for a required row: text
+ * that is empty or only white space (a reason of spaces tells nobody
+ * anything), or no material. Adds the "missing" problem then. */
 static bool empty_value(api_problem *pb, api_field *f, const char *name) {
   bool text = f->type == API_FIELD_STRING || f->type == API_FIELD_CHOICE;
-  if (text && json_is_string(f->value) && !*json_string_value(f->value)) {
+  if (text && json_is_string(f->value) &&
+      tb_utf8_blank(json_string_value(f->value),
+                    json_string_length(f->value))) {
     field_problem(pb, f, name, TB_PROBLEM_MISSING, "must not be empty");
     return true;
   }

@@ -108,6 +108,23 @@ void tb_utf8_scrub(char *s, size_t len) {
   }
 }
 
+static bool is_space(uint32_t cp) {
+  return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0 ||
+         cp == 0x3000;
+}
+
+bool tb_utf8_blank(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    uint32_t cp = 0;
+    size_t n = tb_utf8_decode(s + i, len - i, &cp);
+    if (n == 0 || !is_space(cp))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
 /* ------------------------------------------------------------------------
  * Hex
  * ---------------------------------------------------------------------- */

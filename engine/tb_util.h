@@ -40,6 +40,12 @@ size_t tb_utf8_cut(const char *s, size_t len, size_t max);
  * sequence by '?', so that the result is valid UTF-8 of the same length. */
 void tb_utf8_scrub(char *s, size_t len);
 
+/* Whether s[0..len) holds nothing a person can read: only white space
+ * (ASCII space, tab, CR, LF, VT, FF; U+00A0; U+3000, the ideographic
+ * space a Chinese input method types), or nothing at all. Invalid
+ * UTF-8 is not blank. */
+bool tb_utf8_blank(const char *s, size_t len);
+
 /* ------------------------------------------------------------------------
  * Hex
  * ---------------------------------------------------------------------- */

@@ -168,6 +168,10 @@ def _():
     n = a["number"]
     assert track(a)["decision"] is None
     r = expect(http("POST", f"/api/v1/applications/{n}/reject",
+                    {"reason": "\u3000 "}, token=tok(CLERK)), 422).json
+    assert [(e["field"], e["code"]) for e in r["errors"]] == [("reason", "missing")], r
+    assert track(a)["state"] == "submitted"
+    r = expect(http("POST", f"/api/v1/applications/{n}/reject",
                     {"reason": "申请事项依法不需要取得行政许可"},
                     token=tok(CLERK)), 200).json
     d = r["decision"]
@@ -206,6 +210,10 @@ def _():
     assert "reason" in r["errors"][0]["detail"], r
     r = decide(n, "SCJG", {"decision": "deny", "comment": ""}, status=422)
     assert r["errors"][0]["field"] == "comment", r
+    # spaces, including the ideographic one, are no reason either
+    r = decide(n, "SCJG", {"decision": "deny", "comment": " \u3000\n "},
+               status=422)
+    assert [(e["field"], e["code"]) for e in r["errors"]] == [("comment", "missing")], r
     r = decide(n, "SCJG", {"decision": "approve", "legal_basis": "《某法》第一条"},
                status=422)
     assert r["errors"][0]["field"] == "legal_basis", r

@@ -122,6 +122,12 @@ static void utf8_count_cut_scrub(void) {
   tb_utf8_scrub(dirty, strlen(dirty));
   TB_CHECK_STR(dirty, "a??b?????你");
   TB_CHECK(tb_utf8_valid(dirty, strlen(dirty), NULL));
+  /* blank: white space a Chinese input method types counts too */
+  TB_CHECK(tb_utf8_blank("", 0));
+  TB_CHECK(tb_utf8_blank(" \t\r\n", 4));
+  TB_CHECK(tb_utf8_blank("\xE3\x80\x80 \xC2\xA0", 6));
+  TB_CHECK(!tb_utf8_blank(" 理由 ", strlen(" 理由 ")));
+  TB_CHECK(!tb_utf8_blank(" \xFF", 2));
 }
 
 /* ------------------------------------------------------------------------
