@@ -92,8 +92,9 @@ static bool load_app(api_req *r, tb_store **s, tb_app_state *st,
 }
 
 /* The branch outputs the application's approvals recorded (id → value
- * as text), the latest approval's winning; tasks are in the order made. */
-static json_t *outputs_view(json_t *tasks) {
+ * in its type), the latest approval's winning; tasks are in the order
+ * made. */
+static json_t *outputs_view(const tb_definition *def, json_t *tasks) {
   json_t *all = json_object();
   size_t i;
   json_t *t;
@@ -103,13 +104,14 @@ static json_t *outputs_view(json_t *tasks) {
     if (json_is_object(o) && d && strcmp(d, "approve") == 0)
       json_object_update(all, o);
   }
-  return all;
+  json_t *typed = api_values_typed(def, all);
+  json_decref(all);
+  return typed;
 }
 
 /* The full view of an application, read in the caller's transaction. */
 json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st) {
-  (void)r;
   char *row_text = NULL, *tasks_text = NULL;
   json_t *row = NULL, *tasks = NULL, *notice = NULL, *v = NULL;
   if (tb_store_application_read(s, number, &row_text) == TB_STORE_OK &&
@@ -117,8 +119,10 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
       (row = api_json_load(row_text)) && (tasks = api_json_load(tasks_text)) &&
       (notice = api_notice_view(s, number, def, st, tasks)))
     v = api_app_view(def, st, row, notice);
-  if (v)
-    json_object_set_new(v, "outputs", outputs_view(tasks));
+  if (v) {
+    json_object_set_new(v, "outputs", outputs_view(def, tasks));
+    api_clock_view(s, st, v, r->now);
+  }
   json_t *decision = v ? api_decision_read(s, number, def, st) : NULL;
   if (decision)
     json_object_set_new(v, "decision", decision);
@@ -420,6 +424,19 @@ void api_h_app_get(api_req *r) {
     api_fail_store(r, TB_STORE_ERROR);
 }
 
+/* The branch outputs an approval's audit payload recorded, each in its
+ * type, in place. */
+static void typed_outputs(const tb_definition *def, json_t *events) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(events, i, e) {
+    json_t *payload = json_object_get(e, "payload");
+    json_t *outputs = json_object_get(payload, "outputs");
+    if (json_is_object(outputs))
+      json_object_set_new(payload, "outputs", api_values_typed(def, outputs));
+  }
+}
+
 void api_h_app_events(api_req *r) {
   tb_store *s;
   tb_app_state st;
@@ -434,10 +451,27 @@ void api_h_app_events(api_req *r) {
   }
   json_t *events = api_json_load(json);
   free(json);
+  typed_outputs(def, events);
   api_reply_json(r, 200,
                  json_pack("{s:s, s:s, s:o}", "number", r->params[0], "state",
                            tb_app_status_name(st.status), "events",
                            events ? events : json_array()));
+}
+
+/* Each listed application's form in its fields' types (by the version
+ * of its service it was made with), in place. */
+static void typed_forms(tb_store *s, json_t *items) {
+  size_t i;
+  json_t *a;
+  json_array_foreach(items, i, a) {
+    const char *service = json_string_value(json_object_get(a, "service"));
+    json_int_t version = json_integer_value(json_object_get(a, "version"));
+    const tb_definition *def = NULL;
+    if (service && tb_store_definition_get(s, service, (uint32_t)version,
+                                           &def) == TB_STORE_OK)
+      json_object_set_new(a, "form",
+                          api_values_typed(def, json_object_get(a, "form")));
+  }
 }
 
 void api_h_app_list(api_req *r) {
@@ -483,6 +517,7 @@ void api_h_app_list(api_req *r) {
   }
   json_t *items = api_json_load(json);
   free(json);
+  typed_forms(s, items);
   api_reply_json(r, 200,
                  json_pack("{s:o}", "items", items ? items : json_array()));
 }

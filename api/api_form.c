@@ -5,7 +5,8 @@
  * list of choices as "a,b"), is parsed against its field, and lands in a
  * tb_store_form for the store, which parses the same texts again when it
  * checks, stores and later loads the form. Every problem names the field
- * as "form.ID".
+ * as "form.ID". And back: the stored texts as JSON in their fields' types
+ * for every answer that shows a form or branch outputs.
  */
 #include "tb_api_int.h"
 
@@ -204,4 +205,72 @@ void api_form_read(api_problem *pb, tb_arena *a, const tb_definition *def,
                    json_t *form, tb_day today, tb_store_form *out) {
   api_values_read(pb, a, "form", def->fields, def->n_fields, def->id, form,
                   today, out);
+}
+
+/* ---- stored texts back to typed JSON ----------------------------------- */
+
+/* A parsed value as JSON in its field's type: a number as a JSON number
+ * (an integer when it is whole and exact in a double), money as "12.50",
+ * a date as "YYYY-MM-DD", a boolean, a multiple choice as a list of the
+ * chosen values in the definition's order; text, id-numbers and single
+ * choices as strings. */
+static json_t *typed_of(const tb_field *f, const tb_value *v, json_t *text) {
+  char buf[40];
+  switch (f->type) {
+  case TB_FIELD_NUMBER:
+    if (v->number == floor(v->number) && fabs(v->number) <= 9007199254740992.0)
+      return json_integer((json_int_t)v->number);
+    return json_real(v->number);
+  case TB_FIELD_MONEY: {
+    uint64_t m = v->money < 0 ? 0 - (uint64_t)v->money : (uint64_t)v->money;
+    snprintf(buf, sizeof buf, "%s%llu.%02llu", v->money < 0 ? "-" : "",
+             (unsigned long long)(m / 100), (unsigned long long)(m % 100));
+    return json_string(buf);
+  }
+  case TB_FIELD_DATE:
+    tb_date_format(v->date, buf);
+    return json_string(buf);
+  case TB_FIELD_BOOLEAN:
+    return json_boolean(v->boolean);
+  case TB_FIELD_CHOICE:
+    if (f->multiple) {
+      json_t *arr = json_array();
+      for (size_t i = 0; i < f->n_choices && i < TB_MAX_CHOICES; i++)
+        if (v->choices & ((uint64_t)1 << i))
+          json_array_append_new(arr, json_string(f->choices[i].value));
+      return arr;
+    }
+    return json_incref(text);
+  default: /* text, id-number */
+    return json_incref(text);
+  }
+}
+
+/* One stored value (the text the form was checked as) in its type; a
+ * value that is not a text, or no longer parses, is kept as stored. */
+static json_t *typed_value(const tb_field *f, json_t *stored) {
+  if (!f || !json_is_string(stored))
+    return json_incref(stored);
+  tb_value v;
+  tb_problem p = {0};
+  if (tb_value_parse(f, json_string_value(stored), json_string_length(stored),
+                     0, &v, &p) != TB_OK ||
+      !v.present)
+    return json_incref(stored);
+  return typed_of(f, &v, stored);
+}
+
+json_t *api_values_typed(const tb_definition *def, json_t *stored) {
+  if (!json_is_object(stored))
+    return json_incref(stored);
+  json_t *out = json_object();
+  const char *key;
+  json_t *v;
+  json_object_foreach(stored, key, v) {
+    int i = tb_definition_field(def, key, strlen(key));
+    const tb_field *f =
+        i >= 0 ? &def->fields[i] : tb_definition_output(def, key, NULL, NULL);
+    json_object_set_new(out, key, typed_value(f, v));
+  }
+  return out;
 }

@@ -18,8 +18,10 @@ static bool is_state(const char *s) {
          strcmp(s, "decided") == 0 || strcmp(s, "cancelled") == 0;
 }
 
-/* Add "warning" to each task (in place) from its deadline and its
- * service's warn_days. */
+/* Add "warning" and "working_days_left" to each task (in place) from its
+ * deadline and its service's warn_days (the time left only while the task
+ * is open or claimed and its application's clock runs), and type its
+ * outputs. */
 static void decorate(api_req *r, tb_store *s, json_t *tasks) {
   const tb_calendar *cal = NULL;
   tb_store_calendar_get(s, &cal);
@@ -43,6 +45,15 @@ static void decorate(api_req *r, tb_store *s, json_t *tasks) {
         tb_date_parse(deadline, strlen(deadline), &d) == TB_OK)
       colour = api_warning_of(cal, d, warn, r->now);
     json_object_set_new(t, "warning", json_string(colour));
+    const char *app =
+        json_string_value(json_object_get(t, "application_state"));
+    bool runs = active && d && app && strcmp(app, "in_review") == 0;
+    json_object_set_new(t, "working_days_left",
+                        runs ? api_working_days_left(cal, d, r->now)
+                             : json_null());
+    if (def)
+      json_object_set_new(t, "outputs",
+                          api_values_typed(def, json_object_get(t, "outputs")));
   }
 }
 

@@ -144,23 +144,6 @@ static json_t *owed(const tb_definition *def, const tb_app_state *st) {
   return arr;
 }
 
-/* Working days from today to the promised deadline by the loaded
- * calendar (holidays and adjusted working days, not just Monday to
- * Friday): 0 on the last day, negative when overdue; null while the clock
- * does not run (before acceptance, paused, decided or ended). */
-static json_t *working_days_left(tb_store *s, const tb_app_state *st,
-                                 int64_t now) {
-  if (st->status != TB_APP_IN_REVIEW || st->deadline == 0)
-    return json_null();
-  const tb_calendar *cal = NULL;
-  tb_store_calendar_get(s, &cal);
-  tb_day today = tb_calendar_day_of(cal, now);
-  int left = today <= st->deadline
-                 ? tb_calendar_count_working_days(cal, today, st->deadline)
-                 : -tb_calendar_count_working_days(cal, st->deadline, today);
-  return json_integer(left);
-}
-
 static json_t *render(tb_store *s, const char *number, const tb_definition *def,
                       const tb_app_state *st, const tb_store_tracking *t,
                       int64_t now) {
@@ -190,7 +173,7 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
                       st->rating ? json_integer(st->rating) : json_null());
   json_object_set_new(out, "steps", steps(def, st));
   json_object_set_new(out, "owed", owed(def, st));
-  json_object_set_new(out, "working_days_left", working_days_left(s, st, now));
+  json_object_set_new(out, "working_days_left", api_app_days_left(s, st, now));
   json_object_set_new(out, "licenses", array_of(t->licenses));
   json_object_set_new(out, "timeline", array_of(t->timeline));
   json_t *decision = api_decision_view(s, def, st, t->decision);

@@ -27,6 +27,48 @@ const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
   return "none";
 }
 
+json_t *api_working_days_left(const tb_calendar *cal, tb_day deadline,
+                              int64_t now) {
+  if (deadline == 0)
+    return json_null();
+  tb_day today = tb_calendar_day_of(cal, now);
+  int left = today <= deadline
+                 ? tb_calendar_count_working_days(cal, today, deadline)
+                 : -tb_calendar_count_working_days(cal, deadline, today);
+  return json_integer(left);
+}
+
+/* Whether the application's clock runs: accepted, in review, not paused
+ * by a return or a special procedure, not decided or ended. */
+static bool clock_runs(const tb_app_state *st) {
+  return st->status == TB_APP_IN_REVIEW && st->deadline != 0;
+}
+
+json_t *api_app_days_left(tb_store *s, const tb_app_state *st, int64_t now) {
+  if (!clock_runs(st))
+    return json_null();
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
+  return api_working_days_left(cal, st->deadline, now);
+}
+
+void api_clock_view(tb_store *s, const tb_app_state *st, json_t *view,
+                    int64_t now) {
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
+  json_object_set_new(view, "working_days_left", api_app_days_left(s, st, now));
+  size_t i;
+  json_t *b;
+  json_array_foreach(json_object_get(view, "branches"), i, b) {
+    bool active = i < st->n_branches &&
+                  st->branches[i].status == TB_BRANCH_ACTIVE && clock_runs(st);
+    json_object_set_new(
+        b, "working_days_left",
+        active ? api_working_days_left(cal, st->branches[i].deadline, now)
+               : json_null());
+  }
+}
+
 static const char *material_status(const tb_app_state *st, size_t m) {
   uint64_t bit = (uint64_t)1 << m;
   if (st->gaps & bit)
@@ -165,13 +207,16 @@ json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
                      json_t *row, json_t *notice) {
   json_t *o = json_object();
   if (row) {
-    const char *keys[] = {"number",     "applicant",  "form",
-                          "created_at", "updated_at", NULL};
+    const char *keys[] = {"number", "applicant", "created_at", "updated_at",
+                          NULL};
     for (size_t i = 0; keys[i]; i++) {
       json_t *v = json_object_get(row, keys[i]);
       if (v)
         json_object_set(o, keys[i], v);
     }
+    json_t *form = json_object_get(row, "form");
+    if (form)
+      json_object_set_new(o, "form", api_values_typed(def, form));
   }
   json_object_set_new(o, "service",
                       json_pack("{s:s, s:i, s:s}", "id", def->id, "version",

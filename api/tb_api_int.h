@@ -374,6 +374,15 @@ void api_values_read(api_problem *pb, tb_arena *a, const char *prefix,
  * "0"). false (buf "") when x is not finite or its plain form needs more
  * than 30 digits. cap must be at least 34. */
 bool api_number_text(double x, char *buf, size_t cap);
+/* Stored form values or branch outputs (an object of the texts they were
+ * checked as, as the store keeps them) as a new object of JSON values in
+ * their fields' types, found in def by id (form fields, then outputs):
+ * numbers as JSON numbers, booleans as true / false, multiple choices as
+ * lists, dates "YYYY-MM-DD", money as a decimal string with two places
+ * ("1000.00"). A value of no known field, or one that is not a text or
+ * does not parse, is kept as stored; a stored that is not an object is
+ * returned as it is (a new reference either way). */
+json_t *api_values_typed(const tb_definition *def, json_t *stored);
 
 /* Parse a JSON text the store produced; NULL (logged) when it is not. */
 json_t *api_json_load(const char *text);
@@ -571,6 +580,24 @@ typedef struct {
 } api_transition;
 void api_run_transition(api_req *r, api_transition *t);
 
+/* Working days from the day of `now` to deadline by the loaded calendar
+ * (holidays and adjusted working days, not just Monday to Friday; cal
+ * NULL: Monday to Friday): 0 on the last day, negative when overdue, as
+ * a new JSON integer; JSON null when there is no deadline (day 0). The
+ * one counter of the time left that answers show. */
+json_t *api_working_days_left(const tb_calendar *cal, tb_day deadline,
+                              int64_t now);
+/* The working days left to the application's promised deadline at `now`
+ * (api_working_days_left, on the calendar read through s) while its
+ * clock runs (in review); JSON null before acceptance, while returned or
+ * suspended, and once decided or ended. A new reference. */
+json_t *api_app_days_left(tb_store *s, const tb_app_state *st, int64_t now);
+/* Add "working_days_left" to an application view (api_app_view): the
+ * application's (api_app_days_left), and each branch's to its own
+ * deadline while the branch is active and the application's clock runs
+ * (else null). */
+void api_clock_view(tb_store *s, const tb_app_state *st, json_t *view,
+                    int64_t now);
 /* Warning colour of a deadline today: "none", "yellow", "red". */
 const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
                            int warn_days, int64_t now);

@@ -1512,9 +1512,9 @@ def _():
     # 1.5e3 m² and 2e1 floors, 1.2345e5 yuan: exponents in the JSON text
     r = expect(post({"building_area": "@1.5e3@", "floors": "@2e1@",
                      "contract_price": "@1.2345e5@"}), 201)
-    f = r.json["form"]
-    assert f["building_area"] == "1500" and f["floors"] == "20", f
-    assert f["contract_price"] == "123450", f
+    f = r.json["form"]  # in their types: numbers as numbers, money "x.00"
+    assert f["building_area"] == 1500 and f["floors"] == 20, f
+    assert f["contract_price"] == "123450.00", f
     r = expect(post({"building_area": "@2.5E-1@", "basement_area": "@0.0025e2@"}), 422,
                "invalid_request")
     e = {x["field"]: x["detail"] for x in r.json["errors"]}
@@ -1535,6 +1535,82 @@ def _():
             r = expect(post({"building_area": big}), 422, "invalid_request")
             e = {x["field"]: x["detail"] for x in r.json["errors"]}
             assert "30 digits" in e["form.building_area"], e
+
+
+@case("form values come back in their types wherever the form is answered")
+def _():
+    typed = {"company_type": "llc", "registered_capital": 1000,
+             "scope": ["consulting", "software"], "employees": 12,
+             "needs_invoice": False, "housing_fund": True}
+    a = create("qykb", form=make_form("qykb", typed))
+    n = a["number"]
+
+    def check(f, where):
+        assert f["company_type"] == "llc", (where, f)
+        assert f["registered_capital"] == "1000.00", (where, f)
+        assert f["scope"] == ["software", "consulting"], (where, f)  # definition's order
+        assert f["employees"] == 12 and type(f["employees"]) is int, (where, f)
+        assert f["needs_invoice"] is False and f["housing_fund"] is True, (where, f)
+        assert isinstance(f["company_name"], str), (where, f)
+    check(a["form"], "POST reply")
+    check(app(n)["form"], "GET application")
+    rows = expect(http("GET", "/api/v1/applications?applicant=" + a["applicant"]["id_number"]
+                       + "&service=qykb&limit=500", token=tok(CLERK)), 200).json["items"]
+    check([x for x in rows if x["number"] == n][0]["form"], "applications list")
+    # stored as the texts the form was checked as ("1000", "false"): typed on read
+    stored = json.loads(sql(f"SELECT form::text FROM applications WHERE number = '{n}'"))
+    assert stored["registered_capital"] == "1000" and stored["needs_invoice"] == "false", stored
+    # an application stored before: money written with one decimal, a number
+    # with a leading zero, choices in another order: still read in their types
+    sql("UPDATE applications SET form = form || '{\"registered_capital\": \"1000.5\", "
+        "\"employees\": \"012\", \"scope\": \"consulting,software\"}'::jsonb "
+        f"WHERE number = '{n}'")
+    f = app(n)["form"]
+    assert f["registered_capital"] == "1000.50" and f["employees"] == 12, f
+    assert f["scope"] == ["software", "consulting"], f
+    v = accept(n)
+    assert v["form"]["needs_invoice"] is False, v["form"]
+    b = active_bureaus(v)[0]
+    t = open_task(n, b)
+    assert isinstance(t["working_days_left"], int), t
+    r = expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {}, token=officer(b)), 200)
+    f = r.json["application"]["form"]  # the task's reply
+    assert f["registered_capital"] == "1000.50" and f["needs_invoice"] is False, f
+
+
+@case("the application, its branches and its tasks say the working days left")
+def _():
+    import datetime as dt
+    day = dt.date.today() + dt.timedelta(days=21)
+    day += dt.timedelta(days=(4 - day.weekday()) % 7)  # a Friday
+    friday = int(dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.timezone.utc).timestamp())
+    a = create("qykb")
+    n = a["number"]
+    assert a["working_days_left"] is None, a  # not accepted: no clock yet
+    v = accept(n, clock=friday)
+
+    def weekdays(a_day, b_day):  # working days in (a, b]: no calendar is loaded here
+        return sum(1 for k in range(1, (b_day - a_day).days + 1)
+                   if (a_day + dt.timedelta(days=k)).weekday() < 5)
+    monday = day + dt.timedelta(days=3)
+    v = expect(http("GET", f"/api/v1/applications/{n}", token=tok(CLERK),
+                    clock=friday + 3 * DAY), 200).json
+    assert v["working_days_left"] == weekdays(monday, dt.date.fromisoformat(v["deadline"])), v
+    for br in v["branches"]:
+        if br["status"] == "active":
+            want = weekdays(monday, dt.date.fromisoformat(br["deadline"]))
+            assert br["working_days_left"] == want, br
+            t = [x for x in expect(http("GET", "/api/v1/tasks?bureau=" + br["bureau"],
+                                        token=officer(br["bureau"]), clock=friday + 3 * DAY),
+                                   200).json["items"] if x["number"] == n][0]
+            assert t["working_days_left"] == want, t
+        else:
+            assert br["working_days_left"] is None, br
+    b = active_bureaus(v)[0]
+    mat = definition("qykb")["materials"][0]["id"]
+    v = decide(n, b, "return", comment="请补正", items=[mat], clock=friday + 3 * DAY)
+    back = [br for br in v["branches"] if br["bureau"] == b][0]
+    assert back["status"] == "returned" and back["working_days_left"] is None, back
 
 
 @case("tracking: guessing codes is rate-limited per client (429)")
