@@ -53,6 +53,7 @@ export const ACTIONS = {
   request_supplement: "一次性告知补正",
   material_attached: "上传材料文件",
   opinion_attached: "上传意见附件",
+  holder_renamed: "登记名称变更",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);
@@ -289,23 +290,6 @@ export function warnBadge(w) {
   if (!w || w === "none") return null;
   return h("span.badge.warn-" + w, WARNINGS[w] || w);
 }
-// Working days from today to a deadline (Monday–Friday; the server's
-// calendar decides the deadline itself, this is only the countdown).
-export function workdaysLeft(deadline) {
-  if (!deadline) return null;
-  const end = new Date(deadline + "T00:00:00");
-  const d = new Date();
-  d.setHours(0, 0, 0, 0);
-  if (end < d) return -1;
-  let n = 0;
-  while (d < end) {
-    d.setDate(d.getDate() + 1);
-    const wd = d.getDay();
-    if (wd !== 0 && wd !== 6) n++;
-  }
-  return n;
-}
-
 // ---- the live stream -------------------------------------------------------------
 
 // Server-sent events from /api/v1/supervision/stream; onChange(data) for
