@@ -1578,6 +1578,43 @@ def _():
     assert f["registered_capital"] == "1000.50" and f["needs_invoice"] is False, f
 
 
+@case("branch outputs come back in their types: task entries, application, events")
+def _():
+    text = open(os.path.join(ROOT, "workflows", "qykb.xml"), encoding="utf-8").read()
+    xml = text.replace('id="qykb" version="1"', 'id="qykbout" version="1"').replace(
+        '<task id="examine" name="登记审核" days="1"/>',
+        '<task id="examine" name="登记审核" days="1">'
+        '<output id="paid_in" type="money" label="实缴资本（元）" min="0"/>'
+        '<output id="verified_staff" type="number" integer="true" label="核定人数"/>'
+        '<output id="on_site" type="boolean" label="已现场核查"/>'
+        '<output id="checked" type="choice" multiple="true" label="核查事项">'
+        '<choice value="premises">住所</choice><choice value="capital">出资</choice></output>'
+        '<output id="checked_on" type="date" label="核查日期"/></task>', 1)
+    assert xml != text
+    expect(http("POST", "/api/v1/workflows", raw=xml.encode(), ctype="application/xml",
+                token=tok(ADMIN)), 201)
+    a = create("qykbout")
+    n = a["number"]
+    accept(n)
+    t = open_task(n, "SCJG")
+    expect(http("POST", f"/api/v1/tasks/{t['id']}/claim", {}, token=officer("SCJG")), 200)
+    outputs = {"paid_in": "2500.5", "verified_staff": 7, "on_site": False,
+               "checked": ["capital", "premises"], "checked_on": "2026-11-02"}
+    want = {"paid_in": "2500.50", "verified_staff": 7, "on_site": False,
+            "checked": ["premises", "capital"], "checked_on": "2026-11-02"}
+    r = expect(http("POST", f"/api/v1/tasks/{t['id']}/decide",
+                    {"decision": "approve", "outputs": outputs}, token=officer("SCJG")), 200)
+    assert r.json["application"]["outputs"] == want, r.json["application"]["outputs"]
+    assert app(n)["outputs"] == want
+    done_tasks = expect(http("GET", "/api/v1/tasks?bureau=SCJG&state=decided&limit=500",
+                             token=officer("SCJG")), 200).json["items"]
+    entry = [x for x in done_tasks if x["id"] == t["id"]][0]
+    assert entry["outputs"] == want and entry["working_days_left"] is None, entry
+    ev = expect(http("GET", f"/api/v1/applications/{n}/events", token=tok(CLERK)), 200).json
+    approve = [e for e in ev["events"] if e["action"] == "approve"][-1]
+    assert approve["payload"]["outputs"] == want, approve["payload"]
+
+
 @case("the application, its branches and its tasks say the working days left")
 def _():
     import datetime as dt
