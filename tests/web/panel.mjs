@@ -9,9 +9,10 @@
 // in Chinese and the working days left as the server counted them,
 // attaches an opinion file where the server takes one, and approves.
 // Screenshot: tests/artifacts/decision-panel.png (desktop width). TAP.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, http,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, ROOT, assert, browser, citizenId, done, http,
   login, makeForm, note, openTask, test, token,
 } from "./lib.mjs";
 
@@ -23,33 +24,8 @@ const FORM = {
   address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId(),
 };
 
-// The smallest valid PNG (1×1) and a one-page PDF, as a scan would be.
-const PNG = Buffer.from(
-  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
-  "1f15c4890000000d49444154789c6360f8cfc0f01f0005fe02fea7d6a4" +
-  "5e0000000049454e44ae426082", "hex");
-function pdf(text) {
-  const objs = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-    null,
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  ];
-  const stream = `BT /F1 18 Tf 30 100 Td (${text}) Tj ET`;
-  objs[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
-  let out = "%PDF-1.4\n";
-  const offsets = [];
-  objs.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += String(o).padStart(10, "0") + " 00000 n \n";
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, "latin1");
-}
+// The scans the API tests use (tests/api/fixtures, made by tests/api/tbfiles.py).
+const fixture = (name) => readFileSync(path.join(ROOT, "tests", "api", "fixtures", name));
 
 // What this server answers to (its OpenAPI document lists every route).
 const routes = (await http("GET", "/api/v1/openapi.json")).json.paths;
@@ -80,8 +56,8 @@ await test("a start-up with typed values, 容缺 and 告知承诺, one bureau ap
   note(filesKept ? "materials are files: previews are checked" : "no material files on this server: statuses only");
   if (filesKept) {
     for (const [material, name, bytes, type] of [
-      ["legal_rep_id_card", "身份证正面.png", PNG, "image/png"],
-      ["articles", "公司章程.pdf", pdf("Articles of association"), "application/pdf"]]) {
+      ["legal_rep_id_card", "身份证正面.jpg", fixture("photo.jpg"), "image/jpeg"],
+      ["articles", "公司章程.pdf", fixture("scan.pdf"), "application/pdf"]]) {
       const up = await fetch(`${BASE}/api/v1/applications/${number}/materials/${material}/files?name=${encodeURIComponent(name)}`, {
         method: "POST", headers: { Authorization: "Bearer " + clerk, "Content-Type": type }, body: bytes,
       });
@@ -148,7 +124,7 @@ await test("the panel shows the other bureaus, the history and the working days 
 
 await test("the officer attaches an opinion file and approves", async () => {
   if ("/api/v1/tasks/{id}/files" in routes) {
-    await p.setInputFiles(`${sel} input[name="opinion"]`, { name: "现场核查报告.pdf", mimeType: "application/pdf", buffer: pdf("Inspection report") });
+    await p.setInputFiles(`${sel} input[name="opinion"]`, { name: "现场核查报告.pdf", mimeType: "application/pdf", buffer: fixture("scan.pdf") });
     await p.waitForSelector(`${sel} .opinion-upload iframe.pdf[src^="blob:"]`, { timeout: 5000 });
   } else {
     note("no opinion files on this server: the upload is not exercised");
