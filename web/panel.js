@@ -183,7 +183,7 @@ async function materialsOf(number) {
 // ---- branches and history ------------------------------------------------------
 
 function branchesSection(t, app) {
-  return section("各部门办理进度", "branches",
+  return section("各部门办理进度", "branches", h("div.scroll",
     h("table.branches",
       h("thead", h("tr", ["部门", "事项", "状态", "办理期限", "剩余时间"].map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", app.branches.map((b) =>
@@ -192,7 +192,7 @@ function branchesSection(t, app) {
           h("td", b.name, b.task && b.status === "active" ? ` · ${b.task.name}` : ""),
           h("td", BRANCH_STATES[b.status] || b.status),
           h("td", fmtDate(b.deadline)),
-          h("td", b.status === "active" ? daysText(b.working_days_left, false) : "—"))))));
+          h("td", b.status === "active" ? daysText(b.working_days_left, false) : "—")))))));
 }
 
 // What an event recorded that a person wants to read: the comment, the

@@ -122,6 +122,23 @@ await test("the panel shows the other bureaus, the history and the working days 
   assert(Number.isInteger(app.working_days_left) && whole.includes(days(app.working_days_left)), whole);
 });
 
+await test("on a phone the decision buttons stay on the screen", async () => {
+  const ctx = await b.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE });
+  const m = await ctx.newPage();
+  await login(m, "/web/worklist.html", "officer-SCJG");
+  const msel = await openTask(m, number);
+  for (const part of ["form", "branches", "history"]) {
+    await m.$eval(`${msel} [data-part="${part}"]`, (el) => el.scrollIntoView());
+    const inView = await m.$eval(`${msel} button[data-act="approve"]`, (el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    });
+    assert(inView, "the approve button is on the screen by " + part);
+  }
+  await m.screenshot({ path: path.join(ARTIFACTS, "decision-panel-phone.png") });
+  await ctx.close();
+});
+
 await test("the officer attaches an opinion file and approves", async () => {
   if ("/api/v1/tasks/{id}/files" in routes) {
     await p.setInputFiles(`${sel} input[name="opinion"]`, { name: "现场核查报告.pdf", mimeType: "application/pdf", buffer: fixture("scan.pdf") });
