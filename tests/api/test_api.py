@@ -1581,7 +1581,7 @@ def _():
 @case("branch outputs come back in their types: task entries, application, events")
 def _():
     text = open(os.path.join(ROOT, "workflows", "qykb.xml"), encoding="utf-8").read()
-    xml = text.replace('id="qykb" version="1"', 'id="qykbout" version="1"').replace(
+    xml = re.sub(r'id="qykb" version="\d+"', 'id="qykbout" version="1"', text).replace(
         '<task id="examine" name="登记审核" days="1"/>',
         '<task id="examine" name="登记审核" days="1">'
         '<output id="paid_in" type="money" label="实缴资本（元）" min="0"/>'
