@@ -124,8 +124,10 @@ async function preview(box, file, code) {
   }
 }
 
-function fileItem(file, code) {
+// open: show the preview at once (the decision panel) instead of on 预览.
+function fileItem(file, code, open = false) {
   const box = h("div.file-preview");
+  if (open) preview(box, file, code);
   return h("li.file", { dataset: { file: file.id, type: file.media_type } },
     h("div.row",
       h("span", file.page ? `第 ${file.page} 页 ` : "", file.name),
@@ -134,10 +136,10 @@ function fileItem(file, code) {
     box);
 }
 
-function versionBlock(v, code) {
+function versionBlock(v, code, open) {
   return h("div.version", { dataset: { version: v.version, replaced: v.replaced ? "yes" : "no" } },
     h("div.row", h("strong", `第 ${v.version} 版`), v.replaced ? h("span.badge.replaced", "已替换") : h("span.badge", "现行")),
-    h("ul.files", v.files.map((f) => fileItem(f, code))));
+    h("ul.files", v.files.map((f) => fileItem(f, code, open))));
 }
 
 function licenseLine(l) {
@@ -165,19 +167,20 @@ function materialItem(m, opts) {
       h("span.badge.m-" + m.status, MATERIAL_STATUS[m.status] || m.status),
       m.due ? h("span.muted", `${fmtDate(m.due)} 前补齐`) : null),
     m.status === "license" ? licenseLine(m.license) : null,
-    m.versions.length ? m.versions.map((v) => versionBlock(v, opts.code)) : h("p.muted", "尚无文件"),
+    m.versions.length ? m.versions.map((v) => versionBlock(v, opts.code, opts.open && !v.replaced)) : h("p.muted", "尚无文件"),
     picker);
 }
 
 // Render a material list (GET …/materials) into el. opts: number, code,
-// canUpload(material) → whether to offer a picker, onUploaded().
+// canUpload(material) → whether to offer a picker, onUploaded(), open
+// (preview the current files at once).
 export function renderMaterials(el, list, opts = {}) {
   return clear(el,
     h("ul.materials.files-list", list.materials.map((m) => materialItem(m, opts))),
     list.opinions.length
       ? [h("h4", "意见附件"), list.opinions.map((o) => h("div.opinion", { dataset: { task: o.task } },
           h("div.row", h("strong", bureauName(o.bureau)), h("span", o.task_name)),
-          h("ul.files", o.files.map((f) => fileItem(f, opts.code)))))]
+          h("ul.files", o.files.map((f) => fileItem(f, opts.code, opts.open)))))]
       : null);
 }
 

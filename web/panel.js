@@ -9,9 +9,10 @@
 // and the decision with its opinion, the items to return and an opinion
 // file (现场核查报告 …).
 import {
-  ACTIONS, ApiError, BRANCH_STATES, api, attempt, bureauName, fmtDate, fmtTime,
-  h, session, stateBadge, toast,
+  ACTIONS, ApiError, BRANCH_STATES, api, attempt, bureauName, clear, fmtDate, fmtTime,
+  h, randomKey, session, stateBadge, toast,
 } from "/web/common.js";
+import { ACCEPT, MATERIAL_STATUS, loadMaterials, renderMaterials } from "/web/materials.js";
 
 // ---- values as people read them ------------------------------------------
 
@@ -88,96 +89,20 @@ function formSection(def, app) {
 
 // ---- materials -----------------------------------------------------------------
 
-const MATERIAL_STATES = {
-  provided: "已提交",
-  missing: "未提交",
-  tolerated: "容缺受理",
-  gap: "容缺受理",
-  committed: "告知承诺",
-  license: "电子证照",
-  from_license: "电子证照",
-  requested: "待补正",
-};
-const LICENSE_STATES = { valid: "有效", revoked: "已注销", expired: "已过期" };
-
-// The bytes of a stored file as a blob: URL (an <img src> cannot send the
-// bearer token, so the file is fetched with it).
-async function blobUrl(href) {
-  const s = session();
-  const r = await fetch(href, { headers: s && s.token ? { Authorization: "Bearer " + s.token } : {} });
-  if (!r.ok) throw new ApiError(r.status, null);
-  return URL.createObjectURL(await r.blob());
-}
-
-// One file: an image inline, a PDF in the browser's viewer, each with a
-// link to open it alone.
-function filePreview(file) {
-  const box = h("figure.file", { dataset: { file: file.id, type: file.media_type } },
-    h("figcaption", file.name, h("span.muted", ` · ${Math.max(1, Math.round(file.size / 1024))} KB`)));
-  blobUrl(file.href).then((url) => {
-    const view = file.media_type === "application/pdf"
-      ? h("iframe.pdf", { src: url, title: file.name })
-      : h("img", { src: url, alt: file.name });
-    box.append(view, h("a", { href: url, target: "_blank", rel: "noopener" }, "在新窗口打开"));
-  }, () => box.append(h("p.error", "文件无法读取")));
-  return box;
-}
-
-function statusBadge(m) {
-  const text = MATERIAL_STATES[m.status] || m.status;
-  const due = m.due ? `（${fmtDate(m.due)} 前补齐）` : "";
-  return h("span.badge.mat-" + m.status, text + due);
-}
-
-function licenseLine(l) {
-  if (!l) return null;
-  const now = LICENSE_STATES[l.status_now] || l.status_now;
-  return h("p.muted", `复用电子证照 ${l.name}（${l.id}）：复用时${LICENSE_STATES[l.status_at_reuse] || l.status_at_reuse}，现${now}`,
-    l.revoked_at ? `，${fmtTime(l.revoked_at)} 注销` : "");
-}
-
-function versionsOf(m) {
-  const versions = m.versions || [];
-  return versions.map((v) =>
-    h("div.version" + (v.replaced ? ".replaced" : ""), { dataset: { version: v.version } },
-      h("p.muted", `第 ${v.version} 版`, v.replaced ? "（已被替换）" : versions.length > 1 ? "（现行）" : ""),
-      h("div.files", v.files.map(filePreview))));
-}
-
-// The material list (statuses, license reuse, versions with previews):
-// the one place that draws it, from the materials answer or, where that
-// is not available, from the application's own list of statuses.
-function materialsSection(app, data) {
-  const list = data ? data.materials : app.materials;
-  const special = list.filter((m) => ["tolerated", "gap", "committed"].includes(m.status));
+// The material list (web/materials.js draws it: statuses, the reused
+// license, versions, files previewed at once), below a line naming the
+// materials accepted with a gap (容缺) or replaced by a commitment
+// (告知承诺), which the decision rests on.
+function materialsSection(list) {
+  const el = h("div.material-list");
+  renderMaterials(el, list, { open: true });
+  const special = list.materials.filter((m) => m.status === "tolerated" || m.status === "committed");
   return section("申请材料", "materials",
     special.length
-      ? h("p.note", "容缺受理和告知承诺：", special.map((m) => `${m.name}（${MATERIAL_STATES[m.status]}）`).join("；"))
+      ? h("p.note", "容缺受理和告知承诺：", special.map((m) =>
+          `${m.name}（${MATERIAL_STATUS[m.status]}${m.due ? `，${fmtDate(m.due)} 前补齐` : ""}）`).join("；"))
       : null,
-    h("ul.mat-list", list.map((m) =>
-      h("li", { dataset: { material: m.id, status: m.status } },
-        h("div.row", h("span.title", m.name), m.required ? null : h("span.muted", "（非必需）"), statusBadge(m)),
-        licenseLine(m.license),
-        versionsOf(m)))));
-}
-
-// Opinion files other tasks attached (and this one's, once uploaded).
-function opinionsList(data) {
-  const ops = (data && data.opinions) || [];
-  if (!ops.length) return null;
-  return section("审批意见附件", "opinions",
-    ops.map((o) => h("div.opinion", h("p", `${bureauName(o.bureau)} · ${o.task_name}`), h("div.files", o.files.map(filePreview)))));
-}
-
-// The materials answer, or null where the server has none to give (the
-// application's own statuses are shown instead).
-async function materialsOf(number) {
-  try {
-    return await api("GET", `/api/v1/applications/${encodeURIComponent(number)}/materials`);
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return null;
-    throw e;
-  }
+    el);
 }
 
 // ---- branches and history ------------------------------------------------------
@@ -196,20 +121,24 @@ function branchesSection(t, app) {
 }
 
 // What an event recorded that a person wants to read: the comment, the
-// reason, the note.
-function eventDetail(e) {
-  const d = (e.payload && e.payload.data) || {};
-  return d.comment || d.reason || d.note || "";
+// reason, the note; the file an attachment added, with its material.
+function eventDetail(def, e) {
+  const p = e.payload || {};
+  const d = p.data || {};
+  if (d.comment || d.reason || d.note) return "意见：" + (d.comment || d.reason || d.note);
+  if (!p.name) return "";
+  const m = def.materials.find((x) => x.id === p.material);
+  return `文件：${m ? m.name + " · " : ""}${p.name}`;
 }
 
-function historySection(events) {
+function historySection(def, events) {
   return section("办理记录", "history",
     h("ol.history", events.map((e) =>
       h("li", { dataset: { action: e.action } },
         h("span.when", fmtTime(e.at)),
         h("span.what", ACTIONS[e.action] || "其他操作"),
         h("span.who", [e.bureau ? bureauName(e.bureau) : null, e.actor].filter(Boolean).join(" · ")),
-        eventDetail(e) ? h("span.detail", "意见：", eventDetail(e)) : null))));
+        eventDetail(def, e) ? h("span.detail", eventDetail(def, e)) : null))));
 }
 
 // ---- the decision ----------------------------------------------------------------
@@ -243,26 +172,32 @@ function readOutputs(inputs) {
 }
 
 // An opinion file attached to the task: sent as it is (the server decides
-// its type from the bytes), listed once stored.
-function opinionUpload(t) {
-  const done = h("div.files", { id: `opinion-files-${t.id}` });
+// its type from the bytes); the material list is drawn again with it
+// under 意见附件.
+function opinionUpload(t, refresh) {
+  const chosen = h("span.muted", "未上传");
   const input = h("input", {
-    type: "file", name: "opinion", accept: "application/pdf,image/jpeg,image/png",
+    type: "file", name: "opinion", accept: ACCEPT,
     onchange: async () => {
       const file = input.files[0];
       if (!file) return;
-      const s = session();
       const r = await attempt(async () => {
         const res = await fetch(`/api/v1/tasks/${t.id}/files?name=${encodeURIComponent(file.name)}`, {
           method: "POST",
-          headers: { Authorization: "Bearer " + s.token, "Content-Type": file.type || "application/octet-stream" },
+          headers: {
+            Authorization: "Bearer " + session().token, "Idempotency-Key": randomKey(),
+            "Content-Type": file.type || "application/octet-stream",
+          },
           body: file,
         });
         const body = await res.json().catch(() => null);
         if (!res.ok) throw new ApiError(res.status, body);
         return body;
-      }, "意见文件已上传");
-      if (r && r.href) done.append(filePreview(r));
+      }, "意见附件已上传");
+      if (r) {
+        chosen.textContent = `已上传：${r.name}`;
+        await refresh();
+      }
       input.value = "";
     },
   });
@@ -271,10 +206,10 @@ function opinionUpload(t) {
   return h("div.opinion-upload",
     h("p.label", "意见附件（如现场核查报告，PDF 或图片）"),
     h("label.file-button", input, "选择文件并上传"),
-    done);
+    chosen);
 }
 
-function decisionBox(def, t, app, onDone) {
+function decisionBox(def, t, app, onDone, refresh) {
   const outputs = outputsOf(def, t);
   const outputInputs = outputs.map(outputInput);
   const comment = h("textarea", { name: "comment", placeholder: "审批意见（退回或不予许可时必填）" });
@@ -312,7 +247,7 @@ function decisionBox(def, t, app, onDone) {
       : null,
     h("label", "审批意见", comment),
     h("label", "法律依据（不予许可时）", basis),
-    opinionUpload(t),
+    opinionUpload(t, refresh),
     h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
     h("div.actions",
       h("button.ok", { onclick: () => send("approve"), dataset: { act: "approve" } }, "通过"),
@@ -327,14 +262,15 @@ export async function decisionPanel(def, t, onDone) {
   const [app, events, files] = await Promise.all([
     api("GET", "/api/v1/applications/" + n),
     api("GET", `/api/v1/applications/${n}/events`),
-    materialsOf(t.number),
+    loadMaterials(t.number),
   ]);
+  const materials = h("div", materialsSection(files));
+  const refresh = async () => clear(materials, materialsSection(await loadMaterials(t.number)));
   const parts = h("div.parts",
     h("div.row.summary", h("strong", app.service.name), stateBadge(app.state), h("span.muted", app.number)),
     formSection(def, app),
-    materialsSection(app, files),
-    opinionsList(files),
+    materials,
     branchesSection(t, app),
-    historySection(events.events || []));
-  return h("div.decide", parts, decisionBox(def, t, app, onDone));
+    historySection(def, events.events || []));
+  return h("div.decide", parts, decisionBox(def, t, app, onDone, refresh));
 }
