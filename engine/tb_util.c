@@ -109,8 +109,7 @@ void tb_utf8_scrub(char *s, size_t len) {
 }
 
 static bool is_space(uint32_t cp) {
-  return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0 ||
-         cp == 0x3000;
+  return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0 || cp == 0x3000;
 }
 
 bool tb_utf8_blank(const char *s, size_t len) {
