@@ -609,9 +609,13 @@ typedef struct {
   uint64_t from_license; /* … of which an e-license supplied */
   uint64_t committed;    /* replaced by a signed commitment (告知承诺) */
   uint64_t gaps;         /* tolerated at acceptance, still missing (容缺) */
-  uint64_t notice;       /* the items of the last supplement notice */
-  uint16_t notice_branches; /* branches whose returns the notice merged */
-  uint16_t licenses;        /* bit i: license i of the definition issued */
+  uint64_t notice;       /* the items of the open supplement notice */
+  uint64_t notice_supplied;  /* … of which the applicant has supplied; the
+                                notice stays open until every item is */
+  uint64_t chosen_gaps;      /* 容缺 chosen at registration (submit) */
+  uint64_t chosen_committed; /* 告知承诺 chosen at registration (submit) */
+  uint16_t notice_branches;  /* branches whose returns the notice merged */
+  uint16_t licenses;         /* bit i: license i of the definition issued */
   tb_day gap_due[TB_MAX_MATERIALS];
   uint8_t n_branches;
   tb_branch_state branches[TB_MAX_BRANCHES];
@@ -633,6 +637,7 @@ typedef enum {
   TB_EV_TIMER,
   TB_EV_DELIVER,
   TB_EV_RATE,
+  TB_EV_CLOSE_NOTICE, /* the clerk closes the open notice with a reason */
   TB_EV_KIND_COUNT
 } tb_event_kind;
 
@@ -660,7 +665,13 @@ typedef struct {
   uint8_t channel;       /* submit: tb_channel */
   uint64_t materials;    /* submit, supplement: provided; accept: tolerated
                             gaps; request-supplement, return: the items */
-  uint64_t committed;    /* accept: replaced by a commitment */
+  uint64_t committed;    /* accept: replaced by a commitment; submit: the
+                            commitments chosen at registration */
+  uint64_t tolerated;    /* submit: the tolerated gaps (容缺) chosen at
+                            registration */
+  bool stored_choices;   /* accept: use the choices stored at submission
+                            (less what was supplied since) instead of
+                            materials and committed */
   uint64_t from_license; /* submit: provided by an existing e-license */
   uint8_t special;       /* suspend: tb_special_kind */
   uint8_t timer;         /* timer: tb_timer_kind */

@@ -376,6 +376,39 @@ static tb_status check_material_mask(step_t *st, uint64_t mask,
   return TB_OK;
 }
 
+/* The 容缺 and 告知承诺 choices must each be allowed by the definition: a
+ * tolerated material may be missing at acceptance and is not provided; a
+ * committed one may be replaced by a commitment, is not provided and not
+ * tolerated. Checked at registration and again at acceptance. */
+static tb_status check_choices(step_t *st, uint64_t tolerated,
+                               uint64_t committed) {
+  tb_status rc = check_material_mask(st, tolerated, "tolerated");
+  if (rc == TB_OK)
+    rc = check_material_mask(st, committed, "committed");
+  if (rc != TB_OK)
+    return rc;
+  for (size_t m = 0; m < st->def->n_materials; m++) {
+    const tb_material *mat = &st->def->materials[m];
+    bool have = st->s->provided & bit64(m);
+    if ((tolerated & bit64(m)) && (have || mat->tolerate_days == 0))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "tolerated",
+                            have ? "material '%s' was provided; it is not a gap"
+                                 : "material '%s' cannot be tolerated (容缺): "
+                                   "the service requires it at acceptance",
+                            mat->id);
+    if ((committed & bit64(m)) &&
+        (!mat->commitment || have || (tolerated & bit64(m))))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "committed",
+                            !mat->commitment
+                                ? "material '%s' cannot be replaced by a "
+                                  "commitment (告知承诺)"
+                                : "material '%s' is already provided or "
+                                  "tolerated; it needs no commitment",
+                            mat->id);
+  }
+  return TB_OK;
+}
+
 /* ---- intake ------------------------------------------------------------- */
 
 static tb_status on_submit(step_t *st) {
@@ -401,11 +434,16 @@ static tb_status on_submit(step_t *st) {
   rc = tb_form_check(st->def, st->form, today(st), st->p);
   if (rc != TB_OK)
     return rc;
+  s->provided = ev->materials | ev->from_license;
+  s->from_license = ev->from_license;
+  rc = check_choices(st, ev->tolerated, ev->committed);
+  if (rc != TB_OK)
+    return rc;
   s->status = TB_APP_SUBMITTED;
   s->channel = ev->channel;
   s->submitted_at = ev->at;
-  s->provided = ev->materials | ev->from_license;
-  s->from_license = ev->from_license;
+  s->chosen_gaps = ev->tolerated;
+  s->chosen_committed = ev->committed;
   return TB_OK;
 }
 
@@ -413,29 +451,12 @@ static tb_status on_submit(step_t *st) {
  * commitment (告知承诺); each exception must be allowed by the definition. */
 static tb_status check_acceptance(step_t *st, uint64_t tolerated,
                                   uint64_t committed) {
-  tb_status rc = check_material_mask(st, tolerated, "tolerated");
-  if (rc == TB_OK)
-    rc = check_material_mask(st, committed, "committed");
+  tb_status rc = check_choices(st, tolerated, committed);
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++) {
     const tb_material *mat = &st->def->materials[m];
     bool have = st->s->provided & bit64(m);
-    if ((tolerated & bit64(m)) && (have || mat->tolerate_days == 0))
-      return tb_problem_set(st->p, TB_ERR_MATERIAL, "tolerated",
-                            have ? "material '%s' was provided; it is not a gap"
-                                 : "material '%s' cannot be tolerated (容缺): "
-                                   "the service requires it at acceptance",
-                            mat->id);
-    if ((committed & bit64(m)) &&
-        (!mat->commitment || have || (tolerated & bit64(m))))
-      return tb_problem_set(st->p, TB_ERR_MATERIAL, "committed",
-                            !mat->commitment
-                                ? "material '%s' cannot be replaced by a "
-                                  "commitment (告知承诺)"
-                                : "material '%s' is already provided or "
-                                  "tolerated; it needs no commitment",
-                            mat->id);
     if (mat->required && !have && !(tolerated & bit64(m)) &&
         !(committed & bit64(m)))
       return tb_problem_set(
@@ -452,13 +473,19 @@ static tb_status on_accept(step_t *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_SUBMITTED)
     return illegal(st, "accept");
-  tb_status rc = check_acceptance(st, ev->materials, ev->committed);
+  /* The stored choices, less what was supplied since registration. */
+  uint64_t tolerated =
+      ev->stored_choices ? s->chosen_gaps & ~s->provided : ev->materials;
+  uint64_t committed = ev->stored_choices
+                           ? s->chosen_committed & ~s->provided & ~tolerated
+                           : ev->committed;
+  tb_status rc = check_acceptance(st, tolerated, committed);
   if (rc != TB_OK)
     return rc;
   tb_day day = today(st);
   s->accepted_at = ev->at;
-  s->committed = ev->committed;
-  s->gaps = ev->materials;
+  s->committed = committed;
+  s->gaps = tolerated;
   s->deadline =
       tb_calendar_add_working_days(st->cal, day, st->def->promised_days);
   s->statutory_deadline =
@@ -508,6 +535,7 @@ static tb_status on_request_supplement(step_t *st) {
     return rc;
   s->status = TB_APP_AWAITING_SUPPLEMENT;
   s->notice = st->ev->materials;
+  s->notice_supplied = 0;
   s->notice_branches = 0;
   s->provided &= ~st->ev->materials; /* listed as wrong: to be redone */
   s->from_license &= ~st->ev->materials;
@@ -535,14 +563,17 @@ static tb_status supply_gaps(step_t *st) {
   return TB_OK;
 }
 
-/* The applicant answers the merged notice: the returned branches review
- * again and the clock restarts. */
-static tb_status answer_returns(step_t *st) {
+static void clear_notice(tb_app_state *s) {
+  s->notice = 0;
+  s->notice_supplied = 0;
+  s->notice_branches = 0;
+}
+
+/* The notice is answered (every item supplied) or closed: the returned
+ * branches review again (round + 1) and the clock restarts. */
+static void reopen_returned(step_t *st) {
   tb_app_state *s = st->s;
-  uint64_t filled = s->gaps & st->ev->materials;
-  cancel_gap_timers(st, filled);
-  s->gaps &= ~filled;
-  s->provided |= st->ev->materials;
+  uint64_t supplied = s->notice_supplied;
   s->status = TB_APP_IN_REVIEW;
   resume_clock(st);
   for (size_t b = 0; b < s->n_branches; b++) {
@@ -552,9 +583,56 @@ static tb_status answer_returns(step_t *st) {
     br->round++;
     open_task(st, b);
   }
-  s->notice = 0;
-  s->notice_branches = 0;
-  notify(st, TB_NOTICE_RESUMED, st->ev->materials, 0);
+  clear_notice(s);
+  notify(st, TB_NOTICE_RESUMED, supplied, 0);
+}
+
+/* A supplement may name only what the open notice asks for (or, while
+ * returned, an outstanding tolerated gap): anything else is refused,
+ * naming the first such material. */
+static tb_status check_in_notice(step_t *st) {
+  uint64_t stray = st->ev->materials & ~(st->s->notice | st->s->gaps);
+  for (size_t m = 0; m < st->def->n_materials; m++)
+    if (stray & bit64(m))
+      return tb_problem_set(st->p, TB_ERR_MATERIAL, "materials",
+                            "material '%s' (%s) is not an item of the open "
+                            "notice",
+                            st->def->materials[m].id,
+                            st->def->materials[m].name);
+  return TB_OK;
+}
+
+/* Mark the notice's items in the event supplied; true when no item is
+ * owed any more. */
+static bool mark_supplied(step_t *st) {
+  tb_app_state *s = st->s;
+  uint64_t items = st->ev->materials & s->notice;
+  s->notice_supplied |= items;
+  s->provided |= items;
+  return (s->notice & ~s->notice_supplied) == 0;
+}
+
+/* The applicant answers the one-time notice, in one go or in parts: the
+ * notice stays open with the items still owed; when the last one is
+ * supplied, the application goes back to the window (before acceptance)
+ * or to the returned branches (after). */
+static tb_status answer_notice(step_t *st) {
+  tb_app_state *s = st->s;
+  tb_status rc = check_in_notice(st);
+  if (rc != TB_OK)
+    return rc;
+  uint64_t filled = s->gaps & st->ev->materials;
+  cancel_gap_timers(st, filled);
+  s->gaps &= ~filled;
+  s->provided |= filled;
+  if (!mark_supplied(st))
+    return TB_OK; /* items still owed: the notice stays open */
+  if (s->status == TB_APP_RETURNED) {
+    reopen_returned(st);
+    return TB_OK;
+  }
+  s->status = TB_APP_SUBMITTED;
+  clear_notice(s);
   return TB_OK;
 }
 
@@ -563,14 +641,12 @@ static tb_status on_supplement(step_t *st) {
   tb_status rc = check_material_mask(st, st->ev->materials, "materials");
   if (rc != TB_OK)
     return rc;
+  if (!st->ev->materials)
+    return invalid(st, "materials", "names no material");
   switch (s->status) {
   case TB_APP_AWAITING_SUPPLEMENT:
-    s->provided |= st->ev->materials;
-    s->status = TB_APP_SUBMITTED;
-    s->notice = 0;
-    return TB_OK;
   case TB_APP_RETURNED:
-    return answer_returns(st);
+    return answer_notice(st);
   case TB_APP_IN_REVIEW:
   case TB_APP_SUSPENDED:
   case TB_APP_AWAITING_MATERIALS:
@@ -578,6 +654,25 @@ static tb_status on_supplement(step_t *st) {
     return supply_gaps(st);
   default:
     return illegal(st, "take a supplement");
+  }
+}
+
+/* The clerk closes the open notice (the reason is the caller's, for the
+ * audit trail). The items still owed are no longer asked for: they stay
+ * missing (not provided), so the window or the bureaus decide on what is
+ * there — accept with gaps, refuse, deny, or ask again. */
+static tb_status on_close_notice(step_t *st) {
+  tb_app_state *s = st->s;
+  switch (s->status) {
+  case TB_APP_AWAITING_SUPPLEMENT:
+    s->status = TB_APP_SUBMITTED;
+    clear_notice(s);
+    return TB_OK;
+  case TB_APP_RETURNED:
+    reopen_returned(st);
+    return TB_OK;
+  default:
+    return illegal(st, "close a notice");
   }
 }
 
@@ -907,6 +1002,7 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_TIMER] = on_timer,
     [TB_EV_DELIVER] = on_deliver,
     [TB_EV_RATE] = on_rate,
+    [TB_EV_CLOSE_NOTICE] = on_close_notice,
 };
 
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,

@@ -64,6 +64,7 @@ static const char *const event_names[] = {
     [TB_EV_TIMER] = "timer",
     [TB_EV_DELIVER] = "deliver",
     [TB_EV_RATE] = "rate",
+    [TB_EV_CLOSE_NOTICE] = "close_notice",
 };
 
 static const char *const timer_names[] = {

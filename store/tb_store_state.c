@@ -16,7 +16,7 @@
 
 _Static_assert(sizeof(tb_branch_state) == 32,
                "tb_branch_state changed: update store/tb_store_state.c");
-_Static_assert(sizeof(tb_app_state) == 872,
+_Static_assert(sizeof(tb_app_state) == 896,
                "tb_app_state changed: update store/tb_store_state.c");
 
 static const char *const warning_names[] = {"none", "yellow", "red"};
@@ -92,6 +92,9 @@ char *tb_store_state_encode(const tb_app_state *s) {
   json_object_set_new(o, "committed", bits(s->committed));
   json_object_set_new(o, "gaps", bits(s->gaps));
   json_object_set_new(o, "notice", bits(s->notice));
+  json_object_set_new(o, "notice_supplied", bits(s->notice_supplied));
+  json_object_set_new(o, "chosen_gaps", bits(s->chosen_gaps));
+  json_object_set_new(o, "chosen_committed", bits(s->chosen_committed));
   json_object_set_new(o, "notice_branches", json_integer(s->notice_branches));
   json_object_set_new(o, "licenses", json_integer(s->licenses));
   size_t n_gap = TB_MAX_MATERIALS;
@@ -220,6 +223,11 @@ bool tb_store_state_decode(const char *text, tb_app_state *s) {
     s->committed = get_bits(o, "committed");
     s->gaps = get_bits(o, "gaps");
     s->notice = get_bits(o, "notice");
+    /* absent in states stored before partial supplements and stored
+     * choices: read as none supplied and no choice */
+    s->notice_supplied = get_bits(o, "notice_supplied");
+    s->chosen_gaps = get_bits(o, "chosen_gaps");
+    s->chosen_committed = get_bits(o, "chosen_committed");
     s->notice_branches = (uint16_t)get_int(o, "notice_branches");
     s->licenses = (uint16_t)get_int(o, "licenses");
   }

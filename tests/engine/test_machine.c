@@ -366,39 +366,43 @@ typedef struct {
 
 static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
     /* submit, accept, refuse, req-supp, supplement, withdraw, claim, approve,
-       deny, return, suspend, resume, timer, deliver, rate */
+       deny, return, suspend, resume, timer, deliver, rate, close-notice */
     [S_NONE] = {OK_TO(SUBMITTED), NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-                IGN, NO, NO},
+                IGN, NO, NO, NO},
     [S_SUBMITTED] = {NO, OK_TO(IN_REVIEW), OK_TO(REFUSED),
                      OK_TO(AWAITING_SUPPLEMENT), NO, OK_TO(WITHDRAWN), NO, NO,
-                     NO, NO, NO, NO, IGN, NO, NO},
+                     NO, NO, NO, NO, IGN, NO, NO, NO},
     [S_AWAITING] = {NO, NO, OK_TO(REFUSED), NO, OK_TO(SUBMITTED),
-                    OK_TO(WITHDRAWN), NO, NO, NO, NO, NO, NO, IGN, NO, NO},
-    [S_REFUSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+                    OK_TO(WITHDRAWN), NO, NO, NO, NO, NO, NO, IGN, NO, NO,
+                    OK_TO(SUBMITTED)},
+    [S_REFUSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
+                   NO},
     [S_REVIEW] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
                   OK_TO(IN_REVIEW), ERR(TB_ERR_NOT_CLAIMED),
                   ERR(TB_ERR_NOT_CLAIMED), ERR(TB_ERR_NOT_CLAIMED),
-                  OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO},
+                  OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO, NO},
     [S_REVIEW_CLAIMED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
                           NO, OK_TO(IN_REVIEW), OK_TO(DENIED), OK_TO(IN_REVIEW),
-                          OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO},
-    [S_RETURNED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN), NO, NO,
-                    NO, NO, NO, NO, IGN, NO, NO},
+                          OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO, NO},
+    [S_RETURNED] = {NO, NO, NO, NO, OK_TO(RETURNED), OK_TO(WITHDRAWN), NO, NO,
+                    NO, NO, NO, NO, IGN, NO, NO, OK_TO(IN_REVIEW)},
     [S_SUSPENDED] = {NO, NO, NO, NO, OK_TO(SUSPENDED), OK_TO(WITHDRAWN), NO, NO,
-                     NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO},
+                     NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO, NO},
     [S_APPROVED] = {NO, NO, NO, NO, ERR(TB_ERR_INVALID), NO, NO, NO, NO, NO, NO,
-                    NO, IGN, OK_TO(DELIVERED), NO},
-    [S_DENIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+                    NO, IGN, OK_TO(DELIVERED), NO, NO},
+    [S_DENIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
+                  NO},
     [S_DELIVERED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                     OK_TO(DELIVERED)},
+                     OK_TO(DELIVERED), NO},
     [S_WITHDRAWN] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                     NO},
+                     NO, NO},
     [S_TERMINATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                      NO},
-    [S_RATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+                      NO, NO},
+    [S_RATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
+                 NO},
     /* the supplement of the last gap signs the licenses: approved */
     [S_AWAITING_MATERIALS] = {NO, NO, NO, NO, OK_TO(APPROVED), OK_TO(WITHDRAWN),
-                              NO, NO, NO, NO, NO, NO, IGN, NO, NO},
+                              NO, NO, NO, NO, NO, NO, IGN, NO, NO, NO},
 };
 
 static void every_state_and_event(void) {
@@ -886,6 +890,167 @@ static void returns_merge_into_one_notice(void) {
   TB_CHECK_INT(s.licenses, 0x3);
 }
 
+/* A two-item notice at the window, supplied in two parts: the notice stays
+ * open with the item still owed, then the last item sends it back. */
+static void window_notice_supplied_in_parts(void) {
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  MUST(step(&small, &s, e)); /* nothing provided */
+  e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 10);
+  e.materials = 0x3;
+  MUST(step(&small, &s, e));
+  e = ev_of(TB_EV_SUPPLEMENT, T0 + 20);
+  e.materials = 0x1;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_AWAITING_SUPPLEMENT);
+  TB_CHECK_INT(s.notice, 0x3);
+  TB_CHECK_INT(s.notice_supplied, 0x1);
+  TB_CHECK_INT(s.provided & 0x3, 0x1);
+  /* the same item again changes nothing but is fine (a new version) */
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_AWAITING_SUPPLEMENT);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_SUBMITTED);
+  TB_CHECK_INT(s.notice, 0);
+  TB_CHECK_INT(s.notice_supplied, 0);
+  TB_CHECK_INT(s.provided & 0x3, 0x3);
+}
+
+/* An item the notice does not ask for is refused, naming it. */
+static void supplement_outside_notice_refused(void) {
+  tb_app_state s, before;
+  build_state(S_AWAITING, &s); /* the notice asks for the lease only */
+  before = s;
+  tb_event e = ev_of(TB_EV_SUPPLEMENT, T0 + 50);
+  e.materials = 0x6; /* lease and idcard */
+  TB_CHECK(step(&small, &s, e) == TB_ERR_MATERIAL);
+  TB_CHECK(strstr(prob.detail, "'idcard'") != NULL);
+  TB_CHECK_STR(prob.field, "materials");
+  TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
+  /* while returned too */
+  build_state(S_RETURNED, &s); /* notice: articles; gap: lease */
+  before = s;
+  e.materials = 0x4;
+  TB_CHECK(step(&small, &s, e) == TB_ERR_MATERIAL);
+  TB_CHECK(strstr(prob.detail, "'idcard'") != NULL);
+  TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
+}
+
+/* The clerk closes a notice: before acceptance the application is back at
+ * the window with the owed item still missing; after a return the
+ * branches review again. Elsewhere it is refused. */
+static void closing_a_notice(void) {
+  tb_app_state s;
+  build_state(S_AWAITING, &s);
+  MUST(step(&small, &s, ev_of(TB_EV_CLOSE_NOTICE, T0 + 40)));
+  TB_CHECK_INT(s.status, TB_APP_SUBMITTED);
+  TB_CHECK_INT(s.notice, 0);
+  TB_CHECK_INT(s.provided & 0x2, 0); /* the lease is still missing */
+  build_state(S_RETURNED, &s);
+  MUST(step(&small, &s, ev_of(TB_EV_CLOSE_NOTICE, at_day(2025, 9, 30, 9))));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.notice, 0);
+  TB_CHECK_INT(s.notice_branches, 0);
+  TB_CHECK_INT(s.branches[1].round, 2);
+  TB_CHECK_INT(s.branches[1].status, TB_BRANCH_ACTIVE);
+  TB_CHECK_INT(s.provided & 0x1, 0); /* the articles were never supplied */
+  TB_CHECK(find_notice(TB_NOTICE_RESUMED) != NULL);
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_CLOSE_NOTICE, T0 + 999)) ==
+           TB_ERR_ILLEGAL_STATE);
+  TB_CHECK(strstr(prob.detail, "close a notice") != NULL);
+}
+
+/* Two bureaus return; the merged notice is supplied in two parts: the
+ * clock stays paused and no task reopens until the last item. */
+static void merged_notice_supplied_in_parts(void) {
+  tb_definition def = small;
+  def.branches = four_branches;
+  def.n_branches = 4;
+  def.licenses = four_licenses;
+  def.n_licenses = 2;
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x3;
+  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+  int64_t at = at_day(2025, 9, 29, 9);
+  for (int b = 0; b < 4; b++)
+    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, at, b, 0, 9)));
+  MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 0, 0, 9)));
+  MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 3, 0, 9)));
+  e = task_ev(TB_EV_RETURN, at, 1, 0, 9);
+  e.materials = 0x1;
+  MUST(step(&def, &s, e));
+  e = task_ev(TB_EV_RETURN, at, 2, 0, 9);
+  e.materials = 0x2;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_RETURNED);
+  TB_CHECK_INT(s.notice, 0x3);
+  e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 10));
+  e.materials = 0x2;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_RETURNED);
+  TB_CHECK_INT(s.notice_supplied, 0x2);
+  TB_CHECK_INT(s.notice_branches, 0x6);
+  TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 0);
+  TB_CHECK_INT(s.paused_days, 0);
+  e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 15));
+  e.materials = 0x1;
+  MUST(step(&def, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
+  TB_CHECK_INT(s.paused_days, 1);
+  TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 2);
+  TB_CHECK_INT(s.notice, 0);
+  TB_CHECK_INT(s.notice_supplied, 0);
+  TB_CHECK_INT(s.provided & 0x3, 0x3);
+  const tb_effect *n = find_notice(TB_NOTICE_RESUMED);
+  TB_CHECK(n && n->materials == 0x3);
+}
+
+/* 容缺 and 告知承诺 chosen at registration are checked then, stored, and
+ * used by an acceptance that names none (less what arrived since). */
+static void choices_stored_at_registration(void) {
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x1;
+  e.tolerated = 0x1; /* articles: provided, and not tolerable */
+  TB_CHECK(step(&small, &s, e) == TB_ERR_MATERIAL);
+  TB_CHECK_STR(prob.field, "tolerated");
+  TB_CHECK_INT(s.status, TB_APP_NONE);
+  e.tolerated = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.chosen_gaps, 0x2);
+  tb_app_state copy = s;
+  tb_event acc = ev_of(TB_EV_ACCEPT, T0 + 60);
+  acc.stored_choices = true;
+  MUST(step(&small, &s, acc));
+  TB_CHECK_INT(s.gaps, 0x2);
+  TB_CHECK_INT(s.gap_due[1], day_of(2025, 10, 10));
+  /* a body that names choices overrides: committed instead */
+  s = copy;
+  acc.stored_choices = false;
+  acc.committed = 0x2;
+  MUST(step(&small, &s, acc));
+  TB_CHECK_INT(s.gaps, 0);
+  TB_CHECK_INT(s.committed, 0x2);
+  /* the chosen gap arrived after a notice: nothing is tolerated */
+  s = copy;
+  e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 10);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  e = ev_of(TB_EV_SUPPLEMENT, T0 + 20);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  acc.stored_choices = true;
+  acc.committed = 0;
+  MUST(step(&small, &s, acc));
+  TB_CHECK_INT(s.gaps, 0);
+}
+
 /* Conditions choose branches; `after` orders them. */
 static void conditions_and_dependencies(void) {
   static tb_branch_def deps[] = {
@@ -1129,6 +1294,11 @@ int main(void) {
   TB_RUN(refusals_explain_themselves);
   TB_RUN(acceptance_checks_materials);
   TB_RUN(window_supplement_round_trip);
+  TB_RUN(window_notice_supplied_in_parts);
+  TB_RUN(supplement_outside_notice_refused);
+  TB_RUN(closing_a_notice);
+  TB_RUN(merged_notice_supplied_in_parts);
+  TB_RUN(choices_stored_at_registration);
   TB_RUN(deadlines_count_working_days);
   TB_RUN(accept_schedules_timers);
   TB_RUN(warnings_fire_on_time_only);
