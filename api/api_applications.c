@@ -142,14 +142,25 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
 
 /* The intake body, described once: the tables (the applicant's nested in
  * the top one) and where they put the values. */
-enum { F_SERVICE, F_APPLICANT, F_FORM, F_MATERIALS, F_CHANNEL, F_NAME_CHANGE };
+enum {
+  F_SERVICE,
+  F_APPLICANT,
+  F_FORM,
+  F_MATERIALS,
+  F_CHANNEL,
+  F_TOLERATED,
+  F_COMMITTED,
+  F_NAME_CHANGE
+};
 enum { A_KIND, A_NAME, A_ID_NUMBER };
 enum { N_CONFIRMED, N_REASON };
 typedef struct {
   const char *service, *name, *id_number;
   int channel, kind; /* tb_channel, tb_applicant_kind; -1: not given */
   json_t *form, *materials;
-  bool name_change; /* name_change.confirmed */
+  json_t *tolerated, *committed; /* the clerk's choices, read against the
+                                    definition by read_choices */
+  bool name_change;              /* name_change.confirmed */
   const char *name_change_reason;
   api_field applicant[A_ID_NUMBER + 2];
   api_field rename[N_REASON + 2];
@@ -187,6 +198,10 @@ static void intake_init(intake *in) {
       "materials", API_OPTIONAL, "an array of material ids", &in->materials);
   f[F_CHANNEL] =
       (api_field)API_CHOICE("channel", API_REQUIRED, channels, &in->channel);
+  f[F_TOLERATED] = (api_field)API_ARRAY(
+      "tolerated", API_OPTIONAL, "an array of material ids", &in->tolerated);
+  f[F_COMMITTED] = (api_field)API_ARRAY(
+      "committed", API_OPTIONAL, "an array of material ids", &in->committed);
   f[F_NAME_CHANGE] =
       (api_field)API_OBJECT("name_change", API_OPTIONAL, n, NULL);
   f[F_NAME_CHANGE + 1] = (api_field)API_END;
@@ -229,6 +244,34 @@ static void check_intake_materials(api_problem *pb, const tb_definition *def,
       *mask |= (uint64_t)1 << m;
     }
   }
+}
+
+/* The clerk's 容缺 and 告知承诺 choices at registration, as material ids
+ * of the definition (the engine checks them against it as acceptance
+ * does, and stores them in the state). Only at a window: online, the
+ * clerk chooses at acceptance. */
+static void read_choices(api_problem *pb, const tb_definition *def, intake *in,
+                         uint64_t *tolerated, uint64_t *committed) {
+  api_field *t = &in->spec[F_TOLERATED], *c = &in->spec[F_COMMITTED];
+  if (!t->value && !c->value)
+    return;
+  if (in->channel != TB_CHANNEL_WINDOW) {
+    api_field_problem(pb, NULL, t->value ? t : c, TB_PROBLEM_INVALID_REQUEST,
+                      "容缺 and 告知承诺 are chosen by the clerk at a window");
+    return;
+  }
+  if (t->bad || c->bad)
+    return;
+  json_t *sub = json_object();
+  if (t->value)
+    json_object_set(sub, t->name, t->value);
+  if (c->value)
+    json_object_set(sub, c->name, c->value);
+  api_field spec[] = {API_MATERIALS(t->name, API_OPTIONAL, def, tolerated),
+                      API_MATERIALS(c->name, API_OPTIONAL, def, committed),
+                      API_END};
+  api_fields_parse(pb, sub, NULL, spec);
+  json_decref(sub);
 }
 
 static void read_intake(api_req *r, api_problem *pb, json_t *body, intake *in) {
@@ -335,17 +378,25 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
   return TB_STORE_OK;
 }
 
+/* What the intake decided about materials: provided, by a license, and
+ * the clerk's choices. */
+typedef struct {
+  uint64_t provided, from_license, tolerated, committed;
+} intake_materials;
+
 static void create_with(api_req *r, const tb_definition *def, const intake *in,
-                        const tb_store_form *form, uint64_t materials,
-                        uint64_t from_license, json_t *from_licenses) {
+                        const tb_store_form *form, const intake_materials *m,
+                        json_t *from_licenses) {
   create_ctx c = {.a = {.definition_id = def->id,
                         .kind = (tb_applicant_kind)in->kind,
                         .name = in->name,
                         .id_number = in->id_number,
                         .form = form,
                         .channel = (tb_channel)in->channel,
-                        .materials = materials,
-                        .from_license = from_license,
+                        .materials = m->provided,
+                        .from_license = m->from_license,
+                        .tolerated = m->tolerated,
+                        .committed = m->committed,
                         .at = r->now,
                         .name_change = in->name_change,
                         .name_change_reason = in->name_change_reason},
@@ -366,7 +417,7 @@ void api_h_app_create(api_req *r) {
   read_intake(r, &pb, body, &in);
   tb_store *s = NULL;
   const tb_definition *def = NULL;
-  uint64_t materials = 0, from_license = 0;
+  intake_materials m = {0};
   json_t *used = json_array(); /* the licenses that supply materials */
   tb_store_form *form = tb_arena_alloc(r->arena, sizeof *form);
   if (!api_problem_has_errors(&pb)) {
@@ -388,10 +439,11 @@ void api_h_app_create(api_req *r) {
     api_license_claims claims = {.n = 0};
     check_applicant(&pb, def, &in, today);
     api_form_read(&pb, r->arena, def, in.form, today, form);
-    check_intake_materials(&pb, def, &in, &materials, &claims);
+    check_intake_materials(&pb, def, &in, &m.provided, &claims);
+    read_choices(&pb, def, &in, &m.tolerated, &m.committed);
     if (!api_problem_has_errors(&pb))
       api_licenses_intake(&pb, s, def, in.id_number, in.name, today, &claims,
-                          &materials, &from_license, used);
+                          &m.provided, &m.from_license, used);
     if (in.channel == TB_CHANNEL_ONLINE && !def->online)
       api_field_problem(&pb, NULL, &in.spec[F_CHANNEL],
                         TB_PROBLEM_INVALID_REQUEST,
@@ -401,7 +453,7 @@ void api_h_app_create(api_req *r) {
     api_problem_send(r, &pb);
     goto out;
   }
-  create_with(r, def, &in, form, materials, from_license, used);
+  create_with(r, def, &in, form, &m, used);
 out:
   json_decref(used);
   api_problem_free(&pb);
@@ -525,6 +577,8 @@ void api_h_app_list(api_req *r) {
 /* ---- transitions
  * ---------------------------------------------------------------- */
 
+static bool applicant_code_ok(api_req *r);
+
 static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   api_transition *t = cls;
   tb_store_actor actor;
@@ -633,7 +687,12 @@ void api_h_app_accept(api_req *r) {
       API_MATERIALS("tolerated", API_OPTIONAL, a.def, &t.ev.materials),
       API_MATERIALS("committed", API_OPTIONAL, a.def, &t.ev.committed),
       API_STRING("note", API_OPTIONAL, MAX_REASON, NULL), API_END};
-  action_run(r, &a, spec, &t);
+  /* a body that names neither choice takes the ones stored at
+   * registration; naming either replaces both (the audit event says
+   * which applied: choices "stored" or "request") */
+  if (action_fields(&a, spec))
+    t.ev.stored_choices = !spec[0].value && !spec[1].value;
+  action_end(r, &a, spec, &t);
 }
 
 void api_h_app_reject(api_req *r) {
@@ -660,14 +719,33 @@ void api_h_app_supplement_request(api_req *r) {
   action_run(r, &a, spec, &t);
 }
 
+/* The supplement: the clerk records it at the window, or the applicant
+ * supplies online with {"materials", "code"} and no token (after
+ * uploading the files); the reply is then the tracking view. Items
+ * outside the open notice are refused (422 material, naming it). */
 void api_h_app_supplement(api_req *r) {
+  if (!r->authed && !applicant_code_ok(r))
+    return;
   action a;
   if (!action_begin(r, &a))
     return;
-  api_transition t = {.ev.kind = TB_EV_SUPPLEMENT};
+  api_transition t = {.ev.kind = TB_EV_SUPPLEMENT, .public_view = !r->authed};
   api_field spec[] = {
       API_MATERIALS("materials", API_REQUIRED, a.def, &t.ev.materials),
-      API_STRING("note", API_OPTIONAL, MAX_REASON, NULL), API_END};
+      API_STRING("note", API_OPTIONAL, MAX_REASON, NULL),
+      API_STRING("code", API_OPTIONAL | API_SECRET, 64, NULL), API_END};
+  action_run(r, &a, spec, &t);
+}
+
+/* The clerk closes the open one-time notice with a reason (audited); the
+ * items still owed are no longer asked for (engine/README.md). */
+void api_h_app_notice_close(api_req *r) {
+  action a;
+  if (!action_begin(r, &a))
+    return;
+  api_transition t = {.ev.kind = TB_EV_CLOSE_NOTICE};
+  api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
+                      API_END};
   action_run(r, &a, spec, &t);
 }
 
@@ -736,7 +814,8 @@ static void rating_init(rating_body *b) {
   b->spec[R_CODE + 1] = (api_field)API_END;
 }
 
-/* An applicant without a token rates with the tracking code in the body:
+/* An applicant without a token rates (or supplies) with the tracking code
+ * in the body:
  * checked like tracking (the same 404 for a wrong code, a missing code or
  * an unknown number; misses count against the client's guesses). false:
  * a reply is set. */

@@ -35,7 +35,8 @@ const api_route api_routes[] = {
     {"POST", APP "/reject", api_h_app_reject, CLERK, CHANGE},
     {"POST", APP "/supplement-request", api_h_app_supplement_request, CLERK,
      CHANGE},
-    {"POST", APP "/supplement", api_h_app_supplement, CLERK, CHANGE},
+    {"POST", APP "/supplement", api_h_app_supplement, CLERK | ROLE_ANONYMOUS,
+     CHANGE},
     {"POST", APP "/suspend", api_h_app_suspend, CLERK | OFFICER, CHANGE},
     {"POST", APP "/resume", api_h_app_resume, CLERK | OFFICER, CHANGE},
     {"POST", APP "/withdraw", api_h_app_withdraw, CLERK, CHANGE},
@@ -81,6 +82,7 @@ const api_route api_routes[] = {
     {"GET", "/web/{file}", api_h_web, ROLE_EVERYONE, 0},
     {"GET", "/t/{number}", api_h_web, ROLE_EVERYONE, 0},
     {"GET", "/v", api_h_web, ROLE_EVERYONE, 0},
+    {"POST", APP "/notice/close", api_h_app_notice_close, CLERK, CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

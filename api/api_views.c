@@ -73,7 +73,7 @@ static const char *material_status(const tb_app_state *st, size_t m) {
   uint64_t bit = (uint64_t)1 << m;
   if (st->gaps & bit)
     return "gap";
-  if (st->notice & bit)
+  if ((st->notice & bit) && !(st->notice_supplied & bit))
     return "requested";
   if (st->from_license & bit)
     return "from_license";
@@ -94,6 +94,13 @@ static json_t *materials_view(const tb_definition *def,
                   "required", mat->required, "status", material_status(st, m));
     if (st->gaps & ((uint64_t)1 << m))
       json_object_set_new(o, "due", api_json_day(st->gap_due[m]));
+    /* the clerk's choice stored at registration, for any window to see */
+    const char *choice = (st->chosen_gaps & ((uint64_t)1 << m)) ? "tolerated"
+                         : (st->chosen_committed & ((uint64_t)1 << m))
+                             ? "committed"
+                             : NULL;
+    json_object_set_new(o, "choice",
+                        choice ? json_string(choice) : json_null());
     json_array_append_new(arr, o);
   }
   return arr;
@@ -187,9 +194,10 @@ json_t *api_notice_view(tb_store *s, const char *number,
   json_t *items = json_array();
   for (size_t m = 0; m < def->n_materials; m++)
     if (st->notice & ((uint64_t)1 << m))
-      json_array_append_new(items,
-                            json_pack("{s:s, s:s}", "id", def->materials[m].id,
-                                      "name", def->materials[m].name));
+      json_array_append_new(
+          items, json_pack("{s:s, s:s, s:b}", "id", def->materials[m].id,
+                           "name", def->materials[m].name, "supplied",
+                           (st->notice_supplied & ((uint64_t)1 << m)) != 0));
   json_t *bureaus = json_array();
   size_t i;
   json_t *t;

@@ -128,7 +128,8 @@ paths["/api/v1/applications/{number}/events"] = {"get": op("The audit timeline",
         "events": {"type": "array", "items": ref("Event")}}))}, [num],
     desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
 paths["/api/v1/applications/{number}/accept"] = action("accept", "Accept (受理), with tolerated gaps and commitments",
-    obj({"tolerated": ids, "committed": ids, "note": reason}))
+    obj({"tolerated": ids, "committed": ids, "note": reason}),
+    desc="A body that names neither tolerated nor committed uses the choices stored at registration (less what was supplied since); naming either replaces both. The audit event says which (choices: stored or request).")
 paths["/api/v1/applications/{number}/reject"] = action("reject", "Refuse (不予受理)",
     obj({"reason": {**reason, "description": "why it is refused; told to the applicant (行政许可法 art. 38)"},
          "legal_basis": {**reason, "description": "the articles the refusal rests on, e.g. 《中华人民共和国行政许可法》第三十二条第一款; replaces the definition's <legal-basis refusal> for this decision"}},
@@ -136,8 +137,25 @@ paths["/api/v1/applications/{number}/reject"] = action("reject", "Refuse (不予
     desc="The reply's (and tracking's) `decision` carries the reason, the legal basis and the applicant's rights (Decision).")
 paths["/api/v1/applications/{number}/supplement-request"] = action("sr", "Ask once for everything missing (一次性告知)",
     obj({"items": ids, "reason": reason}, ["items", "reason"]))
-paths["/api/v1/applications/{number}/supplement"] = action("s", "Take the applicant's supplement",
-    obj({"materials": ids, "note": reason}, ["materials"]))
+paths["/api/v1/applications/{number}/supplement"] = {"post": op("Take the applicant's supplement (in parts, at the window or online)", "applications",
+    {"200": resp("the application after the supplement: the staff view, or for the applicant (no token, with code) the tracking view",
+                 {"oneOf": [ref("Application"), ref("Tracking")]}),
+     **conflict, **body_err,
+     "404": prob("no application with this number and tracking code (a wrong or missing code looks the same, as in tracking)"),
+     "429": prob("too many tracking-code misses from this client", RA)},
+    [num, idem], jbody(obj({"materials": ids, "note": reason,
+        "code": {"type": "string", "maxLength": 64, "description": "the tracking code: lets the applicant supply online without a token (upload the files first, then name the materials here)"}},
+        ["materials"]), required=False), anonymous=True,
+    desc="Answers the open one-time notice item by item: the notice stays open with the items still owed (each item's `supplied`), "
+         "and the application goes back to the window (before acceptance) or to the returned bureaus (after) only when the last "
+         "item is supplied. A material the notice does not ask for (nor an outstanding tolerated gap) is refused with 422 `material` "
+         "naming it. In review, the supplement fills tolerated gaps (容缺). "
+         "Roles: clerk (at the window); no token: the applicant, with the tracking code in the body (audited as channel online).")}
+paths["/api/v1/applications/{number}/notice/close"] = action("nc", "Close the one-time notice with a reason",
+    obj({"reason": reason}, ["reason"]),
+    desc="The items still owed are no longer asked for (listed as `waived` in the audit event) and stay missing: before "
+         "acceptance the application is back at the window (accept with gaps, refuse, or ask again); after a return the "
+         "returned bureaus review again with what was supplied.")
 paths["/api/v1/applications/{number}/suspend"] = action("su", "Start a special procedure (clock paused)",
     obj({"kind": {"type": "string", "enum": ["hearing", "inspection", "testing", "expert-review"]}, "reason": reason}, ["kind", "reason"]),
     "clerk, officer (of a bureau with a task in it)")
@@ -401,6 +419,8 @@ schemas = {
                  "properties": {"id": {"type": "string"}, "license_id": {"type": "string",
                      "description": "an e-license of the holder that supplies the material (checked: exists, the holder's, the material's type, valid); materials with a license type are otherwise filled in from the holder's valid license automatically"}}}]}},
             "channel": {"type": "string", "enum": ["window", "online"]},
+            "tolerated": {**ids, "description": "window only: the clerk's 容缺 choice, checked against the service as acceptance does and stored; an acceptance whose body names no choice uses it"},
+            "committed": {**ids, "description": "window only: the clerk's 告知承诺 choice, stored like tolerated"},
             "name_change": {"type": "object", "required": ["confirmed", "reason"], "additionalProperties": False,
                 "description": "window only: the clerk confirms that the holder's name changed; recorded as the audit event holder_renamed (old and new name) before the submission",
                 "properties": {"confirmed": {"type": "boolean", "const": True}, "reason": {"type": "string", "maxLength": 1000}}}}},
@@ -417,13 +437,17 @@ schemas = {
         "calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run"},
     "Material": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
         "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"]},
-        "due": {"type": "string", "format": "date"}}},
+        "due": {"type": "string", "format": "date"},
+        "choice": {"type": ["string", "null"], "enum": ["tolerated", "committed", None],
+            "description": "the clerk's choice stored at registration (容缺 or 告知承诺), seen by every window"}}},
     "Branch": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
         "status": {"type": "string"}, "round": {"type": "integer"}, "claimed": {"type": "boolean"}, "warning": ref("Warning"),
         "task": {"type": "object"}, "deadline": nullable("string"),
         "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the branch's deadline; null unless the branch is active and the application's clock runs"}}},
     "Notice": {"type": ["object", "null"], "description": "the one-time notice: every item, the window's reason, and each returning bureau's comment and items",
-        "properties": {"items": {"type": "array", "items": {"type": "object"}},
+        "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "name", "supplied"],
+                "additionalProperties": False, "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                "supplied": {"type": "boolean", "description": "supplied since the notice; the notice stays open while any item is owed"}}}},
             "reason": {"type": ["string", "null"], "description": "what the window wrote with its supplement request, while the application waits for it before acceptance"},
             "bureaus": {"type": "array", "items": {"type": "object", "properties": {"branch": {"type": "string"},
                 "bureau": {"type": "string"}, "bureau_name": {"type": "string"}, "comment": nullable("string"),

@@ -472,6 +472,7 @@ void api_h_app_accept(api_req *r);
 void api_h_app_reject(api_req *r);
 void api_h_app_supplement_request(api_req *r);
 void api_h_app_supplement(api_req *r);
+void api_h_app_notice_close(api_req *r);
 void api_h_app_suspend(api_req *r);
 void api_h_app_resume(api_req *r);
 void api_h_app_withdraw(api_req *r);

@@ -144,6 +144,8 @@ typedef struct {
   tb_channel channel;
   uint64_t materials;    /* provided at submission */
   uint64_t from_license; /* … of which by an existing e-license */
+  uint64_t tolerated;    /* 容缺 chosen by the clerk, stored in the state */
+  uint64_t committed;    /* 告知承诺 chosen by the clerk, stored too */
   int64_t at;            /* Unix seconds; 0: now */
   /* One number, one holder: a name that differs from the number's name on
    * record is refused (TB_STORE_REFUSED, out->name_mismatch) unless a

@@ -298,7 +298,13 @@ static tb_status check_outputs(const tb_definition *def, const tb_event *ev,
 
 /* ---- the audit payload --------------------------------------------------- */
 
-static json_t *event_json(const tb_definition *def, const tb_event *ev) {
+/* The items of the open notice still owed in a state. */
+static uint64_t owed_items(const tb_app_state *st) {
+  return st->notice & ~st->notice_supplied;
+}
+
+static json_t *event_json(const tb_store_outcome *out, const tb_event *ev) {
+  const tb_definition *def = out->def;
   json_t *o = json_object();
   json_object_set_new(o, "at", json_integer(ev->at));
   switch (ev->kind) {
@@ -307,14 +313,28 @@ static json_t *event_json(const tb_definition *def, const tb_event *ev) {
                         json_string(ev->channel ? "online" : "window"));
     json_object_set_new(o, "materials", material_ids(def, ev->materials));
     json_object_set_new(o, "from_license", material_ids(def, ev->from_license));
-    break;
-  case TB_EV_ACCEPT:
-    json_object_set_new(o, "gaps", material_ids(def, ev->materials));
+    json_object_set_new(o, "tolerated", material_ids(def, ev->tolerated));
     json_object_set_new(o, "committed", material_ids(def, ev->committed));
     break;
+  case TB_EV_ACCEPT: /* what was applied, and whose choice it was */
+    json_object_set_new(o, "gaps", material_ids(def, out->after.gaps));
+    json_object_set_new(o, "committed",
+                        material_ids(def, out->after.committed));
+    json_object_set_new(o, "choices",
+                        json_string(ev->stored_choices ? "stored" : "request"));
+    break;
   case TB_EV_SUPPLEMENT:
+    json_object_set_new(o, "materials", material_ids(def, ev->materials));
+    json_object_set_new(o, "owed", material_ids(def, owed_items(&out->after)));
+    if (ev->actor == 0) /* the applicant, online with the tracking code */
+      json_object_set_new(o, "channel", json_string("online"));
+    break;
   case TB_EV_REQUEST_SUPPLEMENT:
     json_object_set_new(o, "materials", material_ids(def, ev->materials));
+    break;
+  case TB_EV_CLOSE_NOTICE: /* the items no longer asked for */
+    json_object_set_new(o, "waived",
+                        material_ids(def, owed_items(&out->before)));
     break;
   case TB_EV_CLAIM:
   case TB_EV_APPROVE:
@@ -441,7 +461,7 @@ static const char *note_text(const tb_store_notes *notes, const char *name) {
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
                            const tb_store_notes *notes, json_t *outputs) {
   json_t *p = json_object();
-  json_object_set_new(p, "event", event_json(o->def, ev));
+  json_object_set_new(p, "event", event_json(o, ev));
   json_object_set_new(
       p, "from",
       json_string(tb_app_status_name((tb_app_status)o->before.status)));
@@ -1008,7 +1028,9 @@ static tb_store_status create_body(tb_store *s, void *cls) {
                  .actor = j->actor->id,
                  .channel = (uint8_t)j->a->channel,
                  .materials = j->a->materials,
-                 .from_license = j->a->from_license};
+                 .from_license = j->a->from_license,
+                 .tolerated = j->a->tolerated,
+                 .committed = j->a->committed};
   step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out, NULL};
   return step_locked(s, &sj);
 }

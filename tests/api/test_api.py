@@ -729,7 +729,8 @@ def _():
     t = expect(http("GET", f"/api/v1/track/{n}?code={a['tracking_code']}"), 200).json
     assert t["state"] == "awaiting_supplement" and t["notice"] == v["notice"], t
     layout = [m for m in definition("spjy")["materials"] if m["id"] == "layout"][0]
-    assert t["notice"]["items"] == [{"id": "layout", "name": layout["name"]}]
+    assert t["notice"]["items"] == [{"id": "layout", "name": layout["name"],
+                                     "supplied": False}]
     v = act(n, "reject", {"reason": "逾期未补正"})
     assert v["state"] == "refused"
 
