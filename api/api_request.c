@@ -123,6 +123,10 @@ void api_actor(const api_req *r, tb_store_actor *actor) {
   }
 }
 
+const uint8_t *api_code_key(const api_req *r) {
+  return r->ctx->has_code_key ? r->ctx->code_key : NULL;
+}
+
 api_hub *api_hub_of(api_req *r) {
   return r->ctx->hub;
 }

@@ -40,6 +40,8 @@ struct api_context {
   api_licenses *licenses; /* trust list and issuer; NULL: licenses off */
   api_metrics *metrics;   /* the counters of /metrics */
   api_guesses *guesses;   /* tracking guesses (api_throttle.c) */
+  bool has_code_key;      /* tracking codes are derived (api_receipt.c) */
+  uint8_t code_key[32];   /* the keys folder's tracking.key */
   /* what every store handle of this server is opened with besides its
    * connection: the definition loader and the license handler (valid
    * while licenses is) */

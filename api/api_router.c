@@ -83,6 +83,8 @@ const api_route api_routes[] = {
     {"GET", "/t/{number}", api_h_web, ROLE_EVERYONE, 0},
     {"GET", "/v", api_h_web, ROLE_EVERYONE, 0},
     {"POST", APP "/notice/close", api_h_app_notice_close, CLERK, CHANGE},
+    {"GET", APP "/receipt", api_h_app_receipt, CLERK, 0},
+    {"POST", APP "/tracking-code", api_h_app_code_reissue, CLERK, CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

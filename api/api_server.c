@@ -397,6 +397,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   socklen_t sslen = 0;
   if (!parse_listen(listen, &ss, &sslen, err, err_len))
     return TB_API_INVALID;
+  uint8_t code_key[32];
+  bool has_code_key = false;
+  if (!api_code_key_open(o->keys_dir, code_key, &has_code_key, err, err_len))
+    return TB_API_INVALID;
   api_licenses *licenses = NULL;
   if (!api_licenses_open(o->keys_dir, o->key_passphrase, &licenses, err,
                          err_len))
@@ -407,6 +411,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.routes = api_routes;
   api->ctx.n_routes = api_route_count;
   api->ctx.licenses = licenses;
+  api->ctx.has_code_key = has_code_key;
+  memcpy(api->ctx.code_key, code_key, sizeof code_key);
   api->ctx.loader = &tb_api_loader;
   api->ctx.license_handler = api_licenses_handler(licenses);
   api->ctx.metrics = api_metrics_new();

@@ -151,6 +151,20 @@ paths["/api/v1/applications/{number}/supplement"] = {"post": op("Take the applic
          "item is supplied. A material the notice does not ask for (nor an outstanding tolerated gap) is refused with 422 `material` "
          "naming it. In review, the supplement fills tolerated gaps (容缺). "
          "Roles: clerk (at the window); no token: the applicant, with the tracking code in the body (audited as channel online).")}
+receipt_schema = obj({"number": {"type": "string"},
+    "tracking_code": {"type": ["string", "null"], "description": "the code printed on the receipt; null when the application was made before codes were derived (reissue one)"},
+    "reprintable": {"type": "boolean"}}, ["number", "tracking_code", "reprintable"])
+paths["/api/v1/applications/{number}/receipt"] = {"get": op("The receipt's data again (reprint)", "applications",
+    {"200": resp("the tracking code to print with the QR code", receipt_schema),
+     "503": prob("receipt_unavailable: the server has no tracking-code key")}, [num],
+    desc="Tracking codes are derived from the number under the server's key (tracking.key in the keys folder), and only their digest is stored, "
+         "so the receipt can be printed again at any time. An application made before cannot show its code (reprintable false): reissue one. "
+         "Logged with the clerk's account as a security-relevant read. Roles: clerk.")}
+paths["/api/v1/applications/{number}/tracking-code"] = {"post": op("Reissue the tracking code", "applications",
+    {"200": resp("the new code; the old one stops working at once", receipt_schema), **body_err,
+     "503": prob("receipt_unavailable: the server has no tracking-code key")},
+    [num, idem], jbody(obj({"reason": reason}, ["reason"])),
+    desc="Audited as tracking_code_reissued with the new version and the reason (never the code). Roles: clerk.")}
 paths["/api/v1/applications/{number}/notice/close"] = action("nc", "Close the one-time notice with a reason",
     obj({"reason": reason}, ["reason"]),
     desc="The items still owed are no longer asked for (listed as `waived` in the audit event) and stay missing: before "

@@ -467,6 +467,23 @@ void api_h_session_delete(api_req *r);
 void api_h_app_create(api_req *r);
 void api_h_app_list(api_req *r);
 void api_h_app_get(api_req *r);
+
+/* ---- receipts (api_receipt.c) --------------------------------------------
+ */
+
+/* At start-up: the tracking-code key of the keys folder (tracking.key, 32
+ * random bytes in hex, created mode 0600 on first start when missing, so
+ * every node sharing the keys folder derives the same codes). keys_dir
+ * NULL or "": *have is false (codes are random and cannot be reprinted).
+ * false: err says why. */
+bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
+                       char *err, size_t err_len);
+/* GET …/{number}/receipt and POST …/{number}/tracking-code. */
+void api_h_app_receipt(api_req *r);
+/* The request's server's tracking-code key (32 bytes), or NULL when it has
+ * none (api_request.c). */
+const uint8_t *api_code_key(const api_req *r);
+void api_h_app_code_reissue(api_req *r);
 void api_h_app_events(api_req *r);
 void api_h_app_accept(api_req *r);
 void api_h_app_reject(api_req *r);

@@ -616,6 +616,10 @@ typedef struct {
   uint64_t chosen_committed; /* 告知承诺 chosen at registration (submit) */
   uint16_t notice_branches;  /* branches whose returns the notice merged */
   uint16_t licenses;         /* bit i: license i of the definition issued */
+  uint16_t code_version;     /* the tracking code's version: the store
+                                derives the code from the number and this,
+                                and counts it up when a clerk reissues the
+                                code; the engine never changes it */
   tb_day gap_due[TB_MAX_MATERIALS];
   uint8_t n_branches;
   tb_branch_state branches[TB_MAX_BRANCHES];

@@ -146,7 +146,11 @@ typedef struct {
   uint64_t from_license; /* … of which by an existing e-license */
   uint64_t tolerated;    /* 容缺 chosen by the clerk, stored in the state */
   uint64_t committed;    /* 告知承诺 chosen by the clerk, stored too */
-  int64_t at;            /* Unix seconds; 0: now */
+  /* The server's tracking-code key (32 bytes): the code is derived from
+   * the number (tb_store_tracking_derive, version 0), so a receipt can be
+   * printed again; NULL: a random code that can never be shown again. */
+  const uint8_t *code_key;
+  int64_t at; /* Unix seconds; 0: now */
   /* One number, one holder: a name that differs from the number's name on
    * record is refused (TB_STORE_REFUSED, out->name_mismatch) unless a
    * clerk at the window confirms a change of name with a reason; the
@@ -190,6 +194,35 @@ tb_store_status tb_store_application_definition(tb_store *s, const char *number,
  * comparison of digests). TB_STORE_NOT_FOUND: no such application. */
 tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
                                         const char *code, bool *match);
+
+/* The tracking code of `number` at `version` under the server's key:
+ * HMAC-SHA-256(key, "tongban tracking code\0" NUMBER "\0" VERSION), two
+ * bytes a letter taken modulo the 31 letters of TB_STORE_CODE_ALPHABET
+ * (bias below 1/30000 a letter). Only its digest is stored. */
+void tb_store_tracking_derive(const uint8_t key[32], const char *number,
+                              unsigned version,
+                              char out[TB_STORE_TRACKING_CODE_LEN + 1]);
+
+/* The application's tracking code again, for a reprinted receipt: the
+ * code derived at the state's code_version when its digest is the stored
+ * one (*current true); otherwise (an application made before codes were
+ * derived, or under another key) *current is false and code is "".
+ * TB_STORE_NOT_FOUND: no such application. */
+tb_store_status
+tb_store_tracking_receipt(tb_store *s, const char *number,
+                          const uint8_t key[32], bool *current,
+                          char code[TB_STORE_TRACKING_CODE_LEN + 1]);
+
+/* Reissue the tracking code, in the caller's transaction: under the row
+ * lock the state's code_version counts up, the new derived code's digest
+ * replaces the old one (which stops working at once) and the audit event
+ * "tracking_code_reissued" (the new version and the clerk's reason,
+ * never a code) is appended. code receives the new code.
+ * TB_STORE_NOT_FOUND: no such application; TB_STORE_REFUSED: the version
+ * is exhausted (65535 reissues). */
+tb_store_status tb_store_tracking_reissue_in(
+    tb_store *s, const char *number, const uint8_t key[32], const char *reason,
+    const tb_store_actor *actor, char code[TB_STORE_TRACKING_CODE_LEN + 1]);
 
 /* What never changes about a task: its application, that application's
  * definition (the version it runs on; the handle's cache) and the

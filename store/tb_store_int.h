@@ -133,6 +133,9 @@ void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
 void tb_store_tracking_digest(const char *number, const char *code,
                               uint8_t out[32]);
 
+/* The letters of tracking codes: no 0/O, 1/I/L look-alikes. */
+#define TB_STORE_CODE_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
 /* Parse a decimal integer (the whole string); false when malformed. */
 bool tb_store_parse_i64(const char *s, int64_t *out);
 

@@ -16,7 +16,7 @@
 
 _Static_assert(sizeof(tb_branch_state) == 32,
                "tb_branch_state changed: update store/tb_store_state.c");
-_Static_assert(sizeof(tb_app_state) == 896,
+_Static_assert(sizeof(tb_app_state) == 904,
                "tb_app_state changed: update store/tb_store_state.c");
 
 static const char *const warning_names[] = {"none", "yellow", "red"};
@@ -97,6 +97,7 @@ char *tb_store_state_encode(const tb_app_state *s) {
   json_object_set_new(o, "chosen_committed", bits(s->chosen_committed));
   json_object_set_new(o, "notice_branches", json_integer(s->notice_branches));
   json_object_set_new(o, "licenses", json_integer(s->licenses));
+  json_object_set_new(o, "code_version", json_integer(s->code_version));
   size_t n_gap = TB_MAX_MATERIALS;
   while (n_gap > 0 && s->gap_due[n_gap - 1] == 0)
     n_gap--;
@@ -230,6 +231,7 @@ bool tb_store_state_decode(const char *text, tb_app_state *s) {
     s->chosen_committed = get_bits(o, "chosen_committed");
     s->notice_branches = (uint16_t)get_int(o, "notice_branches");
     s->licenses = (uint16_t)get_int(o, "licenses");
+    s->code_version = (uint16_t)get_int(o, "code_version");
   }
   json_decref(o);
   return ok;

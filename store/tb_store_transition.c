@@ -907,7 +907,7 @@ tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
  * rejection sampling (bytes ≥ 248 = 8 · 31 are drawn again, so that
  * `byte % 31` is not biased towards the first letters). */
 static void tracking_code(char out[TB_STORE_TRACKING_CODE_LEN + 1]) {
-  static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+  static const char alphabet[] = TB_STORE_CODE_ALPHABET;
   enum { LETTERS = sizeof alphabet - 1, LIMIT = 256 - 256 % LETTERS };
   size_t n = 0;
   while (n < TB_STORE_TRACKING_CODE_LEN) {
@@ -935,7 +935,7 @@ typedef struct {
   const tb_definition *def;
   const char *form;
   tb_day today;
-  const char *code;
+  char *code; /* drawn before, or derived once the number is known */
   tb_store_outcome *out;
   bool renamed; /* set by claim_holder: a confirmed change of name */
   tb_store_holder_rename rename;
@@ -999,6 +999,8 @@ static tb_store_status create_body(tb_store *s, void *cls) {
     rc = next_number(s, j->today, number);
   if (rc != TB_STORE_OK)
     return rc;
+  if (j->a->code_key) /* reprintable: derived from the number (version 0) */
+    tb_store_tracking_derive(j->a->code_key, number, 0, j->code);
   tracking_hash(number, j->code, hex);
   tb_app_state empty;
   memset(&empty, 0, sizeof empty);

@@ -54,6 +54,7 @@ export const ACTIONS = {
   material_attached: "上传材料文件",
   opinion_attached: "上传意见附件",
   holder_renamed: "登记名称变更",
+  close_notice: "关闭补正告知",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);

@@ -90,10 +90,11 @@ function noticeView(t) {
     "div.card.item.warn-yellow",
     { id: "notice" },
     h("h3", "一次性补正告知"),
-    h("p", "请一次性补齐下列材料，交到综合窗口："),
+    h("p", "请补齐下列材料，交到综合窗口，或在下方在线补正："),
     n.reason ? h("p", { id: "notice-reason" }, h("b", "窗口说明："), n.reason) : null,
     n.items && n.items.length
-      ? h("ol", { id: "notice-items" }, n.items.map((i) => h("li", { "data-material": i.id }, i.name || i.id)))
+      ? h("ol", { id: "notice-items" }, n.items.map((i) => h("li", { "data-material": i.id, "data-supplied": String(!!i.supplied) },
+          i.name || i.id, " ", i.supplied ? h("span.badge.supplied", "已补正") : h("span.badge.owed", "待补正"))))
       : null,
     (n.bureaus || []).map((b) =>
       h(
@@ -103,7 +104,44 @@ function noticeView(t) {
         b.items && b.items.length ? h("p.muted", "需补正：" + b.items.map((i) => names[i] || i).join("、")) : null,
       ),
     ),
+    supplyForm(n),
   );
+}
+
+// Supplying online: a checkbox per item still owed (one <li
+// data-material> each, where a file picker per item can be added) and a
+// submit that POSTs the supplement with the tracking code. The notice
+// stays open until every item is supplied.
+function supplyForm(n) {
+  const owed = (n.items || []).filter((i) => !i.supplied);
+  if (!owed.length) return null;
+  const form = h(
+    "form",
+    {
+      id: "supply-online",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const materials = [...form.querySelectorAll("input[name=supply]:checked")].map((c) => c.value);
+        if (!materials.length) return;
+        const button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        try {
+          await api("POST", `/api/v1/applications/${encodeURIComponent(number)}/supplement`, { code, materials }, { anonymous: true });
+          await load();
+        } catch (e) {
+          button.disabled = false;
+          clear(form.querySelector(".supply-error"), problemText(e));
+        }
+      },
+    },
+    h("h4", "在线补正"),
+    h("p.muted", "已备齐的材料请勾选后提交；其余材料可稍后再补。"),
+    h("ul.supply-items", owed.map((i) => h("li", { "data-material": i.id },
+      h("label", h("input", { type: "checkbox", name: "supply", value: i.id }), " ", i.name || i.id)))),
+    h("p.supply-error", { role: "alert" }),
+    h("button.primary", { type: "submit" }, "提交补正"),
+  );
+  return form;
 }
 
 // Tolerated materials (容缺) still owed: what to bring and by when. Once

@@ -20,12 +20,21 @@ let current = null; // the application shown
 
 // ---- one number ------------------------------------------------------------------
 
-async function findHolder(id) {
+// The box's value as a one number is looked up.
+const oneNumber = (box) => box.value.trim().toUpperCase();
+
+// Look up the holder of `id`, typed in `box`. The answer is shown only if
+// the box still holds that value when it arrives: a slow answer for an
+// earlier value never appears under a changed one (every box that looks
+// up also clears the result as soon as it changes: watchHolderBox).
+async function findHolder(id, box) {
   const [apps, lic] = await Promise.all([
     api("GET", "/api/v1/applications?applicant=" + encodeURIComponent(id)),
     api("GET", "/api/v1/licenses?holder=" + encodeURIComponent(id)).catch(() => ({ items: [] })),
   ]);
+  if (box && oneNumber(box) !== id) return null; // stale: the box changed
   const licenses = lic.items || lic || [];
+  holderBox.dataset.for = id;
   clear(
     holderBox,
     h("h3", `名下办件（${apps.items.length}）`),
@@ -40,6 +49,17 @@ async function findHolder(id) {
       : h("p.muted", "暂无电子证照"),
   );
   return licenses;
+}
+
+// A box that looks up a holder: any change clears the shown result, so
+// the result below always belongs to the value in the box.
+function watchHolderBox(box) {
+  box.addEventListener("input", () => {
+    if (holderBox.dataset.for && holderBox.dataset.for !== oneNumber(box)) {
+      delete holderBox.dataset.for;
+      clear(holderBox);
+    }
+  });
 }
 
 // ---- intake ------------------------------------------------------------------------
@@ -123,10 +143,12 @@ async function startIntake(serviceId) {
   const name = h("input", { name: "applicant-name", id: "applicant-name", required: true });
   const idn = h("input", { name: "applicant-id", id: "applicant-id", required: true, maxLength: 18, placeholder: "身份证号码或统一社会信用代码" });
   const materialsBox = h("div", checklist(def, []));
+  watchHolderBox(idn);
   idn.addEventListener("change", async () => {
-    if (idn.value.trim().length === 18) {
-      const lic = await attempt(() => findHolder(idn.value.trim()));
-      if (lic) clear(materialsBox, checklist(def, lic));
+    const id = oneNumber(idn);
+    if (id.length === 18) {
+      const lic = await attempt(() => findHolder(id, idn));
+      if (lic && oneNumber(idn) === id) clear(materialsBox, checklist(def, lic));
     }
   });
   const fields = def.fields.map((f) => h("label", f.label, f.required ? " *" : "", fieldInput(f)));
@@ -146,14 +168,17 @@ async function startIntake(serviceId) {
           materials: c.materials,
           channel: "window",
         };
+        // 容缺 / 告知承诺 are stored with the application: a reload or
+        // another window sees them, and acceptance uses them
+        if (c.tolerated.length) body.tolerated = c.tolerated;
+        if (c.committed.length) body.committed = c.committed;
         const a = await submitIntake(body, renameBox);
         if (!a) return;
         codes[a.number] = a.tracking_code;
         sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
         await uploadPicked(form, a.number); // the scans chosen per material
-        current = { pending: c };
         clear(formBox);
-        showApp(a.number, c);
+        showApp(a.number);
       },
     },
     h("h2", def.name),
@@ -220,11 +245,11 @@ function receipt(a) {
   return host;
 }
 
-async function showApp(number, pending) {
+async function showApp(number) {
   const a = await attempt(() => api("GET", "/api/v1/applications/" + encodeURIComponent(number)));
   if (!a) return;
-  current = { number, app: a, pending: pending || (current && current.number === number ? current.pending : null) };
-  const p = current.pending || { tolerated: [], committed: [] };
+  current = { number, app: a };
+  history.replaceState(null, "", "#" + number); // a reload shows it again
   const act = async (path, body, ok) => {
     const r = await attempt(() => api("POST", `/api/v1/applications/${encodeURIComponent(number)}/${path}`, body), ok);
     if (r) showApp(number);
@@ -237,11 +262,11 @@ async function showApp(number, pending) {
   const picked = () => itemBoxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
   const actions = [];
   if (a.state === "submitted" || a.state === "awaiting_supplement") {
-    actions.push(h("button.ok", { id: "do-accept", onclick: () => act("accept", { tolerated: p.tolerated.length ? p.tolerated : undefined, committed: p.committed.length ? p.committed : undefined }, "已受理") }, "受理"));
+    actions.push(h("button.ok", { id: "do-accept", onclick: () => act("accept", {}, "已受理") }, "受理"));
     actions.push(h("button", { id: "do-request", onclick: () => act("supplement-request", { items: picked(), reason: reason.value || "请补齐所列材料" }, "已一次性告知") }, "一次性告知补正"));
     actions.push(h("button.danger", { id: "do-reject", onclick: () => reason.value.trim() ? act("reject", { reason: reason.value.trim(), legal_basis: basis.value.trim() || undefined }, "已不予受理") : toast("请填写不予受理的理由", "error") }, "不予受理"));
   }
-  if (a.state === "returned" || a.state === "awaiting_supplement" || a.materials.some((m) => m.status === "gap"))
+  if (!a.notice && a.materials.some((m) => m.status === "gap"))
     actions.push(h("button.primary", { id: "do-supplement", onclick: () => act("supplement", { materials: picked() }, "已补齐材料") }, "补齐材料"));
   if (a.state === "approved")
     actions.push(h("button.ok", { id: "do-deliver", onclick: () => act("deliver", {}, "已出件") }, "出件"));
@@ -255,11 +280,11 @@ async function showApp(number, pending) {
         h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
       a.state === "awaiting_materials" ? h("p.item.warn-yellow", { id: "awaiting-materials" }, "各部门均已审批通过。容缺材料补齐后即签发电子证照，之后方可出件。") : null,
       h("h3", "材料"),
-      h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status } }, m.name, " ",
-        h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status)))),
+      h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status, choice: m.choice || "" } }, m.name, " ",
+        h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status),
+        !a.accepted_at && m.choice ? [" ", h("span.badge.choice", { tolerated: "登记时选择：容缺受理", committed: "登记时选择：告知承诺" }[m.choice])] : null))),
       a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
-      a.notice ? h("div.item.warn-yellow", h("h3", "一次性告知"), h("ol", a.notice.items.map((i) => h("li", i.name))),
-        a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || ""))) : null,
+      a.notice ? noticeCard(a, act) : null,
       h("h3", "材料文件"), h("div", { id: "material-files" }),
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
       h("div.actions", actions)),
@@ -268,12 +293,36 @@ async function showApp(number, pending) {
   receipt(a);
 }
 
+// The open one-time notice: each item supplied (已补正) or owed (待补正);
+// the clerk records the items brought now (the notice stays open until
+// the last one) or closes the notice with a reason.
+function noticeCard(a, act) {
+  const owed = a.notice.items.filter((i) => !i.supplied);
+  const boxes = owed.map((i) => h("label", h("input", { type: "checkbox", value: i.id, dataset: { notice: i.id } }), " ", i.name));
+  const why = h("input", { id: "close-reason", maxLength: 200, placeholder: "关闭告知的理由（必填）" });
+  return h("div.item.warn-yellow", { id: "notice" },
+    h("h3", "一次性告知"),
+    h("ol", a.notice.items.map((i) => h("li", { dataset: { item: i.id, supplied: String(i.supplied) } }, i.name, " ",
+      h("span.badge" + (i.supplied ? ".ok" : ""), i.supplied ? "已补正" : "待补正")))),
+    a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || "")),
+    owed.length ? h("div.materials", { id: "notice-owed" }, boxes) : null,
+    h("div.actions",
+      h("button.primary", { id: "do-supplement-items", onclick: () => {
+        const items = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+        if (!items.length) return toast("请勾选本次补正的材料", "error");
+        return act("supplement", { materials: items }, items.length === owed.length ? "已全部补正" : "已记录部分补正");
+      } }, "记录补正"),
+      why,
+      h("button", { id: "do-close-notice", onclick: () => why.value.trim() ? act("notice/close", { reason: why.value.trim() }, "已关闭告知") : toast("请填写关闭告知的理由", "error") }, "关闭告知")));
+}
+
 // ---- the page --------------------------------------------------------------------
 
 await requireLogin(main, ["clerk"], "窗口人员登录");
 $("#who").append(logoutButton());
 const workflows = await api("GET", "/api/v1/workflows");
 const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 21 });
+watchHolderBox(q);
 const svc = h("select", { id: "service" }, workflows.items.map((w) => h("option", { value: w.id }, w.name)));
 main.append(
   h("div.cols",
@@ -283,7 +332,7 @@ main.append(
           ev.preventDefault();
           const v = q.value.trim().toUpperCase();
           if (v.length === 21) showApp(v);
-          else if (v) attempt(() => findHolder(v));
+          else if (v) attempt(() => findHolder(v, q));
         },
       }, h("h2", "一号查询"), h("div.row", q, h("button.primary", { type: "submit" }, "查询")), holderBox),
       h("div.card", h("h2", "新办件"), h("div.row", svc, h("button.primary", { id: "start", onclick: () => attempt(() => startIntake(svc.value)) }, "开始受理"))),
@@ -294,4 +343,5 @@ const later = debounce(() => {
   if (current && current.number && !appBox.contains(document.activeElement)) showApp(current.number);
 }, 200);
 live((d) => { if (current && d.number === current.number) later(); }, later);
+if (/^#[0-9X]{21}$/.test(location.hash)) showApp(location.hash.slice(1));
 void STATES;

@@ -340,6 +340,71 @@ def _():
                     {"materials": ["articles"]}, tok(CLERK)))
 
 
+@case("a partial supplement (the notice stays open): every statement failed")
+def _():
+    n = new_app(omit=("articles", "application"))["number"]
+    act(n, "supplement-request", {"items": ["articles", "application"],
+                                  "reason": "缺章程和申请书"})
+    ok = torture(Request("POST", f"/api/v1/applications/{n}/supplement",
+                         {"materials": ["articles"]}, tok(CLERK)))
+    assert ok.json["state"] == "awaiting_supplement", ok.json
+
+
+@case("the applicant's online supplement with the code: every statement failed")
+def _():
+    a = new_app()
+    n = a["number"]
+    act(n, "supplement-request", {"items": ["articles"], "reason": "章程未签字"})
+    ok = torture(Request("POST", f"/api/v1/applications/{n}/supplement",
+                         {"materials": ["articles"],
+                          "code": a["tracking_code"]}))
+    assert ok.json["state"] == "submitted", ok.json
+
+
+@case("closing a returned notice (tasks reopen): every statement failed")
+def _():
+    n = accepted()["number"]
+    approve(n, "SCJG")
+    tid = claim(n, "GA")
+    expect(http("POST", f"/api/v1/tasks/{tid}/decide",
+                {"decision": "return", "comment": "印章样式不清",
+                 "items": ["application"]}, token=officer("GA")), 200)
+    for _ in range(20):
+        left = active(n)
+        if not left:
+            break
+        approve(n, left[0])
+    assert view(n)["state"] == "returned"
+    ok = torture(Request("POST", f"/api/v1/applications/{n}/notice/close",
+                         {"reason": "由公安局现场核实"}, tok(CLERK)))
+    assert ok.json["state"] == "in_review", ok.json
+
+
+@case("registration with 容缺, then acceptance by the stored choice: every statement failed")
+def _():
+    h = holder()
+    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
+            "materials": [m for m in QYKB_MATERIALS if m != "appointment"],
+            "tolerated": ["appointment"],
+            "applicant": {"kind": "organization", "name": "杭州通办科技有限公司",
+                          "id_number": h}}
+    ok = torture(Request("POST", "/api/v1/applications", body, tok(CLERK)),
+                 expected=(201,))
+    n = ok.json["number"]
+    ok = torture(Request("POST", f"/api/v1/applications/{n}/accept", {},
+                         tok(CLERK)))
+    gaps = [m["id"] for m in ok.json["materials"] if m["status"] == "gap"]
+    assert gaps == ["appointment"], gaps
+
+
+@case("reissuing the tracking code: every statement failed in turn")
+def _():
+    n = new_app()["number"]
+    ok = torture(Request("POST", f"/api/v1/applications/{n}/tracking-code",
+                         {"reason": "申请人遗失回执"}, tok(CLERK)))
+    assert ok.json["reprintable"] is True, ok.json
+
+
 @case("withdraw: every statement failed in turn")
 def _():
     n = accepted()["number"]

@@ -15,13 +15,17 @@ script's name and the tongban binary).
   returned bureaus' tasks only after the second part.
 - 容缺 / 告知承诺 chosen at registration are stored, shown by GET, and used
   by an acceptance that names none (audited as choices "stored").
+- The receipt is reprinted with the very tracking code (derived from the
+  number under the server's key, only its digest stored); an application
+  made before (a random code) says it cannot show it, and a reissued code
+  (audited, with a reason) replaces the old one, which stops working.
 
 Speaks TAP on stdout. Environment as for test_api.py.
 """
 import sys
 
 from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, credit_code, done, expect,
-                    http, officer, open_task, tok)
+                    http, officer, open_task, sql, tok)
 
 CLERK = "clerk1"
 HOLDER = credit_code("NT000012")
@@ -259,6 +263,49 @@ def _():
     r = http("POST", "/api/v1/applications", body)
     expect(r, 422, "invalid_request")
     assert r.json["errors"][0]["field"] == "tolerated", r.json
+
+
+@case("the receipt shows the same tracking code again, to clerks only")
+def _():
+    a = create()
+    n = a["number"]
+    url = f"/api/v1/applications/{n}/receipt"
+    r = expect(http("GET", url, token=tok(CLERK)), 200).json
+    assert r == {"number": n, "tracking_code": a["tracking_code"],
+                 "reprintable": True}, r
+    expect(http("GET", url), 401)
+    expect(http("GET", url, token=officer("SCJG")), 403)
+    stored = sql(f"SELECT encode(tracking_code_hash, 'hex') FROM applications "
+                 f"WHERE number = '{n}'")
+    assert a["tracking_code"] not in stored
+
+
+@case("an application made before derived codes: no code shown; a reissued one replaces it")
+def _():
+    a = create()
+    n = a["number"]
+    old = "OLDCODE234"  # what a random code of before looked like
+    sql(f"UPDATE applications SET tracking_code_hash = "
+        f"sha256(convert_to('{n}:{old}', 'UTF8')) WHERE number = '{n}'")
+    expect(http("GET", f"/api/v1/track/{n}?code={old}"), 200)
+    r = expect(http("GET", f"/api/v1/applications/{n}/receipt",
+                    token=tok(CLERK)), 200).json
+    assert r["reprintable"] is False and r["tracking_code"] is None, r
+    url = f"/api/v1/applications/{n}/tracking-code"
+    expect(http("POST", url, {}, token=tok(CLERK)), 422, "invalid_request")
+    r = expect(http("POST", url, {"reason": "申请人遗失回执"},
+                    token=tok(CLERK)), 200).json
+    code = r["tracking_code"]
+    assert r["reprintable"] and code and code not in (old, a["tracking_code"])
+    expect(http("GET", f"/api/v1/track/{n}?code={old}"), 404, "not_found")
+    expect(http("GET", f"/api/v1/track/{n}?code={code}"), 200)
+    again = expect(http("GET", f"/api/v1/applications/{n}/receipt",
+                        token=tok(CLERK)), 200).json
+    assert again["tracking_code"] == code, again
+    ev = events(n)[-1]
+    assert ev["action"] == "tracking_code_reissued", ev
+    assert ev["payload"] == {"version": 1, "reason": "申请人遗失回执"}, ev
+    assert code not in str(events(n))
 
 
 sys.exit(done())
