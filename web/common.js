@@ -34,7 +34,8 @@ export const ACTIONS = {
   accept: "受理",
   reject: "不予受理",
   supplement_request: "一次性告知补正",
-  supplement: "补齐材料",
+  request_supplement: "一次性告知补正", // the audit trail's name
+  supplement: "补正材料",
   claim: "认领",
   approve: "审批通过",
   deny: "不予许可",

@@ -238,11 +238,47 @@ function receipt(a) {
     h("p", `${a.applicant ? a.applicant.name : ""}：`),
     h("p", `您申请的“${a.service.name}”事项，经审查，申请材料齐全（或已作容缺、承诺处理），符合法定形式，决定予以受理。`),
     h("dl.kv", h("dt", "受理编号"), h("dd", a.number), h("dt", "受理时间"), h("dd", fmtTime(a.accepted_at)),
-      h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), h("dt", "查询码"), h("dd", code || "（仅在登记时显示）")),
+      h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), h("dt", "查询码"), h("dd", { id: "receipt-code" }, code || "（无法显示，请重新生成查询码）")),
     code ? h("img.qr", { id: "receipt-qr", src: `/api/v1/applications/${encodeURIComponent(a.number)}/qr.svg?c=${encodeURIComponent(code)}`, alt: "进度查询二维码" }) : null,
     h("p", "扫描二维码或凭受理编号和查询码查询办理进度。"),
     h("p", "（综合窗口 · 专用章）")));
   return host;
+}
+
+// The receipt can be printed again at any time: the server derives the
+// tracking code again (GET …/receipt). An application registered before
+// codes were derived cannot show its code: the clerk is told so and may
+// issue a new one (the old one stops working).
+async function printReceipt(a) {
+  const path = `/api/v1/applications/${encodeURIComponent(a.number)}`;
+  const r = await attempt(() => api("GET", path + "/receipt"));
+  if (!r) return;
+  const remember = (code) => {
+    codes[a.number] = code;
+    sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
+  };
+  if (r.reprintable) {
+    remember(r.tracking_code);
+    receipt(a);
+    window.print();
+    return;
+  }
+  const why = h("input", { id: "reissue-reason", maxLength: 200, placeholder: "重新生成的原因（必填），例如：申请人遗失回执" });
+  const panel = h("div.item.warn-yellow", { id: "reissue", role: "alert" },
+    h("p", "本件登记于查询码可补打之前，原查询码无法再次显示。"),
+    h("p.muted", "可以为申请人重新生成查询码并打印新的受理通知书；原查询码将随即失效。"),
+    why,
+    h("div.actions", h("button.primary", { id: "do-reissue", onclick: async () => {
+      if (!why.value.trim()) return toast("请填写重新生成的原因", "error");
+      const n = await attempt(() => api("POST", path + "/tracking-code", { reason: why.value.trim() }), "已重新生成查询码");
+      if (!n) return;
+      remember(n.tracking_code);
+      panel.remove();
+      await showApp(a.number);
+      receipt(current.app);
+      window.print();
+    } }, "重新生成查询码")));
+  $("#application .card").append(panel);
 }
 
 async function showApp(number) {
@@ -271,7 +307,7 @@ async function showApp(number) {
   if (a.state === "approved")
     actions.push(h("button.ok", { id: "do-deliver", onclick: () => act("deliver", {}, "已出件") }, "出件"));
   if (a.accepted_at)
-    actions.push(h("button", { id: "do-print", onclick: () => { receipt(a); window.print(); } }, "打印受理通知书"));
+    actions.push(h("button", { id: "do-print", onclick: () => printReceipt(a) }, "打印受理通知书"));
   clear(
     appBox,
     h("div.card", { dataset: { state: a.state, number: a.number } },
@@ -281,8 +317,9 @@ async function showApp(number) {
       a.state === "awaiting_materials" ? h("p.item.warn-yellow", { id: "awaiting-materials" }, "各部门均已审批通过。容缺材料补齐后即签发电子证照，之后方可出件。") : null,
       h("h3", "材料"),
       h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status, choice: m.choice || "" } }, m.name, " ",
-        h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status),
-        !a.accepted_at && m.choice ? [" ", h("span.badge.choice", { tolerated: "登记时选择：容缺受理", committed: "登记时选择：告知承诺" }[m.choice])] : null))),
+        !a.accepted_at && m.choice && m.status === "missing"
+          ? h("span.badge.choice", { tolerated: "拟容缺受理（登记时选定）", committed: "拟告知承诺（登记时选定）" }[m.choice])
+          : h("span.badge", { provided: "已收取", from_license: "证照调用", committed: "告知承诺", gap: `容缺（${fmtDate(m.due)} 前补齐）`, requested: "需补正", missing: m.required ? "缺" : "无" }[m.status] || m.status)))),
       a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
       a.notice ? noticeCard(a, act) : null,
       h("h3", "材料文件"), h("div", { id: "material-files" }),
@@ -299,11 +336,11 @@ async function showApp(number) {
 function noticeCard(a, act) {
   const owed = a.notice.items.filter((i) => !i.supplied);
   const boxes = owed.map((i) => h("label", h("input", { type: "checkbox", value: i.id, dataset: { notice: i.id } }), " ", i.name));
-  const why = h("input", { id: "close-reason", maxLength: 200, placeholder: "关闭告知的理由（必填）" });
+  const why = h("input", { id: "close-reason", maxLength: 200, placeholder: "例如：已当场核实，无需再交" });
   return h("div.item.warn-yellow", { id: "notice" },
     h("h3", "一次性告知"),
     h("ol", a.notice.items.map((i) => h("li", { dataset: { item: i.id, supplied: String(i.supplied) } }, i.name, " ",
-      h("span.badge" + (i.supplied ? ".ok" : ""), i.supplied ? "已补正" : "待补正")))),
+      h(i.supplied ? "span.badge.supplied" : "span.badge.owed", i.supplied ? "已补正" : "待补正")))),
     a.notice.bureaus.map((b) => h("p", bureauName(b.bureau), "：", b.comment || "")),
     owed.length ? h("div.materials", { id: "notice-owed" }, boxes) : null,
     h("div.actions",
@@ -311,8 +348,9 @@ function noticeCard(a, act) {
         const items = boxes.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
         if (!items.length) return toast("请勾选本次补正的材料", "error");
         return act("supplement", { materials: items }, items.length === owed.length ? "已全部补正" : "已记录部分补正");
-      } }, "记录补正"),
-      why,
+      } }, "记录补正")),
+    h("label", "关闭告知的理由（未补正的材料不再要求补交）", why),
+    h("div.actions",
       h("button", { id: "do-close-notice", onclick: () => why.value.trim() ? act("notice/close", { reason: why.value.trim() }, "已关闭告知") : toast("请填写关闭告知的理由", "error") }, "关闭告知")));
 }
 

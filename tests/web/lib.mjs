@@ -124,12 +124,12 @@ export function makeForm(def, overrides = {}) {
   return form;
 }
 
-export async function createApp(service, { clock, name = "张三丰", omit = [] } = {}) {
+export async function createApp(service, { clock, name = "张三丰", omit = [], idNumber } = {}) {
   const def = (await http("GET", "/api/v1/workflows/" + service)).json;
   const applicant =
     def.applicant === "organization"
       ? { kind: "organization", name: ORG_NAME, id_number: ORG_ID }
-      : { kind: "person", name, id_number: citizenId() };
+      : { kind: "person", name, id_number: idNumber || citizenId() };
   const r = await http("POST", "/api/v1/applications", {
     token: await token("clerk1"),
     clock,

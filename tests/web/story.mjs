@@ -61,14 +61,24 @@ await test("window: a business start-up application, accepted, receipt printed",
   assert(number && number.length === 21 && code, number + " " + code);
   note(`application ${number}`);
   await seenLive("待受理");
+  // the 容缺 / 告知承诺 choices are stored: a reload still shows them
+  await clerk.reload();
+  await clerk.waitForSelector(`#application .card[data-number="${number}"]`);
+  assert(await clerk.isVisible('li[data-material="appointment"][data-choice="tolerated"] .badge.choice'), "容缺 choice kept");
+  assert(await clerk.isVisible('li[data-material="premises"][data-choice="committed"] .badge.choice'), "告知承诺 choice kept");
+  await shot(clerk, "window-after-reload");
   await clerk.click("#do-accept");
   await clerk.waitForSelector('#application .card[data-state="in_review"]');
+  // accepted with the stored choice: the appointment is a tolerated gap
+  await clerk.waitForSelector('li[data-material="appointment"][data-status="gap"]');
+  await clerk.waitForSelector('li[data-material="premises"][data-status="committed"]');
   const ms = await seenLive("审查中");
   note(`accept seen on the dashboard after ${ms} ms`);
   await shot(clerk, "window-accepted");
   // the receipt with its QR code, as printed
   await clerk.evaluate(() => { window.print = () => {}; });
   await clerk.click("#do-print");
+  await clerk.waitForSelector("#receipt-qr", { state: "attached" });
   await clerk.emulateMedia({ media: "print" });
   const qrOk = await clerk.evaluate(async () => {
     const img = document.querySelector("#receipt-qr");
@@ -163,7 +173,8 @@ await test("window records the supplement; every bureau approves; live all along
   await clerk.fill("#search", number);
   await clerk.press("#search", "Enter");
   await clerk.waitForSelector('#application .card[data-state="returned"]');
-  await clerk.click("#do-supplement");
+  for (const box of await clerk.$$("#notice-owed input[type=checkbox]")) await box.check();
+  await clerk.click("#do-supplement-items");
   await clerk.waitForSelector('#application .card[data-state="in_review"]', { timeout: 5000 });
   await seenLive("审查中");
   for (let round = 0; round < 8; round++) {
@@ -420,6 +431,87 @@ await test("worklist: a long queue comes a page at a time (加载更多), every 
   }
   assert(Number(await p.getAttribute("#queue", "data-count")) === total, "every task shown");
   await ctx.close();
+});
+
+await test("another window reprints the receipt with its QR code and tracking code", async () => {
+  const ctx = await b.newContext(desktop); // no session memory of the code
+  const p = await ctx.newPage();
+  await login(p, "/web/window.html", "clerk1");
+  await p.goto(`/web/window.html#${number}`);
+  await p.waitForSelector(`#application .card[data-number="${number}"]`);
+  await p.evaluate(() => { window.print = () => {}; });
+  await p.click("#do-print");
+  await p.waitForSelector("#receipt-qr", { state: "attached" });
+  const shown = (await p.textContent("#receipt-code")).trim();
+  assert(shown === code, `reprinted code ${shown}, printed ${code}`);
+  await p.emulateMedia({ media: "print" });
+  const qrOk = await p.evaluate(async () => {
+    const img = document.querySelector("#receipt-qr");
+    if (!img.complete) await new Promise((r) => img.addEventListener("load", r, { once: true }));
+    return img.naturalWidth > 0;
+  });
+  assert(qrOk, "the reprinted QR code loads");
+  await shot(p, "window-receipt-reprint");
+  await ctx.close();
+});
+
+await test("a two-item notice: the window records one item, the phone shows 已补正/待补正 and supplies the rest", async () => {
+  const a = await createApp("qykb", { omit: ["application", "articles"], name: "王补正", idNumber: citizenId("19880808", "417") });
+  const n = a.number;
+  const r = await http("POST", `/api/v1/applications/${n}/supplement-request`,
+    { token: await token("clerk1"), body: { items: ["application", "articles"], reason: "请补交申请书和公司章程" } });
+  assert(r.status === 200, r.text);
+  await clerk.fill("#search", n);
+  await clerk.press("#search", "Enter");
+  await clerk.waitForSelector(`#application .card[data-number="${n}"] #notice`);
+  await clerk.check('#notice-owed input[value="application"]');
+  await clerk.click("#do-supplement-items");
+  await clerk.waitForSelector('#notice li[data-item="application"][data-supplied="true"]');
+  assert(await clerk.isVisible('#notice li[data-item="articles"][data-supplied="false"]'), "articles still owed");
+  assert((await clerk.getAttribute("#application .card", "data-state")) === "awaiting_supplement", "the notice stays open");
+  await shot(clerk, "window-notice-partial");
+  const ctx = await b.newContext({ ...phone, viewport: { width: 390, height: 844 } });
+  const p = await ctx.newPage();
+  await p.goto(`/t/${n}?c=${a.tracking_code}`);
+  await p.waitForSelector("#notice-items");
+  const done1 = await p.textContent('#notice-items li[data-material="application"]');
+  const owed1 = await p.textContent('#notice-items li[data-material="articles"]');
+  assert(done1.includes("已补正") && owed1.includes("待补正"), done1 + " / " + owed1);
+  assert(await p.isVisible('#supply-online li[data-material="articles"] input'), "an owed item can be supplied online");
+  assert(!(await p.isVisible('#supply-online li[data-material="application"]')), "a supplied item is not offered again");
+  await shot(p, "track-notice-partial-390");
+  await p.check('#supply-online input[value="articles"]');
+  await p.click("#supply-online button[type=submit]");
+  await p.waitForSelector("#notice-items", { state: "detached" });
+  const t = (await http("GET", `/api/v1/track/${n}?code=${a.tracking_code}`)).json;
+  assert(t.state === "submitted" && t.notice === null, JSON.stringify(t.notice));
+  await shot(p, "track-notice-supplied-390");
+  await ctx.close();
+  await clerk.waitForSelector(`#application .card[data-number="${n}"][data-state="submitted"]`, { timeout: 5000 });
+});
+
+await test("the one-number box: a late answer for an earlier value never shows under a changed value", async () => {
+  const first = ORG.id;
+  const other = citizenId("19880808", "417");
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const pattern = "**/api/v1/applications?applicant=*";
+  await clerk.route(pattern, async (route) => {
+    if (route.request().url().includes(first)) await gate; // the slow answer
+    await route.continue();
+  });
+  await clerk.fill("#search", first);
+  await clerk.press("#search", "Enter");
+  await clerk.fill("#search", other); // changed while the answer is on its way
+  const late = clerk.waitForResponse((r) => r.url().includes("applicant=" + first));
+  release();
+  await late;
+  await clerk.waitForTimeout(300);
+  assert(!(await clerk.getAttribute("#holder", "data-for")), "an answer shown for " + first);
+  assert(!(await clerk.textContent("#holder")).trim(), "the result was not cleared");
+  await clerk.press("#search", "Enter");
+  await clerk.waitForSelector(`#holder[data-for="${other}"]`);
+  await clerk.unroute(pattern);
 });
 
 await b.close();
