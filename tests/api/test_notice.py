@@ -93,6 +93,21 @@ def finish_others(v, n):
     return v
 
 
+def returned(returns):
+    """An accepted application that the bureaus in `returns` (bureau →
+    (comment, item)) returned, the others having approved."""
+    a = create()
+    n = a["number"]
+    act(n, "accept", {})
+    decide(n, "SCJG")
+    v = None
+    for bureau, (comment, item) in returns.items():
+        v = decide(n, bureau, "return", comment, [item])
+    v = finish_others(v, n)
+    assert v["state"] == "returned", v["state"]
+    return a
+
+
 def without(*ids):
     return [m for m in QYKB_MATERIALS if m not in ids]
 
@@ -184,14 +199,9 @@ def _():
 
 @case("a merged notice from two bureaus supplied in two parts reopens the tasks once")
 def _():
-    a = create()
+    a = returned({"GA": ("印章样式不清", "application"),
+                  "SW": ("章程缺少签字页", "articles")})
     n = a["number"]
-    act(n, "accept", {})
-    decide(n, "SCJG")
-    v = decide(n, "GA", "return", "印章样式不清", ["application"])
-    v = decide(n, "SW", "return", "章程缺少签字页", ["articles"])
-    v = finish_others(v, n)
-    assert v["state"] == "returned", v["state"]
     v = act(n, "supplement", {"materials": ["articles"]})
     assert v["state"] == "returned" and active(v) == [], v
     assert items(v["notice"]) == {"application": False, "articles": True}
@@ -204,13 +214,7 @@ def _():
 
 @case("closing a returned notice sends it back to the returned bureaus")
 def _():
-    a = create()
-    n = a["number"]
-    act(n, "accept", {})
-    decide(n, "SCJG")
-    v = decide(n, "GA", "return", "印章样式不清", ["application"])
-    v = finish_others(v, n)
-    assert v["state"] == "returned", v["state"]
+    n = returned({"GA": ("印章样式不清", "application")})["number"]
     v = act(n, "notice/close", {"reason": "申请书无需重交，由公安局核实"})
     assert v["state"] == "in_review" and active(v) == ["GA"], v
     assert events(n)[-1]["payload"]["event"]["waived"] == ["application"]

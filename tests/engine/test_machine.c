@@ -840,23 +840,32 @@ static void join_under_every_order(void) {
   TB_CHECK_INT(bad, 0);
 }
 
-/* Two bureaus return: one merged notice; after the supplement only they
- * review again, and the approved branch stays approved. */
-static void returns_merge_into_one_notice(void) {
+/* The four-branch definition; s accepted with every task claimed on Mon
+ * Sep 29 (*at). */
+static tb_definition four_claimed(tb_app_state *s, int64_t *at) {
   tb_definition def = small;
   def.branches = four_branches;
   def.n_branches = 4;
   def.licenses = four_licenses;
   def.n_licenses = 2;
-  tb_app_state s;
-  memset(&s, 0, sizeof s);
+  memset(s, 0, sizeof *s);
   tb_event e = ev_of(TB_EV_SUBMIT, T0);
   e.materials = 0x3;
-  MUST(step(&def, &s, e));
-  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
-  int64_t at = at_day(2025, 9, 29, 9);
+  MUST(step(&def, s, e));
+  MUST(step(&def, s, ev_of(TB_EV_ACCEPT, T0 + 1)));
+  *at = at_day(2025, 9, 29, 9);
   for (int b = 0; b < 4; b++)
-    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, at, b, 0, 9)));
+    MUST(step(&def, s, task_ev(TB_EV_CLAIM, *at, b, 0, 9)));
+  return def;
+}
+
+/* Two bureaus return: one merged notice; after the supplement only they
+ * review again, and the approved branch stays approved. */
+static void returns_merge_into_one_notice(void) {
+  tb_app_state s;
+  int64_t at = 0;
+  tb_definition def = four_claimed(&s, &at);
+  tb_event e;
   e = task_ev(TB_EV_RETURN, at, 1, 0, 9);
   e.materials = 0x1;
   MUST(step(&def, &s, e));
@@ -890,18 +899,21 @@ static void returns_merge_into_one_notice(void) {
   TB_CHECK_INT(s.licenses, 0x3);
 }
 
+/* An event that names materials. */
+static tb_event mat_ev(tb_event_kind kind, int64_t at, uint64_t mask) {
+  tb_event e = ev_of(kind, at);
+  e.materials = mask;
+  return e;
+}
+
 /* A two-item notice at the window, supplied in two parts: the notice stays
  * open with the item still owed, then the last item sends it back. */
 static void window_notice_supplied_in_parts(void) {
   tb_app_state s;
   memset(&s, 0, sizeof s);
-  tb_event e = ev_of(TB_EV_SUBMIT, T0);
-  MUST(step(&small, &s, e)); /* nothing provided */
-  e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 10);
-  e.materials = 0x3;
-  MUST(step(&small, &s, e));
-  e = ev_of(TB_EV_SUPPLEMENT, T0 + 20);
-  e.materials = 0x1;
+  MUST(step(&small, &s, ev_of(TB_EV_SUBMIT, T0))); /* nothing provided */
+  MUST(step(&small, &s, mat_ev(TB_EV_REQUEST_SUPPLEMENT, T0 + 10, 0x3)));
+  tb_event e = mat_ev(TB_EV_SUPPLEMENT, T0 + 20, 0x1);
   MUST(step(&small, &s, e));
   TB_CHECK_INT(s.status, TB_APP_AWAITING_SUPPLEMENT);
   TB_CHECK_INT(s.notice, 0x3);
@@ -965,20 +977,10 @@ static void closing_a_notice(void) {
 /* Two bureaus return; the merged notice is supplied in two parts: the
  * clock stays paused and no task reopens until the last item. */
 static void merged_notice_supplied_in_parts(void) {
-  tb_definition def = small;
-  def.branches = four_branches;
-  def.n_branches = 4;
-  def.licenses = four_licenses;
-  def.n_licenses = 2;
   tb_app_state s;
-  memset(&s, 0, sizeof s);
-  tb_event e = ev_of(TB_EV_SUBMIT, T0);
-  e.materials = 0x3;
-  MUST(step(&def, &s, e));
-  MUST(step(&def, &s, ev_of(TB_EV_ACCEPT, T0 + 1)));
-  int64_t at = at_day(2025, 9, 29, 9);
-  for (int b = 0; b < 4; b++)
-    MUST(step(&def, &s, task_ev(TB_EV_CLAIM, at, b, 0, 9)));
+  int64_t at = 0;
+  tb_definition def = four_claimed(&s, &at);
+  tb_event e;
   MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 0, 0, 9)));
   MUST(step(&def, &s, task_ev(TB_EV_APPROVE, at, 3, 0, 9)));
   e = task_ev(TB_EV_RETURN, at, 1, 0, 9);
@@ -989,17 +991,13 @@ static void merged_notice_supplied_in_parts(void) {
   MUST(step(&def, &s, e));
   TB_CHECK_INT(s.status, TB_APP_RETURNED);
   TB_CHECK_INT(s.notice, 0x3);
-  e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 10));
-  e.materials = 0x2;
-  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, mat_ev(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 10), 0x2)));
   TB_CHECK_INT(s.status, TB_APP_RETURNED);
   TB_CHECK_INT(s.notice_supplied, 0x2);
   TB_CHECK_INT(s.notice_branches, 0x6);
   TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 0);
   TB_CHECK_INT(s.paused_days, 0);
-  e = ev_of(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 15));
-  e.materials = 0x1;
-  MUST(step(&def, &s, e));
+  MUST(step(&def, &s, mat_ev(TB_EV_SUPPLEMENT, at_day(2025, 9, 30, 15), 0x1)));
   TB_CHECK_INT(s.status, TB_APP_IN_REVIEW);
   TB_CHECK_INT(s.paused_days, 1);
   TB_CHECK_INT(count_effects(TB_EFFECT_CREATE_TASK), 2);
@@ -1039,12 +1037,8 @@ static void choices_stored_at_registration(void) {
   TB_CHECK_INT(s.committed, 0x2);
   /* the chosen gap arrived after a notice: nothing is tolerated */
   s = copy;
-  e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 10);
-  e.materials = 0x2;
-  MUST(step(&small, &s, e));
-  e = ev_of(TB_EV_SUPPLEMENT, T0 + 20);
-  e.materials = 0x2;
-  MUST(step(&small, &s, e));
+  MUST(step(&small, &s, mat_ev(TB_EV_REQUEST_SUPPLEMENT, T0 + 10, 0x2)));
+  MUST(step(&small, &s, mat_ev(TB_EV_SUPPLEMENT, T0 + 20, 0x2)));
   acc.stored_choices = true;
   acc.committed = 0;
   MUST(step(&small, &s, acc));
