@@ -137,6 +137,11 @@ function readChecklist(box, def) {
 
 async function startIntake(serviceId) {
   const def = await api("GET", "/api/v1/workflows/" + encodeURIComponent(serviceId));
+  // a new intake replaces the application shown (and the one a reload
+  // would show again)
+  clear(appBox);
+  current = null;
+  history.replaceState(null, "", location.pathname);
   const kind = h("select", { name: "kind", id: "applicant-kind" },
     def.applicant !== "organization" ? h("option", { value: "person" }, "自然人") : null,
     def.applicant !== "person" ? h("option", { value: "organization" }, "法人或其他组织") : null);
