@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -43,6 +44,8 @@ static bool write_new_key(const char *path, bool *exists) {
   tb_hex_encode(key, sizeof key, hex);
   hex[64] = '\n';
   ok = ok && write(fd, hex, 65) == 65 && fsync(fd) == 0;
+  OPENSSL_cleanse(key, sizeof key);
+  OPENSSL_cleanse(hex, sizeof hex);
   ok = close(fd) == 0 && ok;
   if (!ok)
     unlink(path); /* a half-written key would be read next time */
@@ -58,7 +61,9 @@ static bool read_key(const char *path, uint8_t key[32]) {
   close(fd);
   while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
     n--;
-  return n == 64 && tb_hex_decode(hex, 64, key, 32);
+  bool ok = n == 64 && tb_hex_decode(hex, 64, key, 32);
+  OPENSSL_cleanse(hex, sizeof hex);
+  return ok;
 }
 
 bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,

@@ -15,6 +15,8 @@
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -397,14 +399,16 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   socklen_t sslen = 0;
   if (!parse_listen(listen, &ss, &sslen, err, err_len))
     return TB_API_INVALID;
-  uint8_t code_key[32];
-  bool has_code_key = false;
-  if (!api_code_key_open(o->keys_dir, code_key, &has_code_key, err, err_len))
-    return TB_API_INVALID;
   api_licenses *licenses = NULL;
   if (!api_licenses_open(o->keys_dir, o->key_passphrase, &licenses, err,
                          err_len))
     return TB_API_INVALID;
+  uint8_t code_key[32];
+  bool has_code_key = false;
+  if (!api_code_key_open(o->keys_dir, code_key, &has_code_key, err, err_len)) {
+    api_licenses_close(licenses);
+    return TB_API_INVALID;
+  }
   tb_api *api = tb_xcalloc(1, sizeof *api);
   api_context_init(&api->ctx, atomic_fetch_add(&generations, 1), o->conninfo,
                    o->region, o->session_ttl > 0 ? o->session_ttl : 8 * 3600);
@@ -413,6 +417,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.licenses = licenses;
   api->ctx.has_code_key = has_code_key;
   memcpy(api->ctx.code_key, code_key, sizeof code_key);
+  OPENSSL_cleanse(code_key, sizeof code_key);
   api->ctx.loader = &tb_api_loader;
   api->ctx.license_handler = api_licenses_handler(licenses);
   api->ctx.metrics = api_metrics_new();

@@ -124,6 +124,9 @@ export function makeForm(def, overrides = {}) {
   return form;
 }
 
+// A window application of `service` with every material but `omit`; a
+// person applies as `name` with idNumber (default: the shared test
+// citizen ID; one number keeps one name, so a new name needs its own).
 export async function createApp(service, { clock, name = "张三丰", omit = [], idNumber } = {}) {
   const def = (await http("GET", "/api/v1/workflows/" + service)).json;
   const applicant =
