@@ -268,11 +268,11 @@ async function printReceipt(a) {
     window.print();
     return;
   }
-  const why = h("input", { id: "reissue-reason", maxLength: 200, placeholder: "重新生成的原因（必填），例如：申请人遗失回执" });
+  const why = h("input", { id: "reissue-reason", maxLength: 200, placeholder: "例如：申请人遗失回执" });
   const panel = h("div.item.warn-yellow", { id: "reissue", role: "alert" },
     h("p", "本件登记于查询码可补打之前，原查询码无法再次显示。"),
     h("p.muted", "可以为申请人重新生成查询码并打印新的受理通知书；原查询码将随即失效。"),
-    why,
+    h("label", "重新生成的原因（必填）", why),
     h("div.actions", h("button.primary", { id: "do-reissue", onclick: async () => {
       if (!why.value.trim()) return toast("请填写重新生成的原因", "error");
       const n = await attempt(() => api("POST", path + "/tracking-code", { reason: why.value.trim() }), "已重新生成查询码");
@@ -283,6 +283,7 @@ async function printReceipt(a) {
       receipt(current.app);
       window.print();
     } }, "重新生成查询码")));
+  $("#reissue")?.remove(); // asked again: one panel
   $("#application .card").append(panel);
 }
 

@@ -1,7 +1,9 @@
 // lib.mjs — what the browser and stream tests share: TAP output, the
 // REST API over fetch (with the test clock header), valid applications
-// built from a definition, and Chromium through playwright-core.
-import { mkdirSync } from "node:fs";
+// built from a definition, SQL as the cluster's superuser, and Chromium
+// through playwright-core.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 export const BASE = process.env.TB_BASE_URL;
@@ -12,6 +14,17 @@ mkdirSync(ARTIFACTS, { recursive: true });
 
 let count = 0;
 let failed = 0;
+
+// One statement as the superuser (TB_ADMIN_CONNINFO, set by test_web.c);
+// its output as text. For states the pages cannot make, such as an
+// application from before a change.
+export function sql(query) {
+  const dir = "/usr/lib/postgresql";
+  const versions = existsSync(dir) ? readdirSync(dir).sort((a, b) => Number(a) - Number(b)) : [];
+  const found = versions.map((v) => path.join(dir, v, "bin", "psql")).filter((p) => existsSync(p));
+  const psql = found.length ? found[found.length - 1] : "psql";
+  return execFileSync(psql, ["-XAtq", "-d", process.env.TB_ADMIN_CONNINFO, "-c", query]).toString().trim();
+}
 
 export async function test(name, fn) {
   count++;

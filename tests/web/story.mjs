@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, createApp, done,
-  fillIntake, http, login, note, openTask, test, token,
+  fillIntake, http, login, note, openTask, sql, test, token,
 } from "./lib.mjs";
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
@@ -452,6 +452,33 @@ await test("another window reprints the receipt with its QR code and tracking co
   });
   assert(qrOk, "the reprinted QR code loads");
   await shot(p, "window-receipt-reprint");
+  await ctx.close();
+});
+
+await test("an application from before reprintable codes: the window says so and reissues a code", async () => {
+  const a = await createApp("spjy");
+  const n = a.number;
+  const r = await http("POST", `/api/v1/applications/${n}/accept`, { token: await token("clerk1"), body: {} });
+  assert(r.status === 200, r.text);
+  const old = "OLDCODE234"; // a random code of before: only its digest is kept
+  sql(`UPDATE applications SET tracking_code_hash = sha256(convert_to('${n}:${old}', 'UTF8')) WHERE number = '${n}'`);
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await login(p, "/web/window.html", "clerk1");
+  await p.goto(`/web/window.html#${n}`);
+  await p.waitForSelector(`#application .card[data-number="${n}"]`);
+  await p.evaluate(() => { window.print = () => {}; });
+  await p.click("#do-print");
+  await p.waitForSelector("#reissue");
+  assert((await p.textContent("#reissue")).includes("原查询码无法再次显示"), await p.textContent("#reissue"));
+  await shot(p, "window-receipt-legacy");
+  await p.fill("#reissue-reason", "申请人遗失回执，原查询码无法补打");
+  await p.click("#do-reissue");
+  await p.waitForSelector("#receipt-qr", { state: "attached" });
+  const code2 = (await p.textContent("#receipt-code")).trim();
+  assert(code2.length === 10 && code2 !== old, code2);
+  assert((await http("GET", `/api/v1/track/${n}?code=${code2}`)).status === 200, "the new code tracks");
+  assert((await http("GET", `/api/v1/track/${n}?code=${old}`)).status === 404, "the old code stopped working");
   await ctx.close();
 });
 

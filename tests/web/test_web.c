@@ -103,6 +103,7 @@ int main(int argc, char **argv) {
   char keys[300];
   snprintf(keys, sizeof keys, "%s/keys", pg.dir);
   setenv("TB_KEYS_DIR", keys, 1); /* story.mjs forges a license with them */
+  setenv("TB_ADMIN_CONNINFO", pg.admin, 1); /* lib.mjs sql() */
   if (!setup(&pg, keys)) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
