@@ -168,6 +168,8 @@ def _():
     assert ev["action"] == "close_notice", ev
     assert ev["payload"]["event"]["waived"] == ["application"], ev
     assert ev["payload"]["data"]["reason"].startswith("申请人当场说明"), ev
+    timeline = [e["action"] for e in track(a)["timeline"]]
+    assert timeline[-1] == "close_notice", timeline  # the applicant sees it
     act(n, "notice/close", {"reason": "again"}, status=409)
     expect(http("POST", f"/api/v1/applications/{n}/notice/close",
                 {"reason": "x"}), 401)
