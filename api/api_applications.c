@@ -720,11 +720,25 @@ void api_h_app_supplement_request(api_req *r) {
   action_run(r, &a, spec, &t);
 }
 
+/* Whether the body carries a "code" member at all. */
+static bool has_code(api_req *r) {
+  json_t *body = api_body_object(r);
+  bool yes = body && json_object_get(body, "code") != NULL;
+  json_decref(body);
+  return yes;
+}
+
 /* The supplement: the clerk records it at the window, or the applicant
  * supplies online with {"materials", "code"} and no token (after
  * uploading the files); the reply is then the tracking view. Items
  * outside the open notice are refused (422 material, naming it). */
 void api_h_app_supplement(api_req *r) {
+  if (!r->authed && !has_code(r)) {
+    /* neither a token nor a code: not a guess at a code, a stranger */
+    api_fail(r, TB_PROBLEM_UNAUTHENTICATED,
+             "log in, or give the tracking code in the body");
+    return;
+  }
   if (!r->authed && !applicant_code_ok(r))
     return;
   action a;

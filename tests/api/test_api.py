@@ -1146,8 +1146,6 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/licenses/{id}/qr.png"): everyone,
         # the applicant rates with the tracking code instead of a token
         ("POST", "/api/v1/applications/{number}/rating"): {CLERK, "anonymous"},
-        # … and supplies the notice's items online with it
-        ("POST", "/api/v1/applications/{number}/supplement"): {CLERK, "anonymous"},
         # the receipt again (the tracking code): clerks only
         ("GET", "/api/v1/applications/{number}/receipt"): {CLERK},
         ("POST", "/api/v1/licenses/{id}/revoke"): {ADMIN, "officer-SCJG",
