@@ -11,6 +11,7 @@ import {
   $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
   problemText, stateBadge,
 } from "/web/common.js";
+import { filePicker, uploadFiles } from "/web/materials.js";
 
 const main = $("#main");
 const m = /^\/t\/([^/]+)$/.exec(location.pathname);
@@ -108,9 +109,11 @@ function noticeView(t) {
   );
 }
 
-// Supplying online: a checkbox per item still owed (one <li
-// data-material> each, where a file picker per item can be added) and a
-// submit that POSTs the supplement with the tracking code. The notice
+// Supplying online: per item still owed a checkbox and a file picker
+// (scans or photos, several pages), and a submit that first uploads the
+// chosen files with the tracking code — an item with files counts as
+// supplied — then POSTs the supplement. A refused file stops before the
+// supplement, so nothing is marked supplied without its file. The notice
 // stays open until every item is supplied.
 function supplyForm(n) {
   const owed = (n.items || []).filter((i) => !i.supplied);
@@ -121,11 +124,16 @@ function supplyForm(n) {
       id: "supply-online",
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const materials = [...form.querySelectorAll("input[name=supply]:checked")].map((c) => c.value);
+        const picked = [...form.querySelectorAll("input[data-files]")].filter((i) => i.files.length);
+        const materials = [...new Set([
+          ...[...form.querySelectorAll("input[name=supply]:checked")].map((c) => c.value),
+          ...picked.map((i) => i.dataset.files),
+        ])];
         if (!materials.length) return;
         const button = form.querySelector("button[type=submit]");
         button.disabled = true;
         try {
+          for (const input of picked) await uploadFiles(number, input.dataset.files, input.files, { code });
           await api("POST", `/api/v1/applications/${encodeURIComponent(number)}/supplement`, { code, materials }, { anonymous: true });
           await load();
         } catch (e) {
@@ -135,9 +143,10 @@ function supplyForm(n) {
       },
     },
     h("h4", "在线补正"),
-    h("p.muted", "已备齐的材料请勾选后提交；其余材料可稍后再补。"),
+    h("p.muted", "请为已备齐的材料选择扫描件或照片（或勾选已交到窗口的材料）后提交；其余材料可稍后再补。"),
     h("ul.supply-items", owed.map((i) => h("li", { "data-material": i.id },
-      h("label", h("input", { type: "checkbox", name: "supply", value: i.id }), " ", i.name || i.id)))),
+      h("label", h("input", { type: "checkbox", name: "supply", value: i.id }), " ", i.name || i.id),
+      filePicker(i.id)))),
     h("p.supply-error", { role: "alert" }),
     h("button.primary", { type: "submit" }, "提交补正"),
   );

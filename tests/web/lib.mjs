@@ -3,13 +3,16 @@
 // built from a definition, SQL as the cluster's superuser, and Chromium
 // through playwright-core.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 export const BASE = process.env.TB_BASE_URL;
 export const PASSWORD = process.env.TB_PASSWORD;
 export const ROOT = process.env.TB_SOURCE_ROOT;
 export const ARTIFACTS = path.join(ROOT, "tests", "artifacts");
+// The bytes of a scan the API tests use (tests/api/fixtures, made by
+// tests/api/tbfiles.py): a PDF, a JPEG photo and a PNG page.
+export const fixture = (name) => readFileSync(path.join(ROOT, "tests", "api", "fixtures", name));
 mkdirSync(ARTIFACTS, { recursive: true });
 
 let count = 0;

@@ -8,14 +8,11 @@
 // material offers a picker; a new scan opens version 2 and version 1 is
 // shown as 已替换, still readable. A zip under a .pdf name is refused in
 // Chinese. Screenshot: tests/artifacts/window-materials.png. TAP.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, ROOT, assert, browser, citizenId, done, fillIntake, http, login, note, test, token,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, fillIntake, fixture, http, login, note, test, token,
 } from "./lib.mjs";
 
-const FIXTURES = path.join(ROOT, "tests", "api", "fixtures");
-const fixture = async (name) => ({ name, buffer: await readFile(path.join(FIXTURES, name)) });
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
@@ -28,10 +25,10 @@ await test("window: the clerk registers with a scanned PDF and ID card photos; t
   await login(clerk, "/web/window.html", "clerk1");
   await fillIntake(clerk, "qykb", { kind: "organization", name: ORG_NAME, id: ORG_ID },
     { company_name: "通办材料科技", address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId() });
-  await clerk.setInputFiles('input[data-files="application"]', [{ ...(await fixture("scan.pdf")), name: "申请书扫描件.pdf", mimeType: "application/pdf" }]);
+  await clerk.setInputFiles('input[data-files="application"]', [{ buffer: fixture("scan.pdf"), name: "申请书扫描件.pdf", mimeType: "application/pdf" }]);
   await clerk.setInputFiles('input[data-files="legal_rep_id_card"]', [
-    { ...(await fixture("photo.jpg")), name: "身份证正面.jpg", mimeType: "image/jpeg" },
-    { ...(await fixture("page.png")), name: "身份证反面.png", mimeType: "image/png" },
+    { buffer: fixture("photo.jpg"), name: "身份证正面.jpg", mimeType: "image/jpeg" },
+    { buffer: fixture("page.png"), name: "身份证反面.png", mimeType: "image/png" },
   ]);
   await clerk.click("#submit-intake");
   await clerk.waitForSelector("#tracking-code");
@@ -76,7 +73,7 @@ await test("window: a notice opens version 2 of the named material; version 1 is
   await clerk.waitForSelector("#toast.error");
   const msg = await clerk.textContent("#toast");
   assert(msg.includes("PDF、JPEG 或 PNG"), msg);
-  await clerk.setInputFiles(picker, [{ ...(await fixture("scan.pdf")), name: "申请书（已签字）.pdf", mimeType: "application/pdf" }]);
+  await clerk.setInputFiles(picker, [{ buffer: fixture("scan.pdf"), name: "申请书（已签字）.pdf", mimeType: "application/pdf" }]);
   const v2 = '#material-files li.material[data-material="application"] .version[data-version="2"]';
   await clerk.waitForSelector(v2);
   const v1 = '#material-files li.material[data-material="application"] .version[data-version="1"]';

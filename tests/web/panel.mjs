@@ -9,10 +9,9 @@
 // in Chinese and the working days left as the server counted them,
 // attaches an opinion file where the server takes one, and approves.
 // Screenshot: tests/artifacts/decision-panel.png (desktop width). TAP.
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, ROOT, assert, browser, citizenId, done, http,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, fixture, http,
   login, makeForm, openTask, test, token,
 } from "./lib.mjs";
 
@@ -24,8 +23,6 @@ const FORM = {
   address: "杭州市上城区解放路一号", legal_rep_name: "张三丰", legal_rep_id: citizenId(),
 };
 
-// The scans the API tests use (tests/api/fixtures, made by tests/api/tbfiles.py).
-const fixture = (name) => readFileSync(path.join(ROOT, "tests", "api", "fixtures", name));
 
 let number = null;
 

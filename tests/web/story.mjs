@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, createApp, done,
-  fillIntake, http, login, note, openTask, sql, test, token,
+  fillIntake, fixture, http, login, note, openTask, sql, test, token,
 } from "./lib.mjs";
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
@@ -507,11 +507,19 @@ await test("a two-item notice: the window records one item, the phone shows 已�
   assert(await p.isVisible('#supply-online li[data-material="articles"] input'), "an owed item can be supplied online");
   assert(!(await p.isVisible('#supply-online li[data-material="application"]')), "a supplied item is not offered again");
   await shot(p, "track-notice-partial-390");
-  await p.check('#supply-online input[value="articles"]');
+  // the applicant photographs the articles: choosing the file is enough
+  await p.setInputFiles('#supply-online input[data-files="articles"]', [
+    { name: "公司章程.pdf", mimeType: "application/pdf", buffer: fixture("scan.pdf") },
+  ]);
+  await shot(p, "track-notice-upload-390");
   await p.click("#supply-online button[type=submit]");
   await p.waitForSelector("#notice-items", { state: "detached" });
   const t = (await http("GET", `/api/v1/track/${n}?code=${a.tracking_code}`)).json;
   assert(t.state === "submitted" && t.notice === null, JSON.stringify(t.notice));
+  const mats = (await http("GET", `/api/v1/applications/${n}/materials?code=${a.tracking_code}`)).json;
+  const articles = mats.materials.find((m) => m.id === "articles");
+  const files = articles.versions.flatMap((v) => v.files);
+  assert(files.length === 1 && files[0].added_by === "applicant" && files[0].name === "公司章程.pdf", JSON.stringify(articles));
   await shot(p, "track-notice-supplied-390");
   await ctx.close();
   await clerk.waitForSelector(`#application .card[data-number="${n}"][data-state="submitted"]`, { timeout: 5000 });
