@@ -35,6 +35,7 @@ enum {
 
 struct tb_calendar {
   int32_t utc_offset;
+  tb_day covered_until;    /* last day of the years loaded; 0: none */
   int64_t base_rank;       /* working days counted up to DAY_MIN - 1 */
   uint64_t bits[NWORDS];   /* bit j of word w: day DAY_MIN + 64w + j */
   int32_t cum[NWORDS + 1]; /* working days before word w */
@@ -449,6 +450,19 @@ int64_t tb_calendar_start_of(const tb_calendar *c, tb_day d) {
   return (int64_t)d * 86400 - offset_of(c);
 }
 
+void tb_calendar_cover(tb_calendar *c, tb_day last) {
+  if (c && last > c->covered_until)
+    c->covered_until = last;
+}
+
+tb_day tb_calendar_covered_until(const tb_calendar *c) {
+  return c ? c->covered_until : 0;
+}
+
+bool tb_calendar_is_provisional(const tb_calendar *c, tb_day d) {
+  return d != 0 && d > tb_calendar_covered_until(c);
+}
+
 size_t tb_calendar_count(const tb_calendar *c) {
   return c ? c->n_exceptions : 0;
 }
@@ -483,6 +497,7 @@ typedef struct {
 typedef struct {
   uint64_t bits[NWORDS];
   uint64_t seen[NWORDS];
+  int last_year; /* the latest year a line marks a day of; 0: none */
 } parse_scratch;
 
 static bool is_space(char ch) {
@@ -627,6 +642,10 @@ static tb_status parse_line(const text_line *ln, parse_scratch *sc,
   }
   set_bit(sc->seen, d, true);
   set_bit(sc->bits, d, kind == TB_DAY_WORKDAY);
+  int year;
+  tb_date_to_ymd(d, &year, NULL, NULL);
+  if (year > sc->last_year)
+    sc->last_year = year;
   return TB_OK; /* the rest of the line is a comment */
 }
 
@@ -660,6 +679,7 @@ tb_status tb_calendar_parse(tb_calendar *c, const char *text, size_t len,
   parse_scratch *sc = tb_xmalloc(sizeof *sc);
   memcpy(sc->bits, c->bits, sizeof sc->bits);
   memset(sc->seen, 0, sizeof sc->seen);
+  sc->last_year = 0;
   text_line ln = {.number = 0};
   tb_status st = TB_OK;
   while (st == TB_OK && next_line(text, len, &pos, &ln))
@@ -668,6 +688,10 @@ tb_status tb_calendar_parse(tb_calendar *c, const char *text, size_t len,
     memcpy(c->bits, sc->bits, sizeof c->bits);
     rebuild_counts(c);
     rebuild_exceptions(c);
+    tb_day last;
+    if (sc->last_year &&
+        tb_date_from_ymd(sc->last_year, 12, 31, &last) == TB_OK)
+      tb_calendar_cover(c, last);
   }
   free(sc);
   return st;

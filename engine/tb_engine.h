@@ -173,6 +173,17 @@ int tb_calendar_count_working_days(const tb_calendar *c, tb_day from,
  * local midnight. */
 tb_day tb_calendar_day_of(const tb_calendar *c, int64_t unix_seconds);
 int64_t tb_calendar_start_of(const tb_calendar *c, tb_day d);
+/* Coverage: the calendar knows the days of the years its data was
+ * published for (a file covers each year it marks a day of, to December
+ * 31). A deadline past the last covered day is provisional: the State
+ * Council has not published that year's schedule yet. tb_calendar_parse
+ * extends the coverage; tb_calendar_cover extends it to `last` (for a
+ * calendar rebuilt from stored days); it never shrinks. */
+void tb_calendar_cover(tb_calendar *c, tb_day last);
+/* The last covered day; 0 when nothing was loaded (or c is NULL). */
+tb_day tb_calendar_covered_until(const tb_calendar *c);
+/* Whether deadline d (0: none) lies past the covered days. */
+bool tb_calendar_is_provisional(const tb_calendar *c, tb_day d);
 /* The calendar's exceptions, sorted by day, for storing and listing. */
 size_t tb_calendar_count(const tb_calendar *c);
 void tb_calendar_get(const tb_calendar *c, size_t i, tb_day *d,
@@ -578,14 +589,16 @@ typedef enum {
 } tb_channel;
 
 typedef struct {
-  uint8_t status;     /* tb_branch_status */
-  uint8_t step;       /* index of the current task in the branch */
-  bool claimed;       /* the current task is claimed */
-  uint8_t warning;    /* tb_warning of the current task */
-  uint16_t round;     /* 1 for the first time, +1 after each return */
-  int64_t claimant;   /* account id of whoever claimed it */
-  int64_t started_at; /* when the current task was created */
-  tb_day deadline;    /* the current task's last working day */
+  uint8_t status;      /* tb_branch_status */
+  uint8_t step;        /* index of the current task in the branch */
+  bool claimed;        /* the current task is claimed */
+  uint8_t warning;     /* tb_warning of the current task */
+  uint16_t round;      /* 1 for the first time, +1 after each return */
+  int64_t claimant;    /* account id of whoever claimed it */
+  int64_t started_at;  /* when the current task was created */
+  tb_day deadline;     /* the current task's last working day */
+  int32_t paused_days; /* working days the current task's clock was paused
+                          (its deadline moved by them) */
 } tb_branch_state;
 
 /* The whole state of one application: fixed size, no pointers, so that
@@ -642,6 +655,9 @@ typedef enum {
   TB_EV_DELIVER,
   TB_EV_RATE,
   TB_EV_CLOSE_NOTICE, /* the clerk closes the open notice with a reason */
+  TB_EV_RECOMPUTE,    /* a new calendar was loaded: recompute every
+                         deadline from what the state records (TB_IGNORED
+                         when none moves) */
   TB_EV_KIND_COUNT
 } tb_event_kind;
 
@@ -744,6 +760,40 @@ typedef struct {
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
                          const tb_event *event, tb_effects *effects,
                          tb_problem *p);
+
+/* ------------------------------------------------------------------------
+ * Cards (黄牌 / 红牌): the one definition, used by the timers, the lists,
+ * the counts and the views (engine/README.md, "Deadlines and warnings")
+ * ---------------------------------------------------------------------- */
+
+/* How many working days before its end (the deadline day counting as
+ * one) a deadline of `length` working days turns yellow: the definition's
+ * warn_days, but at most half the length rounded up, so that a short task
+ * is not yellow the moment it opens. 0: never yellow. */
+int tb_card_threshold(int length, int warn_days);
+/* The instant yellow starts for this deadline (local midnight of the
+ * threshold's first day); false when it never turns yellow. */
+bool tb_card_yellow_at(const tb_calendar *c, tb_day deadline, int length,
+                       int warn_days, int64_t *at);
+/* The instant red starts: midnight after the deadline day. */
+int64_t tb_card_red_at(const tb_calendar *c, tb_day deadline);
+/* The card of a running deadline at `now`: red from tb_card_red_at,
+ * yellow from tb_card_yellow_at, otherwise none; none for deadline 0. */
+tb_warning tb_card_at(const tb_calendar *c, tb_day deadline, int length,
+                      int warn_days, int64_t now);
+/* The card of an application at `now`: none unless its clock runs (in
+ * review: not before acceptance, not paused, not decided); its length is
+ * the definition's promised limit. */
+tb_warning tb_card_of_application(const tb_definition *def,
+                                  const tb_calendar *c, const tb_app_state *s,
+                                  int64_t now);
+/* The card of branch b's open task at `now`: none unless the branch is
+ * active and the application's clock runs; its length is the task's own
+ * limit. */
+tb_warning tb_card_of_task(const tb_definition *def, const tb_calendar *c,
+                           const tb_app_state *s, size_t b, int64_t now);
+/* "none", "yellow", "red" ("none" for anything else). */
+const char *tb_warning_name(tb_warning w);
 
 /* Names for logs, JSON and the audit trail: "submitted", "in_review"…;
  * "open", "approved"…; "submit", "accept"…; "app_yellow"…; "accepted"… */

@@ -76,42 +76,37 @@ static void notify(step_t *st, tb_notice_kind notice, uint64_t materials,
 
 /* ---- deadlines and warnings ------------------------------------------- */
 
-/* Yellow starts at midnight of the day on which `warn_days` working days
- * remain (the deadline day counting as one); 0 means no yellow. */
-static bool yellow_at(const step_t *st, tb_day deadline, int64_t *at) {
-  if (st->def->warn_days == 0)
-    return false;
-  tb_day d =
-      tb_calendar_sub_working_days(st->cal, deadline, st->def->warn_days - 1);
-  *at = tb_calendar_start_of(st->cal, d);
-  return true;
+/* The cards and their instants: tb_card.c, the one definition. */
+static tb_warning warning_at(const step_t *st, tb_day deadline, int length,
+                             int64_t now) {
+  return tb_card_at(st->cal, deadline, length, st->def->warn_days, now);
 }
 
-/* Red starts when the deadline day is over. */
-static int64_t red_at(const step_t *st, tb_day deadline) {
-  return tb_calendar_start_of(st->cal, deadline + 1);
-}
-
-static tb_warning warning_at(const step_t *st, tb_day deadline, int64_t now) {
+/* Set the warning level for `deadline` (of `length` working days) as of
+ * now and schedule the timers for the levels still to come. */
+static uint8_t arm_warnings(step_t *st, tb_day deadline, int length,
+                            tb_timer_kind yellow, tb_timer_kind red,
+                            size_t subject) {
+  tb_warning w = warning_at(st, deadline, length, st->ev->at);
   int64_t y;
-  if (now >= red_at(st, deadline))
-    return TB_WARN_RED;
-  if (yellow_at(st, deadline, &y) && now >= y)
-    return TB_WARN_YELLOW;
-  return TB_WARN_NONE;
-}
-
-/* Set the warning level for `deadline` as of now and schedule the timers
- * for the levels still to come. */
-static uint8_t arm_warnings(step_t *st, tb_day deadline, tb_timer_kind yellow,
-                            tb_timer_kind red, size_t subject) {
-  tb_warning w = warning_at(st, deadline, st->ev->at);
-  int64_t y;
-  if (w < TB_WARN_YELLOW && yellow_at(st, deadline, &y))
+  if (w < TB_WARN_YELLOW &&
+      tb_card_yellow_at(st->cal, deadline, length, st->def->warn_days, &y))
     schedule(st, yellow, subject, y);
   if (w < TB_WARN_RED)
-    schedule(st, red, subject, red_at(st, deadline));
+    schedule(st, red, subject, tb_card_red_at(st->cal, deadline));
   return (uint8_t)w;
+}
+
+/* The limit of branch b's current task, in working days. */
+static int task_days(const step_t *st, size_t b) {
+  const tb_branch_def *bd = &st->def->branches[b];
+  uint8_t step = st->s->branches[b].step;
+  return step < bd->n_tasks ? bd->tasks[step].days : 0;
+}
+
+static uint8_t arm_task(step_t *st, size_t b) {
+  return arm_warnings(st, st->s->branches[b].deadline, task_days(st, b),
+                      TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
 }
 
 static void disarm_warnings(step_t *st, tb_timer_kind yellow, tb_timer_kind red,
@@ -130,9 +125,9 @@ static void open_task(step_t *st, size_t b) {
   br->claimed = false;
   br->claimant = 0;
   br->started_at = st->ev->at;
+  br->paused_days = 0;
   br->deadline = tb_calendar_add_working_days(st->cal, today(st), task->days);
-  br->warning = arm_warnings(st, br->deadline, TB_TIMER_TASK_YELLOW,
-                             TB_TIMER_TASK_RED, b);
+  br->warning = arm_task(st, b);
   tb_effect *e = emit(st, TB_EFFECT_CREATE_TASK);
   if (e) {
     e->branch = (uint8_t)b;
@@ -194,17 +189,20 @@ static void start_ready_branches(step_t *st) {
 /* ---- the application clock -------------------------------------------- */
 
 static void arm_application(step_t *st) {
-  st->s->warning = arm_warnings(st, st->s->deadline, TB_TIMER_APP_YELLOW,
-                                TB_TIMER_APP_RED, 0);
+  st->s->warning = arm_warnings(st, st->s->deadline, st->def->promised_days,
+                                TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
 }
 
-/* Stop the clock: no warnings can fire while it is paused. */
+/* Stop the clock: no card while it is paused, and no warning can fire. */
 static void pause_clock(step_t *st) {
   st->s->paused_at = st->ev->at;
+  st->s->warning = TB_WARN_NONE;
   disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
   for (size_t b = 0; b < st->s->n_branches; b++)
-    if (st->s->branches[b].status == TB_BRANCH_ACTIVE)
+    if (st->s->branches[b].status == TB_BRANCH_ACTIVE) {
+      st->s->branches[b].warning = TB_WARN_NONE;
       disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
+    }
 }
 
 /* Restart the clock: every deadline moves by the working days paused
@@ -227,9 +225,9 @@ static void resume_clock(step_t *st) {
     tb_branch_state *br = &s->branches[b];
     if (br->status != TB_BRANCH_ACTIVE)
       continue;
+    br->paused_days += paused;
     br->deadline = tb_calendar_add_working_days(st->cal, br->deadline, paused);
-    br->warning = arm_warnings(st, br->deadline, TB_TIMER_TASK_YELLOW,
-                               TB_TIMER_TASK_RED, b);
+    br->warning = arm_task(st, b);
   }
 }
 
@@ -876,7 +874,7 @@ static tb_status not_due(step_t *st) {
 static tb_status warn_application(step_t *st, tb_warning level) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_IN_REVIEW || s->warning >= level ||
-      warning_at(st, s->deadline, st->ev->at) < level)
+      tb_card_of_application(st->def, st->cal, s, st->ev->at) < level)
     return not_due(st);
   s->warning = (uint8_t)level;
   notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0, 0);
@@ -889,7 +887,7 @@ static tb_status warn_task(step_t *st, size_t b, tb_warning level) {
     return not_due(st);
   tb_branch_state *br = &s->branches[b];
   if (br->status != TB_BRANCH_ACTIVE || br->warning >= level ||
-      warning_at(st, br->deadline, st->ev->at) < level)
+      tb_card_of_task(st->def, st->cal, s, b, st->ev->at) < level)
     return not_due(st);
   br->warning = (uint8_t)level;
   notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
@@ -949,6 +947,100 @@ static tb_status on_timer(step_t *st) {
   }
 }
 
+/* ---- a new calendar: recompute the deadlines ---------------------------
+ */
+
+/* Raise a notice when a recomputed card is worse than before. */
+static void notify_worse(step_t *st, uint8_t before, uint8_t after,
+                         uint16_t branches) {
+  if (after > before)
+    notify(st, after == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
+           branches);
+}
+
+/* The application's deadlines again: acceptance day + limit + the working
+ * days paused so far; re-armed when they move and the clock runs. */
+static bool recompute_application(step_t *st, bool runs) {
+  tb_app_state *s = st->s;
+  tb_day day = tb_calendar_day_of(st->cal, s->accepted_at);
+  tb_day promised = tb_calendar_add_working_days(
+      st->cal, day, (int)st->def->promised_days + s->paused_days);
+  tb_day statutory = tb_calendar_add_working_days(
+      st->cal, day, (int)st->def->statutory_days + s->paused_days);
+  if (promised == s->deadline && statutory == s->statutory_deadline)
+    return false;
+  bool moved = promised != s->deadline;
+  s->deadline = promised;
+  s->statutory_deadline = statutory;
+  if (runs && moved) {
+    uint8_t before = s->warning;
+    disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
+    arm_application(st);
+    notify_worse(st, before, s->warning, 0);
+  }
+  return true;
+}
+
+/* Branch b's open task: its opening day + its limit + its paused days. */
+static bool recompute_task(step_t *st, size_t b, bool runs) {
+  tb_branch_state *br = &st->s->branches[b];
+  tb_day day = tb_calendar_day_of(st->cal, br->started_at);
+  tb_day deadline = tb_calendar_add_working_days(
+      st->cal, day, task_days(st, b) + br->paused_days);
+  if (deadline == br->deadline)
+    return false;
+  br->deadline = deadline;
+  if (runs) {
+    uint8_t before = br->warning;
+    disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
+    br->warning = arm_task(st, b);
+    notify_worse(st, before, br->warning, (uint16_t)(1u << b));
+  }
+  return true;
+}
+
+/* Each tolerated gap's date: acceptance day + its own limit. */
+static bool recompute_gaps(step_t *st) {
+  tb_app_state *s = st->s;
+  tb_day day = tb_calendar_day_of(st->cal, s->accepted_at);
+  bool moved = false;
+  for (size_t m = 0; m < st->def->n_materials; m++) {
+    if (!(s->gaps & bit64(m)))
+      continue;
+    tb_day due = tb_calendar_add_working_days(
+        st->cal, day, st->def->materials[m].tolerate_days);
+    if (due == s->gap_due[m])
+      continue;
+    s->gap_due[m] = due;
+    schedule(st, TB_TIMER_GAP_DUE, m, tb_calendar_start_of(st->cal, due + 1));
+    moved = true;
+  }
+  return moved;
+}
+
+static tb_status on_recompute(step_t *st) {
+  tb_app_state *s = st->s;
+  bool open = s->status == TB_APP_IN_REVIEW || s->status == TB_APP_RETURNED ||
+              s->status == TB_APP_SUSPENDED ||
+              s->status == TB_APP_AWAITING_MATERIALS;
+  if (!open || s->accepted_at == 0)
+    return tb_problem_set(st->p, TB_IGNORED, "",
+                          "the application has no open deadline");
+  bool runs = s->status == TB_APP_IN_REVIEW;
+  bool moved = false;
+  if (s->status != TB_APP_AWAITING_MATERIALS) {
+    moved = recompute_application(st, runs);
+    for (size_t b = 0; b < s->n_branches; b++)
+      if (s->branches[b].status == TB_BRANCH_ACTIVE)
+        moved = recompute_task(st, b, runs) || moved;
+  }
+  moved = recompute_gaps(st) || moved;
+  if (!moved)
+    return tb_problem_set(st->p, TB_IGNORED, "",
+                          "no deadline moves with this calendar");
+  return TB_OK;
+}
+
 /* ---- delivery and rating ----------------------------------------------------
  */
 
@@ -1003,6 +1095,7 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_DELIVER] = on_deliver,
     [TB_EV_RATE] = on_rate,
     [TB_EV_CLOSE_NOTICE] = on_close_notice,
+    [TB_EV_RECOMPUTE] = on_recompute,
 };
 
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,

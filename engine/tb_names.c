@@ -65,6 +65,7 @@ static const char *const event_names[] = {
     [TB_EV_DELIVER] = "deliver",
     [TB_EV_RATE] = "rate",
     [TB_EV_CLOSE_NOTICE] = "close_notice",
+    [TB_EV_RECOMPUTE] = "deadline_recomputed",
 };
 
 static const char *const timer_names[] = {
