@@ -34,6 +34,7 @@
 #include "tb_log.h"
 #include "tb_log_stderr.h"
 #include "tb_store.h"
+#include "tb_store_calendar.h"
 #include "tb_store_cluster.h"
 #include "tb_store_definitions.h"
 #include "tb_store_timers.h"
@@ -182,6 +183,27 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   return optind == argc;
 }
 
+/* First start: the shipped holiday schedules, unless a calendar was ever
+ * loaded; then every open deadline with them. */
+static tb_store_status ship_calendar(tb_store *s) {
+  bool loaded = false;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_calendar_ship(s, &loaded, &p);
+  if (rc != TB_STORE_OK) {
+    fprintf(stderr, "tongban: cannot load the shipped calendar: %s\n",
+            p.detail[0] ? p.detail : tb_store_status_name(rc));
+    return rc;
+  }
+  if (!loaded)
+    return TB_STORE_OK;
+  fprintf(stderr, "tongban: loaded the shipped holiday calendar\n");
+  size_t seen = 0, moved = 0;
+  rc = tb_store_calendar_recompute(s, 100, &seen, &moved);
+  if (rc == TB_STORE_OK && moved)
+    fprintf(stderr, "tongban: %zu open deadlines moved with it\n", moved);
+  return rc;
+}
+
 /* Apply migrations and load the definitions with the admin connection. */
 static bool prepare_database(const serve_options *o, const char *admin,
                              bool embedded) {
@@ -221,6 +243,8 @@ static bool prepare_database(const serve_options *o, const char *admin,
       fprintf(stderr, "tongban: cannot load the workflows: %s\n",
               p.detail[0] ? p.detail : tb_store_status_name(rc));
   }
+  if (rc == TB_STORE_OK)
+    rc = ship_calendar(s);
   tb_store_close(s);
   return rc == TB_STORE_OK;
 }

@@ -21,6 +21,7 @@
 #include "tb_cli_audit.h"
 #include "tb_store.h"
 #include "tb_store_audit.h"
+#include "tb_store_calendar.h"
 #include "tb_store_cluster.h"
 #include "tb_store_definitions.h"
 
@@ -278,6 +279,22 @@ int tb_cli_audit(int argc, char **argv) {
   return status;
 }
 
+/* After a load: every open deadline again, with the new calendar. */
+static tb_store_status recompute_deadlines(db_target *t) {
+  size_t seen = 0, moved = 0;
+  tb_store_status rc =
+      tb_store_calendar_recompute(t->store, 100, &seen, &moved);
+  if (rc != TB_STORE_OK)
+    fprintf(stderr,
+            "tongban: could not recompute the open deadlines (%s); "
+            "load the file again to finish\n",
+            tb_store_status_name(rc));
+  else
+    printf("recomputed the deadlines of %zu open applications: %zu moved\n",
+           seen, moved);
+  return rc;
+}
+
 int tb_cli_calendar(int argc, char **argv) {
   db_target t;
   if (!parse_options(argc, argv, &t) || argc - optind != 2 ||
@@ -303,7 +320,8 @@ int tb_cli_calendar(int argc, char **argv) {
   }
   size_t days = 0;
   tb_problem p = {0};
-  tb_store_status rc = tb_store_calendar_load(t.store, text, len, &days, &p);
+  tb_store_status rc =
+      tb_store_calendar_load(t.store, text, len, file, &days, &p);
   free(text);
   if (rc == TB_STORE_INVALID)
     fprintf(stderr, "%s: %s (nothing was stored)\n", file, p.detail);
@@ -312,6 +330,8 @@ int tb_cli_calendar(int argc, char **argv) {
             tb_store_status_name(rc));
   else
     printf("stored %zu calendar days from %s\n", days, file);
+  if (rc == TB_STORE_OK)
+    rc = recompute_deadlines(&t);
   close_target(&t);
   return rc == TB_STORE_OK ? 0 : 1;
 }

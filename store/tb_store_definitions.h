@@ -103,11 +103,18 @@ tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,
  * The working-day calendar
  * ---------------------------------------------------------------------- */
 
-/* Parse the calendar text (tb_calendar_parse: all or nothing, "line N: …"
- * in *p) and store its days in one transaction; days already stored are
- * replaced, others kept. *days gets how many days the text held. */
+/* An administrator's load: parse the calendar text (tb_calendar_parse:
+ * all or nothing, "line N: …" in *p) and store its days in one
+ * transaction; days already stored are replaced, others kept. The
+ * calendar's source becomes "administrator" (never overwritten by the
+ * shipped data at a later start), its coverage grows to the years the
+ * text marks, and the load is recorded in calendar_loads under `name`
+ * (the file's name, for the record) and logged as a security event.
+ * *days gets how many days the text held. Recompute the open deadlines
+ * afterwards with tb_store_calendar_recompute (tb_store_calendar.h). */
 tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
-                                       size_t len, size_t *days, tb_problem *p);
+                                       size_t len, const char *name,
+                                       size_t *days, tb_problem *p);
 
 /* The stored calendar, cached per handle and reloaded when a load has
  * changed it. Valid until the next call on the handle. */

@@ -1,13 +1,12 @@
 /*
- * tb_store_defs.c — workflow definitions, bureau lists and the working-day
- * calendar, kept in the database.
+ * tb_store_defs.c — workflow definitions and bureau lists, kept in the
+ * database (the working-day calendar is in tb_store_calendar.c).
  *
  * A definition is stored as its XML under (id, version) with the SHA-256
  * of the bytes; each handle rebuilds the definitions it needs with the
  * loader its caller passed in (tb_store_options.loader: the store parses
  * no XML itself) and caches them for its lifetime (a stored version never
- * changes). The calendar is cached per handle and reloaded when
- * calendar_meta.version moves.
+ * changes).
  */
 #include "tb_store_int.h"
 
@@ -47,18 +46,6 @@ static const tb_store_stmt S_DEF_NEWEST = {
 static const tb_store_stmt S_DEF_XML = {
     "def_xml",
     "SELECT xml FROM definitions WHERE id = $1 AND version = $2::integer", 2};
-static const tb_store_stmt S_CAL_META = {
-    "cal_meta", "SELECT version, utc_offset FROM calendar_meta", 0};
-static const tb_store_stmt S_CAL_DAYS = {
-    "cal_days", "SELECT day::text, kind FROM calendar_days ORDER BY day", 0};
-static const tb_store_stmt S_CAL_PUT = {
-    "cal_put",
-    "INSERT INTO calendar_days (day, kind) VALUES ($1::date, $2) "
-    "ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, loaded_at = now()",
-    2};
-static const tb_store_stmt S_CAL_BUMP = {
-    "cal_bump", "UPDATE calendar_meta SET version = version + 1", 0};
-
 /* Whether the handle has a loader; logs when not. */
 static bool have_loader(const tb_store *s, const char *what) {
   if (s->has_loader && s->loader.parse_definition && s->loader.parse_bureaus)
@@ -327,86 +314,4 @@ tb_store_status tb_store_definition_get(tb_store *s, const char *id,
     version = (uint32_t)v;
   }
   return tb_store_def_cached(s, id, version, out);
-}
-
-/* ---- the calendar ------------------------------------------------------ */
-
-typedef struct {
-  const tb_calendar *cal;
-} calendar_job;
-
-static tb_store_status store_days(tb_store *s, void *cls) {
-  const calendar_job *job = cls;
-  size_t n = tb_calendar_count(job->cal);
-  for (size_t i = 0; i < n; i++) {
-    tb_day d;
-    tb_day_kind kind;
-    tb_calendar_get(job->cal, i, &d, &kind);
-    char date[11];
-    tb_date_format(d, date);
-    const char *params[] = {date,
-                            kind == TB_DAY_HOLIDAY ? "holiday" : "workday"};
-    tb_store_status rc = tb_store_exec(s, &S_CAL_PUT, params, NULL);
-    if (rc != TB_STORE_OK)
-      return rc;
-  }
-  return tb_store_exec(s, &S_CAL_BUMP, NULL, NULL);
-}
-
-tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
-                                       size_t len, size_t *days,
-                                       tb_problem *p) {
-  *days = 0;
-  tb_calendar *cal = tb_calendar_new(28800);
-  if (tb_calendar_parse(cal, text, len, p) != TB_OK) {
-    tb_calendar_free(cal);
-    return TB_STORE_INVALID;
-  }
-  calendar_job job = {cal};
-  tb_store_status rc = tb_store_run_transaction(s, store_days, &job);
-  if (rc == TB_STORE_OK)
-    *days = tb_calendar_count(cal);
-  tb_calendar_free(cal);
-  return rc;
-}
-
-static tb_store_status reload_calendar(tb_store *s, int64_t version,
-                                       int32_t offset) {
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_CAL_DAYS, NULL, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  tb_calendar *cal = tb_calendar_new(offset);
-  for (int i = 0; i < PQntuples(r); i++) {
-    const char *day = PQgetvalue(r, i, 0);
-    tb_day d;
-    if (tb_date_parse(day, strlen(day), &d) != TB_OK)
-      continue;
-    tb_calendar_set(cal, d,
-                    strcmp(PQgetvalue(r, i, 1), "holiday") == 0
-                        ? TB_DAY_HOLIDAY
-                        : TB_DAY_WORKDAY);
-  }
-  PQclear(r);
-  tb_calendar_free(s->calendar);
-  s->calendar = cal;
-  s->calendar_version = version;
-  return TB_STORE_OK;
-}
-
-tb_store_status tb_store_calendar_get(tb_store *s, const tb_calendar **out) {
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_CAL_META, NULL, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  int64_t version = 0, offset = 28800;
-  if (PQntuples(r) == 1) {
-    tb_store_parse_i64(PQgetvalue(r, 0, 0), &version);
-    tb_store_parse_i64(PQgetvalue(r, 0, 1), &offset);
-  }
-  PQclear(r);
-  if (!s->calendar || version != s->calendar_version)
-    rc = reload_calendar(s, version, (int32_t)offset);
-  *out = s->calendar;
-  return rc;
 }

@@ -54,6 +54,7 @@ static json_t *encode_branch(const tb_branch_state *b) {
   json_object_set_new(o, "claimant", json_integer(b->claimant));
   json_object_set_new(o, "started_at", json_integer(b->started_at));
   json_object_set_new(o, "deadline", json_integer(b->deadline));
+  json_object_set_new(o, "paused_days", json_integer(b->paused_days));
   return o;
 }
 
@@ -168,6 +169,7 @@ static bool decode_branch(const json_t *o, tb_branch_state *b) {
   b->claimant = get_int(o, "claimant");
   b->started_at = get_int(o, "started_at");
   b->deadline = (tb_day)get_int(o, "deadline");
+  b->paused_days = (int32_t)get_int(o, "paused_days");
   return true;
 }
 

@@ -46,6 +46,12 @@ static const tb_store_stmt S_TASK_CANCEL = {
     "AND branch = $2::smallint AND step = $3::smallint AND round = "
     "$4::integer AND state IN ('open', 'claimed')",
     4};
+static const tb_store_stmt S_TASK_CARD = {
+    "tr_task_card",
+    "UPDATE tasks SET warning = $5, deadline = $6::date WHERE application_id "
+    "= $1::bigint AND branch = $2::smallint AND step = $3::smallint AND "
+    "round = $4::integer AND state IN ('open', 'claimed')",
+    6};
 static const tb_store_stmt S_TASK_CLAIM = {
     "tr_task_claim",
     "UPDATE tasks SET state = 'claimed', claimant = $5::bigint, "
@@ -456,6 +462,44 @@ static const char *note_text(const tb_store_notes *notes, const char *name) {
   return NULL;
 }
 
+/* One moved deadline: {"old": date, "new": date} (plus the extra keys). */
+static json_t *move_json(tb_day before, tb_day after) {
+  char d1[11], d2[11];
+  tb_date_format(before, d1);
+  tb_date_format(after, d2);
+  return json_pack("{s:s, s:s}", "old", d1, "new", d2);
+}
+
+/* What a recompute moved: the application's two deadlines, each open
+ * task's and each tolerated gap's date that changed, old and new. */
+static json_t *deadline_moves(const tb_store_outcome *o) {
+  const tb_app_state *a = &o->before, *b = &o->after;
+  json_t *m = json_object();
+  if (a->deadline != b->deadline)
+    json_object_set_new(m, "deadline", move_json(a->deadline, b->deadline));
+  if (a->statutory_deadline != b->statutory_deadline)
+    json_object_set_new(
+        m, "statutory_deadline",
+        move_json(a->statutory_deadline, b->statutory_deadline));
+  json_t *tasks = json_array();
+  for (size_t i = 0; i < b->n_branches && i < o->def->n_branches; i++)
+    if (a->branches[i].deadline != b->branches[i].deadline) {
+      json_t *t = move_json(a->branches[i].deadline, b->branches[i].deadline);
+      json_object_set_new(t, "branch", json_string(o->def->branches[i].id));
+      json_array_append_new(tasks, t);
+    }
+  json_object_set_new(m, "tasks", tasks);
+  json_t *gaps = json_array();
+  for (size_t i = 0; i < o->def->n_materials; i++)
+    if (a->gap_due[i] != b->gap_due[i]) {
+      json_t *g = move_json(a->gap_due[i], b->gap_due[i]);
+      json_object_set_new(g, "material", json_string(o->def->materials[i].id));
+      json_array_append_new(gaps, g);
+    }
+  json_object_set_new(m, "gaps", gaps);
+  return m;
+}
+
 /* The payload text (compact JSON, malloc'ed); the audit writer stores it
  * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
@@ -477,6 +521,8 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
     json_object_set_new(p, "data", notes_json(notes));
   if (outputs)
     json_object_set(p, "outputs", outputs);
+  if (ev->kind == TB_EV_RECOMPUTE)
+    json_object_set_new(p, "deadlines", deadline_moves(o));
   char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   return text;
@@ -570,6 +616,32 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
   tb_store_status rc = tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
   free(items);
   return rc;
+}
+
+/* Keep each open task's row (its card and deadline) equal to its
+ * branch's state: written where the step changed either. */
+static tb_store_status sync_tasks(tb_store *s, const tb_store_outcome *o) {
+  num app = i64(o->application_id);
+  for (size_t b = 0; b < o->after.n_branches && b < TB_MAX_BRANCHES; b++) {
+    const tb_branch_state *x = &o->before.branches[b],
+                          *y = &o->after.branches[b];
+    if (y->status != TB_BRANCH_ACTIVE ||
+        (x->status == y->status && x->step == y->step && x->round == y->round &&
+         x->warning == y->warning && x->deadline == y->deadline))
+      continue;
+    char date[11];
+    num br = i64(b), st = i64(y->step), rd = i64(y->round);
+    const char *params[] = {app.v,
+                            br.v,
+                            st.v,
+                            rd.v,
+                            warning_name(y->warning),
+                            day_or_null(y->deadline, date)};
+    tb_store_status rc = tb_store_exec(s, &S_TASK_CARD, params, NULL);
+    if (rc != TB_STORE_OK)
+      return rc;
+  }
+  return TB_STORE_OK;
 }
 
 static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
@@ -674,6 +746,8 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
   free(outputs);
   for (size_t i = 0; rc == TB_STORE_OK && i < o->effects.n; i++)
     rc = apply_effect(s, o, &o->effects.items[i]);
+  if (rc == TB_STORE_OK)
+    rc = sync_tasks(s, o);
   if (rc != TB_STORE_OK)
     return rc;
   char *payload = audit_payload(o, ev, j->notes, j->outputs);

@@ -11,6 +11,7 @@
 #include "tb_pg_harness.h"
 #include "tb_store_applications.h"
 #include "tb_store_audit.h"
+#include "tb_store_calendar.h"
 #include "tb_store_timers.h"
 #include "tb_test.h"
 
@@ -82,8 +83,8 @@ static char *field_text(const tb_field *f, bool org) {
     char buf[11];
     tb_date_from_ymd(2020, 6, 1, &d);
     d = (tb_day)clamp(d, f);
-    if (f->min_today) /* tomorrow in China Standard Time: after any intake */
-      d = (tb_day)((time(NULL) + 8 * 3600) / 86400 + 1);
+    if (f->min_today) /* after any intake, those at injected times too */
+      tb_date_from_ymd(2030, 6, 1, &d);
     tb_date_format(d, buf);
     tb_buf_adds(&b, buf);
     break;
@@ -896,6 +897,204 @@ static void scheduler_survives_a_restart(void) {
   tb_store_close(s);
 }
 
+/* ---- the calendar: shipped, an administrator's, recomputed ----------------
+ */
+
+/* The first column of the first row as text ("" when none). */
+static void app_text(PGconn *c, char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void app_text(PGconn *c, char *out, size_t cap, const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  PGresult *r = PQexec(c, sql);
+  const char *v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+                          !PQgetisnull(r, 0, 0)
+                      ? PQgetvalue(r, 0, 0)
+                      : "";
+  snprintf(out, cap, "%s", v);
+  PQclear(r);
+}
+
+/* 10:00 China Standard Time on a day. */
+static int64_t cst_at(int y, int m, int d) {
+  tb_day day;
+  tb_date_from_ymd(y, m, d, &day);
+  return (int64_t)day * 86400 - 8 * 3600 + 10 * 3600;
+}
+
+/* A 施工许可 (sgxk: promised 10, statutory 20 working days) accepted at
+ * `at`, with no calendar loaded yet. */
+static bool accepted_sgxk(tb_store *s, int64_t at,
+                          char number[TB_APP_NUMBER_LEN + 1]) {
+  if (!create_app(s, "sgxk", at - 600, number))
+    return false;
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  tb_event ev = {.kind = TB_EV_ACCEPT, .at = at, .actor = clerk.id};
+  bool ok = event(s, number, ev, &clerk, NULL, out) == TB_STORE_OK;
+  free(out);
+  return ok;
+}
+
+static void check_deadlines(PGconn *c, const char *number, const char *promised,
+                            const char *statutory) {
+  char got[32];
+  app_text(c, got, sizeof got,
+           "SELECT deadline FROM applications WHERE number = '%s'", number);
+  TB_CHECKF(strcmp(got, promised) == 0, "%s: deadline %s, want %s", number, got,
+            promised);
+  app_text(c, got, sizeof got,
+           "SELECT statutory_deadline FROM applications WHERE number = '%s'",
+           number);
+  TB_CHECKF(strcmp(got, statutory) == 0, "%s: statutory %s, want %s", number,
+            got, statutory);
+}
+
+static long long recompute_events(PGconn *c, const char *number) {
+  return app_value(c,
+                   "SELECT count(*) FROM audit_events e JOIN applications a "
+                   "ON a.id = e.application_id WHERE a.number = '%s' AND "
+                   "e.action = 'deadline_recomputed'",
+                   number);
+}
+
+/* The payload's old and new date of one deadline of the last recompute. */
+static void check_move(PGconn *c, const char *number, const char *key,
+                       const char *old_day, const char *new_day) {
+  char got[64];
+  app_text(c, got, sizeof got,
+           "SELECT (e.payload::jsonb->'deadlines'->'%s'->>'old') || ' ' || "
+           "(e.payload::jsonb->'deadlines'->'%s'->>'new') FROM audit_events "
+           "e JOIN applications a ON a.id = e.application_id WHERE a.number "
+           "= '%s' AND e.action = 'deadline_recomputed' ORDER BY e.seq DESC "
+           "LIMIT 1",
+           key, key, number);
+  char want[64];
+  snprintf(want, sizeof want, "%s %s", old_day, new_day);
+  TB_CHECKF(strcmp(got, want) == 0, "%s %s: moved %s, want %s", number, key,
+            got, want);
+}
+
+static void calendar_shipped_then_administrator(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  char a[TB_APP_NUMBER_LEN + 1], b[TB_APP_NUMBER_LEN + 1],
+      z[TB_APP_NUMBER_LEN + 1];
+  /* no calendar yet: the plain week */
+  TB_CHECK(accepted_sgxk(s, cst_at(2026, 9, 18), a));
+  TB_CHECK(accepted_sgxk(s, cst_at(2026, 11, 2), b));
+  TB_CHECK(accepted_sgxk(s, cst_at(2026, 12, 25), z));
+  check_deadlines(c, a, "2026-10-02", "2026-10-16");
+  check_deadlines(c, b, "2026-11-16", "2026-11-30");
+  check_deadlines(c, z, "2027-01-08", "2027-01-22");
+  long long b_seq =
+      app_value(c, "SELECT audit_seq FROM applications WHERE number = '%s'", b);
+  tb_store_calendar_info info;
+  TB_CHECK_INT(tb_store_calendar_info_read(s, &info), TB_STORE_OK);
+  TB_CHECK_STR(info.source, "");
+
+  /* first start: the shipped 2025 and 2026 schedules */
+  bool loaded = false;
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_store_calendar_ship(s, &loaded, &p), TB_STORE_OK);
+  TB_CHECK(loaded);
+  TB_CHECK_INT(tb_store_calendar_info_read(s, &info), TB_STORE_OK);
+  TB_CHECK_STR(info.source, "shipped");
+  char day[11];
+  tb_date_format(info.covered_until, day);
+  TB_CHECK_STR(day, "2026-12-31");
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_loads WHERE "
+                              "source = 'shipped' AND length(sha256) = 32"),
+               2);
+  TB_CHECK(tb_pg_value(c, "SELECT count(*) FROM calendar_days WHERE day = "
+                          "'2026-10-10' AND kind = 'workday'") == 1);
+  size_t seen = 0, moved = 0;
+  TB_CHECK_INT(tb_store_calendar_recompute(s, 2, &seen, &moved), TB_STORE_OK);
+  TB_CHECKF(seen >= 3 && moved >= 1, "seen %zu moved %zu", seen, moved);
+  /* across 国庆 2026: Sep 20 (Sunday) and Oct 10 (Saturday) worked */
+  check_deadlines(c, a, "2026-10-09", "2026-10-22");
+  TB_CHECK_INT(recompute_events(c, a), 1);
+  check_move(c, a, "deadline", "2026-10-02", "2026-10-09");
+  check_move(c, a, "statutory_deadline", "2026-10-16", "2026-10-22");
+  /* its open task (施工图技术审查, 5 days from Sep 18) too, in its row */
+  char got[64];
+  app_text(c, got, sizeof got,
+           "SELECT (e.payload::jsonb->'deadlines'->'tasks'->0->>'old') || ' ' "
+           "|| (e.payload::jsonb->'deadlines'->'tasks'->0->>'new') FROM "
+           "audit_events e JOIN applications a ON a.id = e.application_id "
+           "WHERE a.number = '%s' AND e.action = 'deadline_recomputed'",
+           a);
+  TB_CHECK_STR(got, "2026-09-25 2026-09-24");
+  /* every open task's row holds its branch's recomputed deadline */
+  TB_CHECK_INT(app_value(c,
+                         "SELECT count(*) FROM tasks t JOIN applications a ON "
+                         "a.id = t.application_id WHERE a.number = '%s' AND "
+                         "t.state = 'open' AND t.deadline <> date "
+                         "'1970-01-01' + (a.state->'branches'->t.branch::int"
+                         "->>'deadline')::int",
+                         a),
+               0);
+  TB_CHECK(app_value(c,
+                     "SELECT count(*) FROM tasks t JOIN applications a ON "
+                     "a.id = t.application_id WHERE a.number = '%s' AND "
+                     "t.state = 'open' AND t.deadline = '2026-09-24'",
+                     a) >= 1);
+  /* nothing moved: no event */
+  TB_CHECK_INT(recompute_events(c, b), 0);
+  TB_CHECK_INT(app_value(c,
+                         "SELECT audit_seq FROM applications WHERE number = "
+                         "'%s'",
+                         b),
+               b_seq);
+  /* accepted 2026-12-25: past the shipped data, provisional, unchanged */
+  TB_CHECK_INT(recompute_events(c, z), 0);
+  const tb_calendar *cal = NULL;
+  TB_CHECK_INT(tb_store_calendar_get(s, &cal), TB_STORE_OK);
+  tb_day zd;
+  tb_date_parse("2027-01-08", 10, &zd);
+  TB_CHECK(tb_calendar_is_provisional(cal, zd));
+
+  /* a second start changes nothing */
+  TB_CHECK_INT(tb_store_calendar_ship(s, &loaded, &p), TB_STORE_OK);
+  TB_CHECK(!loaded);
+
+  /* an administrator's 2027 (test data, not the State Council's) */
+  static const char y2027[] = "# test data\n2027-01-01 holiday 元旦\n";
+  size_t days = 0;
+  TB_CHECK_INT(tb_store_calendar_load(s, y2027, sizeof y2027 - 1,
+                                      "test-2027.txt", &days, &p),
+               TB_STORE_OK);
+  TB_CHECK_INT(tb_store_calendar_recompute(s, 100, &seen, &moved), TB_STORE_OK);
+  check_deadlines(c, z, "2027-01-11", "2027-01-25");
+  TB_CHECK_INT(recompute_events(c, z), 1);
+  check_move(c, z, "deadline", "2027-01-08", "2027-01-11");
+  TB_CHECK_INT(recompute_events(c, a), 1);
+  TB_CHECK_INT(tb_store_calendar_get(s, &cal), TB_STORE_OK);
+  TB_CHECK(!tb_calendar_is_provisional(cal, zd));
+  TB_CHECK_INT(tb_store_calendar_info_read(s, &info), TB_STORE_OK);
+  TB_CHECK_STR(info.source, "administrator");
+  /* the administrator's calendar is never overwritten by a restart */
+  TB_CHECK_INT(tb_store_calendar_ship(s, &loaded, &p), TB_STORE_OK);
+  TB_CHECK(!loaded);
+  TB_CHECK_INT(tb_store_calendar_info_read(s, &info), TB_STORE_OK);
+  TB_CHECK_STR(info.source, "administrator");
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_loads"), 3);
+
+  /* the chains still verify, by the library and the command line */
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, NULL, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  char out[1024];
+  char *argv[] = {
+      (char *)tongban_bin, "audit", "verify", "--db", pg.admin, NULL};
+  TB_CHECK_INT(run_binary(argv, out, sizeof out), 0);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
 static void load_workflows(void) {
   tb_store *s = tb_pg_store(pg.server);
   size_t n = 0;
@@ -928,6 +1127,7 @@ int main(int argc, char **argv) {
   TB_RUN(fifty_threads_race_on_two_hundred_joins);
   TB_RUN(three_schedulers_fire_each_timer_once);
   TB_RUN(scheduler_survives_a_restart);
+  TB_RUN(calendar_shipped_then_administrator);
   tb_pg_stop(&pg);
   return tb_test_done();
 }
