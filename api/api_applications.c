@@ -514,9 +514,14 @@ void api_h_app_events(api_req *r) {
 /* Each listed application's form in its fields' types (by the version
  * of its service it was made with), in place. */
 static void typed_forms(tb_store *s, json_t *items) {
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
   size_t i;
   json_t *a;
   json_array_foreach(items, i, a) {
+    api_mark_provisional(cal, a, "deadline", "deadline_provisional");
+    api_mark_provisional(cal, a, "statutory_deadline",
+                         "statutory_deadline_provisional");
     const char *service = json_string_value(json_object_get(a, "service"));
     json_int_t version = json_integer_value(json_object_get(a, "version"));
     const tb_definition *def = NULL;

@@ -51,6 +51,44 @@ static void append_open(api_req *r, tb_buf *text) {
   json_decref(counts);
 }
 
+/* Open deadlines past the loaded calendar (provisional), and the cards. */
+static void append_cards(api_req *r, tb_buf *text) {
+  tb_store *s = r->replied ? NULL : api_store(r);
+  if (!s) {
+    r->replied = false;
+    r->retry_after = 0;
+    return;
+  }
+  char *json = NULL;
+  if (tb_store_supervision_cards(s, &json) != TB_STORE_OK)
+    return;
+  json_t *c = api_json_load(json);
+  free(json);
+  if (!c)
+    return;
+  json_t *cal = json_object_get(c, "calendar");
+  tb_buf_addf(
+      text,
+      "# HELP tongban_provisional_deadlines Open applications whose "
+      "deadline lies past the loaded holiday calendar.\n"
+      "# TYPE tongban_provisional_deadlines gauge\n"
+      "tongban_provisional_deadlines %lld\n",
+      (long long)json_integer_value(json_object_get(cal, "provisional")));
+  tb_buf_adds(text, "# HELP tongban_cards Open applications by alert level "
+                    "and open tasks by card.\n# TYPE tongban_cards gauge\n");
+  static const char *const of[] = {"warnings", "application", "task_warnings",
+                                   "task"};
+  for (size_t i = 0; i < 4; i += 2)
+    for (size_t l = 0; l < 2; l++) {
+      const char *level = l ? "red" : "yellow";
+      tb_buf_addf(text, "tongban_cards{of=\"%s\",level=\"%s\"} %lld\n",
+                  of[i + 1], level,
+                  (long long)json_integer_value(
+                      json_object_get(json_object_get(c, of[i]), level)));
+    }
+  json_decref(c);
+}
+
 void api_h_metrics(api_req *r) {
   tb_buf text;
   size_t n_routes = 0;
@@ -58,6 +96,7 @@ void api_h_metrics(api_req *r) {
   tb_buf_init(&text, METRICS_MAX);
   api_metrics_text(api_metrics_of(r), &text, routes, n_routes);
   append_open(r, &text);
+  append_cards(r, &text);
   if (text.overflow)
     api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",
              METRICS_MAX);

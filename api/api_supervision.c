@@ -32,12 +32,29 @@ static void reply_text(api_req *r, tb_store_status rc, char *json,
   api_reply_json(r, 200, key ? json_pack("{s:o}", key, v) : v);
 }
 
+/* The overview with the cards counted as the lists show them (their
+ * "warnings" replace the overview's) and the calendar's coverage. */
 void api_h_supervision_overview(api_req *r) {
   tb_store *s = api_store(r);
   if (!s)
     return;
-  char *json = NULL;
+  char *json = NULL, *cards = NULL;
   tb_store_status rc = tb_store_supervision_overview(s, &json);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_supervision_cards(s, &cards);
+  json_t *c = rc == TB_STORE_OK ? api_json_load(cards) : NULL;
+  free(cards);
+  if (c) {
+    json_t *v = api_json_load(json);
+    free(json);
+    json = NULL;
+    if (v) {
+      json_object_update(v, c);
+      json = json_dumps(v, JSON_COMPACT);
+      json_decref(v);
+    }
+  }
+  json_decref(c);
   reply_text(r, rc, json, NULL);
 }
 
@@ -75,5 +92,23 @@ void api_h_supervision_alerts(api_req *r) {
     return;
   char *json = NULL;
   tb_store_status rc = tb_store_supervision_alerts(s, level, limit, &json);
-  reply_text(r, rc, json, "items");
+  json_t *items = rc == TB_STORE_OK ? api_json_load(json) : NULL;
+  free(json);
+  if (rc != TB_STORE_OK || !items) {
+    json_decref(items);
+    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
+    return;
+  }
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
+  size_t i;
+  json_t *a;
+  json_array_foreach(items, i, a) {
+    api_mark_provisional(cal, a, "deadline", "deadline_provisional");
+    size_t k;
+    json_t *t;
+    json_array_foreach(json_object_get(a, "tasks"), k, t)
+        api_mark_provisional(cal, t, "deadline", "deadline_provisional");
+  }
+  api_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

@@ -1,7 +1,7 @@
 /*
  * api_tasks.c — /api/v1/tasks: a bureau's queue with deadlines and
- * warning colours, claiming a task, and deciding it (approve, deny,
- * return with items). An officer sees and decides only its own bureau's
+ * cards (黄牌 / 红牌, as stored), claiming a task, and deciding it (approve,
+ * deny, return with items). An officer sees and decides only its own bureau's
  * tasks; an inspector sees every queue and decides nothing.
  */
 #include "tb_api_int.h"
@@ -18,10 +18,11 @@ static bool is_state(const char *s) {
          strcmp(s, "decided") == 0 || strcmp(s, "cancelled") == 0;
 }
 
-/* Add "warning" and "working_days_left" to each task (in place) from its
- * deadline and its service's warn_days (the time left only while the task
- * is open or claimed and its application's clock runs), and type its
- * outputs. */
+/* Add "working_days_left" to each task (in place) while the task is open
+ * or claimed and its application's clock runs, and "deadline_provisional";
+ * type its outputs. Its "warning" is the stored card (tasks.warning, the
+ * engine's tb_card_of_task kept by every transition), as the counts and
+ * the alert lists read it. */
 static void decorate(api_req *r, tb_store *s, json_t *tasks) {
   const tb_calendar *cal = NULL;
   tb_store_calendar_get(s, &cal);
@@ -33,24 +34,23 @@ static void decorate(api_req *r, tb_store *s, json_t *tasks) {
     json_int_t version = json_integer_value(json_object_get(t, "version"));
     const char *deadline = json_string_value(json_object_get(t, "deadline"));
     const tb_definition *def = NULL;
-    int warn = 1;
-    if (service && tb_store_definition_get(s, service, (uint32_t)version,
-                                           &def) == TB_STORE_OK)
-      warn = def->warn_days;
+    if (service)
+      tb_store_definition_get(s, service, (uint32_t)version, &def);
     tb_day d = 0;
-    const char *colour = "none";
     bool active =
         state && (strcmp(state, "open") == 0 || strcmp(state, "claimed") == 0);
     if (active && deadline &&
-        tb_date_parse(deadline, strlen(deadline), &d) == TB_OK)
-      colour = api_warning_of(cal, d, warn, r->now);
-    json_object_set_new(t, "warning", json_string(colour));
+        tb_date_parse(deadline, strlen(deadline), &d) != TB_OK)
+      d = 0;
+    if (!active)
+      json_object_set_new(t, "warning", json_string("none"));
     const char *app =
         json_string_value(json_object_get(t, "application_state"));
     bool runs = active && d && app && strcmp(app, "in_review") == 0;
     json_object_set_new(t, "working_days_left",
                         runs ? api_working_days_left(cal, d, r->now)
                              : json_null());
+    api_mark_provisional(cal, t, "deadline", "deadline_provisional");
     if (def)
       json_object_set_new(t, "outputs",
                           api_values_typed(def, json_object_get(t, "outputs")));

@@ -174,6 +174,11 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_object_set_new(out, "steps", steps(def, st));
   json_object_set_new(out, "owed", owed(def, st));
   json_object_set_new(out, "working_days_left", api_app_days_left(s, st, now));
+  const tb_calendar *cal = NULL;
+  tb_store_calendar_get(s, &cal);
+  json_object_set_new(
+      out, "deadline_provisional",
+      json_boolean(tb_calendar_is_provisional(cal, st->deadline)));
   json_object_set_new(out, "licenses", array_of(t->licenses));
   json_object_set_new(out, "timeline", array_of(t->timeline));
   json_t *decision = api_decision_view(s, def, st, t->decision);

@@ -15,16 +15,14 @@ static const char *warning_name(uint8_t w) {
   return w == TB_WARN_RED ? "red" : w == TB_WARN_YELLOW ? "yellow" : "none";
 }
 
-const char *api_warning_of(const tb_calendar *cal, tb_day deadline,
-                           int warn_days, int64_t now) {
-  if (!cal || deadline == 0)
-    return "none";
-  tb_day today = tb_calendar_day_of(cal, now);
-  if (today > deadline)
-    return "red";
-  if (tb_calendar_count_working_days(cal, today, deadline) <= warn_days)
-    return "yellow";
-  return "none";
+void api_mark_provisional(const tb_calendar *cal, json_t *o,
+                          const char *date_key, const char *flag_key) {
+  const char *text = json_string_value(json_object_get(o, date_key));
+  tb_day d = 0;
+  if (!text || tb_date_parse(text, strlen(text), &d) != TB_OK)
+    d = 0;
+  json_object_set_new(o, flag_key,
+                      json_boolean(tb_calendar_is_provisional(cal, d)));
 }
 
 json_t *api_working_days_left(const tb_calendar *cal, tb_day deadline,
@@ -57,9 +55,16 @@ void api_clock_view(tb_store *s, const tb_app_state *st, json_t *view,
   const tb_calendar *cal = NULL;
   tb_store_calendar_get(s, &cal);
   json_object_set_new(view, "working_days_left", api_app_days_left(s, st, now));
+  json_object_set_new(
+      view, "deadline_provisional",
+      json_boolean(tb_calendar_is_provisional(cal, st->deadline)));
+  json_object_set_new(
+      view, "statutory_deadline_provisional",
+      json_boolean(tb_calendar_is_provisional(cal, st->statutory_deadline)));
   size_t i;
   json_t *b;
   json_array_foreach(json_object_get(view, "branches"), i, b) {
+    api_mark_provisional(cal, b, "deadline", "deadline_provisional");
     bool active = i < st->n_branches &&
                   st->branches[i].status == TB_BRANCH_ACTIVE && clock_runs(st);
     json_object_set_new(

@@ -288,9 +288,19 @@ paths["/api/v1/revocations"] = {"get": op("The signed revocation list", "license
 # ---- supervision and pages (api/api_supervision.c, api_sse.c, api_web.c) ----
 stat = {"type": "object"}
 paths["/api/v1/supervision/overview"] = {"get": op("Live counts and statistics", "supervision",
-    {"200": resp("counts by state, open warnings, per bureau and per service: handled, open, average working days, overdue rate",
+    {"200": resp("counts by state; open applications by alert level (`warnings`: the lengths of the alert lists) and open "
+                  "tasks by card (`task_warnings`: the worklist's badges); the calendar's coverage; per bureau and per service: "
+                  "handled, open, average working days, overdue rate",
         obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
              "warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}),
+             "task_warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}),
+             "calendar": obj({"source": {"type": ["string", "null"], "enum": ["shipped", "administrator", None],
+                                         "description": "shipped: the State Council schedules built in, loaded on first start; "
+                                                        "administrator: `tongban calendar load FILE`; null: none loaded"},
+                              "covered_until": {"type": ["string", "null"], "format": "date",
+                                                "description": "the last day the loaded schedules cover"},
+                              "provisional": {"type": "integer",
+                                              "description": "open applications whose promised deadline lies past it (暂定)"}}),
              "bureaus": {"type": "array", "items": stat}, "services": {"type": "array", "items": stat},
              "today": {"type": "string", "format": "date"}, "at": {"type": "string"}}))},
     desc="Roles: inspector.")}
@@ -419,7 +429,13 @@ schemas = {
                        "materials (容缺) are still owed, so no license is signed yet; the supplement of the last one "
                        "signs them in its transaction and the state becomes approved. A missed due day applies the "
                        "service's rule (warn: gap_overdue; terminate: terminated, nothing signed)."},
-    "Warning": {"type": "string", "enum": ["none", "yellow", "red"]},
+    "Warning": {"type": "string", "enum": ["none", "yellow", "red"],
+        "description": "the card (黄牌 / 红牌), one definition everywhere (engine/README.md, \"Deadlines and warnings\"): red from the day "
+                       "after the deadline; yellow from the start of the T-th last working day, T = min(warn-days, half the limit rounded "
+                       "up), so a one-day task is not yellow when it opens; none while the clock does not run (before acceptance, paused, "
+                       "decided or ended)"},
+    "Provisional": {"type": "boolean", "description": "the deadline lies past the last day the loaded holiday calendar covers (that year's "
+        "State Council schedule is not loaded yet): it may move when it is, and is shown as 暂定"},
     "Session": {"type": "object", "required": ["token", "role", "bureau", "expires_at"],
         "properties": {"token": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
             "username": {"type": "string"}, "bureau": nullable("string"), "expires_at": {"type": "string", "format": "date-time"}}},
@@ -458,7 +474,8 @@ schemas = {
     "Branch": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
         "status": {"type": "string"}, "round": {"type": "integer"}, "claimed": {"type": "boolean"}, "warning": ref("Warning"),
         "task": {"type": "object"}, "deadline": nullable("string"),
-        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the branch's deadline; null unless the branch is active and the application's clock runs"}}},
+        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the branch's deadline; null unless the branch is active and the application's clock runs"},
+        "deadline_provisional": ref("Provisional")}},
     "Notice": {"type": ["object", "null"], "description": "the one-time notice: every item, the window's reason, and each returning bureau's comment and items",
         "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "name", "supplied"],
                 "additionalProperties": False, "properties": {"id": {"type": "string"}, "name": {"type": "string"},
@@ -473,6 +490,7 @@ schemas = {
             "deadline": nullable("string"), "working_days_left": {"$ref": "#/components/schemas/DaysLeft",
                 "description": "working days to the promised deadline; null while the clock does not run (before acceptance, returned, suspended, decided or ended)"},
             "statutory_deadline": nullable("string"), "submitted_at": nullable("string"),
+            "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional"),
             "accepted_at": nullable("string"), "finished_at": nullable("string"), "paused_days": {"type": "integer"},
             "special": nullable("string"), "rating": nullable("integer"), "gap_overdue": {"type": "boolean"},
             "materials": {"type": "array", "items": ref("Material")}, "branches": {"type": "array", "items": ref("Branch")},
@@ -483,7 +501,8 @@ schemas = {
         "properties": {"tracking_code": {"type": "string", "description": "printed on the receipt; stored only hashed"}}}]},
     "ApplicationRow": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "string"},
         "version": {"type": "integer"}, "applicant": ref("Applicant"), "form": ref("FormValues"), "state": ref("State"),
-        "warning": ref("Warning"), "channel": {"type": "string"}, "deadline": nullable("string")}},
+        "warning": ref("Warning"), "channel": {"type": "string"}, "deadline": nullable("string"),
+        "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional")}},
     "Event": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string"}, "action": {"type": "string"},
         "actor": {"type": "string"}, "role": {"type": "string"}, "bureau": nullable("string"), "payload": {"type": ["object", "null"],
             "description": "what the change recorded; an approval's branch outputs (outputs) in their types, like FormValues"}}},
@@ -491,11 +510,13 @@ schemas = {
         "branch_id": {"type": "string"}, "task_id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
         "state": {"type": "string"}, "round": {"type": "integer"}, "deadline": nullable("string"), "warning": ref("Warning"),
         "application_deadline": nullable("string"), "application_state": {"type": "string"},
+        "deadline_provisional": ref("Provisional"),
         "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the task's deadline; null unless the task is open or claimed and the application's clock runs"},
         "outputs": {"oneOf": [ref("FormValues"), {"type": "null"}], "description": "what the approval of this task recorded (branch outputs), each value in its type"}}},
     "Tracking": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
         "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
-        "deadline": nullable("string"), "steps": {"type": "array", "items": {"type": "object"}},
+        "deadline": nullable("string"), "deadline_provisional": ref("Provisional"),
+        "steps": {"type": "array", "items": {"type": "object"}},
         "notice": ref("Notice"), "rating": nullable("integer"),
         "working_days_left": {"type": ["integer", "null"],
             "description": "working days from today to the promised deadline, counted by the server on the loaded holiday calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run (before acceptance, paused, decided or ended)"},

@@ -274,6 +274,7 @@ static void end_application(step_t *st, tb_app_status status) {
   s->status = (uint8_t)status;
   s->finished_at = st->ev->at;
   s->paused_at = 0;
+  s->warning = TB_WARN_NONE; /* no card once decided or ended */
 }
 
 /* Sign every license whose branch approved (or that belongs to the whole

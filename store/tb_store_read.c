@@ -88,7 +88,7 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
   "a.definition_id, 'version', a.definition_version, 'branch', t.branch, "     \
   "'step', t.step, 'round', t.round, 'branch_id', t.branch_id, 'task_id', "    \
   "t.task_id, 'name', t.name, 'bureau', t.bureau, 'state', t.state, "          \
-  "'claimant', t.claimant, 'deadline', t.deadline, "                           \
+  "'claimant', t.claimant, 'deadline', t.deadline, 'warning', t.warning, "     \
   "'application_deadline', a.deadline, 'application_state', a.status, "        \
   "'decision', t.decision, 'comment', t.comment, 'items', t.items, "           \
   "'outputs', t.outputs, "                                                     \

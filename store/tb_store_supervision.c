@@ -193,27 +193,58 @@ static const tb_store_stmt S_OVERVIEW = {
                                                                                                      "now())::text",
     0};
 
+/* The level of an open application's alert, from the stored cards of the
+ * application and its open tasks (engine/tb_card.c decides them): red
+ * when any is red, yellow when any is yellow, NULL when none. The alert
+ * list and the counts use this one expression. */
+#define TASK_CARD(level)                                                       \
+  "EXISTS (SELECT 1 FROM tasks t WHERE t.application_id = a.id AND t.state "   \
+  "IN ('open', 'claimed') AND t.warning = '" level "')"
+#define ALERT_LEVEL                                                            \
+  "(CASE WHEN a.warning = 'red' OR " TASK_CARD("red") " THEN 'red' WHEN "      \
+                                                      "a.warning = 'yellow' "  \
+                                                      "OR " TASK_CARD(         \
+                                                          "yellow") " THEN "   \
+                                                                    "'yellow'" \
+                                                                    " END)"
+
 static const tb_store_stmt S_ALERTS = {
     "sup_alerts",
     "SELECT coalesce(json_agg(x ORDER BY x.level = 'red' DESC, x.deadline "
     "NULLS LAST, x.number), '[]')::text FROM (SELECT a.number, "
     "a.definition_id AS service, (SELECT name FROM definitions d WHERE d.id = "
     "a.definition_id AND d.version = a.definition_version) AS service_name, "
-    "a.status AS state, a.warning, a.deadline, "
-    "CASE WHEN a.warning = 'red' OR EXISTS (SELECT 1 FROM "
-    "jsonb_array_elements(a.state->'branches') b WHERE b->>'warning' = "
-    "'red') THEN 'red' ELSE 'yellow' END AS level, "
+    "a.status AS state, a.warning, a.deadline, " ALERT_LEVEL " AS level, "
     "(SELECT coalesce(json_agg(json_build_object('id', t.id, 'bureau', "
     "t.bureau, 'task', t.name, 'state', t.state, 'deadline', t.deadline, "
-    "'warning', coalesce(a.state->'branches'->(t.branch::int)->>'warning', "
-    "'none')) ORDER BY t.deadline, t.bureau), '[]') FROM tasks t WHERE "
-    "t.application_id = a.id AND t.state IN ('open', 'claimed')) AS tasks "
-    "FROM applications a WHERE a.status IN " OPEN_STATES " AND "
-    "(a.warning <> 'none' OR EXISTS (SELECT 1 FROM "
-    "jsonb_array_elements(a.state->'branches') b WHERE b->>'warning' IN "
-    "('yellow', 'red')))) x WHERE $1::text IS NULL OR x.level = $1 "
+    "'warning', t.warning) ORDER BY t.deadline, t.bureau), '[]') FROM tasks "
+    "t WHERE t.application_id = a.id AND t.state IN ('open', 'claimed')) AS "
+    "tasks FROM applications a WHERE a.status IN " OPEN_STATES ") x WHERE "
+    "x.level IS NOT NULL AND ($1::text IS NULL OR x.level = $1) "
     "LIMIT $2::integer",
     2};
+
+/* The counts of the same cards, and the calendar's coverage: {"warnings":
+ * {yellow, red} (alert levels, as the list), "task_warnings": {yellow, red}
+ * (open tasks' cards, as the worklist), "calendar": {source,
+ * covered_until, provisional}}. */
+static const tb_store_stmt S_CARDS = {
+    "sup_cards",
+    "WITH lv AS (SELECT " ALERT_LEVEL " AS level FROM applications a WHERE "
+    "a.status IN " OPEN_STATES "), tk AS (SELECT t.warning FROM tasks t "
+    "WHERE t.state IN ('open', 'claimed') AND t.warning <> 'none'), "
+    "m AS (SELECT source, covered_until FROM calendar_meta LIMIT 1) "
+    "SELECT json_build_object('warnings', (SELECT json_build_object('yellow', "
+    "count(*) FILTER (WHERE level = 'yellow'), 'red', count(*) FILTER (WHERE "
+    "level = 'red')) FROM lv), 'task_warnings', (SELECT json_build_object("
+    "'yellow', count(*) FILTER (WHERE warning = 'yellow'), 'red', count(*) "
+    "FILTER (WHERE warning = 'red')) FROM tk), 'calendar', (SELECT "
+    "json_build_object('source', m.source, 'covered_until', m.covered_until, "
+    "'provisional', (SELECT count(*) FROM applications a WHERE a.status IN "
+    "('in_review', 'returned', 'suspended') AND a.deadline IS NOT NULL AND "
+    "(m.covered_until IS NULL OR a.deadline > m.covered_until))) FROM m))"
+    "::text",
+    0};
 
 static tb_store_status json_text(tb_store *s, const tb_store_stmt *st,
                                  const char *const *params, char **json) {
@@ -234,6 +265,10 @@ static tb_store_status json_text(tb_store *s, const tb_store_stmt *st,
 
 tb_store_status tb_store_supervision_overview(tb_store *s, char **json) {
   return json_text(s, &S_OVERVIEW, NULL, json);
+}
+
+tb_store_status tb_store_supervision_cards(tb_store *s, char **json) {
+  return json_text(s, &S_CARDS, NULL, json);
 }
 
 tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,

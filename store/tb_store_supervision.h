@@ -27,6 +27,17 @@ tb_store_status tb_store_supervision_overview(tb_store *s, char **json);
  * warning, level ("yellow" | "red": the worst), deadline, tasks [{id,
  * bureau, task, state, deadline, warning}]; red first, then by deadline.
  * level NULL: both. At most limit items (1..10000). */
+/* The cards counted the way the lists show them, and the calendar's
+ * coverage: {"warnings": {"yellow", "red"} (open applications by their
+ * alert level: red when the application or one of its open tasks is red,
+ * else yellow when one is yellow — the length of the alert list of that
+ * level), "task_warnings": {"yellow", "red"} (open tasks by their card,
+ * as the worklist shows them), "calendar": {"source" ("shipped",
+ * "administrator" or null), "covered_until" (date or null),
+ * "provisional" (open applications whose promised deadline lies past it,
+ * all of them when nothing was loaded)}}. *json is malloc'ed. */
+tb_store_status tb_store_supervision_cards(tb_store *s, char **json);
+
 tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,
                                             int limit, char **json);
 

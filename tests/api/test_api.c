@@ -21,6 +21,7 @@
 #include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
 #include "tb_store.h"
+#include "tb_store_timers.h"
 #include "tb_workflows.h"
 
 #include <fcntl.h>
@@ -213,7 +214,15 @@ int main(int argc, char **argv) {
       (two && tb_api_start(&o2, &sa.second, err, sizeof err) != TB_API_OK)) {
     printf("Bail out! %s\n", err);
   } else {
+    /* TB_SCHEDULER: the timers too, on a handle wired like the server's */
+    tb_store_scheduler *sch = NULL;
+    if (getenv("TB_SCHEDULER")) {
+      tb_store_options so = {.conninfo = pg.server, .region = "330100"};
+      tb_api_store_options(api, &so);
+      tb_store_scheduler_start(&so, 0.2, &sch);
+    }
     rc = run_script(&pg, tb_api_port(api), log, &sa);
+    tb_store_scheduler_stop(sch);
   }
   stop_second(&sa);
   tb_api_stop(api, 5);

@@ -204,7 +204,9 @@ static void cards_of_states(void) {
            TB_WARN_NONE);
   /* finished: none */
   tb_app_state done = s;
+  done.warning = TB_WARN_RED; /* as a timer would have set it */
   TB_CHECK(step(c, &done, TB_EV_WITHDRAW, at(c, "2026-12-02", 9)) == TB_OK);
+  TB_CHECK_INT(done.warning, TB_WARN_NONE);
   TB_CHECK(tb_card_of_application(&def, c, &done, at(c, "2027-03-01", 9)) ==
            TB_WARN_NONE);
   TB_CHECK(tb_card_of_task(&def, c, &done, 0, at(c, "2027-03-01", 9)) ==
