@@ -8,9 +8,9 @@
  * binary (tb_store_calendar_data.c, generated from calendar/) and loaded
  * on first start only; an administrator's `tongban calendar load FILE`
  * always wins. Every load is a security event: a row of calendar_loads
- * (the file's name and SHA-256) and a log line. After a load the open
- * deadlines are recomputed through the engine, in bounded batches.
- * Declared in tb_store_calendar.h and tb_store_definitions.h.
+ * (the file's name and SHA-256) and a log line. Recomputing the open
+ * deadlines after a load is tb_store_recompute.c. Declared in
+ * tb_store_calendar.h and tb_store_definitions.h.
  */
 #include "tb_store_calendar.h"
 #include "tb_store_int.h"
@@ -47,12 +47,6 @@ static const tb_store_stmt S_CAL_LOG = {
     "VALUES ($1, $2, decode($3, 'hex'), $4::integer, CASE WHEN $5::integer > "
     "0 THEN date '1970-01-01' + $5::integer END)",
     5};
-static const tb_store_stmt S_CAL_OPEN = {
-    "cal_open",
-    "SELECT id, number FROM applications WHERE status IN ('in_review', "
-    "'returned', 'suspended', 'awaiting_materials') AND id > $1::bigint "
-    "ORDER BY id LIMIT $2::integer",
-    2};
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -256,87 +250,5 @@ tb_store_status tb_store_calendar_ship(tb_store *s, bool *loaded,
   tb_store_status rc = run_load(s, &j);
   *loaded = rc == TB_STORE_OK && !j.skipped;
   free(files);
-  return rc;
-}
-
-/* ---- recomputing the open deadlines -------------------------------------
- */
-
-typedef struct {
-  int64_t after; /* the last application id of the batches committed */
-  int64_t last;  /* the last id of this batch */
-  int batch;
-  size_t seen, moved; /* of this batch */
-  bool more;
-  tb_store_outcome *out;
-} recompute_job;
-
-static tb_store_status recompute_one(tb_store *s, recompute_job *j,
-                                     const char *number) {
-  static const tb_store_actor calendar = {0, "calendar", "system", NULL};
-  tb_event ev = {.kind = TB_EV_RECOMPUTE};
-  tb_store_status rc =
-      tb_store_transition_in(s, number, &ev, &calendar, NULL, j->out);
-  if (rc == TB_STORE_REFUSED) {
-    tb_log_kv(TB_LOG_WARN, "store", "deadlines not recomputed",
-              TB_LOG_S("application", number),
-              TB_LOG_S("error", j->out->problem.detail));
-    return TB_STORE_OK; /* nothing was written for it */
-  }
-  if (rc == TB_STORE_OK && j->out->engine == TB_OK)
-    j->moved++;
-  return rc;
-}
-
-static tb_store_status recompute_body(tb_store *s, void *cls) {
-  recompute_job *j = cls;
-  j->seen = j->moved = 0;
-  j->more = false;
-  char after[24], limit[16];
-  snprintf(after, sizeof after, "%lld", (long long)j->after);
-  snprintf(limit, sizeof limit, "%d", j->batch);
-  const char *params[] = {after, limit};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_CAL_OPEN, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  int n = PQntuples(r);
-  int64_t last = j->after;
-  for (int i = 0; rc == TB_STORE_OK && i < n; i++) {
-    tb_store_parse_i64(PQgetvalue(r, i, 0), &last);
-    j->seen++;
-    rc = recompute_one(s, j, PQgetvalue(r, i, 1));
-  }
-  PQclear(r);
-  if (rc == TB_STORE_OK) {
-    j->more = n == j->batch;
-    j->last = last; /* becomes the cursor once this batch committed */
-  }
-  return rc;
-}
-
-tb_store_status tb_store_calendar_recompute(tb_store *s, int batch,
-                                            size_t *seen, size_t *moved) {
-  recompute_job j = {.batch = batch < 1 ? 1 : batch > 1000 ? 1000 : batch};
-  j.out = tb_xmalloc(sizeof *j.out);
-  size_t total_seen = 0, total_moved = 0;
-  tb_store_status rc = TB_STORE_OK;
-  do {
-    rc = tb_store_run_transaction(s, recompute_body, &j);
-    if (rc != TB_STORE_OK)
-      break;
-    j.after = j.last;
-    total_seen += j.seen;
-    total_moved += j.moved;
-  } while (j.more);
-  free(j.out);
-  tb_log_kv(TB_LOG_INFO, "store", "deadlines recomputed",
-            TB_LOG_I("open", (int64_t)total_seen),
-            TB_LOG_I("moved", (int64_t)total_moved),
-            TB_LOG_S("result", tb_store_status_name(rc)));
-  if (seen)
-    *seen = total_seen;
-  if (moved)
-    *moved = total_moved;
   return rc;
 }

@@ -3,7 +3,8 @@
  * State Council schedules shipped in the binary and loaded on first start,
  * an administrator's loads (which always win), where the calendar came
  * from and the days it covers, and recomputing every open deadline after
- * a load (store/tb_store_calendar.c). tb_store_calendar_get (the cached
+ * a load (store/tb_store_calendar.c, tb_store_recompute.c).
+ * tb_store_calendar_get (the cached
  * calendar) is declared in tb_store_definitions.h.
  */
 #ifndef TB_STORE_CALENDAR_H

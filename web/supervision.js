@@ -6,6 +6,7 @@ import {
   $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
   fmtTime, h, live, logoutButton, requireLogin, stateBadge, warnBadge,
 } from "/web/common.js";
+import { calendarWarning, provisionalBadge } from "/web/calendar.js";
 
 const main = $("#main");
 const counts = h("div.counts", { id: "counts" });
@@ -17,6 +18,7 @@ const feed = h("ol.timeline", { id: "feed" });
 const trail = h("div", { id: "trail" });
 const status = h("span.live", { id: "live" }, "实时连接中");
 const updated = h("span.muted", { id: "updated" });
+const calendarBox = h("div", { id: "calendar" });
 
 function pct(x) {
   return (Number(x || 0) * 100).toFixed(1) + "%";
@@ -40,6 +42,7 @@ function renderOverview(o) {
     Object.keys(STATES).filter((s) => c[s]).map((s) => countCard(STATES[s], c[s])),
   );
   counts.dataset.total = String(Object.values(c).reduce((a, b) => a + b, 0));
+  clear(calendarBox, calendarWarning(o.calendar));
   clear(
     bureaus,
     h("table", h("thead", h("tr", ["部门", "已办", "在办", "平均用时（工作日）", "超期", "超期率"].map(header))),
@@ -60,8 +63,8 @@ function alertItem(a) {
     "div.item.warn-" + a.level,
     { dataset: { number: a.number } },
     h("div.row", h("button.link.title", { onclick: () => showTrail(a.number) }, a.number), warnBadge(a.level), stateBadge(a.state)),
-    h("div", a.service_name || a.service, " · 期限 ", fmtDate(a.deadline)),
-    (a.tasks || []).map((t) => h("div.muted", bureauName(t.bureau), " · ", t.task, " · 期限 ", fmtDate(t.deadline), " ", warnBadge(t.warning))),
+    h("div", a.service_name || a.service, " · 期限 ", fmtDate(a.deadline), provisionalBadge(a.deadline_provisional)),
+    (a.tasks || []).map((t) => h("div.muted", bureauName(t.bureau), " · ", t.task, " · 期限 ", fmtDate(t.deadline), provisionalBadge(t.deadline_provisional), " ", warnBadge(t.warning))),
   );
 }
 
@@ -97,7 +100,7 @@ async function showTrail(number) {
 const session = await requireLogin(main, ["inspector"], "监察人员登录");
 $("#who").append(logoutButton());
 main.append(
-  h("div.card", h("div.row", h("h2", "实时办件"), status, updated), counts),
+  h("div.card", h("div.row", h("h2", "实时办件"), status, updated), calendarBox, counts),
   h("div.cols", h("div.card", h("h2", "红牌超期"), red), h("div.card", h("h2", "黄牌预警"), yellow)),
   h("div.card", h("h2", "部门统计"), bureaus),
   h("div.card", h("h2", "事项统计"), services),

@@ -11,6 +11,7 @@ import {
   $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
   problemText, stateBadge,
 } from "/web/common.js";
+import { provisionalBadge } from "/web/calendar.js";
 import { filePicker, uploadFiles } from "/web/materials.js";
 
 const main = $("#main");
@@ -54,6 +55,7 @@ function deadlineLine(t, def) {
     { id: "deadline" },
     promised,
     `办结期限 ${fmtDate(t.deadline)}`,
+    provisionalBadge(t.deadline_provisional),
     left === null || left === undefined ? (paused ? "（暂停计时）" : "") : left < 0 ? "（已超期）" : `（剩余 ${left} 个工作日）`,
     t.paused_days ? `；补正和特别程序暂停计时 ${t.paused_days} 天` : "",
   );
@@ -70,7 +72,7 @@ function stepsView(steps) {
         h("div.title", bureauName(s.bureau)),
         h("div", s.name),
         h("div.badge", BRANCH_STATES[s.status] || s.status),
-        s.deadline ? h("div.muted", "期限 " + fmtDate(s.deadline)) : null,
+        s.deadline ? h("div.muted", "期限 " + fmtDate(s.deadline), provisionalBadge(s.deadline_provisional)) : null,
       ),
     ),
   );

@@ -9,6 +9,7 @@ import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
   live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
+import { provisionalBadge } from "/web/calendar.js";
 import { filePicker, showMaterials, uploadPicked } from "/web/materials.js";
 
 const main = $("#main");
@@ -319,7 +320,7 @@ async function showApp(number) {
     h("div.card", { dataset: { state: a.state, number: a.number } },
       h("div.row", h("h2", a.number), stateBadge(a.state), warnBadge(a.warning)),
       h("dl.kv", h("dt", "事项"), h("dd", a.service.name), h("dt", "申请人"), h("dd", a.applicant ? `${a.applicant.name}（${a.applicant.id_number}）` : "—"),
-        h("dt", "办结期限"), h("dd", fmtDate(a.deadline)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
+        h("dt", "办结期限"), h("dd", { id: "app-deadline" }, fmtDate(a.deadline), provisionalBadge(a.deadline_provisional)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
       a.state === "awaiting_materials" ? h("p.item.warn-yellow", { id: "awaiting-materials" }, "各部门均已审批通过。容缺材料补齐后即签发电子证照，之后方可出件。") : null,
       h("h3", "材料"),
       h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status, choice: m.choice || "" } }, m.name, " ",

@@ -8,6 +8,7 @@ import {
   $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, h, live,
   logoutButton, requireLogin, stateBadge, warnBadge,
 } from "/web/common.js";
+import { provisionalBadge } from "/web/calendar.js";
 import { decisionPanel } from "/web/panel.js";
 
 const main = $("#main");
@@ -48,7 +49,7 @@ function taskItem(t, me) {
     { dataset: { number: t.number, task: t.id, state: t.state } },
     h("div.row", h("span.title", t.name), warnBadge(w), stateBadge(t.application_state)),
     h("div", t.number),
-    h("div.muted", `办理期限 ${fmtDate(t.deadline)}${leftText(t)} · 整体期限 ${fmtDate(t.application_deadline)}`, t.round > 1 ? ` · 第 ${t.round} 轮` : ""),
+    h("div.muted", `办理期限 ${fmtDate(t.deadline)}`, provisionalBadge(t.deadline_provisional), `${leftText(t)} · 整体期限 ${fmtDate(t.application_deadline)}`, t.round > 1 ? ` · 第 ${t.round} 轮` : ""),
     t.state === "open"
       ? h("div.actions", h("button.primary", { onclick: claim, dataset: { act: "claim" } }, "认领"))
       : h("div.actions", h("button.primary", {

@@ -4,7 +4,9 @@
  * user), a second serve on the same folder is refused, the database
  * commands reach the running cluster, it signs audit checkpoints on its
  * interval, SIGTERM stops it cleanly, a restart
- * finds the data, an ordinary user can run it too, and an unreachable
+ * finds the data (the shipped holiday calendar loaded on the first start,
+ * the administrator's load kept over the restart), an ordinary user can run it
+ * too, and an unreachable
  * --db gives a message that names the place and a non-zero exit.
  *
  * usage: test_store_serve TONGBAN_BINARY WORKFLOWS_DIR
@@ -125,6 +127,10 @@ static void serve_starts_on_a_fresh_folder(void) {
             slurp(first.log));
   TB_CHECK(strstr(slurp(first.log), "serving HTTP on 127.0.0.1 port") != NULL);
   TB_CHECK(strstr(slurp(first.log), "workflow definitions") != NULL);
+  /* the first start loads the shipped holiday schedules */
+  TB_CHECKF(strstr(slurp(first.log), "loaded the shipped holiday calendar"),
+            "%s", slurp(first.log));
+  TB_CHECK(strstr(slurp(first.log), "security=calendar_load") != NULL);
   struct stat st;
   char path[400];
   snprintf(path, sizeof path, "%s/pg/postmaster.pid", data);
@@ -202,7 +208,22 @@ static void a_restart_finds_the_data(void) {
   char info[1024];
   tb_store_cluster_conninfo(data, 0, true, info, sizeof info);
   PGconn *c = tb_pg_connect(info);
-  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_days"), 2);
+  /* the shipped 2025 and 2026 days, and the administrator's 2027 ones,
+   * which a restart did not overwrite */
+  TB_CHECK(strstr(slurp(again.log), "loaded the shipped holiday calendar") ==
+           NULL);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_days WHERE day "
+                              ">= '2027-01-01'"),
+               2);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_days WHERE day < "
+                              "'2027-01-01'"),
+               tb_pg_value(c, "SELECT sum(days) FROM calendar_loads WHERE "
+                              "source = 'shipped'"));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_loads"), 3);
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_meta WHERE "
+                              "source = 'administrator' AND covered_until = "
+                              "'2027-12-31'"),
+               1);
   TB_CHECK(tb_pg_value(c, "SELECT count(*) FROM definitions") >= 4);
   PQfinish(c);
   kill(again.pid, SIGINT);
