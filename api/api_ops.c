@@ -25,19 +25,26 @@ void api_h_healthz(api_req *r) {
 /* The most bytes of the /metrics text. */
 #define METRICS_MAX (2 * 1024 * 1024)
 
-/* Open applications by state, from the database. */
-static void append_open(api_req *r, tb_buf *text) {
+/* The parsed JSON a store read answers, or NULL: metrics still answer
+ * without the database (no problem reply is left behind). */
+static json_t *store_json(api_req *r,
+                          tb_store_status (*read)(tb_store *, char **)) {
   tb_store *s = api_store(r);
   if (!s) {
-    r->replied = false; /* metrics still answer without the database */
+    r->replied = false;
     r->retry_after = 0;
-    return;
+    return NULL;
   }
   char *json = NULL;
-  if (tb_store_status_counts_read(s, &json) != TB_STORE_OK)
-    return;
-  json_t *counts = api_json_load(json);
+  tb_store_status rc = read(s, &json);
+  json_t *v = rc == TB_STORE_OK ? api_json_load(json) : NULL;
   free(json);
+  return v;
+}
+
+/* Open applications by state, from the database. */
+static void append_open(api_req *r, tb_buf *text) {
+  json_t *counts = store_json(r, tb_store_status_counts_read);
   if (!counts)
     return;
   tb_buf_adds(text, "# HELP tongban_applications Applications by state.\n"
@@ -53,17 +60,7 @@ static void append_open(api_req *r, tb_buf *text) {
 
 /* Open deadlines past the loaded calendar (provisional), and the cards. */
 static void append_cards(api_req *r, tb_buf *text) {
-  tb_store *s = r->replied ? NULL : api_store(r);
-  if (!s) {
-    r->replied = false;
-    r->retry_after = 0;
-    return;
-  }
-  char *json = NULL;
-  if (tb_store_supervision_cards(s, &json) != TB_STORE_OK)
-    return;
-  json_t *c = api_json_load(json);
-  free(json);
+  json_t *c = store_json(r, tb_store_supervision_cards);
   if (!c)
     return;
   json_t *cal = json_object_get(c, "calendar");

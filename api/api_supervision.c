@@ -101,14 +101,6 @@ void api_h_supervision_alerts(api_req *r) {
   }
   const tb_calendar *cal = NULL;
   tb_store_calendar_get(s, &cal);
-  size_t i;
-  json_t *a;
-  json_array_foreach(items, i, a) {
-    api_mark_provisional(cal, a, "deadline", "deadline_provisional");
-    size_t k;
-    json_t *t;
-    json_array_foreach(json_object_get(a, "tasks"), k, t)
-        api_mark_provisional(cal, t, "deadline", "deadline_provisional");
-  }
+  api_mark_provisional_items(cal, items, "tasks");
   api_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

@@ -179,10 +179,7 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_object_set_new(
       out, "deadline_provisional",
       json_boolean(tb_calendar_is_provisional(cal, st->deadline)));
-  size_t i;
-  json_t *step;
-  json_array_foreach(json_object_get(out, "steps"), i, step)
-      api_mark_provisional(cal, step, "deadline", "deadline_provisional");
+  api_mark_provisional_items(cal, json_object_get(out, "steps"), NULL);
   json_object_set_new(out, "licenses", array_of(t->licenses));
   json_object_set_new(out, "timeline", array_of(t->timeline));
   json_t *decision = api_decision_view(s, def, st, t->decision);

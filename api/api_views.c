@@ -25,6 +25,17 @@ void api_mark_provisional(const tb_calendar *cal, json_t *o,
                       json_boolean(tb_calendar_is_provisional(cal, d)));
 }
 
+void api_mark_provisional_items(const tb_calendar *cal, json_t *items,
+                                const char *nested) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(items, i, o) {
+    api_mark_provisional(cal, o, "deadline", "deadline_provisional");
+    if (nested)
+      api_mark_provisional_items(cal, json_object_get(o, nested), NULL);
+  }
+}
+
 json_t *api_working_days_left(const tb_calendar *cal, tb_day deadline,
                               int64_t now) {
   if (deadline == 0)

@@ -6,44 +6,14 @@
  * next to weekends, adjusted working days, paused-time counting, time zones,
  * and the calendar text format with its errors.
  */
-#include "tb_engine.h"
-#include "tb_test.h"
+#include "tb_calendar_test.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The State Council's schedules as the project ships them (calendar/,
- * loaded by `tongban serve` on its first start): every test below checks
- * real dates of that data. The folder is the program's argument. */
-static const char *calendar_dir = "calendar";
-
 #define CST (8 * 3600)
-
-static tb_day D(const char *s) {
-  tb_day d = 0;
-  if (tb_date_parse(s, strlen(s), &d) != TB_OK) {
-    printf("# bad date in test: %s\n", s);
-    tb_test_case_failures++;
-  }
-  return d;
-}
-
-/* Load one shipped year into c. */
-static void load_year(tb_calendar *c, int year) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%d.txt", calendar_dir, year);
-  size_t len = 0;
-  char *text = tb_test_read_file(path, &len);
-  TB_CHECKF(text != NULL, "cannot read %s", path);
-  if (!text)
-    return;
-  tb_problem p = {0};
-  tb_status st = tb_calendar_parse(c, text, len, &p);
-  TB_CHECKF(st == TB_OK, "%s: %s", path, p.detail);
-  free(text);
-}
 
 static tb_calendar *china(void) {
   tb_calendar *c = tb_calendar_new(CST);
@@ -51,14 +21,6 @@ static tb_calendar *china(void) {
   load_year(c, 2026);
   return c;
 }
-
-#define CHECK_DAY(got, want)                                                   \
-  do {                                                                         \
-    char g_[11], w_[11];                                                       \
-    tb_date_format((got), g_);                                                 \
-    tb_date_format(D(want), w_);                                               \
-    TB_CHECK_STR(g_, w_);                                                      \
-  } while (0)
 
 /* ------------------------------------------------------------------------
  * Dates

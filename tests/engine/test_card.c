@@ -3,23 +3,11 @@
  * calendar's coverage (provisional deadlines) and the recompute event a
  * new calendar sends, on the shipped 2026 data (calendar/2026.txt).
  */
-#include "tb_engine.h"
-#include "tb_test.h"
+#include "tb_calendar_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *calendar_dir = "calendar";
-
-static tb_day D(const char *s) {
-  tb_day d = 0;
-  if (tb_date_parse(s, strlen(s), &d) != TB_OK) {
-    printf("# bad date in test: %s\n", s);
-    tb_test_case_failures++;
-  }
-  return d;
-}
 
 static void load_text(tb_calendar *c, const char *text) {
   tb_problem p = {0};
@@ -27,31 +15,10 @@ static void load_text(tb_calendar *c, const char *text) {
             p.detail);
 }
 
-static void load_year(tb_calendar *c, int year) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%d.txt", calendar_dir, year);
-  size_t len = 0;
-  char *text = tb_test_read_file(path, &len);
-  TB_CHECKF(text != NULL, "cannot read %s", path);
-  if (!text)
-    return;
-  tb_problem p = {0};
-  TB_CHECKF(tb_calendar_parse(c, text, len, &p) == TB_OK, "%s: %s", path,
-            p.detail);
-  free(text);
-}
-
 /* Local time on a day (China Standard Time). */
 static int64_t at(const tb_calendar *c, const char *day, int hour) {
   return tb_calendar_start_of(c, D(day)) + hour * 3600;
 }
-
-#define CHECK_DAY(got, want)                                                   \
-  do {                                                                         \
-    char g_[11];                                                               \
-    tb_date_format((got), g_);                                                 \
-    TB_CHECK_STR(g_, want);                                                    \
-  } while (0)
 
 /* ---- the card rule ------------------------------------------------------ */
 
@@ -232,6 +199,10 @@ static void coverage_of_shipped_files(void) {
   tb_calendar_free(c);
 }
 
+/* The plain week (what a server without a calendar knew) and the shipped
+ * 2026 schedule (what a load brings), for the recompute tests. */
+static tb_calendar *plain, *cn;
+
 static const tb_effect *find_timer(tb_timer_kind k) {
   for (size_t i = 0; i < fx.n; i++)
     if (fx.items[i].kind == TB_EFFECT_SCHEDULE_TIMER && fx.items[i].timer == k)
@@ -244,9 +215,6 @@ static const tb_effect *find_timer(tb_timer_kind k) {
  * a Sunday, and Oct 10, a Saturday, worked; Sep 25 and Oct 1-7 off) it
  * ends on 2026-10-22; the recompute says so and re-arms the timers. */
 static void recompute_across_national_day(void) {
-  tb_calendar *plain = tb_calendar_new(8 * 3600);
-  tb_calendar *cn = tb_calendar_new(8 * 3600);
-  load_year(cn, 2026);
   tb_app_state s;
   accepted_on(plain, &s, "2026-09-18");
   CHECK_DAY(s.deadline, "2026-10-16");
@@ -270,15 +238,10 @@ static void recompute_across_national_day(void) {
   TB_CHECK(step(cn, &s, TB_EV_RECOMPUTE, at(cn, "2026-09-18", 13)) ==
            TB_IGNORED);
   TB_CHECK(memcmp(&s, &before, sizeof s) == 0);
-  tb_calendar_free(plain);
-  tb_calendar_free(cn);
 }
 
 /* A pause counted in the state moves the recomputed deadline too. */
 static void recompute_keeps_paused_days(void) {
-  tb_calendar *plain = tb_calendar_new(8 * 3600);
-  tb_calendar *cn = tb_calendar_new(8 * 3600);
-  load_year(cn, 2026);
   tb_app_state s;
   accepted_on(plain, &s, "2026-09-14");
   TB_CHECK(step(plain, &s, TB_EV_SUSPEND, at(plain, "2026-09-14", 15)) ==
@@ -291,8 +254,6 @@ static void recompute_keeps_paused_days(void) {
   /* 22 working days after Sep 14 with the 2026 schedule */
   CHECK_DAY(s.deadline, "2026-10-20");
   CHECK_DAY(s.branches[0].deadline, "2026-09-17");
-  tb_calendar_free(plain);
-  tb_calendar_free(cn);
 }
 
 /* Accepted on 2026-12-25: the 20th working day is in 2027, past the
@@ -316,9 +277,6 @@ static void provisional_until_next_year_loaded(void) {
 
 /* Finished and not-yet-accepted applications have nothing to recompute. */
 static void recompute_ignores_closed(void) {
-  tb_calendar *plain = tb_calendar_new(8 * 3600);
-  tb_calendar *cn = tb_calendar_new(8 * 3600);
-  load_year(cn, 2026);
   tb_app_state s;
   memset(&s, 0, sizeof s);
   TB_CHECK(step(plain, &s, TB_EV_SUBMIT, at(plain, "2026-09-18", 9)) == TB_OK);
@@ -329,8 +287,6 @@ static void recompute_ignores_closed(void) {
            TB_OK);
   TB_CHECK(step(cn, &s, TB_EV_RECOMPUTE, at(cn, "2026-09-18", 12)) ==
            TB_IGNORED);
-  tb_calendar_free(plain);
-  tb_calendar_free(cn);
 }
 
 int main(int argc, char **argv) {
@@ -341,9 +297,14 @@ int main(int argc, char **argv) {
   TB_RUN(long_limit_yellow_across_national_day);
   TB_RUN(cards_of_states);
   TB_RUN(coverage_of_shipped_files);
+  plain = tb_calendar_new(8 * 3600);
+  cn = tb_calendar_new(8 * 3600);
+  load_year(cn, 2026);
   TB_RUN(recompute_across_national_day);
   TB_RUN(recompute_keeps_paused_days);
   TB_RUN(provisional_until_next_year_loaded);
   TB_RUN(recompute_ignores_closed);
+  tb_calendar_free(plain);
+  tb_calendar_free(cn);
   return tb_test_done();
 }
