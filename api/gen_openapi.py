@@ -528,13 +528,13 @@ schemas = {
         "decision": ref("Decision"),
         "timeline": {"type": "array", "items": ref("PublicEvent"),
             "description": "what the applicant needs, in order: submitted, accepted or refused, notices and supplements, each bureau's result "
-                           "(an approval that ends its branch, a denial, a return), special procedures, withdrawal, delivery, rating, a timer "
-                           "that changed the state, and each license issued. Claims, approvals that only pass a branch to its next step, "
+                           "(an approval that ends its branch, a denial, a return), special procedures, withdrawal, delivery, rating, a deadline "
+                           "recomputed after a holiday calendar was loaded (deadline_recomputed), a timer that changed the state, and each license issued. Claims, approvals that only pass a branch to its next step, "
                            "warning timers and every other internal action are left out by the server."}}},
     "PublicEvent": {"type": "object", "required": ["at", "action", "bureau"], "additionalProperties": False,
         "properties": {"at": {"type": "string", "format": "date-time"},
             "action": {"type": "string", "enum": ["submit", "accept", "refuse", "request_supplement", "supplement", "approve", "deny",
-                "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license"],
+                "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license", "deadline_recomputed"],
                 "description": "issue_license: a license signed (bureau: its issuer), right after the event that signed it"},
             "bureau": {**nullable("string"), "description": "the bureau that acted (a bureau code), null for the window and the applicant"}}},
     "Decision": {"type": ["object", "null"], "additionalProperties": False,

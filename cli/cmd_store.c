@@ -17,6 +17,7 @@
  * `audit verify` exits 0 when everything checked is intact, 1 when it
  * found breaks (each printed with its kind), 2 when it could not check.
  */
+#include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_cli_audit.h"
 #include "tb_store.h"
@@ -94,7 +95,9 @@ static bool open_target(db_target *t) {
     }
     url = info;
   }
-  tb_store_options o = {.conninfo = url};
+  /* the loader: recomputing deadlines after a calendar load reads the
+   * applications' definitions */
+  tb_store_options o = {.conninfo = url, .loader = &tb_api_loader};
   if (tb_store_open(&o, &t->store, err, sizeof err) != TB_STORE_OK) {
     fprintf(stderr, "tongban: %s\n", err);
     return false;

@@ -56,6 +56,7 @@ export const ACTIONS = {
   opinion_attached: "上传意见附件",
   holder_renamed: "登记名称变更",
   close_notice: "关闭补正告知",
+  deadline_recomputed: "按新公布的节假日安排重算期限",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);

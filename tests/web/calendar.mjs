@@ -6,7 +6,9 @@
 // 暂定 badge (with the title 节假日安排尚未公布…) on the applicant's phone,
 // in the bureau's worklist, at the window and in the supervision alerts,
 // and the supervision page warns "N 个期限超出已加载的节假日安排（至
-// 2026-12-31），为暂定期限"; an application due within 2026 has no badge.
+// 2026-12-31），为暂定期限"; an application due within 2026 has no badge;
+// one accepted before the load had its deadline recomputed, which its
+// applicant sees in the timeline.
 // Screenshots: tests/artifacts/calendar-*.png. TAP.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -32,11 +34,19 @@ async function accepted(clock) {
 
 let late, exact;
 
+let moved;
+
 await test("an administrator loads the 2026 schedule; a deadline in 2027 is provisional", async () => {
+  // accepted on 2026-09-18 while no calendar was loaded: due 2026-09-25 by
+  // the plain week, 2026-09-24 with Sunday 2026-09-20 worked (调休)
+  moved = await accepted(tenAm("2026-09-18"));
+  assert(moved.view.deadline === "2026-09-25", moved.view.deadline);
   const out = execFileSync(process.env.TB_TONGBAN, [
     "calendar", "load", path.join(ROOT, "calendar", "2026.txt"), "--db", process.env.TB_ADMIN_CONNINFO,
   ]).toString();
-  assert(/stored \d+ calendar days/.test(out) && out.includes("recomputed the deadlines"), out);
+  assert(/stored \d+ calendar days/.test(out) && out.includes("recomputed the deadlines of 1 open applications: 1 moved"), out);
+  const m = (await http("GET", "/api/v1/applications/" + moved.number, { token: await token("clerk1") })).json;
+  assert(m.deadline === "2026-09-24" && m.deadline_provisional === false, m.deadline);
   late = await accepted(tenAm("2026-12-30"));
   exact = await accepted(null);
   const v = (await http("GET", "/api/v1/applications/" + late.number, { token: await token("clerk1") })).json;
@@ -59,6 +69,11 @@ await test("phone tracking: 暂定 next to the deadline, with its explanation", 
   assert((await p.textContent("#deadline")).includes("2027-01-06"), await p.textContent("#deadline"));
   await p.waitForSelector("#bureaus .bureau .badge.provisional"); // the bureau's step, due 2027-01-01
   await shot(p, "calendar-track-provisional-390");
+  // the recomputed application tells its applicant
+  await p.goto(`/t/${moved.number}?c=${moved.tracking_code}`);
+  await p.waitForSelector("#timeline >> text=按新公布的节假日安排重算期限");
+  assert((await p.textContent("#deadline")).includes("2026-09-24"), await p.textContent("#deadline"));
+  await shot(p, "calendar-track-recomputed-390");
   await p.goto(`/t/${exact.number}?c=${exact.tracking_code}`);
   await p.waitForSelector("#deadline");
   assert(!(await p.$("#deadline .badge.provisional")), "no badge on a deadline the calendar covers");
