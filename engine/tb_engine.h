@@ -299,6 +299,13 @@ typedef struct {
    * has this many working days to supply it. */
   uint16_t tolerate_days;
   bool commitment; /* 告知承诺: a signed commitment may replace it */
+  /* 事后核查 of a commitment (commitment only): the bureau that verifies
+   * it after approval (a code of bureaus.xml), the working days it has,
+   * and the calendar days a false commitment excludes the holder from
+   * choosing 告知承诺 again. */
+  const char *verify_bureau;
+  uint16_t verify_days;
+  uint16_t exclude_days;
   const char *license_type; /* an e-license of this type satisfies it */
   int line;
 } tb_material;
@@ -419,6 +426,7 @@ typedef struct tb_definition {
   uint16_t statutory_days; /* 法定时限 */
   uint16_t promised_days;  /* 承诺时限, <= statutory_days */
   uint16_t warn_days;      /* yellow when this many working days remain */
+  uint16_t rectify_days;   /* 差评整改: working days a ticket has */
   bool online;             /* may be applied for online */
   tb_gap_policy gap_policy;
   bool deliver_window, deliver_electronic;
@@ -658,6 +666,8 @@ typedef enum {
   TB_EV_RECOMPUTE,    /* a new calendar was loaded: recompute every
                          deadline from what the state records (TB_IGNORED
                          when none moves) */
+  TB_EV_COMMITMENT_FALSE, /* 承诺不实: a verification found a commitment
+                             false; what is still open ends (终止办理) */
   TB_EV_KIND_COUNT
 } tb_event_kind;
 

@@ -1074,6 +1074,20 @@ static tb_status on_rate(step_t *st) {
   return TB_OK;
 }
 
+/* 承诺不实: a verification after approval found a commitment false. An
+ * application still waiting for its delivery or for its tolerated gaps
+ * ends (终止办理): nothing more is delivered or signed and the gaps'
+ * dates stop; the licenses already signed are revoked by the shell. */
+static tb_status on_commitment_false(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->status != TB_APP_APPROVED && s->status != TB_APP_AWAITING_MATERIALS)
+    return illegal(st, "end the application for a false commitment");
+  cancel_gap_timers(st, s->gaps);
+  s->status = TB_APP_TERMINATED;
+  notify(st, TB_NOTICE_TERMINATED, 0, 0);
+  return TB_OK;
+}
+
 /* ---- entry point -----------------------------------------------------------
  */
 
@@ -1097,6 +1111,7 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_RATE] = on_rate,
     [TB_EV_CLOSE_NOTICE] = on_close_notice,
     [TB_EV_RECOMPUTE] = on_recompute,
+    [TB_EV_COMMITMENT_FALSE] = on_commitment_false,
 };
 
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,

@@ -66,6 +66,7 @@ static const char *const event_names[] = {
     [TB_EV_RATE] = "rate",
     [TB_EV_CLOSE_NOTICE] = "close_notice",
     [TB_EV_RECOMPUTE] = "deadline_recomputed",
+    [TB_EV_COMMITMENT_FALSE] = "commitment_false",
 };
 
 static const char *const timer_names[] = {

@@ -40,6 +40,11 @@ typedef struct {
                            name (name_on_record) and no change of name
                            was confirmed */
   char name_on_record[256];
+  /* intake refused (TB_STORE_REFUSED): the holder chose 告知承诺 for
+   * excluded_material while excluded from it until excluded_until (a
+   * false commitment found before; tb_store_verify.h); 0: not so */
+  tb_day excluded_until;
+  char excluded_material[64];
 } tb_store_outcome;
 
 /* Called inside the transition's transaction after everything is written

@@ -116,3 +116,23 @@ tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
     rc = tb_store_audit_head_set(s, ae.application_id, seq, hash);
   return rc;
 }
+
+tb_store_status tb_store_audit_event_in(tb_store *s, const char *number,
+                                        const tb_store_actor *actor,
+                                        const char *action, json_t *payload) {
+  tb_store_audit_event ae = {
+      .number = number, .actor = actor, .action = action};
+  tb_store_status rc = app_head(s, number, &ae);
+  if (rc != TB_STORE_OK)
+    return rc;
+  char *text = json_dumps(payload, JSON_COMPACT);
+  ae.payload = text;
+  ae.at_us = tb_store_now_us();
+  int32_t seq = 0;
+  uint8_t hash[32];
+  rc = tb_store_audit_append(s, &ae, &seq, hash);
+  free(text);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_audit_head_set(s, ae.application_id, seq, hash);
+  return rc;
+}

@@ -16,10 +16,13 @@
 #include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
+#include "tb_store_ratings.h"
 #include "tb_store_read.h"
 #include "tb_store_supervision.h"
 #include "tb_store_timers.h"
+#include "tb_store_verify.h"
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 /* One embedded migration (generated from sql/ by store/embed_sql.py). */
@@ -225,4 +228,28 @@ tb_store_status tb_store_notify_change(tb_store *s, const char *number,
  * after tb_store_audit_append (store/tb_store_holders.c). */
 tb_store_status tb_store_audit_head_set(tb_store *s, int64_t app, int32_t seq,
                                         const uint8_t hash[32]);
+/* Append the event `action` (payload: a JSON object, only read) that is
+ * no transition to application `number`'s chain: its row is locked here
+ * (FOR UPDATE), the event appended and the head moved
+ * (store/tb_store_holders.c). TB_STORE_ERROR when there is no such
+ * application. */
+tb_store_status tb_store_audit_event_in(tb_store *s, const char *number,
+                                        const tb_store_actor *actor,
+                                        const char *action, json_t *payload);
+/* 事后核查 (store/tb_store_commit.c), inside a transition's transaction.
+ * open: the transition o moved the application to approved (or
+ * awaiting_materials) with committed materials: insert one verification
+ * per verifying bureau (one statement each; none without commitments),
+ * due in the shortest verify-days of its materials from the day of `at`
+ * by the calendar the step used; *opened gets them as a JSON array
+ * [{verification, bureau, materials, due}] for the transition's audit
+ * event (NULL when none; the caller decrefs it).
+ * excluded: an intake of application app choosing a commitment on day
+ * `today`: *until gets the last day of the holder's exclusion in force
+ * (0: none). */
+tb_store_status tb_store_verifications_open_in(tb_store *s,
+                                               const tb_store_outcome *o,
+                                               int64_t at, json_t **opened);
+tb_store_status tb_store_exclusion_in(tb_store *s, int64_t app, tb_day today,
+                                      tb_day *until);
 #endif /* TB_STORE_INT_H */

@@ -503,7 +503,8 @@ static json_t *deadline_moves(const tb_store_outcome *o) {
 /* The payload text (compact JSON, malloc'ed); the audit writer stores it
  * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
-                           const tb_store_notes *notes, json_t *outputs) {
+                           const tb_store_notes *notes, json_t *outputs,
+                           json_t *verifications) {
   json_t *p = json_object();
   json_object_set_new(p, "event", event_json(o, ev));
   json_object_set_new(
@@ -523,6 +524,8 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
     json_object_set(p, "outputs", outputs);
   if (ev->kind == TB_EV_RECOMPUTE)
     json_object_set_new(p, "deadlines", deadline_moves(o));
+  if (verifications) /* 事后核查 opened by an approval */
+    json_object_set(p, "verifications", verifications);
   char *text = json_dumps(p, JSON_COMPACT);
   json_decref(p);
   return text;
@@ -748,9 +751,15 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
     rc = apply_effect(s, o, &o->effects.items[i]);
   if (rc == TB_STORE_OK)
     rc = sync_tasks(s, o);
-  if (rc != TB_STORE_OK)
+  json_t *verifications = NULL;
+  if (rc == TB_STORE_OK)
+    rc = tb_store_verifications_open_in(s, o, ev->at, &verifications);
+  if (rc != TB_STORE_OK) {
+    json_decref(verifications);
     return rc;
-  char *payload = audit_payload(o, ev, j->notes, j->outputs);
+  }
+  char *payload = audit_payload(o, ev, j->notes, j->outputs, verifications);
+  json_decref(verifications);
   tb_store_audit_event ae = {.application_id = a->id,
                              .number = o->number,
                              .prev_seq = a->audit_seq,
@@ -841,6 +850,39 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   return TB_STORE_OK;
 }
 
+/* An intake that chooses 告知承诺 (submit, accept) while the holder is
+ * excluded from it (tb_store_verify.h): refused, naming the first
+ * committed material and the exclusion's last day. */
+static tb_store_status check_excluded(tb_store *s, tb_store_outcome *o,
+                                      const tb_event *ev,
+                                      const tb_calendar *cal) {
+  uint64_t chosen = ev->kind == TB_EV_SUBMIT   ? o->after.chosen_committed
+                    : ev->kind == TB_EV_ACCEPT ? o->after.committed
+                                               : 0;
+  if (chosen == 0)
+    return TB_STORE_OK;
+  tb_day until = 0;
+  tb_store_status rc = tb_store_exclusion_in(
+      s, o->application_id, tb_calendar_day_of(cal, ev->at), &until);
+  if (rc != TB_STORE_OK || until == 0)
+    return rc;
+  size_t m = 0;
+  while (m + 1 < o->def->n_materials && !(chosen & (UINT64_C(1) << m)))
+    m++;
+  char day[11];
+  tb_date_format(until, day);
+  o->excluded_until = until;
+  tb_store_copy(o->excluded_material, sizeof o->excluded_material,
+                o->def->materials[m].id);
+  o->engine = TB_ERR_MATERIAL;
+  tb_problem_set(&o->problem, TB_ERR_MATERIAL, "committed",
+                 "the holder is excluded from 告知承诺 until %s (a commitment "
+                 "found false): material '%s' (%s) must be provided",
+                 day, o->def->materials[m].id, o->def->materials[m].name);
+  o->after = o->before;
+  return TB_STORE_REFUSED;
+}
+
 static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   tb_store_outcome *o = j->out;
   const tb_calendar *cal = NULL;
@@ -887,6 +929,8 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   }
   if (o->engine != TB_OK)
     return TB_STORE_REFUSED;
+  if ((rc = check_excluded(s, o, &ev, cal)) != TB_STORE_OK)
+    return rc;
   if (check_outputs(o->def, &ev, j->notes, tb_calendar_day_of(cal, ev.at),
                     &j->outputs, &o->problem) != TB_OK) {
     o->engine = TB_ERR_INVALID;

@@ -366,6 +366,30 @@ static void read_form(builder *b, const xmlNode *form) {
  * Materials
  * ---------------------------------------------------------------------- */
 
+/* 事后核查 of a commitment: who verifies it, in how many working days,
+ * and how many calendar days a false one excludes the holder; only a
+ * material that allows a commitment says so. The bureau defaults to the
+ * first branch's (settled by settle_verifications). */
+static void read_verification(builder *b, const xmlNode *e, tb_material *m) {
+  static const char *const attrs[] = {"verify-bureau", "verify-days",
+                                      "exclude-days"};
+  m->verify_bureau = tb_wf_attr(b->a, e, "verify-bureau");
+  m->verify_days = (uint16_t)uint_attr(b, e, "verify-days", 365, 20);
+  m->exclude_days = (uint16_t)uint_attr(b, e, "exclude-days", 3650, 365);
+  for (size_t i = 0; !m->commitment && i < 3; i++)
+    if (has_attr(e, attrs[i]))
+      tb_wf_problem(b->cx, m->line,
+                    "remove it, or let a commitment replace the material",
+                    "material '%s' allows no commitment: %s has nothing "
+                    "to verify",
+                    m->id, attrs[i]);
+  if (m->commitment && (m->verify_days == 0 || m->exclude_days == 0))
+    tb_wf_problem(b->cx, m->line, "give at least one day",
+                  "material '%s': verify-days and exclude-days must be "
+                  "at least 1",
+                  m->id);
+}
+
 static void read_material(builder *b, const xmlNode *e, tb_material *m) {
   m->id = str_attr(b, e, "id");
   m->name = str_attr(b, e, "name");
@@ -386,6 +410,7 @@ static void read_material(builder *b, const xmlNode *e, tb_material *m) {
                   "material '%s' is optional: a commitment cannot replace "
                   "it",
                   m->id);
+  read_verification(b, e, m);
 }
 
 static void read_materials(builder *b, const xmlNode *list) {
@@ -430,6 +455,25 @@ static void check_bureau(builder *b, const char *code, int line,
                              b->bureaus->items[i].code);
   }
   tb_wf_problem(b->cx, line, todo, "%s: unknown bureau '%s'", whose, code);
+}
+
+/* Each commitment's verifying bureau: the one named (it must exist), or
+ * the first branch's. */
+static void settle_verifications(builder *b) {
+  tb_definition *def = b->def;
+  tb_material *items = (tb_material *)def->materials;
+  for (size_t i = 0; i < def->n_materials; i++) {
+    tb_material *m = &items[i];
+    if (!m->commitment)
+      continue;
+    if (m->verify_bureau) {
+      char whose[96];
+      snprintf(whose, sizeof whose, "material '%s' (verify-bureau)", m->id);
+      check_bureau(b, m->verify_bureau, m->line, whose);
+    } else if (def->n_branches > 0) {
+      m->verify_bureau = def->branches[0].bureau;
+    }
+  }
 }
 
 /* ------------------------------------------------------------------------
@@ -679,6 +723,10 @@ static void read_limits(builder *b, const xmlNode *root) {
   def->statutory_days = (uint16_t)uint_attr(b, root, "statutory-days", 365, 0);
   def->promised_days = (uint16_t)uint_attr(b, root, "promised-days", 365, 0);
   def->warn_days = (uint16_t)uint_attr(b, root, "warn-days", 365, 1);
+  def->rectify_days = (uint16_t)uint_attr(b, root, "rectify-days", 365, 5);
+  if (def->rectify_days == 0)
+    tb_wf_problem(b->cx, line, "give at least one working day",
+                  "rectify-days must be at least 1");
   if (def->promised_days > def->statutory_days)
     tb_wf_problem(b->cx, line, "the promise may only be shorter than the law",
                   "promised-days %u is above statutory-days %u",
@@ -732,6 +780,7 @@ tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
     read_materials(&b, part);
   if ((part = tb_wf_first(root, "review")))
     read_review(&b, part);
+  settle_verifications(&b);
   if ((part = tb_wf_first(root, "special-procedures")))
     read_specials(&b, part);
   if ((part = tb_wf_first(root, "result")))

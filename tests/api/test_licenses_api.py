@@ -216,8 +216,8 @@ def _():
     at = next(i for i, l in enumerate(lines)
               if 'name="营业执照" bureau="SCJG"' in l)
     lines[at] = lines[at].replace('bureau="SCJG"', 'bureau="GA"')
-    bad = "\n".join(lines).replace('id="qykb" version="2"',
-                                   'id="qykb" version="9"')
+    bad = re.sub(r'id="qykb" version="\d+"', 'id="qykb" version="9"',
+                 "\n".join(lines))
     before = sql("SELECT count(*) FROM definitions")
     r = expect(http("POST", "/api/v1/workflows", raw=bad.encode(),
                     ctype="application/xml", token=tok(ADMIN)), 422,

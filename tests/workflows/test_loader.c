@@ -169,7 +169,7 @@ static void test_qykb(void) {
     return;
   TB_CHECK_STR(def->id, "qykb");
   TB_CHECK_STR(def->name, "企业开办");
-  TB_CHECK_INT(def->version, 2); /* 2: with <legal-basis> */
+  TB_CHECK_INT(def->version, 3); /* 3: with commitment verification */
   TB_CHECK_INT(def->applicant, TB_APPLICANT_EITHER);
   TB_CHECK_INT(def->statutory_days, 5);
   TB_CHECK_INT(def->promised_days, 3);
