@@ -364,6 +364,10 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
     fail_name_mismatch(r, out, c->a.channel == TB_CHANNEL_WINDOW);
     return rc;
   }
+  if (rc == TB_STORE_REFUSED && out->excluded_until) {
+    api_fail_excluded(r, out); /* 告知承诺 while excluded from it */
+    return rc;
+  }
   if (rc == TB_STORE_INVALID || rc == TB_STORE_REFUSED) {
     api_fail_engine(r, &out->problem, TB_APP_NONE, 0);
     return rc;
@@ -598,6 +602,10 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
           ? tb_store_task_transition_in(s, t->task_id, &t->ev, &actor, notes,
                                         out)
           : tb_store_transition_in(s, t->number, &t->ev, &actor, notes, out);
+  if (rc == TB_STORE_REFUSED && out->excluded_until) {
+    api_fail_excluded(r, out); /* 告知承诺 while excluded from it */
+    return rc;
+  }
   if (rc == TB_STORE_REFUSED || rc == TB_STORE_INVALID) {
     /* refused under the lock: the state the engine saw is the current one */
     api_fail_engine(r, &out->problem, (tb_app_status)out->before.status,
@@ -609,6 +617,8 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
              t->task_id ? "no such task" : "no such application");
     return rc;
   }
+  if (rc == TB_STORE_OK && t->after)
+    rc = t->after(r, s, t->after_cls);
   if (rc != TB_STORE_OK)
     return rc;
   json_t *view =
@@ -817,21 +827,27 @@ void api_h_app_deliver(api_req *r) {
 
 /* The rating body, described once: the applicant's tracking code is
  * read first (without a token) and never goes into the audit trail. */
-enum { R_GRADE, R_COMMENT, R_CODE };
+enum { R_GRADE, R_COMMENT, R_CODE, R_BUREAUS, R_RESPONSIBLE };
 typedef struct {
   long long grade;
-  const char *code;
-  api_field spec[R_CODE + 2];
+  const char *code, *comment, *responsible;
+  json_t *bureaus; /* [{bureau, grade, comment}] (api_ratings.c) */
+  api_field spec[R_RESPONSIBLE + 2];
 } rating_body;
 
 static void rating_init(rating_body *b) {
   memset(b, 0, sizeof *b);
   b->spec[R_GRADE] = (api_field)API_INT("grade", API_REQUIRED, 1, 5, &b->grade);
   b->spec[R_COMMENT] =
-      (api_field)API_STRING("comment", API_OPTIONAL, MAX_REASON, NULL);
+      (api_field)API_STRING("comment", API_OPTIONAL, 500, &b->comment);
   b->spec[R_CODE] =
       (api_field)API_STRING("code", API_OPTIONAL | API_SECRET, 64, &b->code);
-  b->spec[R_CODE + 1] = (api_field)API_END;
+  b->spec[R_BUREAUS] =
+      (api_field)API_ARRAY("bureaus", API_OPTIONAL,
+                           "an array of {bureau, grade, comment}", &b->bureaus);
+  b->spec[R_RESPONSIBLE] =
+      (api_field)API_STRING("responsible", API_OPTIONAL, 63, &b->responsible);
+  b->spec[R_RESPONSIBLE + 1] = (api_field)API_END;
 }
 
 /* An applicant without a token rates (or supplies) with the tracking code
@@ -870,7 +886,16 @@ void api_h_app_rating(api_req *r) {
   api_transition t = {.ev.kind = TB_EV_RATE, .public_view = !r->authed};
   rating_body b;
   rating_init(&b);
-  if (action_fields(&a, b.spec))
+  /* the grades go to ratings, and a bad one opens a 整改 ticket, in the
+   * rate transition's transaction (api_ratings.c) */
+  tb_store_rating *rt = tb_arena_alloc(r->arena, sizeof *rt);
+  if (action_fields(&a, b.spec)) {
     t.ev.rating = (uint8_t)b.grade;
+    rt->grade = (int)b.grade;
+    rt->comment = b.comment;
+    api_rating_read(&a.pb, b.bureaus, b.responsible, rt);
+  }
+  t.after = api_rating_after;
+  t.after_cls = rt;
   action_end(r, &a, b.spec, &t);
 }

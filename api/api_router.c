@@ -85,6 +85,16 @@ const api_route api_routes[] = {
     {"POST", APP "/notice/close", api_h_app_notice_close, CLERK, CHANGE},
     {"GET", APP "/receipt", api_h_app_receipt, CLERK, 0},
     {"POST", APP "/tracking-code", api_h_app_code_reissue, CLERK, CHANGE},
+    {"GET", "/api/v1/rectifications", api_h_rectifications_list,
+     CLERK | OFFICER | INSPECTOR, 0},
+    {"POST", "/api/v1/rectifications/{id}/reply", api_h_rectification_reply,
+     CLERK | OFFICER, CHANGE},
+    {"POST", "/api/v1/rectifications/{id}/review", api_h_rectification_review,
+     INSPECTOR, CHANGE},
+    {"GET", "/api/v1/verifications", api_h_verifications_list,
+     OFFICER | INSPECTOR, 0},
+    {"POST", "/api/v1/verifications/{id}/finding", api_h_verification_finding,
+     OFFICER, CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -171,6 +171,13 @@ static json_t *render(tb_store *s, const char *number, const tb_definition *def,
   json_object_set_new(out, "notice", notice);
   json_object_set_new(out, "rating",
                       st->rating ? json_integer(st->rating) : json_null());
+  /* the grades and the bureaus' replies to them (差评整改) */
+  json_t *evaluation = st->rating ? api_rating_public(s, number) : json_null();
+  if (!evaluation) {
+    json_decref(out);
+    return NULL;
+  }
+  json_object_set_new(out, "evaluation", evaluation);
   json_object_set_new(out, "steps", steps(def, st));
   json_object_set_new(out, "owed", owed(def, st));
   json_object_set_new(out, "working_days_left", api_app_days_left(s, st, now));

@@ -638,6 +638,87 @@ schemas["MaterialList"] = obj({
         "task": {"type": "integer"}, "bureau": {"type": "string"}, "task_name": {"type": "string"},
         "files": {"type": "array", "items": ref("File")}}, ["task", "bureau", "task_name", "files"])}},
     ["materials", "opinions"])
+# ---- 好差评, 差评整改 and 告知承诺 verification (api/api_ratings.c, api_verify.c) ----
+bureau_grade = obj({"bureau": {"type": "string", "maxLength": 63,
+                               "description": "a bureau with a branch in the application, or window (the comprehensive window)"},
+                    "grade": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string", "maxLength": 500}},
+                   ["bureau", "grade"])
+_rating = paths["/api/v1/applications/{number}/rating"]["post"]
+_rating["requestBody"]["content"]["application/json"]["schema"]["properties"].update({
+    "comment": {"type": "string", "maxLength": 500},
+    "bureaus": {"type": "array", "maxItems": 17, "items": bureau_grade,
+                "description": "each bureau's handling rated once (the window as window); a bureau without a branch is 422 unknown_bureau naming bureaus[i].bureau"},
+    "responsible": {"type": ["string", "null"], "maxLength": 63,
+                    "description": "the bureau (with a branch) a grade of 1 or 2 of the whole application names as responsible; default the window"}})
+_rating["description"] += (" Every grade is kept (the whole one and each bureau's); a grade of 1 (非常不满意) or 2 (不满意) opens a 整改 "
+                           "ticket for the responsible bureau (the rated bureau; for the whole grade `responsible` or the window), due in the "
+                           "definition's rectify-days working days (default 5). All in the rating's transaction, audited.")
+_rating["responses"]["422"] = prob("fields are invalid, or unknown_bureau: a bureau rated or named had no branch in the application")
+schemas["Tracking"]["properties"]["evaluation"] = {"type": ["object", "null"], "additionalProperties": False,
+    "description": "once rated: the grades and the bureaus' replies to a bad one (部门答复)",
+    "properties": {"ratings": {"type": "array", "items": obj({"bureau": {"type": ["string", "null"], "description": "null: the whole application; window: the window"},
+                                                              "bureau_name": {"type": ["string", "null"]}, "grade": {"type": "integer"}})},
+                   "replies": {"type": "array", "items": obj({"bureau": {"type": ["string", "null"], "description": "null: the window"},
+                                                              "bureau_name": {"type": ["string", "null"]}, "reply": {"type": "string"},
+                                                              "replied_at": {"type": "string"}})}}}
+schemas["Rectification"] = obj({
+    "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"}, "service_name": {"type": ["string", "null"]},
+    "bureau": {"type": ["string", "null"], "description": "null: the window's (answered by clerks)"}, "bureau_name": {"type": ["string", "null"]},
+    "grade": {"type": "integer", "minimum": 1, "maximum": 2}, "comment": {"type": ["string", "null"]},
+    "state": {"type": "string", "enum": ["open", "replied", "closed"]}, "due": {"type": "string", "format": "date"},
+    "overdue": {"type": "boolean", "description": "open and past due (逾期)"}, "opened_at": {"type": "string"},
+    "reply": {"type": ["string", "null"], "description": "to the applicant (shown on the tracking page)"},
+    "changes": {"type": ["string", "null"], "description": "what the bureau changed"}, "replied_at": {"type": ["string", "null"]},
+    "review": {"type": ["string", "null"]}, "closed_at": {"type": ["string", "null"]}, "reopened": {"type": "integer"}},
+    ["id", "number", "service", "bureau", "grade", "state", "due", "overdue", "opened_at", "reopened"])
+schemas["Verification"] = obj({
+    "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"}, "service_name": {"type": ["string", "null"]},
+    "holder": obj({"name": {"type": "string"}, "id_number": {"type": "string"}}),
+    "bureau": {"type": "string"}, "bureau_name": {"type": ["string", "null"]},
+    "materials": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"}})},
+    "state": {"type": "string", "enum": ["open", "true", "false"], "description": "true: 核查属实; false: 承诺不实"},
+    "due": {"type": "string", "format": "date"}, "overdue": {"type": "boolean", "description": "open and past due (逾期)"},
+    "opened_at": {"type": "string"}, "finding": {"type": ["string", "null"]}, "found_at": {"type": ["string", "null"]}},
+    ["id", "number", "service", "holder", "bureau", "materials", "state", "due", "overdue", "opened_at"])
+rid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+ticket_409 = {"409": prob("ticket_state: the ticket or verification is not in a state that allows this")}
+paths["/api/v1/rectifications"] = {"get": op("差评整改 tickets", "supervision",
+    {"200": resp("newest first (at most 200)", obj({"items": {"type": "array", "items": ref("Rectification")}}, ["items"])),
+     "422": prob("a bad filter")},
+    [{"name": "bureau", "in": "query", "schema": {"type": "string"}, "description": "a bureau code, or window; officers: their own; clerks: window"},
+     {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "replied", "closed"]}}],
+    desc="Roles: officer (own bureau's), clerk (the window's), inspector (all).")}
+paths["/api/v1/rectifications/{id}/reply"] = {"post": op("Reply to the applicant and record the changes", "supervision",
+    {"200": resp("the ticket, replied", ref("Rectification")), **ticket_409, **body_err},
+    [rid, idem], jbody(obj({"reply": {"type": "string", "maxLength": 2000}, "changes": {"type": "string", "maxLength": 2000}},
+                          ["reply", "changes"])),
+    desc="Roles: officer of the ticket's bureau; clerk for the window's. An open ticket only; audited (rectification_replied).")}
+paths["/api/v1/rectifications/{id}/review"] = {"post": op("Close or reopen a replied ticket", "supervision",
+    {"200": resp("the ticket", ref("Rectification")), **ticket_409, **body_err},
+    [rid, idem], jbody(obj({"decision": {"type": "string", "enum": ["close", "reopen"]},
+                            "review": {"type": "string", "maxLength": 2000}}, ["decision", "review"])),
+    desc="Roles: inspector. reopen: open again, due in rectify-days working days from today, reopened counted up. Audited.")}
+paths["/api/v1/verifications"] = {"get": op("告知承诺 verifications (事后核查)", "supervision",
+    {"200": resp("newest first (at most 200)", obj({"items": {"type": "array", "items": ref("Verification")}}, ["items"])),
+     "422": prob("a bad filter")},
+    [{"name": "bureau", "in": "query", "schema": {"type": "string"}, "description": "officers: their own"},
+     {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "true", "false"]}}],
+    desc="Roles: officer (own bureau's), inspector (all). Approval of an application with commitments opens one per verifying bureau "
+         "(the definition's verify-bureau), due in its verify-days working days.")}
+paths["/api/v1/verifications/{id}/finding"] = {"post": op("Record the finding", "supervision",
+    {"200": resp("the verification and what a false finding did", obj({"verification": ref("Verification"),
+        "licenses_revoked": {"type": "integer"}, "terminated": {"type": "boolean", "description": "the application still waited for delivery or its gaps and ended (终止办理)"},
+        "excluded_until": {"type": ["string", "null"], "format": "date"}}, ["verification", "licenses_revoked", "terminated"])),
+     **ticket_409, **body_err},
+    [rid, idem], jbody(obj({"result": {"type": "string", "enum": ["true", "false"]},
+                            "finding": {"type": "string", "maxLength": 1000, "description": "what was found; required when false (the reason)"}},
+                           ["result"])),
+    desc="Roles: officer of the verifying bureau; an open verification only. false (承诺不实): every license issued on the application is "
+         "revoked with the reason, an application still waiting for delivery or its tolerated gaps ends (终止办理), and the holder's one "
+         "number is excluded from 告知承诺 for the materials' exclude-days: a later intake (POST /applications, …/accept) that chooses a "
+         "commitment is 422 commitment_excluded naming committed, with material and excluded_until. Audited.")}
+paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
+    "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",

@@ -15,8 +15,10 @@
 #include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
+#include "tb_store_ratings.h"
 #include "tb_store_read.h"
 #include "tb_store_supervision.h"
+#include "tb_store_verify.h"
 
 #include <jansson.h>
 
@@ -595,6 +597,11 @@ typedef struct {
   bool public_view; /* reply with the tracking view (an applicant acting
                        with the tracking code instead of a token) */
   const tb_store_form *outputs; /* an approval's branch outputs, or NULL */
+  /* run in the transition's transaction once it succeeded, before the
+   * reply (a rating's grades, api_ratings.c); NULL: none. Anything but
+   * TB_STORE_OK rolls the transition back (a refusal sets its 4xx). */
+  tb_store_status (*after)(api_req *r, tb_store *s, void *cls);
+  void *after_cls;
 } api_transition;
 void api_run_transition(api_req *r, api_transition *t);
 
@@ -719,5 +726,40 @@ void api_h_trust(api_req *r);
 void api_h_revocations(api_req *r);
 void api_h_app_qr_png(api_req *r);
 void api_h_app_qr_svg(api_req *r);
+
+/* ---- 好差评, 差评整改 and 告知承诺 verification (api_ratings.c,
+ * api_verify.c) ------------------------------------------------------- */
+
+/* The grades beyond the whole one, read from a rating's body: "bureaus"
+ * ([{bureau, grade, comment?}], problems name "bureaus[i].…") and
+ * "responsible" (a bureau code or null), into *out (strings borrowed
+ * from the body). */
+void api_rating_read(api_problem *pb, json_t *bureaus, const char *responsible,
+                     tb_store_rating *out);
+/* The after-callback of the rate transition (cls: the tb_store_rating):
+ * records the grades and opens the tickets; a bureau without a branch is
+ * 422 unknown_bureau naming it. */
+tb_store_status api_rating_after(api_req *r, tb_store *s, void *cls);
+/* An intake refused because the holder is excluded from 告知承诺: 422
+ * commitment_excluded naming "committed", with material and
+ * excluded_until. */
+void api_fail_excluded(api_req *r, const tb_store_outcome *out);
+/* Each item's "bureau_name": the stored bureau list's name of its
+ * "bureau" (null when it has none: the window). */
+void api_bureau_names_add(tb_store *s, json_t *items);
+/* What the tracking page shows under the rating: {ratings: [{bureau,
+ * bureau_name, grade}], replies: [{bureau, bureau_name, reply,
+ * replied_at}]} (部门答复); NULL when it could not be read. */
+json_t *api_rating_public(tb_store *s, const char *number);
+/* Today by the stored calendar's zone, "YYYY-MM-DD". */
+void api_today_text(tb_store *s, int64_t now, char out[11]);
+/* The positive id of the path's first parameter; 0 (a 404 set, naming
+ * `what`) when it is none. */
+int64_t api_path_id(api_req *r, const char *what);
+void api_h_rectifications_list(api_req *r);
+void api_h_rectification_reply(api_req *r);
+void api_h_rectification_review(api_req *r);
+void api_h_verifications_list(api_req *r);
+void api_h_verification_finding(api_req *r);
 
 #endif /* TB_API_INT_H */

@@ -259,8 +259,9 @@ static tb_store_status record(tb_store *s, int64_t id, const locked *l,
   const char *params[] = {n.v, f->truthful ? "true" : "false", f->finding,
                           by.v};
   tb_store_status rc = tb_store_exec(s, &S_FIND, params, NULL);
-  char reason[1200];
-  false_reason(f, reason, sizeof reason);
+  char reason[1200] = "";
+  if (!f->truthful)
+    false_reason(f, reason, sizeof reason);
   if (rc == TB_STORE_OK && !f->truthful)
     rc = exclude(s, l, reason, out);
   if (rc != TB_STORE_OK)
