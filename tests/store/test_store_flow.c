@@ -9,10 +9,12 @@
  * usage: test_store_flow WORKFLOWS_DIR TONGBAN_BINARY
  */
 #include "tb_pg_harness.h"
+#include "tb_store_accounts.h"
 #include "tb_store_applications.h"
 #include "tb_store_audit.h"
 #include "tb_store_calendar.h"
 #include "tb_store_timers.h"
+#include "tb_store_verify.h"
 #include "tb_test.h"
 
 #include <jansson.h>
@@ -122,9 +124,14 @@ static uint64_t all_materials(const tb_definition *def) {
                                 : (UINT64_C(1) << def->n_materials) - 1;
 }
 
-/* Create and submit; returns false on failure (printed). */
-static bool create_app(tb_store *s, const char *service, int64_t at,
-                       char number[TB_APP_NUMBER_LEN + 1]) {
+/* Create and submit with the materials of mask `committed` replaced by
+ * a commitment chosen at the window (告知承诺); *rc (may be NULL) gets
+ * the store's answer and *why (may be NULL) the outcome. Returns false on
+ * failure (printed). */
+static bool create_committed(tb_store *s, const char *service, int64_t at,
+                             uint64_t committed,
+                             char number[TB_APP_NUMBER_LEN + 1],
+                             tb_store_outcome *why) {
   const tb_definition *def = NULL;
   if (tb_store_definition_get(s, service, 0, &def) != TB_STORE_OK)
     return false;
@@ -138,7 +145,8 @@ static bool create_app(tb_store *s, const char *service, int64_t at,
                                 .id_number = org ? ORG_ID : PERSON_ID,
                                 .form = form,
                                 .channel = TB_CHANNEL_WINDOW,
-                                .materials = all_materials(def),
+                                .materials = all_materials(def) & ~committed,
+                                .committed = committed,
                                 .at = at};
   tb_store_outcome *out = tb_xmalloc(sizeof *out);
   char code[TB_STORE_TRACKING_CODE_LEN + 1];
@@ -152,10 +160,18 @@ static bool create_app(tb_store *s, const char *service, int64_t at,
   bool match = false;
   if (rc == TB_STORE_OK)
     tb_store_tracking_check(s, number, code, &match);
+  if (why)
+    *why = *out;
   free(out);
   free_form(form);
   free(form);
   return rc == TB_STORE_OK && match;
+}
+
+/* Create and submit with every material; false on failure (printed). */
+static bool create_app(tb_store *s, const char *service, int64_t at,
+                       char number[TB_APP_NUMBER_LEN + 1]) {
+  return create_committed(s, service, at, 0, number, NULL);
 }
 
 static tb_store_status event(tb_store *s, const char *number, tb_event ev,
@@ -1095,6 +1111,192 @@ static void calendar_shipped_then_administrator(void) {
   tb_store_close(s);
 }
 
+/* ---- 告知承诺 verification (issue 15 §6) ------------------------------------
+ */
+
+/* Accept with the choices of registration, then approve every branch as
+ * it opens, all at `at`; the final state in *st. */
+static bool approve_all(tb_store *s, const char *number, int64_t at,
+                        tb_app_state *st) {
+  tb_store_outcome *out = tb_xmalloc(sizeof *out);
+  const tb_definition *def = NULL;
+  tb_event acc = {.kind = TB_EV_ACCEPT,
+                  .actor = clerk.id,
+                  .at = at,
+                  .stored_choices = true};
+  bool ok = event(s, number, acc, &clerk, NULL, out) == TB_STORE_OK;
+  for (int i = 0; ok && i < 64; i++) {
+    ok = tb_store_application_state(s, number, st, &def) == TB_STORE_OK;
+    if (!ok || st->status != TB_APP_IN_REVIEW)
+      break;
+    for (int b = 0; ok && b < st->n_branches; b++) {
+      if (st->branches[b].status != TB_BRANCH_ACTIVE)
+        continue;
+      tb_store_actor officer = officer_of(def, b);
+      tb_event ev = {.kind = TB_EV_CLAIM,
+                     .actor = officer.id,
+                     .at = at,
+                     .bureau = officer.bureau,
+                     .branch = (uint8_t)b,
+                     .step = st->branches[b].step};
+      ok = event(s, number, ev, &officer, NULL, out) == TB_STORE_OK;
+      ev.kind = TB_EV_APPROVE;
+      ok = ok && event(s, number, ev, &officer, NULL, out) == TB_STORE_OK;
+      break;
+    }
+  }
+  free(out);
+  return ok;
+}
+
+static uint64_t commitments_of(const tb_definition *def) {
+  uint64_t m = 0;
+  for (size_t i = 0; i < def->n_materials && i < 64; i++)
+    if (def->materials[i].commitment)
+      m |= UINT64_C(1) << i;
+  return m;
+}
+
+typedef struct {
+  int64_t id;
+  tb_store_finding f;
+  const tb_store_actor *actor;
+  tb_store_found out;
+} finding_txn;
+
+static tb_store_status finding_body(tb_store *s, void *cls) {
+  finding_txn *t = cls;
+  return tb_store_verification_find_in(s, t->id, &t->f, t->actor, &t->out);
+}
+
+static void load_shipped_calendar(tb_store *s) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/../calendar/2026.txt", workflows_dir);
+  char *text = read_text(path);
+  TB_CHECKF(text != NULL, "%s", path);
+  size_t days = 0;
+  tb_problem p = {0};
+  if (text)
+    TB_CHECKF(tb_store_calendar_load(s, text, strlen(text), "2026.txt", &days,
+                                     &p) == TB_STORE_OK,
+              "%s", p.detail);
+  free(text);
+}
+
+/* The approval of sgxk on 2026-09-29 with both commitments opens one
+ * verification for 住建 (ZJ) due in the shorter verify-days, 10 working
+ * days by the shipped 2026 calendar: 9-30; 国庆 10-01 … 10-07 off;
+ * 10-08, 10-09, 10-10 (调休 Saturday), 10-12 … 10-16, 10-19. */
+static char committed_number[TB_APP_NUMBER_LEN + 1];
+
+static void approval_opens_verifications(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  load_shipped_calendar(s);
+  const tb_definition *def = NULL;
+  TB_CHECK_INT(tb_store_definition_get(s, "sgxk", 0, &def), TB_STORE_OK);
+  tb_app_state st;
+  TB_CHECK(create_committed(s, "sgxk", cst_at(2026, 9, 28), commitments_of(def),
+                            committed_number, NULL));
+  TB_CHECK(approve_all(s, committed_number, cst_at(2026, 9, 29), &st));
+  TB_CHECK_INT(st.status, TB_APP_APPROVED);
+#define Q(what)                                                                \
+  "SELECT " what " FROM verifications v JOIN applications a "                  \
+  "ON a.id = v.application_id WHERE a.number = '%s'"
+  TB_CHECK_INT(app_value(c, Q("count(*)"), committed_number), 1);
+  TB_CHECK_INT(app_value(c,
+                         Q("count(*) FILTER (WHERE v.bureau = 'ZJ' AND "
+                           "v.due = '2026-10-19' AND v.state = 'open')"),
+                         committed_number),
+               1);
+  TB_CHECK_INT(
+      app_value(c, Q("jsonb_array_length(v.materials)"), committed_number), 2);
+  /* the approval's audit event says so */
+  TB_CHECK_INT(app_value(c,
+                         "SELECT count(*) FROM audit_events e JOIN "
+                         "applications a ON a.id = e.application_id WHERE "
+                         "a.number = '%s' AND e.action = 'approve' AND "
+                         "e.payload::jsonb ? 'verifications'",
+                         committed_number),
+               1);
+  /* no commitment, no verification */
+  char plain[TB_APP_NUMBER_LEN + 1];
+  TB_CHECK(create_app(s, "spjy", cst_at(2026, 9, 28), plain));
+  TB_CHECK(approve_all(s, plain, cst_at(2026, 9, 29), &st));
+  TB_CHECK_INT(st.status, TB_APP_APPROVED);
+  TB_CHECK_INT(app_value(c, Q("count(*)"), plain), 0);
+#undef Q
+  PQfinish(c);
+  tb_store_close(s);
+}
+
+/* A false finding: the application still waiting for delivery ends, the
+ * holder is excluded for the definition's 365 days, and the next intake
+ * that chooses a commitment is refused naming the material and the day
+ * the exclusion ends; one without a commitment goes on. */
+static void false_commitment_excludes_the_holder(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  PGconn *c = tb_pg_connect(pg.admin);
+  int64_t id = app_value(c,
+                         "SELECT v.id FROM verifications v JOIN applications "
+                         "a ON a.id = v.application_id WHERE a.number = '%s'",
+                         committed_number);
+  tb_store_actor scjg = {0, "officer-scjg", "officer", "SCJG"};
+  tb_store_actor zj = {0, "officer-zj", "officer", "ZJ"};
+  /* the finding names its officer's account */
+  TB_CHECK_INT(
+      tb_store_account_create(s, scjg.name, "officer", "SCJG", "x", &scjg.id),
+      TB_STORE_OK);
+  TB_CHECK_INT(
+      tb_store_account_create(s, zj.name, "officer", "ZJ", "x", &zj.id),
+      TB_STORE_OK);
+  finding_txn t = {id, {false, "现场核查：建设资金未落实"}, &scjg, {0}};
+  TB_CHECK_INT(tb_store_run_transaction(s, finding_body, &t), TB_STORE_REFUSED);
+  TB_CHECK_INT(t.out.refusal, TB_STORE_TICKET_WRONG_BUREAU);
+  t.actor = &zj;
+  TB_CHECK_INT(tb_store_run_transaction(s, finding_body, &t), TB_STORE_OK);
+  TB_CHECK(t.out.terminated);
+  char excluded[11];
+  memcpy(excluded, t.out.excluded_until, sizeof excluded);
+  TB_CHECK_INT(app_value(c,
+                         "SELECT count(*) FROM applications WHERE number = "
+                         "'%s' AND status = 'terminated'",
+                         committed_number),
+               1);
+  TB_CHECK_INT(app_value(c,
+                         "SELECT until_day - from_day FROM "
+                         "commitment_exclusions WHERE id_number = '%s'",
+                         ORG_ID),
+               364);
+  /* found once */
+  TB_CHECK_INT(tb_store_run_transaction(s, finding_body, &t), TB_STORE_REFUSED);
+  TB_CHECK_INT(t.out.refusal, TB_STORE_TICKET_STATE);
+  const tb_definition *def = NULL;
+  TB_CHECK_INT(tb_store_definition_get(s, "sgxk", 0, &def), TB_STORE_OK);
+  char next[TB_APP_NUMBER_LEN + 1];
+  tb_store_outcome *why = tb_xmalloc(sizeof *why);
+  TB_CHECK(!create_committed(s, "sgxk", 0, commitments_of(def), next, why));
+  char until[11];
+  tb_date_format(why->excluded_until, until);
+  TB_CHECK_STR(until, excluded);
+  TB_CHECK_STR(why->excluded_material, "funds_commitment");
+  TB_CHECK(strstr(why->problem.detail, "funds_commitment") != NULL);
+  TB_CHECK(create_app(s, "sgxk", 0, next)); /* no commitment: taken in */
+  free(why);
+  tb_store_audit_report rep;
+  TB_CHECK_INT(tb_store_audit_verify(s, committed_number, &rep), TB_STORE_OK);
+  TB_CHECKF(!rep.broken, "%s", rep.what);
+  TB_CHECK_INT(app_value(c,
+                         "SELECT count(*) FROM audit_events e JOIN "
+                         "applications a ON a.id = e.application_id WHERE "
+                         "a.number = '%s' AND e.action IN "
+                         "('verification_found', 'commitment_false')",
+                         committed_number),
+               2);
+  PQfinish(c);
+  tb_store_close(s);
+}
+
 static void load_workflows(void) {
   tb_store *s = tb_pg_store(pg.server);
   size_t n = 0;
@@ -1128,6 +1330,8 @@ int main(int argc, char **argv) {
   TB_RUN(three_schedulers_fire_each_timer_once);
   TB_RUN(scheduler_survives_a_restart);
   TB_RUN(calendar_shipped_then_administrator);
+  TB_RUN(approval_opens_verifications);
+  TB_RUN(false_commitment_excludes_the_holder);
   tb_pg_stop(&pg);
   return tb_test_done();
 }
