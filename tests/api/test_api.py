@@ -1164,6 +1164,17 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/applications/{number}/files/{id}"):
             {CLERK, INSPECTOR, "officer-SCJG", "anonymous"},
         ("POST", "/api/v1/tasks/{id}/files"): {"officer-SCJG"},
+        # 差评整改: the bureau's officers and the window's clerks answer,
+        # inspectors review; 告知承诺 verification: the bureau's officers
+        ("GET", "/api/v1/rectifications"): {CLERK, INSPECTOR, "officer-SCJG",
+                                            "officer-GA"},
+        ("POST", "/api/v1/rectifications/{id}/reply"): {CLERK, "officer-SCJG",
+                                                        "officer-GA"},
+        ("POST", "/api/v1/rectifications/{id}/review"): {INSPECTOR},
+        ("GET", "/api/v1/verifications"): {INSPECTOR, "officer-SCJG",
+                                           "officer-GA"},
+        ("POST", "/api/v1/verifications/{id}/finding"): {"officer-SCJG",
+                                                         "officer-GA"},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

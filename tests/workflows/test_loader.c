@@ -192,6 +192,9 @@ static void test_qykb(void) {
   TB_CHECK(field(def, "employees") && field(def, "employees")->integer);
   TB_CHECK_INT(def->n_materials, 7);
   TB_CHECK(material(def, "premises") && material(def, "premises")->commitment);
+  TB_CHECK_STR(material(def, "premises")->verify_bureau, "SCJG");
+  TB_CHECK_INT(material(def, "premises")->verify_days, 20);
+  TB_CHECK_INT(material(def, "premises")->exclude_days, 365);
   TB_CHECK(material(def, "appointment") &&
            material(def, "appointment")->tolerate_days == 5);
   TB_CHECK(material(def, "food_safety_rules") &&
@@ -814,6 +817,29 @@ static void test_materials(void) {
               "commitment='true'/>\n"
               "</materials>\n" REVIEW TAIL,
          4, "material 'm' is optional: a commitment cannot replace it");
+  /* 事后核查: only a commitment is verified, by a known bureau */
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲' verify-days='3'/>\n"
+              "</materials>\n" REVIEW TAIL,
+         4,
+         "material 'm' allows no commitment: verify-days has nothing to "
+         "verify");
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲' commitment='true' "
+              "verify-bureau='NOPE'/>\n"
+              "</materials>\n" REVIEW TAIL,
+         4, "material 'm' (verify-bureau): unknown bureau 'NOPE'");
+  tb_definition *v = LOAD_OK(HEAD "<materials>\n"
+                                  "<material id='m' name='甲' "
+                                  "commitment='true'/>\n"
+                                  "</materials>\n" REVIEW TAIL);
+  if (v) { /* the defaults: the first branch's bureau, 20 and 365 days */
+    TB_CHECK_STR(v->materials[0].verify_bureau, v->branches[0].bureau);
+    TB_CHECK_INT(v->materials[0].verify_days, 20);
+    TB_CHECK_INT(v->materials[0].exclude_days, 365);
+    TB_CHECK_INT(v->rectify_days, 5);
+  }
+  tb_definition_free(v);
   /* a license type no shipped definition issues is fine */
   tb_definition *def = LOAD_OK(HEAD "<materials>\n"
                                     "<material id='m' name='甲' "
