@@ -26,6 +26,11 @@ void api_fail_excluded(api_req *r, const tb_store_outcome *out) {
   api_problem_field(&pb, "committed", TB_PROBLEM_COMMITMENT_EXCLUDED, "%s",
                     out->problem.detail);
   api_problem_set(&pb, "material", json_string(out->excluded_material));
+  const char *id = out->excluded_material;
+  int m = out->def ? tb_definition_material(out->def, id, strlen(id)) : -1;
+  api_problem_set(&pb, "material_name",
+                  m >= 0 ? json_string(out->def->materials[m].name)
+                         : json_null());
   api_problem_set(&pb, "excluded_until", json_string(until));
   api_problem_send(r, &pb);
 }

@@ -717,6 +717,10 @@ paths["/api/v1/verifications/{id}/finding"] = {"post": op("Record the finding", 
          "revoked with the reason, an application still waiting for delivery or its tolerated gaps ends (终止办理), and the holder's one "
          "number is excluded from 告知承诺 for the materials' exclude-days: a later intake (POST /applications, …/accept) that chooses a "
          "commitment is 422 commitment_excluded naming committed, with material and excluded_until. Audited.")}
+schemas["Problem"]["properties"].update({
+    "material": {"type": "string", "description": "commitment_excluded: the committed material that must be provided"},
+    "material_name": {"type": ["string", "null"], "description": "commitment_excluded: its name"},
+    "excluded_until": {"type": "string", "format": "date", "description": "commitment_excluded: the last day of the holder's exclusion from 告知承诺"}})
 paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
     "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
 doc = {"openapi": "3.1.0",

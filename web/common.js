@@ -174,6 +174,8 @@ export async function api(method, path, body, { anonymous = false } = {}) {
 export function problemText(e) {
   if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
   const p = e.problem || {};
+  if (p.excluded_until) /* 告知承诺 while excluded: the material and the day */
+    return `${problemZh(p.code)}：“${p.material_name || p.material}”须提交，限制期至 ${p.excluded_until}`;
   const fields = (p.errors || []).map((x) => {
     const zh = x.code === p.code ? null : problemZh(x.code);
     return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;

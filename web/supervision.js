@@ -7,6 +7,7 @@ import {
   fmtTime, h, live, logoutButton, requireLogin, stateBadge, warnBadge,
 } from "/web/common.js";
 import { calendarWarning, provisionalBadge } from "/web/calendar.js";
+import { reviewSection } from "/web/rectify.js";
 
 const main = $("#main");
 const counts = h("div.counts", { id: "counts" });
@@ -106,6 +107,7 @@ main.append(
   h("div.card", h("h2", "事项统计"), services),
   h("div.cols", h("div.card", h("h2", "实时动态"), feed), h("div.card", h("h2", "审计轨迹"), trail, h("p.muted", "点击办件编号查看完整审计轨迹"))),
 );
+main.append(reviewSection()); /* 差评整改: close or reopen */
 void session;
 await attempt(refresh);
 const later = debounce(() => attempt(refresh).then(() => counts.classList.add("flash")), 120);

@@ -13,6 +13,7 @@ import {
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { filePicker, uploadFiles } from "/web/materials.js";
+import { bureauGrades, evaluationView } from "/web/rectify.js";
 
 const main = $("#main");
 const m = /^\/t\/([^/]+)$/.exec(location.pathname);
@@ -199,7 +200,8 @@ function licensesView(t) {
 
 function ratingView(t) {
   if (t.state !== "delivered") return null;
-  if (t.rating) return h("div.card", { id: "rating" }, h("h3", "服务评价"), h("p", `您的评价：${"★".repeat(t.rating)}`));
+  if (t.rating) return h("div.card", { id: "rating" }, h("h3", "服务评价"), h("p", `您的评价：${"★".repeat(t.rating)}`), evaluationView(t.evaluation));
+  const per = bureauGrades(t.steps);
   let grade = 5;
   const stars = h("div.stars", ["非常不满意", "不满意", "基本满意", "满意", "非常满意"].map((label, i) =>
     h("label", h("input", { type: "radio", name: "grade", value: i + 1, checked: i === 4, onchange: () => (grade = i + 1) }), " " + label)));
@@ -213,7 +215,7 @@ function ratingView(t) {
         ev.preventDefault();
         try {
           const r = await api("POST", `/api/v1/applications/${encodeURIComponent(number)}/rating`,
-            { code, grade, comment: comment.value || undefined }, { anonymous: true });
+            { code, grade, comment: comment.value || undefined, bureaus: per.value() }, { anonymous: true });
           clear(ev.target, h("h3", "服务评价"), h("p", { id: "rated", "data-grade": r && r.rating }, "感谢您的评价！"));
         } catch (e) {
           msg.textContent = problemText(e);
@@ -224,6 +226,7 @@ function ratingView(t) {
     h("h3", "服务评价（好差评）"),
     stars,
     comment,
+    per.el,
     msg,
     h("button.primary", { type: "submit" }, "提交评价"),
   );

@@ -10,6 +10,7 @@ import {
   live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
+import { rectifySection } from "/web/rectify.js";
 import { filePicker, showMaterials, uploadPicked } from "/web/materials.js";
 
 const main = $("#main");
@@ -384,6 +385,7 @@ main.append(
       formBox),
     appBox),
 );
+main.append(rectifySection()); /* the window's 差评整改 tickets */
 const later = debounce(() => {
   if (current && current.number && !appBox.contains(document.activeElement)) showApp(current.number);
 }, 200);

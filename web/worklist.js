@@ -10,6 +10,7 @@ import {
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { decisionPanel } from "/web/panel.js";
+import { rectifySection, verifySection } from "/web/rectify.js";
 
 const main = $("#main");
 const list = h("div", { id: "queue" });
@@ -123,6 +124,7 @@ const s = await requireLogin(main, ["officer"], "部门审批人员登录");
 window.__session = s;
 $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
+main.append(h("div.cols", verifySection(), rectifySection())); /* 事后核查, 差评整改 */
 await attempt(load);
 const later = debounce(() => {
   if (!opening && !$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
