@@ -167,3 +167,20 @@ void api_run_change(api_req *r, api_change_fn fn, void *cls) {
   }
   settle(r, &c, rc);
 }
+
+void api_run_change_fields(api_req *r, api_field *spec, api_change_fn fn,
+                           void *cls) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
+                   "the request has problems; see errors");
+  if (api_fields_parse(&pb, body, NULL, spec)) {
+    api_problem_free(&pb);
+    api_run_change(r, fn, cls);
+  } else {
+    api_problem_send(r, &pb);
+  }
+  json_decref(body);
+}

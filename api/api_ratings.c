@@ -159,34 +159,33 @@ static bool list_bureau(api_req *r, const char **bureau) {
   return true;
 }
 
-void api_h_rectifications_list(api_req *r) {
-  const char *bureau = NULL, *state = api_query(r, "state");
-  if (!list_bureau(r, &bureau))
-    return;
-  if (state && !is_state(state)) {
-    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "state",
-                   "must be open, replied or closed");
-    return;
-  }
+void api_reply_list(api_req *r, api_list_fn read, const char *bureau,
+                    const char *state) {
   tb_store *s = api_store(r);
   if (!s)
     return;
   char today[11], *json = NULL;
   api_today_text(s, r->now, today);
-  tb_store_status rc =
-      tb_store_rectifications_read(s, bureau, state, today, MAX_LIST, &json);
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  json_t *items = api_json_load(json);
+  tb_store_status rc = read(s, bureau, state, today, MAX_LIST, &json);
+  json_t *items = rc == TB_STORE_OK ? api_json_load(json) : NULL;
   free(json);
   if (!items) {
-    api_fail_store(r, TB_STORE_ERROR);
+    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
     return;
   }
   api_bureau_names_add(s, items);
   api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_h_rectifications_list(api_req *r) {
+  const char *bureau = NULL, *state = api_query(r, "state");
+  if (!list_bureau(r, &bureau))
+    return;
+  if (state && !is_state(state))
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "state",
+                   "must be open, replied or closed");
+  else
+    api_reply_list(r, tb_store_rectifications_read, bureau, state);
 }
 
 /* ---- replying and reviewing ------------------------------------------------
@@ -251,25 +250,12 @@ static tb_store_status review_change(api_req *r, tb_store *s, void *cls) {
                            : ticket_refused(r, rc, why);
 }
 
-/* Read the body by spec, then run fn as a change. */
+/* The ticket of the path, then the body by spec and fn as a change. */
 static void run_ticket(api_req *r, api_field *spec, api_change_fn fn,
                        ticket_change *c) {
   c->id = api_path_id(r, "rectification");
-  if (!c->id)
-    return;
-  json_t *body = api_body_object(r);
-  if (!body)
-    return;
-  api_problem pb;
-  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
-                   "the request has problems; see errors");
-  if (api_fields_parse(&pb, body, NULL, spec)) {
-    api_problem_free(&pb);
-    api_run_change(r, fn, c);
-  } else {
-    api_problem_send(r, &pb);
-  }
-  json_decref(body);
+  if (c->id)
+    api_run_change_fields(r, spec, fn, c);
 }
 
 void api_h_rectification_reply(api_req *r) {

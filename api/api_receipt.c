@@ -166,20 +166,8 @@ void api_h_app_code_reissue(api_req *r) {
   tb_store *s = NULL;
   if (!receipt_begin(r, &s))
     return;
-  json_t *body = api_body_object(r);
-  if (!body)
-    return;
-  api_problem pb;
-  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
-                   "the request has problems; see errors");
   reissue_ctx c = {NULL};
   api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, &c.reason),
                       API_END};
-  if (api_fields_parse(&pb, body, NULL, spec)) {
-    api_problem_free(&pb);
-    api_run_change(r, reissue_fn, &c);
-  } else {
-    api_problem_send(r, &pb);
-  }
-  json_decref(body);
+  api_run_change_fields(r, spec, reissue_fn, &c);
 }

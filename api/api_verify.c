@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define MAX_FINDING 1000
-#define MAX_LIST 200
 
 void api_fail_excluded(api_req *r, const tb_store_outcome *out) {
   char until[11];
@@ -56,26 +55,11 @@ void api_h_verifications_list(api_req *r) {
                    "must be a bureau code");
     return;
   }
-  if (state && !is_state(state)) {
+  if (state && !is_state(state))
     api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "state",
                    "must be open, true or false");
-    return;
-  }
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
-  char today[11], *json = NULL;
-  api_today_text(s, r->now, today);
-  tb_store_status rc =
-      tb_store_verifications_read(s, bureau, state, today, MAX_LIST, &json);
-  json_t *items = rc == TB_STORE_OK ? api_json_load(json) : NULL;
-  free(json);
-  if (!items) {
-    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
-    return;
-  }
-  api_bureau_names_add(s, items);
-  api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+  else
+    api_reply_list(r, tb_store_verifications_read, bureau, state);
 }
 
 typedef struct {

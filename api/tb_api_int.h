@@ -412,6 +412,11 @@ typedef tb_store_status (*api_change_fn)(api_req *r, tb_store *s, void *cls);
  * KIND = hard | soft | lost | lost-after): statement N of the transaction
  * fails (tb_store_fault_arm; N = 0: the COMMIT). */
 void api_run_change(api_req *r, api_change_fn fn, void *cls);
+/* Read the body by the field table spec (its outputs are borrowed from
+ * the body, valid during fn), then api_run_change; a body with problems
+ * is answered 422 naming each field. */
+void api_run_change_fields(api_req *r, api_field *spec, api_change_fn fn,
+                           void *cls);
 
 /* ---- authentication (api_auth.c) ----------------------------------------- */
 
@@ -756,6 +761,13 @@ void api_today_text(tb_store *s, int64_t now, char out[11]);
 /* The positive id of the path's first parameter; 0 (a 404 set, naming
  * `what`) when it is none. */
 int64_t api_path_id(api_req *r, const char *what);
+/* Reply 200 {items} with a list the store reads (today by the stored
+ * calendar, at most 200 items), each with its bureau_name. */
+typedef tb_store_status (*api_list_fn)(tb_store *s, const char *bureau,
+                                       const char *state, const char *today,
+                                       int limit, char **json);
+void api_reply_list(api_req *r, api_list_fn read, const char *bureau,
+                    const char *state);
 void api_h_rectifications_list(api_req *r);
 void api_h_rectification_reply(api_req *r);
 void api_h_rectification_review(api_req *r);

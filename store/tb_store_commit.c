@@ -26,16 +26,6 @@ static const tb_store_stmt S_EXCLUDED = {
     "e.id_number WHERE a.id = $1::bigint AND e.from_day <= $2::date AND "
     "e.until_day >= $2::date",
     2};
-typedef struct {
-  char v[24];
-} num;
-
-static num i64(int64_t v) {
-  num n;
-  snprintf(n.v, sizeof n.v, "%" PRId64, v);
-  return n;
-}
-
 /* The calendar the transition's step used (fetched in this transaction),
  * or the stored one. */
 static tb_store_status calendar_of(tb_store *s, const tb_calendar **cal) {
@@ -74,7 +64,7 @@ static json_t *group_of(const tb_definition *def, uint64_t committed, size_t m,
 static tb_store_status open_one(tb_store *s, const tb_store_outcome *o,
                                 const char *bureau, json_t *materials,
                                 const char *due, json_t *opened) {
-  num app = i64(o->application_id);
+  tb_store_num app = tb_store_i64(o->application_id);
   char *text = json_dumps(materials, JSON_COMPACT);
   const char *params[] = {app.v, bureau, text, due};
   PGresult *r;
@@ -137,7 +127,7 @@ tb_store_status tb_store_exclusion_in(tb_store *s, int64_t app, tb_day today,
   *until = 0;
   char day[11];
   tb_date_format(today, day);
-  num id = i64(app);
+  tb_store_num id = tb_store_i64(app);
   const char *params[] = {id.v, day};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_EXCLUDED, params, &r);

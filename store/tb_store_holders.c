@@ -94,26 +94,13 @@ tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
                                           const tb_store_actor *actor) {
   const char *params[] = {h->id_number, h->new_name};
   tb_store_status rc = tb_store_exec(s, &S_HOLDER_RENAME, params, NULL);
-  tb_store_audit_event ae = {.number = number,
-                             .actor = actor,
-                             .action = "holder_renamed",
-                             .at_us = tb_store_now_us()};
-  if (rc == TB_STORE_OK)
-    rc = app_head(s, number, &ae);
   if (rc != TB_STORE_OK)
     return rc;
   json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "id_number", h->id_number,
                         "old_name", h->old_name, "new_name", h->new_name,
                         "reason", h->reason ? h->reason : "");
-  char *payload = json_dumps(p, JSON_COMPACT);
+  rc = tb_store_audit_event_in(s, number, actor, "holder_renamed", p);
   json_decref(p);
-  ae.payload = payload;
-  int32_t seq = 0;
-  uint8_t hash[32];
-  rc = tb_store_audit_append(s, &ae, &seq, hash);
-  free(payload);
-  if (rc == TB_STORE_OK)
-    rc = tb_store_audit_head_set(s, ae.application_id, seq, hash);
   return rc;
 }
 

@@ -236,6 +236,21 @@ tb_store_status tb_store_audit_head_set(tb_store *s, int64_t app, int32_t seq,
 tb_store_status tb_store_audit_event_in(tb_store *s, const char *number,
                                         const tb_store_actor *actor,
                                         const char *action, json_t *payload);
+/* An integer as a statement's text parameter (store/tb_store_read.c). */
+typedef struct {
+  char v[24];
+} tb_store_num;
+tb_store_num tb_store_i64(int64_t v);
+
+/* The lists of 整改 tickets and verifications (store/tb_store_read.c):
+ * st answers one JSON text from the parameters ($1 today, $2 bureau,
+ * $3 state, $4 limit clamped to 1..500), or ($1 today, $2 id). */
+tb_store_status tb_store_json_list(tb_store *s, const tb_store_stmt *st,
+                                   const char *today, const char *bureau,
+                                   const char *state, int limit, char **json);
+tb_store_status tb_store_json_by_id(tb_store *s, const tb_store_stmt *st,
+                                    const char *today, int64_t id, char **json);
+
 /* 事后核查 (store/tb_store_commit.c), inside a transition's transaction.
  * open: the transition o moved the application to approved (or
  * awaiting_materials) with committed materials: insert one verification

@@ -111,16 +111,6 @@ static const tb_store_stmt S_PUBLIC = {
                         "WHERE a.number = $1",
     1};
 
-typedef struct {
-  char v[24];
-} num;
-
-static num i64(int64_t v) {
-  num n;
-  snprintf(n.v, sizeof n.v, "%" PRId64, v);
-  return n;
-}
-
 /* The application's row id and definition (its rectify-days), its row
  * locked. */
 typedef struct {
@@ -159,7 +149,7 @@ static tb_store_status due_of(tb_store *s, const tb_definition *def,
 /* Whether bureau had a branch (a task) in the application. */
 static tb_store_status has_branch(tb_store *s, int64_t app, const char *bureau,
                                   bool *yes) {
-  num id = i64(app);
+  tb_store_num id = tb_store_i64(app);
   const char *params[] = {id.v, bureau};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_HAS_BRANCH, params, &r);
@@ -212,7 +202,7 @@ static tb_store_status grade_one(tb_store *s, const char *number,
                                  int grade, const char *comment,
                                  const char *owner,
                                  const tb_store_actor *actor) {
-  num app = i64(a->id), g = i64(grade);
+  tb_store_num app = tb_store_i64(a->id), g = tb_store_i64(grade);
   const char *params[] = {app.v, bureau, g.v, comment};
   int64_t rating = 0, ticket = 0;
   tb_store_status rc = insert_row(s, &S_RATING_INSERT, params, &rating);
@@ -220,7 +210,7 @@ static tb_store_status grade_one(tb_store *s, const char *number,
     return rc;
   char due[11];
   rc = due_of(s, a->def, due);
-  num rid = i64(rating);
+  tb_store_num rid = tb_store_i64(rating);
   const char *tp[] = {rid.v, app.v, owner, due};
   if (rc == TB_STORE_OK)
     rc = insert_row(s, &S_TICKET_INSERT, tp, &ticket);
@@ -281,16 +271,12 @@ tb_store_status tb_store_rectifications_read(tb_store *s, const char *bureau,
                                              const char *state,
                                              const char *today, int limit,
                                              char **json) {
-  num lim = i64(limit < 1 ? 1 : limit > 500 ? 500 : limit);
-  const char *params[] = {today, bureau, state, lim.v};
-  return tb_store_json_of(s, &S_TICKETS, params, json);
+  return tb_store_json_list(s, &S_TICKETS, today, bureau, state, limit, json);
 }
 
 tb_store_status tb_store_rectification_read(tb_store *s, int64_t id,
                                             const char *today, char **json) {
-  num n = i64(id);
-  const char *params[] = {today, n.v};
-  return tb_store_json_of(s, &S_TICKET, params, json);
+  return tb_store_json_by_id(s, &S_TICKET, today, id, json);
 }
 
 /* A ticket locked with its application (the application first, as every
@@ -303,7 +289,7 @@ typedef struct {
 } ticket;
 
 static tb_store_status lock_ticket(tb_store *s, int64_t id, ticket *t) {
-  num n = i64(id);
+  tb_store_num n = tb_store_i64(id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_TICKET_NUMBER, params, &r);
@@ -363,7 +349,7 @@ tb_store_status tb_store_rectification_reply_in(tb_store *s, int64_t id,
     *why = TB_STORE_TICKET_STATE;
   if (*why != TB_STORE_TICKET_DONE)
     return TB_STORE_REFUSED;
-  num n = i64(id), by = i64(actor->id);
+  tb_store_num n = tb_store_i64(id), by = tb_store_i64(actor->id);
   const char *params[] = {n.v, reply, changes, by.v};
   rc = tb_store_exec(s, &S_TICKET_REPLY, params, NULL);
   if (rc != TB_STORE_OK)
@@ -386,7 +372,7 @@ tb_store_status tb_store_rectification_review_in(tb_store *s, int64_t id,
     *why = TB_STORE_TICKET_STATE;
     return TB_STORE_REFUSED;
   }
-  num n = i64(id), by = i64(actor->id);
+  tb_store_num n = tb_store_i64(id), by = tb_store_i64(actor->id);
   char due[11] = "";
   if (close) {
     const char *params[] = {n.v, review, by.v};

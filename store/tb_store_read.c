@@ -208,3 +208,25 @@ tb_store_status tb_store_json_of(tb_store *s, const tb_store_stmt *st,
                                  const char *const *params, char **json) {
   return json_of(s, st, params, json);
 }
+
+tb_store_num tb_store_i64(int64_t v) {
+  tb_store_num n;
+  snprintf(n.v, sizeof n.v, "%" PRId64, v);
+  return n;
+}
+
+tb_store_status tb_store_json_list(tb_store *s, const tb_store_stmt *st,
+                                   const char *today, const char *bureau,
+                                   const char *state, int limit, char **json) {
+  tb_store_num lim = tb_store_i64(limit < 1 ? 1 : limit > 500 ? 500 : limit);
+  const char *params[] = {today, bureau, state, lim.v};
+  return json_of(s, st, params, json);
+}
+
+tb_store_status tb_store_json_by_id(tb_store *s, const tb_store_stmt *st,
+                                    const char *today, int64_t id,
+                                    char **json) {
+  tb_store_num n = tb_store_i64(id);
+  const char *params[] = {today, n.v};
+  return json_of(s, st, params, json);
+}

@@ -81,16 +81,6 @@ static const tb_store_stmt S_EXCLUSIONS = {
     "ON a.id = e.application_id WHERE e.id_number = $1",
     1};
 
-typedef struct {
-  char v[24];
-} num;
-
-static num i64(int64_t v) {
-  num n;
-  snprintf(n.v, sizeof n.v, "%" PRId64, v);
-  return n;
-}
-
 /* ---- reading ---------------------------------------------------------------
  */
 
@@ -98,16 +88,12 @@ tb_store_status tb_store_verifications_read(tb_store *s, const char *bureau,
                                             const char *state,
                                             const char *today, int limit,
                                             char **json) {
-  num lim = i64(limit < 1 ? 1 : limit > 500 ? 500 : limit);
-  const char *params[] = {today, bureau, state, lim.v};
-  return tb_store_json_of(s, &S_LIST, params, json);
+  return tb_store_json_list(s, &S_LIST, today, bureau, state, limit, json);
 }
 
 tb_store_status tb_store_verification_read(tb_store *s, int64_t id,
                                            const char *today, char **json) {
-  num n = i64(id);
-  const char *params[] = {today, n.v};
-  return tb_store_json_of(s, &S_ONE, params, json);
+  return tb_store_json_by_id(s, &S_ONE, today, id, json);
 }
 
 tb_store_status tb_store_exclusions_read(tb_store *s, const char *id_number,
@@ -153,7 +139,7 @@ static tb_store_status lock_app(tb_store *s, const char *id, locked *l) {
 }
 
 static tb_store_status lock_all(tb_store *s, int64_t id, locked *l) {
-  num n = i64(id);
+  tb_store_num n = tb_store_i64(id);
   tb_store_status rc = lock_app(s, n.v, l);
   if (rc != TB_STORE_OK)
     return rc;
@@ -194,7 +180,7 @@ static tb_store_status exclude(tb_store *s, const locked *l, const char *reason,
   char from[11];
   tb_date_format(today, from);
   tb_date_format(today + exclude_days(l) - 1, out->excluded_until);
-  num app = i64(l->app);
+  tb_store_num app = tb_store_i64(l->app);
   const char *params[] = {l->holder, app.v, reason, from, out->excluded_until};
   return tb_store_exec(s, &S_EXCLUDE, params, NULL);
 }
@@ -204,7 +190,7 @@ static tb_store_status revoke_all(tb_store *s, const locked *l,
                                   const char *reason,
                                   const tb_store_actor *actor,
                                   tb_store_found *out) {
-  num app = i64(l->app);
+  tb_store_num app = tb_store_i64(l->app);
   const char *params[] = {app.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_LICENSES, params, &r);
@@ -255,7 +241,7 @@ static tb_store_status record(tb_store *s, int64_t id, const locked *l,
                               const tb_store_finding *f,
                               const tb_store_actor *actor,
                               tb_store_found *out) {
-  num n = i64(id), by = i64(actor->id);
+  tb_store_num n = tb_store_i64(id), by = tb_store_i64(actor->id);
   const char *params[] = {n.v, f->truthful ? "true" : "false", f->finding,
                           by.v};
   tb_store_status rc = tb_store_exec(s, &S_FIND, params, NULL);
