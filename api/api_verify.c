@@ -20,7 +20,7 @@ void api_fail_excluded(api_req *r, const tb_store_outcome *out) {
   tb_date_format(out->excluded_until, until);
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_COMMITMENT_EXCLUDED,
-                   "the holder is excluded from 告知承诺 after a false "
+                   "the holder is excluded from commitments after a false "
                    "commitment; provide the material");
   api_problem_field(&pb, "committed", TB_PROBLEM_COMMITMENT_EXCLUDED, "%s",
                     out->problem.detail);

@@ -404,9 +404,6 @@ paths["/api/v1/applications/{number}/files/{id}"] = {"get": op(
      {"name": "download", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1"]},
       "description": "1: Content-Disposition attachment"}],
     anonymous=True, desc="Roles: as GET …/materials.")}
-for p, ops in paths.items():
-    for m, o in ops.items():
-        o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
 nullable = lambda t: {"type": [t, "null"]}
 schemas = {
     "Problem": {"type": "object", "description": "RFC 9457 problem details with a stable code",
@@ -723,6 +720,10 @@ schemas["Problem"]["properties"].update({
     "excluded_until": {"type": "string", "format": "date", "description": "commitment_excluded: the last day of the holder's exclusion from 告知承诺"}})
 paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
     "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
+# every operation's id, from its method and path (after every path is added)
+for p, ops in paths.items():
+    for m, o in ops.items():
+        o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",

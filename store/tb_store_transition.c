@@ -876,7 +876,7 @@ static tb_store_status check_excluded(tb_store *s, tb_store_outcome *o,
                 o->def->materials[m].id);
   o->engine = TB_ERR_MATERIAL;
   tb_problem_set(&o->problem, TB_ERR_MATERIAL, "committed",
-                 "the holder is excluded from 告知承诺 until %s (a commitment "
+                 "the holder is excluded from commitments until %s (a commitment "
                  "found false): material '%s' (%s) must be provided",
                  day, o->def->materials[m].id, o->def->materials[m].name);
   o->after = o->before;
