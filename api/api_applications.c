@@ -894,6 +894,12 @@ void api_h_app_rating(api_req *r) {
     rt->grade = (int)b.grade;
     rt->comment = b.comment;
     api_rating_read(&a.pb, b.bureaus, b.responsible, rt);
+    /* the rate event keeps the whole grade (and the bureau named); the
+     * bureaus' grades are their own event, bureaus_rated */
+    t.payload = json_pack("{s:I, s:s?}", "grade", (json_int_t)b.grade,
+                          "comment", b.comment);
+    if (b.responsible)
+      json_object_set_new(t.payload, "responsible", json_string(b.responsible));
   }
   t.after = api_rating_after;
   t.after_cls = rt;
