@@ -875,10 +875,11 @@ static tb_store_status check_excluded(tb_store *s, tb_store_outcome *o,
   tb_store_copy(o->excluded_material, sizeof o->excluded_material,
                 o->def->materials[m].id);
   o->engine = TB_ERR_MATERIAL;
-  tb_problem_set(&o->problem, TB_ERR_MATERIAL, "committed",
-                 "the holder is excluded from commitments until %s (a commitment "
-                 "found false): material '%s' (%s) must be provided",
-                 day, o->def->materials[m].id, o->def->materials[m].name);
+  tb_problem_set(
+      &o->problem, TB_ERR_MATERIAL, "committed",
+      "the holder is excluded from commitments until %s (a commitment "
+      "found false): material '%s' (%s) must be provided",
+      day, o->def->materials[m].id, o->def->materials[m].name);
   o->after = o->before;
   return TB_STORE_REFUSED;
 }
