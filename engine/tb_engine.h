@@ -662,10 +662,10 @@ typedef enum {
   TB_EV_TIMER,
   TB_EV_DELIVER,
   TB_EV_RATE,
-  TB_EV_CLOSE_NOTICE, /* the clerk closes the open notice with a reason */
-  TB_EV_RECOMPUTE,    /* a new calendar was loaded: recompute every
-                         deadline from what the state records (TB_IGNORED
-                         when none moves) */
+  TB_EV_CLOSE_NOTICE,     /* the clerk closes the open notice with a reason */
+  TB_EV_RECOMPUTE,        /* a new calendar was loaded: recompute every
+                             deadline from what the state records (TB_IGNORED
+                             when none moves) */
   TB_EV_COMMITMENT_FALSE, /* 承诺不实: a verification found a commitment
                              false; what is still open ends (终止办理) */
   TB_EV_KIND_COUNT

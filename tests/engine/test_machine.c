@@ -404,7 +404,8 @@ static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
                  NO, IGN, NO},
     /* the supplement of the last gap signs the licenses: approved */
     [S_AWAITING_MATERIALS] = {NO, NO, NO, NO, OK_TO(APPROVED), OK_TO(WITHDRAWN),
-                              NO, NO, NO, NO, NO, NO, IGN, NO, NO, NO, IGN, OK_TO(TERMINATED)},
+                              NO, NO, NO, NO, NO, NO, IGN, NO, NO, NO, IGN,
+                              OK_TO(TERMINATED)},
 };
 
 static void every_state_and_event(void) {
