@@ -44,7 +44,7 @@ typedef struct {
   int n_params;
 } tb_store_stmt;
 
-#define TB_STORE_MAX_PREPARED 96
+#define TB_STORE_MAX_PREPARED 256
 #define TB_STORE_MAX_CACHED_DEFS 64
 
 typedef struct {

@@ -16,13 +16,10 @@
 #include <string.h>
 
 /* Working days after the local date of $a up to the local date of $b
- * (inclusive): a lateral expression reused by both statistics. */
+ * (inclusive), by the database's one working-day count (tb_workdays,
+ * sql/0010_statistics.sql). */
 #define LOCAL(ts) "((" ts ") AT TIME ZONE 'UTC' + m.off)::date"
-#define WORKDAYS(from, to)                                                     \
-  "(SELECT count(*) FROM generate_series(" from " + 1, " to                    \
-  ", interval '1 day') g(d) LEFT JOIN calendar_days c ON c.day = g.d::date "   \
-  "WHERE CASE WHEN c.kind IS NULL THEN extract(isodow FROM g.d) < 6 "          \
-  "ELSE c.kind = 'workday' END)"
+#define WORKDAYS(from, to) "tb_workdays((" from ") + 1, (" to ") + 1)"
 
 #define OPEN_STATES                                                            \
   "('submitted', 'awaiting_supplement', 'in_review', 'returned', "             \

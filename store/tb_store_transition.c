@@ -28,8 +28,11 @@ static const tb_store_stmt S_UPDATE_APP = {
     "UPDATE applications SET state = $2::jsonb, status = $3, warning = $4, "
     "deadline = $5::date, statutory_deadline = $6::date, "
     "audit_seq = $7::integer, audit_hash = decode($8, 'hex'), "
-    "updated_at = now() WHERE id = $1::bigint",
-    8};
+    "updated_at = now(), accepted_at = to_timestamp(nullif($9::bigint, 0)), "
+    "finished_at = to_timestamp(nullif($10::bigint, 0)), "
+    "accepted_by = coalesce(nullif($11::bigint, 0), accepted_by) "
+    "WHERE id = $1::bigint",
+    11};
 static const tb_store_stmt S_TASK_CREATE = {
     "tr_task_create",
     "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
@@ -647,12 +650,18 @@ static tb_store_status sync_tasks(tb_store *s, const tb_store_outcome *o) {
   return TB_STORE_OK;
 }
 
+/* The new state and chain head, with the statistics' columns: the
+ * instants of acceptance and of the end, and who accepted (accepted_by
+ * 0: unchanged). */
 static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
-                                 int32_t seq, const uint8_t hash[32]) {
+                                 int32_t seq, const uint8_t hash[32],
+                                 int64_t accepted_by) {
   char *state = tb_store_state_encode(&o->after);
   char d1[11], d2[11], hex[65];
   tb_hex_encode(hash, 32, hex);
-  num app = i64(o->application_id), sq = i64(seq);
+  num app = i64(o->application_id), sq = i64(seq),
+      acc = i64(o->after.accepted_at), fin = i64(o->after.finished_at),
+      by = i64(accepted_by);
   const char *params[] = {app.v,
                           state,
                           tb_app_status_name((tb_app_status)o->after.status),
@@ -660,7 +669,10 @@ static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
                           day_or_null(o->after.deadline, d1),
                           day_or_null(o->after.statutory_deadline, d2),
                           sq.v,
-                          hex};
+                          hex,
+                          acc.v,
+                          fin.v,
+                          by.v};
   tb_store_status rc = tb_store_exec(s, &S_UPDATE_APP, params, NULL);
   free(state);
   return rc;
@@ -772,7 +784,8 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
   rc = tb_store_audit_append(s, &ae, &o->seq, hash);
   free(payload);
   if (rc == TB_STORE_OK)
-    rc = write_app(s, o, o->seq, hash);
+    rc = write_app(s, o, o->seq, hash,
+                   ev->kind == TB_EV_ACCEPT ? j->actor->id : 0);
   if (rc == TB_STORE_OK)
     rc = notify(s, o, tb_event_kind_name(ev->kind));
   return rc;
