@@ -70,6 +70,8 @@ const api_route api_routes[] = {
      0},
     {"GET", "/api/v1/supervision/stream", api_h_supervision_stream,
      CLERK | OFFICER | INSPECTOR, ROUTE_QUERY_TOKEN},
+    {"GET", "/api/v1/supervision/statistics", api_h_supervision_statistics,
+     INSPECTOR, 0},
     {"POST", APP "/materials/{material}/files", api_h_material_file_post,
      CLERK | ROLE_ANONYMOUS, FILE_CHANGE},
     {"GET", APP "/materials", api_h_materials_get,

@@ -143,10 +143,7 @@ static json_t *branches_view(const tb_definition *def, const tb_app_state *st) {
   return arr;
 }
 
-/* The stored bureau list's names: {code: name}; {} when there is none.
- * The list is the one the handle has parsed (again only when another
- * list is stored). NULL when it could not be read. */
-static json_t *bureau_names(tb_store *s) {
+json_t *api_bureau_names(tb_store *s) {
   const tb_bureau_list *list = NULL;
   tb_problem p = {0};
   tb_store_status rc = tb_store_bureaus_get(s, &list, &p);
@@ -200,7 +197,7 @@ json_t *api_notice_view(tb_store *s, const char *number,
   if (!st->notice && !st->notice_branches &&
       st->status != TB_APP_AWAITING_SUPPLEMENT)
     return json_null();
-  json_t *names = st->notice_branches ? bureau_names(s) : json_object();
+  json_t *names = st->notice_branches ? api_bureau_names(s) : json_object();
   json_t *reason = window_reason(s, number, st);
   if (!names || !reason) {
     json_decref(names);

@@ -320,6 +320,57 @@ paths["/api/v1/supervision/stream"] = {"get": op("Live changes (server-sent even
      {"name": "access_token", "in": "query", "required": False,
       "description": "the bearer token, for EventSource (which cannot send headers)", "schema": {"type": "string"}}],
     desc="Roles: clerk, officer, inspector.")}
+# ---- statistics (api/api_stats.c, store/tb_store_stats.c) ----
+_int = {"type": "integer", "minimum": 0}
+_rate = {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+         "description": "a share with 4 places; null when there is nothing to divide by"}
+_days = {"type": ["number", "null"], "minimum": 0,
+         "description": "working days with one decimal (fractions of working days, by the stored calendar); "
+                        "a positive time below 0.05 shows as 0.1, never 0; null when none is completed"}
+schemas_stats_row = obj({
+    "key": {"type": "string", "description": "the bureau's code, the service's id, or the window: "
+            "clerk:ACCOUNT_ID, or channel:window / channel:online when no clerk is recorded"},
+    "name": {"type": ["string", "null"], "description": "the bureau's or service's name, the clerk's username; "
+             "null for a channel"},
+    "applications": _int, "completed": {**_int, "description": "approved, denied or delivered"},
+    "on_time": {**_int, "description": "completed by the deadline (per bureau: each task by its deadline)"},
+    "on_time_rate": _rate, "average_days": _days, "p90_days": _days,
+    "returns": {**_int, "description": "tasks returned (退回)"}, "denials": {**_int, "description": "不予许可"},
+    "red_cards": {**_int, "description": "red alerts not revoked"},
+    "rated": _int, "grade_1": _int, "grade_2": _int, "grade_3": _int, "grade_4": _int, "grade_5": _int,
+    "satisfaction_rate": {**_rate, "description": "grades 4-5 among rated"},
+    "bad": {**_int, "description": "grades 1-2 (差评)"},
+    "bad_fixed_on_time": {**_int, "description": "差评 whose 整改 was closed with a reply on or before its due day"}},
+    ["key", "name", "applications", "completed", "on_time", "on_time_rate", "average_days", "p90_days",
+     "returns", "denials", "red_cards", "rated", "grade_1", "grade_2", "grade_3", "grade_4", "grade_5",
+     "satisfaction_rate", "bad", "bad_fixed_on_time"])
+_date = {"type": "string", "format": "date", "example": "2026-03-01"}
+paths["/api/v1/supervision/statistics"] = {"get": op("Statistics per bureau, service or window", "supervision",
+    {"200": {"description": "one row per group, ordered by key",
+             "content": {"application/json": {"schema": obj({
+                 "by": {"type": "string", "enum": ["bureau", "service", "window"]},
+                 "basis": {"type": "string", "enum": ["accepted", "completed"]},
+                 "from": _date, "to": _date,
+                 "items": {"type": "array", "items": schemas_stats_row}},
+                 ["by", "basis", "from", "to", "items"])},
+                         "text/csv": {"schema": {"type": "string"},
+                                      "example": "\ufeff部门代码,部门,申请件数,办结件数,...\r\n"}},
+             "headers": {"Content-Disposition": {"description": "CSV only: attachment; filename*=UTF-8''…",
+                                                 "schema": {"type": "string"}}}},
+     "422": prob("a bad parameter, named in errors[]: by, basis or format unknown; from or to missing "
+                 "or not a date; to before from; a range longer than 366 days")},
+    [{"name": "by", "in": "query", "required": False, "schema": {"type": "string", "enum": ["bureau", "service", "window"], "default": "bureau"}},
+     {"name": "from", "in": "query", "required": True, "schema": _date, "description": "the first day (local date), inclusive"},
+     {"name": "to", "in": "query", "required": True, "schema": _date, "description": "the last day, inclusive; at most 366 days in all"},
+     {"name": "basis", "in": "query", "required": False, "schema": {"type": "string", "enum": ["accepted", "completed"], "default": "accepted"},
+      "description": "accepted: the applications accepted in the range (open ones too); completed: those completed in it"},
+     {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"]},
+      "description": "csv: text/csv; charset=utf-8 with a byte order mark and Chinese headings, as an attachment "
+                     "(also chosen by Accept: text/csv when format is not given)"}],
+    desc="Roles: inspector. Per bureau a row is the bureau's part of each application (its tasks, first created "
+         "to last decided); per service and per window the whole application, from acceptance to completion. "
+         "Durations are working time: each working day of the stored calendar counts the share of its 24 hours "
+         "covered (local time), days off count nothing.")}
 page = lambda summary: {"get": op(summary, "pages",
     {"200": resp("the page (embedded in the binary)", {"type": "string"}, "text/html"),
      "304": {"description": "not modified (If-None-Match)"}}, secured=False)}

@@ -677,6 +677,13 @@ void api_h_web(api_req *r);
 void api_h_supervision_overview(api_req *r);
 void api_h_supervision_alerts(api_req *r);
 void api_h_supervision_stream(api_req *r);
+/* GET /api/v1/supervision/statistics (api_stats.c). */
+void api_h_supervision_statistics(api_req *r);
+/* The stored bureau list's names: {code: name} (a new reference); {}
+ * when there is none, NULL when it could not be read. The list is the one
+ * the handle has parsed (again only when another list is stored). In
+ * api_views.c. */
+json_t *api_bureau_names(tb_store *s);
 
 /* ---- electronic licenses (api_licenses.c) -------------------------------- */
 

@@ -295,3 +295,21 @@ def task_outputs(task, values=None):
                 return {o["id"]: values.get(o["id"], sample_output(o))
                         for o in t.get("outputs", [])}
     return {}
+
+
+def matches_schema(path, body, method="GET", status="200"):
+    """Fail unless body matches the OpenAPI document's schema for the
+    answer `status` of `method path` (validate_response.mjs, node)."""
+    import tempfile
+    validator = os.path.join(ROOT, "tests", "api", "validate_response.mjs")
+    assert shutil.which("node"), "node is missing: run ./dev test"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(body, f, ensure_ascii=False)
+    try:
+        r = subprocess.run(["node", validator, BASE + "/api/v1/openapi.json",
+                            path, method, status, f.name],
+                           capture_output=True, text=True, cwd=ROOT,
+                           timeout=120)
+    finally:
+        os.unlink(f.name)
+    assert r.returncode == 0, r.stdout + r.stderr

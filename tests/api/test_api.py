@@ -1134,6 +1134,7 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/supervision/alerts"): {INSPECTOR},
         # allowed callers get 406 here (no Accept: text/event-stream)
         ("GET", "/api/v1/supervision/stream"): {CLERK, INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/statistics"): {INSPECTOR},
         ("GET", "/"): everyone,
         ("GET", "/web/{file}"): everyone,
         ("GET", "/t/{number}"): everyone,
