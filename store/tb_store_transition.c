@@ -36,13 +36,14 @@ static const tb_store_stmt S_UPDATE_APP = {
 static const tb_store_stmt S_TASK_CREATE = {
     "tr_task_create",
     "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
-    "task_id, name, bureau, deadline) VALUES ($1::bigint, $2::smallint, "
-    "$3::smallint, $4::integer, $5, $6, $7, $8, $9::date) "
+    "task_id, name, bureau, deadline, created_at) VALUES ($1::bigint, "
+    "$2::smallint, $3::smallint, $4::integer, $5, $6, $7, $8, $9::date, "
+    "coalesce(to_timestamp(nullif($10::bigint, 0)), now())) "
     "ON CONFLICT (application_id, branch, step, round) DO UPDATE SET "
     "state = 'open', claimant = NULL, claimed_at = NULL, decided_at = NULL, "
     "decided_by = NULL, decision = NULL, comment = NULL, items = NULL, "
-    "deadline = EXCLUDED.deadline",
-    9};
+    "deadline = EXCLUDED.deadline, created_at = EXCLUDED.created_at",
+    10};
 static const tb_store_stmt S_TASK_CANCEL = {
     "tr_task_cancel",
     "UPDATE tasks SET state = 'cancelled' WHERE application_id = $1::bigint "
@@ -58,16 +59,18 @@ static const tb_store_stmt S_TASK_CARD = {
 static const tb_store_stmt S_TASK_CLAIM = {
     "tr_task_claim",
     "UPDATE tasks SET state = 'claimed', claimant = $5::bigint, "
-    "claimed_at = now() WHERE application_id = $1::bigint AND branch = "
-    "$2::smallint AND step = $3::smallint AND round = $4::integer",
-    5};
+    "claimed_at = to_timestamp($6::bigint) WHERE application_id = $1::bigint "
+    "AND branch = $2::smallint AND step = $3::smallint AND round = "
+    "$4::integer",
+    6};
 static const tb_store_stmt S_TASK_DECIDE = {
     "tr_task_decide",
     "UPDATE tasks SET state = 'decided', decision = $5, decided_by = "
-    "$6::bigint, decided_at = now(), comment = $7, items = $8::jsonb, "
-    "outputs = $9::jsonb WHERE application_id = $1::bigint AND branch = "
-    "$2::smallint AND step = $3::smallint AND round = $4::integer",
-    9};
+    "$6::bigint, decided_at = to_timestamp($10::bigint), comment = $7, "
+    "items = $8::jsonb, outputs = $9::jsonb WHERE application_id = "
+    "$1::bigint AND branch = $2::smallint AND step = $3::smallint AND "
+    "round = $4::integer",
+    10};
 static const tb_store_stmt S_TIMER_SET = {
     "tr_timer_set",
     "INSERT INTO timers (application_id, kind, subject, due_at) VALUES "
@@ -549,8 +552,10 @@ static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
   const tb_branch_def *b = &def->branches[e->branch];
   const tb_task_def *t = &b->tasks[e->step];
   char date[11];
+  /* created at the event's time: the engine's clock, as the branch's
+   * started_at says */
   num app = i64(o->application_id), br = i64(e->branch), st = i64(e->step),
-      rd = i64(e->round);
+      rd = i64(e->round), at = i64(o->after.branches[e->branch].started_at);
   const char *params[] = {app.v,
                           br.v,
                           st.v,
@@ -559,7 +564,8 @@ static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
                           t->id,
                           t->name ? t->name : t->id,
                           b->bureau,
-                          day_or_null(e->deadline, date)};
+                          day_or_null(e->deadline, date),
+                          at.v};
   return tb_store_exec(s, &S_TASK_CREATE, params, NULL);
 }
 
@@ -602,9 +608,10 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
   if (ev->branch >= TB_MAX_BRANCHES)
     return TB_STORE_ERROR;
   num app = i64(o->application_id), br = i64(ev->branch), st = i64(ev->step),
-      rd = i64(o->before.branches[ev->branch].round), who = i64(a->id);
+      rd = i64(o->before.branches[ev->branch].round), who = i64(a->id),
+      at = i64(ev->at); /* the event's time: the engine's clock */
   if (ev->kind == TB_EV_CLAIM) {
-    const char *params[] = {app.v, br.v, st.v, rd.v, who.v};
+    const char *params[] = {app.v, br.v, st.v, rd.v, who.v, at.v};
     return tb_store_exec(s, &S_TASK_CLAIM, params, NULL);
   }
   const char *decision = ev->kind == TB_EV_APPROVE ? "approve"
@@ -617,8 +624,8 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
     items = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
   }
-  const char *params[] = {app.v, br.v,    st.v,  rd.v,   decision,
-                          who.v, comment, items, outputs};
+  const char *params[] = {app.v, br.v,    st.v,  rd.v,    decision,
+                          who.v, comment, items, outputs, at.v};
   tb_store_status rc = tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
   free(items);
   return rc;

@@ -1,6 +1,6 @@
 // supervision.js — the inspector's dashboard (电子监察): live counts by
-// state, the yellow and red lists, per bureau and per service statistics,
-// and the audit trail of one application. Every change arrives on the
+// state, the yellow and red lists, the statistics (stats.js), and the
+// audit trail of one application. Every change arrives on the
 // server-sent event stream and refreshes the numbers without a reload.
 import {
   $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
@@ -8,27 +8,18 @@ import {
 } from "/web/common.js";
 import { calendarWarning, provisionalBadge } from "/web/calendar.js";
 import { reviewSection } from "/web/rectify.js";
+import { mountStats } from "/web/stats.js";
 
 const main = $("#main");
 const counts = h("div.counts", { id: "counts" });
 const yellow = h("div", { id: "yellow" });
 const red = h("div", { id: "red" });
-const bureaus = h("div.scroll", { id: "bureaus" });
-const services = h("div.scroll", { id: "services" });
+const stats = h("div", { id: "stats" });
 const feed = h("ol.timeline", { id: "feed" });
 const trail = h("div", { id: "trail" });
 const status = h("span.live", { id: "live" }, "实时连接中");
 const updated = h("span.muted", { id: "updated" });
 const calendarBox = h("div", { id: "calendar" });
-
-function pct(x) {
-  return (Number(x || 0) * 100).toFixed(1) + "%";
-}
-
-// The first column names a row; the others hold numbers, aligned right.
-function header(text, i) {
-  return h(i ? "th.num" : "th", text);
-}
 
 function countCard(label, n, cls = "") {
   return h("div.count" + (cls ? "." + cls : ""), h("span.muted", label), h("b", String(n ?? 0)));
@@ -44,18 +35,6 @@ function renderOverview(o) {
   );
   counts.dataset.total = String(Object.values(c).reduce((a, b) => a + b, 0));
   clear(calendarBox, calendarWarning(o.calendar));
-  clear(
-    bureaus,
-    h("table", h("thead", h("tr", ["部门", "已办", "在办", "平均用时（工作日）", "超期", "超期率"].map(header))),
-      h("tbody", o.bureaus.map((b) => h("tr", { dataset: { bureau: b.bureau } }, h("td", bureauName(b.bureau)), h("td.num", b.handled), h("td.num", b.open),
-        h("td.num", b.average_days ?? "—"), h("td.num", b.overdue), h("td.num", pct(b.overdue_rate)))))),
-  );
-  clear(
-    services,
-    h("table", h("thead", h("tr", ["事项", "申请", "已办结", "在办", "平均用时（工作日）", "超期率"].map(header))),
-      h("tbody", o.services.map((s) => h("tr", { dataset: { service: s.service } }, h("td", s.name || s.service), h("td.num", s.total), h("td.num", s.handled),
-        h("td.num", s.open), h("td.num", s.average_days ?? "—"), h("td.num", pct(s.overdue_rate)))))),
-  );
   updated.textContent = "更新于 " + fmtTime(o.at);
 }
 
@@ -103,13 +82,13 @@ $("#who").append(logoutButton());
 main.append(
   h("div.card", h("div.row", h("h2", "实时办件"), status, updated), calendarBox, counts),
   h("div.cols", h("div.card", h("h2", "红牌超期"), red), h("div.card", h("h2", "黄牌预警"), yellow)),
-  h("div.card", h("h2", "部门统计"), bureaus),
-  h("div.card", h("h2", "事项统计"), services),
+  h("div.card", h("h2", "办件统计"), stats),
   h("div.cols", h("div.card", h("h2", "实时动态"), feed), h("div.card", h("h2", "审计轨迹"), trail, h("p.muted", "点击办件编号查看完整审计轨迹"))),
 );
 main.append(reviewSection()); /* 差评整改: close or reopen */
 void session;
 await attempt(refresh);
+mountStats(stats);
 const later = debounce(() => attempt(refresh).then(() => counts.classList.add("flash")), 120);
 live(
   (d) => {
