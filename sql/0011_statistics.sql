@@ -12,15 +12,21 @@
 -- them as columns keeps the statistics one scan of applications instead
 -- of a JSON parse or an audit look-up per row.
 --
--- tb_workdays(x, y): the working days in [x, y) — Monday to Friday,
--- corrected by the calendar's exceptions (a holiday on a weekday is off,
--- a 调休 workday on a weekend is worked) — in constant time plus one
--- index range scan of calendar_days.
--- tb_working_time(a, b): the working time from instant a to instant b in
--- working days, with fractions: each working day counts the share of its
--- 24 hours (local time at calendar_meta.utc_offset) that [a, b) covers;
--- days off count nothing. So 09:00–16:12 of a Monday is 0.3, and Friday
--- 18:00 to Monday 06:00 is 0.25 + 0.25 = 0.5.
+-- The working-day calendar in SQL, defined once: tb_is_workday says
+-- whether a day is worked (Monday to Friday, unless calendar_days makes
+-- it a holiday or a 调休 workday); tb_calendar_span numbers the days of a
+-- span by the working days before them, so that a statement joins each
+-- instant's date to it instead of counting day by day per row;
+-- tb_workdays(x, y) counts the working days in [x, y) with it (the
+-- supervision overview's count).
+--
+-- Working time between two instants a < b, in working days with
+-- fractions (store/tb_store_stats.c): each working day counts the share
+-- of its 24 hours (local time at calendar_meta.utc_offset) that [a, b)
+-- covers, days off count nothing — with the span's numbering,
+-- before(db) - before(da) - work(da) * frac(a) + work(db) * frac(b).
+-- So 09:00–16:12 of a Monday is 0.3, and Friday 18:00 to Monday 06:00 is
+-- 0.25 + 0.25 = 0.5.
 
 ALTER TABLE applications
   ADD COLUMN accepted_at timestamptz,
@@ -39,45 +45,38 @@ CREATE INDEX applications_finished_at ON applications (finished_at);
 CREATE INDEX supervision_alerts_application
   ON supervision_alerts (application_id);
 
--- Monday to Friday in [1970-01-05 (a Monday), d), negative before it.
-CREATE FUNCTION tb_weekdays_before(d date) RETURNS integer
+CREATE FUNCTION tb_is_workday(d date, kind text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT 5 * ((k - ((k % 7) + 7) % 7) / 7) + least(((k % 7) + 7) % 7, 5)
-    FROM (SELECT d - date '1970-01-05' AS k) x
+  SELECT CASE WHEN kind IS NULL THEN extract(isodow FROM d) < 6
+              ELSE kind = 'workday' END
+$$;
+
+-- Every day from x to y (inclusive): whether it is worked (w: 1 or 0) and
+-- how many working days of the span come before it.
+CREATE FUNCTION tb_calendar_span(x date, y date)
+RETURNS TABLE (day date, w integer, before integer)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT d, w, (coalesce(sum(w) OVER (ORDER BY d), 0) - w)::integer
+    FROM (SELECT g.d::date AS d, tb_is_workday(g.d::date, c.kind)::integer AS w
+            FROM generate_series(x, y, interval '1 day') g(d)
+            LEFT JOIN calendar_days c ON c.day = g.d::date) s
 $$;
 
 CREATE FUNCTION tb_workdays(x date, y date) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN y <= x THEN 0 ELSE
-    tb_weekdays_before(y) - tb_weekdays_before(x)
-    + coalesce((SELECT sum(CASE
-                  WHEN extract(isodow FROM c.day) < 6 AND c.kind = 'holiday'
-                    THEN -1
-                  WHEN extract(isodow FROM c.day) >= 6 AND c.kind = 'workday'
-                    THEN 1
-                  ELSE 0 END)::integer
-                  FROM calendar_days c WHERE c.day >= x AND c.day < y), 0)
-  END
+  SELECT coalesce(sum(w), 0)::integer FROM tb_calendar_span(x, y - 1)
 $$;
 
--- [a, b) over the working days: W[da, db) less the part of da before a,
--- plus the part of db before b (da, db: the local dates of a and b).
-CREATE FUNCTION tb_working_time(a timestamptz, b timestamptz)
+-- The working time from local timestamp la to lb, given the span rows of
+-- their dates (before and w of each): the formula above.
+CREATE FUNCTION tb_span_time(la timestamp, lb timestamp, a_before integer,
+                             a_w integer, b_before integer, b_w integer)
 RETURNS double precision
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
-              WHEN b <= a THEN 0::double precision ELSE
-    tb_workdays(la::date, lb::date)
-    - tb_workdays(la::date, la::date + 1)
-      * extract(epoch FROM la - la::date::timestamp) / 86400
-    + tb_workdays(lb::date, lb::date + 1)
-      * extract(epoch FROM lb - lb::date::timestamp) / 86400
-  END
-    FROM (SELECT (a AT TIME ZONE 'UTC') + make_interval(secs => m.utc_offset)
-                   AS la,
-                 (b AT TIME ZONE 'UTC') + make_interval(secs => m.utc_offset)
-                   AS lb
-            FROM calendar_meta m LIMIT 1) l
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN lb > la THEN
+    b_before - a_before - a_w * extract(epoch FROM la - la::date) / 86400.0
+      + b_w * extract(epoch FROM lb - lb::date) / 86400.0
+  ELSE 0 END::double precision
 $$;
 
 -- Working days with one decimal: a positive time below 0.05 shows as
@@ -93,6 +92,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN d > 0 THEN round(n::numeric / d, 4) END
 $$;
 
-GRANT EXECUTE ON FUNCTION tb_weekdays_before(date), tb_workdays(date, date),
-  tb_working_time(timestamptz, timestamptz), tb_days1(double precision),
-  tb_rate(bigint, bigint) TO tongban_server;
+GRANT EXECUTE ON FUNCTION tb_is_workday(date, text),
+  tb_calendar_span(date, date), tb_workdays(date, date),
+  tb_span_time(timestamp, timestamp, integer, integer, integer, integer),
+  tb_days1(double precision), tb_rate(bigint, bigint) TO tongban_server;
