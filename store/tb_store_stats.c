@@ -4,7 +4,7 @@
  *
  * One statement per grouping, each built at compile time from the same
  * parts: the applications in the range (AP: one scan of applications by
- * the acceptance or completion instant, sql/0010_statistics.sql), then
+ * the acceptance or completion instant, sql/0011_statistics.sql), then
  * three sets that differ by grouping — the units U (key, done, in_time,
  * dur, returns, denials), the ratings RS (key, grade, fixed) and the red
  * cards RC (key) — and one final aggregation (FINAL) over them. Working
@@ -25,7 +25,7 @@
 /* The range as instants, and the applications in it with their local
  * times (la, lb). In AP_TIMES, sp numbers the days they span
  * (tb_calendar_span) and dur is the working time (tb_span_time,
- * sql/0010_statistics.sql). */
+ * sql/0011_statistics.sql). */
 #define AP                                                                     \
   "WITH r AS (SELECT make_interval(secs => utc_offset) AS off, "               \
   "($1::date::timestamp - make_interval(secs => utc_offset)) AT TIME ZONE "    \
@@ -68,7 +68,7 @@
   "sa.application_id = ap.id WHERE sa.level = 'red' AND sa.decision IS "       \
   "DISTINCT FROM 'revoked' AND " COND ") "
 /* The rows, named by NAME (an expression over g.k); tb_days1 and tb_rate
- * (sql/0010_statistics.sql) round days and rates. */
+ * (sql/0011_statistics.sql) round days and rates. */
 #define FINAL(NAME)                                                            \
   "SELECT coalesce(json_agg(json_build_object('key', g.k, 'name', " NAME       \
   ", 'applications', g.applications, 'completed', g.completed, "               \

@@ -31,7 +31,7 @@ typedef enum { TB_STATS_ACCEPTED, TB_STATS_COMPLETED } tb_stats_basis;
  *   on_time_rate (on_time / completed, 4 places; null when none),
  *   average_days, p90_days: the working time from acceptance to
  *     completion in working days with one decimal (tb_working_time in
- *     sql/0010_statistics.sql; a positive time below 0.05 shows as 0.1,
+ *     sql/0011_statistics.sql; a positive time below 0.05 shows as 0.1,
  *     never 0); null when none is completed;
  *   returns (tasks returned), denials (不予许可), red_cards (red alerts
  *     not revoked), rated, grade_1 … grade_5, satisfaction_rate (grades

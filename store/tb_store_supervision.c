@@ -17,7 +17,7 @@
 
 /* Working days after the local date of $a up to the local date of $b
  * (inclusive), by the database's one working-day count (tb_workdays,
- * sql/0010_statistics.sql). */
+ * sql/0011_statistics.sql). */
 #define LOCAL(ts) "((" ts ") AT TIME ZONE 'UTC' + m.off)::date"
 #define WORKDAYS(from, to) "tb_workdays((" from ") + 1, (" to ") + 1)"
 

@@ -1,6 +1,6 @@
 /*
  * test_store_stats.c — the statistics of electronic supervision (issue 15
- * §7, store/tb_store_stats.c, sql/0010_statistics.sql) on a throwaway
+ * §7, store/tb_store_stats.c, sql/0011_statistics.sql) on a throwaway
  * cluster with the shipped 2026 calendar.
  *
  * The clock is injected: every instant (acceptance, completion, task
@@ -126,7 +126,8 @@ static void load_fixture(void) {
   TB_CHECK(cal != NULL);
   size_t days = 0;
   if (cal)
-    TB_CHECK_INT(tb_store_calendar_load(s, cal, n, &days, &p), TB_STORE_OK);
+    TB_CHECK_INT(tb_store_calendar_load(s, cal, n, "2026.txt", &days, &p),
+                 TB_STORE_OK);
   free(cal);
   tb_store_close(s);
   PGconn *c = tb_pg_connect(pg.admin);
