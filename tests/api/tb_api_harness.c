@@ -7,10 +7,12 @@
 #include "tb_api.h"
 #include "tb_license.h"
 #include "tb_store.h"
+#include "tb_store_calendar.h"
 #include "tb_store_definitions.h"
 #include "tb_workflows.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool add(const char *conninfo, const char *user, const char *role,
@@ -47,6 +49,24 @@ static bool load_workflows(const tb_pg *pg, const char *dir) {
   return rc == TB_STORE_OK;
 }
 
+/* The shipped holiday schedules, as `tongban serve` loads them on its
+ * first start: the servers under test count working days as a deployed
+ * one does. TB_HARNESS_CALENDAR=none leaves the calendar empty, for the
+ * tests of what happens before any calendar is loaded. */
+static bool ship_calendar(const tb_pg *pg) {
+  const char *want = getenv("TB_HARNESS_CALENDAR");
+  if (want && strcmp(want, "none") == 0)
+    return true;
+  tb_store *s = tb_pg_store(pg->admin);
+  bool loaded = false;
+  tb_problem p = {0};
+  tb_store_status rc = tb_store_calendar_ship(s, &loaded, &p);
+  tb_store_close(s);
+  if (rc != TB_STORE_OK)
+    printf("# cannot load the shipped calendar: %s\n", p.detail);
+  return rc == TB_STORE_OK;
+}
+
 /* The bureau list of workflows_dir, or NULL (problems on stdout). */
 static tb_bureau_list *read_bureaus(const char *workflows_dir) {
   char path[512];
@@ -69,7 +89,7 @@ bool tb_api_harness_keys(const char *workflows_dir, const char *keys_dir) {
 bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
                           const char *keys_dir,
                           const tb_harness_account *accounts, size_t n) {
-  if (!load_workflows(pg, workflows_dir))
+  if (!load_workflows(pg, workflows_dir) || !ship_calendar(pg))
     return false;
   tb_bureau_list *bureaus = read_bureaus(workflows_dir);
   if (!bureaus)

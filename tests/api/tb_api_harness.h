@@ -1,8 +1,8 @@
 /*
  * tb_api_harness.h — what the HTTP and browser test harnesses share: a
- * throwaway cluster made ready for a server (the shipped workflows loaded,
- * the platform's license keys, accounts for every role and one officer per
- * bureau, all with one password).
+ * throwaway cluster made ready for a server (the shipped workflows and
+ * holiday calendar loaded, the platform's license keys, accounts for every role
+ * and one officer per bureau, all with one password).
  */
 #ifndef TB_API_HARNESS_H
 #define TB_API_HARNESS_H
