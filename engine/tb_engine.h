@@ -448,6 +448,12 @@ typedef struct tb_definition {
   const char *basis_refusal;
   const char *basis_denial;
 
+  /* Supervision settings (workflows/supervision.xml's rules read them):
+   * 即办 immediate="true" (finished the day it is accepted), and the
+   * fewest characters of a refusal's or denial's reason (0: none). */
+  bool immediate;
+  uint16_t min_reason;
+
   const char *file; /* where it was loaded from, for messages */
   tb_arena *arena;  /* owns all of the above */
 } tb_definition;

@@ -7,7 +7,7 @@
 -- the sweep raises each finding once: (rule, application, task, subject)
 -- is unique. bureau is the responsible bureau (NULL: the window). A red
 -- alert is a red card (红牌): the bureau answers it (情况说明 or 申诉, with
--- an optional attachment in material_files) and the inspector decides
+-- an optional attachment in alert_files) and the inspector decides
 -- (维持 upheld / 撤销 revoked) with a reason. Statistics count a red card
 -- unless it was revoked. Each raise, answer and decision also appends an
 -- event to the application's audit chain. No row is ever deleted.
@@ -66,5 +66,41 @@ CREATE TRIGGER task_urges_no_truncate
   BEFORE TRUNCATE ON task_urges
   FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_removal();
 
+-- alert_files: the attachment of a red card's answer (one at most), its
+-- type decided from the bytes like a material's, its SHA-256 carried by
+-- the answer's audit event (audit_seq). Never changed nor removed.
+CREATE TABLE alert_files (
+  alert_id    bigint      PRIMARY KEY REFERENCES supervision_alerts (id),
+  content     bytea       NOT NULL,
+  sha256      bytea       NOT NULL CHECK (length(sha256) = 32),
+  size        bigint      NOT NULL CHECK (size >= 1),
+  media_type  text        NOT NULL
+              CHECK (media_type IN ('application/pdf', 'image/jpeg',
+                                    'image/png')),
+  name        text        NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  added_by    bigint      NOT NULL,
+  audit_seq   integer     NOT NULL CHECK (audit_seq >= 1),
+  added_at    timestamptz NOT NULL,
+  CHECK (length(content) = size)
+);
+CREATE TRIGGER alert_files_no_removal
+  BEFORE UPDATE OR DELETE ON alert_files
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse_removal();
+CREATE TRIGGER alert_files_no_truncate
+  BEFORE TRUNCATE ON alert_files
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_removal();
+CREATE INDEX task_urges_application ON task_urges (application_id);
+
+-- The local date (the calendar's UTC offset) of Unix seconds, as the
+-- engine's tb_calendar_day_of reads them: what the sweep compares with
+-- deadlines.
+CREATE FUNCTION tongban_local_day(secs bigint) RETURNS date
+LANGUAGE sql STABLE AS $$
+  SELECT (to_timestamp(secs) AT TIME ZONE 'UTC'
+          + make_interval(secs => m.utc_offset))::date
+  FROM calendar_meta m
+$$;
+
 GRANT SELECT, INSERT, UPDATE ON supervision_alerts TO tongban_server;
+GRANT SELECT, INSERT ON alert_files TO tongban_server;
 GRANT SELECT, INSERT ON task_urges TO tongban_server;

@@ -237,7 +237,8 @@ tb_store_status tb_store_definitions_load_dir(tb_store *s, const char *dir,
   tb_store_status rc = load_one(s, dir, "bureaus.xml", true, p);
   for (int i = 0; i < n; i++) {
     const char *name = names[i]->d_name;
-    if (rc == TB_STORE_OK && is_xml(name) && strcmp(name, "bureaus.xml")) {
+    if (rc == TB_STORE_OK && is_xml(name) && strcmp(name, "bureaus.xml") &&
+        strcmp(name, "supervision.xml")) { /* the rules: the server's own */
       rc = load_one(s, dir, name, false, p);
       if (rc == TB_STORE_OK)
         (*loaded)++;

@@ -10,6 +10,7 @@
 #include "tb_log.h"
 #include "tb_store.h"
 #include "tb_store_accounts.h"
+#include "tb_store_alerts.h"
 #include "tb_store_applications.h"
 #include "tb_store_audit.h"
 #include "tb_store_definitions.h"

@@ -727,6 +727,13 @@ static void read_limits(builder *b, const xmlNode *root) {
   if (def->rectify_days == 0)
     tb_wf_problem(b->cx, line, "give at least one working day",
                   "rectify-days must be at least 1");
+  def->min_reason = (uint16_t)uint_attr(b, root, "min-reason", 500, 0);
+  def->immediate = bool_attr(b, root, "immediate", false);
+  if (def->immediate && def->promised_days > 1)
+    tb_wf_problem(b->cx, line, "an immediate service promises one day",
+                  "immediate=\"true\" with promised-days %u: a 即办 service "
+                  "is finished the day it is accepted",
+                  def->promised_days);
   if (def->promised_days > def->statutory_days)
     tb_wf_problem(b->cx, line, "the promise may only be shorter than the law",
                   "promised-days %u is above statutory-days %u",

@@ -6,6 +6,7 @@
 #ifndef TB_WF_INTERNAL_H
 #define TB_WF_INTERNAL_H
 
+#include "tb_rules.h"
 #include "tb_workflows.h"
 
 #include <libxml/tree.h>
@@ -53,6 +54,8 @@ const char *tb_wf_text(tb_arena *a, const xmlNode *n);
 
 /* Builders (the tree has passed the schema). */
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root);
+/* The supervision rules (tb_wf_rules.c); NULL with problems. */
+tb_rule_set *tb_wf_build_rules(tb_wf_ctx *cx, const xmlNode *root);
 tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,
                                       const tb_bureau_list *bureaus);
 /* A definition's <license> names a bureau granted its type in bureaus

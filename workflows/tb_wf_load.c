@@ -19,9 +19,11 @@ static tb_definition *load(tb_wf_ctx *cx, const char *data, size_t len,
     def = tb_wf_build_definition(cx, root, bureaus);
   else
     tb_wf_problem(cx, tb_wf_line(root),
-                  "name a workflow definition; bureaus.xml is loaded on its "
-                  "own",
-                  "this is the bureau list, not a workflow definition");
+                  "name a workflow definition; bureaus.xml and "
+                  "supervision.xml are loaded on their own",
+                  "this is the %s, not a workflow definition",
+                  tb_wf_is(root, "supervision") ? "supervision rules file"
+                                                : "bureau list");
   xmlFreeDoc(doc);
   return def;
 }
@@ -66,6 +68,8 @@ size_t tb_workflows_check_file(const char *path, const tb_bureau_list *bureaus,
     xmlNode *root = xmlDocGetRootElement(doc);
     if (tb_wf_is(root, "bureaus"))
       tb_workflows_free_bureaus(tb_wf_build_bureaus(&cx, root));
+    else if (tb_wf_is(root, "supervision"))
+      tb_rule_set_free(tb_wf_build_rules(&cx, root));
     else
       tb_definition_free(tb_wf_build_definition(&cx, root, bureaus));
     xmlFreeDoc(doc);

@@ -532,7 +532,8 @@ static bool check_lengths(tb_wf_ctx *cx, const xmlNode *root) {
 }
 
 static bool check_root(tb_wf_ctx *cx, const xmlNode *root) {
-  if (root && (tb_wf_is(root, "service") || tb_wf_is(root, "bureaus")))
+  if (root && (tb_wf_is(root, "service") || tb_wf_is(root, "bureaus") ||
+               tb_wf_is(root, "supervision")))
     return true;
   const char *name = root ? (const char *)root->name : "";
   const char *ns =

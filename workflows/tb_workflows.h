@@ -25,6 +25,7 @@
 #define TB_WORKFLOWS_H
 
 #include "tb_engine.h"
+#include "tb_rules.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -144,8 +145,22 @@ tb_status tb_workflows_parse_bureaus(const char *name, const char *data,
                                      size_t len, tb_bureau_list **out,
                                      tb_problem *p);
 
+/* ------------------------------------------------------------------------
+ * Supervision rules (workflows/supervision.xml)
+ * ---------------------------------------------------------------------- */
+
+/* Load the rules file: root <supervision> holding <rule id kind level
+ * name threshold?/> elements (workflows/README.md). Checks the schema,
+ * then each rule's kind, level and threshold and duplicate ids, every
+ * problem at its FILE:LINE. On TB_OK, *out is a new set the caller frees
+ * with tb_rule_set_free; otherwise *out is NULL, problems were appended
+ * to ps and TB_ERR_INVALID is returned. */
+tb_status tb_workflows_load_rules(const char *path, tb_rule_set **out,
+                                  tb_workflows_problems *ps);
+
 /* What `tongban workflows check` does for one file: load it as a bureau
- * list if its root is <bureaus>, as a definition otherwise, keep nothing,
+ * list if its root is <bureaus>, as the supervision rules if it is
+ * <supervision>, as a definition otherwise, keep nothing,
  * and append its problems to ps. Returns how many problems it appended
  * (dropped ones included). */
 size_t tb_workflows_check_file(const char *path, const tb_bureau_list *bureaus,
