@@ -474,7 +474,7 @@ tb_store_status api_material_licenses_note(tb_store *s, const char *number,
  * ---------------------------------------------------------
  */
 
-static void reply_file(api_req *r, tb_store_file *f, bool download) {
+void api_file_reply(api_req *r, tb_store_file *f, bool download) {
   char disposition[1024];
   if (!api_filename_disposition(f->name, download, disposition,
                                 sizeof disposition))
@@ -519,6 +519,6 @@ void api_h_file_get(api_req *r) {
     return;
   }
   const char *dl = api_query(r, "download");
-  reply_file(r, &f, dl && strcmp(dl, "1") == 0);
+  api_file_reply(r, &f, dl && strcmp(dl, "1") == 0);
   tb_store_file_clear(&f);
 }

@@ -135,6 +135,10 @@ api_licenses *api_licenses_of(api_req *r) {
   return r->ctx->licenses;
 }
 
+const tb_rule_set *api_rules_of(const api_req *r) {
+  return r->ctx->rules;
+}
+
 api_metrics *api_metrics_of(api_req *r) {
   return r->ctx->metrics;
 }

@@ -97,6 +97,22 @@ const api_route api_routes[] = {
      OFFICER | INSPECTOR, 0},
     {"POST", "/api/v1/verifications/{id}/finding", api_h_verification_finding,
      OFFICER, CHANGE},
+    {"GET", "/api/v1/supervision/rules", api_h_supervision_rules,
+     CLERK | OFFICER | INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/findings", api_h_findings_list,
+     OFFICER | INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/findings/counts", api_h_findings_counts,
+     OFFICER | INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/findings/{id}", api_h_finding_get,
+     OFFICER | INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/findings/{id}/file", api_h_finding_file,
+     OFFICER | INSPECTOR, 0},
+    {"POST", "/api/v1/supervision/findings/{id}/answer", api_h_finding_answer,
+     OFFICER, CHANGE},
+    {"POST", "/api/v1/supervision/findings/{id}/decision",
+     api_h_finding_decision, INSPECTOR, CHANGE},
+    {"POST", "/api/v1/tasks/{id}/urge", api_h_task_urge, CLERK | INSPECTOR,
+     CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

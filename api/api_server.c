@@ -414,6 +414,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.routes = api_routes;
   api->ctx.n_routes = api_route_count;
   api->ctx.licenses = licenses;
+  api->ctx.rules = o->rules;
   api->ctx.has_code_key = has_code_key;
   memcpy(api->ctx.code_key, code_key, sizeof code_key);
   OPENSSL_cleanse(code_key, sizeof code_key);

@@ -18,6 +18,7 @@
 #ifndef TB_API_H
 #define TB_API_H
 
+#include "tb_rules.h"
 #include "tb_store.h"
 
 #include <stdbool.h>
@@ -60,6 +61,10 @@ typedef struct {
                                  NULL: from TONGBAN_KEY_PASSPHRASE[_FILE],
                                  read once at start. Copied into the
                                  server's own issuer */
+  const tb_rule_set *rules;   /* the supervision rules (supervision.xml):
+                                 GET …/supervision/rules, and 催办 raises
+                                 urged_repeatedly at its threshold. NULL:
+                                 none. Borrowed: outlives the server */
 } tb_api_options;
 
 typedef struct tb_api tb_api;

@@ -10,6 +10,7 @@
 #include "tb_engine.h"
 #include "tb_store.h"
 #include "tb_store_accounts.h"
+#include "tb_store_alerts.h"
 #include "tb_store_applications.h"
 #include "tb_store_definitions.h"
 #include "tb_store_files.h"
@@ -168,6 +169,8 @@ void api_actor(const api_req *r, tb_store_actor *actor);
 api_hub *api_hub_of(api_req *r);
 /* The server's licenses: trust list and issuer (NULL: licenses off). */
 api_licenses *api_licenses_of(api_req *r);
+/* The server's supervision rules, or NULL when it has none. */
+const tb_rule_set *api_rules_of(const api_req *r);
 /* The server's counters of /metrics. */
 api_metrics *api_metrics_of(api_req *r);
 /* The server's table of tracking guesses. */
@@ -557,6 +560,11 @@ void api_h_material_file_post(api_req *r);
 void api_h_task_file_post(api_req *r);
 void api_h_materials_get(api_req *r);
 void api_h_file_get(api_req *r);
+/* Reply 200 with a stored file's bytes (handed over: f->bytes is NULL
+ * afterwards), its type, a Content-Disposition with its name (inline, or
+ * attachment when download) and the headers that keep a file from
+ * running script. */
+void api_file_reply(api_req *r, tb_store_file *f, bool download);
 /* Record, in the intake's transaction, the licenses that satisfied
  * materials (used: the intake's [{material, license_id, …}], checked
  * valid at intake), so that the material list shows each license with
@@ -684,6 +692,15 @@ void api_h_supervision_statistics(api_req *r);
  * the handle has parsed (again only when another list is stored). In
  * api_views.c. */
 json_t *api_bureau_names(tb_store *s);
+/* Supervision rules, findings, red cards and 催办 (api_alerts.c). */
+void api_h_supervision_rules(api_req *r);
+void api_h_findings_list(api_req *r);
+void api_h_findings_counts(api_req *r);
+void api_h_finding_get(api_req *r);
+void api_h_finding_file(api_req *r);
+void api_h_finding_answer(api_req *r);
+void api_h_finding_decision(api_req *r);
+void api_h_task_urge(api_req *r);
 
 /* ---- electronic licenses (api_licenses.c) -------------------------------- */
 

@@ -7,6 +7,7 @@
  *                 [--keys DIR] [--log-level LEVEL]
  *                 [--audit-checkpoints FILE] [--checkpoint-interval SECONDS]
  *                 [--max-file-bytes N] [--max-application-bytes N]
+ *                 [--supervision-interval SECONDS]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -24,6 +25,9 @@
  * makes a signed audit checkpoint and appends it to --audit-checkpoints
  * (default $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log;
  * cli/tb_cli_audit.h).
+ * Every --supervision-interval seconds (default 30; 0: never) the rules
+ * of WORKFLOWS/supervision.xml are swept (one node at a time; a rules
+ * file with problems stops the start).
  * --max-file-bytes (default 10 MiB) bounds one uploaded material or
  * opinion file, --max-application-bytes (default 50 MiB) all files of one
  * application together.
@@ -62,6 +66,7 @@ typedef struct {
   double checkpoint_interval; /* 0: no checkpoints */
   size_t max_file_bytes;      /* 0: the API's default */
   size_t max_application_bytes;
+  double supervision_interval; /* 0: no sweeps */
 } serve_options;
 
 static int usage(void) {
@@ -76,7 +81,8 @@ static int usage(void) {
           "                     [--audit-checkpoints FILE] "
           "[--checkpoint-interval SECONDS]\n"
           "                     [--max-file-bytes N] "
-          "[--max-application-bytes N]\n");
+          "[--max-application-bytes N]\n"
+          "                     [--supervision-interval SECONDS]\n");
   return 2;
 }
 
@@ -105,6 +111,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"checkpoint-interval", required_argument, NULL, 'C'},
       {"max-file-bytes", required_argument, NULL, 'F'},
       {"max-application-bytes", required_argument, NULL, 'A'},
+      {"supervision-interval", required_argument, NULL, 'S'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -112,7 +119,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
                        .region = "330100", /* the shipped bureaus' */
                        .interval = 1.0,
                        .idempotency_ttl = 86400,
-                       .checkpoint_interval = 600};
+                       .checkpoint_interval = 600,
+                       .supervision_interval = 30};
   optind = 1;
   int c;
   double v;
@@ -141,6 +149,10 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case 'C':
       if (!parse_number(optarg, 0, 7 * 86400, &o->checkpoint_interval))
+        return false;
+      break;
+    case 'S':
+      if (!parse_number(optarg, 0, 86400, &o->supervision_interval))
         return false;
       break;
     case 'F':
@@ -322,7 +334,13 @@ int tb_cli_serve(int argc, char **argv) {
     tb_store_cluster_stop(cluster);
     return 1;
   }
+  tb_rule_set *rules = NULL;
+  if (!tb_cli_rules_load(o.workflows, &rules)) {
+    tb_store_cluster_stop(cluster);
+    return 1;
+  }
   tb_api_options ao = {.listen = o.listen,
+                       .rules = rules,
                        .conninfo = server,
                        .region = o.region,
                        .keys_dir = keys,
@@ -339,6 +357,7 @@ int tb_cli_serve(int argc, char **argv) {
       tb_log_stderr_buffer_stop();
     fprintf(stderr, "tongban: %s\n", msg);
     tb_store_cluster_stop(cluster);
+    tb_rule_set_free(rules);
     return 1;
   }
   /* The scheduler's handle is wired like the server's own: the loader,
@@ -354,9 +373,15 @@ int tb_cli_serve(int argc, char **argv) {
     if (buffered)
       tb_log_stderr_buffer_stop();
     tb_store_cluster_stop(cluster);
+    tb_rule_set_free(rules);
     return 1;
   }
   tb_cli_checkpointer *checkpoints = start_checkpoints(&o, server, keys);
+  tb_cli_sweeper *sweeper = NULL;
+  if (rules && o.supervision_interval > 0 &&
+      !tb_cli_sweeper_start(&so, rules, o.supervision_interval, &sweeper))
+    tb_log(TB_LOG_WARN, "serve",
+           "no supervision sweeps: the sweeper thread could not start");
   char host[128];
   snprintf(host, sizeof host, "%.*s", (int)strcspn(o.listen, ":"), o.listen);
   fprintf(stderr,
@@ -367,11 +392,13 @@ int tb_cli_serve(int argc, char **argv) {
   fprintf(stderr, "tongban: %s received, stopping\n",
           sig == SIGINT ? "SIGINT" : "SIGTERM");
   tb_cli_checkpointer_stop(checkpoints);
+  tb_cli_sweeper_stop(sweeper); /* before the handler its handle uses goes */
   tb_store_scheduler_stop(sch); /* before the handler it uses goes */
   tb_api_stop(api, 10);
   if (buffered)
     tb_log_stderr_buffer_stop();
   tb_store_cluster_stop(cluster);
+  tb_rule_set_free(rules);
   fprintf(stderr, "tongban: stopped\n");
   return 0;
 }

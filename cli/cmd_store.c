@@ -7,6 +7,8 @@
  *   tongban audit checkpoint     [--db URL] [--data DIR] [--keys DIR]
  *                                [--checkpoints FILE]
  *   tongban calendar load FILE   [--db URL] [--data DIR]
+ *   tongban supervision sweep    [--db URL] [--data DIR] [--workflows DIR]
+ *                                [--at UNIX-SECONDS]
  *
  * The database is --db URL, else $TONGBAN_DATABASE_URL, else the embedded
  * cluster in --data (default ./var): the one a running `tongban serve`
@@ -16,11 +18,15 @@
  * $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log).
  * `audit verify` exits 0 when everything checked is intact, 1 when it
  * found breaks (each printed with its kind), 2 when it could not check.
+ * `supervision sweep` evaluates the rules of --workflows DIR (default
+ * ./workflows)/supervision.xml once, at --at (default now), and prints
+ * how many findings it raised.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_cli_audit.h"
 #include "tb_store.h"
+#include "tb_store_alerts.h"
 #include "tb_store_audit.h"
 #include "tb_store_calendar.h"
 #include "tb_store_cluster.h"
@@ -32,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CALENDAR_MAX (1024 * 1024)
 
@@ -40,6 +47,8 @@ typedef struct {
   const char *data;
   const char *keys;        /* audit: the trust list, the audit key */
   const char *checkpoints; /* audit: the checkpoint file */
+  const char *workflows;   /* supervision: the rules' folder */
+  const char *at;          /* supervision: the sweep's time */
   tb_store *store;
   tb_store_cluster *cluster;
   bool embedded;
@@ -52,6 +61,8 @@ static bool parse_options(int argc, char **argv, db_target *t) {
       {"data", required_argument, NULL, 'D'},
       {"keys", required_argument, NULL, 'k'},
       {"checkpoints", required_argument, NULL, 'c'},
+      {"workflows", required_argument, NULL, 'w'},
+      {"at", required_argument, NULL, 'a'},
       {NULL, 0, NULL, 0}};
   memset(t, 0, sizeof *t);
   optind = 1;
@@ -65,6 +76,10 @@ static bool parse_options(int argc, char **argv, db_target *t) {
       t->keys = optarg;
     else if (c == 'c')
       t->checkpoints = optarg;
+    else if (c == 'w')
+      t->workflows = optarg;
+    else if (c == 'a')
+      t->at = optarg;
     else
       return false;
   }
@@ -95,8 +110,8 @@ static bool open_target(db_target *t) {
     }
     url = info;
   }
-  /* the loader: recomputing deadlines after a calendar load reads the
-   * applications' definitions */
+  /* the loader: recomputing deadlines after a calendar load, and the
+   * supervision sweep, read the applications' definitions */
   tb_store_options o = {.conninfo = url, .loader = &tb_api_loader};
   if (tb_store_open(&o, &t->store, err, sizeof err) != TB_STORE_OK) {
     fprintf(stderr, "tongban: %s\n", err);
@@ -335,6 +350,53 @@ int tb_cli_calendar(int argc, char **argv) {
     printf("stored %zu calendar days from %s\n", days, file);
   if (rc == TB_STORE_OK)
     rc = recompute_deadlines(&t);
+  close_target(&t);
+  return rc == TB_STORE_OK ? 0 : 1;
+}
+
+/* --at: Unix seconds (default now); false when malformed. */
+static bool sweep_time(const char *at, int64_t *now) {
+  *now = (int64_t)time(NULL);
+  if (!at)
+    return true;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(at, &end, 10);
+  if (errno || !end || *end || v <= 0)
+    return false;
+  *now = (int64_t)v;
+  return true;
+}
+
+int tb_cli_supervision(int argc, char **argv) {
+  db_target t;
+  int64_t now = 0;
+  if (!parse_options(argc, argv, &t) || argc - optind != 1 ||
+      strcmp(argv[optind], "sweep") != 0 || !sweep_time(t.at, &now)) {
+    fprintf(stderr, "usage: tongban supervision sweep [--db URL] [--data DIR] "
+                    "[--workflows DIR] [--at UNIX-SECONDS]\n");
+    return 2;
+  }
+  tb_rule_set *rules = NULL;
+  if (!tb_cli_rules_load(t.workflows ? t.workflows : "workflows", &rules))
+    return 1;
+  if (!rules)
+    return 0;
+  if (!open_target(&t)) {
+    tb_rule_set_free(rules);
+    close_target(&t);
+    return 1;
+  }
+  int raised = 0;
+  tb_store_status rc = tb_store_alerts_sweep(t.store, rules, now, &raised);
+  if (rc != TB_STORE_OK)
+    fprintf(stderr, "tongban: the sweep failed (%s)\n",
+            tb_store_status_name(rc));
+  else if (raised < 0)
+    printf("another node is sweeping now: nothing done\n");
+  else
+    printf("%d finding%s raised\n", raised, raised == 1 ? "" : "s");
+  tb_rule_set_free(rules);
   close_target(&t);
   return rc == TB_STORE_OK ? 0 : 1;
 }

@@ -29,6 +29,10 @@ static const tb_cli_command commands[] = {
     {"calendar",
      "load FILE   store the working-day calendar (holidays, adjusted days)",
      tb_cli_calendar},
+    {"supervision",
+     "sweep [--workflows DIR] [--at UNIX-SECONDS]   run the supervision "
+     "rules once",
+     tb_cli_supervision},
     {"accounts",
      "add USER --role ROLE [--bureau CODE]   add a staff account (password on "
      "stdin)",

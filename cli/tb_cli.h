@@ -6,6 +6,9 @@
 #ifndef TB_CLI_H
 #define TB_CLI_H
 
+#include "tb_rules.h"
+#include "tb_store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,5 +49,22 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml);
  * (cli/cli_files.c): trust lists, payloads, revocation lists, calendars,
  * checkpoint files. */
 char *tb_cli_read_file(const char *path, size_t max, size_t *len);
+
+/* The supervision rules of a workflows folder (DIR/supervision.xml): true
+ * with *out NULL when the folder has none (a message says so), false when
+ * the file has problems (printed as FILE:LINE on stderr). Free *out with
+ * tb_rule_set_free (cli/cli_supervision.c). */
+bool tb_cli_rules_load(const char *dir, tb_rule_set **out);
+
+/* The sweeper thread of `serve`: every interval seconds, the store's
+ * sweep of rules (borrowed: outlives the thread) on a handle opened with
+ * o (copied). false when the thread cannot start. */
+typedef struct tb_cli_sweeper tb_cli_sweeper;
+bool tb_cli_sweeper_start(const tb_store_options *o, const tb_rule_set *rules,
+                          double interval, tb_cli_sweeper **out);
+void tb_cli_sweeper_stop(tb_cli_sweeper *w); /* NULL is fine */
+
+/* `tongban supervision sweep` (cli/cmd_store.c) */
+int tb_cli_supervision(int argc, char **argv);
 
 #endif /* TB_CLI_H */

@@ -43,7 +43,7 @@ typedef struct {
   int line;         /* where it was declared */
 } tb_rule;
 
-typedef struct {
+typedef struct tb_rule_set {
   tb_rule *items;
   size_t n;
   const char *file; /* where it was loaded from */

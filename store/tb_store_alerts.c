@@ -760,18 +760,16 @@ tb_store_alert_decide_in(tb_store *s, int64_t id, const char *decision,
 }
 
 tb_store_status tb_store_alert_file_read(tb_store *s, int64_t alert_id,
-                                         char media_type[32], char name[256],
-                                         uint8_t **bytes, size_t *size) {
-  *bytes = NULL;
-  *size = 0;
+                                         tb_store_file *out) {
+  memset(out, 0, sizeof *out);
   num n = i64(alert_id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_FILE_READ, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  tb_store_copy(media_type, 32, PQgetvalue(r, 0, 0));
-  tb_store_copy(name, 256, PQgetvalue(r, 0, 1));
+  tb_store_copy(out->media_type, sizeof out->media_type, PQgetvalue(r, 0, 0));
+  tb_store_copy(out->name, sizeof out->name, PQgetvalue(r, 0, 1));
   int64_t len = i64_at(r, 0, 2);
   uint8_t *b = tb_xmalloc(len > 0 ? (size_t)len : 1);
   if (len <= 0 || !tb_store_unhex_bytea(PQgetvalue(r, 0, 3), b, (size_t)len)) {
@@ -780,8 +778,8 @@ tb_store_status tb_store_alert_file_read(tb_store *s, int64_t alert_id,
     return TB_STORE_ERROR;
   }
   PQclear(r);
-  *bytes = b;
-  *size = (size_t)len;
+  out->bytes = b;
+  out->size = (size_t)len;
   return TB_STORE_OK;
 }
 

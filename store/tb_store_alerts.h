@@ -20,6 +20,7 @@
 #include "tb_rules.h"
 #include "tb_store.h"
 #include "tb_store_applications.h"
+#include "tb_store_files.h"
 
 /* Run every rule of the set once at `now` (Unix seconds; the injected
  * clock in tests): one prepared query per rule finds the situations with
@@ -112,11 +113,10 @@ tb_store_alert_decide_in(tb_store *s, int64_t id, const char *decision,
                          const char *reason, const tb_store_actor *actor,
                          int64_t at, tb_store_alert_result *out);
 
-/* The file of a card's answer: TB_STORE_NOT_FOUND when it has none. The
- * bytes go to *bytes (malloc'ed, the caller frees). */
+/* The file of a card's answer: TB_STORE_NOT_FOUND when it has none.
+ * Free out's bytes with tb_store_file_clear. */
 tb_store_status tb_store_alert_file_read(tb_store *s, int64_t alert_id,
-                                         char media_type[32], char name[256],
-                                         uint8_t **bytes, size_t *size);
+                                         tb_store_file *out);
 
 /* 催办: actor (a clerk or an inspector) urges task `task_id` with a
  * reason at `at`, inside the caller's transaction; refused when the task
