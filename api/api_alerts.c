@@ -6,6 +6,7 @@
  *   GET  /api/v1/supervision/findings?rule=&level=&bureau=&from=&to=
  *        &state=&limit=&after=                     paged, newest first
  *   GET  /api/v1/supervision/findings/counts       per bureau and rule
+ *   GET  /api/v1/supervision/urges?bureau=         urged open tasks
  *   GET  /api/v1/supervision/findings/{id}
  *   GET  /api/v1/supervision/findings/{id}/file    the answer's file
  *   POST /api/v1/supervision/findings/{id}/answer  {kind, text, attachment}
@@ -182,7 +183,8 @@ void api_h_findings_list(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  reply_text(r, tb_store_alerts_read(s, &q, &json), json);
+  tb_store_status rc = tb_store_alerts_read(s, &q, &json);
+  reply_text(r, rc, json);
 }
 
 void api_h_findings_counts(api_req *r) {
@@ -193,7 +195,20 @@ void api_h_findings_counts(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  reply_text(r, tb_store_alerts_counts(s, bureau, &json), json);
+  tb_store_status rc = tb_store_alerts_counts(s, bureau, &json);
+  reply_text(r, rc, json);
+}
+
+void api_h_supervision_urges(api_req *r) {
+  const char *bureau = api_query(r, "bureau");
+  if (!scope_bureau(r, &bureau))
+    return;
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_urges_read(s, bureau, &json);
+  reply_text(r, rc, json);
 }
 
 /* The finding of the path as a new JSON object, checked against an
@@ -333,33 +348,35 @@ static bool base64_bytes(api_req *r, const char *text, uint8_t **out,
   return tb_b64url_decode(url, n, *out, cap, len);
 }
 
-/* The attachment {name, content}: checked from its bytes. */
-static void read_attachment(api_req *r, api_problem *pb, api_field *f,
-                            const char *name, const char *content,
+/* The attachment {name, content}, checked from its bytes; false when a
+ * problem naming "attachment" is set (its code's status: 415 for a file
+ * of another type). */
+static bool read_attachment(api_req *r, const char *name, const char *content,
                             card_job *j) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   if (!base64_bytes(r, content, &bytes, &len)) {
-    api_field_problem(pb, NULL, f, TB_PROBLEM_INVALID_REQUEST,
-                      "content must be the file's bytes in base64");
-    return;
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "attachment",
+                   "content must be the file's bytes in base64");
+    return false;
   }
   api_filetype t;
   api_filetype_status st = api_filetype_detect(bytes, len, NULL, &t);
   if (st == API_FILETYPE_EMPTY)
-    api_field_problem(pb, NULL, f, TB_PROBLEM_EMPTY_FILE, "the file is empty");
+    api_fail_field(r, TB_PROBLEM_EMPTY_FILE, "attachment", "the file is empty");
   else if (st == API_FILETYPE_UNKNOWN)
-    api_field_problem(pb, NULL, f, TB_PROBLEM_UNSUPPORTED_FILE_TYPE,
-                      "the bytes are not a PDF, JPEG or PNG file");
+    api_fail_field(r, TB_PROBLEM_UNSUPPORTED_FILE_TYPE, "attachment",
+                   "the bytes are not a PDF, JPEG or PNG file");
   else if (st != API_FILETYPE_OK)
-    api_field_problem(pb, NULL, f, TB_PROBLEM_DAMAGED_FILE, "%s", t.why);
+    api_fail_field(r, TB_PROBLEM_DAMAGED_FILE, "attachment", "%s", t.why);
   if (st != API_FILETYPE_OK)
-    return;
+    return false;
   api_filename_clean(name, t.extension, j->name);
   j->answer.file_name = j->name;
   j->answer.media_type = t.media_type;
   j->answer.bytes = bytes;
   j->answer.size = len;
+  return true;
 }
 
 void api_h_finding_answer(api_req *r) {
@@ -381,14 +398,13 @@ void api_h_finding_answer(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "the answer has problems; see errors");
-  if (api_fields_parse(&pb, body, NULL, spec) && content)
-    read_attachment(r, &pb, &spec[2], name, content, j);
-  if (api_problem_has_errors(&pb))
+  if (!api_fields_parse(&pb, body, NULL, spec))
     api_problem_send(r, &pb);
   else {
     api_problem_free(&pb);
     j->answer.kind = kinds[kind];
-    api_run_change(r, card_change, j);
+    if (!content || read_attachment(r, name, content, j))
+      api_run_change(r, card_change, j);
   }
   json_decref(body);
 }

@@ -103,6 +103,8 @@ const api_route api_routes[] = {
      OFFICER | INSPECTOR, 0},
     {"GET", "/api/v1/supervision/findings/counts", api_h_findings_counts,
      OFFICER | INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/urges", api_h_supervision_urges,
+     CLERK | OFFICER | INSPECTOR, 0},
     {"GET", "/api/v1/supervision/findings/{id}", api_h_finding_get,
      OFFICER | INSPECTOR, 0},
     {"GET", "/api/v1/supervision/findings/{id}/file", api_h_finding_file,

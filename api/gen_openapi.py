@@ -371,6 +371,112 @@ paths["/api/v1/supervision/statistics"] = {"get": op("Statistics per bureau, ser
          "to last decided); per service and per window the whole application, from acceptance to completion. "
          "Durations are working time: each working day of the stored calendar counts the share of its 24 hours "
          "covered (local time), days off count nothing.")}
+# ---- supervision rules, findings, red cards, 催办 (api/api_alerts.c) ----
+rule_id = {"type": "string", "pattern": "^[a-z_]{1,63}$"}
+level = {"type": "string", "enum": ["yellow", "red"]}
+when = {"type": "string", "format": "date-time"}
+schemas_supervision = {
+    "Rule": obj({"id": rule_id,
+                 "kind": {"type": "string", "enum": ["step_overdue", "finished_late", "immediate_not_same_day",
+                                                     "special_too_long", "gap_overdue", "verification_overdue",
+                                                     "short_reason", "urged_repeatedly"]},
+                 "level": level, "name": {"type": "string", "description": "in Chinese"},
+                 "threshold": {"type": ["integer", "null"],
+                               "description": "urged_repeatedly: urges of one task; short_reason: the fewest "
+                                              "characters where the definition sets no min-reason"}},
+                ["id", "kind", "level", "name", "threshold"]),
+    "Finding": obj({
+        "id": {"type": "integer"}, "rule": rule_id, "name": {"type": "string"}, "kind": {"type": "string"},
+        "level": level, "number": {"type": "string"}, "service": {"type": "string"},
+        "service_name": {"type": ["string", "null"]},
+        "task": {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                                           "state": {"type": "string"}}},
+        "bureau": {"type": ["string", "null"], "description": "the responsible bureau; null: the window"},
+        "subject": {"type": "string"}, "detail": {"type": "object", "description": "what the rule found"},
+        "raised_at": when,
+        "state": {"type": "string", "enum": ["open", "answered", "upheld", "revoked"]},
+        "answer": {"type": ["object", "null"], "additionalProperties": False,
+                   "properties": {"kind": {"type": "string", "enum": ["explanation", "appeal"]},
+                                  "text": {"type": "string"}, "by": {"type": ["string", "null"]}, "at": when,
+                                  "file": {"type": ["object", "null"], "description": "GET …/findings/{id}/file",
+                                           "properties": {"name": {"type": "string"}, "media_type": {"type": "string"},
+                                                          "size": {"type": "integer"}, "sha256": {"type": "string"}}}}},
+        "decision": {"type": ["object", "null"], "additionalProperties": False,
+                     "properties": {"decision": {"type": "string", "enum": ["upheld", "revoked"]},
+                                    "reason": {"type": "string"}, "by": {"type": ["string", "null"]}, "at": when}},
+        "urges": {"type": "integer", "description": "urges of its task so far"}},
+        ["id", "rule", "level", "number", "bureau", "raised_at", "state", "answer", "decision"]),
+}
+fid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+q = lambda name, schema, desc=None: {"name": name, "in": "query", "required": False, "schema": schema,
+                                     **({"description": desc} if desc else {})}
+paths["/api/v1/supervision/rules"] = {"get": op("The loaded supervision rules", "supervision",
+    {"200": resp("the rules of workflows/supervision.xml, in the file's order",
+                 obj({"items": {"type": "array", "items": ref("Rule")}}, ["items"]))},
+    desc="Roles: clerk, officer, inspector.")}
+paths["/api/v1/supervision/findings"] = {"get": op("Findings of the rules (paged, newest first)", "supervision",
+    {"200": resp("a page", obj({"items": {"type": "array", "items": ref("Finding")},
+                                "next": {"type": ["integer", "null"], "description": "?after= of the next page"}},
+                               ["items", "next"])),
+     "422": prob("a query parameter is malformed; errors[] names it")},
+    [q("rule", rule_id), q("level", level), q("bureau", {"type": "string"}, "an officer: only its own"),
+     q("from", {"type": "string", "format": "date"}, "raised on or after (China's date)"),
+     q("to", {"type": "string", "format": "date"}),
+     q("state", {"type": "string", "enum": ["open", "answered", "decided", "upheld", "revoked"]}),
+     q("limit", {"type": "integer", "minimum": 1, "maximum": 500}), q("after", {"type": "integer", "minimum": 1})],
+    desc="Roles: inspector (every finding), officer (its bureau's). A red finding is a red card (红牌).")}
+count_row = obj({"bureau": {"type": ["string", "null"]}, "total": {"type": "integer"}, "red": {"type": "integer"},
+                 "yellow": {"type": "integer"},
+                 "red_cards": {"type": "integer", "description": "red findings not revoked (counted in statistics)"},
+                 "to_answer": {"type": "integer", "description": "red, neither answered nor decided"},
+                 "urges": {"type": "integer"},
+                 "rules": {"type": "object", "additionalProperties": {"type": "integer"}}})
+paths["/api/v1/supervision/findings/counts"] = {"get": op("Findings and urges counted per bureau and rule", "supervision",
+    {"200": resp("the counts", obj({"bureaus": {"type": "array", "items": count_row},
+                                    "rules": {"type": "object", "additionalProperties": {"type": "integer"}},
+                                    "urges": {"type": "integer"}}, ["bureaus", "rules", "urges"]))},
+    [q("bureau", {"type": "string"})], desc="Roles: inspector, officer (its bureau's).")}
+paths["/api/v1/supervision/urges"] = {"get": op("Urged tasks still open (催办)", "supervision",
+    {"200": resp("each urged open or claimed task with its count and latest urge",
+                 obj({"items": {"type": "array", "items": obj({
+                     "task": {"type": "integer"}, "task_name": {"type": "string"}, "number": {"type": "string"},
+                     "bureau": {"type": "string"}, "state": {"type": "string"}, "urges": {"type": "integer"},
+                     "reason": {"type": "string"}, "by": {"type": ["string", "null"]},
+                     "role": {"type": "string", "enum": ["clerk", "inspector"]}, "at": when})}}, ["items"]))},
+    [q("bureau", {"type": "string"})], desc="Roles: clerk, inspector, officer (its bureau's).")}
+paths["/api/v1/supervision/findings/{id}"] = {"get": op("One finding", "supervision",
+    {"200": resp("the finding", ref("Finding"))}, [fid], desc="Roles: inspector, officer (its bureau's).")}
+paths["/api/v1/supervision/findings/{id}/file"] = {"get": op("The file of a red card's answer", "supervision",
+    {"200": resp("its bytes (PDF, JPEG or PNG)", {"type": "string"}, "application/octet-stream")},
+    [fid, q("download", {"type": "string", "enum": ["1"]})], desc="Roles: inspector, officer (its bureau's).")}
+paths["/api/v1/supervision/findings/{id}/answer"] = {"post": op("Answer a red card (情况说明 or 申诉)", "supervision",
+    {"200": resp("the finding, answered", ref("Finding")),
+     "409": prob("answered already (alert_answered), decided already (alert_decided) or a yellow finding "
+                 "(not_red_card); the problem carries `state`"),
+     "415": prob("the attachment is not a PDF, JPEG or PNG (decided from its bytes; errors[] names attachment)"),
+     **body_err},
+    [fid, idem], jbody(obj({"kind": {"type": "string", "enum": ["explanation", "appeal"]},
+                            "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+                            "attachment": obj({"name": {"type": "string", "maxLength": 200},
+                                               "content": {"type": "string", "description": "the file's bytes, base64"}},
+                                              ["content"])}, ["kind", "text"])),
+    desc="Roles: officer of the card's bureau. One answer per card; the file (within the 1 MiB body) is "
+         "checked from its bytes like a material. Audited (alert_answered).")}
+paths["/api/v1/supervision/findings/{id}/decision"] = {"post": op("Decide a card (维持 or 撤销)", "supervision",
+    {"200": resp("the finding, decided", ref("Finding")),
+     "409": prob("decided already (alert_decided); the problem carries `state`"), **body_err},
+    [fid, idem], jbody(obj({"decision": {"type": "string", "enum": ["upheld", "revoked"]},
+                            "reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+                           ["decision", "reason"])),
+    desc="Roles: inspector. One decision per card; statistics count a red card unless revoked. Audited (alert_decided).")}
+paths["/api/v1/tasks/{id}/urge"] = {"post": op("Urge a task (催办)", "tasks",
+    {"201": resp("the urge recorded", obj({"task": {"type": "integer"}, "bureau": {"type": "string"},
+                                           "urges": {"type": "integer"}, "reason": {"type": "string"},
+                                           "by": {"type": "string"}, "urged_repeatedly": {"type": "boolean",
+                                           "description": "this urge raised the urged_repeatedly finding"}})),
+     "409": prob("the task is decided or cancelled (task_closed); the problem carries `state`"), **body_err},
+    [fid, idem], jbody(obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"])),
+    desc="Roles: clerk, inspector. Recorded with an audit event (task_urged); shown on the bureau's worklist.")}
 page = lambda summary: {"get": op(summary, "pages",
     {"200": resp("the page (embedded in the binary)", {"type": "string"}, "text/html"),
      "304": {"description": "not modified (If-None-Match)"}}, secured=False)}
@@ -775,6 +881,7 @@ paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
 for p, ops in paths.items():
     for m, o in ops.items():
         o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
+schemas.update(schemas_supervision)
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",

@@ -696,6 +696,7 @@ json_t *api_bureau_names(tb_store *s);
 void api_h_supervision_rules(api_req *r);
 void api_h_findings_list(api_req *r);
 void api_h_findings_counts(api_req *r);
+void api_h_supervision_urges(api_req *r);
 void api_h_finding_get(api_req *r);
 void api_h_finding_file(api_req *r);
 void api_h_finding_answer(api_req *r);

@@ -556,6 +556,31 @@ static const tb_store_stmt S_COUNTS = {
     "coalesce(sum(n), 0) FROM u))::text",
     1};
 
+static const tb_store_stmt S_URGES = {
+    "al_urges",
+    "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
+    "'task', t.id, 'task_name', t.name, 'number', a.number, 'bureau', "
+    "t.bureau, 'state', t.state, 'urges', u.n, 'reason', l.reason, 'by', "
+    "(SELECT username FROM accounts WHERE id = l.urged_by), 'role', "
+    "l.urged_role, 'at', " UTC(
+        "l.urged_at") ") ORDER BY l.urged_at DESC, "
+                      "l.id DESC), '[]'))::text FROM (SELECT task_id, count(*) "
+                      "AS n, max(id) "
+                      "AS last FROM task_urges GROUP BY task_id) u JOIN "
+                      "task_urges l ON l.id = "
+                      "u.last JOIN tasks t ON t.id = u.task_id JOIN "
+                      "applications a ON a.id = "
+                      "t.application_id WHERE t.state IN ('open', 'claimed') "
+                      "AND ($1::text IS "
+                      "NULL OR t.bureau = $1)",
+    1};
+
+tb_store_status tb_store_urges_read(tb_store *s, const char *bureau,
+                                    char **json) {
+  const char *params[] = {bureau};
+  return tb_store_json_of(s, &S_URGES, params, json);
+}
+
 tb_store_status tb_store_alerts_read(tb_store *s, const tb_store_alert_query *q,
                                      char **json) {
   num after = i64(q->after), limit = i64(q->limit);

@@ -63,6 +63,12 @@ tb_store_status tb_store_alert_read(tb_store *s, int64_t id, char **json);
 tb_store_status tb_store_alerts_counts(tb_store *s, const char *bureau,
                                        char **json);
 
+/* The urged tasks still open or claimed (of bureau, or all when NULL):
+ * {"items": [{task, task_name, number, bureau, state, urges, reason (the
+ * latest), by, role, at}]}, the latest urge first. */
+tb_store_status tb_store_urges_read(tb_store *s, const char *bureau,
+                                    char **json);
+
 /* Why an answer, a decision or an urge was refused (TB_STORE_REFUSED). */
 typedef enum {
   TB_STORE_ALERT_DONE = 0,

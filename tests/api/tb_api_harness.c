@@ -11,6 +11,7 @@
 #include "tb_store_definitions.h"
 #include "tb_workflows.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +105,15 @@ bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
   }
   tb_workflows_free_bureaus(bureaus);
   return ok;
+}
+
+struct tb_rule_set *tb_api_harness_rules(const char *workflows_dir) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/supervision.xml", workflows_dir);
+  tb_rule_set *rules = NULL;
+  tb_workflows_problems ps = {0};
+  if (tb_workflows_load_rules(path, &rules, &ps) != TB_OK)
+    tb_workflows_problems_print(&ps, stdout);
+  tb_workflows_problems_free(&ps);
+  return rules;
 }

@@ -33,4 +33,9 @@ bool tb_api_harness_setup(const tb_pg *pg, const char *workflows_dir,
  * with "# " lines on stdout, when it failed. */
 bool tb_api_harness_keys(const char *workflows_dir, const char *keys_dir);
 
+/* The supervision rules of workflows_dir (supervision.xml), for the
+ * server's options; NULL (problems on stdout) when they do not load. Free
+ * with tb_rule_set_free. */
+struct tb_rule_set *tb_api_harness_rules(const char *workflows_dir);
+
 #endif /* TB_API_HARNESS_H */

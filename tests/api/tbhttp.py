@@ -297,6 +297,19 @@ def task_outputs(task, values=None):
     return {}
 
 
+# ---- supervision (issue 15 §3, §4, 催办) ----------------------------------------
+
+def supervision_sweep(at):
+    """`tongban supervision sweep` of the shipped rules at Unix seconds
+    `at` (the injected clock): its output, e.g. "2 findings raised"."""
+    r = subprocess.run([os.environ.get("TB_TONGBAN", ""), "supervision",
+                        "sweep", "--db", ADMIN_DB, "--workflows",
+                        os.path.join(ROOT, "workflows"), "--at", str(int(at))],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.strip()
+
+
 def matches_schema(path, body, method="GET", status="200"):
     """Fail unless body matches the OpenAPI document's schema for the
     answer `status` of `method path` (validate_response.mjs, node)."""

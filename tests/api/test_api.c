@@ -198,7 +198,8 @@ int main(int argc, char **argv) {
                       .region = "330100",
                       .threads = 2,
                       .test_clock = true,
-                      .keys_dir = keys};
+                      .keys_dir = keys,
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
@@ -226,6 +227,7 @@ int main(int argc, char **argv) {
   }
   stop_second(&sa);
   tb_api_stop(api, 5);
+  tb_rule_set_free((tb_rule_set *)o.rules);
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);

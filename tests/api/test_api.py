@@ -1176,6 +1176,23 @@ def allowed_for(method, pattern):
                                            "officer-GA"},
         ("POST", "/api/v1/verifications/{id}/finding"): {"officer-SCJG",
                                                          "officer-GA"},
+        # supervision findings, red cards and 催办 (officers: their bureau's)
+        ("GET", "/api/v1/supervision/rules"):
+            {CLERK, INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/findings"):
+            {INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/findings/counts"):
+            {INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/urges"):
+            {CLERK, INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/findings/{id}"):
+            {INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("GET", "/api/v1/supervision/findings/{id}/file"):
+            {INSPECTOR, "officer-SCJG", "officer-GA"},
+        ("POST", "/api/v1/supervision/findings/{id}/answer"):
+            {"officer-SCJG", "officer-GA"},
+        ("POST", "/api/v1/supervision/findings/{id}/decision"): {INSPECTOR},
+        ("POST", "/api/v1/tasks/{id}/urge"): {CLERK, INSPECTOR},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

@@ -124,7 +124,8 @@ int main(int argc, char **argv) {
                       .threads = 2,
                       .max_connections = conns,
                       .keys_dir = keys,
-                      .test_clock = true};
+                      .test_clock = true,
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
@@ -141,6 +142,7 @@ int main(int argc, char **argv) {
     tb_store_scheduler_stop(sch);
     tb_api_stop(api, 5);
   }
+  tb_rule_set_free((tb_rule_set *)o.rules);
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);
