@@ -57,6 +57,11 @@ export const ACTIONS = {
   holder_renamed: "登记名称变更",
   close_notice: "关闭补正告知",
   deadline_recomputed: "按新公布的节假日安排重算期限",
+  // supervision (web/alerts.js)
+  alert_raised: "监察预警",
+  alert_answered: "红牌答复",
+  alert_decided: "监察决定",
+  task_urged: "催办",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);

@@ -9,6 +9,7 @@ import {
 import { calendarWarning, provisionalBadge } from "/web/calendar.js";
 import { reviewSection } from "/web/rectify.js";
 import { mountStats } from "/web/stats.js";
+import { mountFindings } from "/web/alerts.js";
 
 const main = $("#main");
 const counts = h("div.counts", { id: "counts" });
@@ -87,6 +88,7 @@ main.append(
 );
 main.append(reviewSection()); /* 差评整改: close or reopen */
 void session;
+mountFindings(main);
 await attempt(refresh);
 mountStats(stats);
 const later = debounce(() => attempt(refresh).then(() => counts.classList.add("flash")), 120);

@@ -9,6 +9,7 @@ import {
   logoutButton, requireLogin, stateBadge, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
+import { mountBureauFindings } from "/web/alerts.js";
 import { decisionPanel } from "/web/panel.js";
 import { rectifySection, verifySection } from "/web/rectify.js";
 
@@ -125,6 +126,7 @@ window.__session = s;
 $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
 main.append(h("div.cols", verifySection(), rectifySection())); /* 事后核查, 差评整改 */
+mountBureauFindings(main, list);
 await attempt(load);
 const later = debounce(() => {
   if (!opening && !$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
