@@ -51,24 +51,14 @@ static bool is_officer(const api_req *r) {
   return strcmp(r->who.role, "officer") == 0;
 }
 
-/* Reply with the store's JSON text (freed here). */
+/* Reply with the store's JSON text (freed here): a finding that is not
+ * there is 404, the rest as every supervision read. */
 static void reply_text(api_req *r, tb_store_status rc, char *json) {
   if (rc == TB_STORE_NOT_FOUND) {
     free(json);
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such finding");
-    return;
-  }
-  if (rc != TB_STORE_OK) {
-    free(json);
-    api_fail_store(r, rc);
-    return;
-  }
-  json_t *v = api_json_load(json);
-  free(json);
-  if (!v)
-    api_fail(r, TB_PROBLEM_INTERNAL, "the supervision data could not be read");
-  else
-    api_reply_json(r, 200, v);
+  } else
+    api_reply_store_json(r, rc, json, NULL);
 }
 
 /* ---- the rules ------------------------------------------------------------
@@ -187,7 +177,11 @@ void api_h_findings_list(api_req *r) {
   reply_text(r, rc, json);
 }
 
-void api_h_findings_counts(api_req *r) {
+/* A read of one bureau's (or every bureau's) JSON, ?bureau= scoped. */
+typedef tb_store_status (*bureau_read_fn)(tb_store *s, const char *bureau,
+                                          char **json);
+
+static void bureau_read(api_req *r, bureau_read_fn fn) {
   const char *bureau = api_query(r, "bureau");
   if (!scope_bureau(r, &bureau))
     return;
@@ -195,20 +189,16 @@ void api_h_findings_counts(api_req *r) {
   if (!s)
     return;
   char *json = NULL;
-  tb_store_status rc = tb_store_alerts_counts(s, bureau, &json);
+  tb_store_status rc = fn(s, bureau, &json);
   reply_text(r, rc, json);
 }
 
+void api_h_findings_counts(api_req *r) {
+  bureau_read(r, tb_store_alerts_counts);
+}
+
 void api_h_supervision_urges(api_req *r) {
-  const char *bureau = api_query(r, "bureau");
-  if (!scope_bureau(r, &bureau))
-    return;
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
-  char *json = NULL;
-  tb_store_status rc = tb_store_urges_read(s, bureau, &json);
-  reply_text(r, rc, json);
+  bureau_read(r, tb_store_urges_read);
 }
 
 /* The finding of the path as a new JSON object, checked against an

@@ -15,9 +15,8 @@
 #define ALERTS_DEFAULT 500
 #define ALERTS_MAX 5000
 
-/* Reply with the store's JSON text (freed here). */
-static void reply_text(api_req *r, tb_store_status rc, char *json,
-                       const char *key) {
+void api_reply_store_json(api_req *r, tb_store_status rc, char *json,
+                          const char *key) {
   if (rc != TB_STORE_OK) {
     free(json);
     api_fail_store(r, rc);
@@ -55,7 +54,7 @@ void api_h_supervision_overview(api_req *r) {
     }
   }
   json_decref(c);
-  reply_text(r, rc, json, NULL);
+  api_reply_store_json(r, rc, json, NULL);
 }
 
 /* ?limit=N (1..ALERTS_MAX); -1 when malformed. */

@@ -684,6 +684,11 @@ size_t api_hub_stream_count(api_hub *h);
 void api_h_web(api_req *r);
 void api_h_supervision_overview(api_req *r);
 void api_h_supervision_alerts(api_req *r);
+/* Reply 200 with the store's JSON text (freed here), wrapped as {key:
+ * value} when key is not NULL; a store failure as api_fail_store, text
+ * that does not parse as 500 (api_supervision.c). */
+void api_reply_store_json(api_req *r, tb_store_status rc, char *json,
+                          const char *key);
 void api_h_supervision_stream(api_req *r);
 /* GET /api/v1/supervision/statistics (api_stats.c). */
 void api_h_supervision_statistics(api_req *r);

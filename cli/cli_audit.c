@@ -191,26 +191,6 @@ struct tb_cli_checkpointer {
   tb_license_signer *signer;
 };
 
-/* Wait one interval; false when asked to stop. */
-static bool wait_interval(tb_cli_checkpointer *c) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  double secs = c->interval;
-  until.tv_sec += (time_t)secs;
-  until.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
-  pthread_mutex_lock(&c->lock);
-  while (!c->stop &&
-         pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT) {
-  }
-  bool go_on = !c->stop;
-  pthread_mutex_unlock(&c->lock);
-  return go_on;
-}
-
 static void checkpoint_once(tb_cli_checkpointer *c, tb_store *s) {
   tb_store_audit_checkpoint_result made;
   /* a little under the interval, so that one node's timer drift does
@@ -230,7 +210,7 @@ static void checkpoint_once(tb_cli_checkpointer *c, tb_store *s) {
 static void *run(void *arg) {
   tb_cli_checkpointer *c = arg;
   tb_store *s = NULL;
-  while (wait_interval(c)) {
+  while (tb_cli_wait_interval(&c->lock, &c->wake, &c->stop, c->interval)) {
     char err[512];
     tb_store_options o = {.conninfo = c->conninfo};
     if (!s && tb_store_open(&o, &s, err, sizeof err) != TB_STORE_OK) {

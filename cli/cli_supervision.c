@@ -2,7 +2,8 @@
  * cli_supervision.c — the supervision rules of a workflows folder and the
  * sweeper thread of `tongban serve`: every interval it runs the store's
  * sweep (tb_store_alerts_sweep) once, on this node unless another node is
- * sweeping right then (an advisory lock). Declared in tb_cli.h.
+ * sweeping right then (an advisory lock); and the interval wait the
+ * background threads of `serve` share. Declared in tb_cli.h.
  */
 #include "tb_cli.h"
 #include "tb_log.h"
@@ -46,30 +47,28 @@ struct tb_cli_sweeper {
   const tb_rule_set *rules;
 };
 
-/* Wait one interval; false when asked to stop. */
-static bool wait_interval(tb_cli_sweeper *w) {
+bool tb_cli_wait_interval(pthread_mutex_t *lock, pthread_cond_t *wake,
+                          const bool *stop, double seconds) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  double secs = w->interval;
-  until.tv_sec += (time_t)secs;
-  until.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+  until.tv_sec += (time_t)seconds;
+  until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
   if (until.tv_nsec >= 1000000000L) {
     until.tv_sec++;
     until.tv_nsec -= 1000000000L;
   }
-  pthread_mutex_lock(&w->lock);
-  while (!w->stop &&
-         pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT) {
+  pthread_mutex_lock(lock);
+  while (!*stop && pthread_cond_timedwait(wake, lock, &until) != ETIMEDOUT) {
   }
-  bool go_on = !w->stop;
-  pthread_mutex_unlock(&w->lock);
+  bool go_on = !*stop;
+  pthread_mutex_unlock(lock);
   return go_on;
 }
 
 static void *run(void *arg) {
   tb_cli_sweeper *w = arg;
   tb_store *s = NULL;
-  while (wait_interval(w)) {
+  while (tb_cli_wait_interval(&w->lock, &w->wake, &w->stop, w->interval)) {
     char err[512];
     if (!s && tb_store_open(&w->options, &s, err, sizeof err) != TB_STORE_OK) {
       tb_log_kv(TB_LOG_ERROR, "supervision", "no database for the sweep",

@@ -9,6 +9,7 @@
 #include "tb_rules.h"
 #include "tb_store.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -63,6 +64,13 @@ typedef struct tb_cli_sweeper tb_cli_sweeper;
 bool tb_cli_sweeper_start(const tb_store_options *o, const tb_rule_set *rules,
                           double interval, tb_cli_sweeper **out);
 void tb_cli_sweeper_stop(tb_cli_sweeper *w); /* NULL is fine */
+
+/* Wait `seconds` on wake (under lock) unless *stop is or becomes set;
+ * false when asked to stop. The background threads of `serve` (audit
+ * checkpoints, supervision sweeps) wait their intervals with it
+ * (cli/cli_supervision.c). */
+bool tb_cli_wait_interval(pthread_mutex_t *lock, pthread_cond_t *wake,
+                          const bool *stop, double seconds);
 
 /* `tongban supervision sweep` (cli/cmd_store.c) */
 int tb_cli_supervision(int argc, char **argv);
