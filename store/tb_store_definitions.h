@@ -78,8 +78,8 @@ tb_store_status tb_store_definition_put(tb_store *s, const char *xml,
                                         tb_problem *p);
 
 /* Load bureaus.xml and every other *.xml of a folder but supervision.xml
- * (the supervision rules, which the server loads itself), sorted by name, each at
- * most TB_STORE_MAX_XML_BYTES. Stops at the first failure, which is
+ * (the supervision rules, which the server loads itself), sorted by name, each
+ * at most TB_STORE_MAX_XML_BYTES. Stops at the first failure, which is
  * described in *p with the file name. */
 tb_store_status tb_store_definitions_load_dir(tb_store *s, const char *dir,
                                               size_t *loaded, tb_problem *p);
