@@ -572,4 +572,55 @@ def _():
                      tok(CLERK)), at)
 
 
+# ---- supervision: urges, red card answers and decisions (issue 15) ----------
+
+TABLES += ["supervision_alerts", "task_urges", "alert_files"]
+
+
+def overdue_card():
+    """A red card: an spjy application accepted 20 days ago, swept now."""
+    from tbhttp import supervision_sweep
+    past = {"X-Tongban-Clock": str(int(time.time()) - 20 * 86400)}
+    h = holder()
+    body = org_intake(h, "spjy", "window", spjy_form(h), SPJY_MATERIALS)
+    n = expect(http("POST", "/api/v1/applications", body, token=tok(CLERK),
+                    headers=past), 201).json["number"]
+    expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                token=tok(CLERK), headers=past), 200)
+    supervision_sweep(time.time())
+    cards = expect(http("GET", "/api/v1/supervision/findings?rule=step_overdue",
+                        token=tok("inspector1")), 200).json["items"]
+    return [c for c in cards if c["number"] == n][0]
+
+
+@case("催办, and the urge that raises urged_repeatedly: every statement failed")
+def _():
+    n = accepted()["number"]
+    bureau = active(n)[0]
+    t = open_task(n, bureau)
+    path = f"/api/v1/tasks/{t['id']}/urge"
+    torture(Request("POST", path, {"reason": "请尽快办理"}, tok(CLERK)), (201,))
+    expect(http("POST", path, {"reason": "第二次"}, token=tok(CLERK)), 201)
+    r = torture(Request("POST", path, {"reason": "第三次"}, tok(CLERK)), (201,))
+    assert r.json["urged_repeatedly"] is True, r.json
+
+
+@case("a red card's answer with its file, and the decision: every statement failed")
+def _():
+    import base64
+    from tbfiles import fixture
+    card = overdue_card()
+    path = f"/api/v1/supervision/findings/{card['id']}"
+    png = base64.b64encode(fixture("page.png")).decode()
+    r = torture(Request("POST", path + "/answer",
+                        {"kind": "explanation", "text": "情况说明",
+                         "attachment": {"name": "说明.png", "content": png}},
+                        officer(card["bureau"])))
+    assert r.json["state"] == "answered", r.json
+    r = torture(Request("POST", path + "/decision",
+                        {"decision": "revoked", "reason": "理由成立，撤销红牌"},
+                        tok("inspector1")))
+    assert r.json["state"] == "revoked", r.json
+
+
 sys.exit(done())
