@@ -27,15 +27,17 @@
   "s.application_id = " x " AND coalesce(s.task_id, 0) = " y                   \
   " AND s.subject = " z ")"
 
+/* 环节超时 reads the task's stored card (tasks.warning, the engine's one
+ * card function) and, for the sweep's own clock, the deadline passed. */
 /* Every rule query answers: application id, task id (or NULL), bureau (or
  * NULL), subject, detail (JSON text). $1: the rule id. */
 static const tb_store_stmt S_STEP_OVERDUE = {
     "al_step_overdue",
     "SELECT a.id, t.id, t.bureau, '', json_build_object('task', t.name, "
     "'deadline', t.deadline)::text FROM tasks t JOIN applications a ON a.id "
-    "= t.application_id WHERE t.state IN ('open', 'claimed') AND a.status = "
-    "'in_review' AND t.deadline < $2::date AND " NOT_RAISED("a.id", "t.id",
-                                                            "''"),
+    "= t.application_id WHERE t.state IN ('open', 'claimed') AND t.warning "
+    "= 'red' AND a.status = 'in_review' AND t.deadline < $2::date "
+    "AND " NOT_RAISED("a.id", "t.id", "''"),
     2};
 static const tb_store_stmt S_FINISHED_LATE = {
     "al_finished_late",

@@ -25,7 +25,9 @@
 /* Run every rule of the set once at `now` (Unix seconds; the injected
  * clock in tests): one prepared query per rule finds the situations with
  * no finding yet, and each is raised in its own transaction (the unique
- * index makes a second raise of the same finding a no-op). A sweep that
+ * index makes a second raise of the same finding a no-op); step_overdue
+ * takes a task whose stored card (tasks.warning) is red and whose
+ * deadline is before the day of `now`. A sweep that
  * another connection is running already is skipped (*raised = -1).
  * *raised counts the findings raised. */
 tb_store_status tb_store_alerts_sweep(tb_store *s, const tb_rule_set *rules,

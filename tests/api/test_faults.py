@@ -578,7 +578,8 @@ TABLES += ["supervision_alerts", "task_urges", "alert_files"]
 
 
 def overdue_card():
-    """A red card: an spjy application accepted 20 days ago, swept now."""
+    """A red card that needs no timer: an spjy application accepted 20
+    days ago and denied now (超期办结), swept now."""
     from tbhttp import supervision_sweep
     past = {"X-Tongban-Clock": str(int(time.time()) - 20 * 86400)}
     h = holder()
@@ -587,8 +588,12 @@ def overdue_card():
                     headers=past), 201).json["number"]
     expect(http("POST", f"/api/v1/applications/{n}/accept", {},
                 token=tok(CLERK), headers=past), 200)
+    tid = claim(n, "SCJG")
+    expect(http("POST", f"/api/v1/tasks/{tid}/decide",
+                {"decision": "deny", "comment": "经营场所不符合食品安全要求，依法不予许可"},
+                token=officer("SCJG")), 200)
     supervision_sweep(time.time())
-    cards = expect(http("GET", "/api/v1/supervision/findings?rule=step_overdue",
+    cards = expect(http("GET", "/api/v1/supervision/findings?rule=finished_late",
                         token=tok("inspector1")), 200).json["items"]
     return [c for c in cards if c["number"] == n][0]
 

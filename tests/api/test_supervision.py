@@ -53,6 +53,17 @@ def intake(at):
     return n
 
 
+def red_card(number):
+    """Wait until the scheduler has turned the step's card red (its timer
+    was due the moment the application was accepted 20 days ago)."""
+    for _ in range(100):
+        t = open_task(number, "SCJG")
+        if t["warning"] == "red":
+            return t
+        time.sleep(0.1)
+    raise AssertionError(f"the task of {number} never turned red: {t}")
+
+
 def findings(token, query=""):
     return expect(http("GET", "/api/v1/supervision/findings" + query,
                        token=token), 200).json["items"]
@@ -78,6 +89,7 @@ def _():
 def _():
     late, fresh = intake(T0), intake(time.time())
     state.update(late=late, fresh=fresh)
+    red_card(late)
     out = supervision_sweep(time.time())
     assert out.endswith("raised") and not out.startswith("0 "), out
     items = findings(tok(INSPECTOR), "?rule=step_overdue")

@@ -45,6 +45,12 @@ await test("a red card raised by the sweep appears live on the supervision page"
   a = await createApp("spjy", { clock: past });
   const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), clock: past, body: {} });
   assert(r.status === 200, r.text);
+  // the scheduler turns the step's card red (its timer was due at once)
+  for (let i = 0; i < 100; i++) {
+    const items = (await http("GET", "/api/v1/tasks?bureau=SCJG", { token: await token("officer-SCJG") })).json.items;
+    if (items.some((t) => t.number === a.number && t.warning === "red")) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
   const ctx = await b.newContext(desktop);
   inspectorPage = await ctx.newPage();
   await login(inspectorPage, "/web/supervision.html", "inspector1");
