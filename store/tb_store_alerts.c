@@ -144,16 +144,6 @@ static const tb_store_stmt S_NOTIFY = {"al_notify",
 
 /* ---- small helpers ------------------------------------------------------- */
 
-typedef struct {
-  char v[24];
-} num;
-
-static num i64(int64_t x) {
-  num n;
-  snprintf(n.v, sizeof n.v, "%" PRId64, x);
-  return n;
-}
-
 static int64_t i64_at(const PGresult *r, int row, int col) {
   int64_t v = 0;
   if (!PQgetisnull(r, row, col))
@@ -176,7 +166,7 @@ typedef struct {
 } locked_app;
 
 static tb_store_status lock_app(tb_store *s, int64_t id, locked_app *a) {
-  num n = i64(id);
+  tb_store_num n = tb_store_i64(id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_LOCK_APP, params, &r);
@@ -268,7 +258,8 @@ static tb_store_status raise_in(tb_store *s, finding *f) {
   tb_store_status rc = lock_app(s, f->app, &a);
   if (rc != TB_STORE_OK)
     return rc == TB_STORE_NOT_FOUND ? TB_STORE_ERROR : rc;
-  num app = i64(f->app), task = i64(f->task), at = i64(f->at);
+  tb_store_num app = tb_store_i64(f->app), task = tb_store_i64(f->task),
+               at = tb_store_i64(f->at);
   const char *level = f->rule->level == TB_WARN_RED ? "red" : "yellow";
   const char *params[] = {f->rule->id,   level,
                           app.v,         f->task ? task.v : NULL,
@@ -585,14 +576,14 @@ tb_store_status tb_store_urges_read(tb_store *s, const char *bureau,
 
 tb_store_status tb_store_alerts_read(tb_store *s, const tb_store_alert_query *q,
                                      char **json) {
-  num after = i64(q->after), limit = i64(q->limit);
+  tb_store_num after = tb_store_i64(q->after), limit = tb_store_i64(q->limit);
   const char *params[] = {q->rule, q->level, q->bureau, q->from,
                           q->to,   q->state, after.v,   limit.v};
   return tb_store_json_of(s, &S_LIST, params, json);
 }
 
 tb_store_status tb_store_alert_read(tb_store *s, int64_t id, char **json) {
-  num n = i64(id);
+  tb_store_num n = tb_store_i64(id);
   const char *params[] = {n.v};
   return tb_store_json_of(s, &S_ONE, params, json);
 }
@@ -648,7 +639,7 @@ typedef struct {
 } locked_card;
 
 static tb_store_status lock_card(tb_store *s, int64_t id, locked_card *c) {
-  num n = i64(id);
+  tb_store_num n = tb_store_i64(id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_CARD_APP, params, &r);
@@ -702,8 +693,9 @@ static tb_store_status store_file(tb_store *s, int64_t id,
   tb_hex_encode(sha, 32, sha_hex);
   char *hex = tb_xmalloc(2 * a->size + 1);
   tb_hex_encode(a->bytes, a->size, hex);
-  num card = i64(id), size = i64((int64_t)a->size), by = i64(actor->id),
-      sq = i64(seq), when = i64(at);
+  tb_store_num card = tb_store_i64(id), size = tb_store_i64((int64_t)a->size),
+               by = tb_store_i64(actor->id), sq = tb_store_i64(seq),
+               when = tb_store_i64(at);
   const char *params[] = {card.v,       hex,  sha_hex, size.v, a->media_type,
                           a->file_name, by.v, sq.v,    when.v};
   tb_store_status rc = tb_store_exec(s, &S_FILE_INSERT, params, NULL);
@@ -742,7 +734,8 @@ tb_store_status tb_store_alert_answer_in(tb_store *s, int64_t id,
   tb_store_alert_refusal why = answer_refusal(&c, actor);
   if (why != TB_STORE_ALERT_DONE)
     return refuse(out, why, &c);
-  num card = i64(id), by = i64(actor->id), when = i64(at);
+  tb_store_num card = tb_store_i64(id), by = tb_store_i64(actor->id),
+               when = tb_store_i64(at);
   const char *params[] = {card.v, a->kind, a->text, by.v, when.v};
   rc = tb_store_exec(s, &S_ANSWER, params, NULL);
   json_t *extra =
@@ -770,7 +763,8 @@ tb_store_alert_decide_in(tb_store *s, int64_t id, const char *decision,
     return rc;
   if (strcmp(c.state, "open") != 0 && strcmp(c.state, "answered") != 0)
     return refuse(out, TB_STORE_ALERT_DECIDED, &c);
-  num card = i64(id), by = i64(actor->id), when = i64(at);
+  tb_store_num card = tb_store_i64(id), by = tb_store_i64(actor->id),
+               when = tb_store_i64(at);
   const char *params[] = {card.v, decision, reason, by.v, when.v};
   rc = tb_store_exec(s, &S_DECIDE, params, NULL);
   json_t *payload = json_pack("{s:I, s:s, s:s, s:s, s:s}", "alert",
@@ -789,7 +783,7 @@ tb_store_alert_decide_in(tb_store *s, int64_t id, const char *decision,
 tb_store_status tb_store_alert_file_read(tb_store *s, int64_t alert_id,
                                          tb_store_file *out) {
   memset(out, 0, sizeof *out);
-  num n = i64(alert_id);
+  tb_store_num n = tb_store_i64(alert_id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_FILE_READ, params, &r);
@@ -832,7 +826,7 @@ typedef struct {
 
 static tb_store_status lock_task(tb_store *s, int64_t task_id, locked_app *a,
                                  task_row *t) {
-  num n = i64(task_id);
+  tb_store_num n = tb_store_i64(task_id);
   const char *params[] = {n.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_TASK_APP, params, &r);
@@ -856,8 +850,8 @@ static tb_store_status insert_urge(tb_store *s, int64_t task_id,
                                    const locked_app *a, const char *reason,
                                    const tb_store_actor *actor, int64_t at,
                                    int *urges) {
-  num task = i64(task_id), app = i64(a->id), by = i64(actor->id),
-      when = i64(at);
+  tb_store_num task = tb_store_i64(task_id), app = tb_store_i64(a->id),
+               by = tb_store_i64(actor->id), when = tb_store_i64(at);
   const char *params[] = {task.v, app.v, by.v, actor->role, reason, when.v};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_URGE, params, &r);
