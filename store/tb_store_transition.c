@@ -36,14 +36,15 @@ static const tb_store_stmt S_UPDATE_APP = {
 static const tb_store_stmt S_TASK_CREATE = {
     "tr_task_create",
     "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
-    "task_id, name, bureau, deadline, created_at) VALUES ($1::bigint, "
-    "$2::smallint, $3::smallint, $4::integer, $5, $6, $7, $8, $9::date, "
-    "coalesce(to_timestamp(nullif($10::bigint, 0)), now())) "
+    "task_id, name, bureau, deadline, created_at, warning) VALUES "
+    "($1::bigint, $2::smallint, $3::smallint, $4::integer, $5, $6, $7, $8, "
+    "$9::date, coalesce(to_timestamp(nullif($10::bigint, 0)), now()), $11) "
     "ON CONFLICT (application_id, branch, step, round) DO UPDATE SET "
     "state = 'open', claimant = NULL, claimed_at = NULL, decided_at = NULL, "
     "decided_by = NULL, decision = NULL, comment = NULL, items = NULL, "
-    "deadline = EXCLUDED.deadline, created_at = EXCLUDED.created_at",
-    10};
+    "deadline = EXCLUDED.deadline, created_at = EXCLUDED.created_at, "
+    "warning = EXCLUDED.warning",
+    11};
 static const tb_store_stmt S_TASK_CANCEL = {
     "tr_task_cancel",
     "UPDATE tasks SET state = 'cancelled' WHERE application_id = $1::bigint "
@@ -565,7 +566,8 @@ static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
                           t->name ? t->name : t->id,
                           b->bureau,
                           day_or_null(e->deadline, date),
-                          at.v};
+                          at.v,
+                          warning_name(o->after.branches[e->branch].warning)};
   return tb_store_exec(s, &S_TASK_CREATE, params, NULL);
 }
 
@@ -631,8 +633,23 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
   return rc;
 }
 
+/* Whether this transition's CREATE_TASK effect already wrote branch b's
+ * open task as the state now has it (its INSERT carries the card). */
+static bool created_as_now(const tb_store_outcome *o, size_t b) {
+  const tb_branch_state *y = &o->after.branches[b];
+  for (size_t i = 0; i < o->effects.n; i++) {
+    const tb_effect *e = &o->effects.items[i];
+    if (e->kind == TB_EFFECT_CREATE_TASK && e->branch == b &&
+        e->step == y->step && e->round == y->round &&
+        e->deadline == y->deadline)
+      return true;
+  }
+  return false;
+}
+
 /* Keep each open task's row (its card and deadline) equal to its
- * branch's state: written where the step changed either. */
+ * branch's state: written where the step changed either, unless the
+ * task was just created that way. */
 static tb_store_status sync_tasks(tb_store *s, const tb_store_outcome *o) {
   num app = i64(o->application_id);
   for (size_t b = 0; b < o->after.n_branches && b < TB_MAX_BRANCHES; b++) {
@@ -640,7 +657,8 @@ static tb_store_status sync_tasks(tb_store *s, const tb_store_outcome *o) {
                           *y = &o->after.branches[b];
     if (y->status != TB_BRANCH_ACTIVE ||
         (x->status == y->status && x->step == y->step && x->round == y->round &&
-         x->warning == y->warning && x->deadline == y->deadline))
+         x->warning == y->warning && x->deadline == y->deadline) ||
+        created_as_now(o, b))
       continue;
     char date[11];
     num br = i64(b), st = i64(y->step), rd = i64(y->round);
