@@ -1,10 +1,14 @@
 /*
  * api_metrics.c — counters for GET /metrics in the Prometheus text
- * format: requests by route and status, a latency histogram per route,
- * and transitions by event. Lock-free: relaxed atomic counters in fixed
- * tables (routes × a fixed list of statuses), one set per server.
+ * format 0.0.4: requests by route and exact status (requests that match
+ * no route under route="unmatched", never their path), a latency
+ * histogram per route, transitions by event, logins by outcome and
+ * lockouts, and the store's counters (connections, waits, retries by
+ * SQLSTATE, timers fired). Lock-free: relaxed atomic counters in fixed
+ * tables, one set per server.
  */
 #include "tb_api_int.h"
+#include "tb_store_metrics.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,24 +16,35 @@
 #include <string.h>
 
 #define MAX_ROUTES 64
-static const int STATUSES[] = {0,   200, 201, 204, 400, 401, 403, 404,
-                               405, 409, 413, 415, 422, 429, 500, 503};
-#define N_STATUS (sizeof STATUSES / sizeof STATUSES[0])
+/* Statuses are counted exactly: slot 0 for "no answer sent" (the client
+ * went away first), slots 1..500 for 100..599. */
+#define STATUS_FIRST 100
+#define STATUS_LAST 599
+#define N_STATUS (STATUS_LAST - STATUS_FIRST + 2)
 static const double BUCKETS[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                  0.25,  0.5,   1,    2.5,   5,    10};
 #define N_BUCKETS (sizeof BUCKETS / sizeof BUCKETS[0])
 
+static const char *const LOGIN_OUTCOMES[] = {
+    [API_LOGIN_SUCCEEDED] = "succeeded", [API_LOGIN_FAILED] = "failed",
+    [API_LOGIN_REFUSED] = "refused",     [API_LOGIN_INVALID] = "invalid",
+    [API_LOGIN_ERROR] = "error",
+};
+
 struct api_metrics {
-  atomic_ullong requests[MAX_ROUTES + 1][N_STATUS + 1];
+  atomic_ullong requests[MAX_ROUTES + 1][N_STATUS];
   atomic_ullong histogram[MAX_ROUTES + 1][N_BUCKETS + 1];
   atomic_ullong latency_us[MAX_ROUTES + 1];
   atomic_ullong transitions[TB_EV_KIND_COUNT];
+  atomic_ullong logins[API_LOGIN_OUTCOMES];
+  atomic_ullong lockouts;
+  tb_store_counters store;
 };
 
 api_metrics *api_metrics_new(void) {
   api_metrics *m = tb_xmalloc(sizeof *m);
   for (size_t r = 0; r <= MAX_ROUTES; r++) {
-    for (size_t s = 0; s <= N_STATUS; s++)
+    for (size_t s = 0; s < N_STATUS; s++)
       atomic_init(&m->requests[r][s], 0);
     for (size_t b = 0; b <= N_BUCKETS; b++)
       atomic_init(&m->histogram[r][b], 0);
@@ -37,6 +52,10 @@ api_metrics *api_metrics_new(void) {
   }
   for (size_t k = 0; k < TB_EV_KIND_COUNT; k++)
     atomic_init(&m->transitions[k], 0);
+  for (size_t k = 0; k < API_LOGIN_OUTCOMES; k++)
+    atomic_init(&m->logins[k], 0);
+  atomic_init(&m->lockouts, 0);
+  tb_store_counters_init(&m->store);
   return m;
 }
 
@@ -44,17 +63,25 @@ void api_metrics_free(api_metrics *m) {
   free(m);
 }
 
+tb_store_counters *api_metrics_store_counters(api_metrics *m) {
+  return m ? &m->store : NULL;
+}
+
 static size_t status_slot(int status) {
-  for (size_t i = 0; i < N_STATUS; i++)
-    if (STATUSES[i] == status)
-      return i;
-  return N_STATUS; /* other */
+  if (status < STATUS_FIRST || status > STATUS_LAST)
+    return 0;
+  return (size_t)(status - STATUS_FIRST) + 1;
+}
+
+static int slot_status(size_t slot) {
+  return slot == 0 ? 0 : (int)slot - 1 + STATUS_FIRST;
 }
 
 void api_metrics_request(api_metrics *m, size_t route, int status,
                          double seconds) {
   if (route > MAX_ROUTES)
-    route = MAX_ROUTES;
+    route = MAX_ROUTES; /* matched no route (the text sums slots past the
+                           table's end under route="unmatched") */
   atomic_fetch_add_explicit(&m->requests[route][status_slot(status)], 1,
                             memory_order_relaxed);
   size_t b = 0;
@@ -71,6 +98,65 @@ void api_metrics_transition(api_metrics *m, tb_event_kind kind) {
     atomic_fetch_add_explicit(&m->transitions[kind], 1, memory_order_relaxed);
 }
 
+void api_metrics_login(api_metrics *m, int status) {
+  api_login_outcome o =
+      status == 201   ? API_LOGIN_SUCCEEDED
+      : status == 401 ? API_LOGIN_FAILED
+      : status == 429 ? API_LOGIN_REFUSED
+      : status == 400 || status == 413 || status == 415 || status == 422
+          ? API_LOGIN_INVALID
+          : API_LOGIN_ERROR;
+  atomic_fetch_add_explicit(&m->logins[o], 1, memory_order_relaxed);
+}
+
+void api_metrics_lockout(api_metrics *m) {
+  atomic_fetch_add_explicit(&m->lockouts, 1, memory_order_relaxed);
+}
+
+static unsigned long long load(const atomic_ullong *v) {
+  return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* HELP and TYPE of one metric family. */
+static void family(tb_buf *t, const char *name, const char *type,
+                   const char *help) {
+  tb_buf_addf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The slots of the text's row i: a route's own, or for the unmatched row
+ * (i == n_routes) every slot from the table's end on. */
+typedef struct {
+  size_t first, last;
+} row_slots;
+
+static row_slots slots_of(size_t i, size_t n_routes) {
+  row_slots r = {i, i == n_routes ? MAX_ROUTES : i};
+  return r;
+}
+
+static unsigned long long requests_at(const api_metrics *m, row_slots r,
+                                      size_t s) {
+  unsigned long long v = 0;
+  for (size_t i = r.first; i <= r.last; i++)
+    v += load(&m->requests[i][s]);
+  return v;
+}
+
+static unsigned long long histogram_at(const api_metrics *m, row_slots r,
+                                       size_t b) {
+  unsigned long long v = 0;
+  for (size_t i = r.first; i <= r.last; i++)
+    v += load(&m->histogram[i][b]);
+  return v;
+}
+
+static unsigned long long latency_at(const api_metrics *m, row_slots r) {
+  unsigned long long v = 0;
+  for (size_t i = r.first; i <= r.last; i++)
+    v += load(&m->latency_us[i]);
+  return v;
+}
+
 static const char *route_label(const api_route *routes, size_t n, size_t i,
                                char *method, size_t cap) {
   if (i >= n || i >= MAX_ROUTES) {
@@ -81,47 +167,44 @@ static const char *route_label(const api_route *routes, size_t n, size_t i,
   return routes[i].pattern;
 }
 
-void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
-                      size_t n) {
+static void requests_text(const api_metrics *m, tb_buf *t,
+                          const api_route *routes, size_t n) {
   size_t n_routes = n < MAX_ROUTES ? n : MAX_ROUTES;
-  tb_buf_addf(t,
-              "# HELP tongban_http_requests_total HTTP requests by route and "
-              "status.\n# TYPE tongban_http_requests_total counter\n");
+  family(t, "tongban_http_requests_total", "counter",
+         "HTTP requests by route and exact status (route=\"unmatched\": no "
+         "route matched; status=\"0\": the client left before the answer).");
   char method[16];
   for (size_t i = 0; i <= n_routes; i++) {
-    size_t slot = i == n_routes ? MAX_ROUTES : i;
+    row_slots slot = slots_of(i, n_routes);
     const char *route = route_label(routes, n, i, method, sizeof method);
-    for (size_t s = 0; s <= N_STATUS; s++) {
-      unsigned long long v = atomic_load(&m->requests[slot][s]);
-      if (!v)
-        continue;
-      if (s < N_STATUS)
+    for (size_t s = 0; s < N_STATUS; s++) {
+      unsigned long long v = requests_at(m, slot, s);
+      if (v)
         tb_buf_addf(t,
                     "tongban_http_requests_total{method=\"%s\",route=\"%s\","
                     "status=\"%d\"} %llu\n",
-                    method, route, STATUSES[s], v);
-      else
-        tb_buf_addf(t,
-                    "tongban_http_requests_total{method=\"%s\",route=\"%s\","
-                    "status=\"other\"} %llu\n",
-                    method, route, v);
+                    method, route, slot_status(s), v);
     }
   }
-  tb_buf_addf(t,
-              "# HELP tongban_http_request_duration_seconds Time to answer a "
-              "request.\n# TYPE tongban_http_request_duration_seconds "
-              "histogram\n");
+}
+
+static void histogram_text(const api_metrics *m, tb_buf *t,
+                           const api_route *routes, size_t n) {
+  size_t n_routes = n < MAX_ROUTES ? n : MAX_ROUTES;
+  family(t, "tongban_http_request_duration_seconds", "histogram",
+         "Time to answer a request, by route.");
+  char method[16];
   for (size_t i = 0; i <= n_routes; i++) {
-    size_t slot = i == n_routes ? MAX_ROUTES : i;
+    row_slots slot = slots_of(i, n_routes);
     const char *route = route_label(routes, n, i, method, sizeof method);
     unsigned long long cum = 0;
     for (size_t b = 0; b <= N_BUCKETS; b++)
-      cum += atomic_load(&m->histogram[slot][b]);
+      cum += histogram_at(m, slot, b);
     if (!cum)
       continue;
     unsigned long long acc = 0;
     for (size_t b = 0; b < N_BUCKETS; b++) {
-      acc += atomic_load(&m->histogram[slot][b]);
+      acc += histogram_at(m, slot, b);
       tb_buf_addf(t,
                   "tongban_http_request_duration_seconds_bucket{method=\"%s\","
                   "route=\"%s\",le=\"%g\"} %llu\n",
@@ -135,18 +218,87 @@ void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
         t,
         "tongban_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"}"
         " %.6f\n",
-        method, route, (double)atomic_load(&m->latency_us[slot]) / 1e6);
+        method, route, (double)latency_at(m, slot) / 1e6);
     tb_buf_addf(t,
                 "tongban_http_request_duration_seconds_count{method=\"%s\","
                 "route=\"%s\"} %llu\n",
                 method, route, cum);
   }
-  tb_buf_addf(t,
-              "# HELP tongban_transitions_total Application transitions made "
-              "through the API, by event.\n# TYPE tongban_transitions_total "
-              "counter\n");
+}
+
+static void events_text(const api_metrics *m, tb_buf *t) {
+  family(t, "tongban_transitions_total", "counter",
+         "Application transitions made through the API, by event.");
   for (int k = 0; k < TB_EV_KIND_COUNT; k++)
     tb_buf_addf(t, "tongban_transitions_total{event=\"%s\"} %llu\n",
-                tb_event_kind_name((tb_event_kind)k),
-                atomic_load(&m->transitions[k]));
+                tb_event_kind_name((tb_event_kind)k), load(&m->transitions[k]));
+  family(t, "tongban_logins_total", "counter",
+         "Logins by outcome: succeeded, failed (wrong user name or "
+         "password), refused (throttled or locked), invalid (a malformed "
+         "request), error.");
+  for (size_t k = 0; k < API_LOGIN_OUTCOMES; k++)
+    tb_buf_addf(t, "tongban_logins_total{outcome=\"%s\"} %llu\n",
+                LOGIN_OUTCOMES[k], load(&m->logins[k]));
+  family(t, "tongban_login_lockouts_total", "counter",
+         "Failed logins that locked a user name or a client address for "
+         "the failure window.");
+  tb_buf_addf(t, "tongban_login_lockouts_total %llu\n", load(&m->lockouts));
+}
+
+static void pool_text(const tb_store_counters *c, tb_buf *t) {
+  family(t, "tongban_db_connections", "gauge",
+         "Database connections of this server (one per worker thread that "
+         "used the database, and the scheduler's), by state: open, or "
+         "in_use (running a statement or a transaction).");
+  tb_buf_addf(t, "tongban_db_connections{state=\"open\"} %lld\n",
+              (long long)atomic_load(&c->open));
+  tb_buf_addf(t, "tongban_db_connections{state=\"in_use\"} %lld\n",
+              (long long)atomic_load(&c->in_use));
+  family(t, "tongban_db_connection_waits_total", "counter",
+         "Times a handle waited for its database connection to open (its "
+         "first use, or reopened after the connection was lost).");
+  tb_buf_addf(t, "tongban_db_connection_waits_total %llu\n", load(&c->waits));
+  family(t, "tongban_db_connection_wait_seconds_total", "counter",
+         "Total time spent waiting for database connections to open.");
+  tb_buf_addf(t, "tongban_db_connection_wait_seconds_total %.6f\n",
+              (double)load(&c->wait_us) / 1e6);
+  family(t, "tongban_db_connection_failures_total", "counter",
+         "Database connection attempts that failed.");
+  tb_buf_addf(t, "tongban_db_connection_failures_total %llu\n",
+              load(&c->open_failures));
+}
+
+static void store_text(const tb_store_counters *c, tb_buf *t) {
+  pool_text(c, t);
+  family(t, "tongban_db_transaction_retries_total", "counter",
+         "Transactions retried, by the SQLSTATE that caused it: 40001 "
+         "serialization failure, 40P01 deadlock, 08006 a connection found "
+         "dead at BEGIN and reopened.");
+  for (int k = 0; k < TB_STORE_RETRY_COUNT; k++)
+    tb_buf_addf(t,
+                "tongban_db_transaction_retries_total{sqlstate=\"%s\"} "
+                "%llu\n",
+                tb_store_retry_sqlstate((tb_store_retry_reason)k),
+                load(&c->retries[k]));
+  family(t, "tongban_db_transactions_given_up_total", "counter",
+         "Transactions that failed every try (answered 503).");
+  tb_buf_addf(t, "tongban_db_transactions_given_up_total %llu\n",
+              load(&c->given_up));
+  family(t, "tongban_timers_fired_total", "counter",
+         "Timers (deadlines, reminders) fired by this server's scheduler.");
+  tb_buf_addf(t, "tongban_timers_fired_total %llu\n", load(&c->timers_fired));
+  tb_buf_addf(t,
+              "# HELP tongban_timers_late_total Timers fired more than %d "
+              "seconds after they were due.\n# TYPE tongban_timers_late_total "
+              "counter\n",
+              TB_STORE_TIMER_LATE_SECONDS);
+  tb_buf_addf(t, "tongban_timers_late_total %llu\n", load(&c->timers_late));
+}
+
+void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
+                      size_t n) {
+  requests_text(m, t, routes, n);
+  histogram_text(m, t, routes, n);
+  events_text(m, t);
+  store_text(&m->store, t);
 }

@@ -4,6 +4,7 @@
  * embedded OpenAPI 3.1 document).
  */
 #include "tb_api_int.h"
+#include "tb_store_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,43 @@ static void append_cards(api_req *r, tb_buf *text) {
   json_decref(c);
 }
 
+/* Timers due and the scheduler's lag, open findings by card, from the
+ * database; left out (like the others) when it cannot be read. */
+static void append_gauges(api_req *r, tb_buf *text) {
+  tb_store *s = api_store(r);
+  tb_store_gauges g;
+  if (!s || tb_store_gauges_read(s, &g) != TB_STORE_OK) {
+    r->replied = false;
+    r->retry_after = 0;
+    return;
+  }
+  tb_buf_addf(text,
+              "# HELP tongban_timers_due Timers whose due time has passed "
+              "and that have not fired yet.\n# TYPE tongban_timers_due "
+              "gauge\ntongban_timers_due %lld\n"
+              "# HELP tongban_scheduler_lag_seconds How long the oldest "
+              "timer not yet fired has been due (0: none is due).\n"
+              "# TYPE tongban_scheduler_lag_seconds gauge\n"
+              "tongban_scheduler_lag_seconds %.3f\n",
+              (long long)g.timers_due, g.scheduler_lag);
+  tb_buf_adds(text, "# HELP tongban_supervision_findings_open Supervision "
+                    "findings neither answered nor decided, by card.\n"
+                    "# TYPE tongban_supervision_findings_open gauge\n");
+  tb_buf_addf(text,
+              "tongban_supervision_findings_open{card=\"yellow\"} %lld\n"
+              "tongban_supervision_findings_open{card=\"red\"} %lld\n",
+              (long long)g.alerts_open[0], (long long)g.alerts_open[1]);
+}
+
+/* Open supervision streams (server-sent events) of this server. */
+static void append_streams(api_req *r, tb_buf *text) {
+  api_hub *h = api_hub_of(r);
+  tb_buf_addf(text,
+              "# HELP tongban_sse_streams Open supervision event streams.\n"
+              "# TYPE tongban_sse_streams gauge\ntongban_sse_streams %zu\n",
+              h ? api_hub_stream_count(h) : (size_t)0);
+}
+
 void api_h_metrics(api_req *r) {
   tb_buf text;
   size_t n_routes = 0;
@@ -94,6 +132,9 @@ void api_h_metrics(api_req *r) {
   api_metrics_text(api_metrics_of(r), &text, routes, n_routes);
   append_open(r, &text);
   append_cards(r, &text);
+  append_gauges(r, &text);
+  append_streams(r, &text);
+  api_metrics_process_text(&text);
   if (text.overflow)
     api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",
              METRICS_MAX);

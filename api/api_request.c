@@ -43,6 +43,7 @@ static _Thread_local tls_slot tls;
 void api_context_store_options(const api_context *c, tb_store_options *o) {
   o->loader = c->loader;
   o->licenses = c->license_handler;
+  o->counters = api_metrics_store_counters(c->metrics);
 }
 
 static tb_store *open_store(api_context *c) {

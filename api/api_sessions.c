@@ -6,6 +6,8 @@
  * address: they slow down after a few and lock after many (429 with
  * Retry-After). An unknown user costs the same scrypt work as a wrong
  * password, so the answer's timing does not tell which one it was.
+ * Every login is counted by its outcome in the metrics, and every failure
+ * that locks a user name or an address as a lockout.
  */
 #include "tb_api_int.h"
 
@@ -26,7 +28,7 @@ static json_t *iso_time(int64_t t) {
   return api_json_time(t);
 }
 
-void api_h_session_create(api_req *r) {
+static void session_create(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
     return;
@@ -68,8 +70,10 @@ void api_h_session_create(api_req *r) {
             found;
   json_decref(body);
   if (!ok) {
-    api_throttle_fail(s, ukey);
-    api_throttle_fail(s, akey);
+    if (api_throttle_fail(s, ukey, USER_LOCK, WINDOW))
+      api_metrics_lockout(api_metrics_of(r));
+    if (api_throttle_fail(s, akey, ADDR_LOCK, WINDOW))
+      api_metrics_lockout(api_metrics_of(r));
     api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
     return;
   }
@@ -92,6 +96,12 @@ void api_h_session_create(api_req *r) {
   json_object_set_new(out, "bureau",
                       a.bureau[0] ? json_string(a.bureau) : json_null());
   api_reply_json(r, 201, out);
+}
+
+/* The login, counted by its outcome. */
+void api_h_session_create(api_req *r) {
+  session_create(r);
+  api_metrics_login(api_metrics_of(r), r->replied ? r->status : 0);
 }
 
 void api_h_session_delete(api_req *r) {

@@ -88,8 +88,13 @@ bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
          judge(r, failures, last_us, soft, lock, window);
 }
 
-void api_throttle_fail(tb_store *s, const char *key) {
-  tb_store_throttle_fail(s, key); /* a failure here is logged; go on */
+bool api_throttle_fail(tb_store *s, const char *key, int lock, int window) {
+  int failures = 0;
+  int64_t last_us = 0;
+  /* a failure here is logged; go on */
+  return tb_store_throttle_record(s, key, window, &failures, &last_us) ==
+             TB_STORE_OK &&
+         failures == lock;
 }
 
 /* ---- tracking guesses: a bounded table in memory ---------------------------

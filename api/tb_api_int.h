@@ -432,10 +432,11 @@ bool api_token_new(char out[64], uint8_t hash[32]);
 
 /* Logins, counted in the database at every try: whether the key may try
  * now (false: 429 with Retry-After, or a store failure, is set); record a
- * failure. */
+ * failure, true when it is the one that locks the key (its lock-th in
+ * the window). */
 bool api_throttle_allow(api_req *r, tb_store *s, const char *key, int soft,
                         int lock, int window);
-void api_throttle_fail(tb_store *s, const char *key);
+bool api_throttle_fail(tb_store *s, const char *key, int lock, int window);
 /* Tracking guesses, checked in the server's memory (the database only
  * confirms a wait), each miss recorded in the database too; the same
  * contract. */
@@ -457,13 +458,39 @@ void api_guesses_free(api_guesses *g); /* NULL is fine */
 api_metrics *api_metrics_new(void);
 void api_metrics_free(api_metrics *m); /* NULL is fine */
 
+/* Count a request answered with status (0: none sent) after seconds;
+ * route is its index in api_routes, or api_route_count (or more) when
+ * it matched none. */
 void api_metrics_request(api_metrics *m, size_t route, int status,
                          double seconds);
 void api_metrics_transition(api_metrics *m, tb_event_kind kind);
+/* Logins by outcome, from the status a login was answered with. */
+typedef enum {
+  API_LOGIN_SUCCEEDED = 0, /* 201 */
+  API_LOGIN_FAILED,        /* 401: wrong user name or password */
+  API_LOGIN_REFUSED,       /* 429: throttled or locked */
+  API_LOGIN_INVALID,       /* 400, 413, 415, 422: a malformed request */
+  API_LOGIN_ERROR,         /* anything else (503, 500) */
+  API_LOGIN_OUTCOMES
+} api_login_outcome;
+void api_metrics_login(api_metrics *m, int status);
+/* A failed login that locked a user name or a client address. */
+void api_metrics_lockout(api_metrics *m);
+/* The store's counters inside m, for tb_store_options.counters (owned by
+ * m; NULL when m is NULL). */
+tb_store_counters *api_metrics_store_counters(api_metrics *m);
 /* Append the Prometheus text of the counters to t, labelled with the
  * routes of the table (n entries; api_route_table). */
 void api_metrics_text(const api_metrics *m, tb_buf *t, const api_route *routes,
                       size_t n);
+/* Append the process metrics (process_*, from /proc/self) and
+ * tongban_build_info (api_metrics_process.c). */
+void api_metrics_process_text(tb_buf *t);
+/* The build's version (meson's project version) and git commit
+ * ("unknown" outside a git checkout), generated at build time
+ * (api/tb_build_info.c.in). */
+extern const char tb_build_version[];
+extern const char tb_build_commit[];
 
 /* ---- handlers (one file per resource) ------------------------------------ */
 

@@ -16,6 +16,7 @@
  *                           the caller passes in
  *   tb_store_idempotency.h  idempotency keys
  *   tb_store_audit.h        the audit chain's verifier
+ *   tb_store_metrics.h      counters and gauges for an operator's metrics
  *   tb_store_cluster.h      the embedded cluster manager (its own files)
  *
  * The store uses only the engine and libpq (plus jansson for JSON and
@@ -73,6 +74,8 @@ typedef struct tb_store tb_store;
 /* Defined in tb_store_definitions.h and tb_store_licenses.h. */
 typedef struct tb_store_loader tb_store_loader;
 typedef struct tb_store_license_handler tb_store_license_handler;
+/* Defined in tb_store_metrics.h. */
+typedef struct tb_store_counters tb_store_counters;
 
 typedef struct {
   const char *conninfo; /* libpq URL or "key=value" string */
@@ -88,6 +91,9 @@ typedef struct {
   /* The license issuance handler (copied; its cls must outlive the
    * handle). NULL: TB_EFFECT_ISSUE_LICENSE is logged and skipped. */
   const tb_store_license_handler *licenses;
+  /* Counters the handle adds to (borrowed; must outlive the handle).
+   * NULL: nothing is counted. */
+  tb_store_counters *counters;
 } tb_store_options;
 
 /* Connect. On success *out is a new handle; on TB_STORE_UNAVAILABLE *out

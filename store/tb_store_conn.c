@@ -122,13 +122,41 @@ static void ignore_notice(void *arg, const char *message) {
   (void)message;
 }
 
-static bool connect_now(tb_store *s, char *err, size_t err_len) {
+/* Close the handle's connection, if any, and count it closed. */
+static void disconnect(tb_store *s) {
   if (s->conn)
     PQfinish(s->conn);
+  s->conn = NULL;
+  if (s->counted_open && s->counters)
+    atomic_fetch_sub_explicit(&s->counters->open, 1, memory_order_relaxed);
+  s->counted_open = false;
+}
+
+/* Count one wait for a connection to open, its time and its outcome. */
+static void count_connect(tb_store *s, int64_t started_us, bool ok) {
+  tb_store_counters *c = s->counters;
+  if (!c)
+    return;
+  int64_t us = tb_store_now_us() - started_us;
+  atomic_fetch_add_explicit(&c->waits, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&c->wait_us, (unsigned long long)(us > 0 ? us : 0),
+                            memory_order_relaxed);
+  if (ok)
+    atomic_fetch_add_explicit(&c->open, 1, memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit(&c->open_failures, 1, memory_order_relaxed);
+}
+
+static bool connect_now(tb_store *s, char *err, size_t err_len) {
+  disconnect(s);
   s->n_prepared = 0;
   s->in_txn = false;
+  int64_t started = tb_store_now_us();
   s->conn = PQconnectdb(s->conninfo);
-  if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+  bool ok = s->conn && PQstatus(s->conn) == CONNECTION_OK;
+  count_connect(s, started, ok);
+  if (ok) {
+    s->counted_open = s->counters != NULL;
     PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
     return true;
   }
@@ -167,6 +195,7 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
   if (o->licenses)
     s->licenses = *o->licenses;
   s->rand_state = (unsigned)(tb_store_now_us() ^ (int64_t)getpid());
+  s->counters = o->counters;
   if (!connect_now(s, err, err_len)) {
     tb_store_close(s);
     return TB_STORE_UNAVAILABLE;
@@ -178,8 +207,7 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
 void tb_store_close(tb_store *s) {
   if (!s)
     return;
-  if (s->conn)
-    PQfinish(s->conn);
+  disconnect(s);
   for (int i = 0; i < s->n_defs; i++)
     tb_definition_free(s->defs[i].def);
   if (s->bureaus && s->loader.free_bureaus)
@@ -220,6 +248,8 @@ static tb_store_status classify(tb_store *s, const char *what, PGresult *r) {
   }
   if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
     s->retry = true;
+    s->retry_reason =
+        state[2] == '0' ? TB_STORE_RETRY_40001 : TB_STORE_RETRY_40P01;
     return TB_STORE_ERROR;
   }
   char msg[512];
@@ -271,6 +301,18 @@ static bool result_ok(const PGresult *r) {
 static tb_store_status exec_once(tb_store *s, const tb_store_stmt *st,
                                  const char *const *params, PGresult **res);
 
+/* The connection is in use from the first of nested uses (a transaction,
+ * a statement) to the end of the last. */
+static void use_begin(tb_store *s) {
+  if (s->use_depth++ == 0 && s->counters)
+    atomic_fetch_add_explicit(&s->counters->in_use, 1, memory_order_relaxed);
+}
+
+static void use_end(tb_store *s) {
+  if (--s->use_depth == 0 && s->counters)
+    atomic_fetch_sub_explicit(&s->counters->in_use, 1, memory_order_relaxed);
+}
+
 /* Outside a transaction, a statement that finds its connection gone is
  * tried once more on a new one: the server ended that session (a restart
  * ends every idle backend) before the statement could run, and an idle
@@ -280,12 +322,14 @@ tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
   bool alone = !s->in_txn;
   if (alone)
     s->lost = false;
+  use_begin(s);
   tb_store_status rc = exec_once(s, st, params, res);
   if (rc == TB_STORE_UNAVAILABLE && alone && s->lost &&
       tb_store_reconnect(s) == TB_STORE_OK) {
     s->lost = false;
     rc = exec_once(s, st, params, res);
   }
+  use_end(s);
   return rc;
 }
 
@@ -452,7 +496,10 @@ tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
     return TB_STORE_UNAVAILABLE;
   char what[64];
   first_line(sql, what, sizeof what);
-  return run_statement(s, what, NULL, NULL, sql, res);
+  use_begin(s);
+  tb_store_status rc = run_statement(s, what, NULL, NULL, sql, res);
+  use_end(s);
+  return rc;
 }
 
 /* Sleep a random time in [0, base · 2^attempt) milliseconds, at most
@@ -518,6 +565,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
     /* nothing was done yet: a connection that died while idle (say, a
      * PostgreSQL restart) is reopened and the transaction tried again */
     s->retry = tb_store_reconnect(s) == TB_STORE_OK;
+    s->retry_reason = TB_STORE_RETRY_08006;
     return rc;
   }
   if (rc != TB_STORE_OK)
@@ -552,6 +600,12 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   return rc;
 }
 
+static void count_retry(tb_store *s) {
+  if (s->counters && (unsigned)s->retry_reason < TB_STORE_RETRY_COUNT)
+    atomic_fetch_add_explicit(&s->counters->retries[s->retry_reason], 1,
+                              memory_order_relaxed);
+}
+
 tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
                                          void *cls) {
   if (s->in_txn) {
@@ -561,11 +615,16 @@ tb_store_status tb_store_run_transaction(tb_store *s, tb_store_txn_fn fn,
   for (int attempt = 0; attempt < s->max_attempts; attempt++) {
     if (tb_store_ensure(s) != TB_STORE_OK)
       return TB_STORE_UNAVAILABLE;
+    use_begin(s);
     tb_store_status rc = attempt_once(s, fn, cls);
+    use_end(s);
     if (!s->retry)
       return rc;
+    count_retry(s);
     backoff(s, attempt);
   }
+  if (s->counters)
+    atomic_fetch_add_explicit(&s->counters->given_up, 1, memory_order_relaxed);
   tb_log_kv(TB_LOG_ERROR, "store", "transaction gave up",
             TB_LOG_I("attempts", s->max_attempts));
   return TB_STORE_BUSY;

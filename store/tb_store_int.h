@@ -17,6 +17,7 @@
 #include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
+#include "tb_store_metrics.h"
 #include "tb_store_ratings.h"
 #include "tb_store_read.h"
 #include "tb_store_supervision.h"
@@ -90,6 +91,10 @@ struct tb_store {
   tb_calendar *calendar;
   int64_t calendar_version; /* -1: none loaded */
   unsigned rand_state;
+  tb_store_counters *counters;        /* the caller's, or NULL */
+  int use_depth;                      /* nested uses of the connection now */
+  bool counted_open;                  /* the connection is counted open */
+  tb_store_retry_reason retry_reason; /* why s->retry was set */
 };
 
 /* Run a prepared statement with text parameters (NULL = SQL NULL). On

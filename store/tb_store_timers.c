@@ -67,6 +67,17 @@ static tb_store_status fire_body(tb_store *s, void *cls) {
   return rc;
 }
 
+/* Count a fired timer for the metrics, and whether it was late. */
+static void count_fired(tb_store *s, const tb_store_fired *f) {
+  if (!s->counters)
+    return;
+  atomic_fetch_add_explicit(&s->counters->timers_fired, 1,
+                            memory_order_relaxed);
+  if (f->fired_us - f->due_us > TB_STORE_TIMER_LATE_SECONDS * 1000000LL)
+    atomic_fetch_add_explicit(&s->counters->timers_late, 1,
+                              memory_order_relaxed);
+}
+
 tb_store_status tb_store_timers_fire(tb_store *s, int max, int *fired,
                                      void (*on_fired)(const tb_store_fired *,
                                                       void *),
@@ -83,6 +94,7 @@ tb_store_status tb_store_timers_fire(tb_store *s, int max, int *fired,
     if (rc != TB_STORE_OK)
       break;
     (*fired)++;
+    count_fired(s, &j->fired);
     if (on_fired)
       on_fired(&j->fired, cls);
   }
