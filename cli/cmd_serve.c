@@ -281,6 +281,22 @@ static tb_cli_checkpointer *start_checkpoints(const serve_options *o,
   return c;
 }
 
+/* The address actually served, as a URL to open: the host of --listen
+ * (an IPv6 address keeps its brackets) and the port bound (the one the
+ * system chose for port 0). */
+static void say_serving(const char *listen, uint16_t port, double interval) {
+  const char *colon = strrchr(listen, ':');
+  int hlen = colon ? (int)(colon - listen) : (int)strlen(listen);
+  char host[128];
+  snprintf(host, sizeof host, "%.*s", hlen, listen);
+  bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0;
+  fprintf(stderr,
+          "tongban: serving on http://%s:%u/ — open it in a browser%s "
+          "(timers fire every %g s; stop with Ctrl-C or SIGTERM)\n",
+          any ? (host[0] == '[' ? "[::1]" : "127.0.0.1") : host, (unsigned)port,
+          any ? " (every address of this machine)" : "", interval);
+}
+
 static int wait_for_signal(const sigset_t *set) {
   int sig = 0;
   while (sigwait(set, &sig) != 0) {
@@ -382,12 +398,7 @@ int tb_cli_serve(int argc, char **argv) {
       !tb_cli_sweeper_start(&so, rules, o.supervision_interval, &sweeper))
     tb_log(TB_LOG_WARN, "serve",
            "no supervision sweeps: the sweeper thread could not start");
-  char host[128];
-  snprintf(host, sizeof host, "%.*s", (int)strcspn(o.listen, ":"), o.listen);
-  fprintf(stderr,
-          "tongban: serving HTTP on %s port %u (timers fire every %g s); "
-          "stop with Ctrl-C or SIGTERM\n",
-          host, (unsigned)tb_api_port(api), o.interval);
+  say_serving(o.listen, tb_api_port(api), o.interval);
   int sig = wait_for_signal(&stop);
   fprintf(stderr, "tongban: %s received, stopping\n",
           sig == SIGINT ? "SIGINT" : "SIGTERM");

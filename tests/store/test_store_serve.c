@@ -125,7 +125,15 @@ static void serve_starts_on_a_fresh_folder(void) {
   first = serve_start(logf_("serve1.log"));
   TB_CHECKF(wait_for_text(&first, "tongban: serving", 120), "%s",
             slurp(first.log));
-  TB_CHECK(strstr(slurp(first.log), "serving HTTP on 127.0.0.1 port") != NULL);
+  /* the address actually served: the port bound, not the 0 asked for */
+  const char *url = strstr(slurp(first.log), "serving on http://127.0.0.1:");
+  TB_CHECKF(url != NULL, "%s", slurp(first.log));
+  if (url) {
+    const char *port = url + strlen("serving on http://127.0.0.1:");
+    TB_CHECKF(*port >= '1' && *port <= '9' &&
+                  strstr(port, "/ — open it in a browser") != NULL,
+              "%s", url);
+  }
   TB_CHECK(strstr(slurp(first.log), "workflow definitions") != NULL);
   /* the first start loads the shipped holiday schedules */
   TB_CHECKF(strstr(slurp(first.log), "loaded the shipped holiday calendar"),
