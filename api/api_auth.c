@@ -219,7 +219,7 @@ bool api_authenticate(api_req *r) {
 /* ---- accounts --------------------------------------------------------------
  */
 
-static bool username_ok(const char *u) {
+bool api_username_ok(const char *u) {
   size_t n = strlen(u);
   if (n == 0 || n > 64)
     return false;
@@ -251,7 +251,7 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                                  const char *role, const char *bureau,
                                  const char *password, size_t password_len,
                                  char *msg, size_t msg_len) {
-  if (!user || !username_ok(user)) {
+  if (!user || !api_username_ok(user)) {
     snprintf(msg, msg_len,
              "cannot use user name '%s': 1 to 64 letters, digits, '.', '_' "
              "or '-'",

@@ -126,4 +126,21 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                                  const char *password, size_t password_len,
                                  char *msg, size_t msg_len);
 
+/* Create many accounts at once (api_accounts_import.c): text (len bytes,
+ * not terminated, any bytes) holds one "NAME ROLE [BUREAU]" a line,
+ * fields apart by spaces or tabs; blank lines and lines starting with '#'
+ * are skipped. Every line is checked first — the user name, the role,
+ * the bureau (an officer's only, and known to `bureaus`, or when that is
+ * NULL to the stored list), no name twice, no control character, at most
+ * 256 bytes a line, at most 1000 accounts — then each account gets its
+ * own scrypt hash of the one password (at least 8 bytes) and all are
+ * stored in one transaction: all or none. On TB_API_INVALID msg lists
+ * every problem as "line N: what" (a user that exists included), one a
+ * line; on TB_API_OK *added is how many were stored and each was logged
+ * (security=account_import). Nothing passed in is kept. */
+tb_api_status tb_api_accounts_import(const char *conninfo, const char *text,
+                                     size_t len, const tb_bureau_list *bureaus,
+                                     const char *password, size_t password_len,
+                                     size_t *added, char *msg, size_t msg_len);
+
 #endif /* TB_API_H */

@@ -426,6 +426,8 @@ void api_run_change_fields(api_req *r, api_field *spec, api_change_fn fn,
 /* Check the Authorization header against the route's roles; on refusal a
  * 401 / 403 is set and false returned. */
 bool api_authenticate(api_req *r);
+/* Whether u is a user name: 1 to 64 of [A-Za-z0-9._-] (api_auth.c). */
+bool api_username_ok(const char *u);
 /* A new session token (43 base64url characters) and its SHA-256. */
 bool api_token_new(char out[64], uint8_t hash[32]);
 /* ---- failure throttles (api_throttle.c) ---------------------------------- */

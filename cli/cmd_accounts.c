@@ -4,6 +4,13 @@
  * from standard input (one line; no echo on a terminal), never from the
  * command line, and stored only as an scrypt hash.
  *
+ * `tongban accounts import FILE|- [--password-file FILE] [--workflows DIR]
+ * [--db URL] [--data DIR]`: many accounts in one transaction, one "NAME
+ * ROLE [BUREAU]" a line (tb_api_accounts_import), all with one password:
+ * from --password-file, else standard input (then the accounts may not
+ * come from it too). Bureau codes are checked against DIR/bureaus.xml,
+ * else against the stored list. The embedded cluster is started once.
+ *
  * The database is --db URL, else $TONGBAN_DATABASE_URL, else the embedded
  * cluster in --data (default ./var), migrated first when this command
  * starts it.
@@ -12,6 +19,7 @@
 #include "tb_cli.h"
 #include "tb_store.h"
 #include "tb_store_cluster.h"
+#include "tb_workflows.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -22,12 +30,18 @@
 #include <unistd.h>
 
 #define MAX_PASSWORD 1024
+#define MAX_IMPORT_BYTES (1024 * 1024)
 
 static int usage(void) {
-  fprintf(stderr, "usage: tongban accounts add USER --role "
-                  "admin|clerk|officer|inspector [--bureau CODE] [--db URL] "
-                  "[--data DIR]\n       (the password is read from standard "
-                  "input)\n");
+  fprintf(stderr,
+          "usage: tongban accounts add USER --role "
+          "admin|clerk|officer|inspector [--bureau CODE] [--db URL] "
+          "[--data DIR]\n       (the password is read from standard "
+          "input)\n"
+          "       tongban accounts import FILE|- [--password-file FILE] "
+          "[--workflows DIR] [--db URL] [--data DIR]\n       (one NAME "
+          "ROLE [BUREAU] a line; one password for all, from the file or "
+          "standard input)\n");
   return 2;
 }
 
@@ -57,7 +71,7 @@ static bool read_password(char *buf, size_t cap, size_t *len) {
 }
 
 typedef struct {
-  const char *db, *data, *role, *bureau;
+  const char *db, *data, *role, *bureau, *password_file, *workflows;
 } options;
 
 static bool parse(int argc, char **argv, options *o) {
@@ -66,6 +80,8 @@ static bool parse(int argc, char **argv, options *o) {
       {"data", required_argument, NULL, 'D'},
       {"role", required_argument, NULL, 'r'},
       {"bureau", required_argument, NULL, 'b'},
+      {"password-file", required_argument, NULL, 'p'},
+      {"workflows", required_argument, NULL, 'w'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   optind = 1;
@@ -79,6 +95,10 @@ static bool parse(int argc, char **argv, options *o) {
       o->role = optarg;
     else if (c == 'b')
       o->bureau = optarg;
+    else if (c == 'p')
+      o->password_file = optarg;
+    else if (c == 'w')
+      o->workflows = optarg;
     else
       return false;
   }
@@ -112,7 +132,107 @@ static bool embedded(const char *dir, tb_store_cluster **cluster, char *info,
   return ok;
 }
 
+/* The database: --db, $TONGBAN_DATABASE_URL, or the embedded cluster
+ * (started into *cluster, stopped by the caller). NULL on failure. */
+static const char *database(const options *o, tb_store_cluster **cluster,
+                            char *info, size_t cap) {
+  const char *env = getenv("TONGBAN_DATABASE_URL");
+  if (o->db)
+    return o->db;
+  if (env && *env)
+    return env;
+  if (!embedded(o->data ? o->data : "./var", cluster, info, cap))
+    return NULL;
+  return info;
+}
+
+/* The one password of an import: the first line of --password-file, or
+ * a line of standard input. */
+static bool import_password(const options *o, char *buf, size_t cap,
+                            size_t *len) {
+  if (!o->password_file)
+    return read_password(buf, cap, len);
+  size_t n = 0;
+  char *text = tb_cli_read_file(o->password_file, MAX_PASSWORD + 2, &n);
+  if (!text)
+    return false;
+  size_t end = strcspn(text, "\r\n");
+  bool ok = end < cap;
+  if (ok) {
+    memcpy(buf, text, end);
+    buf[end] = '\0';
+    *len = end;
+  }
+  memset(text, 0, n);
+  free(text);
+  return ok;
+}
+
+/* DIR/bureaus.xml into *out (NULL when no DIR was given). */
+static bool import_bureaus(const options *o, tb_bureau_list **out) {
+  *out = NULL;
+  if (!o->workflows)
+    return true;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/bureaus.xml", o->workflows);
+  tb_workflows_problems ps = {0};
+  bool ok = tb_workflows_load_bureaus(path, out, &ps) == TB_OK;
+  if (!ok)
+    tb_workflows_problems_print(&ps, stderr);
+  tb_workflows_problems_free(&ps);
+  return ok;
+}
+
+static int run_import(int argc, char **argv) {
+  options o;
+  if (argc < 2 || !parse(argc - 1, argv + 1, &o) || optind != argc - 1 ||
+      o.role || o.bureau)
+    return usage();
+  const char *file = argv[1];
+  if (strcmp(file, "-") == 0 && !o.password_file) {
+    fprintf(stderr, "tongban: the accounts come from standard input: give "
+                    "the password with --password-file FILE\n");
+    return 2;
+  }
+  size_t len = 0;
+  char *text = tb_cli_read_file(file, MAX_IMPORT_BYTES, &len);
+  if (!text) {
+    fprintf(stderr, "tongban: cannot read %s (at most %d bytes)\n", file,
+            MAX_IMPORT_BYTES);
+    return 1;
+  }
+  char password[MAX_PASSWORD + 2];
+  size_t plen = 0;
+  tb_bureau_list *bureaus = NULL;
+  if (!import_password(&o, password, sizeof password, &plen)) {
+    fprintf(stderr, "tongban: no password (standard input or "
+                    "--password-file)\n");
+    free(text);
+    return 1;
+  }
+  int status = 1;
+  char info[PATH_MAX + 128], msg[8192];
+  tb_store_cluster *cluster = NULL;
+  const char *url = NULL;
+  if (import_bureaus(&o, &bureaus) &&
+      (url = database(&o, &cluster, info, sizeof info)) != NULL) {
+    size_t added = 0;
+    tb_api_status rc = tb_api_accounts_import(url, text, len, bureaus, password,
+                                              plen, &added, msg, sizeof msg);
+    fprintf(rc == TB_API_OK ? stdout : stderr, "%s%s\n",
+            rc == TB_API_OK ? "" : "tongban: ", msg);
+    status = rc == TB_API_OK ? 0 : rc == TB_API_INVALID ? 2 : 1;
+  }
+  memset(password, 0, sizeof password);
+  tb_store_cluster_stop(cluster);
+  tb_workflows_free_bureaus(bureaus);
+  free(text);
+  return status;
+}
+
 int tb_cli_accounts(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "import") == 0)
+    return run_import(argc - 1, argv + 1);
   if (argc < 3 || strcmp(argv[1], "add") != 0)
     return usage();
   const char *user = argv[2];
@@ -126,17 +246,11 @@ int tb_cli_accounts(int argc, char **argv) {
     return 1;
   }
   char info[PATH_MAX + 128];
-  const char *url = o.db;
-  const char *env = getenv("TONGBAN_DATABASE_URL");
-  if (!url && env && *env)
-    url = env;
   tb_store_cluster *cluster = NULL;
+  const char *url = database(&o, &cluster, info, sizeof info);
   if (!url) {
-    if (!embedded(o.data ? o.data : "./var", &cluster, info, sizeof info)) {
-      tb_store_cluster_stop(cluster);
-      return 1;
-    }
-    url = info;
+    tb_store_cluster_stop(cluster);
+    return 1;
   }
   char msg[512];
   tb_api_status rc = tb_api_account_add(url, user, o.role, o.bureau, password,

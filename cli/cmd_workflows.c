@@ -3,6 +3,13 @@
  * load every file as the server would, print every problem of every file
  * as "FILE:LINE: what is wrong — what to do", then "N files, N errors".
  *
+ * `tongban workflows bureaus [--bureaus FILE] FILE...`: the bureaus the
+ * definitions name (their branches, their licenses' issuers, their
+ * commitments' verifiers), one "CODE NAME" a line, sorted by code, each
+ * once; bureaus.xml and supervision.xml among the files are skipped (as
+ * the server's folder load does). What `./dev run` makes demo officers
+ * of.
+ *
  * The bureau list is --bureaus FILE if given; otherwise bureaus.xml next to
  * each definition, else workflows/bureaus.xml under the current folder.
  * Exit status: 0 when every file is clean, 1 when any has a problem, 2 on a
@@ -35,7 +42,11 @@ typedef struct {
 static int usage(void) {
   fprintf(stderr, "usage: tongban workflows check [--bureaus FILE] FILE...\n"
                   "  check workflow definitions (and bureau lists), print "
-                  "every problem\n");
+                  "every problem\n"
+                  "       tongban workflows bureaus [--bureaus FILE] "
+                  "FILE...\n"
+                  "  the bureaus the definitions name, one CODE NAME a "
+                  "line\n");
   return 2;
 }
 
@@ -107,8 +118,11 @@ static size_t check_one(bureau_cache *c, const char *bureaus_path,
   return errors;
 }
 
-static int run_check(int argc, char **argv) {
-  const char *bureaus_path = NULL;
+/* The options of check and bureaus: --bureaus FILE, then the files.
+ * Returns the index of the first file, 0 after -h, -1 on a usage error. */
+static int parse_files(int argc, char **argv, const char *verb,
+                       const char **bureaus_path) {
+  *bureaus_path = NULL;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
     if (strcmp(argv[i], "--") == 0) {
@@ -116,22 +130,32 @@ static int run_check(int argc, char **argv) {
       break;
     }
     if (strcmp(argv[i], "--bureaus") == 0 && i + 1 < argc)
-      bureaus_path = argv[++i];
+      *bureaus_path = argv[++i];
     else if (strncmp(argv[i], "--bureaus=", 10) == 0 && argv[i][10])
-      bureaus_path = argv[i] + 10;
+      *bureaus_path = argv[i] + 10;
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage();
       return 0;
     } else {
-      fprintf(stderr, "tongban workflows check: unknown option '%s'\n",
+      fprintf(stderr, "tongban workflows %s: unknown option '%s'\n", verb,
               argv[i]);
-      return usage();
+      usage();
+      return -1;
     }
   }
   if (i >= argc) {
-    fprintf(stderr, "tongban workflows check: name at least one file\n");
-    return usage();
+    fprintf(stderr, "tongban workflows %s: name at least one file\n", verb);
+    usage();
+    return -1;
   }
+  return i;
+}
+
+static int run_check(int argc, char **argv) {
+  const char *bureaus_path = NULL;
+  int i = parse_files(argc, argv, "check", &bureaus_path);
+  if (i <= 0)
+    return i == 0 ? 0 : 2;
   bureau_cache cache = {.files = argv + i, .n_files = argc - i};
   size_t errors = 0;
   int files = argc - i;
@@ -145,11 +169,102 @@ static int run_check(int argc, char **argv) {
   return errors ? 1 : 0;
 }
 
+/* ---- bureaus --------------------------------------------------------------
+ */
+
+typedef struct {
+  const char *codes[256];
+  size_t n;
+} code_set;
+
+static void add_code(code_set *set, const char *code) {
+  if (!code || !*code)
+    return;
+  for (size_t i = 0; i < set->n; i++)
+    if (strcmp(set->codes[i], code) == 0)
+      return;
+  if (set->n < sizeof set->codes / sizeof set->codes[0])
+    set->codes[set->n++] = code;
+}
+
+/* Every bureau a definition names: its branches', its licenses' issuers,
+ * its commitments' verifiers. The codes point into def. */
+static void named_bureaus(const tb_definition *def, code_set *set) {
+  for (size_t i = 0; i < def->n_branches; i++)
+    add_code(set, def->branches[i].bureau);
+  for (size_t i = 0; i < def->n_licenses; i++)
+    add_code(set, def->licenses[i].bureau);
+  for (size_t i = 0; i < def->n_materials; i++)
+    add_code(set, def->materials[i].verify_bureau);
+}
+
+static int by_code(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool skipped(const char *file) {
+  const char *slash = strrchr(file, '/');
+  const char *base = slash ? slash + 1 : file;
+  return strcmp(base, "bureaus.xml") == 0 ||
+         strcmp(base, "supervision.xml") == 0;
+}
+
+/* Load one definition and add its bureaus; false (problems printed) when
+ * it does not load. The definition is kept in defs for the codes. */
+static bool bureaus_of(bureau_cache *c, const char *bureaus_path,
+                       const char *file, tb_definition **def, code_set *set,
+                       const tb_bureau_list **list) {
+  char found[PATH_MAX];
+  size_t errors = 0;
+  *list = bureaus_path ? bureaus_at(c, bureaus_path, &errors)
+          : find_bureaus(file, found, sizeof found)
+              ? bureaus_at(c, found, &errors)
+              : NULL;
+  tb_workflows_problems ps = {0};
+  bool ok = tb_workflows_load_file(file, *list, def, &ps) == TB_OK;
+  tb_workflows_problems_print(&ps, stderr);
+  tb_workflows_problems_free(&ps);
+  if (ok)
+    named_bureaus(*def, set);
+  return ok && errors == 0;
+}
+
+static int run_bureaus(int argc, char **argv) {
+  const char *bureaus_path = NULL;
+  int first = parse_files(argc, argv, "bureaus", &bureaus_path);
+  if (first <= 0)
+    return first == 0 ? 0 : 2;
+  bureau_cache cache = {.files = argv + first, .n_files = argc - first};
+  tb_definition **defs = tb_xcalloc((size_t)(argc - first), sizeof *defs);
+  const tb_bureau_list *list = NULL;
+  code_set set = {.n = 0};
+  bool ok = true;
+  for (int i = first; i < argc; i++)
+    if (!skipped(argv[i]))
+      ok = bureaus_of(&cache, bureaus_path, argv[i], &defs[i - first], &set,
+                      &list) &&
+           ok;
+  qsort(set.codes, set.n, sizeof set.codes[0], by_code);
+  for (size_t i = 0; ok && i < set.n; i++) {
+    const tb_bureau *b = list ? tb_bureaus_find(list, set.codes[i]) : NULL;
+    printf("%s %s\n", set.codes[i], b && b->name ? b->name : "");
+  }
+  for (int i = 0; i < argc - first; i++)
+    tb_definition_free(defs[i]);
+  free(defs);
+  for (size_t k = 0; k < cache.n; k++)
+    tb_workflows_free_bureaus(cache.items[k].list);
+  free(cache.items);
+  return ok ? 0 : 1;
+}
+
 int tb_cli_workflows(int argc, char **argv) {
   if (argc < 2)
     return usage();
   if (strcmp(argv[1], "check") == 0)
     return run_check(argc - 1, argv + 1);
+  if (strcmp(argv[1], "bureaus") == 0)
+    return run_bureaus(argc - 1, argv + 1);
   if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
       strcmp(argv[1], "help") == 0) {
     usage();
