@@ -31,10 +31,15 @@ static const char *const LOGIN_OUTCOMES[] = {
     [API_LOGIN_ERROR] = "error",
 };
 
+/* The per-route tables are flat: row r (a route's slot) holds its
+ * columns (statuses, buckets) at r * columns. */
+#define N_SLOTS (MAX_ROUTES + 1)
+#define N_HIST (N_BUCKETS + 1)
+
 struct api_metrics {
-  atomic_ullong requests[MAX_ROUTES + 1][N_STATUS];
-  atomic_ullong histogram[MAX_ROUTES + 1][N_BUCKETS + 1];
-  atomic_ullong latency_us[MAX_ROUTES + 1];
+  atomic_ullong requests[N_SLOTS * N_STATUS];
+  atomic_ullong histogram[N_SLOTS * N_HIST];
+  atomic_ullong latency_us[N_SLOTS];
   atomic_ullong transitions[TB_EV_KIND_COUNT];
   atomic_ullong logins[API_LOGIN_OUTCOMES];
   atomic_ullong lockouts;
@@ -43,13 +48,12 @@ struct api_metrics {
 
 api_metrics *api_metrics_new(void) {
   api_metrics *m = tb_xmalloc(sizeof *m);
-  for (size_t r = 0; r <= MAX_ROUTES; r++) {
-    for (size_t s = 0; s < N_STATUS; s++)
-      atomic_init(&m->requests[r][s], 0);
-    for (size_t b = 0; b <= N_BUCKETS; b++)
-      atomic_init(&m->histogram[r][b], 0);
+  for (size_t i = 0; i < N_SLOTS * N_STATUS; i++)
+    atomic_init(&m->requests[i], 0);
+  for (size_t i = 0; i < N_SLOTS * N_HIST; i++)
+    atomic_init(&m->histogram[i], 0);
+  for (size_t r = 0; r < N_SLOTS; r++)
     atomic_init(&m->latency_us[r], 0);
-  }
   for (size_t k = 0; k < TB_EV_KIND_COUNT; k++)
     atomic_init(&m->transitions[k], 0);
   for (size_t k = 0; k < API_LOGIN_OUTCOMES; k++)
@@ -82,12 +86,14 @@ void api_metrics_request(api_metrics *m, size_t route, int status,
   if (route > MAX_ROUTES)
     route = MAX_ROUTES; /* matched no route (the text sums slots past the
                            table's end under route="unmatched") */
-  atomic_fetch_add_explicit(&m->requests[route][status_slot(status)], 1,
-                            memory_order_relaxed);
+  atomic_fetch_add_explicit(
+      &m->requests[route * N_STATUS + status_slot(status)], 1,
+      memory_order_relaxed);
   size_t b = 0;
   while (b < N_BUCKETS && seconds > BUCKETS[b])
     b++;
-  atomic_fetch_add_explicit(&m->histogram[route][b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&m->histogram[route * N_HIST + b], 1,
+                            memory_order_relaxed);
   atomic_fetch_add_explicit(&m->latency_us[route],
                             (unsigned long long)(seconds * 1e6),
                             memory_order_relaxed);
@@ -134,26 +140,13 @@ static row_slots slots_of(size_t i, size_t n_routes) {
   return r;
 }
 
-static unsigned long long requests_at(const api_metrics *m, row_slots r,
-                                      size_t s) {
+/* The sum of column `col` of a flat table with `columns` columns over
+ * the row's slots. */
+static unsigned long long sum_at(const atomic_ullong *table, size_t columns,
+                                 size_t col, row_slots r) {
   unsigned long long v = 0;
   for (size_t i = r.first; i <= r.last; i++)
-    v += load(&m->requests[i][s]);
-  return v;
-}
-
-static unsigned long long histogram_at(const api_metrics *m, row_slots r,
-                                       size_t b) {
-  unsigned long long v = 0;
-  for (size_t i = r.first; i <= r.last; i++)
-    v += load(&m->histogram[i][b]);
-  return v;
-}
-
-static unsigned long long latency_at(const api_metrics *m, row_slots r) {
-  unsigned long long v = 0;
-  for (size_t i = r.first; i <= r.last; i++)
-    v += load(&m->latency_us[i]);
+    v += load(&table[i * columns + col]);
   return v;
 }
 
@@ -178,7 +171,7 @@ static void requests_text(const api_metrics *m, tb_buf *t,
     row_slots slot = slots_of(i, n_routes);
     const char *route = route_label(routes, n, i, method, sizeof method);
     for (size_t s = 0; s < N_STATUS; s++) {
-      unsigned long long v = requests_at(m, slot, s);
+      unsigned long long v = sum_at(m->requests, N_STATUS, s, slot);
       if (v)
         tb_buf_addf(t,
                     "tongban_http_requests_total{method=\"%s\",route=\"%s\","
@@ -199,12 +192,12 @@ static void histogram_text(const api_metrics *m, tb_buf *t,
     const char *route = route_label(routes, n, i, method, sizeof method);
     unsigned long long cum = 0;
     for (size_t b = 0; b <= N_BUCKETS; b++)
-      cum += histogram_at(m, slot, b);
+      cum += sum_at(m->histogram, N_HIST, b, slot);
     if (!cum)
       continue;
     unsigned long long acc = 0;
     for (size_t b = 0; b < N_BUCKETS; b++) {
-      acc += histogram_at(m, slot, b);
+      acc += sum_at(m->histogram, N_HIST, b, slot);
       tb_buf_addf(t,
                   "tongban_http_request_duration_seconds_bucket{method=\"%s\","
                   "route=\"%s\",le=\"%g\"} %llu\n",
@@ -218,7 +211,7 @@ static void histogram_text(const api_metrics *m, tb_buf *t,
         t,
         "tongban_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"}"
         " %.6f\n",
-        method, route, (double)latency_at(m, slot) / 1e6);
+        method, route, (double)sum_at(m->latency_us, 1, 0, slot) / 1e6);
     tb_buf_addf(t,
                 "tongban_http_request_duration_seconds_count{method=\"%s\","
                 "route=\"%s\"} %llu\n",

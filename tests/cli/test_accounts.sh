@@ -25,13 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 data=$tmp/data
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # NAME COMMAND...: ok when the command succeeds
-  name=$1; shift
-  if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-show() { sed 's/^/#   /' "$1"; }
+. tests/tap.sh
 has() { grep -qF -- "$2" "$1" || { echo "# missing: $2"; show "$1"; return 1; }; }
 exits() { # STATUS EXPECTED FILE TEXT: the status, and the text in the file
   [ "$1" -eq "$2" ] || { echo "# exit status $1, not $2"; return 1; }

@@ -12,13 +12,7 @@ failed=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # NAME COMMAND...: ok when the command succeeds
-  name=$1; shift
-  if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-show() { sed 's/^/#   /' "$1"; }
+. tests/tap.sh
 
 # --- xmllint and the schema ---------------------------------------------
 if command -v xmllint >/dev/null 2>&1; then
