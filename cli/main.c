@@ -16,7 +16,8 @@ static int run_help(int argc, char **argv);
 /* One static table; each subcommand lives in its own cmd_*.c file. */
 static const tb_cli_command commands[] = {
     {"workflows",
-     "check FILE...   check workflow definitions, print every error",
+     "check FILE... | bureaus FILE...   check workflow definitions, print "
+     "every error; list the bureaus they name",
      tb_cli_workflows},
     {"serve", "[--db URL] [--data DIR] …   run the server (--help: options)",
      tb_cli_serve},
@@ -34,8 +35,9 @@ static const tb_cli_command commands[] = {
      "rules once",
      tb_cli_supervision},
     {"accounts",
-     "add USER --role ROLE [--bureau CODE]   add a staff account (password on "
-     "stdin)",
+     "add USER --role ROLE [--bureau CODE] | import FILE|- [--password-file "
+     "FILE] [--workflows DIR]   add a staff account, or many in one "
+     "transaction (one password, on stdin or in the file)",
      tb_cli_accounts},
     {"keys",
      "init|rotate BUREAU|trust [--dir DIR]   the platform's signing keys",
