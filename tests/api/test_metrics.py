@@ -13,7 +13,8 @@ with the timer scheduler running (TB_SCHEDULER=1).
   the pool's connections and waits; a serialization failure injected
   into a change (test builds) is a retry under sqlstate="40001"; a timer
   held back behind a locked application is due and makes the
-  scheduler's lag, and once released it fires, late; open findings by
+  scheduler's lag, a change waiting for that row holds its connection in
+  use, and once released the timer fires, late; open findings by
   card; the process metrics and the build information.
 
 Speaks TAP on stdout. Environment as for test_api.py.
@@ -23,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from http.client import HTTPConnection
@@ -231,7 +233,12 @@ def hold(number):
     return p
 
 
-@case("a timer held back is due and lags; released, it fires late")
+def in_use():
+    return value("tongban_db_connections", state="in_use")
+
+
+@case("a timer held back is due and lags; released, it fires late; a "
+      "request waiting on the row holds its connection in use")
 def _():
     r = expect(http("POST", "/api/v1/applications",
                     org_intake(credit_code("MT200017")), token=tok(CLERK)), 201)
@@ -245,6 +252,7 @@ def _():
     due0 = value("tongban_timers_due")
     fired = value("tongban_timers_fired_total")
     late = value("tongban_timers_late_total")
+    waiting, idle = None, 0
     locker = hold(n)
     try:
         # two minutes overdue: the scheduler skips it while the row is held
@@ -255,10 +263,23 @@ def _():
         assert s[("tongban_timers_due", frozenset())] >= due0 + 1, s
         assert s[("tongban_scheduler_lag_seconds", frozenset())] >= 119
         assert value("tongban_timers_fired_total") == fired
+        # a change of the held application waits for the row inside its
+        # transaction: its connection is in use meanwhile (the scrape
+        # runs on the other worker thread)
+        idle = in_use()
+        waiting = threading.Thread(target=lambda: http(
+            "POST", f"/api/v1/applications/{n}/accept", {},
+            token=tok(CLERK)))
+        waiting.start()
+        wait_for(lambda: in_use() >= idle + 1, 15,
+                 "the waiting request's connection is in use")
     finally:
         locker.stdin.write("COMMIT;\n")
         locker.stdin.close()
         locker.wait(timeout=30)
+    assert waiting, "the waiting request was not sent"
+    waiting.join(timeout=60)
+    wait_for(lambda: in_use() == idle, 15, "the connection is free again")
     wait_for(lambda: value("tongban_timers_fired_total") >= fired + 1, 15,
              "the released timer fired")
     assert value("tongban_timers_late_total") >= late + 1
