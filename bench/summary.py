@@ -4,7 +4,7 @@
     python3 bench/summary.py RESULTS_DIR
 
 Reads the figures bench/run wrote (lifecycle, populate, track, engine,
-pgbench, peer, server, machine), prints every figure with its goal and its
+pgbench, peer, server, machine, lighthouse), prints every figure with its goal and its
 ratio, and writes them together as RESULTS_DIR/summary.json.
 """
 import json
@@ -17,6 +17,7 @@ GOALS = {
     "track_per_s": 20000,  # tracking reads per second, ≥
     "ceiling_fraction": 0.60,  # of pgbench's transactions per second, ≥
     "rss_mb": 64,  # the server's peak RSS, ≤
+    "lighthouse": 95,  # mobile performance and accessibility scores, ≥
 }
 
 
@@ -37,6 +38,7 @@ def main():
     life, pop, track = load(d, "lifecycle"), load(d, "populate"), load(d, "track")
     eng, pgb, pgb2 = load(d, "engine"), load(d, "pgbench"), load(d, "pgbench_server_conns")
     peer, server, machine = load(d, "peer"), load(d, "server"), load(d, "machine")
+    pages = load(d, "lighthouse").get("pages", {})
 
     aps = life.get("applications_per_s", 0.0)
     tps = life.get("transitions_per_s", 0.0)
@@ -77,6 +79,12 @@ def main():
         ("server peak RSS (VmHWM), MB", f"{rss_mb:.1f}", f"≤ {GOALS['rss_mb']}",
          verdict(rss_mb <= GOALS["rss_mb"])),
     ]
+    for page, p in pages.items():
+        for category in ("performance", "accessibility", "best-practices"):
+            score = p["scores"][category]
+            goal = GOALS["lighthouse"] if category != "best-practices" else None
+            rows.append((f"Lighthouse mobile, {page} page: {category}", f"{score}",
+                         f"≥ {goal}" if goal else "", verdict(score >= goal) if goal else ""))
     print()
     print(f"tongban benchmarks ({machine.get('mode', '?')} run, "
           f"{machine.get('connections', '?')} connections; {machine.get('nproc', '?')} cores, "
@@ -109,6 +117,7 @@ def main():
         },
         "lifecycle": life, "populate": pop, "track": track, "engine": eng,
         "pgbench": pgb, "pgbench_server_conns": pgb2, "peer": peer, "server": server,
+        "lighthouse": pages,
     }
     with open(os.path.join(d, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(summary, f, indent=2, ensure_ascii=False)
