@@ -5,7 +5,7 @@
 // — 情况说明 or 申诉 with an optional file — and 催办 ×N on each urged
 // task). New findings arrive on the event stream without a reload.
 import {
-  $$, api, attempt, bureauName, clear, debounce, fmtTime, h, live, session,
+  $$, api, attempt, bureauName, clear, debounce, fmtTime, h, live, scrollBox, session,
 } from "/web/common.js";
 import { filePicker } from "/web/materials.js";
 
@@ -147,7 +147,8 @@ function countsTable(c, rules) {
 // The dashboard's section: filters, counts per bureau and rule, the list.
 export function mountFindings(container) {
   const role = session().role;
-  const counts = h("div.scroll", { id: "finding-counts" });
+  const counts = scrollBox("按部门、按规则统计表");
+  counts.id = "finding-counts";
   const list = h("div", { id: "findings" });
   const rule = h("select", { name: "rule" }, option("", "全部规则"));
   const level = h("select", { name: "level" }, option("", "全部级别"), option("red", "红牌"), option("yellow", "黄牌"));

@@ -91,6 +91,13 @@ export function h(spec, attrs, ...children) {
   return el;
 }
 
+// A box that scrolls sideways (a wide table on a phone): it takes the
+// keyboard focus, so that it can be scrolled without a mouse, and is a
+// region named `label` for screen readers.
+export function scrollBox(label, ...children) {
+  return h("div.scroll", { tabindex: "0", role: "region", "aria-label": label }, ...children);
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   for (const c of children.flat(Infinity)) if (c) el.append(c);
@@ -197,6 +204,7 @@ export function toast(text, kind = "info") {
     document.body.append(t);
   }
   t.className = "toast " + kind;
+  t.setAttribute("role", kind === "error" ? "alert" : "status"); /* read out by screen readers */
   t.textContent = text;
   t.hidden = false;
   clearTimeout(toastTimer);

@@ -10,7 +10,7 @@
 // file (现场核查报告 …).
 import {
   ACTIONS, ApiError, BRANCH_STATES, api, attempt, bureauName, clear, fmtDate, fmtTime,
-  h, randomKey, session, stateBadge, toast,
+  h, randomKey, scrollBox, session, stateBadge, toast,
 } from "/web/common.js";
 import { ACCEPT, MATERIAL_STATUS, loadMaterials, renderMaterials } from "/web/materials.js";
 
@@ -108,7 +108,7 @@ function materialsSection(list) {
 // ---- branches and history ------------------------------------------------------
 
 function branchesSection(t, app) {
-  return section("各部门办理进度", "branches", h("div.scroll",
+  return section("各部门办理进度", "branches", scrollBox("各部门办理进度表",
     h("table.branches",
       h("thead", h("tr", ["部门", "事项", "状态", "办理期限", "剩余时间"].map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", app.branches.map((b) =>

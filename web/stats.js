@@ -4,7 +4,7 @@
 // on-time rate, and the average and 90th-percentile working days) and a
 // table; 导出CSV downloads the same numbers from the server as a file.
 // mountStats(container) fills the container and loads the last 30 days.
-import { api, attempt, bureauName, clear, h, session } from "/web/common.js";
+import { api, attempt, bureauName, clear, h, scrollBox, session } from "/web/common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const BY = { bureau: "部门", service: "事项", window: "窗口" };
@@ -66,7 +66,7 @@ function barChart(title, rows, by, series, max) {
 }
 
 function table(by, rows) {
-  return h("div.scroll", h("table", { id: "stats-table" },
+  return scrollBox("办件统计表", h("table", { id: "stats-table" },
     h("thead", h("tr", h("th", BY[by]), COLUMNS.map(([, t]) => h("th.num", t)), h("th", "评价分布"))),
     h("tbody", rows.map((row) => h("tr", { dataset: { key: row.key } },
       h("td", label(by, row)),

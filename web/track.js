@@ -86,14 +86,14 @@ function noticeView(t) {
   const n = t.notice;
   if (!n) {
     if (t.state === "returned" || t.state === "awaiting_supplement")
-      return h("div.card.item.warn-yellow", { id: "notice" }, h("h3", "补正告知"), h("p", "请按窗口一次性告知的清单补齐材料后到窗口提交。"));
+      return h("div.card.item.warn-yellow", { id: "notice" }, h("h2", "补正告知"), h("p", "请按窗口一次性告知的清单补齐材料后到窗口提交。"));
     return null;
   }
   const names = Object.fromEntries((n.items || []).map((i) => [i.id, i.name || i.id]));
   return h(
     "div.card.item.warn-yellow",
     { id: "notice" },
-    h("h3", "一次性补正告知"),
+    h("h2", "一次性补正告知"),
     h("p", "请补齐下列材料，交到综合窗口，或在下方在线补正："),
     n.reason ? h("p", { id: "notice-reason" }, h("b", "窗口说明："), n.reason) : null,
     n.items && n.items.length
@@ -145,7 +145,7 @@ function supplyForm(n) {
         }
       },
     },
-    h("h4", "在线补正"),
+    h("h3", "在线补正"),
     h("p.muted", "请为已备齐的材料选择扫描件或照片（或勾选已交到窗口的材料）后提交；其余材料可稍后再补。"),
     h("ul.supply-items", owed.map((i) => h("li", { "data-material": i.id },
       h("label", h("input", { type: "checkbox", name: "supply", value: i.id }), " ", i.name || i.id),
@@ -165,7 +165,7 @@ function owedView(t) {
   return h(
     "div.card.item.warn-yellow",
     { id: "owed" },
-    h("h3", waiting ? "已准予许可，补齐材料后出证" : "容缺受理：待补齐的材料"),
+    h("h2", waiting ? "已准予许可，补齐材料后出证" : "容缺受理：待补齐的材料"),
     h("p", waiting
       ? "各部门均已审批通过。请在期限内将下列材料交到综合窗口，补齐后即签发电子证照："
       : "您的申请已容缺受理，请在期限内将下列材料交到综合窗口："),
@@ -180,7 +180,7 @@ function licensesView(t) {
   return h(
     "div.card",
     { id: "licenses" },
-    h("h3", "电子证照"),
+    h("h2", "电子证照"),
     ls.map((l) =>
       h(
         "div.item",
@@ -200,7 +200,7 @@ function licensesView(t) {
 
 function ratingView(t) {
   if (t.state !== "delivered") return null;
-  if (t.rating) return h("div.card", { id: "rating" }, h("h3", "服务评价"), h("p", `您的评价：${"★".repeat(t.rating)}`), evaluationView(t.evaluation));
+  if (t.rating) return h("div.card", { id: "rating" }, h("h2", "服务评价"), h("p", `您的评价：${"★".repeat(t.rating)}`), evaluationView(t.evaluation));
   const per = bureauGrades(t.steps);
   let grade = 5;
   const stars = h("div.stars", ["非常不满意", "不满意", "基本满意", "满意", "非常满意"].map((label, i) =>
@@ -216,14 +216,14 @@ function ratingView(t) {
         try {
           const r = await api("POST", `/api/v1/applications/${encodeURIComponent(number)}/rating`,
             { code, grade, comment: comment.value || undefined, bureaus: per.value() }, { anonymous: true });
-          clear(ev.target, h("h3", "服务评价"), h("p", { id: "rated", "data-grade": r && r.rating }, "感谢您的评价！"));
+          clear(ev.target, h("h2", "服务评价"), h("p", { id: "rated", "data-grade": r && r.rating }, "感谢您的评价！"));
         } catch (e) {
           msg.textContent = problemText(e);
           msg.className = "error";
         }
       },
     },
-    h("h3", "服务评价（好差评）"),
+    h("h2", "服务评价（好差评）"),
     stars,
     comment,
     per.el,
@@ -253,7 +253,7 @@ function decisionView(t) {
   return h(
     "div.card.item.warn-red",
     { id: "decision", "data-kind": d.kind },
-    h("h3", refused ? "不予受理决定" : "不予许可决定"),
+    h("h2", refused ? "不予受理决定" : "不予许可决定"),
     h("p.muted", (d.bureau_name || (refused ? "综合窗口" : bureauName(d.bureau))) + " · " + cnDay(day) + " 作出"),
     h("dl.kv",
       h("dt", "理由"), h("dd", { id: "decision-reason" }, d.reason || "—"),
@@ -294,10 +294,10 @@ async function load() {
     noticeView(t),
     owedView(t),
     licensesView(t),
-    h("div.card", h("h3", "部门并联审批"), stepsView(t.steps)),
+    h("div.card", h("h2", "部门并联审批"), stepsView(t.steps)),
     h(
       "div.card",
-      h("h3", "办理过程"),
+      h("h2", "办理过程"),
       h("ol.timeline", { id: "timeline" }, [...(t.timeline || [])].reverse().map((e) =>
         h("li", h("div", ACTIONS[e.action] || e.action, e.bureau ? " · " + bureauName(e.bureau) : ""), h("div.muted", fmtTime(e.at))))),
     ),

@@ -367,9 +367,9 @@ function noticeCard(a, act) {
 await requireLogin(main, ["clerk"], "窗口人员登录");
 $("#who").append(logoutButton());
 const workflows = await api("GET", "/api/v1/workflows");
-const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 21 });
+const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 21, "aria-label": "一号查询：身份证号码、统一社会信用代码或受理编号" });
 watchHolderBox(q);
-const svc = h("select", { id: "service" }, workflows.items.map((w) => h("option", { value: w.id }, w.name)));
+const svc = h("select", { id: "service", "aria-label": "办理事项" }, workflows.items.map((w) => h("option", { value: w.id }, w.name)));
 main.append(
   h("div.cols",
     h("div",
