@@ -14,10 +14,9 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ROOT, assert, browser, createApp, done, http, login, note,
-  test, token,
+  shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE };

@@ -9,10 +9,9 @@
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, createApp, done, fillIntake,
-  http, login, test, token,
+  audit, http, login, shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE };
@@ -97,6 +96,7 @@ await test("the inspector closes the answered ticket on the supervision page", a
   assert((await p.textContent(item)).includes(reply), "the reply is shown to the inspector");
   await p.fill(`${item} textarea[name="review"]`, "整改措施具体，已回访申请人");
   await p.locator("#rectify-review").screenshot({ path: path.join(ARTIFACTS, "eval-supervision-rectify.png") });
+  await audit(p, "eval-supervision-rectify");
   await p.click(`${item} button[data-act="close"]`);
   await p.waitForSelector("#rectify-replied p.muted");
   await ctx.close();

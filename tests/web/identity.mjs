@@ -10,10 +10,10 @@
 import path from "node:path";
 import {
   ARTIFACTS, BASE, assert, browser, chinaToday, citizenId, createApp, done, http,
-  login, makeForm, note, openTask, test, token,
+  login, makeForm, note, openTask, shot as auditShot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, "identity-" + name + ".png"), fullPage: true });
+const shot = (page, name) => auditShot(page, "identity-" + name);
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const MOTHER = citizenId("19930415", "246");

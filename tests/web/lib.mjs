@@ -1,9 +1,11 @@
 // lib.mjs — what the browser and stream tests share: TAP output, the
 // REST API over fetch (with the test clock header), valid applications
-// built from a definition, SQL as the cluster's superuser, and Chromium
-// through playwright-core.
+// built from a definition, SQL as the cluster's superuser, Chromium
+// through playwright-core, and the accessibility audit (axe-core) of
+// every page state the tests visit, with its screenshot.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 export const BASE = process.env.TB_BASE_URL;
@@ -230,6 +232,48 @@ export async function browser() {
       // every launch a fresh temporary profile of its own
     ],
   });
+}
+
+// ---- accessibility ---------------------------------------------------------
+
+// axe-core's browser bundle, at the exact version of package-lock.json.
+// The pages' Content-Security-Policy (script-src 'self') refuses an inline
+// <script>: the bundle is evaluated through the debugging protocol instead.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8") + "\n;0";
+// WCAG 2.1 A and AA, and Deque's best practices.
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+const BLOCKING = new Set(["critical", "serious"]);
+
+// Run axe-core on the page as it is now (after any running animation, so
+// that colours are the final ones). Fails with every critical or serious
+// violation: its rule, impact, the selectors of the elements and the
+// rule's help; moderate and minor ones are printed as a note.
+export async function audit(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async (tags) => {
+    const running = document.getAnimations().map((a) => a.finished.catch(() => null));
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  }, AXE_TAGS);
+  const blocking = violations.filter((v) => BLOCKING.has(v.impact));
+  const other = violations.filter((v) => !BLOCKING.has(v.impact));
+  if (other.length)
+    note(`axe ${name}: ${other.length} moderate or minor: ` +
+      other.map((v) => `${v.id} (${v.impact}, ${v.targets.length})`).join(", "));
+  if (blocking.length)
+    throw new Error(`axe ${name} (${page.url()}): ${blocking.length} critical or serious violation(s)\n` +
+      blocking.map((v) => `  ${v.id} [${v.impact}] ${v.help}\n    ` + v.targets.slice(0, 10).join("\n    ")).join("\n"));
+}
+
+// A full-page screenshot tests/artifacts/NAME.png of a state, and its
+// accessibility audit.
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
+  await audit(page, name);
 }
 
 // stderr goes to the server's log: report crashes on stdout, as TAP.

@@ -10,10 +10,9 @@
 // Chinese. Screenshot: tests/artifacts/window-materials.png. TAP.
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, fillIntake, fixture, http, login, note, test, token,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, fillIntake, fixture, http, login, note, shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const files = (mid) => `#material-files li.material[data-material="${mid}"] li.file`;

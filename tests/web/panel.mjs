@@ -12,7 +12,7 @@
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, done, fixture, http,
-  login, makeForm, openTask, test, token,
+  login, makeForm, openTask, audit, test, token,
 } from "./lib.mjs";
 
 const b = await browser();
@@ -78,6 +78,7 @@ await test("the officer's panel shows the form as people read it", async () => {
   assert((await p.textContent(`${sel} dd[data-field="housing_fund"]`)).trim() === "是", "housing_fund");
   const all = await p.textContent(`${sel} .decide .parts`);
   assert(!/\b(true|false|llc|software|consulting|approved|active|in_review|accept|submit)\b/.test(all), "codes on the panel: " + all);
+  await audit(p, "decision-panel-open");
 });
 
 await test("the panel shows the materials with 容缺 and 告知承诺", async () => {
@@ -125,6 +126,7 @@ await test("on a phone the decision buttons stay on the screen", async () => {
     assert(inView, "the approve button is on the screen by " + part);
   }
   await m.screenshot({ path: path.join(ARTIFACTS, "decision-panel-phone.png") });
+  await audit(m, "decision-panel-phone");
   await ctx.close();
 });
 
@@ -142,6 +144,7 @@ await test("the officer attaches an opinion file and approves", async () => {
   assert(inView, "the approve button is in view");
   await p.$eval(`${sel} .decide`, (el) => el.scrollIntoView());
   await p.screenshot({ path: path.join(ARTIFACTS, "decision-panel.png"), fullPage: true });
+  await audit(p, "decision-panel");
   await p.click(`${sel} button[data-act="approve"]`);
   await p.waitForSelector(`${sel} .decide`, { state: "detached", timeout: 5000 });
   const app = (await http("GET", `/api/v1/applications/${number}`, { token: await token("officer-SCJG") })).json;

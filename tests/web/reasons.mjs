@@ -8,11 +8,10 @@
 // tests/artifacts/track-refused-390.png and track-denied-390.png. TAP.
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, assert, browser, createApp, done, http, login, openTask,
-  test, token,
+  ARTIFACTS, BASE, assert, audit, browser, createApp, done, http, login, openTask,
+  shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE };
@@ -68,8 +67,10 @@ await test("window: the clerk refuses with a reason and the articles cited", asy
   await p.click("#application details summary");
   await p.fill("#reason", refusal);
   await p.fill("#legal-basis", refusalBasis);
+  await audit(p, "window-refusal-form");
   await p.click("#do-reject");
   await p.waitForSelector('#application .card[data-state="refused"]', { timeout: 5000 });
+  await audit(p, "window-refused");
   await ctx.close();
   const a = (await http("GET", "/api/v1/applications/" + refused.number, { token: await token("clerk1") })).json;
   assert(a.decision && a.decision.legal_basis === refusalBasis, JSON.stringify(a.decision));
@@ -91,6 +92,7 @@ await test("worklist: a deny needs its reason; the officer denies with one", asy
   const sel = await openTask(p, denied.number);
   await p.click(`${sel} button[data-act="deny"]`);
   await p.waitForSelector("text=请填写不予许可的理由");
+  await audit(p, "worklist-deny-without-reason");
   let a = (await http("GET", "/api/v1/applications/" + denied.number, { token: clerk })).json;
   assert(a.state === "in_review", "nothing sent without a reason: " + a.state);
   await p.fill(`${sel} textarea[name="comment"]`, denial);

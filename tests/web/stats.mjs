@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, assert, browser, createApp, done, http, login, test,
+  ARTIFACTS, BASE, assert, browser, createApp, done, http, login, audit, test,
   token,
 } from "./lib.mjs";
 
@@ -71,6 +71,7 @@ await test("per window: clerk1's row with the average and 90% working days", asy
   assert((await cell(key, "p90_days")) === "0.5", await page.textContent(row));
   assert((await cell(key, "on_time_rate")) === "100.0%", await page.textContent(row));
   assert((await cell(key, "denials")) === "2", await page.textContent(row));
+  await audit(page, "supervision-statistics-window");
 });
 
 await test("per bureau: 市场监督管理局 with two charts drawn in the page", async () => {
@@ -95,6 +96,7 @@ await test("per bureau: 市场监督管理局 with two charts drawn in the page"
   const stats = await page.$("#stats");
   await stats.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, "supervision-statistics.png"), fullPage: true });
+  await audit(page, "supervision-statistics");
 });
 
 await test("导出CSV downloads the table as a file with a BOM", async () => {

@@ -15,10 +15,9 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, citizenId, createApp, done,
-  fillIntake, fixture, http, login, note, openTask, sql, test, token,
+  audit, fillIntake, fixture, http, login, note, openTask, sql, shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, baseURL: BASE };
@@ -234,6 +233,8 @@ await test("verification page: the license payload verifies; a tampered one is r
   const c = payload[i] === "A" ? "B" : "A";
   const tampered = payload.slice(0, i) + c + payload.slice(i + 1);
   await p.goto("/v");
+  await p.waitForSelector("#payload");
+  await shot(p, "verify-empty-375");
   await p.fill("#payload", tampered);
   await p.click("#verify");
   await p.waitForSelector("#verdict");
@@ -371,6 +372,18 @@ await test("warnings live: a timer's red card reaches the dashboard and the work
   await shot(inspector, "supervision-trail");
 });
 
+await test("the start page and the tracking form on a phone (390×844)", async () => {
+  const ctx = await b.newContext({ ...phone, viewport: { width: 390, height: 844 } });
+  const p = await ctx.newPage();
+  await p.goto("/");
+  await p.waitForSelector("nav.links a");
+  await shot(p, "index-390");
+  await p.click('a[href="/web/track.html"]');
+  await p.waitForSelector("form #number");
+  await shot(p, "track-form-390");
+  await ctx.close();
+});
+
 await test("pages: content types, caching, no traversal", async () => {
   let r = await http("GET", "/");
   assert(r.status === 200 && r.headers.get("content-type").startsWith("text/html"), r.status);
@@ -392,6 +405,8 @@ await test("pages: problems are shown in Chinese from the registry (/web/problem
   const ctx = await b.newContext(desktop);
   const p = await ctx.newPage();
   await p.goto("/web/worklist.html");
+  await p.waitForSelector("form.login");
+  await audit(p, "worklist-login");
   const zh = await p.evaluate(async () => {
     const { PROBLEMS } = await import("/web/problems.js");
     return { bad_credentials: PROBLEMS.bad_credentials.zh, not_found: PROBLEMS.not_found.zh };
@@ -401,8 +416,10 @@ await test("pages: problems are shown in Chinese from the registry (/web/problem
   await p.fill('input[name="password"]', "wrong");
   await p.click('form.login button[type="submit"]');
   await p.waitForSelector(`form.login p.error >> text=${zh.bad_credentials}`, { timeout: 5000 });
+  await audit(p, "worklist-login-error");
   await p.goto("/t/330100202001010000011?c=WRONG");
   await p.waitForSelector(`p.error >> text=${zh.not_found}`, { timeout: 5000 });
+  await audit(p, "track-not-found");
   await ctx.close();
 });
 

@@ -12,10 +12,9 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import {
   ARTIFACTS, BASE, ROOT, assert, browser, createApp, done, fixture, http,
-  login, test, token,
+  login, shot, test, token,
 } from "./lib.mjs";
 
-const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE, locale: "zh-CN" };
 const past = Math.floor(Date.now() / 1000) - 20 * 86400;
