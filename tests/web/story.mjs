@@ -9,7 +9,8 @@
 // type (tests/licenses/forge_license) is refused with the reason in
 // Chinese; after delivery the applicant rates the service on the
 // phone (好差评) and the rating is stored; a timer's red card reaches the
-// dashboard and the worklist live.
+// dashboard and the worklist live; the start page and the tracking form
+// on a phone. Every state shown is audited by axe-core (lib.mjs).
 // Screenshots go to tests/artifacts/. TAP output.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
