@@ -36,6 +36,7 @@
 #include <string.h>
 
 #define QR_SCALE 6
+#define API_LINK_PAGE_MAX 300 /* the public URL (< 256 bytes) and a route */
 #define MAX_REASON 1000
 #define LIST_NEXT_UPDATE 86400 /* a verifier fetches the list daily */
 #define LIST_CACHE_SECONDS 60  /* a signed list is reused this long */
@@ -427,11 +428,39 @@ static void reply_svg(api_req *r, char *svg, size_t len, tb_license_status st,
   free(svg);
 }
 
+/* What a license QR code carries: the verification page's link with the
+ * payload (<public-url>/v?p=…), or the payload when the link would not
+ * fit a QR code. NULL (logged) only when the payload is unusable. */
+static char *license_qr_text(api_req *r, const char *payload) {
+  char page[API_LINK_PAGE_MAX];
+  snprintf(page, sizeof page, "%s/v", api_public_url(r));
+  char *text = NULL;
+  size_t len = 0;
+  bool linked = false;
+  tb_problem p = {0};
+  if (tb_license_qr_text(page, payload, &text, &len, &linked, &p) !=
+      TB_LICENSE_OK)
+    tb_log_kv(TB_LOG_ERROR, "api", "cannot make a license qr text",
+              TB_LOG_S("id", r->request_id), TB_LOG_S("error", p.detail));
+  else if (!linked)
+    tb_log_kv(TB_LOG_WARN, "api",
+              "the verification link does not fit a qr code: the code "
+              "carries the bare payload",
+              TB_LOG_S("id", r->request_id));
+  return text;
+}
+
 void api_h_license_qr_png(api_req *r) {
   tb_store *s;
   tb_store_license_brief b;
-  if (load_for_caller(r, &s, &b))
-    reply_png(r, b.payload);
+  if (load_for_caller(r, &s, &b)) {
+    char *text = license_qr_text(r, b.payload);
+    if (text)
+      reply_png(r, text);
+    else
+      api_fail_store(r, TB_STORE_ERROR);
+    free(text);
+  }
   tb_store_license_brief_clear(&b);
 }
 
@@ -451,29 +480,24 @@ void api_h_license_svg(api_req *r) {
   char *svg = NULL;
   size_t len = 0;
   tb_license_status st = TB_LICENSE_ERR_INVALID;
-  if (have && v.decoded)
-    st = tb_license_render_svg(&v.license, b.payload, &svg, &len, &p);
+  char *text = have && v.decoded ? license_qr_text(r, b.payload) : NULL;
+  if (text)
+    st = tb_license_render_svg(&v.license, text, &svg, &len, &p);
   else
     tb_problem_set(&p, TB_ERR_INVALID, NULL,
                    "stored payload of %s is malformed", b.id);
+  free(text);
   if (have)
     tb_license_free_verdict(&v);
   reply_svg(r, svg, len, st, &p);
   tb_store_license_brief_clear(&b);
 }
 
-/* The tracking page's URL for the receipt: the request's host (checked),
- * /t/{number}, and ?c=CODE when given. */
+/* The tracking page's URL for the receipt: the public URL (never the
+ * request's Host), /t/{number}, and ?c=CODE when given. */
 static bool tracking_url(api_req *r, const char *number, const char *code,
                          char *out, size_t cap) {
-  const char *host = api_header(r, "Host");
-  if (!host || !*host || strlen(host) > 255 ||
-      strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789.-:[]") != strlen(host))
-    host = "localhost";
-  const char *proto = api_header(r, "X-Forwarded-Proto");
-  const char *scheme = proto && strcmp(proto, "https") == 0 ? "https" : "http";
-  int n = snprintf(out, cap, "%s://%s/t/%s%s%s", scheme, host, number,
+  int n = snprintf(out, cap, "%s/t/%s%s%s", api_public_url(r), number,
                    code ? "?c=" : "", code ? code : "");
   return n > 0 && (size_t)n < cap;
 }
@@ -498,7 +522,7 @@ static bool receipt_url(api_req *r, char *url, size_t cap) {
 }
 
 void api_h_app_qr_png(api_req *r) {
-  char url[512];
+  char url[API_LINK_PAGE_MAX + 128];
   if (receipt_url(r, url, sizeof url))
     reply_png(r, url);
   else if (!r->replied)
@@ -506,7 +530,7 @@ void api_h_app_qr_png(api_req *r) {
 }
 
 void api_h_app_qr_svg(api_req *r) {
-  char url[512];
+  char url[API_LINK_PAGE_MAX + 128];
   if (!receipt_url(r, url, sizeof url)) {
     if (!r->replied)
       api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
@@ -538,6 +562,19 @@ static tb_license_revocation revoked_cb(void *arg, const char *id, char *reason,
   return out;
 }
 
+/* The payload of what was sent: a payload, or a verification link that
+ * carries one (tb_license_link_payload); NULL when refused (422 set). */
+static char *payload_of_text(api_req *r, const char *text) {
+  char *payload = NULL;
+  size_t len = 0;
+  tb_problem p = {0};
+  if (tb_license_link_payload(text, strlen(text), &payload, &len, &p) !=
+      TB_LICENSE_OK)
+    api_fail_field(r, TB_PROBLEM_INVALID_LICENSE_LINK, "payload", "%s",
+                   p.detail);
+  return payload;
+}
+
 void api_h_license_verify(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
@@ -545,15 +582,16 @@ void api_h_license_verify(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
                    "give the payload to verify");
-  const char *payload = NULL;
+  const char *text = NULL;
+  char *payload = NULL;
   api_field spec[] = {
-      API_STRING("payload", API_REQUIRED, TB_LICENSE_MAX_PAYLOAD, &payload),
-      API_END};
+      API_STRING("payload", API_REQUIRED, TB_LICENSE_MAX_LINK, &text), API_END};
   const tb_license_trust *t = NULL;
   tb_store *s = NULL;
   if (!api_fields_parse(&pb, body, NULL, spec))
     api_problem_send(r, &pb);
-  else if ((t = trust_of(r)) && (s = api_store(r))) {
+  else if ((payload = payload_of_text(r, text)) && (t = trust_of(r)) &&
+           (s = api_store(r))) {
     tb_license_verdict v;
     char *json = NULL;
     size_t len = 0;
@@ -567,6 +605,7 @@ void api_h_license_verify(api_req *r) {
       api_fail_store(r, TB_STORE_ERROR);
     free(json);
   }
+  free(payload);
   api_problem_free(&pb);
   json_decref(body);
 }

@@ -160,3 +160,7 @@ void api_reply_response(api_req *r, int status, struct MHD_Response *resp,
   r->status = status;
   r->replied = true;
 }
+
+const char *api_public_url(const api_req *r) {
+  return r->ctx->edge.public_url;
+}

@@ -15,6 +15,7 @@
 #ifndef API_REQUEST_H
 #define API_REQUEST_H
 
+#include "api_forwarded.h"
 #include "tb_api_int.h"
 
 #include <pthread.h>
@@ -53,6 +54,7 @@ struct api_context {
   pthread_mutex_t lock;
   tb_store *stores[API_MAX_STORES]; /* every handle opened, to close */
   int n_stores;
+  api_edge edge; /* the public URL and the trusted proxies */
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ struct tb_api {
   uint16_t port;
   atomic_int in_flight;
   atomic_uint_fast64_t next_id;
+  atomic_bool mismatch_told; /* the forwarded-host warning was logged */
 };
 
 static atomic_uint_fast64_t generations = 1;
@@ -64,21 +66,67 @@ static int64_t monotonic_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void client_address(struct MHD_Connection *conn, char *out, size_t cap) {
+/* The X-Forwarded-For lines of a request, the last API_MAX_HOPS kept
+ * (the walk from the right never reaches further). */
+typedef struct {
+  const char *lines[API_MAX_HOPS];
+  size_t n;
+} forwarded_lines;
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value) {
+  (void)kind;
+  forwarded_lines *f = cls;
+  if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+    if (f->n == API_MAX_HOPS) {
+      memmove(f->lines, f->lines + 1, sizeof f->lines[0] * (API_MAX_HOPS - 1));
+      f->n--;
+    }
+    f->lines[f->n++] = value;
+  }
+  return MHD_YES;
+}
+
+/* A trusted proxy's X-Forwarded-Proto/-Host that disagree with the public
+ * URL: said once per server, for the administrator to fix one of them. */
+static void check_forwarded(tb_api *api, struct MHD_Connection *conn) {
+  const char *proto =
+      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+  const char *host =
+      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Host");
+  if (!api_forwarded_mismatch(&api->ctx.edge, proto, host) ||
+      atomic_exchange(&api->mismatch_told, true))
+    return;
+  tb_log_kv(
+      TB_LOG_WARN, "http",
+      "the proxy forwards another scheme or host than --public-url",
+      TB_LOG_S("public_url", api->ctx.edge.public_url),
+      TB_LOG_SN("proto", proto ? proto : "", proto ? strnlen(proto, 16) : 0),
+      TB_LOG_SN("host", host ? host : "", host ? strnlen(host, 255) : 0));
+}
+
+/* The client's address: the TCP peer, or behind a trusted proxy the one
+ * X-Forwarded-For names (api_forwarded.h); the throttles, the login
+ * lockouts and the access log key on it. */
+static void client_address(tb_api *api, struct MHD_Connection *conn, char *out,
+                           size_t cap) {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   snprintf(out, cap, "unknown");
   if (!ci || !ci->client_addr)
     return;
-  const struct sockaddr *sa = ci->client_addr;
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET,
-              &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-              (socklen_t)cap);
-  else if (sa->sa_family == AF_INET6)
-    inet_ntop(AF_INET6,
-              &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-              (socklen_t)cap);
+  api_ip peer;
+  if (!api_ip_from_sockaddr(ci->client_addr, &peer))
+    return;
+  const api_edge *e = &api->ctx.edge;
+  forwarded_lines f = {.n = 0};
+  if (api_cidr_contains(e->proxies, e->n_proxies, &peer)) {
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_xff, &f);
+    check_forwarded(api, conn);
+  }
+  char addr[API_ADDR_MAX];
+  api_forwarded_client(e, &peer, f.lines, f.n, addr);
+  snprintf(out, cap, "%s", addr);
 }
 
 /* The time of events: now, or the test clock when enabled. */
@@ -122,7 +170,7 @@ static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
   uint64_t id = atomic_fetch_add(&api->next_id, 1);
   snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
            api->ctx.generation & 0xffffffffu, id);
-  client_address(conn, r->client, sizeof r->client);
+  client_address(api, conn, r->client, sizeof r->client);
   r->now = event_time(r);
   r->fault_fired = -1;
   return r;
@@ -398,6 +446,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   socklen_t sslen = 0;
   if (!parse_listen(listen, &ss, &sslen, err, err_len))
     return TB_API_INVALID;
+  api_edge edge;
+  if (!api_forwarded_open(&edge, o->public_url, o->trusted_proxies,
+                          o->n_trusted_proxies, err, err_len))
+    return TB_API_INVALID;
   api_licenses *licenses = NULL;
   if (!api_licenses_open(o->keys_dir, o->key_passphrase, &licenses, err,
                          err_len))
@@ -411,6 +463,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   tb_api *api = tb_xcalloc(1, sizeof *api);
   api_context_init(&api->ctx, atomic_fetch_add(&generations, 1), o->conninfo,
                    o->region, o->session_ttl > 0 ? o->session_ttl : 8 * 3600);
+  api->ctx.edge = edge;
   api->ctx.routes = api_routes;
   api->ctx.n_routes = api_route_count;
   api->ctx.licenses = licenses;
@@ -461,12 +514,18 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   const union MHD_DaemonInfo *di =
       MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
   api->port = di ? di->port : 0;
+  if (!api->ctx.edge.configured)
+    api_public_url_default(listen, api->port, api->ctx.edge.public_url);
   *out = api;
   return TB_API_OK;
 }
 
 uint16_t tb_api_port(const tb_api *api) {
   return api->port;
+}
+
+const char *tb_api_public_url(const tb_api *api) {
+  return api->ctx.edge.public_url;
 }
 
 void tb_api_stop(tb_api *api, unsigned grace) {

@@ -65,9 +65,25 @@ typedef struct {
                                  GET …/supervision/rules, and 催办 raises
                                  urged_repeatedly at its threshold. NULL:
                                  none. Borrowed: outlives the server */
+  const char *public_url;     /* where people reach the server: every
+                                 absolute link and QR code starts with it
+                                 ("https://host[:port][/prefix]", checked
+                                 at start). NULL: http://LISTEN (the
+                                 listen address and the bound port) */
+  const char *const *trusted_proxies; /* "ADDR[/PREFIX]" each: peers whose
+                                 X-Forwarded-For/-Proto/-Host are read
+                                 (the client's address comes from them);
+                                 from any other peer they are ignored */
+  size_t n_trusted_proxies;           /* at most 64 */
 } tb_api_options;
 
 typedef struct tb_api tb_api;
+
+/* Check o's public_url and trusted_proxies as tb_api_start will, before
+ * anything else starts: TB_API_INVALID with err naming the option
+ * (--public-url, --trusted-proxy) and what is wrong. */
+tb_api_status tb_api_check_edge(const tb_api_options *o, char *err,
+                                size_t err_len);
 
 /* Start listening and serving. On TB_API_OK *out is the running server;
  * otherwise *out is NULL and err says what went wrong (where it tried to
@@ -77,6 +93,10 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
 
 /* The TCP port the server listens on (useful after port 0). */
 uint16_t tb_api_port(const tb_api *api);
+
+/* The public URL the server builds links with (tb_api_options.public_url
+ * normalized, or the default). Owned by the server. */
+const char *tb_api_public_url(const tb_api *api);
 
 /* Graceful stop: stop accepting connections (MHD_quiesce_daemon), wait up
  * to `grace` seconds (0: 10) for the requests in flight to finish, stop

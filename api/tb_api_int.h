@@ -184,6 +184,11 @@ size_t api_max_application_bytes(const api_req *r);
 /* The server's route table (for the metrics' labels): *n entries. */
 const api_route *api_route_table(const api_req *r, size_t *n);
 
+/* The server's public URL, every absolute link's start:
+ * "https://host[:port][/prefix]" without a trailing '/' (--public-url,
+ * else http://LISTEN-ADDRESS:PORT). Never the request's Host header. */
+const char *api_public_url(const api_req *r);
+
 /* Queue a response the handler built itself (server-sent events, static
  * pages with their own headers); the request owns it from now on. bytes
  * is its body's size for the access log, -1 when unknown (a stream). */

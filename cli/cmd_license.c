@@ -8,6 +8,11 @@
  *                          [--revocations FILE | --online URL]
  *                          (PAYLOAD | --file FILE)
  *
+ * PAYLOAD (or the file's text) is the QR code's content: the payload
+ * "TB1:…" or the verification link https://…/v?p=… that carries it
+ * (tb_license_link_payload reads it out, strictly; a refused link is
+ * exit status 2).
+ *
  * Keys live in DIR (default ./var/keys); bureaus come from FILE (default
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
  * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
@@ -79,8 +84,10 @@ static int license_usage_to(FILE *out) {
           "[--json]\n"
           "         [--revocations FILE | --online URL] (PAYLOAD | --file "
           "FILE)\n"
-          "  verify an electronic license's qr payload against the trust "
-          "list; revocation\n"
+          "  verify an electronic license's qr payload (or the verification "
+          "link its qr\n"
+          "  code carries, https://…/v?p=…) against the trust list; "
+          "revocation\n"
           "  is checked against the platform's signed revocation list, "
           "from FILE (saved\n"
           "  from GET /api/v1/revocations) or fetched from the server at "
@@ -548,9 +555,20 @@ static void print_verdict(const tb_license_verdict *v, int rc,
   printf("%-12s %s\n", "key id", v->parts.key_id);
 }
 
-static int verify_payload(const options *o, const char *payload, size_t len) {
-  while (len && (payload[len - 1] == '\n' || payload[len - 1] == '\r'))
+/* The payload of the text given: itself, or out of a verification link
+ * (https://…/v?p=…, what the license's QR code carries). NULL, said on
+ * stderr, when a link is refused. */
+static char *payload_of(const char *text, size_t len, size_t *plen) {
+  while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
     len--; /* a file's line end; spaces belong to base45 */
+  char *payload = NULL;
+  tb_problem p = {0};
+  if (tb_license_link_payload(text, len, &payload, plen, &p) != TB_LICENSE_OK)
+    fprintf(stderr, "tongban: license verify: %s\n", p.detail);
+  return payload;
+}
+
+static int verify_parsed(const options *o, const char *payload, size_t len) {
   tb_license_trust *t = load_trust(o);
   if (!t)
     return VERIFY_CANNOT_CHECK;
@@ -581,6 +599,16 @@ static int verify_payload(const options *o, const char *payload, size_t len) {
   return rc;
 }
 
+static int verify_payload(const options *o, const char *text, size_t tlen) {
+  size_t len = 0;
+  char *payload = payload_of(text, tlen, &len);
+  if (!payload)
+    return VERIFY_CANNOT_CHECK;
+  int rc = verify_parsed(o, payload, len);
+  free(payload);
+  return rc;
+}
+
 int tb_cli_license(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -595,7 +623,7 @@ int tb_cli_license(int argc, char **argv) {
   if (o.positional)
     return verify_payload(&o, o.positional, strlen(o.positional));
   size_t len;
-  char *text = read_small(o.file, TB_LICENSE_MAX_PAYLOAD + 2, &len);
+  char *text = read_small(o.file, TB_LICENSE_MAX_LINK + 2, &len);
   if (!text)
     return VERIFY_CANNOT_CHECK;
   int rc = verify_payload(&o, text, len);

@@ -8,6 +8,7 @@
  *                 [--audit-checkpoints FILE] [--checkpoint-interval SECONDS]
  *                 [--max-file-bytes N] [--max-application-bytes N]
  *                 [--supervision-interval SECONDS]
+ *                 [--public-url URL] [--trusted-proxy ADDR[/PREFIX]]...
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -31,6 +32,11 @@
  * --max-file-bytes (default 10 MiB) bounds one uploaded material or
  * opinion file, --max-application-bytes (default 50 MiB) all files of one
  * application together.
+ * --public-url is where people reach the server (behind a proxy: the
+ * proxy's https:// address); every absolute link and QR code starts with
+ * it, never with a request's Host (default http://LISTEN). Each
+ * --trusted-proxy (an address or network) is a peer whose X-Forwarded-For
+ * names the client (api/api_forwarded.h); both are checked at start.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -67,6 +73,9 @@ typedef struct {
   size_t max_file_bytes;      /* 0: the API's default */
   size_t max_application_bytes;
   double supervision_interval; /* 0: no sweeps */
+  const char *public_url;      /* NULL: http://LISTEN */
+  const char *proxies[64];     /* --trusted-proxy, in order */
+  size_t n_proxies;
 } serve_options;
 
 static int usage(void) {
@@ -82,7 +91,9 @@ static int usage(void) {
           "[--checkpoint-interval SECONDS]\n"
           "                     [--max-file-bytes N] "
           "[--max-application-bytes N]\n"
-          "                     [--supervision-interval SECONDS]\n");
+          "                     [--supervision-interval SECONDS]\n"
+          "                     [--public-url URL] [--trusted-proxy "
+          "ADDR[/PREFIX]]...\n");
   return 2;
 }
 
@@ -112,6 +123,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"max-file-bytes", required_argument, NULL, 'F'},
       {"max-application-bytes", required_argument, NULL, 'A'},
       {"supervision-interval", required_argument, NULL, 'S'},
+      {"public-url", required_argument, NULL, 'P'},
+      {"trusted-proxy", required_argument, NULL, 'T'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -169,6 +182,19 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       if (!tb_log_stderr_level(optarg, "--log-level"))
         return false;
       break;
+    case 'P':
+      o->public_url = optarg;
+      break;
+    case 'T':
+      if (o->n_proxies == sizeof o->proxies / sizeof o->proxies[0]) {
+        fprintf(stderr,
+                "tongban: --trusted-proxy is given at most %zu "
+                "times; name networks (10.0.0.0/8) instead\n",
+                o->n_proxies);
+        return false;
+      }
+      o->proxies[o->n_proxies++] = optarg;
+      break;
     case 'i':
       if (!parse_number(optarg, 0.01, 3600, &o->interval))
         return false;
@@ -181,6 +207,14 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
     default:
       return false;
     }
+  }
+  tb_api_options edge = {.public_url = o->public_url,
+                         .trusted_proxies = o->proxies,
+                         .n_trusted_proxies = o->n_proxies};
+  char err[512];
+  if (tb_api_check_edge(&edge, err, sizeof err) != TB_API_OK) {
+    fprintf(stderr, "tongban: %s\n", err);
+    return false;
   }
   /* the region leads every application number: refuse one that cannot */
   char probe[TB_APP_NUMBER_LEN + 1];
@@ -361,7 +395,10 @@ int tb_cli_serve(int argc, char **argv) {
                        .region = o.region,
                        .keys_dir = keys,
                        .max_file_bytes = o.max_file_bytes,
-                       .max_app_bytes = o.max_application_bytes};
+                       .max_app_bytes = o.max_application_bytes,
+                       .public_url = o.public_url,
+                       .trusted_proxies = o.proxies,
+                       .n_trusted_proxies = o.n_proxies};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)
@@ -376,6 +413,9 @@ int tb_cli_serve(int argc, char **argv) {
     tb_rule_set_free(rules);
     return 1;
   }
+  fprintf(stderr, "tongban: links and QR codes point at %s%s\n",
+          tb_api_public_url(api),
+          o.public_url ? "" : " (the listen address: set --public-url)");
   /* The scheduler's handle is wired like the server's own: the loader,
    * and the server's license handler (valid until tb_api_stop). */
   tb_store_options so = {.conninfo = server,

@@ -97,6 +97,7 @@
 #define TB_LICENSE_MAX_ITEMS 32            /* data items of one license */
 #define TB_LICENSE_MAX_JSON (16 * 1024)    /* canonical bytes of one license */
 #define TB_LICENSE_MAX_PAYLOAD 8192        /* characters of a QR payload */
+#define TB_LICENSE_MAX_LINK 16384          /* bytes of a verification link */
 #define TB_LICENSE_MAX_TRUST (1024 * 1024) /* bytes of a trust list */
 #define TB_LICENSE_LONG_TERM ((tb_day)INT32_MAX) /* valid_until: 长期 */
 /* The extension listing the license types a certificate may sign: a UUID
@@ -611,11 +612,56 @@ tb_license_status tb_license_render_qr_svg(const char *text, int scale,
 tb_license_status tb_license_qr_version(const char *text, int *version,
                                         int *width, tb_problem *p);
 
+/* ------------------------------------------------------------------------
+ * The verification link (tb_license_link.c)
+ *
+ * A license QR code carries a link to the page that verifies licenses,
+ * with the payload in its one p parameter:
+ *
+ *   https://zwfw.example.gov.cn/v?p=TB1:6BF…   (the payload form-encoded:
+ *                                              a space as '+', '%' and '+'
+ *                                              as %25, %2B)
+ *
+ * A phone camera opens the page; every verifier reads the payload out of
+ * the link (tb_license_link_payload) or takes the bare payload as before.
+ * The page's URL is the caller's (the server's public URL and its route):
+ * this module knows no host and no route.
+ * ---------------------------------------------------------------------- */
+
+/* page + "?p=" + the payload form-encoded (tb_form_encode). page: an
+ * http:// or https:// URL without query, fragment or space. *out is
+ * malloc'd, NUL-terminated, freed by the caller. TB_LICENSE_ERR_LIMIT past
+ * TB_LICENSE_MAX_LINK bytes. */
+tb_license_status tb_license_link_make(const char *page, const char *payload,
+                                       char **out, size_t *len, tb_problem *p);
+
+/* What a license QR code carries: the link of tb_license_link_make when
+ * it fits a QR code at level M (*linked = true), else the bare payload
+ * (*linked = false; a payload too large for a QR code even alone is then
+ * left to the renderer to refuse). *out is malloc'd, freed by the caller. */
+tb_license_status tb_license_qr_text(const char *page, const char *payload,
+                                     char **out, size_t *len, bool *linked,
+                                     tb_problem *p);
+
+/* The payload in text[0..len), which is either a payload (anything that
+ * does not start with http:// or https://, taken as it is for the
+ * verifier to judge) or a verification link: a host, no user
+ * information, no fragment, only printable ASCII, and a query with
+ * exactly one parameter named p (names are decoded too; other parameters
+ * are ignored) whose decoded value is a payload without NUL bytes. Hostile
+ * input: at most TB_LICENSE_MAX_LINK bytes. TB_LICENSE_ERR_INVALID /
+ * _LIMIT with *p (field "payload") saying what is wrong. *out is malloc'd,
+ * NUL-terminated, freed by the caller. */
+tb_license_status tb_license_link_payload(const char *text, size_t len,
+                                          char **out, size_t *out_len,
+                                          tb_problem *p);
+
 /* The printable license: an A4 SVG with the license's data, the issuing
- * bureau, the dates and the QR code of `payload`. Text is XML-escaped and
- * set in a CJK font list. *out is malloc'd and NUL-terminated. */
+ * bureau, the dates and the QR code of `qr_text` (the payload, or its
+ * verification link: tb_license_qr_text). Text is XML-escaped and set in
+ * a CJK font list. *out is malloc'd and NUL-terminated. */
 tb_license_status tb_license_render_svg(const tb_license *lic,
-                                        const char *payload, char **out,
+                                        const char *qr_text, char **out,
                                         size_t *len, tb_problem *p);
 
 #endif /* TB_LICENSE_H */

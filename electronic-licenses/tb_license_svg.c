@@ -221,7 +221,7 @@ static void put_footer(tb_buf *b, const tb_license *lic) {
 }
 
 tb_license_status tb_license_render_svg(const tb_license *lic,
-                                        const char *payload, char **out,
+                                        const char *qr_text, char **out,
                                         size_t *len, tb_problem *p) {
   *out = NULL;
   *len = 0;
@@ -233,7 +233,7 @@ tb_license_status tb_license_render_svg(const tb_license *lic,
   put_frame(&b, lic);
   put_body(&b, lic);
   put_footer(&b, lic);
-  st = tb_license_qr_svg_fragment(payload, 90, 850, 190, &b, p);
+  st = tb_license_qr_svg_fragment(qr_text, 90, 850, 190, &b, p);
   tb_buf_adds(&b, "\n</svg>\n");
   if (st != TB_LICENSE_OK) {
     tb_buf_free(&b);

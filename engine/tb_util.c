@@ -233,6 +233,55 @@ bool tb_b64url_decode(const char *text, size_t len, void *out, size_t cap,
 }
 
 /* ------------------------------------------------------------------------
+ * application/x-www-form-urlencoded
+ * ---------------------------------------------------------------------- */
+
+static bool form_kept(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (c && strchr("-._~*$/:", c));
+}
+
+bool tb_form_encode(tb_buf *b, const char *s, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  bool ok = true;
+  for (size_t i = 0; i < len && ok; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (form_kept(c)) {
+      ok = tb_buf_add(b, &s[i], 1);
+    } else if (c == ' ') {
+      ok = tb_buf_add(b, "+", 1);
+    } else {
+      char pct[3] = {'%', hex[c >> 4], hex[c & 15]};
+      ok = tb_buf_add(b, pct, 3);
+    }
+  }
+  return ok;
+}
+
+bool tb_form_decode(const char *s, size_t len, char *out, size_t cap,
+                    size_t *out_len) {
+  size_t o = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (o >= cap)
+      return false;
+    if (s[i] == '+') {
+      out[o++] = ' ';
+    } else if (s[i] != '%') {
+      out[o++] = s[i];
+    } else {
+      int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+      int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+      if (lo < 0)
+        return false;
+      out[o++] = (char)(hi << 4 | lo);
+      i += 2;
+    }
+  }
+  *out_len = o;
+  return true;
+}
+
+/* ------------------------------------------------------------------------
  * The bounded buffer
  * ---------------------------------------------------------------------- */
 

@@ -1,8 +1,9 @@
 /*
- * tb_util.h — the one utility layer: UTF-8, hex, base64url, a bounded
- * growable buffer and RFC 8785 canonical JSON. Every module uses these;
- * a second copy anywhere else in the tree is a defect (DESIGN.md,
- * "Conventions"). libc only, no I/O; fuzzed by tests/fuzz/fuzz_util.c.
+ * tb_util.h — the one utility layer: UTF-8, hex, base64url, form
+ * (query) encoding, a bounded growable buffer and RFC 8785 canonical JSON.
+ * Every module uses these; a second copy anywhere else in the tree is a defect
+ * (DESIGN.md, "Conventions"). libc only, no I/O; fuzzed by
+ * tests/fuzz/fuzz_util.c.
  *
  * Ownership: nothing here keeps a pointer it was given. A tb_buf owns its
  * bytes until tb_buf_free or tb_buf_take hands them over (free() them).
@@ -76,18 +77,38 @@ bool tb_b64url_decode(const char *text, size_t len, void *out, size_t cap,
                       size_t *out_len);
 
 /* ------------------------------------------------------------------------
+ * Query values as application/x-www-form-urlencoded reads them (the
+ * WHATWG URL standard's parser, URLSearchParams)
+ * ---------------------------------------------------------------------- */
+
+typedef struct tb_buf tb_buf;
+
+/* Append s[0..len) encoded to b: ASCII letters, digits and "-._~*$/:"
+ * as they are (all allowed in an RFC 3986 query and without meaning in
+ * a form), a space as '+', every other byte as %XX (upper-case hex).
+ * false when b overflowed. */
+bool tb_form_encode(tb_buf *b, const char *s, size_t len);
+
+/* Decode s[0..len) into out (cap bytes, not NUL-terminated) and its
+ * length into *out_len: '+' is a space, %XX a byte (either case of hex).
+ * Strict: false for a '%' not followed by two hex digits, or when the
+ * result exceeds cap. The bytes may hold anything (NUL too): check them. */
+bool tb_form_decode(const char *s, size_t len, char *out, size_t cap,
+                    size_t *out_len);
+
+/* ------------------------------------------------------------------------
  * A growable byte buffer with a maximum (curl's dynbuf). The maximum is
  * named where the buffer is created; an append that would pass it fails,
  * marks the buffer overflowed, and every later append fails too (the
  * buffer never grows again). Memory comes from the aborting allocator.
  * ---------------------------------------------------------------------- */
-typedef struct {
+struct tb_buf {
   char *data;    /* NULL before the first append; NUL-terminated after */
   size_t len;    /* bytes held, the NUL not counted */
   size_t cap;    /* bytes allocated */
   size_t max;    /* the most bytes len may reach */
   bool overflow; /* an append was refused; the buffer is finished */
-} tb_buf;
+};
 
 /* An empty buffer that will hold at most max bytes. */
 void tb_buf_init(tb_buf *b, size_t max);
