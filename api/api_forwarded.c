@@ -67,7 +67,7 @@ static bool pton(int family, const char *s, size_t len, api_ip *out) {
 
 bool api_ip_parse(const char *text, size_t len, api_ip *out) {
   trim(&text, &len);
-  if (len == 0 || len >= API_ADDR_MAX)
+  if (len == 0 || len >= API_ADDR_MAX || memchr(text, '\0', len))
     return false;
   if (text[0] == '[') {
     const char *close = memchr(text, ']', len);

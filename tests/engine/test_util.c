@@ -516,6 +516,44 @@ static void jcs_status_names(void) {
   TB_CHECK_STR(tb_json_status_name(TB_JSON_TOO_LARGE), "too_large");
 }
 
+/* ---- form (query) encoding ---------------------------------------------- */
+
+static void form_roundtrip(void) {
+  /* the base45 alphabet of license payloads, and bytes of every kind */
+  const char *in = "TB1:0123 ABC$%*+-./:Z~_!é\x01";
+  tb_buf b;
+  tb_buf_init(&b, 1024);
+  TB_CHECK(tb_form_encode(&b, in, strlen(in)));
+  TB_CHECK_STR(tb_buf_str(&b), "TB1:0123+ABC$%25*%2B-./:Z~_%21%C3%A9%01");
+  char out[64];
+  size_t n = 0;
+  TB_CHECK(tb_form_decode(b.data, b.len, out, sizeof out, &n));
+  TB_CHECK_INT(n, strlen(in));
+  TB_CHECK(memcmp(out, in, n) == 0);
+  /* a buffer at its maximum refuses */
+  tb_buf small;
+  tb_buf_init(&small, 4);
+  TB_CHECK(!tb_form_encode(&small, "a b%c", 5));
+  tb_buf_free(&small);
+  tb_buf_free(&b);
+}
+
+static void form_decode_strict(void) {
+  char out[16];
+  size_t n = 0;
+  TB_CHECK(tb_form_decode("a+b%2b%2B%41", 12, out, sizeof out, &n));
+  TB_CHECK_INT(n, 6);
+  TB_CHECK(memcmp(out, "a b++A", 6) == 0);
+  TB_CHECK(tb_form_decode("%00", 3, out, sizeof out, &n) && n == 1 &&
+           out[0] == '\0'); /* the caller checks for NUL */
+  static const char *bad[] = {"%", "%4", "%G1", "%1G", "a%", "%%41", "%-1"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    TB_CHECKF(!tb_form_decode(bad[i], strlen(bad[i]), out, sizeof out, &n),
+              "'%s'", bad[i]);
+  TB_CHECK(!tb_form_decode("abcdef", 6, out, 5, &n)); /* too long */
+  TB_CHECK(tb_form_decode("", 0, out, 0, &n) && n == 0);
+}
+
 int main(void) {
   TB_RUN(utf8_boundaries);
   TB_RUN(utf8_invalid);
@@ -531,5 +569,7 @@ int main(void) {
   TB_RUN(jcs_refusals);
   TB_RUN(jcs_limits);
   TB_RUN(jcs_status_names);
+  TB_RUN(form_roundtrip);
+  TB_RUN(form_decode_strict);
   return tb_test_done();
 }

@@ -4,7 +4,8 @@
  * scrubber agree with one another; hex and base64url round-trip, and a
  * base64url text that decodes is the one encoding of its bytes; canonical
  * JSON is valid UTF-8 and canonical again (canon(canon(x)) == canon(x)),
- * and a string written with tb_json_put_string is canonical JSON.
+ * and a string written with tb_json_put_string is canonical JSON; the
+ * form (query) encoding round-trips any bytes.
  *
  *   clang -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine \
  *     engine/tb_*.c tests/fuzz/fuzz_util.c -o fuzz_util -lm
@@ -110,11 +111,29 @@ static void json(const char *s, size_t n) {
   tb_buf_free(&b);
 }
 
+/* Form encoding: any bytes encode and decode back; a decodable text
+ * decodes to no more bytes than it has. */
+static void form(const char *s, size_t n) {
+  if (n > 512)
+    n = 512;
+  tb_buf b;
+  tb_buf_init(&b, 3 * 512);
+  check(tb_form_encode(&b, s, n));
+  char back[512];
+  size_t got = 0;
+  check(tb_form_decode(tb_buf_str(&b), b.len, back, sizeof back, &got));
+  check(got == n && memcmp(back, s, n) == 0);
+  if (tb_form_decode(s, n, back, sizeof back, &got))
+    check(got <= n);
+  tb_buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *s = (const char *)data;
   utf8(s, size);
   hex(s, size);
   b64url(s, size);
   json(s, size);
+  form(s, size);
   return 0;
 }
