@@ -209,6 +209,11 @@ int main(int argc, char **argv) {
   const char *ma = getenv("TB_MAX_APPLICATION_BYTES");
   o.max_file_bytes = mf ? (size_t)strtoull(mf, NULL, 10) : 0;
   o.max_app_bytes = ma ? (size_t)strtoull(ma, NULL, 10) : 0;
+  /* the nginx test: links from a public URL, nginx a trusted proxy */
+  const char *proxy = getenv("TB_TRUSTED_PROXY");
+  o.public_url = getenv("TB_PUBLIC_URL");
+  o.trusted_proxies = proxy ? &proxy : NULL;
+  o.n_trusted_proxies = proxy ? 1 : 0;
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||

@@ -4,9 +4,10 @@ test_api.c with this script's name and the tongban binary).
 
 The business start-up workflow (qykb) run end to end issues a 营业执照;
 its payload verifies through POST /api/v1/licenses/verify and through
-`tongban license verify --keys DIR`; its QR PNG decodes with zbarimg to the
-payload; it is listed under the holder's one number, shown on the
-tracking page, and fills in the matching material of a later food-license
+`tongban license verify --keys DIR`; its QR PNG decodes with zbarimg to a
+link to the verification page (the public URL's /v?p=PAYLOAD, whatever the
+request's Host) that both verifiers read, and hostile links are refused;
+it is listed under the holder's one number, shown on the tracking page, and fills in the matching material of a later food-license
 application (spjy) automatically. Revocation is refused to another
 bureau's officer and done by the issuing bureau's; verification then says
 revoked. A signing failure (the bureau's key file gone) rolls the approval
@@ -33,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 
 from tbhttp import (ADMIN_DB, BASE, QYKB_FORM, QYKB_MATERIALS, ROOT, case,
@@ -242,22 +244,71 @@ def _():
     assert r.stdout.startswith("valid; not revoked\n"), r.stdout
 
 
-@case("the license QR PNG decodes with zbarimg to the payload, which verifies")
-def _():
-    r = expect(http("GET", f"/api/v1/licenses/{state['license_id']}/qr.png",
-                    token=tok(CLERK)), 200)
-    assert r.headers["Content-Type"] == "image/png"
+def zbar(png):
+    """The text of the QR code in a PNG (zbarimg)."""
     with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        f.write(r.body)
+        f.write(png)
         f.flush()
         z = subprocess.run(["zbarimg", "-q", "-Sbinary", "--raw", f.name],
                            capture_output=True, timeout=60)
     assert z.returncode == 0, z.stderr
-    decoded = z.stdout.decode("ascii").strip()
-    assert decoded == state["payload"], (decoded[:40], state["payload"][:40])
-    v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, decoded],
-                       capture_output=True, text=True, timeout=60)
-    assert v.returncode == 4, v.stdout + v.stderr  # revocation not checked
+    return z.stdout.decode("ascii").strip()
+
+
+def link_payload(link):
+    """The payload a verification link carries in its one p parameter, as
+    the page's URLSearchParams reads it."""
+    u = urllib.parse.urlsplit(link)
+    q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+    assert list(q) == ["p"] and len(q["p"]) == 1, link
+    return u.scheme + "://" + u.netloc + u.path, q["p"][0]
+
+
+@case("the license QR is a link to the verification page /v?p= with the payload; it verifies")
+def _():
+    r = expect(http("GET", f"/api/v1/licenses/{state['license_id']}/qr.png",
+                    token=tok(CLERK), headers={"Host": "evil.example",
+                                               "X-Forwarded-Proto": "https"}),
+               200)
+    assert r.headers["Content-Type"] == "image/png"
+    decoded = zbar(r.body)
+    page, payload = link_payload(decoded)
+    assert page == BASE + "/v", decoded  # the public URL, never the Host
+    assert payload == state["payload"], (payload[:40], state["payload"][:40])
+    for text in (decoded, payload):   # the CLI reads both
+        v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, text],
+                           capture_output=True, text=True, timeout=60)
+        assert v.returncode == 4, v.stdout + v.stderr  # revocation not checked
+    j = expect(http("POST", "/api/v1/licenses/verify", {"payload": decoded}),
+               200).json
+    assert j["valid"] is True and j["license"]["id"] == state["license_id"], j
+    # the printable license carries the same link
+    svg = expect(http("GET", f"/api/v1/licenses/{state['license_id']}.svg",
+                      token=tok(CLERK)), 200).body.decode("utf-8")
+    assert "<path" in svg
+
+
+@case("a hostile verification link is refused with invalid_license_link naming what is wrong")
+def _():
+    p = urllib.parse.quote(state["payload"], safe="")
+    for link, why in ((f"{BASE}/v?p={p}&p={p}", "more than one p"),
+                      (f"{BASE}/v?q={p}", "no p parameter"),
+                      (f"https://user@x.example/v?p={p}", "user information"),
+                      (f"{BASE}/v?p={p}#x", "fragment"),
+                      (f"{BASE}/v?p=%ZZ", "bad %-escape"),
+                      (f"{BASE}/v?p=TB1:%00", "NUL"),
+                      (f"{BASE}/v?p=javascript:alert(1)", "not a license payload")):
+        r = expect(http("POST", "/api/v1/licenses/verify", {"payload": link}),
+                   422, "invalid_license_link")
+        assert why in r.json["detail"], (link, r.json)
+        assert r.json["errors"][0]["field"] == "payload", r.json
+        v = subprocess.run([TONGBAN, "license", "verify", "--keys", KEYS, link],
+                           capture_output=True, text=True, timeout=60)
+        assert v.returncode == 2 and why in v.stderr, (link, v.stderr)
+    # anything else that is no link is still the verifier's: malformed
+    j = expect(http("POST", "/api/v1/licenses/verify", {"payload": "nonsense"}),
+               200).json
+    assert j["valid"] is False and "malformed" in j["reasons"], j
 
 
 @case("the printable license is an SVG with the Chinese text and a QR code")
@@ -304,12 +355,7 @@ def _():
     before = misses()
     r = expect(http("GET", f"/api/v1/licenses/{lid}/qr.png?code={code}"), 200)
     assert r.headers["Content-Type"] == "image/png"
-    with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        f.write(r.body)
-        f.flush()
-        z = subprocess.run(["zbarimg", "-q", "-Sbinary", "--raw", f.name],
-                           capture_output=True, timeout=60)
-    assert z.stdout.decode("ascii").strip() == state["payload"]
+    assert link_payload(zbar(r.body)) == (BASE + "/v", state["payload"])
     r = expect(http("GET", f"/api/v1/licenses/{lid}.svg?code={code}"), 200)
     assert r.headers["Content-Type"].startswith("image/svg+xml")
     assert "营业执照" in r.body.decode("utf-8")
@@ -333,18 +379,20 @@ def _():
     sql("DELETE FROM auth_failures")
 
 
-@case("the receipt's QR code links to the tracking page with the code")
+@case("the receipt's QR code links to the tracking page with the code, at the public URL whatever the Host")
 def _():
     a = state["qykb"]
     n, code = a["number"], a["tracking_code"]
     r = expect(http("GET", f"/api/v1/applications/{n}/qr.png?c={code}"), 200)
-    with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        f.write(r.body)
-        f.flush()
-        z = subprocess.run(["zbarimg", "-q", "--raw", f.name],
-                           capture_output=True, timeout=60)
-    url = z.stdout.decode().strip()
-    assert url.endswith(f"/t/{n}?c={code}") and url.startswith("http://"), url
+    assert zbar(r.body) == f"{BASE}/t/{n}?c={code}"
+    # Host and X-Forwarded-* of a client that is no trusted proxy change nothing
+    r = expect(http("GET", f"/api/v1/applications/{n}/qr.png?c={code}",
+                    headers={"Host": "evil.example", "X-Forwarded-Proto": "https",
+                             "X-Forwarded-Host": "evil.example"}), 200)
+    assert zbar(r.body) == f"{BASE}/t/{n}?c={code}"
+    r = expect(http("GET", f"/api/v1/applications/{n}/qr.svg?c={code}",
+                    headers={"Host": "evil.example"}), 200)
+    assert b"<svg" in r.body
     r = expect(http("GET", f"/api/v1/applications/{n}/qr.svg"), 200)
     assert b"<svg" in r.body
     expect(http("GET", f"/api/v1/applications/{n}/qr.png?c=abc%20def"), 422)
