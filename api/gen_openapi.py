@@ -238,12 +238,12 @@ png = lambda d: resp(d, {"type": "string", "contentEncoding": "base64"}, "image/
 svg = lambda d: resp(d, {"type": "string"}, "image/svg+xml")
 unavailable = {"503": prob("the database is unreachable, or no license keys are configured", RA)}
 paths["/api/v1/applications/{number}/qr.png"] = {"get": op("The receipt's QR code (PNG)", "tracking",
-    {"200": png("a QR code of the tracking page URL /t/{number}?c=CODE")},
+    {"200": png("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)")},
     [num, {"name": "c", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z0-9]{1,64}$"},
            "description": "the tracking code (known only at intake); without it the URL has no code"}],
     secured=False, desc="Public: the number's syntax is checked, nothing is looked up.")}
 paths["/api/v1/applications/{number}/qr.svg"] = {"get": op("The receipt's QR code (SVG)", "tracking",
-    {"200": svg("a QR code of the tracking page URL /t/{number}?c=CODE")},
+    {"200": svg("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)")},
     paths["/api/v1/applications/{number}/qr.png"]["get"]["parameters"], secured=False,
     desc="Public: the number's syntax is checked, nothing is looked up.")}
 paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licenses",
@@ -253,8 +253,10 @@ paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licen
       "description": "citizen ID or unified social credit code"}], desc="Roles: every staff role.")}
 paths["/api/v1/licenses/verify"] = {"post": op("Verify a QR payload", "licenses",
     {"200": resp("the verdict (valid or not)", ref("Verdict")), **body_err, **unavailable},
-    body=jbody(obj({"payload": {"type": "string", "maxLength": 8192, "description": "\"TB1:…\""}}, ["payload"])),
-    secured=False, desc="Public. The signature is checked against the trust list, the signing certificate's authority for the license's type (issuer_not_authorized) and revocation against the database.")}
+    body=jbody(obj({"payload": {"type": "string", "maxLength": 16384, "description": "\"TB1:…\", or the verification link a license QR code carries (https://…/v?p=TB1:…, the payload form-encoded)"}}, ["payload"])),
+    secured=False, desc="Public. A link is read strictly (exactly one p parameter, no user information or fragment, printable ASCII): 422 invalid_license_link says what is wrong; any other text is judged as a payload (malformed). The signature is checked against the trust list, the signing certificate's authority for the license's type (issuer_not_authorized) and revocation against the database.")}
+paths["/api/v1/licenses/verify"]["post"]["responses"]["422"] = prob(
+    "invalid_request: no payload; invalid_license_link: a verification link that is refused (detail says what is wrong)")
 code_q = {"name": "code", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64},
           "description": "without a token: the tracking code of the application the license came from"}
 code_404 = {"404": prob("no such license, or (without a token) a wrong or missing tracking code: both look the same"),
@@ -266,7 +268,7 @@ paths["/api/v1/licenses/{id}"] = {"get": op("One license", "licenses",
     {"200": resp("the license, its payload and revocation state", ref("License"))}, [lid],
     desc="Roles: every staff role.")}
 paths["/api/v1/licenses/{id}/qr.png"] = {"get": op("The license's QR code (PNG)", "licenses",
-    {"200": png("the QR payload at error-correction level M"), **code_404}, [lid, code_q],
+    {"200": png("a link to the verification page, PUBLIC-URL/v?p=PAYLOAD (the payload form-encoded; the server's --public-url), at error-correction level M; the bare payload if the link would not fit a QR code"), **code_404}, [lid, code_q],
     anonymous=True, desc="Roles: every staff role; no token: the applicant, with ?code= the tracking code.")}
 paths["/api/v1/licenses/{id}/revoke"] = {"post": op("Revoke a license", "licenses",
     {"200": resp("the revoked license", ref("License")), "409": prob("revoked already"), **body_err},
@@ -884,7 +886,7 @@ for p, ops in paths.items():
 schemas.update(schemas_supervision)
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
-                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",
+                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",
                 "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
        "servers": [{"url": "http://127.0.0.1:8080"}],
        "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations", "supervision", "pages"]],
