@@ -34,14 +34,14 @@ static void trim(const char **s, size_t *len) {
 
 /* A decimal port 1..65535 of exactly len digits. */
 static bool port_ok(const char *s, size_t len) {
-  if (len == 0 || len > 5)
+  char digits[6];
+  if (len == 0 || len >= sizeof digits)
     return false;
-  unsigned v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-    v = v * 10 + (unsigned)(s[i] - '0');
-  }
+  memcpy(digits, s, len);
+  digits[len] = '\0';
+  if (strspn(digits, "0123456789") != len)
+    return false;
+  unsigned long v = strtoul(digits, NULL, 10);
   return v >= 1 && v <= 65535;
 }
 
