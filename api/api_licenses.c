@@ -3,27 +3,33 @@
  *
  *   GET  /api/v1/licenses?holder=ID       a holder's licenses (one number)
  *   GET  /api/v1/licenses/{id}            one license, payload, revocation
- *   GET  /api/v1/licenses/{id}/qr.png     its QR code
+ *   GET  /api/v1/licenses/{id}/qr.png     its QR code: a link to the
+ *                                         verification page,
+ *                                         PUBLIC-URL/v?p=PAYLOAD
  *   GET  /api/v1/licenses/{id}.svg        the printable license (these
  *                                         two: staff, or anyone with
  *                                         ?code= the tracking code of
  *                                         the license's application)
- *   POST /api/v1/licenses/verify          {"payload"} → the verdict
+ *   POST /api/v1/licenses/verify          {"payload"} → the verdict (a
+ *                                         payload, or a link carrying one)
  *   POST /api/v1/licenses/{id}/revoke     {"reason"}: admin, or an officer
  *                                         of the issuing bureau; audited
  *   GET  /api/v1/trust                    the trust list (PEM)
  *   GET  /api/v1/revocations              the signed revocation list
  *   GET  /api/v1/applications/{number}/qr.png, /qr.svg
  *                                         the receipt's QR code: the
- *                                         tracking page /t/{number}?c=CODE
+ *                                         tracking page PUBLIC-URL/t/
+ *                                         {number}?c=CODE
  *
- * and the license side of intake (materials filled in from the holder's
- * valid licenses) and of tracking. The keys folder is given at start-up:
- * each server loads its trust list once and opens an issuer for its
- * signing keys, both kept in the server's own api_licenses (nothing is
- * shared between two servers of one process). Issuance happens inside
- * transitions, in store/, through the handler this file wires: the store
- * asks, tb_license_issue builds and signs, the store writes the row.
+ * PUBLIC-URL is the server's --public-url (api_public_url), never the
+ * request's Host. And the license side of intake (materials filled in
+ * from the holder's valid licenses) and of tracking. The keys folder is
+ * given at start-up: each server loads its trust list once and opens an
+ * issuer for its signing keys, both kept in the server's own api_licenses
+ * (nothing is shared between two servers of one process). Issuance
+ * happens inside transitions, in store/, through the handler this file
+ * wires: the store asks, tb_license_issue builds and signs, the store
+ * writes the row.
  */
 #include "tb_api_int.h"
 #include "tb_license.h"
