@@ -145,6 +145,45 @@ static void test_hostile_links(void) {
   tb_buf_free(&b);
 }
 
+/* A payload that fits a QR code alone but not as a link: the code then
+ * carries the bare payload; one that fits neither way is refused. */
+static void test_qr_text_fallback(void) {
+  tb_buf b;
+  tb_buf_init(&b, TB_LICENSE_MAX_PAYLOAD);
+  tb_buf_adds(&b, "TB1:");
+  for (int i = 0; i < 3200; i++)
+    tb_buf_adds(&b, i % 7 ? "A" : " "); /* alphanumeric mode: fits v40 */
+  char *text = NULL;
+  size_t len = 0;
+  bool linked = true;
+  TB_CHECK_INT(
+      tb_license_qr_text(long_page, b.data, &text, &len, &linked, NULL),
+      TB_LICENSE_OK);
+  TB_CHECK(!linked);
+  TB_CHECK_STR(text, b.data);
+  free(text);
+  /* a short payload goes as a link */
+  TB_CHECK_INT(
+      tb_license_qr_text(long_page, "TB1:AB C", &text, &len, &linked, NULL),
+      TB_LICENSE_OK);
+  TB_CHECK(linked && strncmp(text, long_page, strlen(long_page)) == 0);
+  TB_CHECK(text && strcmp(text + strlen(long_page), "?p=TB1:AB+C") == 0);
+  free(text);
+  /* too large even alone: the renderer refuses it */
+  for (int i = 0; i < 600; i++)
+    tb_buf_adds(&b, "A");
+  TB_CHECK_INT(
+      tb_license_qr_text(long_page, b.data, &text, &len, &linked, NULL),
+      TB_LICENSE_OK);
+  TB_CHECK(!linked);
+  unsigned char *png = NULL;
+  TB_CHECK_INT(tb_license_render_qr_png(text, 2, &png, &len, NULL, NULL),
+               TB_LICENSE_ERR_LIMIT);
+  free(png);
+  free(text);
+  tb_buf_free(&b);
+}
+
 /* ---- the largest license of each shipped definition --------------------- */
 
 /* Characters deflate cannot shrink: CJK ideographs from a fixed
@@ -415,6 +454,7 @@ int main(int argc, char **argv) {
   }
   TB_RUN(test_make_and_read);
   TB_RUN(test_hostile_links);
+  TB_RUN(test_qr_text_fallback);
   TB_RUN(test_largest_licenses_fit);
   tb_license_issuer_close(issuer);
   tb_license_free_trust(trust);
