@@ -26,6 +26,7 @@ ROOT = os.environ["TB_SOURCE_ROOT"]
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import tb_problems  # noqa: E402
+import tbschema  # noqa: E402
 
 # code → HTTP status, from the registry the server is built from.
 PROBLEMS = {p["code"]: p["status"] for p in
@@ -78,9 +79,15 @@ def check_problem(status, headers, body):
 
 
 class Resp:
-    def __init__(self, status, headers, body):
+    """One answer. With the request's method and path, it is also checked
+    against the server's OpenAPI document (tbschema.check): every answer of
+    http() and chunked() is."""
+    def __init__(self, status, headers, body, method=None, path=None,
+                 base=None):
         self.status, self.headers, self.body = status, headers, body
         check_problem(status, headers, body)
+        if method and path:
+            tbschema.check(base or BASE, method, path, status, headers, body)
 
     @property
     def json(self):
@@ -91,26 +98,31 @@ class Resp:
 
 
 def http(method, path, body=None, token=None, headers=None, raw=None,
-         ctype=None, base=None):
-    """One request; body is sent as JSON, or raw bytes with ctype; to base
-    (a server's URL) instead of TB_BASE_URL when given."""
+         ctype=None, base=None, clock=None):
+    """One request; body is sent as JSON, or raw bytes with ctype (none
+    when ctype is None); to base (a server's URL) instead of TB_BASE_URL
+    when given; clock: the X-Tongban-Clock header (Unix seconds). The
+    answer is checked against the OpenAPI document (Resp)."""
     h = dict(headers or {})
     data = None
     if raw is not None:
         data = raw
-        h["Content-Type"] = ctype
+        if ctype:
+            h.setdefault("Content-Type", ctype)
     elif body is not None:
         data = json.dumps(body).encode("utf-8")
-        h["Content-Type"] = "application/json"
+        h.setdefault("Content-Type", "application/json")
     if token:
         h["Authorization"] = "Bearer " + token
+    if clock:
+        h["X-Tongban-Clock"] = str(int(clock))
     req = urllib.request.Request((base or BASE) + path, data=data,
                                  method=method, headers=h)
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
-            return Resp(r.status, r.headers, r.read())
+            return Resp(r.status, r.headers, r.read(), method, path, base)
     except urllib.error.HTTPError as e:
-        return Resp(e.code, e.headers, e.read())
+        return Resp(e.code, e.headers, e.read(), method, path, base)
 
 
 def chunked(method, path, data, token=None, ctype="application/json"):
@@ -124,7 +136,7 @@ def chunked(method, path, data, token=None, ctype="application/json"):
         h["Authorization"] = "Bearer " + token
     c.request(method, path, body=parts, encode_chunked=True, headers=h)
     r = c.getresponse()
-    out = Resp(r.status, r.headers, r.read())
+    out = Resp(r.status, r.headers, r.read(), method, path)
     c.close()
     return out
 

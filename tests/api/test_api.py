@@ -14,9 +14,8 @@ import subprocess
 import sys
 import time
 import traceback
-import urllib.error
-import urllib.request
 
+import tbhttp
 from tbhttp import (PROBLEMS, audit_verify, check_problem, china_today,
                     chunked, officer, open_task, task_outputs)
 
@@ -52,43 +51,12 @@ def case(name):
 
 # ---- HTTP ------------------------------------------------------------------
 
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-        check_problem(status, headers, body)  # registered codes only
-
-    @property
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-    def __repr__(self):
-        return f"<{self.status} {self.body[:300]!r}>"
-
-
 def http(method, path, body=None, token=None, headers=None, raw=None,
          ctype="application/json", clock=None):
-    h = dict(headers or {})
-    data = None
-    if raw is not None:
-        data = raw
-        if ctype:
-            h.setdefault("Content-Type", ctype)
-    elif body is not None:
-        data = json.dumps(body).encode("utf-8")
-        h.setdefault("Content-Type", "application/json")
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if clock:
-        h["X-Tongban-Clock"] = str(int(clock))
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return Resp(r.status, r.headers, r.read())
-    except urllib.error.HTTPError as e:
-        return Resp(e.code, e.headers, e.read())
+    """tbhttp.http (every answer checked against the OpenAPI document);
+    raw bytes go as application/json unless ctype says otherwise."""
+    return tbhttp.http(method, path, body, token, headers, raw, ctype,
+                       clock=clock)
 
 
 def raw_request(data):
