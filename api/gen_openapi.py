@@ -49,6 +49,12 @@ common = {
 }
 auth_err = {"401": prob("missing, malformed, expired or revoked token"),
             "403": prob("the role or bureau may not do this")}
+# The one rule for a token on every route (api_auth.c): no Authorization
+# header is anonymous; a header that is sent is always checked.
+TOKEN_RULE = ("A token is optional here and checked when sent: a malformed, unknown, expired or revoked token is 401 "
+              "invalid_token (send no Authorization header to be anonymous).")
+bad_token = {"401": prob("a token was sent and is malformed, unknown, expired or revoked (invalid_token): a token, "
+                         "when sent, is checked on every route; send none to be anonymous")}
 body_err = {"400": prob("malformed JSON, invalid UTF-8 or a bad Idempotency-Key"),
             "413": prob("the body is larger than the cap (1 MiB)"),
             "415": prob("the body is not application/json"),
@@ -77,7 +83,8 @@ def op(summary, tag, responses, params=None, body=None, secured=True, anonymous=
         o["responses"].update(auth_err)
         o["security"] = [{"bearer": []}] + ([{}] if anonymous else [])
     else:
-        o["security"] = []
+        o["responses"].update(bad_token)
+        o["security"] = [{}, {"bearer": []}]
     for k, v in common.items():
         o["responses"].setdefault(k, v)
     return o
@@ -87,6 +94,31 @@ obj = lambda props, req=(): {"type": "object", "additionalProperties": False,
                              "properties": props, **({"required": list(req)} if req else {})}
 ids = {"type": "array", "items": {"type": "string"}}
 reason = {"type": "string", "maxLength": 1000}
+dt = {"type": "string", "format": "date-time", "description": "RFC 3339, UTC"}
+ndt = {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339, UTC; null when it has not happened"}
+day = {"type": "string", "format": "date"}
+nday = {"type": ["string", "null"], "format": "date"}
+number_s = {"type": "string", "pattern": "^[0-9]{20}[0-9X]$", "description": "the 21-character application number"}
+# The staff view of an application (api_views.c api_app_view, api_full_view).
+APPLICATION = {"number": number_s,
+    "service": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}}, ["id", "version", "name"]),
+    "state": ref("State"), "channel": {"type": "string", "enum": ["window", "online"]}, "warning": ref("Warning"),
+    "applicant": ref("Applicant"), "form": ref("FormValues"),
+    "deadline": {**nday, "description": "the promised deadline (承诺时限); null before acceptance"},
+    "working_days_left": {"$ref": "#/components/schemas/DaysLeft",
+        "description": "working days to the promised deadline; null while the clock does not run (before acceptance, returned, suspended, decided or ended)"},
+    "statutory_deadline": {**nday, "description": "the statutory deadline (法定时限)"},
+    "submitted_at": ndt, "accepted_at": ndt, "finished_at": ndt,
+    "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional"),
+    "paused_days": {"type": "integer", "minimum": 0, "description": "calendar days the clock stood still (special procedures)"},
+    "special": {"type": ["string", "null"], "enum": ["hearing", "inspection", "testing", "expert-review", None],
+                "description": "the special procedure under way while suspended"},
+    "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+    "gap_overdue": {"type": "boolean", "description": "a tolerated gap is past its due day (rule warn)"},
+    "materials": {"type": "array", "items": ref("Material")}, "branches": {"type": "array", "items": ref("Branch")},
+    "notice": ref("Notice"), "decision": ref("Decision"), "created_at": dt, "updated_at": dt,
+    "outputs": {"allOf": [ref("FormValues")],
+        "description": "the branch outputs the approvals recorded, output id → value in its type (e.g. child_id)"}}
 conflict = {"409": prob("illegal in the current state; the problem carries `state`")}
 app_ok = {"200": resp("the application after the transition", ref("Application"))}
 def action(name, summary, schema, roles="clerk", desc=None):
@@ -94,7 +126,8 @@ def action(name, summary, schema, roles="clerk", desc=None):
                        [num, idem], jbody(schema, required=False), desc=(desc or "") + f" Roles: {roles}.")}
 paths = {}
 paths["/healthz"] = {"get": op("Database reachable", "operations",
-    {"200": resp("the database answers", obj({"status": {"type": "string"}, "database": {"type": "string"}}))}, secured=False)}
+    {"200": resp("the database answers", obj({"status": {"type": "string", "const": "ok"}, "database": {"type": "string", "const": "reachable"}},
+                                               ["status", "database"]))}, secured=False)}
 paths["/metrics"] = {"get": op("Prometheus metrics", "operations",
     {"200": resp("requests by route and status, latency histogram, transitions, open applications by state", {"type": "string"}, "text/plain")}, secured=False)}
 paths["/api/v1/openapi.json"] = {"get": op("This document", "operations",
@@ -113,7 +146,7 @@ paths["/api/v1/applications"] = {
         [idem], jbody(ref("Intake")), anonymous=True,
         desc="Roles: clerk (window or online); no login: online only. Online applications wait for pre-review at the window."),
     "get": op("List applications (one number: by applicant)", "applications",
-        {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("ApplicationRow")}})),
+        {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("ApplicationRow")}}, ["items"])),
          "422": prob("a bad filter")},
         [{"name": "applicant", "in": "query", "schema": {"type": "string"}, "description": "citizen ID or credit code"},
          {"name": "state", "in": "query", "schema": ref("State")},
@@ -124,8 +157,8 @@ paths["/api/v1/applications/{number}"] = {"get": op("One application", "applicat
     {"200": resp("the application", ref("Application"))}, [num],
     desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
 paths["/api/v1/applications/{number}/events"] = {"get": op("The audit timeline", "applications",
-    {"200": resp("every event in order", obj({"number": {"type": "string"}, "state": ref("State"),
-        "events": {"type": "array", "items": ref("Event")}}))}, [num],
+    {"200": resp("every event in order", obj({"number": number_s, "state": ref("State"),
+        "events": {"type": "array", "items": ref("Event")}}, ["number", "state", "events"]))}, [num],
     desc="Roles: clerk, inspector, officer (of a bureau with a task in it).")}
 paths["/api/v1/applications/{number}/accept"] = action("accept", "Accept (受理), with tolerated gaps and commitments",
     obj({"tolerated": ids, "committed": ids, "note": reason}),
@@ -190,7 +223,8 @@ paths["/api/v1/applications/{number}/rating"] = {"post": op("Rate the service (�
         ["grade"]), required=False), anonymous=True,
     desc="After delivery, once. Roles: clerk (at the window); no token: the applicant, with the tracking code in the body.")}
 tid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-task_ok = {"200": resp("the application after the transition", obj({"task_id": {"type": "integer"}, "application": ref("Application")}))}
+task_ok = {"200": resp("the application after the transition", obj({"task_id": {"type": "integer"}, "application": ref("Application")},
+                                                                     ["task_id", "application"]))}
 paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
     {"200": resp("one page, earliest deadline first (no deadline last)", obj({"items": {"type": "array", "items": ref("Task")},
         "total": {"type": "integer", "description": "every task of the filter, on all pages"},
@@ -220,7 +254,8 @@ paths["/api/v1/track/{number}"] = {"get": op("Public tracking", "tracking",
      {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}], secured=False)}
 paths["/api/v1/workflows"] = {
     "get": op("Services (newest versions)", "workflows",
-        {"200": resp("the services", obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}})}}))}, secured=False),
+        {"200": resp("the services", obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}},
+                                                                                  ["id", "version", "name"])}}, ["items"]))}, secured=False),
     "post": op("Deploy a definition (XML)", "workflows",
         {"201": resp("stored", ref("Deployed")), "200": resp("the same file was stored before", ref("Deployed")),
          "409": prob("another file under an existing version"),
@@ -231,6 +266,16 @@ paths["/api/v1/workflows"] = {
 paths["/api/v1/workflows/{id}"] = {"get": op("One service, enough to render its intake form", "workflows",
     {"200": resp("the definition", ref("Definition"))},
     [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], secured=False)}
+
+# descriptions of the operations above that have none in their op()
+_summaries = {o["summary"]: o for ops in paths.values() for o in ops.values()}
+_summaries["Database reachable"]["description"] = "For load balancers and probes: 200 when the database answers a query, 503 with Retry-After when it does not."
+_summaries["Prometheus metrics"]["description"] = "The Prometheus text exposition format (version 0.0.4)."
+_summaries["This document"]["description"] = "The OpenAPI 3.1 document of this server, generated at build time from api/gen_openapi.py and the problem registry."
+_summaries["Log in"]["description"] = "Staff log in with user name and password; failed logins are slowed down and then locked per account and client (429 with Retry-After)."
+_summaries["Public tracking"]["description"] = "The applicant's view with the tracking code from the receipt. A wrong code, a missing code, a malformed or an unknown number get the same 404, and every miss counts against the client's guess limit (429)."
+_summaries["Services (newest versions)"]["description"] = "Every service's newest definition: id, version and name."
+_summaries["One service, enough to render its intake form"]["description"] = "The newest definition of a service as JSON: fields, materials, branches with their steps and outputs, special procedures and licenses."
 # ---- electronic licenses (api/api_licenses.c) ----
 lid = {"name": "id", "in": "path", "required": True, "description": "the GB/T 36904 license identifier",
        "schema": {"type": "string", "pattern": "^1\\.2\\.156\\.3005\\.2\\."}}
@@ -238,16 +283,20 @@ png = lambda d: resp(d, {"type": "string", "contentEncoding": "base64"}, "image/
 svg = lambda d: resp(d, {"type": "string"}, "image/svg+xml")
 unavailable = {"503": prob("the database is unreachable, or no license keys are configured", RA)}
 paths["/api/v1/applications/{number}/qr.png"] = {"get": op("The receipt's QR code (PNG)", "tracking",
-    {"200": png("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)")},
+    {"200": png("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)"),
+     "404": prob("the number is not a well-formed application number (nothing is looked up)"),
+     "422": prob("c is not 1 to 64 capital letters and digits (errors[] names c)")},
     [num, {"name": "c", "in": "query", "schema": {"type": "string", "pattern": "^[A-Z0-9]{1,64}$"},
            "description": "the tracking code (known only at intake); without it the URL has no code"}],
     secured=False, desc="Public: the number's syntax is checked, nothing is looked up.")}
 paths["/api/v1/applications/{number}/qr.svg"] = {"get": op("The receipt's QR code (SVG)", "tracking",
-    {"200": svg("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)")},
+    {"200": svg("a QR code of the tracking page URL PUBLIC-URL/t/{number}?c=CODE (the server's --public-url, never the request's Host)"),
+     "404": prob("the number is not a well-formed application number (nothing is looked up)"),
+     "422": prob("c is not 1 to 64 capital letters and digits (errors[] names c)")},
     paths["/api/v1/applications/{number}/qr.png"]["get"]["parameters"], secured=False,
     desc="Public: the number's syntax is checked, nothing is looked up.")}
 paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licenses",
-    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("License")}})),
+    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("License")}}, ["items"])),
      "422": prob("no or an invalid holder"), **unavailable},
     [{"name": "holder", "in": "query", "required": True, "schema": {"type": "string"},
       "description": "citizen ID or unified social credit code"}], desc="Roles: every staff role.")}
@@ -288,27 +337,49 @@ paths["/api/v1/revocations"] = {"get": op("The signed revocation list", "license
          "next answer at once; an unchanged list may be reused for up to a minute. "
          "`tongban license verify --revocations FILE` or `--online URL` checks against it.")}
 # ---- supervision and pages (api/api_supervision.c, api_sse.c, api_web.c) ----
-stat = {"type": "object"}
+bureau_stat = obj({"bureau": {"type": "string"}, "handled": {"type": "integer", "description": "its tasks decided"},
+                   "open": {"type": "integer", "description": "its tasks open or claimed"},
+                   "average_days": {"type": ["number", "null"], "description": "calendar days from a task's creation to its decision, 2 places; null when none is decided"},
+                   "overdue": {"type": "integer"}, "overdue_rate": {"type": "number", "minimum": 0, "maximum": 1}},
+                  ["bureau", "handled", "open", "average_days", "overdue", "overdue_rate"])
+service_stat = obj({"service": {"type": "string"}, "name": {"type": ["string", "null"]}, "total": {"type": "integer"},
+                    "handled": {"type": "integer", "description": "finished"}, "open": {"type": "integer"},
+                    "average_days": {"type": ["number", "null"], "description": "calendar days from submission to finishing, 2 places; null when none finished"},
+                    "overdue": {"type": "integer", "description": "finished after the deadline, or open and red"},
+                    "overdue_rate": {"type": "number", "minimum": 0, "maximum": 1}},
+                   ["service", "name", "total", "handled", "open", "average_days", "overdue", "overdue_rate"])
+alert_row = obj({"number": number_s, "service": {"type": "string"}, "service_name": {"type": ["string", "null"]},
+                 "state": ref("State"), "warning": ref("Warning"), "deadline": nday, "deadline_provisional": ref("Provisional"),
+                 "level": {"type": "string", "enum": ["yellow", "red"], "description": "the application's card or its worst open task's"},
+                 "tasks": {"type": "array", "description": "its open and claimed tasks", "items": obj({
+                     "id": {"type": "integer"}, "bureau": {"type": "string"}, "task": {"type": "string", "description": "the task's name"},
+                     "state": {"type": "string", "enum": ["open", "claimed"]}, "deadline": nday, "warning": ref("Warning"),
+                     "deadline_provisional": ref("Provisional")},
+                     ["id", "bureau", "task", "state", "deadline", "warning", "deadline_provisional"])}},
+                ["number", "service", "service_name", "state", "warning", "deadline", "deadline_provisional", "level", "tasks"])
 paths["/api/v1/supervision/overview"] = {"get": op("Live counts and statistics", "supervision",
     {"200": resp("counts by state; open applications by alert level (`warnings`: the lengths of the alert lists) and open "
                   "tasks by card (`task_warnings`: the worklist's badges); the calendar's coverage; per bureau and per service: "
                   "handled, open, average working days, overdue rate",
-        obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-             "warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}),
-             "task_warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}),
+        obj({"counts": {"type": "object", "description": "applications by state (a state with none is absent)",
+                        "propertyNames": ref("State"), "additionalProperties": {"type": "integer", "minimum": 1}},
+             "warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}, ["yellow", "red"]),
+             "task_warnings": obj({"yellow": {"type": "integer"}, "red": {"type": "integer"}}, ["yellow", "red"]),
              "calendar": obj({"source": {"type": ["string", "null"], "enum": ["shipped", "administrator", None],
                                          "description": "shipped: the State Council schedules built in, loaded on first start; "
                                                         "administrator: `tongban calendar load FILE`; null: none loaded"},
                               "covered_until": {"type": ["string", "null"], "format": "date",
                                                 "description": "the last day the loaded schedules cover"},
                               "provisional": {"type": "integer",
-                                              "description": "open applications whose promised deadline lies past it (暂定)"}}),
-             "bureaus": {"type": "array", "items": stat}, "services": {"type": "array", "items": stat},
-             "today": {"type": "string", "format": "date"}, "at": {"type": "string"}}))},
+                                              "description": "open applications whose promised deadline lies past it (暂定)"}},
+                             ["source", "covered_until", "provisional"]),
+             "bureaus": {"type": "array", "items": bureau_stat}, "services": {"type": "array", "items": service_stat},
+             "today": {"type": "string", "format": "date"}, "at": {"type": "string", "format": "date-time"}},
+            ["counts", "warnings", "task_warnings", "calendar", "bureaus", "services", "today", "at"]))},
     desc="Roles: inspector.")}
 paths["/api/v1/supervision/alerts"] = {"get": op("The yellow and red lists", "supervision",
     {"200": resp("open applications with a warning (their own or a bureau's), red first, then by deadline",
-        obj({"items": {"type": "array", "items": stat}})),
+        obj({"items": {"type": "array", "items": alert_row}}, ["items"])),
      "422": prob("level is not yellow or red, or limit is out of range")},
     [{"name": "level", "in": "query", "required": False, "schema": {"type": "string", "enum": ["yellow", "red"]}},
      {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
@@ -449,7 +520,9 @@ paths["/api/v1/supervision/urges"] = {"get": op("Urged tasks still open (催办)
 paths["/api/v1/supervision/findings/{id}"] = {"get": op("One finding", "supervision",
     {"200": resp("the finding", ref("Finding"))}, [fid], desc="Roles: inspector, officer (its bureau's).")}
 paths["/api/v1/supervision/findings/{id}/file"] = {"get": op("The file of a red card's answer", "supervision",
-    {"200": resp("its bytes (PDF, JPEG or PNG)", {"type": "string"}, "application/octet-stream")},
+    {"200": {"description": "its bytes, with Content-Type the type detected from them (PDF, JPEG or PNG)",
+             "content": {t: {"schema": {"type": "string", "contentMediaType": t}} for t in ("application/pdf", "image/jpeg", "image/png")}},
+     "404": prob("no such finding, or it has no file")},
     [fid, q("download", {"type": "string", "enum": ["1"]})], desc="Roles: inspector, officer (its bureau's).")}
 paths["/api/v1/supervision/findings/{id}/answer"] = {"post": op("Answer a red card (情况说明 or 申诉)", "supervision",
     {"200": resp("the finding, answered", ref("Finding")),
@@ -479,15 +552,31 @@ paths["/api/v1/tasks/{id}/urge"] = {"post": op("Urge a task (催办)", "tasks",
      "409": prob("the task is decided or cancelled (task_closed); the problem carries `state`"), **body_err},
     [fid, idem], jbody(obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"])),
     desc="Roles: clerk, inspector. Recorded with an audit event (task_urged); shown on the bureau's worklist.")}
-page = lambda summary: {"get": op(summary, "pages",
-    {"200": resp("the page (embedded in the binary)", {"type": "string"}, "text/html"),
-     "304": {"description": "not modified (If-None-Match)"}}, secured=False)}
-paths["/"] = page("Start page")
-paths["/web/{file}"] = page("A file of web/ (HTML, CSS, JavaScript modules)")
-paths["/web/{file}"]["get"]["parameters"] = [{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}]
-paths["/t/{number}"] = page("The applicant's tracking page (?c=CODE)")
-paths["/t/{number}"]["get"]["parameters"] = [num]
-paths["/v"] = page("The license verification page (?p=PAYLOAD)")
+html = {"type": "string", "contentMediaType": "text/html"}
+not_modified = {"description": "not modified: the If-None-Match header named the file's ETag; no body",
+                "headers": {"ETag": {"description": "the file's entity tag", "schema": {"type": "string"}}}}
+def page(summary, desc, params=None, types=("text/html",)):
+    ok = {"description": "the file (embedded in the binary), with its ETag, Cache-Control no-cache and, for HTML, a Content-Security-Policy",
+          "headers": {"ETag": {"description": "the file's entity tag: send it back as If-None-Match", "schema": {"type": "string"}}},
+          "content": {t: {"schema": {"type": "string", "contentMediaType": t}} for t in types}}
+    return {"get": op(summary, "pages", {"200": ok, "304": not_modified, "404": prob("no such page or file")},
+                      params, secured=False, desc=desc)}
+paths["/"] = page("Start page", "The start page: links to the window console, the worklist, supervision, tracking and license verification.")
+paths["/web/{file}"] = page("A file of web/ (HTML, CSS, JavaScript modules)", "The pages' files by name (flat: no folders); "
+    "the type is the file's (HTML, CSS or a JavaScript module).",
+    [{"name": "file", "in": "path", "required": True, "description": "a file name of web/, e.g. common.js",
+      "schema": {"type": "string", "pattern": "^[a-z0-9_.-]+$"}}],
+    ("text/html", "text/css", "text/javascript"))
+paths["/t/{number}"] = page("The applicant's tracking page", "The page a receipt's QR code opens: it reads the number from "
+    "the path and the tracking code from ?c= and asks GET /api/v1/track/{number}?code= (the page itself checks neither).",
+    [{"name": "number", "in": "path", "required": True, "description": "the application number, as printed on the receipt",
+      "schema": {"type": "string"}},
+     {"name": "c", "in": "query", "required": False, "description": "the tracking code; without it the page asks for one",
+      "schema": {"type": "string", "maxLength": 64}}])
+paths["/v"] = page("The license verification page", "Verifies a license QR payload with POST /api/v1/licenses/verify; "
+    "a payload in ?p= is verified at once, else the page asks for one.",
+    [{"name": "p", "in": "query", "required": False, "description": "a license QR payload (\"TB1:…\")",
+      "schema": {"type": "string", "maxLength": 8192}}])
 # ---- materials as files (api/api_files.c) ----
 file_body = {"required": True, "description": "the raw bytes of ONE file (a scan or photo): PDF, JPEG or PNG. "
              "Any Content-Type is accepted and ignored: the type is decided from the bytes, which are "
@@ -566,15 +655,22 @@ paths["/api/v1/applications/{number}/files/{id}"] = {"get": op(
 nullable = lambda t: {"type": [t, "null"]}
 schemas = {
     "Problem": {"type": "object", "description": "RFC 9457 problem details with a stable code",
-        "required": ["type", "title", "status", "code", "detail", "errors"],
+        "required": ["type", "title", "status", "code", "detail", "errors"], "additionalProperties": False,
         "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
             "code": ref("ProblemCode"), "detail": {"type": "string"},
-            "state": {"$ref": "#/components/schemas/State"},
+            "state": {"type": "string", "description": "409: the state that refused the request: an application's (State), a task's "
+                      "(open, claimed, decided, cancelled), a finding's (open, answered, upheld, revoked), a 整改 ticket's "
+                      "(open, replied, closed) or a verification's (open, true, false)",
+                      "enum": sorted(set(["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
+                          "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials",
+                          "open", "claimed", "decided", "cancelled", "answered", "upheld", "revoked", "replied", "closed",
+                          "true", "false"]))},
             "current_task": {"type": ["integer", "null"], "description": "task_superseded: the open task of the branch now, null when it has none"},
             "name_on_record": {"type": "string", "description": "holder_name_mismatch: the number's name on record, in full for staff and masked (first character and asterisks) for anyone else"},
             "window_required": {"type": "boolean", "description": "holder_name_mismatch: true when the change of name can only be recorded at a window (an online application)"},
-            "errors": {"type": "array", "items": {"type": "object", "required": ["field", "code", "detail"],
-                "properties": {"field": {"type": "string"}, "code": ref("ProblemCode"), "detail": {"type": "string"}}}}}},
+            "errors": {"type": "array", "description": "each offending field (a JSON path like materials.ID or bureaus[0].grade, a header or a query parameter)",
+                "items": obj({"field": {"type": "string"}, "code": ref("ProblemCode"), "detail": {"type": "string"}},
+                             ["field", "code", "detail"])}}},
     "ProblemCode": {"type": "string", "enum": [p["code"] for p in PROBLEMS],
         "description": "Every code the server sends, at the top of a problem and in its errors[] "
                        "(the registry engine/tb_problems.def; the status is the problem's):\n\n" +
@@ -592,9 +688,6 @@ schemas = {
                        "decided or ended)"},
     "Provisional": {"type": "boolean", "description": "the deadline lies past the last day the loaded holiday calendar covers (that year's "
         "State Council schedule is not loaded yet): it may move when it is, and is shown as 暂定"},
-    "Session": {"type": "object", "required": ["token", "role", "bureau", "expires_at"],
-        "properties": {"token": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
-            "username": {"type": "string"}, "bureau": nullable("string"), "expires_at": {"type": "string", "format": "date-time"}}},
     "Applicant": {"type": "object", "required": ["kind", "name", "id_number"], "additionalProperties": False,
         "properties": {"kind": {"type": "string", "enum": ["person", "organization"]}, "name": {"type": "string", "maxLength": 100},
             "id_number": {"type": "string", "description": "18-character citizen ID (GB 11643) or credit code (GB 32100)"}}},
@@ -622,75 +715,11 @@ schemas = {
                       "employees": 12, "needs_invoice": False}]},
     "DaysLeft": {"type": ["integer", "null"], "description": "working days from today to a deadline, counted by the server on the loaded holiday "
         "calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run"},
-    "Material": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
-        "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"]},
-        "due": {"type": "string", "format": "date"},
-        "choice": {"type": ["string", "null"], "enum": ["tolerated", "committed", None],
-            "description": "the clerk's choice stored at registration (容缺 or 告知承诺), seen by every window"}}},
-    "Branch": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
-        "status": {"type": "string"}, "round": {"type": "integer"}, "claimed": {"type": "boolean"}, "warning": ref("Warning"),
-        "task": {"type": "object"}, "deadline": nullable("string"),
-        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the branch's deadline; null unless the branch is active and the application's clock runs"},
-        "deadline_provisional": ref("Provisional")}},
-    "Notice": {"type": ["object", "null"], "description": "the one-time notice: every item, the window's reason, and each returning bureau's comment and items",
-        "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "name", "supplied"],
-                "additionalProperties": False, "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                "supplied": {"type": "boolean", "description": "supplied since the notice; the notice stays open while any item is owed"}}}},
-            "reason": {"type": ["string", "null"], "description": "what the window wrote with its supplement request, while the application waits for it before acceptance"},
-            "bureaus": {"type": "array", "items": {"type": "object", "properties": {"branch": {"type": "string"},
-                "bureau": {"type": "string"}, "bureau_name": {"type": "string"}, "comment": nullable("string"),
-                "items": {"type": ["array", "null"]}}}}}},
-    "Application": {"type": "object", "required": ["service", "state", "materials", "branches"],
-        "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
-            "channel": {"type": "string"}, "warning": ref("Warning"), "applicant": ref("Applicant"), "form": ref("FormValues"),
-            "deadline": nullable("string"), "working_days_left": {"$ref": "#/components/schemas/DaysLeft",
-                "description": "working days to the promised deadline; null while the clock does not run (before acceptance, returned, suspended, decided or ended)"},
-            "statutory_deadline": nullable("string"), "submitted_at": nullable("string"),
-            "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional"),
-            "accepted_at": nullable("string"), "finished_at": nullable("string"), "paused_days": {"type": "integer"},
-            "special": nullable("string"), "rating": nullable("integer"), "gap_overdue": {"type": "boolean"},
-            "materials": {"type": "array", "items": ref("Material")}, "branches": {"type": "array", "items": ref("Branch")},
-            "notice": ref("Notice"), "decision": ref("Decision"), "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-            "outputs": {"allOf": [ref("FormValues")],
-                "description": "the branch outputs the approvals recorded, output id → value in its type (e.g. child_id)"}}},
-    "NewApplication": {"allOf": [ref("Application"), {"type": "object", "required": ["number", "tracking_code"],
-        "properties": {"tracking_code": {"type": "string", "description": "printed on the receipt; stored only hashed"}}}]},
-    "ApplicationRow": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "string"},
-        "version": {"type": "integer"}, "applicant": ref("Applicant"), "form": ref("FormValues"), "state": ref("State"),
-        "warning": ref("Warning"), "channel": {"type": "string"}, "deadline": nullable("string"),
-        "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional")}},
-    "Event": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string"}, "action": {"type": "string"},
-        "actor": {"type": "string"}, "role": {"type": "string"}, "bureau": nullable("string"), "payload": {"type": ["object", "null"],
-            "description": "what the change recorded; an approval's branch outputs (outputs) in their types, like FormValues"}}},
-    "Task": {"type": "object", "properties": {"id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
-        "branch_id": {"type": "string"}, "task_id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
-        "state": {"type": "string"}, "round": {"type": "integer"}, "deadline": nullable("string"), "warning": ref("Warning"),
-        "application_deadline": nullable("string"), "application_state": {"type": "string"},
-        "deadline_provisional": ref("Provisional"),
-        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the task's deadline; null unless the task is open or claimed and the application's clock runs"},
-        "outputs": {"oneOf": [ref("FormValues"), {"type": "null"}], "description": "what the approval of this task recorded (branch outputs), each value in its type"}}},
-    "Tracking": {"type": "object", "properties": {"number": {"type": "string"}, "service": {"type": "object"}, "state": ref("State"),
-        "applicant": {"type": "object", "properties": {"name": {"type": "string", "description": "first character and asterisks"}}},
-        "deadline": nullable("string"), "deadline_provisional": ref("Provisional"),
-        "steps": {"type": "array", "items": {"type": "object"},
-                  "description": "each bureau's branch: name, bureau, status, deadline and deadline_provisional"},
-        "notice": ref("Notice"), "rating": nullable("integer"),
-        "working_days_left": {"type": ["integer", "null"],
-            "description": "working days from today to the promised deadline, counted by the server on the loaded holiday calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run (before acceptance, paused, decided or ended)"},
-        "owed": {"type": "array", "description": "tolerated materials (容缺) still owed, with the last day to supply each",
-            "items": {"type": "object", "required": ["id", "name", "due"], "additionalProperties": False,
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "due": nullable("string")}}},
-        "licenses": {"type": "array", "items": {"type": "object"}},
-        "decision": ref("Decision"),
-        "timeline": {"type": "array", "items": ref("PublicEvent"),
-            "description": "what the applicant needs, in order: submitted, accepted or refused, notices and supplements, each bureau's result "
-                           "(an approval that ends its branch, a denial, a return), special procedures, withdrawal, delivery, rating, a deadline "
-                           "recomputed after a holiday calendar was loaded (deadline_recomputed), a timer that changed the state, and each license issued. Claims, approvals that only pass a branch to its next step, "
-                           "warning timers and every other internal action are left out by the server."}}},
     "PublicEvent": {"type": "object", "required": ["at", "action", "bureau"], "additionalProperties": False,
         "properties": {"at": {"type": "string", "format": "date-time"},
             "action": {"type": "string", "enum": ["submit", "accept", "refuse", "request_supplement", "supplement", "approve", "deny",
-                "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license", "deadline_recomputed"],
+                "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license", "deadline_recomputed",
+                "close_notice"],
                 "description": "issue_license: a license signed (bureau: its issuer), right after the event that signed it"},
             "bureau": {**nullable("string"), "description": "the bureau that acted (a bureau code), null for the window and the applicant"}}},
     "Decision": {"type": ["object", "null"], "additionalProperties": False,
@@ -722,30 +751,189 @@ schemas = {
             "decided_at": "2026-11-30T02:15:00Z", "bureau": "SCJG", "bureau_name": "市场监督管理局",
             "rights": {"review": {"body": "杭州市人民政府", "days": 60, "until": "2027-01-29"},
                        "litigation": {"court": "杭州市上城区人民法院", "months": 6, "until": "2027-05-31"}}}},
-    "Definition": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
-        "applicant": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"},
-            "description": "each field: id, label, type, required, min, max (a date's may be \"today\": the day of intake), same_as (id-number: \"applicant\" or null)"},
-        "materials": {"type": "array", "items": {"type": "object"}}, "steps": {"type": "array", "items": {"type": "object"},
-            "description": "the branches; each task lists its outputs (fields an approval records)"},
-        "licenses": {"type": "array", "items": {"type": "object"},
-            "description": "type, name, bureau, holder (null: the applicant; else {number, name}: the field or output ids holding them)"},
-        "specials": {"type": "array", "items": {"type": "object"}}}},
-    "License": {"type": "object", "required": ["id", "type", "holder", "issuer", "payload", "revoked", "license"],
-        "properties": {"id": {"type": "string"}, "type": {"type": "object"}, "holder": {"type": "object"},
-            "issuer": {"type": "object"}, "application": {"type": "string"}, "issued_at": {"type": "string"},
-            "valid_from": {"type": "string"}, "valid_until": {"type": "string", "description": "YYYY-MM-DD or long-term"},
-            "key_id": {"type": "string"}, "signature": {"type": "string", "description": "hex DER SM2 signature"},
-            "payload": {"type": "string", "description": "the QR payload, \"TB1:\" + base45"},
-            "revoked": {"type": "boolean"}, "revoked_at": nullable("string"), "revoked_by": nullable("string"),
-            "revocation_reason": nullable("string"), "license": {"type": "object", "description": "the signed canonical JSON"}}},
-    "Verdict": {"type": "object", "required": ["valid", "revoked", "reasons", "license"],
-        "properties": {"valid": {"type": "boolean"}, "revoked": {"type": "boolean"}, "revocation_checked": {"type": "boolean"},
-            "reasons": {"type": "array", "items": {"type": "string", "enum": ["malformed", "unknown_key", "untrusted_key",
-                "bad_signature", "wrong_issuer", "not_yet_valid", "expired", "revoked", "revocation_unknown",
-                "issuer_not_authorized"]},
-                "description": "issuer_not_authorized: the signing certificate's license-authority extension does not list the license's type"},
-            "key_id": {"type": ["string", "null"]}, "license": {"type": ["object", "null"]}}},
-    "Deployed": {"type": "object", "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "inserted": {"type": "boolean"}}},
+    "Session": obj({"token": {"type": "string", "description": "send it as Authorization: Bearer <token>"},
+        "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
+        "username": {"type": "string"}, "bureau": {**nullable("string"), "description": "an officer's bureau code; null for other roles"},
+        "expires_at": dt}, ["token", "role", "username", "bureau", "expires_at"]),
+    "Material": obj({"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"],
+                   "description": "gap: an open tolerated gap (容缺, see due); requested: asked for by the open one-time notice; "
+                                  "from_license: an e-license supplies it; committed: replaced by a signed commitment (告知承诺)"},
+        "due": {**day, "description": "only for an open tolerated gap (status gap): the last day to supply it"},
+        "choice": {"type": ["string", "null"], "enum": ["tolerated", "committed", None],
+            "description": "the clerk's choice stored at registration (容缺 or 告知承诺), seen by every window"}},
+        ["id", "name", "required", "status", "choice"]),
+    "Branch": obj({"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
+        "status": {"type": "string", "enum": ["inactive", "waiting", "active", "returned", "approved", "denied", "skipped", "cancelled"]},
+        "round": {"type": "integer", "minimum": 0, "description": "counts up with each return (退回): a task acts only on its own round"},
+        "claimed": {"type": "boolean"}, "warning": ref("Warning"),
+        "task": {**obj({"id": {"type": "string"}, "name": {"type": "string"}, "step": {"type": "integer", "minimum": 0}},
+                       ["id", "name", "step"]),
+                 "description": "the branch's current step; absent once its last step is done"},
+        "deadline": nday,
+        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the branch's deadline; null unless the branch is active and the application's clock runs"},
+        "deadline_provisional": ref("Provisional")},
+        ["id", "name", "bureau", "status", "round", "claimed", "warning", "deadline", "working_days_left", "deadline_provisional"]),
+    "Notice": {**obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"},
+                "supplied": {"type": "boolean", "description": "supplied since the notice; the notice stays open while any item is owed"}},
+                ["id", "name", "supplied"])},
+            "reason": {"type": ["string", "null"], "description": "what the window wrote with its supplement request, while the application waits for it before acceptance"},
+            "bureaus": {"type": "array", "items": obj({"branch": {"type": "string"},
+                "bureau": {"type": "string"}, "bureau_name": {"type": "string"}, "comment": nullable("string"),
+                "items": {"type": ["array", "null"], "items": {"type": "string"}, "description": "the material ids the bureau returned for"}},
+                ["branch", "bureau", "bureau_name", "comment", "items"])}},
+            ["items", "reason", "bureaus"]),
+        "type": ["object", "null"],
+        "description": "the one-time notice: every item, the window's reason, and each returning bureau's comment and items; null when there is none"},
+    "Application": obj(APPLICATION, list(APPLICATION)),
+    "NewApplication": obj({**APPLICATION,
+        "tracking_code": {"type": "string", "description": "printed on the receipt; shown only now, stored only hashed"},
+        "from_licenses": {"type": "array", "description": "the materials an e-license of the holder supplies (named in the request, or automatic: the holder's valid license of the material's type)",
+            "items": obj({"material": {"type": "string"}, "license_id": {"type": "string"},
+                          "automatic": {"type": "boolean", "description": "filled in by the server, not named in the request"}},
+                         ["material", "license_id", "automatic"])}},
+        list(APPLICATION) + ["tracking_code", "from_licenses"]),
+    "ApplicationRow": obj({"number": number_s, "service": {"type": "string", "description": "the service id"},
+        "version": {"type": "integer", "description": "the definition's version"}, "applicant": ref("Applicant"),
+        "form": ref("FormValues"), "state": ref("State"), "warning": ref("Warning"),
+        "channel": {"type": "string", "enum": ["window", "online"]}, "deadline": nday, "statutory_deadline": nday,
+        "created_at": dt, "updated_at": dt,
+        "deadline_provisional": ref("Provisional"), "statutory_deadline_provisional": ref("Provisional")},
+        ["number", "service", "version", "applicant", "form", "state", "warning", "channel", "deadline",
+         "statutory_deadline", "created_at", "updated_at", "deadline_provisional", "statutory_deadline_provisional"]),
+    "Event": obj({"seq": {"type": "integer", "minimum": 1}, "at": dt, "action": {"type": "string"},
+        "actor": {"type": ["string", "null"], "description": "the account's user name; null for the applicant online and for timers"},
+        "role": {"type": ["string", "null"]}, "bureau": nullable("string"),
+        "payload": {"type": ["object", "null"],
+            "description": "what the change recorded, as hashed into the chain; its keys depend on the action (a transition: "
+                           "definition, from, to, event, effects and data; a file: material, version, page, name, size, media_type, sha256; "
+                           "an approval's branch outputs in their types, like FormValues). This map is the audit record itself, so its "
+                           "keys are not closed here."}},
+        ["seq", "at", "action", "actor", "role", "bureau", "payload"]),
+    "Task": obj({"id": {"type": "integer"}, "number": number_s, "service": {"type": "string"},
+        "version": {"type": "integer", "description": "the definition's version"},
+        "branch": {"type": "integer", "minimum": 0, "description": "the branch's index in the definition"},
+        "step": {"type": "integer", "minimum": 0, "description": "the step's index in its branch"},
+        "round": {"type": "integer", "minimum": 0},
+        "branch_id": {"type": "string"}, "task_id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
+        "state": {"type": "string", "enum": ["open", "claimed", "decided", "cancelled"]},
+        "claimant": {"type": ["integer", "null"], "description": "the account id of the officer who claimed it"},
+        "deadline": nday, "warning": ref("Warning"),
+        "application_deadline": nday, "application_state": ref("State"),
+        "decision": {"type": ["string", "null"], "enum": ["approve", "deny", "return", None]},
+        "comment": nullable("string"),
+        "items": {"type": ["array", "null"], "items": {"type": "string"}, "description": "a return's material ids"},
+        "outputs": {"oneOf": [ref("FormValues"), {"type": "null"}], "description": "what the approval of this task recorded (branch outputs), each value in its type"},
+        "created_at": dt, "decided_at": ndt,
+        "deadline_provisional": ref("Provisional"),
+        "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the task's deadline; null unless the task is open or claimed and the application's clock runs"}},
+        ["id", "number", "service", "version", "branch", "step", "round", "branch_id", "task_id", "name", "bureau", "state",
+         "claimant", "deadline", "warning", "application_deadline", "application_state", "decision", "comment", "items",
+         "outputs", "created_at", "decided_at", "deadline_provisional", "working_days_left"]),
+    "Tracking": obj({"number": number_s,
+        "service": obj({"id": {"type": "string"}, "name": {"type": "string"}}, ["id", "name"]), "state": ref("State"),
+        "applicant": obj({"name": {"type": "string", "description": "first character and asterisks"}}, ["name"]),
+        "deadline": nday, "deadline_provisional": ref("Provisional"),
+        "submitted_at": ndt, "accepted_at": ndt, "finished_at": ndt,
+        "paused_days": {"type": "integer", "minimum": 0, "description": "calendar days the clock stood still (special procedures)"},
+        "steps": {"type": "array", "description": "each bureau's branch that has started",
+                  "items": obj({"name": {"type": "string"}, "bureau": {"type": "string"},
+                                "status": {"type": "string", "enum": ["waiting", "active", "returned", "approved", "denied", "skipped", "cancelled"]},
+                                "deadline": nday, "deadline_provisional": ref("Provisional")},
+                               ["name", "bureau", "status", "deadline", "deadline_provisional"])},
+        "notice": ref("Notice"), "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        "working_days_left": {"type": ["integer", "null"],
+            "description": "working days from today to the promised deadline, counted by the server on the loaded holiday calendar (调休 included): 0 on the last day, negative when overdue; null while the clock does not run (before acceptance, paused, decided or ended)"},
+        "owed": {"type": "array", "description": "tolerated materials (容缺) still owed, with the last day to supply each",
+            "items": obj({"id": {"type": "string"}, "name": {"type": "string"}, "due": nday}, ["id", "name", "due"])},
+        "licenses": {"type": "array", "description": "the licenses issued, with their QR payloads",
+            "items": obj({"id": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string", "description": "the type code"},
+                          "valid_until": {"type": "string", "description": "YYYY-MM-DD or long-term"},
+                          "payload": {"type": "string", "description": "the QR payload, \"TB1:\" + base45"},
+                          "revoked": {"type": "boolean"}, "revoked_at": ndt},
+                         ["id", "name", "type", "valid_until", "payload", "revoked", "revoked_at"])},
+        "decision": ref("Decision"),
+        "timeline": {"type": "array", "items": ref("PublicEvent"),
+            "description": "what the applicant needs, in order: submitted, accepted or refused, notices and supplements, each bureau's result "
+                           "(an approval that ends its branch, a denial, a return), special procedures, withdrawal, delivery, rating, a deadline "
+                           "recomputed after a holiday calendar was loaded (deadline_recomputed), a timer that changed the state, and each license issued. Claims, approvals that only pass a branch to its next step, "
+                           "warning timers and every other internal action are left out by the server."}},
+        ["number", "service", "state", "applicant", "deadline", "deadline_provisional", "submitted_at", "accepted_at",
+         "finished_at", "paused_days", "steps", "notice", "rating", "evaluation", "working_days_left", "owed", "licenses",
+         "decision", "timeline"]),
+    "Definition": obj({"id": {"type": "string"}, "version": {"type": "integer", "minimum": 1}, "name": {"type": "string"},
+        "applicant": {"type": "string", "enum": ["person", "organization", "either"]},
+        "statutory_days": {"type": "integer", "description": "the statutory time limit (法定时限), working days"},
+        "promised_days": {"type": "integer", "description": "the promised time limit (承诺时限), working days"},
+        "warn_days": {"type": "integer", "description": "the yellow card's lead, working days"},
+        "online": {"type": "boolean", "description": "applicants may apply online"},
+        "fields": {"type": "array", "items": ref("FieldDef")},
+        "materials": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"},
+            "required": {"type": "boolean"},
+            "tolerate_days": {"type": "integer", "minimum": 0, "description": "容缺: working days to supply it after acceptance; 0: not tolerated"},
+            "commitment": {"type": "boolean", "description": "告知承诺: a signed commitment may replace it"},
+            "license_type": {**nullable("string"), "description": "the e-license type that supplies it (one number)"}},
+            ["id", "name", "required", "tolerate_days", "commitment", "license_type"])},
+        "steps": {"type": "array", "description": "the branches; each task lists its outputs (fields an approval records)",
+            "items": obj({"id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
+                "tasks": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"},
+                    "days": {"type": "integer", "description": "the step's time limit in working days"},
+                    "outputs": {"type": "array", "items": ref("FieldDef")}}, ["id", "name", "days", "outputs"])},
+                "after": {"type": "array", "items": {"type": "string"}, "description": "the branches that must finish first"},
+                "deny_continues": {"type": "boolean"},
+                "when": {**nullable("string"), "description": "the condition on form values that starts the branch; null: always"}},
+                ["id", "name", "bureau", "tasks", "after", "deny_continues", "when"])},
+        "specials": {"type": "array", "items": obj({"kind": {"type": "string", "enum": ["hearing", "inspection", "testing", "expert-review"]},
+            "name": {"type": "string"}, "max_days": {"type": "integer"}}, ["kind", "name", "max_days"])},
+        "licenses": {"type": "array", "items": obj({"type": {"type": "string", "description": "the license type code"},
+            "name": {"type": "string"}, "bureau": {"type": "string", "description": "the issuing bureau"},
+            "holder": {**obj({"number": {"type": "string"}, "name": {"type": "string"}}, ["number", "name"]),
+                       "type": ["object", "null"],
+                       "description": "null: the applicant; else the field or output ids holding the holder's number and name (a newborn's)"}},
+            ["type", "name", "bureau", "holder"])}},
+        ["id", "version", "name", "applicant", "statutory_days", "promised_days", "warn_days", "online", "fields",
+         "materials", "steps", "specials", "licenses"]),
+    "FieldDef": obj({"id": {"type": "string"}, "label": {"type": "string"},
+        "type": {"type": "string", "enum": ["text", "number", "money", "date", "choice", "boolean", "id-number"]},
+        "required": {"type": "boolean"},
+        "multiple": {"type": "boolean", "description": "choice only: several values may be chosen"},
+        "choices": {"type": "array", "description": "choice only", "items": obj({"value": {"type": "string"}, "label": {"type": "string"}}, ["value", "label"])},
+        "integer": {"type": "boolean", "description": "number only: whole numbers only"},
+        "min": {"type": ["number", "string", "null"], "description": "a number's or money's least value, a text's fewest characters, or a date's first day (YYYY-MM-DD, or \"today\": the day of intake); null: none"},
+        "max": {"type": ["number", "string", "null"], "description": "like min, the upper bound"},
+        "same_as": {"type": ["string", "null"], "enum": ["applicant", None], "description": "id-number only: applicant when it must be the applicant's own number"}},
+        ["id", "label", "type", "required", "min", "max"]),
+    "License": obj({"id": {"type": "string"}, "type": obj({"code": {"type": "string"}, "name": {"type": "string"}}, ["code", "name"]),
+        "holder": obj({"name": {"type": "string"}, "id_number": {"type": "string"}}, ["name", "id_number"]),
+        "issuer": obj({"code": {"type": "string", "description": "the issuing bureau"}, "credit_code": {"type": "string"}}, ["code", "credit_code"]),
+        "application": {"type": "string", "description": "the number of the application it came from"}, "issued_at": dt,
+        "valid_from": day, "valid_until": {"type": "string", "description": "YYYY-MM-DD or long-term"},
+        "key_id": {"type": "string", "description": "the signing certificate's key id"},
+        "signature": {"type": "string", "description": "hex DER SM2 signature"},
+        "payload": {"type": "string", "description": "the QR payload, \"TB1:\" + base45"},
+        "revoked": {"type": "boolean"}, "revoked_at": ndt, "revoked_by": nullable("string"),
+        "revocation_reason": nullable("string"), "license": ref("SignedLicense")},
+        ["id", "type", "holder", "issuer", "application", "issued_at", "valid_from", "valid_until", "key_id", "signature",
+         "payload", "revoked", "revoked_at", "revoked_by", "revocation_reason", "license"]),
+    "SignedLicense": obj({"id": {"type": "string"}, "application": {"type": "string"},
+        "type": obj({"code": {"type": "string"}, "name": {"type": "string"}}, ["code", "name"]),
+        "holder": obj({"name": {"type": "string"}, "number": {"type": "string"}}, ["name", "number"]),
+        "issuer": obj({"code": {"type": "string"}, "credit_code": {"type": "string"}, "name": {"type": "string"}}, ["code", "credit_code", "name"]),
+        "issued": day, "valid_from": day, "valid_until": {"type": "string", "description": "YYYY-MM-DD or long-term"},
+        "data": {"type": "array", "description": "the data items as [label, value] pairs, in the definition's order",
+                 "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}}},
+        ["id", "application", "type", "holder", "issuer", "issued", "valid_from", "valid_until", "data"]),
+    "Verdict": obj({"valid": {"type": "boolean"}, "revoked": {"type": "boolean"},
+        "revocation_checked": {"type": "boolean", "description": "false when the database could not be asked"},
+        "reasons": {"type": "array", "items": {"type": "string", "enum": ["malformed", "unknown_key", "untrusted_key",
+            "bad_signature", "wrong_issuer", "not_yet_valid", "expired", "revoked", "revocation_unknown",
+            "issuer_not_authorized"]},
+            "description": "issuer_not_authorized: the signing certificate's license-authority extension does not list the license's type"},
+        "key_id": {"type": ["string", "null"]}, "license": {"oneOf": [ref("SignedLicense"), {"type": "null"}],
+            "description": "the signed license as read from the payload; null when it could not be read"}},
+        ["valid", "revoked", "revocation_checked", "reasons", "key_id", "license"]),
+    "Deployed": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "inserted": {"type": "boolean", "description": "false: the same file was stored before"}},
+                    ["id", "version", "inserted"]),
 }
 schemas["RevocationList"] = {"type": "object", "required": ["key_id", "list", "signature"],
     "additionalProperties": False,
@@ -813,10 +1001,13 @@ _rating["responses"]["422"] = prob("fields are invalid, or unknown_bureau: a bur
 schemas["Tracking"]["properties"]["evaluation"] = {"type": ["object", "null"], "additionalProperties": False,
     "description": "once rated: the grades and the bureaus' replies to a bad one (部门答复)",
     "properties": {"ratings": {"type": "array", "items": obj({"bureau": {"type": ["string", "null"], "description": "null: the whole application; window: the window"},
-                                                              "bureau_name": {"type": ["string", "null"]}, "grade": {"type": "integer"}})},
+                                                              "bureau_name": {"type": ["string", "null"]}, "grade": {"type": "integer", "minimum": 1, "maximum": 5}},
+                                                             ["bureau", "bureau_name", "grade"])},
                    "replies": {"type": "array", "items": obj({"bureau": {"type": ["string", "null"], "description": "null: the window"},
                                                               "bureau_name": {"type": ["string", "null"]}, "reply": {"type": "string"},
-                                                              "replied_at": {"type": "string"}})}}}
+                                                              "replied_at": {"type": "string"}},
+                                                             ["bureau", "bureau_name", "reply", "replied_at"])}},
+    "required": ["ratings", "replies"]}
 schemas["Rectification"] = obj({
     "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"}, "service_name": {"type": ["string", "null"]},
     "bureau": {"type": ["string", "null"], "description": "null: the window's (answered by clerks)"}, "bureau_name": {"type": ["string", "null"]},
@@ -826,16 +1017,18 @@ schemas["Rectification"] = obj({
     "reply": {"type": ["string", "null"], "description": "to the applicant (shown on the tracking page)"},
     "changes": {"type": ["string", "null"], "description": "what the bureau changed"}, "replied_at": {"type": ["string", "null"]},
     "review": {"type": ["string", "null"]}, "closed_at": {"type": ["string", "null"]}, "reopened": {"type": "integer"}},
-    ["id", "number", "service", "bureau", "grade", "state", "due", "overdue", "opened_at", "reopened"])
+    ["id", "number", "service", "service_name", "bureau", "bureau_name", "grade", "comment", "state", "due", "overdue",
+     "opened_at", "reply", "changes", "replied_at", "review", "closed_at", "reopened"])
 schemas["Verification"] = obj({
     "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"}, "service_name": {"type": ["string", "null"]},
-    "holder": obj({"name": {"type": "string"}, "id_number": {"type": "string"}}),
+    "holder": obj({"name": {"type": "string"}, "id_number": {"type": "string"}}, ["name", "id_number"]),
     "bureau": {"type": "string"}, "bureau_name": {"type": ["string", "null"]},
-    "materials": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"}})},
+    "materials": {"type": "array", "items": obj({"id": {"type": "string"}, "name": {"type": "string"}}, ["id", "name"])},
     "state": {"type": "string", "enum": ["open", "true", "false"], "description": "true: 核查属实; false: 承诺不实"},
     "due": {"type": "string", "format": "date"}, "overdue": {"type": "boolean", "description": "open and past due (逾期)"},
     "opened_at": {"type": "string"}, "finding": {"type": ["string", "null"]}, "found_at": {"type": ["string", "null"]}},
-    ["id", "number", "service", "holder", "bureau", "materials", "state", "due", "overdue", "opened_at"])
+    ["id", "number", "service", "service_name", "holder", "bureau", "bureau_name", "materials", "state", "due", "overdue",
+     "opened_at", "finding", "found_at"])
 rid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 ticket_409 = {"409": prob("ticket_state: the ticket or verification is not in a state that allows this")}
 paths["/api/v1/rectifications"] = {"get": op("差评整改 tickets", "supervision",
@@ -879,17 +1072,38 @@ schemas["Problem"]["properties"].update({
     "excluded_until": {"type": "string", "format": "date", "description": "commitment_excluded: the last day of the holder's exclusion from 告知承诺"}})
 paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
     "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
-# every operation's id, from its method and path (after every path is added)
+# every operation's id, from its method and path (after every path is added);
+# the shared 404 only where a path parameter can name nothing
 for p, ops in paths.items():
     for m, o in ops.items():
+        if "{" not in p and o["responses"].get("404") is common["404"]:
+            del o["responses"]["404"]
+        if o["security"] == [{}, {"bearer": []}]:
+            o["description"] = (o.get("description", "") + " " + TOKEN_RULE).strip()
         o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
 schemas.update(schemas_supervision)
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
-                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.",
+                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.\n\n"
+                               "Tokens: staff send Authorization: Bearer <token> from POST /api/v1/sessions. One rule on every route, public ones "
+                               "included: a request without an Authorization header is anonymous (a route that needs a role answers 401 "
+                               "unauthenticated); a header that is sent is always checked, and a malformed, unknown, expired or revoked token "
+                               "is 401 invalid_token, never quietly taken as anonymous. Public routes therefore need no token, and a token "
+                               "decides the role where a route answers staff and applicants differently (a rating, a license's QR without the "
+                               "tracking code).",
+                "contact": {"name": "tongban maintainers"},
                 "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
        "servers": [{"url": "http://127.0.0.1:8080"}],
-       "tags": [{"name": t} for t in ["applications", "tasks", "tracking", "licenses", "workflows", "sessions", "operations", "supervision", "pages"]],
+       "tags": [{"name": t, "description": d} for t, d in [
+           ("applications", "intake at the window and online, the window's actions, materials and files"),
+           ("tasks", "the bureaus' worklists: claim, decide, opinion files, 催办"),
+           ("tracking", "the applicant's public view with the tracking code, and the receipt's QR code"),
+           ("licenses", "electronic licenses: look-up, QR codes, verification, revocation, the trust list"),
+           ("workflows", "the services' definitions"),
+           ("sessions", "staff log-in and log-out"),
+           ("operations", "health, metrics and this document"),
+           ("supervision", "electronic supervision: counts, cards, statistics, findings, 整改 and 核查"),
+           ("pages", "the HTML pages and their files")]],
        "paths": paths,
        "components": {"schemas": schemas,
                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
