@@ -169,10 +169,16 @@ static bool bearer_hash(const char *header, uint8_t hash[32]) {
   return EVP_Digest(t, n, hash, &len, EVP_sha256(), NULL) == 1;
 }
 
+/* One rule on every route, public ones included: no Authorization header
+ * is anonymous (refused where the route needs a role); a header that is
+ * sent is always checked, and a malformed, unknown, expired or revoked
+ * token is 401 invalid_token (RFC 6750 section 3.1), never quietly taken
+ * as anonymous. Where a token decides what a public route answers (the
+ * staff view of a rating, a license's QR without the tracking code),
+ * ignoring a bad one would answer a logged-out clerk with a misleading
+ * 404 instead of "log in again"; so it is never ignored anywhere. */
 bool api_authenticate(api_req *r) {
   unsigned roles = r->route->roles;
-  if (roles == ROLE_EVERYONE && !(r->route->flags & ROUTE_TOKEN_OPTIONAL))
-    return true; /* public: a token is neither needed nor looked at */
   const char *h = api_header(r, "Authorization");
   if (!h && (r->route->flags & ROUTE_QUERY_TOKEN)) {
     /* EventSource cannot set headers: RFC 6750's access_token parameter */

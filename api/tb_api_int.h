@@ -60,13 +60,10 @@ enum {
   ROUTE_CHANGE = 1 << 2,        /* state-changing: honours Idempotency-Key */
   ROUTE_QUERY_TOKEN = 1 << 3,   /* ?access_token= may stand for the
                                    Authorization header (EventSource) */
-  ROUTE_BODY_FILE = 1 << 5,     /* the body is one file's raw bytes, of any
+  ROUTE_BODY_FILE = 1 << 5      /* the body is one file's raw bytes, of any
                                    Content-Type, up to the server's max
                                    file bytes; a larger one is the
                                    handler's to refuse (r->too_large) */
-  ROUTE_TOKEN_OPTIONAL = 1 << 4 /* open to everyone, but a token, when
-                                   sent, is checked: the handler tells
-                                   staff (r->authed) from applicants */
 };
 
 #define API_MAX_PARAMS 2
@@ -429,7 +426,9 @@ void api_run_change_fields(api_req *r, api_field *spec, api_change_fn fn,
 /* ---- authentication (api_auth.c) ----------------------------------------- */
 
 /* Check the Authorization header against the route's roles; on refusal a
- * 401 / 403 is set and false returned. */
+ * 401 / 403 is set and false returned. A header that is sent is checked on
+ * every route, public ones too (a bad token is 401 invalid_token); with no
+ * header the caller is anonymous, which a route allows or answers 401. */
 bool api_authenticate(api_req *r);
 /* Whether u is a user name: 1 to 64 of [A-Za-z0-9._-] (api_auth.c). */
 bool api_username_ok(const char *u);

@@ -1208,6 +1208,35 @@ def _():
     assert app(number)["state"] == "in_review"
 
 
+@case("public routes: a token, when sent, is checked; a bad one is 401 invalid_token")
+def _():
+    number, task = matrix_target()
+    revoked = login(CLERK)
+    expect(http("DELETE", "/api/v1/sessions/current", token=revoked), 204)
+    bad_tokens = {"malformed": "not a token",
+                  "unknown": "A" * 43,  # well-formed, never issued
+                  "revoked": revoked}
+    public = [(m, p) for m, p in server_routes()
+              if "anonymous" in allowed_for(m, p)]
+    assert ("GET", "/api/v1/track/{number}") in public, public
+    assert ("GET", "/api/v1/licenses/{id}/qr.png") in public, public
+    assert ("POST", "/api/v1/applications/{number}/rating") in public, public
+    bad = []
+    with NothingStored():
+        for method, pattern in public:
+            path = pattern.replace("{number}", number).replace("{id}", str(task))
+            for kind, token in bad_tokens.items():
+                r = http(method, path, raw=b"{}" if method == "POST" else None,
+                         token=token)
+                if r.status != 401 or r.json["code"] != "invalid_token":
+                    bad.append(f"{method} {pattern} with a {kind} token: "
+                               f"{r.status} {r.body[:100]!r}")
+    assert not bad, "\n".join(bad)
+    # without the header, the same routes answer anonymous callers
+    expect(http("GET", "/healthz"), 200)
+    expect(http("GET", "/api/v1/workflows"), 200)
+
+
 @case("an officer of another bureau cannot see or decide the task")
 def _():
     number, task = matrix_target()
