@@ -1082,6 +1082,120 @@ for p, ops in paths.items():
             o["description"] = (o.get("description", "") + " " + TOKEN_RULE).strip()
         o["operationId"] = (m + p.replace("/api/v1", "").replace("{", "").replace("}", "").replace("/", "_").replace("-", "_").replace(".", "_")).strip("_")
 schemas.update(schemas_supervision)
+# ---- examples --------------------------------------------------------------
+# Every operation gets an example of its success answer and of its request
+# body, made from its schema (so Spectral's example checks hold them to it):
+# a schema's own example wins, strings come from the property's name
+# (SAMPLE), enums give their first value, optional properties are left out.
+SAMPLE = {"number": "330100202611300000012", "application": "330100202611300000012",
+    "service": "qykb", "service_name": "企业开办", "bureau": "SCJG", "bureau_name": "市场监督管理局",
+    "name": "营业执照", "task_name": "名称登记", "task": "名称登记", "label": "企业名称", "username": "clerk1",
+    "id_number": "330106199003071236", "holder": "330106199003071236", "token": "kq3Z0cT8Jw2mYc1eVbq7iN4uP5sX9aL6dR0fH2gK8oE",
+    "reason": "申请材料不齐全", "comment": "经营范围表述不规范，请补正", "note": "窗口已核对原件", "review": "整改到位，同意关闭",
+    "reply": "已加强窗口人员培训", "changes": "调整了材料审核清单", "finding": "经现场核查，承诺内容属实", "text": "因系统故障延误，已处理",
+    "subject": "名称登记 超过办理期限", "detail": "the request is invalid", "title": "Unprocessable Content",
+    "type": "about:blank", "field": "form.company_name", "key_id": "b7d318c225018fb9f798687ed6263eacc4091783",
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "signature": "3045022100c1d2e3f4", "payload": "TB1:NCFOXN%TS3DH", "list": "{\"format\":\"tongban-revocations/1\"}",
+    "href": "/api/v1/applications/330100202611300000012/files/7", "media_type": "application/pdf",
+    "material": "articles", "material_name": "公司章程", "branch": "registration", "branch_id": "registration",
+    "task_id": "name_check", "id": "registration", "code": "K7Q2M9XW", "tracking_code": "K7Q2M9XW",
+    "credit_code": "11330100002489532W", "valid_until": "long-term", "when": "company_type == 'llc'",
+    "password": "correct horse battery staple", "grade": 5, "next": None, "after": None, "by": "inspector1",
+    "role": "clerk", "state": "in_review", "status": "ok", "database": "reachable", "source": "shipped",
+    "kind": "explanation", "content": "JVBERi0xLjQK", "value": "llc", "threshold": 3}
+schemas["Intake"]["example"] = {"service": "qykb", "channel": "window",
+    "applicant": {"kind": "person", "name": "张三丰", "id_number": "330106199003071236"},
+    "form": {"company_name": "杭州通办科技有限公司", "company_type": "llc", "registered_capital": 1000000,
+             "legal_rep_name": "张三丰", "legal_rep_id": "330106199003071236", "address": "杭州市西湖区文三路一号",
+             "scope": ["software", "consulting"], "employees": 12, "seal_count": 2, "needs_invoice": True,
+             "housing_fund": False, "phone": "0571-88886666"},
+    "materials": ["application", "articles", "legal_rep_id_card", "shareholder_proof", "premises", "appointment"]}
+FORMAT_SAMPLE = {"date": "2026-11-30", "date-time": "2026-11-30T02:15:00Z"}
+
+def _resolve(schema):
+    while isinstance(schema, dict) and "$ref" in schema and len(schema) <= 2:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+def example_of(schema, name=None, depth=0):
+    schema = _resolve(schema)
+    if "example" in schema:
+        return schema["example"]
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("allOf", "oneOf", "anyOf"):
+        if key in schema:
+            return example_of(schema[key][0], name, depth)
+    if "$ref" in schema:
+        return example_of({"$ref": schema["$ref"]}, name, depth)
+    types = schema.get("type", "object")
+    types = [types] if isinstance(types, str) else types
+    t = next((x for x in types if x != "null"), "null")
+    if "enum" in schema and any(v is not None for v in schema["enum"]):
+        return next(v for v in schema["enum"] if v is not None)
+    if t == "object":
+        props = schema.get("properties", {})
+        if depth > 8:
+            return {}
+        out = {k: example_of(props[k], k, depth + 1) for k in schema.get("required", []) if k in props}
+        if not props and isinstance(schema.get("additionalProperties"), dict):
+            key = example_of(schema["propertyNames"], None, depth + 1) if "propertyNames" in schema else "example"
+            out = {key: example_of(schema["additionalProperties"], None, depth + 1)}
+        return out
+    if t == "array":
+        item = example_of(schema.get("items", {"type": "string"}), name, depth + 1)
+        return [item] * max(schema.get("minItems", 1), 1)
+    if t == "null":
+        return None
+    sample = SAMPLE.get(name)
+    if t == "string":
+        if schema.get("format") in FORMAT_SAMPLE:
+            return FORMAT_SAMPLE[schema["format"]]
+        return sample if isinstance(sample, str) else (name or "text")
+    if t in ("integer", "number"):
+        low, high = schema.get("minimum", 1), schema.get("maximum")
+        if isinstance(sample, int) and not isinstance(sample, bool) and sample >= low and (high is None or sample <= high):
+            return sample
+        return low
+    if t == "boolean":
+        return False
+    return None
+
+TEXT_SAMPLES = {
+    "text/plain": "# HELP tongban_http_requests_total Requests by route and status.\n# TYPE tongban_http_requests_total counter\n"
+                  "tongban_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 3\n",
+    "text/event-stream": "id: 1764468000-1\nevent: change\ndata: {\"number\":\"330100202611300000012\",\"seq\":2,"
+                         "\"action\":\"accept\",\"status\":\"in_review\",\"warning\":\"none\"}\n\n",
+    "text/html": "<!doctype html>\n<html lang=\"zh-CN\">…</html>\n",
+    "text/css": "body { font-family: sans-serif; }\n",
+    "text/javascript": "export function api(method, path, body) { … }\n",
+    "image/svg+xml": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\">…</svg>\n",
+    "image/png": "iVBORw0KGgoAAAANSUhEUgAAAB0AAAAdAQAAAAB+6FqiAAAA…",
+    "image/jpeg": "/9j/4AAQSkZJRgABAQAAAQABAAD…", "application/pdf": "JVBERi0xLjQK…",
+    "application/octet-stream": "JVBERi0xLjQK…",
+    "application/x-pem-file": "-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n",
+    "application/xml": "<workflow xmlns=\"urn:tongban:workflow:1\" id=\"qykb\" version=\"4\">…</workflow>\n",
+}
+
+def add_example(media, ctype):
+    if "example" in media or "examples" in media or "schema" not in media:
+        return
+    if ctype.endswith("json"):
+        media["example"] = example_of(media["schema"])
+    elif ctype in TEXT_SAMPLES:
+        media["example"] = TEXT_SAMPLES[ctype]
+
+for p, ops in paths.items():
+    for m, o in ops.items():
+        for st, r in o["responses"].items():
+            if st.startswith("2"):
+                for ctype, media in r.get("content", {}).items():
+                    add_example(media, ctype)
+        for ctype, media in o.get("requestBody", {}).get("content", {}).items():
+            add_example(media, ctype)
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.\n\n"

@@ -6,7 +6,9 @@ repository's package.json, and speak TAP:
     python3 tests/api/lint_openapi.py BUILD/api/openapi.json
 
 - Spectral with tests/api/spectral.yaml (extends spectral:oas);
-- Redocly with tests/api/redocly.yaml (its recommended rules).
+- Redocly with tests/api/redocly.yaml (its recommended rules);
+- every operation has an example (both linters check examples against
+  their schemas).
 
 A case fails on any error or warning, each printed as a TAP comment with
 where it is. Both run offline: no remote rulesets, Redocly's telemetry
@@ -69,6 +71,23 @@ def redocly(doc):
     return bad
 
 
+def examples(doc):
+    """Operations without an example: of a 2xx answer with content, or of
+    the request body when no 2xx answer has content."""
+    with open(doc, encoding="utf-8") as f:
+        d = json.load(f)
+    bad = []
+    for path, ops in d["paths"].items():
+        for method, op in ops.items():
+            media = [m for st, r in op["responses"].items() if st.startswith("2")
+                     for m in r.get("content", {}).values()]
+            if not media:
+                media = list(op.get("requestBody", {}).get("content", {}).values())
+            if media and not all("example" in m or "examples" in m for m in media):
+                bad.append(f"{method.upper()} {path}: no example")
+    return bad
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -76,11 +95,12 @@ def main():
     doc = os.path.abspath(sys.argv[1])
     failed = 0
     checks = [("Spectral (spectral:oas): no errors, no warnings", spectral),
-              ("Redocly (recommended): no errors, no warnings", redocly)]
+              ("Redocly (recommended): no errors, no warnings", redocly),
+              ("every operation has an example (checked against its schema by both)", examples)]
     for n, (name, lint) in enumerate(checks, 1):
         try:
             bad = lint(doc)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
             bad = [str(e)]
         print(("ok" if not bad else "not ok") + f" {n} - {name}")
         for line in bad:
