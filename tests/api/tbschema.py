@@ -114,6 +114,22 @@ def _check_unrouted(doc, where, status, headers, body):
     _check_body(doc, _problem_keys(doc), where, media, body)
 
 
+def check_body(base, template, method, status, value):
+    """Fail (AssertionError) unless value (parsed JSON) is valid against
+    the document's application/json schema of the answer status of method
+    template (a path of the document, e.g. /api/v1/track/{number})."""
+    doc = document(base)
+    keys = ("paths", template, method.lower(), "responses", str(status),
+            "content", "application/json", "schema")
+    node = doc
+    for k in keys:
+        assert isinstance(node, dict) and k in node, \
+            f"the document has no JSON schema for {method} {template} → {status}"
+        node = node[k]
+    _check_body(doc, keys, f"{method} {template} → {status}",
+                "application/json", json.dumps(value).encode("utf-8"))
+
+
 def check(base, method, path, status, headers, body):
     """Fail (AssertionError) unless the answer is one the document
     describes for method and path. HEAD is checked as GET without a
