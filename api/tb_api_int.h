@@ -55,15 +55,15 @@ typedef struct api_licenses api_licenses; /* api_licenses.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
-  ROUTE_BODY_JSON = 1 << 0,     /* the body is a JSON object (may be empty) */
-  ROUTE_BODY_XML = 1 << 1,      /* the body is XML */
-  ROUTE_CHANGE = 1 << 2,        /* state-changing: honours Idempotency-Key */
-  ROUTE_QUERY_TOKEN = 1 << 3,   /* ?access_token= may stand for the
-                                   Authorization header (EventSource) */
-  ROUTE_BODY_FILE = 1 << 5      /* the body is one file's raw bytes, of any
-                                   Content-Type, up to the server's max
-                                   file bytes; a larger one is the
-                                   handler's to refuse (r->too_large) */
+  ROUTE_BODY_JSON = 1 << 0,   /* the body is a JSON object (may be empty) */
+  ROUTE_BODY_XML = 1 << 1,    /* the body is XML */
+  ROUTE_CHANGE = 1 << 2,      /* state-changing: honours Idempotency-Key */
+  ROUTE_QUERY_TOKEN = 1 << 3, /* ?access_token= may stand for the
+                                 Authorization header (EventSource) */
+  ROUTE_BODY_FILE = 1 << 5    /* the body is one file's raw bytes, of any
+                                 Content-Type, up to the server's max
+                                 file bytes; a larger one is the
+                                 handler's to refuse (r->too_large) */
 };
 
 #define API_MAX_PARAMS 2
