@@ -528,7 +528,8 @@ paths["/api/v1/supervision/urges"] = {"get": op("Urged tasks still open (催办)
                      "task": {"type": "integer"}, "task_name": {"type": "string"}, "number": {"type": "string"},
                      "bureau": {"type": "string"}, "state": {"type": "string"}, "urges": {"type": "integer"},
                      "reason": {"type": "string"}, "by": {"type": ["string", "null"]},
-                     "role": {"type": "string", "enum": ["clerk", "inspector"]}, "at": when})}}, ["items"]))},
+                     "role": {"type": "string", "enum": ["clerk", "inspector"]}, "at": when},
+                     ["task", "task_name", "number", "bureau", "state", "urges", "reason", "by", "role", "at"])}}, ["items"]))},
     [q("bureau", {"type": "string"})], desc="Roles: clerk, inspector, officer (its bureau's).")}
 paths["/api/v1/supervision/findings/{id}"] = {"get": op("One finding", "supervision",
     {"200": resp("the finding", ref("Finding"))}, [fid], desc="Roles: inspector, officer (its bureau's).")}
@@ -561,7 +562,8 @@ paths["/api/v1/tasks/{id}/urge"] = {"post": op("Urge a task (催办)", "tasks",
     {"201": resp("the urge recorded", obj({"task": {"type": "integer"}, "bureau": {"type": "string"},
                                            "urges": {"type": "integer"}, "reason": {"type": "string"},
                                            "by": {"type": "string"}, "urged_repeatedly": {"type": "boolean",
-                                           "description": "this urge raised the urged_repeatedly finding"}})),
+                                           "description": "this urge raised the urged_repeatedly finding"}},
+                                          ["task", "bureau", "urges", "reason", "by", "urged_repeatedly"])),
      "409": prob("the task is decided or cancelled (task_closed); the problem carries `state`"), **body_err},
     [fid, idem], jbody(obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"])),
     desc="Roles: clerk, inspector. Recorded with an audit event (task_urged); shown on the bureau's worklist.")}
