@@ -1119,6 +1119,9 @@ SAMPLE = {"number": "330100202611300000012", "application": "3301002026113000000
     "password": "correct horse battery staple", "grade": 5, "next": None, "after": None, "by": "inspector1",
     "role": "clerk", "state": "in_review", "status": "ok", "database": "reachable", "source": "shipped",
     "kind": "explanation", "content": "JVBERi0xLjQK", "value": "llc", "threshold": 3}
+schemas["Applicant"]["example"] = {"kind": "organization", "name": "杭州通办科技有限公司", "id_number": "91330106MA2H7Q515U"}
+schemas["Session"]["example"] = {"token": SAMPLE["token"], "role": "officer", "username": "scjg", "bureau": "SCJG",
+                                 "expires_at": "2026-11-30T10:15:00Z"}
 schemas["Intake"]["example"] = {"service": "qykb", "channel": "window",
     "applicant": {"kind": "person", "name": "张三丰", "id_number": "330106199003071236"},
     "form": {"company_name": "杭州通办科技有限公司", "company_type": "llc", "registered_capital": 1000000,
