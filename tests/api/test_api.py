@@ -16,6 +16,7 @@ import time
 import traceback
 
 import tbhttp
+import tbschema
 from tbhttp import (PROBLEMS, audit_verify, check_problem, china_today,
                     chunked, officer, open_task, task_outputs)
 
@@ -1287,6 +1288,44 @@ def _():
     documented = {(m.upper(), p) for p, ops in doc["paths"].items()
                   for m in ops if m in ("get", "post", "delete", "put", "patch")}
     assert documented == set(server_routes()), documented ^ set(server_routes())
+
+
+@case("OpenAPI: the response check refuses what the document does not say")
+def _():
+    doc = tbschema.document(BASE)
+    assert tbschema.template_of(doc, "/api/v1/licenses/verify") == \
+        "/api/v1/licenses/verify"
+    assert tbschema.template_of(doc, "/api/v1/licenses/1.2.156.3005.2.x.svg?code=A") == \
+        "/api/v1/licenses/{id}.svg"
+    assert tbschema.template_of(doc, "/api/v1/supervision/findings/counts") == \
+        "/api/v1/supervision/findings/counts"
+    assert tbschema.template_of(doc, "/api/v1/no/such/route") is None
+    json_type = {"Content-Type": "application/json"}
+    good = b'{"status": "ok", "database": "reachable"}'
+    tbschema.check(BASE, "GET", "/healthz", 200, json_type, good)
+    tbschema.check(BASE, "HEAD", "/healthz", 200, json_type, b"")
+
+    def refused(method, path, status, headers, body):
+        try:
+            tbschema.check(BASE, method, path, status, headers, body)
+        except AssertionError as e:
+            return str(e)
+        return None
+    extra = refused("GET", "/healthz", 200, json_type,
+                    b'{"status": "ok", "database": "reachable", "x": 1}')
+    assert extra and "GET /healthz → 200" in extra and "'x'" in extra, extra
+    assert refused("GET", "/healthz", 200, json_type, b'{"status": "ok"}')
+    assert "not documented" in refused("GET", "/healthz", 418, json_type, good)
+    assert "Content-Type" in refused("GET", "/healthz", 200,
+                                     {"Content-Type": "text/html"}, good)
+    assert refused("PUT", "/healthz", 200, json_type, good)
+    problem = {"type": "about:blank", "title": "Not Found", "status": 404,
+               "code": "not_found", "detail": "no such route", "errors": []}
+    ptype = {"Content-Type": "application/problem+json"}
+    assert not refused("GET", "/no/such/route", 404, ptype,
+                       json.dumps(problem).encode())
+    assert refused("GET", "/no/such/route", 404, ptype,
+                   json.dumps(dict(problem, stray=1)).encode())
 
 
 @case("OpenAPI: the document passes a real OpenAPI 3.1 validator")
