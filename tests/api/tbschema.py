@@ -40,8 +40,9 @@ def _segment_matches(template, segment):
 
 def template_of(doc, path):
     """The document's path template for a concrete path (its query left
-    out), or None. A literal segment wins over a parameter, so
-    /api/v1/licenses/verify is not /api/v1/licenses/{id}."""
+    out), or None. A literal segment wins over a parameter with a literal
+    suffix, which wins over a bare one: /api/v1/licenses/verify is not
+    /api/v1/licenses/{id}, nor is /api/v1/licenses/X.svg."""
     parts = path.split("?", 1)[0].split("/")
     best, best_score = None, None
     for template in doc["paths"]:
@@ -50,7 +51,8 @@ def template_of(doc, path):
             continue
         if not all(_segment_matches(t, s) for t, s in zip(tparts, parts)):
             continue
-        score = [0 if t.startswith("{") else 1 for t in tparts]
+        score = [2 if not t.startswith("{") else 1 if not t.endswith("}")
+                 else 0 for t in tparts]
         if best_score is None or score > best_score:
             best, best_score = template, score
     return best
