@@ -118,18 +118,19 @@ def _check_unrouted(doc, where, status, headers, body):
 
 def check_body(base, template, method, status, value):
     """Fail (AssertionError) unless value (parsed JSON) is valid against
-    the document's application/json schema of the answer status of method
-    template (a path of the document, e.g. /api/v1/track/{number})."""
+    the document's JSON schema (application/json, else
+    application/problem+json) of the answer status of method template (a
+    path of the document, e.g. /api/v1/track/{number})."""
     doc = document(base)
+    where = f"{method} {template} → {status}"
+    content = doc["paths"].get(template, {}).get(method.lower(), {}) \
+        .get("responses", {}).get(str(status), {}).get("content", {})
+    media = next((m for m in ("application/json", "application/problem+json")
+                  if m in content), None)
+    assert media, f"the document has no JSON schema for {where}"
     keys = ("paths", template, method.lower(), "responses", str(status),
-            "content", "application/json", "schema")
-    node = doc
-    for k in keys:
-        assert isinstance(node, dict) and k in node, \
-            f"the document has no JSON schema for {method} {template} → {status}"
-        node = node[k]
-    _check_body(doc, keys, f"{method} {template} → {status}",
-                "application/json", json.dumps(value).encode("utf-8"))
+            "content", media, "schema")
+    _check_body(doc, keys, where, media, json.dumps(value).encode("utf-8"))
 
 
 def check(base, method, path, status, headers, body):
