@@ -1122,6 +1122,46 @@ SAMPLE = {"number": "330100202611300000012", "application": "3301002026113000000
 schemas["Applicant"]["example"] = {"kind": "organization", "name": "杭州通办科技有限公司", "id_number": "91330106MA2H7Q515U"}
 schemas["Session"]["example"] = {"token": SAMPLE["token"], "role": "officer", "username": "scjg", "bureau": "SCJG",
                                  "expires_at": "2026-11-30T10:15:00Z"}
+_ex_branch = lambda i, n, b, t, tn, status="active", left=1: {"id": i, "name": n, "bureau": b, "status": status,
+    "round": 1, "claimed": False, "warning": "none", "task": {"id": t, "name": tn, "step": 0}, "deadline": "2026-12-01",
+    "deadline_provisional": False, "working_days_left": left}
+schemas["Application"]["example"] = {"number": "330100202611300000012",
+    "service": {"id": "qykb", "version": 3, "name": "企业开办"}, "state": "in_review", "channel": "window", "warning": "none",
+    "applicant": {"kind": "person", "name": "张三丰", "id_number": "330106199003071236"},
+    "form": {"company_name": "杭州通办科技有限公司", "company_type": "llc", "registered_capital": "1000000.00",
+             "legal_rep_name": "张三丰", "legal_rep_id": "330106199003071236", "scope": ["software", "consulting"],
+             "employees": 12, "needs_invoice": True},
+    "deadline": "2026-12-03", "working_days_left": 3, "statutory_deadline": "2026-12-07",
+    "submitted_at": "2026-11-30T03:04:32Z", "accepted_at": "2026-11-30T03:10:05Z", "finished_at": None,
+    "deadline_provisional": False, "statutory_deadline_provisional": False, "paused_days": 0, "special": None,
+    "rating": None, "gap_overdue": False,
+    "materials": [{"id": "application", "name": "公司登记（备案）申请书", "required": True, "status": "provided", "choice": None},
+                  {"id": "articles", "name": "公司章程", "required": True, "status": "gap", "due": "2026-12-07", "choice": "tolerated"}],
+    "branches": [_ex_branch("registration", "设立登记", "SCJG", "examine", "登记审核"),
+                 _ex_branch("seal", "印章刻制备案", "GA", "record", "印章刻制备案")],
+    "notice": None, "decision": None, "created_at": "2026-11-30T03:04:32Z", "updated_at": "2026-11-30T03:10:05Z",
+    "outputs": {}}
+schemas["NewApplication"]["example"] = {**schemas["Application"]["example"], "state": "submitted", "accepted_at": None,
+    "deadline": None, "working_days_left": None,
+    "materials": [{**m, "status": "provided", "choice": None} for m in schemas["Application"]["example"]["materials"]],
+    "branches": [{**b, "status": "inactive", "working_days_left": None, "deadline": None}
+                 for b in schemas["Application"]["example"]["branches"]],
+    "tracking_code": "K7Q2M9XW4RTA", "from_licenses": []}
+schemas["Tracking"]["example"] = {"number": "330100202611300000012", "service": {"id": "qykb", "name": "企业开办"},
+    "state": "in_review", "applicant": {"name": "张**"}, "deadline": "2026-12-03", "deadline_provisional": False,
+    "submitted_at": "2026-11-30T03:04:32Z", "accepted_at": "2026-11-30T03:10:05Z", "finished_at": None, "paused_days": 0,
+    "steps": [{"name": "设立登记", "bureau": "SCJG", "status": "approved", "deadline": "2026-12-01", "deadline_provisional": False},
+              {"name": "印章刻制备案", "bureau": "GA", "status": "active", "deadline": "2026-12-01", "deadline_provisional": False}],
+    "notice": None, "rating": None, "evaluation": None, "working_days_left": 3,
+    "owed": [{"id": "articles", "name": "公司章程", "due": "2026-12-07"}], "licenses": [], "decision": None,
+    "timeline": [{"at": "2026-11-30T03:04:32Z", "action": "submit", "bureau": None},
+                 {"at": "2026-11-30T03:10:05Z", "action": "accept", "bureau": None},
+                 {"at": "2026-11-30T06:41:17Z", "action": "approve", "bureau": "SCJG"}]}
+schemas["Task"]["example"] = {"id": 58, "number": "330100202611300000012", "service": "qykb", "version": 3, "branch": 1,
+    "step": 0, "round": 1, "branch_id": "seal", "task_id": "record", "name": "印章刻制备案", "bureau": "GA", "state": "claimed",
+    "claimant": 7, "deadline": "2026-12-01", "warning": "none", "application_deadline": "2026-12-03",
+    "application_state": "in_review", "decision": None, "comment": None, "items": None, "outputs": None,
+    "created_at": "2026-11-30T03:10:05Z", "decided_at": None, "deadline_provisional": False, "working_days_left": 1}
 schemas["Intake"]["example"] = {"service": "qykb", "channel": "window",
     "applicant": {"kind": "person", "name": "张三丰", "id_number": "330106199003071236"},
     "form": {"company_name": "杭州通办科技有限公司", "company_type": "llc", "registered_capital": 1000000,
