@@ -1091,7 +1091,7 @@ paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
 # the shared 404 only where a path parameter can name nothing
 for p, ops in paths.items():
     for m, o in ops.items():
-        if "{" not in p and o["responses"].get("404") is common["404"]:
+        if "{" not in p and o["responses"].get("404") == common["404"]:
             del o["responses"]["404"]
         if o["security"] == [{}, {"bearer": []}]:
             o["description"] = (o.get("description", "") + " " + TOKEN_RULE).strip()
