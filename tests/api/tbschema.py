@@ -3,7 +3,8 @@ the OpenAPI document the server serves (/api/v1/openapi.json): the status
 is one the document lists for the route and method, the Content-Type is
 one it lists for that status (none when it lists no content), and a JSON
 body is valid against its schema (JSON Schema 2020-12, the dialect of
-OpenAPI 3.1, with Debian's python3-jsonschema, formats checked).
+OpenAPI 3.1, with Debian's python3-jsonschema, formats checked; a gzip
+Content-Encoding is undone first).
 
 tbhttp.Resp calls check() for every answer of tbhttp.http() and
 tbhttp.chunked(); a mismatch raises AssertionError naming the method,
@@ -11,6 +12,7 @@ the route, the status and the schema's error, which fails the TAP case
 that made the request. One compiled validator is kept per route, method,
 status and media type.
 """
+import gzip
 import json
 import urllib.request
 
@@ -166,5 +168,7 @@ def check(base, method, path, status, headers, body):
         f"(documented: {', '.join(content)})"
     if method == "HEAD":
         return
+    if headers and (headers.get("Content-Encoding") or "").lower() == "gzip":
+        body = gzip.decompress(body)
     _check_body(doc, ("paths", template, verb, "responses", str(status),
                       "content", media, "schema"), where, media, body)
