@@ -264,15 +264,23 @@ def _():
         assert s[("tongban_scheduler_lag_seconds", frozenset())] >= 119
         assert value("tongban_timers_fired_total") == fired
         # a change of the held application waits for the row inside its
-        # transaction: its connection is in use meanwhile (the scrape
-        # runs on the other worker thread)
+        # transaction: its connection is in use meanwhile. Scrape only
+        # once PostgreSQL shows it waiting for the lock: a worker thread
+        # accepts every connection pending when it wakes, so a scrape sent
+        # while the change is still on its way could be accepted by the
+        # thread that is about to block, and wait with it.
         idle = in_use()
+        lock_waits = ("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                      "current_database() AND wait_event_type = 'Lock'")
+        waits0 = int(sql(lock_waits))
         waiting = threading.Thread(target=lambda: http(
             "POST", f"/api/v1/applications/{n}/accept", {},
             token=tok(CLERK)))
         waiting.start()
-        wait_for(lambda: in_use() >= idle + 1, 15,
-                 "the waiting request's connection is in use")
+        wait_for(lambda: int(sql(lock_waits)) > waits0, 15,
+                 "the change waits for the held row")
+        assert in_use() >= idle + 1, "the waiting request's connection " \
+            "is not counted in use"
     finally:
         locker.stdin.write("COMMIT;\n")
         locker.stdin.close()
