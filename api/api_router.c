@@ -4,7 +4,7 @@
  * in the segment: "{id}.svg"), handler, the roles allowed, and whether
  * the route takes a body and changes state. A path that matches with
  * another method answers 405 with Allow; no match at all answers 404.
- * HEAD is answered by every GET route.
+ * HEAD is answered by every GET route (and Allow names it beside GET).
  */
 #include "tb_api_int.h"
 
@@ -114,6 +114,7 @@ const api_route api_routes[] = {
      api_h_finding_decision, INSPECTOR, CHANGE},
     {"POST", "/api/v1/tasks/{id}/urge", api_h_task_urge, CLERK | INSPECTOR,
      CHANGE},
+    {"GET", "/favicon.ico", api_h_web, ROLE_EVERYONE, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 
@@ -176,8 +177,9 @@ const api_route *api_route_match(tb_arena *a, const char *method,
     }
     if (strstr(allow, rt->method)) /* "{id}" and "{id}.svg" both match */
       continue;
-    int n = snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "",
-                     rt->method);
+    int n =
+        snprintf(allow + used, allow_len - used, "%s%s%s", used ? ", " : "",
+                 rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
     if (n > 0 && (size_t)n < allow_len - used)
       used += (size_t)n;
   }

@@ -6,6 +6,7 @@
  * in flight, stop). The daemon and dispatch only: what handlers ask of a
  * request is in api_request.c, and nothing below includes this file.
  */
+#include "api_http.h"
 #include "api_request.h"
 #include "tb_api_int.h"
 #include "tb_log.h"
@@ -13,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -146,34 +148,62 @@ static int64_t event_time(api_req *r) {
 }
 
 /* ---- the request lifecycle -------------------------------------------------
+ *
+ * libmicrohttpd calls uri_logged with the raw request target, then
+ * on_request: once when the headers are in (the first call), once per
+ * piece of the body, and once more when the body is complete. What the
+ * headers alone settle (the form of the request, the route, a declared
+ * size over the cap, the Content-Type) is decided at the first call. A
+ * refusal is answered at once when no body follows or the client waits
+ * for 100 Continue; otherwise the body is read and dropped, up to
+ * DISCARD_FACTOR times the route's cap and DISCARD_US, and the answer
+ * follows it, so that clients that send the whole body before reading
+ * (urllib, fetch) read the answer instead of a broken pipe.
  */
 
-static api_req *new_request(tb_api *api, struct MHD_Connection *conn,
-                            const char *method, const char *url) {
+#define DISCARD_FACTOR 4
+#define DISCARD_US (10 * 1000000LL)
+
+/* The raw target, before libmicrohttpd decodes it: the request starts. */
+static void *uri_logged(void *cls, const char *uri,
+                        struct MHD_Connection *conn) {
+  tb_api *api = cls;
   tb_arena *a = tb_arena_new();
   api_req *r = tb_arena_alloc(a, sizeof *r);
   r->api = api;
   r->ctx = &api->ctx;
   r->arena = a;
   r->conn = conn;
-  r->method = tb_arena_strdup(a, method);
-  r->path = tb_arena_strdup(a, url);
   r->started_us = monotonic_us();
+  r->fault_fired = -1;
+  api_http_refusal bad;
+  if (!api_http_target_ok(uri, &bad)) {
+    r->form_code = bad.code;
+    r->form_detail = tb_arena_strdup(a, bad.detail);
+  }
+  atomic_fetch_add(&api->in_flight, 1);
+  return r;
+}
+
+static void begin_request(api_req *r, const char *method, const char *url) {
+  tb_api *api = r->api;
+  tb_arena *a = r->arena;
+  r->method = tb_arena_strdup(a, method);
+  r->path = tb_arena_strdup(a, api_http_origin_path(url));
   /* the file routes take one file's bytes: their own cap */
   char allow[128];
   const char *params[API_MAX_PARAMS];
   const api_route *rt =
-      api_route_match(a, method, url, params, allow, sizeof allow);
+      api_route_match(a, method, r->path, params, allow, sizeof allow);
   r->body_max = rt && (rt->flags & ROUTE_BODY_FILE) ? api->ctx.max_file_bytes
                                                     : api->max_body;
   tb_buf_init(&r->body_buf, r->body_max);
   uint64_t id = atomic_fetch_add(&api->next_id, 1);
   snprintf(r->request_id, sizeof r->request_id, "%08" PRIx64 "-%06" PRIu64,
            api->ctx.generation & 0xffffffffu, id);
-  client_address(api, conn, r->client, sizeof r->client);
+  client_address(api, r->conn, r->client, sizeof r->client);
   r->now = event_time(r);
-  r->fault_fired = -1;
-  return r;
+  r->started = true;
 }
 
 /* The body arrives in pieces; past the server's maximum it is refused. */
@@ -182,32 +212,60 @@ static void append_body(api_req *r, const char *data, size_t len) {
     r->too_large = true;
 }
 
-static bool declared_too_large(api_req *r) {
+/* The declared Content-Length (0 when none; libmicrohttpd refused a
+ * malformed one already); a value beyond range counts as the largest. */
+static unsigned long long declared_length(api_req *r) {
   const char *cl = api_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (!cl)
-    return false;
+    return 0;
   char *end = NULL;
   errno = 0;
   unsigned long long n = strtoull(cl, &end, 10);
-  return errno == ERANGE || (end && *end == '\0' && n > r->body_max);
+  return errno == ERANGE ? ULLONG_MAX : n;
 }
 
+static bool body_announced(api_req *r) {
+  return api_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+         declared_length(r) > 0;
+}
+
+static bool expects_continue(api_req *r) {
+  const char *e = api_header(r, MHD_HTTP_HEADER_EXPECT);
+  return e && strcasecmp(e, "100-continue") == 0;
+}
+
+static size_t discard_cap(const api_req *r) {
+  return r->body_max * DISCARD_FACTOR;
+}
+
+/* The Content-Type a route takes, matched exactly; a body without one is
+ * refused too (415), since what it holds cannot be known. */
 static bool content_type_ok(api_req *r) {
-  if (r->body_len == 0 || (r->route->flags & ROUTE_BODY_FILE))
+  if ((r->route->flags & ROUTE_BODY_FILE) || !body_announced(r))
     return true; /* a file's type is decided from its bytes */
   const char *ct = api_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-  if (!ct)
+  bool xml = r->route->flags & ROUTE_BODY_XML;
+  if (xml ? api_http_media_type_is(ct, "application/xml") ||
+                api_http_media_type_is(ct, "text/xml")
+          : api_http_media_type_is(ct, "application/json"))
     return true;
-  if (r->route->flags & ROUTE_BODY_XML)
-    return strncmp(ct, "application/xml", 15) == 0 ||
-           strncmp(ct, "text/xml", 8) == 0;
-  return strncmp(ct, "application/json", 16) == 0;
+  const char *want = xml ? "application/xml" : "application/json";
+  if (!ct)
+    api_fail(r, TB_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+             "the body has no Content-Type: send it as %s", want);
+  else
+    api_fail(r, TB_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+             "Content-Type '%.80s' is not taken here: send the body as %s "
+             "(charset=utf-8 is the only parameter allowed)",
+             ct, want);
+  return false;
 }
 
-static void dispatch(api_req *r) {
+/* What the headers alone settle: the route (404, 405), a declared size
+ * over the cap (413) and the Content-Type (415). A file route's size is
+ * its handler's to refuse (with its own problem), so it runs now. */
+static void route_request(api_req *r) {
   char allow[128];
-  r->body = tb_buf_str(&r->body_buf);
-  r->body_len = r->body_buf.len;
   r->route = api_route_match(r->arena, r->method, r->path, r->params, allow,
                              sizeof allow);
   if (!r->route) {
@@ -220,16 +278,28 @@ static void dispatch(api_req *r) {
     }
     return;
   }
-  if (r->too_large && !(r->route->flags & ROUTE_BODY_FILE)) {
+  if (!content_type_ok(r))
+    return;
+  if (declared_length(r) <= r->body_max)
+    return;
+  r->too_large = true;
+  if (!(r->route->flags & ROUTE_BODY_FILE)) {
     api_fail(r, TB_PROBLEM_BODY_TOO_LARGE,
              "the request body is larger than %zu bytes", r->body_max);
     return;
   }
-  if (!content_type_ok(r)) {
-    api_fail(r, TB_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
-             (r->route->flags & ROUTE_BODY_XML)
-                 ? "send the definition as application/xml"
-                 : "send the body as application/json");
+  if (api_authenticate(r))
+    r->route->handler(r);
+  if (!r->replied)
+    api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
+}
+
+static void dispatch(api_req *r) {
+  r->body = tb_buf_str(&r->body_buf);
+  r->body_len = r->body_buf.len;
+  if (r->too_large && !(r->route->flags & ROUTE_BODY_FILE)) {
+    api_fail(r, TB_PROBLEM_BODY_TOO_LARGE,
+             "the request body is larger than %zu bytes", r->body_max);
     return;
   }
   if (!api_authenticate(r))
@@ -237,6 +307,32 @@ static void dispatch(api_req *r) {
   r->route->handler(r);
   if (!r->replied)
     api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
+}
+
+/* A buffered answer as a response: gzip when the client takes it and the
+ * body is worth it; Vary on every answer whose body could have been. */
+static struct MHD_Response *buffered_response(api_req *r) {
+  bool compressible = api_http_compressible(r->content_type);
+  char *gz = NULL;
+  size_t gz_len = 0;
+  if (compressible && r->reply_len >= API_GZIP_MIN && r->status != 204 &&
+      api_http_gzip_accepted(api_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+    api_http_gzip(r->reply, r->reply_len, &gz, &gz_len);
+  struct MHD_Response *resp =
+      gz ? MHD_create_response_from_buffer(gz_len, gz, MHD_RESPMEM_MUST_FREE)
+         : MHD_create_response_from_buffer(r->reply_len,
+                                           r->reply ? r->reply : (char *)"",
+                                           MHD_RESPMEM_MUST_COPY);
+  if (!resp) {
+    free(gz);
+    return NULL;
+  }
+  if (gz)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+  if (compressible)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                            MHD_HTTP_HEADER_ACCEPT_ENCODING);
+  return resp;
 }
 
 static enum MHD_Result send_reply(api_req *r) {
@@ -247,8 +343,7 @@ static enum MHD_Result send_reply(api_req *r) {
     r->response = NULL;
     return ok;
   }
-  struct MHD_Response *resp = MHD_create_response_from_buffer(
-      r->reply_len, r->reply ? r->reply : (char *)"", MHD_RESPMEM_MUST_COPY);
+  struct MHD_Response *resp = buffered_response(r);
   if (!resp)
     return MHD_NO;
   if (r->content_type)
@@ -257,6 +352,8 @@ static enum MHD_Result send_reply(api_req *r) {
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (r->close)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   if (r->allow)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
   if (r->location)
@@ -278,32 +375,66 @@ static enum MHD_Result send_reply(api_req *r) {
   return ok;
 }
 
+/* The first call: the headers are in. */
+static enum MHD_Result first_call(api_req *r, const char *method,
+                                  const char *url, const char *version) {
+  begin_request(r, method, url);
+  api_http_refusal bad;
+  if (!r->form_detail && !api_http_framing_ok(r->conn, version, &bad)) {
+    r->form_code = bad.code;
+    r->form_detail = tb_arena_strdup(r->arena, bad.detail);
+  }
+  if (r->form_detail) { /* the body's length cannot be trusted: close */
+    r->close = true;
+    api_fail(r, r->form_code, "%s", r->form_detail);
+    return send_reply(r);
+  }
+  route_request(r);
+  if (!r->replied)
+    return MHD_YES;
+  if (!body_announced(r) || expects_continue(r) ||
+      declared_length(r) > discard_cap(r))
+    return send_reply(r); /* no 100 Continue: the client sends no body */
+  r->discarding = true;
+  return MHD_YES;
+}
+
+/* A piece of the body: kept, or dropped once the answer is settled or
+ * the body is over the cap; past the bounds of that the connection
+ * closes. */
+static enum MHD_Result body_piece(api_req *r, const char *data, size_t len) {
+  r->received += len;
+  if (r->discarding || r->too_large) {
+    if (r->received > discard_cap(r) ||
+        monotonic_us() - r->started_us > DISCARD_US) {
+      tb_log_kv(TB_LOG_WARN, "http", "an oversized body was cut off",
+                TB_LOG_S("id", r->request_id),
+                TB_LOG_I("received", (long long)r->received));
+      return MHD_NO;
+    }
+    if (r->discarding)
+      return MHD_YES;
+  }
+  append_body(r, data, len);
+  return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
-  (void)version;
-  tb_api *api = cls;
   api_req *r = *con_cls;
-  if (!r) {
-    r = new_request(api, conn, method, url);
-    *con_cls = r;
-    atomic_fetch_add(&api->in_flight, 1);
-    if (declared_too_large(r)) {
-      r->too_large = true;
-      dispatch(r);
-      return send_reply(r);
-    }
-    return MHD_YES;
-  }
+  if (!r) /* libmicrohttpd logs every target first; never seen otherwise */
+    *con_cls = r = uri_logged(cls, NULL, conn);
+  if (!r->started)
+    return first_call(r, method, url, version);
   if (*upload_data_size) {
-    append_body(r, upload_data, *upload_data_size);
+    size_t len = *upload_data_size;
     *upload_data_size = 0;
-    return MHD_YES;
+    return body_piece(r, upload_data, len);
   }
-  if (r->replied)
-    return MHD_YES; /* answered early (413); the rest is discarded */
-  dispatch(r);
+  if (!r->discarding)
+    dispatch(r);
   return send_reply(r);
 }
 
@@ -339,6 +470,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   if (!r)
     return;
   *con_cls = NULL;
+  if (!r->started) { /* refused by libmicrohttpd before the first call */
+    tb_arena_free(r->arena);
+    atomic_fetch_sub(&api->in_flight, 1);
+    return;
+  }
   double seconds = (double)(monotonic_us() - r->started_us) / 1e6;
   int status = r->replied ? r->status : 0;
   size_t route = r->route ? api_route_index(r->route) : api_route_count;
@@ -498,7 +634,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
       MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)(o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS),
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+      MHD_OPTION_URI_LOG_CALLBACK, uri_logged, api, MHD_OPTION_END);
   if (!api->daemon) {
     snprintf(err, err_len,
              "could not listen on %s: the address may be in use or not "

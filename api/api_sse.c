@@ -24,6 +24,7 @@
  * resumed outside it; a suspended connection cannot be closed, so the
  * pointers collected under the lock stay valid until resumed.
  */
+#include "api_http.h"
 #include "tb_api_int.h"
 
 #include <errno.h>
@@ -343,9 +344,16 @@ size_t api_hub_stream_count(api_hub *h) {
 /* ---- GET /api/v1/supervision/stream ---------------------------------------
  */
 
+/* No Accept, or one whose ranges take text/event-stream (text/event-stream,
+ * text/ *, * / *) with q > 0. */
 static bool accepts_event_stream(api_req *r) {
-  const char *a = api_header(r, MHD_HTTP_HEADER_ACCEPT);
-  return a && strstr(a, "text/event-stream") != NULL;
+  return api_http_accept_q(api_header(r, MHD_HTTP_HEADER_ACCEPT),
+                           "text/event-stream") > 0;
+}
+
+static ssize_t read_nothing(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)cls, (void)pos, (void)buf, (void)max;
+  return MHD_CONTENT_READER_END_OF_STREAM;
 }
 
 /* A new stream registered with the hub, its first bytes queued. */
@@ -398,11 +406,17 @@ void api_h_supervision_stream(api_req *r) {
   const char *last = api_header(r, "Last-Event-ID");
   if (!last)
     last = api_query(r, "last_event_id");
-  api_stream *st = open_stream(h, r, last);
-  struct MHD_Response *resp = MHD_create_response_from_callback(
-      MHD_SIZE_UNKNOWN, 4096, read_stream, st, free_stream);
+  /* HEAD: the stream's headers, and no stream behind them */
+  bool head = strcmp(r->method, "HEAD") == 0;
+  api_stream *st = head ? NULL : open_stream(h, r, last);
+  struct MHD_Response *resp =
+      head ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64,
+                                               read_nothing, NULL, NULL)
+           : MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                               read_stream, st, free_stream);
   if (!resp) {
-    free_stream(st);
+    if (st)
+      free_stream(st);
     api_fail(r, TB_PROBLEM_INTERNAL, "the stream could not be opened");
     return;
   }
@@ -414,7 +428,8 @@ void api_h_supervision_stream(api_req *r) {
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   /* streams are idle most of the time: no idle timeout (the heartbeat
    * finds clients that went away) */
-  MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                            (unsigned int)0);
+  if (!head)
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned int)0);
   api_reply_response(r, 200, resp, -1);
 }

@@ -119,6 +119,15 @@ struct api_req {
   size_t body_max;
   bool too_large;
   bool started; /* the first call of the access handler is over */
+  /* how the request came (api_server.c): a refusal of its form found
+   * before routing (form_detail NULL: none), the body's bytes received,
+   * whether an answer settled before the body is waiting for the body to
+   * be read and dropped, and whether the connection closes after it */
+  tb_problem_code form_code;
+  const char *form_detail;
+  size_t received;
+  bool discarding;
+  bool close;
   /* who asks */
   bool authed;
   tb_store_account who;
