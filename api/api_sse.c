@@ -414,6 +414,12 @@ void api_h_supervision_stream(api_req *r) {
                                                read_nothing, NULL, NULL)
            : MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
                                                read_stream, st, free_stream);
+  /* libmicrohttpd 0.9.75 writes the last chunk ("0") after a chunked
+   * HEAD answer: a HEAD answer is marked to end with the connection
+   * instead, without Transfer-Encoding (RFC 9110 §9.3.2 lets it go) */
+  if (resp && head)
+    MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT,
+                             MHD_RO_END);
   if (!resp) {
     if (st)
       free_stream(st);

@@ -330,3 +330,42 @@ def matches_schema(path, body, method="GET", status="200"):
     template). Every answer of http() is checked anyway; this checks a
     body kept or rebuilt by a test."""
     tbschema.check_body(BASE, path, method, status, body)
+
+
+def raw_exchange(data, timeout=10):
+    """Send bytes as they are on a fresh connection and read until the
+    server closes it or `timeout` seconds pass; (answer bytes, whether the
+    server closed the connection)."""
+    import socket
+    import time
+    host, port = BASE.split("//")[1].split(":")
+    out, closed = b"", False
+    with socket.create_connection((host, int(port)), timeout=timeout) as sk:
+        sk.sendall(data)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sk.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                chunk = sk.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            out += chunk
+    return out, closed
+
+
+def raw_answer(out):
+    """An answer's bytes as (status, headers with lower-case names, body)."""
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return status, headers, body

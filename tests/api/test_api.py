@@ -970,9 +970,11 @@ def _():
                         raw=b'{"service":"q\xff\xfe"}', token=t), 400,
                    "invalid_utf8")
         assert "UTF-8" in r.json["detail"]
-        # a declared Content-Length over the cap is refused before the body
+        # a declared Content-Length over the cap is refused before the
+        # body when the client waits for 100 Continue
         r = raw_request(b"POST /api/v1/applications HTTP/1.1\r\n"
                         b"Host: x\r\nContent-Type: application/json\r\n"
+                        b"Expect: 100-continue\r\n"
                         b"Authorization: Bearer " + t.encode() + b"\r\n"
                         b"Content-Length: 2000000\r\n\r\n")
         assert r.startswith(b"HTTP/1.1 413"), r[:200]
