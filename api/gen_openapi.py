@@ -57,7 +57,7 @@ bad_token = {"401": prob("a token was sent and is malformed, unknown, expired or
                          "when sent, is checked on every route; send none to be anonymous")}
 body_err = {"400": prob("malformed JSON, invalid UTF-8 or a bad Idempotency-Key"),
             "413": prob("the body is larger than the cap (1 MiB)"),
-            "415": prob("the body is not application/json"),
+            "415": prob("the body is not application/json (charset=utf-8 the only parameter), or has no Content-Type"),
             "422": prob("fields are missing, of the wrong type, unknown or invalid; errors[] names each")}
 idem = {"name": "Idempotency-Key", "in": "header", "required": False,
         "description": "replays the first successful answer for the same key "
@@ -1087,6 +1087,26 @@ schemas["Problem"]["properties"].update({
     "excluded_until": {"type": "string", "format": "date", "description": "commitment_excluded: the last day of the holder's exclusion from 告知承诺"}})
 paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
     "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
+# ---- HTTP itself (issue 16 §1): the favicon, framing refusals, HEAD ----
+paths["/favicon.ico"] = {"get": op("The site icon (web/favicon.svg, a seal with 通)", "pages",
+    {"200": resp("the icon", {"type": "string"}, "image/svg+xml"),
+     "304": {"description": "not modified (If-None-Match)"}}, secured=False)}
+http_errs = {
+    "400": prob("malformed_request: the request's framing is not HTTP/1.1 (Transfer-Encoding beside "
+                "Content-Length, two Content-Length values, no Host or two, a bare LF line end); or "
+                "invalid_path: an encoded NUL or slash (%00, %2F) in the target. The connection is closed"),
+    "501": prob("unsupported_transfer_coding: a Transfer-Encoding other than chunked; the connection is closed")}
+for p, ops in paths.items():
+    for m, o in list(ops.items()):
+        for k, v in http_errs.items():
+            o["responses"].setdefault(k, v)
+        if m == "get":  # HEAD: GET's status and headers, no body
+            head = json.loads(json.dumps(o))
+            head["summary"] = "Headers of: " + o["summary"]
+            head.pop("description", None)
+            for r in head["responses"].values():
+                r.pop("content", None)
+            ops["head"] = head
 # every operation's id, from its method and path (after every path is added);
 # the shared 404 only where a path parameter can name nothing
 for p, ops in paths.items():
@@ -1256,6 +1276,7 @@ for p, ops in paths.items():
             add_example(media, ctype)
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
+                "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key. Every GET route answers HEAD; JSON, HTML, CSS, JavaScript, SVG and /metrics bodies are gzip-compressed when Accept-Encoding allows it (Vary: Accept-Encoding, and an ETag of their own).",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key.\n\n"
                                "Tokens: staff send Authorization: Bearer <token> from POST /api/v1/sessions. One rule on every route, public ones "
                                "included: a request without an Authorization header is anonymous (a route that needs a role answers 401 "

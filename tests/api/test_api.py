@@ -328,7 +328,7 @@ def _():
     allow = r.headers.get("Allow")
     assert allow and "GET" in allow and "POST" in allow, allow
     r = expect(http("DELETE", "/healthz"), 405, "method_not_allowed")
-    assert r.headers.get("Allow") == "GET"
+    assert r.headers.get("Allow") == "GET, HEAD"
 
 
 @case("login: every role gets a token, role and bureau")
