@@ -92,6 +92,7 @@ const char *api_http_origin_path(const char *url) {
 typedef struct {
   uintptr_t text_end; /* where the previous line's text ended */
   bool bare_lf;
+  bool spaced_name; /* white space between a field name and its colon */
   int hosts;
   int lengths;
   bool lengths_differ;
@@ -146,6 +147,8 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind,
   (void)kind;
   framing_scan *s = cls;
   scan_line_end(s, key, value, value_size);
+  if (memchr(key, ' ', key_size) || memchr(key, '\t', key_size))
+    s->spaced_name = true;
   if (name_is(key, key_size, MHD_HTTP_HEADER_HOST)) {
     s->hosts++;
   } else if (name_is(key, key_size, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
@@ -205,6 +208,12 @@ bool api_http_framing_ok(struct MHD_Connection *conn, const char *version,
     refuse(out, TB_PROBLEM_MALFORMED_REQUEST,
            "a line of the request ends with a bare LF: end every line "
            "with CRLF");
+    return false;
+  }
+  /* RFC 9112 §5.1: a proxy in front may read such a name differently */
+  if (s.spaced_name) {
+    refuse(out, TB_PROBLEM_MALFORMED_REQUEST,
+           "a header has white space between its name and the colon");
     return false;
   }
   if (s.hosts > 1 || (s.hosts == 0 && !http10)) {

@@ -38,7 +38,8 @@ const char *api_http_origin_path(const char *url);
 /* Check the framing of the request whose headers conn holds: exactly one
  * Host on HTTP/1.1 (at most one on 1.0), no two different Content-Length
  * values, no Transfer-Encoding beside Content-Length or on HTTP/1.0, only
- * the chunked coding (once, last), and no line of the request line and
+ * the chunked coding (once, last), no white space between a header's
+ * name and its colon, and no line of the request line and
  * headers ended by a bare LF where libmicrohttpd's parsed buffer shows
  * it. version is the request's HTTP version string as libmicrohttpd
  * passed it. true when the framing is sound; else *out has the refusal

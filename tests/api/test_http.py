@@ -281,6 +281,14 @@ def _():
                        400, "malformed_request")
 
 
+@case("white space between a header name and its colon: 400, closed")
+def _():
+    p = refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
+        "Content-Type: application/json", "Content-Length : 2"), b"{}"),
+        400, "malformed_request")
+    assert "colon" in p["detail"], p
+
+
 @case("an absolute-form target is routed by its path")
 def _():
     for target in (f"http://{HOST}:{PORT}/healthz",
