@@ -1103,7 +1103,7 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/workflows"): {ADMIN},
         ("GET", "/api/v1/supervision/overview"): {INSPECTOR},
         ("GET", "/api/v1/supervision/alerts"): {INSPECTOR},
-        # allowed callers get 406 here (no Accept: text/event-stream)
+        # allowed callers get 406 here (Accept: application/json)
         ("GET", "/api/v1/supervision/stream"): {CLERK, INSPECTOR, "officer-SCJG", "officer-GA"},
         ("GET", "/api/v1/supervision/statistics"): {INSPECTOR},
         ("GET", "/"): everyone,
@@ -1200,8 +1200,11 @@ def _():
             ctype = "application/json"
             if pattern == "/api/v1/workflows" and method == "POST":
                 raw, ctype = b"<not-xml", "application/xml"
+            # the stream answers with itself unless Accept excludes it
+            accept = ({"Accept": "application/json"}
+                      if pattern == "/api/v1/supervision/stream" else None)
             r = http(method, path, raw=raw if method == "POST" else None,
-                     ctype=ctype, token=token)
+                     ctype=ctype, token=token, headers=accept)
             denied = r.status in (401, 403)
             if (who in allowed) == denied:
                 bad.append(f"{method} {pattern} as {who}: {r.status} {r.body[:120]!r}")

@@ -223,21 +223,28 @@ def _():
 # ---- framing (RFC 9112) -----------------------------------------------------
 
 LOGIN = b'{"username":"a"}'  # 422: no password (never a login attempt)
+CHUNKS = b"2\r\n{}\r\n0\r\n\r\n"
+
+
+def post_refused(headers, body, status, code):
+    """A JSON POST with more headers, refused with status and code, and
+    the connection closed."""
+    return refused_and_closed(request_bytes(
+        "POST", "/api/v1/sessions",
+        ("Content-Type: application/json",) + tuple(headers), body),
+        status, code)
 
 
 @case("Transfer-Encoding with Content-Length: 400, closed")
 def _():
-    refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
-        "Content-Type: application/json", "Transfer-Encoding: chunked",
-        "Content-Length: 5"), b"2\r\n{}\r\n0\r\n\r\n"), 400,
-        "malformed_request")
+    post_refused(("Transfer-Encoding: chunked", "Content-Length: 5"), CHUNKS,
+                 400, "malformed_request")
 
 
 @case("two different Content-Length values: 400, closed")
 def _():
-    p = refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
-        "Content-Type: application/json", "Content-Length: 2",
-        "Content-Length: 3"), b"{}"), 400, "malformed_request")
+    p = post_refused(("Content-Length: 2", "Content-Length: 3"), b"{}", 400,
+                     "malformed_request")
     assert "Content-Length" in p["detail"], p
 
 
@@ -248,16 +255,12 @@ def _():
             ("gzip, chunked", 501, "unsupported_transfer_coding"),
             ("chunked, gzip", 501, "unsupported_transfer_coding"),
             ("chunked, chunked", 400, "malformed_request")]:
-        p = refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
-            "Content-Type: application/json", "Transfer-Encoding: " + te),
-            b"2\r\n{}\r\n0\r\n\r\n"), status, code)
+        p = post_refused(("Transfer-Encoding: " + te,), CHUNKS, status, code)
         if status == 501:
             assert "gzip" in p["detail"], p
     # on a second header line too
-    refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
-        "Content-Type: application/json", "Transfer-Encoding: chunked",
-        "Transfer-Encoding: deflate"), b"2\r\n{}\r\n0\r\n\r\n"), 501,
-        "unsupported_transfer_coding")
+    post_refused(("Transfer-Encoding: chunked", "Transfer-Encoding: deflate"),
+                 CHUNKS, 501, "unsupported_transfer_coding")
 
 
 @case("no Host on HTTP/1.1, or two Hosts: 400, closed; HTTP/1.0 needs none")
@@ -283,9 +286,7 @@ def _():
 
 @case("white space between a header name and its colon: 400, closed")
 def _():
-    p = refused_and_closed(request_bytes("POST", "/api/v1/sessions", (
-        "Content-Type: application/json", "Content-Length : 2"), b"{}"),
-        400, "malformed_request")
+    p = post_refused(("Content-Length : 2",), b"{}", 400, "malformed_request")
     assert "colon" in p["detail"], p
 
 

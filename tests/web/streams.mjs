@@ -51,7 +51,11 @@ await test("the stream: roles, Accept, and the first bytes", async () => {
     headers: { Accept: "text/event-stream" },
   });
   assert(r.status === 401, "anonymous: " + r.status);
-  r = await http("GET", "/api/v1/supervision/stream", { token: inspector });
+  // fetch's own Accept (*/*) takes the stream; one that excludes it is 406
+  r = await http("GET", "/api/v1/supervision/stream", {
+    token: inspector,
+    headers: { Accept: "application/json" },
+  });
   assert(r.status === 406 && r.json.code === "not_acceptable", r.text);
   r = await http("GET", "/api/v1/supervision/overview", { token: await token("officer-SCJG") });
   assert(r.status === 403, "officer overview: " + r.status);
