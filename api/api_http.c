@@ -34,16 +34,6 @@ static const char *skip_ows(const char *p) {
   return p;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* ---- the request target ------------------------------------------------ */
 
 bool api_http_target_ok(const char *raw, api_http_refusal *out) {
@@ -57,9 +47,9 @@ bool api_http_target_ok(const char *raw, api_http_refusal *out) {
              "the request target holds a space or a control character");
       return false;
     }
-    if (c != '%' || hex_value(p[1]) < 0 || hex_value(p[2]) < 0)
+    unsigned char byte = 0;
+    if (c != '%' || !p[1] || !p[2] || !tb_hex_decode(p + 1, 2, &byte, 1))
       continue;
-    int byte = hex_value(p[1]) * 16 + hex_value(p[2]);
     if (byte == 0) {
       refuse(out, TB_PROBLEM_INVALID_PATH,
              "the request target holds an encoded NUL (%00)");
