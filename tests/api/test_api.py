@@ -1110,6 +1110,7 @@ def allowed_for(method, pattern):
         ("GET", "/web/{file}"): everyone,
         ("GET", "/t/{number}"): everyone,
         ("GET", "/v"): everyone,
+        ("GET", "/favicon.ico"): everyone,
         # electronic licenses (the officer's bureau is checked on revoke)
         ("GET", "/api/v1/applications/{number}/qr.png"): everyone,
         ("GET", "/api/v1/applications/{number}/qr.svg"): everyone,
