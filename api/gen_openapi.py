@@ -1103,7 +1103,8 @@ for p, ops in paths.items():
         if m == "get":  # HEAD: GET's status and headers, no body
             head = json.loads(json.dumps(o))
             head["summary"] = "Headers of: " + o["summary"]
-            head.pop("description", None)
+            head["description"] = ("GET's status and headers (Content-Length of the full body), "
+                                   "without the body. " + o.get("description", "")).strip()
             for r in head["responses"].values():
                 r.pop("content", None)
             ops["head"] = head
