@@ -19,6 +19,7 @@ const formBox = h("div", { id: "intake" });
 const appBox = h("div", { id: "application" });
 const codes = JSON.parse(sessionStorage.getItem("tongban.codes") || "{}"); // number → tracking code
 let current = null; // the application shown
+let edited = false; // the clerk ticked or typed in it since it was drawn
 
 // ---- one number ------------------------------------------------------------------
 
@@ -293,6 +294,7 @@ async function showApp(number) {
   const a = await attempt(() => api("GET", "/api/v1/applications/" + encodeURIComponent(number)));
   if (!a) return;
   current = { number, app: a };
+  edited = false;
   history.replaceState(null, "", "#" + number); // a reload shows it again
   const act = async (path, body, ok) => {
     const r = await attempt(() => api("POST", `/api/v1/applications/${encodeURIComponent(number)}/${path}`, body), ok);
@@ -386,8 +388,13 @@ main.append(
     appBox),
 );
 main.append(rectifySection()); /* the window's 差评整改 tickets */
+// A live refresh redraws the application, so it waits while the clerk is
+// in the middle of something there: focus inside it, or a box ticked or a
+// text typed since it was drawn (showApp clears the mark).
+appBox.addEventListener("input", () => { edited = true; });
+appBox.addEventListener("change", () => { edited = true; });
 const later = debounce(() => {
-  if (current && current.number && !appBox.contains(document.activeElement)) showApp(current.number);
+  if (current && current.number && !edited && !appBox.contains(document.activeElement)) showApp(current.number);
 }, 200);
 live((d) => { if (current && d.number === current.number) later(); }, later);
 if (/^#[0-9X]{21}$/.test(location.hash)) showApp(location.hash.slice(1));

@@ -44,7 +44,9 @@ function taskItem(t, me) {
   const w = warningOf(t);
   const body = h("div.body");
   const claim = async () => {
-    if (await attempt(() => api("POST", `/api/v1/tasks/${t.id}/claim`, {}), "已认领")) load();
+    /* keepOpen: the live refresh of the claim may have shown the claimed
+       task first, and the officer may already be opening it */
+    if (await attempt(() => api("POST", `/api/v1/tasks/${t.id}/claim`, {}), "已认领")) load(true);
   };
   const item = h(
     "div.item.warn-" + w,

@@ -173,7 +173,10 @@ await test("window records the supplement; every bureau approves; live all along
   await clerk.fill("#search", number);
   await clerk.press("#search", "Enter");
   await clerk.waitForSelector('#application .card[data-state="returned"]');
-  for (const box of await clerk.$$("#notice-owed input[type=checkbox]")) await box.check();
+  // locators, not handles: a live refresh may redraw the card before the
+  // first box is ticked (after that the page keeps the clerk's ticks)
+  const boxes = clerk.locator("#notice-owed input[type=checkbox]");
+  for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).check();
   await clerk.click("#do-supplement-items");
   await clerk.waitForSelector('#application .card[data-state="in_review"]', { timeout: 5000 });
   await seenLive("审查中");
