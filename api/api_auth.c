@@ -169,6 +169,23 @@ static bool bearer_hash(const char *header, uint8_t hash[32]) {
   return EVP_Digest(t, n, hash, &len, EVP_sha256(), NULL) == 1;
 }
 
+/* A session that still owes a step (a new password, a second factor)
+ * may only take it or log out: every other route, public ones included,
+ * answers 403 naming the step, so a page knows what to show. */
+static bool steps_taken(api_req *r) {
+  unsigned owed = r->who.pending;
+  if (!owed || (r->route->flags & ROUTE_STEP))
+    return true;
+  if (owed & TB_SESSION_PASSWORD_CHANGE)
+    api_fail(r, TB_PROBLEM_PASSWORD_CHANGE_REQUIRED,
+             "choose a new password first (an administrator set this one)");
+  else
+    api_fail(r, TB_PROBLEM_TOTP_ENROLMENT_REQUIRED,
+             "enrol a second factor (TOTP) first: the %s role needs one",
+             r->who.role);
+  return false;
+}
+
 /* One rule on every route, public ones included: no Authorization header
  * is anonymous (refused where the route needs a role); a header that is
  * sent is always checked, and a malformed, unknown, expired or revoked
@@ -219,7 +236,7 @@ bool api_authenticate(api_req *r) {
              r->method, r->route->pattern);
     return false;
   }
-  return true;
+  return steps_taken(r);
 }
 
 /* ---- accounts --------------------------------------------------------------

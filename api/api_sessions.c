@@ -28,6 +28,23 @@ static json_t *iso_time(int64_t t) {
   return api_json_time(t);
 }
 
+/* The steps a new session of the account owes before anything else. */
+static unsigned session_steps(const tb_store_account *a) {
+  unsigned steps = 0;
+  if (a->password_change_required)
+    steps |= TB_SESSION_PASSWORD_CHANGE;
+  return steps;
+}
+
+json_t *api_session_steps_json(unsigned steps) {
+  json_t *a = json_array();
+  if (steps & TB_SESSION_PASSWORD_CHANGE)
+    json_array_append_new(a, json_string("password_change"));
+  if (steps & TB_SESSION_TOTP_ENROLMENT)
+    json_array_append_new(a, json_string("totp_enrolment"));
+  return a;
+}
+
 static void session_create(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
@@ -85,7 +102,9 @@ static void session_create(api_req *r) {
     api_fail(r, TB_PROBLEM_INTERNAL, "could not make a token");
     return;
   }
-  rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), &expires);
+  unsigned pending = session_steps(&a);
+  rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), pending,
+                               &expires);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
@@ -95,6 +114,7 @@ static void session_create(api_req *r) {
                 "username", a.username, "expires_at", iso_time(expires));
   json_object_set_new(out, "bureau",
                       a.bureau[0] ? json_string(a.bureau) : json_null());
+  json_object_set_new(out, "pending", api_session_steps_json(pending));
   api_reply_json(r, 201, out);
 }
 

@@ -48,13 +48,16 @@ common = {
                 "Idempotency-Key and it is done exactly once)", RA),
 }
 auth_err = {"401": prob("missing, malformed, expired or revoked token"),
-            "403": prob("the role or bureau may not do this")}
+            "403": prob("the role or bureau may not do this, or the session still owes a step "
+                        "(password_change_required, totp_enrolment_required)")}
 # The one rule for a token on every route (api_auth.c): no Authorization
 # header is anonymous; a header that is sent is always checked.
 TOKEN_RULE = ("A token is optional here and checked when sent: a malformed, unknown, expired or revoked token is 401 "
               "invalid_token (send no Authorization header to be anonymous).")
 bad_token = {"401": prob("a token was sent and is malformed, unknown, expired or revoked (invalid_token): a token, "
-                         "when sent, is checked on every route; send none to be anonymous")}
+                         "when sent, is checked on every route; send none to be anonymous"),
+             "403": prob("a token was sent whose session still owes a step (password_change_required, "
+                         "totp_enrolment_required): take it, or send no token to be anonymous")}
 body_err = {"400": prob("malformed JSON, invalid UTF-8 or a bad Idempotency-Key"),
             "413": prob("the body is larger than the cap (1 MiB)"),
             "415": prob("the body is not application/json (charset=utf-8 the only parameter), or has no Content-Type"),
@@ -769,7 +772,13 @@ schemas = {
     "Session": obj({"token": {"type": "string", "description": "send it as Authorization: Bearer <token>"},
         "role": {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]},
         "username": {"type": "string"}, "bureau": {**nullable("string"), "description": "an officer's bureau code; null for other roles"},
-        "expires_at": dt}, ["token", "role", "username", "bureau", "expires_at"]),
+        "expires_at": dt,
+        "pending": {"type": "array", "uniqueItems": True,
+                    "items": {"type": "string", "enum": ["password_change", "totp_enrolment"]},
+                    "description": "steps this session owes before anything else (empty: none). While one is owed, every "
+                                   "route but the step's own and log-out answers 403 password_change_required or "
+                                   "totp_enrolment_required"}},
+        ["token", "role", "username", "bureau", "expires_at", "pending"]),
     "Material": obj({"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
         "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"],
                    "description": "gap: an open tolerated gap (容缺, see due); requested: asked for by the open one-time notice; "
@@ -1142,7 +1151,7 @@ SAMPLE = {"number": "330100202611300000012", "application": "3301002026113000000
     "kind": "explanation", "content": "JVBERi0xLjQK", "value": "llc", "threshold": 3}
 schemas["Applicant"]["example"] = {"kind": "organization", "name": "杭州通办科技有限公司", "id_number": "91330106MA2H7Q515U"}
 schemas["Session"]["example"] = {"token": SAMPLE["token"], "role": "officer", "username": "scjg", "bureau": "SCJG",
-                                 "expires_at": "2026-11-30T10:15:00Z"}
+                                 "expires_at": "2026-11-30T10:15:00Z", "pending": []}
 _ex_branch = lambda i, n, b, t, tn, status="active", left=1: {"id": i, "name": n, "bureau": b, "status": status,
     "round": 1, "claimed": False, "warning": "none", "task": {"id": t, "name": tn, "step": 0}, "deadline": "2026-12-01",
     "deadline_provisional": False, "working_days_left": left}

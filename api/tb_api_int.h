@@ -60,10 +60,12 @@ enum {
   ROUTE_CHANGE = 1 << 2,      /* state-changing: honours Idempotency-Key */
   ROUTE_QUERY_TOKEN = 1 << 3, /* ?access_token= may stand for the
                                  Authorization header (EventSource) */
-  ROUTE_BODY_FILE = 1 << 5    /* the body is one file's raw bytes, of any
+  ROUTE_BODY_FILE = 1 << 5,   /* the body is one file's raw bytes, of any
                                  Content-Type, up to the server's max
                                  file bytes; a larger one is the
                                  handler's to refuse (r->too_large) */
+  ROUTE_STEP = 1 << 6         /* open to a session that still owes steps
+                                 (TB_SESSION_*): log out, take a step */
 };
 
 #define API_MAX_PARAMS 2
@@ -515,6 +517,10 @@ void api_h_openapi(api_req *r);
 
 void api_h_session_create(api_req *r);
 void api_h_session_delete(api_req *r);
+/* The steps a session owes (TB_SESSION_* bits) as the JSON array of their
+ * names ("password_change", "totp_enrolment") the log-in answers with;
+ * new reference. */
+json_t *api_session_steps_json(unsigned steps);
 
 void api_h_app_create(api_req *r);
 void api_h_app_list(api_req *r);

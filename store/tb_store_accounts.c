@@ -20,7 +20,7 @@ static const tb_store_stmt S_ACCOUNT_INSERT = {
 static const tb_store_stmt S_ACCOUNT_FIND = {
     "api_account_find",
     "SELECT id, username, role, coalesce(bureau, ''), password_hash, "
-    "disabled FROM accounts WHERE username = $1",
+    "disabled, password_change_required FROM accounts WHERE username = $1",
     1};
 
 static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
@@ -33,6 +33,8 @@ static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
   tb_store_copy(a->password_hash, sizeof a->password_hash,
                 PQgetvalue(r, row, col + 4));
   a->disabled = strcmp(PQgetvalue(r, row, col + 5), "t") == 0;
+  a->password_change_required = strcmp(PQgetvalue(r, row, col + 6), "t") == 0;
+  a->pending = 0;
 }
 
 tb_store_status tb_store_account_create(tb_store *s, const char *username,
@@ -73,14 +75,16 @@ tb_store_status tb_store_account_find(tb_store *s, const char *username,
 
 static const tb_store_stmt S_SESSION_INSERT = {
     "api_session_insert",
-    "INSERT INTO sessions (token_hash, account_id, expires_at) "
+    "INSERT INTO sessions (token_hash, account_id, expires_at, pending) "
     "VALUES ($1::bytea, $2::bigint, now() + make_interval(secs => "
-    "$3::integer)) RETURNING extract(epoch FROM expires_at)::bigint",
-    3};
+    "$3::integer), $4::smallint) "
+    "RETURNING extract(epoch FROM expires_at)::bigint",
+    4};
 static const tb_store_stmt S_SESSION_FIND = {
     "api_session_find",
     "SELECT a.id, a.username, a.role, coalesce(a.bureau, ''), "
-    "a.password_hash, a.disabled, extract(epoch FROM s.expires_at)::bigint "
+    "a.password_hash, a.disabled, a.password_change_required, "
+    "extract(epoch FROM s.expires_at)::bigint, s.pending "
     "FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "WHERE s.token_hash = $1::bytea AND s.revoked_at IS NULL "
     "AND s.expires_at > now() AND NOT a.disabled",
@@ -90,15 +94,23 @@ static const tb_store_stmt S_SESSION_REVOKE = {
     "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1::bytea "
     "AND revoked_at IS NULL",
     1};
+static const tb_store_stmt S_SESSION_STEPS_DONE = {
+    "api_session_steps_done",
+    "UPDATE sessions SET pending = pending & ~$2::smallint "
+    "WHERE token_hash = $1::bytea AND revoked_at IS NULL "
+    "AND expires_at > now()",
+    2};
 
 tb_store_status tb_store_session_create(tb_store *s, int64_t account_id,
                                         const uint8_t token_hash[32],
-                                        int ttl_seconds, int64_t *expires_at) {
-  char hash[67], account[24], ttl[16];
+                                        int ttl_seconds, unsigned pending,
+                                        int64_t *expires_at) {
+  char hash[67], account[24], ttl[16], steps[8];
   tb_store_bytea(token_hash, 32, hash);
   snprintf(account, sizeof account, "%" PRId64, account_id);
   snprintf(ttl, sizeof ttl, "%d", ttl_seconds);
-  const char *params[3] = {hash, account, ttl};
+  snprintf(steps, sizeof steps, "%u", pending & TB_SESSION_STEPS);
+  const char *params[4] = {hash, account, ttl, steps};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_SESSION_INSERT, params, &r);
   if (rc != TB_STORE_OK)
@@ -123,8 +135,10 @@ tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
   if (rc != TB_STORE_OK)
     return rc;
   fill_account(r, 0, 0, a);
-  int64_t v = 0;
-  tb_store_parse_i64(PQgetvalue(r, 0, 6), &v);
+  int64_t v = 0, pending = 0;
+  tb_store_parse_i64(PQgetvalue(r, 0, 7), &v);
+  tb_store_parse_i64(PQgetvalue(r, 0, 8), &pending);
+  a->pending = (unsigned)pending & TB_SESSION_STEPS;
   if (expires_at)
     *expires_at = v;
   PQclear(r);
@@ -138,6 +152,22 @@ tb_store_status tb_store_session_revoke(tb_store *s,
   const char *params[1] = {hash};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_SESSION_REVOKE, params, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  bool hit = strcmp(PQcmdTuples(r), "0") != 0;
+  PQclear(r);
+  return hit ? TB_STORE_OK : TB_STORE_NOT_FOUND;
+}
+
+tb_store_status tb_store_session_steps_done(tb_store *s,
+                                            const uint8_t token_hash[32],
+                                            unsigned steps) {
+  char hash[67], bits[8];
+  tb_store_bytea(token_hash, 32, hash);
+  snprintf(bits, sizeof bits, "%u", steps & TB_SESSION_STEPS);
+  const char *params[2] = {hash, bits};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_SESSION_STEPS_DONE, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
   bool hit = strcmp(PQcmdTuples(r), "0") != 0;

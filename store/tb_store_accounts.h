@@ -17,7 +17,17 @@ typedef struct {
   char bureau[64]; /* officers: their bureau code; others: "" */
   char password_hash[200];
   bool disabled;
+  bool password_change_required; /* an administrator set the password */
+  unsigned pending; /* tb_store_session_find: the session's TB_SESSION_* */
 } tb_store_account;
+
+/* Steps a session owes before it may do anything but take them or log
+ * out (sessions.pending, bits). */
+enum {
+  TB_SESSION_PASSWORD_CHANGE = 1u << 0, /* choose a new password */
+  TB_SESSION_TOTP_ENROLMENT = 1u << 1,  /* enrol a second factor */
+  TB_SESSION_STEPS = 3u                 /* every step */
+};
 
 /* Insert an account; TB_STORE_CONFLICT when the user name exists. */
 tb_store_status tb_store_account_create(tb_store *s, const char *username,
@@ -27,15 +37,22 @@ tb_store_status tb_store_account_find(tb_store *s, const char *username,
                                       tb_store_account *a);
 
 /* Sessions by the SHA-256 of their token. _find answers TB_STORE_NOT_FOUND
- * for unknown, expired and revoked tokens and for disabled accounts;
- * expires_at is Unix seconds. */
+ * for unknown, expired and revoked tokens and for disabled accounts, and
+ * fills a->pending with the steps the session still owes; expires_at is
+ * Unix seconds. _create starts a session owing `pending` (TB_SESSION_*). */
 tb_store_status tb_store_session_create(tb_store *s, int64_t account_id,
                                         const uint8_t token_hash[32],
-                                        int ttl_seconds, int64_t *expires_at);
+                                        int ttl_seconds, unsigned pending,
+                                        int64_t *expires_at);
 tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
                                       tb_store_account *a, int64_t *expires_at);
 tb_store_status tb_store_session_revoke(tb_store *s,
                                         const uint8_t token_hash[32]);
+/* The session has taken `steps` (TB_SESSION_*): clear them from its
+ * pending ones. TB_STORE_NOT_FOUND for an unknown or ended session. */
+tb_store_status tb_store_session_steps_done(tb_store *s,
+                                            const uint8_t token_hash[32],
+                                            unsigned steps);
 
 /* Failures under a key ("user:NAME", "addr:IP", "track:IP"): how many in
  * the last window_seconds and when the last one was (Unix µs, 0: none);
