@@ -8,12 +8,15 @@
  *   DIR/pg/             the cluster (initdb on first use)
  *   DIR/.s.PGSQL.PORT   the Unix socket (no TCP listener at all)
  *   DIR/postgresql.log  the server's log; DIR/initdb.log initdb's
+ *   DIR/pgpass          the roles' passwords (tb_store_cluster_auth.c)
  *
  * initdb refuses to run as root, so as root the cluster runs as an
  * unprivileged user ("tongban", created with useradd if missing, else
  * "nobody") that owns DIR; root still connects through the socket.
- * Authentication is "trust": only the folder's owner (and root) can reach
- * the socket, since DIR is mode 0700.
+ * Only the folder's owner (and root) can reach the socket, since DIR is
+ * mode 0700, and even then every connection logs in with a password
+ * (SCRAM-SHA-256, tb_store_cluster_auth.c): a process of another user
+ * that gets at the socket still cannot read or change anything.
  *
  * Running programs and finding PostgreSQL's are in tb_store_spawn.c (the
  * same file group, tb_store_cluster_int.h).
@@ -25,6 +28,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,8 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ADMIN_USER "tongban_admin"
-#define SERVER_USER "tongban"
+#define ADMIN_USER TB_CLUSTER_ADMIN_USER
+#define SERVER_USER TB_CLUSTER_SERVER_USER
 #define DATABASE "tongban"
 #define SOCKET_PATH_MAX 107
 
@@ -52,8 +56,9 @@ struct tb_store_cluster {
   int uid, gid; /* -1: run as ourselves */
   int lock_fd;
   bool running;
-  char admin_conninfo[PATH_MAX + 128];
-  char server_conninfo[PATH_MAX + 128];
+  tb_cluster_passwords pw;
+  char admin_conninfo[2 * PATH_MAX + 160];
+  char server_conninfo[2 * PATH_MAX + 160];
 };
 
 /* ---- the unprivileged user ----------------------------------------- */
@@ -231,12 +236,23 @@ static bool run_initdb(tb_store_cluster *c, char *msg, size_t msg_len) {
     return true;
   tb_log_kv(TB_LOG_INFO, "store", "creating a PostgreSQL cluster",
             TB_LOG_S("dir", c->pgdata));
+  char pwfile[PATH_MAX + 32], pwopt[PATH_MAX + 48];
+  if (!tb_store_cluster_pwfile(c->dir, c->pw.admin, c->uid, c->gid, pwfile,
+                               sizeof pwfile)) {
+    snprintf(msg, msg_len, "cannot write %s/initdb.pw: %s", c->dir,
+             strerror(errno));
+    return false;
+  }
+  snprintf(pwopt, sizeof pwopt, "--pwfile=%s", pwfile);
   int log = open_log(c, "initdb.log");
-  char *argv[] = {c->initdb, "-D", c->pgdata, "-U",         ADMIN_USER,  "-A",
-                  "trust",   "-E", "UTF8",    "--locale=C", "--no-sync", NULL};
+  char *argv[] = {c->initdb,  "-D",   c->pgdata,       "-U",
+                  ADMIN_USER, "-A",   "scram-sha-256", pwopt,
+                  "-E",       "UTF8", "--locale=C",    "--no-sync",
+                  NULL};
   if (c->fsync)
-    argv[10] = NULL;
+    argv[11] = NULL;
   int rc = tb_store_spawn(argv, c->uid, c->gid, log);
+  unlink(pwfile);
   if (log >= 0)
     close(log);
   if (rc != 0) {
@@ -246,8 +262,11 @@ static bool run_initdb(tb_store_cluster *c, char *msg, size_t msg_len) {
              rc, c->dir, c->pgdata);
     return false;
   }
-  if (!append_include(c)) {
-    snprintf(msg, msg_len, "cannot edit %s/postgresql.conf", c->pgdata);
+  bool changed = false;
+  if (!append_include(c) ||
+      !tb_store_cluster_hba_write(c->pgdata, c->uid, c->gid, &changed)) {
+    snprintf(msg, msg_len, "cannot edit %s/postgresql.conf or pg_hba.conf",
+             c->pgdata);
     return false;
   }
   return true;
@@ -290,12 +309,18 @@ static void quote_value(const char *v, char *out, size_t cap) {
   out[o] = '\0';
 }
 
+/* The passwords come from DIR/pgpass (libpq's passfile): never part of
+ * the string, which is logged and shown to tests. */
 static void conninfo_for(const char *dir, int port, const char *user,
                          const char *db, char *out, size_t cap) {
-  char host[PATH_MAX + 8];
+  char host[PATH_MAX + 8], pass[PATH_MAX + 8], file[PATH_MAX + 8];
   quote_value(dir, host, sizeof host);
-  snprintf(out, cap, "host=%s port=%d user=%s dbname=%s connect_timeout=10",
-           host, port, user, db);
+  snprintf(file, sizeof file, "%s/pgpass", dir);
+  quote_value(file, pass, sizeof pass);
+  snprintf(out, cap,
+           "host=%s port=%d user=%s dbname=%s passfile=%s "
+           "connect_timeout=10",
+           host, port, user, db, pass);
 }
 
 static void make_conninfo(const tb_store_cluster *c, const char *user,
@@ -315,16 +340,30 @@ void tb_store_cluster_conninfo(const char *dir, int port, bool admin, char *out,
 static const tb_store_stmt S_DB_EXISTS = {
     "cluster_db_exists", "SELECT 1 FROM pg_database WHERE datname = $1", 1};
 
-static bool create_database(tb_store_cluster *c, char *msg, size_t msg_len) {
-  char info[PATH_MAX + 128];
+/* Log in as the superuser: the passwords, pg_hba.conf (an upgrade from
+ * trust), then the database. */
+static bool secure_and_create(tb_store_cluster *c, char *msg, size_t msg_len) {
+  char info[2 * PATH_MAX + 160];
   make_conninfo(c, ADMIN_USER, "postgres", info, sizeof info);
   tb_store_options o = {.conninfo = info};
   tb_store *s = NULL;
-  if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
+  if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK) {
+    char why[512];
+    tb_store_copy(why, sizeof why, msg);
+    snprintf(msg, msg_len,
+             "cannot log in to the embedded PostgreSQL with the passwords of "
+             "%s/pgpass (%s); if that file was lost, put \"local all all "
+             "trust\" in %s/pg_hba.conf and start once more: tongban then "
+             "sets new passwords and asks for them again",
+             c->dir, why, c->pgdata);
     return false;
+  }
   const char *params[] = {DATABASE};
   PGresult *r = NULL;
-  tb_store_status rc = tb_store_exec(s, &S_DB_EXISTS, params, &r);
+  tb_store_status rc =
+      tb_store_cluster_auth_apply(s, c->pgdata, c->uid, c->gid, &c->pw);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_exec(s, &S_DB_EXISTS, params, &r);
   if (rc == TB_STORE_OK && PQntuples(r) == 0)
     rc = tb_store_exec_plain(s, "CREATE DATABASE " DATABASE, NULL);
   PQclear(r);
@@ -453,14 +492,15 @@ tb_store_status tb_store_cluster_start(const tb_store_cluster_options *o,
     tb_store_cluster_stop(c);
     return locked > 0 ? TB_STORE_BUSY : TB_STORE_ERROR;
   }
-  ok = ok && find_programs(c, msg, msg_len) && run_initdb(c, msg, msg_len) &&
-       start_server(c, msg, msg_len);
+  ok = ok && find_programs(c, msg, msg_len) &&
+       tb_store_cluster_passwords(c->dir, &c->pw, msg, msg_len) &&
+       run_initdb(c, msg, msg_len) && start_server(c, msg, msg_len);
   if (ok) {
     make_conninfo(c, ADMIN_USER, DATABASE, c->admin_conninfo,
                   sizeof c->admin_conninfo);
     make_conninfo(c, SERVER_USER, DATABASE, c->server_conninfo,
                   sizeof c->server_conninfo);
-    ok = create_database(c, msg, msg_len);
+    ok = secure_and_create(c, msg, msg_len);
   }
   if (!ok) {
     tb_store_cluster_stop(c);
@@ -502,6 +542,7 @@ void tb_store_cluster_stop(tb_store_cluster *c) {
     tb_log(TB_LOG_INFO, "store", "PostgreSQL stopped");
   if (c->lock_fd >= 0)
     close(c->lock_fd); /* releases the flock */
+  OPENSSL_cleanse(&c->pw, sizeof c->pw);
   free(c);
 }
 
@@ -523,4 +564,21 @@ static const char GRANT_SQL[] =
 
 tb_store_status tb_store_server_role_grant(tb_store *s) {
   return tb_store_exec_plain(s, GRANT_SQL, NULL);
+}
+
+tb_store_status tb_store_server_role_limit(tb_store *s, int timeout_seconds,
+                                           int max_connections) {
+  if (timeout_seconds < 0 || max_connections < 1)
+    return TB_STORE_ERROR;
+  /* ALTER ROLE takes no parameters: two integers, checked above */
+  char sql[160];
+  snprintf(sql, sizeof sql,
+           "ALTER ROLE " SERVER_USER " SET statement_timeout = '%ds'",
+           timeout_seconds);
+  tb_store_status rc = tb_store_exec_plain(s, sql, NULL);
+  snprintf(sql, sizeof sql, "ALTER ROLE " SERVER_USER " CONNECTION LIMIT %d",
+           max_connections);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_exec_plain(s, sql, NULL);
+  return rc;
 }

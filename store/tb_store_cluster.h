@@ -5,6 +5,9 @@
  * pg_ctl (store/tb_store_cluster.c, store/tb_store_spawn.c; its own
  * library, store_cluster_dep, which the server's API does not link).
  *
+ * Every connection logs in with a password kept in the folder (DIR/pgpass,
+ * mode 0600; the connection strings name it as libpq's passfile).
+ *
  * Ownership: a tb_store_cluster is owned by whoever started it and freed
  * by tb_store_cluster_stop; the connection strings it hands out belong to
  * it. Options' strings are copied.
@@ -55,5 +58,19 @@ void tb_store_cluster_conninfo(const char *dir, int port, bool admin, char *out,
  * "tongban" (if missing) and grant it tongban_server. Run after
  * migrations. */
 tb_store_status tb_store_server_role_grant(tb_store *s);
+
+/* The server's defaults for its role's limits (README, "Secrets and the
+ * database"). */
+#define TB_STORE_SERVER_STATEMENT_TIMEOUT 30 /* seconds */
+#define TB_STORE_SERVER_CONNECTION_LIMIT 64
+
+/* On a superuser connection to an embedded cluster, after
+ * tb_store_server_role_grant: the login role "tongban" gets a statement
+ * timeout (seconds, 0: none) and a connection limit (at least 1), so a
+ * runaway statement or a leak of connections cannot take the whole
+ * database. Takes effect for its new connections. TB_STORE_ERROR on a
+ * value out of range. */
+tb_store_status tb_store_server_role_limit(tb_store *s, int timeout_seconds,
+                                           int max_connections);
 
 #endif /* TB_STORE_CLUSTER_H */
