@@ -6,6 +6,7 @@
  * own transaction together with its row in schema_migrations (version,
  * name, SHA-256 of the text). A database that is newer than the binary, or
  * whose applied migrations differ from the embedded ones, is refused.
+ * Migrations run without a statement timeout, whatever the role's.
  */
 #include "tb_store_int.h"
 
@@ -126,8 +127,12 @@ static tb_store_status apply_one(tb_store *s, const tb_store_migration *m) {
   if (rc != TB_STORE_OK)
     return rc;
   s->in_txn = true;
+  /* the role may have a statement timeout (sql/ and README, "Secrets and
+   * the database"); a migration may take as long as it takes */
+  rc = tb_store_exec_plain(s, "SET LOCAL statement_timeout = 0", NULL);
   char *sql = tb_xstrndup(m->sql, m->len);
-  rc = tb_store_exec_plain(s, sql, NULL);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_exec_plain(s, sql, NULL);
   free(sql);
   if (rc == TB_STORE_OK)
     rc = tb_store_exec(s, &S_RECORD, params, NULL);

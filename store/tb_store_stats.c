@@ -145,7 +145,13 @@ static const tb_store_stmt S_BY_BUREAU = {
  * it takes PostgreSQL seconds for a query that runs in a fraction of
  * one: JIT is turned off for the statistics' transaction only. */
 static const tb_store_stmt S_NO_JIT = {
-    "stats_no_jit", "SELECT set_config('jit', 'off', true)", 0};
+    "stats_no_jit",
+    "SELECT set_config('jit', 'off', true), "
+    /* a year of a large region may take minutes, more than the server
+     * role's statement timeout allows (README, "Secrets and the
+     * database") */
+    "set_config('statement_timeout', '600s', true)",
+    0};
 
 typedef struct {
   const tb_store_stmt *st;
