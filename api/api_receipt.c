@@ -92,6 +92,17 @@ bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
   return true;
 }
 
+bool tb_api_tracking_key_ensure(const char *keys_dir, char *err,
+                                size_t err_len) {
+  uint8_t key[32];
+  bool have = false;
+  bool ok = api_code_key_open(keys_dir, key, &have, err, err_len);
+  OPENSSL_cleanse(key, sizeof key);
+  if (ok && !have)
+    snprintf(err, err_len, "no keys folder named");
+  return ok && have;
+}
+
 /* ---- the routes ---------------------------------------------------------- */
 
 /* The application number of the path, the server's key, a store: false

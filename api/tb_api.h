@@ -98,6 +98,13 @@ uint16_t tb_api_port(const tb_api *api);
  * normalized, or the default). Owned by the server. */
 const char *tb_api_public_url(const tb_api *api);
 
+/* The tracking-code key of the keys folder keys_dir (tracking.key, 32
+ * random bytes in hex), created mode 0600 when missing, as tb_api_start
+ * does: for `tongban keys init`, which makes every key a server needs.
+ * false: err says why. */
+bool tb_api_tracking_key_ensure(const char *keys_dir, char *err,
+                                size_t err_len);
+
 /* Graceful stop: stop accepting connections (MHD_quiesce_daemon), wait up
  * to `grace` seconds (0: 10) for the requests in flight to finish, stop
  * the threads, close every database handle and free. NULL is fine. */

@@ -2,7 +2,10 @@
  * cmd_license.c — the platform's signing keys and license verification:
  *
  *   tongban keys init [--dir DIR] [--bureaus FILE] [--platform NAME]
- *   tongban keys rotate BUREAU [--dir DIR] [--bureaus FILE]
+ *                     [--root-out ROOTDIR] [--unencrypted]
+ *   tongban keys rotate BUREAU [--dir DIR] [--bureaus FILE] [--root ROOTDIR]
+ *                     [--unencrypted]
+ *   tongban keys encrypt [--dir DIR]
  *   tongban keys trust [--dir DIR]
  *   tongban license verify [--trust FILE | --keys DIR] [--json]
  *                          [--revocations FILE | --online URL]
@@ -15,25 +18,32 @@
  *
  * Keys live in DIR (default ./var/keys); bureaus come from FILE (default
  * workflows/bureaus.xml). Private keys are encrypted with the passphrase
- * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE when one is
- * set. `keys init` also rotates a bureau's key when its license grants in
- * bureaus.xml changed. `license verify` checks revocation against the
- * platform's signed revocation list, read from a file or fetched from a
- * server over http or https (cli_http.h, on libcurl), and says so when it
- * did not; its exit statuses are VERIFY_* below. An invalid license prints
- * "invalid:" and its reason codes (issuer_not_authorized: the signing
- * certificate may not sign the type).
+ * of TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE; init and
+ * rotate refuse to write plain ones unless --unencrypted (tests only).
+ * `keys init` also rotates a bureau's key when its license grants in
+ * bureaus.xml changed, and makes the tracking-code key (tracking.key).
+ * --root-out (init) and --root (rotate) name the folder of an offline
+ * root's private key: it is made there, and read from there, never from
+ * DIR. `keys encrypt` encrypts the plain keys of an older folder. `license
+ * verify` checks revocation against the platform's signed revocation list, read
+ * from a file or fetched from a server over http or https (cli_http.h, on
+ * libcurl), and says so when it did not; its exit statuses are VERIFY_* below.
+ * An invalid license prints "invalid:" and its reason codes
+ * (issuer_not_authorized: the signing certificate may not sign the type).
  *
  * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
  * gets its keys on the first start.
  */
 #include "cli_http.h"
+#include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_license.h"
+#include "tb_log.h"
 #include "tb_workflows.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,18 +71,29 @@ typedef struct {
   const char *positional;
   const char *revocations; /* --revocations FILE */
   const char *online;      /* --online URL */
+  const char *root;        /* --root / --root-out ROOTDIR */
   bool json;
+  bool unencrypted; /* --unencrypted */
 } options;
 
 static int keys_usage(void) {
   fprintf(stderr,
           "usage: tongban keys init [--dir DIR] [--bureaus FILE] "
           "[--platform NAME]\n"
-          "       tongban keys rotate BUREAU [--dir DIR] [--bureaus FILE]\n"
+          "                         [--root-out ROOTDIR] [--unencrypted]\n"
+          "       tongban keys rotate BUREAU [--dir DIR] [--bureaus FILE] "
+          "[--root ROOTDIR]\n"
+          "                         [--unencrypted]\n"
+          "       tongban keys encrypt [--dir DIR]\n"
           "       tongban keys trust [--dir DIR]\n"
-          "  DIR defaults to " DEFAULT_KEYS ", FILE to " DEFAULT_BUREAUS "; "
-          "keys are encrypted with\n"
-          "  TONGBAN_KEY_PASSPHRASE or TONGBAN_KEY_PASSPHRASE_FILE if set\n");
+          "  DIR defaults to " DEFAULT_KEYS ", FILE to " DEFAULT_BUREAUS ".\n"
+          "  Private keys are encrypted with the passphrase of "
+          "TONGBAN_KEY_PASSPHRASE_FILE\n"
+          "  (its first line) or TONGBAN_KEY_PASSPHRASE; --unencrypted "
+          "writes plain keys\n"
+          "  (for tests only). ROOTDIR holds the platform root's private "
+          "key (an offline\n"
+          "  root, e.g. a USB stick): init makes it there, not in DIR.\n");
   return 2;
 }
 
@@ -129,7 +150,12 @@ static bool parse_options(int argc, char **argv, options *o) {
       slot = &o->revocations;
     else if (strcmp(a, "--online") == 0)
       slot = &o->online;
-    else if (strcmp(a, "--json") == 0) {
+    else if (strcmp(a, "--root") == 0 || strcmp(a, "--root-out") == 0)
+      slot = &o->root;
+    else if (strcmp(a, "--unencrypted") == 0) {
+      o->unencrypted = true;
+      continue;
+    } else if (strcmp(a, "--json") == 0) {
       o->json = true;
       continue;
     } else if (a[0] == '-' && a[1] == '-')
@@ -178,10 +204,41 @@ static tb_bureau_list *load_bureaus(const char *path) {
  * keys
  * ---------------------------------------------------------------------- */
 
-bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
+/* Whether keys may be written with passphrase: one is set, or plain
+ * keys were asked for (and then none may be set); false after a message
+ * naming the fix. */
+static bool passphrase_fits(const char *what, const char *passphrase,
+                            bool plain, const char *plain_option) {
+  if (passphrase[0] && plain) {
+    fprintf(stderr,
+            "tongban: %s: %s and a passphrase "
+            "(TONGBAN_KEY_PASSPHRASE[_FILE]) contradict each other: give "
+            "one of them\n",
+            what, plain_option);
+    return false;
+  }
+  if (!passphrase[0] && !plain) {
+    fprintf(stderr,
+            "tongban: %s: private keys are encrypted, and no passphrase "
+            "is set: put one in a file of mode 0600 and name it with "
+            "TONGBAN_KEY_PASSPHRASE_FILE (or set TONGBAN_KEY_PASSPHRASE)%s%s"
+            "\n",
+            what, plain_option ? "; plain keys, for tests only: " : "",
+            plain_option ? plain_option : "");
+    return false;
+  }
+  return true;
+}
+
+bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml,
+                        bool allow_plain) {
   char pass[1024];
   if (!get_passphrase(pass, sizeof pass))
     return false;
+  if (!pass[0] && !allow_plain) {
+    passphrase_fits("serve", pass, false, "--allow-unencrypted-keys");
+    return false;
+  }
   tb_bureau_list *bureaus = load_bureaus(bureaus_xml);
   if (!bureaus) {
     OPENSSL_cleanse(pass, sizeof pass);
@@ -195,6 +252,11 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
   OPENSSL_cleanse(pass, sizeof pass);
   if (st != TB_LICENSE_OK) {
     print_problem("keys init", st, &p);
+    fprintf(stderr,
+            "tongban: the keys in %s are not complete for %s: run "
+            "`tongban keys init --dir %s --bureaus %s` (with --root-out "
+            "ROOTDIR for an offline root), then start again\n",
+            dir, bureaus_xml, dir, bureaus_xml);
     return false;
   }
   if (rep.root_created || rep.issuing_created || rep.issuing_rotated ||
@@ -208,12 +270,51 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml) {
   return true;
 }
 
+bool tb_cli_keys_check_encrypted(const char *dir, bool allow_plain) {
+  char path[PATH_MAX];
+  tb_problem p = {0};
+  tb_license_status st = tb_license_keys_find_plain(dir, path, sizeof path, &p);
+  if (st != TB_LICENSE_OK) {
+    print_problem("keys", st, &p);
+    return false;
+  }
+  if (!path[0])
+    return true;
+  if (allow_plain) {
+    tb_log_kv(TB_LOG_WARN, "serve",
+              "private keys are not encrypted (--allow-unencrypted-keys: "
+              "for tests only)",
+              TB_LOG_S("file", path));
+    return true;
+  }
+  fprintf(stderr,
+          "tongban: the private key %s is not encrypted: put a passphrase "
+          "in a file of mode 0600, run `TONGBAN_KEY_PASSPHRASE_FILE=FILE "
+          "tongban keys encrypt --dir %s` and start with the same "
+          "variable set (or, for tests only, start with "
+          "--allow-unencrypted-keys)\n",
+          path, dir);
+  return false;
+}
+
+/* The tracking-code key beside the signing keys. */
+static bool tracking_key(const char *dir) {
+  char err[512];
+  if (tb_api_tracking_key_ensure(dir, err, sizeof err))
+    return true;
+  fprintf(stderr, "tongban: keys init: %s\n", err);
+  return false;
+}
+
 static int keys_init(const options *o, const char *passphrase) {
+  if (!passphrase_fits("keys init", passphrase, o->unencrypted,
+                       "--unencrypted"))
+    return 1;
   tb_bureau_list *bureaus = load_bureaus(o->bureaus);
   if (!bureaus)
     return 1;
-  tb_license_key_options opt = {.platform = o->platform,
-                                .passphrase = passphrase};
+  tb_license_key_options opt = {
+      .platform = o->platform, .passphrase = passphrase, .root_dir = o->root};
   tb_license_init_report rep;
   tb_problem p = {0};
   tb_license_status st = tb_license_init_keys(o->dir, bureaus, &opt, &rep, &p);
@@ -222,16 +323,25 @@ static int keys_init(const options *o, const char *passphrase) {
     print_problem("keys init", st, &p);
     return 1;
   }
+  if (!tracking_key(o->dir))
+    return 1;
   printf("%s: root %s; %zu issuing keys created, %zu kept (%zu of them "
          "rotated for changed license grants); %zu platform signers "
          "created%s\n",
          o->dir, rep.root_created ? "created" : "kept", rep.issuing_created,
          rep.issuing_kept, rep.issuing_rotated, rep.platform_created,
          passphrase[0] ? "" : " (keys not encrypted)");
+  if (rep.root_created && o->root)
+    printf("the root's private key is in %s/root.key only: keep that "
+           "folder offline\n",
+           o->root);
   return 0;
 }
 
 static int keys_rotate(const options *o, const char *passphrase) {
+  if (!passphrase_fits("keys rotate", passphrase, o->unencrypted,
+                       "--unencrypted"))
+    return 1;
   tb_bureau_list *bureaus = load_bureaus(o->bureaus);
   if (!bureaus)
     return 1;
@@ -241,8 +351,8 @@ static int keys_rotate(const options *o, const char *passphrase) {
     fprintf(stderr, "tongban: keys rotate: %s has no bureau '%s'\n", o->bureaus,
             o->positional);
   } else {
-    tb_license_key_options opt = {.platform = o->platform,
-                                  .passphrase = passphrase};
+    tb_license_key_options opt = {
+        .platform = o->platform, .passphrase = passphrase, .root_dir = o->root};
     unsigned serial = 0;
     tb_problem p = {0};
     tb_license_status st = tb_license_rotate_key(o->dir, b, &opt, &serial, &p);
@@ -257,6 +367,23 @@ static int keys_rotate(const options *o, const char *passphrase) {
   }
   tb_workflows_free_bureaus(bureaus);
   return rc;
+}
+
+static int keys_encrypt(const options *o, const char *passphrase) {
+  if (!passphrase_fits("keys encrypt", passphrase, false, NULL))
+    return 1;
+  size_t n = 0;
+  tb_problem p = {0};
+  tb_license_status st = tb_license_keys_encrypt(o->dir, passphrase, &n, &p);
+  if (st != TB_LICENSE_OK) {
+    print_problem("keys encrypt", st, &p);
+    if (n)
+      fprintf(stderr, "tongban: %zu keys were encrypted before that\n", n);
+    return 1;
+  }
+  printf("%s: %zu private keys encrypted, every other one was already\n",
+         o->dir, n);
+  return 0;
 }
 
 static int keys_trust(const options *o) {
@@ -278,19 +405,24 @@ int tb_cli_keys(int argc, char **argv) {
     return keys_usage();
   const char *verb = argv[1];
   options o = {.dir = DEFAULT_KEYS, .bureaus = DEFAULT_BUREAUS};
-  if (!parse_options(argc - 2, argv + 2, &o) || o.revocations || o.online)
+  if (!parse_options(argc - 2, argv + 2, &o) || o.revocations || o.online ||
+      ((o.root || o.unencrypted) && strcmp(verb, "init") != 0 &&
+       strcmp(verb, "rotate") != 0))
     return keys_usage();
   bool rotate = strcmp(verb, "rotate") == 0;
   if ((rotate && !o.positional) || (!rotate && o.positional))
     return keys_usage();
   if (strcmp(verb, "trust") == 0)
     return keys_trust(&o);
-  if (!rotate && strcmp(verb, "init") != 0)
+  bool encrypt = strcmp(verb, "encrypt") == 0;
+  if (!rotate && !encrypt && strcmp(verb, "init") != 0)
     return keys_usage();
   char passphrase[PASSPHRASE_MAX + 1];
   if (!get_passphrase(passphrase, sizeof passphrase))
     return 1;
-  int rc = rotate ? keys_rotate(&o, passphrase) : keys_init(&o, passphrase);
+  int rc = rotate    ? keys_rotate(&o, passphrase)
+           : encrypt ? keys_encrypt(&o, passphrase)
+                     : keys_init(&o, passphrase);
   OPENSSL_cleanse(passphrase, sizeof passphrase);
   return rc;
 }

@@ -9,6 +9,8 @@
  *                 [--max-file-bytes N] [--max-application-bytes N]
  *                 [--supervision-interval SECONDS]
  *                 [--public-url URL] [--trusted-proxy ADDR[/PREFIX]]...
+ *                 [--db-statement-timeout SECONDS]
+ *                 [--db-connection-limit N] [--allow-unencrypted-keys]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -37,6 +39,11 @@
  * it, never with a request's Host (default http://LISTEN). Each
  * --trusted-proxy (an address or network) is a peer whose X-Forwarded-For
  * names the client (api/api_forwarded.h); both are checked at start.
+ * With the embedded cluster the server's role gets --db-statement-timeout
+ * (default 30; 0: none) and --db-connection-limit (default 64). The
+ * bureaus' private keys must be encrypted (passphrase from
+ * TONGBAN_KEY_PASSPHRASE[_FILE]): serve refuses to make or use plain ones
+ * unless --allow-unencrypted-keys (for tests only) is given.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -76,6 +83,9 @@ typedef struct {
   const char *public_url;      /* NULL: http://LISTEN */
   const char *proxies[64];     /* --trusted-proxy, in order */
   size_t n_proxies;
+  int db_statement_timeout; /* seconds; the embedded role's */
+  int db_connection_limit;
+  bool allow_unencrypted_keys;
 } serve_options;
 
 static int usage(void) {
@@ -93,7 +103,10 @@ static int usage(void) {
           "[--max-application-bytes N]\n"
           "                     [--supervision-interval SECONDS]\n"
           "                     [--public-url URL] [--trusted-proxy "
-          "ADDR[/PREFIX]]...\n");
+          "ADDR[/PREFIX]]...\n"
+          "                     [--db-statement-timeout SECONDS] "
+          "[--db-connection-limit N]\n"
+          "                     [--allow-unencrypted-keys]\n");
   return 2;
 }
 
@@ -125,15 +138,21 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"supervision-interval", required_argument, NULL, 'S'},
       {"public-url", required_argument, NULL, 'P'},
       {"trusted-proxy", required_argument, NULL, 'T'},
+      {"db-statement-timeout", required_argument, NULL, 'O'},
+      {"db-connection-limit", required_argument, NULL, 'N'},
+      {"allow-unencrypted-keys", no_argument, NULL, 'U'},
       {NULL, 0, NULL, 0}};
-  *o = (serve_options){.listen = "127.0.0.1:8080",
-                       .data = "./var",
-                       .workflows = "workflows",
-                       .region = "330100", /* the shipped bureaus' */
-                       .interval = 1.0,
-                       .idempotency_ttl = 86400,
-                       .checkpoint_interval = 600,
-                       .supervision_interval = 30};
+  *o =
+      (serve_options){.listen = "127.0.0.1:8080",
+                      .data = "./var",
+                      .workflows = "workflows",
+                      .region = "330100", /* the shipped bureaus' */
+                      .interval = 1.0,
+                      .idempotency_ttl = 86400,
+                      .checkpoint_interval = 600,
+                      .supervision_interval = 30,
+                      .db_statement_timeout = TB_STORE_SERVER_STATEMENT_TIMEOUT,
+                      .db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT};
   optind = 1;
   int c;
   double v;
@@ -204,6 +223,19 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
         return false;
       o->idempotency_ttl = (int)v;
       break;
+    case 'O':
+      if (!parse_number(optarg, 0, 86400, &v) || v != (int)v)
+        return false;
+      o->db_statement_timeout = (int)v;
+      break;
+    case 'N':
+      if (!parse_number(optarg, 1, 10000, &v) || v != (int)v)
+        return false;
+      o->db_connection_limit = (int)v;
+      break;
+    case 'U':
+      o->allow_unencrypted_keys = true;
+      break;
     default:
       return false;
     }
@@ -269,6 +301,9 @@ static bool prepare_database(const serve_options *o, const char *admin,
             from == to ? "" : " (migrated)");
     if (embedded)
       rc = tb_store_server_role_grant(s);
+    if (embedded && rc == TB_STORE_OK)
+      rc = tb_store_server_role_limit(s, o->db_statement_timeout,
+                                      o->db_connection_limit);
   }
   struct stat st;
   if (rc == TB_STORE_OK && stat(o->workflows, &st) != 0) {
@@ -380,7 +415,9 @@ int tb_cli_serve(int argc, char **argv) {
     snprintf(keys, sizeof keys, "%s/keys", o.data);
   snprintf(bureaus, sizeof bureaus, "%s/bureaus.xml", o.workflows);
   struct stat kst;
-  if (stat(bureaus, &kst) == 0 && !tb_cli_keys_ensure(keys, bureaus)) {
+  if ((stat(bureaus, &kst) == 0 &&
+       !tb_cli_keys_ensure(keys, bureaus, o.allow_unencrypted_keys)) ||
+      !tb_cli_keys_check_encrypted(keys, o.allow_unencrypted_keys)) {
     tb_store_cluster_stop(cluster);
     return 1;
   }

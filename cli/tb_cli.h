@@ -41,8 +41,15 @@ int tb_cli_keys(int argc, char **argv);
 int tb_cli_license(int argc, char **argv);
 /* `keys init` for serve: the root and a first key for every bureau of
  * bureaus_xml that has none, in dir (passphrase from the environment);
- * nothing changes when they exist. false (after a message) on failure. */
-bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml);
+ * nothing changes when they exist. With no passphrase set it refuses
+ * unless allow_plain (serve's --allow-unencrypted-keys). false (after a
+ * message) on failure. */
+bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml,
+                        bool allow_plain);
+/* Whether serve may run with the keys of dir: true when every private
+ * key file is encrypted, or (after a warning in the log) when one is not
+ * but allow_plain; else false after a message naming the fix. */
+bool tb_cli_keys_check_encrypted(const char *dir, bool allow_plain);
 
 /* The whole file at path ("-": standard input), NUL-terminated (malloc'd,
  * freed by the caller; *len its length without the NUL); NULL when it

@@ -175,6 +175,11 @@ typedef struct {
   int64_t now;            /* certificates start here; 0: time(NULL) */
   unsigned root_days;     /* root validity; 0: 30 years */
   unsigned issuing_days;  /* issuing certificate validity; 0: 10 years */
+  const char *root_dir;   /* an offline root: the folder that holds (or,
+                             for a new root, receives) root.key, e.g. a
+                             USB stick; the keys folder then gets only
+                             root.pem. NULL: root.key is in the keys
+                             folder */
 } tb_license_key_options;
 
 /* What tb_license_init_keys did, for the command line to print. */
@@ -199,6 +204,22 @@ tb_license_status tb_license_init_keys(const char *dir,
                                        const tb_license_key_options *opt,
                                        tb_license_init_report *report,
                                        tb_problem *p);
+
+/* The first private key file under the keys folder dir (root.key, the
+ * .key files of issuing/ and platform/) that is not encrypted, into path
+ * (cap bytes; "" when every one is): what `tongban serve` refuses to run
+ * with. TB_LICENSE_ERR_IO when a folder cannot be listed. */
+tb_license_status tb_license_keys_find_plain(const char *dir, char *path,
+                                             size_t cap, tb_problem *p);
+
+/* Encrypt every private key file of dir that is not (see
+ * tb_license_keys_find_plain) with passphrase (not empty), in place:
+ * each is written anew beside the old one and renamed over it. *count
+ * (may be NULL) receives how many were. For folders made before keys
+ * were encrypted by default. */
+tb_license_status tb_license_keys_encrypt(const char *dir,
+                                          const char *passphrase, size_t *count,
+                                          tb_problem *p);
 
 /* Create a new issuing key and certificate for one bureau (rotation),
  * listing its current grants. The old ones stay: they remain in the trust list,

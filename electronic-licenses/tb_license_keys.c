@@ -10,6 +10,13 @@
  * `keys init` twice changes nothing. Every issuing certificate lists the
  * license types its bureau may issue (tb_license_authority.c); when
  * bureaus.xml grants change, `keys init` rotates the bureau's key.
+ *
+ * An offline root (options' root_dir): the root's private key is written
+ * to and read from another folder (a USB stick), never the keys folder,
+ * which keeps only root.pem; whatever needs the root key (a new or
+ * rotated issuing certificate, a platform signer) then needs that folder.
+ * The private key files' encryption is checked and added to old folders
+ * at the end of this file.
  */
 #include "tb_license_int.h"
 
@@ -531,17 +538,40 @@ static tb_license_status write_pair(const char *key_path, const char *cert_path,
   return st;
 }
 
+/* The folder of root.key: the offline root's, else the keys folder. */
+static const char *root_dir_of(const char *dir,
+                               const tb_license_key_options *opt) {
+  return opt && opt->root_dir && *opt->root_dir ? opt->root_dir : dir;
+}
+
+/* An offline root's folder also gets a copy of root.pem, so that it holds
+ * a whole pair. */
+static tb_license_status copy_root_cert(const char *root_dir, X509 *cert,
+                                        tb_problem *p) {
+  char path[PATH_SIZE];
+  if (!join(path, root_dir, "root.pem"))
+    return io_problem(p, "create", root_dir);
+  return write_cert(path, cert, p);
+}
+
 static tb_license_status
 create_root(const char *dir, const tb_license_key_options *opt, tb_problem *p) {
   char key_path[PATH_SIZE], cert_path[PATH_SIZE];
-  if (!join(key_path, dir, "root.key") || !join(cert_path, dir, "root.pem"))
+  const char *root_dir = root_dir_of(dir, opt);
+  if (!join(key_path, root_dir, "root.key") ||
+      !join(cert_path, dir, "root.pem"))
     return io_problem(p, "create", dir);
+  tb_license_status st =
+      root_dir == dir ? TB_LICENSE_OK : make_dir(root_dir, p);
+  if (st != TB_LICENSE_OK)
+    return st;
   EVP_PKEY *key = new_sm2_key();
   X509 *cert = key ? make_root(key, opt) : NULL;
-  tb_license_status st =
-      cert ? write_pair(key_path, cert_path, key, cert,
-                        opt ? opt->passphrase : NULL, p)
-           : crypto_problem(p, "cannot make the root certificate");
+  st = cert ? write_pair(key_path, cert_path, key, cert,
+                         opt ? opt->passphrase : NULL, p)
+            : crypto_problem(p, "cannot make the root certificate");
+  if (st == TB_LICENSE_OK && root_dir != dir)
+    st = copy_root_cert(root_dir, cert, p);
   X509_free(cert);
   EVP_PKEY_free(key);
   return st;
@@ -560,14 +590,23 @@ static void free_root(root_pair *r) {
   r->key = NULL;
 }
 
-static tb_license_status load_root(const char *dir, const char *passphrase,
+static tb_license_status load_root(const char *dir,
+                                   const tb_license_key_options *opt,
                                    root_pair *r, tb_problem *p) {
   char key_path[PATH_SIZE], cert_path[PATH_SIZE];
-  if (!join(key_path, dir, "root.key") || !join(cert_path, dir, "root.pem"))
+  const char *root_dir = root_dir_of(dir, opt);
+  if (!join(key_path, root_dir, "root.key") ||
+      !join(cert_path, dir, "root.pem"))
     return io_problem(p, "open", dir);
   tb_license_status st = read_cert(cert_path, &r->cert, p);
   if (st == TB_LICENSE_OK)
-    st = read_key(key_path, passphrase, &r->key, p);
+    st = read_key(key_path, opt ? opt->passphrase : NULL, &r->key, p);
+  if (st == TB_LICENSE_ERR_NOT_FOUND && r->cert)
+    tb_problem_set(p, TB_ERR_INVALID, NULL,
+                   "this needs the platform root's private key, and %s has "
+                   "none: name the folder that holds root.key (an offline "
+                   "root) with --root DIR",
+                   root_dir);
   if (st == TB_LICENSE_OK && X509_check_private_key(r->cert, r->key) != 1)
     st = crypto_problem(p, "root.key does not belong to root.pem");
   if (st != TB_LICENSE_OK)
@@ -684,7 +723,7 @@ static tb_license_status init_bureau(const char *dir, const tb_bureau *b,
     }
   }
   if (!root->cert)
-    st = load_root(dir, opt ? opt->passphrase : NULL, root, p);
+    st = load_root(dir, opt, root, p);
   if (st == TB_LICENSE_OK)
     st = create_issuing(dir, b, newest + 1, root, opt, p);
   if (st == TB_LICENSE_OK && newest > 0)
@@ -734,7 +773,7 @@ tb_license_status tb_license_rotate_key(const char *dir, const tb_bureau *b,
   }
   root_pair root = {0};
   if (st == TB_LICENSE_OK)
-    st = load_root(dir, opt ? opt->passphrase : NULL, &root, p);
+    st = load_root(dir, opt, &root, p);
   if (st == TB_LICENSE_OK)
     st = create_issuing(dir, b, next, &root, opt, p);
   free_root(&root);
@@ -945,7 +984,7 @@ static tb_license_status make_signer(const char *dir, int purpose,
     return path_problem(p, dir);
   snprintf(cn, sizeof cn, "%s %s", platform_of(opt), purpose_labels[purpose]);
   root_pair root = {0};
-  tb_license_status st = load_root(dir, opt ? opt->passphrase : NULL, &root, p);
+  tb_license_status st = load_root(dir, opt, &root, p);
   EVP_PKEY *key = st == TB_LICENSE_OK ? new_sm2_key() : NULL;
   X509 *cert = key ? make_platform(key,
                                    tb_license_signer_purpose_name(
@@ -1012,5 +1051,146 @@ tb_license_status tb_license_keys_load_pair(const char *key_path,
     *cert = NULL;
     *key = NULL;
   }
+  return st;
+}
+
+/* ------------------------------------------------------------------------
+ * Encryption at rest: finding the private keys that are not encrypted,
+ * and encrypting them in place.
+ * ---------------------------------------------------------------------- */
+
+#define ENCRYPTED_PEM "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+
+/* Whether the key file at path starts with the PKCS#8 encrypted header;
+ * a file that cannot be read counts as encrypted (opening it fails later
+ * with its own message). */
+static bool key_encrypted(const char *path) {
+  char head[sizeof ENCRYPTED_PEM];
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return true;
+  size_t n = fread(head, 1, sizeof head - 1, f);
+  fclose(f);
+  head[n] = '\0';
+  return strcmp(head, ENCRYPTED_PEM) == 0;
+}
+
+/* Called for every private key file of a keys folder; false stops. */
+typedef bool (*key_visit)(const char *path, void *ctx, tb_license_status *st,
+                          tb_problem *p);
+
+static bool ends_with_key(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcmp(name + n - 4, ".key") == 0 && name[0] != '.';
+}
+
+/* The .key files of one folder (missing: none), in no particular order. */
+static tb_license_status visit_folder(const char *folder, key_visit fn,
+                                      void *ctx, bool *go_on, tb_problem *p) {
+  DIR *d = opendir(folder);
+  if (!d)
+    return errno == ENOENT ? TB_LICENSE_OK : io_problem(p, "list", folder);
+  tb_license_status st = TB_LICENSE_OK;
+  struct dirent *e;
+  char path[PATH_SIZE];
+  while (*go_on && st == TB_LICENSE_OK && (e = readdir(d)) != NULL) {
+    if (!ends_with_key(e->d_name))
+      continue;
+    if (!join(path, folder, e->d_name))
+      st = path_problem(p, folder);
+    else
+      *go_on = fn(path, ctx, &st, p);
+  }
+  closedir(d);
+  return st;
+}
+
+static tb_license_status visit_keys(const char *dir, key_visit fn, void *ctx,
+                                    tb_problem *p) {
+  char path[PATH_SIZE];
+  bool go_on = true;
+  tb_license_status st = TB_LICENSE_OK;
+  if (!join(path, dir, "root.key"))
+    return path_problem(p, dir);
+  if (file_exists(path))
+    go_on = fn(path, ctx, &st, p);
+  const char *subs[] = {"issuing", "platform"};
+  for (size_t i = 0; go_on && st == TB_LICENSE_OK && i < 2; i++)
+    st = join(path, dir, subs[i]) ? visit_folder(path, fn, ctx, &go_on, p)
+                                  : path_problem(p, dir);
+  return st;
+}
+
+typedef struct {
+  char *path;
+  size_t cap;
+} plain_found;
+
+static bool note_plain(const char *path, void *ctx, tb_license_status *st,
+                       tb_problem *p) {
+  (void)st;
+  (void)p;
+  plain_found *f = ctx;
+  if (key_encrypted(path))
+    return true;
+  snprintf(f->path, f->cap, "%s", path);
+  return false;
+}
+
+tb_license_status tb_license_keys_find_plain(const char *dir, char *path,
+                                             size_t cap, tb_problem *p) {
+  if (!path || cap == 0)
+    return TB_LICENSE_ERR_LIMIT;
+  path[0] = '\0';
+  plain_found f = {path, cap};
+  return visit_keys(dir, note_plain, &f, p);
+}
+
+typedef struct {
+  const char *passphrase;
+  size_t count;
+} encrypt_job;
+
+/* Read the plain key, write it encrypted to PATH.new, rename it over. */
+static bool encrypt_one(const char *path, void *ctx, tb_license_status *st,
+                        tb_problem *p) {
+  encrypt_job *j = ctx;
+  if (key_encrypted(path))
+    return true;
+  char tmp[PATH_SIZE];
+  int n = snprintf(tmp, sizeof tmp, "%s.new", path);
+  if (n < 0 || (size_t)n >= sizeof tmp) {
+    *st = path_problem(p, path);
+    return false;
+  }
+  EVP_PKEY *key = NULL;
+  unlink(tmp); /* left over from an earlier run that was stopped */
+  *st = read_key(path, NULL, &key, p);
+  if (*st == TB_LICENSE_OK)
+    *st = write_key(tmp, key, j->passphrase, p);
+  EVP_PKEY_free(key);
+  if (*st == TB_LICENSE_OK && rename(tmp, path) != 0) {
+    unlink(tmp);
+    *st = io_problem(p, "replace", path);
+  }
+  if (*st == TB_LICENSE_OK)
+    j->count++;
+  return *st == TB_LICENSE_OK;
+}
+
+tb_license_status tb_license_keys_encrypt(const char *dir,
+                                          const char *passphrase, size_t *count,
+                                          tb_problem *p) {
+  if (count)
+    *count = 0;
+  if (!passphrase || !*passphrase) {
+    tb_problem_set(p, TB_ERR_INVALID, NULL,
+                   "encrypting the keys needs a passphrase");
+    return TB_LICENSE_ERR_PASSPHRASE;
+  }
+  encrypt_job j = {passphrase, 0};
+  tb_license_status st = visit_keys(dir, encrypt_one, &j, p);
+  if (count)
+    *count = j.count;
   return st;
 }

@@ -837,13 +837,15 @@ def _():
         with open(narrow, "w", encoding="utf-8") as f:
             f.write(text.replace(grant, ""))
         k = subprocess.run([TONGBAN, "keys", "init", "--dir", KEYS,
-                            "--bureaus", narrow], capture_output=True,
+                            "--bureaus", narrow, "--unencrypted"],
+                           capture_output=True,
                            text=True, timeout=60)
         assert k.returncode == 0, k.stdout + k.stderr
         assert "(1 of them rotated for changed license grants)" in k.stdout, k.stdout
     last_approval_rolled_back(n)
     k = subprocess.run([TONGBAN, "keys", "init", "--dir", KEYS, "--bureaus",
-                        shipped], capture_output=True, text=True, timeout=60)
+                        shipped, "--unencrypted"], capture_output=True,
+                       text=True, timeout=60)
     assert k.returncode == 0, k.stdout + k.stderr
     assert "(1 of them rotated for changed license grants)" in k.stdout, k.stdout
     last_approval_goes_through(n)

@@ -1151,6 +1151,97 @@ static void test_passphrase(void) {
                TB_LICENSE_ERR_NOT_FOUND);
 }
 
+/* An offline root (issue 17 §5): keys init with root_dir writes root.key
+ * only there; the keys folder keeps root.pem and the bureaus' keys, which
+ * sign licenses that verify against its trust list; a rotation needs the
+ * root's folder and says so without it. */
+static void test_offline_root(void) {
+  char dir[400], usb[400], path[512];
+  snprintf(dir, sizeof dir, "%s/offline-keys", tmp);
+  snprintf(usb, sizeof usb, "%s/usb", tmp);
+  tb_license_key_options opt = {
+      .now = now - 86400, .passphrase = "offline root", .root_dir = usb};
+  tb_bureau_list one = {bureau_items, 1, NULL};
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_init_keys(dir, &one, &opt, NULL, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  snprintf(path, sizeof path, "%s/root.key", dir);
+  TB_CHECK(access(path, F_OK) != 0);
+  snprintf(path, sizeof path, "%s/root.pem", dir);
+  TB_CHECK(access(path, F_OK) == 0);
+  snprintf(path, sizeof path, "%s/root.key", usb);
+  char *text = tb_test_read_file(path, NULL);
+  TB_CHECK(contains(text, "BEGIN ENCRYPTED PRIVATE KEY"));
+  free(text);
+  TB_CHECK_INT(mode_of(path), 0600);
+  snprintf(path, sizeof path, "%s/root.pem", usb);
+  TB_CHECK(access(path, F_OK) == 0);
+  /* the bureau's key signs; the folder's trust list verifies */
+  tb_license_keys *k = NULL;
+  TB_CHECK_INT(tb_license_open_keys(dir, opt.passphrase, &k, &p),
+               TB_LICENSE_OK);
+  tb_license lic = business_license();
+  tb_license_signed signed_lic;
+  TB_CHECK_INT(tb_license_sign(k, &lic, now, &signed_lic, &p), TB_LICENSE_OK);
+  char *payload = NULL;
+  size_t len = 0;
+  TB_CHECK_INT(tb_license_encode_payload(&signed_lic, &payload, &len, &p),
+               TB_LICENSE_OK);
+  tb_license_trust *t = trust_of(dir);
+  TB_CHECK_INT(verify_reasons(payload, t, NULL, NULL), 0);
+  /* a rotation without the root's folder is refused, naming the fix */
+  tb_license_key_options online = {.now = now, .passphrase = opt.passphrase};
+  TB_CHECK_INT(tb_license_rotate_key(dir, &bureau_items[0], &online, NULL, &p),
+               TB_LICENSE_ERR_NOT_FOUND);
+  TB_CHECKF(contains(p.detail, "--root"), "%s", p.detail);
+  unsigned serial = 0;
+  TB_CHECKF(tb_license_rotate_key(dir, &bureau_items[0], &opt, &serial, &p) ==
+                TB_LICENSE_OK,
+            "%s", p.detail);
+  TB_CHECK_INT(serial, 2);
+  tb_license_free_trust(t);
+  tb_license_free_signed(&signed_lic);
+  tb_license_close_keys(k);
+  free(payload);
+}
+
+/* Plain keys of an older folder are found, and encrypted in place: every
+ * private key (root, bureau, platform signers), after which they open
+ * with the passphrase only. */
+static void test_encrypt_in_place(void) {
+  char dir[400], found[512];
+  snprintf(dir, sizeof dir, "%s/plain-keys", tmp);
+  tb_license_key_options opt = {.now = now - 86400};
+  tb_bureau_list one = {bureau_items, 1, NULL};
+  tb_problem p = {0};
+  TB_CHECKF(tb_license_init_keys(dir, &one, &opt, NULL, &p) == TB_LICENSE_OK,
+            "%s", p.detail);
+  TB_CHECK_INT(tb_license_keys_find_plain(dir, found, sizeof found, &p),
+               TB_LICENSE_OK);
+  TB_CHECKF(contains(found, ".key"), "%s", found);
+  size_t n = 0;
+  TB_CHECK_INT(tb_license_keys_encrypt(dir, NULL, &n, &p),
+               TB_LICENSE_ERR_PASSPHRASE);
+  TB_CHECK_INT(tb_license_keys_encrypt(dir, "now encrypted", &n, &p),
+               TB_LICENSE_OK);
+  TB_CHECK_INT(n, 4);
+  TB_CHECK_INT(tb_license_keys_find_plain(dir, found, sizeof found, &p),
+               TB_LICENSE_OK);
+  TB_CHECK_STR(found, "");
+  TB_CHECK_INT(tb_license_keys_encrypt(dir, "now encrypted", &n, &p),
+               TB_LICENSE_OK);
+  TB_CHECK_INT(n, 0);
+  char path[512];
+  snprintf(path, sizeof path, "%s/issuing/SCJG.1.key", dir);
+  TB_CHECK_INT(mode_of(path), 0600);
+  tb_license_keys *k = NULL;
+  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k, &p),
+               TB_LICENSE_ERR_PASSPHRASE);
+  TB_CHECK_INT(tb_license_open_keys(dir, "now encrypted", &k, &p),
+               TB_LICENSE_OK);
+  tb_license_close_keys(k);
+}
+
 /* ------------------------------------------------------------------------
  * Rendering
  * ---------------------------------------------------------------------- */
@@ -1924,6 +2015,8 @@ int main(int argc, char **argv) {
   TB_RUN(test_authority_rotation);
   TB_RUN(test_rotation);
   TB_RUN(test_passphrase);
+  TB_RUN(test_offline_root);
+  TB_RUN(test_encrypt_in_place);
   TB_RUN(test_url_qr);
   TB_RUN(test_license_svg);
   TB_RUN(test_platform_signer_files);

@@ -324,6 +324,8 @@ int main(int argc, char **argv) {
   }
   chmod(dir, 0755);
   snprintf(data, sizeof data, "%s/var", dir);
+  /* serve keeps the signing keys encrypted: with this passphrase */
+  setenv("TONGBAN_KEY_PASSPHRASE", "serve-test-passphrase", 1);
   TB_RUN(serve_starts_on_a_fresh_folder);
   TB_RUN(a_second_serve_is_refused);
   TB_RUN(commands_reach_the_running_cluster);
