@@ -22,6 +22,8 @@ now() { date +%s.%N; }
 
 t0=$(now)
 bash tools/demo_accounts.sh "$tongban" "$tmp/data" workflows 2>/dev/null
+TONGBAN_KEY_PASSPHRASE_FILE=$(bash tools/key_passphrase.sh "$tongban" "$tmp/data" 2>/dev/null)
+export TONGBAN_KEY_PASSPHRASE_FILE
 t1=$(now)
 "$tongban" serve --data "$tmp/data" --workflows workflows \
   --listen "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
