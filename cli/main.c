@@ -40,7 +40,9 @@ static const tb_cli_command commands[] = {
      "transaction (one password, on stdin or in the file)",
      tb_cli_accounts},
     {"keys",
-     "init|rotate BUREAU|trust [--dir DIR]   the platform's signing keys",
+     "init|rotate BUREAU|encrypt|trust [--dir DIR]   the platform's "
+     "signing keys, encrypted (TONGBAN_KEY_PASSPHRASE_FILE; --root-out DIR: "
+     "an offline root)",
      tb_cli_keys},
     {"license",
      "verify [--revocations FILE|--online URL] PAYLOAD|--file FILE   verify "
