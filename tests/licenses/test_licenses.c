@@ -1105,6 +1105,25 @@ static void test_rotation(void) {
   tb_license_free_signed(&new_signed);
 }
 
+/* SCJG's first key in dir is encrypted, mode 0600, and the keys open with
+ * passphrase only (not without one, not with another). */
+static void keys_open_with_only(const char *dir, const char *passphrase) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/issuing/SCJG.1.key", dir);
+  char *text = tb_test_read_file(path, NULL);
+  TB_CHECK(contains(text, "BEGIN ENCRYPTED PRIVATE KEY"));
+  free(text);
+  TB_CHECK_INT(mode_of(path), 0600);
+  tb_license_keys *k = NULL;
+  tb_problem p = {0};
+  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k, &p),
+               TB_LICENSE_ERR_PASSPHRASE);
+  TB_CHECK_INT(tb_license_open_keys(dir, "wrong", &k, &p),
+               TB_LICENSE_ERR_PASSPHRASE);
+  TB_CHECK_INT(tb_license_open_keys(dir, passphrase, &k, &p), TB_LICENSE_OK);
+  tb_license_close_keys(k);
+}
+
 static void test_passphrase(void) {
   char dir[400];
   snprintf(dir, sizeof dir, "%s/encrypted-keys", tmp);
@@ -1114,26 +1133,13 @@ static void test_passphrase(void) {
   tb_problem p = {0};
   TB_CHECKF(tb_license_init_keys(dir, &one, &opt, NULL, &p) == TB_LICENSE_OK,
             "%s", p.detail);
-  char path[512];
-  snprintf(path, sizeof path, "%s/issuing/SCJG.1.key", dir);
-  char *text = tb_test_read_file(path, NULL);
-  TB_CHECK(contains(text, "BEGIN ENCRYPTED PRIVATE KEY"));
-  free(text);
-  TB_CHECK_INT(mode_of(path), 0600);
-  tb_license_keys *k = NULL;
-  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k, &p),
-               TB_LICENSE_ERR_PASSPHRASE);
-  TB_CHECK_INT(tb_license_open_keys(dir, "wrong", &k, &p),
-               TB_LICENSE_ERR_PASSPHRASE);
-  TB_CHECK_INT(tb_license_open_keys(dir, opt.passphrase, &k, &p),
-               TB_LICENSE_OK);
-  tb_license_close_keys(k);
+  keys_open_with_only(dir, opt.passphrase);
   /* Rotation needs the root's key, hence the passphrase. */
   tb_license_key_options no_pass = {.now = now};
   TB_CHECK_INT(tb_license_rotate_key(dir, &bureau_items[0], &no_pass, NULL, &p),
                TB_LICENSE_ERR_PASSPHRASE);
   /* The environment. */
-  char buf[128];
+  char buf[128], path[512];
   snprintf(path, sizeof path, "%s/passphrase.txt", tmp);
   write_file(path, "from a file\nsecond line\n", 24);
   unsetenv("TONGBAN_KEY_PASSPHRASE");
@@ -1231,15 +1237,7 @@ static void test_encrypt_in_place(void) {
   TB_CHECK_INT(tb_license_keys_encrypt(dir, "now encrypted", &n, &p),
                TB_LICENSE_OK);
   TB_CHECK_INT(n, 0);
-  char path[512];
-  snprintf(path, sizeof path, "%s/issuing/SCJG.1.key", dir);
-  TB_CHECK_INT(mode_of(path), 0600);
-  tb_license_keys *k = NULL;
-  TB_CHECK_INT(tb_license_open_keys(dir, NULL, &k, &p),
-               TB_LICENSE_ERR_PASSPHRASE);
-  TB_CHECK_INT(tb_license_open_keys(dir, "now encrypted", &k, &p),
-               TB_LICENSE_OK);
-  tb_license_close_keys(k);
+  keys_open_with_only(dir, "now encrypted");
 }
 
 /* ------------------------------------------------------------------------
