@@ -142,17 +142,16 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"db-connection-limit", required_argument, NULL, 'N'},
       {"allow-unencrypted-keys", no_argument, NULL, 'U'},
       {NULL, 0, NULL, 0}};
-  *o =
-      (serve_options){.listen = "127.0.0.1:8080",
-                      .data = "./var",
-                      .workflows = "workflows",
-                      .region = "330100", /* the shipped bureaus' */
-                      .interval = 1.0,
-                      .idempotency_ttl = 86400,
-                      .checkpoint_interval = 600,
-                      .supervision_interval = 30,
-                      .db_statement_timeout = TB_STORE_SERVER_STATEMENT_TIMEOUT,
-                      .db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT};
+  *o = (serve_options){.listen = "127.0.0.1:8080",
+                       .data = "./var",
+                       .workflows = "workflows",
+                       .region = "330100", /* the shipped bureaus' */
+                       .interval = 1.0,
+                       .idempotency_ttl = 86400,
+                       .checkpoint_interval = 600,
+                       .supervision_interval = 30};
+  o->db_statement_timeout = TB_STORE_SERVER_STATEMENT_TIMEOUT;
+  o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
   optind = 1;
   int c;
   double v;
