@@ -66,30 +66,36 @@ static bool read_key(const char *path, uint8_t key[32]) {
   return ok;
 }
 
-bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
-                       char *err, size_t err_len) {
-  *have = false;
-  if (!keys_dir || !*keys_dir)
-    return true;
+bool api_key_file_open(const char *keys_dir, const char *file,
+                       const char *what, uint8_t key[32], char *err,
+                       size_t err_len) {
   char path[4096];
-  if ((size_t)snprintf(path, sizeof path, "%s/%s", keys_dir, KEY_FILE) >=
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", keys_dir, file) >=
       sizeof path) {
     snprintf(err, err_len, "the keys folder's path is too long");
     return false;
   }
   bool exists = false;
   if (!write_new_key(path, &exists) && !exists) {
-    snprintf(err, err_len, "could not create the tracking-code key %s", path);
+    snprintf(err, err_len, "could not create the %s key %s", what, path);
     return false;
   }
   if (!read_key(path, key)) {
-    snprintf(err, err_len,
-             "the tracking-code key %s is unreadable (want 64 hex digits)",
-             path);
+    snprintf(err, err_len, "the %s key %s is unreadable (want 64 hex digits)",
+             what, path);
     return false;
   }
-  *have = true;
   return true;
+}
+
+bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
+                       char *err, size_t err_len) {
+  *have = false;
+  if (!keys_dir || !*keys_dir)
+    return true;
+  *have = api_key_file_open(keys_dir, KEY_FILE, "tracking-code", key, err,
+                            err_len);
+  return *have;
 }
 
 bool tb_api_tracking_key_ensure(const char *keys_dir, char *err,

@@ -148,6 +148,10 @@ api_guesses *api_guesses_of(api_req *r) {
   return r->ctx->guesses;
 }
 
+const api_totp *api_totp_of(const api_req *r) {
+  return r->ctx->totp;
+}
+
 const api_route *api_route_table(const api_req *r, size_t *n) {
   *n = r->ctx->n_routes;
   return r->ctx->routes;

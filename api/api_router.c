@@ -6,6 +6,7 @@
  * another method answers 405 with Allow; no match at all answers 404.
  * HEAD is answered by every GET route (and Allow names it beside GET).
  */
+#include "api_totp.h"
 #include "tb_api_int.h"
 
 #include <stdio.h>
@@ -116,6 +117,14 @@ const api_route api_routes[] = {
     {"POST", "/api/v1/tasks/{id}/urge", api_h_task_urge, CLERK | INSPECTOR,
      CHANGE},
     {"GET", "/favicon.ico", api_h_web, ROLE_EVERYONE, 0},
+    /* the second factor (api_totp.c): enrolment is a session's step */
+    {"POST", "/api/v1/sessions/current/totp", api_h_totp_begin, ROLE_STAFF,
+     ROUTE_STEP},
+    {"POST", "/api/v1/sessions/current/totp/confirm", api_h_totp_confirm,
+     ROLE_STAFF, ROUTE_BODY_JSON | ROUTE_STEP},
+    {"POST", "/api/v1/sessions/current/totp/recovery-codes",
+     api_h_totp_recovery, ROLE_STAFF, ROUTE_BODY_JSON},
+    {"DELETE", "/api/v1/accounts/{username}/totp", api_h_totp_reset, ADMIN, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

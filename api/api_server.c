@@ -8,6 +8,7 @@
  */
 #include "api_http.h"
 #include "api_request.h"
+#include "api_totp.h"
 #include "tb_api_int.h"
 #include "tb_log.h"
 
@@ -551,6 +552,7 @@ static void free_api(tb_api *api) {
   api_licenses_close(api->ctx.licenses);
   api_metrics_free(api->ctx.metrics);
   api_guesses_free(api->ctx.guesses);
+  api_totp_free(api->ctx.totp);
   free(api);
 }
 
@@ -592,7 +594,9 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
     return TB_API_INVALID;
   uint8_t code_key[32];
   bool has_code_key = false;
-  if (!api_code_key_open(o->keys_dir, code_key, &has_code_key, err, err_len)) {
+  api_totp *totp = NULL;
+  if (!api_code_key_open(o->keys_dir, code_key, &has_code_key, err, err_len) ||
+      !api_totp_setup(o->keys_dir, o->totp_roles, &totp, err, err_len)) {
     api_licenses_close(licenses);
     return TB_API_INVALID;
   }
@@ -603,6 +607,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.routes = api_routes;
   api->ctx.n_routes = api_route_count;
   api->ctx.licenses = licenses;
+  api->ctx.totp = totp;
   api->ctx.rules = o->rules;
   api->ctx.has_code_key = has_code_key;
   memcpy(api->ctx.code_key, code_key, sizeof code_key);

@@ -7,8 +7,11 @@
  * Retry-After). An unknown user costs the same scrypt work as a wrong
  * password, so the answer's timing does not tell which one it was.
  * Every login is counted by its outcome in the metrics, and every failure
- * that locks a user name or an address as a lockout.
+ * that locks a user name or an address as a lockout. A role that needs a
+ * second factor sends "otp" too once enrolled, checked after the password
+ * (api_totp.c); a wrong code counts as a failed login.
  */
+#include "api_totp.h"
 #include "tb_api_int.h"
 
 #include <stdio.h>
@@ -28,11 +31,15 @@ static json_t *iso_time(int64_t t) {
   return api_json_time(t);
 }
 
-/* The steps a new session of the account owes before anything else. */
-static unsigned session_steps(const tb_store_account *a) {
+/* The steps a new session of the account owes before anything else;
+ * second: what its second factor said (api_totp.h). */
+static unsigned session_steps(const tb_store_account *a,
+                              api_totp_verdict second) {
   unsigned steps = 0;
   if (a->password_change_required)
     steps |= TB_SESSION_PASSWORD_CHANGE;
+  if (second == API_TOTP_ENROL)
+    steps |= TB_SESSION_TOTP_ENROLMENT;
   return steps;
 }
 
@@ -51,10 +58,10 @@ static void session_create(api_req *r) {
     return;
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the login is incomplete");
-  const char *user = NULL, *password = NULL;
+  const char *user = NULL, *password = NULL, *otp = NULL;
   api_field spec[] = {API_STRING("username", API_REQUIRED, 64, &user),
                       API_STRING("password", API_REQUIRED, 1024, &password),
-                      API_END};
+                      API_STRING("otp", API_OPTIONAL, 64, &otp), API_END};
   if (!api_fields_parse(&pb, body, NULL, spec)) {
     api_problem_send(r, &pb);
     json_decref(body);
@@ -85,13 +92,18 @@ static void session_create(api_req *r) {
   bool ok = tb_api_password_check(password, strlen(password),
                                   found ? a.password_hash : DUMMY_HASH) &&
             found;
+  /* the second factor, once the password is right (api_totp.c) */
+  api_totp_verdict second = ok ? api_totp_login(r, s, &a, otp) : API_TOTP_PASS;
   json_decref(body);
-  if (!ok) {
+  if (second == API_TOTP_ANSWERED)
+    return;
+  if (!ok || second == API_TOTP_WRONG) {
     if (api_throttle_fail(s, ukey, USER_LOCK, WINDOW))
       api_metrics_lockout(api_metrics_of(r));
     if (api_throttle_fail(s, akey, ADDR_LOCK, WINDOW))
       api_metrics_lockout(api_metrics_of(r));
-    api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
+    if (!ok)
+      api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
     return;
   }
   tb_store_throttle_clear(s, ukey);
@@ -102,7 +114,7 @@ static void session_create(api_req *r) {
     api_fail(r, TB_PROBLEM_INTERNAL, "could not make a token");
     return;
   }
-  unsigned pending = session_steps(&a);
+  unsigned pending = session_steps(&a, second);
   rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), pending,
                                &expires);
   if (rc != TB_STORE_OK) {

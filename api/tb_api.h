@@ -75,6 +75,10 @@ typedef struct {
                                  (the client's address comes from them);
                                  from any other peer they are ignored */
   size_t n_trusted_proxies;           /* at most 64 */
+  const char *totp_roles; /* the roles whose log-in needs a second factor
+                             (TOTP): role names separated by commas, or
+                             "none"; NULL: "admin,inspector". Any role
+                             needs keys_dir (its key is totp.key there) */
 } tb_api_options;
 
 typedef struct tb_api tb_api;
@@ -152,6 +156,14 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                                  const char *role, const char *bureau,
                                  const char *password, size_t password_len,
                                  char *msg, size_t msg_len);
+
+/* Remove the second factor (TOTP) of the account named user, a lost
+ * phone's remedy (api_totp.c): its recovery codes go too and its sessions
+ * end, so its next log-in enrols again. TB_API_INVALID when there is no
+ * such account or it has no second factor, TB_API_ERROR when the database
+ * fails; msg says what happened either way. */
+tb_api_status tb_api_totp_reset(const char *conninfo, const char *user,
+                                char *msg, size_t msg_len);
 
 /* Create many accounts at once (api_accounts_import.c): text (len bytes,
  * not terminated, any bytes) holds one "NAME ROLE [BUREAU]" a line,

@@ -52,6 +52,7 @@ typedef struct api_hub api_hub;           /* api_sse.c */
 typedef struct api_guesses api_guesses;   /* api_throttle.c */
 typedef struct api_metrics api_metrics;   /* api_metrics.c */
 typedef struct api_licenses api_licenses; /* api_licenses.c */
+typedef struct api_totp api_totp;         /* api_totp.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
@@ -183,6 +184,8 @@ const tb_rule_set *api_rules_of(const api_req *r);
 api_metrics *api_metrics_of(api_req *r);
 /* The server's table of tracking guesses. */
 api_guesses *api_guesses_of(api_req *r);
+/* The server's second-factor settings (api_totp.h); NULL: none needed. */
+const api_totp *api_totp_of(const api_req *r);
 
 /* The most bytes of one uploaded file, and of all files of one
  * application together (tb_api_options.max_file_bytes, …). */
@@ -536,6 +539,12 @@ void api_h_app_get(api_req *r);
  * false: err says why. */
 bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
                        char *err, size_t err_len);
+/* One of the server's secret keys in the keys folder: keys_dir/file, 32
+ * random bytes as 64 hex digits, created (mode 0600) when missing; what
+ * names it in err ("tracking-code"). false: err says why. */
+bool api_key_file_open(const char *keys_dir, const char *file,
+                       const char *what, uint8_t key[32], char *err,
+                       size_t err_len);
 /* GET …/{number}/receipt and POST …/{number}/tracking-code. */
 void api_h_app_receipt(api_req *r);
 /* The request's server's tracking-code key (32 bytes), or NULL when it has

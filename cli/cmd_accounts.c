@@ -231,6 +231,8 @@ static int run_import(int argc, char **argv) {
 }
 
 int tb_cli_accounts(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "reset-totp") == 0)
+    return tb_cli_accounts_reset_totp(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "import") == 0)
     return run_import(argc - 1, argv + 1);
   if (argc < 3 || strcmp(argv[1], "add") != 0)

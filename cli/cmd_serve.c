@@ -11,6 +11,7 @@
  *                 [--public-url URL] [--trusted-proxy ADDR[/PREFIX]]...
  *                 [--db-statement-timeout SECONDS]
  *                 [--db-connection-limit N] [--allow-unencrypted-keys]
+ *                 [--totp-roles ROLE,...|none]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -44,6 +45,9 @@
  * bureaus' private keys must be encrypted (passphrase from
  * TONGBAN_KEY_PASSPHRASE[_FILE]): serve refuses to make or use plain ones
  * unless --allow-unencrypted-keys (for tests only) is given.
+ * --totp-roles (default $TONGBAN_TOTP_ROLES, else admin,inspector) names
+ * the roles whose log-in needs a second factor (TOTP, enrolled at the
+ * first log-in; api/api_totp.h), or none; its key is KEYS/totp.key.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -86,7 +90,11 @@ typedef struct {
   int db_statement_timeout; /* seconds; the embedded role's */
   int db_connection_limit;
   bool allow_unencrypted_keys;
+  const char *totp_roles; /* NULL: the API's default (admin,inspector) */
 } serve_options;
+
+/* getopt_long's value of --totp-roles (no short option) */
+enum { OPT_TOTP_ROLES = 0x7401 };
 
 static int usage(void) {
   fprintf(stderr,
@@ -106,7 +114,8 @@ static int usage(void) {
           "ADDR[/PREFIX]]...\n"
           "                     [--db-statement-timeout SECONDS] "
           "[--db-connection-limit N]\n"
-          "                     [--allow-unencrypted-keys]\n");
+          "                     [--allow-unencrypted-keys]\n"
+          "                     [--totp-roles ROLE,...|none]\n");
   return 2;
 }
 
@@ -141,6 +150,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"db-statement-timeout", required_argument, NULL, 'O'},
       {"db-connection-limit", required_argument, NULL, 'N'},
       {"allow-unencrypted-keys", no_argument, NULL, 'U'},
+      {"totp-roles", required_argument, NULL, OPT_TOTP_ROLES},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -152,6 +162,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
                        .supervision_interval = 30};
   o->db_statement_timeout = TB_STORE_SERVER_STATEMENT_TIMEOUT;
   o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
+  const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
+  o->totp_roles = env_totp && *env_totp ? env_totp : NULL;
   optind = 1;
   int c;
   double v;
@@ -202,6 +214,9 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case 'P':
       o->public_url = optarg;
+      break;
+    case OPT_TOTP_ROLES:
+      o->totp_roles = optarg;
       break;
     case 'T':
       if (o->n_proxies == sizeof o->proxies / sizeof o->proxies[0]) {
@@ -434,7 +449,8 @@ int tb_cli_serve(int argc, char **argv) {
                        .max_app_bytes = o.max_application_bytes,
                        .public_url = o.public_url,
                        .trusted_proxies = o.proxies,
-                       .n_trusted_proxies = o.n_proxies};
+                       .n_trusted_proxies = o.n_proxies,
+                       .totp_roles = o.totp_roles};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

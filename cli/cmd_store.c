@@ -86,30 +86,37 @@ static bool parse_options(int argc, char **argv, db_target *t) {
   return true;
 }
 
+const char *tb_cli_database(const char *db, const char *data,
+                            tb_store_cluster **cluster, char *info,
+                            size_t cap) {
+  *cluster = NULL;
+  if (db)
+    return db;
+  const char *env = getenv("TONGBAN_DATABASE_URL");
+  if (env && *env)
+    return env;
+  char err[1024];
+  tb_store_cluster_options co = {
+      .dir = data ? data : "./var", .fsync = true, .lock = true};
+  tb_store_status rc = tb_store_cluster_start(&co, cluster, err, sizeof err);
+  if (rc == TB_STORE_BUSY) { /* a serve holds it: use its socket */
+    tb_store_cluster_conninfo(co.dir, 0, true, info, cap);
+  } else if (rc != TB_STORE_OK) {
+    fprintf(stderr, "tongban: %s\n", err);
+    return NULL;
+  } else {
+    snprintf(info, cap, "%s", tb_store_cluster_admin_conninfo(*cluster));
+  }
+  return info;
+}
+
 static bool open_target(db_target *t) {
   char err[1024], info[PATH_MAX + 128];
-  const char *url = t->db;
-  if (!url) {
-    const char *env = getenv("TONGBAN_DATABASE_URL");
-    url = env && *env ? env : NULL;
-  }
-  if (!url) {
-    t->embedded = true;
-    tb_store_cluster_options co = {
-        .dir = t->data ? t->data : "./var", .fsync = true, .lock = true};
-    tb_store_status rc =
-        tb_store_cluster_start(&co, &t->cluster, err, sizeof err);
-    if (rc == TB_STORE_BUSY) { /* a serve holds it: use its socket */
-      tb_store_cluster_conninfo(co.dir, 0, true, info, sizeof info);
-    } else if (rc != TB_STORE_OK) {
-      fprintf(stderr, "tongban: %s\n", err);
-      return false;
-    } else {
-      snprintf(info, sizeof info, "%s",
-               tb_store_cluster_admin_conninfo(t->cluster));
-    }
-    url = info;
-  }
+  const char *url =
+      tb_cli_database(t->db, t->data, &t->cluster, info, sizeof info);
+  if (!url)
+    return false;
+  t->embedded = url == info;
   /* the loader: recomputing deadlines after a calendar load, and the
    * supervision sweep, read the applications' definitions */
   tb_store_options o = {.conninfo = url, .loader = &tb_api_loader};

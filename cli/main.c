@@ -36,8 +36,9 @@ static const tb_cli_command commands[] = {
      tb_cli_supervision},
     {"accounts",
      "add USER --role ROLE [--bureau CODE] | import FILE|- [--password-file "
-     "FILE] [--workflows DIR]   add a staff account, or many in one "
-     "transaction (one password, on stdin or in the file)",
+     "FILE] [--workflows DIR] | reset-totp USER   add a staff account, or "
+     "many in one transaction (one password, on stdin or in the file); "
+     "remove an account's second factor (a lost phone)",
      tb_cli_accounts},
     {"keys",
      "init|rotate BUREAU|encrypt|trust [--dir DIR]   the platform's "

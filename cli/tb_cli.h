@@ -8,6 +8,7 @@
 
 #include "tb_rules.h"
 #include "tb_store.h"
+#include "tb_store_cluster.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -33,6 +34,20 @@ int tb_cli_calendar(int argc, char **argv);
 /* `tongban accounts add USER --role ROLE [--bureau CODE]`
  * (cli/cmd_accounts.c) */
 int tb_cli_accounts(int argc, char **argv);
+/* `tongban accounts reset-totp USER [--db URL] [--data DIR]`: an
+ * administrator's remedy for a lost phone (cli/cmd_totp.c); argv[0] is
+ * "reset-totp". */
+int tb_cli_accounts_reset_totp(int argc, char **argv);
+
+/* The database of a subcommand (cli/cmd_store.c): db (--db), else
+ * $TONGBAN_DATABASE_URL, else the embedded cluster in data (NULL:
+ * ./var): the socket of the `serve` that holds it, or started here into
+ * *cluster (the caller stops it with tb_store_cluster_stop; NULL when not
+ * started) and its connection string written into info (cap bytes). NULL
+ * after a message on stderr when the cluster cannot start. */
+const char *tb_cli_database(const char *db, const char *data,
+                            tb_store_cluster **cluster, char *info,
+                            size_t cap);
 
 /* `tongban keys init|rotate BUREAU|trust`, `tongban license verify`
  * (cli/cmd_license.c; verify has more exit statuses: 3 revoked, 4

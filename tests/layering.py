@@ -81,6 +81,8 @@ LIBRARIES = {
                                "jmorecfg.h"),
     # cli/ only (license verify --online): no other row lists it
     "libcurl": lambda h: h.startswith("curl/"),
+    # api/ only: the second factor's TOTP and base32 (api_totp_codes.c)
+    "liboath": lambda h: h.startswith("liboath/"),
 }
 
 MODULES = ["engine", "workflows", "store", "electronic-licenses", "api",
@@ -97,7 +99,7 @@ RULES = {
                                          "zlib", "jansson"], True),
     "api": (["engine", "workflows", "store", "electronic-licenses"],
             ["libmicrohttpd", "jansson", "OpenSSL", "zlib", "libpng",
-             "libjpeg"], True),
+             "libjpeg", "liboath"], True),
     "cli": EVERYTHING,
     "tests": EVERYTHING,
     "bench": EVERYTHING,

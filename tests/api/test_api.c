@@ -214,6 +214,10 @@ int main(int argc, char **argv) {
   o.public_url = getenv("TB_PUBLIC_URL");
   o.trusted_proxies = proxy ? &proxy : NULL;
   o.n_trusted_proxies = proxy ? 1 : 0;
+  /* the second factor is off for every role, so the scripts log in with
+   * a password; test_totp.py sets TB_TOTP_ROLES to the default's roles */
+  const char *totp = getenv("TB_TOTP_ROLES");
+  o.totp_roles = totp ? totp : "none";
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||
