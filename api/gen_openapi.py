@@ -136,9 +136,18 @@ paths["/metrics"] = {"get": op("Prometheus metrics", "operations",
 paths["/api/v1/openapi.json"] = {"get": op("This document", "operations",
     {"200": resp("the OpenAPI 3.1 document", {"type": "object"})}, secured=False)}
 paths["/api/v1/sessions"] = {"post": op("Log in", "sessions",
-    {"201": resp("a new session", ref("Session")), "401": prob("wrong user name or password"),
+    {"201": resp("a new session", ref("Session")),
+     "401": prob("wrong user name or password (bad_credentials); or the password is right, the role needs a second factor "
+                 "and the account has one: otp is missing (otp_required) or wrong, expired or used already (otp_invalid, "
+                 "counted as a failed log-in)"),
      "429": prob("too many failed logins: slowed down or locked", RA), **{k: v for k, v in body_err.items()}},
-    body=jbody(obj({"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024}}, ["username", "password"])), secured=False)}
+    body=jbody(obj({"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024},
+                    "otp": {"type": "string", "maxLength": 64,
+                            "description": "the second factor, for a role that needs one (--totp-roles, default admin and "
+                                           "inspector) once enrolled: the 6-digit TOTP code of the authenticator app, each "
+                                           "accepted once, or one of the recovery codes (\"ABCD-EFGH-IJKL-MNOP\", any case, "
+                                           "dashes optional), each usable once"}},
+                   ["username", "password"])), secured=False)}
 paths["/api/v1/sessions/current"] = {"delete": op("Log out (revoke this token)", "sessions",
     {"204": {"description": "revoked"}}, desc="Roles: every staff role.")}
 paths["/api/v1/applications"] = {
@@ -1100,6 +1109,57 @@ paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
 paths["/favicon.ico"] = {"get": op("The site icon (web/favicon.svg, a seal with 通)", "pages",
     {"200": resp("the icon", {"type": "string"}, "image/svg+xml"),
      "304": {"description": "not modified (If-None-Match)"}}, secured=False)}
+# ---- the second factor (issue 17 §4, api/api_totp.c) ----
+totp_role = {"403": prob("the role does not use a second factor on this server (forbidden), or a token whose session "
+                         "owes another step")}
+totp_code_body = jbody(obj({"code": {"type": "string", "maxLength": 32, "examples": ["287082"],
+                                     "description": "the 6 digits the authenticator app shows now"}}, ["code"]))
+paths["/api/v1/sessions/current/totp"] = {"post": op("Start enrolling a second factor (TOTP)", "sessions",
+    {"200": resp("a fresh secret, answered only now: the QR code for an authenticator app, or the secret to type",
+                 ref("TotpEnrolment")),
+     "409": prob("a second factor is enrolled already (totp_enrolled): an administrator can reset it"), **totp_role},
+    desc="Roles: every staff role that needs a second factor (--totp-roles, default admin and inspector). Open to a session "
+         "that owes totp_enrolment. Starting again replaces a secret not confirmed yet.")}
+paths["/api/v1/sessions/current/totp/confirm"] = {"post": op("Confirm the enrolment with a first code", "sessions",
+    {"200": resp("enrolled: the session's totp_enrolment step is taken, and the ten recovery codes are shown this once",
+                 ref("RecoveryCodes")),
+     "409": prob("no enrolment was started, or another one since (totp_not_enrolled), or the account is enrolled "
+                 "already (totp_enrolled)"),
+     **body_err, "422": prob("the code is not the app's current one (totp_code_invalid, field code), or the body is invalid"),
+     **totp_role}, body=totp_code_body,
+    desc="Roles: every staff role that needs a second factor. Open to a session that owes totp_enrolment.")}
+paths["/api/v1/sessions/current/totp/recovery-codes"] = {"post": op("New recovery codes for a current code", "sessions",
+    {"200": resp("ten new recovery codes, shown this once; the old ones stop working", ref("RecoveryCodes")),
+     "409": prob("no second factor is enrolled (totp_not_enrolled)"),
+     **body_err, "422": prob("the code is wrong, expired or used already (totp_code_invalid, field code; counted like a "
+                             "failed log-in), or the body is invalid"),
+     "429": prob("too many wrong codes: slowed down or locked", RA), **totp_role}, body=totp_code_body,
+    desc="Roles: every staff role that needs a second factor, enrolled.")}
+paths["/api/v1/accounts/{username}/totp"] = {"delete": op("Reset an account's second factor (a lost phone)", "sessions",
+    {"204": {"description": "removed with its recovery codes; the account's sessions ended, its next log-in enrols again"},
+     "404": prob("no such account, or it has no second factor"),
+     "403": prob("not an administrator, or the administrator's own account (ask another one, or run "
+                 "`tongban accounts reset-totp` on the server)")},
+    [{"name": "username", "in": "path", "required": True, "description": "the account's user name",
+      "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}],
+    desc="Roles: admin.")}
+schemas["TotpEnrolment"] = obj({
+    "secret": {"type": "string", "pattern": "^[A-Z2-7]{32}$",
+               "description": "the 160-bit secret in base32, to type into an app or `oathtool --totp -b SECRET`"},
+    "uri": {"type": "string", "description": "otpauth://totp/通办:USER?secret=…&issuer=通办&algorithm=SHA1&digits=6&period=30, "
+                                             "percent-encoded: what the QR code holds"},
+    "qr_svg": {"type": "string", "description": "the URI's QR code, an SVG document"}}, ["secret", "uri", "qr_svg"])
+schemas["TotpEnrolment"]["example"] = {"secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    "uri": "otpauth://totp/%E9%80%9A%E5%8A%9E:inspector1?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=%E9%80%9A%E5%8A%9E"
+           "&algorithm=SHA1&digits=6&period=30",
+    "qr_svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\">…</svg>"}
+schemas["RecoveryCodes"] = obj({"recovery_codes": {"type": "array", "minItems": 10, "maxItems": 10, "uniqueItems": True,
+    "items": {"type": "string", "pattern": "^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"},
+    "description": "each usable once in place of a code (log-in otp); the server keeps only their digests"}},
+    ["recovery_codes"])
+schemas["RecoveryCodes"]["example"] = {"recovery_codes": ["ABCD-EFGH-IJKL-MNOP", "QRST-UVWX-YZ23-4567", "BCDE-FGHI-JKLM-NOPQ",
+    "RSTU-VWXY-Z234-567A", "CDEF-GHIJ-KLMN-OPQR", "STUV-WXYZ-2345-67AB", "DEFG-HIJK-LMNO-PQRS", "TUVW-XYZ2-3456-7ABC",
+    "EFGH-IJKL-MNOP-QRST", "UVWX-YZ23-4567-ABCD"]}
 http_errs = {
     "400": prob("malformed_request: the request's framing is not HTTP/1.1 (Transfer-Encoding beside "
                 "Content-Length, two Content-Length values, no Host or two, a bare LF line end); or "
