@@ -3,6 +3,7 @@
 // from data), Chinese names of states and warnings, problems in Chinese
 // (from the registry, /web/problems.js), and the live stream.
 import { problemZh } from "/web/problems.js";
+import { enrolIfOwed, otpField } from "/web/totp.js";
 
 export const STATES = {
   submitted: "待受理",
@@ -231,6 +232,7 @@ export function requireLogin(container, roles, title) {
     const user = h("input", { name: "username", autocomplete: "username", required: true });
     const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
     const msg = h("p.error", { role: "alert" });
+    const otp = otpField(); // the second factor (totp.js)
     const form = h(
       "form.card.login",
       {
@@ -241,14 +243,18 @@ export function requireLogin(container, roles, title) {
             const r = await fetch("/api/v1/sessions", {
               method: "POST",
               headers: { "Content-Type": "application/json" },
-              body: JSON.stringify({ username: user.value, password: pass.value }),
+              body: JSON.stringify({ username: user.value, password: pass.value, ...otp.body() }),
             });
             const d = await r.json();
-            if (!r.ok) throw new ApiError(r.status, d);
+            if (!r.ok) {
+              otp.ask(d);
+              throw new ApiError(r.status, d);
+            }
             if (!roles.includes(d.role)) {
               msg.textContent = "该账号不能使用此页面";
               return;
             }
+            await enrolIfOwed(form, d);
             const ses = { token: d.token, role: d.role, bureau: d.bureau, username: user.value };
             saveSession(ses);
             form.remove();
@@ -261,6 +267,7 @@ export function requireLogin(container, roles, title) {
       h("h2", title || "登录"),
       h("label", "用户名", user),
       h("label", "密码", pass),
+      otp.label,
       msg,
       h("button.primary", { type: "submit" }, "登录"),
     );
