@@ -66,9 +66,8 @@ static bool read_key(const char *path, uint8_t key[32]) {
   return ok;
 }
 
-bool api_key_file_open(const char *keys_dir, const char *file,
-                       const char *what, uint8_t key[32], char *err,
-                       size_t err_len) {
+bool api_key_file_open(const char *keys_dir, const char *file, const char *what,
+                       uint8_t key[32], char *err, size_t err_len) {
   char path[4096];
   if ((size_t)snprintf(path, sizeof path, "%s/%s", keys_dir, file) >=
       sizeof path) {
@@ -93,8 +92,8 @@ bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
   *have = false;
   if (!keys_dir || !*keys_dir)
     return true;
-  *have = api_key_file_open(keys_dir, KEY_FILE, "tracking-code", key, err,
-                            err_len);
+  *have =
+      api_key_file_open(keys_dir, KEY_FILE, "tracking-code", key, err, err_len);
   return *have;
 }
 

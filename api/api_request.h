@@ -55,7 +55,8 @@ struct api_context {
   tb_store *stores[API_MAX_STORES]; /* every handle opened, to close */
   int n_stores;
   api_edge edge; /* the public URL and the trusted proxies */
-  api_totp *totp; /* the second factor's roles and key (api_totp.h) */
+  /* the second factor's roles and key (api_totp.h) */
+  api_totp *totp;
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */

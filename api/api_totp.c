@@ -439,8 +439,8 @@ static bool fresh_code(api_req *r, tb_store *s, const api_totp *t,
   int64_t step = 0;
   bool ok = code_right(r, secret, code, &step);
   OPENSSL_cleanse(secret, sizeof secret);
-  tb_store_status rc = ok ? tb_store_totp_step_use(s, r->who.id, step)
-                          : TB_STORE_CONFLICT;
+  tb_store_status rc =
+      ok ? tb_store_totp_step_use(s, r->who.id, step) : TB_STORE_CONFLICT;
   if (ok && rc == TB_STORE_CONFLICT)
     api_fail_field(r, TB_PROBLEM_TOTP_CODE_INVALID, "code",
                    "this code was used already: wait for the next one");
@@ -520,7 +520,8 @@ void api_h_totp_reset(api_req *r) {
   api_reply_raw(r, 204, NULL, NULL, 0);
 }
 
-/* ---- the command line --------------------------------------------------------
+/* ---- the command line
+ * --------------------------------------------------------
  */
 
 tb_api_status tb_api_totp_reset(const char *conninfo, const char *user,

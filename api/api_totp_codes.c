@@ -1,12 +1,12 @@
 /*
- * api_totp_codes.c — the second factor's arithmetic (api_totp.h): TOTP
- * codes and their check through liboath (RFC 6238 with HMAC-SHA-1; the
- * codes compared in constant time through its callback), base32 through
- * liboath too, and through OpenSSL the secret sealed with AES-256-GCM and
- * the recovery codes' HMAC-SHA-256 digests. No state, no I/O but the
- * system's random numbers.
+ * api_totp_codes.c — the second factor's arithmetic (api_totp_codes.h):
+ * TOTP codes and their check through liboath (RFC 6238 with HMAC-SHA-1,
+ * the codes compared in constant time through its callback), base32
+ * through liboath too, and through OpenSSL the secret sealed with
+ * AES-256-GCM and the recovery codes' HMAC-SHA-256 digests. No state, no
+ * I/O but the system's random numbers.
  */
-#include "api_totp.h"
+#include "api_totp_codes.h"
 
 #include <ctype.h>
 #include <liboath/oath.h>
@@ -20,7 +20,7 @@
 
 #define NONCE 12
 #define TAG 16
-#define RECOVERY_BYTES 10  /* 80 bits: 16 base32 letters */
+#define RECOVERY_BYTES 10 /* 80 bits: 16 base32 letters */
 #define RECOVERY_LETTERS 16
 
 /* liboath wants oath_init once before anything else. */
@@ -110,7 +110,8 @@ bool api_totp_base32(const uint8_t secret[API_TOTP_SECRET],
   return base32(secret, API_TOTP_SECRET, out, API_TOTP_BASE32);
 }
 
-/* ---- the secret at rest ------------------------------------------------------
+/* ---- the secret at rest
+ * ------------------------------------------------------
  */
 
 /* The associated data: the account's id as 8 bytes, big-endian. */
@@ -163,7 +164,8 @@ bool api_totp_unseal(const uint8_t key[32], int64_t account,
   return ok;
 }
 
-/* ---- recovery codes ----------------------------------------------------------
+/* ---- recovery codes
+ * ----------------------------------------------------------
  */
 
 bool api_totp_recovery_new(char out[API_TOTP_RECOVERY_LEN + 1]) {

@@ -542,9 +542,8 @@ bool api_code_key_open(const char *keys_dir, uint8_t key[32], bool *have,
 /* One of the server's secret keys in the keys folder: keys_dir/file, 32
  * random bytes as 64 hex digits, created (mode 0600) when missing; what
  * names it in err ("tracking-code"). false: err says why. */
-bool api_key_file_open(const char *keys_dir, const char *file,
-                       const char *what, uint8_t key[32], char *err,
-                       size_t err_len);
+bool api_key_file_open(const char *keys_dir, const char *file, const char *what,
+                       uint8_t key[32], char *err, size_t err_len);
 /* GET …/{number}/receipt and POST …/{number}/tracking-code. */
 void api_h_app_receipt(api_req *r);
 /* The request's server's tracking-code key (32 bytes), or NULL when it has

@@ -24,10 +24,9 @@ static int usage(void) {
 }
 
 int tb_cli_accounts_reset_totp(int argc, char **argv) {
-  static const struct option longs[] = {
-      {"db", required_argument, NULL, 'd'},
-      {"data", required_argument, NULL, 'D'},
-      {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {{"db", required_argument, NULL, 'd'},
+                                        {"data", required_argument, NULL, 'D'},
+                                        {NULL, 0, NULL, 0}};
   const char *db = NULL, *data = NULL;
   optind = 1;
   int c;

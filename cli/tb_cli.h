@@ -46,8 +46,7 @@ int tb_cli_accounts_reset_totp(int argc, char **argv);
  * started) and its connection string written into info (cap bytes). NULL
  * after a message on stderr when the cluster cannot start. */
 const char *tb_cli_database(const char *db, const char *data,
-                            tb_store_cluster **cluster, char *info,
-                            size_t cap);
+                            tb_store_cluster **cluster, char *info, size_t cap);
 
 /* `tongban keys init|rotate BUREAU|trust`, `tongban license verify`
  * (cli/cmd_license.c; verify has more exit statuses: 3 revoked, 4

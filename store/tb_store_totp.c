@@ -3,8 +3,8 @@
  * sealed TOTP secret, its confirmation and last accepted step, and the
  * recovery codes' digests, one statement per call.
  */
-#include "tb_store_int.h"
 #include "tb_store_totp.h"
+#include "tb_store_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -126,8 +126,9 @@ tb_store_status tb_store_totp_get(tb_store *s, int64_t account,
   return ok ? TB_STORE_OK : TB_STORE_ERROR;
 }
 
-tb_store_status tb_store_totp_begin(tb_store *s, int64_t account,
-                                    const uint8_t sealed[TB_STORE_TOTP_SEALED]) {
+tb_store_status
+tb_store_totp_begin(tb_store *s, int64_t account,
+                    const uint8_t sealed[TB_STORE_TOTP_SEALED]) {
   char id[24], secret[2 * TB_STORE_TOTP_SEALED + 3];
   snprintf(id, sizeof id, "%" PRId64, account);
   tb_store_bytea(sealed, TB_STORE_TOTP_SEALED, secret);
@@ -176,9 +177,9 @@ tb_store_status tb_store_totp_recovery_use(tb_store *s, int64_t account,
   return exec_touch(s, &S_TOTP_RECOVERY_USE, params, TB_STORE_NOT_FOUND);
 }
 
-tb_store_status
-tb_store_totp_recovery_replace(tb_store *s, int64_t account,
-                               const uint8_t digests[TB_STORE_TOTP_RECOVERY][32]) {
+tb_store_status tb_store_totp_recovery_replace(
+    tb_store *s, int64_t account,
+    const uint8_t digests[TB_STORE_TOTP_RECOVERY][32]) {
   char id[24], codes[DIGESTS_TEXT];
   snprintf(id, sizeof id, "%" PRId64, account);
   digests_text(digests, codes);

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TB_STORE_TOTP_SEALED 48  /* bytes of a sealed secret */
+#define TB_STORE_TOTP_SEALED 48   /* bytes of a sealed secret */
 #define TB_STORE_TOTP_RECOVERY 10 /* recovery codes of an account */
 
 typedef struct {
@@ -49,9 +49,9 @@ tb_store_status tb_store_totp_recovery_use(tb_store *s, int64_t account,
                                            const uint8_t digest[32]);
 /* Replace an enrolled account's recovery codes (used or not) with new
  * ones; TB_STORE_NOT_FOUND when it is not enrolled. */
-tb_store_status
-tb_store_totp_recovery_replace(tb_store *s, int64_t account,
-                               const uint8_t digests[TB_STORE_TOTP_RECOVERY][32]);
+tb_store_status tb_store_totp_recovery_replace(
+    tb_store *s, int64_t account,
+    const uint8_t digests[TB_STORE_TOTP_RECOVERY][32]);
 /* An administrator's reset (a lost phone): remove the factor and the
  * recovery codes of the account named username and, when it had a
  * factor, end its sessions, so that its next log-in enrols again.

@@ -20,9 +20,9 @@ static const uint8_t SEED[API_TOTP_SECRET] = "12345678901234567890";
 static const struct {
   int64_t t;
   const char *totp; /* 8 digits */
-} VECTORS[] = {{59, "94287082"},          {1111111109, "07081804"},
-               {1111111111, "14050471"},  {1234567890, "89005924"},
-               {2000000000, "69279037"},  {20000000000LL, "65353130"}};
+} VECTORS[] = {{59, "94287082"},         {1111111109, "07081804"},
+               {1111111111, "14050471"}, {1234567890, "89005924"},
+               {2000000000, "69279037"}, {20000000000LL, "65353130"}};
 #define N_VECTORS (sizeof VECTORS / sizeof VECTORS[0])
 
 static void test_rfc6238_vectors(void) {
@@ -57,9 +57,9 @@ static void test_window(void) {
 }
 
 static void test_malformed_codes(void) {
-  static const char *bad[] = {"",        "12345",    "1234567", "12345a",
-                              " 123456", "123456 ", "+12345",  "-12345",
-                              "１２３４５６"};
+  static const char *bad[] = {"",       "12345",   "1234567",
+                              "12345a", " 123456", "123456 ",
+                              "+12345", "-12345",  "１２３４５６"};
   int64_t step = 0;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     TB_CHECKF(!api_totp_match(SEED, 59, bad[i], &step), "'%s'", bad[i]);
@@ -137,7 +137,8 @@ static void test_recovery(void) {
   uint8_t other[32];
   memset(other, 4, sizeof other);
   TB_CHECK(api_totp_recovery_digest(other, a, d3));
-  TB_CHECK(memcmp(d1, d3, 32) != 0); /* keyed: the database alone is not enough */
+  TB_CHECK(memcmp(d1, d3, 32) !=
+           0); /* keyed: the database alone is not enough */
   static const char *bad[] = {"",
                               "ABCD-EFGH-IJKL-MNO",
                               "ABCD-EFGH-IJKL-MNOPQ",
@@ -159,8 +160,8 @@ static void test_setup(void) {
   api_totp_free(t);
   TB_CHECK(!api_totp_setup(NULL, NULL, &t, err, sizeof err));
   TB_CHECKF(strstr(err, "totp.key") != NULL, "%s", err);
-  static const char *bad[] = {"", ",", "admin,", "root", "admin,root",
-                              "Admin", "none,admin"};
+  static const char *bad[] = {"",           ",",     "admin,",    "root",
+                              "admin,root", "Admin", "none,admin"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     TB_CHECKF(!api_totp_setup(dir, bad[i], &t, err, sizeof err), "'%s'",
               bad[i]);
