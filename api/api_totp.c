@@ -416,18 +416,6 @@ static void confirm(api_req *r, tb_store *s, const api_totp *t,
   api_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
 }
 
-void api_h_totp_confirm(api_req *r) {
-  const api_totp *t = for_role(r);
-  const char *code = NULL;
-  json_t *body = t ? code_body(r, &code) : NULL;
-  if (!body)
-    return;
-  tb_store *s = api_store(r);
-  if (s)
-    confirm(r, s, t, code);
-  json_decref(body);
-}
-
 /* A right, unused code of the enrolled factor: false when a problem was
  * set (a wrong or used code counts against the account). */
 static bool fresh_code(api_req *r, tb_store *s, const api_totp *t,
@@ -475,7 +463,12 @@ static void recovery(api_req *r, tb_store *s, const api_totp *t,
   api_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
 }
 
-void api_h_totp_recovery(api_req *r) {
+/* What a route with a {"code"} body does with it. */
+typedef void (*code_step)(api_req *r, tb_store *s, const api_totp *t,
+                          const char *code);
+
+/* A route with a {"code"} body, for a role with a second factor. */
+static void code_route(api_req *r, code_step step) {
   const api_totp *t = for_role(r);
   const char *code = NULL;
   json_t *body = t ? code_body(r, &code) : NULL;
@@ -483,8 +476,16 @@ void api_h_totp_recovery(api_req *r) {
     return;
   tb_store *s = api_store(r);
   if (s)
-    recovery(r, s, t, code);
+    step(r, s, t, code);
   json_decref(body);
+}
+
+void api_h_totp_confirm(api_req *r) {
+  code_route(r, confirm);
+}
+
+void api_h_totp_recovery(api_req *r) {
+  code_route(r, recovery);
 }
 
 void api_h_totp_reset(api_req *r) {
