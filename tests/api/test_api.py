@@ -1165,6 +1165,13 @@ def allowed_for(method, pattern):
             {"officer-SCJG", "officer-GA"},
         ("POST", "/api/v1/supervision/findings/{id}/decision"): {INSPECTOR},
         ("POST", "/api/v1/tasks/{id}/urge"): {CLERK, INSPECTOR},
+        # the second factor (test_totp.py): this server runs with
+        # --totp-roles none, so every role is refused its enrolment routes;
+        # an admin resets another account's factor
+        ("POST", "/api/v1/sessions/current/totp"): set(),
+        ("POST", "/api/v1/sessions/current/totp/confirm"): set(),
+        ("POST", "/api/v1/sessions/current/totp/recovery-codes"): set(),
+        ("DELETE", "/api/v1/accounts/{username}/totp"): {ADMIN},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
