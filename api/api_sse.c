@@ -16,8 +16,26 @@
  * Resume: Last-Event-ID of this process and still in the ring → the
  * events after it are replayed; any other id (older than the ring, from
  * another process or a restart) → a "reset" event: reload the overview.
- * A stream that falls behind the ring gets "reset" too, and so does
- * everyone after the listener had to reconnect (events may be lost).
+ * A stream that lost an event of its own (it fell behind the ring while
+ * its client read slowly) gets "reset" too, and so does everyone after
+ * the listener had to reconnect (events may be lost).
+ *
+ * Audiences (issue 17 §3): each event is read once when it arrives
+ * (api_sse_audience.h): an inspector's stream carries every event, an
+ * officer's only those of applications in which its bureau has a task, a
+ * clerk's only the window's, with narrower data. A stream skips what is
+ * not its own, replays included; an event too long for the ring becomes
+ * a "reset" for the same audience only.
+ *
+ * A stream is authorised for its whole life: every recheck interval
+ * (default 2 s) the hub reads the sessions of all open streams in one
+ * statement (tb_store_sessions_check, the same condition as a request's
+ * token check, reading only) on a connection of its own, and a stream
+ * whose session was logged out, revoked or expired, whose account was
+ * disabled or deleted, or whose role or bureau changed gets a last
+ * "auth" event naming the reason and is closed. The check sees what every
+ * server process on the database did, so a logout through one node ends
+ * the streams on all.
  *
  * Locking: hub->lock guards the ring and the stream list. Connections are
  * suspended under it (from the reader, as libmicrohttpd allows) and
@@ -25,7 +43,10 @@
  * pointers collected under the lock stay valid until resumed.
  */
 #include "api_http.h"
+#include "api_sse_audience.h"
 #include "tb_api_int.h"
+#include "tb_log.h"
+#include "tb_store_accounts.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -45,11 +66,20 @@
 #define HEARTBEAT_US 15000000 /* a comment line this often */
 #define POLL_MS 200           /* the hub thread's tick */
 #define RECONNECT_US 1000000  /* wait between listener connection tries */
+#define RECHECK_S 2           /* default seconds between session checks */
+
+/* Whose stream it is: what it may carry. */
+typedef enum { AUD_INSPECTOR, AUD_OFFICER, AUD_CLERK } audience;
 
 typedef struct {
   uint64_t id;
   char *text; /* the whole event, "id: …\nevent: …\ndata: …\n\n" */
   size_t len;
+  bool everyone; /* the hub's own reset: every stream; else inspectors,
+                    and the officers and clerks below */
+  char *window;  /* the clerk's version of the event, or NULL: not theirs */
+  size_t window_len;
+  char *bureaus; /* ",A,B,": the officers' bureaus that see it, or NULL */
 } hub_event;
 
 typedef struct api_stream api_stream;
@@ -57,11 +87,20 @@ struct api_stream {
   api_hub *hub;
   struct MHD_Connection *conn;
   api_stream *prev, *next;
-  uint64_t cursor; /* the id of the last event queued */
+  uint64_t cursor; /* the id of the last event queued or skipped */
+  bool lost;       /* an event of its own left the ring unsent */
   bool suspended;
   int64_t last_write_us;
   char *out;
   size_t out_len, out_off;
+  /* who: fixed when it opens, re-checked every interval */
+  audience aud;
+  uint8_t token_hash[32];
+  char role[16];
+  char bureau[64];
+  char username[65];
+  const char *end_reason; /* set: the session ended; the last event */
+  bool end_sent;          /* the "auth" event is queued: end after it */
 };
 
 struct api_hub {
@@ -76,6 +115,8 @@ struct api_hub {
   char *conninfo;
   pthread_t thread;
   atomic_bool stop;
+  int64_t recheck_us; /* between session checks */
+  tb_store *store;    /* the hub thread's, for the checks (lazily) */
 };
 
 static int64_t now_us(void) {
@@ -90,11 +131,11 @@ static uint64_t oldest_id(const api_hub *h) {
   return h->next_id > RING ? h->next_id - RING : 1;
 }
 
-/* Append an event (under the lock). data must hold no newline. */
-static void ring_push(api_hub *h, const char *type, const char *data) {
-  uint64_t id = h->next_id++;
-  hub_event *e = &h->ring[id % RING];
-  char *text = tb_xmalloc(MAX_EVENT);
+/* The text of event id (malloc'ed, *len its length); an event too long
+ * for one becomes a reset. data must hold no newline. */
+static char *event_text(const api_hub *h, uint64_t id, const char *type,
+                        const char *data, size_t *len) {
+  char text[MAX_EVENT];
   int n = snprintf(text, MAX_EVENT,
                    "id: %08" PRIx32 "-%" PRIu64 "\nevent: %s\ndata: %s\n\n",
                    h->epoch, id, type, data);
@@ -102,10 +143,65 @@ static void ring_push(api_hub *h, const char *type, const char *data) {
     n = snprintf(text, MAX_EVENT,
                  "id: %08" PRIx32 "-%" PRIu64 "\nevent: reset\ndata: {}\n\n",
                  h->epoch, id);
+  *len = (size_t)n;
+  return tb_xstrndup(text, *len);
+}
+
+static void event_clear(hub_event *e) {
   free(e->text);
+  free(e->window);
+  free(e->bureaus);
+  memset(e, 0, sizeof *e);
+}
+
+/* The event as stream st gets it (*len its length); NULL: not its own. */
+static const char *event_for(const hub_event *e, const api_stream *st,
+                             size_t *len) {
+  *len = e->len;
+  if (e->everyone || st->aud == AUD_INSPECTOR)
+    return e->text;
+  if (st->aud == AUD_CLERK) {
+    *len = e->window_len;
+    return e->window;
+  }
+  api_sse_audience a = {.bureaus = e->bureaus};
+  return api_sse_audience_officer(&a, st->bureau) ? e->text : NULL;
+}
+
+/* The oldest event leaves the ring (under the lock): a stream that had
+ * not sent it yet moves past it, and notes the loss (a "reset" follows)
+ * only when it was its own. So the events of others never cost a stream
+ * a reset, which would tell of them. */
+static void evict(api_hub *h, const hub_event *e) {
+  for (api_stream *st = h->streams; st; st = st->next) {
+    if (st->cursor >= e->id)
+      continue;
+    size_t len;
+    if (event_for(e, st, &len))
+      st->lost = true;
+    st->cursor = e->id;
+  }
+}
+
+/* Append an event (under the lock). data must hold no newline. a: its
+ * audience (its strings are taken), NULL: the hub's own, for everyone;
+ * inspectors_only: a payload that was no change event. */
+static void ring_push(api_hub *h, const char *type, const char *data,
+                      api_sse_audience *a, bool inspectors_only) {
+  uint64_t id = h->next_id++;
+  hub_event *e = &h->ring[id % RING];
+  if (e->text)
+    evict(h, e);
+  event_clear(e);
   e->id = id;
-  e->text = text;
-  e->len = (size_t)n;
+  e->text = event_text(h, id, type, data, &e->len);
+  e->everyone = !a && !inspectors_only;
+  if (a && a->window)
+    e->window = event_text(h, id, type, a->window, &e->window_len);
+  if (a) {
+    e->bureaus = a->bureaus;
+    a->bureaus = NULL;
+  }
 }
 
 /* Parse "EPOCH-N" of this process; false when it is not one of ours. */
@@ -135,20 +231,37 @@ static void out_append(api_stream *st, const char *text, size_t len) {
 
 static const char RESET[] = "event: reset\ndata: {}\n\n";
 
-/* Queue the events after the cursor (under the lock). */
+/* Queue the events after the cursor that are st's own (under the lock).
+ * One of its own was lost (it fell behind the ring): a reset instead. */
 static void fill(api_hub *h, api_stream *st) {
-  if (st->cursor + 1 < oldest_id(h)) {
+  if (st->lost) {
     out_append(st, RESET, sizeof RESET - 1);
+    st->lost = false;
     st->cursor = h->next_id - 1;
     return;
   }
   while (st->cursor + 1 < h->next_id) {
-    const hub_event *e = &h->ring[(st->cursor + 1) % RING];
-    if (st->out_len + e->len > OUT_MAX)
+    size_t len;
+    const char *text = event_for(&h->ring[(st->cursor + 1) % RING], st, &len);
+    if (text && st->out_len + len > OUT_MAX)
       break;
-    out_append(st, e->text, e->len);
+    if (text)
+      out_append(st, text, len);
     st->cursor++;
   }
+}
+
+/* The last event of a stream whose session ended: "auth" with the
+ * reason, so that the page asks to log in again instead of reconnecting
+ * with a dead token. */
+static void queue_end(api_stream *st) {
+  char text[128];
+  int n =
+      snprintf(text, sizeof text, "event: auth\ndata: {\"reason\":\"%s\"}\n\n",
+               st->end_reason);
+  if (n > 0 && (size_t)n < sizeof text)
+    out_append(st, text, (size_t)n);
+  st->end_sent = true;
 }
 
 static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -158,11 +271,14 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
   pthread_mutex_lock(&h->lock);
   if (st->out_off >= st->out_len) {
     st->out_off = st->out_len = 0;
-    if (h->closing) {
+    if (h->closing || st->end_sent) {
       pthread_mutex_unlock(&h->lock);
       return MHD_CONTENT_READER_END_OF_STREAM;
     }
-    fill(h, st);
+    if (st->end_reason)
+      queue_end(st);
+    else
+      fill(h, st);
     if (st->out_len == 0 && now_us() - st->last_write_us >= HEARTBEAT_US) {
       static const char HB[] = ": heartbeat\n\n";
       out_append(st, HB, sizeof HB - 1);
@@ -200,8 +316,9 @@ static void free_stream(void *cls) {
   free(st);
 }
 
-/* Resume the suspended streams that pass `want` (all when NULL). */
-static void wake(api_hub *h, bool (*want)(const api_stream *, int64_t)) {
+/* Resume the suspended streams that pass `want` (all when NULL); want
+ * runs under the lock and may move a suspended stream's cursor. */
+static void wake(api_hub *h, bool (*want)(api_stream *, int64_t)) {
   int64_t now = now_us();
   pthread_mutex_lock(&h->lock);
   size_t n = 0, cap = h->n_streams;
@@ -218,8 +335,30 @@ static void wake(api_hub *h, bool (*want)(const api_stream *, int64_t)) {
   free(conns);
 }
 
-static bool heartbeat_due(const api_stream *st, int64_t now) {
+static bool heartbeat_due(api_stream *st, int64_t now) {
   return now - st->last_write_us >= HEARTBEAT_US;
+}
+
+/* Whether st has an event of its own to send; the cursor moves past the
+ * others meanwhile, so a stream that sees few events never falls behind
+ * the ring because of the rest (nor gets a reset that would tell of
+ * them). Under the lock. */
+static bool has_own(api_stream *st, int64_t now) {
+  (void)now;
+  api_hub *h = st->hub;
+  if (st->end_reason || st->lost)
+    return true;
+  for (; st->cursor + 1 < h->next_id; st->cursor++) {
+    size_t len;
+    if (event_for(&h->ring[(st->cursor + 1) % RING], st, &len))
+      return true;
+  }
+  return false;
+}
+
+static bool ending(api_stream *st, int64_t now) {
+  (void)now;
+  return st->end_reason != NULL;
 }
 
 /* ---- the listener thread ------------------------------------------------ */
@@ -233,13 +372,22 @@ static void on_notify(const char *payload, void *cls) {
   notify_ctx *ctx = cls;
   api_hub *h = ctx->hub;
   ctx->got = true;
+  api_sse_audience a;
+  if (api_sse_audience_read(payload, &a)) {
+    pthread_mutex_lock(&h->lock);
+    ring_push(h, "change", a.data, &a, false);
+    pthread_mutex_unlock(&h->lock);
+    api_sse_audience_free(&a);
+    return;
+  }
+  /* not a change event of ours: for inspectors only, on one line */
   char data[MAX_EVENT - 128];
   size_t n = 0;
   for (const char *p = payload; *p && n + 1 < sizeof data; p++)
     data[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
   data[n] = '\0';
   pthread_mutex_lock(&h->lock);
-  ring_push(h, "change", data);
+  ring_push(h, "change", data, NULL, true);
   pthread_mutex_unlock(&h->lock);
 }
 
@@ -248,17 +396,131 @@ static void sleep_us(int64_t us) {
   nanosleep(&ts, NULL);
 }
 
+/* ---- sessions re-checked ---------------------------------------------------
+ */
+
+static const char *end_name(tb_store_session_end e) {
+  switch (e) {
+  case TB_STORE_SESSION_LIVE:
+    return NULL;
+  case TB_STORE_SESSION_REVOKED:
+    return "revoked";
+  case TB_STORE_SESSION_EXPIRED:
+    return "expired";
+  case TB_STORE_SESSION_DISABLED:
+    return "disabled";
+  case TB_STORE_SESSION_ENDED:
+    break;
+  }
+  return "ended";
+}
+
+static int cmp_hash(const void *x, const void *y) {
+  return memcmp(((const tb_store_session_check *)x)->token_hash,
+                ((const tb_store_session_check *)y)->token_hash, 32);
+}
+
+/* The tokens of the open streams that are not ending yet, each once and
+ * sorted (under the lock); *n how many. NULL when there are none. */
+static tb_store_session_check *collect(api_hub *h, size_t *n) {
+  *n = 0;
+  if (h->n_streams == 0)
+    return NULL;
+  tb_store_session_check *items = tb_xcalloc(h->n_streams, sizeof *items);
+  size_t k = 0;
+  for (api_stream *st = h->streams; st && k < h->n_streams; st = st->next)
+    if (!st->end_reason)
+      memcpy(items[k++].token_hash, st->token_hash, 32);
+  qsort(items, k, sizeof *items, cmp_hash);
+  for (size_t i = 0; i < k; i++)
+    if (*n == 0 || cmp_hash(&items[*n - 1], &items[i]) != 0)
+      items[(*n)++] = items[i];
+  if (*n == 0) {
+    free(items);
+    return NULL;
+  }
+  return items;
+}
+
+/* Why stream st must end, given its session now (NULL: it goes on). */
+static const char *verdict(const api_stream *st,
+                           const tb_store_session_check *c) {
+  if (c->end != TB_STORE_SESSION_LIVE)
+    return end_name(c->end);
+  if (strcmp(c->role, st->role) != 0 || strcmp(c->bureau, st->bureau) != 0)
+    return "role_changed";
+  return NULL;
+}
+
+/* Mark the streams whose sessions ended (under the lock): those checked
+ * (a stream opened meanwhile waits for the next check). */
+static size_t mark_ended(api_hub *h, const tb_store_session_check *items,
+                         size_t n) {
+  size_t ended = 0;
+  for (api_stream *st = h->streams; st; st = st->next) {
+    tb_store_session_check key;
+    memcpy(key.token_hash, st->token_hash, 32);
+    const tb_store_session_check *c =
+        st->end_reason ? NULL
+                       : bsearch(&key, items, n, sizeof *items, cmp_hash);
+    const char *why = c ? verdict(st, c) : NULL;
+    if (!why)
+      continue;
+    st->end_reason = why;
+    ended++;
+    tb_log_kv(TB_LOG_INFO, "api", "live stream ended: the session changed",
+              TB_LOG_S("user", st->username), TB_LOG_S("reason", why));
+  }
+  return ended;
+}
+
+/* One statement for the sessions of every open stream; end the streams
+ * whose session ended or whose account's role or bureau changed. A
+ * database that does not answer ends nothing (the next check retries). */
+static void recheck(api_hub *h) {
+  size_t n = 0;
+  pthread_mutex_lock(&h->lock);
+  tb_store_session_check *items = collect(h, &n);
+  pthread_mutex_unlock(&h->lock);
+  if (!items)
+    return;
+  if (!h->store) {
+    tb_store_options o = {.conninfo = h->conninfo};
+    char err[512];
+    if (tb_store_open(&o, &h->store, err, sizeof err) != TB_STORE_OK) {
+      tb_log_kv(TB_LOG_WARN, "api", "live streams: sessions not checked",
+                TB_LOG_S("error", err));
+      free(items);
+      return;
+    }
+  }
+  tb_store_status rc = tb_store_sessions_check(h->store, items, n);
+  size_t ended = 0;
+  if (rc == TB_STORE_OK) {
+    pthread_mutex_lock(&h->lock);
+    ended = mark_ended(h, items, n);
+    pthread_mutex_unlock(&h->lock);
+  } else {
+    tb_log_kv(TB_LOG_WARN, "api", "live streams: sessions not checked",
+              TB_LOG_S("error", tb_store_status_name(rc)));
+  }
+  free(items);
+  if (ended)
+    wake(h, ending);
+}
+
 static void *hub_main(void *cls) {
   api_hub *h = cls;
   tb_store_listener *l = NULL;
   bool was_connected = false;
-  int64_t next_try = 0, next_beat = now_us() + 1000000;
+  int64_t next_try = 0, next_beat = now_us() + 1000000,
+          next_check = now_us() + h->recheck_us;
   while (!atomic_load(&h->stop)) {
     if (!l && now_us() >= next_try) {
       if (tb_store_listener_open(h->conninfo, &l) == TB_STORE_OK) {
         if (was_connected) { /* events may have been missed meanwhile */
           pthread_mutex_lock(&h->lock);
-          ring_push(h, "reset", "{}");
+          ring_push(h, "reset", "{}", NULL, false);
           pthread_mutex_unlock(&h->lock);
           wake(h, NULL);
         }
@@ -280,7 +542,7 @@ static void *hub_main(void *cls) {
           l = NULL;
         }
         if (ctx.got)
-          wake(h, NULL);
+          wake(h, has_own);
       }
     } else {
       sleep_us((int64_t)POLL_MS * 1000);
@@ -289,6 +551,10 @@ static void *hub_main(void *cls) {
       next_beat = now_us() + 1000000;
       wake(h, heartbeat_due);
     }
+    if (now_us() >= next_check) {
+      recheck(h);
+      next_check = now_us() + h->recheck_us;
+    }
   }
   tb_store_listener_close(l);
   return NULL;
@@ -296,8 +562,10 @@ static void *hub_main(void *cls) {
 
 /* ---- the hub's life ------------------------------------------------------ */
 
-api_hub *api_hub_start(const char *conninfo) {
+api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds) {
   api_hub *h = tb_xcalloc(1, sizeof *h);
+  h->recheck_us =
+      (int64_t)(recheck_seconds ? recheck_seconds : RECHECK_S) * 1000000;
   pthread_mutex_init(&h->lock, NULL);
   h->next_id = 1;
   if (getrandom(&h->epoch, sizeof h->epoch, 0) != (ssize_t)sizeof h->epoch)
@@ -328,7 +596,8 @@ void api_hub_stop(api_hub *h) {
   atomic_store(&h->stop, true);
   pthread_join(h->thread, NULL);
   for (size_t i = 0; i < RING; i++)
-    free(h->ring[i].text);
+    event_clear(&h->ring[i]);
+  tb_store_close(h->store);
   pthread_mutex_destroy(&h->lock);
   free(h->conninfo);
   free(h);
@@ -363,6 +632,13 @@ static api_stream *open_stream(api_hub *h, api_req *r, const char *last) {
   st->conn = r->conn;
   st->out = tb_xmalloc(OUT_MAX);
   st->last_write_us = now_us();
+  st->aud = strcmp(r->who.role, "inspector") == 0 ? AUD_INSPECTOR
+            : strcmp(r->who.role, "officer") == 0 ? AUD_OFFICER
+                                                  : AUD_CLERK;
+  memcpy(st->token_hash, r->token_hash, 32);
+  snprintf(st->role, sizeof st->role, "%s", r->who.role);
+  snprintf(st->bureau, sizeof st->bureau, "%s", r->who.bureau);
+  snprintf(st->username, sizeof st->username, "%s", r->who.username);
   static const char HELLO[] = "retry: 1000\n: tongban supervision\n\n";
   out_append(st, HELLO, sizeof HELLO - 1);
   pthread_mutex_lock(&h->lock);
@@ -432,6 +708,10 @@ void api_h_supervision_stream(api_req *r) {
   MHD_add_response_header(resp, "X-Accel-Buffering", "no");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  /* a stream that ends (its session did, or the server stops) takes its
+   * connection with it: nothing idles on a connection with no timeout */
+  if (!head)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   /* streams are idle most of the time: no idle timeout (the heartbeat
    * finds clients that went away) */
   if (!head)

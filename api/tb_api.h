@@ -75,10 +75,13 @@ typedef struct {
                                  (the client's address comes from them);
                                  from any other peer they are ignored */
   size_t n_trusted_proxies;           /* at most 64 */
-  const char *totp_roles; /* the roles whose log-in needs a second factor
-                             (TOTP): role names separated by commas, or
-                             "none"; NULL: "admin,inspector". Any role
-                             needs keys_dir (its key is totp.key there) */
+  const char *totp_roles;  /* the roles whose log-in needs a second factor
+                              (TOTP): role names separated by commas, or
+                              "none"; NULL: "admin,inspector". Any role
+                              needs keys_dir (its key is totp.key there) */
+  unsigned stream_recheck; /* seconds between the checks of the live
+                              streams' sessions (a stream ends within
+                              about this long of its session); 0: 2 */
 } tb_api_options;
 
 typedef struct tb_api tb_api;

@@ -727,8 +727,9 @@ extern const size_t api_web_file_count;
 /* The hub of the live stream (api_sse.c): one LISTEN connection and
  * thread per server, fanning events out to every open stream. */
 /* Start the listener thread (it connects and reconnects by itself);
- * NULL if the thread cannot start. */
-api_hub *api_hub_start(const char *conninfo);
+ * NULL if the thread cannot start. Every recheck_seconds (0: 2) it checks
+ * the sessions of the open streams and ends those whose session ended. */
+api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds);
 /* End every open stream (resuming the suspended ones) and refuse new
  * ones: call before stopping the HTTP daemon. */
 void api_hub_close_streams(api_hub *h);

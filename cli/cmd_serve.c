@@ -12,6 +12,7 @@
  *                 [--db-statement-timeout SECONDS]
  *                 [--db-connection-limit N] [--allow-unencrypted-keys]
  *                 [--totp-roles ROLE,...|none]
+ *                 [--stream-recheck SECONDS]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -48,6 +49,9 @@
  * --totp-roles (default $TONGBAN_TOTP_ROLES, else admin,inspector) names
  * the roles whose log-in needs a second factor (TOTP, enrolled at the
  * first log-in; api/api_totp.h), or none; its key is KEYS/totp.key.
+ * Every --stream-recheck seconds (default 2, 1 to 60) the sessions of the
+ * open live streams are checked in one statement, and a stream whose
+ * session ended or whose account changed is closed (api/api_sse.c).
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -91,6 +95,7 @@ typedef struct {
   int db_connection_limit;
   bool allow_unencrypted_keys;
   const char *totp_roles; /* NULL: the API's default (admin,inspector) */
+  double stream_recheck;  /* seconds */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
@@ -115,7 +120,8 @@ static int usage(void) {
           "                     [--db-statement-timeout SECONDS] "
           "[--db-connection-limit N]\n"
           "                     [--allow-unencrypted-keys]\n"
-          "                     [--totp-roles ROLE,...|none]\n");
+          "                     [--totp-roles ROLE,...|none]\n"
+          "                     [--stream-recheck SECONDS]\n");
   return 2;
 }
 
@@ -151,6 +157,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"db-connection-limit", required_argument, NULL, 'N'},
       {"allow-unencrypted-keys", no_argument, NULL, 'U'},
       {"totp-roles", required_argument, NULL, OPT_TOTP_ROLES},
+      {"stream-recheck", required_argument, NULL, 'R'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -159,7 +166,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
                        .interval = 1.0,
                        .idempotency_ttl = 86400,
                        .checkpoint_interval = 600,
-                       .supervision_interval = 30};
+                       .supervision_interval = 30,
+                       .stream_recheck = 2};
   o->db_statement_timeout = TB_STORE_SERVER_STATEMENT_TIMEOUT;
   o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
   const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
@@ -217,6 +225,10 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case OPT_TOTP_ROLES:
       o->totp_roles = optarg;
+      break;
+    case 'R':
+      if (!parse_number(optarg, 1, 60, &o->stream_recheck))
+        return false;
       break;
     case 'T':
       if (o->n_proxies == sizeof o->proxies / sizeof o->proxies[0]) {
@@ -450,7 +462,8 @@ int tb_cli_serve(int argc, char **argv) {
                        .public_url = o.public_url,
                        .trusted_proxies = o.proxies,
                        .n_trusted_proxies = o.n_proxies,
-                       .totp_roles = o.totp_roles};
+                       .totp_roles = o.totp_roles,
+                       .stream_recheck = (unsigned)o.stream_recheck};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

@@ -80,14 +80,32 @@ static const tb_store_stmt S_SESSION_INSERT = {
     "$3::integer), $4::smallint) "
     "RETURNING extract(epoch FROM expires_at)::bigint",
     4};
+/* What makes a session valid (s: sessions, a: its account): the one
+ * definition that tb_store_session_find and tb_store_sessions_check share,
+ * so that whatever ends a session ends its live streams too. */
+#define SESSION_VALID                                                          \
+  "(s.revoked_at IS NULL AND s.expires_at > now() AND NOT a.disabled)"
+
 static const tb_store_stmt S_SESSION_FIND = {
     "api_session_find",
     "SELECT a.id, a.username, a.role, coalesce(a.bureau, ''), "
     "a.password_hash, a.disabled, a.password_change_required, "
     "extract(epoch FROM s.expires_at)::bigint, s.pending "
     "FROM sessions s JOIN accounts a ON a.id = s.account_id "
-    "WHERE s.token_hash = $1::bytea AND s.revoked_at IS NULL "
-    "AND s.expires_at > now() AND NOT a.disabled",
+    "WHERE s.token_hash = $1::bytea AND " SESSION_VALID,
+    1};
+/* Many sessions at once, read only (never a use of the session): $1 is
+ * their token hashes as hex, comma-separated. Live: valid and owing no
+ * step (a session that owes one may use no route but the step's). */
+static const tb_store_stmt S_SESSIONS_CHECK = {
+    "api_sessions_check",
+    "SELECT encode(s.token_hash, 'hex'), " SESSION_VALID " AND s.pending = 0, "
+    "a.role, "
+    "coalesce(a.bureau, ''), s.revoked_at IS NOT NULL, "
+    "s.expires_at <= now(), a.disabled "
+    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+    "WHERE s.token_hash IN (SELECT decode(h, 'hex') FROM "
+    "unnest(string_to_array($1::text, ',')) h)",
     1};
 static const tb_store_stmt S_SESSION_REVOKE = {
     "api_session_revoke",
@@ -173,6 +191,79 @@ tb_store_status tb_store_session_steps_done(tb_store *s,
   bool hit = strcmp(PQcmdTuples(r), "0") != 0;
   PQclear(r);
   return hit ? TB_STORE_OK : TB_STORE_NOT_FOUND;
+}
+
+static int cmp_check(const void *x, const void *y) {
+  const tb_store_session_check *a = x, *b = y;
+  return memcmp(a->token_hash, b->token_hash, 32);
+}
+
+/* The hashes as comma-separated hex (malloc'ed). */
+static char *hash_list(const tb_store_session_check *items, size_t n) {
+  char *out = tb_xmalloc(n * 65 + 1);
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      out[len++] = ',';
+    tb_hex_encode(items[i].token_hash, 32, out + len);
+    len += 64;
+  }
+  out[len] = '\0';
+  return out;
+}
+
+static tb_store_session_end end_of(PGresult *r, int row) {
+  if (strcmp(PQgetvalue(r, row, 1), "t") == 0)
+    return TB_STORE_SESSION_LIVE;
+  if (strcmp(PQgetvalue(r, row, 4), "t") == 0)
+    return TB_STORE_SESSION_REVOKED;
+  if (strcmp(PQgetvalue(r, row, 5), "t") == 0)
+    return TB_STORE_SESSION_EXPIRED;
+  if (strcmp(PQgetvalue(r, row, 6), "t") == 0)
+    return TB_STORE_SESSION_DISABLED;
+  return TB_STORE_SESSION_ENDED;
+}
+
+/* Fill the item of one row (items sorted by hash). */
+static void fill_check(PGresult *r, int row, tb_store_session_check *items,
+                       size_t n) {
+  tb_store_session_check key;
+  const char *hex = PQgetvalue(r, row, 0);
+  if (!tb_hex_decode(hex, strlen(hex), key.token_hash, 32))
+    return;
+  tb_store_session_check *it =
+      bsearch(&key, items, n, sizeof *items, cmp_check);
+  if (!it)
+    return;
+  while (it > items && cmp_check(it - 1, &key) == 0)
+    it--; /* the first of equal items: fill them all */
+  for (; it < items + n && cmp_check(it, &key) == 0; it++) {
+    it->end = end_of(r, row);
+    tb_store_copy(it->role, sizeof it->role, PQgetvalue(r, row, 2));
+    tb_store_copy(it->bureau, sizeof it->bureau, PQgetvalue(r, row, 3));
+  }
+}
+
+tb_store_status
+tb_store_sessions_check(tb_store *s, tb_store_session_check *items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    items[i].end = TB_STORE_SESSION_ENDED; /* unless a row says otherwise */
+    items[i].role[0] = items[i].bureau[0] = '\0';
+  }
+  if (n == 0)
+    return TB_STORE_OK;
+  qsort(items, n, sizeof *items, cmp_check);
+  char *list = hash_list(items, n);
+  const char *params[1] = {list};
+  PGresult *r;
+  tb_store_status rc = tb_store_exec(s, &S_SESSIONS_CHECK, params, &r);
+  free(list);
+  if (rc != TB_STORE_OK)
+    return rc;
+  for (int i = 0; i < PQntuples(r); i++)
+    fill_check(r, i, items, n);
+  PQclear(r);
+  return TB_STORE_OK;
 }
 
 /* ---- failure throttles (logins, tracking guesses) ----------------------- */

@@ -54,6 +54,32 @@ tb_store_status tb_store_session_steps_done(tb_store *s,
                                             const uint8_t token_hash[32],
                                             unsigned steps);
 
+/* Many sessions re-checked at once, as the live stream does for its open
+ * streams (one statement for all of them): each item's token_hash is read
+ * and end, role and bureau are filled — TB_STORE_SESSION_LIVE exactly when
+ * tb_store_session_find would accept the token now (the same condition)
+ * and the session owes no step (TB_SESSION_*), with the account's role
+ * and bureau as they are now; otherwise why not.
+ * Items are sorted by token_hash in place (bsearch them afterwards);
+ * duplicates are allowed. Reads only: a re-check is never a use of the
+ * session (an idle timeout does not see it). */
+typedef enum {
+  TB_STORE_SESSION_LIVE = 0,
+  TB_STORE_SESSION_REVOKED,  /* logged out or revoked */
+  TB_STORE_SESSION_EXPIRED,  /* past its lifetime */
+  TB_STORE_SESSION_DISABLED, /* the account is disabled */
+  TB_STORE_SESSION_ENDED     /* unknown (deleted), owing a step, or not
+                                valid for another reason */
+} tb_store_session_end;
+typedef struct {
+  uint8_t token_hash[32];   /* in */
+  tb_store_session_end end; /* out */
+  char role[16];            /* out: the account's role now */
+  char bureau[64];          /* out: the account's bureau now ("": none) */
+} tb_store_session_check;
+tb_store_status
+tb_store_sessions_check(tb_store *s, tb_store_session_check *items, size_t n);
+
 /* Failures under a key ("user:NAME", "addr:IP", "track:IP"): how many in
  * the last window_seconds and when the last one was (Unix µs, 0: none);
  * record one; forget them all. */

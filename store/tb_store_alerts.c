@@ -139,8 +139,6 @@ static const tb_store_stmt S_INSERT = {
     "'kind', $10::text), to_timestamp($8::bigint)) ON CONFLICT DO NOTHING "
     "RETURNING id",
     10};
-static const tb_store_stmt S_NOTIFY = {"al_notify",
-                                       "SELECT pg_notify('tongban', $1)", 1};
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -216,8 +214,7 @@ static tb_store_status append_event(tb_store *s, locked_app *a,
     json_object_set_new(extra, "status", json_string(a->status));
     json_object_set_new(extra, "warning", json_string(a->warning));
     char *n = json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *params[] = {n};
-    rc = tb_store_exec(s, &S_NOTIFY, params, NULL);
+    rc = tb_store_notify_json(s, n);
     free(n);
   }
   json_decref(extra);

@@ -229,6 +229,12 @@ tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
 tb_store_status tb_store_notify_change(tb_store *s, const char *number,
                                        int32_t seq, const char *action,
                                        const tb_app_state *st);
+/* NOTIFY "tongban" of a change: json is a JSON object that names the
+ * application ("number"); the statement adds "bureaus", the sorted codes
+ * of the bureaus that have a task in it, read in the same transaction
+ * (the live stream shows an officer only its own bureau's applications;
+ * store/tb_store_supervision.c). Every change event goes through it. */
+tb_store_status tb_store_notify_json(tb_store *s, const char *json);
 /* Move the chain head of application app (its row locked) to the event
  * just appended (seq, hash): what an event that is no transition needs
  * after tb_store_audit_append (store/tb_store_holders.c). */

@@ -126,8 +126,6 @@ static const tb_store_stmt S_REVOKED = {
 static const tb_store_stmt S_REVOKED_COUNT = {
     "lic_revoked_count",
     "SELECT count(*) FROM licenses WHERE revoked_at IS NOT NULL", 0};
-static const tb_store_stmt S_NOTIFY = {"lic_notify",
-                                       "SELECT pg_notify('tongban', $1)", 1};
 
 /* ---- issuance ------------------------------------------------------------ */
 
@@ -567,8 +565,7 @@ static tb_store_status audit_revoke(tb_store *s, const revoke_lock *l,
                         l->status, "warning", l->warning);
   char *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(n);
-  const char *params[] = {text};
-  rc = tb_store_exec(s, &S_NOTIFY, params, NULL);
+  rc = tb_store_notify_json(s, text);
   free(text);
   return rc;
 }

@@ -6,8 +6,9 @@
  * from applications, tasks and the calendar (working days count the
  * calendar's exceptions to Monday–Friday, dates taken in the calendar's
  * UTC offset). The listener is one plain libpq connection that LISTENs on
- * channel "tongban" (the NOTIFY every transition sends) and hands each
- * payload to a callback. Declared in tb_store_supervision.h.
+ * channel "tongban" (the NOTIFY every change sends, through
+ * tb_store_notify_json here) and hands each payload to a callback.
+ * Declared in tb_store_supervision.h.
  */
 #include "tb_store_int.h"
 
@@ -276,6 +277,24 @@ tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,
   snprintf(lim, sizeof lim, "%d", limit);
   const char *params[2] = {level, lim};
   return json_text(s, &S_ALERTS, params, json);
+}
+
+/* ---- the NOTIFY of a change --------------------------------------------- */
+
+/* The bureaus are read in the change's own transaction, after its tasks
+ * were written: exactly those that have a task in the application when
+ * the change commits (the role matrix's "own bureau's"). */
+static const tb_store_stmt S_NOTIFY = {
+    "sup_notify",
+    "SELECT pg_notify('tongban', ($1::jsonb || jsonb_build_object('bureaus', "
+    "(SELECT coalesce(jsonb_agg(DISTINCT t.bureau ORDER BY t.bureau), "
+    "'[]'::jsonb) FROM tasks t JOIN applications a ON a.id = "
+    "t.application_id WHERE a.number = $1::jsonb ->> 'number')))::text)",
+    1};
+
+tb_store_status tb_store_notify_json(tb_store *s, const char *json) {
+  const char *params[] = {json};
+  return tb_store_exec(s, &S_NOTIFY, params, NULL);
 }
 
 /* ---- the listener ------------------------------------------------------- */

@@ -86,8 +86,6 @@ static const tb_store_stmt S_TIMER_DROP = {
     3};
 static const tb_store_stmt S_TIMER_DELETE = {
     "tr_timer_delete", "DELETE FROM timers WHERE id = $1::bigint", 1};
-static const tb_store_stmt S_NOTIFY = {"tr_notify",
-                                       "SELECT pg_notify('tongban', $1)", 1};
 static const tb_store_stmt S_SERIAL = {
     "tr_serial",
     "INSERT INTO app_serials (region, day, last) VALUES ($1, $2::date, 1) "
@@ -712,8 +710,7 @@ tb_store_status tb_store_notify_change(tb_store *s, const char *number,
                         "warning", warning_name(st->warning));
   char *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(n);
-  const char *params[] = {text};
-  tb_store_status rc = tb_store_exec(s, &S_NOTIFY, params, NULL);
+  tb_store_status rc = tb_store_notify_json(s, text);
   free(text);
   return rc;
 }
