@@ -319,13 +319,60 @@ export function warnBadge(w) {
 
 // Server-sent events from /api/v1/supervision/stream; onChange(data) for
 // every change, onReset() when the client must reload everything. The
-// browser reconnects by itself and resumes with Last-Event-ID.
+// browser reconnects by itself and resumes with Last-Event-ID;
+// onStatus(on, ended) when it connects or is cut off (ended: for good,
+// the session ended). When the
+// session ends (logout elsewhere, expiry, the account disabled or its role
+// or bureau changed) the server sends a last "auth" event and closes the
+// stream: the page stops listening and asks to log in again (sessionEnded)
+// instead of reconnecting with a dead token.
+const streams = new Map(); // each open EventSource → its onStatus
+const ENDED = {
+  revoked: "您已在别处退出登录，或登录已被撤销",
+  expired: "登录已过期",
+  disabled: "账号已被停用",
+  role_changed: "账号的角色或所属部门已变更",
+};
+
+// Once: close every stream (its status shows it stopped: onStatus(false,
+// true)), forget the session and show why, with a button that reloads
+// the page to its login form.
+function sessionEnded(reason) {
+  for (const [es, onStatus] of streams) {
+    es.close();
+    if (onStatus) onStatus(false, true);
+  }
+  streams.clear();
+  saveSession(null);
+  if ($("#session-ended")) return;
+  const again = h("button.primary", { type: "button", onclick: () => location.reload() }, "重新登录");
+  const box = h(
+    "div.card.session-ended",
+    { id: "session-ended", role: "alert" },
+    h("h2", "请重新登录"),
+    h("p", `${ENDED[reason] || "登录已失效"}，页面已停止实时更新。`),
+    again,
+  );
+  ($("main") || document.body).prepend(box);
+  again.focus();
+}
+
 export function live(onChange, onReset, onStatus) {
   const s = session();
   if (!s) return null;
   const es = new EventSource(
     "/api/v1/supervision/stream?access_token=" + encodeURIComponent(s.token),
   );
+  streams.set(es, onStatus);
+  es.addEventListener("auth", (ev) => {
+    let d = {};
+    try {
+      d = JSON.parse(ev.data);
+    } catch {
+      /* ignore */
+    }
+    sessionEnded(d.reason);
+  });
   es.addEventListener("change", (ev) => {
     let d = {};
     try {
@@ -337,7 +384,15 @@ export function live(onChange, onReset, onStatus) {
   });
   es.addEventListener("reset", () => onReset && onReset());
   es.addEventListener("open", () => onStatus && onStatus(true));
-  es.addEventListener("error", () => onStatus && onStatus(false));
+  es.addEventListener("error", () => {
+    if (onStatus) onStatus(false);
+    // refused when it reconnected (the "auth" event was missed): ask
+    // whether the token still holds
+    if (es.readyState === EventSource.CLOSED && streams.has(es))
+      fetch("/healthz", { headers: { Authorization: "Bearer " + s.token } })
+        .then((r) => r.status === 401 && sessionEnded())
+        .catch(() => {});
+  });
   return es;
 }
 

@@ -104,8 +104,8 @@ live(
     later();
   },
   later,
-  (on) => {
+  (on, ended) => {
     status.classList.toggle("on", on);
-    status.textContent = on ? "实时连接" : "重新连接中…";
+    status.textContent = on ? "实时连接" : ended ? "实时连接已停止" : "重新连接中…";
   },
 );
