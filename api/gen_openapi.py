@@ -398,13 +398,18 @@ paths["/api/v1/supervision/alerts"] = {"get": op("The yellow and red lists", "su
     desc="Roles: inspector.")}
 paths["/api/v1/supervision/stream"] = {"get": op("Live changes (server-sent events)", "supervision",
     {"200": resp("text/event-stream: `change` events (data: number, seq, action, status, warning) with ids EPOCH-N; "
-                 "`reset` when the client must reload (unknown Last-Event-ID, fell behind, listener reconnected); "
-                 "a comment heartbeat every 15 s", {"type": "string"}, "text/event-stream"),
+                 "`reset` when the client must reload (unknown Last-Event-ID, an event of its own lost, listener reconnected); "
+                 "a comment heartbeat every 15 s; a last `auth` event (data: reason: revoked, expired, disabled, "
+                 "role_changed or ended) when the session ends or the account's role or bureau changes, checked every "
+                 "2 s (`--stream-recheck`), and then the stream and its connection close", {"type": "string"}, "text/event-stream"),
      "406": prob("the request does not accept text/event-stream")},
     [{"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"}},
      {"name": "access_token", "in": "query", "required": False,
       "description": "the bearer token, for EventSource (which cannot send headers)", "schema": {"type": "string"}}],
-    desc="Roles: clerk, officer, inspector.")}
+    desc="Roles: clerk, officer, inspector. Each stream carries its own events: an inspector every one; an officer "
+         "those of applications in which its bureau has a task (and of an alert or urge only its own bureau's); a "
+         "clerk the window's (the window's and the applicant's actions, and decisions, returns and terminations "
+         "once the application leaves review) with only number, seq, action, status and warning.")}
 # ---- statistics (api/api_stats.c, store/tb_store_stats.c) ----
 _int = {"type": "integer", "minimum": 0}
 _rate = {"type": ["number", "null"], "minimum": 0, "maximum": 1,

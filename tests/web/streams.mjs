@@ -1,8 +1,11 @@
 // streams.mjs — 1,000 supervision streams held open on one server
-// process; one change must reach every one of them. Also the stream's
+// process, half an inspector's and half those of an officer whose bureau
+// has no task in the application; one change must reach every
+// inspector's stream and none of the officer's, and the time it takes is
+// noted (the fan-out with every stream's filter). Also the stream's
 // contract: roles, Accept, Last-Event-ID replay and reset. TAP output.
 import net from "node:net";
-import { BASE, assert, createApp, done, http, note, test, token } from "./lib.mjs";
+import { BASE, assert, createApp, done, http, note, sql, test, token } from "./lib.mjs";
 
 const N = Number(process.env.TB_STREAMS || 1000);
 const { hostname, port } = new URL(BASE);
@@ -44,6 +47,7 @@ function waitFor(st, pred, ms = 30000) {
 }
 
 const inspector = await token("inspector1");
+const other = await token("officer-GJJ"); // no task in a food license (spjy)
 let streams = [];
 
 await test("the stream: roles, Accept, and the first bytes", async () => {
@@ -69,7 +73,7 @@ await test(`${N} streams open on one server process`, async () => {
   const t0 = Date.now();
   for (let i = 0; i < N; i += 100) {
     const batch = [];
-    for (let k = i; k < Math.min(N, i + 100); k++) batch.push(openStream(inspector));
+    for (let k = i; k < Math.min(N, i + 100); k++) batch.push(openStream(k % 2 ? other : inspector));
     streams.push(...(await Promise.all(batch)));
   }
   await Promise.all(streams.map((st) => waitFor(st, (t) => t.includes("tongban supervision"))));
@@ -79,14 +83,23 @@ await test(`${N} streams open on one server process`, async () => {
 });
 
 let eventId = null;
-await test(`one change reaches all ${N} streams`, async () => {
+await test(`one change reaches the ${N / 2} inspector's streams, none of the ${N / 2} other bureau's`, async () => {
+  const mine = streams.filter((_, k) => k % 2 === 0);
+  const others = streams.filter((_, k) => k % 2 === 1);
   const t0 = Date.now();
   const a = await createApp("spjy");
   const created = Date.now();
-  await Promise.all(streams.map((st) => waitFor(st, (t) => t.includes(a.number))));
+  await Promise.all(mine.map((st) => waitFor(st, (t) => t.includes(a.number))));
   const all = Date.now();
-  note(`event at all ${N} streams ${all - created} ms after the 201 ` +
-       `(${all - t0} ms after the POST was sent)`);
+  note(`event at all ${mine.length} inspector's streams ${all - created} ms after the 201 ` +
+       `(${all - t0} ms after the POST was sent), ${others.length} other streams open`);
+  // an event for GJJ after it: when it has arrived, the first would have
+  const end = "330100209901010000009";
+  sql(`SELECT pg_notify('tongban', '{"number":"${end}","seq":1,"action":"submit","status":"submitted",` +
+      `"warning":"none","bureaus":["GJJ"]}')`);
+  await Promise.all(others.map((st) => waitFor(st, (t) => t.includes(end))));
+  note(`an event of GJJ at all ${others.length} of its streams ${Date.now() - all} ms later`);
+  assert(others.every((st) => !st.text.includes(a.number)), "an officer's stream got another bureau's application");
   const m = /id: ([0-9a-f]{8}-\d+)\nevent: change\ndata: [^\n]*\n/.exec(streams[0].text);
   assert(m, streams[0].text.slice(-400));
   eventId = m[1];
