@@ -396,8 +396,7 @@ static void sleep_us(int64_t us) {
   nanosleep(&ts, NULL);
 }
 
-/* ---- sessions re-checked ---------------------------------------------------
- */
+/* ---- sessions re-checked ---------------------------------------------- */
 
 static const char *end_name(tb_store_session_end e) {
   switch (e) {

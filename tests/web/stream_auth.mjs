@@ -65,35 +65,37 @@ await test("the worklist asks to log in again when its session is logged out els
   await ctx.close();
 });
 
-await test("the window console asks to log in again when the account is disabled", async () => {
+// A copy of account `like` named user (its role, bureau and password)
+// watching url in a new context; then `change` (SQL on the account) must
+// end its streams with the notice naming `why`. The open page.
+async function changed(options, url, user, like, ready, change, why, name) {
   sql("INSERT INTO accounts (username, role, bureau, password_hash) " +
-      "SELECT 'clerk-to-disable', role, bureau, password_hash FROM accounts WHERE username = 'clerk1'");
-  const ctx = await b.newContext(phone);
-  const { page, seen } = await watching(ctx, "/web/window.html", "clerk-to-disable", "#search");
-  sql("UPDATE accounts SET disabled = true WHERE username = 'clerk-to-disable'");
-  const ms = await ended(page, "账号已被停用");
-  console.log(`# the notice came ${ms} ms after the disable`);
+      `SELECT '${user}', role, bureau, password_hash FROM accounts WHERE username = '${like}'`);
+  const ctx = await b.newContext(options);
+  const { page, seen } = await watching(ctx, url, user, ready);
+  sql(`UPDATE accounts SET ${change} WHERE username = '${user}'`);
+  const ms = await ended(page, why);
+  console.log(`# the notice came ${ms} ms after: ${change}`);
   await quiet(page, seen);
-  await shot(page, "stream-ended-window");
+  await shot(page, name);
+  return page;
+}
+
+await test("the window console asks to log in again when the account is disabled", async () => {
+  const page = await changed(phone, "/web/window.html", "clerk-to-disable", "clerk1", "#search",
+    "disabled = true", "账号已被停用", "stream-ended-window");
   // and the account cannot log in again
   const r = await http("POST", "/api/v1/sessions", { body: { username: "clerk-to-disable", password: PASSWORD } });
   assert(r.status !== 201, "a disabled account logged in");
-  await ctx.close();
+  await page.context().close();
 });
 
 await test("the supervision page asks to log in again when the account's role changes", async () => {
-  sql("INSERT INTO accounts (username, role, bureau, password_hash) " +
-      "SELECT 'inspector-to-move', role, bureau, password_hash FROM accounts WHERE username = 'inspector1'");
-  const ctx = await b.newContext(desktop);
-  const { page, seen } = await watching(ctx, "/web/supervision.html", "inspector-to-move", "#live");
-  sql("UPDATE accounts SET role = 'clerk' WHERE username = 'inspector-to-move'");
-  const ms = await ended(page, "角色或所属部门已变更");
-  console.log(`# the notice came ${ms} ms after the change of role`);
-  await quiet(page, seen);
+  const page = await changed(desktop, "/web/supervision.html", "inspector-to-move", "inspector1", "#live",
+    "role = 'clerk'", "角色或所属部门已变更", "stream-ended-supervision");
   const live = await page.textContent("#live");
   assert(live === "实时连接已停止", "the live mark: " + live);
-  await shot(page, "stream-ended-supervision");
-  await ctx.close();
+  await page.context().close();
 });
 
 await b.close();
