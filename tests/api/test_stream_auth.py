@@ -7,8 +7,9 @@ TB_SECOND_URL), each with a hub of its own.
 A stream ends, with a last "auth" event naming the reason and its
 connection closed, within a few seconds (the hub re-checks the sessions
 of its streams every 2 s) of its session's logout — through the same
-server or through the other one — of its expiry, of the account being
-disabled, and of a change of the account's role or bureau; a stream whose
+server or through the other one — of its expiry, of its coming to owe a
+step (sessions.pending), of the account being disabled, and of a change
+of the account's role or bureau; a stream whose
 session stays valid stays open. An officer's stream carries the events
 of applications in which its bureau has a task and nothing of the
 others, replays included, and of an urge only its own bureau's; a
@@ -205,6 +206,15 @@ def _():
     sql("UPDATE sessions SET expires_at = now() - interval '1 second' "
         "WHERE token_hash = " + hash_sql(t))
     ends_with(st, "expired")
+    st.close()
+
+
+@case("a stream ends when its session comes to owe a step (a new password)")
+def _():
+    t = login(CLERK)
+    st = Stream(t)
+    sql("UPDATE sessions SET pending = 1 WHERE token_hash = " + hash_sql(t))
+    ends_with(st, "ended")
     st.close()
 
 
