@@ -177,11 +177,14 @@ def _():
     r.close()  # the response holds the socket too
     c.close()
     # a vanished client is noticed when writes to it fail: events (a
-    # NOTIFY on the live stream's channel) make those writes sooner than
-    # the heartbeat would
+    # NOTIFY on the live stream's channel, of a window action so that the
+    # clerk's stream carries it) make those writes sooner than the
+    # heartbeat would
 
     def gone():
-        sql("NOTIFY tongban, '{\"metrics_test\": true}'")
+        sql("NOTIFY tongban, '{\"number\": \"330100209901010000000\", "
+            "\"seq\": 1, \"action\": \"submit\", \"status\": \"submitted\", "
+            "\"warning\": \"none\", \"bureaus\": []}'")
         return value("tongban_sse_streams") == base
     wait_for(gone, 30, "the closed stream is not counted")
 
