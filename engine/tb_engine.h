@@ -580,6 +580,8 @@ typedef enum {
                                 open, so no license is signed yet; the
                                 supplement of the last gap signs them
                                 (容缺后补，补齐出证) */
+  TB_APP_EXPIRED, /* 已过期 (final): an online application that no clerk
+                     accepted before its expiry timer fired */
   TB_APP_STATE_COUNT
 } tb_app_status;
 
@@ -674,6 +676,9 @@ typedef enum {
                              when none moves) */
   TB_EV_COMMITMENT_FALSE, /* 承诺不实: a verification found a commitment
                              false; what is still open ends (终止办理) */
+  TB_EV_EXPIRE, /* the expiry timer of an online application fired: never
+                   accepted, it ends as TB_APP_EXPIRED (TB_IGNORED once
+                   accepted, refused or withdrawn) */
   TB_EV_KIND_COUNT
 } tb_event_kind;
 
@@ -684,6 +689,8 @@ typedef enum {
   TB_TIMER_TASK_RED,    /* subject: branch index */
   TB_TIMER_GAP_DUE,     /* subject: material index */
   TB_TIMER_SPECIAL_MAX, /* the special procedure reached its maximum */
+  TB_TIMER_EXPIRE,      /* an online application not accepted by then
+                           expires (TB_APP_EXPIRED) */
   TB_TIMER_KIND_COUNT
 } tb_timer_kind;
 
@@ -713,6 +720,9 @@ typedef struct {
   uint8_t timer;         /* timer: tb_timer_kind */
   uint8_t subject;       /* timer: branch or material index */
   uint8_t rating;        /* rate: 1..5 */
+  int64_t expire_at;     /* submit, online: Unix seconds at which the
+                            application expires unless a clerk accepted
+                            it by then (TB_TIMER_EXPIRE); 0: never */
 } tb_event;
 
 typedef enum {
@@ -737,8 +747,9 @@ typedef enum {
   TB_NOTICE_GAP_OVERDUE, /* materials: which gaps */
   TB_NOTICE_TERMINATED,
   TB_NOTICE_DELIVERED,
-  TB_NOTICE_AWAITING_MATERIALS /* approved; materials: the gaps still owed
+  TB_NOTICE_AWAITING_MATERIALS, /* approved; materials: the gaps still owed
                                   before the licenses are signed */
+  TB_NOTICE_EXPIRED /* never accepted: the online application expired */
 } tb_notice_kind;
 
 typedef struct {

@@ -239,10 +239,22 @@ static void cancel_gap_timers(step_t *st, uint64_t gaps) {
       unschedule(st, TB_TIMER_GAP_DUE, m);
 }
 
+/* An online application leaves the states before acceptance: its expiry
+ * timer (scheduled at submission) has nothing left to do. */
+static void cancel_expiry(step_t *st) {
+  const tb_app_state *s = st->s;
+  if (s->channel == TB_CHANNEL_ONLINE &&
+      (s->status == TB_APP_SUBMITTED ||
+       s->status == TB_APP_AWAITING_SUPPLEMENT))
+    unschedule(st, TB_TIMER_EXPIRE, 0);
+}
+
 /* Move to a final (or decided) status: close every open task and stop
  * every timer. */
 static void end_application(step_t *st, tb_app_status status) {
   tb_app_state *s = st->s;
+  if (status != TB_APP_EXPIRED)
+    cancel_expiry(st);
   bool clock_running = s->status == TB_APP_IN_REVIEW;
   if (clock_running)
     disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
@@ -350,6 +362,7 @@ static const char *const status_words_table[TB_APP_STATE_COUNT] = {
     [TB_APP_TERMINATED] = "terminated",
     [TB_APP_AWAITING_MATERIALS] =
         "approved and waiting for its tolerated materials",
+    [TB_APP_EXPIRED] = "expired: no clerk accepted it in time",
 };
 
 static const char *status_words(uint8_t status) {
@@ -443,6 +456,8 @@ static tb_status on_submit(step_t *st) {
   s->submitted_at = ev->at;
   s->chosen_gaps = ev->tolerated;
   s->chosen_committed = ev->committed;
+  if (ev->channel == TB_CHANNEL_ONLINE && ev->expire_at > 0)
+    schedule(st, TB_TIMER_EXPIRE, 0, ev->expire_at);
   return TB_OK;
 }
 
@@ -497,6 +512,7 @@ static tb_status on_accept(step_t *st) {
     schedule(st, TB_TIMER_GAP_DUE, m,
              tb_calendar_start_of(st->cal, s->gap_due[m] + 1));
   }
+  cancel_expiry(st);
   s->status = TB_APP_IN_REVIEW;
   notify(st, TB_NOTICE_ACCEPTED, s->gaps, 0);
   arm_application(st);
@@ -918,6 +934,20 @@ static tb_status gap_missed(step_t *st, size_t m) {
   return TB_OK;
 }
 
+/* An online application no clerk accepted in time expires: it ends
+ * without a decision, and the applicant may apply again. */
+static tb_status on_expire(step_t *st) {
+  tb_app_state *s = st->s;
+  if (s->channel != TB_CHANNEL_ONLINE ||
+      (s->status != TB_APP_SUBMITTED &&
+       s->status != TB_APP_AWAITING_SUPPLEMENT))
+    return not_due(st);
+  end_application(st, TB_APP_EXPIRED);
+  clear_notice(s);
+  notify(st, TB_NOTICE_EXPIRED, 0, 0);
+  return TB_OK;
+}
+
 static tb_status on_timer(step_t *st) {
   const tb_event *ev = st->ev;
   switch (ev->timer) {
@@ -943,6 +973,8 @@ static tb_status on_timer(step_t *st) {
     resume_review(st); /* the procedure's maximum is spent */
     return TB_OK;
   }
+  case TB_TIMER_EXPIRE:
+    return on_expire(st);
   default:
     return invalid(st, "timer", "unknown timer");
   }
@@ -1112,6 +1144,7 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_CLOSE_NOTICE] = on_close_notice,
     [TB_EV_RECOMPUTE] = on_recompute,
     [TB_EV_COMMITMENT_FALSE] = on_commitment_false,
+    [TB_EV_EXPIRE] = on_expire,
 };
 
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,

@@ -39,6 +39,7 @@ static const char *const app_status_names[] = {
     [TB_APP_WITHDRAWN] = "withdrawn",
     [TB_APP_TERMINATED] = "terminated",
     [TB_APP_AWAITING_MATERIALS] = "awaiting_materials",
+    [TB_APP_EXPIRED] = "expired",
 };
 
 static const char *const branch_status_names[] = {
@@ -67,6 +68,7 @@ static const char *const event_names[] = {
     [TB_EV_CLOSE_NOTICE] = "close_notice",
     [TB_EV_RECOMPUTE] = "deadline_recomputed",
     [TB_EV_COMMITMENT_FALSE] = "commitment_false",
+    [TB_EV_EXPIRE] = "expire",
 };
 
 static const char *const timer_names[] = {
@@ -76,6 +78,7 @@ static const char *const timer_names[] = {
     [TB_TIMER_TASK_RED] = "task_red",
     [TB_TIMER_GAP_DUE] = "gap_due",
     [TB_TIMER_SPECIAL_MAX] = "special_max",
+    [TB_TIMER_EXPIRE] = "expire",
 };
 
 static const char *const notice_names[] = {
@@ -92,6 +95,7 @@ static const char *const notice_names[] = {
     [TB_NOTICE_TERMINATED] = "terminated",
     [TB_NOTICE_DELIVERED] = "delivered",
     [TB_NOTICE_AWAITING_MATERIALS] = "awaiting_materials",
+    [TB_NOTICE_EXPIRED] = "expired",
 };
 
 static const char *const special_names[] = {
@@ -162,6 +166,7 @@ bool tb_app_status_is_final(tb_app_status s) {
   case TB_APP_DELIVERED:
   case TB_APP_WITHDRAWN:
   case TB_APP_TERMINATED:
+  case TB_APP_EXPIRED:
     return true;
   default:
     return false;

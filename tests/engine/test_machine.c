@@ -182,21 +182,45 @@ enum {
   S_TERMINATED,
   S_RATED,
   S_AWAITING_MATERIALS,
+  S_ONLINE,          /* submitted online, with an expiry timer */
+  S_ONLINE_AWAITING, /* … and asked for a supplement */
+  S_EXPIRED,         /* … and expired */
   S_COUNT
 };
 
-static const char *const state_names[S_COUNT] = {
-    "none",       "submitted",        "awaiting_supplement",
-    "refused",    "in_review",        "in_review(claimed)",
-    "returned",   "suspended",        "approved",
-    "denied",     "delivered",        "withdrawn",
-    "terminated", "delivered(rated)", "awaiting_materials"};
+static const char *const state_names[S_COUNT] = {"none",
+                                                 "submitted",
+                                                 "awaiting_supplement",
+                                                 "refused",
+                                                 "in_review",
+                                                 "in_review(claimed)",
+                                                 "returned",
+                                                 "suspended",
+                                                 "approved",
+                                                 "denied",
+                                                 "delivered",
+                                                 "withdrawn",
+                                                 "terminated",
+                                                 "delivered(rated)",
+                                                 "awaiting_materials",
+                                                 "submitted(online)",
+                                                 "awaiting_supplement(online)",
+                                                 "expired"};
 
 static const int64_t OFFICER = 7, OTHER_OFFICER = 8;
 
 static void submitted(tb_app_state *s) {
   tb_event e = ev_of(TB_EV_SUBMIT, T0);
   e.materials = 0x1; /* articles only: lease will be a tolerated gap */
+  MUST(step(&small, s, e));
+}
+
+/* Submitted online, to expire a day later unless accepted. */
+static void submitted_online(tb_app_state *s) {
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x1;
+  e.channel = TB_CHANNEL_ONLINE;
+  e.expire_at = T0 + 86400;
   MUST(step(&small, s, e));
 }
 
@@ -291,6 +315,18 @@ static void build_state(int which, tb_app_state *s) {
     approve_branch(s, 0, 1, T0 + 300);
     approve_branch(s, 1, 0, T0 + 400);
     break;
+  case S_ONLINE:
+    submitted_online(s);
+    break;
+  case S_ONLINE_AWAITING:
+  case S_EXPIRED:
+    submitted_online(s);
+    e = ev_of(TB_EV_REQUEST_SUPPLEMENT, T0 + 30);
+    e.materials = 0x2;
+    MUST(step(&small, s, e));
+    if (which == S_EXPIRED)
+      MUST(step(&small, s, ev_of(TB_EV_EXPIRE, T0 + 86400)));
+    break;
   case S_TERMINATED: {
     tb_definition strict = small;
     strict.gap_policy = TB_GAP_MISSED_TERMINATE;
@@ -367,45 +403,59 @@ typedef struct {
 static const outcome expected[S_COUNT][TB_EV_KIND_COUNT] = {
     /* submit, accept, refuse, req-supp, supplement, withdraw, claim, approve,
        deny, return, suspend, resume, timer, deliver, rate, close-notice,
-       recompute (the same calendar moves nothing), commitment-false */
+       recompute (the same calendar moves nothing), commitment-false,
+       expire (a window application's or a decided one's: a stale timer) */
     [S_NONE] = {OK_TO(SUBMITTED), NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
-                IGN, NO, NO, NO, IGN, NO},
+                IGN, NO, NO, NO, IGN, NO, IGN},
     [S_SUBMITTED] = {NO, OK_TO(IN_REVIEW), OK_TO(REFUSED),
                      OK_TO(AWAITING_SUPPLEMENT), NO, OK_TO(WITHDRAWN), NO, NO,
-                     NO, NO, NO, NO, IGN, NO, NO, NO, IGN, NO},
+                     NO, NO, NO, NO, IGN, NO, NO, NO, IGN, NO, IGN},
     [S_AWAITING] = {NO, NO, OK_TO(REFUSED), NO, OK_TO(SUBMITTED),
                     OK_TO(WITHDRAWN), NO, NO, NO, NO, NO, NO, IGN, NO, NO,
-                    OK_TO(SUBMITTED), IGN, NO},
+                    OK_TO(SUBMITTED), IGN, NO, IGN},
     [S_REFUSED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
-                   NO, IGN, NO},
+                   NO, IGN, NO, IGN},
     [S_REVIEW] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
                   OK_TO(IN_REVIEW), ERR(TB_ERR_NOT_CLAIMED),
                   ERR(TB_ERR_NOT_CLAIMED), ERR(TB_ERR_NOT_CLAIMED),
-                  OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO, NO, IGN, NO},
+                  OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO, NO, IGN, NO,
+                  IGN},
     [S_REVIEW_CLAIMED] = {NO, NO, NO, NO, OK_TO(IN_REVIEW), OK_TO(WITHDRAWN),
                           NO, OK_TO(IN_REVIEW), OK_TO(DENIED), OK_TO(IN_REVIEW),
                           OK_TO(SUSPENDED), NO, OK_TO(IN_REVIEW), NO, NO, NO,
-                          IGN, NO},
+                          IGN, NO, IGN},
     [S_RETURNED] = {NO, NO, NO, NO, OK_TO(RETURNED), OK_TO(WITHDRAWN), NO, NO,
-                    NO, NO, NO, NO, IGN, NO, NO, OK_TO(IN_REVIEW), IGN, NO},
+                    NO, NO, NO, NO, IGN, NO, NO, OK_TO(IN_REVIEW), IGN, NO,
+                    IGN},
     [S_SUSPENDED] = {NO, NO, NO, NO, OK_TO(SUSPENDED), OK_TO(WITHDRAWN), NO, NO,
-                     NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO, NO, IGN, NO},
+                     NO, NO, NO, OK_TO(IN_REVIEW), IGN, NO, NO, NO, IGN, NO,
+                     IGN},
     [S_APPROVED] = {NO, NO, NO, NO, ERR(TB_ERR_INVALID), NO, NO, NO, NO, NO, NO,
-                    NO, IGN, OK_TO(DELIVERED), NO, NO, IGN, OK_TO(TERMINATED)},
+                    NO, IGN, OK_TO(DELIVERED), NO, NO, IGN, OK_TO(TERMINATED),
+                    IGN},
     [S_DENIED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
-                  NO, IGN, NO},
+                  NO, IGN, NO, IGN},
     [S_DELIVERED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                     OK_TO(DELIVERED), NO, IGN, NO},
+                     OK_TO(DELIVERED), NO, IGN, NO, IGN},
     [S_WITHDRAWN] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                     NO, NO, IGN, NO},
+                     NO, NO, IGN, NO, IGN},
     [S_TERMINATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO,
-                      NO, NO, IGN, NO},
+                      NO, NO, IGN, NO, IGN},
     [S_RATED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
-                 NO, IGN, NO},
+                 NO, IGN, NO, IGN},
     /* the supplement of the last gap signs the licenses: approved */
     [S_AWAITING_MATERIALS] = {NO, NO, NO, NO, OK_TO(APPROVED), OK_TO(WITHDRAWN),
                               NO, NO, NO, NO, NO, NO, IGN, NO, NO, NO, IGN,
-                              OK_TO(TERMINATED)},
+                              OK_TO(TERMINATED), IGN},
+    [S_ONLINE] = {NO, OK_TO(IN_REVIEW), OK_TO(REFUSED),
+                  OK_TO(AWAITING_SUPPLEMENT), NO, OK_TO(WITHDRAWN), NO, NO, NO,
+                  NO, NO, NO, IGN, NO, NO, NO, IGN, NO, OK_TO(EXPIRED)},
+    [S_ONLINE_AWAITING] = {NO, NO, OK_TO(REFUSED), NO, OK_TO(SUBMITTED),
+                           OK_TO(WITHDRAWN), NO, NO, NO, NO, NO, NO, IGN, NO,
+                           NO, OK_TO(SUBMITTED), IGN, NO, OK_TO(EXPIRED)},
+    /* final: nothing moves it; the applicant applies again */
+    [S_EXPIRED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IGN, NO, NO,
+                   NO, IGN, NO, IGN},
 };
 
 static void every_state_and_event(void) {
@@ -1273,6 +1323,68 @@ static void bad_events_refused(void) {
            TB_ERR_INVALID);
 }
 
+static const tb_effect *find_timer(tb_effect_kind kind, tb_timer_kind timer) {
+  for (size_t i = 0; i < fx.n; i++)
+    if (fx.items[i].kind == kind && fx.items[i].timer == timer)
+      return &fx.items[i];
+  return NULL;
+}
+
+/* An online application arms its expiry at submission; acceptance,
+ * refusal and withdrawal disarm it; firing ends it as expired. */
+static void online_expiry(void) {
+  tb_app_state s;
+  memset(&s, 0, sizeof s);
+  tb_event e = ev_of(TB_EV_SUBMIT, T0);
+  e.materials = 0x1;
+  e.channel = TB_CHANNEL_ONLINE;
+  e.expire_at = T0 + 86400;
+  MUST(step(&small, &s, e));
+  const tb_effect *t = find_timer(TB_EFFECT_SCHEDULE_TIMER, TB_TIMER_EXPIRE);
+  TB_CHECK(t != NULL);
+  TB_CHECK(t && t->at == T0 + 86400);
+  /* at a window, or online without an expiry: no timer */
+  memset(&s, 0, sizeof s);
+  e.channel = TB_CHANNEL_WINDOW;
+  MUST(step(&small, &s, e));
+  TB_CHECK(find_timer(TB_EFFECT_SCHEDULE_TIMER, TB_TIMER_EXPIRE) == NULL);
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_EXPIRE, T0 + 86400)) == TB_IGNORED);
+  memset(&s, 0, sizeof s);
+  e.channel = TB_CHANNEL_ONLINE;
+  e.expire_at = 0;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(fx.n, 0);
+
+  build_state(S_ONLINE, &s);
+  e = ev_of(TB_EV_ACCEPT, T0 + 60);
+  e.materials = 0x2;
+  MUST(step(&small, &s, e));
+  TB_CHECK(find_timer(TB_EFFECT_CANCEL_TIMER, TB_TIMER_EXPIRE) != NULL);
+  TB_CHECK(step(&small, &s, ev_of(TB_EV_EXPIRE, T0 + 86400)) == TB_IGNORED);
+  build_state(S_ONLINE, &s);
+  MUST(step(&small, &s, ev_of(TB_EV_REFUSE, T0 + 60)));
+  TB_CHECK(find_timer(TB_EFFECT_CANCEL_TIMER, TB_TIMER_EXPIRE) != NULL);
+  build_state(S_ONLINE_AWAITING, &s);
+  MUST(step(&small, &s, ev_of(TB_EV_WITHDRAW, T0 + 60)));
+  TB_CHECK(find_timer(TB_EFFECT_CANCEL_TIMER, TB_TIMER_EXPIRE) != NULL);
+
+  /* fired as a timer: the same as the expire event */
+  build_state(S_ONLINE_AWAITING, &s);
+  e = ev_of(TB_EV_TIMER, T0 + 86400);
+  e.timer = TB_TIMER_EXPIRE;
+  MUST(step(&small, &s, e));
+  TB_CHECK_INT(s.status, TB_APP_EXPIRED);
+  TB_CHECK(s.finished_at == T0 + 86400);
+  TB_CHECK_INT(s.notice, 0);
+  TB_CHECK(find_notice(TB_NOTICE_EXPIRED) != NULL);
+  TB_CHECK(find_timer(TB_EFFECT_CANCEL_TIMER, TB_TIMER_EXPIRE) == NULL);
+  TB_CHECK(tb_app_status_is_final(TB_APP_EXPIRED));
+  TB_CHECK(step(&small, &s, probe_event(TB_EV_ACCEPT)) == TB_ERR_ILLEGAL_STATE);
+  TB_CHECK_STR(prob.detail,
+               "cannot accept: the application is expired: no clerk accepted "
+               "it in time");
+}
+
 static void names_round_trip(void) {
   for (int i = 0; i < TB_APP_STATE_COUNT; i++)
     TB_CHECK_INT(tb_app_status_from_name(tb_app_status_name(i)), i);
@@ -1313,6 +1425,7 @@ int main(void) {
   TB_RUN(deterministic);
   TB_RUN(superseded_rounds_refused);
   TB_RUN(bad_events_refused);
+  TB_RUN(online_expiry);
   TB_RUN(names_round_trip);
   tb_calendar_free(cal);
   tb_arena_free(arena);
