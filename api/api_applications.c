@@ -25,8 +25,7 @@
  */
 
 static bool number_ok(const char *n) {
-  return n && strlen(n) == TB_APP_NUMBER_LEN &&
-         tb_id_check_app_number(n, TB_APP_NUMBER_LEN, NULL) == TB_OK;
+  return n && tb_id_check_app_number(n, strlen(n), NULL) == TB_OK;
 }
 
 static tb_day today_of(tb_store *s, int64_t now) {
@@ -346,7 +345,10 @@ static bool reply_created(api_req *r, tb_store *s, const tb_store_outcome *out,
 typedef struct {
   tb_store_new_application a;
   json_t *from_licenses;
-  bool created; /* not a replay */
+  bool created;   /* not a replay */
+  bool exhausted; /* the day's numbers are spent (answered 503) */
+  bool public;    /* … of the anonymous pool */
+  tb_day today;
 } create_ctx;
 
 /* The creation, inside the transaction that also holds the request's
@@ -362,6 +364,14 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
       tb_store_application_create_in(s, &c->a, &actor, out, code);
   if (rc == TB_STORE_REFUSED && out->name_mismatch) {
     fail_name_mismatch(r, out, c->a.channel == TB_CHANNEL_WINDOW);
+    return rc;
+  }
+  if (rc == TB_STORE_REFUSED && out->numbers_exhausted) {
+    const tb_calendar *cal = NULL;
+    tb_store_calendar_get(s, &cal);
+    api_intake_fail_exhausted(r, cal, c->today);
+    c->exhausted = true;
+    c->public = out->numbers_public;
     return rc;
   }
   if (rc == TB_STORE_REFUSED && out->excluded_until) {
@@ -388,9 +398,9 @@ typedef struct {
   uint64_t provided, from_license, tolerated, committed;
 } intake_materials;
 
-static void create_with(api_req *r, const tb_definition *def, const intake *in,
-                        const tb_store_form *form, const intake_materials *m,
-                        json_t *from_licenses) {
+static void create_with(api_req *r, tb_store *s, const tb_definition *def,
+                        const intake *in, const tb_store_form *form,
+                        const intake_materials *m, json_t *from_licenses) {
   create_ctx c = {.a = {.definition_id = def->id,
                         .kind = (tb_applicant_kind)in->kind,
                         .name = in->name,
@@ -404,11 +414,19 @@ static void create_with(api_req *r, const tb_definition *def, const intake *in,
                         .code_key = api_code_key(r),
                         .at = r->now,
                         .name_change = in->name_change,
-                        .name_change_reason = in->name_change_reason},
-                  .from_licenses = from_licenses};
+                        .name_change_reason = in->name_change_reason,
+                        .expire_at = in->channel == TB_CHANNEL_ONLINE
+                                         ? api_intake_expire_at(r)
+                                         : 0},
+                  .from_licenses = from_licenses,
+                  .today = today_of(s, r->now)};
   api_run_change(r, create_fn, &c);
-  if (c.created && r->status == 201)
+  if (c.exhausted)
+    api_intake_exhausted(r, s, c.today, c.public);
+  if (c.created && r->status == 201) {
     api_metrics_transition(api_metrics_of(r), TB_EV_SUBMIT);
+    api_intake_count(r, s, in->id_number);
+  }
 }
 
 void api_h_app_create(api_req *r) {
@@ -442,6 +460,8 @@ void api_h_app_create(api_req *r) {
   if (def) {
     tb_day today = today_of(s, r->now);
     api_license_claims claims = {.n = 0};
+    if (!api_intake_allow(r, s, in.id_number))
+      goto out; /* 429 answered */
     check_applicant(&pb, def, &in, today);
     api_form_read(&pb, r->arena, def, in.form, today, form);
     check_intake_materials(&pb, def, &in, &m.provided, &claims);
@@ -458,7 +478,7 @@ void api_h_app_create(api_req *r) {
     api_problem_send(r, &pb);
     goto out;
   }
-  create_with(r, def, &in, form, &m, used);
+  create_with(r, s, def, &in, form, &m, used);
 out:
   json_decref(used);
   api_problem_free(&pb);

@@ -41,8 +41,7 @@
  */
 
 static bool number_ok(const char *n) {
-  return n && strlen(n) == TB_APP_NUMBER_LEN &&
-         tb_id_check_app_number(n, TB_APP_NUMBER_LEN, NULL) == TB_OK;
+  return n && tb_id_check_app_number(n, strlen(n), NULL) == TB_OK;
 }
 
 /* The applicant: the tracking code of ?code= (misses count). */

@@ -511,8 +511,8 @@ static bool tracking_url(api_req *r, const char *number, const char *code,
 /* The receipt's QR code; false when a reply was set instead. */
 static bool receipt_url(api_req *r, char *url, size_t cap) {
   const char *number = r->params[0];
-  if (!number || strlen(number) != TB_APP_NUMBER_LEN ||
-      tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) != TB_OK) {
+  if (!number ||
+      tb_id_check_app_number(number, strlen(number), NULL) != TB_OK) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
   }

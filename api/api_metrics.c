@@ -43,7 +43,14 @@ struct api_metrics {
   atomic_ullong transitions[TB_EV_KIND_COUNT];
   atomic_ullong logins[API_LOGIN_OUTCOMES];
   atomic_ullong lockouts;
+  atomic_ullong intake_refused[API_INTAKE_REFUSALS];
   tb_store_counters store;
+};
+
+static const char *const INTAKE_REFUSALS[API_INTAKE_REFUSALS] = {
+    [API_INTAKE_THROTTLED_ADDRESS] = "throttled_address",
+    [API_INTAKE_THROTTLED_APPLICANT] = "throttled_applicant",
+    [API_INTAKE_NUMBERS_EXHAUSTED] = "numbers_exhausted",
 };
 
 api_metrics *api_metrics_new(void) {
@@ -59,6 +66,8 @@ api_metrics *api_metrics_new(void) {
   for (size_t k = 0; k < API_LOGIN_OUTCOMES; k++)
     atomic_init(&m->logins[k], 0);
   atomic_init(&m->lockouts, 0);
+  for (size_t k = 0; k < API_INTAKE_REFUSALS; k++)
+    atomic_init(&m->intake_refused[k], 0);
   tb_store_counters_init(&m->store);
   return m;
 }
@@ -97,6 +106,12 @@ void api_metrics_request(api_metrics *m, size_t route, int status,
   atomic_fetch_add_explicit(&m->latency_us[route],
                             (unsigned long long)(seconds * 1e6),
                             memory_order_relaxed);
+}
+
+void api_metrics_intake_refused(api_metrics *m, api_intake_refusal why) {
+  if ((unsigned)why < API_INTAKE_REFUSALS)
+    atomic_fetch_add_explicit(&m->intake_refused[why], 1,
+                              memory_order_relaxed);
 }
 
 void api_metrics_transition(api_metrics *m, tb_event_kind kind) {
@@ -236,6 +251,13 @@ static void events_text(const api_metrics *m, tb_buf *t) {
          "Failed logins that locked a user name or a client address for "
          "the failure window.");
   tb_buf_addf(t, "tongban_login_lockouts_total %llu\n", load(&m->lockouts));
+  family(t, "tongban_intake_refused_total", "counter",
+         "Applications refused before intake, by reason: an anonymous "
+         "client address or applicant number over its limit (429), or "
+         "every application number of the day used (503).");
+  for (size_t k = 0; k < API_INTAKE_REFUSALS; k++)
+    tb_buf_addf(t, "tongban_intake_refused_total{reason=\"%s\"} %llu\n",
+                INTAKE_REFUSALS[k], load(&m->intake_refused[k]));
 }
 
 static void pool_text(const tb_store_counters *c, tb_buf *t) {

@@ -114,8 +114,7 @@ bool tb_api_tracking_key_ensure(const char *keys_dir, char *err,
  * when a reply is set. */
 static bool receipt_begin(api_req *r, tb_store **s) {
   const char *n = r->params[0];
-  if (!n || strlen(n) != TB_APP_NUMBER_LEN ||
-      tb_id_check_app_number(n, TB_APP_NUMBER_LEN, NULL) != TB_OK) {
+  if (!n || tb_id_check_app_number(n, strlen(n), NULL) != TB_OK) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
     return false;
   }

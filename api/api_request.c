@@ -103,6 +103,10 @@ size_t api_max_application_bytes(const api_req *r) {
   return r->ctx->max_app_bytes;
 }
 
+const tb_api_intake *api_intake_of(const api_req *r) {
+  return &r->ctx->intake;
+}
+
 const char *api_header(api_req *r, const char *name) {
   return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }

@@ -57,6 +57,7 @@ struct api_context {
   api_edge edge; /* the public URL and the trusted proxies */
   /* the second factor's roles and key (api_totp.h) */
   api_totp *totp;
+  tb_api_intake intake; /* anonymous intake's limits (defaults applied) */
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */

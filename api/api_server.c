@@ -623,6 +623,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       o->max_app_bytes ? o->max_app_bytes : DEFAULT_APP_FILES;
   api->quiet = o->quiet;
   api->test_clock = o->test_clock;
+  tb_api_intake_defaults(&api->ctx.intake, &o->intake);
   unsigned threads = o->threads ? o->threads : cores();
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                    MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;

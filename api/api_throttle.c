@@ -18,6 +18,10 @@
  * key (evicted, or a restarted server) gives that client one more try at
  * most before its next miss brings the count back.
  *
+ * Anonymous intake (api_intake_limit.c) uses the same table as a rate
+ * limit (api_rate_allow): each stored online application is counted
+ * like a miss, per client address and per applicant number.
+ *
  * The table belongs to one server (tb_api): two servers in one process
  * keep two tables. Across several servers the limit is per server: each
  * one enforces the count it learnt at the client's last miss there, so a
@@ -236,4 +240,28 @@ void api_guess_miss(api_req *r, tb_store *s, const char *key, int window) {
     last_us = now;
   }
   keep(gs, key, failures, last_us, window);
+}
+
+/* ---- rate limits: events counted like misses ------------------------------
+ * A key that has had `limit` events in the window waits until the window
+ * after its last one has passed (soft = lock = limit in wait_us). */
+
+bool api_rate_allow(api_req *r, tb_store *s, const char *key, int limit,
+                    int window, tb_problem_code code, const char *what) {
+  int events = 0;
+  int64_t last_us = 0;
+  api_guesses *gs = api_guesses_of(r);
+  if (!peek(gs, key, &events, &last_us) ||
+      wait_us(events, last_us, limit, limit, window, now_us()) <= 0)
+    return true;
+  if (!db_count(r, s, key, window, &events, &last_us))
+    return false;
+  keep(gs, key, events, last_us, window);
+  int64_t wait = wait_us(events, last_us, limit, limit, window, now_us());
+  if (wait <= 0)
+    return true;
+  r->retry_after = (int)((wait + 999999) / 1000000);
+  api_fail(r, code, "too many online applications from %s; wait %d seconds",
+           what, r->retry_after);
+  return false;
 }

@@ -99,9 +99,8 @@ void api_track_miss(api_req *r, tb_store *s) {
 
 /* Whether number and code can be a number and a tracking code at all. */
 static bool well_formed(const char *number, const char *code) {
-  return number && code && strlen(number) == TB_APP_NUMBER_LEN &&
-         strlen(code) <= 64 &&
-         tb_id_check_app_number(number, TB_APP_NUMBER_LEN, NULL) == TB_OK;
+  return number && code && strlen(code) <= 64 &&
+         tb_id_check_app_number(number, strlen(number), NULL) == TB_OK;
 }
 
 bool api_track_match(api_req *r, tb_store *s, const char *number,

@@ -32,6 +32,18 @@ typedef enum {
   TB_API_ERROR    /* anything else; see the message */
 } tb_api_status;
 
+/* Anonymous online intake (api/api_intake_limit.c): at most
+ * address_limit applications per client address in address_window
+ * seconds and applicant_limit per applicant number in applicant_window
+ * (windows up to a day), else 429; online applications that no clerk
+ * accepts expire after online_expiry seconds. Zeros: the defaults (30
+ * an hour, 10 a day, 30 days). */
+typedef struct {
+  int address_limit, address_window;
+  int applicant_limit, applicant_window;
+  int64_t online_expiry;
+} tb_api_intake;
+
 typedef struct {
   const char *listen;         /* "ADDR:PORT" (IPv4, or "[v6]:PORT"); NULL:
                                  "127.0.0.1:8080"; port 0 picks a free one */
@@ -82,6 +94,7 @@ typedef struct {
   unsigned stream_recheck; /* seconds between the checks of the live
                               streams' sessions (a stream ends within
                               about this long of its session); 0: 2 */
+  tb_api_intake intake;    /* anonymous intake's limits */
 } tb_api_options;
 
 typedef struct tb_api tb_api;
@@ -103,6 +116,9 @@ uint16_t tb_api_port(const tb_api *api);
 
 /* The public URL the server builds links with (tb_api_options.public_url
  * normalized, or the default). Owned by the server. */
+/* out = o with its zeros replaced by the defaults (api_intake_limit.c). */
+void tb_api_intake_defaults(tb_api_intake *out, const tb_api_intake *o);
+
 const char *tb_api_public_url(const tb_api *api);
 
 /* The tracking-code key of the keys folder keys_dir (tracking.key, 32

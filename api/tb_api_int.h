@@ -191,6 +191,8 @@ const api_totp *api_totp_of(const api_req *r);
  * application together (tb_api_options.max_file_bytes, …). */
 size_t api_max_file_bytes(const api_req *r);
 size_t api_max_application_bytes(const api_req *r);
+/* The server's limits of anonymous intake (api_intake_limit.c). */
+const tb_api_intake *api_intake_of(const api_req *r);
 
 /* The server's route table (for the metrics' labels): *n entries. */
 const api_route *api_route_table(const api_req *r, size_t *n);
@@ -463,6 +465,12 @@ bool api_throttle_fail(tb_store *s, const char *key, int lock, int window);
 bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
                      int lock, int window);
 void api_guess_miss(api_req *r, tb_store *s, const char *key, int window);
+/* Rate limits in the same table: at most `limit` events of key (counted
+ * with api_guess_miss) in `window` seconds; past that, false with 429
+ * `code` and Retry-After until the window after the last event has
+ * passed, the detail saying "too many … from <what>". */
+bool api_rate_allow(api_req *r, tb_store *s, const char *key, int limit,
+                    int window, tb_problem_code code, const char *what);
 /* The table of tracking guesses: one per server, made at its start and
  * freed at its stop; the request's server's: api_guesses_of
  * (api_request.c). */
@@ -484,6 +492,14 @@ void api_metrics_free(api_metrics *m); /* NULL is fine */
 void api_metrics_request(api_metrics *m, size_t route, int status,
                          double seconds);
 void api_metrics_transition(api_metrics *m, tb_event_kind kind);
+/* Why an application was refused before intake (api_intake_limit.c). */
+typedef enum {
+  API_INTAKE_THROTTLED_ADDRESS,
+  API_INTAKE_THROTTLED_APPLICANT,
+  API_INTAKE_NUMBERS_EXHAUSTED,
+  API_INTAKE_REFUSALS
+} api_intake_refusal;
+void api_metrics_intake_refused(api_metrics *m, api_intake_refusal why);
 /* Logins by outcome, from the status a login was answered with. */
 typedef enum {
   API_LOGIN_SUCCEEDED = 0, /* 201 */
@@ -860,5 +876,26 @@ void api_h_rectification_reply(api_req *r);
 void api_h_rectification_review(api_req *r);
 void api_h_verifications_list(api_req *r);
 void api_h_verification_finding(api_req *r);
+
+/* ---- anonymous intake (api_intake_limit.c) -------------------------------
+ * Throttles of online applications sent without a token (per client
+ * address and per applicant number), the expiry of online applications,
+ * and the answer when the day's application numbers are spent. */
+
+/* Whether an anonymous intake for `applicant` may go on; false: 429
+ * intake_throttled answered. Always true with a token. */
+bool api_intake_allow(api_req *r, tb_store *s, const char *applicant);
+/* Count a stored anonymous application against both limits. */
+void api_intake_count(api_req *r, tb_store *s, const char *applicant);
+/* When an online application made now expires (Unix seconds). */
+int64_t api_intake_expire_at(const api_req *r);
+/* Answer 503 numbers_exhausted with Retry-After until the next day. */
+void api_intake_fail_exhausted(api_req *r, const tb_calendar *cal,
+                               tb_day today);
+/* After the refused intake's transaction: log at error level, count it
+ * in /metrics and raise the inspectors' alert (tb_store_intake.h). */
+void api_intake_exhausted(api_req *r, tb_store *s, tb_day today, bool public);
+/* GET /api/v1/supervision/intake-alerts */
+void api_h_intake_alerts(api_req *r);
 
 #endif /* TB_API_INT_H */

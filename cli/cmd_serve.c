@@ -13,6 +13,9 @@
  *                 [--db-connection-limit N] [--allow-unencrypted-keys]
  *                 [--totp-roles ROLE,...|none]
  *                 [--stream-recheck SECONDS]
+ *                 [--intake-limit-address N/SECONDS]
+ *                 [--intake-limit-applicant N/SECONDS]
+ *                 [--online-expiry SECONDS]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -52,6 +55,13 @@
  * Every --stream-recheck seconds (default 2, 1 to 60) the sessions of the
  * open live streams are checked in one statement, and a stream whose
  * session ended or whose account changed is closed (api/api_sse.c).
+ * Online applications sent without a token are limited per client
+ * address (--intake-limit-address, default $TONGBAN_INTAKE_LIMIT_ADDRESS,
+ * else 30/3600: 30 an hour) and per applicant number
+ * (--intake-limit-applicant, $TONGBAN_INTAKE_LIMIT_APPLICANT, else
+ * 10/86400); windows are 1 s to a day. Online applications that no clerk
+ * accepts expire after --online-expiry seconds ($TONGBAN_ONLINE_EXPIRY,
+ * else 2592000: 30 days), at least the applicant window.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -96,6 +106,7 @@ typedef struct {
   bool allow_unencrypted_keys;
   const char *totp_roles; /* NULL: the API's default (admin,inspector) */
   double stream_recheck;  /* seconds */
+  tb_api_intake intake; /* anonymous intake's limits and expiry */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
@@ -121,7 +132,10 @@ static int usage(void) {
           "[--db-connection-limit N]\n"
           "                     [--allow-unencrypted-keys]\n"
           "                     [--totp-roles ROLE,...|none]\n"
-          "                     [--stream-recheck SECONDS]\n");
+          "                     [--stream-recheck SECONDS]\n"
+          "                     [--intake-limit-address N/SECONDS] "
+          "[--intake-limit-applicant N/SECONDS]\n"
+          "                     [--online-expiry SECONDS]\n");
   return 2;
 }
 
@@ -132,6 +146,70 @@ static bool parse_number(const char *s, double lo, double hi, double *out) {
   if (errno || !end || *end || end == s || v < lo || v > hi)
     return false;
   *out = v;
+  return true;
+}
+
+/* "N/SECONDS": at most N (1..1000000) in a window of 1 s to a day (the
+ * throttle table keeps a day). */
+static bool parse_limit(const char *name, const char *s, int *n, int *window) {
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  long w = 0;
+  if (!errno && end && end != s && *end == '/' && v >= 1 && v <= 1000000) {
+    const char *ws = end + 1;
+    w = strtol(ws, &end, 10);
+    if (!errno && end && end != ws && !*end && w >= 1 && w <= 86400) {
+      *n = (int)v;
+      *window = (int)w;
+      return true;
+    }
+  }
+  fprintf(stderr,
+          "tongban: %s takes N/SECONDS, at most N applications in a window "
+          "of 1 to 86400 seconds (e.g. 30/3600), not '%s'\n",
+          name, s);
+  return false;
+}
+
+/* The intake limits from the environment (options given later win). */
+static bool intake_from_env(serve_options *o) {
+  const char *a = getenv("TONGBAN_INTAKE_LIMIT_ADDRESS");
+  const char *p = getenv("TONGBAN_INTAKE_LIMIT_APPLICANT");
+  const char *e = getenv("TONGBAN_ONLINE_EXPIRY");
+  double v;
+  if (a && *a &&
+      !parse_limit("TONGBAN_INTAKE_LIMIT_ADDRESS", a, &o->intake.address_limit,
+                   &o->intake.address_window))
+    return false;
+  if (p && *p &&
+      !parse_limit("TONGBAN_INTAKE_LIMIT_APPLICANT", p,
+                   &o->intake.applicant_limit, &o->intake.applicant_window))
+    return false;
+  if (e && *e) {
+    if (!parse_number(e, 60, 3650.0 * 86400, &v)) {
+      fprintf(stderr, "tongban: TONGBAN_ONLINE_EXPIRY takes 60 to 315360000 "
+                      "seconds\n");
+      return false;
+    }
+    o->intake.online_expiry = (int64_t)v;
+  }
+  return true;
+}
+
+/* An application expires no sooner than the applicant window ends, so an
+ * expired one never counts toward the applicant's limit. */
+static bool intake_check(tb_api_intake *in) {
+  tb_api_intake settled;
+  tb_api_intake_defaults(&settled, in);
+  if (settled.online_expiry < settled.applicant_window) {
+    fprintf(stderr,
+            "tongban: --online-expiry (%lld s) must be at least the "
+            "applicant window (%d s)\n",
+            (long long)settled.online_expiry, settled.applicant_window);
+    return false;
+  }
+  *in = settled;
   return true;
 }
 
@@ -158,6 +236,9 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"allow-unencrypted-keys", no_argument, NULL, 'U'},
       {"totp-roles", required_argument, NULL, OPT_TOTP_ROLES},
       {"stream-recheck", required_argument, NULL, 'R'},
+      {"intake-limit-address", required_argument, NULL, 'I'},
+      {"intake-limit-applicant", required_argument, NULL, 'J'},
+      {"online-expiry", required_argument, NULL, 'E'},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -172,6 +253,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
   const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
   o->totp_roles = env_totp && *env_totp ? env_totp : NULL;
+  if (!intake_from_env(o))
+    return false;
   optind = 1;
   int c;
   double v;
@@ -240,6 +323,22 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       }
       o->proxies[o->n_proxies++] = optarg;
       break;
+    case 'I':
+      if (!parse_limit("--intake-limit-address", optarg,
+                       &o->intake.address_limit, &o->intake.address_window))
+        return false;
+      break;
+    case 'J':
+      if (!parse_limit("--intake-limit-applicant", optarg,
+                       &o->intake.applicant_limit,
+                       &o->intake.applicant_window))
+        return false;
+      break;
+    case 'E':
+      if (!parse_number(optarg, 60, 3650.0 * 86400, &v))
+        return false;
+      o->intake.online_expiry = (int64_t)v;
+      break;
     case 'i':
       if (!parse_number(optarg, 0.01, 3600, &o->interval))
         return false;
@@ -274,6 +373,8 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
     fprintf(stderr, "tongban: %s\n", err);
     return false;
   }
+  if (!intake_check(&o->intake))
+    return false;
   /* the region leads every application number: refuse one that cannot */
   char probe[TB_APP_NUMBER_LEN + 1];
   if (strlen(o->region) != 6 ||
@@ -463,7 +564,8 @@ int tb_cli_serve(int argc, char **argv) {
                        .trusted_proxies = o.proxies,
                        .n_trusted_proxies = o.n_proxies,
                        .totp_roles = o.totp_roles,
-                       .stream_recheck = (unsigned)o.stream_recheck};
+                       .stream_recheck = (unsigned)o.stream_recheck,
+                       .intake = o.intake};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

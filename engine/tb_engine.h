@@ -211,12 +211,19 @@ char tb_id_mod11_2(const char *digits, size_t len);
 char tb_id_mod37_36(const char *s, size_t len);
 
 /* Application numbers: 6-digit region code, 8-digit acceptance date,
- * 6-digit serial, MOD 11-2 check character: 21 characters, e.g.
- * "330100202611210000019". */
-#define TB_APP_NUMBER_LEN 21
+ * 9-digit serial (TB_APP_SERIAL_MAX), MOD 11-2 check character: 24
+ * characters, e.g. "330100202611210000000019". Numbers made before
+ * issue 17 have a 6-digit serial and 21 characters
+ * (TB_APP_NUMBER_LEN_V1); they stay valid, and the checker accepts both
+ * lengths. TB_APP_NUMBER_LEN is the longest: size buffers with it. */
+#define TB_APP_NUMBER_LEN 24
+#define TB_APP_NUMBER_LEN_V1 21
+#define TB_APP_SERIAL_MAX 999999999u
+/* Make the 24-character number; serial 0..TB_APP_SERIAL_MAX. */
 tb_status tb_id_make_app_number(const char region[static 6], tb_day date,
                                 uint32_t serial,
                                 char out[static TB_APP_NUMBER_LEN + 1]);
+/* Check a number of either length (21 or 24 characters). */
 tb_status tb_id_check_app_number(const char *s, size_t len, tb_problem *p);
 
 /* License identifiers in the GB/T 36904 structure:

@@ -254,14 +254,14 @@ tb_status tb_id_make_app_number(const char region[static 6], tb_day date,
                                 uint32_t serial,
                                 char out[static TB_APP_NUMBER_LEN + 1]) {
   out[0] = '\0';
-  if (!all_digits(region, 6) || region[0] == '0' || serial >= 1000000)
+  if (!all_digits(region, 6) || region[0] == '0' || serial > TB_APP_SERIAL_MAX)
     return TB_ERR_INVALID;
   int y, m, d;
   tb_date_to_ymd(date, &y, &m, &d);
   if (tb_date_from_ymd(y, m, d, NULL) != TB_OK)
     return TB_ERR_INVALID;
   char body[TB_APP_NUMBER_LEN + 1];
-  int n = snprintf(body, sizeof body, "%.6s%04d%02d%02d%06" PRIu32, region, y,
+  int n = snprintf(body, sizeof body, "%.6s%04d%02d%02d%09" PRIu32, region, y,
                    m, d, serial);
   if (n != TB_APP_NUMBER_LEN - 1)
     return TB_ERR_INVALID;
@@ -272,14 +272,16 @@ tb_status tb_id_make_app_number(const char region[static 6], tb_day date,
 }
 
 tb_status tb_id_check_app_number(const char *s, size_t len, tb_problem *p) {
-  if (!s || len != TB_APP_NUMBER_LEN)
+  if (!s || (len != TB_APP_NUMBER_LEN && len != TB_APP_NUMBER_LEN_V1))
     return tb_problem_set(p, TB_ERR_INVALID, NULL,
-                          "an application number has %d characters, not %zu",
-                          TB_APP_NUMBER_LEN, s ? len : 0);
-  tb_status st = not_digit(p, "application number", s, TB_APP_NUMBER_LEN - 1);
+                          "an application number has %d characters (%d if "
+                          "made before the 9-digit serial), not %zu",
+                          TB_APP_NUMBER_LEN, TB_APP_NUMBER_LEN_V1,
+                          s ? len : 0);
+  tb_status st = not_digit(p, "application number", s, len - 1);
   if (st != TB_OK)
     return st;
-  char last = s[TB_APP_NUMBER_LEN - 1];
+  char last = s[len - 1];
   if (!is_digit(last) && last != 'X')
     return tb_problem_set(p, TB_ERR_INVALID, NULL,
                           "the application number's last character must be "
@@ -294,7 +296,7 @@ tb_status tb_id_check_app_number(const char *s, size_t len, tb_problem *p) {
                           "the application number's date %.8s is not a real "
                           "date",
                           s + 6);
-  if (tb_id_mod11_2(s, TB_APP_NUMBER_LEN - 1) != last)
+  if (tb_id_mod11_2(s, len - 1) != last)
     return tb_problem_set(p, TB_ERR_INVALID, NULL,
                           "the application number's check character does not "
                           "match; a digit is probably mistyped");

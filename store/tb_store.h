@@ -17,6 +17,7 @@
  *   tb_store_idempotency.h  idempotency keys
  *   tb_store_audit.h        the audit chain's verifier
  *   tb_store_metrics.h      counters and gauges for an operator's metrics
+ *   tb_store_intake.h       alerts of spent application-number pools
  *   tb_store_cluster.h      the embedded cluster manager (its own files)
  *
  * The store uses only the engine and libpq (plus jansson for JSON and

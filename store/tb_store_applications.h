@@ -45,7 +45,16 @@ typedef struct {
    * false commitment found before; tb_store_verify.h); 0: not so */
   tb_day excluded_until;
   char excluded_material[64];
+  /* intake refused (TB_STORE_REFUSED): the serial pool of the day is
+   * spent; public: the anonymous pool (else the staff one) */
+  bool numbers_exhausted;
+  bool numbers_public;
 } tb_store_outcome;
+
+/* The serial pools of a region and day (sql/0014_intake.sql): staff
+ * serials 1 .. BASE - 1, public (anonymous) serials BASE ..
+ * TB_APP_SERIAL_MAX. */
+#define TB_STORE_SERIAL_PUBLIC_BASE 100000000
 
 /* Called inside the transition's transaction after everything is written
  * and before COMMIT (licenses, idempotency answers …). Returning anything
@@ -163,12 +172,19 @@ typedef struct {
    * submission. */
   bool name_change;
   const char *name_change_reason;
+  /* Online: Unix seconds at which the application expires unless a
+   * clerk accepted it by then (TB_EV_EXPIRE); 0: it never expires. */
+  int64_t expire_at;
 } tb_store_new_application;
 
 /* Create an application and submit it (TB_EV_SUBMIT) in one transaction.
  * On success out->number is the new number and tracking_code (if not
  * NULL) the code printed on the receipt; only its hash is stored. Form
- * problems give TB_STORE_INVALID with the field in *out->problem. */
+ * problems give TB_STORE_INVALID with the field in *out->problem.
+ * The number's serial comes from the region's and day's pool: staff
+ * (an actor with an account id) or public (anonymous). A pool that has
+ * handed out its last number refuses: TB_STORE_REFUSED with
+ * out->numbers_exhausted set (tb_store_intake.h raises the alert). */
 tb_store_status
 tb_store_application_create(tb_store *s, const tb_store_new_application *a,
                             const tb_store_actor *actor, tb_store_outcome *out,

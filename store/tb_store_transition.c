@@ -86,12 +86,13 @@ static const tb_store_stmt S_TIMER_DROP = {
     3};
 static const tb_store_stmt S_TIMER_DELETE = {
     "tr_timer_delete", "DELETE FROM timers WHERE id = $1::bigint", 1};
+/* $3: the pool, 'staff' or 'public' (sql/0014_intake.sql) */
 static const tb_store_stmt S_SERIAL = {
     "tr_serial",
-    "INSERT INTO app_serials (region, day, last) VALUES ($1, $2::date, 1) "
-    "ON CONFLICT (region, day) DO UPDATE SET last = app_serials.last + 1 "
-    "RETURNING last",
-    2};
+    "INSERT INTO app_serials (region, day, pool, last) "
+    "VALUES ($1, $2::date, $3, 1) ON CONFLICT (region, day, pool) "
+    "DO UPDATE SET last = app_serials.last + 1 RETURNING last",
+    3};
 static const tb_store_stmt S_APP_INSERT = {
     "tr_app_insert",
     "INSERT INTO applications (number, definition_id, definition_version, "
@@ -1124,20 +1125,33 @@ static tb_store_status claim_holder(tb_store *s, create_job *j) {
   return TB_STORE_OK;
 }
 
-static tb_store_status next_number(tb_store *s, tb_day today,
+/* The serial's next value in the pool of the day; a spent pool refuses
+ * (the transaction is rolled back, so its counter stays at the end). */
+static tb_store_status next_number(tb_store *s, create_job *j,
                                    char number[TB_APP_NUMBER_LEN + 1]) {
   char date[11];
-  tb_date_format(today, date);
-  const char *params[] = {s->region, date};
+  tb_date_format(j->today, date);
+  bool public = j->actor->id == 0;
+  const char *params[] = {s->region, date, public ? "public" : "staff"};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_SERIAL, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t serial = 0;
-  tb_store_parse_i64(PQgetvalue(r, 0, 0), &serial);
+  int64_t last = 0;
+  tb_store_parse_i64(PQgetvalue(r, 0, 0), &last);
   PQclear(r);
-  if (tb_id_make_app_number(s->region, today, (uint32_t)serial, number) !=
-      TB_OK) {
+  int64_t base = public ? TB_STORE_SERIAL_PUBLIC_BASE : 0;
+  int64_t size = public ? TB_APP_SERIAL_MAX - TB_STORE_SERIAL_PUBLIC_BASE + 1
+                        : TB_STORE_SERIAL_PUBLIC_BASE - 1;
+  if (last < 1 || last > size) {
+    j->out->numbers_exhausted = true;
+    j->out->numbers_public = public;
+    tb_problem_set(&j->out->problem, TB_ERR_LIMIT, "",
+                   "every application number of the day is used");
+    return TB_STORE_REFUSED;
+  }
+  if (tb_id_make_app_number(s->region, j->today, (uint32_t)(base + last),
+                            number) != TB_OK) {
     tb_log_kv(TB_LOG_ERROR, "store", "cannot make an application number",
               TB_LOG_S("region", s->region));
     return TB_STORE_ERROR;
@@ -1150,7 +1164,7 @@ static tb_store_status create_body(tb_store *s, void *cls) {
   char number[TB_APP_NUMBER_LEN + 1], hex[65];
   tb_store_status rc = claim_holder(s, j);
   if (rc == TB_STORE_OK)
-    rc = next_number(s, j->today, number);
+    rc = next_number(s, j, number);
   if (rc != TB_STORE_OK)
     return rc;
   if (j->a->code_key) /* reprintable: derived from the number (version 0) */
@@ -1186,7 +1200,8 @@ static tb_store_status create_body(tb_store *s, void *cls) {
                  .materials = j->a->materials,
                  .from_license = j->a->from_license,
                  .tolerated = j->a->tolerated,
-                 .committed = j->a->committed};
+                 .committed = j->a->committed,
+                 .expire_at = j->a->expire_at};
   step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out, NULL};
   return step_locked(s, &sj);
 }

@@ -18,6 +18,7 @@ export const STATES = {
   withdrawn: "已撤回",
   terminated: "终止办理",
   awaiting_materials: "准予许可·待补齐材料出证",
+  expired: "已过期",
 };
 export const WARNINGS = { none: "正常", yellow: "黄牌预警", red: "红牌超期" };
 export const BRANCH_STATES = {
@@ -58,6 +59,7 @@ export const ACTIONS = {
   holder_renamed: "登记名称变更",
   close_notice: "关闭补正告知",
   deadline_recomputed: "按新公布的节假日安排重算期限",
+  expire: "网上申请逾期未受理，已过期",
   // supervision (web/alerts.js)
   alert_raised: "监察预警",
   alert_answered: "红牌答复",
@@ -121,10 +123,11 @@ function saveSession(s) {
 }
 
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter = 0) {
     super((problem && (problemZh(problem.code) || problem.detail || problem.title)) || "请求失败 (" + status + ")");
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter; // seconds, from Retry-After (0: none)
   }
 }
 
@@ -166,7 +169,9 @@ export async function api(method, path, body, { anonymous = false } = {}) {
     } catch {
       data = null;
     }
-    if (r.status === 503 && method !== "GET" && tries < CHANGE_RETRIES) {
+    // numbers_exhausted lasts until the next day: no point in retrying
+    const spent = data && data.code === "numbers_exhausted";
+    if (r.status === 503 && method !== "GET" && !spent && tries < CHANGE_RETRIES) {
       const wait = Math.min(Number(r.headers.get("Retry-After")) || 1, 5);
       await sleep(wait * 1000);
       continue;
@@ -175,7 +180,7 @@ export async function api(method, path, body, { anonymous = false } = {}) {
       saveSession(null);
       location.reload();
     }
-    if (!r.ok) throw new ApiError(r.status, data);
+    if (!r.ok) throw new ApiError(r.status, data, Number(r.headers.get("Retry-After")) || 0);
     return data;
   }
 }
@@ -193,7 +198,16 @@ export function problemText(e) {
     const zh = x.code === p.code ? null : problemZh(x.code);
     return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;
   });
-  return [problemZh(p.code) || p.detail || e.message, ...fields].join("；");
+  // too often (429): the registry's words and how long to wait
+  const wait = e.status === 429 && e.retryAfter > 0 ? `（请在 ${waitText(e.retryAfter)}后再试）` : "";
+  return [(problemZh(p.code) || p.detail || e.message) + wait, ...fields].join("；");
+}
+
+// A wait in seconds as Chinese: "45 秒", "3 分钟", "2 小时".
+export function waitText(seconds) {
+  if (seconds < 120) return `${seconds} 秒`;
+  if (seconds < 7200) return `${Math.ceil(seconds / 60)} 分钟`;
+  return `${Math.ceil(seconds / 3600)} 小时`;
 }
 
 let toastTimer = null;

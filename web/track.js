@@ -22,7 +22,7 @@ let number = m ? decodeURIComponent(m[1]) : params.get("n");
 let code = params.get("c");
 
 function askForm(msg) {
-  const n = h("input", { id: "number", value: number || "", inputmode: "numeric", placeholder: "21 位受理编号" });
+  const n = h("input", { id: "number", value: number || "", inputmode: "numeric", placeholder: "24 位受理编号" });
   const c = h("input", { id: "code", value: code || "", placeholder: "受理通知书上的查询码" });
   clear(
     main,
@@ -43,8 +43,21 @@ function askForm(msg) {
   );
 }
 
+// An online application no clerk accepted in time: what happened and
+// what the applicant can do.
+function expiredView(t) {
+  if (t.state !== "expired") return null;
+  return h(
+    "div.card",
+    { id: "expired" },
+    h("h2", "申请已过期"),
+    h("p", "这份网上申请在规定时间内没有被窗口受理，已自动过期，不再办理，也不计入任何统计。"),
+    h("p", "如仍需办理，请重新提交网上申请，或携带材料到综合窗口办理。"),
+  );
+}
+
 function deadlineLine(t, def) {
-  if (t.state === "refused" || t.state === "denied") return null; // decided: no clock to show
+  if (["refused", "denied", "expired"].includes(t.state)) return null; // ended: no clock to show
   if (!t.deadline) return h("p.muted", "受理后开始计时");
   // counted by the server on the loaded holiday calendar; null while the
   // clock does not run
@@ -287,9 +300,10 @@ async function load() {
       h("div.big", { id: "state" }, stateBadge(t.state)),
       h("dl.kv", h("dt", "受理编号"), h("dd", t.number), h("dt", "申请人"), h("dd", t.applicant.name),
         h("dt", "提交时间"), h("dd", fmtTime(t.submitted_at)), h("dt", "受理时间"), h("dd", fmtTime(t.accepted_at)),
-        t.finished_at ? [h("dt", "办结时间"), h("dd", fmtTime(t.finished_at))] : null),
+        t.finished_at ? [h("dt", t.state === "expired" ? "过期时间" : "办结时间"), h("dd", fmtTime(t.finished_at))] : null),
       deadlineLine(t, def),
     ),
+    expiredView(t),
     decisionView(t),
     noticeView(t),
     owedView(t),

@@ -369,7 +369,7 @@ function noticeCard(a, act) {
 await requireLogin(main, ["clerk"], "窗口人员登录");
 $("#who").append(logoutButton());
 const workflows = await api("GET", "/api/v1/workflows");
-const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 21, "aria-label": "一号查询：身份证号码、统一社会信用代码或受理编号" });
+const q = h("input", { id: "search", placeholder: "身份证号码 / 统一社会信用代码 / 受理编号", maxLength: 24, "aria-label": "一号查询：身份证号码、统一社会信用代码或受理编号" });
 watchHolderBox(q);
 const svc = h("select", { id: "service", "aria-label": "办理事项" }, workflows.items.map((w) => h("option", { value: w.id }, w.name)));
 main.append(
@@ -379,7 +379,7 @@ main.append(
         onsubmit: async (ev) => {
           ev.preventDefault();
           const v = q.value.trim().toUpperCase();
-          if (v.length === 21) showApp(v);
+          if (v.length === 21 || v.length === 24) showApp(v); // 21: numbers made before the 9-digit serial
           else if (v) attempt(() => findHolder(v, q));
         },
       }, h("h2", "一号查询"), h("div.row", q, h("button.primary", { type: "submit" }, "查询")), holderBox),
@@ -397,5 +397,5 @@ const later = debounce(() => {
   if (current && current.number && !edited && !appBox.contains(document.activeElement)) showApp(current.number);
 }, 200);
 live((d) => { if (current && d.number === current.number) later(); }, later);
-if (/^#[0-9X]{21}$/.test(location.hash)) showApp(location.hash.slice(1));
+if (/^#([0-9X]{21}|[0-9X]{24})$/.test(location.hash)) showApp(location.hash.slice(1));
 void STATES;

@@ -117,3 +117,34 @@ struct tb_rule_set *tb_api_harness_rules(const char *workflows_dir) {
   tb_workflows_problems_free(&ps);
   return rules;
 }
+
+/* "N/SECONDS" into *n, *window; false when not so. */
+static bool harness_limit(const char *s, int *n, int *window) {
+  char *end = NULL;
+  long v = strtol(s, &end, 10);
+  if (!end || *end != '/' || v < 1)
+    return false;
+  const char *w = end + 1;
+  long sec = strtol(w, &end, 10);
+  if (!end || end == w || *end || sec < 1 || sec > 86400)
+    return false;
+  *n = (int)v;
+  *window = (int)sec;
+  return true;
+}
+
+void tb_api_harness_intake(tb_api_intake *in) {
+  *in = (tb_api_intake){.address_limit = 1000000,
+                        .address_window = 60,
+                        .applicant_limit = 1000000,
+                        .applicant_window = 60};
+  const char *a = getenv("TB_INTAKE_LIMIT_ADDRESS");
+  const char *p = getenv("TB_INTAKE_LIMIT_APPLICANT");
+  const char *e = getenv("TB_ONLINE_EXPIRY");
+  if (a && !harness_limit(a, &in->address_limit, &in->address_window))
+    printf("# TB_INTAKE_LIMIT_ADDRESS: not N/SECONDS\n");
+  if (p && !harness_limit(p, &in->applicant_limit, &in->applicant_window))
+    printf("# TB_INTAKE_LIMIT_APPLICANT: not N/SECONDS\n");
+  if (e)
+    in->online_expiry = strtoll(e, NULL, 10);
+}

@@ -7,6 +7,7 @@
 #ifndef TB_API_HARNESS_H
 #define TB_API_HARNESS_H
 
+#include "tb_api.h"
 #include "tb_pg_harness.h"
 
 #include <stdbool.h>
@@ -37,5 +38,12 @@ bool tb_api_harness_keys(const char *workflows_dir, const char *keys_dir);
  * server's options; NULL (problems on stdout) when they do not load. Free
  * with tb_rule_set_free. */
 struct tb_rule_set *tb_api_harness_rules(const char *workflows_dir);
+
+/* The anonymous intake limits of a test server: TB_INTAKE_LIMIT_ADDRESS
+ * and TB_INTAKE_LIMIT_APPLICANT ("N/SECONDS") and TB_ONLINE_EXPIRY
+ * (seconds) when set (tests/api/test_intake.py); otherwise limits no
+ * test reaches (the suites send many online applications from one
+ * address for a few applicant numbers) and the server's expiry. */
+void tb_api_harness_intake(tb_api_intake *in);
 
 #endif /* TB_API_HARNESS_H */

@@ -218,6 +218,7 @@ int main(int argc, char **argv) {
    * a password; test_totp.py sets TB_TOTP_ROLES to the default's roles */
   const char *totp = getenv("TB_TOTP_ROLES");
   o.totp_roles = totp ? totp : "none";
+  tb_api_harness_intake(&o.intake);
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||

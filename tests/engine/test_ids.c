@@ -282,30 +282,35 @@ static void app_numbers(void) {
   char out[TB_APP_NUMBER_LEN + 1];
   tb_problem p = {0};
   TB_CHECK_INT(tb_id_make_app_number("330100", D("2026-11-21"), 1, out), TB_OK);
-  TB_CHECK_STR(out, "330100202611210000019");
+  TB_CHECK_STR(out, "330100202611210000000012");
   TB_CHECKF(tb_id_check_app_number(out, strlen(out), &p) == TB_OK, "%s",
             p.detail);
-  /* A check character of X. */
-  TB_CHECK_INT(tb_id_make_app_number("330100", D("2026-11-21"), 6, out), TB_OK);
-  TB_CHECK_STR(out, "33010020261121000006X");
-  TB_CHECK_INT(tb_id_check_app_number(out, strlen(out), &p), TB_OK);
-  TB_CHECK_INT(tb_id_make_app_number("110105", D("1900-01-01"), 999999, out),
+  TB_CHECK_INT(tb_id_make_app_number("110105", D("1900-01-01"),
+                                     TB_APP_SERIAL_MAX, out),
                TB_OK);
+  TB_CHECK_STR(out, "11010519000101999999999X");
   TB_CHECK_INT(tb_id_check_app_number(out, strlen(out), &p), TB_OK);
-  /* Every number made round-trips. */
-  int failures = 0;
+  /* The numbers made before the 9-digit serial stay valid, X too. */
+  TB_CHECK_INT(tb_id_check_app_number("330100202611210000019", 21, &p), TB_OK);
+  TB_CHECK_INT(tb_id_check_app_number("33010020261121000006X", 21, &p), TB_OK);
+  /* Every number made round-trips, over the whole serial range. */
+  int failures = 0, x = 0;
   for (uint32_t serial = 0; serial < 5000; serial += 7) {
-    if (tb_id_make_app_number("440300", D("2025-10-09") + (tb_day)serial,
-                              serial, out) != TB_OK ||
+    uint32_t big = serial * 199999u;
+    if (tb_id_make_app_number("440300", D("2025-10-09") + (tb_day)serial, big,
+                              out) != TB_OK ||
         tb_id_check_app_number(out, TB_APP_NUMBER_LEN, NULL) != TB_OK)
       failures++;
+    x += out[TB_APP_NUMBER_LEN - 1] == 'X';
   }
   TB_CHECK_INT(failures, 0);
+  TB_CHECK(x > 0); /* check characters of X were made and accepted */
 }
 
 static void app_numbers_refused(void) {
   char out[TB_APP_NUMBER_LEN + 1];
-  TB_CHECK_INT(tb_id_make_app_number("330100", D("2026-11-21"), 1000000, out),
+  TB_CHECK_INT(tb_id_make_app_number("330100", D("2026-11-21"),
+                                     TB_APP_SERIAL_MAX + 1, out),
                TB_ERR_INVALID);
   TB_CHECK_STR(out, "");
   TB_CHECK_INT(tb_id_make_app_number("033010", D("2026-11-21"), 1, out),
@@ -322,8 +327,12 @@ static void app_numbers_refused(void) {
       {"33010020261121000006x", 0, "the application number's last character"},
       {"330100202602300000019", 0, "the application number's date 20260230"},
       {"030100202611210000019", 0, "the application number's region code"},
-      {"33010020261121000001", 0, "an application number has 21 characters"},
-      {"3301002026112100000190", 0, "an application number has 21 charac"},
+      {"33010020261121000001", 0, "an application number has 24 characters"},
+      {"3301002026112100000190", 0, "an application number has 24 charac"},
+      {"33010020261121000000001", 0, "an application number has 24 charac"},
+      {"3301002026112100000000120", 0, "an application number has 24 ch"},
+      {"330100202611210000000016", 0, "the application number's check"},
+      {"330100202611210000000A12", 0, "character 22 of the application"},
       {"33010020261121-000019", 0, "character 15 of the application number"},
       {"3301002026112100000\xc2\xb9", 0, "character 20 of the application"},
   };

@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tb_id_check_credit_code(s, size, &p) == TB_OK && size != 18)
     abort();
   if (tb_id_check_app_number(s, size, &p) == TB_OK &&
-      (size != TB_APP_NUMBER_LEN ||
-       tb_id_mod11_2(s, TB_APP_NUMBER_LEN - 1) != s[TB_APP_NUMBER_LEN - 1]))
+      ((size != TB_APP_NUMBER_LEN && size != TB_APP_NUMBER_LEN_V1) ||
+       tb_id_mod11_2(s, size - 1) != s[size - 1]))
     abort();
   if (tb_id_check_license_id(s, size, &p) == TB_OK) {
     const size_t prefix = strlen("1.2.156.3005.2.");

@@ -55,9 +55,13 @@ static tb_store_actor other = {0, "officer-ga", "officer", "GA"};
 static tb_store_actor inspector = {0, "inspector-sv", "inspector", NULL};
 
 /* The applications of the situations. */
-static char overdue[22], late[22], on_time[22], deny_short[22], deny_long[22],
-    refused[22], gap[22], special[22], resumed[22], imm_late[22], imm_same[22],
-    urged[22], urged_twice[22];
+static char overdue[TB_APP_NUMBER_LEN + 1], late[TB_APP_NUMBER_LEN + 1],
+    on_time[TB_APP_NUMBER_LEN + 1], deny_short[TB_APP_NUMBER_LEN + 1],
+    deny_long[TB_APP_NUMBER_LEN + 1], refused[TB_APP_NUMBER_LEN + 1],
+    gap[TB_APP_NUMBER_LEN + 1], special[TB_APP_NUMBER_LEN + 1],
+    resumed[TB_APP_NUMBER_LEN + 1], imm_late[TB_APP_NUMBER_LEN + 1],
+    imm_same[TB_APP_NUMBER_LEN + 1], urged[TB_APP_NUMBER_LEN + 1],
+    urged_twice[TB_APP_NUMBER_LEN + 1];
 
 static bool make_account(tb_store_actor *a) {
   return tb_store_account_create(s, a->name, a->role, a->bureau, "x", &a->id) ==
@@ -79,7 +83,7 @@ static bool step(const char *number, tb_event ev, const tb_store_actor *a,
 /* Create and submit at T0 (materials: bit mask), then accept at T0 with
  * the tolerated gaps given. */
 static bool intake(const char *service, uint64_t materials, uint64_t gaps,
-                   char number[22]) {
+                   char number[TB_APP_NUMBER_LEN + 1]) {
   tb_store_form form = {.n = 0};
   tb_store_new_application a = {.definition_id = service,
                                 .kind = TB_APPLICANT_PERSON,

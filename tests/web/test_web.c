@@ -126,6 +126,7 @@ int main(int argc, char **argv) {
                       .keys_dir = keys,
                       .test_clock = true,
                       .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
+  tb_api_harness_intake(&o.intake);
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
