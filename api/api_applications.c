@@ -367,10 +367,7 @@ static tb_store_status create_fn(api_req *r, tb_store *s, void *cls) {
     return rc;
   }
   if (rc == TB_STORE_REFUSED && out->numbers_exhausted) {
-    const tb_calendar *cal = NULL;
-    tb_store_calendar_get(s, &cal);
-    api_intake_fail_exhausted(r, cal, c->today);
-    c->exhausted = true;
+    c->exhausted = true; /* answered 503 after the rollback (create_with) */
     c->public = out->numbers_public;
     return rc;
   }
@@ -421,8 +418,13 @@ static void create_with(api_req *r, tb_store *s, const tb_definition *def,
                   .from_licenses = from_licenses,
                   .today = today_of(s, r->now)};
   api_run_change(r, create_fn, &c);
-  if (c.exhausted)
+  if (c.exhausted) {
+    const tb_calendar *cal = NULL;
+    tb_store_calendar_get(s, &cal);
+    api_reply_forget(r); /* the change's answer to a refusal it took for 4xx */
+    api_intake_fail_exhausted(r, cal, c.today);
     api_intake_exhausted(r, s, c.today, c.public);
+  }
   if (c.created && r->status == 201) {
     api_metrics_transition(api_metrics_of(r), TB_EV_SUBMIT);
     api_intake_count(r, s, in->id_number);

@@ -35,8 +35,7 @@ void tb_api_intake_defaults(tb_api_intake *out, const tb_api_intake *o) {
       o->applicant_limit > 0 ? o->applicant_limit : DEFAULT_APPLICANT_LIMIT;
   out->applicant_window =
       o->applicant_window > 0 ? o->applicant_window : DEFAULT_APPLICANT_WINDOW;
-  out->online_expiry =
-      o->online_expiry > 0 ? o->online_expiry : DEFAULT_EXPIRY;
+  out->online_expiry = o->online_expiry > 0 ? o->online_expiry : DEFAULT_EXPIRY;
 }
 
 static void address_key(const api_req *r, char *key, size_t cap) {

@@ -110,8 +110,7 @@ void api_metrics_request(api_metrics *m, size_t route, int status,
 
 void api_metrics_intake_refused(api_metrics *m, api_intake_refusal why) {
   if ((unsigned)why < API_INTAKE_REFUSALS)
-    atomic_fetch_add_explicit(&m->intake_refused[why], 1,
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->intake_refused[why], 1, memory_order_relaxed);
 }
 
 void api_metrics_transition(api_metrics *m, tb_event_kind kind) {

@@ -71,8 +71,8 @@ idem = {"name": "Idempotency-Key", "in": "header", "required": False,
                        "what makes the change happen exactly once",
         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 num = {"name": "number", "in": "path", "required": True,
-       "description": "the 21-character application number",
-       "schema": {"type": "string", "pattern": "^[0-9]{20}[0-9X]$"}}
+       "description": "the 24-character application number (21 characters if made before the 9-digit serial)",
+       "schema": {"type": "string", "pattern": "^([0-9]{20}|[0-9]{23})[0-9X]$"}}
 def op(summary, tag, responses, params=None, body=None, secured=True, anonymous=False, desc=None):
     o = {"summary": summary, "tags": [tag], "operationId": None, "responses": {}}
     if desc:
@@ -101,7 +101,10 @@ dt = {"type": "string", "format": "date-time", "description": "RFC 3339, UTC"}
 ndt = {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339, UTC; null when it has not happened"}
 day = {"type": "string", "format": "date"}
 nday = {"type": ["string", "null"], "format": "date"}
-number_s = {"type": "string", "pattern": "^[0-9]{20}[0-9X]$", "description": "the 21-character application number"}
+number_s = {"type": "string", "pattern": "^([0-9]{20}|[0-9]{23})[0-9X]$",
+            "description": "the 24-character application number: region (6), date (8), serial (9: 000000001-099999999 taken in "
+                           "by staff, 100000000-999999999 online without a token), check character; 21 characters (6-digit serial) "
+                           "if made before"}
 # The staff view of an application (api_views.c api_app_view, api_full_view).
 APPLICATION = {"number": number_s,
     "service": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}}, ["id", "version", "name"]),
@@ -694,7 +697,7 @@ schemas = {
                       "(open, claimed, decided, cancelled), a finding's (open, answered, upheld, revoked), a 整改 ticket's "
                       "(open, replied, closed) or a verification's (open, true, false)",
                       "enum": sorted(set(["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
-                          "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials",
+                          "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials", "expired",
                           "open", "claimed", "decided", "cancelled", "answered", "upheld", "revoked", "replied", "closed",
                           "true", "false"]))},
             "current_task": {"type": ["integer", "null"], "description": "task_superseded: the open task of the branch now, null when it has none"},
@@ -708,11 +711,13 @@ schemas = {
                        "(the registry engine/tb_problems.def; the status is the problem's):\n\n" +
                        "\n".join(f"- `{p['code']}` ({p['status']}): {p['en']} — {p['zh']}" for p in PROBLEMS)},
     "State": {"type": "string", "enum": ["none", "submitted", "awaiting_supplement", "refused", "in_review", "returned",
-        "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials"],
+        "suspended", "approved", "denied", "delivered", "withdrawn", "terminated", "awaiting_materials", "expired"],
         "description": "awaiting_materials (准予许可，待补齐容缺材料后出证): every bureau approved, but tolerated "
                        "materials (容缺) are still owed, so no license is signed yet; the supplement of the last one "
                        "signs them in its transaction and the state becomes approved. A missed due day applies the "
-                       "service's rule (warn: gap_overdue; terminate: terminated, nothing signed)."},
+                       "service's rule (warn: gap_overdue; terminate: terminated, nothing signed). expired (已过期): an online "
+                       "application no clerk accepted within the server's --online-expiry; final, it counts toward nothing "
+                       "(overview, statistics, cards, intake limits, the holder's list unless state=expired is asked for)."},
     "Warning": {"type": "string", "enum": ["none", "yellow", "red"],
         "description": "the card (黄牌 / 红牌), one definition everywhere (engine/README.md, \"Deadlines and warnings\"): red from the day "
                        "after the deadline; yellow from the start of the T-th last working day, T = min(warn-days, half the limit rounded "
@@ -751,7 +756,7 @@ schemas = {
         "properties": {"at": {"type": "string", "format": "date-time"},
             "action": {"type": "string", "enum": ["submit", "accept", "refuse", "request_supplement", "supplement", "approve", "deny",
                 "return", "suspend", "resume", "withdraw", "deliver", "rate", "timer", "issue_license", "deadline_recomputed",
-                "close_notice"],
+                "close_notice", "expire"],
                 "description": "issue_license: a license signed (bureau: its issuer), right after the event that signed it"},
             "bureau": {**nullable("string"), "description": "the bureau that acted (a bureau code), null for the window and the applicant"}}},
     "Decision": {"type": ["object", "null"], "additionalProperties": False,
@@ -1110,6 +1115,23 @@ schemas["Problem"]["properties"].update({
     "excluded_until": {"type": "string", "format": "date", "description": "commitment_excluded: the last day of the holder's exclusion from 告知承诺"}})
 paths["/api/v1/applications"]["post"]["responses"]["422"] = prob(
     "fields are invalid; or commitment_excluded: the holder chose 告知承诺 while excluded (material, excluded_until)")
+# ---- intake that nobody can stop for others (issue 17 §1) ----
+paths["/api/v1/applications"]["post"]["responses"]["429"] = prob(
+    "intake_throttled: an online application without a token from a client address or for an applicant number over "
+    "its limit (serve --intake-limit-address, --intake-limit-applicant); Retry-After says when to try again", RA)
+paths["/api/v1/applications"]["post"]["responses"]["503"] = prob(
+    "numbers_exhausted: every application number of the day of the pool is used (staff and online intake have pools "
+    "of their own), Retry-After until the next day; or the database is unreachable or busy (database_unavailable, "
+    "busy), or outcome_unknown (see the document's description)", RA)
+intake_alert = obj({"region": {"type": "string", "pattern": "^[0-9]{6}$"}, "day": day,
+                    "pool": {"type": "string", "enum": ["staff", "public"],
+                             "description": "staff: intake with a token; public: online intake without one"},
+                    "first_at": dt, "last_at": dt,
+                    "refused": {"type": "integer", "minimum": 1, "description": "intakes refused (503 numbers_exhausted)"}},
+                   ["region", "day", "pool", "first_at", "last_at", "refused"])
+paths["/api/v1/supervision/intake-alerts"] = {"get": op("Days whose application numbers ran out", "supervision",
+    {"200": resp("newest day first, at most 100", obj({"items": {"type": "array", "items": intake_alert}}, ["items"]))},
+    desc="A pool of numbers spent is an alert: the intake it refused answered 503 numbers_exhausted. Roles: inspector.")}
 # ---- HTTP itself (issue 16 §1): the favicon, framing refusals, HEAD ----
 paths["/favicon.ico"] = {"get": op("The site icon (web/favicon.svg, a seal with 通)", "pages",
     {"200": resp("the icon", {"type": "string"}, "image/svg+xml"),

@@ -330,8 +330,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       break;
     case 'J':
       if (!parse_limit("--intake-limit-applicant", optarg,
-                       &o->intake.applicant_limit,
-                       &o->intake.applicant_window))
+                       &o->intake.applicant_limit, &o->intake.applicant_window))
         return false;
       break;
     case 'E':

@@ -276,8 +276,7 @@ tb_status tb_id_check_app_number(const char *s, size_t len, tb_problem *p) {
     return tb_problem_set(p, TB_ERR_INVALID, NULL,
                           "an application number has %d characters (%d if "
                           "made before the 9-digit serial), not %zu",
-                          TB_APP_NUMBER_LEN, TB_APP_NUMBER_LEN_V1,
-                          s ? len : 0);
+                          TB_APP_NUMBER_LEN, TB_APP_NUMBER_LEN_V1, s ? len : 0);
   tb_status st = not_digit(p, "application number", s, len - 1);
   if (st != TB_OK)
     return st;

@@ -62,7 +62,7 @@ static const tb_store_stmt S_READ_APPS = {
     "SELECT coalesce(json_agg(x.o ORDER BY x.id DESC), '[]'::json)::text "
     "FROM (SELECT a.id, " APP_OBJECT " AS o FROM applications a "
     "WHERE ($1::text IS NULL OR a.applicant_id_number = $1) "
-    "AND ($2::text IS NULL OR a.status = $2) "
+    "AND (a.status = $2 OR ($2::text IS NULL AND a.status <> 'expired')) "
     "AND ($3::text IS NULL OR a.definition_id = $3) "
     "ORDER BY a.id DESC LIMIT $4::integer) x",
     4};

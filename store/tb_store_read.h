@@ -23,7 +23,9 @@
  * statutory_deadline, created_at, updated_at. */
 tb_store_status tb_store_application_read(tb_store *s, const char *number,
                                           char **json);
-/* A JSON array of such objects, newest first; NULL filters match all. */
+/* A JSON array of such objects, newest first; NULL filters match all,
+ * except that expired online applications are listed only when status
+ * asks for "expired" (they count toward nothing). */
 tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
                                            const char *status,
                                            const char *service, int limit,

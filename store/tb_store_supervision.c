@@ -2,6 +2,8 @@
  * tb_store_supervision.c — electronic supervision (电子监察) reads and the
  * LISTEN connection behind the live stream.
  *
+ * Expired online applications (never accepted) count nowhere here.
+ *
  * The overview and the alert lists are JSON text that PostgreSQL builds
  * from applications, tasks and the calendar (working days count the
  * calendar's exceptions to Monday–Friday, dates taken in the calendar's
@@ -34,8 +36,8 @@ static const tb_store_stmt S_OVERVIEW = {
         "now()") " AS d FROM m), "
                  "counts AS (SELECT coalesce(json_object_agg(status, n), "
                  "'{}') AS j FROM "
-                 "(SELECT status, count(*) AS n FROM applications GROUP BY "
-                 "status) x), "
+                 "(SELECT status, count(*) AS n FROM applications WHERE "
+                 "status <> 'expired' GROUP BY status) x), "
                  "warn AS (SELECT json_build_object("
                  "'yellow', count(*) FILTER (WHERE warning = 'yellow'), "
                  "'red', count(*) FILTER (WHERE warning = 'red')) AS j FROM "
@@ -127,7 +129,9 @@ static const tb_store_stmt S_OVERVIEW = {
                                                               "bigint, 0) AS "
                                                               "fin FROM "
                                                               "applications "
-                                                              "a), "
+                                                              "a WHERE "
+                                                              "a.status <> "
+                                                              "'expired'), "
                                                               "ap2 AS (SELECT "
                                                               "ap.*, CASE "
                                                               "WHEN acc IS "

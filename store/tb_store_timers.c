@@ -59,8 +59,8 @@ static tb_store_status fire_body(tb_store *s, void *cls) {
   f->kind = kind < 0 ? TB_TIMER_KIND_COUNT : (uint8_t)kind;
   f->subject = (uint8_t)subject;
   /* the expiry timer fires the expire event; the others TB_EV_TIMER */
-  tb_event ev = {.kind = f->kind == TB_TIMER_EXPIRE ? TB_EV_EXPIRE
-                                                    : TB_EV_TIMER,
+  tb_event ev = {.kind =
+                     f->kind == TB_TIMER_EXPIRE ? TB_EV_EXPIRE : TB_EV_TIMER,
                  .at = f->fired_us / 1000000,
                  .timer = f->kind,
                  .subject = f->subject};

@@ -71,7 +71,8 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
  * closed, each bureau's result (an approval that ends its branch, a
  * denial, a return), special procedures,
  * withdrawal, delivery, rating, a deadline recomputed after a calendar
- * load, a timer that changed the state (a missed
+ * load, the expiry of an online application never accepted, a timer
+ * that changed the state (a missed
  * 容缺 date ending it), and every license issued (an entry right after the
  * event that signed it). Claims, an approval that only passes a branch to
  * its next step, warning timers and every action not named here (a new
@@ -79,7 +80,7 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
 #define PUBLIC_EVENT                                                           \
   "(e.action IN ('submit', 'accept', 'refuse', 'request_supplement', "         \
   "'supplement', 'deny', 'return', 'suspend', 'resume', 'withdraw', "          \
-  "'deliver', 'rate', 'close_notice', 'deadline_recomputed') "                 \
+  "'deliver', 'rate', 'close_notice', 'deadline_recomputed', 'expire') "       \
   "OR (e.action = 'timer' AND p.j->>'from' IS DISTINCT FROM p.j->>'to') "      \
   "OR (e.action = 'approve' AND NOT EXISTS (SELECT 1 FROM "                    \
   "json_array_elements(" EFFECTS ") f WHERE f->>'effect' = 'create_task' "     \

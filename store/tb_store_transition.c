@@ -1140,7 +1140,8 @@ static tb_store_status next_number(tb_store *s, create_job *j,
   int64_t last = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &last);
   PQclear(r);
-  int64_t base = public ? TB_STORE_SERIAL_PUBLIC_BASE : 0;
+  /* staff: serial = last; public: BASE is its first serial */
+  int64_t base = public ? TB_STORE_SERIAL_PUBLIC_BASE - 1 : 0;
   int64_t size = public ? TB_APP_SERIAL_MAX - TB_STORE_SERIAL_PUBLIC_BASE + 1
                         : TB_STORE_SERIAL_PUBLIC_BASE - 1;
   if (last < 1 || last > size) {

@@ -1111,6 +1111,7 @@ def allowed_for(method, pattern):
         ("GET", "/t/{number}"): everyone,
         ("GET", "/v"): everyone,
         ("GET", "/favicon.ico"): everyone,
+        ("GET", "/api/v1/supervision/intake-alerts"): {INSPECTOR},
         # electronic licenses (the officer's bureau is checked on revoke)
         ("GET", "/api/v1/applications/{number}/qr.png"): everyone,
         ("GET", "/api/v1/applications/{number}/qr.svg"): everyone,

@@ -285,9 +285,9 @@ static void app_numbers(void) {
   TB_CHECK_STR(out, "330100202611210000000012");
   TB_CHECKF(tb_id_check_app_number(out, strlen(out), &p) == TB_OK, "%s",
             p.detail);
-  TB_CHECK_INT(tb_id_make_app_number("110105", D("1900-01-01"),
-                                     TB_APP_SERIAL_MAX, out),
-               TB_OK);
+  TB_CHECK_INT(
+      tb_id_make_app_number("110105", D("1900-01-01"), TB_APP_SERIAL_MAX, out),
+      TB_OK);
   TB_CHECK_STR(out, "11010519000101999999999X");
   TB_CHECK_INT(tb_id_check_app_number(out, strlen(out), &p), TB_OK);
   /* The numbers made before the 9-digit serial stay valid, X too. */

@@ -58,7 +58,7 @@ await test("window: a business start-up application, accepted, receipt printed",
   await clerk.waitForSelector("#tracking-code");
   code = (await clerk.textContent("#tracking-code")).trim();
   number = await clerk.getAttribute("#application .card", "data-number");
-  assert(number && number.length === 21 && code, number + " " + code);
+  assert(number && number.length === 24 && code, number + " " + code);
   note(`application ${number}`);
   await seenLive("待受理");
   // the 容缺 / 告知承诺 choices are stored: a reload still shows them
