@@ -199,7 +199,7 @@ export function problemText(e) {
     return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;
   });
   // too often (429): the registry's words and how long to wait
-  const wait = e.status === 429 && e.retryAfter > 0 ? `（请在 ${waitText(e.retryAfter)}后再试）` : "";
+  const wait = e.status === 429 && e.retryAfter > 0 ? `（需等待 ${waitText(e.retryAfter)}）` : "";
   return [(problemZh(p.code) || p.detail || e.message) + wait, ...fields].join("；");
 }
 

@@ -1,6 +1,7 @@
 // supervision.js — the inspector's dashboard (电子监察): live counts by
 // state, the yellow and red lists, the statistics (stats.js), and the
-// audit trail of one application. Every change arrives on the
+// audit trail of one application, and the days whose application numbers
+// ran out (intake refused 503: issue 17 §1). Every change arrives on the
 // server-sent event stream and refreshes the numbers without a reload.
 import {
   $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
@@ -21,6 +22,20 @@ const trail = h("div", { id: "trail" });
 const status = h("span.live", { id: "live" }, "实时连接中");
 const updated = h("span.muted", { id: "updated" });
 const calendarBox = h("div", { id: "calendar" });
+const intakeBox = h("div", { id: "intake-alerts" });
+
+// The days of the last week whose pool of application numbers was spent:
+// intake answered 503 until the next day.
+function renderIntakeAlerts(items, today) {
+  const since = new Date(Date.parse(today) - 7 * 86400000).toISOString().slice(0, 10);
+  const recent = items.filter((a) => a.day >= since);
+  intakeBox.dataset.count = String(recent.length);
+  clear(intakeBox, recent.map((a) =>
+    h("div.item.warn-red", { dataset: { day: a.day, pool: a.pool } },
+      h("b", "受理编号已用尽"),
+      h("div", `区划 ${a.region} · ${fmtDate(a.day)} · ${a.pool === "public" ? "网上申请（未登录）" : "窗口及工作人员受理"}编号已全部用完，`,
+        `已拒绝 ${a.refused} 件申请（首次 ${fmtTime(a.first_at)}，最近 ${fmtTime(a.last_at)}），次日自动恢复。请通知系统管理员核查。`))));
+}
 
 function countCard(label, n, cls = "") {
   return h("div.count" + (cls ? "." + cls : ""), h("span.muted", label), h("b", String(n ?? 0)));
@@ -50,12 +65,14 @@ function alertItem(a) {
 }
 
 async function refresh() {
-  const [o, y, r] = await Promise.all([
+  const [o, y, r, ia] = await Promise.all([
     api("GET", "/api/v1/supervision/overview"),
     api("GET", "/api/v1/supervision/alerts?level=yellow"),
     api("GET", "/api/v1/supervision/alerts?level=red"),
+    api("GET", "/api/v1/supervision/intake-alerts"),
   ]);
   renderOverview(o);
+  renderIntakeAlerts(ia.items, o.today);
   clear(yellow, y.items.length ? y.items.map(alertItem) : h("p.muted", "无黄牌预警"));
   clear(red, r.items.length ? r.items.map(alertItem) : h("p.muted", "无红牌超期"));
   yellow.dataset.count = String(y.items.length);
@@ -81,7 +98,7 @@ async function showTrail(number) {
 const session = await requireLogin(main, ["inspector"], "监察人员登录");
 $("#who").append(logoutButton());
 main.append(
-  h("div.card", h("div.row", h("h2", "实时办件"), status, updated), calendarBox, counts),
+  h("div.card", h("div.row", h("h2", "实时办件"), status, updated), calendarBox, intakeBox, counts),
   h("div.cols", h("div.card", h("h2", "红牌超期"), red), h("div.card", h("h2", "黄牌预警"), yellow)),
   h("div.card", h("h2", "办件统计"), stats),
   h("div.cols", h("div.card", h("h2", "实时动态"), feed), h("div.card", h("h2", "审计轨迹"), trail, h("p.muted", "点击办件编号查看完整审计轨迹"))),
