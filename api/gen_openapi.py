@@ -102,8 +102,8 @@ ndt = {"type": ["string", "null"], "format": "date-time", "description": "RFC 33
 day = {"type": "string", "format": "date"}
 nday = {"type": ["string", "null"], "format": "date"}
 number_s = {"type": "string", "pattern": "^([0-9]{20}|[0-9]{23})[0-9X]$",
-            "description": "the 24-character application number: region (6), date (8), serial (9: 000000001-099999999 taken in "
-                           "by staff, 100000000-999999999 online without a token), check character; 21 characters (6-digit serial) "
+            "description": "the 24-character application number: region (6), date (8), serial (9: 000000001-199999999 taken in "
+                           "by staff, 200000000-999999999 online without a token), check character; 21 characters (6-digit serial) "
                            "if made before"}
 # The staff view of an application (api_views.c api_app_view, api_full_view).
 APPLICATION = {"number": number_s,

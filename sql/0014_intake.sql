@@ -4,8 +4,8 @@
 -- 21-character numbers made before stay valid), and each region and day
 -- has two serial pools, each its own row so that one channel never waits
 -- on the other's row lock: 'staff' (intake by a logged-in clerk, serials
--- 1 to 99,999,999) and 'public' (anonymous online intake, serials
--- 100,000,000 to 999,999,999). `last` counts within the pool; the store
+-- 1 to 199,999,999) and 'public' (anonymous online intake, serials
+-- 200,000,000 to 999,999,999). `last` counts within the pool; the store
 -- adds the pool's base (store/tb_store_transition.c).
 --
 -- intake_alerts: a pool ran out (every number of the day was handed

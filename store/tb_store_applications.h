@@ -54,7 +54,7 @@ typedef struct {
 /* The serial pools of a region and day (sql/0014_intake.sql): staff
  * serials 1 .. BASE - 1, public (anonymous) serials BASE ..
  * TB_APP_SERIAL_MAX. */
-#define TB_STORE_SERIAL_PUBLIC_BASE 100000000
+#define TB_STORE_SERIAL_PUBLIC_BASE 200000000
 
 /* Called inside the transition's transaction after everything is written
  * and before COMMIT (licenses, idempotency answers …). Returning anything

@@ -62,7 +62,7 @@ await test("the dashboard shows the day whose online numbers ran out", async () 
   const today = chinaToday();
   const used = sql(`SELECT last FROM app_serials WHERE day = '${today}' AND pool = 'public'`);
   sql("INSERT INTO app_serials (region, day, pool, last) VALUES " +
-    `('330100', '${today}', 'public', 900000000) ON CONFLICT (region, day, pool) DO UPDATE SET last = 900000000`);
+    `('330100', '${today}', 'public', 800000000) ON CONFLICT (region, day, pool) DO UPDATE SET last = 800000000`);
   try {
     const r = await online(undefined, "348");
     assert(r.status === 503 && r.json.code === "numbers_exhausted", r.text);
