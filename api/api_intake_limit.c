@@ -38,33 +38,40 @@ void tb_api_intake_defaults(tb_api_intake *out, const tb_api_intake *o) {
   out->online_expiry = o->online_expiry > 0 ? o->online_expiry : DEFAULT_EXPIRY;
 }
 
-static void address_key(const api_req *r, char *key, size_t cap) {
-  snprintf(key, cap, "intake:%s", r->client);
-}
+/* The two limits of an anonymous intake: its key, limit and window. */
+typedef struct {
+  char key[96];
+  int limit, window;
+  const char *what;
+  api_intake_refusal refusal;
+} intake_limit;
 
-static void applicant_key(const char *applicant, char *key, size_t cap) {
-  snprintf(key, cap, "intake-applicant:%s", applicant);
+static void limits_of(const api_req *r, const char *applicant,
+                      intake_limit out[2]) {
+  const tb_api_intake *in = api_intake_of(r);
+  out[0] = (intake_limit){.limit = in->address_limit,
+                          .window = in->address_window,
+                          .what = "this address",
+                          .refusal = API_INTAKE_THROTTLED_ADDRESS};
+  snprintf(out[0].key, sizeof out[0].key, "intake:%s", r->client);
+  out[1] = (intake_limit){.limit = in->applicant_limit,
+                          .window = in->applicant_window,
+                          .what = "this applicant number",
+                          .refusal = API_INTAKE_THROTTLED_APPLICANT};
+  snprintf(out[1].key, sizeof out[1].key, "intake-applicant:%s", applicant);
 }
 
 bool api_intake_allow(api_req *r, tb_store *s, const char *applicant) {
   if (r->authed)
     return true;
-  const tb_api_intake *in = api_intake_of(r);
-  char key[96];
-  address_key(r, key, sizeof key);
-  if (!api_rate_allow(r, s, key, in->address_limit, in->address_window,
-                      TB_PROBLEM_INTAKE_THROTTLED, "this address")) {
+  intake_limit l[2];
+  limits_of(r, applicant, l);
+  for (size_t i = 0; i < 2; i++) {
+    if (api_rate_allow(r, s, l[i].key, l[i].limit, l[i].window,
+                       TB_PROBLEM_INTAKE_THROTTLED, l[i].what))
+      continue;
     if (r->status == 429)
-      api_metrics_intake_refused(api_metrics_of(r),
-                                 API_INTAKE_THROTTLED_ADDRESS);
-    return false;
-  }
-  applicant_key(applicant, key, sizeof key);
-  if (!api_rate_allow(r, s, key, in->applicant_limit, in->applicant_window,
-                      TB_PROBLEM_INTAKE_THROTTLED, "this applicant number")) {
-    if (r->status == 429)
-      api_metrics_intake_refused(api_metrics_of(r),
-                                 API_INTAKE_THROTTLED_APPLICANT);
+      api_metrics_intake_refused(api_metrics_of(r), l[i].refusal);
     return false;
   }
   return true;
@@ -73,12 +80,10 @@ bool api_intake_allow(api_req *r, tb_store *s, const char *applicant) {
 void api_intake_count(api_req *r, tb_store *s, const char *applicant) {
   if (r->authed)
     return;
-  const tb_api_intake *in = api_intake_of(r);
-  char key[96];
-  address_key(r, key, sizeof key);
-  api_guess_miss(r, s, key, in->address_window);
-  applicant_key(applicant, key, sizeof key);
-  api_guess_miss(r, s, key, in->applicant_window);
+  intake_limit l[2];
+  limits_of(r, applicant, l);
+  for (size_t i = 0; i < 2; i++)
+    api_guess_miss(r, s, l[i].key, l[i].window);
 }
 
 int64_t api_intake_expire_at(const api_req *r) {

@@ -143,6 +143,16 @@ static void family(tb_buf *t, const char *name, const char *type,
   tb_buf_addf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A counter family with one label: name{label="names[k]"} values[k]. */
+static void labeled_counters(tb_buf *t, const char *name, const char *help,
+                             const char *label, const char *const *names,
+                             const atomic_ullong *values, size_t n) {
+  family(t, name, "counter", help);
+  for (size_t k = 0; k < n; k++)
+    tb_buf_addf(t, "%s{%s=\"%s\"} %llu\n", name, label, names[k],
+                load(&values[k]));
+}
+
 /* The slots of the text's row i: a route's own, or for the unmatched row
  * (i == n_routes) every slot from the table's end on. */
 typedef struct {
@@ -239,24 +249,22 @@ static void events_text(const api_metrics *m, tb_buf *t) {
   for (int k = 0; k < TB_EV_KIND_COUNT; k++)
     tb_buf_addf(t, "tongban_transitions_total{event=\"%s\"} %llu\n",
                 tb_event_kind_name((tb_event_kind)k), load(&m->transitions[k]));
-  family(t, "tongban_logins_total", "counter",
-         "Logins by outcome: succeeded, failed (wrong user name or "
-         "password), refused (throttled or locked), invalid (a malformed "
-         "request), error.");
-  for (size_t k = 0; k < API_LOGIN_OUTCOMES; k++)
-    tb_buf_addf(t, "tongban_logins_total{outcome=\"%s\"} %llu\n",
-                LOGIN_OUTCOMES[k], load(&m->logins[k]));
+  labeled_counters(t, "tongban_logins_total",
+                   "Logins by outcome: succeeded, failed (wrong user name or "
+                   "password), refused (throttled or locked), invalid (a "
+                   "malformed request), error.",
+                   "outcome", LOGIN_OUTCOMES, m->logins, API_LOGIN_OUTCOMES);
   family(t, "tongban_login_lockouts_total", "counter",
          "Failed logins that locked a user name or a client address for "
          "the failure window.");
   tb_buf_addf(t, "tongban_login_lockouts_total %llu\n", load(&m->lockouts));
-  family(t, "tongban_intake_refused_total", "counter",
-         "Applications refused before intake, by reason: an anonymous "
-         "client address or applicant number over its limit (429), or "
-         "every application number of the day used (503).");
-  for (size_t k = 0; k < API_INTAKE_REFUSALS; k++)
-    tb_buf_addf(t, "tongban_intake_refused_total{reason=\"%s\"} %llu\n",
-                INTAKE_REFUSALS[k], load(&m->intake_refused[k]));
+  labeled_counters(t, "tongban_intake_refused_total",
+                   "Applications refused before intake, by reason: an "
+                   "anonymous client address or applicant number over its "
+                   "limit (429), or every application number of the day "
+                   "used (503).",
+                   "reason", INTAKE_REFUSALS, m->intake_refused,
+                   API_INTAKE_REFUSALS);
 }
 
 static void pool_text(const tb_store_counters *c, tb_buf *t) {

@@ -55,10 +55,9 @@ static int64_t wait_us(int failures, int64_t last_us, int soft, int lock,
   return 0;
 }
 
-/* Whether the key may try now; false sets 429 with Retry-After. */
-static bool judge(api_req *r, int failures, int64_t last_us, int soft, int lock,
-                  int window) {
-  int64_t wait = wait_us(failures, last_us, soft, lock, window, now_us());
+/* Whether the key may try now, given its wait; false sets 429 with
+ * Retry-After. */
+static bool judge_wait(api_req *r, int failures, int lock, int64_t wait) {
   if (wait <= 0)
     return true;
   r->retry_after = (int)((wait + 999999) / 1000000);
@@ -70,6 +69,12 @@ static bool judge(api_req *r, int failures, int64_t last_us, int soft, int lock,
     api_fail(r, TB_PROBLEM_TOO_MANY_ATTEMPTS,
              "too many failed attempts; wait %d seconds", r->retry_after);
   return false;
+}
+
+static bool judge(api_req *r, int failures, int64_t last_us, int soft, int lock,
+                  int window) {
+  return judge_wait(r, failures, lock,
+                    wait_us(failures, last_us, soft, lock, window, now_us()));
 }
 
 /* The database's count for key; false sets a 503 / 500. */
@@ -210,19 +215,31 @@ static void keep(api_guesses *gs, const char *key, int failures,
   pthread_mutex_unlock(&set->lock);
 }
 
+/* How long key must wait (<= 0: it may go) and its count: from the
+ * table, and when the table says wait, from the database (the table
+ * learns it). False when the database could not say (answered). */
+static bool table_wait(api_req *r, tb_store *s, const char *key, int soft,
+                       int lock, int window, int *n, int64_t *wait) {
+  int64_t last_us = 0;
+  api_guesses *gs = api_guesses_of(r);
+  *n = 0;
+  *wait = 0;
+  if (!peek(gs, key, n, &last_us) ||
+      wait_us(*n, last_us, soft, lock, window, now_us()) <= 0)
+    return true;
+  if (!db_count(r, s, key, window, n, &last_us))
+    return false;
+  keep(gs, key, *n, last_us, window);
+  *wait = wait_us(*n, last_us, soft, lock, window, now_us());
+  return true;
+}
+
 bool api_guess_allow(api_req *r, tb_store *s, const char *key, int soft,
                      int lock, int window) {
   int failures = 0;
-  int64_t last_us = 0;
-  api_guesses *gs = api_guesses_of(r);
-  if (!peek(gs, key, &failures, &last_us) ||
-      wait_us(failures, last_us, soft, lock, window, now_us()) <= 0)
-    return true;
-  /* the table says wait: the database decides, and the table learns */
-  if (!db_count(r, s, key, window, &failures, &last_us))
-    return false;
-  keep(gs, key, failures, last_us, window);
-  return judge(r, failures, last_us, soft, lock, window);
+  int64_t wait = 0;
+  return table_wait(r, s, key, soft, lock, window, &failures, &wait) &&
+         judge_wait(r, failures, lock, wait);
 }
 
 void api_guess_miss(api_req *r, tb_store *s, const char *key, int window) {
@@ -249,15 +266,9 @@ void api_guess_miss(api_req *r, tb_store *s, const char *key, int window) {
 bool api_rate_allow(api_req *r, tb_store *s, const char *key, int limit,
                     int window, tb_problem_code code, const char *what) {
   int events = 0;
-  int64_t last_us = 0;
-  api_guesses *gs = api_guesses_of(r);
-  if (!peek(gs, key, &events, &last_us) ||
-      wait_us(events, last_us, limit, limit, window, now_us()) <= 0)
-    return true;
-  if (!db_count(r, s, key, window, &events, &last_us))
+  int64_t wait = 0;
+  if (!table_wait(r, s, key, limit, limit, window, &events, &wait))
     return false;
-  keep(gs, key, events, last_us, window);
-  int64_t wait = wait_us(events, last_us, limit, limit, window, now_us());
   if (wait <= 0)
     return true;
   r->retry_after = (int)((wait + 999999) / 1000000);
