@@ -1123,7 +1123,7 @@ paths["/api/v1/applications"]["post"]["responses"]["503"] = prob(
     "numbers_exhausted: every application number of the day of the pool is used (staff and online intake have pools "
     "of their own), Retry-After until the next day; or the database is unreachable or busy (database_unavailable, "
     "busy), or outcome_unknown (see the document's description)", RA)
-intake_alert = obj({"region": {"type": "string", "pattern": "^[0-9]{6}$"}, "day": day,
+intake_alert = obj({"region": {"type": "string", "pattern": "^[0-9]{6}$", "example": "330100"}, "day": day,
                     "pool": {"type": "string", "enum": ["staff", "public"],
                              "description": "staff: intake with a token; public: online intake without one"},
                     "first_at": dt, "last_at": dt,

@@ -462,7 +462,8 @@ def lifecycle(service):
     assert a["state"] == "submitted", a
     # ≥ 40 bits: 10 characters of a 31-letter alphabet (≈ 49.5 bits)
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", a["tracking_code"]), a["tracking_code"]
-    assert re.fullmatch(r"330100\d{14}[0-9X]", a["number"]), a["number"]
+    # region, day, a 9-digit serial of the staff pool, check character
+    assert re.fullmatch(r"330100\d{8}[01]\d{8}[0-9X]", a["number"]), a["number"]
     d = definition(service)
     v = accept(a["number"])
     assert v["state"] == "in_review" and v["deadline"], v
