@@ -125,8 +125,8 @@ const api_route api_routes[] = {
     {"POST", "/api/v1/sessions/current/totp/recovery-codes",
      api_h_totp_recovery, ROLE_STAFF, ROUTE_BODY_JSON},
     {"DELETE", "/api/v1/accounts/{username}/totp", api_h_totp_reset, ADMIN, 0},
-    {"GET", "/api/v1/supervision/intake-alerts", api_h_intake_alerts,
-     INSPECTOR, 0},
+    {"GET", "/api/v1/supervision/intake-alerts", api_h_intake_alerts, INSPECTOR,
+     0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

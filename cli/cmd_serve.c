@@ -106,7 +106,7 @@ typedef struct {
   bool allow_unencrypted_keys;
   const char *totp_roles; /* NULL: the API's default (admin,inspector) */
   double stream_recheck;  /* seconds */
-  tb_api_intake intake; /* anonymous intake's limits and expiry */
+  tb_api_intake intake;   /* anonymous intake's limits and expiry */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
