@@ -3,9 +3,11 @@
  * import`): text of one "NAME ROLE [BUREAU]" a line, every line checked
  * first (hostile input: control characters, overlong lines, unknown
  * roles and bureaus, duplicate names), every problem named with its line
- * number; then all accounts in one transaction, or none. Each gets its
- * own scrypt hash of the one password; each is logged as a security
- * event once committed.
+ * number; the one password must meet the policy (and contain none of
+ * the user names); then all accounts in one transaction, or none. Each
+ * gets its own scrypt hash of the one password and owes a change of it
+ * at its first log-in unless the import says otherwise; each is logged
+ * as a security event once committed.
  */
 #include "tb_api_int.h"
 #include "tb_log.h"
@@ -33,6 +35,9 @@ typedef struct {
   tb_buf problems; /* "line N: what" lines */
   size_t n_problems;
   const tb_bureau_list *bureaus; /* NULL: none to check codes against */
+  const tb_api_account_opts *opts;
+  const char *password;
+  size_t password_len;
 } import_job;
 
 static void problem(import_job *j, int line, const char *fmt, ...)
@@ -129,6 +134,14 @@ static void take_fields(import_job *j, int line, char *f[4], size_t n) {
             bureau);
     return;
   }
+  char detail[256];
+  tb_problem_code code;
+  if (ok && !tb_api_password_policy_check(j->opts->policy, user, j->password,
+                                          j->password_len, &code, detail,
+                                          sizeof detail)) {
+    problem(j, line, "%s", detail);
+    return;
+  }
   const import_row *twin = ok ? find_user(j, user) : NULL;
   if (twin) {
     problem(j, line, "user '%s' is also on line %d", user, twin->line);
@@ -195,7 +208,8 @@ static tb_store_status insert_all(tb_store *s, void *cls) {
   for (size_t i = 0; i < j->n; i++) {
     const import_row *r = &j->rows[i];
     tb_store_status rc = tb_store_account_create(
-        s, r->user, r->role, r->bureau[0] ? r->bureau : NULL, r->hash, NULL);
+        s, r->user, r->role, r->bureau[0] ? r->bureau : NULL, r->hash,
+        !j->opts->no_forced_change, NULL);
     if (rc == TB_STORE_CONFLICT) {
       problem(j, r->line, "user '%s' exists", r->user);
       exists = true;
@@ -250,14 +264,19 @@ static void problems_to(import_job *j, char *msg, size_t msg_len) {
 }
 
 tb_api_status tb_api_accounts_import(const char *conninfo, const char *text,
-                                     size_t len, const tb_bureau_list *bureaus,
+                                     size_t len,
+                                     const tb_api_account_opts *opts,
                                      const char *password, size_t password_len,
                                      size_t *added, char *msg, size_t msg_len) {
+  static const tb_api_account_opts none = {0};
+  if (!opts)
+    opts = &none;
   *added = 0;
-  if (password_len < 8) {
-    snprintf(msg, msg_len, "the password is too short: use 8 bytes or more");
+  tb_problem_code code;
+  if (!tb_api_password_policy_check(opts->policy, NULL, password, password_len,
+                                    &code, msg, msg_len))
     return TB_API_INVALID;
-  }
+  const tb_bureau_list *bureaus = opts->bureaus;
   tb_store_options o = {.conninfo = conninfo, .loader = &tb_api_loader};
   tb_store *s = NULL;
   if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
@@ -267,7 +286,10 @@ tb_api_status tb_api_accounts_import(const char *conninfo, const char *text,
   tb_problem p = {0};
   if (!bureaus && tb_store_bureaus_get(s, &stored, &p) == TB_STORE_OK)
     bureaus = stored;
-  import_job j = {.bureaus = bureaus};
+  import_job j = {.bureaus = bureaus,
+                  .opts = opts,
+                  .password = password,
+                  .password_len = password_len};
   j.rows = tb_xcalloc(MAX_ACCOUNTS, sizeof *j.rows);
   tb_buf_init(&j.problems, 64 * 1024);
   parse_text(&j, text, len);

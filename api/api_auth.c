@@ -25,6 +25,7 @@
 #define SCRYPT_P 1
 #define SALT_LEN 16
 #define KEY_LEN 32
+#define TOUCH_EVERY 60 /* seconds between writes of a session's activity */
 
 /* ---- roles ------------------------------------------------------------- */
 
@@ -186,6 +187,17 @@ static bool steps_taken(api_req *r) {
   return false;
 }
 
+/* A person's request keeps the session from going idle; one a page
+ * makes by itself (a refresh, a poll: X-Tongban-Background) or an
+ * EventSource (re)connecting with ?access_token= does not. The activity
+ * is written at most once a minute per session. */
+static void note_activity(api_req *r, tb_store *s, bool from_query) {
+  if (from_query || r->who.idle_seconds < TOUCH_EVERY ||
+      api_header(r, "X-Tongban-Background"))
+    return;
+  tb_store_session_touch(s, r->token_hash); /* a failure is logged; go on */
+}
+
 /* One rule on every route, public ones included: no Authorization header
  * is anonymous (refused where the route needs a role); a header that is
  * sent is always checked, and a malformed, unknown, expired or revoked
@@ -197,7 +209,9 @@ static bool steps_taken(api_req *r) {
 bool api_authenticate(api_req *r) {
   unsigned roles = r->route->roles;
   const char *h = api_header(r, "Authorization");
+  bool from_query = false;
   if (!h && (r->route->flags & ROUTE_QUERY_TOKEN)) {
+    from_query = true;
     /* EventSource cannot set headers: RFC 6750's access_token parameter */
     const char *q = api_query(r, "access_token");
     size_t n = q ? strlen(q) : 0;
@@ -223,7 +237,8 @@ bool api_authenticate(api_req *r) {
   tb_store_status rc = tb_store_session_find(s, r->token_hash, &r->who, NULL);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_INVALID_TOKEN,
-             "the token is unknown, expired or revoked; log in again");
+             "the token is unknown, expired, idle too long or revoked; log in "
+             "again");
     return false;
   }
   if (rc != TB_STORE_OK) {
@@ -231,6 +246,7 @@ bool api_authenticate(api_req *r) {
     return false;
   }
   r->authed = true;
+  note_activity(r, s, from_query);
   if (!(roles & api_role_bit(r->who.role))) {
     api_fail(r, TB_PROBLEM_FORBIDDEN, "the %s role may not %s %s", r->who.role,
              r->method, r->route->pattern);
@@ -255,25 +271,55 @@ bool api_username_ok(const char *u) {
   return true;
 }
 
-/* Whether the stored bureau list (if any) knows the code. */
-static bool bureau_known(tb_store *s, const char *code, bool *known) {
-  const tb_bureau_list *list = NULL;
+bool api_bureau_check(tb_store *s, const tb_bureau_list *given,
+                      const char *code, char *msg, size_t msg_len) {
+  const tb_bureau_list *list = given;
   tb_problem p = {0};
-  tb_store_status rc = tb_store_bureaus_get(s, &list, &p);
-  if (rc == TB_STORE_INVALID) {
-    *known = true; /* nothing loaded yet: cannot check */
+  tb_store_status rc = TB_STORE_OK;
+  if (!list)
+    rc = tb_store_bureaus_get(s, &list, &p);
+  if (rc == TB_STORE_INVALID || (rc == TB_STORE_OK && !list))
+    snprintf(msg, msg_len,
+             "cannot check bureau '%.32s': no bureau list yet (pass "
+             "--workflows DIR, the folder with bureaus.xml)",
+             code);
+  else if (rc != TB_STORE_OK)
+    snprintf(msg, msg_len, "could not read the bureau list (%s)",
+             tb_store_status_name(rc));
+  else if (!tb_bureaus_find(list, code))
+    snprintf(msg, msg_len, "unknown bureau '%.32s': see workflows/bureaus.xml",
+             code);
+  else
     return true;
-  }
-  if (rc != TB_STORE_OK)
+  return false;
+}
+
+bool api_role_bureau_ok(const char *role, const char *bureau, char *msg,
+                        size_t msg_len) {
+  if (!tb_api_role_valid(role)) {
+    snprintf(msg, msg_len,
+             "unknown role '%.32s': use admin, clerk, officer or inspector",
+             role ? role : "");
     return false;
-  *known = tb_bureaus_find(list, code) != NULL;
+  }
+  bool officer = strcmp(role, "officer") == 0;
+  if (officer != (bureau && *bureau)) {
+    snprintf(msg, msg_len,
+             officer ? "an officer needs a bureau"
+                     : "only officers belong to a bureau");
+    return false;
+  }
   return true;
 }
 
 tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                                  const char *role, const char *bureau,
                                  const char *password, size_t password_len,
-                                 char *msg, size_t msg_len) {
+                                 const tb_api_account_opts *opts, char *msg,
+                                 size_t msg_len) {
+  static const tb_api_account_opts none = {0};
+  if (!opts)
+    opts = &none;
   if (!user || !api_username_ok(user)) {
     snprintf(msg, msg_len,
              "cannot use user name '%s': 1 to 64 letters, digits, '.', '_' "
@@ -281,21 +327,13 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
              user ? user : "");
     return TB_API_INVALID;
   }
-  if (!tb_api_role_valid(role)) {
-    snprintf(msg, msg_len,
-             "unknown role '%s': use admin, clerk, officer or inspector",
-             role ? role : "");
+  char detail[256];
+  tb_problem_code code;
+  if (!api_role_bureau_ok(role, bureau, msg, msg_len))
     return TB_API_INVALID;
-  }
-  bool officer = strcmp(role, "officer") == 0;
-  if (officer != (bureau && *bureau)) {
-    snprintf(msg, msg_len,
-             officer ? "an officer needs --bureau CODE"
-                     : "only officers belong to a bureau");
-    return TB_API_INVALID;
-  }
-  if (password_len < 8) {
-    snprintf(msg, msg_len, "the password is too short: use 8 bytes or more");
+  if (!tb_api_password_policy_check(opts->policy, user, password, password_len,
+                                    &code, detail, sizeof detail)) {
+    snprintf(msg, msg_len, "%s", detail);
     return TB_API_INVALID;
   }
   char hash[TB_API_HASH_MAX];
@@ -307,30 +345,27 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
   tb_store *s = NULL;
   if (tb_store_open(&o, &s, msg, msg_len) != TB_STORE_OK)
     return TB_API_ERROR;
-  tb_api_status out = TB_API_OK;
-  bool known = true;
-  if (officer && !bureau_known(s, bureau, &known)) {
-    snprintf(msg, msg_len, "could not read the bureau list");
-    out = TB_API_ERROR;
-  } else if (!known) {
-    snprintf(msg, msg_len, "unknown bureau '%s': see workflows/bureaus.xml",
-             bureau);
-    out = TB_API_INVALID;
-  } else {
-    tb_store_status rc = tb_store_account_create(
-        s, user, role, officer ? bureau : NULL, hash, NULL);
-    if (rc == TB_STORE_CONFLICT) {
+  tb_api_status out = TB_API_INVALID;
+  bool officer = strcmp(role, "officer") == 0;
+  if (!officer || api_bureau_check(s, opts->bureaus, bureau, msg, msg_len)) {
+    tb_store_status rc =
+        tb_store_account_create(s, user, role, officer ? bureau : NULL, hash,
+                                !opts->no_forced_change, NULL);
+    out = rc == TB_STORE_OK         ? TB_API_OK
+          : rc == TB_STORE_CONFLICT ? TB_API_INVALID
+                                    : TB_API_ERROR;
+    if (rc == TB_STORE_CONFLICT)
       snprintf(msg, msg_len, "user '%s' exists", user);
-      out = TB_API_INVALID;
-    } else if (rc != TB_STORE_OK) {
+    else if (rc != TB_STORE_OK)
       snprintf(msg, msg_len,
                "could not store the account (%s); is the database migrated?",
                tb_store_status_name(rc));
-      out = TB_API_ERROR;
-    } else {
-      snprintf(msg, msg_len, "account '%s' (%s%s%s) added", user, role,
-               officer ? ", bureau " : "", officer ? bureau : "");
-    }
+    else
+      snprintf(msg, msg_len, "account '%s' (%s%s%s) added%s", user, role,
+               officer ? ", bureau " : "", officer ? bureau : "",
+               opts->no_forced_change
+                   ? ""
+                   : "; the password must be changed at the first log-in");
   }
   tb_store_close(s);
   return out;

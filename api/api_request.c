@@ -44,6 +44,7 @@ void api_context_store_options(const api_context *c, tb_store_options *o) {
   o->loader = c->loader;
   o->licenses = c->license_handler;
   o->counters = api_metrics_store_counters(c->metrics);
+  o->session_idle = c->session_idle;
 }
 
 static tb_store *open_store(api_context *c) {
@@ -93,6 +94,10 @@ tb_store *api_store(api_req *r) {
 
 int api_session_ttl(const api_req *r) {
   return r->ctx->session_ttl;
+}
+
+const tb_api_password_policy *api_password_policy(const api_req *r) {
+  return &r->ctx->password_policy;
 }
 
 size_t api_max_file_bytes(const api_req *r) {

@@ -58,6 +58,8 @@ struct api_context {
   /* the second factor's roles and key (api_totp.h) */
   api_totp *totp;
   tb_api_intake intake; /* anonymous intake's limits (defaults applied) */
+  tb_api_password_policy password_policy; /* passwords set through the API */
+  int session_idle; /* seconds; every store handle's session_idle */
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */

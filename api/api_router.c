@@ -127,6 +127,20 @@ const api_route api_routes[] = {
     {"DELETE", "/api/v1/accounts/{username}/totp", api_h_totp_reset, ADMIN, 0},
     {"GET", "/api/v1/supervision/intake-alerts", api_h_intake_alerts, INSPECTOR,
      0},
+    /* accounts (issue 17 §4): api_accounts.c, api_sessions.c */
+    {"POST", "/api/v1/sessions/current/password", api_h_session_password,
+     ROLE_STAFF, ROUTE_BODY_JSON | ROUTE_STEP},
+    {"GET", "/api/v1/accounts", api_h_accounts_list, ADMIN, 0},
+    {"POST", "/api/v1/accounts", api_h_account_create, ADMIN, ROUTE_BODY_JSON},
+    {"POST", "/api/v1/accounts/{username}/disable", api_h_account_disable,
+     ADMIN, ROUTE_BODY_JSON},
+    {"POST", "/api/v1/accounts/{username}/enable", api_h_account_enable, ADMIN,
+     ROUTE_BODY_JSON},
+    {"POST", "/api/v1/accounts/{username}/password", api_h_account_password,
+     ADMIN, ROUTE_BODY_JSON},
+    {"POST", "/api/v1/accounts/{username}/role", api_h_account_role, ADMIN,
+     ROUTE_BODY_JSON},
+    {"DELETE", "/api/v1/accounts/{username}", api_h_account_delete, ADMIN, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

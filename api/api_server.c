@@ -616,6 +616,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.license_handler = api_licenses_handler(licenses);
   api->ctx.metrics = api_metrics_new();
   api->ctx.guesses = api_guesses_new();
+  api->ctx.password_policy = o->password_policy;
+  api->ctx.session_idle = o->session_idle > 0 ? o->session_idle : 1800;
   api->max_body = o->max_body ? o->max_body : DEFAULT_BODY;
   api->ctx.max_file_bytes =
       o->max_file_bytes ? o->max_file_bytes : DEFAULT_FILE;

@@ -1,10 +1,18 @@
 /*
- * api_sessions.c — POST /api/v1/sessions (log in) and
- * DELETE /api/v1/sessions/current (log out).
+ * api_sessions.c — POST /api/v1/sessions (log in),
+ * DELETE /api/v1/sessions/current (log out) and
+ * POST /api/v1/sessions/current/password (the user's own new password).
  *
- * Failed logins count against the user name and against the client
- * address: they slow down after a few and lock after many (429 with
- * Retry-After). An unknown user costs the same scrypt work as a wrong
+ * Failed logins count under three keys (api_throttle.c): the user name
+ * from this client address ("user:NAME@ADDR": slows after 3, locks after
+ * 10 in 15 minutes), so that guessing from elsewhere never locks the user
+ * out where they are; the user name from anywhere ("user:NAME": slows
+ * after 20, locks after 100 in an hour), so that guessing spread over many
+ * addresses stays slow; and the client address ("addr:ADDR": slows after
+ * 30, locks after 100 in 15 minutes). Past the slow-down each try waits
+ * 2^(n-soft) seconds (at most a minute); a lock lasts the window (429
+ * with Retry-After). A wrong current password in the own change counts
+ * the same. An unknown user costs the same scrypt work as a wrong
  * password, so the answer's timing does not tell which one it was.
  * Every login is counted by its outcome in the metrics, and every failure
  * that locks a user name or an address as a lockout. A role that needs a
@@ -18,8 +26,11 @@
 #include <string.h>
 
 #define WINDOW (15 * 60)
-#define USER_SOFT 3
+#define USER_SOFT 3 /* the user name from one address */
 #define USER_LOCK 10
+#define GLOBAL_WINDOW (60 * 60) /* the user name from anywhere */
+#define GLOBAL_SOFT 20
+#define GLOBAL_LOCK 100
 #define ADDR_SOFT 30
 #define ADDR_LOCK 100
 
@@ -52,6 +63,37 @@ json_t *api_session_steps_json(unsigned steps) {
   return a;
 }
 
+/* The throttle keys of a user name at the client's address. */
+typedef struct {
+  char local[160], global[80], addr[80];
+} login_keys;
+
+static void keys_of(const api_req *r, const char *user, login_keys *k) {
+  snprintf(k->local, sizeof k->local, "user:%s@%s", user, r->client);
+  snprintf(k->global, sizeof k->global, "user:%s", user);
+  snprintf(k->addr, sizeof k->addr, "addr:%s", r->client);
+}
+
+/* Whether the user may try a password from this address now; false
+ * answered 429. */
+static bool login_allowed(api_req *r, tb_store *s, const login_keys *k) {
+  return api_throttle_allow(r, s, k->local, USER_SOFT, USER_LOCK, WINDOW) &&
+         api_throttle_allow(r, s, k->global, GLOBAL_SOFT, GLOBAL_LOCK,
+                            GLOBAL_WINDOW) &&
+         api_throttle_allow(r, s, k->addr, ADDR_SOFT, ADDR_LOCK, WINDOW);
+}
+
+/* A wrong password: counted under every key; a key it locks is a
+ * lockout in the metrics. */
+static void login_failed(api_req *r, tb_store *s, const login_keys *k) {
+  if (api_throttle_fail(s, k->local, USER_LOCK, WINDOW))
+    api_metrics_lockout(api_metrics_of(r));
+  if (api_throttle_fail(s, k->global, GLOBAL_LOCK, GLOBAL_WINDOW))
+    api_metrics_lockout(api_metrics_of(r));
+  if (api_throttle_fail(s, k->addr, ADDR_LOCK, WINDOW))
+    api_metrics_lockout(api_metrics_of(r));
+}
+
 static void session_create(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
@@ -73,11 +115,9 @@ static void session_create(api_req *r) {
     json_decref(body);
     return;
   }
-  char ukey[96], akey[96];
-  snprintf(ukey, sizeof ukey, "user:%s", user);
-  snprintf(akey, sizeof akey, "addr:%s", r->client);
-  if (!api_throttle_allow(r, s, ukey, USER_SOFT, USER_LOCK, WINDOW) ||
-      !api_throttle_allow(r, s, akey, ADDR_SOFT, ADDR_LOCK, WINDOW)) {
+  login_keys keys;
+  keys_of(r, user, &keys);
+  if (!login_allowed(r, s, &keys)) {
     json_decref(body);
     return;
   }
@@ -98,15 +138,14 @@ static void session_create(api_req *r) {
   if (second == API_TOTP_ANSWERED)
     return;
   if (!ok || second == API_TOTP_WRONG) {
-    if (api_throttle_fail(s, ukey, USER_LOCK, WINDOW))
-      api_metrics_lockout(api_metrics_of(r));
-    if (api_throttle_fail(s, akey, ADDR_LOCK, WINDOW))
-      api_metrics_lockout(api_metrics_of(r));
+    login_failed(r, s, &keys);
     if (!ok)
       api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
     return;
   }
-  tb_store_throttle_clear(s, ukey);
+  /* the global count is left to its window: the user's own success must
+   * not wipe out what guessing from elsewhere has added up */
+  tb_store_throttle_clear(s, keys.local);
   char token[64];
   uint8_t hash[32];
   int64_t expires = 0;
@@ -146,4 +185,93 @@ void api_h_session_delete(api_req *r) {
     return;
   }
   api_reply_raw(r, 204, NULL, NULL, 0);
+}
+
+/* ---- the user's own new password --------------------------------------- */
+
+/* The current password is right; else counted as a failed login and
+ * answered 403 wrong_password (never 401: the session itself is good). */
+static bool current_ok(api_req *r, tb_store *s, const char *current) {
+  login_keys keys;
+  keys_of(r, r->who.username, &keys);
+  if (!login_allowed(r, s, &keys))
+    return false;
+  if (tb_api_password_check(current, strlen(current), r->who.password_hash))
+    return true;
+  login_failed(r, s, &keys);
+  api_fail_field(r, TB_PROBLEM_WRONG_PASSWORD, "current_password",
+                 "the current password is wrong");
+  return false;
+}
+
+/* The new password meets the policy and differs from the current one. */
+static bool new_ok(api_req *r, const char *current, const char *fresh) {
+  tb_problem_code code;
+  char detail[256];
+  if (!tb_api_password_policy_check(api_password_policy(r), r->who.username,
+                                    fresh, strlen(fresh), &code, detail,
+                                    sizeof detail)) {
+    api_fail_field(r, code, "new_password", "%s", detail);
+    return false;
+  }
+  if (strcmp(current, fresh) == 0) {
+    api_fail_field(r, TB_PROBLEM_PASSWORD_UNCHANGED, "new_password",
+                   "the new password is the current one");
+    return false;
+  }
+  return true;
+}
+
+static void own_password(api_req *r, tb_store *s, const char *current,
+                         const char *fresh) {
+  if (!current_ok(r, s, current) || !new_ok(r, current, fresh))
+    return;
+  char hash[TB_API_HASH_MAX];
+  if (!tb_api_password_hash(fresh, strlen(fresh), hash)) {
+    api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
+    return;
+  }
+  int ended = 0;
+  tb_store_status rc =
+      tb_store_account_own_password(s, r->token_hash, r->who.id, hash, &ended);
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, TB_PROBLEM_INVALID_TOKEN,
+             "the session ended meanwhile; log in again");
+    return;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  api_account_log("password_changed", r->who.username, r->who.username,
+                  r->who.role, r->who.bureau, ended);
+  unsigned left = r->who.pending & ~(unsigned)TB_SESSION_PASSWORD_CHANGE;
+  api_reply_json(r, 200,
+                 json_pack("{s:o, s:i}", "pending",
+                           api_session_steps_json(left), "sessions_ended",
+                           ended));
+}
+
+void api_h_session_password(api_req *r) {
+  json_t *body = api_body_object(r);
+  if (!body)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
+                   "the change of password is incomplete");
+  const char *current = NULL, *fresh = NULL;
+  api_field spec[] = {
+      API_STRING("current_password", API_REQUIRED | API_SECRET, 1024, &current),
+      API_STRING("new_password", API_REQUIRED | API_SECRET, 256, &fresh),
+      API_END};
+  if (!api_fields_parse(&pb, body, NULL, spec)) {
+    api_problem_send(r, &pb);
+    json_decref(body);
+    return;
+  }
+  api_problem_free(&pb);
+  tb_store *s = api_store(r);
+  if (s)
+    own_password(r, s, current, fresh);
+  json_decref(body);
 }

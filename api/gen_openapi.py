@@ -1187,6 +1187,80 @@ schemas["RecoveryCodes"] = obj({"recovery_codes": {"type": "array", "minItems": 
 schemas["RecoveryCodes"]["example"] = {"recovery_codes": ["ABCD-EFGH-IJKL-MNOP", "QRST-UVWX-YZ23-4567", "BCDE-FGHI-JKLM-NOPQ",
     "RSTU-VWXY-Z234-567A", "CDEF-GHIJ-KLMN-OPQR", "STUV-WXYZ-2345-67AB", "DEFG-HIJK-LMNO-PQRS", "TUVW-XYZ2-3456-7ABC",
     "EFGH-IJKL-MNOP-QRST", "UVWX-YZ23-4567-ABCD"]}
+# ---- accounts (issue 17 §4): administrators manage them, users change their own password ----
+ROLE_ENUM = {"type": "string", "enum": ["admin", "clerk", "officer", "inspector"]}
+pw_422 = {"422": prob("fields are invalid; or the password breaks the policy: password_too_short, password_too_simple "
+                      "(too few of upper case, lower case, digits, symbols), password_contains_username; the detail "
+                      "says what is missing")}
+schemas["Account"] = obj({"username": {"type": "string"}, "role": ROLE_ENUM,
+    "bureau": {**nullable("string"), "description": "an officer's bureau code; null for other roles"},
+    "disabled": {"type": "boolean"},
+    "password_change_required": {"type": "boolean", "description": "an administrator set the password: the next log-in must change it"},
+    "created_at": dt, "last_login_at": {**ndt, "description": "the last successful log-in; null: never"}},
+    ["username", "role", "bureau", "disabled", "password_change_required", "created_at", "last_login_at"])
+schemas["Account"]["example"] = {"username": "scjg", "role": "officer", "bureau": "SCJG", "disabled": False,
+    "password_change_required": True, "created_at": "2026-11-30T09:00:00Z", "last_login_at": None}
+schemas["AccountChange"] = obj({"username": {"type": "string"},
+    "sessions_ended": {"type": "integer", "minimum": 0, "description": "the account's sessions this change ended"}},
+    ["username", "sessions_ended"])
+schemas["AccountChange"]["example"] = {"username": "scjg", "sessions_ended": 1}
+acct = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+no_acct = {"404": prob("no such account (or it was deleted)")}
+last_admin = {"409": prob("last_admin: the last enabled administrator cannot be disabled, deleted or given another role")}
+ENDS = " Ends the account's sessions at once, in the same transaction."
+paths["/api/v1/accounts"] = {
+    "get": op("Staff accounts", "accounts",
+        {"200": resp("every account but deleted ones, by user name",
+                     obj({"accounts": {"type": "array", "items": ref("Account")}}, ["accounts"]))},
+        desc="Roles: admin."),
+    "post": op("Create an account", "accounts",
+        {"201": resp("created; the password must be changed at the first log-in", ref("Account")),
+         "409": prob("account_exists: the user name is or was in use (names of deleted accounts are not reused)"),
+         **body_err, **pw_422},
+        body=jbody(obj({"username": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+                        "role": ROLE_ENUM,
+                        "bureau": {"type": "string", "maxLength": 32, "description": "officers only, and required for them: a code of bureaus.xml (unknown_bureau)"},
+                        "password": {"type": "string", "maxLength": 256, "description": "meets the password policy"}},
+                       ["username", "role", "password"])),
+        desc="Roles: admin.")}
+for verb, summary, extra in (("disable", "Disable an account", ENDS), ("enable", "Enable a disabled account", "")):
+    paths[f"/api/v1/accounts/{{username}}/{verb}"] = {"post": op(summary, "accounts",
+        {"200": resp("done", ref("AccountChange")), **no_acct, **({} if verb == "enable" else last_admin), **body_err},
+        [acct], jbody(obj({}), required=False), desc="Roles: admin." + extra)}
+paths["/api/v1/accounts/{username}/password"] = {"post": op("Reset an account's password", "accounts",
+    {"200": resp("set; the next log-in must change it", ref("AccountChange")), **no_acct, **body_err, **pw_422},
+    [acct], jbody(obj({"password": {"type": "string", "maxLength": 256, "description": "meets the password policy"}}, ["password"])),
+    desc="Roles: admin. The account must choose its own password at its next log-in." + ENDS)}
+paths["/api/v1/accounts/{username}/role"] = {"post": op("Change an account's role and bureau", "accounts",
+    {"200": resp("changed", ref("AccountChange")), **no_acct, **last_admin, **body_err},
+    [acct], jbody(obj({"role": ROLE_ENUM,
+                       "bureau": {"type": "string", "maxLength": 32, "description": "officers only, and required for them (unknown_bureau)"}},
+                      ["role"])),
+    desc="Roles: admin." + ENDS)}
+paths["/api/v1/accounts/{username}"] = {"delete": op("Delete an account", "accounts",
+    {"204": {"description": "deleted"}, **no_acct, **last_admin},
+    [acct], desc="Roles: admin. The account is disabled for good and its password cleared; the row stays, because "
+                 "sessions, findings, tickets and the audit trail name it, and its user name is never given again." + ENDS)}
+paths["/api/v1/sessions/current/password"] = {"post": op("Change my own password", "sessions",
+    {"200": resp("changed; the steps still owed and the account's other sessions ended",
+                 obj({"pending": schemas["Session"]["properties"]["pending"],
+                      "sessions_ended": {"type": "integer", "minimum": 0, "description": "the account's other sessions, ended"}},
+                     ["pending", "sessions_ended"])),
+     "403": prob("wrong_password: the current password is wrong (counted like a failed log-in); or the role may not"),
+     "429": prob("too many wrong passwords: slowed down or locked", RA),
+     **body_err,
+     "422": prob("fields are invalid; or the new password breaks the policy (password_too_short, password_too_simple, "
+                 "password_contains_username) or is the current one (password_unchanged)")},
+    body=jbody(obj({"current_password": {"type": "string", "maxLength": 1024},
+                    "new_password": {"type": "string", "maxLength": 256, "description": "meets the password policy"}},
+                   ["current_password", "new_password"])),
+    desc="Roles: every staff role, also while the session owes the password_change step (it takes it). "
+         "Ends the account's other sessions.")}
+paths["/api/v1/sessions/current/password"]["post"]["responses"]["403"] = prob(
+    "wrong_password: the current password is wrong (counted like a failed log-in); or the session owes another step")
+paths["/api/v1/sessions"]["post"]["responses"]["429"] = prob(
+    "too many failed logins: slowed down or locked, per user name and client address (3 / 10 in 15 minutes), "
+    "per user name from anywhere (20 / 100 in an hour) and per client address (30 / 100 in 15 minutes)", RA)
 http_errs = {
     "400": prob("malformed_request: the request's framing is not HTTP/1.1 (Transfer-Encoding beside "
                 "Content-Length, two Content-Length values, no Host or two, a bare LF line end); or "
@@ -1391,6 +1465,7 @@ doc = {"openapi": "3.1.0",
            ("licenses", "electronic licenses: look-up, QR codes, verification, revocation, the trust list"),
            ("workflows", "the services' definitions"),
            ("sessions", "staff log-in and log-out"),
+           ("accounts", "staff accounts, managed by administrators"),
            ("operations", "health, metrics and this document"),
            ("supervision", "electronic supervision: counts, cards, statistics, findings, 整改 and 核查"),
            ("pages", "the HTML pages and their files")]],

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum {
   TB_API_OK = 0,
@@ -43,6 +44,37 @@ typedef struct {
   int applicant_limit, applicant_window;
   int64_t online_expiry;
 } tb_api_intake;
+
+/* The password policy (api_password_policy.c): wherever a password is
+ * set (CLI, the administrator's API, the user's own change). 0 in a field
+ * is its default: 8 characters, 3 of the 4 kinds upper case, lower case,
+ * digits, others — our reading of 等保三级 (GB/T 22239-2019 8.1.4.1 a);
+ * a password never contains its user name (3 characters or more). */
+#define TB_API_PASSWORD_MIN_LENGTH 8
+#define TB_API_PASSWORD_MIN_CLASSES 3
+typedef struct {
+  int min_length;  /* characters (UTF-8 code points), 8..64 */
+  int min_classes; /* kinds of characters, 1..4 */
+} tb_api_password_policy;
+
+/* Set one setting from text: "min-length" or "min-classes" (the option
+ * names without "--password-"). false with err naming the setting and its
+ * bounds. */
+bool tb_api_password_policy_set(tb_api_password_policy *p, const char *name,
+                                const char *value, char *err, size_t err_len);
+/* The settings of $TONGBAN_PASSWORD_MIN_LENGTH and
+ * $TONGBAN_PASSWORD_MIN_CLASSES, where set; false with err naming the
+ * variable. */
+bool tb_api_password_policy_env(tb_api_password_policy *p, char *err,
+                                size_t err_len);
+/* Whether the password (len bytes) meets the policy (p NULL: the
+ * default) for username (may be NULL). false sets *code
+ * (password_too_short, password_too_simple, password_contains_username)
+ * and detail saying what is missing. */
+bool tb_api_password_policy_check(const tb_api_password_policy *p,
+                                  const char *username, const char *password,
+                                  size_t len, tb_problem_code *code,
+                                  char *detail, size_t detail_len);
 
 typedef struct {
   const char *listen;         /* "ADDR:PORT" (IPv4, or "[v6]:PORT"); NULL:
@@ -95,6 +127,11 @@ typedef struct {
                               streams' sessions (a stream ends within
                               about this long of its session); 0: 2 */
   tb_api_intake intake;    /* anonymous intake's limits */
+  /* the policy of passwords set through the API; zero: the default */
+  tb_api_password_policy password_policy;
+  /* seconds without a person's request after which a session ends;
+   * 0: 1800 */
+  int session_idle;
 } tb_api_options;
 
 typedef struct tb_api tb_api;
@@ -167,14 +204,56 @@ bool tb_api_password_hash(const char *password, size_t len,
 bool tb_api_password_check(const char *password, size_t len,
                            const char *stored);
 
+/* What the CLI's account commands share (borrowed for the call). */
+typedef struct {
+  const tb_api_password_policy *policy; /* NULL: the default */
+  const tb_bureau_list *bureaus;        /* officers' bureau codes are checked
+                                           against it; NULL: against the stored
+                                           list (none stored: refused) */
+  bool no_forced_change; /* the password set stays: no change at the
+                            first log-in (demos and tests only) */
+} tb_api_account_opts;
+
 /* Create an account: checks the user name (1..64 of [A-Za-z0-9._-]), the
- * role, the bureau (required for officers only, refused for others) and
- * the password (at least 8 bytes), hashes it and stores the account. On
- * failure msg says why ("user 'x' exists" …). */
+ * role, the bureau (required for officers only, refused for others,
+ * known to the bureau list) and the password (the policy), hashes it and
+ * stores the account, which must change the password at its first log-in
+ * unless opts->no_forced_change (opts NULL: all defaults). On failure msg
+ * says why ("user 'x' exists" …). */
 tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                                  const char *role, const char *bureau,
                                  const char *password, size_t password_len,
-                                 char *msg, size_t msg_len);
+                                 const tb_api_account_opts *opts, char *msg,
+                                 size_t msg_len);
+
+/* The administrator's verbs of `tongban accounts` (api_accounts_cli.c). */
+typedef enum {
+  TB_API_ACCOUNTS_LIST,    /* every account, one line each, to out */
+  TB_API_ACCOUNTS_DISABLE, /* these four end the account's sessions */
+  TB_API_ACCOUNTS_RESET,   /* a new password (forced change unless
+                              opts->no_forced_change) */
+  TB_API_ACCOUNTS_ROLE,    /* a new role and bureau */
+  TB_API_ACCOUNTS_DELETE,  /* disabled for good; the name is not reused */
+  TB_API_ACCOUNTS_ENABLE
+} tb_api_accounts_verb;
+
+typedef struct {
+  tb_api_accounts_verb verb;
+  const char *user;          /* all but _LIST */
+  const char *role, *bureau; /* _ROLE */
+  const char *password;      /* _RESET */
+  size_t password_len;
+} tb_api_accounts_job;
+
+/* Do one verb (opts as for tb_api_account_add; NULL: defaults). _LIST
+ * writes "NAME ROLE BUREAU|- enabled|disabled [password-change]
+ * created=… last-login=…|never" lines to out. The last enabled
+ * administrator is never disabled, deleted or demoted. On failure msg
+ * says why; TB_API_INVALID for a refusal, TB_API_ERROR for a failure. */
+tb_api_status tb_api_accounts_run(const char *conninfo,
+                                  const tb_api_accounts_job *job,
+                                  const tb_api_account_opts *opts, FILE *out,
+                                  char *msg, size_t msg_len);
 
 /* Remove the second factor (TOTP) of the account named user, a lost
  * phone's remedy (api_totp.c): its recovery codes go too and its sessions
@@ -188,16 +267,19 @@ tb_api_status tb_api_totp_reset(const char *conninfo, const char *user,
  * not terminated, any bytes) holds one "NAME ROLE [BUREAU]" a line,
  * fields apart by spaces or tabs; blank lines and lines starting with '#'
  * are skipped. Every line is checked first — the user name, the role,
- * the bureau (an officer's only, and known to `bureaus`, or when that is
- * NULL to the stored list), no name twice, no control character, at most
- * 256 bytes a line, at most 1000 accounts — then each account gets its
- * own scrypt hash of the one password (at least 8 bytes) and all are
- * stored in one transaction: all or none. On TB_API_INVALID msg lists
+ * the bureau (an officer's only, and known to opts->bureaus, or when that
+ * is NULL to the stored list), no name twice, no control character, at
+ * most 256 bytes a line, at most 1000 accounts, the password meets the
+ * policy for every user name — then each account gets its own scrypt
+ * hash of the one password and all are stored in one transaction, all
+ * or none, owing a change of password at their first log-in unless
+ * opts->no_forced_change (opts NULL: all defaults). On TB_API_INVALID msg lists
  * every problem as "line N: what" (a user that exists included), one a
  * line; on TB_API_OK *added is how many were stored and each was logged
  * (security=account_import). Nothing passed in is kept. */
 tb_api_status tb_api_accounts_import(const char *conninfo, const char *text,
-                                     size_t len, const tb_bureau_list *bureaus,
+                                     size_t len,
+                                     const tb_api_account_opts *opts,
                                      const char *password, size_t password_len,
                                      size_t *added, char *msg, size_t msg_len);
 

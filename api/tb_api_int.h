@@ -161,6 +161,17 @@ struct api_req {
 
 /* Seconds a new session lasts (tb_api_options.session_ttl). */
 int api_session_ttl(const api_req *r);
+/* The server's password policy (tb_api_options.password_policy). */
+const tb_api_password_policy *api_password_policy(const api_req *r);
+
+/* Whether code is a bureau of `given` (NULL: of the stored list); false
+ * with msg saying why not (unknown, or no list to check against). */
+bool api_bureau_check(tb_store *s, const tb_bureau_list *given,
+                      const char *code, char *msg, size_t msg_len);
+/* Whether role is a role and bureau is given exactly for an officer;
+ * false with msg saying why not. */
+bool api_role_bureau_ok(const char *role, const char *bureau, char *msg,
+                        size_t msg_len);
 
 /* The request's database handle (one per worker thread, opened lazily).
  * NULL when the database cannot be reached: a 503 has been set. */
@@ -540,6 +551,22 @@ void api_h_session_delete(api_req *r);
  * names ("password_change", "totp_enrolment") the log-in answers with;
  * new reference. */
 json_t *api_session_steps_json(unsigned steps);
+void api_h_session_password(api_req *r);
+
+/* Account management (api_accounts.c), administrators only. */
+void api_h_accounts_list(api_req *r);
+void api_h_account_create(api_req *r);
+void api_h_account_disable(api_req *r);
+void api_h_account_enable(api_req *r);
+void api_h_account_password(api_req *r);
+void api_h_account_role(api_req *r);
+void api_h_account_delete(api_req *r);
+/* Log an account change as a security event (module "accounts"): event
+ * ("account_disabled" …), who did it ("cli" from the command line), the
+ * account, its role and bureau where they matter (NULL: none), and how
+ * many of its sessions ended. */
+void api_account_log(const char *event, const char *actor, const char *user,
+                     const char *role, const char *bureau, int ended);
 
 void api_h_app_create(api_req *r);
 void api_h_app_list(api_req *r);

@@ -1,15 +1,27 @@
 /*
- * cmd_accounts.c — `tongban accounts add USER --role ROLE [--bureau CODE]
- * [--db URL] [--data DIR]`: create a staff account. The password is read
- * from standard input (one line; no echo on a terminal), never from the
- * command line, and stored only as an scrypt hash.
+ * cmd_accounts.c — `tongban accounts`: staff accounts.
  *
- * `tongban accounts import FILE|- [--password-file FILE] [--workflows DIR]
- * [--db URL] [--data DIR]`: many accounts in one transaction, one "NAME
- * ROLE [BUREAU]" a line (tb_api_accounts_import), all with one password:
- * from --password-file, else standard input (then the accounts may not
- * come from it too). Bureau codes are checked against DIR/bureaus.xml,
- * else against the stored list. The embedded cluster is started once.
+ * `add USER --role ROLE [--bureau CODE]`: create one. The password is
+ * read from standard input (one line; no echo on a terminal), never from
+ * the command line, and stored only as an scrypt hash.
+ * `import FILE|- [--password-file FILE]`: many accounts in one
+ * transaction, one "NAME ROLE [BUREAU]" a line (tb_api_accounts_import),
+ * all with one password: from --password-file, else standard input (then
+ * the accounts may not come from it too).
+ * `list`, `disable USER`, `enable USER`, `delete USER`,
+ * `reset-password USER` (the password from standard input) and
+ * `set-role USER ROLE [--bureau CODE]`: the administrator's verbs
+ * (tb_api_accounts_run); all but enable end the account's sessions.
+ *
+ * Passwords meet the policy: --password-min-length N and
+ * --password-min-classes N, else $TONGBAN_PASSWORD_MIN_LENGTH and
+ * $TONGBAN_PASSWORD_MIN_CLASSES, else 8 characters of 3 kinds. A password
+ * set here must be changed at the account's first log-in, unless
+ * --no-forced-change (for demos and tests only). Bureau codes are checked
+ * against DIR/bureaus.xml of --workflows DIR (default ./workflows when it
+ * has one), else against the list a server stored: before the first start
+ * there is none, and an officer is refused rather than taken unchecked.
+ * The embedded cluster is started once per command.
  *
  * The database is --db URL, else $TONGBAN_DATABASE_URL, else the embedded
  * cluster in --data (default ./var), migrated first when this command
@@ -33,15 +45,24 @@
 #define MAX_IMPORT_BYTES (1024 * 1024)
 
 static int usage(void) {
-  fprintf(stderr,
-          "usage: tongban accounts add USER --role "
-          "admin|clerk|officer|inspector [--bureau CODE] [--db URL] "
-          "[--data DIR]\n       (the password is read from standard "
-          "input)\n"
-          "       tongban accounts import FILE|- [--password-file FILE] "
-          "[--workflows DIR] [--db URL] [--data DIR]\n       (one NAME "
-          "ROLE [BUREAU] a line; one password for all, from the file or "
-          "standard input)\n");
+  fprintf(
+      stderr,
+      "usage: tongban accounts add USER --role admin|clerk|officer|inspector "
+      "[--bureau CODE]\n"
+      "       tongban accounts import FILE|- [--password-file FILE]\n"
+      "         (one NAME ROLE [BUREAU] a line; one password for all, from "
+      "the file or standard input)\n"
+      "       tongban accounts list\n"
+      "       tongban accounts disable|enable|delete USER\n"
+      "       tongban accounts reset-password USER   (the new password on "
+      "standard input)\n"
+      "       tongban accounts set-role USER ROLE [--bureau CODE]\n"
+      "       tongban accounts reset-totp USER   (the second factor)\n"
+      "     every command takes [--db URL] [--data DIR]; add, import, "
+      "set-role take [--workflows DIR];\n"
+      "     add, import, reset-password take [--no-forced-change] "
+      "(demos and tests only)\n"
+      "     [--password-min-length N] [--password-min-classes N]\n");
   return 2;
 }
 
@@ -72,6 +93,8 @@ static bool read_password(char *buf, size_t cap, size_t *len) {
 
 typedef struct {
   const char *db, *data, *role, *bureau, *password_file, *workflows;
+  bool no_forced_change;
+  tb_api_password_policy policy;
 } options;
 
 static bool parse(int argc, char **argv, options *o) {
@@ -82,12 +105,31 @@ static bool parse(int argc, char **argv, options *o) {
       {"bureau", required_argument, NULL, 'b'},
       {"password-file", required_argument, NULL, 'p'},
       {"workflows", required_argument, NULL, 'w'},
+      {"no-forced-change", no_argument, NULL, 'n'},
+      {"password-min-length", required_argument, NULL, 'L'},
+      {"password-min-classes", required_argument, NULL, 'C'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
+  char err[256];
+  if (!tb_api_password_policy_env(&o->policy, err, sizeof err)) {
+    fprintf(stderr, "tongban: %s\n", err);
+    return false;
+  }
   optind = 1;
   int c;
   while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-    if (c == 'd')
+    if ((c == 'L' || c == 'C') &&
+        !tb_api_password_policy_set(&o->policy,
+                                    c == 'L' ? "min-length" : "min-classes",
+                                    optarg, err, sizeof err)) {
+      fprintf(stderr, "tongban: --%s\n", err);
+      return false;
+    }
+    if (c == 'n')
+      o->no_forced_change = true;
+    else if (c == 'L' || c == 'C')
+      continue;
+    else if (c == 'd')
       o->db = optarg;
     else if (c == 'D')
       o->data = optarg;
@@ -168,19 +210,36 @@ static bool import_password(const options *o, char *buf, size_t cap,
   return ok;
 }
 
-/* DIR/bureaus.xml into *out (NULL when no DIR was given). */
-static bool import_bureaus(const options *o, tb_bureau_list **out) {
+/* DIR/bureaus.xml into *out: --workflows DIR, else ./workflows when it
+ * has one, else none (*out NULL: the stored list is checked). */
+static bool load_bureaus(const options *o, tb_bureau_list **out) {
   *out = NULL;
-  if (!o->workflows)
-    return true;
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/bureaus.xml", o->workflows);
+  snprintf(path, sizeof path, "%s/bureaus.xml",
+           o->workflows ? o->workflows : "workflows");
+  if (!o->workflows && access(path, R_OK) != 0)
+    return true;
   tb_workflows_problems ps = {0};
   bool ok = tb_workflows_load_bureaus(path, out, &ps) == TB_OK;
   if (!ok)
     tb_workflows_problems_print(&ps, stderr);
   tb_workflows_problems_free(&ps);
   return ok;
+}
+
+static tb_api_account_opts opts_of(const options *o,
+                                   const tb_bureau_list *bureaus) {
+  return (tb_api_account_opts){.policy = &o->policy,
+                               .bureaus = bureaus,
+                               .no_forced_change = o->no_forced_change};
+}
+
+/* The exit status of an outcome, its message said. */
+static int said(tb_api_status rc, const char *msg) {
+  if (msg[0])
+    fprintf(rc == TB_API_OK ? stdout : stderr, "%s%s\n",
+            rc == TB_API_OK ? "" : "tongban: ", msg);
+  return rc == TB_API_OK ? 0 : rc == TB_API_INVALID ? 2 : 1;
 }
 
 static int run_import(int argc, char **argv) {
@@ -214,14 +273,13 @@ static int run_import(int argc, char **argv) {
   char info[PATH_MAX + 128], msg[8192];
   tb_store_cluster *cluster = NULL;
   const char *url = NULL;
-  if (import_bureaus(&o, &bureaus) &&
+  if (load_bureaus(&o, &bureaus) &&
       (url = database(&o, &cluster, info, sizeof info)) != NULL) {
     size_t added = 0;
-    tb_api_status rc = tb_api_accounts_import(url, text, len, bureaus, password,
+    tb_api_account_opts ao = opts_of(&o, bureaus);
+    tb_api_status rc = tb_api_accounts_import(url, text, len, &ao, password,
                                               plen, &added, msg, sizeof msg);
-    fprintf(rc == TB_API_OK ? stdout : stderr, "%s%s\n",
-            rc == TB_API_OK ? "" : "tongban: ", msg);
-    status = rc == TB_API_OK ? 0 : rc == TB_API_INVALID ? 2 : 1;
+    status = said(rc, msg);
   }
   memset(password, 0, sizeof password);
   tb_store_cluster_stop(cluster);
@@ -230,16 +288,10 @@ static int run_import(int argc, char **argv) {
   return status;
 }
 
-int tb_cli_accounts(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "reset-totp") == 0)
-    return tb_cli_accounts_reset_totp(argc - 1, argv + 1);
-  if (argc >= 2 && strcmp(argv[1], "import") == 0)
-    return run_import(argc - 1, argv + 1);
-  if (argc < 3 || strcmp(argv[1], "add") != 0)
-    return usage();
-  const char *user = argv[2];
+static int run_add(int argc, char **argv) {
+  const char *user = argv[1];
   options o;
-  if (!parse(argc - 2, argv + 2, &o) || optind != argc - 2 || !o.role)
+  if (!parse(argc - 1, argv + 1, &o) || optind != argc - 1 || !o.role)
     return usage();
   char password[MAX_PASSWORD + 2];
   size_t len = 0;
@@ -247,22 +299,94 @@ int tb_cli_accounts(int argc, char **argv) {
     fprintf(stderr, "tongban: no password on standard input\n");
     return 1;
   }
-  char info[PATH_MAX + 128];
+  char info[PATH_MAX + 128], msg[512];
   tb_store_cluster *cluster = NULL;
-  const char *url = database(&o, &cluster, info, sizeof info);
-  if (!url) {
-    tb_store_cluster_stop(cluster);
-    return 1;
+  tb_bureau_list *bureaus = NULL;
+  const char *url = NULL;
+  int status = 1;
+  if (load_bureaus(&o, &bureaus) &&
+      (url = database(&o, &cluster, info, sizeof info)) != NULL) {
+    tb_api_account_opts ao = opts_of(&o, bureaus);
+    tb_api_status rc = tb_api_account_add(url, user, o.role, o.bureau, password,
+                                          len, &ao, msg, sizeof msg);
+    status = said(rc, msg);
   }
-  char msg[512];
-  tb_api_status rc = tb_api_account_add(url, user, o.role, o.bureau, password,
-                                        len, msg, sizeof msg);
   memset(password, 0, sizeof password);
   tb_store_cluster_stop(cluster);
-  if (rc != TB_API_OK) {
-    fprintf(stderr, "tongban: %s\n", msg);
-    return rc == TB_API_INVALID ? 2 : 1;
+  tb_workflows_free_bureaus(bureaus);
+  return status;
+}
+
+/* The administrator's verbs: argv[0] is the verb, then USER [ROLE]. */
+static const struct {
+  const char *name;
+  tb_api_accounts_verb verb;
+  int args; /* positional arguments after the verb */
+} VERBS[] = {{"list", TB_API_ACCOUNTS_LIST, 0},
+             {"disable", TB_API_ACCOUNTS_DISABLE, 1},
+             {"enable", TB_API_ACCOUNTS_ENABLE, 1},
+             {"delete", TB_API_ACCOUNTS_DELETE, 1},
+             {"reset-password", TB_API_ACCOUNTS_RESET, 1},
+             {"set-role", TB_API_ACCOUNTS_ROLE, 2}};
+
+/* Options a verb does not take make it a usage error. */
+static bool verb_options_ok(tb_api_accounts_verb v, const options *o) {
+  if (o->role || o->password_file)
+    return false;
+  if (o->bureau && v != TB_API_ACCOUNTS_ROLE)
+    return false;
+  if (o->workflows && v != TB_API_ACCOUNTS_ROLE)
+    return false;
+  return !o->no_forced_change || v == TB_API_ACCOUNTS_RESET;
+}
+
+static int run_verb(int argc, char **argv, tb_api_accounts_verb verb,
+                    int args) {
+  options o;
+  if (argc < args + 1 || !parse(argc - args, argv + args, &o) ||
+      optind != argc - args || !verb_options_ok(verb, &o))
+    return usage();
+  tb_api_accounts_job job = {.verb = verb,
+                             .user = args > 0 ? argv[1] : NULL,
+                             .role = args > 1 ? argv[2] : NULL,
+                             .bureau = o.bureau};
+  char password[MAX_PASSWORD + 2];
+  if (verb == TB_API_ACCOUNTS_RESET) {
+    if (!read_password(password, sizeof password, &job.password_len)) {
+      fprintf(stderr, "tongban: no password on standard input\n");
+      return 1;
+    }
+    job.password = password;
   }
-  printf("%s\n", msg);
-  return 0;
+  char info[PATH_MAX + 128], msg[512];
+  tb_store_cluster *cluster = NULL;
+  tb_bureau_list *bureaus = NULL;
+  const char *url = NULL;
+  int status = 1;
+  if ((verb != TB_API_ACCOUNTS_ROLE || load_bureaus(&o, &bureaus)) &&
+      (url = database(&o, &cluster, info, sizeof info)) != NULL) {
+    tb_api_account_opts ao = opts_of(&o, bureaus);
+    status =
+        said(tb_api_accounts_run(url, &job, &ao, stdout, msg, sizeof msg), msg);
+  }
+  memset(password, 0, sizeof password);
+  tb_store_cluster_stop(cluster);
+  tb_workflows_free_bureaus(bureaus);
+  return status;
+}
+
+int tb_cli_accounts(int argc, char **argv) {
+  if (argc < 2)
+    return usage();
+  const char *verb = argv[1];
+  if (strcmp(verb, "reset-totp") == 0)
+    return tb_cli_accounts_reset_totp(argc - 1, argv + 1);
+  if (strcmp(verb, "import") == 0)
+    return run_import(argc - 1, argv + 1);
+  if (strcmp(verb, "add") == 0 && argc >= 3)
+    return run_add(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof VERBS / sizeof VERBS[0]; i++)
+    if (strcmp(verb, VERBS[i].name) == 0)
+      return run_verb(argc - 1, argv + 1, VERBS[i].verb, VERBS[i].args);
+  return usage();
 }

@@ -16,6 +16,8 @@
  *                 [--intake-limit-address N/SECONDS]
  *                 [--intake-limit-applicant N/SECONDS]
  *                 [--online-expiry SECONDS]
+ *                 [--password-min-length N] [--password-min-classes N]
+ *                 [--session-idle SECONDS]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -62,6 +64,12 @@
  * 10/86400); windows are 1 s to a day. Online applications that no clerk
  * accepts expire after --online-expiry seconds ($TONGBAN_ONLINE_EXPIRY,
  * else 2592000: 30 days), at least the applicant window.
+ * --password-min-length (8..64, default $TONGBAN_PASSWORD_MIN_LENGTH, else
+ * 8) and --password-min-classes (1..4 of upper case, lower case, digits,
+ * symbols; default $TONGBAN_PASSWORD_MIN_CLASSES, else 3) are the policy
+ * of passwords set through the API (`tongban accounts` takes the same).
+ * --session-idle (60..86400 seconds, default $TONGBAN_SESSION_IDLE, else
+ * 1800) ends a session nobody used for that long (api/api_auth.c).
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -107,10 +115,14 @@ typedef struct {
   const char *totp_roles; /* NULL: the API's default (admin,inspector) */
   double stream_recheck;  /* seconds */
   tb_api_intake intake;   /* anonymous intake's limits and expiry */
+  tb_api_password_policy password_policy;
+  double session_idle; /* seconds; 0: the API's default */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
 enum { OPT_TOTP_ROLES = 0x7401 };
+/* and of --session-idle */
+enum { OPT_SESSION_IDLE = 0x7402 };
 
 static int usage(void) {
   fprintf(stderr,
@@ -135,7 +147,10 @@ static int usage(void) {
           "                     [--stream-recheck SECONDS]\n"
           "                     [--intake-limit-address N/SECONDS] "
           "[--intake-limit-applicant N/SECONDS]\n"
-          "                     [--online-expiry SECONDS]\n");
+          "                     [--online-expiry SECONDS]\n"
+          "                     [--password-min-length N] "
+          "[--password-min-classes N]\n"
+          "                     [--session-idle SECONDS]\n");
   return 2;
 }
 
@@ -210,6 +225,31 @@ static bool intake_check(tb_api_intake *in) {
     return false;
   }
   *in = settled;
+static bool policy_option(serve_options *o, const char *name,
+                          const char *value) {
+  char err[256];
+  if (tb_api_password_policy_set(&o->password_policy, name, value, err,
+                                 sizeof err))
+    return true;
+  fprintf(stderr, "tongban: --%s\n", err);
+  return false;
+}
+
+/* The accounts' settings from the environment (options override them). */
+static bool account_env(serve_options *o) {
+  char err[256];
+  if (!tb_api_password_policy_env(&o->password_policy, err, sizeof err)) {
+    fprintf(stderr, "tongban: %s\n", err);
+    return false;
+  }
+  const char *idle = getenv("TONGBAN_SESSION_IDLE");
+  if (idle && *idle && !parse_number(idle, 60, 86400, &o->session_idle)) {
+    fprintf(stderr,
+            "tongban: TONGBAN_SESSION_IDLE takes 60 to 86400 seconds, "
+            "not '%s'\n",
+            idle);
+    return false;
+  }
   return true;
 }
 
@@ -239,6 +279,9 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"intake-limit-address", required_argument, NULL, 'I'},
       {"intake-limit-applicant", required_argument, NULL, 'J'},
       {"online-expiry", required_argument, NULL, 'E'},
+      {"password-min-length", required_argument, NULL, 'M'},
+      {"password-min-classes", required_argument, NULL, 'K'},
+      {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -254,12 +297,22 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
   o->totp_roles = env_totp && *env_totp ? env_totp : NULL;
   if (!intake_from_env(o))
+  if (!account_env(o))
     return false;
   optind = 1;
   int c;
   double v;
   while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
     switch (c) {
+    case 'M':
+    case 'K':
+      if (!policy_option(o, c == 'M' ? "min-length" : "min-classes", optarg))
+        return false;
+      break;
+    case OPT_SESSION_IDLE:
+      if (!parse_number(optarg, 60, 86400, &o->session_idle))
+        return false;
+      break;
     case 'l':
       o->listen = optarg;
       break;
@@ -564,7 +617,9 @@ int tb_cli_serve(int argc, char **argv) {
                        .n_trusted_proxies = o.n_proxies,
                        .totp_roles = o.totp_roles,
                        .stream_recheck = (unsigned)o.stream_recheck,
-                       .intake = o.intake};
+                       .intake = o.intake,
+                       .password_policy = o.password_policy,
+                       .session_idle = (int)o.session_idle};
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)

@@ -36,9 +36,12 @@ static const tb_cli_command commands[] = {
      tb_cli_supervision},
     {"accounts",
      "add USER --role ROLE [--bureau CODE] | import FILE|- [--password-file "
-     "FILE] [--workflows DIR] | reset-totp USER   add a staff account, or "
-     "many in one transaction (one password, on stdin or in the file); "
-     "remove an account's second factor (a lost phone)",
+     "FILE] [--workflows DIR] | list | disable|enable|delete USER | "
+     "reset-password USER | set-role USER ROLE [--bureau CODE] | "
+     "reset-totp USER   add a staff account, or many in one transaction "
+     "(one password, on stdin or in the file); manage them (all but enable "
+     "end the account's sessions); remove an account's second factor (a "
+     "lost phone)",
      tb_cli_accounts},
     {"keys",
      "init|rotate BUREAU|encrypt|trust [--dir DIR]   the platform's "

@@ -95,6 +95,10 @@ typedef struct {
   /* Counters the handle adds to (borrowed; must outlive the handle).
    * NULL: nothing is counted. */
   tb_store_counters *counters;
+  /* Seconds a session may go without a person's request before
+   * tb_store_session_find refuses it (sessions.last_active_at); 0: 1800
+   * (30 minutes). */
+  int session_idle;
 } tb_store_options;
 
 /* Connect. On success *out is a new handle; on TB_STORE_UNAVAILABLE *out

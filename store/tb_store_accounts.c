@@ -14,9 +14,10 @@
 
 static const tb_store_stmt S_ACCOUNT_INSERT = {
     "api_account_insert",
-    "INSERT INTO accounts (username, role, bureau, password_hash) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING id",
-    4};
+    "INSERT INTO accounts (username, role, bureau, password_hash, "
+    "password_change_required) VALUES ($1, $2, $3, $4, $5::boolean) "
+    "ON CONFLICT (username) DO NOTHING RETURNING id",
+    5};
 static const tb_store_stmt S_ACCOUNT_FIND = {
     "api_account_find",
     "SELECT id, username, role, coalesce(bureau, ''), password_hash, "
@@ -35,14 +36,15 @@ static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
   a->disabled = strcmp(PQgetvalue(r, row, col + 5), "t") == 0;
   a->password_change_required = strcmp(PQgetvalue(r, row, col + 6), "t") == 0;
   a->pending = 0;
+  a->idle_seconds = 0;
 }
 
 tb_store_status tb_store_account_create(tb_store *s, const char *username,
                                         const char *role, const char *bureau,
                                         const char *password_hash,
-                                        int64_t *id) {
-  const char *params[4] = {username, role, bureau && *bureau ? bureau : NULL,
-                           password_hash};
+                                        bool change_required, int64_t *id) {
+  const char *params[5] = {username, role, bureau && *bureau ? bureau : NULL,
+                           password_hash, change_required ? "true" : "false"};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_ACCOUNT_INSERT, params, &r);
   if (rc != TB_STORE_OK)
@@ -75,6 +77,8 @@ tb_store_status tb_store_account_find(tb_store *s, const char *username,
 
 static const tb_store_stmt S_SESSION_INSERT = {
     "api_session_insert",
+    "WITH login AS (UPDATE accounts SET last_login_at = now() "
+    "WHERE id = $2::bigint) "
     "INSERT INTO sessions (token_hash, account_id, expires_at, pending) "
     "VALUES ($1::bytea, $2::bigint, now() + make_interval(secs => "
     "$3::integer), $4::smallint) "
@@ -82,21 +86,25 @@ static const tb_store_stmt S_SESSION_INSERT = {
     4};
 /* What makes a session valid (s: sessions, a: its account): the one
  * definition that tb_store_session_find and tb_store_sessions_check share,
- * so that whatever ends a session ends its live streams too. */
+ * so that whatever ends a session ends its live streams too. $2 is the
+ * idle timeout in seconds (tb_store_options.session_idle). */
 #define SESSION_VALID                                                          \
-  "(s.revoked_at IS NULL AND s.expires_at > now() AND NOT a.disabled)"
+  "(s.revoked_at IS NULL AND s.expires_at > now() AND NOT a.disabled "       \
+  "AND s.last_active_at > now() - make_interval(secs => $2::integer))"
 
 static const tb_store_stmt S_SESSION_FIND = {
     "api_session_find",
     "SELECT a.id, a.username, a.role, coalesce(a.bureau, ''), "
     "a.password_hash, a.disabled, a.password_change_required, "
-    "extract(epoch FROM s.expires_at)::bigint, s.pending "
+    "extract(epoch FROM s.expires_at)::bigint, s.pending, "
+    "extract(epoch FROM now() - s.last_active_at)::integer "
     "FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "WHERE s.token_hash = $1::bytea AND " SESSION_VALID,
-    1};
+    2};
 /* Many sessions at once, read only (never a use of the session): $1 is
- * their token hashes as hex, comma-separated. Live: valid and owing no
- * step (a session that owes one may use no route but the step's). */
+ * their token hashes as hex, comma-separated, $2 the idle timeout. Live:
+ * valid and owing no step (a session that owes one may use no route but
+ * the step's). */
 static const tb_store_stmt S_SESSIONS_CHECK = {
     "api_sessions_check",
     "SELECT encode(s.token_hash, 'hex'), " SESSION_VALID " AND s.pending = 0, "
@@ -106,10 +114,15 @@ static const tb_store_stmt S_SESSIONS_CHECK = {
     "FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "WHERE s.token_hash IN (SELECT decode(h, 'hex') FROM "
     "unnest(string_to_array($1::text, ',')) h)",
-    1};
+    2};
 static const tb_store_stmt S_SESSION_REVOKE = {
     "api_session_revoke",
     "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1::bytea "
+    "AND revoked_at IS NULL",
+    1};
+static const tb_store_stmt S_SESSION_TOUCH = {
+    "api_session_touch",
+    "UPDATE sessions SET last_active_at = now() WHERE token_hash = $1::bytea "
     "AND revoked_at IS NULL",
     1};
 static const tb_store_stmt S_SESSION_STEPS_DONE = {
@@ -145,18 +158,21 @@ tb_store_status tb_store_session_create(tb_store *s, int64_t account_id,
 tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
                                       tb_store_account *a,
                                       int64_t *expires_at) {
-  char hash[67];
+  char hash[67], limit[16];
   tb_store_bytea(token_hash, 32, hash);
-  const char *params[1] = {hash};
+  snprintf(limit, sizeof limit, "%d", s->session_idle);
+  const char *params[2] = {hash, limit};
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, &S_SESSION_FIND, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
   fill_account(r, 0, 0, a);
-  int64_t v = 0, pending = 0;
+  int64_t v = 0, pending = 0, idle = 0;
   tb_store_parse_i64(PQgetvalue(r, 0, 7), &v);
   tb_store_parse_i64(PQgetvalue(r, 0, 8), &pending);
+  tb_store_parse_i64(PQgetvalue(r, 0, 9), &idle);
   a->pending = (unsigned)pending & TB_SESSION_STEPS;
+  a->idle_seconds = idle < 0 ? 0 : idle > INT32_MAX ? INT32_MAX : (int)idle;
   if (expires_at)
     *expires_at = v;
   PQclear(r);
@@ -175,6 +191,14 @@ tb_store_status tb_store_session_revoke(tb_store *s,
   bool hit = strcmp(PQcmdTuples(r), "0") != 0;
   PQclear(r);
   return hit ? TB_STORE_OK : TB_STORE_NOT_FOUND;
+}
+
+tb_store_status tb_store_session_touch(tb_store *s,
+                                       const uint8_t token_hash[32]) {
+  char hash[67];
+  tb_store_bytea(token_hash, 32, hash);
+  const char *params[1] = {hash};
+  return tb_store_exec(s, &S_SESSION_TOUCH, params, NULL);
 }
 
 tb_store_status tb_store_session_steps_done(tb_store *s,
@@ -253,8 +277,9 @@ tb_store_sessions_check(tb_store *s, tb_store_session_check *items, size_t n) {
   if (n == 0)
     return TB_STORE_OK;
   qsort(items, n, sizeof *items, cmp_check);
-  char *list = hash_list(items, n);
-  const char *params[1] = {list};
+  char *list = hash_list(items, n), idle[16];
+  snprintf(idle, sizeof idle, "%d", s->session_idle);
+  const char *params[2] = {list, idle};
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_SESSIONS_CHECK, params, &r);
   free(list);

@@ -19,6 +19,7 @@ typedef struct {
   bool disabled;
   bool password_change_required; /* an administrator set the password */
   unsigned pending; /* tb_store_session_find: the session's TB_SESSION_* */
+  int idle_seconds; /* tb_store_session_find: since its last activity */
 } tb_store_account;
 
 /* Steps a session owes before it may do anything but take them or log
@@ -29,17 +30,24 @@ enum {
   TB_SESSION_STEPS = 3u                 /* every step */
 };
 
-/* Insert an account; TB_STORE_CONFLICT when the user name exists. */
+/* Insert an account; TB_STORE_CONFLICT when the user name exists (a
+ * deleted account's name included: names are never reused).
+ * change_required: an administrator chose the password, and the
+ * account's next log-in must choose its own. */
 tb_store_status tb_store_account_create(tb_store *s, const char *username,
                                         const char *role, const char *bureau,
-                                        const char *password_hash, int64_t *id);
+                                        const char *password_hash,
+                                        bool change_required, int64_t *id);
 tb_store_status tb_store_account_find(tb_store *s, const char *username,
                                       tb_store_account *a);
 
 /* Sessions by the SHA-256 of their token. _find answers TB_STORE_NOT_FOUND
- * for unknown, expired and revoked tokens and for disabled accounts, and
- * fills a->pending with the steps the session still owes; expires_at is
- * Unix seconds. _create starts a session owing `pending` (TB_SESSION_*). */
+ * for unknown, expired and revoked tokens, for sessions idle longer than
+ * the handle's session_idle and for disabled accounts, and fills
+ * a->pending with the steps the session still owes and a->idle_seconds
+ * with the time since its last activity; expires_at is Unix seconds.
+ * _create starts a session owing `pending` (TB_SESSION_*) and records
+ * the account's last log-in. _touch records activity now. */
 tb_store_status tb_store_session_create(tb_store *s, int64_t account_id,
                                         const uint8_t token_hash[32],
                                         int ttl_seconds, unsigned pending,
@@ -48,6 +56,8 @@ tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
                                       tb_store_account *a, int64_t *expires_at);
 tb_store_status tb_store_session_revoke(tb_store *s,
                                         const uint8_t token_hash[32]);
+tb_store_status tb_store_session_touch(tb_store *s,
+                                       const uint8_t token_hash[32]);
 /* The session has taken `steps` (TB_SESSION_*): clear them from its
  * pending ones. TB_STORE_NOT_FOUND for an unknown or ended session. */
 tb_store_status tb_store_session_steps_done(tb_store *s,
@@ -79,6 +89,59 @@ typedef struct {
 } tb_store_session_check;
 tb_store_status
 tb_store_sessions_check(tb_store *s, tb_store_session_check *items, size_t n);
+/* ---- account management (tb_store_account_admin.c) ---------------------- */
+
+/* One account as an administrator sees it; a.password_hash is "". */
+typedef struct {
+  tb_store_account a;
+  int64_t created_at;    /* Unix seconds */
+  int64_t last_login_at; /* Unix seconds; 0: never */
+} tb_store_account_info;
+
+typedef void (*tb_store_account_fn)(const tb_store_account_info *info,
+                                    void *cls);
+
+/* Every account but the deleted ones, by user name: fn is called once for
+ * each (info is only valid during the call). */
+tb_store_status tb_store_accounts_list(tb_store *s, tb_store_account_fn fn,
+                                       void *cls);
+
+typedef enum {
+  TB_ACCOUNT_DISABLE,
+  TB_ACCOUNT_ENABLE,
+  TB_ACCOUNT_PASSWORD, /* an administrator sets a new password */
+  TB_ACCOUNT_ROLE,     /* a new role (and bureau: officers only) */
+  TB_ACCOUNT_DELETE    /* disabled for good; the row stays (0015) */
+} tb_store_account_op;
+
+typedef struct {
+  tb_store_account_op op;
+  const char *username;
+  const char *password_hash; /* _PASSWORD */
+  bool change_required;      /* _PASSWORD: the next log-in must change it */
+  const char *role;          /* _ROLE */
+  const char *bureau;        /* _ROLE: the officer's; NULL or "" else */
+} tb_store_account_change;
+
+/* Apply one change in one transaction. Every change but _ENABLE ends the
+ * account's open sessions in the same transaction (*ended: how many; may
+ * be NULL). TB_STORE_NOT_FOUND for an unknown or deleted account;
+ * TB_STORE_CONFLICT when the change would leave no enabled administrator
+ * (disabling, deleting or demoting the last one). */
+tb_store_status tb_store_account_change_apply(tb_store *s,
+                                              const tb_store_account_change *c,
+                                              int *ended);
+
+/* The session's own account chose a new password (in one transaction):
+ * store its hash, clear password_change_required and the session's
+ * TB_SESSION_PASSWORD_CHANGE, and end the account's other sessions
+ * (*ended: how many; may be NULL). TB_STORE_NOT_FOUND when the session
+ * has ended meanwhile. */
+tb_store_status tb_store_account_own_password(tb_store *s,
+                                              const uint8_t token_hash[32],
+                                              int64_t account_id,
+                                              const char *password_hash,
+                                              int *ended);
 
 /* Failures under a key ("user:NAME", "addr:IP", "track:IP"): how many in
  * the last window_seconds and when the last one was (Unix µs, 0: none);

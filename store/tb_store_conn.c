@@ -188,6 +188,7 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
   s->idempotency_ttl =
       o->idempotency_ttl > 0 ? o->idempotency_ttl : DEFAULT_IDEMPOTENCY_TTL;
   s->max_attempts = o->max_attempts > 0 ? o->max_attempts : DEFAULT_ATTEMPTS;
+  s->session_idle = o->session_idle > 0 ? o->session_idle : 1800;
   s->calendar_version = -1;
   s->has_loader = o->loader != NULL;
   if (o->loader)

@@ -61,6 +61,7 @@ struct tb_store {
   char region[7];
   int idempotency_ttl;
   int max_attempts;
+  int session_idle; /* seconds; tb_store_options.session_idle */
   bool in_txn;
   bool retry;      /* the last statement failed with 40001 / 40P01 */
   bool lost;       /* the connection went away during the transaction */

@@ -374,7 +374,7 @@ def _():
              {"username": "lockme", "password": PASSWORD})
     expect(r, 429, "too_many_attempts")
     # ten failures in the window lock the account for the window
-    sql("INSERT INTO auth_failures (key, at) SELECT 'user:lockme', "
+    sql("INSERT INTO auth_failures (key, at) SELECT 'user:lockme@127.0.0.1', "
         "now() - interval '1 minute' FROM generate_series(1, 10)")
     r = expect(http("POST", "/api/v1/sessions",
                     {"username": "lockme", "password": PASSWORD}), 429, "locked")

@@ -152,7 +152,7 @@ def _():
     refused = value("tongban_logins_total", outcome="refused")
     # nine failures two minutes ago: past the slow-down's wait, one short
     # of the lock (ten in fifteen minutes)
-    sql("INSERT INTO auth_failures (key, at) SELECT 'user:lockmetrics', "
+    sql("INSERT INTO auth_failures (key, at) SELECT 'user:lockmetrics@127.0.0.1', "
         "now() - interval '2 minutes' FROM generate_series(1, 9)")
     expect(login("lockmetrics", "wrong-password"), 401)
     assert value("tongban_login_lockouts_total") == lockouts + 1

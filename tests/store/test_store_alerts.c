@@ -64,8 +64,8 @@ static char overdue[TB_APP_NUMBER_LEN + 1], late[TB_APP_NUMBER_LEN + 1],
     urged_twice[TB_APP_NUMBER_LEN + 1];
 
 static bool make_account(tb_store_actor *a) {
-  return tb_store_account_create(s, a->name, a->role, a->bureau, "x", &a->id) ==
-         TB_STORE_OK;
+  return tb_store_account_create(s, a->name, a->role, a->bureau, "x", false,
+                                 &a->id) == TB_STORE_OK;
 }
 
 static bool step(const char *number, tb_event ev, const tb_store_actor *a,

@@ -1244,11 +1244,11 @@ static void false_commitment_excludes_the_holder(void) {
   tb_store_actor scjg = {0, "officer-scjg", "officer", "SCJG"};
   tb_store_actor zj = {0, "officer-zj", "officer", "ZJ"};
   /* the finding names its officer's account */
+  TB_CHECK_INT(tb_store_account_create(s, scjg.name, "officer", "SCJG", "x",
+                                       false, &scjg.id),
+               TB_STORE_OK);
   TB_CHECK_INT(
-      tb_store_account_create(s, scjg.name, "officer", "SCJG", "x", &scjg.id),
-      TB_STORE_OK);
-  TB_CHECK_INT(
-      tb_store_account_create(s, zj.name, "officer", "ZJ", "x", &zj.id),
+      tb_store_account_create(s, zj.name, "officer", "ZJ", "x", false, &zj.id),
       TB_STORE_OK);
   finding_txn t = {id, {false, "现场核查：建设资金未落实"}, &scjg, {0}};
   TB_CHECK_INT(tb_store_run_transaction(s, finding_body, &t), TB_STORE_REFUSED);
