@@ -4,7 +4,11 @@
 # workflow of WORKFLOWS names (`tongban workflows bureaus`, so a new
 # workflow's bureau gets its officer without editing this list), named
 # after the bureau in lower case (scjg, ga, rf …). All get one random
-# password and are created by one `tongban accounts import`: one start of
+# password ("Tb-" and 12 hex digits: upper case, lower case, a symbol and
+# digits, as the password policy wants) and keep it: --no-forced-change,
+# for a demo only (accounts made for real people must change the password
+# an administrator set at their first log-in). They are created by one
+# `tongban accounts import`: one start of
 # the embedded PostgreSQL, one transaction. The names and the password are
 # kept in DATA/demo-accounts.txt (mode 600); a second run finds the file
 # and only says where it is.
@@ -32,9 +36,9 @@ for b in $bureaus; do
   printf '%s officer %s\n' "${b,,}" "$b" >>"$list"
   officers+=("${b,,}")
 done
-openssl rand -hex 6 >"$pass"
+printf 'Tb-%s\n' "$(openssl rand -hex 6)" >"$pass"
 TONGBAN_LOG_LEVEL=warn "$tongban" accounts import "$list" --password-file "$pass" \
-  --workflows "$workflows" --data "$data" >/dev/null
+  --workflows "$workflows" --data "$data" --no-forced-change >/dev/null
 password=$(cat "$pass")
 (
   umask 077

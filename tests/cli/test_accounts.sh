@@ -63,7 +63,8 @@ while read -r code; do
 done <"$tmp/codes"
 check "an officer of every bureau, in the file and in the message" [ "$missing" -eq 0 ]
 password=$(sed -n 's/^password: //p' "$file")
-check "one password of 12 hex digits" sh -c "echo '$password' | grep -qxE '[0-9a-f]{12}'"
+check "one password, Tb- and 12 hex digits (the password policy's kinds)" \
+  sh -c "echo '$password' | grep -qxE 'Tb-[0-9a-f]{12}'"
 printf '%s\n' "$password" >"$tmp/pw"
 # the accounts are stored: the same list again is refused, every line
 { printf 'admin admin\nclerk clerk\ninspector inspector\n'
@@ -120,7 +121,7 @@ check "the others were not added: importing them now works" \
 printf 'short\n' >"$tmp/short"
 printf 'x1 clerk\n' | "$tongban" accounts import - --password-file "$tmp/short" \
   --data "$data" >"$tmp/out" 2>&1
-check "a short password is refused" exits $? 2 "$tmp/out" "too short"
+check "a short password is refused" exits $? 2 "$tmp/out" "use at least 8"
 printf 'x1 clerk\n' | "$tongban" accounts import - --data "$data" >"$tmp/out" 2>&1
 check "accounts on standard input need --password-file" \
   exits $? 2 "$tmp/out" "--password-file"
