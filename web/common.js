@@ -1,7 +1,8 @@
 // common.js — what every page shares: the REST API with the session's
 // bearer token, the login form, element building (text only, never HTML
 // from data), Chinese names of states and warnings, problems in Chinese
-// (from the registry, /web/problems.js), and the live stream.
+// (from the registry, /web/problems.js), the live stream, and the steps a
+// session owes (a new password when an administrator set it).
 import { problemZh } from "/web/problems.js";
 import { enrolIfOwed, otpField } from "/web/totp.js";
 
@@ -145,10 +146,24 @@ export function randomKey() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// A session ends after 30 minutes without a person's request (the
+// server's idle timeout). What a page sends by itself — live refreshes,
+// polls — must not keep an unattended screen logged in: a request counts
+// as a person's when they touched the page (opened it, pressed a key,
+// clicked, tapped) within the last minute; any other is sent with
+// X-Tongban-Background, which the server does not count as activity.
+let touched = Date.now();
+for (const ev of ["keydown", "pointerdown", "input"])
+  addEventListener(ev, () => (touched = Date.now()), { capture: true, passive: true });
+const BACKGROUND_AFTER_MS = 60 * 1000;
+export const inBackground = () => Date.now() - touched > BACKGROUND_AFTER_MS;
+
 // A change answered 503 (database unreachable or busy, or the outcome of
 // its commit unknown) is sent again with the same Idempotency-Key after
 // Retry-After (at most 5 s, twice): the key makes it happen exactly once.
 const CHANGE_RETRIES = 2;
+
+let stepping = null; /* the password step under way (passwordStep) */
 
 export async function api(method, path, body, { anonymous = false } = {}) {
   const headers = { Accept: "application/json" };
@@ -156,6 +171,7 @@ export async function api(method, path, body, { anonymous = false } = {}) {
   if (s && s.token) headers.Authorization = "Bearer " + s.token;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = randomKey();
+  if (inBackground()) headers["X-Tongban-Background"] = "1";
   for (let tries = 0; ; tries++) {
     const r = await fetch(path, {
       method,
@@ -179,6 +195,12 @@ export async function api(method, path, body, { anonymous = false } = {}) {
     if (r.status === 401 && s) {
       saveSession(null);
       location.reload();
+    }
+    if (r.status === 403 && s && data && data.code === "password_change_required") {
+      /* one form however many requests were refused */
+      stepping ||= passwordStep(document.querySelector("main") || document.body, s, null).finally(() => (stepping = null));
+      await stepping;
+      continue; /* the step is taken: the same request again */
     }
     if (!r.ok) throw new ApiError(r.status, data, Number(r.headers.get("Retry-After")) || 0);
     return data;
@@ -272,6 +294,7 @@ export function requireLogin(container, roles, title) {
             const ses = { token: d.token, role: d.role, bureau: d.bureau, username: user.value };
             saveSession(ses);
             form.remove();
+            if ((d.pending || []).includes("password_change")) await passwordStep(container, ses, pass.value);
             resolve(ses);
           } catch (e) {
             msg.textContent = problemText(e);
@@ -287,6 +310,62 @@ export function requireLogin(container, roles, title) {
     );
     container.append(form);
     user.focus();
+  });
+}
+
+// The registry's Chinese text of a problem, without the server's English
+// detail (for forms whose fields the person sees).
+export function problemZhOnly(e) {
+  return (e instanceof ApiError && e.problem && problemZh(e.problem.code)) || problemText(e);
+}
+
+// The step of choosing one's own password: an administrator set the
+// current one (the log-in answered pending password_change, or a route
+// 403 password_change_required). current: the password just typed at the
+// log-in, or null to ask for it. Resolves once the server took the new
+// password; the session's other log-ins have ended then.
+export function passwordStep(container, ses, current) {
+  const old = h("input", { name: "current_password", type: "password", autocomplete: "current-password", required: true });
+  const pw1 = h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true });
+  const pw2 = h("input", { name: "new_password_again", type: "password", autocomplete: "new-password", required: true });
+  const msg = h("p.error", { role: "alert" });
+  return new Promise((resolve) => {
+    const form = h(
+      "form.card.login.password-step",
+      {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          msg.textContent = "";
+          if (pw1.value !== pw2.value) {
+            msg.textContent = "两次输入的新密码不一致";
+            return;
+          }
+          try {
+            const r = await fetch("/api/v1/sessions/current/password", {
+              method: "POST",
+              headers: { "Content-Type": "application/json", Authorization: "Bearer " + ses.token },
+              body: JSON.stringify({ current_password: current ?? old.value, new_password: pw1.value }),
+            });
+            const d = await r.json();
+            if (!r.ok) throw new ApiError(r.status, d);
+            form.remove();
+            toast("密码已修改", "ok");
+            resolve(ses);
+          } catch (e) {
+            msg.textContent = problemZhOnly(e);
+          }
+        },
+      },
+      h("h2", "请修改密码"),
+      h("p.muted", "管理员为本账号设置或重置了密码，请先设置您自己的新密码再继续。新密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不得包含用户名。"),
+      current === null ? h("label", "当前密码", old) : null,
+      h("label", "新密码", pw1),
+      h("label", "再次输入新密码", pw2),
+      msg,
+      h("button.primary", { type: "submit" }, "修改密码并继续"),
+    );
+    container.prepend(form);
+    (current === null ? old : pw1).focus();
   });
 }
 

@@ -1,0 +1,165 @@
+// admin.js — the administrator's accounts page: the list of staff
+// accounts (role, bureau, enabled, whether the password must be changed,
+// created, last log-in) and every verb of /api/v1/accounts: create,
+// disable, enable, reset the password, change role and bureau, delete.
+// A change that lowers access ends the account's sessions on the server;
+// the page only says so. Refusals show the registry's Chinese text.
+import {
+  $, BUREAUS, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
+  requireLogin, scrollBox, toast,
+} from "/web/common.js";
+
+export const ROLE_NAMES = {
+  clerk: "窗口人员",
+  officer: "部门审批人员",
+  inspector: "监察人员",
+  admin: "系统管理员",
+};
+
+const main = $("#main");
+const list = h("div", { id: "accounts" });
+const panel = h("div", { id: "panel" }); /* the form of the verb chosen */
+
+// Run a change; its refusal as a toast in Chinese. true when it was done.
+async function act(fn, okText) {
+  try {
+    await fn();
+    toast(okText, "ok");
+    return true;
+  } catch (e) {
+    toast(problemZhOnly(e), "error");
+    return false;
+  }
+}
+
+const path = (a, verb) => `/api/v1/accounts/${encodeURIComponent(a.username)}${verb ? "/" + verb : ""}`;
+
+function roleSelect(value) {
+  return h("select", { name: "role" },
+    Object.entries(ROLE_NAMES).map(([k, v]) => h("option", { value: k, selected: k === value }, v)));
+}
+
+function bureauSelect(value) {
+  return h("select", { name: "bureau" },
+    Object.entries(BUREAUS).map(([k, v]) => h("option", { value: k, selected: k === value }, `${v}（${k}）`)));
+}
+
+// A role select with the bureau select shown for officers only; body()
+// gives {role, bureau?} as the API wants them.
+function roleFields(role, bureau) {
+  const r = roleSelect(role);
+  const b = bureauSelect(bureau);
+  const bl = h("label", "所属部门", b);
+  /* style, not hidden: the stylesheet's label { display: block } wins */
+  const sync = () => (bl.style.display = r.value === "officer" ? "" : "none");
+  r.addEventListener("change", sync);
+  sync();
+  return {
+    nodes: [h("label", "角色", r), bl],
+    sync,
+    body: () => (r.value === "officer" ? { role: r.value, bureau: b.value } : { role: r.value }),
+  };
+}
+
+function showPanel(title, ...children) {
+  clear(panel, h("div.card", { dataset: { panel: title } }, h("h2", title), ...children));
+  panel.scrollIntoView({ block: "nearest" });
+}
+
+function resetForm(a) {
+  const pw = h("input", { name: "password", type: "password", autocomplete: "new-password", required: true });
+  showPanel(`重置密码：${a.username}`,
+    h("form", {
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (await act(() => api("POST", path(a, "password"), { password: pw.value }),
+          "密码已重置，该账号的登录已全部退出，下次登录须修改密码")) { clear(panel); load(); }
+      },
+    },
+    h("p.muted", "新密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不得包含用户名。用户下次登录时须自行修改。"),
+    h("label", "新密码", pw),
+    h("div.actions", h("button.primary", { type: "submit" }, "重置密码"), h("button", { type: "button", onclick: () => clear(panel) }, "取消"))));
+  pw.focus();
+}
+
+function roleForm(a) {
+  const f = roleFields(a.role, a.bureau);
+  showPanel(`变更角色：${a.username}`,
+    h("form", {
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (await act(() => api("POST", path(a, "role"), f.body()), "角色已变更，该账号的登录已全部退出")) { clear(panel); load(); }
+      },
+    },
+    ...f.nodes,
+    h("div.actions", h("button.primary", { type: "submit" }, "变更角色"), h("button", { type: "button", onclick: () => clear(panel) }, "取消"))));
+}
+
+async function remove(a) {
+  if (!confirm(`确定删除账号“${a.username}”吗？删除后不能恢复，该用户名也不能再使用。`)) return;
+  if (await act(() => api("DELETE", path(a)), "账号已删除，该账号的登录已全部退出")) load();
+}
+
+async function toggle(a) {
+  const verb = a.disabled ? "enable" : "disable";
+  const said = a.disabled ? "账号已启用" : "账号已停用，该账号的登录已全部退出";
+  if (await act(() => api("POST", path(a, verb), {}), said)) load();
+}
+
+function row(a) {
+  return h("tr", { dataset: { user: a.username } },
+    h("td", a.username),
+    h("td", ROLE_NAMES[a.role] || a.role),
+    h("td", a.bureau ? bureauName(a.bureau) : "—"),
+    h("td", a.disabled ? h("span.badge.warn-red", "已停用") : "启用"),
+    h("td", a.password_change_required ? h("span.badge.owed", "待修改") : "—"),
+    h("td", fmtTime(a.created_at)),
+    h("td", a.last_login_at ? fmtTime(a.last_login_at) : "从未登录"),
+    h("td", h("div.row",
+      h("button", { dataset: { act: "toggle" }, onclick: () => toggle(a) }, a.disabled ? "启用" : "停用"),
+      h("button", { dataset: { act: "reset" }, onclick: () => resetForm(a) }, "重置密码"),
+      h("button", { dataset: { act: "role" }, onclick: () => roleForm(a) }, "变更角色"),
+      h("button.danger", { dataset: { act: "delete" }, onclick: () => remove(a) }, "删除"))));
+}
+
+async function load() {
+  const r = await api("GET", "/api/v1/accounts");
+  const heads = ["用户名", "角色", "所属部门", "状态", "密码", "创建时间", "最近登录", "操作"];
+  clear(list, scrollBox("账号列表", h("table",
+    h("thead", h("tr", heads.map((t) => h("th", t)))),
+    h("tbody", r.accounts.map(row)))));
+  list.dataset.count = String(r.accounts.length);
+}
+
+function createForm() {
+  const user = h("input", { name: "username", autocomplete: "off", required: true, maxLength: 64 });
+  const pw = h("input", { name: "password", type: "password", autocomplete: "new-password", required: true });
+  const f = roleFields("clerk", "ZWFW");
+  return h("form.card", {
+    id: "create",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      const body = { username: user.value.trim(), password: pw.value, ...f.body() };
+      if (await act(() => api("POST", "/api/v1/accounts", body), "账号已创建，首次登录时须修改密码")) {
+        ev.target.reset();
+        f.sync();
+        load();
+      }
+    },
+  },
+  h("h2", "新建账号"),
+  h("p.muted", "用户名由字母、数字、“.”、“_”或“-”组成。初始密码至少 8 位，须包含大写字母、小写字母、数字、符号中的至少三类，且不得包含用户名；用户首次登录时须自行修改。"),
+  h("label", "用户名", user),
+  ...f.nodes,
+  h("label", "初始密码", pw),
+  h("div.actions", h("button.primary", { type: "submit" }, "创建")));
+}
+
+await requireLogin(main, ["admin"], "系统管理员登录");
+$("#who").append(logoutButton());
+main.append(h("div.card", h("h2", "账号列表"), list), panel, createForm());
+try {
+  await load();
+} catch (e) {
+  toast(problemZhOnly(e), "error");
+}
