@@ -96,13 +96,13 @@ static bool role_ok(api_req *r, tb_store *s, const char *role,
   return true;
 }
 
-/* Parse the body against spec; false when it answered. */
-static bool body_fields(api_req *r, json_t **body, api_field *spec) {
+bool api_body_fields(api_req *r, json_t **body, const char *detail,
+                     api_field *spec) {
   *body = api_body_object(r);
   if (!*body)
     return false;
   api_problem pb;
-  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the request is invalid");
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, detail);
   if (!api_fields_parse(&pb, *body, NULL, spec)) {
     api_problem_send(r, &pb);
     json_decref(*body);
@@ -160,7 +160,7 @@ void api_h_account_create(api_req *r) {
       API_STRING("password", API_REQUIRED | API_SECRET, 256, &password),
       API_END};
   json_t *body;
-  if (!body_fields(r, &body, spec))
+  if (!api_body_fields(r, &body, "the request is invalid", spec))
     return;
   tb_store *s = api_store(r);
   if (s)
@@ -239,7 +239,7 @@ void api_h_account_password(api_req *r) {
       API_STRING("password", API_REQUIRED | API_SECRET, 256, &password),
       API_END};
   json_t *body;
-  if (!body_fields(r, &body, spec))
+  if (!api_body_fields(r, &body, "the request is invalid", spec))
     return;
   tb_store *s = api_store(r);
   char hash[TB_API_HASH_MAX];
@@ -263,7 +263,7 @@ void api_h_account_role(api_req *r) {
   api_field spec[] = {API_CHOICE("role", API_REQUIRED, ROLES, &role),
                       API_STRING("bureau", API_OPTIONAL, 32, &bureau), API_END};
   json_t *body;
-  if (!body_fields(r, &body, spec))
+  if (!api_body_fields(r, &body, "the request is invalid", spec))
     return;
   tb_store *s = api_store(r);
   if (s && role_ok(r, s, ROLES[role], bureau)) {

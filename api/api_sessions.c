@@ -253,23 +253,14 @@ static void own_password(api_req *r, tb_store *s, const char *current,
 }
 
 void api_h_session_password(api_req *r) {
-  json_t *body = api_body_object(r);
-  if (!body)
-    return;
-  api_problem pb;
-  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST,
-                   "the change of password is incomplete");
   const char *current = NULL, *fresh = NULL;
   api_field spec[] = {
       API_STRING("current_password", API_REQUIRED | API_SECRET, 1024, &current),
       API_STRING("new_password", API_REQUIRED | API_SECRET, 256, &fresh),
       API_END};
-  if (!api_fields_parse(&pb, body, NULL, spec)) {
-    api_problem_send(r, &pb);
-    json_decref(body);
+  json_t *body;
+  if (!api_body_fields(r, &body, "the change of password is incomplete", spec))
     return;
-  }
-  api_problem_free(&pb);
   tb_store *s = api_store(r);
   if (s)
     own_password(r, s, current, fresh);

@@ -567,6 +567,12 @@ void api_h_account_delete(api_req *r);
  * many of its sessions ended. */
 void api_account_log(const char *event, const char *actor, const char *user,
                      const char *role, const char *bureau, int ended);
+/* The request's JSON body read against spec (api_fields_parse); on a
+ * problem it answers 4xx (invalid_request with detail and errors[]) and
+ * returns false. On true *body holds the object, to json_decref once
+ * the borrowed strings are no longer needed. */
+bool api_body_fields(api_req *r, json_t **body, const char *detail,
+                     api_field *spec);
 
 void api_h_app_create(api_req *r);
 void api_h_app_list(api_req *r);

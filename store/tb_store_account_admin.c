@@ -168,9 +168,11 @@ static tb_store_status change_body(tb_store *s, void *cls) {
   if (lowers_admins(c, role, disabled) && admins <= 1)
     return TB_STORE_CONFLICT;
   rc = apply_update(s, c, id);
-  if (rc != TB_STORE_OK || c->op == TB_ACCOUNT_ENABLE)
-    return rc;
-  return end_sessions(s, id, NULL, &j->ended);
+  if (rc == TB_STORE_OK && c->op != TB_ACCOUNT_ENABLE)
+    rc = end_sessions(s, id, NULL, &j->ended);
+  if (rc == TB_STORE_OK && c->also)
+    rc = c->also(s, c->also_cls);
+  return rc;
 }
 
 tb_store_status tb_store_account_change_apply(tb_store *s,

@@ -121,6 +121,10 @@ typedef struct {
   bool change_required;      /* _PASSWORD: the next log-in must change it */
   const char *role;          /* _ROLE */
   const char *bureau;        /* _ROLE: the officer's; NULL or "" else */
+  /* run last in the change's transaction (e.g. a security event), or
+   * NULL; its failure rolls the change back */
+  tb_store_txn_fn also;
+  void *also_cls;
 } tb_store_account_change;
 
 /* Apply one change in one transaction. Every change but _ENABLE ends the

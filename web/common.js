@@ -156,7 +156,7 @@ let touched = Date.now();
 for (const ev of ["keydown", "pointerdown", "input"])
   addEventListener(ev, () => (touched = Date.now()), { capture: true, passive: true });
 const BACKGROUND_AFTER_MS = 60 * 1000;
-export const inBackground = () => Date.now() - touched > BACKGROUND_AFTER_MS;
+const inBackground = () => Date.now() - touched > BACKGROUND_AFTER_MS;
 
 // A change answered 503 (database unreachable or busy, or the outcome of
 // its commit unknown) is sent again with the same Idempotency-Key after

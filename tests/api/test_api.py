@@ -1174,6 +1174,15 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/sessions/current/totp/confirm"): set(),
         ("POST", "/api/v1/sessions/current/totp/recovery-codes"): set(),
         ("DELETE", "/api/v1/accounts/{username}/totp"): {ADMIN},
+        # accounts (issue 17 §4): one's own password, the admin's verbs
+        ("POST", "/api/v1/sessions/current/password"): staff,
+        ("GET", "/api/v1/accounts"): {ADMIN},
+        ("POST", "/api/v1/accounts"): {ADMIN},
+        ("POST", "/api/v1/accounts/{username}/disable"): {ADMIN},
+        ("POST", "/api/v1/accounts/{username}/enable"): {ADMIN},
+        ("POST", "/api/v1/accounts/{username}/password"): {ADMIN},
+        ("POST", "/api/v1/accounts/{username}/role"): {ADMIN},
+        ("DELETE", "/api/v1/accounts/{username}"): {ADMIN},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

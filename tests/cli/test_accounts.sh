@@ -18,19 +18,9 @@
 tongban=${1:?usage: test_accounts.sh TONGBAN}
 n=0
 failed=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-# PostgreSQL's unprivileged user (the cluster runs as one under root)
-# must reach the data folder
-chmod 755 "$tmp"
-data=$tmp/data
-
 . tests/tap.sh
-has() { grep -qF -- "$2" "$1" || { echo "# missing: $2"; show "$1"; return 1; }; }
-exits() { # STATUS EXPECTED FILE TEXT: the status, and the text in the file
-  [ "$1" -eq "$2" ] || { echo "# exit status $1, not $2"; return 1; }
-  has "$3" "$4"
-}
+tap_tmp
+data=$tmp/data
 
 # --- the bureaus the shipped workflows name --------------------------------
 "$tongban" workflows bureaus workflows/*.xml >"$tmp/bureaus" 2>"$tmp/err"

@@ -19,20 +19,11 @@ case $tongban in /*) ;; *) tongban=$(pwd)/$tongban ;; esac
 top=$(pwd)
 n=0
 failed=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-# PostgreSQL's unprivileged user (the cluster runs as one under root)
-# must reach the data folder
-chmod 755 "$tmp"
+. tests/tap.sh
+tap_tmp
 data=$tmp/data
 export TONGBAN_LOG_LEVEL=warn
 
-. tests/tap.sh
-has() { grep -qF -- "$2" "$1" || { echo "# missing: $2"; show "$1"; return 1; }; }
-exits() { # STATUS EXPECTED FILE TEXT: the status, and the text in the file
-  [ "$1" -eq "$2" ] || { echo "# exit status $1, not $2"; show "$3"; return 1; }
-  has "$3" "$4"
-}
 acc() { # the password on standard input, then tongban accounts ARGS…
   pw=$1; shift
   printf '%s\n' "$pw" | "$tongban" accounts "$@" --data "$data" >"$tmp/out" 2>&1
