@@ -41,13 +41,8 @@ data=$tmp/data
 bureaus=workflows/bureaus.xml
 psql=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql | tail -n 1)
 
-. tests/tap.sh
-has() { grep -qF -- "$2" "$1" || { echo "# missing: $2"; show "$1"; return 1; }; }
+. tests/tap.sh  # check, has, exits
 lacks() { ! grep -qF -- "$2" "$1" || { echo "# unexpected: $2"; show "$1"; return 1; }; }
-exits() { # STATUS EXPECTED FILE TEXT: the status, and the text in the file
-  [ "$1" -eq "$2" ] || { echo "# exit status $1, not $2"; show "$3"; return 1; }
-  has "$3" "$4"
-}
 all_encrypted() { # DIR: every private key under DIR starts with the
   # encrypted header (tracking.key is an HMAC key, not a PEM file)
   found=0
