@@ -55,7 +55,7 @@ def login(user, otp=None, clock=None, password=PASSWORD):
 
 def forget_failures(user):
     sql(f"DELETE FROM auth_failures WHERE key IN ('user:{user}', "
-        f"'addr:127.0.0.1', 'totp:{user}')")
+        f"'user:{user}@127.0.0.1', 'addr:127.0.0.1', 'totp:{user}')")
 
 
 def failures(user):
@@ -228,9 +228,9 @@ def _():
     expect(login("inspector1", otp="not a code", clock=at), 401, "otp_invalid")
     expect(login("inspector1", otp=wrong, clock=at), 401, "otp_invalid")
     assert failures("inspector1") == before + 3
-    # ten failures lock the user name, the right code too
-    sql("INSERT INTO auth_failures (key) SELECT 'user:inspector1' FROM "
-        "generate_series(1, 7)")
+    # ten failures lock the user name at this address, the right code too
+    sql("INSERT INTO auth_failures (key) SELECT 'user:inspector1@127.0.0.1' "
+        "FROM generate_series(1, 7)")
     r = expect(login("inspector1", otp=totp(secret, at), clock=at), 429,
                "locked")
     assert int(r.headers["Retry-After"]) >= 1
