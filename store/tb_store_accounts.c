@@ -89,7 +89,7 @@ static const tb_store_stmt S_SESSION_INSERT = {
  * so that whatever ends a session ends its live streams too. $2 is the
  * idle timeout in seconds (tb_store_options.session_idle). */
 #define SESSION_VALID                                                          \
-  "(s.revoked_at IS NULL AND s.expires_at > now() AND NOT a.disabled "       \
+  "(s.revoked_at IS NULL AND s.expires_at > now() AND NOT a.disabled "         \
   "AND s.last_active_at > now() - make_interval(secs => $2::integer))"
 
 static const tb_store_stmt S_SESSION_FIND = {
