@@ -225,6 +225,9 @@ static bool intake_check(tb_api_intake *in) {
     return false;
   }
   *in = settled;
+  return true;
+}
+
 static bool policy_option(serve_options *o, const char *name,
                           const char *value) {
   char err[256];
@@ -296,8 +299,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
   const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
   o->totp_roles = env_totp && *env_totp ? env_totp : NULL;
-  if (!intake_from_env(o))
-  if (!account_env(o))
+  if (!intake_from_env(o) || !account_env(o))
     return false;
   optind = 1;
   int c;
