@@ -4,8 +4,8 @@
  * first (hostile input: control characters, overlong lines, unknown
  * roles and bureaus, duplicate names), every problem named with its line
  * number; then all accounts in one transaction, or none. Each gets its
- * own scrypt hash of the one password; each is logged as a security
- * event once committed.
+ * own scrypt hash of the one password; each is an event of the security
+ * log in the same transaction, and a log line once committed.
  */
 #include "tb_api_int.h"
 #include "tb_log.h"
@@ -202,6 +202,14 @@ static tb_store_status insert_all(tb_store *s, void *cls) {
     } else if (rc != TB_STORE_OK) {
       return rc;
     }
+  }
+  for (size_t i = 0; i < j->n && !exists; i++) {
+    const import_row *r = &j->rows[i];
+    tb_store_status rc = api_security_account_created(
+        s, r->user, r->role, r->bureau[0] ? r->bureau : NULL,
+        "accounts import");
+    if (rc != TB_STORE_OK)
+      return rc;
   }
   return exists ? TB_STORE_CONFLICT : TB_STORE_OK;
 }

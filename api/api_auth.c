@@ -317,8 +317,8 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
              bureau);
     out = TB_API_INVALID;
   } else {
-    tb_store_status rc = tb_store_account_create(
-        s, user, role, officer ? bureau : NULL, hash, NULL);
+    tb_store_status rc = /* with its event of the security log */
+        api_security_account_add(s, user, role, officer ? bureau : NULL, hash);
     if (rc == TB_STORE_CONFLICT) {
       snprintf(msg, msg_len, "user '%s' exists", user);
       out = TB_API_INVALID;

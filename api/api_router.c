@@ -127,6 +127,8 @@ const api_route api_routes[] = {
     {"DELETE", "/api/v1/accounts/{username}/totp", api_h_totp_reset, ADMIN, 0},
     {"GET", "/api/v1/supervision/intake-alerts", api_h_intake_alerts, INSPECTOR,
      0},
+    {"GET", "/api/v1/security-events", api_h_security_events_list,
+     INSPECTOR | ADMIN, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -9,7 +9,9 @@
  * Every login is counted by its outcome in the metrics, and every failure
  * that locks a user name or an address as a lockout. A role that needs a
  * second factor sends "otp" too once enrolled, checked after the password
- * (api_totp.c); a wrong code counts as a failed login.
+ * (api_totp.c); a wrong code counts as a failed login. Every log-in
+ * (ok, failed, locked) and log-out is an event of the security log
+ * (api_security_log.c).
  */
 #include "api_totp.h"
 #include "tb_api_int.h"
@@ -78,6 +80,9 @@ static void session_create(api_req *r) {
   snprintf(akey, sizeof akey, "addr:%s", r->client);
   if (!api_throttle_allow(r, s, ukey, USER_SOFT, USER_LOCK, WINDOW) ||
       !api_throttle_allow(r, s, akey, ADDR_SOFT, ADDR_LOCK, WINDOW)) {
+    if (r->replied && r->status == 429) /* not when the database failed */
+      api_security_login_refused(r, s, user, TB_SECURITY_LOCKED,
+                                 "too_many_failures");
     json_decref(body);
     return;
   }
@@ -94,6 +99,12 @@ static void session_create(api_req *r) {
             found;
   /* the second factor, once the password is right (api_totp.c) */
   api_totp_verdict second = ok ? api_totp_login(r, s, &a, otp) : API_TOTP_PASS;
+  if (!ok || second == API_TOTP_WRONG)
+    api_security_login_refused(r, s, user, TB_SECURITY_FAILED,
+                               ok                  ? "wrong_second_factor"
+                               : found             ? "wrong_password"
+                               : rc == TB_STORE_OK ? "disabled"
+                                                   : "unknown_user");
   json_decref(body);
   if (second == API_TOTP_ANSWERED)
     return;
@@ -115,8 +126,8 @@ static void session_create(api_req *r) {
     return;
   }
   unsigned pending = session_steps(&a, second);
-  rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), pending,
-                               &expires);
+  rc = api_security_session_create(r, s, &a, hash, api_session_ttl(r), pending,
+                                   &expires);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
@@ -140,7 +151,7 @@ void api_h_session_delete(api_req *r) {
   tb_store *s = api_store(r);
   if (!s)
     return;
-  tb_store_status rc = tb_store_session_revoke(s, r->token_hash);
+  tb_store_status rc = api_security_session_revoke(r, s);
   if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
     api_fail_store(r, rc);
     return;

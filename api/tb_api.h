@@ -167,6 +167,11 @@ bool tb_api_password_hash(const char *password, size_t len,
 bool tb_api_password_check(const char *password, size_t len,
                            const char *stored);
 
+/* The operating system's user running this process (its name, else
+ * "uid:N"), written into buf: the actor of the security events of the
+ * `tongban` commands (api/api_security_log.c). */
+const char *tb_api_cli_user(char *buf, size_t cap);
+
 /* Create an account: checks the user name (1..64 of [A-Za-z0-9._-]), the
  * role, the bureau (required for officers only, refused for others) and
  * the password (at least 8 bytes), hashes it and stores the account. On

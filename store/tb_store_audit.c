@@ -74,20 +74,6 @@ typedef struct {
   int32_t seq;
 } canon_event;
 
-static void format_at(int64_t us, char out[32]) {
-  time_t secs = (time_t)(us / 1000000);
-  long frac = (long)(us % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    secs--;
-  }
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[24];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%06ldZ", date, frac);
-}
-
 /* Form 1's strings (verification of old events only). */
 static void v1_string(tb_buf *b, const char *s) {
   if (!s) {
@@ -109,7 +95,7 @@ static void v1_string(tb_buf *b, const char *s) {
 /* Form 1 (see the file comment): only for events written before 0004. */
 static bool canonical_v1(const canon_event *e, tb_buf *b) {
   char at[32];
-  format_at(e->at_us, at);
+  tb_store_format_at_us(e->at_us, at);
   tb_buf_adds(b, "{\"action\":");
   v1_string(b, e->action);
   tb_buf_addf(b, ",\"actor\":%lld,\"actor_name\":", (long long)e->actor_id);
@@ -139,7 +125,7 @@ static void v2_string(tb_buf *b, const char *key, const char *s) {
  * payload is not JSON or the event is too large. */
 static bool canonical_v2(const canon_event *e, tb_buf *out) {
   char at[32];
-  format_at(e->at_us, at);
+  tb_store_format_at_us(e->at_us, at);
   tb_buf t;
   tb_buf_init(&t, CANON_MAX);
   tb_buf_addf(&t, "{\"canon\":2,\"seq\":%d,\"actor\":%lld", (int)e->seq,
