@@ -22,15 +22,8 @@ static tb_store_status log_event(api_req *r, tb_store *s,
                                  const char *kind,
                                  tb_store_security_outcome outcome,
                                  const char *subject, json_t *details) {
-  char *text = details ? json_dumps(details, JSON_COMPACT) : NULL;
-  json_decref(details);
-  tb_store_security_event ev = {.kind = kind,
-                                .actor = *who,
-                                .subject = subject,
-                                .outcome = outcome,
-                                .details = text};
-  tb_store_status rc = tb_store_security_log_append(s, &ev, NULL);
-  free(text);
+  tb_store_status rc =
+      tb_store_security_log_add(s, kind, who, subject, outcome, details);
   if (rc != TB_STORE_OK)
     tb_log_kv(TB_LOG_ERROR, "security", "security event not written",
               TB_LOG_S("kind", kind), TB_LOG_S("client", r->client),
@@ -156,18 +149,7 @@ void api_h_security_events_list(api_req *r) {
     return;
   char *json = NULL;
   tb_store_status rc = tb_store_security_log_read(s, &q, &json);
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  json_t *page = api_json_load(json);
-  free(json);
-  if (!json_is_array(json_object_get(page, "items"))) {
-    json_decref(page);
-    api_fail_store(r, TB_STORE_ERROR);
-    return;
-  }
-  api_reply_json(r, 200, page);
+  api_reply_store_json(r, rc, json, NULL);
 }
 
 /* ---- logging in and out ------------------------------------------------- */
@@ -239,20 +221,13 @@ tb_store_status api_security_account_created(tb_store *s, const char *user,
                                              const char *command) {
   char os_user[80], subject[96];
   account_subject(user, subject, sizeof subject);
-  json_t *d = json_pack("{s:s, s:s, s:s?}", "command", command, "role", role,
-                        "bureau", bureau);
-  char *text = json_dumps(d, JSON_COMPACT);
-  json_decref(d);
-  tb_store_security_event ev = {
-      .kind = "account_created",
-      .actor = {.kind = TB_SECURITY_CLI,
-                .name = tb_api_cli_user(os_user, sizeof os_user)},
-      .subject = subject,
-      .outcome = TB_SECURITY_OK,
-      .details = text};
-  tb_store_status rc = tb_store_security_log_append(s, &ev, NULL);
-  free(text);
-  return rc;
+  tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
+                                 .name =
+                                     tb_api_cli_user(os_user, sizeof os_user)};
+  return tb_store_security_log_add(
+      s, "account_created", &who, subject, TB_SECURITY_OK,
+      json_pack("{s:s, s:s, s:s?}", "command", command, "role", role, "bureau",
+                bureau));
 }
 
 typedef struct {

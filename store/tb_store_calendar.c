@@ -171,18 +171,10 @@ static tb_store_status security_event(tb_store *s, const load_job *j,
   char until[11], subject[32];
   tb_date_format(covered, until);
   snprintf(subject, sizeof subject, "calendar:%.4s", until);
-  json_t *d = json_pack("{s:s, s:s, s:o}", "source", j->source, "covers_until",
-                        until, "files", files);
-  char *text = json_dumps(d, JSON_COMPACT);
-  json_decref(d);
-  tb_store_security_event ev = {.kind = "calendar_loaded",
-                                .actor = *j->who,
-                                .subject = subject,
-                                .outcome = TB_SECURITY_OK,
-                                .details = text};
-  tb_store_status rc = tb_store_security_log_append(s, &ev, NULL);
-  free(text);
-  return rc;
+  return tb_store_security_log_add(
+      s, "calendar_loaded", j->who, subject, TB_SECURITY_OK,
+      json_pack("{s:s, s:s, s:o}", "source", j->source, "covers_until", until,
+                "files", files));
 }
 
 static tb_store_status load_body(tb_store *s, void *cls) {

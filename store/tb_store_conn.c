@@ -82,6 +82,14 @@ void tb_store_format_at_us(int64_t us, char out[32]) {
   snprintf(out, 32, "%s.%06ldZ", date, frac);
 }
 
+void tb_store_json_member(tb_buf *b, const char *key, const char *s) {
+  tb_buf_addf(b, ",\"%s\":", key);
+  if (s)
+    tb_json_put_string(b, s, strlen(s));
+  else
+    tb_buf_adds(b, "null");
+}
+
 void tb_store_bytea(const uint8_t *in, size_t n, char *out) {
   out[0] = '\\';
   out[1] = 'x';

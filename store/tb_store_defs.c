@@ -206,18 +206,11 @@ static tb_store_status deployed_event(tb_store *s,
   char subject[96];
   snprintf(subject, sizeof subject, "definition:%s@%u", info->id,
            info->version);
-  json_t *d = json_pack("{s:s, s:i, s:b, s:s}", "id", info->id, "version",
-                        (int)info->version, "inserted", 1, "file", path);
-  char *text = json_dumps(d, JSON_COMPACT);
-  json_decref(d);
-  tb_store_security_event ev = {.kind = "definition_deployed",
-                                .actor = {.kind = TB_SECURITY_SYSTEM},
-                                .subject = subject,
-                                .outcome = TB_SECURITY_OK,
-                                .details = text};
-  tb_store_status rc = tb_store_security_log_append(s, &ev, NULL);
-  free(text);
-  return rc;
+  static const tb_store_security_actor server = {.kind = TB_SECURITY_SYSTEM};
+  return tb_store_security_log_add(
+      s, "definition_deployed", &server, subject, TB_SECURITY_OK,
+      json_pack("{s:s, s:i, s:b, s:s}", "id", info->id, "version",
+                (int)info->version, "inserted", 1, "file", path));
 }
 
 static tb_store_status load_one(tb_store *s, const char *dir, const char *name,

@@ -108,14 +108,6 @@ typedef struct {
   const char *details; /* canonical JSON object */
 } sec_row;
 
-static void put_member(tb_buf *b, const char *key, const char *s) {
-  tb_buf_addf(b, ",\"%s\":", key);
-  if (s)
-    tb_json_put_string(b, s, strlen(s));
-  else
-    tb_buf_adds(b, "null");
-}
-
 /* SHA-256(prev || canonical bytes of e); false when they cannot be made
  * (a string that is not UTF-8, details that are not JSON, too large). */
 static bool row_hash(const sec_row *e, const uint8_t prev[32],
@@ -126,13 +118,13 @@ static bool row_hash(const sec_row *e, const uint8_t prev[32],
   tb_buf_init(&t, CANON_MAX);
   tb_buf_init(&c, CANON_MAX);
   tb_buf_addf(&t, "{\"seq\":%lld", (long long)e->seq);
-  put_member(&t, "actor", e->actor);
-  put_member(&t, "actor_kind", e->actor_kind);
-  put_member(&t, "address", e->address);
-  put_member(&t, "at", at);
-  put_member(&t, "kind", e->kind);
-  put_member(&t, "outcome", e->outcome);
-  put_member(&t, "subject", e->subject);
+  tb_store_json_member(&t, "actor", e->actor);
+  tb_store_json_member(&t, "actor_kind", e->actor_kind);
+  tb_store_json_member(&t, "address", e->address);
+  tb_store_json_member(&t, "at", at);
+  tb_store_json_member(&t, "kind", e->kind);
+  tb_store_json_member(&t, "outcome", e->outcome);
+  tb_store_json_member(&t, "subject", e->subject);
   tb_buf_addf(&t, ",\"details\":%s}", e->details);
   bool ok = !t.overflow && tb_json_canonical(t.data, t.len, &c) == TB_JSON_OK;
   if (ok)
@@ -241,6 +233,25 @@ tb_store_status tb_store_security_log_append(tb_store *s,
   if (rc == TB_STORE_OK && seq)
     *seq = j.seq;
   tb_buf_free(&details);
+  return rc;
+}
+
+tb_store_status tb_store_security_log_add(tb_store *s, const char *kind,
+                                          const tb_store_security_actor *who,
+                                          const char *subject,
+                                          tb_store_security_outcome outcome,
+                                          json_t *details) {
+  char *text = details ? json_dumps(details, JSON_COMPACT) : NULL;
+  json_decref(details);
+  tb_store_security_event ev = {.kind = kind,
+                                .actor = *who,
+                                .subject = subject,
+                                .outcome = outcome,
+                                .details = text};
+  tb_store_status rc = details && !text
+                           ? TB_STORE_INVALID
+                           : tb_store_security_log_append(s, &ev, NULL);
+  free(text);
   return rc;
 }
 

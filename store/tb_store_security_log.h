@@ -27,6 +27,8 @@
 #include "tb_store.h"
 #include "tb_store_audit.h"
 
+#include <jansson.h>
+
 /* Who did it. */
 typedef enum {
   TB_SECURITY_ANONYMOUS = 0, /* no session (a login attempt) */
@@ -74,6 +76,15 @@ const char *tb_store_security_outcome_name(tb_store_security_outcome o);
 tb_store_status tb_store_security_log_append(tb_store *s,
                                              const tb_store_security_event *e,
                                              int64_t *seq);
+
+/* The same with the event's parts given one by one and details a JSON
+ * object (NULL: {}), taken over (decref'd here): what most callers
+ * write. */
+tb_store_status tb_store_security_log_add(tb_store *s, const char *kind,
+                                          const tb_store_security_actor *who,
+                                          const char *subject,
+                                          tb_store_security_outcome outcome,
+                                          json_t *details);
 
 /* One page of the log, newest first, as the JSON object
  *   {"items": [{"seq","at","kind","actor","actor_kind","address",
