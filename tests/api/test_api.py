@@ -1174,6 +1174,8 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/sessions/current/totp/confirm"): set(),
         ("POST", "/api/v1/sessions/current/totp/recovery-codes"): set(),
         ("DELETE", "/api/v1/accounts/{username}/totp"): {ADMIN},
+        # the security log: inspectors and administrators read it
+        ("GET", "/api/v1/security-events"): {ADMIN, INSPECTOR},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
