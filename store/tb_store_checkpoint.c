@@ -15,7 +15,7 @@
  * "size"} (at: UTC "YYYY-MM-DDTHH:MM:SSZ"; prev: the SHA-256 of the
  * previous checkpoint's canonical text, 64 zeros for the first; security:
  * the security log's head {"hash","seq"}, 64 zeros and 0 when it is empty,
- * absent from checkpoints made before sql/0014_security_log.sql, which
+ * absent from checkpoints made before sql/0015_security_log.sql, which
  * still verify), signed with the platform's
  * audit key through the caller's callback. Its line in the checkpoint file
  * is {"checkpoint":CANONICAL,"key_id":…,"seq":N,"signature":HEX}.

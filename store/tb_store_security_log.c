@@ -11,7 +11,7 @@
  *    "at":"YYYY-MM-DDTHH:MM:SS.ffffffZ","details":{…},"kind":…,
  *    "outcome":…,"seq":N,"subject":…}
  *
- * and sql/0014_security_log.sql recomputes the same bytes before it lets
+ * and sql/0015_security_log.sql recomputes the same bytes before it lets
  * an event in. Appends are serialized by a transaction-level advisory
  * lock taken before the head is read.
  */

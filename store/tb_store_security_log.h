@@ -1,7 +1,7 @@
 /*
  * tb_store_security_log.h — the security log: one append-only hash chain
  * of security events in the database (store/tb_store_security_log.c,
- * sql/0014_security_log.sql), covered by the signed audit checkpoints and
+ * sql/0015_security_log.sql), covered by the signed audit checkpoints and
  * by `tongban audit verify`.
  *
  * Writing an event is one call where the event happens:

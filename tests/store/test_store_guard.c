@@ -487,7 +487,7 @@ static void several_events_then_one_head(void) {
   PQfinish(c);
 }
 
-/* ---- the security log (sql/0014_security_log.sql) ---------------------- */
+/* ---- the security log (sql/0015_security_log.sql) ---------------------- */
 
 /* One event of the security log, as the server writes them. */
 static bool security_event(tb_store *s, const char *kind, const char *user,
