@@ -6,8 +6,9 @@
  * number; the one password must meet the policy (and contain none of
  * the user names); then all accounts in one transaction, or none. Each
  * gets its own scrypt hash of the one password and owes a change of it
- * at its first log-in unless the import says otherwise; each is logged
- * as a security event once committed.
+ * at its first log-in unless the import says otherwise; each is an event
+ * of the security log in the same transaction, and a log line once
+ * committed.
  */
 #include "tb_api_int.h"
 #include "tb_log.h"
@@ -216,6 +217,14 @@ static tb_store_status insert_all(tb_store *s, void *cls) {
     } else if (rc != TB_STORE_OK) {
       return rc;
     }
+  }
+  for (size_t i = 0; i < j->n && !exists; i++) {
+    const import_row *r = &j->rows[i];
+    tb_store_status rc = api_security_account_created(
+        s, r->user, r->role, r->bureau[0] ? r->bureau : NULL,
+        "accounts import");
+    if (rc != TB_STORE_OK)
+      return rc;
   }
   return exists ? TB_STORE_CONFLICT : TB_STORE_OK;
 }

@@ -348,9 +348,9 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
   tb_api_status out = TB_API_INVALID;
   bool officer = strcmp(role, "officer") == 0;
   if (!officer || api_bureau_check(s, opts->bureaus, bureau, msg, msg_len)) {
-    tb_store_status rc =
-        tb_store_account_create(s, user, role, officer ? bureau : NULL, hash,
-                                !opts->no_forced_change, NULL);
+    tb_store_status rc = /* with its event of the security log */
+        api_security_account_add(s, user, role, officer ? bureau : NULL, hash,
+                                 !opts->no_forced_change);
     out = rc == TB_STORE_OK         ? TB_API_OK
           : rc == TB_STORE_CONFLICT ? TB_API_INVALID
                                     : TB_API_ERROR;

@@ -141,6 +141,8 @@ const api_route api_routes[] = {
     {"POST", "/api/v1/accounts/{username}/role", api_h_account_role, ADMIN,
      ROUTE_BODY_JSON},
     {"DELETE", "/api/v1/accounts/{username}", api_h_account_delete, ADMIN, 0},
+    {"GET", "/api/v1/security-events", api_h_security_events_list,
+     INSPECTOR | ADMIN, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -17,7 +17,9 @@
  * Every login is counted by its outcome in the metrics, and every failure
  * that locks a user name or an address as a lockout. A role that needs a
  * second factor sends "otp" too once enrolled, checked after the password
- * (api_totp.c); a wrong code counts as a failed login.
+ * (api_totp.c); a wrong code counts as a failed login. Every log-in
+ * (ok, failed, locked) and log-out is an event of the security log
+ * (api_security_log.c).
  */
 #include "api_totp.h"
 #include "tb_api_int.h"
@@ -118,6 +120,9 @@ static void session_create(api_req *r) {
   login_keys keys;
   keys_of(r, user, &keys);
   if (!login_allowed(r, s, &keys)) {
+    if (r->replied && r->status == 429) /* not when the database failed */
+      api_security_login_refused(r, s, user, TB_SECURITY_LOCKED,
+                                 "too_many_failures");
     json_decref(body);
     return;
   }
@@ -134,6 +139,12 @@ static void session_create(api_req *r) {
             found;
   /* the second factor, once the password is right (api_totp.c) */
   api_totp_verdict second = ok ? api_totp_login(r, s, &a, otp) : API_TOTP_PASS;
+  if (!ok || second == API_TOTP_WRONG)
+    api_security_login_refused(r, s, user, TB_SECURITY_FAILED,
+                               ok                  ? "wrong_second_factor"
+                               : found             ? "wrong_password"
+                               : rc == TB_STORE_OK ? "disabled"
+                                                   : "unknown_user");
   json_decref(body);
   if (second == API_TOTP_ANSWERED)
     return;
@@ -154,8 +165,8 @@ static void session_create(api_req *r) {
     return;
   }
   unsigned pending = session_steps(&a, second);
-  rc = tb_store_session_create(s, a.id, hash, api_session_ttl(r), pending,
-                               &expires);
+  rc = api_security_session_create(r, s, &a, hash, api_session_ttl(r), pending,
+                                   &expires);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;
@@ -179,7 +190,7 @@ void api_h_session_delete(api_req *r) {
   tb_store *s = api_store(r);
   if (!s)
     return;
-  tb_store_status rc = tb_store_session_revoke(s, r->token_hash);
+  tb_store_status rc = api_security_session_revoke(r, s);
   if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
     api_fail_store(r, rc);
     return;

@@ -165,6 +165,18 @@ static api_totp_verdict login_code(api_req *r, tb_store *s, const api_totp *t,
   return API_TOTP_PASS;
 }
 
+/* The security log's event about an account's second factor, written by
+ * the request's actor (as_user: by that account, before it has a session). */
+static void factor_event(api_req *r, tb_store *s, const char *as_user,
+                         const char *kind, const char *user) {
+  char subject[96];
+  snprintf(subject, sizeof subject, "account:%s", user);
+  if (as_user)
+    api_security_log_as(r, s, as_user, kind, TB_SECURITY_OK, subject, NULL);
+  else
+    api_security_log(r, s, kind, TB_SECURITY_OK, subject, NULL);
+}
+
 static api_totp_verdict login_recovery(api_req *r, tb_store *s,
                                        const api_totp *t,
                                        const tb_store_account *a,
@@ -183,6 +195,7 @@ static api_totp_verdict login_recovery(api_req *r, tb_store *s,
   }
   tb_log_kv(TB_LOG_INFO, "security", "recovery code used",
             TB_LOG_S("account", a->username), TB_LOG_S("client", r->client));
+  factor_event(r, s, a->username, "recovery_code_used", a->username);
   return API_TOTP_PASS;
 }
 
@@ -413,6 +426,7 @@ static void confirm(api_req *r, tb_store *s, const api_totp *t,
               TB_LOG_S("account", r->who.username));
   tb_log_kv(TB_LOG_INFO, "security", "second factor enrolled",
             TB_LOG_S("account", r->who.username));
+  factor_event(r, s, NULL, "second_factor_enrolled", r->who.username);
   api_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
 }
 
@@ -460,6 +474,7 @@ static void recovery(api_req *r, tb_store *s, const api_totp *t,
   }
   tb_log_kv(TB_LOG_INFO, "security", "recovery codes replaced",
             TB_LOG_S("account", r->who.username));
+  factor_event(r, s, NULL, "recovery_codes_replaced", r->who.username);
   api_reply_json(r, 200, json_pack("{s:o}", "recovery_codes", codes));
 }
 
@@ -518,12 +533,27 @@ void api_h_totp_reset(api_req *r) {
   }
   tb_log_kv(TB_LOG_INFO, "security", "second factor reset",
             TB_LOG_S("account", user), TB_LOG_S("by", r->who.username));
+  factor_event(r, s, NULL, "second_factor_reset", user);
   api_reply_raw(r, 204, NULL, NULL, 0);
 }
 
 /* ---- the command line
  * --------------------------------------------------------
  */
+
+/* The security log's event of a reset by `tongban accounts reset-totp`. */
+static void cli_reset_event(tb_store *s, const char *user) {
+  char os_user[80], subject[96];
+  snprintf(subject, sizeof subject, "account:%s", user);
+  tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
+                                 .name =
+                                     tb_api_cli_user(os_user, sizeof os_user)};
+  if (tb_store_security_log_add(s, "second_factor_reset", &who, subject,
+                                TB_SECURITY_OK, NULL) != TB_STORE_OK)
+    tb_log_kv(TB_LOG_ERROR, "security",
+              "the reset is done but its security event was not written",
+              TB_LOG_S("account", user));
+}
 
 tb_api_status tb_api_totp_reset(const char *conninfo, const char *user,
                                 char *msg, size_t msg_len) {
@@ -537,6 +567,8 @@ tb_api_status tb_api_totp_reset(const char *conninfo, const char *user,
     return TB_API_ERROR;
   bool had = false;
   tb_store_status rc = tb_store_totp_reset(s, user, &had);
+  if (rc == TB_STORE_OK && had)
+    cli_reset_event(s, user);
   tb_store_close(s);
   tb_api_status out = TB_API_INVALID;
   if (rc == TB_STORE_NOT_FOUND) {

@@ -222,6 +222,14 @@ static tb_store_status post_fn(api_req *r, tb_store *s, void *cls) {
     api_fail(r, TB_PROBLEM_INVALID_DEFINITION, "%s", p.detail);
     return rc;
   }
+  char subject[96];
+  snprintf(subject, sizeof subject, "definition:%s@%u", info.id, info.version);
+  if (rc == TB_STORE_OK) /* in the deployment's transaction */
+    rc = api_security_log(r, s, "definition_deployed", TB_SECURITY_OK, subject,
+                          json_pack("{s:s, s:i, s:b, s:I}", "id", info.id,
+                                    "version", (int)info.version, "inserted",
+                                    info.inserted, "bytes",
+                                    (json_int_t)r->body_len));
   if (rc != TB_STORE_OK)
     return rc;
   api_reply_json(r, info.inserted ? 201 : 200,

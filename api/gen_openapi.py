@@ -1132,6 +1132,41 @@ intake_alert = obj({"region": {"type": "string", "pattern": "^[0-9]{6}$", "examp
 paths["/api/v1/supervision/intake-alerts"] = {"get": op("Days whose application numbers ran out", "supervision",
     {"200": resp("newest day first, at most 100", obj({"items": {"type": "array", "items": intake_alert}}, ["items"]))},
     desc="A pool of numbers spent is an alert: the intake it refused answered 503 numbers_exhausted. Roles: inspector.")}
+# ---- the security log (issue 17 §4; api/api_security_log.c) ----
+schemas["SecurityEvent"] = obj({
+    "seq": {"type": "integer", "minimum": 1, "description": "its place in the security log's hash chain"},
+    "at": {"type": "string", "format": "date-time", "description": "RFC 3339, UTC, to the microsecond"},
+    "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$",
+             "description": "login, logout, account_created, definition_deployed, key_rotated, keys_initialized, "
+                            "calendar_loaded … (README: The security log)"},
+    "actor": {"type": ["string", "null"], "description": "the account's user name, the operating system's user of a "
+                                                         "`tongban` command; null for anonymous and the system"},
+    "actor_kind": {"type": "string", "enum": ["account", "cli", "system", "anonymous"]},
+    "address": {"type": ["string", "null"], "description": "the client's address; null outside requests"},
+    "subject": {"type": "string", "description": "what it concerns, TYPE:NAME (account:alice, definition:spjy@3, "
+                                                  "key:SCJG, calendar:2027)"},
+    "outcome": {"type": "string", "enum": ["ok", "failed", "locked", "refused"]},
+    "details": {"type": "object", "description": "what else the event records (a login's reason or role, a "
+                                                 "definition's version, a calendar's files); its members depend on kind"}},
+    ["seq", "at", "kind", "actor", "actor_kind", "address", "subject", "outcome", "details"])
+schemas["SecurityEvent"]["example"] = {"seq": 42, "at": "2026-11-30T08:15:02.123456Z", "kind": "login",
+    "actor": None, "actor_kind": "anonymous", "address": "192.0.2.7", "subject": "account:clerk1",
+    "outcome": "failed", "details": {"reason": "wrong_password"}}
+paths["/api/v1/security-events"] = {"get": op("The security log (安全审计日志)", "security",
+    {"200": resp("one page, newest first", obj({"items": {"type": "array", "items": ref("SecurityEvent")},
+        "total": {"type": "integer", "description": "every event of the filter, on all pages"},
+        "next": {"type": ["string", "null"], "description": "the cursor of the next (older) page (pass it as after), null on the last"}},
+        ["items", "total", "next"])), "422": prob("a bad kind, actor, date, limit or cursor; errors[] names each")},
+    [{"name": "kind", "in": "query", "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}},
+     {"name": "actor", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+      "description": "a user name (or the operating system's user of a command)"},
+     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "first day, Beijing time"},
+     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "last day, Beijing time"},
+     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+     {"name": "after", "in": "query", "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+      "description": "the next cursor of the previous page; stable while events are added"}],
+    desc="Roles: inspector, admin. The append-only, hash-chained security log; `tongban audit verify` checks it "
+         "against the signed checkpoints.")}
 # ---- HTTP itself (issue 16 §1): the favicon, framing refusals, HEAD ----
 paths["/favicon.ico"] = {"get": op("The site icon (web/favicon.svg, a seal with 通)", "pages",
     {"200": resp("the icon", {"type": "string"}, "image/svg+xml"),
@@ -1466,6 +1501,7 @@ doc = {"openapi": "3.1.0",
            ("workflows", "the services' definitions"),
            ("sessions", "staff log-in and log-out"),
            ("accounts", "staff accounts, managed by administrators"),
+           ("security", "the security log: log-ins, account changes, deployments, keys, calendars"),
            ("operations", "health, metrics and this document"),
            ("supervision", "electronic supervision: counts, cards, statistics, findings, 整改 and 核查"),
            ("pages", "the HTML pages and their files")]],

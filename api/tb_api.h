@@ -213,6 +213,10 @@ typedef struct {
   bool no_forced_change; /* the password set stays: no change at the
                             first log-in (demos and tests only) */
 } tb_api_account_opts;
+/* The operating system's user running this process (its name, else
+ * "uid:N"), written into buf: the actor of the security events of the
+ * `tongban` commands (api/api_security_log.c). */
+const char *tb_api_cli_user(char *buf, size_t cap);
 
 /* Create an account: checks the user name (1..64 of [A-Za-z0-9._-]), the
  * role, the bureau (required for officers only, refused for others,

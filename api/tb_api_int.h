@@ -18,6 +18,7 @@
 #include "tb_store_licenses.h"
 #include "tb_store_ratings.h"
 #include "tb_store_read.h"
+#include "tb_store_security_log.h"
 #include "tb_store_supervision.h"
 #include "tb_store_verify.h"
 
@@ -930,5 +931,52 @@ void api_intake_fail_exhausted(api_req *r, const tb_calendar *cal,
 void api_intake_exhausted(api_req *r, tb_store *s, tb_day today, bool public);
 /* GET /api/v1/supervision/intake-alerts */
 void api_h_intake_alerts(api_req *r);
+
+/* The security log (api/api_security_log.c; tb_store_security_log.h).
+ * Append an event with the request's actor — its account when it is
+ * authenticated, else anonymous — and client address: the one-line call
+ * where something security-related happens, e.g.
+ *   rc = api_security_log(r, s, "account_disabled", TB_SECURITY_OK,
+ *                         "account:bob", json_pack("{s:s}", "role", role));
+ * details: a JSON object or NULL, taken over (decref'd here). Inside an
+ * api_run_change body it joins the change's transaction (call it last);
+ * elsewhere it is its own. _as names the account (a log-in, before the
+ * request has one). A failure is logged here and returned. */
+tb_store_status api_security_log(api_req *r, tb_store *s, const char *kind,
+                                 tb_store_security_outcome outcome,
+                                 const char *subject, json_t *details);
+tb_store_status api_security_log_as(api_req *r, tb_store *s,
+                                    const char *username, const char *kind,
+                                    tb_store_security_outcome outcome,
+                                    const char *subject, json_t *details);
+/* Log in and out with their events: the session (tb_store_session_create
+ * with its pending steps / _revoke of the request's token) and the "login" /
+ * "logout" event in one transaction, so that neither is without the other. A
+ * refused log-in (outcome failed or locked, reason a word such as
+ * "wrong_password") is an event of its own, subject "account:USER". */
+tb_store_status api_security_session_create(api_req *r, tb_store *s,
+                                            const tb_store_account *a,
+                                            const uint8_t token_hash[32],
+                                            int ttl, unsigned pending,
+                                            int64_t *expires_at);
+tb_store_status api_security_session_revoke(api_req *r, tb_store *s);
+void api_security_login_refused(api_req *r, tb_store *s, const char *user,
+                                tb_store_security_outcome outcome,
+                                const char *reason);
+/* An account a `tongban accounts` command made (command: "accounts add"
+ * or "accounts import"): its "account_created" event, actor the
+ * operating system's user, in the open transaction. _add: the account
+ * (tb_store_account_create; TB_STORE_CONFLICT when it exists) and its
+ * event in one transaction. */
+tb_store_status api_security_account_created(tb_store *s, const char *user,
+                                             const char *role,
+                                             const char *bureau,
+                                             const char *command);
+tb_store_status api_security_account_add(tb_store *s, const char *user,
+                                         const char *role, const char *bureau,
+                                         const char *password_hash,
+                                         bool change_required);
+/* GET /api/v1/security-events?kind=&actor=&from=&to=&limit=&after= */
+void api_h_security_events_list(api_req *r);
 
 #endif /* TB_API_INT_H */

@@ -63,7 +63,7 @@ static void prepare(tb_store_cluster *c, const char *calendar) {
   char *text = read_all(calendar, &len);
   if (tb_store_migrate(s, NULL, NULL, msg, sizeof msg) != TB_STORE_OK ||
       tb_store_server_role_grant(s) != TB_STORE_OK || !text ||
-      tb_store_calendar_load(s, text, len, "2026.txt", &days, &p) !=
+      tb_store_calendar_load(s, text, len, "2026.txt", NULL, &days, &p) !=
           TB_STORE_OK) {
     fprintf(stderr, "bench_stats: cannot prepare the cluster: %s %s\n", msg,
             p.detail);

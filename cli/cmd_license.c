@@ -32,11 +32,13 @@
  * (issuer_not_authorized: the signing certificate may not sign the type).
  *
  * tb_cli_keys_ensure is `keys init` for `tongban serve`: a fresh machine
- * gets its keys on the first start.
+ * gets its keys on the first start. What init and rotate change is noted
+ * for the security log (tb_cli_security.h).
  */
 #include "cli_http.h"
 #include "tb_api.h"
 #include "tb_cli.h"
+#include "tb_cli_security.h"
 #include "tb_license.h"
 #include "tb_log.h"
 #include "tb_workflows.h"
@@ -204,6 +206,16 @@ static tb_bureau_list *load_bureaus(const char *path) {
  * keys
  * ---------------------------------------------------------------------- */
 
+/* What `keys init` did, for its security event. */
+static json_t *keys_details(const tb_license_init_report *rep) {
+  return json_pack("{s:b, s:I, s:I, s:I, s:I}", "root_created",
+                   rep->root_created, "issuing_created",
+                   (json_int_t)rep->issuing_created, "issuing_kept",
+                   (json_int_t)rep->issuing_kept, "issuing_rotated",
+                   (json_int_t)rep->issuing_rotated, "platform_created",
+                   (json_int_t)rep->platform_created);
+}
+
 /* Whether keys may be written with passphrase: one is set, or plain
  * keys were asked for (and then none may be set); false after a message
  * naming the fix. */
@@ -259,6 +271,10 @@ bool tb_cli_keys_ensure(const char *dir, const char *bureaus_xml,
             dir, bureaus_xml, dir, bureaus_xml);
     return false;
   }
+  if (rep.root_created || rep.issuing_created || rep.issuing_rotated ||
+      rep.platform_created)
+    tb_cli_security_note(dir, "keys_initialized", "keys:platform",
+                         keys_details(&rep));
   if (rep.root_created || rep.issuing_created || rep.issuing_rotated ||
       rep.platform_created)
     fprintf(stderr,
@@ -325,6 +341,8 @@ static int keys_init(const options *o, const char *passphrase) {
   }
   if (!tracking_key(o->dir))
     return 1;
+  tb_cli_security_note(o->dir, "keys_initialized", "keys:platform",
+                       keys_details(&rep));
   printf("%s: root %s; %zu issuing keys created, %zu kept (%zu of them "
          "rotated for changed license grants); %zu platform signers "
          "created%s\n",
@@ -357,6 +375,11 @@ static int keys_rotate(const options *o, const char *passphrase) {
     tb_problem p = {0};
     tb_license_status st = tb_license_rotate_key(o->dir, b, &opt, &serial, &p);
     if (st == TB_LICENSE_OK) {
+      char subject[80];
+      snprintf(subject, sizeof subject, "key:%s", b->code);
+      tb_cli_security_note(
+          o->dir, "key_rotated", subject,
+          json_pack("{s:s, s:i}", "bureau", b->code, "serial", (int)serial));
       printf("%s/issuing/%s.%u.pem: the new key of %s; older keys stay in "
              "the trust list\n",
              o->dir, b->code, serial, b->name);
@@ -381,6 +404,9 @@ static int keys_encrypt(const options *o, const char *passphrase) {
       fprintf(stderr, "tongban: %zu keys were encrypted before that\n", n);
     return 1;
   }
+  if (n)
+    tb_cli_security_note(o->dir, "keys_encrypted", "keys:platform",
+                         json_pack("{s:I}", "encrypted", (json_int_t)n));
   printf("%s: %zu private keys encrypted, every other one was already\n",
          o->dir, n);
   return 0;

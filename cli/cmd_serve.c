@@ -74,6 +74,7 @@
 #include "tb_api.h"
 #include "tb_cli.h"
 #include "tb_cli_audit.h"
+#include "tb_cli_security.h"
 #include "tb_log.h"
 #include "tb_log_stderr.h"
 #include "tb_store.h"
@@ -602,6 +603,7 @@ int tb_cli_serve(int argc, char **argv) {
     tb_store_cluster_stop(cluster);
     return 1;
   }
+  tb_cli_security_flush(admin, keys); /* what keys init / rotate noted */
   tb_rule_set *rules = NULL;
   if (!tb_cli_rules_load(o.workflows, &rules)) {
     tb_store_cluster_stop(cluster);

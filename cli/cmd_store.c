@@ -6,6 +6,8 @@
  *                        [--checkpoints FILE]
  *   tongban audit checkpoint     [--db URL] [--data DIR] [--keys DIR]
  *                                [--checkpoints FILE]
+ *   tongban audit security [--kind KIND] [--actor NAME] [--limit N]
+ *                          [--db URL] [--data DIR]
  *   tongban calendar load FILE   [--db URL] [--data DIR]
  *   tongban supervision sweep    [--db URL] [--data DIR] [--workflows DIR]
  *                                [--at UNIX-SECONDS]
@@ -17,7 +19,11 @@
  * the checkpoint file from --checkpoints (default
  * $TONGBAN_AUDIT_CHECKPOINTS, else DATA/audit-checkpoints.log).
  * `audit verify` exits 0 when everything checked is intact, 1 when it
- * found breaks (each printed with its kind), 2 when it could not check.
+ * found breaks (each printed with its kind), 2 when it could not check;
+ * it checks the security log too. `audit security` prints the newest
+ * events of the security log (newest first, filtered by kind and actor)
+ * and recomputes its chain, with the same exit statuses. `calendar load`
+ * writes its security event with the operating system's user as actor.
  * `supervision sweep` evaluates the rules of --workflows DIR (default
  * ./workflows)/supervision.xml once, at --at (default now), and prints
  * how many findings it raised.
@@ -31,9 +37,11 @@
 #include "tb_store_calendar.h"
 #include "tb_store_cluster.h"
 #include "tb_store_definitions.h"
+#include "tb_store_security_log.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +53,11 @@
 typedef struct {
   const char *db;
   const char *data;
-  const char *keys;        /* audit: the trust list, the audit key */
-  const char *checkpoints; /* audit: the checkpoint file */
-  const char *workflows;   /* supervision: the rules' folder */
-  const char *at;          /* supervision: the sweep's time */
+  const char *keys;                 /* audit: the trust list, the audit key */
+  const char *checkpoints;          /* audit: the checkpoint file */
+  const char *workflows;            /* supervision: the rules' folder */
+  const char *at;                   /* supervision: the sweep's time */
+  const char *kind, *actor, *limit; /* audit security: the filter */
   tb_store *store;
   tb_store_cluster *cluster;
   bool embedded;
@@ -63,6 +72,9 @@ static bool parse_options(int argc, char **argv, db_target *t) {
       {"checkpoints", required_argument, NULL, 'c'},
       {"workflows", required_argument, NULL, 'w'},
       {"at", required_argument, NULL, 'a'},
+      {"kind", required_argument, NULL, 'K'},
+      {"actor", required_argument, NULL, 'A'},
+      {"limit", required_argument, NULL, 'L'},
       {NULL, 0, NULL, 0}};
   memset(t, 0, sizeof *t);
   optind = 1;
@@ -80,6 +92,12 @@ static bool parse_options(int argc, char **argv, db_target *t) {
       t->workflows = optarg;
     else if (c == 'a')
       t->at = optarg;
+    else if (c == 'K')
+      t->kind = optarg;
+    else if (c == 'A')
+      t->actor = optarg;
+    else if (c == 'L')
+      t->limit = optarg;
     else
       return false;
   }
@@ -164,13 +182,19 @@ static int audit_usage(void) {
           "       tongban audit checkpoint [--db URL] [--data DIR] "
           "[--keys DIR]\n"
           "                                [--checkpoints FILE]\n"
-          "verify exits 0 when all is intact, 1 when it found breaks, 2 when "
-          "it could not check\n");
+          "       tongban audit security [--kind KIND] [--actor NAME] "
+          "[--limit N]\n"
+          "                              [--db URL] [--data DIR]\n"
+          "verify and security exit 0 when all is intact, 1 when they found "
+          "breaks, 2 when they could not check\n");
   return 2;
 }
 
 static void print_break(const tb_store_audit_break *b) {
-  if (b->number[0])
+  if (b->security)
+    printf("broken: security log, event %d: %s: %s\n", (int)b->seq,
+           tb_store_audit_kind_name(b->kind), b->what);
+  else if (b->number[0])
     printf("broken: application %s, event %d: %s: %s\n", b->number, (int)b->seq,
            tb_store_audit_kind_name(b->kind), b->what);
   else
@@ -218,16 +242,19 @@ static int report(const tb_store_audit_report *r) {
     fprintf(stderr, "tongban: not everything was checked: %s\n",
             r->why_unchecked);
   if (r->n_breaks > 0) {
-    printf("%zu %s found in %lld chains, %lld events, %lld checkpoints\n",
+    printf("%zu %s found in %lld chains, %lld events, %lld security "
+           "events, %lld checkpoints\n",
            r->n_breaks, r->n_breaks == 1 ? "break" : "breaks",
            (long long)r->chains, (long long)r->events,
-           (long long)r->checkpoints);
+           (long long)r->security_events, (long long)r->checkpoints);
     return 1;
   }
   if (r->unchecked)
     return 2;
   printf("ok: %lld chains, %lld events verified", (long long)r->chains,
          (long long)r->events);
+  if (r->security_events > 0)
+    printf("; the security log's %lld events", (long long)r->security_events);
   if (r->latest > 0)
     printf("; %lld checkpoints, the latest (%d) covers %lld applications",
            (long long)r->checkpoints, (int)r->latest, (long long)r->covered);
@@ -246,7 +273,9 @@ static int audit_verify(db_target *t, const char *number) {
     if (rc == TB_STORE_OK && r->n_breaks == 0)
       rc = found;
   } else if (rc == TB_STORE_OK) {
-    rc = verify_checkpoints(t, r);
+    rc = tb_store_security_log_verify(t->store, r);
+    if (rc == TB_STORE_OK)
+      rc = verify_checkpoints(t, r);
   }
   int status;
   if (rc == TB_STORE_NOT_FOUND) {
@@ -281,9 +310,64 @@ static int audit_checkpoint(db_target *t) {
             tb_store_status_name(rc));
     return 1;
   }
-  printf("checkpoint %d: %lld applications, root %s, appended to %s\n",
-         (int)made.seq, (long long)made.size, made.root, file);
+  printf("checkpoint %d: %lld applications, root %s, security log at "
+         "event %lld, appended to %s\n",
+         (int)made.seq, (long long)made.size, made.root,
+         (long long)made.security_seq, file);
   return 0;
+}
+
+/* One event of the security log as a line. */
+static void print_security_event(json_t *e) {
+  char *details = json_dumps(json_object_get(e, "details"), JSON_COMPACT);
+  const char *actor = json_string_value(json_object_get(e, "actor"));
+  const char *address = json_string_value(json_object_get(e, "address"));
+  printf("%lld %s %s %s by %s%s%s%s%s %s %s\n",
+         (long long)json_integer_value(json_object_get(e, "seq")),
+         json_string_value(json_object_get(e, "at")),
+         json_string_value(json_object_get(e, "kind")),
+         json_string_value(json_object_get(e, "outcome")),
+         json_string_value(json_object_get(e, "actor_kind")), actor ? " " : "",
+         actor ? actor : "", address ? " from " : "", address ? address : "",
+         json_string_value(json_object_get(e, "subject")),
+         details ? details : "{}");
+  free(details);
+}
+
+/* `audit security`: the newest events of the filter, then the whole
+ * security chain recomputed (its checkpoints: `audit verify`). */
+static int audit_security(db_target *t) {
+  tb_store_security_query q = {.kind = t->kind, .actor = t->actor};
+  char *end = NULL;
+  long limit = t->limit ? strtol(t->limit, &end, 10) : 100;
+  if (t->limit && (!end || *end || limit < 1 || limit > 500)) {
+    fprintf(stderr, "tongban: --limit must be a whole number from 1 to 500\n");
+    return 2;
+  }
+  q.limit = (int)limit;
+  char *text = NULL;
+  tb_store_status rc = tb_store_security_log_read(t->store, &q, &text);
+  json_t *page = rc == TB_STORE_OK ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(page, "items"), i, e)
+      print_security_event(e);
+  if (page)
+    printf("%lld events of %lld shown (newest first)\n", (long long)i,
+           (long long)json_integer_value(json_object_get(page, "total")));
+  json_decref(page);
+  tb_store_audit_report *r = tb_xcalloc(1, sizeof *r);
+  if (rc == TB_STORE_OK)
+    rc = tb_store_security_log_verify(t->store, r);
+  int status = 2;
+  if (rc != TB_STORE_OK)
+    fprintf(stderr, "tongban: could not read the security log (%s)\n",
+            tb_store_status_name(rc));
+  else
+    status = report(r);
+  free(r);
+  return status;
 }
 
 int tb_cli_audit(int argc, char **argv) {
@@ -292,8 +376,19 @@ int tb_cli_audit(int argc, char **argv) {
     return audit_usage();
   bool verify = strcmp(argv[optind], "verify") == 0;
   bool checkpoint = strcmp(argv[optind], "checkpoint") == 0;
-  if ((!verify || argc - optind > 2) && (!checkpoint || argc - optind != 1))
+  bool security = strcmp(argv[optind], "security") == 0;
+  if ((!verify || argc - optind > 2) &&
+      ((!checkpoint && !security) || argc - optind != 1))
     return audit_usage();
+  if (security) {
+    if (!open_target(&t)) {
+      close_target(&t);
+      return 2;
+    }
+    int status = audit_security(&t);
+    close_target(&t);
+    return status;
+  }
   const char *number = argc - optind == 2 ? argv[optind + 1] : NULL;
   if (!open_target(&t)) {
     close_target(&t);
@@ -345,8 +440,11 @@ int tb_cli_calendar(int argc, char **argv) {
   }
   size_t days = 0;
   tb_problem p = {0};
+  char user[80];
+  tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
+                                 .name = tb_api_cli_user(user, sizeof user)};
   tb_store_status rc =
-      tb_store_calendar_load(t.store, text, len, file, &days, &p);
+      tb_store_calendar_load(t.store, text, len, file, &who, &days, &p);
   free(text);
   if (rc == TB_STORE_INVALID)
     fprintf(stderr, "%s: %s (nothing was stored)\n", file, p.detail);

@@ -24,8 +24,9 @@ static const tb_cli_command commands[] = {
     {"migrate", "[--db URL] [--data DIR]   apply pending schema migrations",
      tb_cli_migrate},
     {"audit",
-     "verify [NUMBER] | checkpoint   check the chains against the signed "
-     "checkpoints, naming every break; sign a checkpoint now",
+     "verify [NUMBER] | checkpoint | security   check the chains against the "
+     "signed checkpoints, naming every break; sign a checkpoint now; list and "
+     "check the security log",
      tb_cli_audit},
     {"calendar",
      "load FILE   store the working-day calendar (holidays, adjusted days)",

@@ -74,20 +74,6 @@ typedef struct {
   int32_t seq;
 } canon_event;
 
-static void format_at(int64_t us, char out[32]) {
-  time_t secs = (time_t)(us / 1000000);
-  long frac = (long)(us % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    secs--;
-  }
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char date[24];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, 32, "%s.%06ldZ", date, frac);
-}
-
 /* Form 1's strings (verification of old events only). */
 static void v1_string(tb_buf *b, const char *s) {
   if (!s) {
@@ -109,7 +95,7 @@ static void v1_string(tb_buf *b, const char *s) {
 /* Form 1 (see the file comment): only for events written before 0004. */
 static bool canonical_v1(const canon_event *e, tb_buf *b) {
   char at[32];
-  format_at(e->at_us, at);
+  tb_store_format_at_us(e->at_us, at);
   tb_buf_adds(b, "{\"action\":");
   v1_string(b, e->action);
   tb_buf_addf(b, ",\"actor\":%lld,\"actor_name\":", (long long)e->actor_id);
@@ -126,30 +112,21 @@ static bool canonical_v1(const canon_event *e, tb_buf *b) {
   return !b->overflow;
 }
 
-/* A JSON string or null, for the text form 2 canonicalizes. */
-static void v2_string(tb_buf *b, const char *key, const char *s) {
-  tb_buf_addf(b, ",\"%s\":", key);
-  if (s)
-    tb_json_put_string(b, s, strlen(s));
-  else
-    tb_buf_adds(b, "null");
-}
-
 /* Form 2 (see the file comment); false when a string is not UTF-8, the
  * payload is not JSON or the event is too large. */
 static bool canonical_v2(const canon_event *e, tb_buf *out) {
   char at[32];
-  format_at(e->at_us, at);
+  tb_store_format_at_us(e->at_us, at);
   tb_buf t;
   tb_buf_init(&t, CANON_MAX);
   tb_buf_addf(&t, "{\"canon\":2,\"seq\":%d,\"actor\":%lld", (int)e->seq,
               (long long)e->actor_id);
-  v2_string(&t, "action", e->action);
-  v2_string(&t, "actor_name", e->actor_name);
-  v2_string(&t, "application", e->number);
-  v2_string(&t, "at", at);
-  v2_string(&t, "bureau", e->bureau);
-  v2_string(&t, "role", e->role);
+  tb_store_json_member(&t, "action", e->action);
+  tb_store_json_member(&t, "actor_name", e->actor_name);
+  tb_store_json_member(&t, "application", e->number);
+  tb_store_json_member(&t, "at", at);
+  tb_store_json_member(&t, "bureau", e->bureau);
+  tb_store_json_member(&t, "role", e->role);
   tb_buf_addf(&t, ",\"payload\":%s}", e->payload);
   bool ok = !t.overflow && tb_json_canonical(t.data, t.len, out) == TB_JSON_OK;
   tb_buf_free(&t);

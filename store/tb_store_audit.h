@@ -55,6 +55,8 @@ typedef struct {
                                          checkpoint's own break */
   int32_t seq;                        /* the event, or the checkpoint */
   char what[256];                     /* what differs, in words */
+  bool security; /* a break of the security log (number is ""; seq is
+                    its event) */
 } tb_store_audit_break;
 
 #define TB_STORE_AUDIT_MAX_BREAKS 128 /* kept; more are only counted */
@@ -65,7 +67,8 @@ typedef struct {
   int64_t checkpoints; /* checkpoints checked */
   int32_t latest;      /* the checkpoint chains were compared with (0: none) */
   int64_t covered;     /* applications that checkpoint covers */
-  bool broken;         /* n_breaks > 0; the first one is also here: */
+  int64_t security_events; /* events of the security log checked */
+  bool broken;             /* n_breaks > 0; the first one is also here: */
   char number[TB_APP_NUMBER_LEN + 1];
   int32_t seq;
   char what[256];
@@ -95,8 +98,9 @@ typedef struct {
   int32_t seq;  /* 0: none made (another node made one within the interval) */
   int64_t size; /* applications covered */
   char root[65];
-  char *line; /* the checkpoint as one line of the checkpoint file (no
-                 newline; malloc'd, the caller frees it), or NULL */
+  int64_t security_seq; /* the security log's head it signed (0: empty) */
+  char *line;           /* the checkpoint as one line of the checkpoint file (no
+                           newline; malloc'd, the caller frees it), or NULL */
 } tb_store_audit_checkpoint_result;
 
 /* Make the next signed checkpoint in its own transaction: the Merkle root

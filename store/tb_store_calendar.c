@@ -8,12 +8,14 @@
  * binary (tb_store_calendar_data.c, generated from calendar/) and loaded
  * on first start only; an administrator's `tongban calendar load FILE`
  * always wins. Every load is a security event: a row of calendar_loads
- * (the file's name and SHA-256) and a log line. Recomputing the open
+ * (the file's name and SHA-256), an event of the security log in the
+ * load's transaction ("calendar_loaded") and a log line. Recomputing the open
  * deadlines after a load is tb_store_recompute.c. Declared in
  * tb_store_calendar.h and tb_store_definitions.h.
  */
 #include "tb_store_calendar.h"
 #include "tb_store_int.h"
+#include "tb_store_security_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +127,8 @@ typedef struct {
   const char *source; /* "shipped" or "administrator" */
   parsed_file *files;
   size_t n;
-  bool skipped; /* shipped, but a calendar was loaded before */
+  bool skipped;                       /* shipped, but loaded before */
+  const tb_store_security_actor *who; /* who loads it (the security log) */
 } load_job;
 
 static tb_store_status put_days(tb_store *s, const tb_calendar *cal) {
@@ -155,6 +158,25 @@ static tb_store_status log_file(tb_store *s, const load_job *j,
   return tb_store_exec(s, &S_CAL_LOG, params, NULL);
 }
 
+/* The load in the security log, "calendar:YEAR" (the last year it
+ * covers), with every file's name, SHA-256 and days. */
+static tb_store_status security_event(tb_store *s, const load_job *j,
+                                      tb_day covered) {
+  json_t *files = json_array();
+  for (size_t i = 0; i < j->n; i++)
+    json_array_append_new(
+        files, json_pack("{s:s, s:s, s:I}", "file", j->files[i].name, "sha256",
+                         j->files[i].sha256, "days",
+                         (json_int_t)tb_calendar_count(j->files[i].cal)));
+  char until[11], subject[32];
+  tb_date_format(covered, until);
+  snprintf(subject, sizeof subject, "calendar:%.4s", until);
+  return tb_store_security_log_add(
+      s, "calendar_loaded", j->who, subject, TB_SECURITY_OK,
+      json_pack("{s:s, s:s, s:o}", "source", j->source, "covers_until", until,
+                "files", files));
+}
+
 static tb_store_status load_body(tb_store *s, void *cls) {
   load_job *j = cls;
   j->skipped = false;
@@ -179,7 +201,8 @@ static tb_store_status load_body(tb_store *s, void *cls) {
   char cov[24];
   snprintf(cov, sizeof cov, "%d", (int)covered);
   const char *params[] = {j->source, cov};
-  return tb_store_exec(s, &S_CAL_MARK, params, NULL);
+  rc = tb_store_exec(s, &S_CAL_MARK, params, NULL);
+  return rc == TB_STORE_OK ? security_event(s, j, covered) : rc;
 }
 
 /* Parse a file on its own (for its days, coverage and digest). */
@@ -217,6 +240,7 @@ static tb_store_status run_load(tb_store *s, load_job *j) {
 
 tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
                                        size_t len, const char *name,
+                                       const tb_store_security_actor *who,
                                        size_t *days, tb_problem *p) {
   *days = 0;
   parsed_file f;
@@ -225,7 +249,8 @@ tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
     return TB_STORE_INVALID;
   }
   size_t n = tb_calendar_count(f.cal);
-  load_job j = {"administrator", &f, 1, false};
+  static const tb_store_security_actor server = {.kind = TB_SECURITY_SYSTEM};
+  load_job j = {"administrator", &f, 1, false, who ? who : &server};
   tb_store_status rc = run_load(s, &j);
   if (rc == TB_STORE_OK)
     *days = n;
@@ -246,7 +271,8 @@ tb_store_status tb_store_calendar_ship(tb_store *s, bool *loaded,
       return TB_STORE_INVALID;
     }
   }
-  load_job j = {"shipped", files, n, false};
+  static const tb_store_security_actor server = {.kind = TB_SECURITY_SYSTEM};
+  load_job j = {"shipped", files, n, false, &server};
   tb_store_status rc = run_load(s, &j);
   *loaded = rc == TB_STORE_OK && !j.skipped;
   free(files);

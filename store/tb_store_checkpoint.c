@@ -11,9 +11,12 @@
  * tree is SHA-256 of nothing. It is built streaming (a stack of perfect
  * subtrees), so memory does not grow with the number of applications.
  *
- * A checkpoint is the canonical JSON {"at","prev","root","size"} (at: UTC
- * "YYYY-MM-DDTHH:MM:SSZ"; prev: the SHA-256 of the previous checkpoint's
- * canonical text, 64 zeros for the first), signed with the platform's
+ * A checkpoint is the canonical JSON {"at","prev","root","security",
+ * "size"} (at: UTC "YYYY-MM-DDTHH:MM:SSZ"; prev: the SHA-256 of the
+ * previous checkpoint's canonical text, 64 zeros for the first; security:
+ * the security log's head {"hash","seq"}, 64 zeros and 0 when it is empty,
+ * absent from checkpoints made before sql/0015_security_log.sql, which
+ * still verify), signed with the platform's
  * audit key through the caller's callback. Its line in the checkpoint file
  * is {"checkpoint":CANONICAL,"key_id":…,"seq":N,"signature":HEX}.
  * audit_checkpoint_heads keeps, per checkpoint, the heads that changed
@@ -24,6 +27,7 @@
  * even after later checkpoints were made over a rewritten chain.
  */
 #include "tb_store_int.h"
+#include "tb_store_security_log.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -354,12 +358,18 @@ static tb_store_status make_body(tb_store *s, void *cls) {
   free(m);
   if (rc != TB_STORE_OK)
     return rc;
+  char sec_hash[65];
+  rc = tb_store_security_log_head(s, &j->out->security_seq, sec_hash);
+  if (rc != TB_STORE_OK)
+    return rc;
   int64_t at = tb_store_now_us() / 1000000;
-  char at_text[24], canonical[256];
+  char at_text[24], canonical[384];
   format_at(at, at_text);
   snprintf(canonical, sizeof canonical,
-           "{\"at\":\"%s\",\"prev\":\"%s\",\"root\":\"%s\",\"size\":%lld}",
-           at_text, prev, j->out->root, (long long)j->out->size);
+           "{\"at\":\"%s\",\"prev\":\"%s\",\"root\":\"%s\",\"security\":"
+           "{\"hash\":\"%s\",\"seq\":%lld},\"size\":%lld}",
+           at_text, prev, j->out->root, sec_hash,
+           (long long)j->out->security_seq, (long long)j->out->size);
   rc = sign_and_write(s, j, cp, at, canonical, prev);
   if (rc == TB_STORE_OK)
     j->out->seq = last + 1;
@@ -626,6 +636,25 @@ static tb_store_status check_root(tb_store *s, tb_store_audit_report *r,
   return rc;
 }
 
+/* The security log's heads the checkpoints signed, against it now. */
+static tb_store_status security_heads(tb_store *s, PGresult *res,
+                                      tb_store_audit_report *r) {
+  int n = PQntuples(res);
+  const char **texts = tb_xcalloc((size_t)n + 1, sizeof *texts);
+  int32_t *seqs = tb_xcalloc((size_t)n + 1, sizeof *seqs);
+  for (int i = 0; i < n; i++) {
+    int64_t seq = 0;
+    tb_store_parse_i64(PQgetvalue(res, i, 0), &seq);
+    seqs[i] = (int32_t)seq;
+    texts[i] = PQgetvalue(res, i, 1);
+  }
+  tb_store_status rc =
+      tb_store_security_log_check_heads(s, texts, seqs, (size_t)n, r);
+  free(texts);
+  free(seqs);
+  return rc;
+}
+
 tb_store_status
 tb_store_audit_verify_checkpoints(tb_store *s,
                                   const tb_store_audit_checkpoint_inputs *in,
@@ -644,6 +673,7 @@ tb_store_audit_verify_checkpoints(tb_store *s,
   int n = PQntuples(res);
   for (int i = 0; i < n; i++)
     check_row(&c, res, i);
+  rc = security_heads(s, res, r);
   if (in->have_file)
     lines_not_in_db(&c);
   if (n > 0 && !in->check) {
@@ -656,7 +686,7 @@ tb_store_audit_verify_checkpoints(tb_store *s,
     tb_store_copy(r->why_unchecked, sizeof r->why_unchecked,
                   "the checkpoint file could not be read");
   }
-  if (n > 0) { /* the latest, by its signed root and size */
+  if (rc == TB_STORE_OK && n > 0) { /* the latest, by its root and size */
     json_error_t err;
     json_t *doc = json_loads(PQgetvalue(res, n - 1, 1), 0, &err);
     const char *root = json_string_value(json_object_get(doc, "root"));

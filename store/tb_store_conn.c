@@ -68,6 +68,28 @@ int64_t tb_store_now_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void tb_store_format_at_us(int64_t us, char out[32]) {
+  time_t secs = (time_t)(us / 1000000);
+  long frac = (long)(us % 1000000);
+  if (frac < 0) {
+    frac += 1000000;
+    secs--;
+  }
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char date[24];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out, 32, "%s.%06ldZ", date, frac);
+}
+
+void tb_store_json_member(tb_buf *b, const char *key, const char *s) {
+  tb_buf_addf(b, ",\"%s\":", key);
+  if (s)
+    tb_json_put_string(b, s, strlen(s));
+  else
+    tb_buf_adds(b, "null");
+}
+
 void tb_store_bytea(const uint8_t *in, size_t n, char *out) {
   out[0] = '\\';
   out[1] = 'x';

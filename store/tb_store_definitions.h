@@ -110,11 +110,15 @@ tb_store_status tb_store_bureaus_get(tb_store *s, const tb_bureau_list **out,
  * calendar's source becomes "administrator" (never overwritten by the
  * shipped data at a later start), its coverage grows to the years the
  * text marks, and the load is recorded in calendar_loads under `name`
- * (the file's name, for the record) and logged as a security event.
+ * (the file's name, for the record) and written to the security log in
+ * the same transaction, with who (tb_store_security_log.h; NULL: the
+ * system) as its actor.
  * *days gets how many days the text held. Recompute the open deadlines
  * afterwards with tb_store_calendar_recompute (tb_store_calendar.h). */
+typedef struct tb_store_security_actor tb_store_security_actor;
 tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
                                        size_t len, const char *name,
+                                       const tb_store_security_actor *who,
                                        size_t *days, tb_problem *p);
 
 /* The stored calendar, cached per handle and reloaded when a load has

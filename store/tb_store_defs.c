@@ -9,6 +9,7 @@
  * changes).
  */
 #include "tb_store_int.h"
+#include "tb_store_security_log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -197,6 +198,21 @@ static bool is_xml(const char *name) {
   return n > 4 && strcmp(name + n - 4, ".xml") == 0 && name[0] != '.';
 }
 
+/* A definition the server loaded from its folder at its start, in the
+ * security log (its deployment by the API is api/api_workflows.c's). */
+static tb_store_status deployed_event(tb_store *s,
+                                      const tb_store_definition_info *info,
+                                      const char *path) {
+  char subject[96];
+  snprintf(subject, sizeof subject, "definition:%s@%u", info->id,
+           info->version);
+  static const tb_store_security_actor server = {.kind = TB_SECURITY_SYSTEM};
+  return tb_store_security_log_add(
+      s, "definition_deployed", &server, subject, TB_SECURITY_OK,
+      json_pack("{s:s, s:i, s:b, s:s}", "id", info->id, "version",
+                (int)info->version, "inserted", 1, "file", path));
+}
+
 static tb_store_status load_one(tb_store *s, const char *dir, const char *name,
                                 bool bureaus, tb_problem *p) {
   char path[4096];
@@ -215,10 +231,12 @@ static tb_store_status load_one(tb_store *s, const char *dir, const char *name,
   } else {
     tb_store_definition_info info;
     rc = tb_store_definition_put(s, data, len, path, &info, p);
-    if (rc == TB_STORE_OK && info.inserted)
+    if (rc == TB_STORE_OK && info.inserted) {
       tb_log_kv(TB_LOG_INFO, "store", "loaded a definition",
                 TB_LOG_S("definition", info.id),
                 TB_LOG_I("version", info.version), TB_LOG_S("file", path));
+      rc = deployed_event(s, &info, path);
+    }
   }
   free(data);
   return rc;

@@ -189,6 +189,12 @@ tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
 
 /* Microseconds since the epoch, from the local clock. */
 int64_t tb_store_now_us(void);
+/* Unix microseconds as UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ", the time the
+ * audit and security chains hash (store/tb_store_conn.c). */
+void tb_store_format_at_us(int64_t us, char out[32]);
+/* Append ,"key":"s" (s a JSON string; NULL: null) to the text of an
+ * object that a chain canonicalizes (store/tb_store_conn.c). */
+void tb_store_json_member(tb_buf *b, const char *key, const char *s);
 
 /* Issue the license an ISSUE_LICENSE effect names, inside the transition's
  * transaction, through the handle's license handler (store/

@@ -1,6 +1,6 @@
 """test_accounts_admin.py — accounts the 等保三级 way (issue 17 §4;
 api/api_accounts.c, api/api_sessions.c, api/api_password_policy.c,
-store/tb_store_account_admin.c, sql/0015_account_management.sql), started
+store/tb_store_account_admin.c, sql/0016_account_management.sql), started
 by test_api.c with this script's name and the tongban binary.
 
 - Every account route is the administrator's: other roles get 403, no

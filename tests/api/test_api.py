@@ -1183,6 +1183,8 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/accounts/{username}/password"): {ADMIN},
         ("POST", "/api/v1/accounts/{username}/role"): {ADMIN},
         ("DELETE", "/api/v1/accounts/{username}"): {ADMIN},
+        # the security log: inspectors and administrators read it
+        ("GET", "/api/v1/security-events"): {ADMIN, INSPECTOR},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

@@ -337,4 +337,21 @@ def _():
     assert r.returncode == 2 and "usage" in r.stderr, r.stderr
 
 
+@case("the security log holds every second-factor event with its actor")
+def _():
+    rows = sql("SELECT kind || ' ' || actor_kind || ' ' || coalesce(actor, '') "
+               "|| ' ' || subject FROM security_events WHERE kind IN "
+               "('second_factor_enrolled', 'recovery_code_used', "
+               "'recovery_codes_replaced', 'second_factor_reset') ORDER BY seq")
+    lines = rows.splitlines()
+    for want in ("second_factor_enrolled account inspector1 account:inspector1",
+                 "recovery_code_used account inspector1 account:inspector1",
+                 "recovery_codes_replaced account inspector1 account:inspector1",
+                 "second_factor_enrolled account admin1 account:admin1",
+                 "second_factor_reset account admin1 account:inspector1"):
+        assert want in lines, (want, lines)
+    assert any(l.startswith("second_factor_reset cli ") and
+               l.endswith(" account:admin1") for l in lines), lines
+
+
 done()

@@ -133,6 +133,15 @@ check "... and with a wrong one" has "$tmp/out" "password authentication failed"
 check "pg_hba.conf asks every connection for scram-sha-256 and trusts none" \
   sh -c "grep -v '^#' '$data/pg/pg_hba.conf' | grep -qx 'local all all scram-sha-256' &&
          ! grep -v '^#' '$data/pg/pg_hba.conf' | grep -q trust"
+# the security log (issue 17 §4): what keys init and rotate noted in the
+# keys folder is moved into it when serve starts
+q="SELECT string_agg(kind || ' ' || subject || ' ' || actor_kind, ',' ORDER BY seq) FROM security_events WHERE kind LIKE 'key%'"
+login tongban_admin "$data/pgpass" >"$tmp/out"
+check "keys init and rotate are in the security log once serve started" \
+  has "$tmp/out" "keys_initialized keys:platform cli,key_rotated key:SCJG cli"
+check "... and the file that noted them is gone" \
+  sh -c "[ ! -e '$keys/security-events.pending' ]"
+q="SELECT 1"
 check "the passwords file is mode 600" [ "$(stat -c %a "$data/pgpass")" = 600 ]
 secret=$(sed -n 's/^\*:\*:\*:tongban:\(.*\)/\1/p' "$data/pgpass")
 check "the server role's password is 32 hex digits" sh -c "echo '$secret' | grep -qxE '[0-9a-f]{32}'"

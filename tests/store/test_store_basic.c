@@ -192,17 +192,17 @@ static void calendar_bad_line_stores_nothing(void) {
                             "2026-02-30 holiday\n2026-02-14 workday\n";
   size_t days = 99;
   tb_problem p = {0};
-  TB_CHECK_INT(
-      tb_store_calendar_load(s, bad, sizeof bad - 1, "bad.txt", &days, &p),
-      TB_STORE_INVALID);
+  TB_CHECK_INT(tb_store_calendar_load(s, bad, sizeof bad - 1, "bad.txt", NULL,
+                                      &days, &p),
+               TB_STORE_INVALID);
   TB_CHECKF(strstr(p.detail, "line 3") != NULL, "%s", p.detail);
   TB_CHECK_INT(days, 0);
   TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_days"), 0);
   static const char good[] = "2026-01-01 holiday\n2026-02-14 workday\n";
   long long v0 = tb_pg_value(c, "SELECT version FROM calendar_meta");
-  TB_CHECK_INT(
-      tb_store_calendar_load(s, good, sizeof good - 1, "good.txt", &days, &p),
-      TB_STORE_OK);
+  TB_CHECK_INT(tb_store_calendar_load(s, good, sizeof good - 1, "good.txt",
+                                      NULL, &days, &p),
+               TB_STORE_OK);
   TB_CHECK_INT(days, 2);
   TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM calendar_days"), 2);
   TB_CHECK_INT(tb_pg_value(c, "SELECT version FROM calendar_meta"), v0 + 1);

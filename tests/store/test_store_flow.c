@@ -1081,7 +1081,7 @@ static void calendar_shipped_then_administrator(void) {
   static const char y2027[] = "# test data\n2027-01-01 holiday 元旦\n";
   size_t days = 0;
   TB_CHECK_INT(tb_store_calendar_load(s, y2027, sizeof y2027 - 1,
-                                      "test-2027.txt", &days, &p),
+                                      "test-2027.txt", NULL, &days, &p),
                TB_STORE_OK);
   TB_CHECK_INT(tb_store_calendar_recompute(s, 100, &seen, &moved), TB_STORE_OK);
   check_deadlines(c, z, "2027-01-11", "2027-01-25");
@@ -1177,8 +1177,8 @@ static void load_shipped_calendar(tb_store *s) {
   size_t days = 0;
   tb_problem p = {0};
   if (text)
-    TB_CHECKF(tb_store_calendar_load(s, text, strlen(text), "2026.txt", &days,
-                                     &p) == TB_STORE_OK,
+    TB_CHECKF(tb_store_calendar_load(s, text, strlen(text), "2026.txt", NULL,
+                                     &days, &p) == TB_STORE_OK,
               "%s", p.detail);
   free(text);
 }

@@ -18,10 +18,16 @@
  * checkpoint row, a checkpoint file with a line removed or added — also
  * after a later checkpoint was made over the rewritten chains.
  *
+ * The security log likewise: the server's role can only append events
+ * that extend its chain, and changes nothing; a superuser's forged,
+ * removed, truncated or re-hashed events are named against the signed
+ * checkpoint that covers its head.
+ *
  * usage: test_store_guard WORKFLOWS_DIR TONGBAN
  */
 #include "tb_pg_harness.h"
 #include "tb_store_audit.h"
+#include "tb_store_security_log.h"
 #include "tb_test.h"
 
 #include <stdio.h>
@@ -481,6 +487,157 @@ static void several_events_then_one_head(void) {
   PQfinish(c);
 }
 
+/* ---- the security log (sql/0015_security_log.sql) ---------------------- */
+
+/* One event of the security log, as the server writes them. */
+static bool security_event(tb_store *s, const char *kind, const char *user,
+                           tb_store_security_outcome outcome) {
+  char subject[96];
+  snprintf(subject, sizeof subject, "account:%s", user);
+  tb_store_security_event ev = {
+      .kind = kind,
+      .actor = {.kind = TB_SECURITY_ANONYMOUS, .address = "192.0.2.7"},
+      .subject = subject,
+      .outcome = outcome,
+      .details = "{\"reason\":\"wrong_password\",\"名\":\"\\\"引号\\\"\\n\"}"};
+  return tb_store_security_log_append(s, &ev, NULL) == TB_STORE_OK;
+}
+
+/* The next security event with its correct hash, as anyone who knows the
+ * canonical form can make it; bad_prev and skip make it not link. */
+static const char NEXT_SECURITY_SQL[] =
+    "CREATE FUNCTION test_next_security(bad_prev bytea, skip integer) "
+    "RETURNS SETOF security_events LANGUAGE plpgsql AS $$ "
+    "DECLARE e security_events; BEGIN "
+    "SELECT coalesce(max(seq), 0) + 1 + skip INTO e.seq FROM security_events; "
+    "e.at := now(); e.kind := 'login'; e.actor_kind := 'anonymous'; "
+    "e.subject := 'account:x'; e.outcome := 'ok'; e.details := '{}'; "
+    "e.prev_hash := coalesce(bad_prev, (SELECT hash FROM security_events "
+    "ORDER BY seq DESC LIMIT 1), decode(repeat('00', 32), 'hex')); "
+    "e.hash := sha256(e.prev_hash || security_event_bytes(e)); "
+    "RETURN NEXT e; END $$";
+
+static void server_role_cannot_change_the_security_log(void) {
+  tb_store *s = tb_pg_store(pg.server);
+  for (int i = 0; i < 3; i++)
+    TB_CHECK(security_event(s, "login", "alice", TB_SECURITY_FAILED));
+  TB_CHECK(security_event(s, "login", "alice", TB_SECURITY_LOCKED));
+  /* a malformed event is refused before the database sees it */
+  tb_store_security_event bad = {.kind = "Login", .details = "{}"};
+  TB_CHECK_INT(tb_store_security_log_append(s, &bad, NULL), TB_STORE_INVALID);
+  bad.kind = "login";
+  bad.details = "[1]";
+  TB_CHECK_INT(tb_store_security_log_append(s, &bad, NULL), TB_STORE_INVALID);
+  tb_store_close(s);
+  PGconn *admin = tb_pg_connect(pg.admin);
+  TB_CHECK(ok(admin, NEXT_SECURITY_SQL));
+  TB_CHECK(ok(admin, "GRANT EXECUTE ON FUNCTION test_next_security(bytea, "
+                     "integer) TO tongban_server"));
+  PGconn *c = tb_pg_connect(pg.server);
+  /* correctly hashed but not linked, or not hashed right: refused */
+  TB_CHECK(refused(c,
+                   "INSERT INTO security_events SELECT * FROM "
+                   "test_next_security(sha256('x'), 0)",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "INSERT INTO security_events SELECT * FROM "
+                   "test_next_security(NULL, 1)",
+                   "23514"));
+  TB_CHECK(refused(c,
+                   "INSERT INTO security_events SELECT seq, at, kind, "
+                   "actor_kind, actor, address, subject, 'failed', details, "
+                   "prev_hash, hash FROM test_next_security(NULL, 0)",
+                   "23514"));
+  TB_CHECK(ok(c, "INSERT INTO security_events SELECT * FROM "
+                 "test_next_security(NULL, 0)"));
+  /* no change, no removal */
+  TB_CHECK(refused(c, "UPDATE security_events SET outcome = 'ok'", "42501"));
+  TB_CHECK(refused(c, "DELETE FROM security_events WHERE seq = 5", "42501"));
+  TB_CHECK(refused(c, "TRUNCATE security_events", "42501"));
+  TB_CHECK_INT(tb_pg_value(c, "SELECT count(*) FROM security_events"), 5);
+  PQfinish(c);
+  /* even the owner meets the triggers while they are on */
+  TB_CHECK(
+      refused(admin, "UPDATE security_events SET outcome = 'ok'", "42501"));
+  TB_CHECK(refused(admin, "DELETE FROM security_events", "42501"));
+  TB_CHECK(refused(admin, "TRUNCATE security_events", "42501"));
+  PQfinish(admin);
+}
+
+/* As a superuser with the triggers off: keep the log aside, run sql, and
+ * see what `audit verify` says; then put the log back. */
+static void security_attack(PGconn *admin, const char *sql, const char *says1,
+                            const char *says2) {
+  static char out[32768];
+  char all[2048];
+  snprintf(all, sizeof all,
+           "SET session_replication_role = replica; BEGIN; CREATE TEMP TABLE "
+           "keep AS SELECT * FROM security_events; %s; COMMIT",
+           sql);
+  TB_CHECK(ok(admin, all));
+  TB_CHECKF(audit("verify", pg.admin, out, sizeof out) == 1, "%s", out);
+  TB_CHECK(says(out, says1));
+  if (says2)
+    TB_CHECK(says(out, says2));
+  TB_CHECK(ok(admin, "BEGIN; DELETE FROM security_events; INSERT INTO "
+                     "security_events SELECT * FROM keep; DROP TABLE keep; "
+                     "COMMIT"));
+  TB_CHECK(ok(admin, "SET session_replication_role = DEFAULT"));
+  TB_CHECKF(audit("verify", pg.admin, out, sizeof out) != 0, "%s", out);
+  TB_CHECKF(strstr(out, "broken: security log") == NULL, "%s", out);
+}
+
+/* Re-hash events 2.. so that the log links again (what a forger who
+ * knows the canonical form does after changing event 2). */
+static const char REHASH_SQL[] =
+    "UPDATE security_events SET outcome = 'ok' WHERE seq = 2; "
+    "DO $$ DECLARE e security_events; prev bytea; BEGIN "
+    "FOR e IN SELECT * FROM security_events ORDER BY seq LOOP "
+    "IF e.seq >= 2 THEN e.prev_hash := prev; "
+    "e.hash := sha256(prev || security_event_bytes(e)); "
+    "UPDATE security_events SET prev_hash = e.prev_hash, hash = e.hash "
+    "WHERE seq = e.seq; END IF; prev := e.hash; END LOOP; END $$";
+
+static void security_log_attacks_are_named(void) {
+  static char out[32768];
+  TB_CHECKF(audit("checkpoint", pg.admin, out, sizeof out) == 0, "%s", out);
+  TB_CHECK(says(out, "security log at event 5"));
+  PGconn *admin = tb_pg_connect(pg.admin);
+  /* the checkpoint signed the head */
+  TB_CHECK_INT(tb_pg_value(admin,
+                           "SELECT count(*) FROM audit_checkpoints WHERE seq "
+                           "= (SELECT max(seq) FROM audit_checkpoints) AND "
+                           "canonical::jsonb -> 'security' = jsonb_build_"
+                           "object('seq', 5, 'hash', (SELECT encode(hash, "
+                           "'hex') FROM security_events WHERE seq = 5))"),
+               1);
+  TB_CHECKF(audit("verify", pg.admin, out, sizeof out) != 0, "%s", out);
+  TB_CHECKF(strstr(out, "broken: security log") == NULL, "%s", out);
+  security_attack(admin,
+                  "UPDATE security_events SET outcome = 'ok' WHERE "
+                  "seq = 2",
+                  "broken: security log, event 2: forged_event:", NULL);
+  security_attack(admin, "DELETE FROM security_events WHERE seq = 3",
+                  "broken: security log, event 3: broken_link:", NULL);
+  security_attack(admin, "DELETE FROM security_events WHERE seq >= 4",
+                  "broken: security log, event 5: truncated:", NULL);
+  security_attack(admin, REHASH_SQL,
+                  "broken: security log, event 5: rehashed:", NULL);
+  /* a superuser's rewrite with a new checkpoint over it: the earlier one
+   * still names it */
+  security_attack(admin,
+                  "DELETE FROM security_events WHERE seq >= 4; INSERT INTO "
+                  "security_events SELECT * FROM test_next_security(NULL, 0)",
+                  "broken: security log, event 5: truncated:", NULL);
+  /* the log as `audit security` shows it: newest first, and intact */
+  TB_CHECKF(audit("security --limit 2", pg.admin, out, sizeof out) == 0, "%s",
+            out);
+  TB_CHECK(says(out, "5 "));
+  TB_CHECK(says(out, "login locked by anonymous from 192.0.2.7 account:alice"));
+  TB_CHECK(says(out, "2 events of 5 shown"));
+  PQfinish(admin);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc != 3) {
@@ -504,6 +661,8 @@ int main(int argc, char **argv) {
   TB_RUN(superuser_attacks_are_all_named);
   TB_RUN(checkpoint_tampering_is_named);
   TB_RUN(several_events_then_one_head);
+  TB_RUN(server_role_cannot_change_the_security_log);
+  TB_RUN(security_log_attacks_are_named);
   tb_pg_stop(&pg);
   tb_pg_remove_tree(dir);
   return tb_test_done();

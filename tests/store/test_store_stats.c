@@ -126,7 +126,7 @@ static void load_fixture(void) {
   TB_CHECK(cal != NULL);
   size_t days = 0;
   if (cal)
-    TB_CHECK_INT(tb_store_calendar_load(s, cal, n, "2026.txt", &days, &p),
+    TB_CHECK_INT(tb_store_calendar_load(s, cal, n, "2026.txt", NULL, &days, &p),
                  TB_STORE_OK);
   free(cal);
   tb_store_close(s);

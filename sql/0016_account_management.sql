@@ -1,4 +1,4 @@
--- 0015_account_management.sql — account management, the last log-in
+-- 0016_account_management.sql — account management, the last log-in
 -- and the idle timeout of sessions (issue 17 §4).
 --
 -- accounts.deleted_at: a deleted account. Its row stays, disabled and
