@@ -130,8 +130,8 @@ static void create(api_req *r, tb_store *s, const char *user, const char *role,
     api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
     return;
   }
-  tb_store_status rc =
-      tb_store_account_create(s, user, role, bureau, hash, true, NULL);
+  tb_store_status rc = /* with its event of the security log */
+      api_security_account_add(r, s, user, role, bureau, hash, true);
   if (rc == TB_STORE_CONFLICT) {
     api_fail_field(r, TB_PROBLEM_ACCOUNT_EXISTS, "username",
                    "user '%s' exists or existed (names are not reused)", user);
@@ -185,7 +185,12 @@ static const char *event_of(tb_store_account_op op) {
  * 404 for an unknown account, 409 last_admin. */
 static void change(api_req *r, tb_store *s, const tb_store_account_change *c) {
   int ended = 0;
-  tb_store_status rc = tb_store_account_change_apply(s, c, &ended);
+  api_account_event event = {r, event_of(c->op), c->username, c->role,
+                             c->bureau};
+  tb_store_account_change logged = *c; /* with its event, in its transaction */
+  logged.also = api_security_account_event;
+  logged.also_cls = &event;
+  tb_store_status rc = tb_store_account_change_apply(s, &logged, &ended);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no account '%s'", c->username);
     return;

@@ -136,6 +136,10 @@ static tb_api_status run_change(tb_store *s, const tb_api_accounts_job *job,
                                .change_required = !opts->no_forced_change,
                                .role = job->role,
                                .bureau = job->bureau};
+  api_account_event event = {NULL, verb_event(job->verb), job->user, job->role,
+                             job->bureau};
+  c.also = api_security_account_event; /* in the change's transaction */
+  c.also_cls = &event;
   int ended = 0;
   tb_store_status rc = tb_store_account_change_apply(s, &c, &ended);
   tb_api_status out = change_said(job, rc, ended, msg, msg_len);

@@ -349,8 +349,8 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
   bool officer = strcmp(role, "officer") == 0;
   if (!officer || api_bureau_check(s, opts->bureaus, bureau, msg, msg_len)) {
     tb_store_status rc = /* with its event of the security log */
-        api_security_account_add(s, user, role, officer ? bureau : NULL, hash,
-                                 !opts->no_forced_change);
+        api_security_account_add(NULL, s, user, role, officer ? bureau : NULL,
+                                 hash, !opts->no_forced_change);
     out = rc == TB_STORE_OK         ? TB_API_OK
           : rc == TB_STORE_CONFLICT ? TB_API_INVALID
                                     : TB_API_ERROR;

@@ -230,7 +230,24 @@ tb_store_status api_security_account_created(tb_store *s, const char *user,
                 bureau));
 }
 
+tb_store_status api_security_account_event(tb_store *s, void *cls) {
+  const api_account_event *e = cls;
+  char subject[96];
+  account_subject(e->user, subject, sizeof subject);
+  json_t *details = json_pack("{s:s?, s:s?}", "role", e->role, "bureau",
+                              e->bureau && *e->bureau ? e->bureau : NULL);
+  if (e->r)
+    return api_security_log(e->r, s, e->kind, TB_SECURITY_OK, subject, details);
+  char os_user[80];
+  tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
+                                 .name =
+                                     tb_api_cli_user(os_user, sizeof os_user)};
+  return tb_store_security_log_add(s, e->kind, &who, subject, TB_SECURITY_OK,
+                                   details);
+}
+
 typedef struct {
+  api_req *r;
   const char *user, *role, *bureau, *hash;
   bool change_required;
 } add_job;
@@ -239,15 +256,20 @@ static tb_store_status add_body(tb_store *s, void *cls) {
   add_job *j = cls;
   tb_store_status rc = tb_store_account_create(
       s, j->user, j->role, j->bureau, j->hash, j->change_required, NULL);
-  return rc == TB_STORE_OK ? api_security_account_created(
-                                 s, j->user, j->role, j->bureau, "accounts add")
-                           : rc;
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (!j->r)
+    return api_security_account_created(s, j->user, j->role, j->bureau,
+                                        "accounts add");
+  api_account_event e = {j->r, "account_created", j->user, j->role, j->bureau};
+  return api_security_account_event(s, &e);
 }
 
-tb_store_status api_security_account_add(tb_store *s, const char *user,
-                                         const char *role, const char *bureau,
+tb_store_status api_security_account_add(api_req *r, tb_store *s,
+                                         const char *user, const char *role,
+                                         const char *bureau,
                                          const char *password_hash,
                                          bool change_required) {
-  add_job j = {user, role, bureau, password_hash, change_required};
+  add_job j = {r, user, role, bureau, password_hash, change_required};
   return tb_store_run_transaction(s, add_body, &j);
 }

@@ -256,6 +256,9 @@ static void own_password(api_req *r, tb_store *s, const char *current,
   }
   api_account_log("password_changed", r->who.username, r->who.username,
                   r->who.role, r->who.bureau, ended);
+  api_account_event event = {r, "password_changed", r->who.username, NULL,
+                             NULL};
+  api_security_account_event(s, &event);
   unsigned left = r->who.pending & ~(unsigned)TB_SESSION_PASSWORD_CHANGE;
   api_reply_json(r, 200,
                  json_pack("{s:o, s:i}", "pending",

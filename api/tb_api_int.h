@@ -967,15 +967,30 @@ void api_security_login_refused(api_req *r, tb_store *s, const char *user,
  * or "accounts import"): its "account_created" event, actor the
  * operating system's user, in the open transaction. _add: the account
  * (tb_store_account_create; TB_STORE_CONFLICT when it exists) and its
- * event in one transaction. */
+ * event in one transaction, by the request's account (r) or the command
+ * line's user (r NULL). */
 tb_store_status api_security_account_created(tb_store *s, const char *user,
                                              const char *role,
                                              const char *bureau,
                                              const char *command);
-tb_store_status api_security_account_add(tb_store *s, const char *user,
-                                         const char *role, const char *bureau,
+tb_store_status api_security_account_add(api_req *r, tb_store *s,
+                                         const char *user, const char *role,
+                                         const char *bureau,
                                          const char *password_hash,
                                          bool change_required);
+/* An account change's security event (kind "account_disabled" …, subject
+ * "account:USER", details role and bureau when given), by the request's
+ * account — or, with r NULL, by the command line's operating-system user.
+ * Shaped as tb_store_account_change.also, with an api_account_event as
+ * its cls, so the event is written in the change's own transaction. */
+typedef struct {
+  api_req *r; /* NULL: a `tongban accounts` command */
+  const char *kind;
+  const char *user;
+  const char *role;   /* NULL: not part of the change */
+  const char *bureau; /* NULL or "": none */
+} api_account_event;
+tb_store_status api_security_account_event(tb_store *s, void *cls);
 /* GET /api/v1/security-events?kind=&actor=&from=&to=&limit=&after= */
 void api_h_security_events_list(api_req *r);
 

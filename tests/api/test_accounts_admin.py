@@ -273,6 +273,29 @@ def _():
     expect(login("pair1", OWN), 201)
 
 
+@case("every account change is an event of the security log, by its administrator")
+def _():
+    rows = sql("SELECT kind || ' ' || actor_kind || ' ' || coalesce(actor, '') "
+               "|| ' ' || subject FROM security_events WHERE kind LIKE "
+               "'account\\_%' OR kind = 'password_changed' ORDER BY seq")
+    lines = rows.splitlines()
+    for want in ("account_created account admin1 account:forced1",
+                 "password_changed account forced1 account:forced1",
+                 "account_disabled account admin1 account:dis1",
+                 "account_enabled account admin1 account:dis1",
+                 "account_password_reset account admin1 account:reset1",
+                 "account_role_changed account admin1 account:role1",
+                 "account_deleted account admin1 account:del1"):
+        assert want in lines, (want, lines)
+    role = sql("SELECT details::jsonb->>'role' || ' ' || "
+               "(details::jsonb->>'bureau') FROM "
+               "security_events WHERE kind = 'account_role_changed' AND "
+               "subject = 'account:role1'")
+    assert role == "officer GA", role
+    # a refused change leaves no event
+    assert "account_disabled account admin1 account:nobody9" not in lines
+
+
 def last_active(token_user):
     return float(sql("SELECT extract(epoch FROM now() - max(last_active_at)) "
                      "FROM sessions s JOIN accounts a ON a.id = s.account_id "

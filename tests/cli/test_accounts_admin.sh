@@ -91,6 +91,9 @@ check "disable" exits $? 0 "$tmp/out" "demo1: disabled; 0 sessions ended"
 check "listed disabled" sh -c "'$tongban' accounts list --data '$data' | grep -q '^demo1 clerk - disabled'"
 acc "" enable demo1
 check "enable" exits $? 0 "$tmp/out" "demo1: enabled"
+"$tongban" audit security --kind account_disabled --data "$data" >"$tmp/sec" 2>&1
+check "disable: an event of the security log by the command line's user" \
+  sh -c "grep -q 'account_disabled' '$tmp/sec' && grep -q 'cli' '$tmp/sec' && grep -q 'account:demo1' '$tmp/sec'"
 acc "short" reset-password demo1
 check "reset-password: the policy" exits $? 2 "$tmp/out" "use at least 8"
 acc "New-Pass-2027" reset-password demo1
