@@ -3,6 +3,7 @@
  * GET /metrics (Prometheus text) and GET /api/v1/openapi.json (the
  * embedded OpenAPI 3.1 document).
  */
+#include "api_conn_guard.h"
 #include "tb_api_int.h"
 #include "tb_store_metrics.h"
 
@@ -134,6 +135,8 @@ void api_h_metrics(api_req *r) {
   append_cards(r, &text);
   append_gauges(r, &text);
   append_streams(r, &text);
+  api_conn_guard_text(api_conn_guard_of(r), &text);
+  api_hashpool_text(api_hashpool_of(r), &text);
   api_metrics_process_text(&text);
   if (text.overflow)
     api_fail(r, TB_PROBLEM_INTERNAL, "the metrics are longer than %d bytes",

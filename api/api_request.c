@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
                       const char *region, int session_ttl) {
@@ -159,6 +160,32 @@ api_guesses *api_guesses_of(api_req *r) {
 
 const api_totp *api_totp_of(const api_req *r) {
   return r->ctx->totp;
+}
+
+api_hashpool *api_hashpool_of(api_req *r) {
+  return r->ctx->hashpool;
+}
+
+struct api_conn_guard *api_conn_guard_of(api_req *r) {
+  return r->ctx->guard;
+}
+
+int64_t api_monotonic_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- suspended requests (the mechanism: api_server.c) -------------------- */
+
+void api_suspend(api_req *r, api_continuation then, void *cls) {
+  r->then = then;
+  r->then_cls = cls;
+  MHD_suspend_connection(r->conn);
+}
+
+void api_resume(api_req *r) {
+  MHD_resume_connection(r->conn);
 }
 
 const api_route *api_route_table(const api_req *r, size_t *n) {

@@ -60,6 +60,9 @@ struct api_context {
   tb_api_intake intake; /* anonymous intake's limits (defaults applied) */
   tb_api_password_policy password_policy; /* passwords set through the API */
   int session_idle; /* seconds; every store handle's session_idle */
+  tb_api_intake intake;   /* anonymous intake's limits (defaults applied) */
+  api_hashpool *hashpool; /* password hashing (api_hashpool.c) */
+  struct api_conn_guard *guard; /* connection limits (api_conn_guard.h) */
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */

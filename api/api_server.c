@@ -5,7 +5,23 @@
  * completion callback, and the graceful stop (quiesce, wait for requests
  * in flight, stop). The daemon and dispatch only: what handlers ask of a
  * request is in api_request.c, and nothing below includes this file.
+ *
+ * Suspended handlers, the one mechanism (tb_api_int.h, "suspended
+ * requests"): a handler calls api_suspend(r, then, cls) and returns
+ * without answering; on_request then returns MHD_YES with no response
+ * queued, and libmicrohttpd leaves the connection alone. Whoever did the
+ * work calls api_resume(r); libmicrohttpd calls on_request again (the
+ * final call, once more), which runs `then` instead of the route's
+ * handler and sends what it answered, or waits again if it suspended
+ * again. The request stays in flight meanwhile (the graceful stop waits
+ * for it); pools that suspend requests are stopped before the daemon
+ * (api_hashpool_stop resumes every request it holds).
+ *
+ * Connections are guarded by api_conn_guard.h: a cap per client address
+ * at accept, and deadlines the request callbacks move (headers in, body
+ * pieces, answering, answered) that a sweeper enforces.
  */
+#include "api_conn_guard.h"
 #include "api_http.h"
 #include "api_request.h"
 #include "api_totp.h"
@@ -38,6 +54,11 @@
 #define DEFAULT_TIMEOUT 30
 #define RETRY_AFTER 5
 #define DEFAULT_CONNECTIONS 4096
+#define DEFAULT_PER_ADDRESS 64
+#define DEFAULT_HEADER_TIMEOUT 10
+#define DEFAULT_BODY_TIMEOUT 20
+#define DEFAULT_BODY_RATE 500
+#define DEFAULT_HASH_QUEUE 32
 
 struct tb_api {
   struct MHD_Daemon *daemon;
@@ -306,7 +327,17 @@ static void dispatch(api_req *r) {
   if (!api_authenticate(r))
     return;
   r->route->handler(r);
-  if (!r->replied)
+  if (!r->replied && !r->then)
+    api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
+}
+
+/* A suspended request resumed: its continuation answers (or suspends
+ * it again). */
+static void resume_handler(api_req *r) {
+  api_continuation then = r->then;
+  r->then = NULL;
+  then(r, r->then_cls);
+  if (!r->replied && !r->then)
     api_fail(r, TB_PROBLEM_INTERNAL, "the request could not be answered");
 }
 
@@ -379,6 +410,7 @@ static enum MHD_Result send_reply(api_req *r) {
 /* The first call: the headers are in. */
 static enum MHD_Result first_call(api_req *r, const char *method,
                                   const char *url, const char *version) {
+  api_conn_guard_headers_in(r->conn);
   begin_request(r, method, url);
   api_http_refusal bad;
   if (!r->form_detail && !api_http_framing_ok(r->conn, version, &bad)) {
@@ -405,6 +437,7 @@ static enum MHD_Result first_call(api_req *r, const char *method,
  * closes. */
 static enum MHD_Result body_piece(api_req *r, const char *data, size_t len) {
   r->received += len;
+  api_conn_guard_body(r->conn, r->received);
   if (r->discarding || r->too_large) {
     if (r->received > discard_cap(r) ||
         monotonic_us() - r->started_us > DISCARD_US) {
@@ -434,8 +467,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     *upload_data_size = 0;
     return body_piece(r, upload_data, len);
   }
-  if (!r->discarding)
+  api_conn_guard_answering(conn);
+  if (r->then)
+    resume_handler(r);
+  else if (!r->discarding)
     dispatch(r);
+  if (r->then)
+    return MHD_YES; /* suspended: called again once resumed */
   return send_reply(r);
 }
 
@@ -465,8 +503,8 @@ static void log_access(const api_req *r, int status, double seconds,
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode why) {
-  (void)conn;
   tb_api *api = cls;
+  api_conn_guard_answered(conn);
   api_req *r = *con_cls;
   if (!r)
     return;
@@ -548,6 +586,8 @@ static unsigned cores(void) {
 }
 
 static void free_api(tb_api *api) {
+  api_hashpool_stop(api->ctx.hashpool);
+  api_conn_guard_stop(api->ctx.guard);
   api_context_free(&api->ctx); /* closes the handles, which use the issuer */
   api_licenses_close(api->ctx.licenses);
   api_metrics_free(api->ctx.metrics);
@@ -570,6 +610,43 @@ static void log_mhd(void *cls, const char *fmt, va_list ap) {
     len--;
   tb_log_kv(TB_LOG_WARN, "http", "libmicrohttpd",
             TB_LOG_SN("error", text, len));
+}
+
+static unsigned max_connections(const tb_api_options *o) {
+  return o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS;
+}
+
+/* The connection guard and the password hashing pool; false (err says
+ * why, naming the option) for limits that leave no reserve or threads
+ * that do not start. */
+static bool start_guards(tb_api *api, const tb_api_options *o, char *err,
+                         size_t err_len) {
+  api_conn_limits l = {
+      .per_address =
+          o->max_per_address ? o->max_per_address : DEFAULT_PER_ADDRESS,
+      .header_timeout =
+          o->header_timeout ? o->header_timeout : DEFAULT_HEADER_TIMEOUT,
+      .body_timeout = o->body_timeout ? o->body_timeout : DEFAULT_BODY_TIMEOUT,
+      .body_min_rate = o->body_min_rate ? o->body_min_rate : DEFAULT_BODY_RATE};
+  if ((unsigned long long)l.per_address * 2 > max_connections(o)) {
+    snprintf(err, err_len,
+             "--max-connections-per-address %u leaves no reserve: it may be "
+             "at most half of --max-connections (%u)",
+             l.per_address, max_connections(o));
+    return false;
+  }
+  unsigned hash_threads = o->hash_threads ? o->hash_threads : cores() / 2;
+  api->ctx.guard = api_conn_guard_start(&l, &api->ctx.edge);
+  api->ctx.hashpool =
+      api_hashpool_start(hash_threads ? hash_threads : 1,
+                         o->hash_queue ? o->hash_queue : DEFAULT_HASH_QUEUE);
+  if (!api->ctx.guard || !api->ctx.hashpool) {
+    snprintf(err, err_len,
+             "could not start the connection guard or the password hashing "
+             "threads");
+    return false;
+  }
+  return true;
 }
 
 tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
@@ -627,12 +704,16 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->test_clock = o->test_clock;
   tb_api_intake_defaults(&api->ctx.intake, &o->intake);
   unsigned threads = o->threads ? o->threads : cores();
+  if (!start_guards(api, o, err, err_len)) {
+    free_api(api);
+    return TB_API_INVALID;
+  }
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                    MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   if (ss.ss_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   api->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, on_request, api,
+      flags, 0, api_conn_guard_accept, api->ctx.guard, on_request, api,
       /* first, so that libmicrohttpd logs nothing through its own logger */
       MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
       (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -640,9 +721,9 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
       (size_t)(o->max_header ? o->max_header : DEFAULT_HEADER),
       MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned)(o->timeout ? o->timeout : DEFAULT_TIMEOUT),
-      MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)(o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS),
+      MHD_OPTION_CONNECTION_LIMIT, max_connections(o),
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+      MHD_OPTION_NOTIFY_CONNECTION, api_conn_guard_notify, api->ctx.guard,
       MHD_OPTION_URI_LOG_CALLBACK, uri_logged, api, MHD_OPTION_END);
   if (!api->daemon) {
     snprintf(err, err_len,
@@ -683,6 +764,9 @@ void tb_api_stop(tb_api *api, unsigned grace) {
     struct timespec ts = {0, 10 * 1000000L};
     nanosleep(&ts, NULL);
   }
+  /* every suspended login resumed before the daemon stops */
+  api_hashpool_stop(api->ctx.hashpool);
+  api->ctx.hashpool = NULL;
   MHD_stop_daemon(api->daemon);
   if (fd != MHD_INVALID_SOCKET)
     close(fd);

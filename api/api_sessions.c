@@ -20,6 +20,10 @@
  * (api_totp.c); a wrong code counts as a failed login. Every log-in
  * (ok, failed, locked) and log-out is an event of the security log
  * (api_security_log.c).
+ *
+ * The password is checked on the hashing pool (api_hashpool.c), never on
+ * the request thread: the login is suspended there, and login_checked
+ * finishes it once the pool has answered.
  */
 #include "api_totp.h"
 #include "tb_api_int.h"
@@ -96,6 +100,18 @@ static void login_failed(api_req *r, tb_store *s, const login_keys *k) {
     api_metrics_lockout(api_metrics_of(r));
 }
 
+/* A login between its two halves: what the check needs and its result. */
+typedef struct {
+  tb_store_account a;
+  bool found, known; /* enabled; in the store at all */
+  const char *user;  /* as sent (the security log's) */
+  const char *otp;   /* the second factor sent, or NULL */
+  login_keys keys;
+  api_password_work work;
+} login_state;
+
+static void login_checked(api_req *r, void *cls);
+
 static void session_create(api_req *r) {
   json_t *body = api_body_object(r);
   if (!body)
@@ -117,46 +133,63 @@ static void session_create(api_req *r) {
     json_decref(body);
     return;
   }
-  login_keys keys;
-  keys_of(r, user, &keys);
-  if (!login_allowed(r, s, &keys)) {
+  login_state *st = tb_arena_alloc(r->arena, sizeof *st);
+  memset(st, 0, sizeof *st);
+  keys_of(r, user, &st->keys);
+  if (!login_allowed(r, s, &st->keys)) {
     if (r->replied && r->status == 429) /* not when the database failed */
       api_security_login_refused(r, s, user, TB_SECURITY_LOCKED,
                                  "too_many_failures");
     json_decref(body);
     return;
   }
-  tb_store_account a;
-  tb_store_status rc = tb_store_account_find(s, user, &a);
+  tb_store_status rc = tb_store_account_find(s, user, &st->a);
   if (rc != TB_STORE_OK && rc != TB_STORE_NOT_FOUND) {
     api_fail_store(r, rc);
     json_decref(body);
     return;
   }
-  bool found = rc == TB_STORE_OK && !a.disabled;
-  bool ok = tb_api_password_check(password, strlen(password),
-                                  found ? a.password_hash : DUMMY_HASH) &&
-            found;
-  /* the second factor, once the password is right (api_totp.c) */
-  api_totp_verdict second = ok ? api_totp_login(r, s, &a, otp) : API_TOTP_PASS;
-  if (!ok || second == API_TOTP_WRONG)
-    api_security_login_refused(r, s, user, TB_SECURITY_FAILED,
-                               ok                  ? "wrong_second_factor"
-                               : found             ? "wrong_password"
-                               : rc == TB_STORE_OK ? "disabled"
-                                                   : "unknown_user");
+  st->known = rc == TB_STORE_OK;
+  st->found = st->known && !st->a.disabled;
+  st->user = tb_arena_strdup(r->arena, user);
+  st->otp = otp ? tb_arena_strdup(r->arena, otp) : NULL;
+  st->work.len = strlen(password);
+  st->work.password = tb_arena_strdup(r->arena, password);
+  st->work.stored = st->found ? st->a.password_hash : DUMMY_HASH;
   json_decref(body);
+  api_password_later(r, &st->work, login_checked, st);
+}
+
+/* The second half, once the pool checked the password. */
+static void login_finish(api_req *r, login_state *st) {
+  if (api_password_refused(r, &st->work))
+    return;
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  const tb_store_account a = st->a;
+  bool found = st->found, ok = st->work.ok && found;
+  tb_store_status rc;
+  /* the second factor, once the password is right (api_totp.c) */
+  api_totp_verdict second =
+      ok ? api_totp_login(r, s, &a, st->otp) : API_TOTP_PASS;
+  if (!ok || second == API_TOTP_WRONG)
+    api_security_login_refused(r, s, st->user, TB_SECURITY_FAILED,
+                               ok          ? "wrong_second_factor"
+                               : found     ? "wrong_password"
+                               : st->known ? "disabled"
+                                           : "unknown_user");
   if (second == API_TOTP_ANSWERED)
     return;
   if (!ok || second == API_TOTP_WRONG) {
-    login_failed(r, s, &keys);
+    login_failed(r, s, &st->keys);
     if (!ok)
       api_fail(r, TB_PROBLEM_BAD_CREDENTIALS, "wrong user name or password");
     return;
   }
   /* the global count is left to its window: the user's own success must
    * not wipe out what guessing from elsewhere has added up */
-  tb_store_throttle_clear(s, keys.local);
+  tb_store_throttle_clear(s, st->keys.local);
   char token[64];
   uint8_t hash[32];
   int64_t expires = 0;
@@ -180,10 +213,16 @@ static void session_create(api_req *r) {
   api_reply_json(r, 201, out);
 }
 
-/* The login, counted by its outcome. */
+static void login_checked(api_req *r, void *cls) {
+  login_finish(r, cls);
+  api_metrics_login(api_metrics_of(r), r->replied ? r->status : 0);
+}
+
+/* The login, counted by its outcome (once it is answered). */
 void api_h_session_create(api_req *r) {
   session_create(r);
-  api_metrics_login(api_metrics_of(r), r->replied ? r->status : 0);
+  if (!r->then)
+    api_metrics_login(api_metrics_of(r), r->replied ? r->status : 0);
 }
 
 void api_h_session_delete(api_req *r) {

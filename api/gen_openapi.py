@@ -143,7 +143,9 @@ paths["/api/v1/sessions"] = {"post": op("Log in", "sessions",
      "401": prob("wrong user name or password (bad_credentials); or the password is right, the role needs a second factor "
                  "and the account has one: otp is missing (otp_required) or wrong, expired or used already (otp_invalid, "
                  "counted as a failed log-in)"),
-     "429": prob("too many failed logins: slowed down or locked", RA), **{k: v for k, v in body_err.items()}},
+     "429": prob("too many failed logins: slowed down or locked", RA), **{k: v for k, v in body_err.items()},
+     "503": prob("password_hashing_busy: too many logins wait for their password check (the hashing pool's queue is full, or this one waited over 5 s); "
+                 "or the database is unreachable or busy", RA)},
     body=jbody(obj({"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024},
                     "otp": {"type": "string", "maxLength": 64,
                             "description": "the second factor, for a role that needs one (--totp-roles, default admin and "

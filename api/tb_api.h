@@ -132,6 +132,22 @@ typedef struct {
   /* seconds without a person's request after which a session ends;
    * 0: 1800 */
   int session_idle;
+  /* Connections and password hashing (README "Operating securely") */
+  unsigned max_per_address; /* open connections of one client address (an
+                               IPv6 one by its /64); a trusted proxy's are
+                               not capped. 0: 64. At most half of
+                               max_connections: the rest is the reserve */
+  unsigned header_timeout;  /* seconds a request's headers may take in all,
+                               from the connection's start or the previous
+                               answer (also a keep-alive's idle life);
+                               0: 10 */
+  unsigned body_timeout;    /* seconds a body may take, plus one per
+                               body_min_rate bytes received; 0: 20 */
+  unsigned body_min_rate;   /* bytes per second; 0: 500 */
+  unsigned hash_threads;    /* threads hashing passwords, the most hashes
+                               at once; 0: half the cores, at least 1 */
+  unsigned hash_queue;      /* password checks that may wait for them (more:
+                               503 password_hashing_busy); 0: 32 */
 } tb_api_options;
 
 typedef struct tb_api tb_api;

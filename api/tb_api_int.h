@@ -54,6 +54,7 @@ typedef struct api_guesses api_guesses;   /* api_throttle.c */
 typedef struct api_metrics api_metrics;   /* api_metrics.c */
 typedef struct api_licenses api_licenses; /* api_licenses.c */
 typedef struct api_totp api_totp;         /* api_totp.c */
+typedef struct api_hashpool api_hashpool; /* api_hashpool.c */
 typedef void (*api_handler)(api_req *r);
 
 enum {
@@ -152,6 +153,9 @@ struct api_req {
   struct MHD_Response *response; /* a ready response queued instead of
                                     reply (streams, pages) */
   long long response_bytes;      /* its body's size; -1: unknown (streams) */
+  /* suspended (api_suspend): what runs once it is resumed, NULL when not */
+  void (*then)(api_req *r, void *cls);
+  void *then_cls;
 };
 
 /* ---- the request's accessors (api_request.c) ------------------------------
@@ -198,6 +202,12 @@ api_metrics *api_metrics_of(api_req *r);
 api_guesses *api_guesses_of(api_req *r);
 /* The server's second-factor settings (api_totp.h); NULL: none needed. */
 const api_totp *api_totp_of(const api_req *r);
+/* Microseconds of the monotonic clock, for durations and deadlines. */
+int64_t api_monotonic_us(void);
+/* The server's password hashing pool (NULL when it could not start). */
+api_hashpool *api_hashpool_of(api_req *r);
+/* The server's connection guard (api_conn_guard.h), for /metrics. */
+struct api_conn_guard *api_conn_guard_of(api_req *r);
 
 /* The most bytes of one uploaded file, and of all files of one
  * application together (tb_api_options.max_file_bytes, …). */
@@ -462,6 +472,60 @@ bool api_authenticate(api_req *r);
 bool api_username_ok(const char *u);
 /* A new session token (43 base64url characters) and its SHA-256. */
 bool api_token_new(char out[64], uint8_t hash[32]);
+
+/* ---- suspended requests (api_request.c; the mechanism: api_server.c) ----
+ *
+ * A handler that waits for work done elsewhere (a password hashed on the
+ * pool below) suspends its request and returns without answering; the
+ * request thread serves others meanwhile. Whoever finishes the work calls
+ * api_resume once, from any thread; then `then` runs on a request thread
+ * with the same request and answers it (or suspends it again). The
+ * request, its arena and its body stay valid while it is suspended. Only
+ * from a handler run once the body is in (every route's handler but a
+ * file route's refusal of an oversized upload). */
+typedef void (*api_continuation)(api_req *r, void *cls);
+void api_suspend(api_req *r, api_continuation then, void *cls);
+void api_resume(api_req *r);
+
+/* ---- password hashing on its own pool (api_hashpool.c) -------------------
+ *
+ * scrypt costs tens of milliseconds of one core: it never runs on a
+ * request thread. A bounded queue feeds a few threads of its own (the
+ * cap on hashes at once); a full queue is answered 503
+ * password_hashing_busy with Retry-After at once. */
+/* One check or hash to do. password (len bytes) and stored are borrowed:
+ * keep them in the request's arena. Set by the pool: ok (the password
+ * matches stored; or hash holds its new scrypt hash when stored is NULL),
+ * or why it was not done (api_password_refused answers it). */
+typedef struct {
+  const char *password;
+  size_t len;
+  const char *stored; /* NULL: hash the password instead */
+  bool ok;
+  bool cancelled; /* the server stopped before it ran */
+  bool expired;   /* it waited longer than the queue's bound */
+  char hash[TB_API_HASH_MAX];
+} api_password_work;
+
+/* Queue w for the request's server's pool and suspend r: true, and
+ * then(r, cls) runs once it is done (w filled in). false when the queue
+ * is full or the server stops: r is answered 503 with Retry-After and the
+ * handler returns. w must live in r's arena. */
+bool api_password_later(api_req *r, api_password_work *w, api_continuation then,
+                        void *cls);
+/* In the continuation: true when w was not done (the server stopped, or
+ * it waited in the queue too long for its client to still wait), and r
+ * is answered 503 with Retry-After; false when w->ok is the answer. */
+bool api_password_refused(api_req *r, const api_password_work *w);
+/* Start threads (at least 1) hashing from a queue of queue_cap (at least
+ * 1) waiting jobs; NULL when no thread starts. */
+api_hashpool *api_hashpool_start(unsigned threads, unsigned queue_cap);
+/* Stop: the jobs running finish, the ones waiting are cancelled, every
+ * request is resumed; then free. Before the HTTP daemon stops (a
+ * suspended request must be resumed first). NULL is fine. */
+void api_hashpool_stop(api_hashpool *p);
+/* The pool's metrics (tongban_password_hash_*) in Prometheus text. */
+void api_hashpool_text(api_hashpool *p, tb_buf *t);
 /* ---- failure throttles (api_throttle.c) ---------------------------------- */
 
 /* Logins, counted in the database at every try: whether the key may try

@@ -18,6 +18,10 @@
  *                 [--online-expiry SECONDS]
  *                 [--password-min-length N] [--password-min-classes N]
  *                 [--session-idle SECONDS]
+ *                 [--max-connections N] [--max-connections-per-address N]
+ *                 [--header-timeout SECONDS] [--body-timeout SECONDS]
+ *                 [--body-min-rate BYTES] [--hash-threads N]
+ *                 [--hash-queue N]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -70,6 +74,10 @@
  * of passwords set through the API (`tongban accounts` takes the same).
  * --session-idle (60..86400 seconds, default $TONGBAN_SESSION_IDLE, else
  * 1800) ends a session nobody used for that long (api/api_auth.c).
+ * The connection limits and the password hashing pool (tb_api.h's
+ * options of the same names; 0 or absent: the API's default) each also
+ * come from the environment, TONGBAN_ and the option's name in capitals
+ * with '_' for '-' (TONGBAN_HEADER_TIMEOUT); the option wins.
  */
 #include "tb_api.h"
 #include "tb_cli.h"
@@ -118,12 +126,34 @@ typedef struct {
   tb_api_intake intake;   /* anonymous intake's limits and expiry */
   tb_api_password_policy password_policy;
   double session_idle; /* seconds; 0: the API's default */
+  unsigned limits[7];     /* LIMITS' values, in its order; 0: the default */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
 enum { OPT_TOTP_ROLES = 0x7401 };
 /* and of --session-idle */
 enum { OPT_SESSION_IDLE = 0x7402 };
+
+/* The connection limits and the hashing pool: option, bounds, and where
+ * each goes in tb_api_options (limits_to_api). */
+static const struct {
+  const char *option, *env;
+  double lo, hi;
+} LIMITS[] = {
+    {"max-connections", "TONGBAN_MAX_CONNECTIONS", 16, 1000000},
+    {"max-connections-per-address", "TONGBAN_MAX_CONNECTIONS_PER_ADDRESS", 1,
+     500000},
+    {"header-timeout", "TONGBAN_HEADER_TIMEOUT", 1, 3600},
+    {"body-timeout", "TONGBAN_BODY_TIMEOUT", 1, 3600},
+    {"body-min-rate", "TONGBAN_BODY_MIN_RATE", 1, 1e9},
+    {"hash-threads", "TONGBAN_HASH_THREADS", 1, 256},
+    {"hash-queue", "TONGBAN_HASH_QUEUE", 1, 100000},
+};
+#define N_LIMITS (sizeof LIMITS / sizeof LIMITS[0])
+#define LIMIT_OPTION 1000 /* getopt's value of LIMITS[i]: 1000 + i */
+_Static_assert(N_LIMITS ==
+                   sizeof((serve_options *)0)->limits / sizeof(unsigned),
+               "one value per row of LIMITS");
 
 static int usage(void) {
   fprintf(stderr,
@@ -152,6 +182,12 @@ static int usage(void) {
           "                     [--password-min-length N] "
           "[--password-min-classes N]\n"
           "                     [--session-idle SECONDS]\n");
+          "                     [--max-connections N] "
+          "[--max-connections-per-address N]\n"
+          "                     [--header-timeout SECONDS] [--body-timeout "
+          "SECONDS]\n"
+          "                     [--body-min-rate BYTES] [--hash-threads N] "
+          "[--hash-queue N]\n");
   return 2;
 }
 
@@ -257,6 +293,43 @@ static bool account_env(serve_options *o) {
   return true;
 }
 
+/* One limit from text (the option's or the environment's, named by
+ * `from`); false (said on stderr) when it is not a whole number in its
+ * bounds. */
+static bool parse_conn_limit(size_t i, const char *text, const char *from,
+                             serve_options *o) {
+  double v;
+  if (!parse_number(text, LIMITS[i].lo, LIMITS[i].hi, &v) ||
+      v != (double)(unsigned)v) {
+    fprintf(stderr,
+            "tongban: %s takes a whole number from %g to %g, not '%s'\n", from,
+            LIMITS[i].lo, LIMITS[i].hi, text);
+    return false;
+  }
+  o->limits[i] = (unsigned)v;
+  return true;
+}
+
+/* The limits the environment sets (before the options override them). */
+static bool limits_from_env(serve_options *o) {
+  for (size_t i = 0; i < N_LIMITS; i++) {
+    const char *v = getenv(LIMITS[i].env);
+    if (v && *v && !parse_conn_limit(i, v, LIMITS[i].env, o))
+      return false;
+  }
+  return true;
+}
+
+static void limits_to_api(const serve_options *o, tb_api_options *ao) {
+  ao->max_connections = o->limits[0];
+  ao->max_per_address = o->limits[1];
+  ao->header_timeout = o->limits[2];
+  ao->body_timeout = o->limits[3];
+  ao->body_min_rate = o->limits[4];
+  ao->hash_threads = o->limits[5];
+  ao->hash_queue = o->limits[6];
+}
+
 static bool parse_args(int argc, char **argv, serve_options *o) {
   static const struct option options[] = {
       {"listen", required_argument, NULL, 'l'},
@@ -286,6 +359,14 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"password-min-length", required_argument, NULL, 'M'},
       {"password-min-classes", required_argument, NULL, 'K'},
       {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
+      {"max-connections", required_argument, NULL, LIMIT_OPTION + 0},
+      {"max-connections-per-address", required_argument, NULL,
+       LIMIT_OPTION + 1},
+      {"header-timeout", required_argument, NULL, LIMIT_OPTION + 2},
+      {"body-timeout", required_argument, NULL, LIMIT_OPTION + 3},
+      {"body-min-rate", required_argument, NULL, LIMIT_OPTION + 4},
+      {"hash-threads", required_argument, NULL, LIMIT_OPTION + 5},
+      {"hash-queue", required_argument, NULL, LIMIT_OPTION + 6},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -300,7 +381,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
   o->db_connection_limit = TB_STORE_SERVER_CONNECTION_LIMIT;
   const char *env_totp = getenv("TONGBAN_TOTP_ROLES");
   o->totp_roles = env_totp && *env_totp ? env_totp : NULL;
-  if (!intake_from_env(o) || !account_env(o))
+  if (!intake_from_env(o) || !account_env(o) || !limits_from_env(o))
     return false;
   optind = 1;
   int c;
@@ -417,6 +498,13 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       o->allow_unencrypted_keys = true;
       break;
     default:
+      if (c >= LIMIT_OPTION && c < LIMIT_OPTION + (int)N_LIMITS) {
+        char from[64];
+        snprintf(from, sizeof from, "--%s", LIMITS[c - LIMIT_OPTION].option);
+        if (!parse_conn_limit((size_t)(c - LIMIT_OPTION), optarg, from, o))
+          return false;
+        break;
+      }
       return false;
     }
   }
@@ -624,6 +712,8 @@ int tb_cli_serve(int argc, char **argv) {
                        .intake = o.intake,
                        .password_policy = o.password_policy,
                        .session_idle = (int)o.session_idle};
+                       .intake = o.intake};
+  limits_to_api(&o, &ao);
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
   if (!buffered)
