@@ -99,12 +99,26 @@ class Resp:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
+def from_source(source):
+    """A urllib opener whose connections start from the loopback address
+    `source` (127.0.0.x: another client address for the server)."""
+    import functools
+    import http.client
+
+    class FromSource(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(functools.partial(
+                http.client.HTTPConnection, source_address=(source, 0)), req)
+    return urllib.request.build_opener(FromSource)
+
+
 def http(method, path, body=None, token=None, headers=None, raw=None,
-         ctype=None, base=None, clock=None):
+         ctype=None, base=None, clock=None, source=None):
     """One request; body is sent as JSON, or raw bytes with ctype (none
     when ctype is None); to base (a server's URL) instead of TB_BASE_URL
-    when given; clock: the X-Tongban-Clock header (Unix seconds). The
-    answer is checked against the OpenAPI document (Resp)."""
+    when given; clock: the X-Tongban-Clock header (Unix seconds); source:
+    the loopback address to connect from (from_source). The answer is
+    checked against the OpenAPI document (Resp)."""
     h = dict(headers or {})
     data = None
     if raw is not None:
@@ -120,8 +134,9 @@ def http(method, path, body=None, token=None, headers=None, raw=None,
         h["X-Tongban-Clock"] = str(int(clock))
     req = urllib.request.Request((base or BASE) + path, data=data,
                                  method=method, headers=h)
+    opener = from_source(source).open if source else urllib.request.urlopen
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with opener(req, timeout=60) as r:
             return Resp(r.status, r.headers, r.read(), method, path, base)
     except urllib.error.HTTPError as e:
         return Resp(e.code, e.headers, e.read(), method, path, base)
@@ -332,16 +347,22 @@ def matches_schema(path, body, method="GET", status="200"):
     tbschema.check_body(BASE, path, method, status, body)
 
 
-def raw_exchange(data, timeout=10):
-    """Send bytes as they are on a fresh connection and read until the
-    server closes it or `timeout` seconds pass; (answer bytes, whether the
-    server closed the connection)."""
+def raw_exchange(data, timeout=10, source=None, pause=0.0):
+    """Send bytes as they are on a fresh connection (data: bytes, or a list
+    of pieces sent `pause` seconds apart; from the loopback address source
+    when given) and read until the server closes it or `timeout` seconds
+    pass; (answer bytes, whether the server closed the connection)."""
     import socket
     import time
     host, port = BASE.split("//")[1].split(":")
     out, closed = b"", False
-    with socket.create_connection((host, int(port)), timeout=timeout) as sk:
-        sk.sendall(data)
+    with socket.create_connection((host, int(port)), timeout=timeout,
+                                  source_address=(source, 0) if source
+                                  else None) as sk:
+        for i, piece in enumerate([data] if isinstance(data, bytes) else data):
+            if i:
+                time.sleep(pause)
+            sk.sendall(piece)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             sk.settimeout(max(deadline - time.monotonic(), 0.01))

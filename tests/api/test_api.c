@@ -164,6 +164,12 @@ static int run_script(const tb_pg *pg, uint16_t port, const char *log,
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* A whole number from the environment; 0 when unset. */
+static unsigned env_unsigned(const char *name) {
+  const char *v = getenv(name);
+  return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
 int main(int argc, char **argv) {
   tb_pg pg;
   if (!tb_pg_start(&pg)) {
@@ -219,6 +225,13 @@ int main(int argc, char **argv) {
   const char *totp = getenv("TB_TOTP_ROLES");
   o.totp_roles = totp ? totp : "none";
   tb_api_harness_intake(&o.intake);
+  /* the connection tests: limits small enough to reach on loopback */
+  o.max_connections = env_unsigned("TB_MAX_CONNECTIONS");
+  o.max_per_address = env_unsigned("TB_MAX_PER_ADDRESS");
+  o.header_timeout = env_unsigned("TB_HEADER_TIMEOUT");
+  o.body_timeout = env_unsigned("TB_BODY_TIMEOUT");
+  o.hash_threads = env_unsigned("TB_HASH_THREADS");
+  o.hash_queue = env_unsigned("TB_HASH_QUEUE");
   tb_api_options o2 = o;
   o2.keys_dir = keys2;
   if (tb_api_start(&o, &api, err, sizeof err) != TB_API_OK ||
