@@ -59,9 +59,8 @@ struct api_context {
   api_totp *totp;
   tb_api_intake intake; /* anonymous intake's limits (defaults applied) */
   tb_api_password_policy password_policy; /* passwords set through the API */
-  int session_idle; /* seconds; every store handle's session_idle */
-  tb_api_intake intake;   /* anonymous intake's limits (defaults applied) */
-  api_hashpool *hashpool; /* password hashing (api_hashpool.c) */
+  int session_idle;             /* seconds; every store handle's session_idle */
+  api_hashpool *hashpool;       /* password hashing (api_hashpool.c) */
   struct api_conn_guard *guard; /* connection limits (api_conn_guard.h) */
 };
 

@@ -126,7 +126,7 @@ typedef struct {
   tb_api_intake intake;   /* anonymous intake's limits and expiry */
   tb_api_password_policy password_policy;
   double session_idle; /* seconds; 0: the API's default */
-  unsigned limits[7];     /* LIMITS' values, in its order; 0: the default */
+  unsigned limits[7];  /* LIMITS' values, in its order; 0: the default */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
@@ -181,7 +181,7 @@ static int usage(void) {
           "                     [--online-expiry SECONDS]\n"
           "                     [--password-min-length N] "
           "[--password-min-classes N]\n"
-          "                     [--session-idle SECONDS]\n");
+          "                     [--session-idle SECONDS]\n"
           "                     [--max-connections N] "
           "[--max-connections-per-address N]\n"
           "                     [--header-timeout SECONDS] [--body-timeout "
@@ -712,7 +712,6 @@ int tb_cli_serve(int argc, char **argv) {
                        .intake = o.intake,
                        .password_policy = o.password_policy,
                        .session_idle = (int)o.session_idle};
-                       .intake = o.intake};
   limits_to_api(&o, &ao);
   tb_api *api = NULL;
   bool buffered = tb_log_stderr_buffer_start();
