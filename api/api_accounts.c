@@ -112,9 +112,72 @@ bool api_body_fields(api_req *r, json_t **body, const char *detail,
   return true;
 }
 
+/* A password an administrator sets, hashed on the hashing pool
+ * (api_hashpool.c) while the request waits suspended, and what the
+ * second half needs; in the request's arena. */
+typedef struct {
+  const char *user, *role, *bureau;
+  api_password_work work;
+} set_password;
+
+static set_password *set_password_new(api_req *r, const char *user,
+                                      const char *role, const char *bureau,
+                                      const char *password) {
+  set_password *p = tb_arena_alloc(r->arena, sizeof *p);
+  memset(p, 0, sizeof *p);
+  p->user = tb_arena_strdup(r->arena, user);
+  p->role = role; /* one of ROLES */
+  p->bureau = bureau ? tb_arena_strdup(r->arena, bureau) : NULL;
+  p->work.password = tb_arena_strdup(r->arena, password);
+  p->work.len = strlen(password);
+  return p;
+}
+
+/* The pool's answer: the store handle of the thread the request
+ * continues on, or NULL when r was answered (503, 500). */
+static tb_store *hashed(api_req *r, const set_password *p) {
+  if (api_password_refused(r, &p->work))
+    return NULL;
+  if (!p->work.ok) {
+    api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
+    return NULL;
+  }
+  return api_store(r);
+}
+
 /* ---- create
  * ------------------------------------------------------------------ */
 
+/* Second half: the hash is made; store the account with its event. */
+static void create_hashed(api_req *r, void *cls) {
+  const set_password *p = cls;
+  tb_store *s = hashed(r, p);
+  if (!s)
+    return;
+  tb_store_status rc = /* with its event of the security log */
+      api_security_account_add(r, s, p->user, p->role, p->bureau, p->work.hash,
+                               true);
+  if (rc == TB_STORE_CONFLICT) {
+    api_fail_field(r, TB_PROBLEM_ACCOUNT_EXISTS, "username",
+                   "user '%s' exists or existed (names are not reused)",
+                   p->user);
+    return;
+  }
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  api_account_log("account_created", r->who.username, p->user, p->role,
+                  p->bureau, 0);
+  tb_store_account_info i = {.created_at = r->now};
+  i.a.password_change_required = true;
+  snprintf(i.a.username, sizeof i.a.username, "%s", p->user);
+  snprintf(i.a.role, sizeof i.a.role, "%s", p->role);
+  snprintf(i.a.bureau, sizeof i.a.bureau, "%s", p->bureau ? p->bureau : "");
+  api_reply_json(r, 201, account_json(&i));
+}
+
+/* First half: the checks; then the hash on the pool. */
 static void create(api_req *r, tb_store *s, const char *user, const char *role,
                    const char *bureau, const char *password) {
   if (!api_username_ok(user)) {
@@ -125,29 +188,8 @@ static void create(api_req *r, tb_store *s, const char *user, const char *role,
   if (!role_ok(r, s, role, bureau) ||
       !password_ok(r, "password", user, password))
     return;
-  char hash[TB_API_HASH_MAX];
-  if (!tb_api_password_hash(password, strlen(password), hash)) {
-    api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
-    return;
-  }
-  tb_store_status rc = /* with its event of the security log */
-      api_security_account_add(r, s, user, role, bureau, hash, true);
-  if (rc == TB_STORE_CONFLICT) {
-    api_fail_field(r, TB_PROBLEM_ACCOUNT_EXISTS, "username",
-                   "user '%s' exists or existed (names are not reused)", user);
-    return;
-  }
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  api_account_log("account_created", r->who.username, user, role, bureau, 0);
-  tb_store_account_info i = {.created_at = r->now};
-  i.a.password_change_required = true;
-  snprintf(i.a.username, sizeof i.a.username, "%s", user);
-  snprintf(i.a.role, sizeof i.a.role, "%s", role);
-  snprintf(i.a.bureau, sizeof i.a.bureau, "%s", bureau ? bureau : "");
-  api_reply_json(r, 201, account_json(&i));
+  set_password *p = set_password_new(r, user, role, bureau, password);
+  api_password_later(r, &p->work, create_hashed, p);
 }
 
 void api_h_account_create(api_req *r) {
@@ -238,6 +280,19 @@ void api_h_account_delete(api_req *r) {
   simple(r, TB_ACCOUNT_DELETE);
 }
 
+/* The reset's second half: the hash is made; apply the change. */
+static void reset_hashed(api_req *r, void *cls) {
+  const set_password *p = cls;
+  tb_store *s = hashed(r, p);
+  if (!s)
+    return;
+  tb_store_account_change c = {.op = TB_ACCOUNT_PASSWORD,
+                               .username = p->user,
+                               .password_hash = p->work.hash,
+                               .change_required = true};
+  change(r, s, &c);
+}
+
 void api_h_account_password(api_req *r) {
   const char *password = NULL;
   api_field spec[] = {
@@ -247,17 +302,9 @@ void api_h_account_password(api_req *r) {
   if (!api_body_fields(r, &body, "the request is invalid", spec))
     return;
   tb_store *s = api_store(r);
-  char hash[TB_API_HASH_MAX];
   if (s && password_ok(r, "password", r->params[0], password)) {
-    if (!tb_api_password_hash(password, strlen(password), hash)) {
-      api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
-    } else {
-      tb_store_account_change c = {.op = TB_ACCOUNT_PASSWORD,
-                                   .username = r->params[0],
-                                   .password_hash = hash,
-                                   .change_required = true};
-      change(r, s, &c);
-    }
+    set_password *p = set_password_new(r, r->params[0], NULL, NULL, password);
+    api_password_later(r, &p->work, reset_hashed, p);
   }
   json_decref(body);
 }

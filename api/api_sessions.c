@@ -239,21 +239,6 @@ void api_h_session_delete(api_req *r) {
 
 /* ---- the user's own new password --------------------------------------- */
 
-/* The current password is right; else counted as a failed login and
- * answered 403 wrong_password (never 401: the session itself is good). */
-static bool current_ok(api_req *r, tb_store *s, const char *current) {
-  login_keys keys;
-  keys_of(r, r->who.username, &keys);
-  if (!login_allowed(r, s, &keys))
-    return false;
-  if (tb_api_password_check(current, strlen(current), r->who.password_hash))
-    return true;
-  login_failed(r, s, &keys);
-  api_fail_field(r, TB_PROBLEM_WRONG_PASSWORD, "current_password",
-                 "the current password is wrong");
-  return false;
-}
-
 /* The new password meets the policy and differs from the current one. */
 static bool new_ok(api_req *r, const char *current, const char *fresh) {
   tb_problem_code code;
@@ -272,18 +257,56 @@ static bool new_ok(api_req *r, const char *current, const char *fresh) {
   return true;
 }
 
-static void own_password(api_req *r, tb_store *s, const char *current,
-                         const char *fresh) {
-  if (!current_ok(r, s, current) || !new_ok(r, current, fresh))
+/* A change of one's own password between its three parts: the current
+ * one checked, then the new one hashed, both on the hashing pool
+ * (api_hashpool.c), never on a request thread. In the request's arena. */
+typedef struct {
+  const char *current, *fresh;
+  api_password_work check, hash;
+} own_change;
+
+static void own_hashed(api_req *r, void *cls);
+
+/* Second part: the current password was right (else 403 wrong_password,
+ * counted as a failed log-in; never 401: the session itself is good);
+ * the new one meets the policy; hash it. */
+static void own_checked(api_req *r, void *cls) {
+  own_change *c = cls;
+  if (api_password_refused(r, &c->check))
     return;
-  char hash[TB_API_HASH_MAX];
-  if (!tb_api_password_hash(fresh, strlen(fresh), hash)) {
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  if (!c->check.ok) {
+    login_keys keys;
+    keys_of(r, r->who.username, &keys);
+    login_failed(r, s, &keys);
+    api_fail_field(r, TB_PROBLEM_WRONG_PASSWORD, "current_password",
+                   "the current password is wrong");
+    return;
+  }
+  if (!new_ok(r, c->current, c->fresh))
+    return;
+  c->hash.password = c->fresh;
+  c->hash.len = strlen(c->fresh);
+  api_password_later(r, &c->hash, own_hashed, c);
+}
+
+/* Third part: store the new hash, end the other sessions, answer. */
+static void own_hashed(api_req *r, void *cls) {
+  own_change *c = cls;
+  if (api_password_refused(r, &c->hash))
+    return;
+  if (!c->hash.ok) {
     api_fail(r, TB_PROBLEM_INTERNAL, "could not hash the password");
     return;
   }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
   int ended = 0;
-  tb_store_status rc =
-      tb_store_account_own_password(s, r->token_hash, r->who.id, hash, &ended);
+  tb_store_status rc = tb_store_account_own_password(
+      s, r->token_hash, r->who.id, c->hash.hash, &ended);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_INVALID_TOKEN,
              "the session ended meanwhile; log in again");
@@ -303,6 +326,23 @@ static void own_password(api_req *r, tb_store *s, const char *current,
                  json_pack("{s:o, s:i}", "pending",
                            api_session_steps_json(left), "sessions_ended",
                            ended));
+}
+
+/* First part: the lockout allows a try; check the current password. */
+static void own_password(api_req *r, tb_store *s, const char *current,
+                         const char *fresh) {
+  login_keys keys;
+  keys_of(r, r->who.username, &keys);
+  if (!login_allowed(r, s, &keys))
+    return;
+  own_change *c = tb_arena_alloc(r->arena, sizeof *c);
+  memset(c, 0, sizeof *c);
+  c->current = tb_arena_strdup(r->arena, current);
+  c->fresh = tb_arena_strdup(r->arena, fresh);
+  c->check.password = c->current;
+  c->check.len = strlen(current);
+  c->check.stored = r->who.password_hash;
+  api_password_later(r, &c->check, own_checked, c);
 }
 
 void api_h_session_password(api_req *r) {

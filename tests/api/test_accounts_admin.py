@@ -273,6 +273,32 @@ def _():
     expect(login("pair1", OWN), 201)
 
 
+def hashes():
+    """tongban_password_hashes_total from /metrics: scrypt runs on the pool."""
+    text = http("GET", "/metrics").body.decode()
+    for line in text.splitlines():
+        if line.startswith("tongban_password_hashes_total "):
+            return int(float(line.split()[1]))
+    raise AssertionError("no tongban_password_hashes_total in /metrics")
+
+
+@case("every password an administrator or a user sets is hashed on the pool")
+def _():
+    before = hashes()
+    expect(create("pool1"), 201)
+    assert hashes() == before + 1, "create did not hash on the pool"
+    expect(admin("POST", "/api/v1/accounts/pool1/password",
+                 {"password": START}), 200)
+    assert hashes() == before + 2, "reset did not hash on the pool"
+    t = expect(login("pool1", START), 201).json["token"]
+    assert hashes() == before + 3
+    expect(change_own(t, "Wrong-Pass-1", OWN), 403, "wrong_password")
+    assert hashes() == before + 4, "the current password was not checked there"
+    expect(change_own(t, START, OWN), 200)
+    assert hashes() == before + 6, "check and new hash: two runs on the pool"
+    sql("DELETE FROM auth_failures")
+
+
 @case("every account change is an event of the security log, by its administrator")
 def _():
     rows = sql("SELECT kind || ' ' || actor_kind || ' ' || coalesce(actor, '') "
