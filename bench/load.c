@@ -51,8 +51,8 @@
 #define MAX_SAMPLES (16 * 1024 * 1024)
 #define MAX_NUMBERS 2000000
 #define MAX_ERRORS_SHOWN 5
-#define NUMBER_LEN 24 /* application numbers since issue 17: 9-digit serials   \
-                       */
+/* application numbers since issue 17: 9-digit serials */
+#define NUMBER_LEN 24
 #define CODE_MAX 32
 #define DRAIN_SECONDS 30
 #define MAX_LIST_MISSES 200

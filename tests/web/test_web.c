@@ -123,6 +123,10 @@ int main(int argc, char **argv) {
                       .region = "330100",
                       .threads = 2,
                       .max_connections = conns,
+                      /* every browser and script here connects from
+                       * 127.0.0.1 (streams.mjs opens 1000 streams): the
+                       * cap per address at its most, half of the total */
+                      .max_per_address = conns / 2,
                       .keys_dir = keys,
                       .test_clock = true,
                       .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
