@@ -92,4 +92,10 @@ tb_doc_status tb_doc_render(tb_doc_templates *t, tb_doc_kind kind,
                             const char *service_id, const json_t *data,
                             tb_buf *pdf, tb_workflows_problems *problems);
 
+/* Release what pango, cairo and fontconfig keep for the whole process
+ * (the font map, font caches) of the calling thread and the process: call
+ * once at exit, after the last render of every thread, so leak checkers
+ * see a clean exit. */
+void tb_documents_cleanup(void);
+
 #endif

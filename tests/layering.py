@@ -83,10 +83,15 @@ LIBRARIES = {
     "libcurl": lambda h: h.startswith("curl/"),
     # api/ only: the second factor's TOTP and base32 (api_totp_codes.c)
     "liboath": lambda h: h.startswith("liboath/"),
+    # documents/ only: the PDF renderer and the headers pango pulls in
+    "cairo": lambda h: h.startswith("cairo"),
+    "pango": lambda h: h.startswith("pango/"),
+    "glib": lambda h: h in ("glib.h", "glib-object.h"),
+    "fontconfig": lambda h: h == "fontconfig/fontconfig.h",
 }
 
-MODULES = ["engine", "workflows", "store", "electronic-licenses", "api",
-           "cli", "tests", "bench"]
+MODULES = ["engine", "workflows", "store", "electronic-licenses",
+           "documents", "api", "cli", "tests", "bench"]
 EVERYTHING = None  # the rows of cli/, tests/ and bench/
 
 # folder: (project modules it may include, libraries it may include,
@@ -97,7 +102,11 @@ RULES = {
     "store": (["engine"], ["libpq", "jansson", "OpenSSL"], True),
     "electronic-licenses": (["engine"], ["OpenSSL", "libqrencode", "libpng",
                                          "zlib", "jansson"], True),
-    "api": (["engine", "workflows", "store", "electronic-licenses"],
+    "documents": (["engine", "workflows"], ["cairo", "pango", "glib",
+                                            "fontconfig", "jansson",
+                                            "libqrencode"], True),
+    "api": (["engine", "workflows", "store", "electronic-licenses",
+             "documents"],
             ["libmicrohttpd", "jansson", "OpenSSL", "zlib", "libpng",
              "libjpeg", "liboath"], True),
     "cli": EVERYTHING,
