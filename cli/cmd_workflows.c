@@ -3,6 +3,11 @@
  * load every file as the server would, print every problem of every file
  * as "FILE:LINE: what is wrong — what to do", then "N files, N errors".
  *
+ * A FILE ending in .tpl is a document template (documents/: its kind is
+ * its name, e.g. acceptance.tpl); a FILE that is a folder is a templates
+ * folder, every template in it and its service folders checked
+ * (workflows/templates/README.md). Their problems print the same way.
+ *
  * `tongban workflows bureaus [--bureaus FILE] FILE...`: the bureaus the
  * definitions name (their branches, their licenses' issuers, their
  * commitments' verifiers), one "CODE NAME" a line, sorted by code, each
@@ -16,12 +21,14 @@
  * usage error.
  */
 #include "tb_cli.h"
+#include "tb_documents.h"
 #include "tb_workflows.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_BUREAUS "workflows/bureaus.xml"
@@ -41,8 +48,10 @@ typedef struct {
 
 static int usage(void) {
   fprintf(stderr, "usage: tongban workflows check [--bureaus FILE] FILE...\n"
-                  "  check workflow definitions (and bureau lists), print "
-                  "every problem\n"
+                  "  check workflow definitions (and bureau lists), "
+                  "document templates (FILE.tpl)\n"
+                  "  and templates folders (a FOLDER as FILE), print every "
+                  "problem\n"
                   "       tongban workflows bureaus [--bureaus FILE] "
                   "FILE...\n"
                   "  the bureaus the definitions name, one CODE NAME a "
@@ -96,8 +105,39 @@ static bool find_bureaus(const char *file, char *out, size_t size) {
   return access(out, R_OK) == 0;
 }
 
+/* A template file (kind from its name) or a templates folder. */
+static size_t check_templates(const char *path, bool folder) {
+  tb_workflows_problems ps = {0};
+  if (folder)
+    tb_doc_templates_close(tb_doc_templates_open(path, &ps));
+  else {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(strlen(base) - 4), base);
+    tb_doc_kind kind;
+    if (!tb_doc_kind_parse(name, &kind))
+      tb_workflows_problems_add(&ps, path, 0,
+                                "name it after a kind of document: "
+                                "acceptance.tpl, notice.tpl …",
+                                "not a kind of document: %s", base);
+    else
+      tb_doc_template_check_file(path, kind, &ps);
+  }
+  tb_workflows_problems_print(&ps, stdout);
+  size_t errors = ps.n + ps.dropped;
+  tb_workflows_problems_free(&ps);
+  return errors;
+}
+
 static size_t check_one(bureau_cache *c, const char *bureaus_path,
                         const char *file) {
+  struct stat st;
+  size_t len = strlen(file);
+  if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+    return check_templates(file, true);
+  if (len > 4 && strcmp(file + len - 4, ".tpl") == 0)
+    return check_templates(file, false);
   size_t errors = 0;
   char found[PATH_MAX];
   const tb_bureau_list *bureaus = NULL;

@@ -48,6 +48,9 @@ typedef struct {
   double line_height; /* of a paragraph's first line */
   double cuts[TB_DOC_MAX_CUTS]; /* where a broken paragraph's slices start */
   int n_cuts;                   /* 0: not broken */
+  double keep; /* room it needs below its top on the page (0: height) */
+  size_t beside; /* the QR code: the first of the right-aligned lines it
+                    stands beside (the issuing body, the date); 0: none */
 } placed;
 
 typedef struct {
@@ -110,7 +113,7 @@ static double layout_height(PangoLayout *l) {
   return (double)h / PANGO_SCALE;
 }
 
-static const char SIGN_TAIL[] = "：＿＿＿＿＿＿＿＿　　日期：　　年　　月　　日";
+static const char SIGN_TAIL[] = "：＿＿＿＿＿＿＿＿＿＿\n日期：　　　　年　　月　　日";
 
 static void layout_text(cairo_t *cr, const tb_doc_block *b, placed *p) {
   style st = block_style(b->kind);
@@ -122,7 +125,6 @@ static void layout_text(cairo_t *cr, const tb_doc_block *b, placed *p) {
   p->layouts[0] = make_layout(cr, tb_buf_str(&text), st, BODY_W);
   tb_buf_free(&text);
   if (b->kind == TB_BLOCK_PARA) {
-    pango_layout_set_justify(p->layouts[0], true);
     pango_layout_set_indent(p->layouts[0], (int)(2 * st.size * PANGO_SCALE));
   }
   p->x[0] = LEFT;
@@ -165,10 +167,19 @@ static void layout_block(cairo_t *cr, const tb_doc_layout *l, size_t i,
     p->height = QR_SIDE + layout_height(p->layouts[0]) +
                 layout_height(p->layouts[1]) + 4;
     p->before = 18;
+    for (size_t j = i; j > 0 && l->blocks[j - 1].kind == TB_BLOCK_RIGHT; j--)
+      p->beside = j - 1;
   } else if (b->kind == TB_BLOCK_HEAD || b->kind == TB_BLOCK_ROW)
     layout_row(cr, b, p);
   else
     layout_text(cr, b, p);
+  /* the issuing body and date stand apart from the text above them */
+  if (b->kind == TB_BLOCK_RIGHT && i > 0 &&
+      l->blocks[i - 1].kind != TB_BLOCK_RIGHT)
+    p->before = 28;
+  /* a heading keeps two lines of what follows on its page */
+  if (b->kind == TB_BLOCK_HEADING)
+    p->keep = 2 * p->height + 8;
 }
 
 /* ---- pages ------------------------------------------------------------------ */
@@ -202,8 +213,18 @@ static int paginate(placed *ps, size_t n) {
   double y = TOP;
   for (size_t i = 0; i < n && page < TB_DOC_MAX_PAGES; i++) {
     placed *p = &ps[i];
+    if (p->beside && ps[p->beside].page == page &&
+        ps[p->beside].y + p->height <= bottom) {
+      /* the QR code at the left of the issuing body and the date */
+      p->page = page;
+      p->y = ps[p->beside].y;
+      if (p->y + p->height > y)
+        y = p->y + p->height;
+      continue;
+    }
     double top = y == TOP ? TOP : y + p->before;
-    if (top + p->height > bottom && (!p->breakable ||
+    double need = p->keep > p->height ? p->keep : p->height;
+    if (top + need > bottom && (!p->breakable ||
                                      bottom - top < p->line_height)) {
       if (y != TOP)
         page++;

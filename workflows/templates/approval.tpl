@@ -10,7 +10,7 @@
 {{/each}}
 
 # 核发的证照
-@table 4 5 4 3
+@table 4 5 4 4
 @head 证照名称 | 证照编号 | 发证部门 | 有效期至
 {{#each licenses}}
 @row {{name}} | {{number}} | {{bureau}} | {{valid_until}}
