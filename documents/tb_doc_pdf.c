@@ -35,7 +35,7 @@
 #define TB_DOC_MAX_CUTS 64 /* pages one paragraph may span */
 
 #define SERIF "Noto Serif CJK SC"
-#define SANS "Noto Sans CJK SC"
+#define SANS SERIF /* one family: every face embedded costs time and size */
 
 typedef struct {
   PangoLayout *layouts[TB_DOC_MAX_COLS];
