@@ -75,7 +75,8 @@ static bool truthy(const json_t *v) {
   return true;
 }
 
-/* ---- blocks --------------------------------------------------------------- */
+/* ---- blocks ---------------------------------------------------------------
+ */
 
 static tb_doc_block *add_block(expander *e, tb_doc_block_kind kind) {
   tb_doc_layout *l = e->out;
@@ -152,15 +153,14 @@ static void join_line(expander *e, const tb_doc_seg *segs) {
       ascii_word((unsigned char)e->para.data[e->para.len - 1]) &&
       ascii_word((unsigned char)line.data[0]))
     tb_buf_adds(&e->para, " ");
-  if (line.overflow || (line.len && !tb_buf_add(&e->para, line.data,
-                                                line.len)))
+  if (line.overflow || (line.len && !tb_buf_add(&e->para, line.data, line.len)))
     e->too_large = true;
   tb_buf_free(&line);
 }
 
 static void row_block(expander *e, const tb_doc_node *nd) {
-  tb_doc_block *b = add_block(e, nd->kind == TB_NODE_HEAD ? TB_BLOCK_HEAD
-                                                          : TB_BLOCK_ROW);
+  tb_doc_block *b =
+      add_block(e, nd->kind == TB_NODE_HEAD ? TB_BLOCK_HEAD : TB_BLOCK_ROW);
   if (!b)
     return;
   tb_buf cell;
@@ -194,8 +194,8 @@ static void line_block(expander *e, const tb_doc_node *nd) {
     for (size_t i = 0; i < e->out->n; i++)
       if (e->out->blocks[i].kind == TB_BLOCK_TITLE) {
         free(e->out->blocks[i].cells[0]);
-        e->out->blocks[i].cells[0] = tb_xstrndup(text.data ? text.data : "",
-                                                 text.len);
+        e->out->blocks[i].cells[0] =
+            tb_xstrndup(text.data ? text.data : "", text.len);
       }
     free(e->out->title);
     e->out->title = tb_xstrndup(text.data ? text.data : "", text.len);
@@ -261,7 +261,8 @@ static void expand_nodes(expander *e, const tb_doc_node *nd) {
     expand_node(e, nd);
 }
 
-/* ---- the renderer's own parts --------------------------------------------- */
+/* ---- the renderer's own parts ---------------------------------------------
+ */
 
 static const char *str_at(const json_t *data, const char *path) {
   const json_t *v = walk(data, path);
@@ -290,10 +291,12 @@ static bool header(expander *e, tb_doc_kind kind, const json_t *data) {
   e->out->qr_text = tb_xstrndup(qr, strlen(qr));
   if (guide) {
     e->out->qr_lines[0] = tb_xstrndup(subject, strlen(subject));
-    e->out->qr_lines[1] = tb_xstrndup("扫码查看办事指南", strlen("扫码查看办事指南"));
+    e->out->qr_lines[1] =
+        tb_xstrndup("扫码查看办事指南", strlen("扫码查看办事指南"));
   } else {
     e->out->qr_lines[0] = tb_xstrndup(app, strlen(app));
-    e->out->qr_lines[1] = tb_xstrndup("扫码查询办理进度", strlen("扫码查询办理进度"));
+    e->out->qr_lines[1] =
+        tb_xstrndup("扫码查询办理进度", strlen("扫码查询办理进度"));
   }
   return true;
 }

@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TB_DOC_MAX_FILE (64 * 1024) /* bytes of one template */
-#define TB_DOC_MAX_LINE 1024        /* bytes of one template line */
-#define TB_DOC_MAX_DEPTH 8          /* sections inside sections */
-#define TB_DOC_MAX_PATH 128         /* bytes of one placeholder's path */
-#define TB_DOC_MAX_COLS 8           /* cells of a table row */
+#define TB_DOC_MAX_FILE (64 * 1024)   /* bytes of one template */
+#define TB_DOC_MAX_LINE 1024          /* bytes of one template line */
+#define TB_DOC_MAX_DEPTH 8            /* sections inside sections */
+#define TB_DOC_MAX_PATH 128           /* bytes of one placeholder's path */
+#define TB_DOC_MAX_COLS 8             /* cells of a table row */
 #define TB_DOC_MAX_TEXT (1024 * 1024) /* bytes of expanded text */
 #define TB_DOC_MAX_BLOCKS 20000       /* blocks of one document */
 #define TB_DOC_MAX_PAGES 200          /* pages of one document */
@@ -57,10 +57,10 @@ typedef enum {
 typedef struct tb_doc_node {
   tb_doc_node_kind kind;
   int line;
-  tb_doc_seg *segs;   /* the text of a text line */
-  const char *path;   /* the path of a section */
+  tb_doc_seg *segs; /* the text of a text line */
+  const char *path; /* the path of a section */
   double weights[TB_DOC_MAX_COLS];
-  int n_weights;      /* of @table */
+  int n_weights;                    /* of @table */
   struct tb_doc_node *first, *last; /* a section's lines */
   struct tb_doc_node *next;
 } tb_doc_node;
@@ -81,7 +81,8 @@ tb_doc_template *tb_doc_template_parse(const char *text, size_t len,
                                        tb_workflows_problems *problems);
 void tb_doc_template_free(tb_doc_template *t);
 
-/* ---- vocabularies --------------------------------------------------------- */
+/* ---- vocabularies ---------------------------------------------------------
+ */
 
 /* The model of a kind other than the guide (a new reference; json_decref
  * it). NULL for TB_DOC_GUIDE: its model is guide.model.json. */
@@ -93,7 +94,8 @@ json_t *tb_doc_model(tb_doc_kind kind);
 json_t *tb_doc_guide_model(const char *template_path,
                            tb_workflows_problems *problems);
 
-/* ---- expansion ------------------------------------------------------------ */
+/* ---- expansion ------------------------------------------------------------
+ */
 
 typedef enum {
   TB_BLOCK_OFFICE,  /* the office's name, drawn by the renderer */
@@ -124,8 +126,8 @@ typedef struct {
   tb_doc_block *blocks;
   size_t n, cap;
   size_t text_bytes;
-  char *title;    /* the title the metadata carries */
-  char *qr_text;  /* what the QR code encodes; NULL: no QR code */
+  char *title;       /* the title the metadata carries */
+  char *qr_text;     /* what the QR code encodes; NULL: no QR code */
   char *qr_lines[2]; /* the caption under it */
 } tb_doc_layout;
 

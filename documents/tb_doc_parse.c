@@ -32,7 +32,8 @@ static void problem(parser *p, const char *todo, const char *what) {
   p->problems++;
 }
 
-/* ---- looking paths up in the model ---------------------------------------- */
+/* ---- looking paths up in the model ----------------------------------------
+ */
 
 /* The model node at path below m, or NULL. */
 static const json_t *walk(const json_t *m, const char *path) {
@@ -68,8 +69,7 @@ static void known_keys(const parser *p, char *out, size_t size) {
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)p->models[i], key, v) {
-      int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "",
-                       key);
+      int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", key);
       if (n < 0 || (size_t)n >= size - used) {
         out[used] = '\0';
         return;
@@ -149,8 +149,9 @@ static void placeholder(parser *p, tb_doc_seg ***tail, const char *s,
   if (!valid_path(s, n)) {
     snprintf(what, sizeof what, "bad placeholder {{%.*s}}",
              (int)(n > 60 ? 60 : n), s);
-    problem(p, "a placeholder is a path of letters, digits and _ joined by "
-               "dots: {{applicant.name}}; write \\{ for a literal brace",
+    problem(p,
+            "a placeholder is a path of letters, digits and _ joined by "
+            "dots: {{applicant.name}}; write \\{ for a literal brace",
             what);
     return;
   }
@@ -214,7 +215,8 @@ static int parse_text(parser *p, const char *s, size_t n, bool cells,
   return count;
 }
 
-/* ---- the tree ------------------------------------------------------------- */
+/* ---- the tree -------------------------------------------------------------
+ */
 
 static tb_doc_node *append(parser *p, tb_doc_node_kind kind) {
   tb_doc_node *parent = p->depth ? p->open[p->depth] : &p->t->root;
@@ -243,8 +245,8 @@ static void open_section(parser *p, tb_doc_node_kind kind, const char *path,
     return;
   }
   if (!valid_path(path, n)) {
-    snprintf(what, sizeof what, "bad path in {{#%s %.*s}}",
-             section_word(kind), (int)(n > 60 ? 60 : n), path);
+    snprintf(what, sizeof what, "bad path in {{#%s %.*s}}", section_word(kind),
+             (int)(n > 60 ? 60 : n), path);
     problem(p, "name a field of the data: {{#each gaps}}", what);
   }
   tb_doc_node *nd = append(p, kind);
@@ -275,16 +277,15 @@ static void close_section(parser *p, tb_doc_node_kind kind) {
   }
   tb_doc_node *top = p->open[p->depth];
   if (top->kind != kind) {
-    snprintf(what, sizeof what,
-             "{{/%s}} closes {{#%s %s}} opened on line %d",
-             section_word(kind), section_word(top->kind), top->path,
-             top->line);
+    snprintf(what, sizeof what, "{{/%s}} closes {{#%s %s}} opened on line %d",
+             section_word(kind), section_word(top->kind), top->path, top->line);
     problem(p, "close the innermost section first", what);
   }
   p->depth--;
 }
 
-/* ---- lines ----------------------------------------------------------------- */
+/* ---- lines -----------------------------------------------------------------
+ */
 
 /* "{{#each path}}" as the whole line: its kind and path. */
 static bool section_line(const char *s, size_t n, const char *word,

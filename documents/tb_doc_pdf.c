@@ -16,8 +16,8 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
-#include <pango/pangocairo.h>
 #include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +40,15 @@
 typedef struct {
   PangoLayout *layouts[TB_DOC_MAX_COLS];
   double x[TB_DOC_MAX_COLS], w[TB_DOC_MAX_COLS]; /* cells of a row */
-  double height;  /* of the block's content */
-  double before;  /* room above it */
-  int page;       /* where it starts */
-  double y;       /* its top on that page */
-  bool breakable; /* a paragraph: may continue on the next page */
-  double line_height; /* of a paragraph's first line */
+  double height;                                 /* of the block's content */
+  double before;                                 /* room above it */
+  int page;                                      /* where it starts */
+  double y;                                      /* its top on that page */
+  bool breakable;               /* a paragraph: may continue on the next page */
+  double line_height;           /* of a paragraph's first line */
   double cuts[TB_DOC_MAX_CUTS]; /* where a broken paragraph's slices start */
   int n_cuts;                   /* 0: not broken */
-  double keep; /* room it needs below its top on the page (0: height) */
+  double keep;   /* room it needs below its top on the page (0: height) */
   size_t beside; /* the QR code: the first of the right-aligned lines it
                     stands beside (the issuing body, the date); 0: none */
 } placed;
@@ -113,7 +113,8 @@ static double layout_height(PangoLayout *l) {
   return (double)h / PANGO_SCALE;
 }
 
-static const char SIGN_TAIL[] = "：＿＿＿＿＿＿＿＿＿＿\n日期：　　　　年　　月　　日";
+static const char SIGN_TAIL[] =
+    "：＿＿＿＿＿＿＿＿＿＿\n日期：　　　　年　　月　　日";
 
 static void layout_text(cairo_t *cr, const tb_doc_block *b, placed *p) {
   style st = block_style(b->kind);
@@ -182,7 +183,8 @@ static void layout_block(cairo_t *cr, const tb_doc_layout *l, size_t i,
     p->keep = 2 * p->height + 8;
 }
 
-/* ---- pages ------------------------------------------------------------------ */
+/* ---- pages ------------------------------------------------------------------
+ */
 
 /* Cut a paragraph between its lines into slices: the first at most
  * first_room high, the others at most room. p->cuts[k] .. p->cuts[k + 1]
@@ -224,8 +226,8 @@ static int paginate(placed *ps, size_t n) {
     }
     double top = y == TOP ? TOP : y + p->before;
     double need = p->keep > p->height ? p->keep : p->height;
-    if (top + need > bottom && (!p->breakable ||
-                                     bottom - top < p->line_height)) {
+    if (top + need > bottom &&
+        (!p->breakable || bottom - top < p->line_height)) {
       if (y != TOP)
         page++;
       top = TOP;
@@ -245,7 +247,8 @@ static int paginate(placed *ps, size_t n) {
   return page + 1;
 }
 
-/* ---- drawing ---------------------------------------------------------------- */
+/* ---- drawing ----------------------------------------------------------------
+ */
 
 static void draw_qr(cairo_t *cr, const char *text, double x, double y,
                     double side) {
@@ -265,8 +268,8 @@ static void draw_qr(cairo_t *cr, const char *text, double x, double y,
       int start = c;
       while (c < qr->width && (qr->data[r * qr->width + c] & 1))
         c++;
-      cairo_rectangle(cr, x + (start + 4) * m, y + (r + 4) * m,
-                      (c - start) * m, m);
+      cairo_rectangle(cr, x + (start + 4) * m, y + (r + 4) * m, (c - start) * m,
+                      m);
     }
   cairo_fill(cr);
   QRcode_free(qr);
@@ -338,7 +341,8 @@ static void footer(cairo_t *cr, int page, int pages) {
   g_object_unref(l);
 }
 
-/* ---- the PDF ---------------------------------------------------------------- */
+/* ---- the PDF ----------------------------------------------------------------
+ */
 
 typedef struct {
   tb_buf *pdf;

@@ -30,8 +30,8 @@ typedef struct {
   struct timespec mtime;
   off_t size;
   ino_t ino;
-  bool bad;                 /* the file as seen did not pass the check */
-  shared_template *shared;  /* NULL when bad */
+  bool bad;                /* the file as seen did not pass the check */
+  shared_template *shared; /* NULL when bad */
 } cache_entry;
 
 struct tb_doc_templates {
@@ -41,7 +41,8 @@ struct tb_doc_templates {
   size_t n;
 };
 
-/* ---- one file ------------------------------------------------------------- */
+/* ---- one file -------------------------------------------------------------
+ */
 
 static char *read_file(const char *path, size_t *len, int *too_large) {
   FILE *f = fopen(path, "rb");
@@ -71,8 +72,8 @@ static tb_doc_template *load(const char *path, tb_doc_kind kind,
                               "cannot read the template");
     return NULL;
   }
-  json_t *model = kind == TB_DOC_GUIDE ? tb_doc_guide_model(path, ps)
-                                       : tb_doc_model(kind);
+  json_t *model =
+      kind == TB_DOC_GUIDE ? tb_doc_guide_model(path, ps) : tb_doc_model(kind);
   tb_doc_template *t = NULL;
   if (model) {
     char kind_name[64];
@@ -92,7 +93,8 @@ bool tb_doc_template_check_file(const char *path, tb_doc_kind kind,
   return t != NULL;
 }
 
-/* ---- the folder ------------------------------------------------------------ */
+/* ---- the folder ------------------------------------------------------------
+ */
 
 static bool valid_service(const char *s) {
   size_t n = strlen(s);
@@ -180,7 +182,8 @@ void tb_doc_templates_close(tb_doc_templates *t) {
   free(t);
 }
 
-/* ---- the cache -------------------------------------------------------------- */
+/* ---- the cache --------------------------------------------------------------
+ */
 
 static cache_entry *entry_for(tb_doc_templates *t, const char *service,
                               tb_doc_kind kind) {

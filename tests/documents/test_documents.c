@@ -60,7 +60,8 @@ static bool has(const char *text, const char *want) {
   return found;
 }
 
-/* ---- the checker ----------------------------------------------------------- */
+/* ---- the checker -----------------------------------------------------------
+ */
 
 /* Check text as a template of kind; the first problem's line and that its
  * text contains want. */
@@ -143,7 +144,8 @@ static void test_checker_accepts(void) {
   TB_CHECK_STR(tb_doc_kind_title(TB_DOC_GAP), "容缺受理告知书");
 }
 
-/* ---- rendering ---------------------------------------------------------------- */
+/* ---- rendering
+ * ---------------------------------------------------------------- */
 
 static json_t *fixture(const char *kind) {
   char path[300];
@@ -175,20 +177,19 @@ static char *render_text(tb_doc_templates *t, tb_doc_kind kind,
 static const char *const PHRASES[TB_DOC_KIND_COUNT][6] = {
     [TB_DOC_ACCEPTANCE] = {"第三十二条", "予以受理", "2026年12月7日",
                            "食品安全管理制度", "K7Q2M9", "2026年12月14日"},
-    [TB_DOC_NOTICE] = {"一次性告知", "经营场所平面布局图",
-                       "补正原因", "健康证明已过有效期",
-                       "解放东路18号", "工作日 9:00"},
+    [TB_DOC_NOTICE] = {"一次性告知", "经营场所平面布局图", "补正原因",
+                       "健康证明已过有效期", "解放东路18号", "工作日 9:00"},
     [TB_DOC_REFUSAL] = {"不予受理", "六十日内", "杭州市上城区人民政府",
                         "杭州市上城区人民法院", "不属于本机关职权范围",
                         "第三十二条第一款"},
-    [TB_DOC_DENIAL] = {"不予行政许可", "第三十八条", "二十五米",
-                       "第十一条", "杭州市上城区人民法院", "六个月内"},
+    [TB_DOC_DENIAL] = {"不予行政许可", "第三十八条", "二十五米", "第十一条",
+                       "杭州市上城区人民法院", "六个月内"},
     [TB_DOC_GAP] = {"容缺受理", "设备布局和工艺流程", "2026年12月14日",
                     "终止办理", "330100202611300000001", "2026年11月30日"},
     [TB_DOC_COMMITMENT] = {"告知承诺书", "从业人员健康证明", "三十日内",
                            "签名或盖章", "年", "杭州青禾餐饮管理有限公司"},
-    [TB_DOC_APPROVAL] = {"准予行政许可", "JY23301020000001", "2031年",
-                         "长期", "食品经营许可证", "第三十八条第一款"},
+    [TB_DOC_APPROVAL] = {"准予行政许可", "JY23301020000001", "2031年", "长期",
+                         "食品经营许可证", "第三十八条第一款"},
     [TB_DOC_DELIVERY] = {"出件回执", "窗口领取", "JY23301020000001",
                          "2026年12月3日 14:05", "领取人", "食品经营许可"},
     [TB_DOC_GUIDE] = {"办事指南", "食品经营许可", "扫码查看办事指南",
@@ -242,8 +243,8 @@ static void check_kind(tb_doc_templates *t, tb_doc_kind kind) {
 static tb_doc_templates *open_copy(void) {
   char cmd[600];
   snprintf(cmd, sizeof cmd,
-           "rm -rf %s/tpl && cp -r workflows/templates %s/tpl && echo ok",
-           tmp, tmp);
+           "rm -rf %s/tpl && cp -r workflows/templates %s/tpl && echo ok", tmp,
+           tmp);
   free(run(cmd));
   char path[300];
   snprintf(path, sizeof path, "%s/tpl/guide.tpl", tmp);
@@ -336,8 +337,8 @@ static void test_reload(void) {
   snprintf(svc, sizeof svc, "%s/tpl/spjy/delivery.tpl", tmp);
   write_text(svc, "本事项专用回执。\n");
   tb_buf_init(&pdf, 1 << 22);
-  TB_CHECK(t && tb_doc_render(t, TB_DOC_DELIVERY, "spjy", data, &pdf,
-                              NULL) == TB_DOC_OK);
+  TB_CHECK(t && tb_doc_render(t, TB_DOC_DELIVERY, "spjy", data, &pdf, NULL) ==
+                    TB_DOC_OK);
   tb_buf_free(&pdf);
   unlink(path);
   text = t ? render_text(t, TB_DOC_DELIVERY, data, "gone", &st) : NULL;

@@ -1,15 +1,16 @@
 /*
  * fuzz_template.c — libFuzzer target for the document template language
- * (documents/, the shipped templates of workflows/templates): parse and check the input as an
- * acceptance receipt's template; a refusal must name at least one problem
- * on a line of the input (or 0: the whole file); an accepted template is
- * expanded with sample data (the blocks the renderer draws, no PDF) and
- * its text stays within the bounds.
+ * (documents/, the shipped templates of workflows/templates): parse and check
+ * the input as an acceptance receipt's template; a refusal must name at least
+ * one problem on a line of the input (or 0: the whole file); an accepted
+ * template is expanded with sample data (the blocks the renderer draws, no PDF)
+ * and its text stays within the bounds.
  *
  *   clang -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iengine \
  *     -Iworkflows -Idocuments $(pkg-config --cflags --libs pangocairo \
- *     jansson libqrencode libxml-2.0) engine/tb_[a-z]*.c workflows/tb_wf_[a-z]*.c \
- *     documents/tb_[a-z]*.c tests/fuzz/fuzz_template.c -o fuzz_template -lm
+ *     jansson libqrencode libxml-2.0) engine/tb_[a-z]*.c
+ * workflows/tb_wf_[a-z]*.c \ documents/tb_[a-z]*.c tests/fuzz/fuzz_template.c
+ * -o fuzz_template -lm
  */
 #include "tb_doc_int.h"
 
@@ -19,23 +20,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static json_t *sample(void) {
-  return json_pack(
-      "{s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},"
-      "s:[{s:s,s:s},{s:s,s:s}],s:{s:i,s:b}}",
-      "office", "name", "政务服务中心", "document", "number", "受字第1号",
-      "date", "2026年11月30日", "applicant", "name", "<b>&amp;",
-      "application", "number", "330100202611300000001", "service", "name",
-      "食品经营许可", "tracking", "url", "https://example.gov.cn/t/1", "gaps",
-      "name", "甲", "due_date", "2026年12月1日", "name", "乙", "due_date", "",
-      "limits", "promised_days", 5, "provisional", 1);
+  return json_pack("{s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},"
+                   "s:[{s:s,s:s},{s:s,s:s}],s:{s:i,s:b}}",
+                   "office", "name", "政务服务中心", "document", "number",
+                   "受字第1号", "date", "2026年11月30日", "applicant", "name",
+                   "<b>&amp;", "application", "number", "330100202611300000001",
+                   "service", "name", "食品经营许可", "tracking", "url",
+                   "https://example.gov.cn/t/1", "gaps", "name", "甲",
+                   "due_date", "2026年12月1日", "name", "乙", "due_date", "",
+                   "limits", "promised_days", 5, "provisional", 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json_t *model = tb_doc_model(TB_DOC_ACCEPTANCE);
   tb_workflows_problems ps = {0};
-  tb_doc_template *t = tb_doc_template_parse((const char *)data, size,
-                                             "fuzz.tpl", model, "acceptance",
-                                             &ps);
+  tb_doc_template *t = tb_doc_template_parse(
+      (const char *)data, size, "fuzz.tpl", model, "acceptance", &ps);
   size_t lines = 1;
   for (size_t i = 0; i < size; i++)
     lines += data[i] == '\n';
