@@ -3,7 +3,8 @@
 # xmllint accepts every shipped file against workflow.xsd, and
 # `tongban workflows check` passes the shipped files, fails a bad one with
 # FILE:LINE messages (conditions that can never hold or always hold among
-# them, with the reason), and tells usage errors apart.
+# them, with the reason), and tells usage errors apart; document templates
+# (a .tpl file, a templates folder) are checked the same way.
 #
 # usage: test_tools.sh TONGBAN   (run from the source folder)
 tongban=${1:?usage: test_tools.sh TONGBAN}
@@ -181,6 +182,26 @@ if [ "$rc" -eq 1 ] && grep -q "^$tmp/none.xml: could not open the file" "$tmp/ou
   ok "a missing --bureaus file is an error (exit 1)"
 else
   not_ok "a missing --bureaus file is an error (exit 1)"; show "$tmp/out"
+fi
+
+# --- document templates (documents/) --------------------------------------
+"$tongban" workflows check workflows/templates workflows/templates/gap.tpl \
+  >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && tail -n 1 "$tmp/out" | grep -qx "2 files, 0 errors"; then
+  ok "check passes the shipped templates folder and a template (exit 0)"
+else
+  not_ok "check passes the shipped templates folder and a template"; show "$tmp/out"
+fi
+mkdir "$tmp/tpl"
+printf '第一行\n{{#each gaps}}\n{{nmae}}\n{{/each}}\n{{/if}}\n' >"$tmp/tpl/gap.tpl"
+"$tongban" workflows check "$tmp/tpl" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "^$tmp/tpl/gap.tpl:3: unknown placeholder {{nmae}}" "$tmp/out" \
+    && grep -q "^$tmp/tpl/gap.tpl:5: {{/if}} closes no open section" "$tmp/out"; then
+  ok "check fails a bad template in a folder with FILE:LINE (exit 1)"
+else
+  not_ok "check fails a bad template in a folder with FILE:LINE"; show "$tmp/out"
 fi
 
 echo "1..$n"
