@@ -26,21 +26,6 @@ typedef struct {
 
 /* ---- values ------------------------------------------------------------- */
 
-static const json_t *walk(const json_t *v, const char *path) {
-  const char *s = path;
-  while (v && *s) {
-    const char *dot = strchr(s, '.');
-    size_t n = dot ? (size_t)(dot - s) : strlen(s);
-    char key[TB_DOC_MAX_PATH + 1];
-    if (!json_is_object(v) || n > TB_DOC_MAX_PATH)
-      return NULL;
-    snprintf(key, sizeof key, "%.*s", (int)n, s);
-    v = json_object_get(v, key);
-    s = dot ? dot + 1 : s + n;
-  }
-  return v;
-}
-
 /* The value at path, looked up from the innermost loop outwards: the
  * first level whose data has the path's first name. */
 static const json_t *lookup(const expander *e, const char *path) {
@@ -50,7 +35,7 @@ static const json_t *lookup(const expander *e, const char *path) {
            (int)(dot ? (size_t)(dot - path) : strlen(path)), path);
   for (int i = e->depth; i >= 0; i--)
     if (json_is_object(e->ctx[i]) && json_object_get(e->ctx[i], first))
-      return walk(e->ctx[i], path);
+      return tb_doc_json_at(e->ctx[i], path);
   return NULL;
 }
 
@@ -265,7 +250,7 @@ static void expand_nodes(expander *e, const tb_doc_node *nd) {
  */
 
 static const char *str_at(const json_t *data, const char *path) {
-  const json_t *v = walk(data, path);
+  const json_t *v = tb_doc_json_at(data, path);
   return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v)
                                                         : NULL;
 }

@@ -81,6 +81,11 @@ tb_doc_template *tb_doc_template_parse(const char *text, size_t len,
                                        tb_workflows_problems *problems);
 void tb_doc_template_free(tb_doc_template *t);
 
+/* The value at a dotted path ("limits.due_date") below v: every name a
+ * key of an object; NULL when a name is missing or a part not an object.
+ * Borrowed from v. */
+const json_t *tb_doc_json_at(const json_t *v, const char *path);
+
 /* ---- vocabularies ---------------------------------------------------------
  */
 

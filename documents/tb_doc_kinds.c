@@ -82,6 +82,21 @@ bool tb_doc_kind_parse(const char *name, tb_doc_kind *kind) {
   return false;
 }
 
+const json_t *tb_doc_json_at(const json_t *v, const char *path) {
+  const char *s = path;
+  while (v && *s) {
+    const char *dot = strchr(s, '.');
+    size_t n = dot ? (size_t)(dot - s) : strlen(s);
+    char key[TB_DOC_MAX_PATH + 1];
+    if (!json_is_object(v) || n > TB_DOC_MAX_PATH)
+      return NULL;
+    snprintf(key, sizeof key, "%.*s", (int)n, s);
+    v = json_object_get(v, key);
+    s = dot ? dot + 1 : s + n;
+  }
+  return v;
+}
+
 json_t *tb_doc_model(tb_doc_kind kind) {
   if ((unsigned)kind >= TB_DOC_KIND_COUNT || !KINDS[kind].model)
     return NULL;

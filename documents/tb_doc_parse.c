@@ -35,26 +35,10 @@ static void problem(parser *p, const char *todo, const char *what) {
 /* ---- looking paths up in the model ----------------------------------------
  */
 
-/* The model node at path below m, or NULL. */
-static const json_t *walk(const json_t *m, const char *path) {
-  const char *s = path;
-  while (m && *s) {
-    const char *dot = strchr(s, '.');
-    size_t n = dot ? (size_t)(dot - s) : strlen(s);
-    if (!json_is_object(m))
-      return NULL;
-    char key[TB_DOC_MAX_PATH + 1];
-    snprintf(key, sizeof key, "%.*s", (int)n, s);
-    m = json_object_get(m, key);
-    s = dot ? dot + 1 : s + n;
-  }
-  return m;
-}
-
 /* The path looked up from the innermost loop outwards. */
 static const json_t *lookup(const parser *p, const char *path) {
   for (int i = p->depth; i >= 0; i--) {
-    const json_t *m = walk(p->models[i], path);
+    const json_t *m = tb_doc_json_at(p->models[i], path);
     if (m)
       return m;
   }

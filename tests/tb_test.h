@@ -89,6 +89,20 @@ static inline void tb_test_report(const char *name) {
 
 #define TB_RUN(fn) tb_test_case(#fn, fn)
 
+/* All that is left of stream f (a file, a popen pipe) up to 16 MiB,
+ * NUL-terminated and malloc'ed (free() it), its length in *len (may be
+ * NULL); NULL when it is larger. f stays open. */
+static inline char *tb_test_read_stream(FILE *f, size_t *len) {
+  tb_buf b;
+  tb_buf_init(&b, 1 << 24);
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    tb_buf_add(&b, chunk, n);
+  tb_buf_adds(&b, "");
+  return tb_buf_take(&b, len);
+}
+
 /* A whole file of at most 16 MiB, NUL-terminated and malloc'ed (free()
  * it), its length in *len (len may be NULL); NULL when it cannot be read
  * or is larger. */
@@ -96,14 +110,9 @@ static inline char *tb_test_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
-  tb_buf b;
-  tb_buf_init(&b, 1 << 24);
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    tb_buf_add(&b, chunk, n);
+  char *text = tb_test_read_stream(f, len);
   fclose(f);
-  return tb_buf_take(&b, len);
+  return text;
 }
 
 static inline int tb_test_done(void) {

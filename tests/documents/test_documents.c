@@ -30,15 +30,9 @@ static char *run(const char *cmd) {
   FILE *p = popen(cmd, "r");
   if (!p)
     return NULL;
-  tb_buf b;
-  tb_buf_init(&b, 1 << 22);
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
-    tb_buf_add(&b, chunk, n);
+  char *out = tb_test_read_stream(p, NULL);
   pclose(p);
-  tb_buf_adds(&b, "");
-  return tb_buf_take(&b, NULL);
+  return out;
 }
 
 /* Whether text holds want, spaces ignored on both sides (pdftotext keeps
