@@ -279,6 +279,15 @@ static void test_literal_and_pages(void) {
   char *text = t ? render_text(t, TB_DOC_NOTICE, data, "long", &st) : NULL;
   TB_CHECK(text && strstr(text, "<b>&amp; 不是标记"));
   TB_CHECK(text && has(text, "第 2 页"));
+  char cmd[1000];
+  snprintf(cmd, sizeof cmd,
+           "pdftoppm -r 60 -png -f 2 -l 2 %s/long.pdf %s/long && cp "
+           "\"$(ls %s/long-*.png | head -1)\" "
+           "tests/artifacts/documents-notice-page2.png && echo rendered",
+           tmp, tmp, tmp);
+  char *out = run(cmd);
+  TB_CHECK(out && strstr(out, "rendered"));
+  free(out);
   free(text);
   /* the data lacks what every document has */
   json_object_del(data, "office");
