@@ -4,12 +4,14 @@
  * (tests/documents/fixtures/<kind>.json) and read back with pdftotext,
  * pdffonts and pdftoppm (the first page kept as
  * tests/artifacts/documents-<kind>.png), data printed literally, a long
- * list across pages, and a changed template picked up (a broken change
- * refused). Runs from the source folder; needs poppler-utils.
+ * list across pages, a changed template picked up (a broken change
+ * refused), renders from several threads at once. Runs from the source folder;
+ * needs poppler-utils.
  */
 #include "tb_documents.h"
 #include "tb_test.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +352,48 @@ static void test_reload(void) {
   tb_doc_templates_close(t);
 }
 
+typedef struct {
+  tb_doc_templates *t;
+  tb_doc_kind kind;
+  json_t *data;
+  int ok;
+} worker;
+
+static void *render_twice(void *arg) {
+  worker *w = arg;
+  for (int i = 0; i < 2; i++) {
+    tb_buf pdf;
+    tb_buf_init(&pdf, 8 << 20);
+    if (tb_doc_render(w->t, w->kind, NULL, w->data, &pdf, NULL) == TB_DOC_OK &&
+        pdf.len > 1000 && memcmp(pdf.data, "%PDF-", 5) == 0)
+      w->ok++;
+    tb_buf_free(&pdf);
+  }
+  return NULL;
+}
+
+/* Several threads render from one templates folder at once, while one of
+ * the templates changes under them. */
+static void test_threads(void) {
+  tb_doc_templates *t = open_copy();
+  worker w[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    w[i] = (worker){.t = t, .kind = i % 2 ? TB_DOC_GAP : TB_DOC_REFUSAL};
+    w[i].data = fixture(tb_doc_kind_name(w[i].kind));
+    pthread_create(&th[i], NULL, render_twice, &w[i]);
+  }
+  char path[300];
+  snprintf(path, sizeof path, "%s/tpl/gap.tpl", tmp);
+  write_text(path, "{{applicant.name}}：\n容缺材料请按期补齐。\n");
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    TB_CHECKF(w[i].ok == 2, "thread %d: %d of 2 rendered", i, w[i].ok);
+    json_decref(w[i].data);
+  }
+  tb_doc_templates_close(t);
+}
+
 int main(void) {
   snprintf(tmp, sizeof tmp, "/tmp/tb-documents-XXXXXX");
   if (!mkdtemp(tmp))
@@ -359,6 +403,7 @@ int main(void) {
   TB_RUN(test_render_every_kind);
   TB_RUN(test_literal_and_pages);
   TB_RUN(test_reload);
+  TB_RUN(test_threads);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
   free(run(cmd));
