@@ -4,7 +4,7 @@
 你（单位）于{{application.submitted_at}}通过{{application.channel}}提出的“{{application.service.name}}”申请（申请编号：{{application.number}}），
 经审查，申请材料齐全、符合法定形式，依据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。
 
-# 一、办理时限
+# 办理时限
 本事项承诺办结时限为{{limits.promised_days}}个工作日，预计于{{limits.due_date}}前办结；
 法定办结时限为{{limits.statutory_days}}个工作日，法定期限截止日为{{limits.statutory_due_date}}。
 {{#if limits.provisional}}
@@ -12,7 +12,7 @@
 {{/if}}
 
 {{#if materials}}
-# 二、已收取的申请材料
+# 已收取的申请材料
 @table 1 7 3
 @head 序号 | 材料名称 | 收取情况
 {{#each materials}}
