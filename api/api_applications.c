@@ -245,18 +245,19 @@ static void check_intake_materials(api_problem *pb, const tb_definition *def,
   }
 }
 
-/* The clerk's 容缺 and 告知承诺 choices at registration, as material ids
- * of the definition (the engine checks them against it as acceptance
- * does, and stores them in the state). Only at a window: online, the
- * clerk chooses at acceptance. */
+/* The 容缺 and 告知承诺 choices at registration, as material ids of the
+ * definition (the engine checks them against it as acceptance does, and
+ * stores them in the state). 容缺 is the clerk's, at a window; 告知承诺
+ * is the applicant's own promise, so an online applicant makes it too
+ * (the clerk may still change both at acceptance). */
 static void read_choices(api_problem *pb, const tb_definition *def, intake *in,
                          uint64_t *tolerated, uint64_t *committed) {
   api_field *t = &in->spec[F_TOLERATED], *c = &in->spec[F_COMMITTED];
   if (!t->value && !c->value)
     return;
-  if (in->channel != TB_CHANNEL_WINDOW) {
-    api_field_problem(pb, NULL, t->value ? t : c, TB_PROBLEM_INVALID_REQUEST,
-                      "容缺 and 告知承诺 are chosen by the clerk at a window");
+  if (t->value && in->channel != TB_CHANNEL_WINDOW) {
+    api_field_problem(pb, NULL, t, TB_PROBLEM_INVALID_REQUEST,
+                      "容缺 is chosen by the clerk at a window");
     return;
   }
   if (t->bad || c->bad)
@@ -562,6 +563,7 @@ void api_h_app_list(api_req *r) {
   const char *applicant = api_query(r, "applicant");
   const char *state = api_query(r, "state");
   const char *service = api_query(r, "service");
+  const char *channel = api_query(r, "channel");
   const char *limit_text = api_query(r, "limit");
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the query has problems");
@@ -576,6 +578,10 @@ void api_h_app_list(api_req *r) {
   if (service && (strlen(service) == 0 || strlen(service) > 63))
     api_problem_field(&pb, "service", TB_PROBLEM_INVALID_REQUEST,
                       "must be a service id");
+  if (channel && strcmp(channel, channels[TB_CHANNEL_WINDOW]) != 0 &&
+      strcmp(channel, channels[TB_CHANNEL_ONLINE]) != 0)
+    api_problem_field(&pb, "channel", TB_PROBLEM_INVALID_REQUEST,
+                      "must be 'window' or 'online'");
   long limit = 100;
   if (limit_text) {
     char *end = NULL;
@@ -594,7 +600,7 @@ void api_h_app_list(api_req *r) {
     return;
   char *json = NULL;
   tb_store_status rc = tb_store_applications_read(s, applicant, state, service,
-                                                  (int)limit, &json);
+                                                  channel, (int)limit, &json);
   if (rc != TB_STORE_OK) {
     api_fail_store(r, rc);
     return;

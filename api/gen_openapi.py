@@ -168,6 +168,8 @@ paths["/api/v1/applications"] = {
         [{"name": "applicant", "in": "query", "schema": {"type": "string"}, "description": "citizen ID or credit code"},
          {"name": "state", "in": "query", "schema": ref("State")},
          {"name": "service", "in": "query", "schema": {"type": "string"}},
+         {"name": "channel", "in": "query", "schema": {"type": "string", "enum": ["window", "online"]},
+          "description": "the window's queue of online submissions: channel=online&state=submitted"},
          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
         desc="Roles: clerk, inspector.")}
 paths["/api/v1/applications/{number}"] = {"get": op("One application", "applications",
@@ -739,7 +741,7 @@ schemas = {
                      "description": "an e-license of the holder that supplies the material (checked: exists, the holder's, the material's type, valid); materials with a license type are otherwise filled in from the holder's valid license automatically"}}}]}},
             "channel": {"type": "string", "enum": ["window", "online"]},
             "tolerated": {**ids, "description": "window only: the clerk's 容缺 choice, checked against the service as acceptance does and stored; an acceptance whose body names no choice uses it"},
-            "committed": {**ids, "description": "window only: the clerk's 告知承诺 choice, stored like tolerated"},
+            "committed": {**ids, "description": "the 告知承诺 choice, stored like tolerated: the clerk's at a window, the applicant's own online"},
             "name_change": {"type": "object", "required": ["confirmed", "reason"], "additionalProperties": False,
                 "description": "window only: the clerk confirms that the holder's name changed; recorded as the audit event holder_renamed (old and new name) before the submission",
                 "properties": {"confirmed": {"type": "boolean", "const": True}, "reason": {"type": "string", "maxLength": 1000}}}}},

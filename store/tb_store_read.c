@@ -64,8 +64,9 @@ static const tb_store_stmt S_READ_APPS = {
     "WHERE ($1::text IS NULL OR a.applicant_id_number = $1) "
     "AND (a.status = $2 OR ($2::text IS NULL AND a.status <> 'expired')) "
     "AND ($3::text IS NULL OR a.definition_id = $3) "
+    "AND ($5::text IS NULL OR a.channel = $5) "
     "ORDER BY a.id DESC LIMIT $4::integer) x",
-    4};
+    5};
 
 tb_store_status tb_store_application_read(tb_store *s, const char *number,
                                           char **json) {
@@ -75,11 +76,12 @@ tb_store_status tb_store_application_read(tb_store *s, const char *number,
 
 tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
                                            const char *status,
-                                           const char *service, int limit,
+                                           const char *service,
+                                           const char *channel, int limit,
                                            char **json) {
   char lim[16];
   snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
-  const char *params[4] = {applicant, status, service, lim};
+  const char *params[5] = {applicant, status, service, lim, channel};
   return json_of(s, &S_READ_APPS, params, json);
 }
 

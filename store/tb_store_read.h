@@ -25,10 +25,13 @@ tb_store_status tb_store_application_read(tb_store *s, const char *number,
                                           char **json);
 /* A JSON array of such objects, newest first; NULL filters match all,
  * except that expired online applications are listed only when status
- * asks for "expired" (they count toward nothing). */
+ * asks for "expired" (they count toward nothing). channel: "window" or
+ * "online" (the channel column's values), NULL: both. *json is
+ * malloc'ed; the caller frees it. */
 tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
                                            const char *status,
-                                           const char *service, int limit,
+                                           const char *service,
+                                           const char *channel, int limit,
                                            char **json);
 /* A page of a worklist. */
 typedef struct {

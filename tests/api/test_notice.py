@@ -271,6 +271,39 @@ def _():
     assert r.json["errors"][0]["field"] == "tolerated", r.json
 
 
+@case("online: the applicant's own 告知承诺 is stored and used by acceptance; the window's queue lists it")
+def _():
+    holder = credit_code("NT000013")
+    body = {"service": "qykb", "channel": "online", "form": QYKB_FORM,
+            "applicant": {"kind": "organization", "name": "杭州网上承诺测试有限公司",
+                          "id_number": holder},
+            "materials": without("premises"), "committed": ["premises"]}
+    a = expect(http("POST", "/api/v1/applications", body), 201).json
+    n = a["number"]
+    choice = {m["id"]: m["choice"] for m in a["materials"]}
+    assert choice["premises"] == "committed", choice
+    # the window's queue of online submissions: this one, no window one
+    window = create()["number"]
+    q = "/api/v1/applications?channel=online&state=submitted"
+    rows = expect(http("GET", q, token=tok(CLERK)), 200).json["items"]
+    assert n in [r["number"] for r in rows], rows
+    assert all(r["channel"] == "online" and r["state"] == "submitted"
+               for r in rows), rows
+    rows = expect(http("GET", "/api/v1/applications?channel=window",
+                       token=tok(CLERK)), 200).json["items"]
+    assert window in [r["number"] for r in rows] and n not in [
+        r["number"] for r in rows], rows
+    r = expect(http("GET", "/api/v1/applications?channel=fax",
+                    token=tok(CLERK)), 422, "invalid_request")
+    assert r.json["errors"][0]["field"] == "channel", r.json
+    expect(http("GET", q), 401)
+    v = act(n, "accept", {})
+    mats = {m["id"]: m["status"] for m in v["materials"]}
+    assert v["state"] == "in_review" and mats["premises"] == "committed", mats
+    rows = expect(http("GET", q, token=tok(CLERK)), 200).json["items"]
+    assert n not in [r["number"] for r in rows], rows
+
+
 @case("the receipt shows the same tracking code again, to clerks only")
 def _():
     a = create()
