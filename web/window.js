@@ -1,17 +1,19 @@
 // window.js — the comprehensive window (综合窗口) for clerks: find a
 // holder by one number (applications and licenses), start an application
-// of any service with the form generated from its definition, the
-// material checklist (容缺 tolerated gaps, 告知承诺 commitments, materials
-// filled in from the holder's licenses), accept / refuse / one-time
-// notice / supplement / deliver, and the printed receipt (受理通知书) with
-// its QR code.
+// of any service with the form generated from its definition (form.js,
+// shared with the online application), the material checklist (容缺
+// tolerated gaps, 告知承诺 commitments, materials filled in from the
+// holder's licenses), the online submissions waiting for acceptance
+// (refreshed live), accept / refuse / one-time notice / supplement /
+// deliver, and the printed receipt (受理通知书) with its QR code.
 import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
   live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
-import { filePicker, showMaterials, uploadPicked } from "/web/materials.js";
+import { showMaterials, uploadPicked } from "/web/materials.js";
+import { checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
 
 const main = $("#main");
 const holderBox = h("div", { id: "holder" });
@@ -67,51 +69,6 @@ function watchHolderBox(box) {
 
 // ---- intake ------------------------------------------------------------------------
 
-// A date field's bound for the input: "today" (max="today" in the
-// definition: a birth date cannot be in the future) is this day's date.
-function dateBound(b) {
-  if (b !== "today") return b ?? undefined;
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
-function fieldInput(f) {
-  const common = { name: f.id, required: f.required, dataset: { field: f.id, type: f.type } };
-  switch (f.type) {
-    case "choice":
-      if (f.multiple)
-        return h("div.materials", f.choices.map((c) => h("label", h("input", { type: "checkbox", value: c.value, dataset: { field: f.id, type: "multi" } }), " ", c.label, " ")));
-      return h("select", common, h("option", { value: "" }, "请选择"), f.choices.map((c) => h("option", { value: c.value }, c.label)));
-    case "boolean":
-      return h("input", { ...common, type: "checkbox", required: false });
-    case "number":
-    case "money":
-      return h("input", { ...common, type: "number", inputMode: "decimal", min: f.min ?? undefined, max: f.max ?? undefined, step: f.integer ? 1 : "any" });
-    case "date":
-      return h("input", { ...common, type: "date", min: dateBound(f.min), max: dateBound(f.max) });
-    default:
-      return h("input", { ...common, type: "text", maxLength: f.max || undefined });
-  }
-}
-
-function readForm(box, def) {
-  const form = {};
-  for (const f of def.fields) {
-    if (f.type === "choice" && f.multiple) {
-      const v = [...box.querySelectorAll(`input[data-field="${f.id}"]:checked`)].map((x) => x.value);
-      if (v.length || f.required) form[f.id] = v;
-      continue;
-    }
-    const el = box.querySelector(`[data-field="${f.id}"]`);
-    if (!el) continue;
-    if (f.type === "boolean") form[f.id] = el.checked;
-    else if (el.value === "") continue;
-    else if (f.type === "number" || f.type === "money") form[f.id] = Number(el.value);
-    else form[f.id] = el.value.trim();
-  }
-  return form;
-}
-
 // Each material: received / 容缺 / 告知承诺 / from a license.
 function checklist(def, licenses) {
   return h("ul.materials", { id: "checklist" }, def.materials.map((m) => {
@@ -121,7 +78,7 @@ function checklist(def, licenses) {
     if (m.tolerate_days) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "tolerated" }), ` 容缺（${m.tolerate_days} 个工作日内补齐）`));
     if (m.commitment) opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "committed" }), " 告知承诺"));
     opts.push(h("label", h("input", { type: "radio", name: "m-" + m.id, value: "missing" }), " 缺"));
-    return h("li", { dataset: { material: m.id } }, h("div", m.name, m.required ? "" : "（非必需）"), h("div.opts", opts), filePicker(m.id));
+    return materialRow(m, h("div.opts", opts));
   }));
 }
 
@@ -148,8 +105,9 @@ async function startIntake(serviceId) {
   const kind = h("select", { name: "kind", id: "applicant-kind" },
     def.applicant !== "organization" ? h("option", { value: "person" }, "自然人") : null,
     def.applicant !== "person" ? h("option", { value: "organization" }, "法人或其他组织") : null);
-  const name = h("input", { name: "applicant-name", id: "applicant-name", required: true });
-  const idn = h("input", { name: "applicant-id", id: "applicant-id", required: true, maxLength: 18, placeholder: "身份证号码或统一社会信用代码" });
+  const name = h("input", { name: "applicant-name", id: "applicant-name", required: true, "aria-describedby": "err-applicant-name" });
+  const idn = h("input", { name: "applicant-id", id: "applicant-id", required: true, maxLength: 18, placeholder: "身份证号码或统一社会信用代码", "aria-describedby": "err-applicant-id" });
+  const at = { "applicant.name": name, "applicant.id_number": idn, "applicant": idn };
   const materialsBox = h("div", checklist(def, []));
   watchHolderBox(idn);
   idn.addEventListener("change", async () => {
@@ -159,15 +117,18 @@ async function startIntake(serviceId) {
       if (lic && oneNumber(idn) === id) clear(materialsBox, checklist(def, lic));
     }
   });
-  const fields = def.fields.map((f) => h("label", f.label, f.required ? " *" : "", fieldInput(f)));
+  const fields = formFields(def);
   const renameBox = h("div", { id: "rename" });
   name.addEventListener("input", () => clear(renameBox));
   const form = h(
     "form.card",
     {
       id: "intake-form",
+      noValidate: true, // form.js checks, in Chinese, next to each field
       onsubmit: async (ev) => {
         ev.preventDefault();
+        clearErrors(form);
+        if (!checkForm(form, def)) return toast("请按提示修改填写的内容", "error");
         const c = readChecklist(form, def);
         const body = {
           service: def.id,
@@ -180,7 +141,7 @@ async function startIntake(serviceId) {
         // another window sees them, and acceptance uses them
         if (c.tolerated.length) body.tolerated = c.tolerated;
         if (c.committed.length) body.committed = c.committed;
-        const a = await submitIntake(body, renameBox);
+        const a = await submitIntake(body, renameBox, (e) => showProblem(form, def, e, at));
         if (!a) return;
         codes[a.number] = a.tracking_code;
         sessionStorage.setItem("tongban.codes", JSON.stringify(codes));
@@ -192,7 +153,8 @@ async function startIntake(serviceId) {
     h("h2", def.name),
     h("p.muted", `法定时限 ${def.statutory_days} 个工作日，承诺时限 ${def.promised_days} 个工作日`),
     h("h3", "申请人"),
-    h("label", "类型", kind), h("label", "名称或姓名", name), h("label", "一号（证件号码）", idn),
+    h("label", "类型", kind), h("label", "名称或姓名", name, h("span.field-error", { id: "err-applicant-name" })),
+    h("label", "一号（证件号码）", idn, h("span.field-error", { id: "err-applicant-id" })),
     h("h3", "申请信息"), fields,
     h("h3", "材料清单"), materialsBox, renameBox,
     h("div.actions", h("button.primary", { type: "submit", id: "submit-intake" }, "登记申请")),
@@ -204,8 +166,9 @@ async function startIntake(serviceId) {
 // One number, one holder: a name that differs from the number's name on
 // record is refused (409 holder_name_mismatch); the clerk may then confirm
 // a change of name with its reason, and the same request goes again with
-// name_change. Resolves with the new application, or null.
-async function submitIntake(body, renameBox) {
+// name_change. Other problems are shown as a toast and, field by
+// field, by onProblem(e). Resolves with the new application, or null.
+async function submitIntake(body, renameBox, onProblem) {
   const confirmed = renameBox.querySelector("#rename-confirm");
   const reason = renameBox.querySelector("#rename-reason");
   if (confirmed && confirmed.checked) {
@@ -231,6 +194,7 @@ async function submitIntake(body, renameBox) {
       toast("姓名（名称）与登记不一致，请核对", "error");
       return null;
     }
+    onProblem(e);
     toast(problemText(e), "error");
     return null;
   }
@@ -364,6 +328,23 @@ function noticeCard(a, act) {
       h("button", { id: "do-close-notice", onclick: () => why.value.trim() ? act("notice/close", { reason: why.value.trim() }, "已关闭告知") : toast("请填写关闭告知的理由", "error") }, "关闭告知")));
 }
 
+// ---- online submissions waiting for acceptance ------------------------------------
+
+// The online applications still waiting for the window (待受理, newest
+// first): number, service, applicant, when submitted; a click opens one
+// where the clerk accepts, refuses or asks for supplements.
+const onlineBox = h("div", { id: "online-queue", "aria-live": "polite" });
+async function loadOnline(names) {
+  const r = await api("GET", "/api/v1/applications?channel=online&state=submitted&limit=50");
+  onlineBox.dataset.count = String(r.items.length);
+  clear(onlineBox, r.items.length
+    ? h("ul.queue", r.items.map((a) => h("li.item", { dataset: { number: a.number } },
+        h("div.row", h("button.link.title", { type: "button", onclick: () => showApp(a.number) }, a.number), stateBadge(a.state)),
+        h("div", names[a.service] || a.service, " · ", a.applicant.name),
+        h("div.muted", "提交于 ", fmtTime(a.created_at)))))
+    : h("p.muted", "暂无待受理的网上申请"));
+}
+
 // ---- the page --------------------------------------------------------------------
 
 await requireLogin(main, ["clerk"], "窗口人员登录");
@@ -384,9 +365,13 @@ main.append(
         },
       }, h("h2", "一号查询"), h("div.row", q, h("button.primary", { type: "submit" }, "查询")), holderBox),
       h("div.card", h("h2", "新办件"), h("div.row", svc, h("button.primary", { id: "start", onclick: () => attempt(() => startIntake(svc.value)) }, "开始受理"))),
+      h("div.card", h("div.row", h("h2", "网上申请待受理"),
+        h("button", { type: "button", id: "online-refresh", onclick: () => attempt(() => loadOnline(serviceNames)) }, "刷新")), onlineBox),
       formBox),
     appBox),
 );
+const serviceNames = Object.fromEntries(workflows.items.map((w) => [w.id, w.name]));
+attempt(() => loadOnline(serviceNames));
 main.append(rectifySection()); /* the window's 差评整改 tickets */
 // A live refresh redraws the application, so it waits while the clerk is
 // in the middle of something there: focus inside it, or a box ticked or a
@@ -396,6 +381,7 @@ appBox.addEventListener("change", () => { edited = true; });
 const later = debounce(() => {
   if (current && current.number && !edited && !appBox.contains(document.activeElement)) showApp(current.number);
 }, 200);
-live((d) => { if (current && d.number === current.number) later(); }, later);
+const laterOnline = debounce(() => loadOnline(serviceNames).catch(() => {}), 500);
+live((d) => { laterOnline(); if (current && d.number === current.number) later(); }, () => { laterOnline(); later(); });
 if (/^#([0-9X]{21}|[0-9X]{24})$/.test(location.hash)) showApp(location.hash.slice(1));
 void STATES;

@@ -178,6 +178,13 @@ export async function fillIntake(page, service, applicant, overrides = {}) {
   if (applicant.kind) await page.selectOption("#applicant-kind", applicant.kind);
   await page.fill("#applicant-name", applicant.name);
   await page.fill("#applicant-id", applicant.id);
+  await fillFields(page, def, form);
+  return def;
+}
+
+// Type a form's values (makeForm's) into the page's fields of def, as
+// web/form.js draws them (booleans stay off).
+export async function fillFields(page, def, form) {
   for (const f of def.fields) {
     if (!(f.id in form) || f.type === "boolean") continue;
     const v = form[f.id];
@@ -185,7 +192,6 @@ export async function fillIntake(page, service, applicant, overrides = {}) {
     else if (f.type === "choice") await page.selectOption(`[data-field="${f.id}"]`, v);
     else await page.fill(`[data-field="${f.id}"]`, String(v));
   }
-  return def;
 }
 
 // Log a page in as one of the harness's accounts.
