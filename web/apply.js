@@ -11,7 +11,7 @@
 // everything typed: 429 intake_throttled and 503 numbers_exhausted say
 // in Chinese when to try again (Retry-After). No staff token is sent.
 import { $, ApiError, api, clear, h, problemZhOnly, waitText } from "/web/common.js";
-import { checkForm, clearErrors, fieldError, formFields, materialRow, readForm, showProblem } from "/web/form.js";
+import { checkApplicant, checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
 import { uploadPicked } from "/web/materials.js";
 
 const main = $("#main");
@@ -124,19 +124,10 @@ function applicantPart(def) {
   return { kind, name, idn, part };
 }
 
-// The applicant's own two boxes, checked like the fields.
-function checkApplicant(a) {
-  const name = a.name.value.trim() ? "" : "请填写申请人姓名或单位名称";
-  const id = /^[0-9A-Za-z]{18}$/.test(a.idn.value.trim()) ? "" : "须为有效的 18 位身份证号码或统一社会信用代码";
-  fieldError(a.name, name);
-  fieldError(a.idn, id);
-  return !name && !id;
-}
-
 async function submit(form, def, a, status) {
   clearErrors(form);
   clear(status);
-  const ok = [checkApplicant(a), checkForm(form, def)].every(Boolean);
+  const ok = [checkApplicant(a.name, a.idn), checkForm(form, def)].every(Boolean);
   if (!ok) {
     clear(status, h("p.error", "请按提示修改标红的内容后再提交。"));
     return;

@@ -10,6 +10,7 @@
 //   formFields(def)               a label with input and error slot per field
 //   readForm(box, def)            {field id: value} of what is filled in
 //   checkForm(box, def)           the page's checks; false if any failed
+//   checkApplicant(name, id)      the same for the applicant's two inputs
 //   materialRow(m, ...extra)      one material: name, extra controls, file picker
 //   showProblem(box, def, e, at)  the server's field errors next to their fields
 //   clearErrors(box)              remove every shown error
@@ -182,6 +183,16 @@ export function checkForm(box, def) {
     (first.querySelector("input") || first).focus({ preventScroll: true });
   }
   return !first;
+}
+
+// The applicant's name and one number (their two inputs), checked like
+// the fields; false if either failed.
+export function checkApplicant(nameEl, idEl) {
+  const name = nameEl.value.trim() ? "" : "请填写申请人姓名或单位名称";
+  const id = /^[0-9A-Za-z]{18}$/.test(idEl.value.trim()) ? "" : rule({ type: "id-number" });
+  fieldError(nameEl, name);
+  fieldError(idEl, id);
+  return !name && !id;
 }
 
 // The element an errors[].field names: "form.ID" a field of the form;

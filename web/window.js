@@ -13,7 +13,7 @@ import {
 import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
 import { showMaterials, uploadPicked } from "/web/materials.js";
-import { checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
+import { checkApplicant, checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
 
 const main = $("#main");
 const holderBox = h("div", { id: "holder" });
@@ -128,7 +128,7 @@ async function startIntake(serviceId) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         clearErrors(form);
-        if (!checkForm(form, def)) return toast("请按提示修改填写的内容", "error");
+        if (![checkApplicant(name, idn), checkForm(form, def)].every(Boolean)) return toast("请按提示修改填写的内容", "error");
         const c = readChecklist(form, def);
         const body = {
           service: def.id,
