@@ -10,7 +10,7 @@
 // QR code of the tracking link and the link itself. A refusal keeps
 // everything typed: 429 intake_throttled and 503 numbers_exhausted say
 // in Chinese when to try again (Retry-After). No staff token is sent.
-import { $, ApiError, api, clear, h, problemZhOnly, waitText } from "/web/common.js";
+import { $, ApiError, api, clear, h, problemText, problemZhOnly, waitText } from "/web/common.js";
 import { checkApplicant, checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
 import { uploadPicked } from "/web/materials.js";
 
@@ -103,6 +103,7 @@ function refusalText(e) {
   if (code === "numbers_exhausted")
     return `今日网上申请的受理编号已经用完，系统已通知工作人员。${e.retryAfter > 0 ? whenAgain(e.retryAfter) : "请明天再提交"}，或携带材料到综合窗口办理。${kept}`;
   if (!(e instanceof ApiError)) return "网络连接失败，申请没有提交。请检查网络后重新提交；您填写的内容已保留。";
+  if (e.problem && e.problem.excluded_until) return problemText(e); // 告知承诺 refused: which material, until when
   return problemZhOnly(e);
 }
 
@@ -149,7 +150,9 @@ async function submit(form, def, a, status) {
     const stored = await uploadPicked(form, made.number, { code: made.tracking_code });
     done(def, made, stored, chosen);
   } catch (e) {
-    const at = { "applicant.name": a.name, "applicant.id_number": a.idn, "applicant.kind": a.kind, committed: a.materialsBox };
+    const at = { "applicant.name": a.name, "applicant.id_number": a.idn, "applicant.kind": a.kind };
+    const excluded = e instanceof ApiError && e.problem && e.problem.material;
+    if (excluded) at.committed = form.querySelector(`li[data-material="${CSS.escape(excluded)}"]`);
     showProblem(form, def, e, at);
     clear(status, h("p.error", { id: "apply-error", dataset: { code: (e && e.problem && e.problem.code) || "" } }, refusalText(e)));
     status.scrollIntoView({ block: "center" });

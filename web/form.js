@@ -204,8 +204,7 @@ function target(box, name, at) {
   if (m) return box.querySelector(`#field-${CSS.escape(m[1])}`);
   const mat = /^materials\.([A-Za-z0-9_-]+)/.exec(name);
   if (mat) return box.querySelector(`[data-material="${CSS.escape(mat[1])}"]`);
-  const top = name.replace(/[.[].*$/, "");
-  return at[top] || null;
+  return at[name.replace(/[.[].*$/, "")] || null; // "committed[0]" → at.committed
 }
 
 // The Chinese text for one errors[] entry: the registry's description of
