@@ -143,6 +143,14 @@ const api_route api_routes[] = {
     {"DELETE", "/api/v1/accounts/{username}", api_h_account_delete, ADMIN, 0},
     {"GET", "/api/v1/security-events", api_h_security_events_list,
      INSPECTOR | ADMIN, 0},
+    /* the administrator's pages (issue 13 §4): api_calendar.c, a check of
+     * a definition that deploys nothing (api_workflows.c) */
+    {"GET", "/api/v1/calendar", api_h_calendar_get, ROLE_STAFF, 0},
+    {"POST", "/api/v1/calendar", api_h_calendar_post, ADMIN, ROUTE_BODY_TEXT},
+    {"POST", "/api/v1/calendar/check", api_h_calendar_check, ADMIN,
+     ROUTE_BODY_TEXT},
+    {"POST", "/api/v1/workflows/check", api_h_workflow_check, ADMIN,
+     ROUTE_BODY_XML},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -267,11 +267,15 @@ static bool content_type_ok(api_req *r) {
     return true; /* a file's type is decided from its bytes */
   const char *ct = api_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
   bool xml = r->route->flags & ROUTE_BODY_XML;
+  bool text = r->route->flags & ROUTE_BODY_TEXT;
   if (xml ? api_http_media_type_is(ct, "application/xml") ||
                 api_http_media_type_is(ct, "text/xml")
-          : api_http_media_type_is(ct, "application/json"))
+      : text ? api_http_media_type_is(ct, "text/plain")
+             : api_http_media_type_is(ct, "application/json"))
     return true;
-  const char *want = xml ? "application/xml" : "application/json";
+  const char *want = xml    ? "application/xml"
+                     : text ? "text/plain"
+                            : "application/json";
   if (!ct)
     api_fail(r, TB_PROBLEM_UNSUPPORTED_MEDIA_TYPE,
              "the body has no Content-Type: send it as %s", want);

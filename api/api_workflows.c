@@ -3,7 +3,8 @@
  * one definition in enough detail to render its intake form (fields with
  * types, bounds and choices; materials; bureau steps; special procedures;
  * limits), and deploying a definition (admin, XML body) → 201, or 422
- * with every line-numbered problem the loader found. Also the loader every
+ * with every line-numbered problem the loader found; the same check alone
+ * (POST /api/v1/workflows/check) deploys nothing. Also the loader every
  * tongban store handle is opened with (tb_api_loader).
  */
 #include "tb_api_int.h"
@@ -186,8 +187,10 @@ void api_h_workflow_get(api_req *r) {
 }
 
 /* Every problem of a definition, by the loader, against the stored
- * bureaus. true when there is none. */
-static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
+ * bureaus. true when there is none; then *out (when not NULL) gets the
+ * definition, the caller's to free. */
+static bool check_definition(api_req *r, tb_store *s, api_problem *pb,
+                             tb_definition **out) {
   const tb_bureau_list *bureaus = NULL;
   tb_problem bp = {0};
   if (tb_store_bureaus_get(s, &bureaus, &bp) != TB_STORE_OK)
@@ -196,7 +199,10 @@ static bool check_definition(api_req *r, tb_store *s, api_problem *pb) {
   tb_definition *def = NULL;
   tb_status st = tb_workflows_load_buffer("definition.xml", r->body,
                                           r->body_len, bureaus, &def, &ps);
-  tb_definition_free(def);
+  if (out && st == TB_OK)
+    *out = def;
+  else
+    tb_definition_free(def);
   for (size_t i = 0; i < ps.n; i++) {
     char field[32], what[600];
     snprintf(field, sizeof field, "line %d", ps.items[i].line);
@@ -250,12 +256,38 @@ void api_h_workflow_post(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_DEFINITION,
                    "the definition has problems; see errors (by line)");
-  if (!check_definition(r, s, &pb)) {
+  if (!check_definition(r, s, &pb, NULL)) {
     api_problem_send(r, &pb);
     return;
   }
   api_problem_free(&pb);
   api_run_change(r, post_fn, NULL);
+}
+
+/* POST /api/v1/workflows/check: the same check as a deployment, nothing
+ * stored; 200 with what would be deployed, or 422 with every problem. */
+void api_h_workflow_check(api_req *r) {
+  if (r->body_len == 0) {
+    api_fail(r, TB_PROBLEM_MISSING_BODY,
+             "send the definition's XML as the body");
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_DEFINITION,
+                   "the definition has problems; see errors (by line)");
+  tb_definition *def = NULL;
+  if (!check_definition(r, s, &pb, &def)) {
+    api_problem_send(r, &pb);
+    return;
+  }
+  api_problem_free(&pb);
+  api_reply_json(r, 200,
+                 json_pack("{s:s, s:i, s:s}", "id", def->id, "version",
+                           (int)def->version, "name", def->name));
+  tb_definition_free(def);
 }
 
 const tb_store_loader tb_api_loader = {tb_workflows_parse_definition,

@@ -273,8 +273,9 @@ paths["/api/v1/track/{number}"] = {"get": op("Public tracking", "tracking",
      {"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}], secured=False)}
 paths["/api/v1/workflows"] = {
     "get": op("Services (newest versions)", "workflows",
-        {"200": resp("the services", obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}},
-                                                                                  ["id", "version", "name"])}}, ["items"]))}, secured=False),
+        {"200": resp("the services", obj({"items": {"type": "array", "items": obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+                                                                                   "deployed_at": {**dt, "description": "when this version was stored (RFC 3339, UTC)"}},
+                                                                                  ["id", "version", "name", "deployed_at"])}}, ["items"]))}, secured=False),
     "post": op("Deploy a definition (XML)", "workflows",
         {"201": resp("stored", ref("Deployed")), "200": resp("the same file was stored before", ref("Deployed")),
          "409": prob("another file under an existing version"),
@@ -1300,6 +1301,68 @@ paths["/api/v1/sessions/current/password"]["post"]["responses"]["403"] = prob(
 paths["/api/v1/sessions"]["post"]["responses"]["429"] = prob(
     "too many failed logins: slowed down or locked, per user name and client address (3 / 10 in 15 minutes), "
     "per user name from anywhere (20 / 100 in an hour) and per client address (30 / 100 in 15 minutes)", RA)
+# ---- the administrator's pages (issue 13 §4): api_calendar.c, the check of a definition ----
+xml_body = {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}
+paths["/api/v1/workflows/check"] = {"post": op("Check a definition (XML) without deploying it", "workflows",
+    {"200": resp("no problem: what a deployment would store",
+                 obj({"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}}, ["id", "version", "name"])),
+     "422": prob("invalid_definition: the loader's problems, every one in errors[] (field \"line N\", code definition)"),
+     "400": prob("no body"), "413": prob("over 1 MiB"), "415": prob("not application/xml")},
+    body=xml_body,
+    desc="Roles: admin. The same check as POST /api/v1/workflows (the loader's static checks against the stored bureaus); "
+         "nothing is stored and nothing is logged.")}
+day_list = {"type": "array", "items": day}
+cal_file = {"required": True, "content": {"text/plain": {"schema": {"type": "string", "maxLength": 1048576},
+    "example": "# 2027 — 国务院办公厅关于2027年部分节假日安排的通知\n2027-01-01 holiday  元旦\n2027-02-06 workday  调休上班\n"}}}
+cal_422 = {"422": prob("invalid_calendar: the file has a problem; errors[] names its line (field \"line N\", code "
+                       "calendar_line; \"body\" when it is the whole text); nothing was stored"),
+           "400": prob("no body"), "413": prob("over 1 MiB"),
+           "415": prob("not text/plain (charset=utf-8 the only parameter)")}
+schemas["CalendarYear"] = obj({"year": {"type": "integer", "minimum": 1900, "maximum": 2199},
+    "holidays": {**day_list, "description": "weekdays off (法定节假日)"},
+    "workdays": {**day_list, "description": "weekend days worked (调休上班)"},
+    "loaded_at": {**dt, "description": "when a load last touched the year"},
+    "source": {"type": ["string", "null"], "enum": ["shipped", "administrator", None],
+               "description": "the load that last touched the year: built into the binary, or an administrator's (null: not recorded)"},
+    "file": {**nullable("string"), "description": "that load's file name"},
+    "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$", "description": "that file's SHA-256"}},
+    ["year", "holidays", "workdays", "loaded_at", "source", "file", "sha256"])
+schemas["CalendarYear"]["example"] = {"year": 2026, "holidays": ["2026-01-01", "2026-01-02"], "workdays": ["2026-01-04"],
+    "loaded_at": "2026-11-30T08:00:00Z", "source": "shipped", "file": "calendar/2026.txt",
+    "sha256": "5f0c6a4c1f0e2b7d9a3e8c4b6d2f1a0e9c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d"}
+paths["/api/v1/calendar"] = {
+    "get": op("The working-day calendar (工作日历)", "calendar",
+        {"200": resp("where it came from, what it covers, every loaded year",
+                     obj({"source": {"type": ["string", "null"], "enum": ["shipped", "administrator", None],
+                                     "description": "null: never loaded"},
+                          "covered_until": {**nday, "description": "the last day covered; deadlines after it are provisional"},
+                          "years": {"type": "array", "items": ref("CalendarYear")}},
+                         ["source", "covered_until", "years"]))},
+        desc="Roles: every staff role. The exceptions to Monday–Friday, by year."),
+    "post": op("Load a year's calendar file (like `tongban calendar load`)", "calendar",
+        {"200": resp("stored, and every open deadline recomputed",
+                     obj({"days": {"type": "integer", "minimum": 0, "description": "the days the file marks"},
+                          "source": {"type": "string", "enum": ["shipped", "administrator"]},
+                          "covered_until": {**nday, "description": "the calendar's last covered day after the load"},
+                          "recomputed": obj({"open": {"type": "integer", "minimum": 0, "description": "open applications looked at"},
+                                             "moved": {"type": "integer", "minimum": 0, "description": "those whose deadlines moved (each got an audited event)"}},
+                                            ["open", "moved"])},
+                         ["days", "source", "covered_until", "recomputed"])),
+         **cal_422, "422": {**cal_422["422"], "description": cal_422["422"]["description"] + "; or invalid_request naming name"}},
+        [{"name": "name", "in": "query", "required": False, "description": "the file's name for the record (1–100 bytes); default calendar.txt",
+          "schema": {"type": "string", "maxLength": 100}}],
+        cal_file,
+        desc="Roles: admin. Checked by the engine's parser (all or nothing), stored in one transaction with its row in "
+             "calendar_loads and the security log's calendar_loaded (the administrator as actor, subject calendar:YEAR), "
+             "exactly as the command does; days already stored are replaced, others kept; the calendar's source becomes "
+             "administrator. Then every open application's deadlines are recomputed (100 per transaction).")}
+paths["/api/v1/calendar/check"] = {"post": op("Check a year's calendar file without loading it", "calendar",
+    {"200": resp("no problem: the days the file marks",
+                 obj({"days": {"type": "integer", "minimum": 0}, "covers_until": {**nday, "description": "December 31 of the last year the file marks"},
+                      "holidays": day_list, "workdays": day_list},
+                     ["days", "covers_until", "holidays", "workdays"])),
+     **cal_422},
+    body=cal_file, desc="Roles: admin. The same parser as the load; nothing is stored.")}
 http_errs = {
     "400": prob("malformed_request: the request's framing is not HTTP/1.1 (Transfer-Encoding beside "
                 "Content-Length, two Content-Length values, no Host or two, a bare LF line end); or "
@@ -1506,6 +1569,7 @@ doc = {"openapi": "3.1.0",
            ("sessions", "staff log-in and log-out"),
            ("accounts", "staff accounts, managed by administrators"),
            ("security", "the security log: log-ins, account changes, deployments, keys, calendars"),
+           ("calendar", "the working-day calendar: holidays and 调休 working days, loaded by administrators"),
            ("operations", "health, metrics and this document"),
            ("supervision", "electronic supervision: counts, cards, statistics, findings, 整改 and 核查"),
            ("pages", "the HTML pages and their files")]],

@@ -67,8 +67,9 @@ enum {
                                  Content-Type, up to the server's max
                                  file bytes; a larger one is the
                                  handler's to refuse (r->too_large) */
-  ROUTE_STEP = 1 << 6         /* open to a session that still owes steps
+  ROUTE_STEP = 1 << 6,        /* open to a session that still owes steps
                                  (TB_SESSION_*): log out, take a step */
+  ROUTE_BODY_TEXT = 1 << 7    /* the body is text/plain (a calendar file) */
 };
 
 #define API_MAX_PARAMS 2
@@ -745,6 +746,16 @@ tb_store_status api_material_licenses_note(tb_store *s, const char *number,
 void api_h_workflows_list(api_req *r);
 void api_h_workflow_get(api_req *r);
 void api_h_workflow_post(api_req *r);
+/* POST /api/v1/workflows/check: the loader's problems, nothing stored. */
+void api_h_workflow_check(api_req *r);
+
+/* The working-day calendar (api_calendar.c): GET /api/v1/calendar (the
+ * loaded years), POST /api/v1/calendar (load a year file, text/plain, as
+ * `tongban calendar load` does), POST /api/v1/calendar/check (the same
+ * check, nothing stored). */
+void api_h_calendar_get(api_req *r);
+void api_h_calendar_post(api_req *r);
+void api_h_calendar_check(api_req *r);
 
 /* ---- shared views (api_views.c) ------------------------------------------ */
 

@@ -55,4 +55,12 @@ tb_store_status tb_store_calendar_ship(tb_store *s, bool *loaded,
 tb_store_status tb_store_calendar_recompute(tb_store *s, int batch,
                                             size_t *seen, size_t *moved);
 
+/* The stored calendar as JSON (tb_store_calendar_read.c), malloc'ed into
+ * *json, the caller's to free: {source, covered_until, years: [{year,
+ * holidays: ["YYYY-MM-DD"…], workdays: […], loaded_at (RFC 3339, UTC),
+ * source, file, sha256}]} — source and covered_until null when nothing
+ * was ever loaded; a year's source, file and sha256 are those of the load
+ * that last touched it (null when no load recorded it). */
+tb_store_status tb_store_calendar_read(tb_store *s, char **json);
+
 #endif /* TB_STORE_CALENDAR_H */

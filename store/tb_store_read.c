@@ -187,9 +187,10 @@ tb_store_status tb_store_window_reason_read(tb_store *s, const char *number,
 static const tb_store_stmt S_READ_DEFS = {
     "api_read_defs",
     "SELECT coalesce(json_agg(json_build_object('id', d.id, 'version', "
-    "d.version, 'name', d.name) ORDER BY d.id), '[]'::json)::text FROM "
-    "(SELECT DISTINCT ON (id) id, version, name FROM definitions "
-    "ORDER BY id, version DESC) d",
+    "d.version, 'name', d.name, 'deployed_at', to_char(d.loaded_at AT TIME "
+    "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY d.id), "
+    "'[]'::json)::text FROM (SELECT DISTINCT ON (id) id, version, name, "
+    "loaded_at FROM definitions ORDER BY id, version DESC) d",
     0};
 
 tb_store_status tb_store_definitions_read(tb_store *s, char **json) {

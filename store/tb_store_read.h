@@ -62,7 +62,8 @@ tb_store_status tb_store_events_read(tb_store *s, const char *number,
  * before acceptance), malloc'ed into *reason; NULL when it gave none. */
 tb_store_status tb_store_window_reason_read(tb_store *s, const char *number,
                                             char **reason);
-/* The newest version of every definition: [{id, version, name}]. */
+/* The newest version of every definition: [{id, version, name,
+ * deployed_at (RFC 3339, UTC: when that version was stored)}]. */
 tb_store_status tb_store_definitions_read(tb_store *s, char **json);
 /* Applications by state: {"in_review": 3, …}. */
 tb_store_status tb_store_status_counts_read(tb_store *s, char **json);

@@ -1185,6 +1185,11 @@ def allowed_for(method, pattern):
         ("DELETE", "/api/v1/accounts/{username}"): {ADMIN},
         # the security log: inspectors and administrators read it
         ("GET", "/api/v1/security-events"): {ADMIN, INSPECTOR},
+        # the administrator's pages (issue 13 §4): staff read the calendar
+        ("GET", "/api/v1/calendar"): staff,
+        ("POST", "/api/v1/calendar"): {ADMIN},
+        ("POST", "/api/v1/calendar/check"): {ADMIN},
+        ("POST", "/api/v1/workflows/check"): {ADMIN},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
@@ -1219,8 +1224,10 @@ def _():
             # validation and change nothing
             raw = b'{"zz_not_a_field": 1}'
             ctype = "application/json"
-            if pattern == "/api/v1/workflows" and method == "POST":
+            if pattern in ("/api/v1/workflows", "/api/v1/workflows/check") and method == "POST":
                 raw, ctype = b"<not-xml", "application/xml"
+            if pattern.startswith("/api/v1/calendar") and method == "POST":
+                raw, ctype = b"not a calendar\n", "text/plain"
             # the stream answers with itself unless Accept excludes it
             accept = ({"Accept": "application/json"}
                       if pattern == "/api/v1/supervision/stream" else None)
