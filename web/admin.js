@@ -1,13 +1,18 @@
-// admin.js — the administrator's accounts page: the list of staff
-// accounts (role, bureau, enabled, whether the password must be changed,
-// created, last log-in) and every verb of /api/v1/accounts: create,
-// disable, enable, reset the password, change role and bureau, delete.
-// A change that lowers access ends the account's sessions on the server;
-// the page only says so. Refusals show the registry's Chinese text.
+// admin.js — the administrator's page, in three tabs (#accounts,
+// #calendar, #workflows in the address): the staff accounts — the list
+// (role, bureau, enabled, whether the password must be changed, created,
+// last log-in) and every verb of /api/v1/accounts: create, disable,
+// enable, reset the password, change role and bureau, delete — the
+// working-day calendar (web/admin_calendar.js) and the workflow
+// definitions (web/admin_workflows.js). A change that lowers access ends
+// the account's sessions on the server; the page only says so. Refusals
+// show the registry's Chinese text.
 import {
   $, BUREAUS, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
   requireLogin, scrollBox, toast,
 } from "/web/common.js";
+import { calendarSection } from "/web/admin_calendar.js";
+import { workflowsSection } from "/web/admin_workflows.js";
 
 export const ROLE_NAMES = {
   clerk: "窗口人员",
@@ -155,11 +160,41 @@ function createForm() {
   h("div.actions", h("button.primary", { type: "submit" }, "创建")));
 }
 
+// The tabs: one section shown at a time, named in the address's #.
+function tabs(sections) {
+  const buttons = sections.map(([key, title, section]) => {
+    section.setAttribute("role", "tabpanel");
+    section.setAttribute("aria-labelledby", "tab-" + key);
+    return h("button", {
+      type: "button", role: "tab", id: "tab-" + key, "aria-controls": section.id,
+      dataset: { tab: key }, onclick: () => (location.hash = key),
+    }, title);
+  });
+  async function pick() {
+    const want = location.hash.slice(1);
+    const i = Math.max(0, sections.findIndex(([key]) => key === want));
+    sections.forEach(([, , s], k) => {
+      s.hidden = k !== i;
+      buttons[k].setAttribute("aria-selected", String(k === i));
+      buttons[k].tabIndex = k === i ? 0 : -1;
+    });
+    try {
+      await sections[i][2].load();
+    } catch (e) {
+      toast(problemZhOnly(e), "error");
+    }
+  }
+  addEventListener("hashchange", pick);
+  return { nav: h("nav.tabs", { role: "tablist", "aria-label": "系统管理" }, buttons), pick };
+}
+
 await requireLogin(main, ["admin"], "系统管理员登录");
 $("#who").append(logoutButton());
-main.append(h("div.card", h("h2", "账号列表"), list), panel, createForm());
-try {
-  await load();
-} catch (e) {
-  toast(problemZhOnly(e), "error");
-}
+const accounts = h("section", { id: "accounts-section" },
+  h("div.card", h("h2", "账号列表"), list), panel, createForm());
+accounts.load = load;
+const sections = [["accounts", "账号管理", accounts], ["calendar", "工作日历", calendarSection()],
+  ["workflows", "流程定义", workflowsSection()]];
+const t = tabs(sections);
+main.append(t.nav, ...sections.map(([, , s]) => s));
+await t.pick();

@@ -134,7 +134,8 @@ export class ApiError extends Error {
 
 // Call the API; JSON in and out. Problems become ApiError.
 // anonymous: never send the staff session's token (the applicant's pages,
-// which prove access with the tracking code instead).
+// which prove access with the tracking code instead). type: send body as
+// it is with this Content-Type (an XML definition, a calendar file).
 
 // 128 random bits as hex. crypto.randomUUID exists only in secure contexts
 // (HTTPS, localhost); a phone on the hall's plain-HTTP network has only
@@ -165,18 +166,18 @@ const CHANGE_RETRIES = 2;
 
 let stepping = null; /* the password step under way (passwordStep) */
 
-export async function api(method, path, body, { anonymous = false } = {}) {
+export async function api(method, path, body, { anonymous = false, type = null } = {}) {
   const headers = { Accept: "application/json" };
   const s = anonymous ? null : session();
   if (s && s.token) headers.Authorization = "Bearer " + s.token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type || "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = randomKey();
   if (inBackground()) headers["X-Tongban-Background"] = "1";
   for (let tries = 0; ; tries++) {
     const r = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || type ? body : JSON.stringify(body),
     });
     const text = await r.text();
     let data = null;
