@@ -37,17 +37,7 @@ void api_h_calendar_get(api_req *r) {
     return;
   char *json = NULL;
   tb_store_status rc = tb_store_calendar_read(s, &json);
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  json_t *v = api_json_load(json);
-  free(json);
-  if (!v) {
-    api_fail(r, TB_PROBLEM_INTERNAL, "the calendar could not be read");
-    return;
-  }
-  api_reply_json(r, 200, v);
+  api_reply_store_json(r, rc, json, NULL);
 }
 
 /* The line the parser's "line N: what" names (0: none), and where the

@@ -244,46 +244,40 @@ static tb_store_status post_fn(api_req *r, tb_store *s, void *cls) {
   return TB_STORE_OK;
 }
 
-void api_h_workflow_post(api_req *r) {
+/* What a deployment and a check both do first: a body, the store, and no
+ * problem in the definition; else answered and NULL. *def (when def is
+ * not NULL) gets the definition, the caller's to free. */
+static tb_store *checked(api_req *r, tb_definition **def) {
   if (r->body_len == 0) {
     api_fail(r, TB_PROBLEM_MISSING_BODY,
              "send the definition's XML as the body");
-    return;
+    return NULL;
   }
   tb_store *s = api_store(r);
   if (!s)
-    return;
+    return NULL;
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_DEFINITION,
                    "the definition has problems; see errors (by line)");
-  if (!check_definition(r, s, &pb, NULL)) {
+  if (!check_definition(r, s, &pb, def)) {
     api_problem_send(r, &pb);
-    return;
+    return NULL;
   }
   api_problem_free(&pb);
-  api_run_change(r, post_fn, NULL);
+  return s;
+}
+
+void api_h_workflow_post(api_req *r) {
+  if (checked(r, NULL))
+    api_run_change(r, post_fn, NULL);
 }
 
 /* POST /api/v1/workflows/check: the same check as a deployment, nothing
  * stored; 200 with what would be deployed, or 422 with every problem. */
 void api_h_workflow_check(api_req *r) {
-  if (r->body_len == 0) {
-    api_fail(r, TB_PROBLEM_MISSING_BODY,
-             "send the definition's XML as the body");
-    return;
-  }
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
-  api_problem pb;
-  api_problem_init(&pb, TB_PROBLEM_INVALID_DEFINITION,
-                   "the definition has problems; see errors (by line)");
   tb_definition *def = NULL;
-  if (!check_definition(r, s, &pb, &def)) {
-    api_problem_send(r, &pb);
+  if (!checked(r, &def))
     return;
-  }
-  api_problem_free(&pb);
   api_reply_json(r, 200,
                  json_pack("{s:s, s:i, s:s}", "id", def->id, "version",
                            (int)def->version, "name", def->name));

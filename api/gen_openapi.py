@@ -1355,7 +1355,8 @@ paths["/api/v1/calendar"] = {
         desc="Roles: admin. Checked by the engine's parser (all or nothing), stored in one transaction with its row in "
              "calendar_loads and the security log's calendar_loaded (the administrator as actor, subject calendar:YEAR), "
              "exactly as the command does; days already stored are replaced, others kept; the calendar's source becomes "
-             "administrator. Then every open application's deadlines are recomputed (100 per transaction).")}
+             "administrator. Then every open application's deadlines are recomputed (100 per transaction); should that "
+             "fail (500, 503), the load itself is stored already: load the same file again to finish, as the command says.")}
 paths["/api/v1/calendar/check"] = {"post": op("Check a year's calendar file without loading it", "calendar",
     {"200": resp("no problem: the days the file marks",
                  obj({"days": {"type": "integer", "minimum": 0}, "covers_until": {**nday, "description": "December 31 of the last year the file marks"},

@@ -6,7 +6,7 @@
 // or its days in the grid), then loaded (POST /api/v1/calendar, exactly
 // as `tongban calendar load`) with the count of recomputed deadlines.
 import { api, clear, fmtTime, h, problemZhOnly, scrollBox, toast } from "/web/common.js";
-import { filePicker, fileText, problemList, sourceView } from "/web/admin_check.js";
+import { checkFile, filePicker, showProblems } from "/web/admin_check.js";
 
 const SOURCES = { shipped: "国务院办公厅通知（系统内置）", administrator: "管理员加载" };
 const WEEK = ["一", "二", "三", "四", "五", "六", "日"];
@@ -104,30 +104,23 @@ export function calendarSection() {
         `已重新计算 ${rc.open} 件在办件的期限，其中 ${rc.moved} 件期限有变化。`));
       toast(`节假日安排已载入，${rc.moved} 件期限有变化`, "ok");
       file.name.textContent = "未选择文件";
-      const first = byYear([...up.holidays], [...up.workdays])[0];
+      const first = byYear(up.holidays, up.workdays)[0];
       await load(first ? first[0] : null);
     } catch (e) {
-      clear(result, problemList(e, source), source.box);
+      showProblems(result, e, source);
     }
   }
 
-  async function check() {
-    const up = await fileText(file);
-    if (!up) return;
-    const source = sourceView(up.text, "上传的节假日安排文件");
-    try {
-      const r = await api("POST", "/api/v1/calendar/check", up.text, { type: "text/plain; charset=utf-8" });
-      up.holidays = r.holidays;
-      up.workdays = r.workdays;
-      const loadBtn = h("button.primary", { type: "button", id: "cal-load", onclick: () => submit(up, source) }, "载入此日历");
-      clear(result,
-        h("p.ok-text", { role: "status" }, `检查通过：“${up.name}”共 ${r.days} 个日期（覆盖至 ${r.covers_until}）。确认无误后载入，在办件的期限将按新日历重新计算。`),
-        h("div.actions", loadBtn),
-        byYear(r.holidays, r.workdays).map(([y, d]) => yearGrid(y, d.holidays, d.workdays)));
-    } catch (e) {
-      clear(result, problemList(e, source), source.box);
-    }
-  }
+  const check = () => checkFile(file, result, "上传的节假日安排文件", async (up, source) => {
+    const r = await api("POST", "/api/v1/calendar/check", up.text, { type: "text/plain; charset=utf-8" });
+    up.holidays = r.holidays;
+    up.workdays = r.workdays;
+    const loadBtn = h("button.primary", { type: "button", id: "cal-load", onclick: () => submit(up, source) }, "载入此日历");
+    clear(result,
+      h("p.ok-text", { role: "status" }, `检查通过：“${up.name}”共 ${r.days} 个日期（覆盖至 ${r.covers_until}）。确认无误后载入，在办件的期限将按新日历重新计算。`),
+      h("div.actions", loadBtn),
+      byYear(r.holidays, r.workdays).map(([y, d]) => yearGrid(y, d.holidays, d.workdays)));
+  });
   file.input.addEventListener("change", () => check().catch((e) => toast(problemZhOnly(e), "error")));
 
   const section = h("section", { id: "calendar", "aria-labelledby": "cal-title" },

@@ -3,8 +3,9 @@
 // text, the uploaded text shown with its line numbers, and a check's
 // problems one per line ("第 N 行"), each of which shows its line of the
 // text when clicked. The registry's Chinese names the kind of problem;
-// the checker's own words (English, like a compiler's) follow as they are.
-import { ApiError, h, problemZhOnly } from "/web/common.js";
+// the checker's own words (English, like a compiler's) are one click
+// away, folded, so that the page a person reads stays Chinese.
+import { ApiError, clear, h, problemZhOnly } from "/web/common.js";
 import { problemZh } from "/web/problems.js";
 
 // A file chooser in Chinese: the browser's own button speaks the
@@ -70,9 +71,29 @@ export function problemList(e, source) {
     return h("li", { dataset: { line: String(n) } },
       h("button.line-link", { type: "button", disabled: !n, onclick: () => source.show(n) }, where),
       " ", h("span", problemZh(x.code) || "有误"),
-      h("code.checker", { lang: "en" }, x.detail || ""));
+      x.detail ? h("details.checker", h("summary", "检查器说明（英文原文）"),
+        h("code", { lang: "en" }, x.detail)) : null);
   });
   return h("div.problems", { role: "alert" },
     h("p.error", `${problemZh(p.code) || "检查未通过"}：共 ${errors.length} 处问题（点击行号查看该行）`),
     h("ol.problem-list", items));
+}
+
+// A refusal shown in `result`: its problems, then the text they name.
+export function showProblems(result, e, source) {
+  clear(result, problemList(e, source), source.box);
+}
+
+// Check the file a picker holds: run(up, source) sends it and shows what
+// passed (up: {name, text}; source: its numbered view); a refusal shows
+// its problems beside the text in `result`.
+export async function checkFile(picker, result, label, run) {
+  const up = await fileText(picker);
+  if (!up) return;
+  const source = sourceView(up.text, label);
+  try {
+    await run(up, source);
+  } catch (e) {
+    showProblems(result, e, source);
+  }
 }

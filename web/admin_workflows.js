@@ -5,7 +5,7 @@
 // click shows the line) and then deployed (POST /api/v1/workflows), which
 // the page offers only once the check passed.
 import { api, clear, fmtTime, h, problemZhOnly, scrollBox, toast } from "/web/common.js";
-import { filePicker, fileText, problemList, sourceView } from "/web/admin_check.js";
+import { checkFile, filePicker, showProblems } from "/web/admin_check.js";
 
 const XML = "application/xml; charset=utf-8";
 
@@ -37,24 +37,17 @@ export function workflowsSection() {
       file.name.textContent = "未选择文件";
       await load();
     } catch (e) {
-      clear(result, problemList(e, source), source.box);
+      showProblems(result, e, source);
     }
   }
 
-  async function check() {
-    const up = await fileText(file);
-    if (!up) return;
-    const source = sourceView(up.text, "上传的流程定义文件");
-    try {
-      const ok = await api("POST", "/api/v1/workflows/check", up.text, { type: XML });
-      clear(result,
-        h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（${ok.id}）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
-        h("div.actions", h("button.primary", { type: "button", id: "wf-deploy", onclick: () => deploy(up, ok, source) }, "部署此版本")),
-        h("details", h("summary", "查看文件内容"), source.box));
-    } catch (e) {
-      clear(result, problemList(e, source), source.box);
-    }
-  }
+  const check = () => checkFile(file, result, "上传的流程定义文件", async (up, source) => {
+    const ok = await api("POST", "/api/v1/workflows/check", up.text, { type: XML });
+    clear(result,
+      h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（${ok.id}）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
+      h("div.actions", h("button.primary", { type: "button", id: "wf-deploy", onclick: () => deploy(up, ok, source) }, "部署此版本")),
+      h("details", h("summary", "查看文件内容"), source.box));
+  });
   file.input.addEventListener("change", () => check().catch((e) => toast(problemZhOnly(e), "error")));
 
   const section = h("section", { id: "workflows", "aria-labelledby": "wf-title" },
