@@ -2,6 +2,7 @@
  * api_licenses.c — electronic licenses (电子证照) over HTTP:
  *
  *   GET  /api/v1/licenses?holder=ID       a holder's licenses (one number)
+ *   GET  /api/v1/licenses?application=N   the licenses an application issued
  *   GET  /api/v1/licenses/{id}            one license, payload, revocation
  *   GET  /api/v1/licenses/{id}/qr.png     its QR code: a link to the
  *                                         verification page,
@@ -281,13 +282,41 @@ static void reply_text(api_req *r, tb_store_status rc, char *json,
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* ?application=N: the licenses application N issued, in the order
+ * issued (the window shows them at delivery, the issuing bureau finds the
+ * one to revoke); an unknown number has none. */
+static void application_licenses(api_req *r, const char *number) {
+  if (tb_id_check_app_number(number, strlen(number), NULL) != TB_OK) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "application",
+                   "not a valid application number");
+    return;
+  }
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  char *json = NULL;
+  tb_store_status rc = tb_store_application_licenses_read(s, number, &json);
+  reply_text(r, rc, json, "items");
+}
+
 void api_h_licenses_list(api_req *r) {
   const char *holder = api_query(r, "holder");
+  const char *number = api_query(r, "application");
   tb_problem p = {0};
   size_t n = holder ? strlen(holder) : 0;
+  if (holder && number) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "application",
+                   "give ?holder= or ?application=, not both");
+    return;
+  }
+  if (number) {
+    application_licenses(r, number);
+    return;
+  }
   if (!holder) {
     api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "holder",
-                   "give ?holder= (a citizen ID or credit code)");
+                   "give ?holder= (a citizen ID or credit code) or "
+                   "?application= (an application number)");
     return;
   }
   tb_store *s = api_store(r);

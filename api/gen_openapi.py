@@ -315,11 +315,16 @@ paths["/api/v1/applications/{number}/qr.svg"] = {"get": op("The receipt's QR cod
      "422": prob("c is not 1 to 64 capital letters and digits (errors[] names c)")},
     paths["/api/v1/applications/{number}/qr.png"]["get"]["parameters"], secured=False,
     desc="Public: the number's syntax is checked, nothing is looked up.")}
-paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses", "licenses",
-    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("License")}}, ["items"])),
-     "422": prob("no or an invalid holder"), **unavailable},
-    [{"name": "holder", "in": "query", "required": True, "schema": {"type": "string"},
-      "description": "citizen ID or unified social credit code"}], desc="Roles: every staff role.")}
+paths["/api/v1/licenses"] = {"get": op("One number: a holder's licenses, or an application's", "licenses",
+    {"200": resp("a holder's newest first; an application's in the order issued (none for an unknown number)",
+                 obj({"items": {"type": "array", "items": ref("License")}}, ["items"])),
+     "422": prob("neither or both of holder and application, an invalid holder or an invalid application number (errors[] names it)"),
+     **unavailable},
+    [{"name": "holder", "in": "query", "required": False, "schema": {"type": "string"},
+      "description": "citizen ID or unified social credit code"},
+     {"name": "application", "in": "query", "required": False, "schema": {"type": "string"},
+      "description": "an application number: the licenses it issued (the window's delivery, the issuing bureau's revocation)"}],
+    desc="Roles: every staff role. Give exactly one of holder and application.")}
 paths["/api/v1/licenses/verify"] = {"post": op("Verify a QR payload", "licenses",
     {"200": resp("the verdict (valid or not)", ref("Verdict")), **body_err, **unavailable},
     body=jbody(obj({"payload": {"type": "string", "maxLength": 16384, "description": "\"TB1:…\", or the verification link a license QR code carries (https://…/v?p=TB1:…, the payload form-encoded)"}}, ["payload"])),

@@ -334,6 +334,27 @@ def _():
     expect(http("GET", "/api/v1/licenses", token=tok(CLERK)), 422)
 
 
+@case("GET /licenses?application= lists the licenses an application issued")
+def _():
+    n = state["qykb"]["number"]
+    r = expect(http("GET", "/api/v1/licenses?application=" + n,
+                    token=officer("SCJG")), 200)
+    ids = [i["id"] for i in r.json["items"]]
+    assert ids == [state["license_id"]], ids
+    assert r.json["items"][0]["application"] == n, r.json
+    # a well-formed number that issued nothing (or does not exist): none
+    other = create("spjy", OTHER, spjy_form(OTHER), SPJY_OTHERS)["number"]
+    r = expect(http("GET", "/api/v1/licenses?application=" + other,
+                    token=tok(CLERK)), 200)
+    assert r.json["items"] == [], r.json
+    for q in ("application=123", "application=" + n[:-1] + "Y",
+              f"application={n}&holder={COMPANY}"):
+        r = expect(http("GET", "/api/v1/licenses?" + q, token=tok(CLERK)),
+                   422, "invalid_request")
+        assert r.json["errors"][0]["field"] == "application", (q, r.json)
+    expect(http("GET", "/api/v1/licenses?application=" + n), 401)
+
+
 @case("tracking shows the issued license, its payload and that it is valid")
 def _():
     a = state["qykb"]
