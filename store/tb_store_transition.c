@@ -530,6 +530,15 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
     json_object_set(p, "outputs", outputs);
   if (ev->kind == TB_EV_RECOMPUTE)
     json_object_set_new(p, "deadlines", deadline_moves(o));
+  if (ev->kind == TB_EV_RESUME) { /* the end of a special procedure: the
+                                     moved deadlines and the working days
+                                     paused (the window shows them) */
+    json_t *m = deadline_moves(o);
+    json_object_set_new(
+        m, "paused_days",
+        json_integer((json_int_t)o->after.paused_days - o->before.paused_days));
+    json_object_set_new(p, "deadlines", m);
+  }
   if (verifications) /* 事后核查 opened by an approval */
     json_object_set(p, "verifications", verifications);
   char *text = json_dumps(p, JSON_COMPACT);

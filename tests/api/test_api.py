@@ -658,6 +658,13 @@ def _():
     assert v["state"] == "in_review"
     assert v["paused_days"] >= 5, v["paused_days"]
     assert v["deadline"] > before, (before, v["deadline"])
+    # the resume event records the move and the working days paused
+    ev = expect(http("GET", f"/api/v1/applications/{n}/events", token=tok(CLERK)),
+                200).json["events"]
+    moved = [e["payload"]["deadlines"] for e in ev if e["action"] == "resume"]
+    assert len(moved) == 1, ev
+    assert moved[0]["deadline"] == {"old": before, "new": v["deadline"]}, moved
+    assert moved[0]["paused_days"] == v["paused_days"], moved
     r = http("POST", f"/api/v1/applications/{n}/suspend",
              {"kind": "no-such-kind", "reason": "x"}, token=tok(CLERK))
     expect(r, 422, "invalid_request")
