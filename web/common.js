@@ -515,3 +515,12 @@ export const BUREAUS = {
   RF: "人民防空办公室",
 };
 export const bureauName = (c) => BUREAUS[c] || c || "—";
+
+// The bytes of a staff route (an image, a printable page) as a blob: URL,
+// fetched with the session's token; a refusal becomes ApiError.
+export async function apiBlob(path) {
+  const s = session();
+  const r = await fetch(path, { headers: s && s.token ? { Authorization: "Bearer " + s.token } : {} });
+  if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
+  return URL.createObjectURL(await r.blob());
+}

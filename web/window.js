@@ -14,6 +14,7 @@ import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
 import { showMaterials, uploadPicked } from "/web/materials.js";
 import { checkApplicant, checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
+import { windowActions } from "/web/actions.js";
 
 const main = $("#main");
 const holderBox = h("div", { id: "holder" });
@@ -278,10 +279,12 @@ async function showApp(number) {
   }
   if (!a.notice && a.materials.some((m) => m.status === "gap"))
     actions.push(h("button.primary", { id: "do-supplement", onclick: () => act("supplement", { materials: picked() }, "已补齐材料") }, "补齐材料"));
-  if (a.state === "approved")
-    actions.push(h("button.ok", { id: "do-deliver", onclick: () => act("deliver", {}, "已出件") }, "出件"));
   if (a.accepted_at)
     actions.push(h("button", { id: "do-print", onclick: () => printReceipt(a) }, "打印受理通知书"));
+  // withdraw, special procedures, delivery (actions.js)
+  const panelHost = h("div", { id: "action-panel" });
+  const more = await attempt(() => moreActions(a, panelHost));
+  if (!current || current.number !== number) return; /* another application was opened meanwhile */
   clear(
     appBox,
     h("div.card", { dataset: { state: a.state, number: a.number } },
@@ -298,10 +301,20 @@ async function showApp(number) {
       a.notice ? noticeCard(a, act) : null,
       h("h3", "材料文件"), h("div", { id: "material-files" }),
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
-      h("div.actions", actions)),
+      more ? more.cards : null,
+      h("div.actions", actions, more ? more.buttons : null), panelHost),
   );
   showMaterials($("#material-files"), a);
   receipt(a);
+}
+
+// The window's actions of actions.js on application a, with its
+// service's definition (its special procedures).
+const definitions = {};
+async function moreActions(a, panelHost) {
+  const id = a.service.id;
+  definitions[id] ||= await api("GET", "/api/v1/workflows/" + encodeURIComponent(id));
+  return windowActions(a, definitions[id], panelHost, () => showApp(a.number));
 }
 
 // The open one-time notice: each item supplied (已补正) or owed (待补正);

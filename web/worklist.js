@@ -12,6 +12,7 @@ import { provisionalBadge } from "/web/calendar.js";
 import { mountBureauFindings } from "/web/alerts.js";
 import { decisionPanel } from "/web/panel.js";
 import { rectifySection, verifySection } from "/web/rectify.js";
+import { officerSpecial, revokeSection } from "/web/actions.js";
 
 const main = $("#main");
 const list = h("div", { id: "queue" });
@@ -35,6 +36,12 @@ function leftText(t) {
 
 async function decidePanel(t) {
   return decisionPanel(await definition(t.service), t, () => load());
+}
+
+// The task's application's special procedure (actions.js), or null.
+async function specialPanel(t) {
+  const sp = await attempt(async () => officerSpecial(t.number, await definition(t.service)));
+  return sp instanceof Node ? sp : null;
 }
 
 // Decision panels being fetched (the "办理" button was pressed).
@@ -63,7 +70,7 @@ function taskItem(t, me) {
             opening++; /* a live refresh now would drop the panel on the way */
             try {
               const p = await attempt(() => decidePanel(t));
-              if (p) clear(body, p);
+              if (p) clear(body, p, await specialPanel(t));
             } finally {
               opening--;
             }
@@ -128,6 +135,7 @@ window.__session = s;
 $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
 main.append(h("div.cols", verifySection(), rectifySection())); /* 事后核查, 差评整改 */
+main.append(revokeSection()); /* 证照注销 (actions.js) */
 mountBureauFindings(main, list);
 await attempt(load);
 const later = debounce(() => {

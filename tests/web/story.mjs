@@ -282,7 +282,9 @@ await test("verification page: a 营业执照 signed by 公安局 is refused: �
 });
 
 await test("window delivers; the applicant rates on the phone and the rating is stored", async () => {
-  await clerk.click("#do-deliver");
+  await clerk.click("#do-deliver"); /* the licenses first, then the confirmation */
+  await clerk.waitForSelector("#deliver-panel");
+  await clerk.click("#confirm-deliver");
   await clerk.waitForSelector('#application .card[data-state="delivered"]');
   await seenLive("已办结");
   const ctx = await b.newContext(phone);
