@@ -7,7 +7,7 @@
 // request goes through the REST API; a refusal shows the registry's
 // Chinese text only.
 import {
-  $, api, apiBlob, clear, fmtDate, fmtTime, h, problemZhOnly, session, toast,
+  $, ApiError, api, apiBlob, clear, fmtDate, fmtTime, h, problemZhOnly, session, toast,
 } from "/web/common.js";
 
 // The special procedures of 行政许可法 art. 45 the API knows.
@@ -23,14 +23,17 @@ const WITHDRAWABLE = ["submitted", "awaiting_supplement", "in_review", "returned
 const appPath = (number, verb) => `/api/v1/applications/${encodeURIComponent(number)}/${verb}`;
 
 // Send one action; a refusal is a toast in the registry's Chinese (never
-// the server's English detail). Resolves with the reply, or null.
-async function send(method, path, body, okText) {
+// the server's English detail), and one for the state (409: somebody
+// else acted first) redraws what the page shows with redraw(). Resolves
+// with the reply, or null.
+async function send(method, path, body, okText, redraw) {
   try {
     const r = await api(method, path, body);
     toast(okText, "ok");
     return r;
   } catch (e) {
     toast(problemZhOnly(e), "error");
+    if (redraw && e instanceof ApiError && e.status === 409) redraw();
     return null;
   }
 }
@@ -49,7 +52,14 @@ function required(box, message) {
   return v;
 }
 
-const reasonBox = (id, placeholder) => h("textarea", { id, maxLength: 1000, placeholder, required: true });
+// A required reason; typing in it clears its message.
+const reasonBox = (id, placeholder) => h("textarea", {
+  id, maxLength: 1000, placeholder, required: true,
+  oninput: (ev) => {
+    const err = ev.target.parentElement.querySelector(".field-error");
+    if (err) err.textContent = "";
+  },
+});
 const fieldError = () => h("span.error.field-error", { role: "alert" });
 
 // One panel at a time below the application's buttons.
@@ -83,7 +93,7 @@ function withdrawPanel(a, host, done) {
     h("div.actions",
       h("button.danger", { id: "confirm-withdraw", type: "button", onclick: async () => {
         const reason = required(why, "请填写撤回原因");
-        if (reason && await send("POST", appPath(a.number, "withdraw"), { reason }, "已撤回申请")) done();
+        if (reason && await send("POST", appPath(a.number, "withdraw"), { reason }, "已撤回申请", done)) done();
       } }, "确认撤回"),
       cancelButton(host)));
 }
@@ -100,11 +110,11 @@ function suspendPanel(a, def, host, done) {
     h("h3", "启动特别程序"),
     h("p.muted", "听证、检验检测、现场核查、专家评审等特别程序所需时间不计入办理时限（行政许可法第四十五条）；恢复办理时，办结期限按暂停的工作日顺延。"),
     h("label", "程序种类", kind),
-    h("label", "原因（必填，将告知申请人）", why, fieldError()),
+    h("label", "原因（必填）", why, fieldError()),
     h("div.actions",
       h("button.primary", { id: "confirm-suspend", type: "button", onclick: async () => {
         const reason = required(why, "请填写启动特别程序的原因");
-        if (reason && await send("POST", appPath(a.number, "suspend"), { kind: kind.value, reason }, "已启动特别程序，计时暂停")) done();
+        if (reason && await send("POST", appPath(a.number, "suspend"), { kind: kind.value, reason }, "已启动特别程序，计时暂停", done)) done();
       } }, "确认启动"),
       cancelButton(host)));
 }
@@ -136,7 +146,7 @@ function specialCard(a, def, events, done) {
     h("div.actions",
       h("button.primary", { id: "do-resume", type: "button", onclick: async () => {
         const body = why.value.trim() ? { reason: why.value.trim() } : {};
-        if (await send("POST", appPath(a.number, "resume"), body, "已恢复办理，办结期限已顺延")) done();
+        if (await send("POST", appPath(a.number, "resume"), body, "已恢复办理，办结期限已顺延", done)) done();
       } }, "恢复办理")));
 }
 
@@ -188,11 +198,12 @@ async function deliverPanel(a, host, done) {
   return h("div.item", { id: "deliver-panel", role: "group", "aria-label": "出件" },
     h("h3", "出件：请核对交付的证照"),
     list,
-    h("fieldset.materials", h("legend", "送达方式"), methods),
+    h("div", { id: "deliver-method-label" }, "送达方式"),
+    h("div.materials", { role: "radiogroup", "aria-labelledby": "deliver-method-label" }, methods),
     h("div.actions",
       h("button.ok", { id: "confirm-deliver", type: "button", onclick: async () => {
         const method = $('input[name="deliver-method"]:checked', host).value;
-        if (await send("POST", appPath(a.number, "deliver"), { method }, "已出件")) done();
+        if (await send("POST", appPath(a.number, "deliver"), { method }, "已出件", done)) done();
       } }, "确认出件"),
       cancelButton(host)));
 }
@@ -272,7 +283,7 @@ function revokePanel(l, host, done) {
       h("button.danger", { id: "confirm-revoke", type: "button", onclick: async () => {
         const reason = required(why, "请填写注销原因");
         if (!reason) return;
-        const r = await send("POST", `/api/v1/licenses/${encodeURIComponent(l.id)}/revoke`, { reason }, "证照已注销");
+        const r = await send("POST", `/api/v1/licenses/${encodeURIComponent(l.id)}/revoke`, { reason }, "证照已注销", done);
         if (r) done();
       } }, "确认注销"),
       cancelButton(host)));

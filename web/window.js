@@ -291,6 +291,7 @@ async function showApp(number) {
       h("div.row", h("h2", a.number), stateBadge(a.state), warnBadge(a.warning)),
       h("dl.kv", h("dt", "事项"), h("dd", a.service.name), h("dt", "申请人"), h("dd", a.applicant ? `${a.applicant.name}（${a.applicant.id_number}）` : "—"),
         h("dt", "办结期限"), h("dd", { id: "app-deadline" }, fmtDate(a.deadline), provisionalBadge(a.deadline_provisional)), codes[a.number] ? [h("dt", "查询码"), h("dd", { id: "tracking-code" }, codes[a.number])] : null),
+      more ? more.cards : null, /* withdrawn, special procedure, delivered */
       a.state === "awaiting_materials" ? h("p.item.warn-yellow", { id: "awaiting-materials" }, "各部门均已审批通过。容缺材料补齐后即签发电子证照，之后方可出件。") : null,
       h("h3", "材料"),
       h("ul.materials", a.materials.map((m) => h("li", { dataset: { material: m.id, status: m.status, choice: m.choice || "" } }, m.name, " ",
@@ -301,7 +302,6 @@ async function showApp(number) {
       a.notice ? noticeCard(a, act) : null,
       h("h3", "材料文件"), h("div", { id: "material-files" }),
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
-      more ? more.cards : null,
       h("div.actions", actions, more ? more.buttons : null), panelHost),
   );
   showMaterials($("#material-files"), a);

@@ -91,6 +91,9 @@ await test("window: a refusal by the server shows the registry's Chinese, not th
   const t = await toastText(p, "error");
   assert(t === "申请当前所处的环节不能进行此操作", "the registry's text only: " + t);
   assert(!ASCII_WORD.test(t), "no English: " + t);
+  // the page then shows the application as it is now
+  await p.waitForSelector('#application .card[data-state="withdrawn"] #withdrawn', { timeout: 5000 });
+  assert((await p.textContent("#withdrawn-reason")) === "另一窗口已办理撤回");
   await shot(p, "actions-withdraw-refused");
   await ctx.close();
 });
