@@ -227,7 +227,9 @@ paths["/api/v1/applications/{number}/suspend"] = action("su", "Start a special p
     obj({"kind": {"type": "string", "enum": ["hearing", "inspection", "testing", "expert-review"]}, "reason": reason}, ["kind", "reason"]),
     "clerk, officer (of a bureau with a task in it)")
 paths["/api/v1/applications/{number}/resume"] = action("re", "End the special procedure (deadline moves)",
-    obj({"reason": reason}), "clerk, officer (of a bureau with a task in it)")
+    obj({"reason": reason}), "clerk, officer (of a bureau with a task in it)",
+    desc="Every deadline moves by the working days paused; the resume's audit event records the moves "
+         "(payload.deadlines: deadline and statutory_deadline {old, new} when they moved, tasks, gaps) and paused_days.")
 paths["/api/v1/applications/{number}/withdraw"] = action("w", "Withdraw", obj({"reason": reason}))
 paths["/api/v1/applications/{number}/deliver"] = action("d", "Deliver the result (出件)",
     obj({"method": {"type": "string", "enum": ["window", "electronic"]}}))

@@ -8,7 +8,7 @@
 // with a reason, after which verification says 已注销. Screenshots:
 // tests/artifacts/actions-*.png. TAP.
 import {
-  BASE, assert, browser, createApp, done, http, login, openTask, shot, test, token,
+  BASE, approveByBureau, assert, browser, createApp, done, http, login, openTask, shot, test, token,
 } from "./lib.mjs";
 
 const b = await browser();
@@ -22,18 +22,6 @@ const view = async (n) => (await http("GET", "/api/v1/applications/" + n, { toke
 async function accept(n) {
   const r = await http("POST", `/api/v1/applications/${n}/accept`, { token: await clerk(), body: {} });
   assert(r.status === 200, "accept: " + r.text);
-}
-
-// Approve every SCJG task of an accepted spjy application (its one branch).
-async function approve(n) {
-  for (let i = 0; i < 6; i++) {
-    const r = await http("GET", "/api/v1/tasks?bureau=SCJG", { token: await scjg() });
-    const t = r.json.items.find((x) => x.number === n && ["open", "claimed"].includes(x.state));
-    if (!t) return;
-    if (t.state === "open") await http("POST", `/api/v1/tasks/${t.id}/claim`, { token: await scjg(), body: {} });
-    const d = await http("POST", `/api/v1/tasks/${t.id}/decide`, { token: await scjg(), body: { decision: "approve" } });
-    assert(d.status === 200, "approve: " + d.text);
-  }
 }
 
 // The window page logged in as the clerk, showing application n.
@@ -192,7 +180,7 @@ let delivered; // {number, license}
 await test("window: 出件 shows the licenses first (name, number, validity, QR, printable page), then delivers", async () => {
   const a = await createApp("spjy");
   await accept(a.number);
-  await approve(a.number);
+  await approveByBureau(a.number);
   assert((await view(a.number)).state === "approved", "approved");
   const r = await http("GET", "/api/v1/licenses?application=" + a.number, { token: await clerk() });
   assert(r.status === 200 && r.json.items.length === 1, r.text);

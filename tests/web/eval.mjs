@@ -8,7 +8,7 @@
 // exclusion ends. Screenshots: tests/artifacts/eval-*.png. TAP.
 import path from "node:path";
 import {
-  ARTIFACTS, BASE, ORG_ID, ORG_NAME, assert, browser, createApp, done, fillIntake,
+  ARTIFACTS, BASE, ORG_ID, ORG_NAME, approveByBureau, assert, browser, createApp, done, fillIntake,
   audit, http, login, shot, test, token,
 } from "./lib.mjs";
 
@@ -18,18 +18,6 @@ const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 const clerk = () => token("clerk1");
 const scjg = () => token("officer-SCJG");
 
-// Approve every SCJG task of an accepted spjy application (its one branch).
-async function approve(number) {
-  for (let i = 0; i < 6; i++) {
-    const r = await http("GET", "/api/v1/tasks?bureau=SCJG", { token: await scjg() });
-    const t = r.json.items.find((x) => x.number === number && ["open", "claimed"].includes(x.state));
-    if (!t) return;
-    if (t.state === "open") await http("POST", `/api/v1/tasks/${t.id}/claim`, { token: await scjg(), body: {} });
-    const d = await http("POST", `/api/v1/tasks/${t.id}/decide`, { token: await scjg(), body: { decision: "approve" } });
-    assert(d.status === 200, "approve: " + d.text);
-  }
-}
-
 const reply = "已对审批人员进行约谈和培训，今后将一次性告知全部材料要求。";
 let rated;
 
@@ -37,7 +25,7 @@ await test("the applicant rates on the phone, the bureau's handling too; 不满�
   rated = await createApp("spjy");
   const n = rated.number;
   await http("POST", `/api/v1/applications/${n}/accept`, { token: await clerk(), body: {} });
-  await approve(n);
+  await approveByBureau(n);
   const d = await http("POST", `/api/v1/applications/${n}/deliver`, { token: await clerk(), body: {} });
   assert(d.status === 200, "deliver: " + d.text);
   const ctx = await b.newContext(phone);
@@ -110,7 +98,7 @@ await test("the officer finds a commitment false in 事后核查: licenses revok
   const base = await createApp("spjy", { omit: committed });
   const acc = await http("POST", `/api/v1/applications/${base.number}/accept`, { token: await clerk(), body: { committed } });
   assert(acc.status === 200, "accept: " + acc.text);
-  await approve(base.number);
+  await approveByBureau(base.number);
   const ctx = await b.newContext(desktop);
   const p = await ctx.newPage();
   p.on("dialog", (dlg) => dlg.accept());
