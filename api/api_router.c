@@ -151,6 +151,9 @@ const api_route api_routes[] = {
      ROUTE_BODY_TEXT},
     {"POST", "/api/v1/workflows/check", api_h_workflow_check, ADMIN,
      ROUTE_BODY_XML},
+    /* the service guide (issue 13 §2): api_guide.c */
+    {"GET", "/api/v1/workflows/{id}/guide", api_h_workflow_guide, ROLE_EVERYONE,
+     0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

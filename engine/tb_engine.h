@@ -455,6 +455,10 @@ typedef struct tb_definition {
   const char *basis_refusal;
   const char *basis_denial;
 
+  /* <guide>: the service guide (办事指南, engine/tb_guide.h); NULL when
+   * the definition has none. */
+  const struct tb_guide *guide;
+
   /* Supervision settings (workflows/supervision.xml's rules read them):
    * 即办 immediate="true" (finished the day it is accepted), and the
    * fewest characters of a refusal's or denial's reason (0: none). */

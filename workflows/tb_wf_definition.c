@@ -769,6 +769,9 @@ static void read_service(builder *b, const xmlNode *root) {
     def->basis_refusal = str_attr(b, basis, "refusal");
     def->basis_denial = str_attr(b, basis, "denial");
   }
+  xmlNode *guide = tb_wf_first(root, "guide");
+  if (guide)
+    tb_wf_read_guide(b->cx, b->a, def, guide);
 }
 
 tb_definition *tb_wf_build_definition(tb_wf_ctx *cx, const xmlNode *root,

@@ -74,4 +74,10 @@ void tb_wf_check_definition(tb_wf_ctx *cx, tb_definition *def,
  * tb_wf_check_definition, once the `after` graph is known. */
 void tb_wf_check_outputs(tb_wf_ctx *cx, const tb_definition *def);
 
+/* Read a <service>'s <guide> (tb_wf_guide.c) into def->guide, from a's
+ * memory, with its checks; run once the service's attributes are read
+ * (the delivery methods are checked against them). */
+void tb_wf_read_guide(tb_wf_ctx *cx, tb_arena *a, tb_definition *def,
+                      const xmlNode *guide);
+
 #endif /* TB_WF_INTERNAL_H */

@@ -6,6 +6,7 @@
  * Runs from the project's source folder (meson's workdir), where the
  * shipped definitions are.
  */
+#include "tb_guide.h"
 #include "tb_test.h"
 #include "tb_workflows.h"
 
@@ -169,7 +170,7 @@ static void test_qykb(void) {
     return;
   TB_CHECK_STR(def->id, "qykb");
   TB_CHECK_STR(def->name, "企业开办");
-  TB_CHECK_INT(def->version, 3); /* 3: with commitment verification */
+  TB_CHECK_INT(def->version, 4); /* 4: with the service guide */
   TB_CHECK_INT(def->applicant, TB_APPLICANT_EITHER);
   TB_CHECK_INT(def->statutory_days, 5);
   TB_CHECK_INT(def->promised_days, 3);
@@ -1343,6 +1344,158 @@ static void test_check_file(void) {
   tb_workflows_problems_free(&list);
 }
 
+/* ------------------------------------------------------------------------
+ * The service guide (<guide>, issue 13 §2)
+ * ---------------------------------------------------------------------- */
+
+#define G_OPEN(attrs) "<guide kind='行政许可'" attrs ">\n"
+#define G_BASIS                                                                \
+  "<basis>甲法第一条</basis>\n<condition>申请人为本市企业</condition>\n"
+#define G_FREE "<fees free='true'/>\n"
+#define G_CONTACT "<contact consult='0571-87654321' complain='12345'/>\n"
+#define G_CLOSE "</guide>\n"
+/* a whole guide of lines 3-7 */
+#define GUIDE_MIN G_OPEN("") G_BASIS G_FREE G_CONTACT G_CLOSE
+
+static void test_guide_shipped(void) {
+  static const char *const shipped[] = {
+      "workflows/qykb.xml", "workflows/sgxk.xml", "workflows/spjy.xml",
+      "workflows/cssj.xml"};
+  for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+    tb_definition *def = load_shipped(shipped[i]);
+    const tb_guide *g = def ? def->guide : NULL;
+    TB_CHECKF(g && g->code && strlen(g->code) >= 28 && g->n_basis > 0 &&
+                  g->n_conditions > 0 && g->address && g->hours &&
+                  g->consult_phone && g->complain_phone && g->n_deliveries > 0,
+              "%s has a whole guide", shipped[i]);
+    tb_definition_free(def);
+  }
+  tb_definition *def = load_shipped("workflows/qykb.xml");
+  if (!def || !def->guide)
+    return;
+  const tb_guide *g = def->guide;
+  TB_CHECK_STR(g->code, "11330100MB1730523X100011700600");
+  TB_CHECK_STR(g->kind, "行政许可");
+  TB_CHECK_INT(g->n_basis, 3);
+  TB_CHECK(strstr(g->basis[0], "《中华人民共和国公司法》") != NULL);
+  TB_CHECK_INT(g->n_conditions, 3);
+  TB_CHECK(g->free_of_charge && g->n_fees == 0);
+  TB_CHECK_STR(g->consult_phone, "0571-85251234");
+  TB_CHECK_STR(g->complain_phone, "12345");
+  TB_CHECK_INT(g->n_deliveries, 3);
+  TB_CHECK_INT(g->deliveries[1].kind, TB_GUIDE_DELIVERY_POST);
+  TB_CHECK_INT(g->n_steps, 4);
+  TB_CHECK_STR(g->steps[0].name, "网上或窗口申请");
+  tb_definition_free(def);
+}
+
+static void test_guide_parsed(void) {
+  tb_definition *def = LOAD_OK(HEAD GUIDE_MIN REVIEW TAIL);
+  TB_CHECK(def && def->guide && !def->guide->code && !def->guide->address &&
+           def->guide->n_deliveries == 0 && def->guide->n_steps == 0);
+  tb_definition_free(def);
+  def = LOAD_OK(minimal);
+  TB_CHECK(def && !def->guide);
+  tb_definition_free(def);
+  def =
+      LOAD_OK(HEAD G_OPEN(" code='11330100002489612G0001170060001'") G_BASIS
+              "<fees><fee name='工本费' amount='12.5' basis='价格文件'/>\n"
+              "<fee name='邮寄费' amount='8' basis='自愿'/></fees>\n"
+              "<where address='某市某路1号' hours='工作日'/>\n" G_CONTACT
+              "<delivery-method kind='electronic'>即时发放</delivery-method>\n"
+              "<step name='申请'>提交材料</step><step "
+              "name='受理'>当场受理</step>\n" G_CLOSE REVIEW TAIL);
+  const tb_guide *g = def ? def->guide : NULL;
+  TB_CHECK(g && !g->free_of_charge && g->n_fees == 2);
+  if (g && g->n_fees == 2) {
+    TB_CHECK_INT(g->fees[0].fen, 1250);
+    TB_CHECK_INT(g->fees[1].fen, 800);
+    TB_CHECK_STR(g->fees[0].basis, "价格文件");
+  }
+  TB_CHECK(g && g->address && strcmp(g->hours, "工作日") == 0);
+  TB_CHECK(g && g->n_deliveries == 1 &&
+           g->deliveries[0].kind == TB_GUIDE_DELIVERY_ELECTRONIC &&
+           strcmp(g->deliveries[0].detail, "即时发放") == 0);
+  TB_CHECK(g && g->n_steps == 2 && strcmp(g->steps[1].detail, "当场受理") == 0);
+  tb_definition_free(def);
+}
+
+static void test_guide_problems(void) {
+  /* the code: its length, its credit code's check character, digits */
+  EXPECT(HEAD G_OPEN(" code='11330100002489612G12'")
+             G_BASIS G_FREE G_CONTACT G_CLOSE REVIEW TAIL,
+         3, "not 28 to 42");
+  EXPECT(HEAD G_OPEN(" code='11330100002489612H000117006000'")
+             G_BASIS G_FREE G_CONTACT G_CLOSE REVIEW TAIL,
+         3, "does not start with a valid credit code");
+  EXPECT(HEAD G_OPEN(" code='11330100002489612G00011700600A'")
+             G_BASIS G_FREE G_CONTACT G_CLOSE REVIEW TAIL,
+         3, "only digits may follow");
+  /* fees: free and charged, neither, amounts */
+  EXPECT(HEAD G_OPEN("") G_BASIS
+         "<fees free='true'><fee name='费' amount='1' "
+         "basis='依据'/></fees>\n" G_CONTACT G_CLOSE REVIEW TAIL,
+         6, "also lists 1 fee");
+  EXPECT(HEAD G_OPEN("") G_BASIS "<fees/>\n" G_CONTACT G_CLOSE REVIEW TAIL, 6,
+         "neither free nor what is charged");
+  EXPECT(HEAD G_OPEN("") G_BASIS
+         "<fees>\n"
+         "<fee name='费' amount='0' basis='依据'/>\n"
+         "<fee name='税' amount='1.005' basis='依据'/>\n"
+         "</fees>\n" G_CONTACT G_CLOSE REVIEW TAIL,
+         7, "fee '费' has the amount '0'");
+  EXPECT(HEAD G_OPEN("") G_BASIS
+         "<fees>\n"
+         "<fee name='费' amount='1' basis='依据'/>\n"
+         "<fee name='税' amount='1.005' basis='依据'/>\n"
+         "</fees>\n" G_CONTACT G_CLOSE REVIEW TAIL,
+         8, "fee '税' has the amount '1.005'");
+  /* phones */
+  EXPECT(HEAD G_OPEN("") G_BASIS G_FREE
+         "<contact consult='请来电' complain='12345'/>\n" G_CLOSE REVIEW TAIL,
+         7, "consult '请来电' is not a phone number");
+  EXPECT(
+      HEAD G_OPEN("") G_BASIS G_FREE
+      "<contact consult='0571-87654321' complain='12'/>\n" G_CLOSE REVIEW TAIL,
+      7, "complain '12' is not a phone number");
+  /* delivery methods the service's delivery allows, each once */
+  EXPECT(
+      HEAD_WITH("statutory-days='20' promised-days='10' delivery='window'")
+          G_OPEN("") G_BASIS G_FREE G_CONTACT
+      "<delivery-method kind='electronic'>即时发放</delivery-method>\n" G_CLOSE
+          REVIEW TAIL,
+      8, "delivery method 'electronic' is not allowed by delivery=\"window\"");
+  EXPECT(HEAD_WITH("statutory-days='20' promised-days='10' "
+                   "delivery='electronic'") G_OPEN("") G_BASIS G_FREE G_CONTACT
+         "<delivery-method kind='post'>邮寄</delivery-method>\n" G_CLOSE REVIEW
+             TAIL,
+         8, "delivery method 'post' is not allowed");
+  EXPECT(HEAD G_OPEN("") G_BASIS G_FREE G_CONTACT
+         "<delivery-method kind='window'>一</delivery-method>\n"
+         "<delivery-method kind='window'>二</delivery-method>\n" G_CLOSE REVIEW
+             TAIL,
+         9, "delivery method 'window' appears twice");
+  /* repeated entries */
+  EXPECT(HEAD G_OPEN("") G_BASIS
+         "<condition>申请人为本市企业</condition>\n" G_FREE G_CONTACT G_CLOSE
+             REVIEW TAIL,
+         6, "the same acceptance condition appears twice");
+  EXPECT(HEAD G_OPEN("") G_BASIS G_FREE G_CONTACT
+         "<step name='申请'>一</step>\n<step name='申请'>二</step>\n" G_CLOSE
+             REVIEW TAIL,
+         9, "step '申请' appears twice");
+  /* the schema: the kind, the parts a guide must have, the order */
+  EXPECT(HEAD
+         "<guide kind='许可'>\n" G_BASIS G_FREE G_CONTACT G_CLOSE REVIEW TAIL,
+         3, "kind");
+  EXPECT(HEAD G_OPEN("") G_BASIS G_FREE G_CLOSE REVIEW TAIL, 3,
+         "Expected is one of ( where, contact )");
+  EXPECT(HEAD G_OPEN("") "<condition>条件</condition>\n" G_FREE G_CONTACT
+             G_CLOSE REVIEW TAIL,
+         4, "basis");
+  EXPECT(HEAD REVIEW GUIDE_MIN TAIL, 4, "guide");
+}
+
 int main(void) {
   tb_workflows_problems bp = {0};
   if (tb_workflows_load_bureaus("workflows/bureaus.xml", &bureaus, &bp) !=
@@ -1379,6 +1532,9 @@ int main(void) {
   TB_RUN(test_bureau_checks);
   TB_RUN(test_reasons_and_rights);
   TB_RUN(test_check_file);
+  TB_RUN(test_guide_shipped);
+  TB_RUN(test_guide_parsed);
+  TB_RUN(test_guide_problems);
   tb_workflows_problems_free(&ps);
   tb_workflows_free_bureaus(bureaus);
   return tb_test_done();
