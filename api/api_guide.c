@@ -109,26 +109,49 @@ static json_t *step(const char *name, const char *detail) {
   return json_pack("{s:s, s:s}", "name", name, "detail", detail);
 }
 
-/* 审查: every branch with its bureau and working days, in order. */
+/* The names of the branches bd waits for, "、"-separated, into buf. */
+static void after_names(const tb_definition *def, const tb_branch_def *bd,
+                        char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t k = 0; k < def->n_branches && used < size; k++)
+    if (bd->after & (1u << k)) {
+      int n = snprintf(buf + used, size - used, "%s%s", used ? "、" : "",
+                       def->branches[k].name);
+      if (n < 0)
+        break;
+      used += (size_t)n;
+    }
+}
+
+/* 审查: every branch with its bureau and working days, in order, and
+ * what it waits for; branches that wait for none run side by side. */
 static void review_text(const tb_definition *def, const tb_bureau_list *bureaus,
                         char *buf, size_t size) {
   size_t used = 0;
+  bool ordered = false;
   buf[0] = '\0';
   for (size_t b = 0; b < def->n_branches && used < size; b++) {
     const tb_branch_def *bd = &def->branches[b];
     unsigned days = 0;
     for (size_t t = 0; t < bd->n_tasks; t++)
       days += bd->tasks[t].days;
-    int n = snprintf(
-        buf + used, size - used, "%s%s：%s，%u个工作日%s", used ? "；" : "",
-        bd->name, bureau_name(bureaus, bd->bureau), days,
-        bd->when_text && *bd->when_text ? "（符合条件时办理）" : "");
+    char after[512];
+    after_names(def, bd, after, sizeof after);
+    ordered = ordered || after[0];
+    int n =
+        snprintf(buf + used, size - used, "%s%s：%s，%u个工作日%s%s%s%s",
+                 used ? "；" : "", bd->name, bureau_name(bureaus, bd->bureau),
+                 days, after[0] ? "，在" : "", after, after[0] ? "之后" : "",
+                 bd->when_text && *bd->when_text ? "（符合条件时办理）" : "");
     if (n < 0)
       break;
     used += (size_t)n;
   }
   if (used < size && def->n_branches > 1)
-    snprintf(buf + used, size - used, "。各部门并联审查，互不等待");
+    snprintf(buf + used, size - used, "。%s",
+             ordered ? "没有先后关系的部门并联审查"
+                     : "各部门并联审查，互不等待");
 }
 
 /* 办理流程 when the guide writes none: from the branches. */

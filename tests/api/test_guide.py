@@ -74,10 +74,19 @@ def check_derived_steps(g, root):
     bureau, 决定, 送达."""
     assert [s["name"] for s in g["steps"]] == ["申请", "受理", "审查", "决定", "送达"]
     review = g["steps"][2]["detail"]
-    for b in root.find("wf:review", NS).findall("wf:branch", NS):
+    branches = root.find("wf:review", NS).findall("wf:branch", NS)
+    names = {b.get("id"): b.get("name") for b in branches}
+    for b in branches:
         days = sum(int(t.get("days")) for t in b.findall("wf:task", NS))
-        assert f"{b.get('name')}：{BUREAUS[b.get('bureau')]}，{days}个工作日" \
-            in review, (b.get("name"), review)
+        line = f"{b.get('name')}：{BUREAUS[b.get('bureau')]}，{days}个工作日"
+        if b.get("after"):
+            waits = b.get("after").split()  # named in branch order
+            line += "，在" + "、".join(n for i, n in names.items()
+                                      if i in waits) + "之后"
+        assert line in review, (line, review)
+    parallel = "各部门并联审查，互不等待"
+    assert (parallel in review) == (len(branches) > 1 and not any(
+        b.get("after") for b in branches)), review
 
 
 def check_definition_part(g, root):

@@ -361,6 +361,8 @@ static void test_readme_example(void) {
     TB_CHECK_INT(def->n_branches, 2);
     TB_CHECK_INT(def->branches[1].after, 1);
     TB_CHECK_INT(def->n_licenses, 1);
+    TB_CHECK(def->guide && def->guide->free_of_charge &&
+             def->guide->n_deliveries == 1 && def->guide->n_steps == 0);
   }
   tb_definition_free(def);
 }
