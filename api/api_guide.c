@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *string_list(const char *const *items, size_t n) {
+/* [{"text": …}, …]: objects, so that a document template can name each
+ * item's text ({{text}} inside {{#each legal_basis}}). */
+static json_t *text_list(const char *const *items, size_t n) {
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(arr, json_string(items[i]));
+    json_array_append_new(arr, json_pack("{s:s}", "text", items[i]));
   return arr;
 }
 
@@ -218,9 +220,9 @@ static void guide_parts(json_t *o, const tb_guide *g) {
   if (g->code)
     json_object_set_new(o, "code", json_string(g->code));
   json_object_set_new(o, "kind", json_string(g->kind));
-  json_object_set_new(o, "legal_basis", string_list(g->basis, g->n_basis));
+  json_object_set_new(o, "legal_basis", text_list(g->basis, g->n_basis));
   json_object_set_new(o, "conditions",
-                      string_list(g->conditions, g->n_conditions));
+                      text_list(g->conditions, g->n_conditions));
   json_object_set_new(o, "fees", fees_view(g));
   if (g->address)
     json_object_set_new(o, "where",

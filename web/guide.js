@@ -72,7 +72,7 @@ function actions(g) {
 
 function numbered(id, title, items) {
   if (!items || !items.length) return null;
-  return card(id, title, h("ol", items.map((t) => h("li", t))));
+  return card(id, title, h("ol", items.map((t) => h("li", t.text))));
 }
 
 function materials(g) {

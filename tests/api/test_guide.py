@@ -47,8 +47,8 @@ def check_guide_part(g, guide):
     """The parts of the JSON that come from <guide> itself."""
     assert g.get("code") == guide.get("code"), (g.get("code"), guide.get("code"))
     assert g["kind"] == guide.get("kind")
-    assert g["legal_basis"] == texts(guide, "basis")
-    assert g["conditions"] == texts(guide, "condition")
+    assert g["legal_basis"] == [{"text": t} for t in texts(guide, "basis")]
+    assert g["conditions"] == [{"text": t} for t in texts(guide, "condition")]
     fees = guide.find("wf:fees", NS)
     assert g["fees"]["free"] == (fees.get("free") == "true")
     assert [(f["name"], f["basis"]) for f in g["fees"]["items"]] == \
@@ -182,7 +182,7 @@ def _():
         {"name": "许可证工本费", "amount": "12.50", "basis": "浙价费〔2026〕1号"},
         {"name": "邮寄费", "amount": "8.00", "basis": "自愿选择"}]}, g["fees"]
     assert g["contact"]["consult"] == "0571-86660001"
-    assert g["conditions"][-1] == "经营场所已通过消防安全检查。"
+    assert g["conditions"][-1] == {"text": "经营场所已通过消防安全检查。"}
 
 
 @case("guide: a definition without <guide> still has limits, materials, "
