@@ -251,9 +251,8 @@ json_t *api_guide_view(const tb_definition *def,
   return o;
 }
 
-/* The newest definition of the route's {id}; NULL after a reply. */
-const tb_definition *api_guide_definition(api_req *r,
-                                          const tb_bureau_list **bureaus) {
+const tb_definition *api_workflow_newest(api_req *r,
+                                         const tb_bureau_list **bureaus) {
   const char *id = r->params[0];
   if (strlen(id) > 63) {
     api_fail(r, TB_PROBLEM_NOT_FOUND, "no such workflow");
@@ -273,14 +272,14 @@ const tb_definition *api_guide_definition(api_req *r,
     return NULL;
   }
   tb_problem bp = {0};
-  if (tb_store_bureaus_get(s, bureaus, &bp) != TB_STORE_OK)
+  if (bureaus && tb_store_bureaus_get(s, bureaus, &bp) != TB_STORE_OK)
     *bureaus = NULL; /* bureau codes stand in for their names */
   return def;
 }
 
 void api_h_workflow_guide(api_req *r) {
   const tb_bureau_list *bureaus = NULL;
-  const tb_definition *def = api_guide_definition(r, &bureaus);
+  const tb_definition *def = api_workflow_newest(r, &bureaus);
   if (def)
     api_reply_json(r, 200, api_guide_view(def, bureaus));
 }

@@ -165,25 +165,9 @@ static json_t *definition_view(const tb_definition *def) {
 }
 
 void api_h_workflow_get(api_req *r) {
-  const char *id = r->params[0];
-  if (strlen(id) > 63) {
-    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such workflow");
-    return;
-  }
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
-  const tb_definition *def = NULL;
-  tb_store_status rc = tb_store_definition_get(s, id, 0, &def);
-  if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, TB_PROBLEM_NOT_FOUND, "no such workflow");
-    return;
-  }
-  if (rc != TB_STORE_OK) {
-    api_fail_store(r, rc);
-    return;
-  }
-  api_reply_json(r, 200, definition_view(def));
+  const tb_definition *def = api_workflow_newest(r, NULL);
+  if (def)
+    api_reply_json(r, 200, definition_view(def));
 }
 
 /* Every problem of a definition, by the loader, against the stored

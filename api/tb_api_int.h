@@ -1069,13 +1069,15 @@ tb_store_status api_security_account_event(tb_store *s, void *cls);
 /* GET /api/v1/security-events?kind=&actor=&from=&to=&limit=&after= */
 void api_h_security_events_list(api_req *r);
 
-/* The service guide (api_guide.c). _view: the guide JSON of def (new
- * reference; bureaus may be NULL: codes stand in for names). _definition:
- * the newest definition of the route's {id} (the store handle's cache
- * owns it and *bureaus) or NULL after a 404 or store failure reply. */
+/* The service guide (api_guide.c): the guide JSON of def (new reference;
+ * bureaus may be NULL: codes stand in for names). */
 json_t *api_guide_view(const tb_definition *def, const tb_bureau_list *bureaus);
-const tb_definition *api_guide_definition(api_req *r,
-                                          const tb_bureau_list **bureaus);
+/* The newest deployed definition of the route's {id} (r->params[0]), and
+ * when bureaus is not NULL the stored bureau list (NULL when there is
+ * none); both owned by the store handle's cache. NULL after a reply: 404
+ * not_found for an unknown service, or the store's failure. */
+const tb_definition *api_workflow_newest(api_req *r,
+                                         const tb_bureau_list **bureaus);
 /* GET /api/v1/workflows/{id}/guide */
 void api_h_workflow_guide(api_req *r);
 
