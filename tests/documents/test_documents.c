@@ -189,7 +189,9 @@ static const char *const PHRASES[TB_DOC_KIND_COUNT][6] = {
     [TB_DOC_DELIVERY] = {"出件回执", "窗口领取", "JY23301020000001",
                          "2026年12月3日 14:05", "领取人", "食品经营许可"},
     [TB_DOC_GUIDE] = {"办事指南", "食品经营许可", "扫码查看办事指南",
-                      "杭州市上城区政务服务中心", NULL, NULL},
+                      "杭州市上城区政务服务中心",
+                      "《中华人民共和国食品安全法》第三十五条",
+                      "0571-85253456"},
 };
 
 static void check_kind(tb_doc_templates *t, tb_doc_kind kind) {
