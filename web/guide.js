@@ -10,7 +10,10 @@ import { $, ApiError, api, clear, h, problemText } from "/web/common.js";
 import { serviceList } from "/web/services.js";
 
 const main = $("#main");
-const service = new URLSearchParams(location.search).get("service");
+// ?service=ID (the start page's links); ?id=ID as the online application
+// page links it
+const query = new URLSearchParams(location.search);
+const service = query.get("service") || query.get("id");
 
 function card(id, title, ...children) {
   return h("section.card", { id, "aria-labelledby": id + "-title" }, h("h2", { id: id + "-title" }, title), ...children);

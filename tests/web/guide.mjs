@@ -105,6 +105,9 @@ await test("an unknown service says so and lists the services", async () => {
   await shot(p, "guide-unknown-390");
   await p.goto("/web/guide.html");
   await p.waitForSelector("#services a[data-service='spjy']");
+  // the online application page links a guide with ?id=
+  await p.goto("/web/guide.html?id=cssj");
+  assert((await (await p.waitForSelector("#service-name")).textContent()) === "出生一件事", "?id= opens the guide");
   await ctx.close();
 });
 
