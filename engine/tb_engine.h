@@ -417,6 +417,13 @@ typedef struct {
    * decisions no bureau made (a refusal at the window); NULL when none. */
   const char *review_body;
   const char *court;
+  /* The service hall (<office>): its name, address, phone and opening
+   * hours, printed on every document it hands out; all NULL when the
+   * list declares none. */
+  const char *office_name;
+  const char *office_address;
+  const char *office_phone;
+  const char *office_hours;
 } tb_bureau_list;
 
 const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);
