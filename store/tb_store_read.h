@@ -79,9 +79,9 @@ typedef struct {
   const tb_definition *def; /* the version it runs on (the handle's cache) */
   char *applicant_name;     /* in full: the caller masks it */
   /* JSON arrays: the tasks decided "return", by id ({branch, round,
-   * decision, comment, items, at: Unix seconds}); the licenses issued, in order ({id, name,
-   * type, valid_until: "YYYY-MM-DD" or "long-term", payload, revoked,
-   * revoked_at}); the public timeline, in order ({at, action, bureau}:
+   * decision, comment, items, at: Unix seconds}); the licenses issued, in order
+   * ({id, name, type, valid_until: "YYYY-MM-DD" or "long-term", payload,
+   * revoked, revoked_at}); the public timeline, in order ({at, action, bureau}:
    * the events the applicant needs, claims and other internal steps left
    * out, and an "issue_license" entry for every license issued) */
   char *returns, *licenses, *timeline;
