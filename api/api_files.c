@@ -91,6 +91,11 @@ static bool open_app(api_req *r, tb_store **s, const char *number, bool write,
   return yes;
 }
 
+bool api_app_reader_open(api_req *r, tb_store **s, const char *number,
+                         const tb_definition **def) {
+  return open_app(r, s, number, false, def);
+}
+
 /* ---- the upload -------------------------------------------------------------
  */
 

@@ -151,6 +151,11 @@ const api_route api_routes[] = {
      ROUTE_BODY_TEXT},
     {"POST", "/api/v1/workflows/check", api_h_workflow_check, ADMIN,
      ROUTE_BODY_XML},
+    /* the documents of an application (issue 13 §1): api_documents.c */
+    {"GET", APP "/documents", api_h_app_documents,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
+    {"GET", APP "/documents/{kind}", api_h_app_document,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 
