@@ -17,6 +17,7 @@
  */
 #include "tb_api.h"
 #include "tb_api_harness.h"
+#include "tb_documents.h"
 #include "tb_license.h"
 #include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
@@ -191,6 +192,16 @@ int main(int argc, char **argv) {
     printf("Bail out! setup failed\n");
     return 1;
   }
+  /* the documents' templates: a copy the scripts may change */
+  char templates_dir[300];
+  snprintf(templates_dir, sizeof templates_dir, "%s/templates", pg.dir);
+  tb_doc_templates *templates =
+      tb_api_harness_templates(TB_WORKFLOWS_DIR, templates_dir);
+  if (!templates) {
+    tb_pg_stop(&pg);
+    printf("Bail out! the document templates do not open\n");
+    return 1;
+  }
   char log[300];
   snprintf(log, sizeof log, "%s/access.log", pg.dir);
   int saved = dup(2);
@@ -205,7 +216,8 @@ int main(int argc, char **argv) {
                       .threads = 2,
                       .test_clock = true,
                       .keys_dir = keys,
-                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR),
+                      .templates = templates};
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
@@ -251,6 +263,8 @@ int main(int argc, char **argv) {
   stop_second(&sa);
   tb_api_stop(api, 5);
   tb_rule_set_free((tb_rule_set *)o.rules);
+  tb_doc_templates_close(templates);
+  tb_documents_cleanup();
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);

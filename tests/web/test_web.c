@@ -10,6 +10,7 @@
  */
 #include "tb_api.h"
 #include "tb_api_harness.h"
+#include "tb_documents.h"
 #include "tb_license.h"
 #include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
@@ -109,6 +110,16 @@ int main(int argc, char **argv) {
     printf("Bail out! setup failed\n");
     return 1;
   }
+  /* the documents' templates (the print buttons' PDFs) */
+  char templates_dir[300];
+  snprintf(templates_dir, sizeof templates_dir, "%s/templates", pg.dir);
+  tb_doc_templates *templates =
+      tb_api_harness_templates(TB_WORKFLOWS_DIR, templates_dir);
+  if (!templates) {
+    tb_pg_stop(&pg);
+    printf("Bail out! the document templates do not open\n");
+    return 1;
+  }
   char log[300];
   snprintf(log, sizeof log, "%s/access.log", pg.dir);
   int saved = dup(2);
@@ -129,7 +140,8 @@ int main(int argc, char **argv) {
                       .max_per_address = conns / 2,
                       .keys_dir = keys,
                       .test_clock = true,
-                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR),
+                      .templates = templates};
   tb_api_harness_intake(&o.intake);
   tb_api *api = NULL;
   char err[512];
@@ -152,6 +164,8 @@ int main(int argc, char **argv) {
     tb_api_stop(api, 5);
   }
   tb_rule_set_free((tb_rule_set *)o.rules);
+  tb_doc_templates_close(templates);
+  tb_documents_cleanup();
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);
