@@ -18,7 +18,7 @@
  * The PDF is answered inline as 受理通知书-NUMBER.pdf (RFC 8187 encoded)
  * and never cached: it shows personal data.
  */
-#include "api_documents.h"
+#include "api_documents_data.h"
 #include "api_filetype.h"
 #include "tb_log.h"
 

@@ -13,7 +13,7 @@
  * calendar; the refusal and denial reuse the tracking's decision view
  * (api_decision.c). Pure but for those reads: nothing is written.
  */
-#include "api_documents.h"
+#include "api_documents_data.h"
 
 #include <stdio.h>
 #include <string.h>

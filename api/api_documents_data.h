@@ -1,10 +1,10 @@
 /*
- * api_documents.h — the documents of an application (api_documents.c:
- * the routes; api_documents_data.c: what each kind says). Not for use
- * outside api/.
+ * api_documents_data.h — what each document of an application says
+ * (api_documents_data.c), for the documents' routes (api_documents.c).
+ * Not for use outside api/.
  */
-#ifndef API_DOCUMENTS_H
-#define API_DOCUMENTS_H
+#ifndef API_DOCUMENTS_DATA_H
+#define API_DOCUMENTS_DATA_H
 
 #include "tb_api_int.h"
 #include "tb_documents.h"
@@ -37,4 +37,4 @@ const char *api_doc_why(const api_doc_source *src, tb_doc_kind kind);
  * be read). */
 json_t *api_doc_data(const api_doc_source *src, tb_doc_kind kind);
 
-#endif /* API_DOCUMENTS_H */
+#endif /* API_DOCUMENTS_DATA_H */
