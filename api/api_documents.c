@@ -19,10 +19,8 @@
  * and never cached: it shows personal data.
  */
 #include "api_documents_data.h"
-#include "api_filetype.h"
 #include "tb_log.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +89,10 @@ static bool doc_open(api_req *r, doc_ctx *c) {
   const tb_definition *def = NULL;
   if (!api_app_reader_open(r, &s, number, &def))
     return false;
+  /* found by api_app_reader_open: applications are never deleted */
   tb_store_status rc = tb_store_documents_read(s, number, &c->d);
   if (rc != TB_STORE_OK) {
-    if (rc == TB_STORE_NOT_FOUND)
-      api_fail(r, TB_PROBLEM_NOT_FOUND, "no such application");
-    else
-      api_fail_store(r, rc);
+    api_fail_store(r, rc);
     return false;
   }
   const tb_store_tracking *t = &c->d.tracking;
@@ -168,29 +164,12 @@ void api_h_app_documents(api_req *r) {
 /* ---- one document -------------------------------------------------------- */
 
 static void reply_pdf(api_req *r, tb_doc_kind kind, tb_buf *pdf) {
-  char name[160], disposition[1024];
+  char name[160];
   snprintf(name, sizeof name, "%s-%s.pdf", tb_doc_kind_title(kind),
            r->params[0]);
-  if (!api_filename_disposition(name, false, disposition, sizeof disposition))
-    api_filename_disposition("document.pdf", false, disposition,
-                             sizeof disposition);
   size_t len = 0;
   char *bytes = tb_buf_take(pdf, &len);
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
-  if (!resp) {
-    free(bytes);
-    api_fail(r, TB_PROBLEM_INTERNAL, "the document could not be sent");
-    return;
-  }
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                          "application/pdf");
-  MHD_add_response_header(resp, "Content-Disposition", disposition);
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-  api_reply_response(r, 200, resp, (long long)len);
+  api_reply_file(r, "application/pdf", bytes, len, name, "document.pdf", false);
 }
 
 /* The rendering's failure as the client sees it (the details are in the

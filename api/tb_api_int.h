@@ -244,6 +244,13 @@ void api_reply_forget(api_req *r);
 /* Reply with bytes as they are (copied into the arena). */
 void api_reply_raw(api_req *r, int status, const char *content_type,
                    const char *body, size_t len);
+/* Reply 200 with a file made for this request (a PDF, a CSV): its bytes
+ * (malloc'ed, handed over: freed here whatever happens), Content-Type
+ * type, Content-Disposition inline or attachment with the file's name
+ * (RFC 8187; fallback, an ASCII name, when it does not fit), nosniff,
+ * no-referrer and never cached (it may show personal data). */
+void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
+                    const char *name, const char *fallback, bool attachment);
 
 /* A problem (RFC 9457) being built: add field errors, then send. Codes
  * are rows of the registry (engine/tb_problems.def): the status of the

@@ -171,9 +171,10 @@ static bool copy_folder(const char *src, const char *dst) {
 }
 
 struct tb_doc_templates *tb_api_harness_templates(const char *workflows_dir,
-                                                  const char *dir) {
-  char src[PATH_MAX];
+                                                  const char *pg_dir) {
+  char src[PATH_MAX], dir[PATH_MAX];
   snprintf(src, sizeof src, "%s/templates", workflows_dir);
+  snprintf(dir, sizeof dir, "%s/templates", pg_dir);
   if (!copy_folder(src, dir))
     return NULL;
   tb_workflows_problems ps = {0};

@@ -186,20 +186,13 @@ int main(int argc, char **argv) {
   bool two = getenv("TB_TWO_SERVERS") != NULL;
   script_args sa = {argc > 1 ? argv[1] : "test_api.py", tongban, keys, NULL,
                     keys2};
+  /* the documents' templates: a copy (PG/templates) a script may change */
+  tb_doc_templates *templates = NULL;
   if (!setup(&pg, keys) ||
-      (two && !tb_api_harness_keys(TB_WORKFLOWS_DIR, keys2))) {
+      (two && !tb_api_harness_keys(TB_WORKFLOWS_DIR, keys2)) ||
+      !(templates = tb_api_harness_templates(TB_WORKFLOWS_DIR, pg.dir))) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
-    return 1;
-  }
-  /* the documents' templates: a copy the scripts may change */
-  char templates_dir[300];
-  snprintf(templates_dir, sizeof templates_dir, "%s/templates", pg.dir);
-  tb_doc_templates *templates =
-      tb_api_harness_templates(TB_WORKFLOWS_DIR, templates_dir);
-  if (!templates) {
-    tb_pg_stop(&pg);
-    printf("Bail out! the document templates do not open\n");
     return 1;
   }
   char log[300];

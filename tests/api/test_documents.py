@@ -32,15 +32,14 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-from tbhttp import (QYKB_FORM, QYKB_MATERIALS, ROOT, case, credit_code, done,
-                    expect, http, officer, open_task, spjy_form, task_outputs,
+from tbhttp import (QYKB_MATERIALS, ROOT, case, credit_code, done, expect, http,
+                    officer, open_task, org_intake, spjy_form, task_outputs,
                     tok)
 
 CLERK = "clerk1"
 HOLDER = credit_code("DC000013")
-NAME = "杭州文书测试有限公司"
 FOOD_HOLDER = credit_code("DC000021")
-FOOD_NAME = "杭州文书餐饮有限公司"
+NAME = org_intake(HOLDER)["applicant"]["name"]  # tbhttp's enterprise
 NS = {"wf": "urn:tongban:workflow:1"}
 CST = datetime.timezone(datetime.timedelta(hours=8))
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
@@ -186,8 +185,19 @@ def common_parts(text, number, kind, name, holder, date):
 texts = {}
 
 
-def lines_of(text):
-    return [flat(x) for x in text.splitlines() if x.strip()]
+def document(number, kind, holder, date, name=NAME):
+    """The PDF of a kind, its first page pictured, the parts every
+    document carries checked; its text."""
+    body = pdf(number, kind)
+    picture(kind, body)
+    text = text_of(body)
+    common_parts(text, number, kind, name, holder, date)
+    return text
+
+
+def intake(body):
+    return expect(http("POST", "/api/v1/applications", body,
+                       token=tok(CLERK)), 201).json
 
 
 state = {}
@@ -199,12 +209,7 @@ state = {}
 @case("before acceptance only the commitment exists; the applicant signs it")
 def _():
     mats = [m for m in QYKB_MATERIALS if m not in ("premises", "appointment")]
-    body = {"service": "qykb", "channel": "window", "form": QYKB_FORM,
-            "applicant": {"kind": "organization", "name": NAME,
-                          "id_number": HOLDER},
-            "materials": mats}
-    a = expect(http("POST", "/api/v1/applications", body, token=tok(CLERK)),
-               201).json
+    a = intake(org_intake(HOLDER, materials=mats))
     state["a"] = a
     n = a["number"]
     docs = listing(n)["documents"]
@@ -227,27 +232,17 @@ def _():
     assert kinds(n) == ["acceptance", "gap", "commitment"], kinds(n)
     mats = {m["id"]: m for m in v["materials"]}
     due = zh_date(mats["appointment"]["due"])
-    body = pdf(n, "acceptance")
-    text = text_of(body)
-    picture("acceptance", body)
-    common_parts(text, n, "acceptance", NAME, HOLDER,
-                 zh_date(v["accepted_at"]))
+    text = document(n, "acceptance", HOLDER, zh_date(v["accepted_at"]))
     has_all(text, "受理通知书", "企业开办", zh_date(v["deadline"]),
             zh_date(v["statutory_deadline"]), "董事、监事、经理任职文件", due,
             "住所使用证明", a["tracking_code"])
     # the limits in working days, as the definition gives them
     root = xml("qykb.xml")
     has_all(text, root.get("promised-days"), root.get("statutory-days"))
-    body = pdf(n, "gap")
-    text = text_of(body)
-    picture("gap", body)
-    common_parts(text, n, "gap", NAME, HOLDER, zh_date(v["accepted_at"]))
+    text = document(n, "gap", HOLDER, zh_date(v["accepted_at"]))
     has_all(text, "容缺受理告知书", "董事、监事、经理任职文件", due)
-    body = pdf(n, "commitment")
-    picture("commitment", body)
-    text = text_of(body)
     # the date is the applicant's to write when signing
-    common_parts(text, n, "commitment", NAME, HOLDER, "")
+    text = document(n, "commitment", HOLDER, "")
     has_all(text, "告知承诺书", commitment_text("qykb", "premises"))
 
 
@@ -262,10 +257,7 @@ def _():
     v = approve_while(v, n)
     assert v["state"] == "returned", v["state"]
     assert kinds(n) == ["acceptance", "notice", "gap", "commitment"], kinds(n)
-    body = pdf(n, "notice")
-    text = text_of(body)
-    picture("notice", body)
-    common_parts(text, n, "notice", NAME, HOLDER, "")
+    text = document(n, "notice", HOLDER, "")
     has_all(text, "一次性告知书", "公安局", "印章样式不清，请重新提交", "税务局",
             "章程缺少全体股东签字页", "公司登记（备案）申请书", "公司章程",
             OFFICE["address"], OFFICE["hours"])
@@ -289,10 +281,7 @@ def _():
     t = expect(http("GET", f"/api/v1/track/{n}?code={code}"), 200).json
     state["licenses"] = t["licenses"]
     assert t["licenses"], t
-    body = pdf(n, "approval")
-    text = text_of(body)
-    picture("approval", body)
-    common_parts(text, n, "approval", NAME, HOLDER, zh_date(v["finished_at"]))
+    text = document(n, "approval", HOLDER, zh_date(v["finished_at"]))
     has_all(text, "准予许可决定书", "市场监督管理局",
             *[lic["id"] for lic in t["licenses"]],
             *[lic["name"] for lic in t["licenses"]])
@@ -307,10 +296,7 @@ def _():
     assert v["state"] == "delivered"
     assert kinds(n) == ["acceptance", "notice", "gap", "commitment",
                         "approval", "delivery"], kinds(n)
-    body = pdf(n, "delivery")
-    text = text_of(body)
-    picture("delivery", body)
-    common_parts(text, n, "delivery", NAME, HOLDER, "")
+    text = document(n, "delivery", HOLDER, "")
     has_all(text, "出件回执", "窗口领取",
             *[lic["id"] for lic in state["licenses"]])
 
@@ -318,16 +304,13 @@ def _():
 # ---- refusal and denial ---------------------------------------------------
 
 def food(materials=None):
-    body = {"service": "spjy", "channel": "window",
-            "applicant": {"kind": "organization", "name": FOOD_NAME,
-                          "id_number": FOOD_HOLDER},
-            "form": spjy_form(FOOD_HOLDER),
-            "materials": materials if materials is not None else
-            ["application", "business_license", "legal_rep_id_card",
-             "premises_proof", "layout", "manager_training", "equipment",
-             "safety_rules", "health_certificates"]}
-    return expect(http("POST", "/api/v1/applications", body,
-                       token=tok(CLERK)), 201).json
+    """A food license (spjy) of FOOD_HOLDER with every required material
+    unless told otherwise."""
+    required = [m.get("id") for m in xml("spjy.xml").iter(f"{{{NS['wf']}}}material")
+                if m.get("required") != "false"]
+    return intake(org_intake(FOOD_HOLDER, "spjy", form=spjy_form(FOOD_HOLDER),
+                             materials=required if materials is None
+                             else materials))
 
 
 def rights_of(bureau=None):
@@ -347,11 +330,7 @@ def _():
     d = act(n, "reject", {"reason": "申请事项依法不需要取得行政许可",
                           "legal_basis": cited})["decision"]
     assert kinds(n) == ["refusal", "commitment"], kinds(n)
-    body = pdf(n, "refusal")
-    text = text_of(body)
-    picture("refusal", body)
-    common_parts(text, n, "refusal", FOOD_NAME, FOOD_HOLDER,
-                 zh_date(d["decided_at"]))
+    text = document(n, "refusal", FOOD_HOLDER, zh_date(d["decided_at"]))
     review, court = rights_of()
     has_all(text, "不予受理决定书", "申请事项依法不需要取得行政许可", cited,
             review, court)
@@ -370,11 +349,7 @@ def _():
     assert v["state"] == "denied", v["state"]
     # accepted without a commitment: no 告知承诺书 any more
     assert kinds(n) == ["acceptance", "denial"], kinds(n)
-    body = pdf(n, "denial")
-    text = text_of(body)
-    picture("denial", body)
-    common_parts(text, n, "denial", FOOD_NAME, FOOD_HOLDER,
-                 zh_date(v["finished_at"]))
+    text = document(n, "denial", FOOD_HOLDER, zh_date(v["finished_at"]))
     review, court = rights_of("SCJG")
     basis = xml("spjy.xml").find("wf:legal-basis", NS).get("denial")
     has_all(text, "不予许可决定书", "市场监督管理局", "经营场所与污染源距离不符合要求",

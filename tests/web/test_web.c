@@ -105,19 +105,12 @@ int main(int argc, char **argv) {
   snprintf(keys, sizeof keys, "%s/keys", pg.dir);
   setenv("TB_KEYS_DIR", keys, 1); /* story.mjs forges a license with them */
   setenv("TB_ADMIN_CONNINFO", pg.admin, 1); /* lib.mjs sql() */
-  if (!setup(&pg, keys)) {
+  /* the documents' templates (a copy in PG/templates) */
+  tb_doc_templates *templates = NULL;
+  if (!setup(&pg, keys) ||
+      !(templates = tb_api_harness_templates(TB_WORKFLOWS_DIR, pg.dir))) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
-    return 1;
-  }
-  /* the documents' templates (the print buttons' PDFs) */
-  char templates_dir[300];
-  snprintf(templates_dir, sizeof templates_dir, "%s/templates", pg.dir);
-  tb_doc_templates *templates =
-      tb_api_harness_templates(TB_WORKFLOWS_DIR, templates_dir);
-  if (!templates) {
-    tb_pg_stop(&pg);
-    printf("Bail out! the document templates do not open\n");
     return 1;
   }
   char log[300];
