@@ -6,13 +6,10 @@
  * with a stable machine `code`. Store and library failures become 500 /
  * 503 problems whose text never carries SQL or library messages.
  */
-#include "api_filetype.h"
 #include "tb_api_int.h"
 
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define PROBLEM_TYPE "https://tongban.example/problems/"
@@ -69,29 +66,6 @@ void api_reply_raw(api_req *r, int status, const char *content_type,
   r->reply = tb_arena_strndup(r->arena, body ? body : "", body ? len : 0);
   r->reply_len = body ? len : 0;
   r->replied = true;
-}
-
-void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
-                    const char *name, const char *fallback, bool attachment) {
-  char disposition[1024];
-  if (!api_filename_disposition(name, attachment, disposition,
-                                sizeof disposition))
-    api_filename_disposition(fallback, attachment, disposition,
-                             sizeof disposition);
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
-  if (!resp) {
-    free(bytes);
-    api_fail(r, TB_PROBLEM_INTERNAL, "the file could not be sent");
-    return;
-  }
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-  MHD_add_response_header(resp, "Content-Disposition", disposition);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
-  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-  api_reply_response(r, 200, resp, (long long)len);
 }
 
 /* The registry's internal problem, written without jansson: the answer

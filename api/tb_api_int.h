@@ -244,13 +244,6 @@ void api_reply_forget(api_req *r);
 /* Reply with bytes as they are (copied into the arena). */
 void api_reply_raw(api_req *r, int status, const char *content_type,
                    const char *body, size_t len);
-/* Reply 200 with a file made for this request (a PDF, a CSV): its bytes
- * (malloc'ed, handed over: freed here whatever happens), Content-Type
- * type, Content-Disposition inline or attachment with the file's name
- * (RFC 8187; fallback, an ASCII name, when it does not fit), nosniff,
- * no-referrer and never cached (it may show personal data). */
-void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
-                    const char *name, const char *fallback, bool attachment);
 
 /* A problem (RFC 9457) being built: add field errors, then send. Codes
  * are rows of the registry (engine/tb_problems.def): the status of the
@@ -764,6 +757,13 @@ void api_h_file_get(api_req *r);
  * attachment when download) and the headers that keep a file from
  * running script. */
 void api_file_reply(api_req *r, tb_store_file *f, bool download);
+/* Reply 200 with a file made for this request (a PDF, a CSV; api_files.c): its
+ * bytes (malloc'ed, handed over: freed here whatever happens), Content-Type
+ * type, Content-Disposition inline or attachment with the file's name
+ * (RFC 8187; fallback, an ASCII name, when it does not fit), nosniff,
+ * no-referrer and never cached (it may show personal data). */
+void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
+                    const char *name, const char *fallback, bool attachment);
 /* Record, in the intake's transaction, the licenses that satisfied
  * materials (used: the intake's [{material, license_id, …}], checked
  * valid at intake), so that the material list shows each license with
