@@ -212,19 +212,16 @@ static void render(api_req *r, doc_ctx *c, tb_doc_kind kind) {
 }
 
 void api_h_app_document(api_req *r) {
+  doc_ctx c;
+  if (!doc_open(r, &c)) /* who asks first: a stranger learns nothing */
+    return;
   tb_doc_kind kind;
-  if (!tb_doc_kind_parse(r->params[1], &kind) || kind == TB_DOC_GUIDE) {
+  if (!tb_doc_kind_parse(r->params[1], &kind) || kind == TB_DOC_GUIDE)
     api_fail(r, TB_PROBLEM_DOCUMENT_NOT_FOUND,
              "'%s' is no kind of application document (acceptance, notice, "
              "refusal, denial, gap, commitment, approval, delivery)",
              r->params[1]);
-    return;
-  }
-  doc_ctx c;
-  if (!doc_open(r, &c))
-    return;
-  const char *why = api_doc_why(&c.src, kind);
-  if (!why)
+  else if (!api_doc_why(&c.src, kind))
     api_fail(r, TB_PROBLEM_DOCUMENT_NOT_FOUND,
              "the application has no %s (%s) now", tb_doc_kind_name(kind),
              tb_doc_kind_title(kind));
