@@ -91,6 +91,11 @@ static bool open_app(api_req *r, tb_store **s, const char *number, bool write,
   return yes;
 }
 
+bool api_app_reader_open(api_req *r, tb_store **s, const char *number,
+                         const tb_definition **def) {
+  return open_app(r, s, number, false, def);
+}
+
 /* ---- the upload -------------------------------------------------------------
  */
 
@@ -494,6 +499,29 @@ void api_file_reply(api_req *r, tb_store_file *f, bool download) {
   MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   api_reply_response(r, 200, resp, (long long)size);
+}
+
+void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
+                    const char *name, const char *fallback, bool attachment) {
+  char disposition[1024];
+  if (!api_filename_disposition(name, attachment, disposition,
+                                sizeof disposition))
+    api_filename_disposition(fallback, attachment, disposition,
+                             sizeof disposition);
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+  if (!resp) {
+    free(bytes);
+    api_fail(r, TB_PROBLEM_INTERNAL, "the file could not be sent");
+    return;
+  }
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+  MHD_add_response_header(resp, "Content-Disposition", disposition);
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  api_reply_response(r, 200, resp, (long long)len);
 }
 
 void api_h_file_get(api_req *r) {

@@ -528,10 +528,8 @@ void api_h_license_svg(api_req *r) {
   tb_store_license_brief_clear(&b);
 }
 
-/* The tracking page's URL for the receipt: the public URL (never the
- * request's Host), /t/{number}, and ?c=CODE when given. */
-static bool tracking_url(api_req *r, const char *number, const char *code,
-                         char *out, size_t cap) {
+bool api_tracking_url(api_req *r, const char *number, const char *code,
+                      char *out, size_t cap) {
   int n = snprintf(out, cap, "%s/t/%s%s%s", api_public_url(r), number,
                    code ? "?c=" : "", code ? code : "");
   return n > 0 && (size_t)n < cap;
@@ -553,7 +551,7 @@ static bool receipt_url(api_req *r, char *url, size_t cap) {
                    "the tracking code is 1 to 64 letters and digits");
     return false;
   }
-  return tracking_url(r, number, code, url, cap);
+  return api_tracking_url(r, number, code, url, cap);
 }
 
 void api_h_app_qr_png(api_req *r) {

@@ -150,6 +150,10 @@ const tb_rule_set *api_rules_of(const api_req *r) {
   return r->ctx->rules;
 }
 
+struct tb_doc_templates *api_templates_of(const api_req *r) {
+  return r->ctx->templates;
+}
+
 api_metrics *api_metrics_of(api_req *r) {
   return r->ctx->metrics;
 }

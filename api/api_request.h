@@ -49,7 +49,9 @@ struct api_context {
   const tb_store_loader *loader;
   const tb_store_license_handler *license_handler;
   const tb_rule_set *rules; /* the supervision rules, or NULL (borrowed) */
-  const api_route *routes;  /* the route table (for metrics' labels) */
+  struct tb_doc_templates *templates; /* the documents' templates, or NULL
+                                         (borrowed) */
+  const api_route *routes; /* the route table (for metrics' labels) */
   size_t n_routes;
   pthread_mutex_t lock;
   tb_store *stores[API_MAX_STORES]; /* every handle opened, to close */

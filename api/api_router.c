@@ -154,6 +154,11 @@ const api_route api_routes[] = {
     /* the service guide (issue 13 §2): api_guide.c */
     {"GET", "/api/v1/workflows/{id}/guide", api_h_workflow_guide, ROLE_EVERYONE,
      0},
+    /* the documents of an application (issue 13 §1): api_documents.c */
+    {"GET", APP "/documents", api_h_app_documents,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
+    {"GET", APP "/documents/{kind}", api_h_app_document,
+     CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

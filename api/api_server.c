@@ -690,6 +690,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->ctx.licenses = licenses;
   api->ctx.totp = totp;
   api->ctx.rules = o->rules;
+  api->ctx.templates = o->templates;
   api->ctx.has_code_key = has_code_key;
   memcpy(api->ctx.code_key, code_key, sizeof code_key);
   OPENSSL_cleanse(code_key, sizeof code_key);

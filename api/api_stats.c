@@ -11,9 +11,6 @@
 #include "tb_api_int.h"
 #include "tb_store_stats.h"
 
-#include "api_filetype.h"
-
-#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,26 +222,11 @@ static void reply_csv(api_req *r, const stats_query *q, json_t *rows) {
     api_fail(r, TB_PROBLEM_LIMIT, "the table is too large for one file");
     return;
   }
-  char name[128], disposition[512];
+  char name[128];
   snprintf(name, sizeof name, "办件统计-按%s-%s至%s.csv", by_titles[q->by],
            q->from, q->to);
-  if (!api_filename_disposition(name, true, disposition, sizeof disposition))
-    api_filename_disposition("statistics.csv", true, disposition,
-                             sizeof disposition);
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, csv, MHD_RESPMEM_MUST_FREE);
-  if (!resp) {
-    free(csv);
-    api_fail(r, TB_PROBLEM_INTERNAL, "the table could not be sent");
-    return;
-  }
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                          "text/csv; charset=utf-8");
-  MHD_add_response_header(resp, "Content-Disposition", disposition);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
-  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-  api_reply_response(r, 200, resp, (long long)len);
+  api_reply_file(r, "text/csv; charset=utf-8", csv, len, name, "statistics.csv",
+                 true);
 }
 
 void api_h_supervision_statistics(api_req *r) {

@@ -699,6 +699,52 @@ paths["/api/v1/applications/{number}/files/{id}"] = {"get": op(
      {"name": "download", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1"]},
       "description": "1: Content-Disposition attachment"}],
     anonymous=True, desc="Roles: as GET …/materials.")}
+# The documents of an application (issue 13 §1; api_documents.c).
+doc_kinds = ["acceptance", "notice", "refusal", "denial", "gap", "commitment", "approval", "delivery"]
+doc_roles = ("Roles: clerk, inspector, officer (of a bureau with a task in the application; 403 wrong_bureau otherwise); "
+             "no token: the applicant with ?code= (the tracking code: a wrong one is the tracking's 404 and counts "
+             "against the client's guess limit); neither a token nor a code is 401. A read by staff is logged with "
+             "the account (security log, not the audit trail).")
+doc_errs = {"401": prob("neither a token nor ?code= (unauthenticated), or a bad token"),
+            "429": prob("too many tracking-code misses from this client", RA)}
+paths["/api/v1/applications/{number}/documents"] = {"get": op(
+    "The documents an application has now", "applications",
+    {"200": resp("the documents, in the order of their kinds", obj({
+        "number": number_s,
+        "documents": {"type": "array", "items": obj({
+            "kind": {"type": "string", "enum": doc_kinds},
+            "title": {"type": "string", "description": "the document's Chinese title (受理通知书 …)", "example": "受理通知书"},
+            "url": {"type": "string", "description": "the PDF: …/documents/{kind}, with ?code= when the list was read with one",
+                    "example": "/api/v1/applications/330100202611300000012/documents/acceptance"},
+            "reason": {"type": "string", "description": "why the application has it, in Chinese", "example": "申请已受理"}},
+            ["kind", "title", "url", "reason"])}}, ["number", "documents"])),
+     "404": prob("no such application; without a token also a wrong tracking code (the same answer as tracking)"),
+     **doc_errs},
+    [num, file_code], anonymous=True,
+    desc="Which kinds: acceptance (受理通知书) once accepted; notice (一次性告知书) when a supplement was ever requested "
+         "(by the window or a bureau's return); refusal (不予受理决定书) when refused; denial (不予许可决定书) when denied; "
+         "gap (容缺受理告知书) when accepted with tolerated gaps; commitment (告知承诺书) before acceptance when the service "
+         "has commitment materials (the applicant signs it), after acceptance when materials were committed; approval (准予许可决定书) once licenses were issued; "
+         "delivery (出件回执) once delivered. " + doc_roles)}
+paths["/api/v1/applications/{number}/documents/{kind}"] = {"get": op(
+    "One document as PDF", "applications",
+    {"200": {"description": "the PDF rendered now from the server's templates (a changed template shows in the next "
+             "one): Content-Disposition inline with filename*=UTF-8''<title>-<number>.pdf, Cache-Control no-store. "
+             "It carries the office, the document's number and date, the applicant, the application and a QR code "
+             "of the tracking page (with the tracking code only in the clerk's and the code holder's copy).",
+             "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+             "headers": {"Content-Disposition": {"description": "inline; filename*=UTF-8''<percent-encoded name>",
+                                                 "schema": {"type": "string"}},
+                         "Cache-Control": {"description": "no-store", "schema": {"type": "string"}}}},
+     "404": prob("document_not_found: the application has no document of this kind now, or the kind is none; "
+                 "not_found: no such application (without a token also a wrong tracking code)"),
+     "500": prob("document_failed: the template has problems or the renderer failed (details in the log)"),
+     "503": prob("documents_unavailable: the server has no templates folder or bureaus.xml names no <office>; "
+                 "or the database is unreachable or busy", RA),
+     **doc_errs},
+    [num, {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": doc_kinds},
+           "description": "the document's kind"}, file_code],
+    anonymous=True, desc=doc_roles)}
 nullable = lambda t: {"type": [t, "null"]}
 schemas = {
     "Problem": {"type": "object", "description": "RFC 9457 problem details with a stable code",

@@ -148,6 +148,11 @@ typedef struct {
                                at once; 0: half the cores, at least 1 */
   unsigned hash_queue;      /* password checks that may wait for them (more:
                                503 password_hashing_busy); 0: 32 */
+  struct tb_doc_templates *templates; /* the documents' templates
+                                         (tb_doc_templates_open), or NULL:
+                                         documents are listed but not
+                                         rendered (503). Borrowed:
+                                         outlives the server */
 } tb_api_options;
 
 typedef struct tb_api tb_api;

@@ -197,6 +197,9 @@ api_hub *api_hub_of(api_req *r);
 api_licenses *api_licenses_of(api_req *r);
 /* The server's supervision rules, or NULL when it has none. */
 const tb_rule_set *api_rules_of(const api_req *r);
+/* The server's document templates (tb_documents.h), or NULL when it has
+ * none. */
+struct tb_doc_templates *api_templates_of(const api_req *r);
 /* The server's counters of /metrics. */
 api_metrics *api_metrics_of(api_req *r);
 /* The server's table of tracking guesses. */
@@ -726,8 +729,26 @@ json_t *api_decision_view(tb_store *s, const tb_definition *def,
 json_t *api_decision_read(tb_store *s, const char *number,
                           const tb_definition *def, const tb_app_state *st);
 
+/* The documents of an application (api_documents.c): the list, and one
+ * document as PDF. */
+void api_h_app_documents(api_req *r);
+void api_h_app_document(api_req *r);
+
+/* The tracking page's URL: the public URL (never the request's Host),
+ * /t/{number}, and ?c=CODE when code is not NULL; false when it does not
+ * fit in cap bytes (api_licenses.c). */
+bool api_tracking_url(api_req *r, const char *number, const char *code,
+                      char *out, size_t cap);
+
 /* Materials as files (api_files.c). */
 void api_h_material_file_post(api_req *r);
+/* Whether the caller may read application `number` as its files are read:
+ * a clerk or inspector, an officer of a bureau with a task in it, the
+ * applicant with the tracking code of ?code= (a miss counts, and answers
+ * the tracking's 404); with the store handle and the definition it runs
+ * on. false: a reply is set. */
+bool api_app_reader_open(api_req *r, tb_store **s, const char *number,
+                         const tb_definition **def);
 void api_h_task_file_post(api_req *r);
 void api_h_materials_get(api_req *r);
 void api_h_file_get(api_req *r);
@@ -736,6 +757,13 @@ void api_h_file_get(api_req *r);
  * attachment when download) and the headers that keep a file from
  * running script. */
 void api_file_reply(api_req *r, tb_store_file *f, bool download);
+/* Reply 200 with a file made for this request (a PDF, a CSV; api_files.c): its
+ * bytes (malloc'ed, handed over: freed here whatever happens), Content-Type
+ * type, Content-Disposition inline or attachment with the file's name
+ * (RFC 8187; fallback, an ASCII name, when it does not fit), nosniff,
+ * no-referrer and never cached (it may show personal data). */
+void api_reply_file(api_req *r, const char *type, char *bytes, size_t len,
+                    const char *name, const char *fallback, bool attachment);
 /* Record, in the intake's transaction, the licenses that satisfied
  * materials (used: the intake's [{material, license_id, …}], checked
  * valid at intake), so that the material list shows each license with

@@ -2,7 +2,8 @@
  * cmd_serve.c — `tongban serve`: the server process.
  *
  *   tongban serve [--listen ADDR:PORT] [--db URL] [--data DIR]
- *                 [--workflows DIR] [--scheduler-interval SECONDS]
+ *                 [--workflows DIR] [--templates DIR]
+ *                 [--scheduler-interval SECONDS]
  *                 [--idempotency-ttl SECONDS] [--region CODE]
  *                 [--keys DIR] [--log-level LEVEL]
  *                 [--audit-checkpoints FILE] [--checkpoint-interval SECONDS]
@@ -42,6 +43,9 @@
  * Every --supervision-interval seconds (default 30; 0: never) the rules
  * of WORKFLOWS/supervision.xml are swept (one node at a time; a rules
  * file with problems stops the start).
+ * The documents' templates (--templates, default $TONGBAN_TEMPLATES, else
+ * WORKFLOWS/templates; cli/cli_templates.c) are opened and checked at
+ * start: a template with problems stops it with its FILE:LINE problems.
  * --max-file-bytes (default 10 MiB) bounds one uploaded material or
  * opinion file, --max-application-bytes (default 50 MiB) all files of one
  * application together.
@@ -83,6 +87,7 @@
 #include "tb_cli.h"
 #include "tb_cli_audit.h"
 #include "tb_cli_security.h"
+#include "tb_documents.h"
 #include "tb_log.h"
 #include "tb_log_stderr.h"
 #include "tb_store.h"
@@ -125,14 +130,17 @@ typedef struct {
   double stream_recheck;  /* seconds */
   tb_api_intake intake;   /* anonymous intake's limits and expiry */
   tb_api_password_policy password_policy;
-  double session_idle; /* seconds; 0: the API's default */
-  unsigned limits[7];  /* LIMITS' values, in its order; 0: the default */
+  double session_idle;   /* seconds; 0: the API's default */
+  unsigned limits[7];    /* LIMITS' values, in its order; 0: the default */
+  const char *templates; /* --templates; NULL: the default folder */
 } serve_options;
 
 /* getopt_long's value of --totp-roles (no short option) */
 enum { OPT_TOTP_ROLES = 0x7401 };
 /* and of --session-idle */
 enum { OPT_SESSION_IDLE = 0x7402 };
+/* and of --templates */
+enum { OPT_TEMPLATES = 0x7403 };
 
 /* The connection limits and the hashing pool: option, bounds, and where
  * each goes in tb_api_options (limits_to_api). */
@@ -158,8 +166,8 @@ _Static_assert(N_LIMITS ==
 static int usage(void) {
   fprintf(stderr,
           "usage: tongban serve [--listen ADDR:PORT] [--db URL] [--data DIR]\n"
-          "                     [--workflows DIR] [--scheduler-interval "
-          "SECONDS]\n"
+          "                     [--workflows DIR] [--templates DIR]\n"
+          "                     [--scheduler-interval SECONDS]\n"
           "                     [--idempotency-ttl SECONDS] [--region "
           "CODE]\n"
           "                     [--keys DIR] [--log-level "
@@ -359,6 +367,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"password-min-length", required_argument, NULL, 'M'},
       {"password-min-classes", required_argument, NULL, 'K'},
       {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
+      {"templates", required_argument, NULL, OPT_TEMPLATES},
       {"max-connections", required_argument, NULL, LIMIT_OPTION + 0},
       {"max-connections-per-address", required_argument, NULL,
        LIMIT_OPTION + 1},
@@ -396,6 +405,9 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
     case OPT_SESSION_IDLE:
       if (!parse_number(optarg, 60, 86400, &o->session_idle))
         return false;
+      break;
+    case OPT_TEMPLATES:
+      o->templates = optarg;
       break;
     case 'l':
       o->listen = optarg;
@@ -697,8 +709,15 @@ int tb_cli_serve(int argc, char **argv) {
     tb_store_cluster_stop(cluster);
     return 1;
   }
+  tb_doc_templates *templates = NULL;
+  if (!tb_cli_templates_open(o.templates, o.workflows, &templates)) {
+    tb_store_cluster_stop(cluster);
+    tb_rule_set_free(rules);
+    return 1;
+  }
   tb_api_options ao = {.listen = o.listen,
                        .rules = rules,
+                       .templates = templates,
                        .conninfo = server,
                        .region = o.region,
                        .keys_dir = keys,
@@ -725,6 +744,7 @@ int tb_cli_serve(int argc, char **argv) {
     fprintf(stderr, "tongban: %s\n", msg);
     tb_store_cluster_stop(cluster);
     tb_rule_set_free(rules);
+    tb_doc_templates_close(templates);
     return 1;
   }
   fprintf(stderr, "tongban: links and QR codes point at %s%s\n",
@@ -744,6 +764,7 @@ int tb_cli_serve(int argc, char **argv) {
       tb_log_stderr_buffer_stop();
     tb_store_cluster_stop(cluster);
     tb_rule_set_free(rules);
+    tb_doc_templates_close(templates);
     return 1;
   }
   tb_cli_checkpointer *checkpoints = start_checkpoints(&o, server, keys);
@@ -764,6 +785,8 @@ int tb_cli_serve(int argc, char **argv) {
     tb_log_stderr_buffer_stop();
   tb_store_cluster_stop(cluster);
   tb_rule_set_free(rules);
+  tb_doc_templates_close(templates);
+  tb_documents_cleanup();
   fprintf(stderr, "tongban: stopped\n");
   return 0;
 }

@@ -78,6 +78,16 @@ char *tb_cli_read_file(const char *path, size_t max, size_t *len);
  * tb_rule_set_free (cli/cli_supervision.c). */
 bool tb_cli_rules_load(const char *dir, tb_rule_set **out);
 
+/* The documents' templates serve renders with (cli/cli_templates.c): dir
+ * (--templates; NULL: $TONGBAN_TEMPLATES, else WORKFLOWS/templates),
+ * opened and checked. true with *out NULL when no folder was named and
+ * the default one does not exist (a message says so); false when the
+ * folder cannot be read or a template has problems (printed as FILE:LINE
+ * on stderr). Close *out with tb_doc_templates_close. */
+struct tb_doc_templates;
+bool tb_cli_templates_open(const char *dir, const char *workflows,
+                           struct tb_doc_templates **out);
+
 /* The sweeper thread of `serve`: every interval seconds, the store's
  * sweep of rules (borrowed: outlives the thread) on a handle opened with
  * o (copied). false when the thread cannot start. */

@@ -17,6 +17,7 @@
 #include "tb_engine.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +161,14 @@ void tb_date_format(tb_day d, char buf[static 11]) {
   buf[7] = '-';
   put_digits(buf + 8, dd, 2);
   buf[10] = '\0';
+}
+
+void tb_date_format_zh(tb_day d, char buf[static TB_DATE_ZH_MAX]) {
+  int y, m, dd;
+  tb_date_to_ymd(d, &y, &m, &dd);
+  if (y < 0 || y > 9999)
+    y = m = dd = 0; /* not a date anybody could mean: never overflow */
+  snprintf(buf, TB_DATE_ZH_MAX, "%d年%d月%d日", y, m, dd);
 }
 
 int tb_date_weekday(tb_day d) {

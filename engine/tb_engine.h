@@ -133,6 +133,10 @@ void tb_date_to_ymd(tb_day d, int *year, int *month, int *day);
 tb_status tb_date_parse(const char *s, size_t len, tb_day *out);
 /* Write "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
 void tb_date_format(tb_day d, char buf[static 11]);
+/* Write the date as people read it in Chinese, "2026年11月30日" (no
+ * leading zeros), and a NUL into buf. */
+#define TB_DATE_ZH_MAX 24
+void tb_date_format_zh(tb_day d, char buf[static TB_DATE_ZH_MAX]);
 /* 1 = Monday … 7 = Sunday. */
 int tb_date_weekday(tb_day d);
 /* The same day `months` later (earlier when negative), or the last day of
@@ -314,6 +318,10 @@ typedef struct {
   uint16_t verify_days;
   uint16_t exclude_days;
   const char *license_type; /* an e-license of this type satisfies it */
+  /* 告知承诺书: what the applicant signs instead of the material
+   * (commitment only): the material's own <commitment> text, else the
+   * default of <materials>; NULL for any other material. */
+  const char *commitment_text;
   int line;
 } tb_material;
 
@@ -417,6 +425,13 @@ typedef struct {
    * decisions no bureau made (a refusal at the window); NULL when none. */
   const char *review_body;
   const char *court;
+  /* The service hall (<office>): its name, address, phone and opening
+   * hours, printed on every document it hands out; all NULL when the
+   * list declares none. */
+  const char *office_name;
+  const char *office_address;
+  const char *office_phone;
+  const char *office_hours;
 } tb_bureau_list;
 
 const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);

@@ -79,9 +79,9 @@ typedef struct {
   const tb_definition *def; /* the version it runs on (the handle's cache) */
   char *applicant_name;     /* in full: the caller masks it */
   /* JSON arrays: the tasks decided "return", by id ({branch, round,
-   * decision, comment, items}); the licenses issued, in order ({id, name,
-   * type, valid_until: "YYYY-MM-DD" or "long-term", payload, revoked,
-   * revoked_at}); the public timeline, in order ({at, action, bureau}:
+   * decision, comment, items, at: Unix seconds}); the licenses issued, in order
+   * ({id, name, type, valid_until: "YYYY-MM-DD" or "long-term", payload,
+   * revoked, revoked_at}); the public timeline, in order ({at, action, bureau}:
    * the events the applicant needs, claims and other internal steps left
    * out, and an "issue_license" entry for every license issued) */
   char *returns, *licenses, *timeline;
@@ -100,6 +100,26 @@ tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
 tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
                                        tb_store_tracking *t);
 void tb_store_tracking_clear(tb_store_tracking *t);
+
+/* What the documents of an application (受理通知书 …, api_documents.c)
+ * are made of: the tracking view plus the applicant's one number and a
+ * JSON object of facts {"requests": the window's supplement requests
+ * before acceptance [{at, items: material ids, reason}], "delivery": the
+ * latest {at, method} or null, "licenses": [{id, name, issuer: bureau
+ * code, valid_until: "YYYY-MM-DD" or null (long-term), revoked}]} (times
+ * as Unix seconds). The tracking view's returns carry "at" (the return's
+ * Unix time) too. Free with tb_store_documents_clear. */
+typedef struct {
+  tb_store_tracking tracking;
+  char *applicant_number;
+  char *facts;
+} tb_store_documents;
+
+/* All of it in one statement, without a code (the caller has checked who
+ * asks): TB_STORE_NOT_FOUND for an unknown number. */
+tb_store_status tb_store_documents_read(tb_store *s, const char *number,
+                                        tb_store_documents *d);
+void tb_store_documents_clear(tb_store_documents *d);
 
 /* The refusal (不予受理) or denial (不予许可) that ended application
  * `number`, from its audit event: a JSON object {"action": "refuse" |

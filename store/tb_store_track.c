@@ -1,6 +1,7 @@
 /*
  * tb_store_track.c — the applicant's side of an application: the tracking
- * code's digest and check, and the public tracking read in one statement.
+ * code's digest and check, the public tracking read in one statement, and
+ * the same read with what the printed documents need besides.
  *
  * Only SHA-256("NUMBER:CODE") of a tracking code is stored. The tracking
  * read compares that digest in its WHERE clause: an unknown number and a
@@ -115,12 +116,13 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
   "WHERE e.application_id = a.id AND e.action IN ('refuse', 'deny') "          \
   "AND p.j->>'to' IN ('refused', 'denied') ORDER BY e.seq DESC LIMIT 1)"
 
-#define TRACK_SELECT                                                           \
-  "SELECT a.state::text, a.definition_id, a.definition_version, "              \
+#define TRACK_COLUMNS                                                          \
+  "a.state::text, a.definition_id, a.definition_version, "                     \
   "a.applicant_name, "                                                         \
   "(SELECT coalesce(json_agg(json_build_object('branch', t.branch, "           \
   "'round', t.round, 'decision', t.decision, 'comment', t.comment, "           \
-  "'items', t.items) ORDER BY t.id), '[]') FROM tasks t "                      \
+  "'items', t.items, 'at', extract(epoch FROM t.decided_at)::bigint) "         \
+  "ORDER BY t.id), '[]') FROM tasks t "                                        \
   "WHERE t.application_id = a.id AND t.decision = 'return')::text, "           \
   "(SELECT coalesce(json_agg(json_build_object('id', l.id, 'name', "           \
   "l.type_name, 'type', l.type_code, 'valid_until', "                          \
@@ -128,25 +130,63 @@ tb_store_status tb_store_tracking_check(tb_store *s, const char *number,
   "l.payload, 'revoked', l.revoked_at IS NOT NULL, 'revoked_at', " UTC_TIME(   \
       "l.revoked_at") ") ORDER BY l.issued_at, l.id), '[]') "                  \
                       "FROM licenses l WHERE l.application_id = "              \
-                      "a.id)::text, " TIMELINE ", " DECISION                   \
-                      " FROM applications a WHERE a.number = $1"
+                      "a.id)::text, " TIMELINE ", " DECISION
+
+#define TRACK_SELECT                                                           \
+  "SELECT " TRACK_COLUMNS " FROM applications a WHERE a.number = $1"
 
 static const tb_store_stmt S_TRACK_READ = {
     "tr_track_read", TRACK_SELECT " AND a.tracking_code_hash = $2::bytea", 2};
 static const tb_store_stmt S_TRACK_VIEW = {"tr_track_view", TRACK_SELECT, 1};
 
+/* The documents' read adds what the printed documents carry besides the
+ * tracking view: the applicant's one number and {requests: the window's
+ * supplement requests before acceptance [{at, items, reason}], delivery:
+ * the latest {at, method} or null, licenses: [{id, name, issuer,
+ * valid_until: "YYYY-MM-DD" or null, revoked}]} (times in Unix seconds,
+ * from the events' own "at" like the decision's). */
+#define EVENT_AT                                                               \
+  "coalesce((p.j->'event'->>'at')::bigint, extract(epoch FROM e.at)::bigint)"
+
+#define DOCUMENT_FACTS                                                         \
+  "json_build_object('requests', (SELECT coalesce(json_agg("                   \
+  "json_build_object('at', " EVENT_AT ", 'items', p.j->'data'->'items', "      \
+  "'reason', p.j->'data'->>'reason') ORDER BY e.seq), '[]') " EVENTS           \
+  "WHERE e.application_id = a.id AND e.action = 'request_supplement'), "       \
+  "'delivery', (SELECT json_build_object('at', " EVENT_AT ", 'method', "       \
+  "p.j->'data'->>'method') " EVENTS "WHERE e.application_id = a.id AND "       \
+  "e.action = 'deliver' ORDER BY e.seq DESC LIMIT 1), "                        \
+  "'licenses', (SELECT coalesce(json_agg(json_build_object('id', l.id, "       \
+  "'name', l.type_name, 'issuer', l.issuer, 'valid_until', "                   \
+  "to_char(l.valid_until, 'YYYY-MM-DD'), 'revoked', l.revoked_at IS NOT "      \
+  "NULL) ORDER BY l.issued_at, l.id), '[]') FROM licenses l "                  \
+  "WHERE l.application_id = a.id))::text"
+
+static const tb_store_stmt S_TRACK_DOCUMENTS = {
+    "tr_track_documents",
+    "SELECT " TRACK_COLUMNS ", a.applicant_id_number, " DOCUMENT_FACTS
+    " FROM applications a WHERE a.number = $1",
+    1};
+
 static char *text_at(PGresult *r, int col) {
   return tb_xstrndup(PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
 }
 
-static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
-                                      const char *const *params,
-                                      tb_store_tracking *t) {
+/* The tracking columns of a row, and (docs not NULL) the documents'
+ * two more. */
+static tb_store_status tracking_fetch_more(tb_store *s, const tb_store_stmt *st,
+                                           const char *const *params,
+                                           tb_store_tracking *t,
+                                           tb_store_documents *docs) {
   memset(t, 0, sizeof *t);
   PGresult *r;
   tb_store_status rc = tb_store_exec_row(s, st, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
+  if (docs) {
+    docs->applicant_number = text_at(r, 8);
+    docs->facts = text_at(r, 9);
+  }
   bool ok = tb_store_state_decode(PQgetvalue(r, 0, 0), &t->state);
   char id[64];
   int64_t version = 0;
@@ -169,6 +209,12 @@ static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
   return rc;
 }
 
+static tb_store_status tracking_fetch(tb_store *s, const tb_store_stmt *st,
+                                      const char *const *params,
+                                      tb_store_tracking *t) {
+  return tracking_fetch_more(s, st, params, t, NULL);
+}
+
 tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
                                        const char *code, tb_store_tracking *t) {
   uint8_t digest[32];
@@ -183,6 +229,24 @@ tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
                                        tb_store_tracking *t) {
   const char *params[] = {number};
   return tracking_fetch(s, &S_TRACK_VIEW, params, t);
+}
+
+tb_store_status tb_store_documents_read(tb_store *s, const char *number,
+                                        tb_store_documents *d) {
+  memset(d, 0, sizeof *d);
+  const char *params[] = {number};
+  tb_store_status rc =
+      tracking_fetch_more(s, &S_TRACK_DOCUMENTS, params, &d->tracking, d);
+  if (rc != TB_STORE_OK)
+    tb_store_documents_clear(d);
+  return rc;
+}
+
+void tb_store_documents_clear(tb_store_documents *d) {
+  tb_store_tracking_clear(&d->tracking);
+  free(d->applicant_number);
+  free(d->facts);
+  memset(d, 0, sizeof *d);
 }
 
 void tb_store_tracking_clear(tb_store_tracking *t) {

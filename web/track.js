@@ -2,7 +2,8 @@
 // first): state, the deadline in working days, the parallel bureaus side
 // by side, the public timeline, a refusal's or denial's reason, legal
 // basis and rights, any supplement notice in full, the licenses once
-// issued (with their QR code), and the rating after delivery. No account:
+// issued (with their QR code), the documents (受理通知书, 决定书 … as PDF
+// links, documents.js), and the rating after delivery. No account:
 // the code printed on the receipt is the key — GET /api/v1/track/{number}
 // ?code=, the license images with ?code=, and the rating POSTed to
 // /api/v1/applications/{number}/rating with the code in the body. A staff
@@ -14,6 +15,7 @@ import {
 import { provisionalBadge } from "/web/calendar.js";
 import { filePicker, uploadFiles } from "/web/materials.js";
 import { bureauGrades, evaluationView } from "/web/rectify.js";
+import { documentLinks } from "/web/documents.js";
 
 const main = $("#main");
 const m = /^\/t\/([^/]+)$/.exec(location.pathname);
@@ -292,6 +294,7 @@ async function load() {
   } catch {
     def = null;
   }
+  const documents = await documentLinks(number, code);
   clear(
     main,
     h(
@@ -308,6 +311,7 @@ async function load() {
     noticeView(t),
     owedView(t),
     licensesView(t),
+    documents,
     h("div.card", h("h2", "部门并联审批"), stepsView(t.steps)),
     h(
       "div.card",

@@ -5,7 +5,9 @@
 // tolerated gaps, 告知承诺 commitments, materials filled in from the
 // holder's licenses), the online submissions waiting for acceptance
 // (refreshed live), accept / refuse / one-time notice / supplement /
-// deliver, and the printed receipt (受理通知书) with its QR code.
+// deliver, the printed receipt (受理通知书) with its QR code, and a print
+// button for every document the application has (PDF from the server,
+// documents.js).
 import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
   live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
@@ -15,6 +17,7 @@ import { rectifySection } from "/web/rectify.js";
 import { showMaterials, uploadPicked } from "/web/materials.js";
 import { checkApplicant, checkForm, clearErrors, formFields, materialRow, readForm, showProblem } from "/web/form.js";
 import { windowActions } from "/web/actions.js";
+import { documentButtons } from "/web/documents.js";
 
 const main = $("#main");
 const holderBox = h("div", { id: "holder" });
@@ -301,10 +304,12 @@ async function showApp(number) {
       a.branches.length ? [h("h3", "部门审批"), h("div.bureaus", a.branches.filter((b) => b.status !== "inactive").map((b) => h("div.bureau.status-" + b.status, h("div.title", bureauName(b.bureau)), h("div", b.name), h("div.muted", BRANCH_STATES[b.status] || b.status), warnBadge(b.warning))))] : null,
       a.notice ? noticeCard(a, act) : null,
       h("h3", "材料文件"), h("div", { id: "material-files" }),
+      h("h3", "文书"), h("div", { id: "documents" }),
       h("details", h("summary", "补正材料 / 理由"), h("div.materials", itemBoxes), reason, basis),
       h("div.actions", actions, more ? more.buttons : null), panelHost),
   );
   showMaterials($("#material-files"), a);
+  documentButtons($("#documents"), a.number);
   receipt(a);
 }
 

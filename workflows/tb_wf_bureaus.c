@@ -2,7 +2,8 @@
  * tb_wf_bureaus.c — the bureau list (workflows/bureaus.xml): every bureau
  * declared once with its code, name, unified social credit code, the
  * license types it may issue (<issues>) and where its refusals and denials
- * are contested (<rights>, the bureau's own or the list's), then
+ * are contested (<rights>, the bureau's own or the list's), and the
+ * service hall whose documents it prints (<office>), then
  * referenced by code from the definitions; and the check that a
  * definition's <license> names a bureau with the authority for its type.
  */
@@ -114,6 +115,18 @@ static bool read_rights(tb_arena *a, const xmlNode *e, const char **review,
   return true;
 }
 
+/* The service hall of the list's <office>, if it has one (the schema
+ * requires every attribute). */
+static void read_office(tb_arena *a, const xmlNode *root, tb_bureau_list *l) {
+  xmlNode *o = tb_wf_first(root, "office");
+  if (!o)
+    return;
+  l->office_name = tb_wf_attr(a, o, "name");
+  l->office_address = tb_wf_attr(a, o, "address");
+  l->office_phone = tb_wf_attr(a, o, "phone");
+  l->office_hours = tb_wf_attr(a, o, "hours");
+}
+
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
   size_t n = tb_wf_count(root, "bureau");
   if (n > MAX_BUREAUS) {
@@ -126,6 +139,7 @@ tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
   list->arena = a;
   list->items = tb_arena_alloc(a, (n ? n : 1) * sizeof list->items[0]);
   read_rights(a, root, &list->review_body, &list->court);
+  read_office(a, root, list);
   bool ok = true;
   for (xmlNode *e = tb_wf_first(root, "bureau"); e;
        e = tb_wf_next(e, "bureau")) {

@@ -390,7 +390,26 @@ static void read_verification(builder *b, const xmlNode *e, tb_material *m) {
                   m->id);
 }
 
-static void read_material(builder *b, const xmlNode *e, tb_material *m) {
+/* The 告知承诺 text of a commitment material: its own <commitment>, else
+ * the default of <materials> (fallback), else NULL (the documents print
+ * the server's standard text: definitions stored before texts existed
+ * still load); a material that allows no commitment has none. */
+static void read_commitment_text(builder *b, const xmlNode *e, tb_material *m,
+                                 const char *fallback) {
+  xmlNode *own = tb_wf_first(e, "commitment");
+  if (own && !m->commitment)
+    tb_wf_problem(b->cx, tb_wf_line(own),
+                  "remove it, or let a commitment replace the material",
+                  "material '%s' allows no commitment: its <commitment> text "
+                  "is never signed",
+                  m->id);
+  if (!m->commitment)
+    return;
+  m->commitment_text = own ? tb_wf_text(b->a, own) : fallback;
+}
+
+static void read_material(builder *b, const xmlNode *e, tb_material *m,
+                          const char *default_commitment) {
   m->id = str_attr(b, e, "id");
   m->name = str_attr(b, e, "name");
   m->line = tb_wf_line(e);
@@ -411,6 +430,7 @@ static void read_material(builder *b, const xmlNode *e, tb_material *m) {
                   "it",
                   m->id);
   read_verification(b, e, m);
+  read_commitment_text(b, e, m, default_commitment);
 }
 
 static void read_materials(builder *b, const xmlNode *list) {
@@ -418,9 +438,11 @@ static void read_materials(builder *b, const xmlNode *list) {
                      "merge materials or split the service");
   tb_material *items = tb_arena_alloc(b->a, (n ? n : 1) * sizeof *items);
   size_t k = 0;
+  xmlNode *dflt = tb_wf_first(list, "commitment");
+  const char *commitment = dflt ? tb_wf_text(b->a, dflt) : NULL;
   for (xmlNode *e = tb_wf_first(list, "material"); e && k < n;
        e = tb_wf_next(e, "material"), k++) {
-    read_material(b, e, &items[k]);
+    read_material(b, e, &items[k], commitment);
     for (size_t j = 0; j < k; j++)
       if (strcmp(items[j].id, items[k].id) == 0) {
         tb_wf_problem(b->cx, items[k].line, TODO_ID,

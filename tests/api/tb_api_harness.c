@@ -5,6 +5,7 @@
 #include "tb_api_harness.h"
 
 #include "tb_api.h"
+#include "tb_documents.h"
 #include "tb_license.h"
 #include "tb_store.h"
 #include "tb_store_calendar.h"
@@ -12,9 +13,13 @@
 #include "tb_workflows.h"
 
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
 
 static bool add(const char *conninfo, const char *user, const char *role,
                 const char *bureau) {
@@ -149,4 +154,35 @@ void tb_api_harness_intake(tb_api_intake *in) {
     printf("# TB_INTAKE_LIMIT_APPLICANT: not N/SECONDS\n");
   if (e)
     in->online_expiry = strtoll(e, NULL, 10);
+}
+
+/* Copy the folder src to dst (which must not exist) with cp -R. */
+static bool copy_folder(const char *src, const char *dst) {
+  char *const argv[] = {"cp", "-R", (char *)src, (char *)dst, NULL};
+  pid_t pid;
+  int status = 0;
+  if (posix_spawnp(&pid, "cp", NULL, NULL, argv, environ) != 0 ||
+      waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    printf("# cannot copy %s to %s\n", src, dst);
+    return false;
+  }
+  return true;
+}
+
+struct tb_doc_templates *tb_api_harness_templates(const char *workflows_dir,
+                                                  const char *pg_dir) {
+  char src[PATH_MAX], dir[PATH_MAX];
+  snprintf(src, sizeof src, "%s/templates", workflows_dir);
+  snprintf(dir, sizeof dir, "%s/templates", pg_dir);
+  if (!copy_folder(src, dir))
+    return NULL;
+  tb_workflows_problems ps = {0};
+  tb_doc_templates *t = tb_doc_templates_open(dir, &ps);
+  if (!t)
+    tb_workflows_problems_print(&ps, stdout);
+  tb_workflows_problems_free(&ps);
+  if (t)
+    setenv("TB_TEMPLATES_DIR", dir, 1);
+  return t;
 }

@@ -46,4 +46,13 @@ struct tb_rule_set *tb_api_harness_rules(const char *workflows_dir);
  * address for a few applicant numbers) and the server's expiry. */
 void tb_api_harness_intake(tb_api_intake *in);
 
+/* The documents' templates of a test server: a copy of workflows_dir's
+ * templates folder (with its service subfolders) made as pg_dir/templates
+ * (which a test may change: a changed template shows without a restart),
+ * opened; its path is exported as TB_TEMPLATES_DIR. NULL (problems on
+ * stdout) when it cannot be made or a template has problems. Close with
+ * tb_doc_templates_close, and call tb_documents_cleanup at the end. */
+struct tb_doc_templates *tb_api_harness_templates(const char *workflows_dir,
+                                                  const char *pg_dir);
+
 #endif /* TB_API_HARNESS_H */

@@ -17,6 +17,7 @@
  */
 #include "tb_api.h"
 #include "tb_api_harness.h"
+#include "tb_documents.h"
 #include "tb_license.h"
 #include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
@@ -185,8 +186,11 @@ int main(int argc, char **argv) {
   bool two = getenv("TB_TWO_SERVERS") != NULL;
   script_args sa = {argc > 1 ? argv[1] : "test_api.py", tongban, keys, NULL,
                     keys2};
+  /* the documents' templates: a copy (PG/templates) a script may change */
+  tb_doc_templates *templates = NULL;
   if (!setup(&pg, keys) ||
-      (two && !tb_api_harness_keys(TB_WORKFLOWS_DIR, keys2))) {
+      (two && !tb_api_harness_keys(TB_WORKFLOWS_DIR, keys2)) ||
+      !(templates = tb_api_harness_templates(TB_WORKFLOWS_DIR, pg.dir))) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
     return 1;
@@ -205,7 +209,8 @@ int main(int argc, char **argv) {
                       .threads = 2,
                       .test_clock = true,
                       .keys_dir = keys,
-                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR),
+                      .templates = templates};
   tb_api *api = NULL;
   char err[512];
   int rc = 1;
@@ -251,6 +256,8 @@ int main(int argc, char **argv) {
   stop_second(&sa);
   tb_api_stop(api, 5);
   tb_rule_set_free((tb_rule_set *)o.rules);
+  tb_doc_templates_close(templates);
+  tb_documents_cleanup();
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);

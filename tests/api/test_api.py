@@ -1146,6 +1146,12 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/applications/{number}/files/{id}"):
             {CLERK, INSPECTOR, "officer-SCJG", "anonymous"},
         ("POST", "/api/v1/tasks/{id}/files"): {"officer-SCJG"},
+        # the documents (PDF): as the files, but neither a token nor a
+        # code is 401 (test_documents.py)
+        ("GET", "/api/v1/applications/{number}/documents"):
+            {CLERK, INSPECTOR, "officer-SCJG"},
+        ("GET", "/api/v1/applications/{number}/documents/{kind}"):
+            {CLERK, INSPECTOR, "officer-SCJG"},
         # 差评整改: the bureau's officers and the window's clerks answer,
         # inspectors review; 告知承诺 verification: the bureau's officers
         ("GET", "/api/v1/rectifications"): {CLERK, INSPECTOR, "officer-SCJG",

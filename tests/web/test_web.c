@@ -10,6 +10,7 @@
  */
 #include "tb_api.h"
 #include "tb_api_harness.h"
+#include "tb_documents.h"
 #include "tb_license.h"
 #include "tb_log_stderr.h"
 #include "tb_pg_harness.h"
@@ -104,7 +105,10 @@ int main(int argc, char **argv) {
   snprintf(keys, sizeof keys, "%s/keys", pg.dir);
   setenv("TB_KEYS_DIR", keys, 1); /* story.mjs forges a license with them */
   setenv("TB_ADMIN_CONNINFO", pg.admin, 1); /* lib.mjs sql() */
-  if (!setup(&pg, keys)) {
+  /* the documents' templates (a copy in PG/templates) */
+  tb_doc_templates *templates = NULL;
+  if (!setup(&pg, keys) ||
+      !(templates = tb_api_harness_templates(TB_WORKFLOWS_DIR, pg.dir))) {
     tb_pg_stop(&pg);
     printf("Bail out! setup failed\n");
     return 1;
@@ -129,7 +133,8 @@ int main(int argc, char **argv) {
                       .max_per_address = conns / 2,
                       .keys_dir = keys,
                       .test_clock = true,
-                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR)};
+                      .rules = tb_api_harness_rules(TB_WORKFLOWS_DIR),
+                      .templates = templates};
   tb_api_harness_intake(&o.intake);
   tb_api *api = NULL;
   char err[512];
@@ -152,6 +157,8 @@ int main(int argc, char **argv) {
     tb_api_stop(api, 5);
   }
   tb_rule_set_free((tb_rule_set *)o.rules);
+  tb_doc_templates_close(templates);
+  tb_documents_cleanup();
   if (buffered)
     tb_log_stderr_buffer_stop();
   fflush(stderr);

@@ -140,6 +140,10 @@ static void test_bureaus(void) {
                                        NULL) == TB_OK);
   }
   TB_CHECK_STR(tb_bureaus_find(bureaus, "SCJG")->name, "市场监督管理局");
+  /* the service hall its documents are printed for (<office>) */
+  TB_CHECK_STR(bureaus->office_name, "杭州市民中心政务服务大厅");
+  TB_CHECK(bureaus->office_address && bureaus->office_phone &&
+           bureaus->office_hours);
   /* Authority: each shipped license type to the bureau that issues it. */
   static const struct {
     const char *bureau, *type, *name;
@@ -843,6 +847,30 @@ static void test_materials(void) {
     TB_CHECK_INT(v->rectify_days, 5);
   }
   tb_definition_free(v);
+  /* 告知承诺书: the material's own text, else the list's default, else
+   * none (the documents print the standard text); a text where no
+   * commitment is allowed is a problem */
+  tb_definition *c = LOAD_OK(HEAD "<materials>\n"
+                                  "<commitment>默认承诺</commitment>\n"
+                                  "<material id='m' name='甲' "
+                                  "commitment='true'>"
+                                  "<commitment> 本人承诺甲 </commitment>"
+                                  "</material>\n"
+                                  "<material id='n' name='乙' "
+                                  "commitment='true'/>\n"
+                                  "<material id='o' name='丙'/>\n"
+                                  "</materials>\n" REVIEW TAIL);
+  if (c) {
+    TB_CHECK_STR(c->materials[0].commitment_text, "本人承诺甲");
+    TB_CHECK_STR(c->materials[1].commitment_text, "默认承诺");
+    TB_CHECK(c->materials[2].commitment_text == NULL);
+  }
+  tb_definition_free(c);
+  EXPECT(HEAD "<materials>\n"
+              "<material id='m' name='甲'>\n"
+              "<commitment>本人承诺</commitment></material>\n"
+              "</materials>\n" REVIEW TAIL,
+         5, "material 'm' allows no commitment: its <commitment> text");
   /* a license type no shipped definition issues is fine */
   tb_definition *def = LOAD_OK(HEAD "<materials>\n"
                                     "<material id='m' name='甲' "
