@@ -1,9 +1,11 @@
 /*
  * tb_doc_expand.c — a checked template and the data of one document into
  * the blocks the renderer draws: the renderer's own header first (office,
- * title, number; for the guide the service's name), the template's lines
- * with every placeholder replaced by its value as plain text, then the QR
- * code. Bounded: TB_DOC_MAX_TEXT bytes, TB_DOC_MAX_BLOCKS blocks.
+ * title, number and, for an application's document, the applicant with
+ * their one number and the application's number; for the guide the
+ * service's name), the template's lines with every placeholder replaced by
+ * its value as plain text, then the QR code. Bounded: TB_DOC_MAX_TEXT bytes,
+ * TB_DOC_MAX_BLOCKS blocks.
  */
 #include "tb_doc_int.h"
 #include "tb_util.h"
@@ -255,6 +257,20 @@ static const char *str_at(const json_t *data, const char *path) {
                                                         : NULL;
 }
 
+/* Under the document number of an application's document: who applied,
+ * their one number and the application's number, whatever the template
+ * says ("申请人：NAME　证件号码：NUMBER" and "申请编号：APP"). */
+static void party(expander *e, const json_t *data, const char *app) {
+  const char *name = str_at(data, "applicant.name");
+  const char *id = str_at(data, "applicant.number");
+  char text[1024];
+  int n =
+      snprintf(text, sizeof text, "申请人：%s%s%s\n申请编号：%s",
+               name ? name : "", id ? "　证件号码：" : "", id ? id : "", app);
+  if (n > 0 && (size_t)n < sizeof text)
+    add_text_block(e, TB_BLOCK_PARTY, text, (size_t)n);
+}
+
 static bool header(expander *e, tb_doc_kind kind, const json_t *data) {
   const char *office = str_at(data, "office.name");
   bool guide = kind == TB_DOC_GUIDE;
@@ -270,8 +286,10 @@ static bool header(expander *e, tb_doc_kind kind, const json_t *data) {
   e->out->title = tb_xstrndup(title, strlen(title));
   if (guide)
     add_text_block(e, TB_BLOCK_SUBJECT, subject, strlen(subject));
-  else
+  else {
     add_text_block(e, TB_BLOCK_NUMBER, number, strlen(number));
+    party(e, data, app);
+  }
   add_block(e, TB_BLOCK_SPACE);
   e->out->qr_text = tb_xstrndup(qr, strlen(qr));
   if (guide) {

@@ -106,6 +106,7 @@ typedef enum {
   TB_BLOCK_OFFICE,  /* the office's name, drawn by the renderer */
   TB_BLOCK_TITLE,   /* the document's title */
   TB_BLOCK_NUMBER,  /* the document number (文号) */
+  TB_BLOCK_PARTY,   /* the applicant, their number and the application's */
   TB_BLOCK_SUBJECT, /* the guide's service name */
   TB_BLOCK_PARA,
   TB_BLOCK_HEADING,

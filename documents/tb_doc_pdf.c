@@ -70,6 +70,8 @@ static style block_style(tb_doc_block_kind k) {
   case TB_BLOCK_NUMBER:
   case TB_BLOCK_SUBJECT:
     return (style){SERIF, 13, false, PANGO_ALIGN_CENTER, 8};
+  case TB_BLOCK_PARTY:
+    return (style){SERIF, 12, false, PANGO_ALIGN_CENTER, 4};
   case TB_BLOCK_HEADING:
     return (style){SANS, 14, true, PANGO_ALIGN_LEFT, 10};
   case TB_BLOCK_CENTER:
