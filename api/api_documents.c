@@ -182,11 +182,36 @@ static void render_failed(api_req *r, tb_doc_kind kind, tb_doc_status st,
               TB_LOG_I("line", ps->items[i].line),
               TB_LOG_S("what", ps->items[i].what));
   tb_log_kv(TB_LOG_ERROR, "documents", "a document could not be rendered",
-            TB_LOG_S("application", r->params[0]),
+            TB_LOG_S("of", r->params[0]),
             TB_LOG_S("document", tb_doc_kind_name(kind)),
             TB_LOG_I("status", (long long)st));
   api_fail(r, TB_PROBLEM_DOCUMENT_FAILED, "the %s could not be rendered",
            tb_doc_kind_name(kind));
+}
+
+bool api_documents_ready(api_req *r, const tb_bureau_list *bureaus) {
+  if (api_templates_of(r) && bureaus && bureaus->office_name)
+    return true;
+  api_fail(r, TB_PROBLEM_DOCUMENTS_UNAVAILABLE, "this server has %s",
+           api_templates_of(r) ? "no <office> in bureaus.xml"
+                               : "no templates folder");
+  return false;
+}
+
+bool api_document_reply(api_req *r, tb_doc_kind kind, const char *service,
+                        const json_t *data) {
+  tb_buf pdf;
+  tb_buf_init(&pdf, MAX_PDF);
+  tb_workflows_problems ps = {0};
+  tb_doc_status st =
+      tb_doc_render(api_templates_of(r), kind, service, data, &pdf, &ps);
+  if (st == TB_DOC_OK)
+    reply_pdf(r, kind, &pdf);
+  else
+    render_failed(r, kind, st, &ps);
+  tb_workflows_problems_free(&ps);
+  tb_buf_free(&pdf);
+  return st == TB_DOC_OK;
 }
 
 static void render(api_req *r, doc_ctx *c, tb_doc_kind kind) {
@@ -195,20 +220,9 @@ static void render(api_req *r, doc_ctx *c, tb_doc_kind kind) {
     api_fail_store(r, TB_STORE_ERROR);
     return;
   }
-  tb_buf pdf;
-  tb_buf_init(&pdf, MAX_PDF);
-  tb_workflows_problems ps = {0};
-  tb_doc_status st =
-      tb_doc_render(api_templates_of(r), kind, c->src.def->id, data, &pdf, &ps);
-  json_decref(data);
-  if (st == TB_DOC_OK) {
+  if (api_document_reply(r, kind, c->src.def->id, data))
     log_read(r, tb_doc_kind_name(kind));
-    reply_pdf(r, kind, &pdf);
-  } else {
-    render_failed(r, kind, st, &ps);
-  }
-  tb_workflows_problems_free(&ps);
-  tb_buf_free(&pdf);
+  json_decref(data);
 }
 
 void api_h_app_document(api_req *r) {
@@ -225,12 +239,7 @@ void api_h_app_document(api_req *r) {
     api_fail(r, TB_PROBLEM_DOCUMENT_NOT_FOUND,
              "the application has no %s (%s) now", tb_doc_kind_name(kind),
              tb_doc_kind_title(kind));
-  else if (!api_templates_of(r) || !c.src.bureaus ||
-           !c.src.bureaus->office_name)
-    api_fail(r, TB_PROBLEM_DOCUMENTS_UNAVAILABLE, "this server has %s",
-             api_templates_of(r) ? "no <office> in bureaus.xml"
-                                 : "no templates folder");
-  else
+  else if (api_documents_ready(r, c.src.bureaus))
     render(r, &c, kind);
   doc_clear(&c);
 }

@@ -192,11 +192,9 @@ static json_t *common(const api_doc_source *src, tb_doc_kind kind) {
   if (src->code)
     json_object_set_new(tracking, "code", json_string(src->code));
   return json_pack(
-      "{s:{s:s, s:s, s:s}, s:o, s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}, s:o, "
-      "s:s}, s:o}",
-      "office", "name", b->office_name, "address", b->office_address, "phone",
-      b->office_phone, "document", document_part(src, kind), "applicant",
-      "name", src->applicant_name, "number", src->applicant_number,
+      "{s:o, s:o, s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}, s:o, s:s}, s:o}",
+      "office", api_doc_office(b), "document", document_part(src, kind),
+      "applicant", "name", src->applicant_name, "number", src->applicant_number,
       "application", "number", src->number, "service", "id", src->def->id,
       "name", src->def->name, "submitted_at", zh_time(src, st->submitted_at),
       "channel", st->channel == TB_CHANNEL_ONLINE ? "网上申请" : "窗口受理",
@@ -417,6 +415,12 @@ static void delivery(const api_doc_source *src, json_t *o) {
                                       ? "电子送达"
                                       : "窗口领取"));
   json_object_set_new(o, "licenses", licenses);
+}
+
+json_t *api_doc_office(const tb_bureau_list *b) {
+  return json_pack("{s:s, s:s, s:s}", "name", b->office_name, "address",
+                   b->office_address ? b->office_address : "", "phone",
+                   b->office_phone ? b->office_phone : "");
 }
 
 json_t *api_doc_data(const api_doc_source *src, tb_doc_kind kind) {

@@ -1,6 +1,7 @@
 /*
  * api_documents_data.h — what each document of an application says
- * (api_documents_data.c), for the documents' routes (api_documents.c).
+ * (api_documents_data.c), for the documents' routes (api_documents.c),
+ * and the rendering and reply those routes and the guide's PDF share.
  * Not for use outside api/.
  */
 #ifndef API_DOCUMENTS_DATA_H
@@ -36,5 +37,21 @@ const char *api_doc_why(const api_doc_source *src, tb_doc_kind kind);
  * new JSON object; NULL when it cannot be built (a decision that cannot
  * be read). */
 json_t *api_doc_data(const api_doc_source *src, tb_doc_kind kind);
+
+/* The service hall of every document, {name, address, phone} (a new
+ * object); b names an <office>. */
+json_t *api_doc_office(const tb_bureau_list *b);
+
+/* For the routes of documents (api_documents.c): whether the server can
+ * render documents (a templates folder, and bureaus, which may be NULL,
+ * names an <office>); else false with 503 documents_unavailable set. */
+bool api_documents_ready(api_req *r, const tb_bureau_list *bureaus);
+/* Render data (borrowed) as the document of `kind` with the server's
+ * templates (the service's own first) and reply the PDF inline as
+ * TITLE-{first path parameter}.pdf, never cached; or 500 document_failed
+ * with the template's problems and the renderer's status in the log.
+ * Whether it was rendered. */
+bool api_document_reply(api_req *r, tb_doc_kind kind, const char *service,
+                        const json_t *data);
 
 #endif /* API_DOCUMENTS_DATA_H */

@@ -5,9 +5,11 @@
  * limits, materials, the bureaus' steps, delivery, licenses) and the
  * stored bureau list, every text ready to print in Chinese. A redeployed
  * definition changes the guide at once. The guide page (web/guide.js)
- * and the guide's PDF are rendered from this JSON.
+ * and the guide's PDF, GET /api/v1/workflows/{id}/guide.pdf (rendered
+ * with the templates' guide.tpl, the office of bureaus.xml and a QR code
+ * to the guide page), are made from this JSON.
  */
-#include "tb_api_int.h"
+#include "api_documents_data.h"
 #include "tb_guide.h"
 
 #include <stdio.h>
@@ -282,4 +284,37 @@ void api_h_workflow_guide(api_req *r) {
   const tb_definition *def = api_workflow_newest(r, &bureaus);
   if (def)
     api_reply_json(r, 200, api_guide_view(def, bureaus));
+}
+
+/* The guide's document data: the guide JSON with the service, the
+ * service hall (bureaus.xml's <office>) and the QR code's target, the
+ * guide page at the public URL. NULL when that URL does not fit. */
+static json_t *guide_document(api_req *r, const tb_definition *def,
+                              const tb_bureau_list *bureaus) {
+  char url[1024];
+  int n = snprintf(url, sizeof url, "%s/web/guide.html?service=%s",
+                   api_public_url(r), def->id);
+  if (n < 0 || (size_t)n >= sizeof url)
+    return NULL;
+  json_t *data = api_guide_view(def, bureaus);
+  json_object_set_new(
+      data, "service",
+      json_pack("{s:s, s:s}", "id", def->id, "name", def->name));
+  json_object_set_new(data, "office", api_doc_office(bureaus));
+  json_object_set_new(data, "guide_url", json_string(url));
+  return data;
+}
+
+void api_h_workflow_guide_pdf(api_req *r) {
+  const tb_bureau_list *bureaus = NULL;
+  const tb_definition *def = api_workflow_newest(r, &bureaus);
+  if (!def || !api_documents_ready(r, bureaus))
+    return;
+  json_t *data = guide_document(r, def, bureaus);
+  if (!data) {
+    api_fail(r, TB_PROBLEM_INTERNAL, "the guide page's URL is too long");
+    return;
+  }
+  api_document_reply(r, TB_DOC_GUIDE, def->id, data);
+  json_decref(data);
 }

@@ -154,6 +154,8 @@ const api_route api_routes[] = {
     /* the service guide (issue 13 §2): api_guide.c */
     {"GET", "/api/v1/workflows/{id}/guide", api_h_workflow_guide, ROLE_EVERYONE,
      0},
+    {"GET", "/api/v1/workflows/{id}/guide.pdf", api_h_workflow_guide_pdf,
+     ROLE_EVERYONE, 0},
     /* the documents of an application (issue 13 §1): api_documents.c */
     {"GET", APP "/documents", api_h_app_documents,
      CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},

@@ -1500,6 +1500,22 @@ paths["/api/v1/workflows/{id}/guide"] = {"get": op("The service guide (办事指
     [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], secured=False,
     desc="Built from the newest deployed definition and the bureau list at every request: a definition deployed with "
          "POST /api/v1/workflows changes the guide (and the guide page, /web/guide.html?service=ID) at once. Roles: everyone.")}
+paths["/api/v1/workflows/{id}/guide.pdf"] = {"get": op("The service guide (办事指南) as PDF", "workflows",
+    {"200": {"description": "the guide of the newest deployed version, rendered now with the templates folder's guide.tpl "
+                            "(the service's own <id>/guide.tpl if it has one) and the office of bureaus.xml; its QR code "
+                            "leads to the guide page. Content-Disposition inline with filename*=UTF-8''办事指南-<id>.pdf, "
+                            "Cache-Control no-store.",
+             "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+             "headers": {"Content-Disposition": {"description": "inline; filename*=UTF-8''<percent-encoded name>",
+                                                 "schema": {"type": "string"}},
+                         "Cache-Control": {"description": "no-store", "schema": {"type": "string"}}}},
+     "404": prob("no such workflow"),
+     "500": prob("document_failed: the template has problems or the renderer failed (details in the log)"),
+     "503": prob("documents_unavailable: the server has no templates folder or bureaus.xml names no <office>; "
+                 "or the database is unreachable or busy", RA)},
+    [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], secured=False,
+    desc="The same data as GET /api/v1/workflows/{id}/guide, so a deployed definition or a changed template shows in "
+         "the next PDF without a restart. Roles: everyone.")}
 # every operation's id, from its method and path (after every path is added);
 # the shared 404 only where a path parameter can name nothing
 for p, ops in paths.items():

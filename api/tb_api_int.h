@@ -1108,5 +1108,7 @@ const tb_definition *api_workflow_newest(api_req *r,
                                          const tb_bureau_list **bureaus);
 /* GET /api/v1/workflows/{id}/guide */
 void api_h_workflow_guide(api_req *r);
+/* GET /api/v1/workflows/{id}/guide.pdf (api_guide.c) */
+void api_h_workflow_guide_pdf(api_req *r);
 
 #endif /* TB_API_INT_H */

@@ -3,7 +3,8 @@
 // the basics (type, code, who may apply, time limits, fees, where, when,
 // phones), the legal basis, the conditions, the materials, the steps, the
 // bureaus and results, the delivery methods — with 在线申请 (to
-// /web/apply.html?service=ID) when the service may be applied for online.
+// /web/apply.html?service=ID) when the service may be applied for online
+// and a link to the guide's PDF (GET /api/v1/workflows/{id}/guide.pdf).
 // Without ?service= (or for an unknown one) it lists every service. No
 // session is sent: the guide is public.
 import { $, ApiError, api, clear, h, problemText } from "/web/common.js";
@@ -64,12 +65,15 @@ function basics(g) {
 }
 
 function actions(g) {
+  const id = encodeURIComponent(g.id);
   return h(
     "div.actions",
     { id: "guide-actions" },
     g.online
-      ? h("a.button.primary", { id: "apply", href: "/web/apply.html?service=" + encodeURIComponent(g.id) }, "在线申请")
+      ? h("a.button.primary", { id: "apply", href: "/web/apply.html?service=" + id }, "在线申请")
       : h("p.muted", "本事项暂不支持网上申请，请携带材料到综合窗口办理。"),
+    h("a.button", { id: "guide-pdf", href: `/api/v1/workflows/${id}/guide.pdf`, target: "_blank", rel: "noopener" },
+      "下载办事指南（PDF）"),
   );
 }
 

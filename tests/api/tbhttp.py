@@ -1,5 +1,6 @@
 """tbhttp.py — what the HTTP test scripts share: TAP cases, requests,
 sessions, identifiers with valid check characters, SQL as the superuser,
+the text of a PDF (pdf_text, its fonts checked embedded),
 and the check every answer passes: a problem+json body's code and
 errors[].code are registered codes (engine/tb_problems.def) and its status
 is its code's (check_problem), and every answer of http() and chunked()
@@ -17,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import traceback
 import urllib.error
 import urllib.request
@@ -390,3 +392,27 @@ def raw_answer(out):
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     return status, headers, body
+
+
+def flat(text):
+    """Text without any white space: pdftotext breaks lines (and table
+    cells) where the layout does."""
+    return "".join(text.split())
+
+
+def pdf_text(body):
+    """The text of a PDF's bytes (pdftotext -raw: in the order it was
+    drawn, so that a table cell's wrapped lines stay together), after
+    pdffonts has shown that it has fonts and embeds every one of them."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(body)
+        f.flush()
+        text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", f.name,
+                               "-"], capture_output=True, check=True).stdout
+        fonts = subprocess.run(["pdffonts", f.name], capture_output=True,
+                               check=True, text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows, f"no fonts in the PDF:\n{fonts}"
+    # columns from the right: emb sub uni object ID
+    assert all(r[-5] == "yes" for r in rows), f"a font not embedded:\n{fonts}"
+    return text.decode("utf-8")

@@ -1205,6 +1205,7 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/workflows/check"): {ADMIN},
         # the service guide (test_guide.py): public
         ("GET", "/api/v1/workflows/{id}/guide"): everyone,
+        ("GET", "/api/v1/workflows/{id}/guide.pdf"): everyone,
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
@@ -1230,8 +1231,8 @@ def _():
         path = pattern.replace("{number}", number).replace("{id}", str(task))
         if pattern == "/api/v1/workflows/{id}":
             path = "/api/v1/workflows/spjy"
-        if pattern == "/api/v1/workflows/{id}/guide":
-            path = "/api/v1/workflows/spjy/guide"
+        if pattern.startswith("/api/v1/workflows/{id}/guide"):
+            path = pattern.replace("{id}", "spjy")
         allowed = allowed_for(method, pattern)
         for who in ROLES:
             token = None if who == "anonymous" else tok(who)

@@ -32,9 +32,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-from tbhttp import (QYKB_MATERIALS, ROOT, case, credit_code, done, expect, http,
-                    officer, open_task, org_intake, spjy_form, task_outputs,
-                    tok)
+from tbhttp import (QYKB_MATERIALS, ROOT, case, credit_code, done, expect, flat,
+                    http, officer, open_task, org_intake, pdf_text, spjy_form,
+                    task_outputs, tok)
 
 CLERK = "clerk1"
 HOLDER = credit_code("DC000013")
@@ -59,12 +59,6 @@ def commitment_text(service, material):
     m = xml(service + ".xml").find(
         f"wf:materials/wf:material[@id='{material}']", NS)
     return m.find("wf:commitment", NS).text.strip()
-
-
-def flat(text):
-    """Text without any white space: pdftotext breaks lines where the
-    layout does."""
-    return re.sub(r"\s+", "", text)
 
 
 def zh_date(iso):
@@ -142,21 +136,6 @@ def pdf(number, kind, token="clerk", code=None):
     return r.body
 
 
-def text_of(body):
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(body)
-        f.flush()
-        out = subprocess.run(["pdftotext", "-enc", "UTF-8", f.name, "-"],
-                             capture_output=True, check=True)
-        fonts = subprocess.run(["pdffonts", f.name], capture_output=True,
-                               check=True, text=True).stdout
-    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
-    assert rows, fonts
-    # columns from the right: emb sub uni object ID
-    assert all(r[-5] == "yes" for r in rows), fonts
-    return out.stdout.decode("utf-8")
-
-
 def picture(kind, body):
     os.makedirs(ARTIFACTS, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
@@ -190,7 +169,7 @@ def document(number, kind, holder, date, name=NAME):
     document carries checked; its text."""
     body = pdf(number, kind)
     picture(kind, body)
-    text = text_of(body)
+    text = pdf_text(body)
     common_parts(text, number, kind, name, holder, date)
     return text
 
@@ -217,7 +196,7 @@ def _():
     d = docs[0]
     assert d["title"] == "告知承诺书" and d["reason"], d
     assert d["url"] == f"/api/v1/applications/{n}/documents/commitment", d
-    text = text_of(pdf(n, "commitment"))
+    text = pdf_text(pdf(n, "commitment"))
     has_all(text, OFFICE["name"], NAME, n, "住所使用证明",
             commitment_text("qykb", "premises"))
 
@@ -403,12 +382,12 @@ def _():
     mine = listing(n, code=code)["documents"]
     assert [d["kind"] for d in mine] == kinds(n), mine
     assert all(d["url"].endswith("?code=" + code) for d in mine), mine
-    text = text_of(pdf(n, "acceptance", token=None, code=code))
+    text = pdf_text(pdf(n, "acceptance", token=None, code=code))
     has_all(text, NAME, n)
     for token in (officer("GA"), tok("inspector1")):
         assert [d["kind"] for d in listing(n, token=token)["documents"]] == \
             kinds(n)
-        text = text_of(pdf(n, "approval", token=token))
+        text = pdf_text(pdf(n, "approval", token=token))
         has_all(text, n)
         # an officer's or inspector's copy does not print the tracking code
         assert code not in flat(text), text
@@ -435,12 +414,12 @@ def _():
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original.rstrip("\n") + "\n" + marker + "\n")
-        text = text_of(pdf(n, "delivery"))
+        text = pdf_text(pdf(n, "delivery"))
         has_all(text, marker, "出件回执")
     finally:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
-    text = text_of(pdf(n, "delivery"))
+    text = pdf_text(pdf(n, "delivery"))
     assert flat(marker) not in flat(text), text
 
 

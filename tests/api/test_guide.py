@@ -7,9 +7,12 @@
   (limits, materials with their notes, derived steps, bureaus, licenses),
   compared with the XML file itself; anyone may read it, a token too.
 - An unknown service is 404 not_found.
-- A definition deployed through the API changes the guide at once
-  (fees with amounts, a new phone number, a new condition); a guide with
-  problems is refused with 422 and each problem at its line.
+- GET …/guide.pdf: every shipped guide as a PDF (pdftotext: the office,
+  every section's texts; pdffonts: every font embedded); 404 likewise.
+- A definition deployed through the API changes the guide at once, in
+  the JSON and the PDF (fees with amounts, a new phone number, a new
+  condition); a guide with problems is refused with 422 and each problem
+  at its line.
 
 Speaks TAP on stdout. Environment as for test_api.py.
 """
@@ -18,7 +21,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-from tbhttp import ROOT, case, done, expect, http, tok
+from tbhttp import ROOT, case, done, expect, flat, http, pdf_text, tok
 
 NS = {"wf": "urn:tongban:workflow:1"}
 ADMIN = "admin1"
@@ -134,6 +137,47 @@ for service in SHIPPED:
             check_derived_steps(g, root)
 
 
+OFFICE = ET.parse(os.path.join(ROOT, "workflows", "bureaus.xml")).getroot(
+).find("wf:office", NS)
+
+
+def guide_pdf(service):
+    r = expect(http("GET", f"/api/v1/workflows/{service}/guide.pdf"), 200)
+    assert r.headers["Content-Type"] == "application/pdf", r.headers
+    assert r.body.startswith(b"%PDF-"), r.body[:20]
+    return pdf_text(r.body)
+
+
+def missing_parts(text, g):
+    """What of the guide g the PDF's text lacks (white space ignored)."""
+    wanted = ["办事指南", "扫码查看办事指南", OFFICE.get("name"), g["name"],
+              g["kind"], g["code"], g["applicant"], g["contact"]["consult"],
+              g["contact"]["complain"], g["where"]["address"],
+              f"{g['limits']['statutory_days']}个工作日",
+              *(x["text"] for x in g["legal_basis"] + g["conditions"]),
+              *(m["name"] for m in g["materials"]),
+              *(s["name"] for s in g["steps"]),
+              *(d["name"] for d in g["delivery"]),
+              *(b["name"] for b in g["bureaus"]),
+              *(x["name"] for x in g["results"])]
+    t = flat(text)
+    return [w for w in wanted if flat(w) not in t]
+
+
+for service in SHIPPED:
+    @case(f"guide.pdf of the shipped {service}: every section, fonts embedded")
+    def _(service=service):
+        g = guide_of(service)
+        text = guide_pdf(service)
+        missing = missing_parts(text, g)
+        assert not missing, (missing, text)
+
+
+@case("guide.pdf: an unknown service is 404 not_found")
+def _():
+    expect(http("GET", "/api/v1/workflows/nope/guide.pdf"), 404, "not_found")
+
+
 @case("guide: staff read the same guide with a token")
 def _():
     assert guide_of("spjy", tok("clerk1")) == guide_of("spjy")
@@ -164,7 +208,7 @@ def deploy(xml, status=201):
                        ctype="application/xml", token=tok(ADMIN)), status)
 
 
-@case("guide: a deployed definition changes the guide at once")
+@case("guide: a deployed definition changes the JSON and the PDF at once")
 def _():
     text, version = next_version("spjy", shipped_text("spjy"))
     text = text.replace(
@@ -183,6 +227,10 @@ def _():
         {"name": "邮寄费", "amount": "8.00", "basis": "自愿选择"}]}, g["fees"]
     assert g["contact"]["consult"] == "0571-86660001"
     assert g["conditions"][-1] == {"text": "经营场所已通过消防安全检查。"}
+    text = guide_pdf("spjy")
+    assert not missing_parts(text, g), missing_parts(text, g)
+    assert flat("许可证工本费：12.50元（收费依据：浙价费〔2026〕1号）") in flat(text)
+    assert "0571-85253456" not in text and "0571-86660001" in text
 
 
 @case("guide: a definition without <guide> still has limits, materials, "

@@ -6,28 +6,11 @@
 // Each PDF the button fetched or the link points to is read and its text
 // checked with pdftotext. Screenshots: tests/artifacts/window-documents.png and
 // track-documents-390.png. TAP.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { BASE, assert, browser, createApp, done, http, login, shot, test, token } from "./lib.mjs";
+import { BASE, assert, browser, createApp, done, http, login, pdfText, shot, test, token } from "./lib.mjs";
 
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE };
-
-// The text of a PDF's bytes, by pdftotext, without white space (its line
-// breaks follow the layout).
-function pdfText(bytes) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tb-doc-"));
-  try {
-    const file = path.join(dir, "doc.pdf");
-    writeFileSync(file, bytes);
-    return execFileSync("pdftotext", ["-enc", "UTF-8", file, "-"]).toString("utf8").replace(/\s+/g, "");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // Click the element and wait for the tab it opens at a URL matching re.
 async function clickForTab(ctx, page, selector, re) {

@@ -6,12 +6,12 @@
 // /web/apply.html?service=ID, without horizontal scrolling; an unknown
 // service says so and lists the services. A definition deployed through
 // the API (an administrator's POST /api/v1/workflows) shows its changed
-// phone number, fee and condition on the page at once, in the JSON too,
-// without a rebuild or restart. Screenshots: tests/artifacts/guide-*.png.
+// phone number, fee and condition on the page at once, in the JSON and
+// in the PDF the page links (pdftotext), without a rebuild or restart. Screenshots: tests/artifacts/guide-*.png.
 // TAP.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BASE, PASSWORD, ROOT, assert, browser, done, http, shot, sql, test } from "./lib.mjs";
+import { BASE, PASSWORD, ROOT, assert, browser, done, http, pdfText, shot, sql, test } from "./lib.mjs";
 
 const b = await browser();
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: BASE };
@@ -121,7 +121,7 @@ await test("desktop: the guide reads well on a wide screen", async () => {
   await ctx.close();
 });
 
-await test("a changed guide field shows up in the JSON and the page without rebuilding", async () => {
+await test("a changed guide field shows up in the JSON, the page and the PDF without rebuilding", async () => {
   const login = await http("POST", "/api/v1/sessions", { body: { username: "guideadmin", password: PASSWORD } });
   assert(login.status === 201, "admin login: " + login.text);
   const before = await guideOf("spjy");
@@ -150,6 +150,15 @@ await test("a changed guide field shows up in the JSON and the page without rebu
   assert((await p.textContent("#conditions")).includes("经营场所已通过消防安全检查。"), "the new condition");
   await pageMatches(p, g);
   await shot(p, "guide-changed-390");
+  // the page's PDF link: the same change in the PDF's text
+  const href = await p.getAttribute("#guide-pdf", "href");
+  assert(href === "/api/v1/workflows/spjy/guide.pdf", "the PDF link: " + href);
+  const pdf = await fetch(BASE + href);
+  assert(pdf.status === 200 && pdf.headers.get("content-type") === "application/pdf", "the PDF: " + pdf.status);
+  const text = pdfText(Buffer.from(await pdf.arrayBuffer()));
+  for (const part of ["0571-86661234", "许可证工本费：15.00元（收费依据：浙价费〔2026〕8号）", "经营场所已通过消防安全检查。"])
+    assert(text.includes(part), "the PDF lacks " + part);
+  assert(!text.includes("0571-85253456"), "the old phone is gone from the PDF");
   await ctx.close();
 });
 

@@ -4,8 +4,9 @@
 // through playwright-core, and the accessibility audit (axe-core) of
 // every page state the tests visit, with its screenshot.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
 
 export const BASE = process.env.TB_BASE_URL;
@@ -288,6 +289,19 @@ export async function audit(page, name) {
   if (blocking.length)
     throw new Error(`axe ${name} (${page.url()}): ${blocking.length} critical or serious violation(s)\n` +
       blocking.map((v) => `  ${v.id} [${v.impact}] ${v.help}\n    ` + v.targets.slice(0, 10).join("\n    ")).join("\n"));
+}
+
+// The text of a PDF's bytes (pdftotext) without white space: pdftotext
+// breaks lines and table cells where the layout does.
+export function pdfText(bytes) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tb-pdf-"));
+  try {
+    const file = path.join(dir, "doc.pdf");
+    writeFileSync(file, bytes);
+    return execFileSync("pdftotext", ["-enc", "UTF-8", file, "-"]).toString("utf8").replace(/\s+/g, "");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // A full-page screenshot tests/artifacts/NAME.png of a state, and its
