@@ -209,6 +209,9 @@ static void check_kind(tb_doc_templates *t, tb_doc_kind kind) {
     TB_CHECKF(strstr(text, "扫码查询办理进度"), "%s: no QR caption", name);
     TB_CHECKF(strstr(text, "号"), "%s: no number", name);
     TB_CHECKF(strstr(text, "330100202611300000001"), "%s: no app", name);
+    /* the renderer's own line under the number, whatever the template */
+    TB_CHECKF(has(text, "证件号码：91330102MA2H3K4L5P"),
+              "%s: no applicant's number", name);
   }
   for (int i = 0; text && i < 6 && PHRASES[kind][i]; i++)
     TB_CHECKF(has(text, PHRASES[kind][i]), "%s lacks '%s'", name,
