@@ -8,7 +8,8 @@
   compared with the XML file itself; anyone may read it, a token too.
 - An unknown service is 404 not_found.
 - GET …/guide.pdf: every shipped guide as a PDF (pdftotext: the office,
-  every section's texts; pdffonts: every font embedded); 404 likewise.
+  every section's texts; pdffonts: every font embedded); 404 likewise;
+  503 documents_unavailable while the stored bureau list has no <office>.
 - A definition deployed through the API changes the guide at once, in
   the JSON and the PDF (fees with amounts, a new phone number, a new
   condition); a guide with problems is refused with 422 and each problem
@@ -21,7 +22,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-from tbhttp import ROOT, case, done, expect, flat, http, pdf_text, tok
+from tbhttp import ROOT, case, done, expect, flat, http, pdf_text, sql, tok
 
 NS = {"wf": "urn:tongban:workflow:1"}
 ADMIN = "admin1"
@@ -308,6 +309,26 @@ def _():
     assert any(f == f"line {line_of(text, b'<fees/>')}" and
                "neither free nor what is charged" in d for f, d in found), found
     assert any("where only digits may follow" in d for f, d in found), found
+
+
+@case("guide.pdf: 503 documents_unavailable while the stored bureau list "
+      "names no <office>; the JSON still answers")
+def _():
+    with open(os.path.join(ROOT, "workflows", "bureaus.xml"),
+              encoding="utf-8") as f:
+        shipped = f.read()
+    bare = re.sub(r"<office\b[^>]*/>", "", shipped, count=1)
+    assert bare != shipped and "$tb$" not in bare
+    digest = "sha256(convert_to($tb$" + bare + "$tb$, 'UTF8'))"
+    sql("INSERT INTO bureau_lists (sha256, xml, loaded_at) VALUES ("
+        + digest + ", $tb$" + bare + "$tb$, now() + interval '1 day')")
+    try:
+        expect(http("GET", "/api/v1/workflows/spjy/guide.pdf"), 503,
+               "documents_unavailable")
+        expect(http("GET", "/api/v1/workflows/spjy/guide"), 200)
+    finally:
+        sql("DELETE FROM bureau_lists WHERE sha256 = " + digest)
+    assert flat(OFFICE.get("name")) in flat(guide_pdf("spjy"))
 
 
 sys.exit(done())
