@@ -8,18 +8,13 @@
 // the account's sessions on the server; the page only says so. Refusals
 // show the registry's Chinese text.
 import {
-  $, BUREAUS, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
+  $, BUREAUS, ROLES, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
   requireLogin, scrollBox, toast,
 } from "/web/common.js";
 import { calendarSection } from "/web/admin_calendar.js";
 import { workflowsSection } from "/web/admin_workflows.js";
 
-export const ROLE_NAMES = {
-  clerk: "窗口人员",
-  officer: "部门审批人员",
-  inspector: "监察人员",
-  admin: "系统管理员",
-};
+export const ROLE_NAMES = ROLES;
 
 const main = $("#main");
 const list = h("div", { id: "accounts" });

@@ -10,7 +10,7 @@
 // documents.js).
 import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
-  live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
+  live, logoutButton, problemText, requireLogin, stateBadge, toast, validUntil, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
@@ -54,7 +54,7 @@ async function findHolder(id, box) {
       : h("p.muted", "暂无办件"),
     h("h3", `名下电子证照（${licenses.length}）`),
     licenses.length
-      ? licenses.map((l) => h("div.item", h("div.title", (l.type && l.type.name) || l.name || l.type), h("div.muted", l.id, " · 有效期至 ", fmtDate(l.valid_until))))
+      ? licenses.map((l) => h("div.item", h("div.title", (l.type && l.type.name) || l.name || l.type), h("div.muted", l.id, " · 有效期至 ", validUntil(l.valid_until))))
       : h("p.muted", "暂无电子证照"),
   );
   return licenses;
