@@ -9,7 +9,7 @@
 // show the registry's Chinese text.
 import {
   $, BUREAUS, ROLES, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
-  requireLogin, scrollBox, toast,
+  requireLogin, scrollBox, toast, verbatim,
 } from "/web/common.js";
 import { calendarSection } from "/web/admin_calendar.js";
 import { workflowsSection } from "/web/admin_workflows.js";
@@ -108,7 +108,7 @@ async function toggle(a) {
 
 function row(a) {
   return h("tr", { dataset: { user: a.username } },
-    h("td", a.username),
+    h("td", verbatim(a.username)),
     h("td", ROLE_NAMES[a.role] || a.role),
     h("td", a.bureau ? bureauName(a.bureau) : "—"),
     h("td", a.disabled ? h("span.badge.warn-red", "已停用") : "启用"),

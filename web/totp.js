@@ -5,7 +5,7 @@
 // code, then the ten recovery codes (恢复码), shown this once. The new
 // session is used here with its own token only: it is saved once every
 // step is taken.
-import { ApiError, clear, h, problemText } from "/web/common.js";
+import { ApiError, clear, h, problemText, verbatim } from "/web/common.js";
 
 // The code field of the log-in form, hidden until the server asks for it.
 export function otpField() {
@@ -103,7 +103,7 @@ function enrolCard(s, e, resolve) {
   const qr = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(e.qr_svg);
   card.append(
     h("h2", "绑定动态口令（双因素认证）"),
-    h("p", `${s.username}：您的账号需要双因素认证。登录时除密码外，还要输入手机上的动态口令。`),
+    h("p", verbatim(s.username), `：您的账号需要双因素认证。登录时除密码外，还要输入手机上的动态口令。`),
     h(
       "ol.steps",
       h(

@@ -267,7 +267,8 @@ export async function browser() {
 
 // Words that must never reach a person on a page: the API's English state,
 // role and value names, what a script prints for a missing value, and
-// English error words. Whole words, case-insensitive.
+// English error words (with the definitions' identifiers: definitionIds).
+// Whole words, case-insensitive.
 const ENGLISH_WORDS = [
   "active", "inactive", "approved", "denied", "pending", "submitted", "accepted",
   "returned", "suspended", "delivered", "withdrawn", "revoked", "expired",
@@ -296,7 +297,28 @@ function registryPhrases() {
     path.join(ROOT, "engine", "tb_problems.def")]).toString();
   return JSON.parse(out).flat();
 }
-const ENGLISH = { words: ENGLISH_WORDS, phrases: registryPhrases(), allowed: LATIN_ALLOWED };
+// The identifiers of the deployed definitions (services, fields, choices,
+// materials, tasks, outputs: every "id" and "value" that is a lower-case
+// name of three characters or more): a page shows their labels and names.
+async function definitionIds() {
+  const ids = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v))
+        if ((k === "id" || k === "value") && typeof x === "string") {
+          if (/^[a-z][a-z0-9_]{2,}$/.test(x)) ids.add(x);
+        } else walk(x);
+  };
+  const list = (await http("GET", "/api/v1/workflows")).json;
+  for (const w of (list && list.items) || []) walk((await http("GET", "/api/v1/workflows/" + w.id)).json);
+  return [...ids];
+}
+const ENGLISH = {
+  words: [...new Set([...ENGLISH_WORDS, ...(BASE ? await definitionIds() : [])])],
+  phrases: registryPhrases(),
+  allowed: LATIN_ALLOWED,
+};
 
 // In the page (an init script of every context browser() makes): scan
 // what a person sees — the title, the visible text, placeholder,
@@ -312,6 +334,8 @@ function watchEnglish({ words, phrases, allowed }) {
   const banned = new RegExp(`(?<![A-Za-z0-9_])(?:${listed})(?![A-Za-z0-9_])`, "gi");
   // three or more Latin words in a row: an English sentence (a detail)
   const sentence = /(?<![A-Za-z0-9_])[A-Za-z]{2,}(?:[ ,'’:;-]+[A-Za-z]{2,}){2,}(?![A-Za-z0-9_])/g;
+  // a time as the API sends it (2026-11-30T06:05:00Z), not as a person reads it
+  const stamp = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\S*/g;
   const allowedRe = new RegExp(`(?<![A-Za-z0-9_])(?:${allowed.map(esc).join("|")})(?![A-Za-z0-9_])`, "g");
   const dropped = [
     /\b(?:https?|wss?):\/\/\S+/gi, /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g,
@@ -355,7 +379,7 @@ function watchEnglish({ words, phrases, allowed }) {
       let t = String(raw || "");
       for (const re of dropped) t = t.replace(re, " ");
       t = t.replace(allowedRe, " ");
-      for (const re of [banned, sentence])
+      for (const re of [banned, sentence, stamp])
         for (const m of t.matchAll(re)) {
           const at = m.index;
           const context = t.slice(Math.max(0, at - 30), at + m[0].length + 30).replace(/\s+/g, " ").trim();

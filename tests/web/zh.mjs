@@ -8,7 +8,14 @@
 // 长期有效, license fields by their labels, service names in look-ups,
 // roles, problems from the registry's Chinese descriptions. Screenshots:
 // tests/artifacts/zh-*.png. TAP.
-import { BASE, assert, browser, checkChinese, done, test } from "./lib.mjs";
+import {
+  BASE, assert, browser, checkChinese, createApp, done, http, login, shot, test, token,
+} from "./lib.mjs";
+
+const { PROBLEMS } = await import(BASE + "/web/problems.js").catch(async () => {
+  const text = await (await fetch(BASE + "/web/problems.js")).text();
+  return import("data:text/javascript," + encodeURIComponent(text));
+});
 
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
@@ -35,9 +42,10 @@ async function failure(p) {
 }
 
 await test("the check fails on a page showing “approved”", async () => {
-  const { ctx, p } = await served("<main><h1>办件</h1><p>部门审批：approved</p></main>");
+  const { ctx, p } = await served("<main><h1>办件</h1><p>部门审批：approved</p><p>受理时间 2026-11-30T06:05:00Z</p></main>");
   const msg = await failure(p);
   assert(msg && msg.includes("“approved” in text"), "approved passed the check: " + msg);
+  assert(msg.includes("“2026-11-30T06:05:00Z” in text"), "a raw time passed the check: " + msg);
   assert((await failure(p)) === null, "a failure is reported once");
   await ctx.close();
 });
@@ -83,6 +91,109 @@ await test("the check lets the Latin of a Chinese page pass", async () => {
      <p><span translate="no">admin</span>（退出）</p></main>`);
   const msg = await failure(p);
   assert(msg === null, "legitimate Latin failed the check: " + msg);
+  await ctx.close();
+});
+
+// ---- the pages that leaked, as a person reads them now ----------------------
+
+const OFFICERS = ["SCJG", "GA", "SW", "RS", "GJJ"];
+
+// Approve every open task of application `number`, bureau by bureau, until
+// none is left (企业开办: five bureaus at once).
+async function approveAll(number) {
+  for (let round = 0; round < 8; round++) {
+    let any = false;
+    for (const bureau of OFFICERS) {
+      const t = await token("officer-" + bureau);
+      const q = (await http("GET", "/api/v1/tasks?bureau=" + bureau, { token: t })).json;
+      for (const task of ((q && q.items) || []).filter((x) => x.number === number && ["open", "claimed"].includes(x.state))) {
+        if (task.state === "open") await http("POST", `/api/v1/tasks/${task.id}/claim`, { token: t, body: {} });
+        const r = await http("POST", `/api/v1/tasks/${task.id}/decide`, { token: t, body: { decision: "approve" } });
+        assert(r.status === 200, "approve: " + r.text);
+        any = true;
+      }
+    }
+    if (!any) return;
+  }
+}
+
+let company; // the 企业开办 application, approved with its 营业执照 (长期)
+let payload; // the QR payload of that license
+
+await test("window: a look-up shows states, service names and 长期 in Chinese", async () => {
+  company = await createApp("qykb");
+  const acc = await http("POST", `/api/v1/applications/${company.number}/accept`, { token: await token("clerk1"), body: {} });
+  assert(acc.status === 200, "accept: " + acc.text);
+  await approveAll(company.number);
+  const t = (await http("GET", `/api/v1/track/${company.number}?code=${company.tracking_code}`)).json;
+  const lic = (t.licenses || []).find((l) => !/^\d/.test(l.valid_until || ""));
+  assert(lic, "an unlimited license: " + JSON.stringify(t.licenses));
+  payload = lic.payload;
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await login(p, "/web/window.html", "clerk1");
+  const app = (await http("GET", `/api/v1/applications/${company.number}`, { token: await token("clerk1") })).json;
+  await p.fill("#search", app.applicant.id_number);
+  await p.press("#search", "Enter");
+  await p.waitForSelector(`#holder .item[data-number="${company.number}"]`);
+  const holder = await p.textContent("#holder");
+  assert(holder.includes("企业开办") || holder.includes(t.service.name), "the service's name: " + holder);
+  assert(holder.includes("有效期至 长期"), "长期 for an unlimited license: " + holder);
+  await shot(p, "zh-window-holder");
+  await p.click(`#holder .item[data-number="${company.number}"] button.title`);
+  await p.waitForSelector(`#application .card[data-number="${company.number}"] .bureaus`);
+  const bureaus = await p.textContent("#application .bureaus");
+  assert(bureaus.includes("已通过"), "branch states in Chinese: " + bureaus);
+  await shot(p, "zh-window-branches");
+  await ctx.close();
+});
+
+await test("window: a refusal of the server is a toast of the registry's Chinese", async () => {
+  const a = await createApp("spjy");
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await login(p, "/web/window.html#" + a.number, "clerk1");
+  await p.waitForSelector("#do-accept");
+  // another window accepts it first: this page's 受理 is refused (409)
+  const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), body: {} });
+  assert(r.status === 200, r.text);
+  const refused = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), body: {} });
+  assert(refused.status === 409 && refused.json.code, "the refusal: " + refused.text);
+  await p.click("#do-accept");
+  await p.waitForSelector("#toast.error:not([hidden])");
+  const text = await p.textContent("#toast");
+  const zh = PROBLEMS[refused.json.code].zh;
+  assert(text.startsWith(zh), `the toast ${text} ≠ the registry's ${zh}`);
+  assert(!text.includes(refused.json.detail), "the English detail is not shown: " + text);
+  await shot(p, "zh-toast");
+  await ctx.close();
+});
+
+await test("verification page: the license's data in Chinese (长期, 是/否)", async () => {
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await p.goto("/v?p=" + encodeURIComponent(payload));
+  await p.waitForSelector("#verdict");
+  assert((await p.getAttribute("#verdict", "data-valid")) === "true", await p.textContent("#result"));
+  assert((await p.textContent("#result")).includes("长期"), await p.textContent("#result"));
+  await shot(p, "zh-verify");
+  await ctx.close();
+});
+
+await test("supervision: the audit trail names the roles in Chinese", async () => {
+  const ctx = await b.newContext(desktop);
+  const p = await ctx.newPage();
+  await login(p, "/web/supervision.html", "inspector1");
+  await p.waitForSelector("#live.on");
+  // an application accepted now reaches the live feed; its number opens the trail
+  const a = await createApp("spjy");
+  const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), body: {} });
+  assert(r.status === 200, r.text);
+  await p.click(`#feed li[data-number="${a.number}"] button`);
+  await p.waitForSelector("#trail li[data-seq]");
+  const trail = await p.textContent("#trail");
+  assert(trail.includes("窗口人员") && !/clerk（/.test(trail), "roles in Chinese: " + trail);
+  await shot(p, "zh-supervision-trail");
   await ctx.close();
 });
 
