@@ -94,7 +94,7 @@ export function h(spec, attrs, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k in el && k !== "list" && k !== "form") el[k] = v;
+    else if (k in el && k !== "list" && k !== "form" && k !== "translate") el[k] = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat(Infinity)) {
@@ -115,9 +115,7 @@ export function scrollBox(label, ...children) {
 // name): a span marked translate="no", which the check for English on the
 // pages (tests/web/lib.mjs) leaves alone.
 export function verbatim(...children) {
-  const el = h("span", ...children);
-  el.translate = false;
-  return el;
+  return h("span", { translate: "no" }, ...children);
 }
 
 export function clear(el, ...children) {

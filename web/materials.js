@@ -47,8 +47,7 @@ async function problemOf(r) {
 // The browser's own file control speaks the browser's language: it is
 // hidden behind a Chinese button, and the chosen names are shown beside it.
 export function filePicker(materialId) {
-  const chosen = h("span.muted.chosen", "未选择文件");
-  chosen.translate = false; // the names of the files chosen, as they are
+  const chosen = h("span.muted.chosen", { translate: "no" }, "未选择文件"); // the names chosen, as they are
   const input = h("input.file-input", { type: "file", multiple: true, accept: ACCEPT, dataset: { files: materialId } });
   input.addEventListener("change", () => {
     chosen.textContent = input.files.length ? [...input.files].map((f) => f.name).join("、") : "未选择文件";
@@ -117,9 +116,8 @@ async function preview(box, file, code) {
   try {
     const url = await blobUrl(file, code);
     const view = file.media_type === "application/pdf"
-      ? h("iframe.file-view", { src: url, title: file.name })
-      : h("img.file-view", { src: url, alt: file.name });
-    view.translate = false; // titled with the file's name
+      ? h("iframe.file-view", { src: url, title: file.name, translate: "no" })
+      : h("img.file-view", { src: url, alt: file.name, translate: "no" });
     clear(box, view, h("a", { href: url, download: file.name }, "下载 ", verbatim(file.name)));
   } catch (e) {
     toast(problemText(e), "error");

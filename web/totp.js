@@ -68,7 +68,7 @@ function recoveryStep(card, codes, done) {
       h("strong", "本页离开后不再显示"),
       "，请抄写或打印后妥善保管，不要与密码放在一起。",
     ),
-    h("ol.recovery", { "aria-label": "恢复码" }, codes.map((c) => h("li", h("code", c)))),
+    h("ol.recovery", { "aria-label": "恢复码" }, codes.map((c) => h("li", h("code", { translate: "no" }, c)))),
     next,
   );
   next.focus();
@@ -114,7 +114,7 @@ function enrolCard(s, e, resolve) {
       h(
         "li",
         "无法扫码时，在应用中手动输入密钥（基于时间，6 位，30 秒）：",
-        h("code.secret", grouped(e.secret)),
+        h("code.secret", { translate: "no" }, grouped(e.secret)), // letters to type, not words
       ),
       h("li", h("label", "输入应用显示的 6 位动态口令", code)),
     ),
