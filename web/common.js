@@ -603,12 +603,3 @@ export async function apiBlob(path) {
   return URL.createObjectURL(await r.blob());
 }
 
-// The services' names by id (GET /api/v1/workflows, asked once per page),
-// for lists that carry only a service's id; {} when it cannot be had.
-let services = null;
-export function serviceNames() {
-  services ||= api("GET", "/api/v1/workflows")
-    .then((w) => Object.fromEntries(((w && w.items) || []).map((x) => [x.id, x.name])))
-    .catch(() => ({}));
-  return services;
-}

@@ -10,7 +10,7 @@
 // documents.js).
 import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
-  live, logoutButton, problemText, requireLogin, serviceNames, stateBadge, toast, validUntil, warnBadge,
+  live, logoutButton, problemText, requireLogin, stateBadge, toast, validUntil, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
@@ -37,10 +37,9 @@ const oneNumber = (box) => box.value.trim().toUpperCase();
 // earlier value never appears under a changed one (every box that looks
 // up also clears the result as soon as it changes: watchHolderBox).
 async function findHolder(id, box) {
-  const [apps, lic, names] = await Promise.all([
+  const [apps, lic] = await Promise.all([
     api("GET", "/api/v1/applications?applicant=" + encodeURIComponent(id)),
     api("GET", "/api/v1/licenses?holder=" + encodeURIComponent(id)).catch(() => ({ items: [] })),
-    serviceNames(), // the rows carry the service's id only
   ]);
   if (box && oneNumber(box) !== id) return null; // stale: the box changed
   const licenses = lic.items || lic || [];
@@ -51,7 +50,7 @@ async function findHolder(id, box) {
     apps.items.length
       ? apps.items.map((a) => h("div.item.warn-" + (a.warning || "none"), { dataset: { number: a.number } },
           h("div.row", h("button.link.title", { onclick: () => showApp(a.number) }, a.number), stateBadge(a.state), warnBadge(a.warning)),
-          h("div.muted", (a.service && a.service.name) || names[a.service] || a.service, " · ", fmtTime(a.created_at))))
+          h("div.muted", (a.service && a.service.name) || serviceNames[a.service] || a.service, " · ", fmtTime(a.created_at))))
       : h("p.muted", "暂无办件"),
     h("h3", `名下电子证照（${licenses.length}）`),
     licenses.length
