@@ -23,7 +23,7 @@ export function workflowsSection() {
       h("tbody", r.items.map((d) => h("tr", {
         dataset: { id: d.id, version: String(d.version) },
         className: fresh === `${d.id}@${d.version}` ? "selected" : "",
-      }, h("td", h("code", d.id)), h("td", d.name), h("td", `第 ${d.version} 版`), h("td", fmtTime(d.deployed_at))))))));
+      }, h("td", h("code", { translate: "no" }, d.id)), h("td", d.name), h("td", `第 ${d.version} 版`), h("td", fmtTime(d.deployed_at))))))));
     list.dataset.count = String(r.items.length);
   }
 
