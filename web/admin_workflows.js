@@ -44,7 +44,7 @@ export function workflowsSection() {
   const check = () => checkFile(file, result, "上传的流程定义文件", async (up, source) => {
     const ok = await api("POST", "/api/v1/workflows/check", up.text, { type: XML });
     clear(result,
-      h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（${ok.id}）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
+      h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（`, h("code", { translate: "no" }, ok.id), `）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
       h("div.actions", h("button.primary", { type: "button", id: "wf-deploy", onclick: () => deploy(up, ok, source) }, "部署此版本")),
       h("details", h("summary", "查看文件内容"), source.box));
   });

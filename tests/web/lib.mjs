@@ -355,12 +355,24 @@ function watchEnglish({ words, phrases, allowed }) {
     const out = [["title", document.title]];
     const body = document.body;
     if (!body) return out;
-    let text = body.innerText || "";
-    for (const el of body.querySelectorAll('[translate="no"]')) {
-      const own = el.innerText || "";
-      if (own) text = text.replace(own, " ");
+    // the visible text nodes, outside what is marked translate="no"
+    const parts = [];
+    const seen = new Map(); // element → visible
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => {
+        if (n.nodeType === Node.ELEMENT_NODE)
+          return n.getAttribute("translate") === "no" || /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/.test(n.tagName)
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        return NodeFilter.FILTER_ACCEPT;
+      },
+    });
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.data.trim() || !el) continue;
+      if (!seen.has(el)) seen.set(el, visible(el) && getComputedStyle(el).visibility !== "hidden");
+      if (seen.get(el)) parts.push(n.data);
     }
-    out.push(["text", text]);
+    out.push(["text", parts.join("\n")]);
     for (const el of body.querySelectorAll("[placeholder],[aria-label],[title],[alt],[aria-description],input[type=button],input[type=submit],input[type=reset],option,svg text,svg title")) {
       if (el.closest('[translate="no"]')) continue;
       const svg = el.closest("svg");

@@ -153,18 +153,19 @@ await test("window: a refusal of the server is a toast of the registry's Chinese
   const ctx = await b.newContext(desktop);
   const p = await ctx.newPage();
   await login(p, "/web/window.html#" + a.number, "clerk1");
-  await p.waitForSelector("#do-accept");
-  // another window accepts it first: this page's 受理 is refused (409)
-  const r = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), body: {} });
-  assert(r.status === 200, r.text);
-  const refused = await http("POST", `/api/v1/applications/${a.number}/accept`, { token: await token("clerk1"), body: {} });
-  assert(refused.status === 409 && refused.json.code, "the refusal: " + refused.text);
-  await p.click("#do-accept");
+  await p.waitForSelector("#do-request");
+  // a one-time notice without items: refused, and nothing changes (no
+  // live redraw of the page)
+  const body = { items: [], reason: "请补齐所列材料" };
+  const refused = await http("POST", `/api/v1/applications/${a.number}/supplement-request`, { token: await token("clerk1"), body });
+  assert(refused.status >= 400 && refused.json.code, "the refusal: " + refused.text);
+  await p.click("#do-request");
   await p.waitForSelector("#toast.error:not([hidden])");
   const text = await p.textContent("#toast");
   const zh = PROBLEMS[refused.json.code].zh;
   assert(text.startsWith(zh), `the toast ${text} ≠ the registry's ${zh}`);
   assert(!text.includes(refused.json.detail), "the English detail is not shown: " + text);
+  for (const x of refused.json.errors || []) assert(!text.includes(x.detail), "no English detail of a field: " + text);
   await shot(p, "zh-toast");
   await ctx.close();
 });
