@@ -31,9 +31,11 @@ export function workflowsSection() {
     try {
       const r = await api("POST", "/api/v1/workflows", up.text, { type: XML });
       fresh = `${r.id}@${r.version}`;
-      const said = r.inserted ? `已部署：${ok.name}（${r.id}）第 ${r.version} 版` : `该文件此前已部署：${ok.name}（${r.id}）第 ${r.version} 版，未作更改`;
-      clear(result, h("p.done", { id: "wf-deployed", role: "status" }, said));
-      toast(said, "ok");
+      // the id as the file has it (translate="no"); the toast names the service only
+      const [before, after] = r.inserted ? ["已部署：", ""] : ["该文件此前已部署：", "，未作更改"];
+      clear(result, h("p.done", { id: "wf-deployed", role: "status" },
+        `${before}${ok.name}（`, h("code", { translate: "no" }, r.id), `）第 ${r.version} 版${after}`));
+      toast(`${before}${ok.name} 第 ${r.version} 版${after}`, "ok");
       file.name.textContent = "未选择文件";
       await load();
     } catch (e) {
