@@ -602,4 +602,3 @@ export async function apiBlob(path) {
   if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
   return URL.createObjectURL(await r.blob());
 }
-

@@ -9,13 +9,12 @@
 // roles, problems from the registry's Chinese descriptions. Screenshots:
 // tests/artifacts/zh-*.png. TAP.
 import {
-  BASE, assert, browser, checkChinese, createApp, done, http, login, shot, test, token,
+  BASE, approveByBureau, assert, browser, checkChinese, createApp, done, http, login, shot, test, token,
 } from "./lib.mjs";
 
-const { PROBLEMS } = await import(BASE + "/web/problems.js").catch(async () => {
-  const text = await (await fetch(BASE + "/web/problems.js")).text();
-  return import("data:text/javascript," + encodeURIComponent(text));
-});
+// the registry's table as the pages have it (the server's /web/problems.js)
+const problemsJs = await (await fetch(BASE + "/web/problems.js")).text();
+const { PROBLEMS } = await import("data:text/javascript," + encodeURIComponent(problemsJs));
 
 const b = await browser();
 const desktop = { viewport: { width: 1280, height: 900 }, baseURL: BASE };
@@ -96,26 +95,8 @@ await test("the check lets the Latin of a Chinese page pass", async () => {
 
 // ---- the pages that leaked, as a person reads them now ----------------------
 
+// The bureaus of 企业开办, which work at once on the shared application.
 const OFFICERS = ["SCJG", "GA", "SW", "RS", "GJJ"];
-
-// Approve every open task of application `number`, bureau by bureau, until
-// none is left (企业开办: five bureaus at once).
-async function approveAll(number) {
-  for (let round = 0; round < 8; round++) {
-    let any = false;
-    for (const bureau of OFFICERS) {
-      const t = await token("officer-" + bureau);
-      const q = (await http("GET", "/api/v1/tasks?bureau=" + bureau, { token: t })).json;
-      for (const task of ((q && q.items) || []).filter((x) => x.number === number && ["open", "claimed"].includes(x.state))) {
-        if (task.state === "open") await http("POST", `/api/v1/tasks/${task.id}/claim`, { token: t, body: {} });
-        const r = await http("POST", `/api/v1/tasks/${task.id}/decide`, { token: t, body: { decision: "approve" } });
-        assert(r.status === 200, "approve: " + r.text);
-        any = true;
-      }
-    }
-    if (!any) return;
-  }
-}
 
 let company; // the 企业开办 application, approved with its 营业执照 (长期)
 let payload; // the QR payload of that license
@@ -124,7 +105,7 @@ await test("window: a look-up shows states, service names and 长期 in Chinese"
   company = await createApp("qykb");
   const acc = await http("POST", `/api/v1/applications/${company.number}/accept`, { token: await token("clerk1"), body: {} });
   assert(acc.status === 200, "accept: " + acc.text);
-  await approveAll(company.number);
+  for (const bureau of OFFICERS) await approveByBureau(company.number, bureau);
   const t = (await http("GET", `/api/v1/track/${company.number}?code=${company.tracking_code}`)).json;
   const lic = (t.licenses || []).find((l) => !/^\d/.test(l.valid_until || ""));
   assert(lic, "an unlimited license: " + JSON.stringify(t.licenses));
