@@ -8,18 +8,13 @@
 // the account's sessions on the server; the page only says so. Refusals
 // show the registry's Chinese text.
 import {
-  $, BUREAUS, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
-  requireLogin, scrollBox, toast,
+  $, BUREAUS, ROLES, api, bureauName, clear, fmtTime, h, logoutButton, problemZhOnly,
+  requireLogin, scrollBox, toast, verbatim,
 } from "/web/common.js";
 import { calendarSection } from "/web/admin_calendar.js";
 import { workflowsSection } from "/web/admin_workflows.js";
 
-export const ROLE_NAMES = {
-  clerk: "窗口人员",
-  officer: "部门审批人员",
-  inspector: "监察人员",
-  admin: "系统管理员",
-};
+export const ROLE_NAMES = ROLES;
 
 const main = $("#main");
 const list = h("div", { id: "accounts" });
@@ -113,7 +108,7 @@ async function toggle(a) {
 
 function row(a) {
   return h("tr", { dataset: { user: a.username } },
-    h("td", a.username),
+    h("td", verbatim(a.username)),
     h("td", ROLE_NAMES[a.role] || a.role),
     h("td", a.bureau ? bureauName(a.bureau) : "—"),
     h("td", a.disabled ? h("span.badge.warn-red", "已停用") : "启用"),

@@ -128,7 +128,8 @@ export function calendarSection() {
     h("div.card", grid),
     h("div.card",
       h("h2", "加载新一年的节假日安排"),
-      h("p.muted", "按国务院办公厅发布的节假日安排编写文本文件：每行一个日期，“YYYY-MM-DD holiday 说明”表示放假的工作日，“YYYY-MM-DD workday 调休上班”表示上班的周末；以 # 开头的行为注释。选择文件后先检查，检查通过才能载入；载入后所有在办件的期限按新日历重新计算。"),
+      h("p.muted", "按国务院办公厅发布的节假日安排编写文本文件：每行一个日期，“", h("code", { translate: "no" }, "YYYY-MM-DD holiday"), " 说明”表示放假的工作日，“",
+        h("code", { translate: "no" }, "YYYY-MM-DD workday"), " 调休上班”表示上班的周末；以 # 开头的行为注释。选择文件后先检查，检查通过才能载入；载入后所有在办件的期限按新日历重新计算。"), // the file's own words stay as they are
       file.node,
       result));
   section.load = () => load(null);

@@ -37,7 +37,7 @@ export function sourceView(text, label) {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   const rows = lines.map((l, i) => h("div.src-line", { dataset: { line: String(i + 1) } },
-    h("span.ln", { "aria-hidden": "true" }, String(i + 1)), h("code", l || " ")));
+    h("span.ln", { "aria-hidden": "true" }, String(i + 1)), h("code", { translate: "no" }, l || " ")));
   const box = h("div.source", { tabindex: "0", role: "region", "aria-label": label }, rows);
   return {
     box,
@@ -72,7 +72,7 @@ export function problemList(e, source) {
       h("button.line-link", { type: "button", disabled: !n, onclick: () => source.show(n) }, where),
       " ", h("span", problemZh(x.code) || "有误"),
       x.detail ? h("details.checker", h("summary", "检查器说明（英文原文）"),
-        h("code", { lang: "en" }, x.detail)) : null);
+        h("code", { lang: "en", translate: "no" }, x.detail)) : null);
   });
   return h("div.problems", { role: "alert" },
     h("p.error", `${problemZh(p.code) || "检查未通过"}：共 ${errors.length} 处问题（点击行号查看该行）`),

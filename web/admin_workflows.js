@@ -23,7 +23,7 @@ export function workflowsSection() {
       h("tbody", r.items.map((d) => h("tr", {
         dataset: { id: d.id, version: String(d.version) },
         className: fresh === `${d.id}@${d.version}` ? "selected" : "",
-      }, h("td", h("code", d.id)), h("td", d.name), h("td", `第 ${d.version} 版`), h("td", fmtTime(d.deployed_at))))))));
+      }, h("td", h("code", { translate: "no" }, d.id)), h("td", d.name), h("td", `第 ${d.version} 版`), h("td", fmtTime(d.deployed_at))))))));
     list.dataset.count = String(r.items.length);
   }
 
@@ -31,9 +31,11 @@ export function workflowsSection() {
     try {
       const r = await api("POST", "/api/v1/workflows", up.text, { type: XML });
       fresh = `${r.id}@${r.version}`;
-      const said = r.inserted ? `已部署：${ok.name}（${r.id}）第 ${r.version} 版` : `该文件此前已部署：${ok.name}（${r.id}）第 ${r.version} 版，未作更改`;
-      clear(result, h("p.done", { id: "wf-deployed", role: "status" }, said));
-      toast(said, "ok");
+      // the id as the file has it (translate="no"); the toast names the service only
+      const [before, after] = r.inserted ? ["已部署：", ""] : ["该文件此前已部署：", "，未作更改"];
+      clear(result, h("p.done", { id: "wf-deployed", role: "status" },
+        `${before}${ok.name}（`, h("code", { translate: "no" }, r.id), `）第 ${r.version} 版${after}`));
+      toast(`${before}${ok.name} 第 ${r.version} 版${after}`, "ok");
       file.name.textContent = "未选择文件";
       await load();
     } catch (e) {
@@ -44,7 +46,7 @@ export function workflowsSection() {
   const check = () => checkFile(file, result, "上传的流程定义文件", async (up, source) => {
     const ok = await api("POST", "/api/v1/workflows/check", up.text, { type: XML });
     clear(result,
-      h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（${ok.id}）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
+      h("p.ok-text", { role: "status" }, `检查通过：${ok.name}（`, h("code", { translate: "no" }, ok.id), `）第 ${ok.version} 版，可以部署。部署后新受理的申请使用此版本，在办件仍按原版本办理。`),
       h("div.actions", h("button.primary", { type: "button", id: "wf-deploy", onclick: () => deploy(up, ok, source) }, "部署此版本")),
       h("details", h("summary", "查看文件内容"), source.box));
   });

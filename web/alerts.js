@@ -5,7 +5,7 @@
 // — 情况说明 or 申诉 with an optional file — and 催办 ×N on each urged
 // task). New findings arrive on the event stream without a reload.
 import {
-  $$, api, attempt, bureauName, clear, debounce, fmtTime, h, live, scrollBox, session,
+  $$, api, attempt, bureauName, clear, debounce, fmtTime, h, live, scrollBox, session, verbatim,
 } from "/web/common.js";
 import { filePicker } from "/web/materials.js";
 
@@ -33,7 +33,7 @@ function answerBlock(f) {
   return h(
     "div.answer",
     { dataset: { answer: a.kind } },
-    h("div", h("b", KINDS[a.kind] || a.kind), "（", bureauName(f.bureau), " ", h("span.who", a.by || ""), " · ", fmtTime(a.at), "）"),
+    h("div", h("b", KINDS[a.kind] || a.kind), "（", bureauName(f.bureau), " ", h("span.who", verbatim(a.by || "")), " · ", fmtTime(a.at), "）"),
     h("div", a.text),
     a.file
       ? h("button.link", { type: "button", dataset: { act: "file" }, onclick: () => attempt(() => openFile(f)) },
@@ -48,7 +48,7 @@ function decisionBlock(f) {
   return h(
     "div.ruling",
     { dataset: { decision: d.decision } },
-    h("div", h("b", "监察决定：", DECISIONS[d.decision] || d.decision), "（", h("span.who", d.by || ""), " · ", fmtTime(d.at), "）"),
+    h("div", h("b", "监察决定：", DECISIONS[d.decision] || d.decision), "（", h("span.who", verbatim(d.by || "")), " · ", fmtTime(d.at), "）"),
     h("div", "理由：", d.reason),
   );
 }

@@ -1,6 +1,7 @@
 // common.js — what every page shares: the REST API with the session's
 // bearer token, the login form, element building (text only, never HTML
-// from data), Chinese names of states and warnings, problems in Chinese
+// from data), Chinese names of states, warnings and roles, values as a
+// person reads them (是/否, —, 长期), problems in Chinese
 // (from the registry, /web/problems.js), the live stream, and the steps a
 // session owes (a new password when an administrator set it).
 import { problemZh } from "/web/problems.js";
@@ -22,6 +23,14 @@ export const STATES = {
   expired: "已过期",
 };
 export const WARNINGS = { none: "正常", yellow: "黄牌预警", red: "红牌超期" };
+// The staff roles of the API, as a person names them.
+export const ROLES = {
+  clerk: "窗口人员",
+  officer: "部门审批人员",
+  inspector: "监察人员",
+  admin: "系统管理员",
+};
+export const roleName = (r) => ROLES[r] || r || "—";
 export const BRANCH_STATES = {
   inactive: "未启动",
   waiting: "等待前置",
@@ -85,7 +94,7 @@ export function h(spec, attrs, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k in el && k !== "list" && k !== "form") el[k] = v;
+    else if (k in el && k !== "list" && k !== "form" && k !== "translate") el[k] = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat(Infinity)) {
@@ -100,6 +109,13 @@ export function h(spec, attrs, ...children) {
 // region named `label` for screen readers.
 export function scrollBox(label, ...children) {
   return h("div.scroll", { tabindex: "0", role: "region", "aria-label": label }, ...children);
+}
+
+// Text shown exactly as a person typed or chose it (a user name, a file
+// name): a span marked translate="no", which the check for English on the
+// pages (tests/web/lib.mjs) leaves alone.
+export function verbatim(...children) {
+  return h("span", { translate: "no" }, ...children);
 }
 
 export function clear(el, ...children) {
@@ -125,7 +141,7 @@ function saveSession(s) {
 
 export class ApiError extends Error {
   constructor(status, problem, retryAfter = 0) {
-    super((problem && (problemZh(problem.code) || problem.detail || problem.title)) || "请求失败 (" + status + ")");
+    super((problem && problemZh(problem.code)) || `请求未能完成（${status}）`); // never the English detail
     this.status = status;
     this.problem = problem;
     this.retryAfter = retryAfter; // seconds, from Retry-After (0: none)
@@ -208,22 +224,71 @@ export async function api(method, path, body, { anonymous = false, type = null }
   }
 }
 
-// A problem as one line of Chinese-first text: the registry's Chinese
-// description of its code, then each field with its own description (the
-// server's detail in brackets, for the bounds it names; only the detail
-// when the field repeats the problem's code).
+// The fields a problem's errors[] names (a JSON path, a header or a
+// query parameter), as a person names them; form.ID is the form field's
+// label on the page, materials.ID the material's name there.
+const FIELD_NAMES = {
+  service: "办理事项",
+  applicant: "申请人",
+  "applicant.kind": "申请人类型",
+  "applicant.name": "申请人姓名或名称",
+  "applicant.id_number": "证件号码",
+  form: "申请信息",
+  materials: "材料",
+  tolerated: "容缺材料",
+  committed: "告知承诺材料",
+  items: "补正材料",
+  reason: "理由",
+  legal_basis: "法律依据",
+  comment: "意见",
+  channel: "办理渠道",
+  username: "用户名",
+  password: "密码",
+  current_password: "当前密码",
+  new_password: "新密码",
+  role: "角色",
+  bureau: "部门",
+  code: "验证码",
+  c: "查询码",
+  attachment: "附件",
+  file: "文件",
+  name_change: "更名确认",
+};
+
+// The Chinese name of field path `field` (FIELD_NAMES, else the label of
+// the page's input data-field=ID or the name of its material
+// data-material=ID, else the name of its first part); "" when unknown.
+function fieldName(field) {
+  const path = String(field || "");
+  if (FIELD_NAMES[path]) return FIELD_NAMES[path];
+  const [head, ...rest] = path.split(".");
+  const id = rest.join(".").replace(/\[\d+\]$/, "");
+  const attr = head === "materials" ? "data-material" : "data-field";
+  const el = id && typeof CSS !== "undefined" ? document.querySelector(`[${attr}="${CSS.escape(id)}"]`) : null;
+  const named = el && (head === "materials" ? el : el.closest("label"));
+  const text = named && named.firstChild && named.firstChild.nodeType === Node.TEXT_NODE ? named.firstChild.textContent.trim() : "";
+  if (text) return `${FIELD_NAMES[head] || ""}“${text}”`;
+  return FIELD_NAMES[head.replace(/\[\d+\]$/, "")] || "";
+}
+
+// A problem as one line of Chinese: the registry's Chinese description
+// of its code, then each field it names with the description of its own
+// code. The server's English detail is never shown (it is for developers
+// and the logs); what is not a problem of the API (the network failed)
+// says so in Chinese.
 export function problemText(e) {
-  if (!(e instanceof ApiError)) return String(e && e.message ? e.message : e);
+  if (!(e instanceof ApiError)) return e instanceof TypeError ? "网络连接失败，请检查网络后重试" : "操作未能完成，请重试";
   const p = e.problem || {};
   if (p.excluded_until) /* 告知承诺 while excluded: the material and the day */
     return `${problemZh(p.code)}：“${p.material_name || p.material}”须提交，限制期至 ${p.excluded_until}`;
   const fields = (p.errors || []).map((x) => {
-    const zh = x.code === p.code ? null : problemZh(x.code);
-    return `${x.field}：${zh ? (x.detail ? `${zh}（${x.detail}）` : zh) : x.detail}`;
-  });
+    const zh = (x.code !== p.code && problemZh(x.code)) || "";
+    const name = fieldName(x.field);
+    return name && zh ? `${name}：${zh}` : name || zh;
+  }).filter((x) => x);
   // too often (429): the registry's words and how long to wait
   const wait = e.status === 429 && e.retryAfter > 0 ? `（需等待 ${waitText(e.retryAfter)}）` : "";
-  return [(problemZh(p.code) || p.detail || e.message) + wait, ...fields].join("；");
+  return [(problemZh(p.code) || e.message) + wait, ...new Set(fields)].join("；");
 }
 
 // A wait in seconds as Chinese: "45 秒", "3 分钟", "2 小时".
@@ -385,7 +450,7 @@ export function logoutButton() {
         location.reload();
       },
     },
-    `${s.username}（退出）`,
+    verbatim(s.username), "（退出）",
   );
 }
 
@@ -401,6 +466,19 @@ export function fmtTime(t) {
   if (isNaN(d)) return String(t);
   const p = (n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+// A license's last valid day: a date, or 长期 for "long-term" (no end).
+export function validUntil(v) {
+  return v && /^\d/.test(v) ? fmtDate(v) : v ? "长期" : "—";
+}
+// A value the API stores as a person reads it: 是 / 否 for booleans, —
+// for nothing, 长期 for "long-term", lists joined with 、.
+export function plainValue(v) {
+  if (v === null || v === undefined || v === "") return "—";
+  if (typeof v === "boolean") return v ? "是" : "否";
+  if (v === "long-term") return "长期";
+  if (Array.isArray(v)) return v.length ? v.map(plainValue).join("、") : "—";
+  return String(v);
 }
 export function stateBadge(state) {
   return h("span.badge.state-" + state, STATES[state] || state);

@@ -14,7 +14,7 @@
 //   showMaterials(el, app, opts)      load and render for an application view
 //
 // opts.code: the applicant's tracking code (no staff token is sent then).
-import { ApiError, api, bureauName, clear, fmtDate, fmtTime, h, problemText, randomKey, session, toast } from "/web/common.js";
+import { ApiError, api, bureauName, clear, fmtDate, fmtTime, h, problemText, randomKey, session, toast, verbatim } from "/web/common.js";
 
 export const ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
 export const MATERIAL_STATUS = {
@@ -47,7 +47,7 @@ async function problemOf(r) {
 // The browser's own file control speaks the browser's language: it is
 // hidden behind a Chinese button, and the chosen names are shown beside it.
 export function filePicker(materialId) {
-  const chosen = h("span.muted.chosen", "未选择文件");
+  const chosen = h("span.muted.chosen", { translate: "no" }, "未选择文件"); // the names chosen, as they are
   const input = h("input.file-input", { type: "file", multiple: true, accept: ACCEPT, dataset: { files: materialId } });
   input.addEventListener("change", () => {
     chosen.textContent = input.files.length ? [...input.files].map((f) => f.name).join("、") : "未选择文件";
@@ -116,9 +116,9 @@ async function preview(box, file, code) {
   try {
     const url = await blobUrl(file, code);
     const view = file.media_type === "application/pdf"
-      ? h("iframe.file-view", { src: url, title: file.name })
-      : h("img.file-view", { src: url, alt: file.name });
-    clear(box, view, h("a", { href: url, download: file.name }, "下载 ", file.name));
+      ? h("iframe.file-view", { src: url, title: file.name, translate: "no" })
+      : h("img.file-view", { src: url, alt: file.name, translate: "no" });
+    clear(box, view, h("a", { href: url, download: file.name }, "下载 ", verbatim(file.name)));
   } catch (e) {
     toast(problemText(e), "error");
   }
@@ -130,7 +130,7 @@ function fileItem(file, code, open = false) {
   if (open) preview(box, file, code);
   return h("li.file", { dataset: { file: file.id, type: file.media_type } },
     h("div.row",
-      h("span", file.page ? `第 ${file.page} 页 ` : "", file.name),
+      h("span", file.page ? `第 ${file.page} 页 ` : "", verbatim(file.name)),
       h("span.muted", `${TYPES[file.media_type] || file.media_type} · ${size(file.size)} · ${fmtTime(file.added_at)}`),
       h("button.link", { type: "button", onclick: () => preview(box, file, code) }, "预览")),
     box);

@@ -10,7 +10,7 @@
 // file (现场核查报告 …).
 import {
   ACTIONS, ApiError, BRANCH_STATES, api, attempt, bureauName, clear, fmtDate, fmtTime,
-  h, randomKey, scrollBox, session, stateBadge, toast,
+  h, randomKey, scrollBox, session, stateBadge, toast, verbatim,
 } from "/web/common.js";
 import { ACCEPT, MATERIAL_STATUS, loadMaterials, renderMaterials } from "/web/materials.js";
 
@@ -137,7 +137,7 @@ function historySection(def, events) {
       h("li", { dataset: { action: e.action } },
         h("span.when", fmtTime(e.at)),
         h("span.what", ACTIONS[e.action] || "其他操作"),
-        h("span.who", [e.bureau ? bureauName(e.bureau) : null, e.actor].filter(Boolean).join(" · ")),
+        h("span.who", e.bureau ? bureauName(e.bureau) : null, e.bureau && e.actor ? " · " : null, e.actor ? verbatim(e.actor) : null),
         eventDetail(def, e) ? h("span.detail", eventDetail(def, e)) : null))));
 }
 

@@ -5,7 +5,7 @@
 // server-sent event stream and refreshes the numbers without a reload.
 import {
   $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
-  fmtTime, h, live, logoutButton, requireLogin, stateBadge, warnBadge,
+  fmtTime, h, live, logoutButton, requireLogin, roleName, stateBadge, verbatim, warnBadge,
 } from "/web/common.js";
 import { calendarWarning, provisionalBadge } from "/web/calendar.js";
 import { reviewSection } from "/web/rectify.js";
@@ -88,7 +88,7 @@ async function showTrail(number) {
     h("h3", "审计轨迹 ", number),
     h("ol.timeline", items.map((e) =>
       h("li", { dataset: { seq: e.seq } },
-        h("div", `#${e.seq} `, ACTIONS[e.action] || e.action, " · ", e.actor || "", e.role ? `（${e.role}${e.bureau ? " " + bureauName(e.bureau) : ""}）` : ""),
+        h("div", `#${e.seq} `, ACTIONS[e.action] || e.action, " · ", verbatim(e.actor || ""), e.role ? `（${roleName(e.role)}${e.bureau ? " " + bureauName(e.bureau) : ""}）` : ""),
         h("div.muted", fmtTime(e.at)),
         e.payload && typeof e.payload === "object" && (e.payload.comment || e.payload.reason) ? h("div", "意见：", e.payload.comment || e.payload.reason) : null))),
   );

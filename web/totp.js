@@ -5,7 +5,7 @@
 // code, then the ten recovery codes (恢复码), shown this once. The new
 // session is used here with its own token only: it is saved once every
 // step is taken.
-import { ApiError, clear, h, problemText } from "/web/common.js";
+import { ApiError, clear, h, problemText, verbatim } from "/web/common.js";
 
 // The code field of the log-in form, hidden until the server asks for it.
 export function otpField() {
@@ -68,7 +68,7 @@ function recoveryStep(card, codes, done) {
       h("strong", "本页离开后不再显示"),
       "，请抄写或打印后妥善保管，不要与密码放在一起。",
     ),
-    h("ol.recovery", { "aria-label": "恢复码" }, codes.map((c) => h("li", h("code", c)))),
+    h("ol.recovery", { "aria-label": "恢复码" }, codes.map((c) => h("li", h("code", { translate: "no" }, c)))),
     next,
   );
   next.focus();
@@ -103,7 +103,7 @@ function enrolCard(s, e, resolve) {
   const qr = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(e.qr_svg);
   card.append(
     h("h2", "绑定动态口令（双因素认证）"),
-    h("p", `${s.username}：您的账号需要双因素认证。登录时除密码外，还要输入手机上的动态口令。`),
+    h("p", verbatim(s.username), `：您的账号需要双因素认证。登录时除密码外，还要输入手机上的动态口令。`),
     h(
       "ol.steps",
       h(
@@ -114,7 +114,7 @@ function enrolCard(s, e, resolve) {
       h(
         "li",
         "无法扫码时，在应用中手动输入密钥（基于时间，6 位，30 秒）：",
-        h("code.secret", grouped(e.secret)),
+        h("code.secret", { translate: "no" }, grouped(e.secret)), // letters to type, not words
       ),
       h("li", h("label", "输入应用显示的 6 位动态口令", code)),
     ),

@@ -10,7 +10,7 @@
 // session in the same browser is never sent from this page.
 import {
   $, ACTIONS, BRANCH_STATES, api, bureauName, clear, fmtDate, fmtTime, h,
-  problemText, stateBadge,
+  problemText, stateBadge, validUntil,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { filePicker, uploadFiles } from "/web/materials.js";
@@ -201,7 +201,7 @@ function licensesView(t) {
         "div.item",
         { "data-license": l.id },
         h("div.title", l.name || l.type),
-        h("dl.kv", h("dt", "证照编号"), h("dd", l.id), h("dt", "有效期至"), h("dd", l.valid_until && /^\d/.test(l.valid_until) ? fmtDate(l.valid_until) : "长期"),
+        h("dl.kv", h("dt", "证照编号"), h("dd", l.id), h("dt", "有效期至"), h("dd", validUntil(l.valid_until)),
           l.revoked ? [h("dt", "状态"), h("dd.error", "已注销")] : null),
         h("img.qr.license-qr", { src: withCode(`/api/v1/licenses/${encodeURIComponent(l.id)}/qr.png`), alt: "证照二维码" }),
         h("p", h("a", { href: withCode(`/api/v1/licenses/${encodeURIComponent(l.id)}.svg`), target: "_blank", rel: "noopener" }, "查看可打印证照")),

@@ -3,7 +3,7 @@
 // the license data, and whether revocation was checked (the server checks
 // it live; when it could not, the page says that the verdict is
 // incomplete).
-import { $, ApiError, api, clear, h, problemText } from "/web/common.js";
+import { $, ApiError, api, clear, h, plainValue, problemText } from "/web/common.js";
 
 const REASONS = {
   bad_signature: "签名无效（内容被篡改或伪造）",
@@ -43,17 +43,15 @@ const LABELS = {
 const isPairs = (v) => Array.isArray(v) && v.length > 0 && v.every((x) => Array.isArray(x) && x.length === 2);
 
 function value(v) {
-  if (v === null || v === undefined) return "—";
-  if (v === "long-term") return "长期";
   if (isPairs(v)) return h("dl.kv", v.map(([k, x]) => [h("dt", String(k)), h("dd", value(x))]));
   if (Array.isArray(v)) return v.map(value).join("、");
-  if (typeof v === "object") {
+  if (v && typeof v === "object") {
     return h(
       "dl.kv",
       Object.entries(v).map(([k, x]) => [h("dt", LABELS[k] || k), h("dd", value(x))]),
     );
   }
-  return String(v);
+  return plainValue(v); // 是/否, —, 长期
 }
 
 // What the verdict says about revocation, in words: checked live now, or

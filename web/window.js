@@ -10,7 +10,7 @@
 // documents.js).
 import {
   $, ApiError, BRANCH_STATES, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h,
-  live, logoutButton, problemText, requireLogin, stateBadge, toast, warnBadge,
+  live, logoutButton, problemText, requireLogin, stateBadge, toast, validUntil, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
 import { rectifySection } from "/web/rectify.js";
@@ -50,11 +50,11 @@ async function findHolder(id, box) {
     apps.items.length
       ? apps.items.map((a) => h("div.item.warn-" + (a.warning || "none"), { dataset: { number: a.number } },
           h("div.row", h("button.link.title", { onclick: () => showApp(a.number) }, a.number), stateBadge(a.state), warnBadge(a.warning)),
-          h("div.muted", (a.service && a.service.name) || a.service_name || a.service, " · ", fmtTime(a.created_at))))
+          h("div.muted", (a.service && a.service.name) || serviceNames[a.service] || a.service, " · ", fmtTime(a.created_at))))
       : h("p.muted", "暂无办件"),
     h("h3", `名下电子证照（${licenses.length}）`),
     licenses.length
-      ? licenses.map((l) => h("div.item", h("div.title", (l.type && l.type.name) || l.name || l.type), h("div.muted", l.id, " · 有效期至 ", fmtDate(l.valid_until))))
+      ? licenses.map((l) => h("div.item", h("div.title", (l.type && l.type.name) || l.name || l.type), h("div.muted", l.id, " · 有效期至 ", validUntil(l.valid_until))))
       : h("p.muted", "暂无电子证照"),
   );
   return licenses;

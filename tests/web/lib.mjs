@@ -2,7 +2,8 @@
 // REST API over fetch (with the test clock header), valid applications
 // built from a definition, SQL as the cluster's superuser, Chromium
 // through playwright-core, and the accessibility audit (axe-core) of
-// every page state the tests visit, with its screenshot.
+// every page state the tests visit, with its screenshot, and the check
+// that no page shows a person an English word (checkChinese).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -37,12 +38,14 @@ export async function test(name, fn) {
   const started = Date.now();
   try {
     await fn();
+    await checkAllChinese("end of the test"); // the pages it left open
     console.log(`ok ${count} - ${name} (${Date.now() - started} ms)`);
   } catch (e) {
     failed++;
     console.log(`not ok ${count} - ${name}`);
     for (const line of String(e && e.stack ? e.stack : e).split("\n"))
       console.log("# " + line);
+    for (const line of leakText(leaks.splice(0)).split("\n")) if (line) console.log("# " + line);
   }
 }
 
@@ -236,9 +239,11 @@ export async function openTask(p, number) {
   return sel;
 }
 
+// Chromium; every context it makes watches its pages for English
+// (watchContext).
 export async function browser() {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({
+  const b = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: [
@@ -254,6 +259,220 @@ export async function browser() {
       // every launch a fresh temporary profile of its own
     ],
   });
+  const newContext = b.newContext.bind(b); // b.newPage makes its context with it too
+  b.newContext = async (...args) => watchContext(await newContext(...args));
+  return b;
+}
+
+// ---- Chinese everywhere a person reads ---------------------------------------
+
+// Words that must never reach a person on a page: the API's English state,
+// role and value names, what a script prints for a missing value, and
+// English error words (with the definitions' identifiers: definitionIds).
+// Whole words, case-insensitive.
+const ENGLISH_WORDS = [
+  "active", "inactive", "approved", "denied", "pending", "submitted", "accepted",
+  "returned", "suspended", "delivered", "withdrawn", "revoked", "expired",
+  "claimed", "open", "closed", "refused", "skipped", "cancelled", "waiting",
+  "in_review", "awaiting_supplement", "awaiting_materials", "long-term",
+  "true", "false", "null", "undefined", "NaN", "Infinity", "Object",
+  "error", "failed", "forbidden", "unauthorized", "not found",
+  "clerk", "officer", "inspector", "admin", "applicant",
+  "window", "online", "person", "organization", "yellow", "red",
+];
+// What is legitimately Latin on a Chinese page: these tokens, and the
+// text of elements marked translate="no" (what a person typed or chose
+// and sees back verbatim: a user name, a file name). URLs, e-mail
+// addresses and file names are dropped before the scan; numbers
+// (身份证, applications, licenses) contain none of the words.
+const LATIN_ALLOWED = ["QR", "PDF", "ID", "JSON", "UTF-8", "CSV", "JPEG", "PNG", "SVG",
+  "TOTP", "Idempotency-Key", "Retry-After"];
+
+// The registry's problem codes and English descriptions
+// (engine/tb_problems.def, read with tools/tb_problems.py): a code or a
+// description on a page is the API's English leaking through.
+function registryPhrases() {
+  const script = "import json, sys; sys.path.insert(0, sys.argv[1]); import tb_problems; " +
+    "print(json.dumps([[r['code'], r['en']] for r in tb_problems.read(sys.argv[2])]))";
+  const out = execFileSync("python3", ["-c", script, path.join(ROOT, "tools"),
+    path.join(ROOT, "engine", "tb_problems.def")]).toString();
+  return JSON.parse(out).flat();
+}
+// The identifiers of the deployed definitions (services, fields, choices,
+// materials, tasks, outputs: every "id" and "value" that is a lower-case
+// name of three characters or more): a page shows their labels and names.
+async function definitionIds() {
+  const ids = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v))
+        if ((k === "id" || k === "value") && typeof x === "string") {
+          if (/^[a-z][a-z0-9_]{2,}$/.test(x)) ids.add(x);
+        } else walk(x);
+  };
+  const list = (await http("GET", "/api/v1/workflows")).json;
+  for (const w of (list && list.items) || []) walk((await http("GET", "/api/v1/workflows/" + w.id)).json);
+  return [...ids];
+}
+const ENGLISH = {
+  words: [...new Set([...ENGLISH_WORDS, ...(BASE ? await definitionIds() : [])])],
+  phrases: registryPhrases(),
+  allowed: LATIN_ALLOWED,
+};
+
+// In the page (an init script of every context browser() makes): scan
+// what a person sees — the title, the visible text, placeholder,
+// aria-label, title and alt attributes of visible elements, button
+// values, the options of visible lists, SVG texts, and every alert /
+// confirm / prompt text — after every change of the page (at most every
+// 150 ms), when it has loaded, when it is left, and when the harness
+// asks (window.__tbScan).
+// A find is reported once per document to the binding __tbEnglish.
+function watchEnglish({ words, phrases, allowed }) {
+  const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const listed = [...words, ...phrases].sort((a, b) => b.length - a.length).map(esc).join("|");
+  const banned = new RegExp(`(?<![A-Za-z0-9_])(?:${listed})(?![A-Za-z0-9_])`, "gi");
+  // three or more Latin words in a row: an English sentence (a detail)
+  const sentence = /(?<![A-Za-z0-9_])[A-Za-z]{2,}(?:[ ,'’:;-]+[A-Za-z]{2,}){2,}(?![A-Za-z0-9_])/g;
+  // a time as the API sends it (2026-11-30T06:05:00Z), not as a person reads it
+  const stamp = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\S*/g;
+  const allowedRe = new RegExp(`(?<![A-Za-z0-9_])(?:${allowed.map(esc).join("|")})(?![A-Za-z0-9_])`, "g");
+  const dropped = [
+    /\b(?:https?|wss?):\/\/\S+/gi, /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g,
+    /[^\s/\\（）()“”"']+\.(?:pdf|png|jpe?g|gif|csv|xml|json|txt|tpl|svg)\b/gi, /\/[\w./?=&%-]+/g,
+  ];
+  const transient = []; // dialog texts since the last scan
+  for (const name of ["alert", "confirm", "prompt"]) {
+    const original = window[name];
+    window[name] = function (message, ...rest) {
+      transient.push(["dialog " + name, String(message)]);
+      scan();
+      return original.call(this, message, ...rest);
+    };
+  }
+  const visible = (el) => (el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0);
+  function texts() {
+    const out = [["title", document.title]];
+    const body = document.body;
+    if (!body) return out;
+    // the visible text nodes, outside what is marked translate="no"
+    const parts = [];
+    const seen = new Map(); // element → visible
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => {
+        if (n.nodeType === Node.ELEMENT_NODE)
+          return n.getAttribute("translate") === "no" || /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/.test(n.tagName)
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        return NodeFilter.FILTER_ACCEPT;
+      },
+    });
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.data.trim() || !el) continue;
+      if (!seen.has(el)) seen.set(el, visible(el) && getComputedStyle(el).visibility !== "hidden");
+      if (seen.get(el)) parts.push(n.data);
+    }
+    out.push(["text", parts.join("\n")]);
+    for (const el of body.querySelectorAll("[placeholder],[aria-label],[title],[alt],[aria-description],input[type=button],input[type=submit],input[type=reset],option,svg text,svg title")) {
+      if (el.closest('[translate="no"]')) continue;
+      const svg = el.closest("svg");
+      if (!visible(el) && !(el.tagName === "OPTION" && el.parentElement && visible(el.closest("select") || el.parentElement)) && !(svg && visible(svg))) continue;
+      for (const a of ["placeholder", "aria-label", "title", "alt", "aria-description"])
+        if (el.hasAttribute(a)) out.push([a, el.getAttribute(a)]);
+      if (el.tagName === "INPUT" && /^(button|submit|reset)$/.test(el.type)) out.push(["button", el.value]);
+      if (el.tagName === "OPTION" || el.namespaceURI === "http://www.w3.org/2000/svg") out.push([el.tagName.toLowerCase(), el.textContent]);
+    }
+    return out.concat(transient.splice(0));
+  }
+  const reported = new Set();
+  function scan() {
+    const found = [];
+    for (const [where, raw] of texts()) {
+      let t = String(raw || "");
+      for (const re of dropped) t = t.replace(re, " ");
+      t = t.replace(allowedRe, " ");
+      for (const re of [banned, sentence, stamp])
+        for (const m of t.matchAll(re)) {
+          const at = m.index;
+          const context = t.slice(Math.max(0, at - 30), at + m[0].length + 30).replace(/\s+/g, " ").trim();
+          found.push({ word: m[0], where, context });
+        }
+    }
+    const fresh = found.filter((f) => !reported.has(f.where + "|" + f.word + "|" + f.context));
+    for (const f of fresh) reported.add(f.where + "|" + f.word + "|" + f.context);
+    if (fresh.length && typeof window.__tbEnglish === "function") window.__tbEnglish(fresh, location.href);
+    return found;
+  }
+  // a change is scanned at once unless a scan ran in the last 150 ms;
+  // then the page as it is 150 ms later
+  let timer = null;
+  let last = 0;
+  const soon = () => {
+    if (timer) return;
+    const wait = last + 150 - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      scan();
+    } else timer = setTimeout(() => { timer = null; last = Date.now(); scan(); }, wait);
+  };
+  new MutationObserver(soon).observe(document, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: ["hidden", "class", "style", "open", "placeholder", "aria-label", "title", "alt", "value"],
+  });
+  addEventListener("pagehide", () => scan());
+  addEventListener("DOMContentLoaded", () => scan());
+  addEventListener("load", () => scan());
+  Object.defineProperty(window, "__tbScan", { value: scan });
+}
+
+const leaks = []; // {page, url, word, where, context}, reported and not yet failed on
+const watched = new Set(); // the open pages of the contexts browser() made
+
+function leakText(list) {
+  return list.map((l) => `  “${l.word}” in ${l.where} of ${l.url}: …${l.context}…`).join("\n");
+}
+
+// Scan `page` now and fail with every English word a person saw on it
+// since the last check (its states in between included). `name` says
+// which state (a screenshot's name).
+export async function checkChinese(page, name) {
+  if (!page.isClosed()) await page.evaluate(() => window.__tbScan && window.__tbScan()).catch(() => null);
+  const mine = leaks.filter((l) => l.page === page);
+  if (!mine.length) return;
+  for (const l of mine) leaks.splice(leaks.indexOf(l), 1);
+  throw new Error(`English on a page (${name || page.url()}):\n` + leakText(mine));
+}
+
+// Every open page scanned now, and every English word any page showed
+// since the last check: the end of a test, of a context and of the run.
+async function checkAllChinese(what) {
+  for (const p of watched) await checkChinese(p, what).catch(() => null);
+  if (!leaks.length) return;
+  const all = leaks.splice(0);
+  throw new Error(`English on a page (${what}):\n` + leakText(all));
+}
+
+// A context of `b` that watches every page of it (watchEnglish), checks
+// them when it closes, and fails its closing with what they showed.
+async function watchContext(ctx) {
+  await ctx.exposeBinding("__tbEnglish", ({ page }, found, url) => {
+    for (const f of found) leaks.push({ page, url, ...f });
+  });
+  await ctx.addInitScript(watchEnglish, ENGLISH);
+  ctx.on("page", (p) => {
+    watched.add(p);
+    p.on("close", () => watched.delete(p));
+  });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async (...args) => {
+    for (const p of ctx.pages()) await p.evaluate(() => window.__tbScan && window.__tbScan()).catch(() => null);
+    const mine = leaks.filter((l) => ctx.pages().includes(l.page) || l.page.context() === ctx);
+    for (const l of mine) leaks.splice(leaks.indexOf(l), 1);
+    await close(...args);
+    if (mine.length) throw new Error("English on a page (when its context closed):\n" + leakText(mine));
+  };
+  return ctx;
 }
 
 // ---- accessibility ---------------------------------------------------------
@@ -304,11 +523,12 @@ export function pdfText(bytes) {
   }
 }
 
-// A full-page screenshot tests/artifacts/NAME.png of a state, and its
-// accessibility audit.
+// A full-page screenshot tests/artifacts/NAME.png of a state, its
+// accessibility audit, and the check that it shows no English.
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, name + ".png"), fullPage: true });
   await audit(page, name);
+  await checkChinese(page, name);
 }
 
 // stderr goes to the server's log: report crashes on stdout, as TAP.
