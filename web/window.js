@@ -210,7 +210,7 @@ function receipt(a) {
   const code = codes[a.number];
   const host = $("#receipt-host");
   clear(host, h("div.receipt", { id: "receipt" },
-    h("h1", "受理通知书"),
+    h("h1", "办件查询回执"),
     h("p", `${a.applicant ? a.applicant.name : ""}：`),
     h("p", `您申请的“${a.service.name}”事项，经审查，申请材料齐全（或已作容缺、承诺处理），符合法定形式，决定予以受理。`),
     h("dl.kv", h("dt", "受理编号"), h("dd", a.number), h("dt", "受理时间"), h("dd", fmtTime(a.accepted_at)),
@@ -221,7 +221,9 @@ function receipt(a) {
   return host;
 }
 
-// The receipt can be printed again at any time: the server derives the
+// The tracking slip (办件查询回执: number, code and QR code on one page, from
+// the browser) beside the formal 受理通知书 PDF of the documents list; it
+// can be printed again at any time: the server derives the
 // tracking code again (GET …/receipt). An application registered before
 // codes were derived cannot show its code: the clerk is told so and may
 // issue a new one (the old one stops working).
@@ -242,7 +244,7 @@ async function printReceipt(a) {
   const why = h("input", { id: "reissue-reason", maxLength: 200, placeholder: "例如：申请人遗失回执" });
   const panel = h("div.item.warn-yellow", { id: "reissue", role: "alert" },
     h("p", "本件登记于查询码可补打之前，原查询码无法再次显示。"),
-    h("p.muted", "可以为申请人重新生成查询码并打印新的受理通知书；原查询码将随即失效。"),
+    h("p.muted", "可以为申请人重新生成查询码并打印新的查询回执；原查询码将随即失效。"),
     h("label", "重新生成的原因（必填）", why),
     h("div.actions", h("button.primary", { id: "do-reissue", onclick: async () => {
       if (!why.value.trim()) return toast("请填写重新生成的原因", "error");
@@ -283,7 +285,7 @@ async function showApp(number) {
   if (!a.notice && a.materials.some((m) => m.status === "gap"))
     actions.push(h("button.primary", { id: "do-supplement", onclick: () => act("supplement", { materials: picked() }, "已补齐材料") }, "补齐材料"));
   if (a.accepted_at)
-    actions.push(h("button", { id: "do-print", onclick: () => printReceipt(a) }, "打印受理通知书"));
+    actions.push(h("button", { id: "do-print", onclick: () => printReceipt(a) }, "打印查询回执"));
   // withdraw, special procedures, delivery (actions.js)
   const panelHost = h("div", { id: "action-panel" });
   const more = await attempt(() => moreActions(a, panelHost));
