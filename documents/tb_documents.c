@@ -44,13 +44,14 @@ struct tb_doc_templates {
 /* ---- one file -------------------------------------------------------------
  */
 
-static char *read_file(const char *path, size_t *len, int *too_large) {
+/* The file's bytes, at most one past TB_DOC_MAX_FILE: the parser names a
+ * file over the bound. */
+static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
   char *data = tb_xmalloc(TB_DOC_MAX_FILE + 2);
   *len = fread(data, 1, TB_DOC_MAX_FILE + 1, f);
-  *too_large = *len > TB_DOC_MAX_FILE;
   bool err = ferror(f);
   fclose(f);
   if (err) {
@@ -65,8 +66,7 @@ static char *read_file(const char *path, size_t *len, int *too_large) {
 static tb_doc_template *load(const char *path, tb_doc_kind kind,
                              tb_workflows_problems *ps) {
   size_t len;
-  int too_large;
-  char *text = read_file(path, &len, &too_large);
+  char *text = read_file(path, &len);
   if (!text) {
     tb_workflows_problems_add(ps, path, 0, "make the file readable",
                               "cannot read the template");
