@@ -1,6 +1,6 @@
 /*
  * tb_doc_kinds.c — the kinds of document: their names, titles and the
- * model of the data each gets (workflows/templates/README.md describes
+ * model of the data each receives (workflows/templates/README.md describes
  * the same). A model is a JSON example: every key a path a template may
  * name, every array a list of its first element. The guide's model is the
  * file guide.model.json in the templates folder.
