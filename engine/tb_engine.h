@@ -38,6 +38,10 @@ typedef enum {
   TB_ERR_SUPERSEDED,       /* a task of an earlier round or step: another
                               task of the branch is the open one now */
   TB_ERR_MATERIAL,         /* the material list does not allow the acceptance */
+  TB_ERR_NOT_ASSIGNEE,     /* the task is assigned to somebody else, or the
+                              actor is not of the group it is for */
+  TB_ERR_NOT_ALLOWED,      /* the definition does not allow this verb here
+                              (退回 to that step, 减签 by this officer…) */
   TB_ERR_LIMIT /* a fixed capacity of the engine would be exceeded */
 } tb_status;
 
@@ -254,6 +258,8 @@ tb_status tb_id_check_license_id(const char *s, size_t len, tb_problem *p);
 #define TB_MAX_MATERIALS 64
 #define TB_MAX_BRANCHES 16
 #define TB_MAX_TASKS_PER_BRANCH 16
+#define TB_MAX_SIGNERS 8 /* signer slots of one step, 加签 included */
+#define TB_MAX_COPIES 8  /* 抄送 targets of one step */
 #define TB_MAX_SPECIALS 8
 #define TB_MAX_LICENSES 8
 #define TB_MAX_EFFECTS 160
@@ -325,10 +331,74 @@ typedef struct {
   int line;
 } tb_material;
 
+/* Who may take a step's task (engine/README.md, "The verbs of a
+ * branch"). A pool or group task is claimed by one eligible officer (a
+ * decision on an unclaimed one claims it in the same transition); an
+ * officer's or an account's task is theirs without a claim. */
+typedef enum {
+  TB_SIGNER_POOL = 0, /* any officer of the bureau */
+  TB_SIGNER_GROUP,    /* any officer of the bureau in a named group
+                         (bureaus.xml <group>, e.g. 科长) */
+  TB_SIGNER_OFFICER,  /* one officer named by user name in the definition */
+  TB_SIGNER_ACCOUNT   /* state only: an account named at run time
+                         (转办, 委派, 加签) */
+} tb_signer_kind;
+
+/* One signer of a step as the definition declares it (<signer>). */
+typedef struct {
+  uint8_t kind;     /* TB_SIGNER_POOL, _GROUP or _OFFICER */
+  const char *name; /* the group's code or the officer's user name; NULL
+                       for the pool */
+  int line;
+} tb_signer_def;
+
+/* How a step with several signers completes. */
+typedef enum {
+  TB_SIGN_ONE = 0,  /* one decision (the default; a pool, a group or one
+                       officer) */
+  TB_SIGN_ALL,      /* 会签: every signer approves */
+  TB_SIGN_ANY,      /* 或签: the first approval; the others close as no
+                       longer needed; denied when every signer denied */
+  TB_SIGN_SEQUENCE, /* 依次: the signers in order, each approval opening
+                       the next */
+  TB_SIGN_VOTE      /* 票签: `pass` approvals; denied as soon as they can
+                       no longer be reached */
+} tb_sign_rule;
+
+/* What one deny does in a 会签 or 依次 step. */
+typedef enum {
+  TB_DENY_AT_ONCE = 0, /* the step is denied now; the others' tasks close */
+  TB_DENY_AFTER_ALL    /* the others still decide; the step is denied when
+                          the last has (会签 only) */
+} tb_deny_rule;
+
+/* 抄送: a bureau (or one group of it) copied for information when the
+ * step completes; nothing waits for them. */
+typedef struct {
+  const char *bureau; /* a bureau code of bureaus.xml */
+  const char *group;  /* a group of that bureau, or NULL for all of it */
+  int line;
+} tb_copy_def;
+
 typedef struct {
   const char *id;
   const char *name;
-  uint16_t days; /* this task's own limit in working days */
+  uint16_t days;   /* this task's own limit in working days */
+  uint8_t rule;    /* tb_sign_rule */
+  uint8_t on_deny; /* tb_deny_rule (会签, 依次) */
+  uint8_t pass;    /* 票签: approvals needed, 1..n_signers */
+  /* The signers; none means the bureau's pool (one signer). TB_SIGN_ONE
+   * has at most one. At most TB_MAX_SIGNERS. */
+  const tb_signer_def *signers;
+  size_t n_signers;
+  uint32_t back_to; /* 退回: bit i, the branch may be sent back from this
+                       step to its step i (i < this step's index) */
+  /* 减签 of a signer the definition declared: officers of this group of
+   * the bureau may remove a pending one (NULL: nobody may; a signer added
+   * by 加签 can always be removed by whoever added it). */
+  const char *remove_group;
+  const tb_copy_def *copies; /* 抄送 when the step completes */
+  size_t n_copies;
   /* Branch outputs: data items an approval of this task records (the
    * newborn's citizen ID at 户口登记), declared and checked like form
    * fields; their ids are unique among the form's fields and every
@@ -630,9 +700,52 @@ typedef enum {
   TB_CHANNEL_ONLINE
 } tb_channel;
 
+/* A signer slot of the current step. */
+typedef enum {
+  TB_SLOT_WAITING = 0, /* 依次 (or after a 前加签/后加签): not its turn yet */
+  TB_SLOT_OPEN,        /* its task is open (claimed or not) */
+  TB_SLOT_APPROVED,
+  TB_SLOT_DENIED,
+  TB_SLOT_RETURNED, /* returned the application for supplement */
+  TB_SLOT_CLOSED    /* no longer needed (或签, 票签), removed (减签), or
+                       the step was sent back or taken back */
+} tb_slot_status;
+
 typedef struct {
-  uint8_t status;      /* tb_branch_status */
-  uint8_t step;        /* index of the current task in the branch */
+  int64_t account;  /* the assignee (officer, 转办, 加签) or whoever claimed
+                       a pool or group task; 0: nobody yet */
+  int64_t delegate; /* 委派: the officer working on it for `account`; 0:
+                       none. The task comes back to `account` to decide. */
+  int64_t added_by; /* 加签: who added this signer; 0: the definition's */
+  uint16_t serial;  /* its task's serial in the branch (the newest task of
+                       this slot): a task event must name it */
+  uint8_t status;   /* tb_slot_status */
+  uint8_t kind;     /* tb_signer_kind */
+  uint8_t ref;      /* group or officer: index into the step's signers */
+  bool claimed;     /* pool or group: `account` claimed it */
+} tb_slot;
+
+typedef struct {
+  uint8_t status; /* tb_branch_status */
+  uint8_t step;   /* index of the current task in the branch */
+  /* The signers of the current step, in order (依次 opens them in this
+   * order; 加签 inserts). Every slot's task has its own serial, counted up
+   * per branch (`serials` is the last one issued), so a task id acts only
+   * on its own slot, step and round. */
+  uint8_t n_slots;
+  tb_slot slots[TB_MAX_SIGNERS];
+  uint16_t serials;
+  bool acted; /* someone claimed, decided or handed on a task of the
+                 current step (撤回 of the previous step is refused then) */
+  /* 撤回: the previous step as it was just before the decision that
+   * completed it, and that decision's slot; prev_n 0 when there is
+   * nothing to take back (none yet, sent back, or the step acted). */
+  uint8_t prev_step;
+  uint8_t prev_slot;
+  uint8_t prev_n;
+  tb_slot prev[TB_MAX_SIGNERS];
+  /* Kept for states stored before the slots (read by the decoder only):
+   * the current task is claimed, and by whom. */
   bool claimed;        /* the current task is claimed */
   uint8_t warning;     /* tb_warning of the current task */
   uint16_t round;      /* 1 for the first time, +1 after each return */
@@ -705,6 +818,16 @@ typedef enum {
   TB_EV_EXPIRE, /* the expiry timer of an online application fired: never
                    accepted, it ends as TB_APP_EXPIRED (TB_IGNORED once
                    accepted, refused or withdrawn) */
+  /* The verbs of a branch (engine/README.md): each names its task by
+   * branch, slot and serial, and is refused for a task that is not the
+   * actor's to act on. */
+  TB_EV_TRANSFER,      /* 转办: the task is target's now */
+  TB_EV_DELEGATE,      /* 委派: target works on it, then it comes back */
+  TB_EV_RESOLVE,       /* the delegate hands the task back to decide */
+  TB_EV_ADD_SIGNER,    /* 加签: target signs at `position` */
+  TB_EV_REMOVE_SIGNER, /* 减签: the pending signer of the named slot goes */
+  TB_EV_SEND_BACK,     /* 退回: the branch goes back to step `to_step` */
+  TB_EV_TAKE_BACK,     /* 撤回: the actor takes back their decision */
   TB_EV_KIND_COUNT
 } tb_event_kind;
 
@@ -719,6 +842,13 @@ typedef enum {
                            expires (TB_APP_EXPIRED) */
   TB_TIMER_KIND_COUNT
 } tb_timer_kind;
+
+/* 加签: where the added signer signs. */
+typedef enum {
+  TB_ADD_BEFORE = 0, /* 前加签: before the actor, who decides after them */
+  TB_ADD_AFTER,      /* 后加签: after the actor's approval */
+  TB_ADD_PARALLEL    /* beside the others (会签, 或签, 票签 steps) */
+} tb_add_position;
 
 typedef struct {
   tb_event_kind kind;
@@ -749,6 +879,19 @@ typedef struct {
   int64_t expire_at;     /* submit, online: Unix seconds at which the
                             application expires unless a clerk accepted
                             it by then (TB_TIMER_EXPIRE); 0: never */
+  /* Task events: the slot of the step and its task's serial (serial 0:
+   * not checked, for callers that name the branch's task itself), and
+   * who the actor is beyond the account id: the user name (an officer
+   * signer) and the groups of their bureau they belong to. */
+  uint8_t slot;
+  uint16_t serial;
+  const char *actor_name;
+  const char *const *actor_groups;
+  size_t n_actor_groups;
+  int64_t target;   /* transfer, delegate, add-signer: the officer (an
+                       active officer of the same bureau: the shell checks) */
+  uint8_t position; /* add-signer: tb_add_position */
+  uint8_t to_step;  /* send-back: the step index to go back to */
 } tb_event;
 
 typedef enum {
@@ -757,8 +900,24 @@ typedef enum {
   TB_EFFECT_SCHEDULE_TIMER, /* timer, subject, at (replaces the same one) */
   TB_EFFECT_CANCEL_TIMER,   /* timer, subject */
   TB_EFFECT_ISSUE_LICENSE,  /* license: index into the definition */
-  TB_EFFECT_NOTIFY          /* notice, materials, branches */
+  TB_EFFECT_NOTIFY,         /* notice, materials, branches */
+  TB_EFFECT_OPEN_TASK,      /* branch, serial, deadline: a waiting task's
+                               turn has come (依次, 加签) */
+  TB_EFFECT_COPY            /* branch, step: 抄送 the step's copies */
 } tb_effect_kind;
+
+/* Why a task closed without its own decision (TB_EFFECT_CANCEL_TASK). */
+typedef enum {
+  TB_CLOSE_ENDED = 0,   /* the application ended or was withdrawn */
+  TB_CLOSE_NOT_NEEDED,  /* 或签 / 票签: the step completed without it */
+  TB_CLOSE_STEP_DENIED, /* 会签 / 依次: another signer denied the step */
+  TB_CLOSE_RETURNED,    /* another signer returned the application */
+  TB_CLOSE_REMOVED,     /* 减签 */
+  TB_CLOSE_SENT_BACK,   /* 退回: the branch went back to an earlier step */
+  TB_CLOSE_TAKEN_BACK,  /* 撤回: the decision that opened it was taken back */
+  TB_CLOSE_REPLACED /* 转办, 委派, its return, 前加签: a new task of the
+                       same slot took its place */
+} tb_close_reason;
 
 typedef enum {
   TB_NOTICE_ACCEPTED,   /* 受理通知 */
@@ -791,6 +950,19 @@ typedef struct {
   tb_day deadline;    /* create-task */
   int64_t at;         /* schedule-timer */
   uint64_t materials; /* notify */
+  /* Tasks: every task is one slot's; create-task, open-task and
+   * cancel-task name it by branch and serial. Create-task says who may
+   * take it: signer kind, ref (group or officer: index into the step's
+   * signers) or account (TB_SIGNER_ACCOUNT), the delegator when it is a
+   * 委派 task (delegate_of), and whether it waits for its turn. */
+  uint8_t slot;
+  uint16_t serial;
+  uint8_t signer_kind; /* tb_signer_kind */
+  uint8_t ref;
+  bool waiting;
+  uint8_t reason; /* cancel-task: tb_close_reason */
+  int64_t account;
+  int64_t delegate_of;
 } tb_effect;
 
 typedef struct {

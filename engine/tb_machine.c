@@ -1153,7 +1153,7 @@ tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
   effects->n = 0;
   if (!ctx || !ctx->def || !ctx->calendar)
     return tb_problem_set(p, TB_ERR_INVALID, "", "no definition or calendar");
-  if ((unsigned)event->kind >= TB_EV_KIND_COUNT)
+  if ((unsigned)event->kind >= TB_EV_KIND_COUNT || !handlers[event->kind])
     return tb_problem_set(p, TB_ERR_INVALID, "event", "unknown event");
   if (event->at <= 0)
     return tb_problem_set(p, TB_ERR_INVALID, "at", "the event has no time");

@@ -69,6 +69,13 @@ static const char *const event_names[] = {
     [TB_EV_RECOMPUTE] = "deadline_recomputed",
     [TB_EV_COMMITMENT_FALSE] = "commitment_false",
     [TB_EV_EXPIRE] = "expire",
+    [TB_EV_TRANSFER] = "transfer",
+    [TB_EV_DELEGATE] = "delegate",
+    [TB_EV_RESOLVE] = "resolve",
+    [TB_EV_ADD_SIGNER] = "add_signer",
+    [TB_EV_REMOVE_SIGNER] = "remove_signer",
+    [TB_EV_SEND_BACK] = "send_back",
+    [TB_EV_TAKE_BACK] = "take_back",
 };
 
 static const char *const timer_names[] = {

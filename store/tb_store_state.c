@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(tb_branch_state) == 32,
+_Static_assert(sizeof(tb_branch_state) == 560,
                "tb_branch_state changed: update store/tb_store_state.c");
-_Static_assert(sizeof(tb_app_state) == 904,
+_Static_assert(sizeof(tb_app_state) == 9352,
                "tb_app_state changed: update store/tb_store_state.c");
 
 static const char *const warning_names[] = {"none", "yellow", "red"};

@@ -36,14 +36,11 @@ static const tb_store_stmt S_UPDATE_APP = {
 static const tb_store_stmt S_TASK_CREATE = {
     "tr_task_create",
     "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
-    "task_id, name, bureau, deadline, created_at, warning) VALUES "
+    "task_id, name, bureau, deadline, created_at, warning, serial) VALUES "
     "($1::bigint, $2::smallint, $3::smallint, $4::integer, $5, $6, $7, $8, "
-    "$9::date, coalesce(to_timestamp(nullif($10::bigint, 0)), now()), $11) "
-    "ON CONFLICT (application_id, branch, step, round) DO UPDATE SET "
-    "state = 'open', claimant = NULL, claimed_at = NULL, decided_at = NULL, "
-    "decided_by = NULL, decision = NULL, comment = NULL, items = NULL, "
-    "deadline = EXCLUDED.deadline, created_at = EXCLUDED.created_at, "
-    "warning = EXCLUDED.warning",
+    "$9::date, coalesce(to_timestamp(nullif($10::bigint, 0)), now()), $11, "
+    "(SELECT coalesce(max(serial), 0) + 1 FROM tasks WHERE application_id = "
+    "$1::bigint AND branch = $2::smallint))",
     11};
 static const tb_store_stmt S_TASK_CANCEL = {
     "tr_task_cancel",
