@@ -61,6 +61,14 @@ const tb_license_grant *tb_bureau_grant(const tb_bureau *b,
   return NULL;
 }
 
+const tb_bureau_group *tb_bureau_group_find(const tb_bureau *b,
+                                            const char *code) {
+  for (size_t i = 0; b && code && i < b->n_groups; i++)
+    if (strcmp(b->groups[i].code, code) == 0)
+      return &b->groups[i];
+  return NULL;
+}
+
 const tb_field *tb_definition_output(const tb_definition *def, const char *id,
                                      int *branch, int *task) {
   for (size_t b = 0; def && id && b < def->n_branches; b++)

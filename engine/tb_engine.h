@@ -472,6 +472,16 @@ typedef struct {
   int line;
 } tb_license_grant;
 
+/* A group (岗位) of a bureau's officers (bureaus.xml <group>), e.g. 科长:
+ * a step's <signer group>, <copy group> and remove-by name it, and an
+ * officer account may belong to it. */
+typedef struct {
+  const char *code; /* "KZ": upper case letters and digits, unique in the
+                       bureau */
+  const char *name; /* what people read: 科长 */
+  int line;
+} tb_bureau_group;
+
 typedef struct {
   const char *code;
   const char *name;
@@ -479,6 +489,8 @@ typedef struct {
   int line;
   const tb_license_grant *grants; /* the license types it may issue */
   size_t n_grants;                /* 0: it issues no license at all */
+  const tb_bureau_group *groups;  /* its officers' groups */
+  size_t n_groups;                /* 0: it declares none */
   /* Where an applicant contests this bureau's refusal or denial
    * (bureaus.xml <rights>, the bureau's own or else the list's): the
    * 行政复议 body and the court of first instance for 行政诉讼; NULL when
@@ -509,6 +521,10 @@ const tb_bureau *tb_bureaus_find(const tb_bureau_list *b, const char *code);
  * not issue it (b NULL: NULL). Points into b. */
 const tb_license_grant *tb_bureau_grant(const tb_bureau *b,
                                         const char *type_code);
+/* Bureau b's group `code`, or NULL when b declares no such group (b or
+ * code NULL: NULL). Points into b. */
+const tb_bureau_group *tb_bureau_group_find(const tb_bureau *b,
+                                            const char *code);
 
 typedef struct tb_definition {
   const char *id;

@@ -1,7 +1,8 @@
 /*
  * tb_wf_bureaus.c — the bureau list (workflows/bureaus.xml): every bureau
  * declared once with its code, name, unified social credit code, the
- * license types it may issue (<issues>) and where its refusals and denials
+ * license types it may issue (<issues>), its officers' groups (<group>,
+ * 岗位 such as 科长) and where its refusals and denials
  * are contested (<rights>, the bureau's own or the list's), and the
  * service hall whose documents it prints (<office>), then
  * referenced by code from the definitions; and the check that a
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_BUREAUS = 1024, MAX_GRANTS = 256 };
+enum { MAX_BUREAUS = 1024, MAX_GRANTS = 256, MAX_GROUPS = 64 };
 
 static bool check_bureau(tb_wf_ctx *cx, const tb_bureau *items, size_t i) {
   const tb_bureau *b = &items[i];
@@ -103,6 +104,43 @@ static bool read_grants(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
   return ok;
 }
 
+/* The <group> children of bureau element e into b: codes unique in the
+ * bureau. */
+static bool read_groups(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
+                        tb_bureau *b) {
+  size_t count = tb_wf_count(e, "group");
+  b->groups = NULL;
+  b->n_groups = 0;
+  if (count > MAX_GROUPS) {
+    tb_wf_problem(cx, b->line, "merge groups that do the same work",
+                  "bureau '%s' declares %zu groups; at most %d are allowed",
+                  b->code, count, MAX_GROUPS);
+    return false;
+  }
+  tb_bureau_group *groups =
+      tb_arena_alloc(a, (count ? count : 1) * sizeof *groups);
+  b->groups = groups;
+  bool ok = true;
+  for (xmlNode *g = tb_wf_first(e, "group"); g; g = tb_wf_next(g, "group")) {
+    tb_bureau_group *out = &groups[b->n_groups];
+    const char *code = tb_wf_attr(a, g, "code");
+    const char *name = tb_wf_attr(a, g, "name");
+    out->code = code ? code : "";
+    out->name = name ? name : "";
+    out->line = tb_wf_line(g);
+    const tb_bureau_group *first = tb_bureau_group_find(b, out->code);
+    if (first) {
+      tb_wf_problem(cx, out->line, "give every group of a bureau its own code",
+                    "bureau '%s': duplicate group code '%s' (first declared "
+                    "on line %d)",
+                    b->code, out->code, first->line);
+      ok = false;
+    }
+    b->n_groups++;
+  }
+  return ok;
+}
+
 /* The review body and court of a <rights> child of e, if it has one
  * (the schema requires both attributes and allows one such child). */
 static bool read_rights(tb_arena *a, const xmlNode *e, const char **review,
@@ -157,6 +195,7 @@ tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root) {
     }
     ok = check_bureau(cx, list->items, list->n) && ok;
     ok = read_grants(cx, a, e, list->items, list->n) && ok;
+    ok = read_groups(cx, a, e, b) && ok;
     list->n++;
   }
   if (!ok) {
