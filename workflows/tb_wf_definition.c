@@ -29,7 +29,7 @@ typedef struct {
  * parsers are strict anyway and never trust it)
  * ---------------------------------------------------------------------- */
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out) {
+bool tb_wf_parse_uint(const char *s, unsigned long max, unsigned long *out) {
   unsigned long v = 0;
   if (!s || !*s)
     return false;
@@ -55,7 +55,7 @@ static unsigned long uint_attr(builder *b, const xmlNode *e, const char *name,
   const char *s = tb_wf_attr(b->a, e, name);
   if (!s)
     return fallback;
-  if (!parse_uint(s, max, &v)) {
+  if (!tb_wf_parse_uint(s, max, &v)) {
     tb_wf_problem(b->cx, tb_wf_line(e), "write a whole number",
                   "attribute '%s' must be a whole number from 0 to %lu", name,
                   max);
@@ -78,18 +78,22 @@ static bool bool_attr(builder *b, const xmlNode *e, const char *name,
   return fallback;
 }
 
-/* One of `names` (NULL-terminated); -1 when none matches. */
-static int enum_attr(builder *b, const xmlNode *e, const char *name,
-                     const char *const *names, int fallback) {
-  const char *s = tb_wf_attr(b->a, e, name);
+int tb_wf_enum_attr(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
+                    const char *name, const char *const *names, int fallback) {
+  const char *s = tb_wf_attr(a, e, name);
   if (!s)
     return fallback;
   for (int i = 0; names[i]; i++)
     if (strcmp(s, names[i]) == 0)
       return i;
-  tb_wf_problem(b->cx, tb_wf_line(e), "see workflows/README.md",
+  tb_wf_problem(cx, tb_wf_line(e), "see workflows/README.md",
                 "attribute '%s' has an unknown value '%s'", name, s);
   return fallback;
+}
+
+static int enum_attr(builder *b, const xmlNode *e, const char *name,
+                     const char *const *names, int fallback) {
+  return tb_wf_enum_attr(b->cx, b->a, e, name, names, fallback);
 }
 
 static bool has_attr(const xmlNode *e, const char *name) {
@@ -543,6 +547,7 @@ static void read_tasks(builder *b, const xmlNode *e, tb_branch_def *br) {
   }
   br->tasks = tasks;
   br->n_tasks = k;
+  tb_wf_read_task_verbs(b->cx, b->a, b->bureaus, br, e);
 }
 
 static void read_branch(builder *b, const xmlNode *e, tb_branch_def *br,

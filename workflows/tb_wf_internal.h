@@ -52,6 +52,14 @@ const char *tb_wf_attr(tb_arena *a, const xmlNode *n, const char *name);
 /* The element's text, trimmed, in the arena ("" when empty). */
 const char *tb_wf_text(tb_arena *a, const xmlNode *n);
 
+/* A whole number of at most `max` digits '0'-'9' (a leading '+' allowed)
+ * into *out; false for anything else, an overflow included. */
+bool tb_wf_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* The index in `names` (NULL-terminated) of e's attribute `name`;
+ * `fallback` when absent, and with a problem when it matches none. */
+int tb_wf_enum_attr(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
+                    const char *name, const char *const *names, int fallback);
+
 /* Builders (the tree has passed the schema). */
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root);
 /* The supervision rules (tb_wf_rules.c); NULL with problems. */
@@ -73,6 +81,15 @@ void tb_wf_check_definition(tb_wf_ctx *cx, tb_definition *def,
  * taken from the form or an output (tb_wf_outputs.c); run after
  * tb_wf_check_definition, once the `after` graph is known. */
 void tb_wf_check_outputs(tb_wf_ctx *cx, const tb_definition *def);
+
+/* The verbs of every task of branch br, read from the branch element e
+ * once br->tasks are read (tb_wf_signers.c): sign, pass, on-deny,
+ * back-to, remove-by, <signer> and <copy>, into the arena a, with their
+ * checks against each other and against the branch's bureau in bureaus
+ * (skipped when bureaus is NULL or does not know the bureau). */
+void tb_wf_read_task_verbs(tb_wf_ctx *cx, tb_arena *a,
+                           const tb_bureau_list *bureaus, tb_branch_def *br,
+                           const xmlNode *e);
 
 /* Read a <service>'s <guide> (tb_wf_guide.c) into def->guide, from a's
  * memory, with its checks; run once the service's attributes are read
