@@ -166,6 +166,18 @@ static void test_bureaus(void) {
   TB_CHECK(!tb_bureau_grant(tb_bureaus_find(bureaus, "GA"),
                             "11100000MB0143028R001"));
   TB_CHECK_INT(tb_bureaus_find(bureaus, "ZWFW")->n_grants, 0);
+  /* Groups (岗位): ZJ's 科长 and 审图员 review a large project's drawings. */
+  const tb_bureau *zj = tb_bureaus_find(bureaus, "ZJ");
+  TB_CHECK_INT(zj->n_groups, 2);
+  const tb_bureau_group *kz = tb_bureau_group_find(zj, "KZ");
+  TB_CHECK(kz && strcmp(kz->name, "科长") == 0 && kz->line > 0);
+  TB_CHECK_STR(tb_bureau_group_find(zj, "STY")->name, "审图员");
+  TB_CHECK_STR(tb_bureau_group_find(tb_bureaus_find(bureaus, "WJ"), "FYK")->name,
+               "妇幼健康科");
+  TB_CHECK(!tb_bureau_group_find(zj, "FYK"));
+  TB_CHECK(!tb_bureau_group_find(zj, NULL));
+  TB_CHECK(!tb_bureau_group_find(NULL, "KZ"));
+  TB_CHECK_INT(tb_bureaus_find(bureaus, "GA")->n_groups, 0);
 }
 
 static void test_qykb(void) {
@@ -243,6 +255,41 @@ static void test_qykb(void) {
   tb_definition_free(def);
 }
 
+/* A step without verbs: the pool decides it alone. */
+static void check_plain_task(const tb_task_def *t) {
+  TB_CHECKF(t->rule == TB_SIGN_ONE && t->n_signers == 0 && t->pass == 0 &&
+                t->back_to == 0 && !t->remove_group && t->n_copies == 0,
+            "task %s has no verbs", t->id);
+}
+
+/* sgxk's large projects: 会签 of 审图员, the pool and 科长, then a
+ * confirmation by a 科长 that may send the drawings back (退回). */
+static void check_sgxk_verbs(const tb_branch_def *br) {
+  TB_CHECK_STR(br->bureau, "ZJ");
+  TB_CHECK_INT(br->n_tasks, 2);
+  const tb_task_def *review = &br->tasks[0], *opinion = &br->tasks[1];
+  TB_CHECK_STR(review->name, "施工图会审");
+  TB_CHECK_INT(review->rule, TB_SIGN_ALL);
+  TB_CHECK_INT(review->on_deny, TB_DENY_AFTER_ALL);
+  TB_CHECK_INT(review->n_signers, 3);
+  TB_CHECK(review->signers[0].kind == TB_SIGNER_GROUP &&
+           strcmp(review->signers[0].name, "STY") == 0);
+  TB_CHECK(review->signers[1].kind == TB_SIGNER_POOL &&
+           review->signers[1].name == NULL);
+  TB_CHECK(review->signers[2].kind == TB_SIGNER_GROUP &&
+           strcmp(review->signers[2].name, "KZ") == 0);
+  TB_CHECK_STR(review->remove_group, "KZ");
+  TB_CHECK_INT(review->n_copies, 1);
+  TB_CHECK_STR(review->copies[0].bureau, "RF");
+  TB_CHECK(review->copies[0].group == NULL && review->copies[0].line > 0);
+  TB_CHECK_INT(review->back_to, 0);
+  TB_CHECK_INT(opinion->rule, TB_SIGN_ONE);
+  TB_CHECK_INT(opinion->back_to, 1u << 0);
+  TB_CHECK_INT(opinion->n_signers, 1);
+  TB_CHECK(opinion->signers[0].kind == TB_SIGNER_GROUP &&
+           strcmp(opinion->signers[0].name, "KZ") == 0);
+}
+
 static void test_sgxk(void) {
   tb_definition *def = load_shipped("workflows/sgxk.xml");
   if (!def)
@@ -250,13 +297,16 @@ static void test_sgxk(void) {
   TB_CHECK_STR(def->name, "建设工程施工许可");
   TB_CHECK_INT(def->applicant, TB_APPLICANT_ORGANIZATION);
   TB_CHECK_INT(def->gap_policy, TB_GAP_MISSED_TERMINATE);
-  TB_CHECK_INT(def->n_branches, 5);
+  TB_CHECK_INT(def->n_branches, 6);
   int permit = branch(def, "permit"), drawings = branch(def, "drawings");
   int supervision = branch(def, "supervision");
   int defence = branch(def, "air_defence");
-  if (permit >= 0 && drawings >= 0 && supervision >= 0 && defence >= 0) {
+  int major = branch(def, "drawings_major");
+  if (permit >= 0 && drawings >= 0 && supervision >= 0 && defence >= 0 &&
+      major >= 0) {
     TB_CHECK_INT(def->branches[permit].after,
-                 (1u << drawings) | (1u << supervision));
+                 (1u << drawings) | (1u << major) | (1u << supervision));
+    TB_CHECK(def->branches[drawings].when && def->branches[major].when);
     TB_CHECK_INT(def->branches[permit].n_tasks, 3);
     TB_CHECK_INT(def->branches[drawings].tasks[0].days, 5);
     TB_CHECK_STR(def->branches[defence].bureau, "RF");
@@ -279,6 +329,11 @@ static void test_sgxk(void) {
            material(def, "planning_permit")->license_type);
   TB_CHECK_INT(def->n_licenses, 2);
   TB_CHECK_INT(def->licenses[0].branch, permit);
+  if (major >= 0)
+    check_sgxk_verbs(&def->branches[major]);
+  if (drawings >= 0) /* the ordinary drawings: one pool task per step */
+    for (size_t t = 0; t < def->branches[drawings].n_tasks; t++)
+      check_plain_task(&def->branches[drawings].tasks[t]);
   tb_definition_free(def);
 }
 
@@ -336,6 +391,15 @@ static void test_cssj(void) {
   TB_CHECK(!field(def, "birth_date")->has_max);
   TB_CHECK(field(def, "mother_id")->same_as_applicant);
   TB_CHECK(!field(def, "father_id")->same_as_applicant);
+  if (birth >= 0) { /* 或签: the pool or 妇幼健康科 */
+    const tb_task_def *verify = &def->branches[birth].tasks[0];
+    TB_CHECK_INT(verify->rule, TB_SIGN_ANY);
+    TB_CHECK_INT(verify->n_signers, 2);
+    TB_CHECK(verify->signers[0].kind == TB_SIGNER_POOL &&
+             verify->signers[1].kind == TB_SIGNER_GROUP &&
+             strcmp(verify->signers[1].name, "FYK") == 0);
+    check_plain_task(&def->branches[birth].tasks[1]);
+  }
   tb_definition_free(def);
 }
 
@@ -1526,6 +1590,267 @@ static void test_guide_problems(void) {
   EXPECT(HEAD REVIEW GUIDE_MIN TAIL, 4, "guide");
 }
 
+/* ------------------------------------------------------------------------
+ * The verbs of a step: <signer>, <copy>, sign, pass, on-deny, back-to,
+ * remove-by (a ZJ branch: its groups are KZ and STY)
+ * ---------------------------------------------------------------------- */
+
+#define ZJ_OPEN "<review><branch id='a' name='审查' bureau='ZJ'>"
+#define ZJ_CLOSE "</branch></review>\n" TAIL
+#define TWO_SIGNERS "<signer group='KZ'/><signer group='STY'/>"
+
+static void test_verbs_parsed(void) {
+  tb_definition *def = LOAD_OK(
+      HEAD ZJ_OPEN
+      "<task id='accept' name='受理' days='1'><signer officer='zhang.san'/>"
+      "</task>\n"
+      "<task id='check' name='初审' days='1' sign='sequence' "
+      "on-deny='at-once'>" TWO_SIGNERS "</task>\n"
+      "<task id='vote' name='票决' days='1' sign='vote' pass='2'>"
+      "<signer group='KZ'/><signer group='STY'/><signer/></task>\n"
+      "<task id='any' name='或签' days='1' sign='any' back-to='accept'>"
+      "<signer/><signer officer='li_si'/></task>\n"
+      "<task id='all' name='会签' days='2' sign='all' remove-by='KZ' "
+      "back-to='check  accept vote'>" TWO_SIGNERS
+      "<copy bureau='ZJ' group='KZ'/><copy bureau='RF'/>"
+      "<output id='opinion_no' type='text' label='意见书编号'/></task>\n" ZJ_CLOSE);
+  if (!def)
+    return;
+  const tb_task_def *t = def->branches[0].tasks;
+  TB_CHECK_INT(t[0].rule, TB_SIGN_ONE);
+  TB_CHECK(t[0].n_signers == 1 && t[0].signers[0].kind == TB_SIGNER_OFFICER &&
+           strcmp(t[0].signers[0].name, "zhang.san") == 0 &&
+           t[0].signers[0].line == 3);
+  TB_CHECK_INT(t[1].rule, TB_SIGN_SEQUENCE);
+  TB_CHECK_INT(t[1].on_deny, TB_DENY_AT_ONCE);
+  TB_CHECK_INT(t[2].rule, TB_SIGN_VOTE);
+  TB_CHECK_INT(t[2].pass, 2);
+  TB_CHECK_INT(t[2].n_signers, 3);
+  TB_CHECK_INT(t[2].signers[2].kind, TB_SIGNER_POOL);
+  TB_CHECK_INT(t[3].rule, TB_SIGN_ANY);
+  TB_CHECK_INT(t[3].back_to, 1u << 0);
+  TB_CHECK_INT(t[4].rule, TB_SIGN_ALL);
+  TB_CHECK_INT(t[4].on_deny, TB_DENY_AT_ONCE); /* the default */
+  TB_CHECK_INT(t[4].back_to, (1u << 0) | (1u << 1) | (1u << 2));
+  TB_CHECK_STR(t[4].remove_group, "KZ");
+  TB_CHECK_INT(t[4].n_copies, 2);
+  TB_CHECK(strcmp(t[4].copies[0].bureau, "ZJ") == 0 &&
+           strcmp(t[4].copies[0].group, "KZ") == 0 &&
+           t[4].copies[0].line == 7);
+  TB_CHECK(strcmp(t[4].copies[1].bureau, "RF") == 0 && !t[4].copies[1].group);
+  TB_CHECK_INT(t[4].n_outputs, 1);
+  tb_definition_free(def);
+  /* No bureau list: the verbs are read, the bureau checks skipped. */
+  static const char unknown[] = HEAD ZJ_OPEN
+      "<task id='all' name='会签' days='2' sign='all'><signer group='QQ'/>"
+      "<signer/><copy bureau='XX' group='YY'/></task>\n" ZJ_CLOSE;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_buffer("t.xml", unknown, strlen(unknown), NULL,
+                                    &def, &ps) == TB_OK);
+  TB_CHECK(def && def->branches[0].tasks[0].n_signers == 2);
+  tb_definition_free(def);
+}
+
+/* Each check of the verbs: its own problem on its own line. */
+static void test_verbs_checks(void) {
+  /* a group the branch's bureau does not declare: nobody can fill it */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<signer group='FYK'/></task>\n" ZJ_CLOSE,
+         4,
+         "task 't': a signer names group 'FYK', which bureau 'ZJ' does not "
+         "declare: no account can ever fill it");
+  EXPECT(HEAD "<review><branch id='a' name='审查' bureau='GA'>"
+              "<task id='t' name='审查' days='1'><signer group='KZ'/>"
+              "</task>\n" ZJ_CLOSE,
+         3, "group 'KZ', which bureau 'GA' does not declare");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<signer group='KZ' officer='zhang'/></task>\n" ZJ_CLOSE,
+         4, "a signer is a group or an officer, not both");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='all'>\n"
+                      "<signer group='KZ'/>\n<signer group='KZ'/>\n"
+                      "</task>\n" ZJ_CLOSE,
+         5, "task 't': group 'KZ' is a signer twice (first on line 4)");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='any'>\n"
+                      "<signer/><signer officer='a'/>\n<signer/></task>\n"
+                      ZJ_CLOSE,
+         5, "the bureau's pool is a signer twice");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='vote' pass='2'>"
+                      "<signer officer='a'/>\n<signer officer='a'/></task>\n"
+                      ZJ_CLOSE,
+         4, "officer 'a' is a signer twice (first on line 3)");
+  /* signer counts against the rule */
+  static const char *const rules[] = {"all", "any", "sequence", "vote"};
+  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+    char xml[1024], what[96];
+    snprintf(xml, sizeof xml,
+             HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='%s'>"
+                          "<signer group='KZ'/></task>\n" ZJ_CLOSE,
+             rules[i]);
+    snprintf(what, sizeof what, "sign '%s' needs at least 2 signers; it has 1",
+             rules[i]);
+    EXPECT(xml, 3, what);
+  }
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='all'/>\n"
+                      ZJ_CLOSE,
+         3, "sign 'all' needs at least 2 signers; it has 0");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>" TWO_SIGNERS
+                      "</task>\n" ZJ_CLOSE,
+         3, "task 't': 2 signers, but sign is 'one' (one decision)");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='one'>"
+                      TWO_SIGNERS "<signer/></task>\n" ZJ_CLOSE,
+         3, "3 signers, but sign is 'one'");
+  /* pass */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='vote' "
+                      "pass='3'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "a vote (票签) of 2 signers needs pass from 1 to 2; it is '3'");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='vote'>"
+                      TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "needs pass from 1 to 2; it is missing");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='all' "
+                      "pass='1'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "pass applies only to sign 'vote' (票签)");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='vote' "
+                      "pass='0'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "attribute 'pass'");
+  /* on-deny */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='any' "
+                      "on-deny='at-once'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "on-deny applies only to sign 'all' (会签) and 'sequence' (依次), "
+            "not 'any'");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' on-deny='after-all'>"
+                      "</task>\n" ZJ_CLOSE,
+         3, "not 'one'");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='sequence' "
+                      "on-deny='after-all'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "in a sequence (依次) a deny ends the step at once");
+  /* back-to */
+  EXPECT(HEAD ZJ_OPEN TASK "\n<task id='u' name='决定' days='1' "
+                           "back-to='t nowhere'/>\n" ZJ_CLOSE,
+         4, "task 'u': back-to names unknown step 'nowhere'");
+  EXPECT(HEAD ZJ_OPEN TASK "\n<task id='u' name='决定' days='1' back-to='u'/>\n"
+                      ZJ_CLOSE,
+         4, "back-to names step 'u', which is this step itself");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' back-to='u'/>\n"
+                      "<task id='u' name='决定' days='1'/>\n" ZJ_CLOSE,
+         3, "back-to names step 'u', which is a later step");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' back-to='T'/>\n"
+                      ZJ_CLOSE,
+         3, "attribute 'back-to'");
+  /* remove-by */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='all' "
+                      "remove-by='FZ'>" TWO_SIGNERS "</task>\n" ZJ_CLOSE,
+         3, "remove-by names group 'FZ', which bureau 'ZJ' does not declare");
+  /* copies */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<copy bureau='XX'/></task>\n" ZJ_CLOSE,
+         4, "task 't': copy to unknown bureau 'XX'");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<copy bureau='RF' group='KZ'/></task>\n" ZJ_CLOSE,
+         4, "a copy names group 'KZ', which bureau 'RF' does not declare");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<copy bureau='RF'/>\n<copy bureau='RF'/></task>\n"
+                      ZJ_CLOSE,
+         5, "the same copy to bureau 'RF' is declared twice (first on line 4)");
+  /* the engine's limits, and elements in the wrong order */
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='any'>"
+                      "<signer/><signer/><signer/><signer/><signer/>"
+                      "<signer/><signer/><signer/><signer/></task>\n" ZJ_CLOSE,
+         3, "task 't': 9 signers; at most 8 are allowed");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>"
+                      "<copy bureau='GA'/><copy bureau='SW'/>"
+                      "<copy bureau='RS'/><copy bureau='YB'/>"
+                      "<copy bureau='WJ'/><copy bureau='CG'/>"
+                      "<copy bureau='RF'/><copy bureau='ZJ'/>"
+                      "<copy bureau='GJJ'/></task>\n" ZJ_CLOSE,
+         3, "task 't': 9 copies; at most 8 are allowed");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1'>\n"
+                      "<copy bureau='RF'/><signer/></task>\n" ZJ_CLOSE,
+         4, "element 'signer'");
+  EXPECT(HEAD ZJ_OPEN "<task id='t' name='审查' days='1' sign='some'/>\n"
+                      ZJ_CLOSE,
+         3, "attribute 'sign'");
+}
+
+/* bureaus.xml's <group>: read, unique in its bureau, after <issues>. */
+static void test_bureau_groups(void) {
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'>\n"
+                 "<group code='KZ' name='科长'/>\n"
+                 "<group code='KZ' name='副科长'/>\n"
+                 "</bureau>\n"
+                 "</bureaus>\n",
+                 4,
+                 "bureau 'GA': duplicate group code 'KZ' (first declared on "
+                 "line 3)");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'>\n"
+                 "<group code='KZ' name='科长'/>\n"
+                 "<issues type-code='A1' name='甲证'/>\n"
+                 "</bureau>\n"
+                 "</bureaus>\n",
+                 4, "element 'issues'");
+  expect_bureaus("<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                 "<bureau code='GA' name='公安局' "
+                 "credit-code='11330100002489612G'>\n"
+                 "<group code='kz' name='科长'/>\n"
+                 "</bureau>\n"
+                 "</bureaus>\n",
+                 3, "attribute 'code'");
+  static const char ok[] = "<bureaus xmlns='urn:tongban:workflow:1'>\n"
+                           "<bureau code='GA' name='公安局' "
+                           "credit-code='11330100002489612G'>\n"
+                           "<group code='KZ' name='科长'/>\n"
+                           "<group code='HJ2' name='户籍民警'/>\n"
+                           "</bureau>\n"
+                           "</bureaus>\n";
+  tb_bureau_list *list = NULL;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_bureaus_buffer("b.xml", ok, strlen(ok), &list,
+                                            &ps) == TB_OK);
+  if (list) {
+    const tb_bureau *ga = &list->items[0];
+    TB_CHECK_INT(ga->n_groups, 2);
+    TB_CHECK_STR(tb_bureau_group_find(ga, "HJ2")->name, "户籍民警");
+    TB_CHECK_INT(tb_bureau_group_find(ga, "HJ2")->line, 4);
+  }
+  tb_workflows_free_bureaus(list);
+}
+
+/* The worked example of the verbs in workflows/README.md loads clean. */
+static void test_readme_verbs_example(void) {
+  FILE *f = fopen("workflows/README.md", "rb");
+  TB_CHECK(f != NULL);
+  if (!f)
+    return;
+  static char text[131072];
+  size_t len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[len] = '\0';
+  char *section = strstr(text, "\n### A worked example of the verbs");
+  char *start = section ? strstr(section, "```xml\n") : NULL;
+  char *end = start ? strstr(start + 7, "```") : NULL;
+  TB_CHECK(start && end);
+  if (!start || !end)
+    return;
+  start += 7;
+  tb_definition *def = NULL;
+  tb_workflows_problems_free(&ps);
+  TB_CHECK(tb_workflows_load_buffer("README.md", start, (size_t)(end - start),
+                                    bureaus, &def, &ps) == TB_OK);
+  show_problems();
+  if (def) {
+    const tb_branch_def *br = &def->branches[0];
+    TB_CHECK_INT(br->n_tasks, 3);
+    TB_CHECK_INT(br->tasks[1].rule, TB_SIGN_ALL);
+    TB_CHECK_INT(br->tasks[1].n_signers, 3);
+    TB_CHECK_INT(br->tasks[2].back_to, (1u << 0) | (1u << 1));
+    TB_CHECK_INT(br->tasks[1].n_copies, 1);
+  }
+  tb_definition_free(def);
+}
+
 int main(void) {
   tb_workflows_problems bp = {0};
   if (tb_workflows_load_bureaus("workflows/bureaus.xml", &bureaus, &bp) !=
@@ -1565,6 +1890,10 @@ int main(void) {
   TB_RUN(test_guide_shipped);
   TB_RUN(test_guide_parsed);
   TB_RUN(test_guide_problems);
+  TB_RUN(test_verbs_parsed);
+  TB_RUN(test_verbs_checks);
+  TB_RUN(test_bureau_groups);
+  TB_RUN(test_readme_verbs_example);
   tb_workflows_problems_free(&ps);
   tb_workflows_free_bureaus(bureaus);
   return tb_test_done();
