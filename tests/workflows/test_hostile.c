@@ -639,6 +639,74 @@ static void test_random_corruption(void) {
   check_no_access();
 }
 
+/* A document whose one task (branch of ZJ) has attributes `attrs` and
+ * `n` copies of the child `child`, into a new buffer; *len its length. */
+static char *task_with(const char *attrs, const char *child, size_t n,
+                       size_t *len) {
+  size_t cap = 1024 + strlen(attrs) + n * (strlen(child) + 1), used = 0;
+  char *doc = malloc(cap);
+  used += (size_t)snprintf(doc, cap,
+                           SVC_OPEN "<name>x</name><review><branch id='a' "
+                                    "name='审' bureau='ZJ'><task id='t' "
+                                    "name='审' days='1' %s>",
+                           attrs);
+  for (size_t i = 0; i < n; i++)
+    used += (size_t)snprintf(doc + used, cap - used, "%s", child);
+  used += (size_t)snprintf(doc + used, cap - used,
+                           "</task></branch></review></service>\n");
+  *len = used;
+  return doc;
+}
+
+/* The verbs of a step: numbers and lists far beyond the engine's limits,
+ * and names nobody declared, are problems, never a crash or a hang. */
+static void test_hostile_verbs(void) {
+  size_t len;
+  char *doc = task_with("sign='all'", "<signer/>", 1000, &len);
+  REFUSED_N(doc, len, "task 't': 1000 signers; at most 8 are allowed");
+  free(doc);
+  doc = task_with("sign='vote' pass='2'", "<signer group='KZ'/>", 50000, &len);
+  REFUSED_N(doc, len, "50000 signers; at most 8 are allowed");
+  free(doc);
+  doc = task_with("", "<copy bureau='RF'/>", 1000, &len);
+  REFUSED_N(doc, len, "1000 copies; at most 8 are allowed");
+  free(doc);
+  /* pass: a number of 400 digits (the schema's own limit refuses it),
+   * and 2^64 (the loader's) */
+  char attrs[600] = "sign='vote' pass='";
+  memset(attrs + strlen(attrs), '9', 400);
+  snprintf(attrs + strlen(attrs), 4, "'");
+  doc = task_with(attrs, "<signer group='KZ'/><signer group='STY'/>", 1, &len);
+  REFUSED_N(doc, len, "attribute 'pass'");
+  free(doc);
+  doc = task_with("sign='vote' pass='18446744073709551616'",
+                  "<signer group='KZ'/><signer group='STY'/>", 1, &len);
+  REFUSED_N(doc, len, "needs pass from 1 to 2");
+  free(doc);
+  /* groups nobody declared, everywhere a group goes */
+  doc = task_with("sign='any' remove-by='ZZ'",
+                  "<signer group='NOSUCH'/><signer/>", 1, &len);
+  REFUSED_N(doc, len, "names group 'NOSUCH', which bureau 'ZJ' does not");
+  TB_CHECK(has("remove-by names group 'ZZ'"));
+  free(doc);
+  doc = task_with("", "<copy bureau='ZJ' group='QQ'/>", 1, &len);
+  REFUSED_N(doc, len, "a copy names group 'QQ'");
+  free(doc);
+  /* back-to: 400 names (under the 4096-byte cap of a value), none a step
+   * of the branch; the problems are capped, the load ends */
+  size_t cap = 400 * 8 + 64, used = 0;
+  char *list = malloc(cap);
+  used += (size_t)snprintf(list, cap, "back-to='");
+  for (int i = 0; i < 400; i++)
+    used += (size_t)snprintf(list + used, cap - used, "s%d ", i);
+  snprintf(list + used, cap - used, "'");
+  doc = task_with(list, "", 0, &len);
+  REFUSED_N(doc, len, "back-to names unknown step 's0'");
+  TB_CHECK(ps.n == TB_WORKFLOWS_MAX_PROBLEMS && ps.dropped == 300);
+  free(doc);
+  free(list);
+}
+
 int main(void) {
   setup();
   TB_RUN(test_setup);
@@ -654,6 +722,7 @@ int main(void) {
   TB_RUN(test_stderr_quiet);
   TB_RUN(test_truncation);
   TB_RUN(test_random_corruption);
+  TB_RUN(test_hostile_verbs);
   tb_workflows_problems_free(&ps);
   tb_workflows_free_bureaus(bureaus);
   for (int i = 0; i < N_SHIPPED; i++)
