@@ -128,8 +128,33 @@ static void after_names(const tb_definition *def, const tb_branch_def *bd,
     }
 }
 
-/* 审查: every branch with its bureau and working days, in order, and
- * what it waits for; branches that wait for none run side by side. */
+/* How the steps of bd with several signers are decided (会签, 或签 …),
+ * as "，其中施工图会审实行会签", into buf ("" when every step is one
+ * decision). */
+static void verbs_text(const tb_branch_def *bd, char *buf, size_t size) {
+  static const char *const words[] = {
+      [TB_SIGN_ALL] = "实行会签",
+      [TB_SIGN_ANY] = "实行或签",
+      [TB_SIGN_SEQUENCE] = "由多人依次审核",
+      [TB_SIGN_VOTE] = "实行票签表决",
+  };
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t t = 0; t < bd->n_tasks && used < size; t++) {
+    const tb_task_def *td = &bd->tasks[t];
+    if (td->rule == TB_SIGN_ONE || td->rule > TB_SIGN_VOTE)
+      continue;
+    int n = snprintf(buf + used, size - used, "%s%s%s", used ? "、" : "，其中",
+                     td->name, words[td->rule]);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+}
+
+/* 审查: every branch with its bureau and working days, in order, what it
+ * waits for and its steps with several signers; branches that wait for
+ * none run side by side. */
 static void review_text(const tb_definition *def, const tb_bureau_list *bureaus,
                         char *buf, size_t size) {
   size_t used = 0;
@@ -140,13 +165,15 @@ static void review_text(const tb_definition *def, const tb_bureau_list *bureaus,
     unsigned days = 0;
     for (size_t t = 0; t < bd->n_tasks; t++)
       days += bd->tasks[t].days;
-    char after[512];
+    char after[512], verbs[512];
     after_names(def, bd, after, sizeof after);
+    verbs_text(bd, verbs, sizeof verbs);
     ordered = ordered || after[0];
     int n =
-        snprintf(buf + used, size - used, "%s%s：%s，%u个工作日%s%s%s%s",
+        snprintf(buf + used, size - used, "%s%s：%s，%u个工作日%s%s%s%s%s",
                  used ? "；" : "", bd->name, bureau_name(bureaus, bd->bureau),
                  days, after[0] ? "，在" : "", after, after[0] ? "之后" : "",
+                 verbs,
                  bd->when_text && *bd->when_text ? "（符合条件时办理）" : "");
     if (n < 0)
       break;

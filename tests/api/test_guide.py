@@ -73,6 +73,11 @@ def check_guide_part(g, guide):
                               for s in steps]
 
 
+# how the guide reads a step with several signers (api_guide.c)
+SIGN_WORDS = {"all": "实行会签", "any": "实行或签", "sequence": "由多人依次审核",
+              "vote": "实行票签表决"}
+
+
 def check_derived_steps(g, root):
     """Without <step>: 申请, 受理, 审查 naming every branch and its
     bureau, 决定, 送达."""
@@ -88,6 +93,9 @@ def check_derived_steps(g, root):
             line += "，在" + "、".join(n for i, n in names.items()
                                       if i in waits) + "之后"
         assert line in review, (line, review)
+        for t in b.findall("wf:task", NS):  # 会签 and the others, by name
+            word = SIGN_WORDS.get(t.get("sign", "one"))
+            assert not word or t.get("name") + word in review, (word, review)
     parallel = "各部门并联审查，互不等待"
     assert (parallel in review) == (len(branches) > 1 and not any(
         b.get("after") for b in branches)), review
