@@ -169,12 +169,11 @@ static void review_text(const tb_definition *def, const tb_bureau_list *bureaus,
     after_names(def, bd, after, sizeof after);
     verbs_text(bd, verbs, sizeof verbs);
     ordered = ordered || after[0];
-    int n =
-        snprintf(buf + used, size - used, "%s%s：%s，%u个工作日%s%s%s%s%s",
-                 used ? "；" : "", bd->name, bureau_name(bureaus, bd->bureau),
-                 days, after[0] ? "，在" : "", after, after[0] ? "之后" : "",
-                 verbs,
-                 bd->when_text && *bd->when_text ? "（符合条件时办理）" : "");
+    int n = snprintf(
+        buf + used, size - used, "%s%s：%s，%u个工作日%s%s%s%s%s",
+        used ? "；" : "", bd->name, bureau_name(bureaus, bd->bureau), days,
+        after[0] ? "，在" : "", after, after[0] ? "之后" : "", verbs,
+        bd->when_text && *bd->when_text ? "（符合条件时办理）" : "");
     if (n < 0)
       break;
     used += (size_t)n;

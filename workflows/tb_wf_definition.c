@@ -334,16 +334,20 @@ static void read_field(builder *b, const xmlNode *e, tb_field *f) {
   read_choices(b, e, f);
 }
 
-/* How many elements to read, reporting a count above the engine's limit. */
-static size_t limited(builder *b, const xmlNode *parent, const char *child,
-                      size_t max, const char *what, const char *todo) {
+size_t tb_wf_limited(tb_wf_ctx *cx, const xmlNode *parent, const char *child,
+                     size_t max, const char *what, const char *todo) {
   size_t n = tb_wf_count(parent, child);
   if (n > max) {
-    tb_wf_problem(b->cx, tb_wf_line(parent), todo,
+    tb_wf_problem(cx, tb_wf_line(parent), todo,
                   "%zu %s; at most %zu are allowed", n, what, max);
     n = max;
   }
   return n;
+}
+
+static size_t limited(builder *b, const xmlNode *parent, const char *child,
+                      size_t max, const char *what, const char *todo) {
+  return tb_wf_limited(b->cx, parent, child, max, what, todo);
 }
 
 static void read_form(builder *b, const xmlNode *form) {

@@ -60,6 +60,12 @@ bool tb_wf_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int tb_wf_enum_attr(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
                     const char *name, const char *const *names, int fallback);
 
+/* How many `child` elements of parent to read: their count, or `max`
+ * with the problem "N <what>; at most max are allowed" at parent's line
+ * when there are more. */
+size_t tb_wf_limited(tb_wf_ctx *cx, const xmlNode *parent, const char *child,
+                     size_t max, const char *what, const char *todo);
+
 /* Builders (the tree has passed the schema). */
 tb_bureau_list *tb_wf_build_bureaus(tb_wf_ctx *cx, const xmlNode *root);
 /* The supervision rules (tb_wf_rules.c); NULL with problems. */

@@ -15,7 +15,7 @@
 
 enum { LIST_MAX = 200, PASS_MAX = 1000000 };
 
-static const char *const sign_names[] = {"one", "all",  "any",
+static const char *const sign_names[] = {"one",      "all",  "any",
                                          "sequence", "vote", NULL};
 static const char *const on_deny_names[] = {"at-once", "after-all", NULL};
 
@@ -72,8 +72,7 @@ static bool same_signer(const tb_signer_def *x, const tb_signer_def *y) {
   return x->kind == TB_SIGNER_POOL || strcmp(x->name, y->name) == 0;
 }
 
-static const char *signer_text(const tb_signer_def *s, char *buf,
-                               size_t size) {
+static const char *signer_text(const tb_signer_def *s, char *buf, size_t size) {
   if (s->kind == TB_SIGNER_GROUP)
     snprintf(buf, size, "group '%s'", s->name);
   else if (s->kind == TB_SIGNER_OFFICER)
@@ -87,8 +86,9 @@ static void read_signer(verbs *v, const xmlNode *e, tb_signer_def *s) {
   const char *group = tb_wf_attr(v->a, e, "group");
   const char *officer = tb_wf_attr(v->a, e, "officer");
   s->line = tb_wf_line(e);
-  s->kind = group ? TB_SIGNER_GROUP
-                  : officer ? TB_SIGNER_OFFICER : TB_SIGNER_POOL;
+  s->kind = group     ? TB_SIGNER_GROUP
+            : officer ? TB_SIGNER_OFFICER
+                      : TB_SIGNER_POOL;
   s->name = group ? group : officer;
   if (group && officer)
     tb_wf_problem(v->cx, s->line,
@@ -101,14 +101,9 @@ static void read_signer(verbs *v, const xmlNode *e, tb_signer_def *s) {
 }
 
 static void read_signers(verbs *v, const xmlNode *t) {
-  size_t n = tb_wf_count(t, "signer");
-  if (n > TB_MAX_SIGNERS) {
-    tb_wf_problem(v->cx, v->task->line,
-                  "split the step, or let a group sign for its members",
-                  "task '%s': %zu signers; at most %d are allowed",
-                  v->task->id, n, TB_MAX_SIGNERS);
-    n = TB_MAX_SIGNERS;
-  }
+  size_t n = tb_wf_limited(v->cx, t, "signer", TB_MAX_SIGNERS, "signers",
+                           "split the step, or let a group sign for its "
+                           "members");
   tb_signer_def *items = tb_arena_alloc(v->a, (n ? n : 1) * sizeof *items);
   size_t k = 0;
   for (xmlNode *e = tb_wf_first(t, "signer"); e && k < n;
@@ -159,13 +154,8 @@ static bool same_copy(const tb_copy_def *x, const tb_copy_def *y) {
 }
 
 static void read_copies(verbs *v, const xmlNode *t) {
-  size_t n = tb_wf_count(t, "copy");
-  if (n > TB_MAX_COPIES) {
-    tb_wf_problem(v->cx, v->task->line, "copy the bureau instead of its groups",
-                  "task '%s': %zu copies; at most %d are allowed", v->task->id,
-                  n, TB_MAX_COPIES);
-    n = TB_MAX_COPIES;
-  }
+  size_t n = tb_wf_limited(v->cx, t, "copy", TB_MAX_COPIES, "copies",
+                           "copy the bureau instead of its groups");
   tb_copy_def *items = tb_arena_alloc(v->a, (n ? n : 1) * sizeof *items);
   size_t k = 0;
   for (xmlNode *e = tb_wf_first(t, "copy"); e && k < n;
@@ -243,8 +233,7 @@ static void read_on_deny(verbs *v, const xmlNode *e) {
                   "'sequence' (依次), not '%s'",
                   t->id, sign_names[t->rule]);
   else if (t->rule == TB_SIGN_SEQUENCE && d == TB_DENY_AFTER_ALL)
-    tb_wf_problem(v->cx, t->line,
-                  "write on-deny=\"at-once\", or sign=\"all\"",
+    tb_wf_problem(v->cx, t->line, "write on-deny=\"at-once\", or sign=\"all\"",
                   "task '%s': in a sequence (依次) a deny ends the step at "
                   "once; after-all is for sign 'all' (会签)",
                   t->id);

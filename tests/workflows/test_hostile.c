@@ -663,7 +663,7 @@ static char *task_with(const char *attrs, const char *child, size_t n,
 static void test_hostile_verbs(void) {
   size_t len;
   char *doc = task_with("sign='all'", "<signer/>", 1000, &len);
-  REFUSED_N(doc, len, "task 't': 1000 signers; at most 8 are allowed");
+  REFUSED_N(doc, len, "1000 signers; at most 8 are allowed");
   free(doc);
   doc = task_with("sign='vote' pass='2'", "<signer group='KZ'/>", 50000, &len);
   REFUSED_N(doc, len, "50000 signers; at most 8 are allowed");
