@@ -739,6 +739,9 @@ typedef struct {
   uint8_t kind;     /* tb_signer_kind */
   uint8_t ref;      /* group or officer: index into the step's signers */
   bool claimed;     /* pool or group: `account` claimed it */
+  bool acted;       /* somebody claimed, decided or handed on its task in
+                       this step (撤回 of the decision that opened it is
+                       refused then) */
 } tb_slot;
 
 typedef struct {
@@ -1048,6 +1051,25 @@ int tb_app_status_from_name(const char *name);
 int tb_event_kind_from_name(const char *name);
 int tb_timer_kind_from_name(const char *name);
 int tb_special_kind_from_name(const char *name);
+
+/* The names of the verbs' values in JSON, the API and the tasks table:
+ * slot states ("waiting", "open", "approved", "denied", "returned",
+ * "closed"), close reasons ("ended", "not_needed", "step_denied",
+ * "returned", "removed", "sent_back", "taken_back", "replaced"), sign
+ * rules ("one", "all", "any", "sequence", "vote"), signer kinds ("pool",
+ * "group", "officer", "account") and 加签 positions ("before", "after",
+ * "parallel"). Static strings; "unknown" for a value outside the enum.
+ * The reverse look-ups give -1 for an unknown (or NULL) name. */
+const char *tb_slot_status_name(tb_slot_status s);
+const char *tb_close_reason_name(tb_close_reason r);
+const char *tb_sign_rule_name(tb_sign_rule r);
+const char *tb_signer_kind_name(tb_signer_kind k);
+const char *tb_add_position_name(tb_add_position p);
+int tb_slot_status_from_name(const char *name);
+int tb_close_reason_from_name(const char *name);
+int tb_sign_rule_from_name(const char *name);
+int tb_signer_kind_from_name(const char *name);
+int tb_add_position_from_name(const char *name);
 
 /* Whether an application in this status is finished (no further events
  * but a rating). */

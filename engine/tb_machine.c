@@ -6,20 +6,10 @@
  * Every handler works on a copy of the state; the copy is written back only
  * when the whole event succeeded, so a refused event changes nothing.
  */
-#include "tb_engine.h"
+#include "tb_machine_int.h"
 
 #include <string.h>
 
-typedef struct {
-  const tb_definition *def;
-  const tb_calendar *cal;
-  const tb_form *form;
-  const tb_event *ev;
-  tb_app_state *s; /* the working copy */
-  tb_effects *fx;
-  tb_problem *p;
-  bool overflow; /* an effect did not fit */
-} step_t;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -31,11 +21,11 @@ static uint64_t all_materials(const tb_definition *def) {
   return def->n_materials >= 64 ? ~(uint64_t)0 : bit64(def->n_materials) - 1;
 }
 
-static tb_day today(const step_t *st) {
+tb_day tb_m_today(const tb_mstep *st) {
   return tb_calendar_day_of(st->cal, st->ev->at);
 }
 
-static tb_effect *emit(step_t *st, tb_effect_kind kind) {
+tb_effect *tb_m_emit(tb_mstep *st, tb_effect_kind kind) {
   if (st->fx->n >= TB_MAX_EFFECTS) {
     st->overflow = true;
     return NULL;
@@ -46,9 +36,9 @@ static tb_effect *emit(step_t *st, tb_effect_kind kind) {
   return e;
 }
 
-static void schedule(step_t *st, tb_timer_kind timer, size_t subject,
+static void schedule(tb_mstep *st, tb_timer_kind timer, size_t subject,
                      int64_t at) {
-  tb_effect *e = emit(st, TB_EFFECT_SCHEDULE_TIMER);
+  tb_effect *e = tb_m_emit(st, TB_EFFECT_SCHEDULE_TIMER);
   if (e) {
     e->timer = (uint8_t)timer;
     e->subject = (uint8_t)subject;
@@ -56,17 +46,17 @@ static void schedule(step_t *st, tb_timer_kind timer, size_t subject,
   }
 }
 
-static void unschedule(step_t *st, tb_timer_kind timer, size_t subject) {
-  tb_effect *e = emit(st, TB_EFFECT_CANCEL_TIMER);
+static void unschedule(tb_mstep *st, tb_timer_kind timer, size_t subject) {
+  tb_effect *e = tb_m_emit(st, TB_EFFECT_CANCEL_TIMER);
   if (e) {
     e->timer = (uint8_t)timer;
     e->subject = (uint8_t)subject;
   }
 }
 
-static void notify(step_t *st, tb_notice_kind notice, uint64_t materials,
+void tb_m_notify(tb_mstep *st, tb_notice_kind notice, uint64_t materials,
                    uint16_t branches) {
-  tb_effect *e = emit(st, TB_EFFECT_NOTIFY);
+  tb_effect *e = tb_m_emit(st, TB_EFFECT_NOTIFY);
   if (e) {
     e->notice = (uint8_t)notice;
     e->materials = materials;
@@ -77,14 +67,14 @@ static void notify(step_t *st, tb_notice_kind notice, uint64_t materials,
 /* ---- deadlines and warnings ------------------------------------------- */
 
 /* The cards and their instants: tb_card.c, the one definition. */
-static tb_warning warning_at(const step_t *st, tb_day deadline, int length,
+static tb_warning warning_at(const tb_mstep *st, tb_day deadline, int length,
                              int64_t now) {
   return tb_card_at(st->cal, deadline, length, st->def->warn_days, now);
 }
 
 /* Set the warning level for `deadline` (of `length` working days) as of
  * now and schedule the timers for the levels still to come. */
-static uint8_t arm_warnings(step_t *st, tb_day deadline, int length,
+static uint8_t arm_warnings(tb_mstep *st, tb_day deadline, int length,
                             tb_timer_kind yellow, tb_timer_kind red,
                             size_t subject) {
   tb_warning w = warning_at(st, deadline, length, st->ev->at);
@@ -98,65 +88,32 @@ static uint8_t arm_warnings(step_t *st, tb_day deadline, int length,
 }
 
 /* The limit of branch b's current task, in working days. */
-static int task_days(const step_t *st, size_t b) {
+static int task_days(const tb_mstep *st, size_t b) {
   const tb_branch_def *bd = &st->def->branches[b];
   uint8_t step = st->s->branches[b].step;
   return step < bd->n_tasks ? bd->tasks[step].days : 0;
 }
 
-static uint8_t arm_task(step_t *st, size_t b) {
+uint8_t tb_m_arm_task(tb_mstep *st, size_t b) {
   return arm_warnings(st, st->s->branches[b].deadline, task_days(st, b),
                       TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
 }
 
-static void disarm_warnings(step_t *st, tb_timer_kind yellow, tb_timer_kind red,
+static void disarm_warnings(tb_mstep *st, tb_timer_kind yellow, tb_timer_kind red,
                             size_t subject) {
   if (st->def->warn_days > 0)
     unschedule(st, yellow, subject);
   unschedule(st, red, subject);
 }
 
-/* ---- tasks -------------------------------------------------------------- */
-
-static void open_task(step_t *st, size_t b) {
-  tb_branch_state *br = &st->s->branches[b];
-  const tb_task_def *task = &st->def->branches[b].tasks[br->step];
-  br->status = TB_BRANCH_ACTIVE;
-  br->claimed = false;
-  br->claimant = 0;
-  br->started_at = st->ev->at;
-  br->paused_days = 0;
-  br->deadline = tb_calendar_add_working_days(st->cal, today(st), task->days);
-  br->warning = arm_task(st, b);
-  tb_effect *e = emit(st, TB_EFFECT_CREATE_TASK);
-  if (e) {
-    e->branch = (uint8_t)b;
-    e->step = br->step;
-    e->round = br->round;
-    e->deadline = br->deadline;
-  }
-}
-
-/* Close the open task of branch b (decided or cancelled). */
-static void close_task(step_t *st, size_t b, bool cancelled) {
-  tb_branch_state *br = &st->s->branches[b];
+void tb_m_disarm_task(tb_mstep *st, size_t b) {
   disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
-  if (cancelled) {
-    tb_effect *e = emit(st, TB_EFFECT_CANCEL_TASK);
-    if (e) {
-      e->branch = (uint8_t)b;
-      e->step = br->step;
-      e->round = br->round;
-    }
-  }
-  br->claimed = false;
-  br->warning = TB_WARN_NONE;
 }
 
 /* Start every waiting branch whose predecessors all approved (or do not
  * apply); skip those behind a denied or skipped one. Repeats until nothing
  * changes, since a skip can make others skip. */
-static void start_ready_branches(step_t *st) {
+void tb_m_start_ready_branches(tb_mstep *st) {
   bool changed = true;
   while (changed) {
     changed = false;
@@ -179,7 +136,7 @@ static void start_ready_branches(step_t *st) {
         br->status = TB_BRANCH_SKIPPED;
         changed = true;
       } else if (ready) {
-        open_task(st, b);
+        tb_step_open(st, b);
         changed = true;
       }
     }
@@ -188,13 +145,13 @@ static void start_ready_branches(step_t *st) {
 
 /* ---- the application clock -------------------------------------------- */
 
-static void arm_application(step_t *st) {
+static void arm_application(tb_mstep *st) {
   st->s->warning = arm_warnings(st, st->s->deadline, st->def->promised_days,
                                 TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
 }
 
 /* Stop the clock: no card while it is paused, and no warning can fire. */
-static void pause_clock(step_t *st) {
+static void pause_clock(tb_mstep *st) {
   st->s->paused_at = st->ev->at;
   st->s->warning = TB_WARN_NONE;
   disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
@@ -207,10 +164,10 @@ static void pause_clock(step_t *st) {
 
 /* Restart the clock: every deadline moves by the working days paused
  * (行政许可法 art. 45), and the warnings are armed again. */
-static void resume_clock(step_t *st) {
+static void resume_clock(tb_mstep *st) {
   tb_app_state *s = st->s;
   /* A pause ending at midnight ends on the day that just finished. */
-  tb_day resumed = today(st);
+  tb_day resumed = tb_m_today(st);
   if (st->ev->at == tb_calendar_start_of(st->cal, resumed))
     resumed--;
   int paused = tb_calendar_count_working_days(
@@ -227,13 +184,13 @@ static void resume_clock(step_t *st) {
       continue;
     br->paused_days += paused;
     br->deadline = tb_calendar_add_working_days(st->cal, br->deadline, paused);
-    br->warning = arm_task(st, b);
+    br->warning = tb_m_arm_task(st, b);
   }
 }
 
 /* ---- ending ------------------------------------------------------------- */
 
-static void cancel_gap_timers(step_t *st, uint64_t gaps) {
+static void cancel_gap_timers(tb_mstep *st, uint64_t gaps) {
   for (size_t m = 0; m < st->def->n_materials; m++)
     if (gaps & bit64(m))
       unschedule(st, TB_TIMER_GAP_DUE, m);
@@ -241,7 +198,7 @@ static void cancel_gap_timers(step_t *st, uint64_t gaps) {
 
 /* An online application leaves the states before acceptance: its expiry
  * timer (scheduled at submission) has nothing left to do. */
-static void cancel_expiry(step_t *st) {
+static void cancel_expiry(tb_mstep *st) {
   const tb_app_state *s = st->s;
   if (s->channel == TB_CHANNEL_ONLINE &&
       (s->status == TB_APP_SUBMITTED ||
@@ -251,7 +208,7 @@ static void cancel_expiry(step_t *st) {
 
 /* Move to a final (or decided) status: close every open task and stop
  * every timer. */
-static void end_application(step_t *st, tb_app_status status) {
+void tb_m_end_application(tb_mstep *st, tb_app_status status) {
   tb_app_state *s = st->s;
   if (status != TB_APP_EXPIRED)
     cancel_expiry(st);
@@ -262,23 +219,11 @@ static void end_application(step_t *st, tb_app_status status) {
     unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
   for (size_t b = 0; b < s->n_branches; b++) {
     tb_branch_state *br = &s->branches[b];
-    if (br->status == TB_BRANCH_ACTIVE) {
-      if (clock_running)
-        close_task(st, b, true);
-      else { /* paused: its warning timers are already gone */
-        tb_effect *e = emit(st, TB_EFFECT_CANCEL_TASK);
-        if (e) {
-          e->branch = (uint8_t)b;
-          e->step = br->step;
-          e->round = br->round;
-        }
-        br->claimed = false;
-      }
+    if (br->status == TB_BRANCH_ACTIVE)
+      tb_step_end_branch(st, b, clock_running); /* paused: no timers left */
+    else if (br->status == TB_BRANCH_WAITING ||
+             br->status == TB_BRANCH_RETURNED)
       br->status = TB_BRANCH_CANCELLED;
-    } else if (br->status == TB_BRANCH_WAITING ||
-               br->status == TB_BRANCH_RETURNED) {
-      br->status = TB_BRANCH_CANCELLED;
-    }
   }
   /* Approved with gaps open: their dates still run (容缺后补). */
   if (status != TB_APP_APPROVED && status != TB_APP_AWAITING_MATERIALS)
@@ -291,24 +236,24 @@ static void end_application(step_t *st, tb_app_status status) {
 
 /* Sign every license whose branch approved (or that belongs to the whole
  * application), and tell the applicant. */
-static void issue_licenses(step_t *st) {
+static void issue_licenses(tb_mstep *st) {
   tb_app_state *s = st->s;
   for (size_t l = 0; l < st->def->n_licenses; l++) {
     int b = st->def->licenses[l].branch;
     if (b >= 0 && s->branches[b].status != TB_BRANCH_APPROVED)
       continue;
     s->licenses |= (uint16_t)(1u << l);
-    tb_effect *e = emit(st, TB_EFFECT_ISSUE_LICENSE);
+    tb_effect *e = tb_m_emit(st, TB_EFFECT_ISSUE_LICENSE);
     if (e)
       e->license = (uint8_t)l;
   }
-  notify(st, TB_NOTICE_APPROVED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_APPROVED, 0, 0);
 }
 
 /* Every branch is decided (none active): approve, deny, or send the one
  * merged supplement notice (一次性告知). An approval with tolerated gaps
  * still open waits for them before any license is signed. */
-static void decide_join(step_t *st) {
+void tb_m_decide_join(tb_mstep *st) {
   tb_app_state *s = st->s;
   bool returned = false, approved = false, denied = false, waiting = false;
   for (size_t b = 0; b < s->n_branches; b++) {
@@ -325,22 +270,22 @@ static void decide_join(step_t *st) {
   if (returned) {
     pause_clock(st);
     s->status = TB_APP_RETURNED;
-    notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
+    tb_m_notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
     return;
   }
   if (waiting)
     return; /* cannot happen: start_ready_branches started or skipped them */
   if (denied && !approved) {
-    end_application(st, TB_APP_DENIED);
-    notify(st, TB_NOTICE_DENIED, 0, 0);
+    tb_m_end_application(st, TB_APP_DENIED);
+    tb_m_notify(st, TB_NOTICE_DENIED, 0, 0);
     return;
   }
   if (s->gaps) { /* 容缺: the licenses wait for the last gap */
-    end_application(st, TB_APP_AWAITING_MATERIALS);
-    notify(st, TB_NOTICE_AWAITING_MATERIALS, s->gaps, 0);
+    tb_m_end_application(st, TB_APP_AWAITING_MATERIALS);
+    tb_m_notify(st, TB_NOTICE_AWAITING_MATERIALS, s->gaps, 0);
     return;
   }
-  end_application(st, TB_APP_APPROVED);
+  tb_m_end_application(st, TB_APP_APPROVED);
   issue_licenses(st);
 }
 
@@ -370,17 +315,17 @@ static const char *status_words(uint8_t status) {
                                      : "in an unknown state";
 }
 
-static tb_status illegal(step_t *st, const char *what) {
+tb_status tb_m_illegal(tb_mstep *st, const char *what) {
   return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "state",
                         "cannot %s: the application is %s", what,
                         status_words(st->s->status));
 }
 
-static tb_status invalid(step_t *st, const char *field, const char *what) {
+static tb_status invalid(tb_mstep *st, const char *field, const char *what) {
   return tb_problem_set(st->p, TB_ERR_INVALID, field, "%s", what);
 }
 
-static tb_status check_material_mask(step_t *st, uint64_t mask,
+tb_status tb_m_check_material_mask(tb_mstep *st, uint64_t mask,
                                      const char *field) {
   if (mask & ~all_materials(st->def))
     return tb_problem_set(st->p, TB_ERR_INVALID, field,
@@ -392,11 +337,11 @@ static tb_status check_material_mask(step_t *st, uint64_t mask,
  * tolerated material may be missing at acceptance and is not provided; a
  * committed one may be replaced by a commitment, is not provided and not
  * tolerated. Checked at registration and again at acceptance. */
-static tb_status check_choices(step_t *st, uint64_t tolerated,
+static tb_status check_choices(tb_mstep *st, uint64_t tolerated,
                                uint64_t committed) {
-  tb_status rc = check_material_mask(st, tolerated, "tolerated");
+  tb_status rc = tb_m_check_material_mask(st, tolerated, "tolerated");
   if (rc == TB_OK)
-    rc = check_material_mask(st, committed, "committed");
+    rc = tb_m_check_material_mask(st, committed, "committed");
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++) {
@@ -423,17 +368,17 @@ static tb_status check_choices(step_t *st, uint64_t tolerated,
 
 /* ---- intake ------------------------------------------------------------- */
 
-static tb_status on_submit(step_t *st) {
+static tb_status on_submit(tb_mstep *st) {
   const tb_event *ev = st->ev;
   tb_app_state *s = st->s;
   if (s->status != TB_APP_NONE)
-    return illegal(st, "submit again");
+    return tb_m_illegal(st, "submit again");
   if (ev->channel != TB_CHANNEL_WINDOW && ev->channel != TB_CHANNEL_ONLINE)
     return invalid(st, "channel", "must be window or online");
   if (ev->channel == TB_CHANNEL_ONLINE && !st->def->online)
     return invalid(st, "channel", "this service cannot be applied for online");
   tb_status rc =
-      check_material_mask(st, ev->materials | ev->from_license, "materials");
+      tb_m_check_material_mask(st, ev->materials | ev->from_license, "materials");
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++)
@@ -443,7 +388,7 @@ static tb_status on_submit(step_t *st) {
                             st->def->materials[m].id);
   if (!st->form)
     return invalid(st, "form", "is missing");
-  rc = tb_form_check(st->def, st->form, today(st), st->p);
+  rc = tb_form_check(st->def, st->form, tb_m_today(st), st->p);
   if (rc != TB_OK)
     return rc;
   s->provided = ev->materials | ev->from_license;
@@ -463,7 +408,7 @@ static tb_status on_submit(step_t *st) {
 
 /* Every required material must be there, tolerated (容缺) or replaced by a
  * commitment (告知承诺); each exception must be allowed by the definition. */
-static tb_status check_acceptance(step_t *st, uint64_t tolerated,
+static tb_status check_acceptance(tb_mstep *st, uint64_t tolerated,
                                   uint64_t committed) {
   tb_status rc = check_choices(st, tolerated, committed);
   if (rc != TB_OK)
@@ -482,11 +427,11 @@ static tb_status check_acceptance(step_t *st, uint64_t tolerated,
   return TB_OK;
 }
 
-static tb_status on_accept(step_t *st) {
+static tb_status on_accept(tb_mstep *st) {
   const tb_event *ev = st->ev;
   tb_app_state *s = st->s;
   if (s->status != TB_APP_SUBMITTED)
-    return illegal(st, "accept");
+    return tb_m_illegal(st, "accept");
   /* The stored choices, less what was supplied since registration. */
   uint64_t tolerated =
       ev->stored_choices ? s->chosen_gaps & ~s->provided : ev->materials;
@@ -496,7 +441,7 @@ static tb_status on_accept(step_t *st) {
   tb_status rc = check_acceptance(st, tolerated, committed);
   if (rc != TB_OK)
     return rc;
-  tb_day day = today(st);
+  tb_day day = tb_m_today(st);
   s->accepted_at = ev->at;
   s->committed = committed;
   s->gaps = tolerated;
@@ -514,7 +459,7 @@ static tb_status on_accept(step_t *st) {
   }
   cancel_expiry(st);
   s->status = TB_APP_IN_REVIEW;
-  notify(st, TB_NOTICE_ACCEPTED, s->gaps, 0);
+  tb_m_notify(st, TB_NOTICE_ACCEPTED, s->gaps, 0);
   arm_application(st);
   s->n_branches = (uint8_t)st->def->n_branches;
   for (size_t b = 0; b < s->n_branches; b++) {
@@ -526,26 +471,26 @@ static tb_status on_accept(step_t *st) {
                      ? TB_BRANCH_INACTIVE
                      : TB_BRANCH_WAITING;
   }
-  start_ready_branches(st);
-  decide_join(st); /* no branch applies: approved at once */
+  tb_m_start_ready_branches(st);
+  tb_m_decide_join(st); /* no branch applies: approved at once */
   return TB_OK;
 }
 
-static tb_status on_refuse(step_t *st) {
+static tb_status on_refuse(tb_mstep *st) {
   uint8_t status = st->s->status;
   if (status != TB_APP_SUBMITTED && status != TB_APP_AWAITING_SUPPLEMENT)
-    return illegal(st, "refuse");
-  end_application(st, TB_APP_REFUSED);
-  notify(st, TB_NOTICE_REFUSED, 0, 0);
+    return tb_m_illegal(st, "refuse");
+  tb_m_end_application(st, TB_APP_REFUSED);
+  tb_m_notify(st, TB_NOTICE_REFUSED, 0, 0);
   return TB_OK;
 }
 
 /* 一次性告知 at the window: every missing or wrong item at once. */
-static tb_status on_request_supplement(step_t *st) {
+static tb_status on_request_supplement(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_SUBMITTED)
-    return illegal(st, "request a supplement");
-  tb_status rc = check_material_mask(st, st->ev->materials, "items");
+    return tb_m_illegal(st, "request a supplement");
+  tb_status rc = tb_m_check_material_mask(st, st->ev->materials, "items");
   if (rc != TB_OK)
     return rc;
   s->status = TB_APP_AWAITING_SUPPLEMENT;
@@ -554,12 +499,12 @@ static tb_status on_request_supplement(step_t *st) {
   s->notice_branches = 0;
   s->provided &= ~st->ev->materials; /* listed as wrong: to be redone */
   s->from_license &= ~st->ev->materials;
-  notify(st, TB_NOTICE_SUPPLEMENT, s->notice, 0);
+  tb_m_notify(st, TB_NOTICE_SUPPLEMENT, s->notice, 0);
   return TB_OK;
 }
 
 /* Tolerated gaps supplied while the review goes on. */
-static tb_status supply_gaps(step_t *st) {
+static tb_status supply_gaps(tb_mstep *st) {
   tb_app_state *s = st->s;
   uint64_t filled = s->gaps & st->ev->materials;
   if (!filled)
@@ -586,7 +531,7 @@ static void clear_notice(tb_app_state *s) {
 
 /* The notice is answered (every item supplied) or closed: the returned
  * branches review again (round + 1) and the clock restarts. */
-static void reopen_returned(step_t *st) {
+static void reopen_returned(tb_mstep *st) {
   tb_app_state *s = st->s;
   uint64_t supplied = s->notice_supplied;
   s->status = TB_APP_IN_REVIEW;
@@ -596,16 +541,16 @@ static void reopen_returned(step_t *st) {
     if (br->status != TB_BRANCH_RETURNED)
       continue;
     br->round++;
-    open_task(st, b);
+    tb_step_open(st, b);
   }
   clear_notice(s);
-  notify(st, TB_NOTICE_RESUMED, supplied, 0);
+  tb_m_notify(st, TB_NOTICE_RESUMED, supplied, 0);
 }
 
 /* A supplement may name only what the open notice asks for (or, while
  * returned, an outstanding tolerated gap): anything else is refused,
  * naming the first such material. */
-static tb_status check_in_notice(step_t *st) {
+static tb_status check_in_notice(tb_mstep *st) {
   uint64_t stray = st->ev->materials & ~(st->s->notice | st->s->gaps);
   for (size_t m = 0; m < st->def->n_materials; m++)
     if (stray & bit64(m))
@@ -619,7 +564,7 @@ static tb_status check_in_notice(step_t *st) {
 
 /* Mark the notice's items in the event supplied; true when no item is
  * owed any more. */
-static bool mark_supplied(step_t *st) {
+static bool mark_supplied(tb_mstep *st) {
   tb_app_state *s = st->s;
   uint64_t items = st->ev->materials & s->notice;
   s->notice_supplied |= items;
@@ -631,7 +576,7 @@ static bool mark_supplied(step_t *st) {
  * notice stays open with the items still owed; when the last one is
  * supplied, the application goes back to the window (before acceptance)
  * or to the returned branches (after). */
-static tb_status answer_notice(step_t *st) {
+static tb_status answer_notice(tb_mstep *st) {
   tb_app_state *s = st->s;
   tb_status rc = check_in_notice(st);
   if (rc != TB_OK)
@@ -651,9 +596,9 @@ static tb_status answer_notice(step_t *st) {
   return TB_OK;
 }
 
-static tb_status on_supplement(step_t *st) {
+static tb_status on_supplement(tb_mstep *st) {
   tb_app_state *s = st->s;
-  tb_status rc = check_material_mask(st, st->ev->materials, "materials");
+  tb_status rc = tb_m_check_material_mask(st, st->ev->materials, "materials");
   if (rc != TB_OK)
     return rc;
   if (!st->ev->materials)
@@ -668,7 +613,7 @@ static tb_status on_supplement(step_t *st) {
   case TB_APP_APPROVED: /* approved before licenses waited for gaps */
     return supply_gaps(st);
   default:
-    return illegal(st, "take a supplement");
+    return tb_m_illegal(st, "take a supplement");
   }
 }
 
@@ -676,7 +621,7 @@ static tb_status on_supplement(step_t *st) {
  * audit trail). The items still owed are no longer asked for: they stay
  * missing (not provided), so the window or the bureaus decide on what is
  * there — accept with gaps, refuse, deny, or ask again. */
-static tb_status on_close_notice(step_t *st) {
+static tb_status on_close_notice(tb_mstep *st) {
   tb_app_state *s = st->s;
   switch (s->status) {
   case TB_APP_AWAITING_SUPPLEMENT:
@@ -687,11 +632,11 @@ static tb_status on_close_notice(step_t *st) {
     reopen_returned(st);
     return TB_OK;
   default:
-    return illegal(st, "close a notice");
+    return tb_m_illegal(st, "close a notice");
   }
 }
 
-static tb_status on_withdraw(step_t *st) {
+static tb_status on_withdraw(tb_mstep *st) {
   switch (st->s->status) {
   case TB_APP_SUBMITTED:
   case TB_APP_AWAITING_SUPPLEMENT:
@@ -699,157 +644,19 @@ static tb_status on_withdraw(step_t *st) {
   case TB_APP_RETURNED:
   case TB_APP_SUSPENDED:
   case TB_APP_AWAITING_MATERIALS: /* nothing was signed yet */
-    end_application(st, TB_APP_WITHDRAWN);
+    tb_m_end_application(st, TB_APP_WITHDRAWN);
     return TB_OK;
   default:
-    return illegal(st, "withdraw");
+    return tb_m_illegal(st, "withdraw");
   }
-}
-
-/* ---- bureau tasks ---------------------------------------------------------
- */
-
-/* The branch an event names, if its task is open now; NULL and a problem
- * otherwise. */
-static tb_branch_state *task_of(step_t *st, tb_status *rc) {
-  const tb_event *ev = st->ev;
-  if (st->s->status != TB_APP_IN_REVIEW) {
-    *rc = illegal(st, "work on a task");
-    return NULL;
-  }
-  if (ev->branch >= st->s->n_branches) {
-    *rc = invalid(st, "task", "no such task in this application");
-    return NULL;
-  }
-  tb_branch_state *br = &st->s->branches[ev->branch];
-  const tb_branch_def *bd = &st->def->branches[ev->branch];
-  if (ev->round && (ev->round != br->round ||
-                    (br->status == TB_BRANCH_ACTIVE && br->step != ev->step))) {
-    *rc = tb_problem_set(st->p, TB_ERR_SUPERSEDED, "task",
-                         "this task of round %u is no longer the open one: "
-                         "the branch is at round %u, step %u",
-                         ev->round, br->round, br->step + 1u);
-    return NULL;
-  }
-  if (br->status != TB_BRANCH_ACTIVE || br->step != ev->step) {
-    *rc = tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "task",
-                         "task '%s' of %s is not open: the branch is %s",
-                         ev->step < bd->n_tasks ? bd->tasks[ev->step].id : "?",
-                         bd->bureau, tb_branch_status_name(br->status));
-    return NULL;
-  }
-  if (ev->bureau && strcmp(ev->bureau, bd->bureau) != 0) {
-    *rc = tb_problem_set(st->p, TB_ERR_WRONG_BUREAU, "task",
-                         "this task belongs to bureau %s", bd->bureau);
-    return NULL;
-  }
-  if (ev->actor == 0) {
-    *rc = invalid(st, "actor", "a task needs an officer");
-    return NULL;
-  }
-  return br;
-}
-
-static tb_status on_claim(step_t *st) {
-  tb_status rc = TB_OK;
-  tb_branch_state *br = task_of(st, &rc);
-  if (!br)
-    return rc;
-  if (br->claimed)
-    return tb_problem_set(st->p,
-                          br->claimant == st->ev->actor
-                              ? TB_ERR_ILLEGAL_STATE
-                              : TB_ERR_CLAIMED_BY_OTHER,
-                          "task",
-                          br->claimant == st->ev->actor
-                              ? "you have already claimed this task"
-                              : "another officer has claimed this task");
-  br->claimed = true;
-  br->claimant = st->ev->actor;
-  return TB_OK;
-}
-
-/* The open task the actor has claimed, ready for a decision. */
-static tb_branch_state *claimed_task(step_t *st, tb_status *rc) {
-  tb_branch_state *br = task_of(st, rc);
-  if (!br)
-    return NULL;
-  if (!br->claimed) {
-    *rc = tb_problem_set(st->p, TB_ERR_NOT_CLAIMED, "task",
-                         "claim the task before deciding it");
-    return NULL;
-  }
-  if (br->claimant != st->ev->actor) {
-    *rc = tb_problem_set(st->p, TB_ERR_CLAIMED_BY_OTHER, "task",
-                         "another officer has claimed this task");
-    return NULL;
-  }
-  return br;
-}
-
-static tb_status on_approve(step_t *st) {
-  tb_status rc = TB_OK;
-  tb_branch_state *br = claimed_task(st, &rc);
-  if (!br)
-    return rc;
-  size_t b = st->ev->branch;
-  close_task(st, b, false);
-  if ((size_t)br->step + 1 < st->def->branches[b].n_tasks) {
-    br->step++;
-    open_task(st, b);
-    return TB_OK;
-  }
-  br->status = TB_BRANCH_APPROVED;
-  start_ready_branches(st);
-  decide_join(st);
-  return TB_OK;
-}
-
-static tb_status on_deny(step_t *st) {
-  tb_status rc = TB_OK;
-  tb_branch_state *br = claimed_task(st, &rc);
-  if (!br)
-    return rc;
-  size_t b = st->ev->branch;
-  close_task(st, b, false);
-  br->status = TB_BRANCH_DENIED;
-  if (!st->def->branches[b].deny_continues) {
-    end_application(st, TB_APP_DENIED);
-    notify(st, TB_NOTICE_DENIED, 0, (uint16_t)(1u << b));
-    return TB_OK;
-  }
-  start_ready_branches(st);
-  decide_join(st);
-  return TB_OK;
-}
-
-/* A return waits for the other branches, so that the applicant gets one
- * notice with every bureau's items (一次性告知), not one per bureau. */
-static tb_status on_return(step_t *st) {
-  tb_status rc = TB_OK;
-  tb_branch_state *br = claimed_task(st, &rc);
-  if (!br)
-    return rc;
-  rc = check_material_mask(st, st->ev->materials, "items");
-  if (rc != TB_OK)
-    return rc;
-  size_t b = st->ev->branch;
-  close_task(st, b, false);
-  br->status = TB_BRANCH_RETURNED;
-  st->s->notice |= st->ev->materials;
-  st->s->notice_branches |= (uint16_t)(1u << b);
-  st->s->provided &= ~st->ev->materials;
-  st->s->from_license &= ~st->ev->materials;
-  decide_join(st);
-  return TB_OK;
 }
 
 /* ---- special procedures (特别程序) ------------------------------------- */
 
-static tb_status on_suspend(step_t *st) {
+static tb_status on_suspend(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_IN_REVIEW)
-    return illegal(st, "start a special procedure");
+    return tb_m_illegal(st, "start a special procedure");
   int i = st->ev->special < TB_SPECIAL_KIND_COUNT
               ? tb_definition_special(st->def, st->ev->special)
               : -1;
@@ -858,23 +665,23 @@ static tb_status on_suspend(step_t *st) {
   pause_clock(st);
   s->status = TB_APP_SUSPENDED;
   s->special = st->ev->special;
-  tb_day last = tb_calendar_add_working_days(st->cal, today(st),
+  tb_day last = tb_calendar_add_working_days(st->cal, tb_m_today(st),
                                              st->def->specials[i].max_days);
   schedule(st, TB_TIMER_SPECIAL_MAX, 0,
            tb_calendar_start_of(st->cal, last + 1));
-  notify(st, TB_NOTICE_SUSPENDED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_SUSPENDED, 0, 0);
   return TB_OK;
 }
 
-static void resume_review(step_t *st) {
+static void resume_review(tb_mstep *st) {
   st->s->status = TB_APP_IN_REVIEW;
   resume_clock(st);
-  notify(st, TB_NOTICE_RESUMED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_RESUMED, 0, 0);
 }
 
-static tb_status on_resume(step_t *st) {
+static tb_status on_resume(tb_mstep *st) {
   if (st->s->status != TB_APP_SUSPENDED)
-    return illegal(st, "resume");
+    return tb_m_illegal(st, "resume");
   unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
   resume_review(st);
   return TB_OK;
@@ -883,22 +690,22 @@ static tb_status on_resume(step_t *st) {
 /* ---- timers ---------------------------------------------------------------
  */
 
-static tb_status not_due(step_t *st) {
+static tb_status not_due(tb_mstep *st) {
   return tb_problem_set(st->p, TB_IGNORED, "timer",
                         "the timer is stale or not due yet");
 }
 
-static tb_status warn_application(step_t *st, tb_warning level) {
+static tb_status warn_application(tb_mstep *st, tb_warning level) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_IN_REVIEW || s->warning >= level ||
       tb_card_of_application(st->def, st->cal, s, st->ev->at) < level)
     return not_due(st);
   s->warning = (uint8_t)level;
-  notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0, 0);
+  tb_m_notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0, 0);
   return TB_OK;
 }
 
-static tb_status warn_task(step_t *st, size_t b, tb_warning level) {
+static tb_status warn_task(tb_mstep *st, size_t b, tb_warning level) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_IN_REVIEW || b >= s->n_branches)
     return not_due(st);
@@ -907,13 +714,13 @@ static tb_status warn_task(step_t *st, size_t b, tb_warning level) {
       tb_card_of_task(st->def, st->cal, s, b, st->ev->at) < level)
     return not_due(st);
   br->warning = (uint8_t)level;
-  notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
+  tb_m_notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
          (uint16_t)(1u << b));
   return TB_OK;
 }
 
 /* A tolerated gap (容缺) not supplied by its date: the definition decides. */
-static tb_status gap_missed(step_t *st, size_t m) {
+static tb_status gap_missed(tb_mstep *st, size_t m) {
   tb_app_state *s = st->s;
   if (m >= st->def->n_materials || !(s->gaps & bit64(m)) ||
       tb_app_status_is_final(s->status) ||
@@ -923,32 +730,32 @@ static tb_status gap_missed(step_t *st, size_t m) {
    * approved and waiting for the gaps. */
   bool unsigned_yet = s->status != TB_APP_APPROVED;
   if (st->def->gap_policy == TB_GAP_MISSED_TERMINATE && unsigned_yet) {
-    end_application(st, TB_APP_TERMINATED);
-    notify(st, TB_NOTICE_TERMINATED, bit64(m), 0);
+    tb_m_end_application(st, TB_APP_TERMINATED);
+    tb_m_notify(st, TB_NOTICE_TERMINATED, bit64(m), 0);
     return TB_OK;
   }
   if (s->gap_overdue)
     return not_due(st); /* already flagged by another gap */
   s->gap_overdue = true;
-  notify(st, TB_NOTICE_GAP_OVERDUE, bit64(m), 0);
+  tb_m_notify(st, TB_NOTICE_GAP_OVERDUE, bit64(m), 0);
   return TB_OK;
 }
 
 /* An online application no clerk accepted in time expires: it ends
  * without a decision, and the applicant may apply again. */
-static tb_status on_expire(step_t *st) {
+static tb_status on_expire(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->channel != TB_CHANNEL_ONLINE ||
       (s->status != TB_APP_SUBMITTED &&
        s->status != TB_APP_AWAITING_SUPPLEMENT))
     return not_due(st);
-  end_application(st, TB_APP_EXPIRED);
+  tb_m_end_application(st, TB_APP_EXPIRED);
   clear_notice(s);
-  notify(st, TB_NOTICE_EXPIRED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_EXPIRED, 0, 0);
   return TB_OK;
 }
 
-static tb_status on_timer(step_t *st) {
+static tb_status on_timer(tb_mstep *st) {
   const tb_event *ev = st->ev;
   switch (ev->timer) {
   case TB_TIMER_APP_YELLOW:
@@ -984,16 +791,16 @@ static tb_status on_timer(step_t *st) {
  */
 
 /* Raise a notice when a recomputed card is worse than before. */
-static void notify_worse(step_t *st, uint8_t before, uint8_t after,
+static void notify_worse(tb_mstep *st, uint8_t before, uint8_t after,
                          uint16_t branches) {
   if (after > before)
-    notify(st, after == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
+    tb_m_notify(st, after == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
            branches);
 }
 
 /* The application's deadlines again: acceptance day + limit + the working
  * days paused so far; re-armed when they move and the clock runs. */
-static bool recompute_application(step_t *st, bool runs) {
+static bool recompute_application(tb_mstep *st, bool runs) {
   tb_app_state *s = st->s;
   tb_day day = tb_calendar_day_of(st->cal, s->accepted_at);
   tb_day promised = tb_calendar_add_working_days(
@@ -1015,7 +822,7 @@ static bool recompute_application(step_t *st, bool runs) {
 }
 
 /* Branch b's open task: its opening day + its limit + its paused days. */
-static bool recompute_task(step_t *st, size_t b, bool runs) {
+static bool recompute_task(tb_mstep *st, size_t b, bool runs) {
   tb_branch_state *br = &st->s->branches[b];
   tb_day day = tb_calendar_day_of(st->cal, br->started_at);
   tb_day deadline = tb_calendar_add_working_days(
@@ -1026,14 +833,14 @@ static bool recompute_task(step_t *st, size_t b, bool runs) {
   if (runs) {
     uint8_t before = br->warning;
     disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
-    br->warning = arm_task(st, b);
+    br->warning = tb_m_arm_task(st, b);
     notify_worse(st, before, br->warning, (uint16_t)(1u << b));
   }
   return true;
 }
 
 /* Each tolerated gap's date: acceptance day + its own limit. */
-static bool recompute_gaps(step_t *st) {
+static bool recompute_gaps(tb_mstep *st) {
   tb_app_state *s = st->s;
   tb_day day = tb_calendar_day_of(st->cal, s->accepted_at);
   bool moved = false;
@@ -1051,7 +858,7 @@ static bool recompute_gaps(step_t *st) {
   return moved;
 }
 
-static tb_status on_recompute(step_t *st) {
+static tb_status on_recompute(tb_mstep *st) {
   tb_app_state *s = st->s;
   bool open = s->status == TB_APP_IN_REVIEW || s->status == TB_APP_RETURNED ||
               s->status == TB_APP_SUSPENDED ||
@@ -1077,10 +884,10 @@ static tb_status on_recompute(step_t *st) {
 /* ---- delivery and rating ----------------------------------------------------
  */
 
-static tb_status on_deliver(step_t *st) {
+static tb_status on_deliver(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_APPROVED)
-    return illegal(st, "deliver");
+    return tb_m_illegal(st, "deliver");
   for (size_t m = 0; m < st->def->n_materials; m++)
     if (s->gaps & bit64(m))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "materials",
@@ -1089,14 +896,14 @@ static tb_status on_deliver(step_t *st) {
                             st->def->materials[m].id,
                             st->def->materials[m].name);
   s->status = TB_APP_DELIVERED;
-  notify(st, TB_NOTICE_DELIVERED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_DELIVERED, 0, 0);
   return TB_OK;
 }
 
-static tb_status on_rate(step_t *st) {
+static tb_status on_rate(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_DELIVERED)
-    return illegal(st, "rate the service");
+    return tb_m_illegal(st, "rate the service");
   if (s->rating)
     return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "rating",
                           "the service has already been rated");
@@ -1110,20 +917,20 @@ static tb_status on_rate(step_t *st) {
  * application still waiting for its delivery or for its tolerated gaps
  * ends (终止办理): nothing more is delivered or signed and the gaps'
  * dates stop; the licenses already signed are revoked by the shell. */
-static tb_status on_commitment_false(step_t *st) {
+static tb_status on_commitment_false(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_APPROVED && s->status != TB_APP_AWAITING_MATERIALS)
-    return illegal(st, "end the application for a false commitment");
+    return tb_m_illegal(st, "end the application for a false commitment");
   cancel_gap_timers(st, s->gaps);
   s->status = TB_APP_TERMINATED;
-  notify(st, TB_NOTICE_TERMINATED, 0, 0);
+  tb_m_notify(st, TB_NOTICE_TERMINATED, 0, 0);
   return TB_OK;
 }
 
 /* ---- entry point -----------------------------------------------------------
  */
 
-typedef tb_status (*handler_fn)(step_t *);
+typedef tb_status (*handler_fn)(tb_mstep *);
 
 static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_SUBMIT] = on_submit,
@@ -1132,10 +939,10 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_REQUEST_SUPPLEMENT] = on_request_supplement,
     [TB_EV_SUPPLEMENT] = on_supplement,
     [TB_EV_WITHDRAW] = on_withdraw,
-    [TB_EV_CLAIM] = on_claim,
-    [TB_EV_APPROVE] = on_approve,
-    [TB_EV_DENY] = on_deny,
-    [TB_EV_RETURN] = on_return,
+    [TB_EV_CLAIM] = tb_on_claim,
+    [TB_EV_APPROVE] = tb_on_approve,
+    [TB_EV_DENY] = tb_on_deny,
+    [TB_EV_RETURN] = tb_on_return,
     [TB_EV_SUSPEND] = on_suspend,
     [TB_EV_RESUME] = on_resume,
     [TB_EV_TIMER] = on_timer,
@@ -1145,6 +952,13 @@ static const handler_fn handlers[TB_EV_KIND_COUNT] = {
     [TB_EV_RECOMPUTE] = on_recompute,
     [TB_EV_COMMITMENT_FALSE] = on_commitment_false,
     [TB_EV_EXPIRE] = on_expire,
+    [TB_EV_TRANSFER] = tb_on_transfer,
+    [TB_EV_DELEGATE] = tb_on_delegate,
+    [TB_EV_RESOLVE] = tb_on_resolve,
+    [TB_EV_ADD_SIGNER] = tb_on_add_signer,
+    [TB_EV_REMOVE_SIGNER] = tb_on_remove_signer,
+    [TB_EV_SEND_BACK] = tb_on_send_back,
+    [TB_EV_TAKE_BACK] = tb_on_take_back,
 };
 
 tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
@@ -1165,7 +979,7 @@ tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
     return tb_problem_set(p, TB_ERR_INVALID, "state", "unknown state");
 
   tb_app_state next = *state;
-  step_t st = {.def = ctx->def,
+  tb_mstep st = {.def = ctx->def,
                .cal = ctx->calendar,
                .form = ctx->form,
                .ev = event,

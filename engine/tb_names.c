@@ -119,6 +119,42 @@ static const char *const field_type_names[] = {
     [TB_FIELD_ID_NUMBER] = "id-number",
 };
 
+static const char *const slot_status_names[] = {
+    [TB_SLOT_WAITING] = "waiting",   [TB_SLOT_OPEN] = "open",
+    [TB_SLOT_APPROVED] = "approved", [TB_SLOT_DENIED] = "denied",
+    [TB_SLOT_RETURNED] = "returned", [TB_SLOT_CLOSED] = "closed",
+};
+
+static const char *const close_reason_names[] = {
+    [TB_CLOSE_ENDED] = "ended",
+    [TB_CLOSE_NOT_NEEDED] = "not_needed",
+    [TB_CLOSE_STEP_DENIED] = "step_denied",
+    [TB_CLOSE_RETURNED] = "returned",
+    [TB_CLOSE_REMOVED] = "removed",
+    [TB_CLOSE_SENT_BACK] = "sent_back",
+    [TB_CLOSE_TAKEN_BACK] = "taken_back",
+    [TB_CLOSE_REPLACED] = "replaced",
+};
+
+static const char *const sign_rule_names[] = {
+    [TB_SIGN_ONE] = "one",           [TB_SIGN_ALL] = "all",
+    [TB_SIGN_ANY] = "any",           [TB_SIGN_SEQUENCE] = "sequence",
+    [TB_SIGN_VOTE] = "vote",
+};
+
+static const char *const signer_kind_names[] = {
+    [TB_SIGNER_POOL] = "pool",
+    [TB_SIGNER_GROUP] = "group",
+    [TB_SIGNER_OFFICER] = "officer",
+    [TB_SIGNER_ACCOUNT] = "account",
+};
+
+static const char *const add_position_names[] = {
+    [TB_ADD_BEFORE] = "before",
+    [TB_ADD_AFTER] = "after",
+    [TB_ADD_PARALLEL] = "parallel",
+};
+
 static const char *name_of(const char *const *names, size_t n, size_t i) {
   return i < n && names[i] ? names[i] : "unknown";
 }
@@ -164,6 +200,37 @@ int tb_timer_kind_from_name(const char *name) {
 }
 int tb_special_kind_from_name(const char *name) {
   return index_of(special_names, COUNT(special_names), name);
+}
+
+const char *tb_slot_status_name(tb_slot_status s) {
+  return name_of(slot_status_names, COUNT(slot_status_names), s);
+}
+const char *tb_close_reason_name(tb_close_reason r) {
+  return name_of(close_reason_names, COUNT(close_reason_names), r);
+}
+const char *tb_sign_rule_name(tb_sign_rule r) {
+  return name_of(sign_rule_names, COUNT(sign_rule_names), r);
+}
+const char *tb_signer_kind_name(tb_signer_kind k) {
+  return name_of(signer_kind_names, COUNT(signer_kind_names), k);
+}
+const char *tb_add_position_name(tb_add_position p) {
+  return name_of(add_position_names, COUNT(add_position_names), p);
+}
+int tb_slot_status_from_name(const char *name) {
+  return index_of(slot_status_names, COUNT(slot_status_names), name);
+}
+int tb_close_reason_from_name(const char *name) {
+  return index_of(close_reason_names, COUNT(close_reason_names), name);
+}
+int tb_sign_rule_from_name(const char *name) {
+  return index_of(sign_rule_names, COUNT(sign_rule_names), name);
+}
+int tb_signer_kind_from_name(const char *name) {
+  return index_of(signer_kind_names, COUNT(signer_kind_names), name);
+}
+int tb_add_position_from_name(const char *name) {
+  return index_of(add_position_names, COUNT(add_position_names), name);
 }
 
 bool tb_app_status_is_final(tb_app_status s) {
