@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-
 /* ---- small helpers ---------------------------------------------------- */
 
 static uint64_t bit64(size_t i) {
@@ -55,7 +54,7 @@ static void unschedule(tb_mstep *st, tb_timer_kind timer, size_t subject) {
 }
 
 void tb_m_notify(tb_mstep *st, tb_notice_kind notice, uint64_t materials,
-                   uint16_t branches) {
+                 uint16_t branches) {
   tb_effect *e = tb_m_emit(st, TB_EFFECT_NOTIFY);
   if (e) {
     e->notice = (uint8_t)notice;
@@ -99,8 +98,8 @@ uint8_t tb_m_arm_task(tb_mstep *st, size_t b) {
                       TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
 }
 
-static void disarm_warnings(tb_mstep *st, tb_timer_kind yellow, tb_timer_kind red,
-                            size_t subject) {
+static void disarm_warnings(tb_mstep *st, tb_timer_kind yellow,
+                            tb_timer_kind red, size_t subject) {
   if (st->def->warn_days > 0)
     unschedule(st, yellow, subject);
   unschedule(st, red, subject);
@@ -326,7 +325,7 @@ static tb_status invalid(tb_mstep *st, const char *field, const char *what) {
 }
 
 tb_status tb_m_check_material_mask(tb_mstep *st, uint64_t mask,
-                                     const char *field) {
+                                   const char *field) {
   if (mask & ~all_materials(st->def))
     return tb_problem_set(st->p, TB_ERR_INVALID, field,
                           "names a material the service does not have");
@@ -377,8 +376,8 @@ static tb_status on_submit(tb_mstep *st) {
     return invalid(st, "channel", "must be window or online");
   if (ev->channel == TB_CHANNEL_ONLINE && !st->def->online)
     return invalid(st, "channel", "this service cannot be applied for online");
-  tb_status rc =
-      tb_m_check_material_mask(st, ev->materials | ev->from_license, "materials");
+  tb_status rc = tb_m_check_material_mask(st, ev->materials | ev->from_license,
+                                          "materials");
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++)
@@ -701,7 +700,8 @@ static tb_status warn_application(tb_mstep *st, tb_warning level) {
       tb_card_of_application(st->def, st->cal, s, st->ev->at) < level)
     return not_due(st);
   s->warning = (uint8_t)level;
-  tb_m_notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0, 0);
+  tb_m_notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
+              0);
   return TB_OK;
 }
 
@@ -715,7 +715,7 @@ static tb_status warn_task(tb_mstep *st, size_t b, tb_warning level) {
     return not_due(st);
   br->warning = (uint8_t)level;
   tb_m_notify(st, level == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
-         (uint16_t)(1u << b));
+              (uint16_t)(1u << b));
   return TB_OK;
 }
 
@@ -795,7 +795,7 @@ static void notify_worse(tb_mstep *st, uint8_t before, uint8_t after,
                          uint16_t branches) {
   if (after > before)
     tb_m_notify(st, after == TB_WARN_RED ? TB_NOTICE_RED : TB_NOTICE_YELLOW, 0,
-           branches);
+                branches);
 }
 
 /* The application's deadlines again: acceptance day + limit + the working
@@ -980,12 +980,12 @@ tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
 
   tb_app_state next = *state;
   tb_mstep st = {.def = ctx->def,
-               .cal = ctx->calendar,
-               .form = ctx->form,
-               .ev = event,
-               .s = &next,
-               .fx = effects,
-               .p = p};
+                 .cal = ctx->calendar,
+                 .form = ctx->form,
+                 .ev = event,
+                 .s = &next,
+                 .fx = effects,
+                 .p = p};
   tb_status rc = handlers[event->kind](&st);
   if (rc == TB_OK && st.overflow)
     rc = tb_problem_set(p, TB_ERR_LIMIT, "",

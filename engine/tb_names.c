@@ -137,8 +137,8 @@ static const char *const close_reason_names[] = {
 };
 
 static const char *const sign_rule_names[] = {
-    [TB_SIGN_ONE] = "one",           [TB_SIGN_ALL] = "all",
-    [TB_SIGN_ANY] = "any",           [TB_SIGN_SEQUENCE] = "sequence",
+    [TB_SIGN_ONE] = "one",   [TB_SIGN_ALL] = "all",
+    [TB_SIGN_ANY] = "any",   [TB_SIGN_SEQUENCE] = "sequence",
     [TB_SIGN_VOTE] = "vote",
 };
 

@@ -309,8 +309,8 @@ static tb_status superseded(tb_mstep *st, const tb_branch_state *br) {
  * task of the branch, whatever 加签 did to the slots' order); serial 0
  * names slot ev->slot. A slot of a state stored before the slots has
  * serial 0 and takes any serial. */
-static bool find_slot(tb_mstep *st, const tb_slot *slots, size_t n,
-                      size_t *out, tb_status *rc, const tb_branch_state *br) {
+static bool find_slot(tb_mstep *st, const tb_slot *slots, size_t n, size_t *out,
+                      tb_status *rc, const tb_branch_state *br) {
   const tb_event *ev = st->ev;
   if (ev->serial)
     for (size_t i = 0; i < n; i++)
@@ -361,8 +361,7 @@ static bool in_group(const tb_event *ev, const char *group) {
 }
 
 /* The slot's task must be open: not waiting for its turn, not decided. */
-static tb_status check_open(tb_mstep *st, const tb_branch_state *br,
-                            size_t i) {
+static tb_status check_open(tb_mstep *st, const tb_branch_state *br, size_t i) {
   switch (br->slots[i].status) {
   case TB_SLOT_OPEN:
     return TB_OK;
@@ -381,9 +380,8 @@ static tb_status check_open(tb_mstep *st, const tb_branch_state *br,
 static tb_status eligible(tb_mstep *st, size_t b, const tb_slot *slot) {
   const tb_event *ev = st->ev;
   const tb_task_def *task = task_def(st, b);
-  const char *name = slot->ref < task->n_signers
-                         ? task->signers[slot->ref].name
-                         : NULL;
+  const char *name =
+      slot->ref < task->n_signers ? task->signers[slot->ref].name : NULL;
   if (slot->account) {
     if (slot->account == ev->actor)
       return TB_OK;

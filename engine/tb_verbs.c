@@ -51,7 +51,8 @@ static tb_status check_target(tb_mstep *st, const tb_branch_state *br,
   return TB_OK;
 }
 
-/* ---- 转办, 委派, resolve -------------------------------------------------- */
+/* ---- 转办, 委派, resolve --------------------------------------------------
+ */
 
 /* Hand the slot to target (转办) or to target for its holder (委派). */
 static tb_status hand_on(tb_mstep *st, bool delegate) {
@@ -106,7 +107,8 @@ tb_status tb_on_resolve(tb_mstep *st) {
   return TB_OK;
 }
 
-/* ---- 加签 and 减签 --------------------------------------------------------- */
+/* ---- 加签 and 减签 ---------------------------------------------------------
+ */
 
 static bool in_group(const tb_event *ev, const char *group) {
   for (size_t i = 0; group && i < ev->n_actor_groups; i++)
@@ -124,9 +126,9 @@ static tb_status check_position(tb_mstep *st, size_t b) {
   bool in_turn = rule == TB_SIGN_ONE || rule == TB_SIGN_SEQUENCE;
   if (in_turn != (pos != TB_ADD_PARALLEL))
     return tb_problem_set(st->p, TB_ERR_NOT_ALLOWED, "position",
-                          "a %s step allows adding a signer %s", in_turn
-                              ? "one-signer or in-turn (依次)"
-                              : "countersign, any-of or vote",
+                          "a %s step allows adding a signer %s",
+                          in_turn ? "one-signer or in-turn (依次)"
+                                  : "countersign, any-of or vote",
                           in_turn ? "before or after you" : "in parallel");
   return TB_OK;
 }
@@ -225,7 +227,8 @@ tb_status tb_on_remove_signer(tb_mstep *st) {
   return TB_OK;
 }
 
-/* ---- 退回 ----------------------------------------------------------------- */
+/* ---- 退回 -----------------------------------------------------------------
+ */
 
 /* "the steps it may go back to: accept, check" into buf. */
 static void back_to_words(const tb_mstep *st, size_t b, char *buf,
@@ -267,7 +270,8 @@ tb_status tb_on_send_back(tb_mstep *st) {
   return TB_OK;
 }
 
-/* ---- 撤回 ----------------------------------------------------------------- */
+/* ---- 撤回 -----------------------------------------------------------------
+ */
 
 /* The decision the event names must be the actor's own. */
 static tb_status own_decision(tb_mstep *st, const tb_slot *slot) {
@@ -335,9 +339,9 @@ static tb_status take_back_previous(tb_mstep *st, size_t b) {
                           "the next step has already acted: the decision "
                           "can no longer be taken back");
   size_t i = br->prev_slot;
-  bool named = ev->serial ? br->prev[i].serial == ev->serial ||
-                                br->prev[i].serial == 0
-                          : ev->slot == i;
+  bool named = ev->serial
+                   ? br->prev[i].serial == ev->serial || br->prev[i].serial == 0
+                   : ev->slot == i;
   if (!named)
     return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "task",
                           "only the decision that completed the previous "

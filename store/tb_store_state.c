@@ -6,6 +6,12 @@
  * layout); a field missing from the JSON reads as zero. The static
  * assertions below fail the build when tb_app_state changes: update the
  * encoder and the decoder, then the sizes.
+ *
+ * Version 2 adds the signer slots of a branch's step (only the non-zero
+ * fields of each slot are written, so a state stays small) and the 撤回
+ * snapshot. A version 1 state (stored before the slots) reads an active
+ * branch as one pool slot from its claim, with serial 0 (which matches
+ * any task), and its serial counter past any task it can have created.
  */
 #include "tb_store_int.h"
 
@@ -14,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof(tb_slot) == 32,
+               "tb_slot changed: update store/tb_store_state.c");
 _Static_assert(sizeof(tb_branch_state) == 560,
                "tb_branch_state changed: update store/tb_store_state.c");
 _Static_assert(sizeof(tb_app_state) == 9352,
@@ -40,6 +48,36 @@ static json_t *bits(uint64_t v) {
   return json_string(buf);
 }
 
+static void set_nonzero(json_t *o, const char *key, int64_t v) {
+  if (v)
+    json_object_set_new(o, key, json_integer(v));
+}
+
+static json_t *encode_slot(const tb_slot *s) {
+  json_t *o = json_object();
+  json_object_set_new(
+      o, "status", json_string(tb_slot_status_name((tb_slot_status)s->status)));
+  json_object_set_new(
+      o, "kind", json_string(tb_signer_kind_name((tb_signer_kind)s->kind)));
+  set_nonzero(o, "ref", s->ref);
+  set_nonzero(o, "serial", s->serial);
+  set_nonzero(o, "account", s->account);
+  set_nonzero(o, "delegate", s->delegate);
+  set_nonzero(o, "added_by", s->added_by);
+  if (s->claimed)
+    json_object_set_new(o, "claimed", json_true());
+  if (s->acted)
+    json_object_set_new(o, "acted", json_true());
+  return o;
+}
+
+static json_t *encode_slots(const tb_slot *slots, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n && i < TB_MAX_SIGNERS; i++)
+    json_array_append_new(a, encode_slot(&slots[i]));
+  return a;
+}
+
 static json_t *encode_branch(const tb_branch_state *b) {
   json_t *o = json_object();
   json_object_set_new(
@@ -55,6 +93,16 @@ static json_t *encode_branch(const tb_branch_state *b) {
   json_object_set_new(o, "started_at", json_integer(b->started_at));
   json_object_set_new(o, "deadline", json_integer(b->deadline));
   json_object_set_new(o, "paused_days", json_integer(b->paused_days));
+  json_object_set_new(o, "serials", json_integer(b->serials));
+  if (b->acted)
+    json_object_set_new(o, "acted", json_true());
+  if (b->n_slots)
+    json_object_set_new(o, "slots", encode_slots(b->slots, b->n_slots));
+  if (b->prev_n) {
+    json_object_set_new(o, "prev_step", json_integer(b->prev_step));
+    json_object_set_new(o, "prev_slot", json_integer(b->prev_slot));
+    json_object_set_new(o, "prev", encode_slots(b->prev, b->prev_n));
+  }
   return o;
 }
 
@@ -76,7 +124,7 @@ static void encode_enums(json_t *o, const tb_app_state *s) {
 
 char *tb_store_state_encode(const tb_app_state *s) {
   json_t *o = json_object();
-  json_object_set_new(o, "v", json_integer(1));
+  json_object_set_new(o, "v", json_integer(2));
   encode_enums(o, s);
   json_object_set_new(o, "rating", json_integer(s->rating));
   json_object_set_new(o, "gap_overdue", json_boolean(s->gap_overdue));
@@ -153,7 +201,81 @@ static int branch_status_from_name(const char *name) {
   return -1;
 }
 
-static bool decode_branch(const json_t *o, tb_branch_state *b) {
+/* One slot; false for a slot that is not an object or names an unknown
+ * status or kind. */
+static bool decode_slot(const json_t *o, tb_slot *s) {
+  if (!json_is_object(o))
+    return false;
+  int st =
+      tb_slot_status_from_name(json_string_value(json_object_get(o, "status")));
+  int kind =
+      tb_signer_kind_from_name(json_string_value(json_object_get(o, "kind")));
+  int64_t ref = get_int(o, "ref"), serial = get_int(o, "serial");
+  if (st < 0 || kind < 0 || ref < 0 || ref >= TB_MAX_SIGNERS || serial < 0 ||
+      serial > UINT16_MAX)
+    return false;
+  s->status = (uint8_t)st;
+  s->kind = (uint8_t)kind;
+  s->ref = (uint8_t)ref;
+  s->serial = (uint16_t)serial;
+  s->account = get_int(o, "account");
+  s->delegate = get_int(o, "delegate");
+  s->added_by = get_int(o, "added_by");
+  s->claimed = get_bool(o, "claimed");
+  s->acted = get_bool(o, "acted");
+  return true;
+}
+
+/* An array of at most TB_MAX_SIGNERS slots (absent: none). */
+static bool decode_slots(const json_t *a, tb_slot *slots, uint8_t *n) {
+  *n = 0;
+  if (!a)
+    return true;
+  if (!json_is_array(a) || json_array_size(a) > TB_MAX_SIGNERS)
+    return false;
+  for (size_t i = 0; i < json_array_size(a); i++)
+    if (!decode_slot(json_array_get(a, i), &slots[i]))
+      return false;
+  *n = (uint8_t)json_array_size(a);
+  return true;
+}
+
+/* A branch stored before the slots (version 1): an active one gets one
+ * pool slot from its claim, with serial 0 (it matches any task's serial),
+ * and the branch counts its serials on past every task it can have
+ * created (at most one per step and round), so that no new task reuses a
+ * stored task's serial. */
+static void upgrade_branch(tb_branch_state *b) {
+  b->serials = (uint16_t)(b->round * TB_MAX_TASKS_PER_BRANCH);
+  if (b->status != TB_BRANCH_ACTIVE)
+    return;
+  b->n_slots = 1;
+  b->slots[0].status = TB_SLOT_OPEN;
+  b->slots[0].kind = TB_SIGNER_POOL;
+  b->slots[0].claimed = b->claimed;
+  b->slots[0].account = b->claimed ? b->claimant : 0;
+  b->slots[0].acted = b->claimed;
+  b->acted = b->claimed;
+}
+
+static bool decode_branch_slots(const json_t *o, tb_branch_state *b) {
+  int64_t serials = get_int(o, "serials");
+  int64_t prev_step = get_int(o, "prev_step"),
+          prev_slot = get_int(o, "prev_slot");
+  if (serials < 0 || serials > UINT16_MAX || prev_step < 0 ||
+      prev_step >= TB_MAX_TASKS_PER_BRANCH || prev_slot < 0 ||
+      prev_slot >= TB_MAX_SIGNERS ||
+      !decode_slots(json_object_get(o, "slots"), b->slots, &b->n_slots) ||
+      !decode_slots(json_object_get(o, "prev"), b->prev, &b->prev_n))
+    return false;
+  b->serials = (uint16_t)serials;
+  b->acted = get_bool(o, "acted");
+  b->prev_step = (uint8_t)prev_step;
+  b->prev_slot = (uint8_t)prev_slot;
+  return b->prev_n == 0 || b->prev_slot < b->prev_n;
+}
+
+static bool decode_branch(const json_t *o, tb_branch_state *b, int version) {
   if (!json_is_object(o))
     return false;
   int st =
@@ -170,7 +292,11 @@ static bool decode_branch(const json_t *o, tb_branch_state *b) {
   b->started_at = get_int(o, "started_at");
   b->deadline = (tb_day)get_int(o, "deadline");
   b->paused_days = (int32_t)get_int(o, "paused_days");
-  return true;
+  if (version < 2) {
+    upgrade_branch(b);
+    return true;
+  }
+  return decode_branch_slots(o, b);
 }
 
 static bool decode_enums(const json_t *o, tb_app_state *s) {
@@ -192,6 +318,7 @@ static bool decode_enums(const json_t *o, tb_app_state *s) {
 }
 
 static bool decode_arrays(const json_t *o, tb_app_state *s) {
+  int version = (int)get_int(o, "v");
   const json_t *gaps = json_object_get(o, "gap_due");
   const json_t *branches = json_object_get(o, "branches");
   if (!json_is_array(gaps) || json_array_size(gaps) > TB_MAX_MATERIALS ||
@@ -201,7 +328,7 @@ static bool decode_arrays(const json_t *o, tb_app_state *s) {
     s->gap_due[i] = (tb_day)json_integer_value(json_array_get(gaps, i));
   s->n_branches = (uint8_t)json_array_size(branches);
   for (size_t i = 0; i < s->n_branches; i++)
-    if (!decode_branch(json_array_get(branches, i), &s->branches[i]))
+    if (!decode_branch(json_array_get(branches, i), &s->branches[i], version))
       return false;
   return true;
 }

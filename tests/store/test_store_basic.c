@@ -104,6 +104,28 @@ static void state_encoding_round_trips(void) {
     br->claimant = 1000 + i;
     br->started_at = 1790000000 + i;
     br->deadline = 20500 + i;
+    br->serials = (uint16_t)(100 + i);
+    br->acted = i % 3 == 0;
+    br->n_slots = (uint8_t)(i % (TB_MAX_SIGNERS + 1));
+    for (int k = 0; k < br->n_slots; k++) { /* fields, not a literal: the
+                                                padding stays zero */
+      tb_slot *sl = &br->slots[k];
+      sl->account = 2000 + k;
+      sl->delegate = k % 2 ? 3000 + k : 0;
+      sl->added_by = k % 3 ? 4000 + k : 0;
+      sl->serial = (uint16_t)(k + 1);
+      sl->status = (uint8_t)(k % 6);
+      sl->kind = (uint8_t)(k % 4);
+      sl->ref = (uint8_t)k;
+      sl->claimed = k % 2;
+      sl->acted = k % 3 == 1;
+    }
+    if (i % 4 == 1 && br->n_slots) { /* a 撤回 snapshot */
+      br->prev_step = (uint8_t)(i % 5);
+      br->prev_n = br->n_slots;
+      br->prev_slot = (uint8_t)(br->n_slots - 1);
+      memcpy(br->prev, br->slots, sizeof br->prev);
+    }
   }
   char *json = tb_store_state_encode(&a);
   TB_CHECK(tb_store_state_decode(json, &b));
@@ -125,6 +147,46 @@ static void state_encoding_round_trips(void) {
   TB_CHECK_INT(b.notice_supplied, 0);
   TB_CHECK_INT(b.chosen_gaps | b.chosen_committed, 0);
   TB_CHECK_INT(b.code_version, 0);
+  /* a state stored before the slots (v 1): an active branch's task is one
+   * pool slot from its claim, serial 0 (any task serial matches), and
+   * new serials start past every task it can have created */
+  TB_CHECK(tb_store_state_decode(
+      "{\"v\":1,\"status\":\"in_review\",\"gap_due\":[],\"branches\":["
+      "{\"status\":\"active\",\"step\":1,\"claimed\":true,\"claimant\":42,"
+      "\"round\":2,\"warning\":\"none\"},{\"status\":\"approved\","
+      "\"round\":1,\"warning\":\"none\"}]}",
+      &b));
+  TB_CHECK_INT(b.branches[0].n_slots, 1);
+  TB_CHECK_INT(b.branches[0].slots[0].status, TB_SLOT_OPEN);
+  TB_CHECK_INT(b.branches[0].slots[0].kind, TB_SIGNER_POOL);
+  TB_CHECK_INT(b.branches[0].slots[0].account, 42);
+  TB_CHECK(b.branches[0].slots[0].claimed);
+  TB_CHECK_INT(b.branches[0].slots[0].serial, 0);
+  TB_CHECK_INT(b.branches[0].serials, 2 * TB_MAX_TASKS_PER_BRANCH);
+  TB_CHECK_INT(b.branches[1].n_slots, 0);
+  /* … and one unclaimed */
+  TB_CHECK(tb_store_state_decode(
+      "{\"v\":1,\"status\":\"in_review\",\"gap_due\":[],\"branches\":["
+      "{\"status\":\"active\",\"round\":1,\"warning\":\"none\"}]}",
+      &b));
+  TB_CHECK_INT(b.branches[0].slots[0].account, 0);
+  TB_CHECK(!b.branches[0].slots[0].claimed);
+  /* hostile slots are refused, not read */
+  TB_CHECK(!tb_store_state_decode(
+      "{\"v\":2,\"status\":\"in_review\",\"gap_due\":[],\"branches\":["
+      "{\"status\":\"active\",\"warning\":\"none\",\"slots\":["
+      "{\"status\":\"sideways\",\"kind\":\"pool\"}]}]}",
+      &b));
+  TB_CHECK(!tb_store_state_decode(
+      "{\"v\":2,\"status\":\"in_review\",\"gap_due\":[],\"branches\":["
+      "{\"status\":\"active\",\"warning\":\"none\",\"slots\":["
+      "{},{},{},{},{},{},{},{},{}]}]}",
+      &b));
+  TB_CHECK(!tb_store_state_decode(
+      "{\"v\":2,\"status\":\"in_review\",\"gap_due\":[],\"branches\":["
+      "{\"status\":\"active\",\"warning\":\"none\",\"prev_slot\":3,"
+      "\"prev\":[{\"status\":\"open\",\"kind\":\"pool\"}]}]}",
+      &b));
   TB_CHECK(!tb_store_state_decode("{\"status\":\"no such\"}", &b));
   TB_CHECK(!tb_store_state_decode("[", &b));
 }
