@@ -334,8 +334,14 @@ tb_branch_state *tb_step_task_of(tb_mstep *st, size_t *slot, tb_status *rc) {
   if (!br)
     return NULL;
   const tb_branch_def *bd = &st->def->branches[ev->branch];
-  if (ev->round && (ev->round != br->round ||
-                    (br->status == TB_BRANCH_ACTIVE && br->step != ev->step))) {
+  /* a task named by round or serial that is not the branch's now: the
+   * branch moved on (another round, another step, or it completed) */
+  bool named = ev->round || ev->serial;
+  bool moved = (ev->round && ev->round != br->round) ||
+               br->status != TB_BRANCH_ACTIVE || br->step != ev->step;
+  if (named && moved &&
+      (ev->serial || br->status == TB_BRANCH_ACTIVE ||
+       ev->round != br->round)) {
     *rc = superseded(st, br);
     return NULL;
   }
