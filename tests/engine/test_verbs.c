@@ -593,6 +593,114 @@ static void legacy_slot_takes_any_serial(void) {
   TB_CHECK_INT(s.status, TB_APP_APPROVED);
 }
 
+/* ---- every verb on every kind of slot ----------------------------------- */
+
+enum {
+  W_WAITING,   /* slot 1 of a 依次 step, not its turn */
+  W_OPEN,      /* slot 0, open, nobody claimed it */
+  W_MINE,      /* slot 0, claimed by the actor */
+  W_OTHERS,    /* slot 0, claimed by another officer */
+  W_DECIDED,   /* slot 0, approved by the actor (slot 1 opened) */
+  W_DELEGATED, /* slot 0, delegated by the actor to another officer */
+  W_ADDED,     /* slot 1, a waiting signer the actor added after them */
+  W_COUNT
+};
+
+static const char *const where_names[W_COUNT] = {
+    "waiting", "open", "mine", "others", "decided", "delegated", "added"};
+
+static const tb_event_kind verbs[] = {
+    TB_EV_CLAIM,         TB_EV_APPROVE,   TB_EV_DENY,     TB_EV_RETURN,
+    TB_EV_TRANSFER,      TB_EV_DELEGATE,  TB_EV_RESOLVE,  TB_EV_ADD_SIGNER,
+    TB_EV_REMOVE_SIGNER, TB_EV_SEND_BACK, TB_EV_TAKE_BACK};
+#define N_VERBS (sizeof verbs / sizeof verbs[0])
+
+#define OK_ TB_OK
+#define NO_ TB_ERR_ILLEGAL_STATE
+#define SUP TB_ERR_SUPERSEDED
+#define NAS TB_ERR_NOT_ASSIGNEE
+#define CBO TB_ERR_CLAIMED_BY_OTHER
+#define NAL TB_ERR_NOT_ALLOWED
+
+/* claim, approve, deny, return, transfer, delegate, resolve, add-signer
+ * (after), remove-signer (the actor is of the remove group KZ), send-back
+ * (to step 0), take-back; the actor is A, the target C. */
+static const tb_status verb_table[W_COUNT][N_VERBS] = {
+    [W_WAITING] = {NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, OK_, NO_, NO_},
+    [W_OPEN] = {OK_, OK_, OK_, OK_, OK_, OK_, NO_, OK_, OK_, OK_, NO_},
+    [W_MINE] = {NO_, OK_, OK_, OK_, OK_, OK_, NO_, OK_, OK_, OK_, NO_},
+    [W_OTHERS] = {CBO, CBO, CBO, CBO, CBO, CBO, NO_, CBO, OK_, CBO, NO_},
+    [W_DECIDED] = {SUP, SUP, SUP, SUP, SUP, SUP, NO_, SUP, SUP, SUP, OK_},
+    [W_DELEGATED] = {NAS, NAS, NAS, NAS, NAS, NAS, NAS, NAS, OK_, NAS, NO_},
+    [W_ADDED] = {NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, OK_, NO_, NO_},
+};
+
+/* Step 1 of a two-step branch is a 依次 of three pool signers; returns
+ * the slot the row is about. */
+static int build_where(const tb_definition *d, tb_app_state *s, int where) {
+  started(d, s);
+  MUST(step(d, s, tev(TB_EV_APPROVE, 0, 0, serial_of(s, 0, 0), D)));
+  tb_event e;
+  switch (where) {
+  case W_WAITING:
+    return 1;
+  case W_MINE:
+  case W_OTHERS:
+    MUST(step(
+        d, s,
+        tev(TB_EV_CLAIM, 0, 1, serial_of(s, 0, 0), where == W_MINE ? A : B)));
+    return 0;
+  case W_DECIDED:
+    MUST(step(d, s, tev(TB_EV_APPROVE, 0, 1, serial_of(s, 0, 0), A)));
+    return 0;
+  case W_DELEGATED:
+    e = tev(TB_EV_DELEGATE, 0, 1, serial_of(s, 0, 0), A);
+    e.target = B;
+    MUST(step(d, s, e));
+    return 0;
+  case W_ADDED:
+    e = tev(TB_EV_ADD_SIGNER, 0, 1, serial_of(s, 0, 0), A);
+    e.target = D;
+    e.position = TB_ADD_AFTER;
+    MUST(step(d, s, e));
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static void every_verb_on_every_slot(void) {
+  tasks[0] = step_of("accept", TB_SIGN_ONE, NULL, 0);
+  tasks[1] = step_of("review", TB_SIGN_SEQUENCE, pool3, 3);
+  tasks[1].back_to = 0x1;
+  tasks[1].remove_group = "KZ";
+  const tb_definition *d = make_def(2, false);
+  for (int w = 0; w < W_COUNT; w++)
+    for (size_t v = 0; v < N_VERBS; v++) {
+      tb_app_state s;
+      int slot = build_where(d, &s, w);
+      tb_event e = tev(verbs[v], 0, 1, serial_of(&s, 0, slot), A);
+      e.target = C;
+      e.position = TB_ADD_AFTER;
+      e.to_step = 0;
+      e.actor_groups = kz_groups;
+      e.n_actor_groups = 1;
+      tb_status want = verb_table[w][v];
+      if (want == TB_OK) {
+        tb_status rc = step(d, &s, e);
+        TB_CHECKF(rc == TB_OK, "got %s (%s)", tb_status_code(rc), prob.detail);
+      } else {
+        refused(d, &s, e, want);
+      }
+      char name[96];
+      snprintf(name, sizeof name, "slot %s, verb %s", where_names[w],
+               tb_event_kind_name(verbs[v]));
+      tb_test_report(name);
+    }
+  tasks[1].back_to = 0;
+  tasks[1].remove_group = NULL;
+}
+
 /* ---- property: random verbs, invariants after each accepted event ------ */
 
 static uint64_t lcg = 88172645463325252u;
@@ -807,6 +915,7 @@ int main(void) {
   TB_RUN(return_closes_the_step);
   TB_RUN(legacy_slot_takes_any_serial);
   TB_RUN(random_verbs_keep_invariants);
+  every_verb_on_every_slot();
   tb_calendar_free(cal);
   return tb_test_done();
 }
