@@ -899,7 +899,8 @@ typedef struct {
                             application expires unless a clerk accepted
                             it by then (TB_TIMER_EXPIRE); 0: never */
   /* Task events: the slot of the step and its task's serial (serial 0:
-   * not checked, for callers that name the branch's task itself), and
+   * not checked, for callers that name the branch's task itself; a
+   * serial names its task's slot wherever 加签 moved it), and
    * who the actor is beyond the account id: the user name (an officer
    * signer) and the groups of their bureau they belong to. */
   uint8_t slot;

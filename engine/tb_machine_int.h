@@ -65,6 +65,11 @@ void tb_step_new_task(tb_mstep *st, size_t b, size_t i);
 /* Cancel slot i's current task with this reason (CANCEL_TASK). */
 void tb_step_cancel_task(tb_mstep *st, size_t b, size_t i,
                          tb_close_reason reason);
+/* The definition of branch b's current step. */
+const tb_task_def *tb_step_def(const tb_mstep *st, size_t b);
+/* Whether the event's actor is in group `group` of their bureau (NULL:
+ * nobody is). */
+bool tb_step_in_group(const tb_event *ev, const char *group);
 /* The rule the step's slots follow now: a ONE step that has more than one
  * slot (after 加签) follows SEQUENCE. */
 tb_sign_rule tb_step_rule(const tb_mstep *st, size_t b);
@@ -88,6 +93,10 @@ tb_branch_state *tb_step_task_of(tb_mstep *st, size_t *slot, tb_status *rc);
  * claimed by the actor ("a decision claims"), and the slot and the
  * branch are marked acted. */
 tb_status tb_step_hold(tb_mstep *st, size_t b, size_t i);
+
+/* tb_step_task_of and tb_step_hold in one: the open slot the actor holds
+ * (claimed now if it was unclaimed). */
+tb_branch_state *tb_step_held(tb_mstep *st, size_t *slot, tb_status *rc);
 
 /* Task event handlers (tb_step.c: claim and the decisions; tb_verbs.c:
  * the verbs that hand on, add, remove, send back and take back). */

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static const tb_task_def *task_def(const tb_mstep *st, size_t b) {
+const tb_task_def *tb_step_def(const tb_mstep *st, size_t b) {
   return &st->def->branches[b].tasks[st->s->branches[b].step];
 }
 
@@ -18,19 +18,30 @@ static bool pending(const tb_slot *slot) {
 
 /* ---- tasks of slots ---------------------------------------------------- */
 
+/* An effect about slot i's current task: branch, step, round, slot and
+ * serial filled in. */
+static tb_effect *task_effect(tb_mstep *st, size_t b, size_t i,
+                              tb_effect_kind kind) {
+  const tb_branch_state *br = &st->s->branches[b];
+  tb_effect *e = tb_m_emit(st, kind);
+  if (e) {
+    e->branch = (uint8_t)b;
+    e->step = br->step;
+    e->round = br->round;
+    e->slot = (uint8_t)i;
+    e->serial = br->slots[i].serial;
+  }
+  return e;
+}
+
 void tb_step_new_task(tb_mstep *st, size_t b, size_t i) {
   tb_branch_state *br = &st->s->branches[b];
   tb_slot *slot = &br->slots[i];
   slot->serial = ++br->serials;
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_CREATE_TASK);
+  tb_effect *e = task_effect(st, b, i, TB_EFFECT_CREATE_TASK);
   if (!e)
     return;
-  e->branch = (uint8_t)b;
-  e->step = br->step;
-  e->round = br->round;
   e->deadline = br->deadline;
-  e->slot = (uint8_t)i;
-  e->serial = slot->serial;
   e->signer_kind = slot->kind;
   e->ref = slot->ref;
   e->waiting = slot->status == TB_SLOT_WAITING;
@@ -44,31 +55,17 @@ void tb_step_new_task(tb_mstep *st, size_t b, size_t i) {
 
 void tb_step_cancel_task(tb_mstep *st, size_t b, size_t i,
                          tb_close_reason reason) {
-  const tb_branch_state *br = &st->s->branches[b];
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_CANCEL_TASK);
-  if (!e)
-    return;
-  e->branch = (uint8_t)b;
-  e->step = br->step;
-  e->round = br->round;
-  e->slot = (uint8_t)i;
-  e->serial = br->slots[i].serial;
-  e->reason = (uint8_t)reason;
+  tb_effect *e = task_effect(st, b, i, TB_EFFECT_CANCEL_TASK);
+  if (e)
+    e->reason = (uint8_t)reason;
 }
 
 /* A waiting slot's turn: its task opens with the step's deadline. */
 static void open_slot(tb_mstep *st, size_t b, size_t i) {
-  tb_branch_state *br = &st->s->branches[b];
-  br->slots[i].status = TB_SLOT_OPEN;
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_OPEN_TASK);
-  if (!e)
-    return;
-  e->branch = (uint8_t)b;
-  e->step = br->step;
-  e->round = br->round;
-  e->slot = (uint8_t)i;
-  e->serial = br->slots[i].serial;
-  e->deadline = br->deadline;
+  st->s->branches[b].slots[i].status = TB_SLOT_OPEN;
+  tb_effect *e = task_effect(st, b, i, TB_EFFECT_OPEN_TASK);
+  if (e)
+    e->deadline = st->s->branches[b].deadline;
 }
 
 void tb_step_sync_legacy(tb_branch_state *br) {
@@ -88,7 +85,7 @@ void tb_step_sync_legacy(tb_branch_state *br) {
 
 void tb_step_open(tb_mstep *st, size_t b) {
   tb_branch_state *br = &st->s->branches[b];
-  const tb_task_def *task = task_def(st, b);
+  const tb_task_def *task = tb_step_def(st, b);
   br->status = TB_BRANCH_ACTIVE;
   br->started_at = st->ev->at;
   br->paused_days = 0;
@@ -139,7 +136,7 @@ static void finish_step(tb_mstep *st, size_t b) {
   tb_branch_state *br = &st->s->branches[b];
   tb_m_disarm_task(st, b);
   br->warning = TB_WARN_NONE;
-  if (task_def(st, b)->n_copies) {
+  if (tb_step_def(st, b)->n_copies) {
     tb_effect *e = tb_m_emit(st, TB_EFFECT_COPY);
     if (e) {
       e->branch = (uint8_t)b;
@@ -194,7 +191,7 @@ static void step_denied(tb_mstep *st, size_t b, tb_sign_rule rule) {
 /* ---- completion rules -------------------------------------------------- */
 
 tb_sign_rule tb_step_rule(const tb_mstep *st, size_t b) {
-  tb_sign_rule rule = (tb_sign_rule)task_def(st, b)->rule;
+  tb_sign_rule rule = (tb_sign_rule)tb_step_def(st, b)->rule;
   if (rule == TB_SIGN_ONE && st->s->branches[b].n_slots > 1)
     return TB_SIGN_SEQUENCE;
   return rule;
@@ -223,7 +220,7 @@ static tally count_slots(const tb_branch_state *br) {
  * open. */
 static verdict judge_in_turn(tb_mstep *st, size_t b, tally t) {
   tb_branch_state *br = &st->s->branches[b];
-  if (t.denied && task_def(st, b)->on_deny != TB_DENY_AFTER_ALL)
+  if (t.denied && tb_step_def(st, b)->on_deny != TB_DENY_AFTER_ALL)
     return DENIED;
   if (t.open == 0 && t.waiting > 0) {
     for (size_t i = 0; i < br->n_slots; i++)
@@ -239,7 +236,7 @@ static verdict judge_in_turn(tb_mstep *st, size_t b, tally t) {
 
 static verdict judge(tb_mstep *st, size_t b) {
   tally t = count_slots(&st->s->branches[b]);
-  int pass = task_def(st, b)->pass ? task_def(st, b)->pass : 1;
+  int pass = tb_step_def(st, b)->pass ? tb_step_def(st, b)->pass : 1;
   switch (tb_step_rule(st, b)) {
   case TB_SIGN_ANY:
     if (t.approved)
@@ -359,7 +356,7 @@ tb_branch_state *tb_step_task_of(tb_mstep *st, size_t *slot, tb_status *rc) {
 
 /* ---- who may act ------------------------------------------------------- */
 
-static bool in_group(const tb_event *ev, const char *group) {
+bool tb_step_in_group(const tb_event *ev, const char *group) {
   for (size_t i = 0; group && i < ev->n_actor_groups; i++)
     if (ev->actor_groups[i] && strcmp(ev->actor_groups[i], group) == 0)
       return true;
@@ -385,7 +382,7 @@ static tb_status check_open(tb_mstep *st, const tb_branch_state *br, size_t i) {
 /* Whether the actor is the one the slot is for (not yet taken). */
 static tb_status eligible(tb_mstep *st, size_t b, const tb_slot *slot) {
   const tb_event *ev = st->ev;
-  const tb_task_def *task = task_def(st, b);
+  const tb_task_def *task = tb_step_def(st, b);
   const char *name =
       slot->ref < task->n_signers ? task->signers[slot->ref].name : NULL;
   if (slot->account) {
@@ -401,7 +398,7 @@ static tb_status eligible(tb_mstep *st, size_t b, const tb_slot *slot) {
   case TB_SIGNER_POOL:
     return TB_OK;
   case TB_SIGNER_GROUP:
-    if (in_group(ev, name))
+    if (tb_step_in_group(ev, name))
       return TB_OK;
     return tb_problem_set(st->p, TB_ERR_NOT_ASSIGNEE, "task",
                           "this task is for the officers of group %s",
@@ -449,6 +446,14 @@ tb_status tb_step_hold(tb_mstep *st, size_t b, size_t i) {
   return TB_OK;
 }
 
+tb_branch_state *tb_step_held(tb_mstep *st, size_t *i, tb_status *rc) {
+  tb_branch_state *br = tb_step_task_of(st, i, rc);
+  if (!br)
+    return NULL;
+  *rc = tb_step_hold(st, st->ev->branch, *i);
+  return *rc == TB_OK ? br : NULL;
+}
+
 /* ---- claim and the decisions ------------------------------------------- */
 
 tb_status tb_on_claim(tb_mstep *st) {
@@ -480,11 +485,8 @@ static tb_status decide(tb_mstep *st, tb_slot_status outcome) {
   tb_status rc = TB_OK;
   size_t i = 0;
   size_t b = st->ev->branch;
-  tb_branch_state *br = tb_step_task_of(st, &i, &rc);
+  tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
-    return rc;
-  rc = tb_step_hold(st, b, i);
-  if (rc != TB_OK)
     return rc;
   tb_slot snapshot[TB_MAX_SIGNERS];
   memcpy(snapshot, br->slots, sizeof snapshot);
@@ -508,12 +510,10 @@ tb_status tb_on_return(tb_mstep *st) {
   tb_status rc = TB_OK;
   size_t i = 0;
   size_t b = st->ev->branch;
-  tb_branch_state *br = tb_step_task_of(st, &i, &rc);
+  tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
     return rc;
-  rc = tb_step_hold(st, b, i);
-  if (rc == TB_OK)
-    rc = tb_m_check_material_mask(st, st->ev->materials, "items");
+  rc = tb_m_check_material_mask(st, st->ev->materials, "items");
   if (rc != TB_OK)
     return rc;
   br->slots[i].status = TB_SLOT_RETURNED;

@@ -10,17 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static const tb_task_def *task_def(const tb_mstep *st, size_t b) {
-  return &st->def->branches[b].tasks[st->s->branches[b].step];
-}
-
-/* The open slot the actor holds (claimed now if it was unclaimed). */
-static tb_branch_state *held(tb_mstep *st, size_t *i, tb_status *rc) {
-  tb_branch_state *br = tb_step_task_of(st, i, rc);
-  if (!br)
-    return NULL;
-  *rc = tb_step_hold(st, st->ev->branch, *i);
-  return *rc == TB_OK ? br : NULL;
+/* Slot i has a new task (its holder's, or its delegate's): the event is
+ * done. */
+static tb_status renewed(tb_mstep *st, size_t b, size_t i) {
+  tb_step_new_task(st, b, i);
+  tb_step_sync_legacy(&st->s->branches[b]);
+  return TB_OK;
 }
 
 /* Whether account a is a signer of the step (holder or delegate of a slot
@@ -58,7 +53,7 @@ static tb_status check_target(tb_mstep *st, const tb_branch_state *br,
 static tb_status hand_on(tb_mstep *st, bool delegate) {
   tb_status rc = TB_OK;
   size_t i = 0, b = st->ev->branch;
-  tb_branch_state *br = held(st, &i, &rc);
+  tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
     return rc;
   rc = check_target(st, br, i);
@@ -71,9 +66,7 @@ static tb_status hand_on(tb_mstep *st, bool delegate) {
     slot->delegate = st->ev->target;
   else
     slot->account = st->ev->target;
-  tb_step_new_task(st, b, i);
-  tb_step_sync_legacy(br);
-  return TB_OK;
+  return renewed(st, b, i);
 }
 
 tb_status tb_on_transfer(tb_mstep *st) {
@@ -102,20 +95,11 @@ tb_status tb_on_resolve(tb_mstep *st) {
   slot->delegate = 0;
   slot->acted = true;
   br->acted = true;
-  tb_step_new_task(st, b, i);
-  tb_step_sync_legacy(br);
-  return TB_OK;
+  return renewed(st, b, i);
 }
 
 /* ---- 加签 and 减签 ---------------------------------------------------------
  */
-
-static bool in_group(const tb_event *ev, const char *group) {
-  for (size_t i = 0; group && i < ev->n_actor_groups; i++)
-    if (ev->actor_groups[i] && strcmp(ev->actor_groups[i], group) == 0)
-      return true;
-  return false;
-}
 
 static tb_status check_position(tb_mstep *st, size_t b) {
   uint8_t pos = st->ev->position;
@@ -145,7 +129,7 @@ static tb_slot *insert_slot(tb_branch_state *br, size_t at) {
 tb_status tb_on_add_signer(tb_mstep *st) {
   tb_status rc = TB_OK;
   size_t i = 0, b = st->ev->branch;
-  tb_branch_state *br = held(st, &i, &rc);
+  tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
     return rc;
   if ((rc = check_position(st, b)) != TB_OK ||
@@ -186,12 +170,12 @@ static tb_status may_remove(tb_mstep *st, size_t b, const tb_slot *slot) {
                           "only the officer who added this signer may "
                           "remove them");
   }
-  const char *group = task_def(st, b)->remove_group;
+  const char *group = tb_step_def(st, b)->remove_group;
   if (!group)
     return tb_problem_set(st->p, TB_ERR_NOT_ALLOWED, "task",
                           "the workflow does not allow removing this step's "
                           "signers");
-  if (in_group(st->ev, group))
+  if (tb_step_in_group(st->ev, group))
     return TB_OK;
   return tb_problem_set(st->p, TB_ERR_NOT_ALLOWED, "task",
                         "only the officers of group %s may remove this "
@@ -234,7 +218,7 @@ tb_status tb_on_remove_signer(tb_mstep *st) {
 static void back_to_words(const tb_mstep *st, size_t b, char *buf,
                           size_t size) {
   const tb_branch_def *bd = &st->def->branches[b];
-  uint32_t mask = task_def(st, b)->back_to;
+  uint32_t mask = tb_step_def(st, b)->back_to;
   size_t used = 0;
   buf[0] = '\0';
   for (size_t t = 0; t < bd->n_tasks && t < 32 && used < size; t++)
@@ -248,11 +232,11 @@ static void back_to_words(const tb_mstep *st, size_t b, char *buf,
 tb_status tb_on_send_back(tb_mstep *st) {
   tb_status rc = TB_OK;
   size_t i = 0, b = st->ev->branch;
-  tb_branch_state *br = held(st, &i, &rc);
+  tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
     return rc;
   uint8_t to = st->ev->to_step;
-  uint32_t mask = task_def(st, b)->back_to;
+  uint32_t mask = tb_step_def(st, b)->back_to;
   if (to >= br->step || to >= 32 || !(mask & (1u << to))) {
     char allowed[160];
     back_to_words(st, b, allowed, sizeof allowed);
@@ -324,9 +308,7 @@ static tb_status take_back_here(tb_mstep *st, size_t b) {
     return rc;
   slot->status = TB_SLOT_OPEN;
   slot->acted = false;
-  tb_step_new_task(st, b, i);
-  tb_step_sync_legacy(br);
-  return TB_OK;
+  return renewed(st, b, i);
 }
 
 /* (b) The decision that completed the previous step, while the current
@@ -361,7 +343,7 @@ static tb_status take_back_previous(tb_mstep *st, size_t b) {
   br->started_at = ev->at;
   br->paused_days = 0;
   br->deadline = tb_calendar_add_working_days(st->cal, tb_m_today(st),
-                                              task_def(st, b)->days);
+                                              tb_step_def(st, b)->days);
   br->warning = tb_m_arm_task(st, b);
   for (size_t j = 0; j < br->n_slots; j++)
     if (br->slots[j].status == TB_SLOT_OPEN ||

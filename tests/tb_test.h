@@ -59,6 +59,16 @@ static int tb_test_case_failures;
     }                                                                          \
   } while (0)
 
+/* A small deterministic generator (xorshift64) for randomized tests: the
+ * next value below bound (> 0), from *state (not 0). The same seed gives
+ * the same sequence, so a failure repeats. */
+static inline uint32_t tb_test_rng(uint64_t *state, uint32_t bound) {
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return (uint32_t)(*state % bound);
+}
+
 /* Run a case under a name (for table-driven tests: one name per row). */
 static inline void tb_test_case(const char *name, void (*fn)(void)) {
   tb_test_case_failures = 0;

@@ -310,10 +310,7 @@ static tb_day ref_add(const tb_calendar *c, tb_day d, int n) {
 static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
 
 static uint32_t rng(uint32_t bound) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state % bound);
+  return tb_test_rng(&rng_state, bound);
 }
 
 /* Exceptions at the edges of the bitmap, and in between. */

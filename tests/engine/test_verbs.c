@@ -9,6 +9,7 @@
  * verbs over a three-branch definition with invariants after each event.
  */
 #include "tb_engine.h"
+#include "tb_machine_test.h"
 #include "tb_test.h"
 
 #include <stdlib.h>
@@ -78,15 +79,6 @@ static tb_status step(const tb_definition *d, tb_app_state *s, tb_event e) {
   memset(&prob, 0, sizeof prob);
   return tb_engine_step(&ctx, s, &e, &fx, &prob);
 }
-
-#define MUST(call)                                                             \
-  do {                                                                         \
-    tb_status rc_ = (call);                                                    \
-    if (rc_ != TB_OK)                                                          \
-      printf("# %s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #call,        \
-             tb_status_code(rc_), prob.detail);                                \
-    TB_CHECK(rc_ == TB_OK);                                                    \
-  } while (0)
 
 /* A task event on branch b's step, naming the task by its serial. */
 static tb_event tev(tb_event_kind kind, int b, int stp, uint16_t serial,
@@ -706,10 +698,7 @@ static void every_verb_on_every_slot(void) {
 static uint64_t lcg = 88172645463325252u;
 
 static unsigned pick(unsigned n) {
-  lcg ^= lcg << 13;
-  lcg ^= lcg >> 7;
-  lcg ^= lcg << 17;
-  return (unsigned)(lcg % n);
+  return tb_test_rng(&lcg, n);
 }
 
 /* The tasks the shell would hold open or waiting, per branch, by serial. */
