@@ -989,7 +989,8 @@ tb_status tb_engine_step(const tb_context *ctx, tb_app_state *state,
   tb_status rc = handlers[event->kind](&st);
   if (rc == TB_OK && st.overflow)
     rc = tb_problem_set(p, TB_ERR_LIMIT, "",
-                        "the transition has more effects than fit");
+                        "the transition exceeds a capacity of the engine "
+                        "(its effects, or a branch's task numbers)");
   if (rc != TB_OK) {
     effects->n = 0;
     return rc;

@@ -21,7 +21,8 @@ typedef struct {
   tb_app_state *s; /* the working copy */
   tb_effects *fx;
   tb_problem *p;
-  bool overflow; /* an effect did not fit */
+  bool overflow; /* an effect did not fit, or a branch ran out of task
+                    serials: the transition is refused (TB_ERR_LIMIT) */
 } tb_mstep;
 
 /* ---- tb_machine.c ------------------------------------------------------ */

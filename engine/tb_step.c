@@ -37,6 +37,10 @@ static tb_effect *task_effect(tb_mstep *st, size_t b, size_t i,
 void tb_step_new_task(tb_mstep *st, size_t b, size_t i) {
   tb_branch_state *br = &st->s->branches[b];
   tb_slot *slot = &br->slots[i];
+  if (br->serials == UINT16_MAX) { /* a branch's task numbers ran out */
+    st->overflow = true;
+    return;
+  }
   slot->serial = ++br->serials;
   tb_effect *e = task_effect(st, b, i, TB_EFFECT_CREATE_TASK);
   if (!e)

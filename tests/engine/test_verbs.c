@@ -326,6 +326,12 @@ static void transfer(void) {
   refused(d, &s, tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 0), A),
           TB_ERR_NOT_ASSIGNEE);
   MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 0), C)));
+  /* a branch whose task numbers ran out refuses a new task */
+  started(d, &s);
+  s.branches[0].serials = UINT16_MAX;
+  e = tev(TB_EV_TRANSFER, 0, 0, serial_of(&s, 0, 0), A);
+  e.target = C;
+  refused(d, &s, e, TB_ERR_LIMIT);
 }
 
 static void delegate_round_trip(void) {
