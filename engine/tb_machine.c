@@ -5,6 +5,10 @@
  *
  * Every handler works on a copy of the state; the copy is written back only
  * when the whole event succeeded, so a refused event changes nothing.
+ *
+ * This file is the application's lifecycle (intake, the clock, the join,
+ * special procedures, timers, delivery); the steps of a branch and the
+ * task verbs are in tb_step.c and tb_verbs.c (tb_machine_int.h).
  */
 #include "tb_machine_int.h"
 
