@@ -280,6 +280,25 @@ static void vote_pass(void) {
   MUST(step(d, &s, tev(TB_EV_DENY, 0, 0, serial_of(&s, 0, 1), B)));
   TB_CHECK_INT(s.status, TB_APP_DENIED);
   TB_CHECK(find_fx(TB_EFFECT_CANCEL_TASK, 2)->reason == TB_CLOSE_NOT_NEEDED);
+  /* 撤回 of the deciding vote: the step comes back as it was, the signer
+   * it made unneeded included */
+  tasks[1] = step_of("sign", TB_SIGN_ONE, NULL, 0);
+  d = make_def(2, false);
+  started(d, &s);
+  MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 0), A)));
+  uint16_t b_task = serial_of(&s, 0, 1);
+  MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, b_task, B)));
+  TB_CHECK_INT(s.branches[0].step, 1);
+  MUST(step(d, &s, tev(TB_EV_TAKE_BACK, 0, 0, b_task, B)));
+  const tb_branch_state *br = &s.branches[0];
+  TB_CHECK_INT(br->step, 0);
+  TB_CHECK_INT(br->slots[0].status, TB_SLOT_APPROVED);
+  TB_CHECK_INT(br->slots[1].status, TB_SLOT_OPEN);
+  TB_CHECK_INT(br->slots[1].account, B);
+  TB_CHECK_INT(br->slots[2].status, TB_SLOT_OPEN);
+  TB_CHECK_INT(count_fx(TB_EFFECT_CREATE_TASK), 2);
+  TB_CHECK_INT(count_fx(TB_EFFECT_CANCEL_TASK), 1); /* the next step's */
+  TB_CHECK_INT(br->prev_n, 0);
   tasks[0].pass = 0;
 }
 
