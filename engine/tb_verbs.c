@@ -151,6 +151,7 @@ tb_status tb_on_add_signer(tb_mstep *st) {
     size_t mine = i + 1;
     tb_step_cancel_task(st, b, mine, TB_CLOSE_REPLACED);
     br->slots[mine].status = TB_SLOT_WAITING;
+    br->slots[mine].acted = false; /* it acts again when its turn comes */
     tb_step_new_task(st, b, at);
     tb_step_new_task(st, b, mine);
   } else {

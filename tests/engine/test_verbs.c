@@ -407,9 +407,14 @@ static void add_before_and_after(void) {
   const tb_effect *cx = find_fx(TB_EFFECT_CANCEL_TASK, -1);
   TB_CHECK(cx && cx->serial == mine && cx->reason == TB_CLOSE_REPLACED);
   TB_CHECK(find_fx(TB_EFFECT_CREATE_TASK, 1)->waiting);
-  /* the added signer approves: the actor's turn */
-  MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 0), B)));
+  /* the added signer approves: the actor's turn; the added signer may
+   * take it back while the actor has not acted since */
+  uint16_t b_task = serial_of(&s, 0, 0);
+  MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, b_task, B)));
   TB_CHECK(find_fx(TB_EFFECT_OPEN_TASK, 1) != NULL);
+  MUST(step(d, &s, tev(TB_EV_TAKE_BACK, 0, 0, b_task, B)));
+  TB_CHECK_INT(br->slots[1].status, TB_SLOT_WAITING);
+  MUST(step(d, &s, tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 0), B)));
   /* after: A approves, then C */
   MUST(step(d, &s, add_ev(&s, 1, A, C, TB_ADD_AFTER)));
   TB_CHECK_INT(br->slots[2].account, C);
