@@ -32,7 +32,8 @@ typedef enum {
   TB_IGNORED,     /* nothing to do (a stale or early timer); not an error */
   TB_ERR_INVALID, /* a value or argument is malformed */
   TB_ERR_ILLEGAL_STATE,    /* the event is not allowed in the current state */
-  TB_ERR_NOT_CLAIMED,      /* a task decision before anybody claimed the task */
+  TB_ERR_NOT_CLAIMED,      /* no longer returned: a decision on an unclaimed
+                              task claims it (kept: the code is registered) */
   TB_ERR_CLAIMED_BY_OTHER, /* the task is claimed by another officer */
   TB_ERR_WRONG_BUREAU,     /* the actor belongs to another bureau */
   TB_ERR_SUPERSEDED,       /* a task of an earlier round or step: another
