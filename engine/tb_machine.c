@@ -6,334 +6,20 @@
  * Every handler works on a copy of the state; the copy is written back only
  * when the whole event succeeded, so a refused event changes nothing.
  *
- * This file is the application's lifecycle (intake, the clock, the join,
- * special procedures, timers, delivery); the steps of a branch and the
- * task verbs are in tb_step.c and tb_verbs.c (tb_machine_int.h).
+ * This file is the application's own events (intake, notices, special
+ * procedures, timers, a new calendar, delivery) and the entry point; the
+ * effects, timers and clock they share are in tb_effects.c; the steps of
+ * a branch, the join and the task verbs in tb_step.c and tb_verbs.c
+ * (tb_machine_int.h: what they share).
  */
 #include "tb_machine_int.h"
 
 #include <string.h>
 
-/* ---- small helpers ---------------------------------------------------- */
-
-static uint64_t bit64(size_t i) {
-  return (uint64_t)1 << i;
-}
-
-static uint64_t all_materials(const tb_definition *def) {
-  return def->n_materials >= 64 ? ~(uint64_t)0 : bit64(def->n_materials) - 1;
-}
-
-tb_day tb_m_today(const tb_mstep *st) {
-  return tb_calendar_day_of(st->cal, st->ev->at);
-}
-
-tb_effect *tb_m_emit(tb_mstep *st, tb_effect_kind kind) {
-  if (st->fx->n >= TB_MAX_EFFECTS) {
-    st->overflow = true;
-    return NULL;
-  }
-  tb_effect *e = &st->fx->items[st->fx->n++];
-  memset(e, 0, sizeof *e);
-  e->kind = (uint8_t)kind;
-  return e;
-}
-
-static void schedule(tb_mstep *st, tb_timer_kind timer, size_t subject,
-                     int64_t at) {
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_SCHEDULE_TIMER);
-  if (e) {
-    e->timer = (uint8_t)timer;
-    e->subject = (uint8_t)subject;
-    e->at = at;
-  }
-}
-
-static void unschedule(tb_mstep *st, tb_timer_kind timer, size_t subject) {
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_CANCEL_TIMER);
-  if (e) {
-    e->timer = (uint8_t)timer;
-    e->subject = (uint8_t)subject;
-  }
-}
-
-void tb_m_notify(tb_mstep *st, tb_notice_kind notice, uint64_t materials,
-                 uint16_t branches) {
-  tb_effect *e = tb_m_emit(st, TB_EFFECT_NOTIFY);
-  if (e) {
-    e->notice = (uint8_t)notice;
-    e->materials = materials;
-    e->branches = branches;
-  }
-}
-
-/* ---- deadlines and warnings ------------------------------------------- */
-
-/* The cards and their instants: tb_card.c, the one definition. */
-static tb_warning warning_at(const tb_mstep *st, tb_day deadline, int length,
-                             int64_t now) {
-  return tb_card_at(st->cal, deadline, length, st->def->warn_days, now);
-}
-
-/* Set the warning level for `deadline` (of `length` working days) as of
- * now and schedule the timers for the levels still to come. */
-static uint8_t arm_warnings(tb_mstep *st, tb_day deadline, int length,
-                            tb_timer_kind yellow, tb_timer_kind red,
-                            size_t subject) {
-  tb_warning w = warning_at(st, deadline, length, st->ev->at);
-  int64_t y;
-  if (w < TB_WARN_YELLOW &&
-      tb_card_yellow_at(st->cal, deadline, length, st->def->warn_days, &y))
-    schedule(st, yellow, subject, y);
-  if (w < TB_WARN_RED)
-    schedule(st, red, subject, tb_card_red_at(st->cal, deadline));
-  return (uint8_t)w;
-}
-
-/* The limit of branch b's current task, in working days. */
-static int task_days(const tb_mstep *st, size_t b) {
-  const tb_branch_def *bd = &st->def->branches[b];
-  uint8_t step = st->s->branches[b].step;
-  return step < bd->n_tasks ? bd->tasks[step].days : 0;
-}
-
-uint8_t tb_m_arm_task(tb_mstep *st, size_t b) {
-  return arm_warnings(st, st->s->branches[b].deadline, task_days(st, b),
-                      TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
-}
-
-static void disarm_warnings(tb_mstep *st, tb_timer_kind yellow,
-                            tb_timer_kind red, size_t subject) {
-  if (st->def->warn_days > 0)
-    unschedule(st, yellow, subject);
-  unschedule(st, red, subject);
-}
-
-void tb_m_disarm_task(tb_mstep *st, size_t b) {
-  disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
-}
-
-/* Start every waiting branch whose predecessors all approved (or do not
- * apply); skip those behind a denied or skipped one. Repeats until nothing
- * changes, since a skip can make others skip. */
-void tb_m_start_ready_branches(tb_mstep *st) {
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    for (size_t b = 0; b < st->s->n_branches; b++) {
-      tb_branch_state *br = &st->s->branches[b];
-      if (br->status != TB_BRANCH_WAITING)
-        continue;
-      bool ready = true, blocked = false;
-      for (size_t a = 0; a < st->s->n_branches; a++) {
-        if (!(st->def->branches[b].after & (1u << a)))
-          continue;
-        uint8_t as = st->s->branches[a].status;
-        if (as == TB_BRANCH_DENIED || as == TB_BRANCH_SKIPPED ||
-            as == TB_BRANCH_CANCELLED)
-          blocked = true;
-        else if (as != TB_BRANCH_APPROVED && as != TB_BRANCH_INACTIVE)
-          ready = false;
-      }
-      if (blocked) {
-        br->status = TB_BRANCH_SKIPPED;
-        changed = true;
-      } else if (ready) {
-        tb_step_open(st, b);
-        changed = true;
-      }
-    }
-  }
-}
-
-/* ---- the application clock -------------------------------------------- */
-
-static void arm_application(tb_mstep *st) {
-  st->s->warning = arm_warnings(st, st->s->deadline, st->def->promised_days,
-                                TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
-}
-
-/* Stop the clock: no card while it is paused, and no warning can fire. */
-static void pause_clock(tb_mstep *st) {
-  st->s->paused_at = st->ev->at;
-  st->s->warning = TB_WARN_NONE;
-  disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
-  for (size_t b = 0; b < st->s->n_branches; b++)
-    if (st->s->branches[b].status == TB_BRANCH_ACTIVE) {
-      st->s->branches[b].warning = TB_WARN_NONE;
-      disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
-    }
-}
-
-/* Restart the clock: every deadline moves by the working days paused
- * (行政许可法 art. 45), and the warnings are armed again. */
-static void resume_clock(tb_mstep *st) {
-  tb_app_state *s = st->s;
-  /* A pause ending at midnight ends on the day that just finished. */
-  tb_day resumed = tb_m_today(st);
-  if (st->ev->at == tb_calendar_start_of(st->cal, resumed))
-    resumed--;
-  int paused = tb_calendar_count_working_days(
-      st->cal, tb_calendar_day_of(st->cal, s->paused_at), resumed);
-  s->paused_days += paused;
-  s->deadline = tb_calendar_add_working_days(st->cal, s->deadline, paused);
-  s->statutory_deadline =
-      tb_calendar_add_working_days(st->cal, s->statutory_deadline, paused);
-  s->paused_at = 0;
-  arm_application(st);
-  for (size_t b = 0; b < s->n_branches; b++) {
-    tb_branch_state *br = &s->branches[b];
-    if (br->status != TB_BRANCH_ACTIVE)
-      continue;
-    br->paused_days += paused;
-    br->deadline = tb_calendar_add_working_days(st->cal, br->deadline, paused);
-    br->warning = tb_m_arm_task(st, b);
-  }
-}
-
-/* ---- ending ------------------------------------------------------------- */
-
-static void cancel_gap_timers(tb_mstep *st, uint64_t gaps) {
-  for (size_t m = 0; m < st->def->n_materials; m++)
-    if (gaps & bit64(m))
-      unschedule(st, TB_TIMER_GAP_DUE, m);
-}
-
-/* An online application leaves the states before acceptance: its expiry
- * timer (scheduled at submission) has nothing left to do. */
-static void cancel_expiry(tb_mstep *st) {
-  const tb_app_state *s = st->s;
-  if (s->channel == TB_CHANNEL_ONLINE &&
-      (s->status == TB_APP_SUBMITTED ||
-       s->status == TB_APP_AWAITING_SUPPLEMENT))
-    unschedule(st, TB_TIMER_EXPIRE, 0);
-}
-
-/* Move to a final (or decided) status: close every open task and stop
- * every timer. */
-void tb_m_end_application(tb_mstep *st, tb_app_status status) {
-  tb_app_state *s = st->s;
-  if (status != TB_APP_EXPIRED)
-    cancel_expiry(st);
-  bool clock_running = s->status == TB_APP_IN_REVIEW;
-  if (clock_running)
-    disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
-  if (s->status == TB_APP_SUSPENDED)
-    unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
-  for (size_t b = 0; b < s->n_branches; b++) {
-    tb_branch_state *br = &s->branches[b];
-    if (br->status == TB_BRANCH_ACTIVE)
-      tb_step_end_branch(st, b, clock_running); /* paused: no timers left */
-    else if (br->status == TB_BRANCH_WAITING ||
-             br->status == TB_BRANCH_RETURNED)
-      br->status = TB_BRANCH_CANCELLED;
-  }
-  /* Approved with gaps open: their dates still run (容缺后补). */
-  if (status != TB_APP_APPROVED && status != TB_APP_AWAITING_MATERIALS)
-    cancel_gap_timers(st, s->gaps);
-  s->status = (uint8_t)status;
-  s->finished_at = st->ev->at;
-  s->paused_at = 0;
-  s->warning = TB_WARN_NONE; /* no card once decided or ended */
-}
-
-/* Sign every license whose branch approved (or that belongs to the whole
- * application), and tell the applicant. */
-static void issue_licenses(tb_mstep *st) {
-  tb_app_state *s = st->s;
-  for (size_t l = 0; l < st->def->n_licenses; l++) {
-    int b = st->def->licenses[l].branch;
-    if (b >= 0 && s->branches[b].status != TB_BRANCH_APPROVED)
-      continue;
-    s->licenses |= (uint16_t)(1u << l);
-    tb_effect *e = tb_m_emit(st, TB_EFFECT_ISSUE_LICENSE);
-    if (e)
-      e->license = (uint8_t)l;
-  }
-  tb_m_notify(st, TB_NOTICE_APPROVED, 0, 0);
-}
-
-/* Every branch is decided (none active): approve, deny, or send the one
- * merged supplement notice (一次性告知). An approval with tolerated gaps
- * still open waits for them before any license is signed. */
-void tb_m_decide_join(tb_mstep *st) {
-  tb_app_state *s = st->s;
-  bool returned = false, approved = false, denied = false, waiting = false;
-  for (size_t b = 0; b < s->n_branches; b++) {
-    uint8_t bs = s->branches[b].status;
-    if (bs == TB_BRANCH_ACTIVE)
-      return; /* still at work */
-    waiting |= bs == TB_BRANCH_WAITING;
-    returned |= bs == TB_BRANCH_RETURNED;
-    approved |= bs == TB_BRANCH_APPROVED;
-    denied |= bs == TB_BRANCH_DENIED;
-  }
-  /* Nobody is at work. Branches still waiting wait on a returned one: they
-   * start after the supplement, once it approves. */
-  if (returned) {
-    pause_clock(st);
-    s->status = TB_APP_RETURNED;
-    tb_m_notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
-    return;
-  }
-  if (waiting)
-    return; /* cannot happen: start_ready_branches started or skipped them */
-  if (denied && !approved) {
-    tb_m_end_application(st, TB_APP_DENIED);
-    tb_m_notify(st, TB_NOTICE_DENIED, 0, 0);
-    return;
-  }
-  if (s->gaps) { /* 容缺: the licenses wait for the last gap */
-    tb_m_end_application(st, TB_APP_AWAITING_MATERIALS);
-    tb_m_notify(st, TB_NOTICE_AWAITING_MATERIALS, s->gaps, 0);
-    return;
-  }
-  tb_m_end_application(st, TB_APP_APPROVED);
-  issue_licenses(st);
-}
-
-/* ---- refusals ----------------------------------------------------------- */
-
-/* What a person reads for a status, in "the application is …". */
-static const char *const status_words_table[TB_APP_STATE_COUNT] = {
-    [TB_APP_NONE] = "not submitted yet",
-    [TB_APP_SUBMITTED] = "waiting for acceptance at the window",
-    [TB_APP_AWAITING_SUPPLEMENT] = "waiting for the applicant's supplement",
-    [TB_APP_REFUSED] = "refused (不予受理)",
-    [TB_APP_IN_REVIEW] = "in review by the bureaus",
-    [TB_APP_RETURNED] = "returned to the applicant for supplement",
-    [TB_APP_SUSPENDED] = "suspended for a special procedure",
-    [TB_APP_APPROVED] = "approved and waiting for delivery",
-    [TB_APP_DENIED] = "denied (不予许可)",
-    [TB_APP_DELIVERED] = "delivered",
-    [TB_APP_WITHDRAWN] = "withdrawn",
-    [TB_APP_TERMINATED] = "terminated",
-    [TB_APP_AWAITING_MATERIALS] =
-        "approved and waiting for its tolerated materials",
-    [TB_APP_EXPIRED] = "expired: no clerk accepted it in time",
-};
-
-static const char *status_words(uint8_t status) {
-  return status < TB_APP_STATE_COUNT ? status_words_table[status]
-                                     : "in an unknown state";
-}
-
-tb_status tb_m_illegal(tb_mstep *st, const char *what) {
-  return tb_problem_set(st->p, TB_ERR_ILLEGAL_STATE, "state",
-                        "cannot %s: the application is %s", what,
-                        status_words(st->s->status));
-}
+/* ---- checks -------------------------------------------------------------- */
 
 static tb_status invalid(tb_mstep *st, const char *field, const char *what) {
   return tb_problem_set(st->p, TB_ERR_INVALID, field, "%s", what);
-}
-
-tb_status tb_m_check_material_mask(tb_mstep *st, uint64_t mask,
-                                   const char *field) {
-  if (mask & ~all_materials(st->def))
-    return tb_problem_set(st->p, TB_ERR_INVALID, field,
-                          "names a material the service does not have");
-  return TB_OK;
 }
 
 /* The 容缺 and 告知承诺 choices must each be allowed by the definition: a
@@ -349,15 +35,15 @@ static tb_status check_choices(tb_mstep *st, uint64_t tolerated,
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++) {
     const tb_material *mat = &st->def->materials[m];
-    bool have = st->s->provided & bit64(m);
-    if ((tolerated & bit64(m)) && (have || mat->tolerate_days == 0))
+    bool have = st->s->provided & tb_m_bit64(m);
+    if ((tolerated & tb_m_bit64(m)) && (have || mat->tolerate_days == 0))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "tolerated",
                             have ? "material '%s' was provided; it is not a gap"
                                  : "material '%s' cannot be tolerated (容缺): "
                                    "the service requires it at acceptance",
                             mat->id);
-    if ((committed & bit64(m)) &&
-        (!mat->commitment || have || (tolerated & bit64(m))))
+    if ((committed & tb_m_bit64(m)) &&
+        (!mat->commitment || have || (tolerated & tb_m_bit64(m))))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "committed",
                             !mat->commitment
                                 ? "material '%s' cannot be replaced by a "
@@ -385,7 +71,8 @@ static tb_status on_submit(tb_mstep *st) {
   if (rc != TB_OK)
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++)
-    if ((ev->from_license & bit64(m)) && !st->def->materials[m].license_type)
+    if ((ev->from_license & tb_m_bit64(m)) &&
+        !st->def->materials[m].license_type)
       return tb_problem_set(st->p, TB_ERR_INVALID, "materials",
                             "material '%s' cannot be supplied by a license",
                             st->def->materials[m].id);
@@ -405,7 +92,7 @@ static tb_status on_submit(tb_mstep *st) {
   s->chosen_gaps = ev->tolerated;
   s->chosen_committed = ev->committed;
   if (ev->channel == TB_CHANNEL_ONLINE && ev->expire_at > 0)
-    schedule(st, TB_TIMER_EXPIRE, 0, ev->expire_at);
+    tb_m_schedule(st, TB_TIMER_EXPIRE, 0, ev->expire_at);
   return TB_OK;
 }
 
@@ -418,9 +105,9 @@ static tb_status check_acceptance(tb_mstep *st, uint64_t tolerated,
     return rc;
   for (size_t m = 0; m < st->def->n_materials; m++) {
     const tb_material *mat = &st->def->materials[m];
-    bool have = st->s->provided & bit64(m);
-    if (mat->required && !have && !(tolerated & bit64(m)) &&
-        !(committed & bit64(m)))
+    bool have = st->s->provided & tb_m_bit64(m);
+    if (mat->required && !have && !(tolerated & tb_m_bit64(m)) &&
+        !(committed & tb_m_bit64(m)))
       return tb_problem_set(
           st->p, TB_ERR_MATERIAL, "materials",
           "required material '%s' (%s) is missing: request a supplement%s",
@@ -453,17 +140,17 @@ static tb_status on_accept(tb_mstep *st) {
   s->statutory_deadline =
       tb_calendar_add_working_days(st->cal, day, st->def->statutory_days);
   for (size_t m = 0; m < st->def->n_materials; m++) {
-    if (!(s->gaps & bit64(m)))
+    if (!(s->gaps & tb_m_bit64(m)))
       continue;
     s->gap_due[m] = tb_calendar_add_working_days(
         st->cal, day, st->def->materials[m].tolerate_days);
-    schedule(st, TB_TIMER_GAP_DUE, m,
-             tb_calendar_start_of(st->cal, s->gap_due[m] + 1));
+    tb_m_schedule(st, TB_TIMER_GAP_DUE, m,
+                  tb_calendar_start_of(st->cal, s->gap_due[m] + 1));
   }
-  cancel_expiry(st);
+  tb_m_cancel_expiry(st);
   s->status = TB_APP_IN_REVIEW;
   tb_m_notify(st, TB_NOTICE_ACCEPTED, s->gaps, 0);
-  arm_application(st);
+  tb_m_arm_application(st);
   s->n_branches = (uint8_t)st->def->n_branches;
   for (size_t b = 0; b < s->n_branches; b++) {
     const tb_branch_def *bd = &st->def->branches[b];
@@ -516,12 +203,12 @@ static tb_status supply_gaps(tb_mstep *st) {
                                     "outstanding tolerated gap"
                                   : "nothing is outstanding: the application "
                                     "has no tolerated gaps");
-  cancel_gap_timers(st, filled);
+  tb_m_cancel_gap_timers(st, filled);
   s->gaps &= ~filled;
   s->provided |= st->ev->materials;
   if (s->status == TB_APP_AWAITING_MATERIALS && !s->gaps) {
     s->status = TB_APP_APPROVED; /* 补齐出证: the last gap signs them */
-    issue_licenses(st);
+    tb_m_issue_licenses(st);
   }
   return TB_OK;
 }
@@ -538,7 +225,7 @@ static void reopen_returned(tb_mstep *st) {
   tb_app_state *s = st->s;
   uint64_t supplied = s->notice_supplied;
   s->status = TB_APP_IN_REVIEW;
-  resume_clock(st);
+  tb_m_resume_clock(st);
   for (size_t b = 0; b < s->n_branches; b++) {
     tb_branch_state *br = &s->branches[b];
     if (br->status != TB_BRANCH_RETURNED)
@@ -556,7 +243,7 @@ static void reopen_returned(tb_mstep *st) {
 static tb_status check_in_notice(tb_mstep *st) {
   uint64_t stray = st->ev->materials & ~(st->s->notice | st->s->gaps);
   for (size_t m = 0; m < st->def->n_materials; m++)
-    if (stray & bit64(m))
+    if (stray & tb_m_bit64(m))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "materials",
                             "material '%s' (%s) is not an item of the open "
                             "notice",
@@ -585,7 +272,7 @@ static tb_status answer_notice(tb_mstep *st) {
   if (rc != TB_OK)
     return rc;
   uint64_t filled = s->gaps & st->ev->materials;
-  cancel_gap_timers(st, filled);
+  tb_m_cancel_gap_timers(st, filled);
   s->gaps &= ~filled;
   s->provided |= filled;
   if (!mark_supplied(st))
@@ -665,27 +352,27 @@ static tb_status on_suspend(tb_mstep *st) {
               : -1;
   if (i < 0)
     return invalid(st, "kind", "this service has no such special procedure");
-  pause_clock(st);
+  tb_m_pause_clock(st);
   s->status = TB_APP_SUSPENDED;
   s->special = st->ev->special;
   tb_day last = tb_calendar_add_working_days(st->cal, tb_m_today(st),
                                              st->def->specials[i].max_days);
-  schedule(st, TB_TIMER_SPECIAL_MAX, 0,
-           tb_calendar_start_of(st->cal, last + 1));
+  tb_m_schedule(st, TB_TIMER_SPECIAL_MAX, 0,
+                tb_calendar_start_of(st->cal, last + 1));
   tb_m_notify(st, TB_NOTICE_SUSPENDED, 0, 0);
   return TB_OK;
 }
 
 static void resume_review(tb_mstep *st) {
   st->s->status = TB_APP_IN_REVIEW;
-  resume_clock(st);
+  tb_m_resume_clock(st);
   tb_m_notify(st, TB_NOTICE_RESUMED, 0, 0);
 }
 
 static tb_status on_resume(tb_mstep *st) {
   if (st->s->status != TB_APP_SUSPENDED)
     return tb_m_illegal(st, "resume");
-  unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
+  tb_m_unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
   resume_review(st);
   return TB_OK;
 }
@@ -726,7 +413,7 @@ static tb_status warn_task(tb_mstep *st, size_t b, tb_warning level) {
 /* A tolerated gap (容缺) not supplied by its date: the definition decides. */
 static tb_status gap_missed(tb_mstep *st, size_t m) {
   tb_app_state *s = st->s;
-  if (m >= st->def->n_materials || !(s->gaps & bit64(m)) ||
+  if (m >= st->def->n_materials || !(s->gaps & tb_m_bit64(m)) ||
       tb_app_status_is_final(s->status) ||
       st->ev->at < tb_calendar_start_of(st->cal, s->gap_due[m] + 1))
     return not_due(st);
@@ -735,13 +422,13 @@ static tb_status gap_missed(tb_mstep *st, size_t m) {
   bool unsigned_yet = s->status != TB_APP_APPROVED;
   if (st->def->gap_policy == TB_GAP_MISSED_TERMINATE && unsigned_yet) {
     tb_m_end_application(st, TB_APP_TERMINATED);
-    tb_m_notify(st, TB_NOTICE_TERMINATED, bit64(m), 0);
+    tb_m_notify(st, TB_NOTICE_TERMINATED, tb_m_bit64(m), 0);
     return TB_OK;
   }
   if (s->gap_overdue)
     return not_due(st); /* already flagged by another gap */
   s->gap_overdue = true;
-  tb_m_notify(st, TB_NOTICE_GAP_OVERDUE, bit64(m), 0);
+  tb_m_notify(st, TB_NOTICE_GAP_OVERDUE, tb_m_bit64(m), 0);
   return TB_OK;
 }
 
@@ -818,8 +505,8 @@ static bool recompute_application(tb_mstep *st, bool runs) {
   s->statutory_deadline = statutory;
   if (runs && moved) {
     uint8_t before = s->warning;
-    disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
-    arm_application(st);
+    tb_m_disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
+    tb_m_arm_application(st);
     notify_worse(st, before, s->warning, 0);
   }
   return true;
@@ -830,13 +517,13 @@ static bool recompute_task(tb_mstep *st, size_t b, bool runs) {
   tb_branch_state *br = &st->s->branches[b];
   tb_day day = tb_calendar_day_of(st->cal, br->started_at);
   tb_day deadline = tb_calendar_add_working_days(
-      st->cal, day, task_days(st, b) + br->paused_days);
+      st->cal, day, tb_m_task_days(st, b) + br->paused_days);
   if (deadline == br->deadline)
     return false;
   br->deadline = deadline;
   if (runs) {
     uint8_t before = br->warning;
-    disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
+    tb_m_disarm_warnings(st, TB_TIMER_TASK_YELLOW, TB_TIMER_TASK_RED, b);
     br->warning = tb_m_arm_task(st, b);
     notify_worse(st, before, br->warning, (uint16_t)(1u << b));
   }
@@ -849,14 +536,15 @@ static bool recompute_gaps(tb_mstep *st) {
   tb_day day = tb_calendar_day_of(st->cal, s->accepted_at);
   bool moved = false;
   for (size_t m = 0; m < st->def->n_materials; m++) {
-    if (!(s->gaps & bit64(m)))
+    if (!(s->gaps & tb_m_bit64(m)))
       continue;
     tb_day due = tb_calendar_add_working_days(
         st->cal, day, st->def->materials[m].tolerate_days);
     if (due == s->gap_due[m])
       continue;
     s->gap_due[m] = due;
-    schedule(st, TB_TIMER_GAP_DUE, m, tb_calendar_start_of(st->cal, due + 1));
+    tb_m_schedule(st, TB_TIMER_GAP_DUE, m,
+                  tb_calendar_start_of(st->cal, due + 1));
     moved = true;
   }
   return moved;
@@ -893,7 +581,7 @@ static tb_status on_deliver(tb_mstep *st) {
   if (s->status != TB_APP_APPROVED)
     return tb_m_illegal(st, "deliver");
   for (size_t m = 0; m < st->def->n_materials; m++)
-    if (s->gaps & bit64(m))
+    if (s->gaps & tb_m_bit64(m))
       return tb_problem_set(st->p, TB_ERR_MATERIAL, "materials",
                             "cannot deliver: tolerated material '%s' (%s) "
                             "has not been supplied",
@@ -925,7 +613,7 @@ static tb_status on_commitment_false(tb_mstep *st) {
   tb_app_state *s = st->s;
   if (s->status != TB_APP_APPROVED && s->status != TB_APP_AWAITING_MATERIALS)
     return tb_m_illegal(st, "end the application for a false commitment");
-  cancel_gap_timers(st, s->gaps);
+  tb_m_cancel_gap_timers(st, s->gaps);
   s->status = TB_APP_TERMINATED;
   tb_m_notify(st, TB_NOTICE_TERMINATED, 0, 0);
   return TB_OK;

@@ -25,27 +25,55 @@ typedef struct {
                     serials: the transition is refused (TB_ERR_LIMIT) */
 } tb_mstep;
 
-/* ---- tb_machine.c ------------------------------------------------------ */
+/* ---- tb_effects.c ------------------------------------------------------ */
 
+uint64_t tb_m_bit64(size_t i); /* bit i of a material set */
 /* Append an effect of this kind (zeroed but for the kind); NULL and
  * st->overflow set when the list is full. */
 tb_effect *tb_m_emit(tb_mstep *st, tb_effect_kind kind);
 void tb_m_notify(tb_mstep *st, tb_notice_kind notice, uint64_t materials,
                  uint16_t branches);
+/* Schedule timer (subject) at `at`, replacing the same one; cancel it. */
+void tb_m_schedule(tb_mstep *st, tb_timer_kind timer, size_t subject,
+                   int64_t at);
+void tb_m_unschedule(tb_mstep *st, tb_timer_kind timer, size_t subject);
 /* The local day of the event. */
 tb_day tb_m_today(const tb_mstep *st);
+/* The limit of branch b's current step, in working days. */
+int tb_m_task_days(const tb_mstep *st, size_t b);
 /* Arm branch b's task warnings for its deadline; returns its card now. */
 uint8_t tb_m_arm_task(tb_mstep *st, size_t b);
-/* Cancel branch b's task warning timers. */
+/* Cancel a pair of warning timers; branch b's task warning timers. */
+void tb_m_disarm_warnings(tb_mstep *st, tb_timer_kind yellow, tb_timer_kind red,
+                          size_t subject);
 void tb_m_disarm_task(tb_mstep *st, size_t b);
-void tb_m_start_ready_branches(tb_mstep *st);
-void tb_m_decide_join(tb_mstep *st);
-void tb_m_end_application(tb_mstep *st, tb_app_status status);
+/* The application's clock: arm its warnings; pause it (no card, no
+ * timers); resume it (every deadline moves by the working days paused). */
+void tb_m_arm_application(tb_mstep *st);
+void tb_m_pause_clock(tb_mstep *st);
+void tb_m_resume_clock(tb_mstep *st);
+/* Cancel the due timers of these tolerated gaps; the expiry timer of an
+ * online application leaving the states before acceptance. */
+void tb_m_cancel_gap_timers(tb_mstep *st, uint64_t gaps);
+void tb_m_cancel_expiry(tb_mstep *st);
+/* Sign every license whose branch approved, and tell the applicant. */
+void tb_m_issue_licenses(tb_mstep *st);
 /* TB_ERR_ILLEGAL_STATE: "cannot <what>: the application is …". */
 tb_status tb_m_illegal(tb_mstep *st, const char *what);
 /* TB_ERR_INVALID naming material bits the service does not have. */
 tb_status tb_m_check_material_mask(tb_mstep *st, uint64_t mask,
                                    const char *field);
+
+/* ---- tb_step.c: the branches and the join ------------------------------- */
+
+/* Start every waiting branch whose predecessors approved; skip those
+ * behind a denied one. */
+void tb_m_start_ready_branches(tb_mstep *st);
+/* Every branch decided: approve, deny, or send the merged notice. */
+void tb_m_decide_join(tb_mstep *st);
+/* Move to a final (or decided) status: every pending task cancelled,
+ * every timer stopped. */
+void tb_m_end_application(tb_mstep *st, tb_app_status status);
 
 /* ---- tb_step.c: the current step of a branch and its slots ------------- */
 

@@ -2,7 +2,9 @@
  * tb_step.c — the current step of a branch: its signer slots built from
  * the definition, who may act on a slot, the completion rules (one, 会签,
  * 或签, 依次, 票签), and the claim and the decisions (approve, deny,
- * return). engine/README.md, "The verbs of a branch", says it in words.
+ * return); starting the branches that wait for others, the join, and the
+ * end of an application (they open and close steps). engine/README.md,
+ * "The verbs of a branch", says it in words.
  */
 #include "tb_machine_int.h"
 
@@ -190,6 +192,108 @@ static void step_denied(tb_mstep *st, size_t b, tb_sign_rule rule) {
   }
   tb_m_start_ready_branches(st);
   tb_m_decide_join(st);
+}
+
+/* ---- the branches and the join ---------------------------------------- */
+
+/* Start every waiting branch whose predecessors all approved (or do not
+ * apply); skip those behind a denied or skipped one. Repeats until nothing
+ * changes, since a skip can make others skip. */
+void tb_m_start_ready_branches(tb_mstep *st) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t b = 0; b < st->s->n_branches; b++) {
+      tb_branch_state *br = &st->s->branches[b];
+      if (br->status != TB_BRANCH_WAITING)
+        continue;
+      bool ready = true, blocked = false;
+      for (size_t a = 0; a < st->s->n_branches; a++) {
+        if (!(st->def->branches[b].after & (1u << a)))
+          continue;
+        uint8_t as = st->s->branches[a].status;
+        if (as == TB_BRANCH_DENIED || as == TB_BRANCH_SKIPPED ||
+            as == TB_BRANCH_CANCELLED)
+          blocked = true;
+        else if (as != TB_BRANCH_APPROVED && as != TB_BRANCH_INACTIVE)
+          ready = false;
+      }
+      if (blocked) {
+        br->status = TB_BRANCH_SKIPPED;
+        changed = true;
+      } else if (ready) {
+        tb_step_open(st, b);
+        changed = true;
+      }
+    }
+  }
+}
+
+/* Move to a final (or decided) status: close every open task and stop
+ * every timer. */
+void tb_m_end_application(tb_mstep *st, tb_app_status status) {
+  tb_app_state *s = st->s;
+  if (status != TB_APP_EXPIRED)
+    tb_m_cancel_expiry(st);
+  bool clock_running = s->status == TB_APP_IN_REVIEW;
+  if (clock_running)
+    tb_m_disarm_warnings(st, TB_TIMER_APP_YELLOW, TB_TIMER_APP_RED, 0);
+  if (s->status == TB_APP_SUSPENDED)
+    tb_m_unschedule(st, TB_TIMER_SPECIAL_MAX, 0);
+  for (size_t b = 0; b < s->n_branches; b++) {
+    tb_branch_state *br = &s->branches[b];
+    if (br->status == TB_BRANCH_ACTIVE)
+      tb_step_end_branch(st, b, clock_running); /* paused: no timers left */
+    else if (br->status == TB_BRANCH_WAITING ||
+             br->status == TB_BRANCH_RETURNED)
+      br->status = TB_BRANCH_CANCELLED;
+  }
+  /* Approved with gaps open: their dates still run (容缺后补). */
+  if (status != TB_APP_APPROVED && status != TB_APP_AWAITING_MATERIALS)
+    tb_m_cancel_gap_timers(st, s->gaps);
+  s->status = (uint8_t)status;
+  s->finished_at = st->ev->at;
+  s->paused_at = 0;
+  s->warning = TB_WARN_NONE; /* no card once decided or ended */
+}
+
+/* Every branch is decided (none active): approve, deny, or send the one
+ * merged supplement notice (一次性告知). An approval with tolerated gaps
+ * still open waits for them before any license is signed. */
+void tb_m_decide_join(tb_mstep *st) {
+  tb_app_state *s = st->s;
+  bool returned = false, approved = false, denied = false, waiting = false;
+  for (size_t b = 0; b < s->n_branches; b++) {
+    uint8_t bs = s->branches[b].status;
+    if (bs == TB_BRANCH_ACTIVE)
+      return; /* still at work */
+    waiting |= bs == TB_BRANCH_WAITING;
+    returned |= bs == TB_BRANCH_RETURNED;
+    approved |= bs == TB_BRANCH_APPROVED;
+    denied |= bs == TB_BRANCH_DENIED;
+  }
+  /* Nobody is at work. Branches still waiting wait on a returned one: they
+   * start after the supplement, once it approves. */
+  if (returned) {
+    tb_m_pause_clock(st);
+    s->status = TB_APP_RETURNED;
+    tb_m_notify(st, TB_NOTICE_SUPPLEMENT, s->notice, s->notice_branches);
+    return;
+  }
+  if (waiting)
+    return; /* cannot happen: start_ready_branches started or skipped them */
+  if (denied && !approved) {
+    tb_m_end_application(st, TB_APP_DENIED);
+    tb_m_notify(st, TB_NOTICE_DENIED, 0, 0);
+    return;
+  }
+  if (s->gaps) { /* 容缺: the licenses wait for the last gap */
+    tb_m_end_application(st, TB_APP_AWAITING_MATERIALS);
+    tb_m_notify(st, TB_NOTICE_AWAITING_MATERIALS, s->gaps, 0);
+    return;
+  }
+  tb_m_end_application(st, TB_APP_APPROVED);
+  tb_m_issue_licenses(st);
 }
 
 /* ---- completion rules -------------------------------------------------- */
