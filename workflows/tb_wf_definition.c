@@ -29,25 +29,6 @@ typedef struct {
  * parsers are strict anyway and never trust it)
  * ---------------------------------------------------------------------- */
 
-bool tb_wf_parse_uint(const char *s, unsigned long max, unsigned long *out) {
-  unsigned long v = 0;
-  if (!s || !*s)
-    return false;
-  if (*s == '+')
-    s++;
-  if (!*s)
-    return false;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9')
-      return false;
-    v = v * 10 + (unsigned long)(*s - '0');
-    if (v > max)
-      return false;
-  }
-  *out = v;
-  return true;
-}
-
 /* An optional unsigned attribute; `fallback` when absent or malformed. */
 static unsigned long uint_attr(builder *b, const xmlNode *e, const char *name,
                                unsigned long max, unsigned long fallback) {
@@ -75,19 +56,6 @@ static bool bool_attr(builder *b, const xmlNode *e, const char *name,
     return false;
   tb_wf_problem(b->cx, tb_wf_line(e), "write true or false",
                 "attribute '%s' must be true or false", name);
-  return fallback;
-}
-
-int tb_wf_enum_attr(tb_wf_ctx *cx, tb_arena *a, const xmlNode *e,
-                    const char *name, const char *const *names, int fallback) {
-  const char *s = tb_wf_attr(a, e, name);
-  if (!s)
-    return fallback;
-  for (int i = 0; names[i]; i++)
-    if (strcmp(s, names[i]) == 0)
-      return i;
-  tb_wf_problem(cx, tb_wf_line(e), "see workflows/README.md",
-                "attribute '%s' has an unknown value '%s'", name, s);
   return fallback;
 }
 
@@ -332,17 +300,6 @@ static void read_field(builder *b, const xmlNode *e, tb_field *f) {
                   f->id);
   read_bounds(b, e, f);
   read_choices(b, e, f);
-}
-
-size_t tb_wf_limited(tb_wf_ctx *cx, const xmlNode *parent, const char *child,
-                     size_t max, const char *what, const char *todo) {
-  size_t n = tb_wf_count(parent, child);
-  if (n > max) {
-    tb_wf_problem(cx, tb_wf_line(parent), todo,
-                  "%zu %s; at most %zu are allowed", n, what, max);
-    n = max;
-  }
-  return n;
 }
 
 static size_t limited(builder *b, const xmlNode *parent, const char *child,
