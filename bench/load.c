@@ -5,15 +5,19 @@
  *
  *   load --url http://HOST:PORT --mode lifecycle|populate|track
  *        [--connections N] [--seconds S] [--count N] [--numbers FILE]
- *        [--json FILE]
+ *        [--decide direct|after-claim] [--json FILE]
  *
  * The password of the accounts clerk, scjg, ga, sw and rs (one password
  * for all) is read from $TB_BENCH_PASSWORD. Each user logs in once.
  *
  * lifecycle: complete business start-up applications (qykb): create →
- *   accept → the bureaus SCJG, GA, SW (two tasks) and RS claim and approve
- *   in parallel → the license is signed in the approving transaction →
- *   deliver. As many applications are in flight as there are connections;
+ *   accept → the bureaus SCJG, GA, SW (two tasks) and RS approve in
+ *   parallel → the license is signed in the approving transaction →
+ *   deliver. --decide direct: an officer decides a task of the queue
+ *   straight away, the decision claiming it (8 transitions per
+ *   application); --decide after-claim (the default): claim, then decide
+ *   (13). As many
+ *   applications are in flight as there are connections;
  *   each bureau finds its tasks in its queue (GET /api/v1/tasks, one
  *   listing serves every application waiting for that bureau), like an
  *   officer working the queue. Runs for S seconds, then lets the
@@ -167,6 +171,7 @@ typedef struct app {
   int step[N_BUREAUS]; /* the bureau's next task; = steps: done */
   int pending;         /* bureaus not done */
   int waits;           /* list answers that did not show our task */
+  int transitions;     /* transitions answered for this application */
   bool approved;       /* a decision answered "approved" */
   bool failed;
   double started;
@@ -219,20 +224,27 @@ static waitlist waiting[N_BUREAUS];
 
 typedef enum { M_LIFECYCLE, M_POPULATE, M_TRACK } mode;
 
+/* How an officer takes a task of the queue: decide it at once (the
+ * decision claims it, issue 18 §2), or claim it first and then decide. */
+typedef enum { D_DIRECT, D_AFTER_CLAIM } decide_mode;
+
 static struct {
   char host[256];
   char port[8];
   char password[256];
   mode mode;
+  decide_mode decide;
   long connections, seconds, count;
   const char *numbers, *json;
-} cfg = {.connections = 16, .seconds = 10, .count = 1000};
+} cfg = {
+    .connections = 16, .seconds = 10, .count = 1000, .decide = D_AFTER_CLAIM};
 
 static char tokens[U_COUNT][128];
 static int logins_done;
 
 static struct {
   uint64_t completed, created, transitions, calls, errors;
+  uint64_t completed_transitions; /* of the completed applications */
   double start, end;
   bool running;   /* new applications may start */
   long in_flight; /* applications */
@@ -497,8 +509,10 @@ static void start_app(void);
 static void app_finish(app *a, bool ok) {
   if (a->failed)
     return;
-  if (ok && (run.running || cfg.mode == M_POPULATE))
+  if (ok && (run.running || cfg.mode == M_POPULATE)) {
     run.completed++;
+    run.completed_transitions += (uint64_t)a->transitions;
+  }
   run.in_flight--;
   if (ok)
     free(a);
@@ -596,7 +610,19 @@ static bool on_accepted(job *j, json_t *doc) {
   return true;
 }
 
-/* One bureau's queue: claim every listed task an application waits for. */
+/* The first call on a listed task: its decision, or its claim. */
+static job *take_task(app *a, int bureau, json_t *id) {
+  bool direct = cfg.decide == D_DIRECT;
+  job *c = new_job(direct ? R_DECIDE : R_CLAIM, (user)(U_SCJG + bureau), a,
+                   direct ? body_approve : body_empty);
+  c->bureau = bureau;
+  c->task = (long long)json_integer_value(id);
+  snprintf(c->path, sizeof c->path, "/api/v1/tasks/%lld/%s", c->task,
+           direct ? "decide" : "claim");
+  return c;
+}
+
+/* One bureau's queue: take every listed task an application waits for. */
 static bool on_listed(job *j, json_t *doc) {
   waitlist *w = &waiting[j->bureau];
   w->listing = false;
@@ -616,11 +642,7 @@ static bool on_listed(job *j, json_t *doc) {
       }
       if (strcmp(a->number, number) != 0 || a->step[j->bureau] != step)
         continue;
-      job *c = new_job(R_CLAIM, (user)(U_SCJG + j->bureau), a, body_empty);
-      c->bureau = j->bureau;
-      c->task = (long long)json_integer_value(json_object_get(t, "id"));
-      snprintf(c->path, sizeof c->path, "/api/v1/tasks/%lld/claim", c->task);
-      enqueue(c);
+      enqueue(take_task(a, j->bureau, json_object_get(t, "id")));
       w->items[k] = w->items[--w->n];
       break;
     }
@@ -742,6 +764,8 @@ static void on_answer(conn *c, int status, const char *body, size_t len) {
   } else {
     json_error_t err;
     json_t *doc = json_loadb(body, len, 0, &err);
+    if (j->a && is_transition(j->r)) /* before handle: it may free j->a */
+      j->a->transitions++;
     ok = doc && handle(j, doc);
     json_decref(doc);
     if (!ok)
@@ -893,6 +917,12 @@ static const char *mode_name(void) {
                                   : "track";
 }
 
+static double transitions_per_application(void) {
+  return run.completed
+             ? (double)run.completed_transitions / (double)run.completed
+             : 0;
+}
+
 static void print_report(double elapsed) {
   printf("load %s: %ld connections, %.2f s\n", mode_name(), cfg.connections,
          elapsed);
@@ -905,8 +935,10 @@ static void print_report(double elapsed) {
   printf("  API calls               %10.1f /s  (%llu)\n",
          (double)run.calls / elapsed, (unsigned long long)run.calls);
   if (cfg.mode == M_LIFECYCLE)
-    printf("  transitions             %10.1f /s\n",
-           (double)run.transitions / elapsed);
+    printf("  transitions             %10.1f /s  (%.2f per completed "
+           "application, decide %s)\n",
+           (double)run.transitions / elapsed, transitions_per_application(),
+           cfg.decide == D_DIRECT ? "direct" : "after-claim");
   printf("  errors                  %10llu%s\n", (unsigned long long)run.errors,
          run.errors ? "  (the run is INVALID)" : "");
   printf("  %-44s %8s %8s %8s %8s %8s\n", "route", "calls", "p50 ms", "p95 ms",
@@ -952,6 +984,11 @@ static bool write_json(double elapsed) {
       (double)run.created / elapsed, "calls_per_s", (double)run.calls / elapsed,
       "transitions_per_s", (double)run.transitions / elapsed, "routes", routes,
       "error_samples", errs, "valid", run.errors == 0);
+  json_object_set_new(o, "transitions_per_application",
+                      json_real(transitions_per_application()));
+  json_object_set_new(
+      o, "decide",
+      json_string(cfg.decide == D_DIRECT ? "direct" : "after-claim"));
   int rc = json_dump_file(o, cfg.json, JSON_INDENT(2) | JSON_SORT_KEYS);
   json_decref(o);
   if (rc != 0)
@@ -966,7 +1003,8 @@ static int usage(void) {
   fprintf(stderr,
           "usage: load --url http://HOST:PORT --mode lifecycle|populate|track\n"
           "            [--connections N] [--seconds S] [--count N]\n"
-          "            [--numbers FILE] [--json FILE]\n"
+          "            [--numbers FILE] [--decide direct|after-claim]\n"
+          "            [--json FILE]\n"
           "  (the accounts' password in $TB_BENCH_PASSWORD)\n");
   return 2;
 }
@@ -996,6 +1034,16 @@ static bool parse_mode(const char *m) {
   return true;
 }
 
+static bool parse_decide(const char *m) {
+  if (strcmp(m, "direct") == 0)
+    cfg.decide = D_DIRECT;
+  else if (strcmp(m, "after-claim") == 0)
+    cfg.decide = D_AFTER_CLAIM;
+  else
+    return false;
+  return true;
+}
+
 static bool parse_args(int argc, char **argv) {
   bool has_url = false, has_mode = false;
   for (int i = 1; i < argc; i++) {
@@ -1011,6 +1059,8 @@ static bool parse_args(int argc, char **argv) {
       ok = parse_long(v, 1, 86400, &cfg.seconds);
     else if (ok && strcmp(a, "--count") == 0)
       ok = parse_long(v, 1, MAX_NUMBERS, &cfg.count);
+    else if (ok && strcmp(a, "--decide") == 0)
+      ok = parse_decide(v);
     else if (ok && strcmp(a, "--numbers") == 0)
       cfg.numbers = v;
     else if (ok && strcmp(a, "--json") == 0)

@@ -2,7 +2,8 @@
 -- statements store/tb_store_transition.c runs for a bureau's approval
 -- that opens the branch's next task (the tax branch's second task), in
 -- one transaction on the same tables: lock the application row and read
--- its state, decide the task, create the next one, set its deadline
+-- its state, decide the task, create the next one (a new row numbered
+-- by the branch's serial, as since sql/0017_task_verbs.sql), set its deadline
 -- timer, append the audit event (hash chain), write the new state and
 -- the chain's head, NOTIFY (the event's hash computed in SQL, as
 -- sql/0005_audit_guard.sql's trigger checks it). Run with -M prepared
@@ -17,13 +18,11 @@ UPDATE tasks SET state = 'decided', decision = 'approve', decided_by = 1,
        decided_at = now(), comment = NULL, items = NULL
  WHERE application_id = :app AND branch = 2 AND step = 0 AND round = 1;
 INSERT INTO tasks (application_id, branch, step, round, branch_id, task_id,
-                   name, bureau, deadline)
+                   name, bureau, deadline, serial)
 VALUES (:app, 2, 1, 1, 'tax', 'invoice', '发票核定与领用', 'SW',
-        current_date + 3)
-ON CONFLICT (application_id, branch, step, round) DO UPDATE SET
-  state = 'open', claimant = NULL, claimed_at = NULL, decided_at = NULL,
-  decided_by = NULL, decision = NULL, comment = NULL, items = NULL,
-  deadline = EXCLUDED.deadline;
+        current_date + 3,
+        (SELECT coalesce(max(serial), 0) + 1 FROM tasks
+          WHERE application_id = :app AND branch = 2));
 INSERT INTO timers (application_id, kind, subject, due_at)
 VALUES (:app, 'task_yellow', 2, now() + interval '3 days')
 ON CONFLICT (application_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at;
