@@ -13,10 +13,9 @@
  * lifecycle: complete business start-up applications (qykb): create →
  *   accept → the bureaus SCJG, GA, SW (two tasks) and RS approve in
  *   parallel → the license is signed in the approving transaction →
- *   deliver. --decide direct: an officer decides a task of the queue
- *   straight away, the decision claiming it (8 transitions per
- *   application); --decide after-claim (the default): claim, then decide
- *   (13). As many
+ *   deliver. --decide direct (the default): an officer decides a task of
+ *   the queue straight away, the decision claiming it (8 transitions per
+ *   application); --decide after-claim: claim, then decide (13). As many
  *   applications are in flight as there are connections;
  *   each bureau finds its tasks in its queue (GET /api/v1/tasks, one
  *   listing serves every application waiting for that bureau), like an
@@ -236,8 +235,7 @@ static struct {
   decide_mode decide;
   long connections, seconds, count;
   const char *numbers, *json;
-} cfg = {
-    .connections = 16, .seconds = 10, .count = 1000, .decide = D_AFTER_CLAIM};
+} cfg = {.connections = 16, .seconds = 10, .count = 1000, .decide = D_DIRECT};
 
 static char tokens[U_COUNT][128];
 static int logins_done;
