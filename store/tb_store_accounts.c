@@ -21,7 +21,8 @@ static const tb_store_stmt S_ACCOUNT_INSERT = {
 static const tb_store_stmt S_ACCOUNT_FIND = {
     "api_account_find",
     "SELECT id, username, role, coalesce(bureau, ''), password_hash, "
-    "disabled, password_change_required FROM accounts WHERE username = $1",
+    "disabled, password_change_required, " TB_STORE_GROUPS_OF("accounts.id")
+    " FROM accounts WHERE username = $1",
     1};
 
 static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
@@ -37,6 +38,7 @@ static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
   a->password_change_required = strcmp(PQgetvalue(r, row, col + 6), "t") == 0;
   a->pending = 0;
   a->idle_seconds = 0;
+  a->groups.n = 0;
 }
 
 tb_store_status tb_store_account_create(tb_store *s, const char *username,
@@ -69,6 +71,7 @@ tb_store_status tb_store_account_find(tb_store *s, const char *username,
   if (rc != TB_STORE_OK)
     return rc;
   fill_account(r, 0, 0, a);
+  tb_store_groups_parse(PQgetvalue(r, 0, 7), &a->groups);
   PQclear(r);
   return TB_STORE_OK;
 }
@@ -97,8 +100,8 @@ static const tb_store_stmt S_SESSION_FIND = {
     "SELECT a.id, a.username, a.role, coalesce(a.bureau, ''), "
     "a.password_hash, a.disabled, a.password_change_required, "
     "extract(epoch FROM s.expires_at)::bigint, s.pending, "
-    "extract(epoch FROM now() - s.last_active_at)::integer "
-    "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+    "extract(epoch FROM now() - s.last_active_at)::integer, "
+    TB_STORE_GROUPS_OF("a.id") " FROM sessions s JOIN accounts a ON a.id = s.account_id "
     "WHERE s.token_hash = $1::bytea AND " SESSION_VALID,
     2};
 /* Many sessions at once, read only (never a use of the session): $1 is
@@ -171,6 +174,7 @@ tb_store_status tb_store_session_find(tb_store *s, const uint8_t token_hash[32],
   tb_store_parse_i64(PQgetvalue(r, 0, 7), &v);
   tb_store_parse_i64(PQgetvalue(r, 0, 8), &pending);
   tb_store_parse_i64(PQgetvalue(r, 0, 9), &idle);
+  tb_store_groups_parse(PQgetvalue(r, 0, 10), &a->groups);
   a->pending = (unsigned)pending & TB_SESSION_STEPS;
   a->idle_seconds = idle < 0 ? 0 : idle > INT32_MAX ? INT32_MAX : (int)idle;
   if (expires_at)

@@ -10,6 +10,15 @@
 
 #include "tb_store.h"
 
+/* The groups (岗位, bureaus.xml <group>) an officer belongs to: at most
+ * TB_STORE_GROUPS_MAX codes of 1..32 of [A-Za-z0-9_-] (account_groups),
+ * sorted; only officers have any. */
+#define TB_STORE_GROUPS_MAX 8
+typedef struct {
+  char codes[TB_STORE_GROUPS_MAX][33];
+  size_t n;
+} tb_store_groups;
+
 typedef struct {
   int64_t id;
   char username[65];
@@ -20,6 +29,9 @@ typedef struct {
   bool password_change_required; /* an administrator set the password */
   unsigned pending; /* tb_store_session_find: the session's TB_SESSION_* */
   int idle_seconds; /* tb_store_session_find: since its last activity */
+  /* the officer's groups as they are now: filled by tb_store_account_find,
+   * tb_store_session_find and tb_store_accounts_list */
+  tb_store_groups groups;
 } tb_store_account;
 
 /* Steps a session owes before it may do anything but take them or log
@@ -121,6 +133,8 @@ typedef struct {
   bool change_required;      /* _PASSWORD: the next log-in must change it */
   const char *role;          /* _ROLE */
   const char *bureau;        /* _ROLE: the officer's; NULL or "" else */
+  const tb_store_groups *groups; /* _ROLE: the officer's groups, which
+                                    replace the old ones (NULL: none) */
   /* run last in the change's transaction (e.g. a security event), or
    * NULL; its failure rolls the change back */
   tb_store_txn_fn also;
@@ -160,5 +174,17 @@ tb_store_status tb_store_throttle_clear(tb_store *s, const char *key);
 tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
                                          int window_seconds, int *failures,
                                          int64_t *last_us);
+
+/* ---- groups (tb_store_groups.c) ------------------------------------------ */
+
+/* Read "A,B,C" (codes apart by commas, as the statements aggregate them)
+ * into *g: false, with *g holding what fitted, when a code is not 1..32 of
+ * [A-Za-z0-9_-], one repeats, or there are more than TB_STORE_GROUPS_MAX.
+ * "" and NULL are no groups. */
+bool tb_store_groups_parse(const char *csv, tb_store_groups *g);
+/* Replace account_id's groups with g (NULL or empty: none), as a
+ * statement of the caller's transaction. */
+tb_store_status tb_store_account_groups_set(tb_store *s, int64_t account_id,
+                                            const tb_store_groups *g);
 
 #endif /* TB_STORE_ACCOUNTS_H */

@@ -13,6 +13,7 @@
 #include "tb_store_alerts.h"
 #include "tb_store_applications.h"
 #include "tb_store_audit.h"
+#include "tb_store_copies.h"
 #include "tb_store_definitions.h"
 #include "tb_store_files.h"
 #include "tb_store_idempotency.h"
@@ -286,4 +287,10 @@ tb_store_status tb_store_verifications_open_in(tb_store *s,
                                                int64_t at, json_t **opened);
 tb_store_status tb_store_exclusion_in(tb_store *s, int64_t app, tb_day today,
                                       tb_day *until);
+/* An account's groups, "A,B" sorted ("" for none), as one column of a
+ * statement that reads the account `id` names (store/tb_store_groups.c
+ * reads it back with tb_store_groups_parse). */
+#define TB_STORE_GROUPS_OF(id)                                                \
+  "coalesce((SELECT string_agg(g.group_code, ',' ORDER BY g.group_code) "     \
+  "FROM account_groups g WHERE g.account_id = " id "), '')"
 #endif /* TB_STORE_INT_H */
