@@ -6,14 +6,16 @@
  *   POST   /api/v1/accounts/{username}/disable   disable
  *   POST   /api/v1/accounts/{username}/enable    enable
  *   POST   /api/v1/accounts/{username}/password  reset the password
- *   POST   /api/v1/accounts/{username}/role      role (and bureau)
+ *   POST   /api/v1/accounts/{username}/role      role (and bureau, groups)
  *   DELETE /api/v1/accounts/{username}           delete
  *
  * A password an administrator sets (create, reset) must be changed at
  * the account's next log-in, and meets the server's password policy.
  * Every change that lowers or ends access ends the account's sessions in
  * its own transaction (store/tb_store_account_admin.c); the last enabled
- * administrator is never disabled, deleted or demoted. The same verbs
+ * administrator is never disabled, deleted or demoted. An officer may
+ * belong to groups (岗位) its bureau declares in bureaus.xml ("groups":
+ * ["KZ"], api_groups.c), set on create and with the role. The same verbs
  * are `tongban accounts …` (api_accounts_cli.c).
  */
 #include "tb_api_int.h"
@@ -37,6 +39,7 @@ static json_t *account_json(const tb_store_account_info *i) {
   json_object_set_new(o, "last_login_at",
                       i->last_login_at ? api_json_time(i->last_login_at)
                                        : json_null());
+  json_object_set_new(o, "groups", api_groups_json(&i->a.groups));
   return o;
 }
 
@@ -96,6 +99,20 @@ static bool role_ok(api_req *r, tb_store *s, const char *role,
   return true;
 }
 
+/* The "groups" of the body (v, NULL when absent) into *g, known to the
+ * officer's bureau; else a 422 naming the field. */
+static bool groups_ok(api_req *r, tb_store *s, const char *role,
+                      const char *bureau, const json_t *v, tb_store_groups *g) {
+  char msg[320];
+  if (!api_groups_from_json(v, g, msg, sizeof msg) ||
+      !api_groups_check(s, NULL, strcmp(role, "officer") == 0 ? bureau : NULL,
+                        g, msg, sizeof msg)) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "groups", "%s", msg);
+    return false;
+  }
+  return true;
+}
+
 bool api_body_fields(api_req *r, json_t **body, const char *detail,
                      api_field *spec) {
   *body = api_body_object(r);
@@ -117,6 +134,7 @@ bool api_body_fields(api_req *r, json_t **body, const char *detail,
  * second half needs; in the request's arena. */
 typedef struct {
   const char *user, *role, *bureau;
+  tb_store_groups groups; /* create: the officer's */
   api_password_work work;
 } set_password;
 
@@ -155,8 +173,8 @@ static void create_hashed(api_req *r, void *cls) {
   if (!s)
     return;
   tb_store_status rc = /* with its event of the security log */
-      api_security_account_add(r, s, p->user, p->role, p->bureau, p->work.hash,
-                               true);
+      api_security_account_add(r, s, p->user, p->role, p->bureau, &p->groups,
+                               p->work.hash, true);
   if (rc == TB_STORE_CONFLICT) {
     api_fail_field(r, TB_PROBLEM_ACCOUNT_EXISTS, "username",
                    "user '%s' exists or existed (names are not reused)",
@@ -174,31 +192,37 @@ static void create_hashed(api_req *r, void *cls) {
   snprintf(i.a.username, sizeof i.a.username, "%s", p->user);
   snprintf(i.a.role, sizeof i.a.role, "%s", p->role);
   snprintf(i.a.bureau, sizeof i.a.bureau, "%s", p->bureau ? p->bureau : "");
+  i.a.groups = p->groups;
   api_reply_json(r, 201, account_json(&i));
 }
 
 /* First half: the checks; then the hash on the pool. */
 static void create(api_req *r, tb_store *s, const char *user, const char *role,
-                   const char *bureau, const char *password) {
+                   const char *bureau, const json_t *groups,
+                   const char *password) {
   if (!api_username_ok(user)) {
     api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "username",
                    "1 to 64 letters, digits, '.', '_' or '-'");
     return;
   }
-  if (!role_ok(r, s, role, bureau) ||
+  tb_store_groups g;
+  if (!role_ok(r, s, role, bureau) || !groups_ok(r, s, role, bureau, groups, &g) ||
       !password_ok(r, "password", user, password))
     return;
   set_password *p = set_password_new(r, user, role, bureau, password);
+  p->groups = g;
   api_password_later(r, &p->work, create_hashed, p);
 }
 
 void api_h_account_create(api_req *r) {
   const char *user = NULL, *bureau = NULL, *password = NULL;
+  json_t *groups = NULL;
   int role = -1;
   api_field spec[] = {
       API_STRING("username", API_REQUIRED, 64, &user),
       API_CHOICE("role", API_REQUIRED, ROLES, &role),
       API_STRING("bureau", API_OPTIONAL, 32, &bureau),
+      API_ARRAY("groups", API_OPTIONAL, "an array of group codes", &groups),
       API_STRING("password", API_REQUIRED | API_SECRET, 256, &password),
       API_END};
   json_t *body;
@@ -206,7 +230,7 @@ void api_h_account_create(api_req *r) {
     return;
   tb_store *s = api_store(r);
   if (s)
-    create(r, s, user, ROLES[role], bureau, password);
+    create(r, s, user, ROLES[role], bureau, groups, password);
   json_decref(body);
 }
 
@@ -228,7 +252,7 @@ static const char *event_of(tb_store_account_op op) {
 static void change(api_req *r, tb_store *s, const tb_store_account_change *c) {
   int ended = 0;
   api_account_event event = {r, event_of(c->op), c->username, c->role,
-                             c->bureau};
+                             c->bureau, c->groups};
   tb_store_account_change logged = *c; /* with its event, in its transaction */
   logged.also = api_security_account_event;
   logged.also_cls = &event;
@@ -309,20 +333,29 @@ void api_h_account_password(api_req *r) {
   json_decref(body);
 }
 
+/* The role, bureau and groups together: the groups given replace the
+ * account's (absent: none). */
 void api_h_account_role(api_req *r) {
   const char *bureau = NULL;
+  json_t *groups = NULL;
   int role = -1;
-  api_field spec[] = {API_CHOICE("role", API_REQUIRED, ROLES, &role),
-                      API_STRING("bureau", API_OPTIONAL, 32, &bureau), API_END};
+  api_field spec[] = {
+      API_CHOICE("role", API_REQUIRED, ROLES, &role),
+      API_STRING("bureau", API_OPTIONAL, 32, &bureau),
+      API_ARRAY("groups", API_OPTIONAL, "an array of group codes", &groups),
+      API_END};
   json_t *body;
   if (!api_body_fields(r, &body, "the request is invalid", spec))
     return;
   tb_store *s = api_store(r);
-  if (s && role_ok(r, s, ROLES[role], bureau)) {
+  tb_store_groups g;
+  if (s && role_ok(r, s, ROLES[role], bureau) &&
+      groups_ok(r, s, ROLES[role], bureau, groups, &g)) {
     tb_store_account_change c = {.op = TB_ACCOUNT_ROLE,
                                  .username = r->params[0],
                                  .role = ROLES[role],
-                                 .bureau = bureau};
+                                 .bureau = bureau,
+                                 .groups = &g};
     change(r, s, &c);
   }
   json_decref(body);

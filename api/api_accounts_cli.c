@@ -28,11 +28,20 @@ static void print_account(const tb_store_account_info *i, void *cls) {
   char created[32], last[32];
   utc(i->created_at, created, sizeof created);
   utc(i->last_login_at, last, sizeof last);
-  fprintf(out, "%s %s %s %s%s created=%s last-login=%s\n", i->a.username,
+  char groups[TB_STORE_GROUPS_MAX * 34] = "";
+  size_t used = 0;
+  for (size_t k = 0; k < i->a.groups.n; k++) {
+    int n = snprintf(groups + used, sizeof groups - used, "%s%s",
+                     k ? "," : " groups=", i->a.groups.codes[k]);
+    if (n < 0 || (size_t)n >= sizeof groups - used)
+      break;
+    used += (size_t)n;
+  }
+  fprintf(out, "%s %s %s %s%s created=%s last-login=%s%s\n", i->a.username,
           i->a.role, i->a.bureau[0] ? i->a.bureau : "-",
           i->a.disabled ? "disabled" : "enabled",
           i->a.password_change_required ? " password-change" : "", created,
-          last);
+          last, groups);
 }
 
 void api_account_log(const char *event, const char *actor, const char *user,
@@ -69,9 +78,12 @@ static const tb_store_account_op OPS[] = {
     [TB_API_ACCOUNTS_ROLE] = TB_ACCOUNT_ROLE,
     [TB_API_ACCOUNTS_DELETE] = TB_ACCOUNT_DELETE};
 
-/* What the verb needs checked before the store is asked; false with msg. */
+/* What the verb needs checked before the store is asked (the groups of a
+ * new role into *groups); false with msg. */
 static bool job_ok(tb_store *s, const tb_api_accounts_job *job,
-                   const tb_api_account_opts *opts, char *msg, size_t msg_len) {
+                   const tb_api_account_opts *opts, tb_store_groups *groups,
+                   char *msg, size_t msg_len) {
+  groups->n = 0;
   if (!job->user || !api_username_ok(job->user)) {
     snprintf(msg, msg_len, "no such user name '%.64s'",
              job->user ? job->user : "");
@@ -80,8 +92,13 @@ static bool job_ok(tb_store *s, const tb_api_accounts_job *job,
   if (job->verb == TB_API_ACCOUNTS_ROLE) {
     if (!api_role_bureau_ok(job->role, job->bureau, msg, msg_len))
       return false;
-    if (strcmp(job->role, "officer") == 0 &&
+    bool officer = strcmp(job->role, "officer") == 0;
+    if (officer &&
         !api_bureau_check(s, opts->bureaus, job->bureau, msg, msg_len))
+      return false;
+    if (!api_groups_from_text(opts->groups, groups, msg, msg_len) ||
+        !api_groups_check(s, opts->bureaus, officer ? job->bureau : NULL,
+                          groups, msg, msg_len))
       return false;
   }
   tb_problem_code code;
@@ -122,7 +139,8 @@ static tb_api_status change_said(const tb_api_accounts_job *job,
 static tb_api_status run_change(tb_store *s, const tb_api_accounts_job *job,
                                 const tb_api_account_opts *opts, char *msg,
                                 size_t msg_len) {
-  if (!job_ok(s, job, opts, msg, msg_len))
+  tb_store_groups groups;
+  if (!job_ok(s, job, opts, &groups, msg, msg_len))
     return TB_API_INVALID;
   char hash[TB_API_HASH_MAX] = "";
   if (job->verb == TB_API_ACCOUNTS_RESET &&
@@ -135,9 +153,12 @@ static tb_api_status run_change(tb_store *s, const tb_api_accounts_job *job,
                                .password_hash = hash,
                                .change_required = !opts->no_forced_change,
                                .role = job->role,
-                               .bureau = job->bureau};
-  api_account_event event = {NULL, verb_event(job->verb), job->user, job->role,
-                             job->bureau};
+                               .bureau = job->bureau,
+                               .groups = &groups};
+  api_account_event event = {
+      NULL,        verb_event(job->verb),
+      job->user,   job->role,
+      job->bureau, job->verb == TB_API_ACCOUNTS_ROLE ? &groups : NULL};
   c.also = api_security_account_event; /* in the change's transaction */
   c.also_cls = &event;
   int ended = 0;

@@ -331,6 +331,9 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
   tb_problem_code code;
   if (!api_role_bureau_ok(role, bureau, msg, msg_len))
     return TB_API_INVALID;
+  tb_store_groups groups;
+  if (!api_groups_from_text(opts->groups, &groups, msg, msg_len))
+    return TB_API_INVALID;
   if (!tb_api_password_policy_check(opts->policy, user, password, password_len,
                                     &code, detail, sizeof detail)) {
     snprintf(msg, msg_len, "%s", detail);
@@ -347,10 +350,12 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
     return TB_API_ERROR;
   tb_api_status out = TB_API_INVALID;
   bool officer = strcmp(role, "officer") == 0;
-  if (!officer || api_bureau_check(s, opts->bureaus, bureau, msg, msg_len)) {
+  if ((!officer || api_bureau_check(s, opts->bureaus, bureau, msg, msg_len)) &&
+      api_groups_check(s, opts->bureaus, officer ? bureau : NULL, &groups, msg,
+                       msg_len)) {
     tb_store_status rc = /* with its event of the security log */
         api_security_account_add(NULL, s, user, role, officer ? bureau : NULL,
-                                 hash, !opts->no_forced_change);
+                                 &groups, hash, !opts->no_forced_change);
     out = rc == TB_STORE_OK         ? TB_API_OK
           : rc == TB_STORE_CONFLICT ? TB_API_INVALID
                                     : TB_API_ERROR;
@@ -361,8 +366,9 @@ tb_api_status tb_api_account_add(const char *conninfo, const char *user,
                "could not store the account (%s); is the database migrated?",
                tb_store_status_name(rc));
     else
-      snprintf(msg, msg_len, "account '%s' (%s%s%s) added%s", user, role,
+      snprintf(msg, msg_len, "account '%s' (%s%s%s%s%s) added%s", user, role,
                officer ? ", bureau " : "", officer ? bureau : "",
+               groups.n ? ", groups " : "", groups.n ? opts->groups : "",
                opts->no_forced_change
                    ? ""
                    : "; the password must be changed at the first log-in");

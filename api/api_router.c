@@ -161,6 +161,12 @@ const api_route api_routes[] = {
      CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
     {"GET", APP "/documents/{kind}", api_h_app_document,
      CLERK | OFFICER | INSPECTOR | ROLE_ANONYMOUS, 0},
+    /* groups of officers and 抄送 (issue 14): api_groups.c, api_copies.c */
+    {"GET", "/api/v1/sessions/current", api_h_session_get, ROLE_STAFF,
+     ROUTE_STEP},
+    {"GET", "/api/v1/bureaus", api_h_bureaus_list, ROLE_STAFF, 0},
+    {"GET", "/api/v1/copies", api_h_copies_list, OFFICER, 0},
+    {"POST", "/api/v1/copies/{id}/read", api_h_copy_read, OFFICER, CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

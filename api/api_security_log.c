@@ -219,15 +219,23 @@ tb_store_status api_security_account_created(tb_store *s, const char *user,
                                              const char *role,
                                              const char *bureau,
                                              const char *command) {
+  return api_security_account_created_in(s, user, role, bureau, NULL, command);
+}
+
+tb_store_status api_security_account_created_in(
+    tb_store *s, const char *user, const char *role, const char *bureau,
+    const tb_store_groups *groups, const char *command) {
   char os_user[80], subject[96];
   account_subject(user, subject, sizeof subject);
   tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
                                  .name =
                                      tb_api_cli_user(os_user, sizeof os_user)};
-  return tb_store_security_log_add(
-      s, "account_created", &who, subject, TB_SECURITY_OK,
-      json_pack("{s:s, s:s, s:s?}", "command", command, "role", role, "bureau",
-                bureau));
+  json_t *details = json_pack("{s:s, s:s, s:s?}", "command", command, "role",
+                              role, "bureau", bureau);
+  if (groups && groups->n)
+    json_object_set_new(details, "groups", api_groups_json(groups));
+  return tb_store_security_log_add(s, "account_created", &who, subject,
+                                   TB_SECURITY_OK, details);
 }
 
 tb_store_status api_security_account_event(tb_store *s, void *cls) {
@@ -236,6 +244,8 @@ tb_store_status api_security_account_event(tb_store *s, void *cls) {
   account_subject(e->user, subject, sizeof subject);
   json_t *details = json_pack("{s:s?, s:s?}", "role", e->role, "bureau",
                               e->bureau && *e->bureau ? e->bureau : NULL);
+  if (e->groups) /* the account's groups after the change */
+    json_object_set_new(details, "groups", api_groups_json(e->groups));
   if (e->r)
     return api_security_log(e->r, s, e->kind, TB_SECURITY_OK, subject, details);
   char os_user[80];
@@ -250,26 +260,33 @@ typedef struct {
   api_req *r;
   const char *user, *role, *bureau, *hash;
   bool change_required;
+  const tb_store_groups *groups;
 } add_job;
 
 static tb_store_status add_body(tb_store *s, void *cls) {
   add_job *j = cls;
+  int64_t id = 0;
   tb_store_status rc = tb_store_account_create(
-      s, j->user, j->role, j->bureau, j->hash, j->change_required, NULL);
+      s, j->user, j->role, j->bureau, j->hash, j->change_required, &id);
+  if (rc == TB_STORE_OK && j->groups && j->groups->n)
+    rc = tb_store_account_groups_set(s, id, j->groups);
   if (rc != TB_STORE_OK)
     return rc;
   if (!j->r)
-    return api_security_account_created(s, j->user, j->role, j->bureau,
-                                        "accounts add");
-  api_account_event e = {j->r, "account_created", j->user, j->role, j->bureau};
+    return api_security_account_created_in(s, j->user, j->role, j->bureau,
+                                           j->groups, "accounts add");
+  api_account_event e = {j->r, "account_created", j->user, j->role, j->bureau,
+                         j->groups && j->groups->n ? j->groups : NULL};
   return api_security_account_event(s, &e);
 }
 
 tb_store_status api_security_account_add(api_req *r, tb_store *s,
                                          const char *user, const char *role,
                                          const char *bureau,
+                                         const tb_store_groups *groups,
                                          const char *password_hash,
                                          bool change_required) {
-  add_job j = {r, user, role, bureau, password_hash, change_required};
+  add_job j = {r,    user, role, bureau, password_hash, change_required,
+               groups};
   return tb_store_run_transaction(s, add_body, &j);
 }

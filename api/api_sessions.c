@@ -1,5 +1,6 @@
 /*
  * api_sessions.c — POST /api/v1/sessions (log in),
+ * GET /api/v1/sessions/current (who the session is: role, bureau, groups),
  * DELETE /api/v1/sessions/current (log out) and
  * POST /api/v1/sessions/current/password (the user's own new password).
  *
@@ -210,6 +211,7 @@ static void login_finish(api_req *r, login_state *st) {
   json_object_set_new(out, "bureau",
                       a.bureau[0] ? json_string(a.bureau) : json_null());
   json_object_set_new(out, "pending", api_session_steps_json(pending));
+  json_object_set_new(out, "groups", api_groups_json(&a.groups));
   api_reply_json(r, 201, out);
 }
 
@@ -223,6 +225,18 @@ void api_h_session_create(api_req *r) {
   session_create(r);
   if (!r->then)
     api_metrics_login(api_metrics_of(r), r->replied ? r->status : 0);
+}
+
+/* Who the session is now: its account's role, bureau and groups. */
+void api_h_session_get(api_req *r) {
+  const tb_store_account *a = &r->who;
+  json_t *out = json_pack("{s:s, s:s}", "username", a->username, "role",
+                          a->role);
+  json_object_set_new(out, "bureau",
+                      a->bureau[0] ? json_string(a->bureau) : json_null());
+  json_object_set_new(out, "groups", api_groups_json(&a->groups));
+  json_object_set_new(out, "pending", api_session_steps_json(a->pending));
+  api_reply_json(r, 200, out);
 }
 
 void api_h_session_delete(api_req *r) {

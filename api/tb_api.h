@@ -233,6 +233,9 @@ typedef struct {
                                            list (none stored: refused) */
   bool no_forced_change; /* the password set stays: no change at the
                             first log-in (demos and tests only) */
+  const char *groups;    /* add, set-role: the officer's groups (岗位) of
+                            its bureau, "KZ,FZ" (checked against the
+                            bureau list as the bureau is); NULL: none */
 } tb_api_account_opts;
 /* The operating system's user running this process (its name, else
  * "uid:N"), written into buf: the actor of the security events of the
@@ -241,7 +244,8 @@ const char *tb_api_cli_user(char *buf, size_t cap);
 
 /* Create an account: checks the user name (1..64 of [A-Za-z0-9._-]), the
  * role, the bureau (required for officers only, refused for others,
- * known to the bureau list) and the password (the policy), hashes it and
+ * known to the bureau list), the groups (opts->groups: officers only,
+ * each declared for the bureau) and the password (the policy), hashes it and
  * stores the account, which must change the password at its first log-in
  * unless opts->no_forced_change (opts NULL: all defaults). On failure msg
  * says why ("user 'x' exists" …). */
@@ -257,7 +261,8 @@ typedef enum {
   TB_API_ACCOUNTS_DISABLE, /* these four end the account's sessions */
   TB_API_ACCOUNTS_RESET,   /* a new password (forced change unless
                               opts->no_forced_change) */
-  TB_API_ACCOUNTS_ROLE,    /* a new role and bureau */
+  TB_API_ACCOUNTS_ROLE,    /* a new role and bureau, and the groups of
+                              opts->groups (none when NULL) */
   TB_API_ACCOUNTS_DELETE,  /* disabled for good; the name is not reused */
   TB_API_ACCOUNTS_ENABLE
 } tb_api_accounts_verb;

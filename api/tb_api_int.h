@@ -134,7 +134,9 @@ struct api_req {
   size_t received;
   bool discarding;
   bool close;
-  /* who asks */
+  /* who asks: the session's account as it is now, its groups (岗位)
+   * included (who.groups; api_event_actor_groups hands them to a task
+   * event as actor_groups) */
   bool authed;
   tb_store_account who;
   uint8_t token_hash[32];
@@ -616,6 +618,9 @@ void api_h_openapi(api_req *r);
 
 void api_h_session_create(api_req *r);
 void api_h_session_delete(api_req *r);
+/* GET /api/v1/sessions/current: {username, role, bureau, groups, pending}
+ * of the session's account as it is now. */
+void api_h_session_get(api_req *r);
 /* The steps a session owes (TB_SESSION_* bits) as the JSON array of their
  * names ("password_change", "totp_enrolment") the log-in answers with;
  * new reference. */
@@ -1068,17 +1073,23 @@ void api_security_login_refused(api_req *r, tb_store *s, const char *user,
                                 const char *reason);
 /* An account a `tongban accounts` command made (command: "accounts add"
  * or "accounts import"): its "account_created" event, actor the
- * operating system's user, in the open transaction. _add: the account
- * (tb_store_account_create; TB_STORE_CONFLICT when it exists) and its
- * event in one transaction, by the request's account (r) or the command
- * line's user (r NULL). */
+ * operating system's user, in the open transaction; _created_in the same
+ * with the groups (岗位) the account is created in (NULL: none) in its
+ * details. _add: the account (tb_store_account_create; TB_STORE_CONFLICT
+ * when it exists), its groups (NULL: none) and its event in one
+ * transaction, by the request's account (r) or the command line's user
+ * (r NULL). */
 tb_store_status api_security_account_created(tb_store *s, const char *user,
                                              const char *role,
                                              const char *bureau,
                                              const char *command);
+tb_store_status api_security_account_created_in(
+    tb_store *s, const char *user, const char *role, const char *bureau,
+    const tb_store_groups *groups, const char *command);
 tb_store_status api_security_account_add(api_req *r, tb_store *s,
                                          const char *user, const char *role,
                                          const char *bureau,
+                                         const tb_store_groups *groups,
                                          const char *password_hash,
                                          bool change_required);
 /* An account change's security event (kind "account_disabled" …, subject
@@ -1092,6 +1103,7 @@ typedef struct {
   const char *user;
   const char *role;   /* NULL: not part of the change */
   const char *bureau; /* NULL or "": none */
+  const tb_store_groups *groups; /* NULL: not part of the change */
 } api_account_event;
 tb_store_status api_security_account_event(tb_store *s, void *cls);
 /* GET /api/v1/security-events?kind=&actor=&from=&to=&limit=&after= */
@@ -1110,5 +1122,39 @@ const tb_definition *api_workflow_newest(api_req *r,
 void api_h_workflow_guide(api_req *r);
 /* GET /api/v1/workflows/{id}/guide.pdf (api_guide.c) */
 void api_h_workflow_guide_pdf(api_req *r);
+
+/* ---- groups of officers (api_groups.c) ----------------------------------- */
+
+/* Group codes from a JSON value (an array of strings; absent or null: none)
+ * or from "KZ,FZ" text (NULL or "": none) into *g: false with msg when a
+ * code is not 1..32 of [A-Za-z0-9_-], repeats, or there are more than
+ * TB_STORE_GROUPS_MAX. */
+bool api_groups_from_json(const json_t *v, tb_store_groups *g, char *msg,
+                          size_t msg_len);
+bool api_groups_from_text(const char *text, tb_store_groups *g, char *msg,
+                          size_t msg_len);
+/* Whether every group of g is one bureau declares in `given` (NULL: the
+ * stored bureau list); false with msg naming the first unknown code and
+ * the bureau (and the groups it does declare), or saying that only
+ * officers (bureau NULL or "": not one) belong to groups. No groups is
+ * always right. */
+bool api_groups_check(tb_store *s, const tb_bureau_list *given,
+                      const char *bureau, const tb_store_groups *g, char *msg,
+                      size_t msg_len);
+/* g as a JSON array of codes (new reference; NULL: []). */
+json_t *api_groups_json(const tb_store_groups *g);
+/* ev's actor_groups: the groups of the request's account (r->who.groups,
+ * as the session found them), as an array in the request's arena. */
+void api_event_actor_groups(api_req *r, tb_event *ev);
+/* GET /api/v1/bureaus: {bureaus: [{code, name, groups: [{code, name}]}]}
+ * of the stored bureau list ([] when none is stored). */
+void api_h_bureaus_list(api_req *r);
+
+/* ---- 抄送 copies (api_copies.c) ------------------------------------------- */
+
+/* GET /api/v1/copies?unread=true&limit=&before= and
+ * POST /api/v1/copies/{id}/read, for officers. */
+void api_h_copies_list(api_req *r);
+void api_h_copy_read(api_req *r);
 
 #endif /* TB_API_INT_H */

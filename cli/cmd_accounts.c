@@ -1,7 +1,8 @@
 /*
  * cmd_accounts.c — `tongban accounts`: staff accounts.
  *
- * `add USER --role ROLE [--bureau CODE]`: create one. The password is
+ * `add USER --role ROLE [--bureau CODE [--groups KZ,FZ]]`: create one
+ * (an officer may belong to groups of its bureau, bureaus.xml <group>). The password is
  * read from standard input (one line; no echo on a terminal), never from
  * the command line, and stored only as an scrypt hash.
  * `import FILE|- [--password-file FILE]`: many accounts in one
@@ -10,14 +11,15 @@
  * the accounts may not come from it too).
  * `list`, `disable USER`, `enable USER`, `delete USER`,
  * `reset-password USER` (the password from standard input) and
- * `set-role USER ROLE [--bureau CODE]`: the administrator's verbs
+ * `set-role USER ROLE [--bureau CODE [--groups KZ,FZ]]` (the groups
+ * replace the account's; none without --groups): the administrator's verbs
  * (tb_api_accounts_run); all but enable end the account's sessions.
  *
  * Passwords meet the policy: --password-min-length N and
  * --password-min-classes N, else $TONGBAN_PASSWORD_MIN_LENGTH and
  * $TONGBAN_PASSWORD_MIN_CLASSES, else 8 characters of 3 kinds. A password
  * set here must be changed at the account's first log-in, unless
- * --no-forced-change (for demos and tests only). Bureau codes are checked
+ * --no-forced-change (for demos and tests only). Bureau and group codes are checked
  * against DIR/bureaus.xml of --workflows DIR (default ./workflows when it
  * has one), else against the list a server stored: before the first start
  * there is none, and an officer is refused rather than taken unchecked.
@@ -48,7 +50,7 @@ static int usage(void) {
   fprintf(
       stderr,
       "usage: tongban accounts add USER --role admin|clerk|officer|inspector "
-      "[--bureau CODE]\n"
+      "[--bureau CODE [--groups KZ,FZ]]\n"
       "       tongban accounts import FILE|- [--password-file FILE]\n"
       "         (one NAME ROLE [BUREAU] a line; one password for all, from "
       "the file or standard input)\n"
@@ -56,7 +58,8 @@ static int usage(void) {
       "       tongban accounts disable|enable|delete USER\n"
       "       tongban accounts reset-password USER   (the new password on "
       "standard input)\n"
-      "       tongban accounts set-role USER ROLE [--bureau CODE]\n"
+      "       tongban accounts set-role USER ROLE [--bureau CODE "
+      "[--groups KZ,FZ]]\n"
       "       tongban accounts reset-totp USER   (the second factor)\n"
       "     every command takes [--db URL] [--data DIR]; add, import, "
       "set-role take [--workflows DIR];\n"
@@ -92,7 +95,7 @@ static bool read_password(char *buf, size_t cap, size_t *len) {
 }
 
 typedef struct {
-  const char *db, *data, *role, *bureau, *password_file, *workflows;
+  const char *db, *data, *role, *bureau, *password_file, *workflows, *groups;
   bool no_forced_change;
   tb_api_password_policy policy;
 } options;
@@ -103,6 +106,7 @@ static bool parse(int argc, char **argv, options *o) {
       {"data", required_argument, NULL, 'D'},
       {"role", required_argument, NULL, 'r'},
       {"bureau", required_argument, NULL, 'b'},
+      {"groups", required_argument, NULL, 'g'},
       {"password-file", required_argument, NULL, 'p'},
       {"workflows", required_argument, NULL, 'w'},
       {"no-forced-change", no_argument, NULL, 'n'},
@@ -137,6 +141,8 @@ static bool parse(int argc, char **argv, options *o) {
       o->role = optarg;
     else if (c == 'b')
       o->bureau = optarg;
+    else if (c == 'g')
+      o->groups = optarg;
     else if (c == 'p')
       o->password_file = optarg;
     else if (c == 'w')
@@ -231,7 +237,8 @@ static tb_api_account_opts opts_of(const options *o,
                                    const tb_bureau_list *bureaus) {
   return (tb_api_account_opts){.policy = &o->policy,
                                .bureaus = bureaus,
-                               .no_forced_change = o->no_forced_change};
+                               .no_forced_change = o->no_forced_change,
+                               .groups = o->groups};
 }
 
 /* The exit status of an outcome, its message said. */
@@ -245,7 +252,7 @@ static int said(tb_api_status rc, const char *msg) {
 static int run_import(int argc, char **argv) {
   options o;
   if (argc < 2 || !parse(argc - 1, argv + 1, &o) || optind != argc - 1 ||
-      o.role || o.bureau)
+      o.role || o.bureau || o.groups)
     return usage();
   const char *file = argv[1];
   if (strcmp(file, "-") == 0 && !o.password_file) {
@@ -333,7 +340,7 @@ static const struct {
 static bool verb_options_ok(tb_api_accounts_verb v, const options *o) {
   if (o->role || o->password_file)
     return false;
-  if (o->bureau && v != TB_API_ACCOUNTS_ROLE)
+  if ((o->bureau || o->groups) && v != TB_API_ACCOUNTS_ROLE)
     return false;
   if (o->workflows && v != TB_API_ACCOUNTS_ROLE)
     return false;

@@ -1,0 +1,135 @@
+/*
+ * api_copies.c — 抄送 for the officers it is sent to:
+ *
+ *   GET  /api/v1/copies?unread=true&limit=&before=   their copies
+ *   POST /api/v1/copies/{id}/read                    mark one read
+ *
+ * A completed step copies a bureau, or one group (岗位) of it, for
+ * information (the definition's <copy>; the transition writes the rows,
+ * store/tb_store_copies.c). An officer sees the copies to their bureau
+ * that name no group or a group they are in, newest first; marking read
+ * records the first reader only, so it may be repeated; a copy that is
+ * not theirs is 404, as one that does not exist.
+ */
+#include "tb_api_int.h"
+#include "tb_store_copies.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COPIES_DEFAULT 50
+#define COPIES_MAX 200
+
+/* ?name= as a whole number lo..hi into *out (absent: untouched); false
+ * with a field problem in pb. */
+static bool query_number(api_req *r, api_problem *pb, const char *name,
+                         long long lo, long long hi, long long *out) {
+  const char *v = api_query(r, name);
+  if (!v)
+    return true;
+  char *end = NULL;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (errno || !end || *end || end == v || v[0] == '+' || n < lo || n > hi) {
+    api_problem_field(pb, name, TB_PROBLEM_INVALID_REQUEST,
+                      "must be a whole number from %lld to %lld", lo, hi);
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+/* ?unread= true or false (absent: false); false with a field problem. */
+static bool query_unread(api_req *r, api_problem *pb, bool *out) {
+  const char *v = api_query(r, "unread");
+  *out = v && strcmp(v, "true") == 0;
+  if (!v || *out || strcmp(v, "false") == 0)
+    return true;
+  api_problem_field(pb, "unread", TB_PROBLEM_INVALID_REQUEST,
+                    "must be true or false");
+  return false;
+}
+
+static tb_store_copy_reader reader_of(const api_req *r) {
+  return (tb_store_copy_reader){.bureau = r->who.bureau,
+                                .groups = &r->who.groups,
+                                .account = r->who.id};
+}
+
+/* Each item's from_bureau_name beside the code (api_bureau_names_add
+ * names the "bureau" key only). */
+static void from_names(tb_store *s, json_t *items) {
+  const tb_bureau_list *list = NULL;
+  tb_problem p = {0};
+  if (tb_store_bureaus_get(s, &list, &p) != TB_STORE_OK)
+    list = NULL;
+  size_t i;
+  json_t *item;
+  json_array_foreach(items, i, item) {
+    const char *code =
+        json_string_value(json_object_get(item, "from_bureau"));
+    const tb_bureau *b = list && code ? tb_bureaus_find(list, code) : NULL;
+    json_object_set_new(item, "from_bureau_name",
+                        b ? json_string(b->name) : json_null());
+  }
+}
+
+void api_h_copies_list(api_req *r) {
+  api_problem pb;
+  api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the query has problems");
+  long long limit = COPIES_DEFAULT, before = 0;
+  bool unread = false;
+  bool ok = query_unread(r, &pb, &unread);
+  ok = query_number(r, &pb, "limit", 1, COPIES_MAX, &limit) && ok;
+  ok = query_number(r, &pb, "before", 1, INT64_MAX, &before) && ok;
+  if (!ok) {
+    api_problem_send(r, &pb);
+    return;
+  }
+  api_problem_free(&pb);
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  tb_store_copy_reader who = reader_of(r);
+  char *text = NULL;
+  tb_store_status rc =
+      tb_store_copies_list(s, &who, unread, (int)limit, before, &text);
+  json_t *out = rc == TB_STORE_OK ? api_json_load(text) : NULL;
+  free(text);
+  if (!out) {
+    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
+    return;
+  }
+  from_names(s, json_object_get(out, "items"));
+  api_reply_json(r, 200, out);
+}
+
+void api_h_copy_read(api_req *r) {
+  int64_t id = api_path_id(r, "copy");
+  if (!id)
+    return;
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  tb_store_copy_reader who = reader_of(r);
+  char *text = NULL;
+  tb_store_status rc = tb_store_copy_read(s, &who, id, &text);
+  if (rc == TB_STORE_NOT_FOUND) {
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no copy %lld for you", (long long)id);
+    return;
+  }
+  json_t *out = rc == TB_STORE_OK ? api_json_load(text) : NULL;
+  free(text);
+  json_t *items = json_object_get(out, "items");
+  json_t *item = json_array_get(items, 0);
+  if (!item) {
+    json_decref(out);
+    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
+    return;
+  }
+  from_names(s, items);
+  json_incref(item);
+  json_decref(out);
+  api_reply_json(r, 200, item);
+}
