@@ -206,7 +206,8 @@ static void create(api_req *r, tb_store *s, const char *user, const char *role,
     return;
   }
   tb_store_groups g;
-  if (!role_ok(r, s, role, bureau) || !groups_ok(r, s, role, bureau, groups, &g) ||
+  if (!role_ok(r, s, role, bureau) ||
+      !groups_ok(r, s, role, bureau, groups, &g) ||
       !password_ok(r, "password", user, password))
     return;
   set_password *p = set_password_new(r, user, role, bureau, password);
@@ -251,8 +252,8 @@ static const char *event_of(tb_store_account_op op) {
  * 404 for an unknown account, 409 last_admin. */
 static void change(api_req *r, tb_store *s, const tb_store_account_change *c) {
   int ended = 0;
-  api_account_event event = {r, event_of(c->op), c->username, c->role,
-                             c->bureau, c->groups};
+  api_account_event event = {r,       event_of(c->op), c->username,
+                             c->role, c->bureau,       c->groups};
   tb_store_account_change logged = *c; /* with its event, in its transaction */
   logged.also = api_security_account_event;
   logged.also_cls = &event;

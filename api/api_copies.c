@@ -52,9 +52,8 @@ static bool query_unread(api_req *r, api_problem *pb, bool *out) {
 }
 
 static tb_store_copy_reader reader_of(const api_req *r) {
-  return (tb_store_copy_reader){.bureau = r->who.bureau,
-                                .groups = &r->who.groups,
-                                .account = r->who.id};
+  return (tb_store_copy_reader){
+      .bureau = r->who.bureau, .groups = &r->who.groups, .account = r->who.id};
 }
 
 /* Each item's from_bureau_name beside the code (api_bureau_names_add
@@ -67,8 +66,7 @@ static void from_names(tb_store *s, json_t *items) {
   size_t i;
   json_t *item;
   json_array_foreach(items, i, item) {
-    const char *code =
-        json_string_value(json_object_get(item, "from_bureau"));
+    const char *code = json_string_value(json_object_get(item, "from_bureau"));
     const tb_bureau *b = list && code ? tb_bureaus_find(list, code) : NULL;
     json_object_set_new(item, "from_bureau_name",
                         b ? json_string(b->name) : json_null());

@@ -9,12 +9,13 @@
 #include "tb_api_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Add code[0..n) to g; false with msg when it is no code, repeats or
  * there is no room. */
-static bool add_code(tb_store_groups *g, const char *code, size_t n,
-                     char *msg, size_t msg_len) {
+static bool add_code(tb_store_groups *g, const char *code, size_t n, char *msg,
+                     size_t msg_len) {
   char one[33];
   bool ok = n >= 1 && n <= 32;
   for (size_t i = 0; ok && i < n; i++) {
@@ -43,6 +44,16 @@ static bool add_code(tb_store_groups *g, const char *code, size_t n,
   return true;
 }
 
+static int by_code(const void *a, const void *b) {
+  return strcmp(a, b);
+}
+
+/* Sorted, as the store reads them back. */
+static bool sorted(tb_store_groups *g) {
+  qsort(g->codes, g->n, sizeof g->codes[0], by_code);
+  return true;
+}
+
 bool api_groups_from_json(const json_t *v, tb_store_groups *g, char *msg,
                           size_t msg_len) {
   g->n = 0;
@@ -59,11 +70,10 @@ bool api_groups_from_json(const json_t *v, tb_store_groups *g, char *msg,
       snprintf(msg, msg_len, "must be an array of group codes");
       return false;
     }
-    if (!add_code(g, json_string_value(c), json_string_length(c), msg,
-                  msg_len))
+    if (!add_code(g, json_string_value(c), json_string_length(c), msg, msg_len))
       return false;
   }
-  return true;
+  return sorted(g);
 }
 
 bool api_groups_from_text(const char *text, tb_store_groups *g, char *msg,
@@ -76,7 +86,7 @@ bool api_groups_from_text(const char *text, tb_store_groups *g, char *msg,
     if (!add_code(g, p, n, msg, msg_len))
       return false;
     if (p[n] == '\0')
-      return true;
+      return sorted(g);
     p += n + 1;
   }
 }
@@ -109,8 +119,9 @@ bool api_groups_check(tb_store *s, const tb_bureau_list *given,
     list = NULL;
   const tb_bureau *b = list ? tb_bureaus_find(list, bureau) : NULL;
   if (!b) {
-    snprintf(msg, msg_len, "cannot check the groups of bureau '%.32s': no "
-                           "bureau list declares it",
+    snprintf(msg, msg_len,
+             "cannot check the groups of bureau '%.32s': no "
+             "bureau list declares it",
              bureau);
     return false;
   }
@@ -144,7 +155,7 @@ void api_event_actor_groups(api_req *r, tb_event *ev) {
   ev->n_actor_groups = n;
 }
 
-/* ---- GET /api/v1/bureaus -------------------------------------------------- */
+/* ---- GET /api/v1/bureaus ---- */
 
 static json_t *bureau_json(const tb_bureau *b) {
   json_t *groups = json_array();

@@ -222,9 +222,11 @@ tb_store_status api_security_account_created(tb_store *s, const char *user,
   return api_security_account_created_in(s, user, role, bureau, NULL, command);
 }
 
-tb_store_status api_security_account_created_in(
-    tb_store *s, const char *user, const char *role, const char *bureau,
-    const tb_store_groups *groups, const char *command) {
+tb_store_status api_security_account_created_in(tb_store *s, const char *user,
+                                                const char *role,
+                                                const char *bureau,
+                                                const tb_store_groups *groups,
+                                                const char *command) {
   char os_user[80], subject[96];
   account_subject(user, subject, sizeof subject);
   tb_store_security_actor who = {.kind = TB_SECURITY_CLI,
@@ -275,8 +277,9 @@ static tb_store_status add_body(tb_store *s, void *cls) {
   if (!j->r)
     return api_security_account_created_in(s, j->user, j->role, j->bureau,
                                            j->groups, "accounts add");
-  api_account_event e = {j->r, "account_created", j->user, j->role, j->bureau,
-                         j->groups && j->groups->n ? j->groups : NULL};
+  api_account_event e = {
+      j->r,    "account_created", j->user,
+      j->role, j->bureau,         j->groups && j->groups->n ? j->groups : NULL};
   return api_security_account_event(s, &e);
 }
 
@@ -286,7 +289,6 @@ tb_store_status api_security_account_add(api_req *r, tb_store *s,
                                          const tb_store_groups *groups,
                                          const char *password_hash,
                                          bool change_required) {
-  add_job j = {r,    user, role, bureau, password_hash, change_required,
-               groups};
+  add_job j = {r, user, role, bureau, password_hash, change_required, groups};
   return tb_store_run_transaction(s, add_body, &j);
 }

@@ -230,8 +230,8 @@ void api_h_session_create(api_req *r) {
 /* Who the session is now: its account's role, bureau and groups. */
 void api_h_session_get(api_req *r) {
   const tb_store_account *a = &r->who;
-  json_t *out = json_pack("{s:s, s:s}", "username", a->username, "role",
-                          a->role);
+  json_t *out =
+      json_pack("{s:s, s:s}", "username", a->username, "role", a->role);
   json_object_set_new(out, "bureau",
                       a->bureau[0] ? json_string(a->bureau) : json_null());
   json_object_set_new(out, "groups", api_groups_json(&a->groups));

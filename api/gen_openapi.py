@@ -854,8 +854,10 @@ schemas = {
                     "items": {"type": "string", "enum": ["password_change", "totp_enrolment"]},
                     "description": "steps this session owes before anything else (empty: none). While one is owed, every "
                                    "route but the step's own and log-out answers 403 password_change_required or "
-                                   "totp_enrolment_required"}},
-        ["token", "role", "username", "bureau", "expires_at", "pending"]),
+                                   "totp_enrolment_required"},
+        "groups": {"type": "array", "maxItems": 8, "uniqueItems": True, "items": {"type": "string"},
+                   "description": "the officer's groups (岗位, bureaus.xml <group>) as they are now; empty for other roles"}},
+        ["token", "role", "username", "bureau", "expires_at", "pending", "groups"]),
     "Material": obj({"id": {"type": "string"}, "name": {"type": "string"}, "required": {"type": "boolean"},
         "status": {"type": "string", "enum": ["provided", "from_license", "committed", "gap", "requested", "missing"],
                    "description": "gap: an open tolerated gap (容缺, see due); requested: asked for by the open one-time notice; "
@@ -1289,10 +1291,15 @@ schemas["Account"] = obj({"username": {"type": "string"}, "role": ROLE_ENUM,
     "bureau": {**nullable("string"), "description": "an officer's bureau code; null for other roles"},
     "disabled": {"type": "boolean"},
     "password_change_required": {"type": "boolean", "description": "an administrator set the password: the next log-in must change it"},
-    "created_at": dt, "last_login_at": {**ndt, "description": "the last successful log-in; null: never"}},
-    ["username", "role", "bureau", "disabled", "password_change_required", "created_at", "last_login_at"])
+    "created_at": dt, "last_login_at": {**ndt, "description": "the last successful log-in; null: never"},
+    "groups": {"type": "array", "maxItems": 8, "uniqueItems": True, "items": {"type": "string"},
+               "description": "an officer's groups (岗位) of its bureau, sorted; empty for other roles"}},
+    ["username", "role", "bureau", "disabled", "password_change_required", "created_at", "last_login_at", "groups"])
 schemas["Account"]["example"] = {"username": "scjg", "role": "officer", "bureau": "SCJG", "disabled": False,
-    "password_change_required": True, "created_at": "2026-11-30T09:00:00Z", "last_login_at": None}
+    "password_change_required": True, "created_at": "2026-11-30T09:00:00Z", "last_login_at": None, "groups": ["KZ"]}
+GROUPS_IN = {"type": "array", "maxItems": 8, "uniqueItems": True, "items": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+             "description": "officers only: groups (岗位) its bureau declares in bureaus.xml (<group code>); an unknown "
+                            "code is 422 invalid_request naming the field groups, the code and the bureau"}
 schemas["AccountChange"] = obj({"username": {"type": "string"},
     "sessions_ended": {"type": "integer", "minimum": 0, "description": "the account's sessions this change ended"}},
     ["username", "sessions_ended"])
@@ -1313,6 +1320,7 @@ paths["/api/v1/accounts"] = {
         body=jbody(obj({"username": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
                         "role": ROLE_ENUM,
                         "bureau": {"type": "string", "maxLength": 32, "description": "officers only, and required for them: a code of bureaus.xml (unknown_bureau)"},
+                        "groups": GROUPS_IN,
                         "password": {"type": "string", "maxLength": 256, "description": "meets the password policy"}},
                        ["username", "role", "password"])),
         desc="Roles: admin.")}
@@ -1324,12 +1332,15 @@ paths["/api/v1/accounts/{username}/password"] = {"post": op("Reset an account's 
     {"200": resp("set; the next log-in must change it", ref("AccountChange")), **no_acct, **body_err, **pw_422},
     [acct], jbody(obj({"password": {"type": "string", "maxLength": 256, "description": "meets the password policy"}}, ["password"])),
     desc="Roles: admin. The account must choose its own password at its next log-in." + ENDS)}
-paths["/api/v1/accounts/{username}/role"] = {"post": op("Change an account's role and bureau", "accounts",
+paths["/api/v1/accounts/{username}/role"] = {"post": op("Change an account's role, bureau and groups", "accounts",
     {"200": resp("changed", ref("AccountChange")), **no_acct, **last_admin, **body_err},
     [acct], jbody(obj({"role": ROLE_ENUM,
-                       "bureau": {"type": "string", "maxLength": 32, "description": "officers only, and required for them (unknown_bureau)"}},
+                       "bureau": {"type": "string", "maxLength": 32, "description": "officers only, and required for them (unknown_bureau)"},
+                       "groups": {**GROUPS_IN, "description": GROUPS_IN["description"] + "; they replace the account's "
+                                  "groups (absent: none)"}},
                       ["role"])),
-    desc="Roles: admin." + ENDS)}
+    desc="Roles: admin. The change is one event of the security log (account_role_changed, details role, bureau and "
+         "groups)." + ENDS)}
 paths["/api/v1/accounts/{username}"] = {"delete": op("Delete an account", "accounts",
     {"204": {"description": "deleted"}, **no_acct, **last_admin},
     [acct], desc="Roles: admin. The account is disabled for good and its password cleared; the row stays, because "
@@ -1683,6 +1694,54 @@ for p, ops in paths.items():
                     add_example(media, ctype)
         for ctype, media in o.get("requestBody", {}).get("content", {}).items():
             add_example(media, ctype)
+# ---- groups of officers (岗位) and 抄送 (issue 14): api_groups.c, api_copies.c, api_sessions.c ----
+paths["/api/v1/sessions/current"]["get"] = op("Who this session is", "sessions",
+    {"200": resp("the session's account as it is now", obj({
+        "username": {"type": "string"}, "role": ROLE_ENUM, "bureau": nullable("string"),
+        "groups": schemas["Session"]["properties"]["groups"], "pending": schemas["Session"]["properties"]["pending"]},
+        ["username", "role", "bureau", "groups", "pending"]))},
+    desc="Roles: every staff role (also while a step is owed).")
+schemas["Bureau"] = obj({"code": {"type": "string"}, "name": {"type": "string", "description": "in Chinese, as bureaus.xml names it"},
+    "groups": {"type": "array", "items": obj({"code": {"type": "string"}, "name": {"type": "string", "description": "科长 …"}},
+                                             ["code", "name"]),
+               "description": "the groups (岗位) of its officers (bureaus.xml <group>)"}},
+    ["code", "name", "groups"])
+schemas["Bureau"]["example"] = {"code": "ZJ", "name": "住房和城乡建设局",
+                                "groups": [{"code": "KZ", "name": "科长"}, {"code": "STY", "name": "审图员"}]}
+paths["/api/v1/bureaus"] = {"get": op("The bureaus and their groups", "accounts",
+    {"200": resp("the stored bureau list (empty before a server first loaded one)",
+                 obj({"bureaus": {"type": "array", "items": ref("Bureau")}}, ["bureaus"]))},
+    desc="Roles: every staff role.")}
+schemas["Copy"] = obj({"id": {"type": "integer"}, "application": {"type": "string", "description": "the application's number"},
+    "service": {"type": "string", "description": "the service's name"},
+    "branch": nullable("string"), "step": nullable("string"),
+    "step_name": {**nullable("string"), "description": "the completed step's name"},
+    "round": {"type": "integer", "minimum": 1},
+    "from_bureau": {"type": "string", "description": "the bureau whose step completed"},
+    "from_bureau_name": nullable("string"),
+    "bureau": {"type": "string", "description": "the bureau copied (the reader's)"},
+    "group": {**nullable("string"), "description": "the group of it copied; null: every officer of the bureau"},
+    "created_at": dt, "read_at": {**ndt, "description": "when the first officer marked it read; null: unread"},
+    "read_by": {**nullable("string"), "description": "that officer's user name"}},
+    ["id", "application", "service", "branch", "step", "step_name", "round", "from_bureau", "from_bureau_name", "bureau",
+     "group", "created_at", "read_at", "read_by"])
+schemas["Copy"]["example"] = {"id": 7, "application": "3301002026113000001XQ", "service": "建筑工程施工许可",
+    "branch": "drawings", "step": "review", "step_name": "施工图审查", "round": 1, "from_bureau": "ZJ",
+    "from_bureau_name": "住房和城乡建设局", "bureau": "XF", "group": None, "created_at": "2026-11-30T09:00:00Z",
+    "read_at": None, "read_by": None}
+paths["/api/v1/copies"] = {"get": op("抄送: the copies sent to me", "tasks",
+    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("Copy")}}, ["items"])),
+     "422": prob("a query parameter is invalid (invalid_request naming it)")},
+    [q("unread", {"type": "string", "enum": ["true", "false"]}, "true: only those nobody has marked read"),
+     q("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+     q("before", {"type": "integer", "minimum": 1}, "only copies with a smaller id (the last id of the previous page)")],
+    desc="Roles: officer. A completed step copies a bureau, or one group of it, for information (the definition's <copy>); "
+         "an officer sees the copies to their bureau with no group or a group they are in.")}
+paths["/api/v1/copies/{id}/read"] = {"post": op("抄送: mark a copy read", "tasks",
+    {"200": resp("read (the first reader and time stay when it was read before)", ref("Copy")),
+     "404": prob("no such copy, or not one for this officer"), **body_err},
+    [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}, idem],
+    jbody(obj({}), required=False), desc="Roles: officer (of the copied bureau, and of its group when it names one).")}
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key. Every GET route answers HEAD; JSON, HTML, CSS, JavaScript, SVG and /metrics bodies are gzip-compressed when Accept-Encoding allows it (Vary: Accept-Encoding, and an ETag of their own).",

@@ -1083,9 +1083,11 @@ tb_store_status api_security_account_created(tb_store *s, const char *user,
                                              const char *role,
                                              const char *bureau,
                                              const char *command);
-tb_store_status api_security_account_created_in(
-    tb_store *s, const char *user, const char *role, const char *bureau,
-    const tb_store_groups *groups, const char *command);
+tb_store_status api_security_account_created_in(tb_store *s, const char *user,
+                                                const char *role,
+                                                const char *bureau,
+                                                const tb_store_groups *groups,
+                                                const char *command);
 tb_store_status api_security_account_add(api_req *r, tb_store *s,
                                          const char *user, const char *role,
                                          const char *bureau,
@@ -1101,8 +1103,8 @@ typedef struct {
   api_req *r; /* NULL: a `tongban accounts` command */
   const char *kind;
   const char *user;
-  const char *role;   /* NULL: not part of the change */
-  const char *bureau; /* NULL or "": none */
+  const char *role;              /* NULL: not part of the change */
+  const char *bureau;            /* NULL or "": none */
   const tb_store_groups *groups; /* NULL: not part of the change */
 } api_account_event;
 tb_store_status api_security_account_event(tb_store *s, void *cls);
@@ -1126,9 +1128,9 @@ void api_h_workflow_guide_pdf(api_req *r);
 /* ---- groups of officers (api_groups.c) ----------------------------------- */
 
 /* Group codes from a JSON value (an array of strings; absent or null: none)
- * or from "KZ,FZ" text (NULL or "": none) into *g: false with msg when a
- * code is not 1..32 of [A-Za-z0-9_-], repeats, or there are more than
- * TB_STORE_GROUPS_MAX. */
+ * or from "KZ,FZ" text (NULL or "": none) into *g, sorted (by bytes) as
+ * the store reads them back: false with msg when a code is not 1..32 of
+ * [A-Za-z0-9_-], repeats, or there are more than TB_STORE_GROUPS_MAX. */
 bool api_groups_from_json(const json_t *v, tb_store_groups *g, char *msg,
                           size_t msg_len);
 bool api_groups_from_text(const char *text, tb_store_groups *g, char *msg,
@@ -1150,7 +1152,7 @@ void api_event_actor_groups(api_req *r, tb_event *ev);
  * of the stored bureau list ([] when none is stored). */
 void api_h_bureaus_list(api_req *r);
 
-/* ---- 抄送 copies (api_copies.c) ------------------------------------------- */
+/* ---- 抄送 copies (api_copies.c) ---- */
 
 /* GET /api/v1/copies?unread=true&limit=&before= and
  * POST /api/v1/copies/{id}/read, for officers. */

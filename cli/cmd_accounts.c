@@ -2,9 +2,10 @@
  * cmd_accounts.c — `tongban accounts`: staff accounts.
  *
  * `add USER --role ROLE [--bureau CODE [--groups KZ,FZ]]`: create one
- * (an officer may belong to groups of its bureau, bureaus.xml <group>). The password is
- * read from standard input (one line; no echo on a terminal), never from
- * the command line, and stored only as an scrypt hash.
+ * (an officer may belong to groups of its bureau, bureaus.xml <group>).
+ * The password is read from standard input (one line; no echo on a
+ * terminal), never from the command line, and stored only as an scrypt
+ * hash.
  * `import FILE|- [--password-file FILE]`: many accounts in one
  * transaction, one "NAME ROLE [BUREAU]" a line (tb_api_accounts_import),
  * all with one password: from --password-file, else standard input (then
@@ -12,17 +13,18 @@
  * `list`, `disable USER`, `enable USER`, `delete USER`,
  * `reset-password USER` (the password from standard input) and
  * `set-role USER ROLE [--bureau CODE [--groups KZ,FZ]]` (the groups
- * replace the account's; none without --groups): the administrator's verbs
- * (tb_api_accounts_run); all but enable end the account's sessions.
+ * replace the account's; none without --groups): the administrator's
+ * verbs (tb_api_accounts_run); all but enable end the account's sessions.
  *
  * Passwords meet the policy: --password-min-length N and
  * --password-min-classes N, else $TONGBAN_PASSWORD_MIN_LENGTH and
  * $TONGBAN_PASSWORD_MIN_CLASSES, else 8 characters of 3 kinds. A password
  * set here must be changed at the account's first log-in, unless
- * --no-forced-change (for demos and tests only). Bureau and group codes are checked
- * against DIR/bureaus.xml of --workflows DIR (default ./workflows when it
- * has one), else against the list a server stored: before the first start
- * there is none, and an officer is refused rather than taken unchecked.
+ * --no-forced-change (for demos and tests only). Bureau and group codes
+ * are checked against DIR/bureaus.xml of --workflows DIR (default
+ * ./workflows when it has one), else against the list a server stored:
+ * before the first start there is none, and an officer is refused rather
+ * than taken unchecked.
  * The embedded cluster is started once per command.
  *
  * The database is --db URL, else $TONGBAN_DATABASE_URL, else the embedded

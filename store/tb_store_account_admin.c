@@ -1,8 +1,9 @@
 /*
  * tb_store_account_admin.c — account management (tb_store_accounts.h):
  * the administrator's list, the changes that disable, enable, reset,
- * re-role (role, bureau and groups) or delete an account — each in one transaction that also ends
- * the account's sessions — and the user's own change of password.
+ * re-role (role, bureau and groups) or delete an account — each in one
+ * transaction that also ends the account's sessions — and the user's own change
+ * of password.
  *
  * The last enabled administrator is kept: a change that would disable,
  * delete or demote it is refused. The enabled administrators' rows are
@@ -19,8 +20,9 @@ static const tb_store_stmt S_ACCOUNTS_LIST = {
     "api_accounts_list",
     "SELECT id, username, role, coalesce(bureau, ''), '', disabled, "
     "password_change_required, extract(epoch FROM created_at)::bigint, "
-    "coalesce(extract(epoch FROM last_login_at)::bigint, 0), "
-    TB_STORE_GROUPS_OF("accounts.id") " FROM accounts WHERE deleted_at IS NULL ORDER BY username",
+    "coalesce(extract(epoch FROM last_login_at)::bigint, "
+    "0), " TB_STORE_GROUPS_OF("accounts.id") " FROM accounts WHERE deleted_at "
+                                             "IS NULL ORDER BY username",
     0};
 static const tb_store_stmt S_ADMINS_LOCK = {
     "api_accounts_admins_lock",
@@ -143,8 +145,9 @@ apply_update(tb_store *s, const tb_store_account_change *c, const char *id) {
         s, &S_ACCOUNT_ROLE, (const char *[]){id, c->role, bureau}, NULL);
     int64_t account = 0;
     tb_store_parse_i64(id, &account);
-    return rc == TB_STORE_OK ? tb_store_account_groups_set(s, account, c->groups)
-                             : rc;
+    return rc == TB_STORE_OK
+               ? tb_store_account_groups_set(s, account, c->groups)
+               : rc;
   }
   case TB_ACCOUNT_DELETE:
     return tb_store_exec(s, &S_ACCOUNT_DELETE, (const char *[]){id}, NULL);

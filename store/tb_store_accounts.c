@@ -21,8 +21,8 @@ static const tb_store_stmt S_ACCOUNT_INSERT = {
 static const tb_store_stmt S_ACCOUNT_FIND = {
     "api_account_find",
     "SELECT id, username, role, coalesce(bureau, ''), password_hash, "
-    "disabled, password_change_required, " TB_STORE_GROUPS_OF("accounts.id")
-    " FROM accounts WHERE username = $1",
+    "disabled, password_change_required, " TB_STORE_GROUPS_OF(
+        "accounts.id") " FROM accounts WHERE username = $1",
     1};
 
 static void fill_account(PGresult *r, int row, int col, tb_store_account *a) {
@@ -100,9 +100,10 @@ static const tb_store_stmt S_SESSION_FIND = {
     "SELECT a.id, a.username, a.role, coalesce(a.bureau, ''), "
     "a.password_hash, a.disabled, a.password_change_required, "
     "extract(epoch FROM s.expires_at)::bigint, s.pending, "
-    "extract(epoch FROM now() - s.last_active_at)::integer, "
-    TB_STORE_GROUPS_OF("a.id") " FROM sessions s JOIN accounts a ON a.id = s.account_id "
-    "WHERE s.token_hash = $1::bytea AND " SESSION_VALID,
+    "extract(epoch FROM now() - "
+    "s.last_active_at)::integer, " TB_STORE_GROUPS_OF(
+        "a.id") " FROM sessions s JOIN accounts a ON a.id = s.account_id "
+                "WHERE s.token_hash = $1::bytea AND " SESSION_VALID,
     2};
 /* Many sessions at once, read only (never a use of the session): $1 is
  * their token hashes as hex, comma-separated, $2 the idle timeout. Live:

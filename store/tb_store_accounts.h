@@ -129,10 +129,10 @@ typedef enum {
 typedef struct {
   tb_store_account_op op;
   const char *username;
-  const char *password_hash; /* _PASSWORD */
-  bool change_required;      /* _PASSWORD: the next log-in must change it */
-  const char *role;          /* _ROLE */
-  const char *bureau;        /* _ROLE: the officer's; NULL or "" else */
+  const char *password_hash;     /* _PASSWORD */
+  bool change_required;          /* _PASSWORD: the next log-in must change it */
+  const char *role;              /* _ROLE */
+  const char *bureau;            /* _ROLE: the officer's; NULL or "" else */
   const tb_store_groups *groups; /* _ROLE: the officer's groups, which
                                     replace the old ones (NULL: none) */
   /* run last in the change's transaction (e.g. a security event), or

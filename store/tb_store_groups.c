@@ -64,8 +64,7 @@ static void join(const tb_store_groups *g, char *out, size_t cap) {
   size_t used = 0;
   out[0] = '\0';
   for (size_t i = 0; i < g->n; i++) {
-    int k = snprintf(out + used, cap - used, "%s%s", i ? "," : "",
-                     g->codes[i]);
+    int k = snprintf(out + used, cap - used, "%s%s", i ? "," : "", g->codes[i]);
     if (k < 0 || (size_t)k >= cap - used)
       return;
     used += (size_t)k;

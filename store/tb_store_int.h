@@ -290,7 +290,8 @@ tb_store_status tb_store_exclusion_in(tb_store *s, int64_t app, tb_day today,
 /* An account's groups, "A,B" sorted ("" for none), as one column of a
  * statement that reads the account `id` names (store/tb_store_groups.c
  * reads it back with tb_store_groups_parse). */
-#define TB_STORE_GROUPS_OF(id)                                                \
-  "coalesce((SELECT string_agg(g.group_code, ',' ORDER BY g.group_code) "     \
+#define TB_STORE_GROUPS_OF(id)                                                 \
+  "coalesce((SELECT string_agg(g.group_code, ',' ORDER BY g.group_code "       \
+  "COLLATE \"C\") "                                                            \
   "FROM account_groups g WHERE g.account_id = " id "), '')"
 #endif /* TB_STORE_INT_H */
