@@ -1,8 +1,10 @@
 // admin.js — the administrator's page, in three tabs (#accounts,
 // #calendar, #workflows in the address): the staff accounts — the list
 // (role, bureau, enabled, whether the password must be changed, created,
-// last log-in) and every verb of /api/v1/accounts: create, disable,
-// enable, reset the password, change role and bureau, delete — the
+// last log-in, an officer's groups) and every verb of /api/v1/accounts:
+// create, disable, enable, reset the password, change role, bureau and
+// groups (岗位, as checkboxes of the bureau's groups that bureaus.xml
+// declares, named as GET /api/v1/bureaus gives them), delete — the
 // working-day calendar (web/admin_calendar.js) and the workflow
 // definitions (web/admin_workflows.js). A change that lowers access ends
 // the account's sessions on the server; the page only says so. Refusals
@@ -34,6 +36,15 @@ async function act(fn, okText) {
 
 const path = (a, verb) => `/api/v1/accounts/${encodeURIComponent(a.username)}${verb ? "/" + verb : ""}`;
 
+// The groups (岗位) of each bureau, by code: [{code, name}] (GET
+// /api/v1/bureaus, read once the administrator is logged in).
+const GROUPS = {};
+async function loadGroups() {
+  const r = await api("GET", "/api/v1/bureaus");
+  for (const b of r.bureaus) GROUPS[b.code] = b.groups;
+}
+const groupName = (bureau, code) => (GROUPS[bureau] || []).find((g) => g.code === code)?.name || code;
+
 function roleSelect(value) {
   return h("select", { name: "role" },
     Object.entries(ROLE_NAMES).map(([k, v]) => h("option", { value: k, selected: k === value }, v)));
@@ -44,20 +55,39 @@ function bureauSelect(value) {
     Object.entries(BUREAUS).map(([k, v]) => h("option", { value: k, selected: k === value }, `${v}（${k}）`)));
 }
 
-// A role select with the bureau select shown for officers only; body()
-// gives {role, bureau?} as the API wants them.
-function roleFields(role, bureau) {
+// The bureau's groups as checkboxes (those in `checked` ticked); a note
+// when the bureau declares none.
+function groupBoxes(box, bureau, checked) {
+  const groups = GROUPS[bureau] || [];
+  clear(box, h("legend", "岗位"), groups.length
+    ? h("div.checks", groups.map((g) => h("label",
+      h("input", { type: "checkbox", name: "groups", value: g.code, checked: checked.includes(g.code) }),
+      `${g.name}（${g.code}）`)))
+    : h("p.muted", "该部门未设岗位"));
+}
+
+// A role select with the bureau select and its groups shown for officers
+// only; body() gives {role, bureau?, groups?} as the API wants them.
+function roleFields(role, bureau, groups = []) {
   const r = roleSelect(role);
   const b = bureauSelect(bureau);
   const bl = h("label", "所属部门", b);
+  const gs = h("fieldset.groups", { dataset: { groups: "" } });
+  groupBoxes(gs, b.value, groups);
+  b.addEventListener("change", () => groupBoxes(gs, b.value, []));
   /* style, not hidden: the stylesheet's label { display: block } wins */
-  const sync = () => (bl.style.display = r.value === "officer" ? "" : "none");
+  const sync = () => {
+    const officer = r.value === "officer";
+    bl.style.display = officer ? "" : "none";
+    gs.style.display = officer ? "" : "none";
+  };
   r.addEventListener("change", sync);
   sync();
+  const ticked = () => [...gs.querySelectorAll("input[name=groups]:checked")].map((i) => i.value);
   return {
-    nodes: [h("label", "角色", r), bl],
-    sync,
-    body: () => (r.value === "officer" ? { role: r.value, bureau: b.value } : { role: r.value }),
+    nodes: [h("label", "角色", r), bl, gs],
+    sync: () => { groupBoxes(gs, b.value, []); sync(); },
+    body: () => (r.value === "officer" ? { role: r.value, bureau: b.value, groups: ticked() } : { role: r.value }),
   };
 }
 
@@ -83,12 +113,12 @@ function resetForm(a) {
 }
 
 function roleForm(a) {
-  const f = roleFields(a.role, a.bureau);
-  showPanel(`变更角色：${a.username}`,
+  const f = roleFields(a.role, a.bureau, a.groups);
+  showPanel(`变更角色、部门和岗位：${a.username}`,
     h("form", {
       onsubmit: async (ev) => {
         ev.preventDefault();
-        if (await act(() => api("POST", path(a, "role"), f.body()), "角色已变更，该账号的登录已全部退出")) { clear(panel); load(); }
+        if (await act(() => api("POST", path(a, "role"), f.body()), "角色、部门和岗位已变更，该账号的登录已全部退出")) { clear(panel); load(); }
       },
     },
     ...f.nodes,
@@ -111,6 +141,7 @@ function row(a) {
     h("td", verbatim(a.username)),
     h("td", ROLE_NAMES[a.role] || a.role),
     h("td", a.bureau ? bureauName(a.bureau) : "—"),
+    h("td", a.groups.length ? a.groups.map((g) => groupName(a.bureau, g)).join("、") : "—"),
     h("td", a.disabled ? h("span.badge.warn-red", "已停用") : "启用"),
     h("td", a.password_change_required ? h("span.badge.owed", "待修改") : "—"),
     h("td", fmtTime(a.created_at)),
@@ -124,7 +155,7 @@ function row(a) {
 
 async function load() {
   const r = await api("GET", "/api/v1/accounts");
-  const heads = ["用户名", "角色", "所属部门", "状态", "密码", "创建时间", "最近登录", "操作"];
+  const heads = ["用户名", "角色", "所属部门", "岗位", "状态", "密码", "创建时间", "最近登录", "操作"];
   clear(list, scrollBox("账号列表", h("table",
     h("thead", h("tr", heads.map((t) => h("th", t)))),
     h("tbody", r.accounts.map(row)))));
@@ -185,6 +216,7 @@ function tabs(sections) {
 
 await requireLogin(main, ["admin"], "系统管理员登录");
 $("#who").append(logoutButton());
+await loadGroups();
 const accounts = h("section", { id: "accounts-section" },
   h("div.card", h("h2", "账号列表"), list), panel, createForm());
 accounts.load = load;

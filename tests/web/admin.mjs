@@ -1,7 +1,8 @@
 // admin.mjs — accounts the 等保三级 way (issue 17 §4) in Chromium
 // (playwright-core): the administrator's page web/admin.html lists the
 // accounts in Chinese and drives every verb (create with the password
-// policy's refusal, disable, enable, reset, role and bureau, delete); the
+// policy's refusal, disable, enable, reset, role, bureau and groups as
+// checkboxes of the bureau's groups, delete); the
 // log-in form of a page asks for a new password when an administrator set
 // it (and when a route answers 403 password_change_required), refuses a
 // weak one in Chinese, then continues. Screenshots go to
@@ -155,6 +156,44 @@ await test("reset and role change through their forms; the last administrator is
   await admin.click(`${rowOf("webadmin")} button[data-act=toggle]`);
   await toastSays(admin, "最后一个启用的系统管理员");
   await shot(admin, "last-admin");
+});
+
+await test("groups (岗位): checkboxes of the bureau's groups on create and role change", async () => {
+  await admin.fill("#create input[name=username]", "newchief");
+  await admin.selectOption("#create select[name=role]", "officer");
+  await admin.selectOption("#create select[name=bureau]", "ZJ");
+  await admin.waitForSelector("#create fieldset.groups input[value=STY]");
+  const names = await admin.textContent("#create fieldset.groups");
+  assert(names.includes("岗位") && names.includes("科长（KZ）") && names.includes("审图员（STY）"), names);
+  await admin.check("#create fieldset.groups input[value=KZ]");
+  await shot(admin, "groups-create");
+  await admin.fill("#create input[name=password]", START);
+  await admin.click("#create button[type=submit]");
+  await admin.waitForSelector(rowOf("newchief"));
+  let row = await admin.textContent(rowOf("newchief"));
+  assert(row.includes("住房和城乡建设局") && row.includes("科长"), row);
+  assert(JSON.stringify((await account("newchief")).groups) === '["KZ"]');
+  await admin.click(`${rowOf("newchief")} button[data-act=role]`);
+  assert(await admin.isChecked("#panel fieldset.groups input[value=KZ]"), "KZ not ticked");
+  await admin.uncheck("#panel fieldset.groups input[value=KZ]");
+  await admin.check("#panel fieldset.groups input[value=STY]");
+  await shot(admin, "groups-role");
+  await admin.click("#panel button[type=submit]");
+  await toastSays(admin, "岗位已变更");
+  await admin.waitForFunction((sel) => document.querySelector(sel).textContent.includes("审图员"), rowOf("newchief"));
+  row = await admin.textContent(rowOf("newchief"));
+  assert(!row.includes("科长"), row);
+  assert(JSON.stringify((await account("newchief")).groups) === '["STY"]');
+  await shot(admin, "groups-list");
+  // a bureau without groups says so; a clerk has none to choose
+  await admin.click(`${rowOf("newchief")} button[data-act=role]`);
+  await admin.selectOption("#panel select[name=bureau]", "GA");
+  await admin.waitForFunction(() => document.querySelector("#panel fieldset.groups").textContent.includes("该部门未设岗位"));
+  await admin.selectOption("#panel select[name=role]", "clerk");
+  assert(!(await admin.isVisible("#panel fieldset.groups")), "groups shown for a clerk");
+  await admin.click("#panel button[type=submit]");
+  await admin.waitForFunction((sel) => document.querySelector(sel).textContent.includes("窗口人员"), rowOf("newchief"));
+  assert(JSON.stringify((await account("newchief")).groups) === "[]");
 });
 
 await test("delete asks first, then the account is gone from the list", async () => {
