@@ -8,8 +8,9 @@
  * information (the definition's <copy>; the transition writes the rows,
  * store/tb_store_copies.c). An officer sees the copies to their bureau
  * that name no group or a group they are in, newest first; marking read
- * records the first reader only, so it may be repeated; a copy that is
- * not theirs is 404, as one that does not exist.
+ * records the first reader only, so it may be repeated (and honours an
+ * Idempotency-Key, in the change's one transaction); a copy that is not
+ * theirs is 404, as one that does not exist.
  */
 #include "tb_api_int.h"
 #include "tb_store_copies.h"
@@ -56,13 +57,16 @@ static tb_store_copy_reader reader_of(const api_req *r) {
       .bureau = r->who.bureau, .groups = &r->who.groups, .account = r->who.id};
 }
 
-/* Each item's from_bureau_name beside the code (api_bureau_names_add
- * names the "bureau" key only). */
-static void from_names(tb_store *s, json_t *items) {
+/* The stored bureau list (owned by the handle), or NULL. */
+static const tb_bureau_list *bureaus_of(tb_store *s) {
   const tb_bureau_list *list = NULL;
   tb_problem p = {0};
-  if (tb_store_bureaus_get(s, &list, &p) != TB_STORE_OK)
-    list = NULL;
+  return tb_store_bureaus_get(s, &list, &p) == TB_STORE_OK ? list : NULL;
+}
+
+/* Each item's from_bureau_name beside the code, from list (NULL: null;
+ * api_bureau_names_add names the "bureau" key only). */
+static void from_names(const tb_bureau_list *list, json_t *items) {
   size_t i;
   json_t *item;
   json_array_foreach(items, i, item) {
@@ -99,35 +103,52 @@ void api_h_copies_list(api_req *r) {
     api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
     return;
   }
-  from_names(s, json_object_get(out, "items"));
+  from_names(bureaus_of(s), json_object_get(out, "items"));
   api_reply_json(r, 200, out);
 }
 
-void api_h_copy_read(api_req *r) {
-  int64_t id = api_path_id(r, "copy");
-  if (!id)
-    return;
-  tb_store *s = api_store(r);
-  if (!s)
-    return;
+/* What the change needs: the copy, and the bureau list read before the
+ * transaction (so that the transaction sends the same statements every
+ * time). */
+typedef struct {
+  int64_t id;
+  const tb_bureau_list *bureaus;
+} read_job;
+
+/* In the change's transaction: mark the copy read and answer it. */
+static tb_store_status read_change(api_req *r, tb_store *s, void *cls) {
+  const read_job *j = cls;
   tb_store_copy_reader who = reader_of(r);
   char *text = NULL;
-  tb_store_status rc = tb_store_copy_read(s, &who, id, &text);
+  tb_store_status rc = tb_store_copy_read_in(s, &who, j->id, &text);
   if (rc == TB_STORE_NOT_FOUND) {
-    api_fail(r, TB_PROBLEM_NOT_FOUND, "no copy %lld for you", (long long)id);
-    return;
+    api_fail(r, TB_PROBLEM_NOT_FOUND, "no copy %lld for you", (long long)j->id);
+    return rc;
   }
   json_t *out = rc == TB_STORE_OK ? api_json_load(text) : NULL;
   free(text);
   json_t *items = json_object_get(out, "items");
   json_t *item = json_array_get(items, 0);
-  if (!item) {
+  if (rc != TB_STORE_OK || !item) {
     json_decref(out);
-    api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
-    return;
+    return rc == TB_STORE_OK ? TB_STORE_ERROR : rc;
   }
-  from_names(s, items);
+  from_names(j->bureaus, items);
   json_incref(item);
   json_decref(out);
   api_reply_json(r, 200, item);
+  return TB_STORE_OK;
+}
+
+void api_h_copy_read(api_req *r) {
+  read_job *j = tb_arena_alloc(r->arena, sizeof *j);
+  j->id = api_path_id(r, "copy");
+  if (!j->id)
+    return;
+  tb_store *s = api_store(r);
+  if (!s)
+    return;
+  j->bureaus = bureaus_of(s);
+  api_field spec[] = {API_END}; /* no body but {} */
+  api_run_change_fields(r, spec, read_change, j);
 }

@@ -137,35 +137,19 @@ tb_store_status tb_store_copies_list(tb_store *s, const tb_store_copy_reader *r,
   return list(s, r, unread, limit, before, 0, json);
 }
 
-typedef struct {
-  const tb_store_copy_reader *r;
-  int64_t id;
-  char *json;
-} read_job;
-
-static tb_store_status read_body(tb_store *s, void *cls) {
-  read_job *j = cls;
+tb_store_status tb_store_copy_read_in(tb_store *s,
+                                      const tb_store_copy_reader *r, int64_t id,
+                                      char **json) {
+  *json = NULL;
+  if (id <= 0)
+    return TB_STORE_NOT_FOUND;
   char groups[TB_STORE_GROUPS_MAX * 34], account[24], copy[24];
-  groups_text(j->r, groups, sizeof groups);
-  snprintf(account, sizeof account, "%" PRId64, j->r->account);
-  snprintf(copy, sizeof copy, "%" PRId64, j->id);
-  const char *params[] = {j->r->bureau, groups, account, copy};
+  groups_text(r, groups, sizeof groups);
+  snprintf(account, sizeof account, "%" PRId64, r->account);
+  snprintf(copy, sizeof copy, "%" PRId64, id);
+  const char *params[] = {r->bureau, groups, account, copy};
   tb_store_status rc = tb_store_exec(s, &S_COPY_MARK, params, NULL);
   if (rc != TB_STORE_OK)
     return rc;
-  free(j->json); /* a retried transaction's */
-  j->json = NULL;
-  return list(s, j->r, false, 1, 0, j->id, &j->json);
-}
-
-tb_store_status tb_store_copy_read(tb_store *s, const tb_store_copy_reader *r,
-                                   int64_t id, char **json) {
-  read_job j = {.r = r, .id = id};
-  tb_store_status rc =
-      id > 0 ? tb_store_run_transaction(s, read_body, &j) : TB_STORE_NOT_FOUND;
-  if (rc == TB_STORE_OK)
-    *json = j.json;
-  else
-    free(j.json);
-  return rc;
+  return list(s, r, false, 1, 0, id, json);
 }

@@ -40,10 +40,12 @@ tb_store_status tb_store_copies_list(tb_store *s, const tb_store_copy_reader *r,
                                      char **json);
 
 /* Mark copy id read by the reader (the first reader stays: marking
- * again changes nothing) and hand out the copy as one item of
- * tb_store_copies_list. TB_STORE_NOT_FOUND when there is no such copy
- * or it is not the reader's. */
-tb_store_status tb_store_copy_read(tb_store *s, const tb_store_copy_reader *r,
-                                   int64_t id, char **json);
+ * again changes nothing) and hand out the copy as tb_store_copies_list
+ * does, as its only item; statements of the caller's transaction.
+ * TB_STORE_NOT_FOUND (and *json NULL) when there is no such copy or it
+ * is not the reader's. */
+tb_store_status tb_store_copy_read_in(tb_store *s,
+                                      const tb_store_copy_reader *r, int64_t id,
+                                      char **json);
 
 #endif /* TB_STORE_COPIES_H */

@@ -40,7 +40,7 @@ serial = [0]
 TABLES = ["applications", "tasks", "timers", "audit_events",
           "idempotency_keys", "licenses", "license_serials", "app_serials",
           "definitions", "bureau_lists", "calendar_days", "holders",
-          "material_files", "material_licenses"]
+          "material_files", "material_licenses", "task_copies"]
 
 
 def snapshot():
@@ -626,6 +626,17 @@ def _():
                         {"decision": "revoked", "reason": "理由成立，撤销红牌"},
                         tok("inspector1")))
     assert r.json["state"] == "revoked", r.json
+
+
+@case("抄送: marking a copy read: every statement failed in turn")
+def _():
+    n = accepted()["number"]
+    cid = sql("INSERT INTO task_copies (application_id, branch, step, round, "
+              "from_bureau, bureau) SELECT id, 0, 0, 1, 'SCJG', 'GA' FROM "
+              f"applications WHERE number = '{n}' RETURNING id")
+    r = torture(Request("POST", f"/api/v1/copies/{cid}/read", {},
+                        officer("GA")))
+    assert r.json["read_by"] == "officer-GA", r.json
 
 
 sys.exit(done())
