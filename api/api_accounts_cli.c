@@ -28,20 +28,13 @@ static void print_account(const tb_store_account_info *i, void *cls) {
   char created[32], last[32];
   utc(i->created_at, created, sizeof created);
   utc(i->last_login_at, last, sizeof last);
-  char groups[TB_STORE_GROUPS_MAX * 34] = "";
-  size_t used = 0;
-  for (size_t k = 0; k < i->a.groups.n; k++) {
-    int n = snprintf(groups + used, sizeof groups - used, "%s%s",
-                     k ? "," : " groups=", i->a.groups.codes[k]);
-    if (n < 0 || (size_t)n >= sizeof groups - used)
-      break;
-    used += (size_t)n;
-  }
-  fprintf(out, "%s %s %s %s%s created=%s last-login=%s%s\n", i->a.username,
+  char groups[TB_STORE_GROUPS_TEXT];
+  tb_store_groups_text(&i->a.groups, groups, sizeof groups);
+  fprintf(out, "%s %s %s %s%s created=%s last-login=%s%s%s\n", i->a.username,
           i->a.role, i->a.bureau[0] ? i->a.bureau : "-",
           i->a.disabled ? "disabled" : "enabled",
           i->a.password_change_required ? " password-change" : "", created,
-          last, groups);
+          last, groups[0] ? " groups=" : "", groups);
 }
 
 void api_account_log(const char *event, const char *actor, const char *user,

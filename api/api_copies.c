@@ -64,19 +64,6 @@ static const tb_bureau_list *bureaus_of(tb_store *s) {
   return tb_store_bureaus_get(s, &list, &p) == TB_STORE_OK ? list : NULL;
 }
 
-/* Each item's from_bureau_name beside the code, from list (NULL: null;
- * api_bureau_names_add names the "bureau" key only). */
-static void from_names(const tb_bureau_list *list, json_t *items) {
-  size_t i;
-  json_t *item;
-  json_array_foreach(items, i, item) {
-    const char *code = json_string_value(json_object_get(item, "from_bureau"));
-    const tb_bureau *b = list && code ? tb_bureaus_find(list, code) : NULL;
-    json_object_set_new(item, "from_bureau_name",
-                        b ? json_string(b->name) : json_null());
-  }
-}
-
 void api_h_copies_list(api_req *r) {
   api_problem pb;
   api_problem_init(&pb, TB_PROBLEM_INVALID_REQUEST, "the query has problems");
@@ -103,7 +90,8 @@ void api_h_copies_list(api_req *r) {
     api_fail_store(r, rc == TB_STORE_OK ? TB_STORE_ERROR : rc);
     return;
   }
-  from_names(bureaus_of(s), json_object_get(out, "items"));
+  api_bureau_names_set(bureaus_of(s), json_object_get(out, "items"),
+                       "from_bureau", "from_bureau_name");
   api_reply_json(r, 200, out);
 }
 
@@ -133,7 +121,7 @@ static tb_store_status read_change(api_req *r, tb_store *s, void *cls) {
     json_decref(out);
     return rc == TB_STORE_OK ? TB_STORE_ERROR : rc;
   }
-  from_names(j->bureaus, items);
+  api_bureau_names_set(j->bureaus, items, "from_bureau", "from_bureau_name");
   json_incref(item);
   json_decref(out);
   api_reply_json(r, 200, item);

@@ -17,13 +17,7 @@
 static bool add_code(tb_store_groups *g, const char *code, size_t n, char *msg,
                      size_t msg_len) {
   char one[33];
-  bool ok = n >= 1 && n <= 32;
-  for (size_t i = 0; ok && i < n; i++) {
-    char c = code[i];
-    ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '-';
-  }
-  if (!ok) {
+  if (!tb_store_group_code_ok(code, n)) {
     snprintf(msg, msg_len,
              "'%.*s' is no group code: 1 to 32 letters, digits, '_' or '-'",
              (int)(n > 32 ? 32 : n), code);

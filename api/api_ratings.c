@@ -38,19 +38,23 @@ int64_t api_path_id(api_req *r, const char *what) {
   return (int64_t)v;
 }
 
+void api_bureau_names_set(const tb_bureau_list *list, json_t *items,
+                          const char *key, const char *name_key) {
+  size_t i;
+  json_t *item;
+  json_array_foreach(items, i, item) {
+    const char *code = json_string_value(json_object_get(item, key));
+    const tb_bureau *b = list && code ? tb_bureaus_find(list, code) : NULL;
+    json_object_set_new(item, name_key, b ? json_string(b->name) : json_null());
+  }
+}
+
 void api_bureau_names_add(tb_store *s, json_t *items) {
   const tb_bureau_list *list = NULL;
   tb_problem p = {0};
   if (tb_store_bureaus_get(s, &list, &p) != TB_STORE_OK)
     list = NULL;
-  size_t i;
-  json_t *item;
-  json_array_foreach(items, i, item) {
-    const char *code = json_string_value(json_object_get(item, "bureau"));
-    const tb_bureau *b = list && code ? tb_bureaus_find(list, code) : NULL;
-    json_object_set_new(item, "bureau_name",
-                        b ? json_string(b->name) : json_null());
-  }
+  api_bureau_names_set(list, items, "bureau", "bureau_name");
 }
 
 /* ---- the rating's bureau grades -------------------------------------------

@@ -997,6 +997,10 @@ void api_fail_excluded(api_req *r, const tb_store_outcome *out);
 /* Each item's "bureau_name": the stored bureau list's name of its
  * "bureau" (null when it has none: the window). */
 void api_bureau_names_add(tb_store *s, json_t *items);
+/* The same from list (NULL: every name null) for the code under `key`,
+ * the name under `name_key`. */
+void api_bureau_names_set(const tb_bureau_list *list, json_t *items,
+                          const char *key, const char *name_key);
 /* What the tracking page shows under the rating: {ratings: [{bureau,
  * bureau_name, grade}], replies: [{bureau, bureau_name, reply,
  * replied_at}]} (部门答复); NULL when it could not be read. */

@@ -177,6 +177,12 @@ tb_store_status tb_store_throttle_record(tb_store *s, const char *key,
 
 /* ---- groups (tb_store_groups.c) ------------------------------------------ */
 
+/* g as "A,B" ("" for none) into out, which holds TB_STORE_GROUPS_TEXT
+ * bytes (g NULL: ""). */
+#define TB_STORE_GROUPS_TEXT (TB_STORE_GROUPS_MAX * 34)
+void tb_store_groups_text(const tb_store_groups *g, char *out, size_t cap);
+/* Whether code[0..n) is a group code: 1..32 of [A-Za-z0-9_-]. */
+bool tb_store_group_code_ok(const char *code, size_t n);
 /* Read "A,B,C" (codes apart by commas, as the statements aggregate them)
  * into *g: false, with *g holding what fitted, when a code is not 1..32 of
  * [A-Za-z0-9_-], one repeats, or there are more than TB_STORE_GROUPS_MAX.

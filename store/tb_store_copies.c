@@ -105,24 +105,11 @@ tb_store_status tb_store_copies_write_in(tb_store *s, const tb_store_outcome *o,
   return TB_STORE_OK;
 }
 
-/* The reader's groups as "A,B" into out. */
-static void groups_text(const tb_store_copy_reader *r, char *out, size_t cap) {
-  size_t used = 0;
-  out[0] = '\0';
-  for (size_t i = 0; r->groups && i < r->groups->n; i++) {
-    int k = snprintf(out + used, cap - used, "%s%s", i ? "," : "",
-                     r->groups->codes[i]);
-    if (k < 0 || (size_t)k >= cap - used)
-      return;
-    used += (size_t)k;
-  }
-}
-
 static tb_store_status list(tb_store *s, const tb_store_copy_reader *r,
                             bool unread, int limit, int64_t before, int64_t id,
                             char **json) {
-  char groups[TB_STORE_GROUPS_MAX * 34], lim[16], bef[24], one[24];
-  groups_text(r, groups, sizeof groups);
+  char groups[TB_STORE_GROUPS_TEXT], lim[16], bef[24], one[24];
+  tb_store_groups_text(r->groups, groups, sizeof groups);
   snprintf(lim, sizeof lim, "%d", limit < 1 ? 1 : limit > 200 ? 200 : limit);
   snprintf(bef, sizeof bef, "%" PRId64, before > 0 ? before : 0);
   snprintf(one, sizeof one, "%" PRId64, id > 0 ? id : 0);
@@ -143,8 +130,8 @@ tb_store_status tb_store_copy_read_in(tb_store *s,
   *json = NULL;
   if (id <= 0)
     return TB_STORE_NOT_FOUND;
-  char groups[TB_STORE_GROUPS_MAX * 34], account[24], copy[24];
-  groups_text(r, groups, sizeof groups);
+  char groups[TB_STORE_GROUPS_TEXT], account[24], copy[24];
+  tb_store_groups_text(r->groups, groups, sizeof groups);
   snprintf(account, sizeof account, "%" PRId64, r->account);
   snprintf(copy, sizeof copy, "%" PRId64, id);
   const char *params[] = {r->bureau, groups, account, copy};

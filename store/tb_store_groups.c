@@ -19,7 +19,7 @@ static const tb_store_stmt S_GROUPS_INSERT = {
     "SELECT $1::bigint, c FROM unnest(string_to_array($2::text, ',')) c",
     2};
 
-static bool code_ok(const char *c, size_t n) {
+bool tb_store_group_code_ok(const char *c, size_t n) {
   if (n == 0 || n > 32)
     return false;
   for (size_t i = 0; i < n; i++) {
@@ -45,7 +45,7 @@ bool tb_store_groups_parse(const char *csv, tb_store_groups *g) {
   const char *p = csv;
   for (;;) {
     size_t n = strcspn(p, ",");
-    if (!code_ok(p, n) || g->n == TB_STORE_GROUPS_MAX)
+    if (!tb_store_group_code_ok(p, n) || g->n == TB_STORE_GROUPS_MAX)
       return false;
     char code[33];
     memcpy(code, p, n);
@@ -59,11 +59,10 @@ bool tb_store_groups_parse(const char *csv, tb_store_groups *g) {
   }
 }
 
-/* g as "A,B" into out (cap: enough for TB_STORE_GROUPS_MAX codes). */
-static void join(const tb_store_groups *g, char *out, size_t cap) {
+void tb_store_groups_text(const tb_store_groups *g, char *out, size_t cap) {
   size_t used = 0;
   out[0] = '\0';
-  for (size_t i = 0; i < g->n; i++) {
+  for (size_t i = 0; g && i < g->n; i++) {
     int k = snprintf(out + used, cap - used, "%s%s", i ? "," : "", g->codes[i]);
     if (k < 0 || (size_t)k >= cap - used)
       return;
@@ -73,12 +72,12 @@ static void join(const tb_store_groups *g, char *out, size_t cap) {
 
 tb_store_status tb_store_account_groups_set(tb_store *s, int64_t account_id,
                                             const tb_store_groups *g) {
-  char id[24], codes[TB_STORE_GROUPS_MAX * 34];
+  char id[24], codes[TB_STORE_GROUPS_TEXT];
   snprintf(id, sizeof id, "%" PRId64, account_id);
   tb_store_status rc =
       tb_store_exec(s, &S_GROUPS_CLEAR, (const char *[]){id}, NULL);
   if (rc != TB_STORE_OK || !g || g->n == 0)
     return rc;
-  join(g, codes, sizeof codes);
+  tb_store_groups_text(g, codes, sizeof codes);
   return tb_store_exec(s, &S_GROUPS_INSERT, (const char *[]){id, codes}, NULL);
 }
