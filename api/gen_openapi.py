@@ -1527,6 +1527,54 @@ paths["/api/v1/workflows/{id}/guide.pdf"] = {"get": op("The service guide (办�
     [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], secured=False,
     desc="The same data as GET /api/v1/workflows/{id}/guide, so a deployed definition or a changed template shows in "
          "the next PDF without a restart. Roles: everyone.")}
+# ---- groups of officers (岗位) and 抄送 (issue 14): api_groups.c, api_copies.c, api_sessions.c ----
+paths["/api/v1/sessions/current"]["get"] = op("Who this session is", "sessions",
+    {"200": resp("the session's account as it is now", obj({
+        "username": {"type": "string"}, "role": ROLE_ENUM, "bureau": nullable("string"),
+        "groups": schemas["Session"]["properties"]["groups"], "pending": schemas["Session"]["properties"]["pending"]},
+        ["username", "role", "bureau", "groups", "pending"]))},
+    desc="Roles: every staff role (also while a step is owed).")
+schemas["Bureau"] = obj({"code": {"type": "string"}, "name": {"type": "string", "description": "in Chinese, as bureaus.xml names it"},
+    "groups": {"type": "array", "items": obj({"code": {"type": "string"}, "name": {"type": "string", "description": "科长 …"}},
+                                             ["code", "name"]),
+               "description": "the groups (岗位) of its officers (bureaus.xml <group>)"}},
+    ["code", "name", "groups"])
+schemas["Bureau"]["example"] = {"code": "ZJ", "name": "住房和城乡建设局",
+                                "groups": [{"code": "KZ", "name": "科长"}, {"code": "STY", "name": "审图员"}]}
+paths["/api/v1/bureaus"] = {"get": op("The bureaus and their groups", "accounts",
+    {"200": resp("the stored bureau list (empty before a server first loaded one)",
+                 obj({"bureaus": {"type": "array", "items": ref("Bureau")}}, ["bureaus"]))},
+    desc="Roles: every staff role.")}
+schemas["Copy"] = obj({"id": {"type": "integer"}, "application": {"type": "string", "description": "the application's number"},
+    "service": {"type": "string", "description": "the service's name"},
+    "branch": nullable("string"), "step": nullable("string"),
+    "step_name": {**nullable("string"), "description": "the completed step's name"},
+    "round": {"type": "integer", "minimum": 1},
+    "from_bureau": {"type": "string", "description": "the bureau whose step completed"},
+    "from_bureau_name": nullable("string"),
+    "bureau": {"type": "string", "description": "the bureau copied (the reader's)"},
+    "group": {**nullable("string"), "description": "the group of it copied; null: every officer of the bureau"},
+    "created_at": dt, "read_at": {**ndt, "description": "when the first officer marked it read; null: unread"},
+    "read_by": {**nullable("string"), "description": "that officer's user name"}},
+    ["id", "application", "service", "branch", "step", "step_name", "round", "from_bureau", "from_bureau_name", "bureau",
+     "group", "created_at", "read_at", "read_by"])
+schemas["Copy"]["example"] = {"id": 7, "application": "3301002026113000001XQ", "service": "建筑工程施工许可",
+    "branch": "drawings", "step": "review", "step_name": "施工图审查", "round": 1, "from_bureau": "ZJ",
+    "from_bureau_name": "住房和城乡建设局", "bureau": "XF", "group": None, "created_at": "2026-11-30T09:00:00Z",
+    "read_at": None, "read_by": None}
+paths["/api/v1/copies"] = {"get": op("抄送: the copies sent to me", "tasks",
+    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("Copy")}}, ["items"])),
+     "422": prob("a query parameter is invalid (invalid_request naming it)")},
+    [q("unread", {"type": "string", "enum": ["true", "false"]}, "true: only those nobody has marked read"),
+     q("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+     q("before", {"type": "integer", "minimum": 1}, "only copies with a smaller id (the last id of the previous page)")],
+    desc="Roles: officer. A completed step copies a bureau, or one group of it, for information (the definition's <copy>); "
+         "an officer sees the copies to their bureau with no group or a group they are in.")}
+paths["/api/v1/copies/{id}/read"] = {"post": op("抄送: mark a copy read", "tasks",
+    {"200": resp("read (the first reader and time stay when it was read before)", ref("Copy")),
+     "404": prob("no such copy, or not one for this officer"), **body_err},
+    [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}, idem],
+    jbody(obj({}), required=False), desc="Roles: officer (of the copied bureau, and of its group when it names one).")}
 # every operation's id, from its method and path (after every path is added);
 # the shared 404 only where a path parameter can name nothing
 for p, ops in paths.items():
@@ -1561,7 +1609,7 @@ SAMPLE = {"number": "330100202611300000012", "application": "3301002026113000000
     "kind": "explanation", "content": "JVBERi0xLjQK", "value": "llc", "threshold": 3}
 schemas["Applicant"]["example"] = {"kind": "organization", "name": "杭州通办科技有限公司", "id_number": "91330106MA2H7Q515U"}
 schemas["Session"]["example"] = {"token": SAMPLE["token"], "role": "officer", "username": "scjg", "bureau": "SCJG",
-                                 "expires_at": "2026-11-30T10:15:00Z", "pending": []}
+                                 "expires_at": "2026-11-30T10:15:00Z", "pending": [], "groups": ["KZ"]}
 _ex_branch = lambda i, n, b, t, tn, status="active", left=1: {"id": i, "name": n, "bureau": b, "status": status,
     "round": 1, "claimed": False, "warning": "none", "task": {"id": t, "name": tn, "step": 0}, "deadline": "2026-12-01",
     "deadline_provisional": False, "working_days_left": left}
@@ -1694,54 +1742,6 @@ for p, ops in paths.items():
                     add_example(media, ctype)
         for ctype, media in o.get("requestBody", {}).get("content", {}).items():
             add_example(media, ctype)
-# ---- groups of officers (岗位) and 抄送 (issue 14): api_groups.c, api_copies.c, api_sessions.c ----
-paths["/api/v1/sessions/current"]["get"] = op("Who this session is", "sessions",
-    {"200": resp("the session's account as it is now", obj({
-        "username": {"type": "string"}, "role": ROLE_ENUM, "bureau": nullable("string"),
-        "groups": schemas["Session"]["properties"]["groups"], "pending": schemas["Session"]["properties"]["pending"]},
-        ["username", "role", "bureau", "groups", "pending"]))},
-    desc="Roles: every staff role (also while a step is owed).")
-schemas["Bureau"] = obj({"code": {"type": "string"}, "name": {"type": "string", "description": "in Chinese, as bureaus.xml names it"},
-    "groups": {"type": "array", "items": obj({"code": {"type": "string"}, "name": {"type": "string", "description": "科长 …"}},
-                                             ["code", "name"]),
-               "description": "the groups (岗位) of its officers (bureaus.xml <group>)"}},
-    ["code", "name", "groups"])
-schemas["Bureau"]["example"] = {"code": "ZJ", "name": "住房和城乡建设局",
-                                "groups": [{"code": "KZ", "name": "科长"}, {"code": "STY", "name": "审图员"}]}
-paths["/api/v1/bureaus"] = {"get": op("The bureaus and their groups", "accounts",
-    {"200": resp("the stored bureau list (empty before a server first loaded one)",
-                 obj({"bureaus": {"type": "array", "items": ref("Bureau")}}, ["bureaus"]))},
-    desc="Roles: every staff role.")}
-schemas["Copy"] = obj({"id": {"type": "integer"}, "application": {"type": "string", "description": "the application's number"},
-    "service": {"type": "string", "description": "the service's name"},
-    "branch": nullable("string"), "step": nullable("string"),
-    "step_name": {**nullable("string"), "description": "the completed step's name"},
-    "round": {"type": "integer", "minimum": 1},
-    "from_bureau": {"type": "string", "description": "the bureau whose step completed"},
-    "from_bureau_name": nullable("string"),
-    "bureau": {"type": "string", "description": "the bureau copied (the reader's)"},
-    "group": {**nullable("string"), "description": "the group of it copied; null: every officer of the bureau"},
-    "created_at": dt, "read_at": {**ndt, "description": "when the first officer marked it read; null: unread"},
-    "read_by": {**nullable("string"), "description": "that officer's user name"}},
-    ["id", "application", "service", "branch", "step", "step_name", "round", "from_bureau", "from_bureau_name", "bureau",
-     "group", "created_at", "read_at", "read_by"])
-schemas["Copy"]["example"] = {"id": 7, "application": "3301002026113000001XQ", "service": "建筑工程施工许可",
-    "branch": "drawings", "step": "review", "step_name": "施工图审查", "round": 1, "from_bureau": "ZJ",
-    "from_bureau_name": "住房和城乡建设局", "bureau": "XF", "group": None, "created_at": "2026-11-30T09:00:00Z",
-    "read_at": None, "read_by": None}
-paths["/api/v1/copies"] = {"get": op("抄送: the copies sent to me", "tasks",
-    {"200": resp("newest first", obj({"items": {"type": "array", "items": ref("Copy")}}, ["items"])),
-     "422": prob("a query parameter is invalid (invalid_request naming it)")},
-    [q("unread", {"type": "string", "enum": ["true", "false"]}, "true: only those nobody has marked read"),
-     q("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
-     q("before", {"type": "integer", "minimum": 1}, "only copies with a smaller id (the last id of the previous page)")],
-    desc="Roles: officer. A completed step copies a bureau, or one group of it, for information (the definition's <copy>); "
-         "an officer sees the copies to their bureau with no group or a group they are in.")}
-paths["/api/v1/copies/{id}/read"] = {"post": op("抄送: mark a copy read", "tasks",
-    {"200": resp("read (the first reader and time stay when it was read before)", ref("Copy")),
-     "404": prob("no such copy, or not one for this officer"), **body_err},
-    [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}, idem],
-    jbody(obj({}), required=False), desc="Roles: officer (of the copied bureau, and of its group when it names one).")}
 doc = {"openapi": "3.1.0",
        "info": {"title": "tongban REST API", "version": "1.0.0",
                 "description": "One number, one window, one network: intake, bureau worklists, one-number look-up, public tracking. Errors are application/problem+json (RFC 9457) with a stable code. Absolute URLs (the QR codes of receipts and licenses) start with the server's --public-url, never with the request's Host; X-Forwarded-For/-Proto/-Host are read only from --trusted-proxy peers. A change answered 2xx is stored; 4xx, 500 and 503 database_unavailable/busy mean nothing was stored; 503 outcome_unknown means the commit's outcome is unknown: repeat it with the same Idempotency-Key. Every GET route answers HEAD; JSON, HTML, CSS, JavaScript, SVG and /metrics bodies are gzip-compressed when Accept-Encoding allows it (Vary: Accept-Encoding, and an ETag of their own).",
