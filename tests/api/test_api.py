@@ -1206,6 +1206,11 @@ def allowed_for(method, pattern):
         # the service guide (test_guide.py): public
         ("GET", "/api/v1/workflows/{id}/guide"): everyone,
         ("GET", "/api/v1/workflows/{id}/guide.pdf"): everyone,
+        # groups of officers and 抄送 (issue 14, test_groups.py)
+        ("GET", "/api/v1/sessions/current"): staff,
+        ("GET", "/api/v1/bureaus"): staff,
+        ("GET", "/api/v1/copies"): {"officer-SCJG", "officer-GA"},
+        ("POST", "/api/v1/copies/{id}/read"): {"officer-SCJG", "officer-GA"},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
