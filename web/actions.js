@@ -23,16 +23,16 @@ const WITHDRAWABLE = ["submitted", "awaiting_supplement", "in_review", "returned
 const appPath = (number, verb) => `/api/v1/applications/${encodeURIComponent(number)}/${verb}`;
 
 // Send one action; a refusal is a toast in the registry's Chinese (never
-// the server's English detail), and one for the state (409: somebody
-// else acted first) redraws what the page shows with redraw(). Resolves
-// with the reply, or null.
-async function send(method, path, body, okText, redraw) {
+// the server's English detail; text(e) words it, problemZhOnly unless
+// said), and one for the state (409: somebody else acted first) redraws
+// what the page shows with redraw(). Resolves with the reply, or null.
+export async function send(method, path, body, okText, redraw, text = problemZhOnly) {
   try {
     const r = await api(method, path, body);
     toast(okText, "ok");
     return r;
   } catch (e) {
-    toast(problemZhOnly(e), "error");
+    toast(text(e), "error");
     if (redraw && e instanceof ApiError && e.status === 409) redraw();
     return null;
   }
@@ -40,7 +40,7 @@ async function send(method, path, body, okText, redraw) {
 
 // A required text: its value trimmed, or null after the message is shown
 // next to the box and as a toast (nothing is sent).
-function required(box, message) {
+export function required(box, message) {
   const v = box.value.trim();
   const err = box.parentElement.querySelector(".field-error");
   if (err) err.textContent = v ? "" : message;
@@ -53,17 +53,17 @@ function required(box, message) {
 }
 
 // A required reason; typing in it clears its message.
-const reasonBox = (id, placeholder) => h("textarea", {
+export const reasonBox = (id, placeholder) => h("textarea", {
   id, maxLength: 1000, placeholder, required: true,
   oninput: (ev) => {
     const err = ev.target.parentElement.querySelector(".field-error");
     if (err) err.textContent = "";
   },
 });
-const fieldError = () => h("span.error.field-error", { role: "alert" });
+export const fieldError = () => h("span.error.field-error", { role: "alert" });
 
 // One panel at a time below the application's buttons.
-function openPanel(host, panel) {
+export function openPanel(host, panel) {
   clear(host, panel);
   panel.scrollIntoView({ block: "nearest" });
   const first = panel.querySelector("textarea, select, input, button");
@@ -80,7 +80,7 @@ const opener = (host, make) => async () => {
   }
 };
 
-const cancelButton = (host) => h("button", { type: "button", onclick: () => clear(host) }, "取消");
+export const cancelButton = (host) => h("button", { type: "button", onclick: () => clear(host) }, "取消");
 
 // ---- 撤回申请 ------------------------------------------------------------------
 

@@ -75,6 +75,14 @@ export const ACTIONS = {
   alert_answered: "红牌答复",
   alert_decided: "监察决定",
   task_urged: "催办",
+  // the verbs of a branch (web/verbs.js words what each recorded)
+  transfer: "转办",
+  delegate: "委派",
+  resolve: "委派办毕",
+  add_signer: "加签",
+  remove_signer: "减签",
+  send_back: "退回",
+  take_back: "撤回审批决定",
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);
@@ -253,6 +261,9 @@ const FIELD_NAMES = {
   attachment: "附件",
   file: "文件",
   name_change: "更名确认",
+  to: "办理人",
+  to_step: "退回的环节",
+  position: "加签方式",
 };
 
 // The Chinese name of field path `field` (FIELD_NAMES, else the label of

@@ -7,12 +7,14 @@
 // materials with previews and versions (容缺 and 告知承诺 marked), the
 // other bureaus' branches and their progress, the application's history,
 // and the decision with its opinion, the items to return and an opinion
-// file (现场核查报告 …).
+// file (现场核查报告 …), with the other verbs the server allows on the
+// task now and the step's signers (verbs.js).
 import {
   ACTIONS, ApiError, BRANCH_STATES, api, attempt, bureauName, clear, fmtDate, fmtTime,
   h, randomKey, scrollBox, session, stateBadge, toast, verbatim,
 } from "/web/common.js";
 import { ACCEPT, MATERIAL_STATUS, loadMaterials, renderMaterials } from "/web/materials.js";
+import { canDecide, taskDefOf, taskOptions, verbDetail, verbsPart } from "/web/verbs.js";
 
 // ---- values as people read them ------------------------------------------
 
@@ -120,9 +122,27 @@ function branchesSection(t, app) {
           h("td", b.status === "active" ? daysText(b.working_days_left, false) : "—")))))));
 }
 
-// What an event recorded that a person wants to read: the comment, the
-// reason, the note; the file an attachment added, with its material.
+// The name of a step of the definition (a task id, or its index in the
+// event's branch), or null.
+function stepNameOf(def, e) {
+  const ev = (e.payload && e.payload.event) || {};
+  const branch = def.steps.find((b) => b.id === ev.branch);
+  return (id) => {
+    if (typeof id === "number") return branch && branch.tasks[id] ? branch.tasks[id].name : null;
+    for (const b of branch ? [branch] : def.steps) {
+      const x = b.tasks.find((task) => task.id === id);
+      if (x) return x.name;
+    }
+    return null;
+  };
+}
+
+// What an event recorded that a person wants to read: a verb's target,
+// steps and reason (verbs.js); the comment, the reason, the note; the
+// file an attachment added, with its material.
 function eventDetail(def, e) {
+  const verb = verbDetail(e, stepNameOf(def, e));
+  if (verb) return verb.flat().some((x) => x) ? verb : "";
   const p = e.payload || {};
   const d = p.data || {};
   if (d.comment || d.reason || d.note) return "意见：" + (d.comment || d.reason || d.note);
@@ -131,6 +151,8 @@ function eventDetail(def, e) {
   return `文件：${m ? m.name + " · " : ""}${p.name}`;
 }
 
+const detailSpan = (d) => (d ? h("span.detail", d) : null);
+
 function historySection(def, events) {
   return section("办理记录", "history",
     h("ol.history", events.map((e) =>
@@ -138,15 +160,14 @@ function historySection(def, events) {
         h("span.when", fmtTime(e.at)),
         h("span.what", ACTIONS[e.action] || "其他操作"),
         h("span.who", e.bureau ? bureauName(e.bureau) : null, e.bureau && e.actor ? " · " : null, e.actor ? verbatim(e.actor) : null),
-        eventDetail(def, e) ? h("span.detail", eventDetail(def, e)) : null))));
+        detailSpan(eventDetail(def, e))))));
 }
 
 // ---- the decision ----------------------------------------------------------------
 
 // The task's branch outputs as declared in the definition, one input each.
 function outputsOf(def, t) {
-  const b = def.steps.find((x) => x.id === t.branch_id);
-  const task = b && b.tasks.find((x) => x.id === t.task_id);
+  const task = taskDefOf(def, t);
   return (task && task.outputs) || [];
 }
 
@@ -209,7 +230,23 @@ function opinionUpload(t, refresh) {
     chosen);
 }
 
-function decisionBox(def, t, app, onDone, refresh) {
+// The decision buttons the options allow (all three when they could not
+// be read: the server decides).
+function decisionButtons(opts, send) {
+  const may = (v) => !opts || (opts.verbs || []).includes(v);
+  return h("div.actions",
+    may("approve") ? h("button.ok", { onclick: () => send("approve"), dataset: { act: "approve" } }, "通过") : null,
+    may("return") ? h("button", { onclick: () => send("return"), dataset: { act: "return" } }, "退回补正") : null,
+    may("deny") ? h("button.danger", { onclick: () => send("deny"), dataset: { act: "deny" } }, "不予许可") : null);
+}
+
+// The verbs beside the decision (verbs.js), or why they are not shown.
+function verbsOf(t, opts, onDone) {
+  if (!opts) return h("p.muted", "转办、委派、加签、退回等操作暂时无法读取，请稍后重新打开。");
+  return verbsPart(t, opts, onDone);
+}
+
+function decisionBox(def, t, app, opts, onDone, refresh) {
   const outputs = outputsOf(def, t);
   const outputInputs = outputs.map(outputInput);
   const comment = h("textarea", { name: "comment", placeholder: "审批意见（退回或不予许可时必填）" });
@@ -237,32 +274,33 @@ function decisionBox(def, t, app, onDone, refresh) {
       { approve: "已通过", deny: "已作出不予许可决定", return: "已退回补正" }[decision]);
     if (ok) onDone();
   };
+  const deciding = canDecide(opts); /* a delegate's task: 委派办毕 only */
   return h("aside.decision",
     h("h3", "办理时限"),
     timeSection(t, app),
-    h("h3", "审批决定"),
-    outputs.length
-      ? h("fieldset.outputs", h("legend", "办理结果（通过时登记）"),
-          outputs.map((o, i) => h("label", o.label, o.required ? " *" : "", outputInputs[i])))
-      : null,
-    h("label", "审批意见", comment),
-    h("label", "法律依据（不予许可时）", basis),
-    opinionUpload(t, refresh),
-    h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
-    h("div.actions",
-      h("button.ok", { onclick: () => send("approve"), dataset: { act: "approve" } }, "通过"),
-      h("button", { onclick: () => send("return"), dataset: { act: "return" } }, "退回补正"),
-      h("button.danger", { onclick: () => send("deny"), dataset: { act: "deny" } }, "不予许可")));
+    deciding ? [
+      h("h3", "审批决定"),
+      outputs.length
+        ? h("fieldset.outputs", h("legend", "办理结果（通过时登记）"),
+            outputs.map((o, i) => h("label", o.label, o.required ? " *" : "", outputInputs[i])))
+        : null,
+      h("label", "审批意见", comment),
+      h("label", "法律依据（不予许可时）", basis),
+      opinionUpload(t, refresh),
+      h("details", h("summary", "退回补正的材料（一次性告知）"), h("div.materials", boxes)),
+      decisionButtons(opts, send)] : null,
+    verbsOf(t, opts, onDone));
 }
 
 // The panel of task t (an entry of the bureau's queue) with the
 // definition def; onDone() after a decision was stored.
 export async function decisionPanel(def, t, onDone) {
   const n = encodeURIComponent(t.number);
-  const [app, events, files] = await Promise.all([
+  const [app, events, files, opts] = await Promise.all([
     api("GET", "/api/v1/applications/" + n),
     api("GET", `/api/v1/applications/${n}/events`),
     loadMaterials(t.number),
+    taskOptions(t).catch(() => null), /* null: the decision as before */
   ]);
   const materials = h("div", materialsSection(files));
   const refresh = async () => clear(materials, materialsSection(await loadMaterials(t.number)));
@@ -272,5 +310,5 @@ export async function decisionPanel(def, t, onDone) {
     materials,
     branchesSection(t, app),
     historySection(def, events.events || []));
-  return h("div.decide", parts, decisionBox(def, t, app, onDone, refresh));
+  return h("div.decide", parts, decisionBox(def, t, app, opts, onDone, refresh));
 }

@@ -7,6 +7,7 @@ import {
   $, ACTIONS, STATES, api, attempt, bureauName, clear, debounce, fmtDate,
   fmtTime, h, live, logoutButton, requireLogin, roleName, stateBadge, verbatim, warnBadge,
 } from "/web/common.js";
+import { verbDetail } from "/web/verbs.js";
 import { calendarWarning, provisionalBadge } from "/web/calendar.js";
 import { reviewSection } from "/web/rectify.js";
 import { mountStats } from "/web/stats.js";
@@ -90,6 +91,7 @@ async function showTrail(number) {
       h("li", { dataset: { seq: e.seq } },
         h("div", `#${e.seq} `, ACTIONS[e.action] || e.action, " · ", verbatim(e.actor || ""), e.role ? `（${roleName(e.role)}${e.bureau ? " " + bureauName(e.bureau) : ""}）` : ""),
         h("div.muted", fmtTime(e.at)),
+        verbDetail(e) ? h("div.verb", verbDetail(e)) : null,
         e.payload && typeof e.payload === "object" && (e.payload.comment || e.payload.reason) ? h("div", "意见：", e.payload.comment || e.payload.reason) : null))),
   );
   trail.scrollIntoView({ behavior: "smooth", block: "nearest" });

@@ -280,6 +280,14 @@ function decisionView(t) {
   );
 }
 
+// An event of the public timeline as the applicant reads it: a 退回
+// inside the bureau is only "部门内部退回重审" (never who or why); an
+// action without a public name is "部门办理".
+function publicAction(action) {
+  if (action === "send_back") return "部门内部退回重审";
+  return ACTIONS[action] || "部门办理";
+}
+
 async function load() {
   if (!number || !code) return askForm();
   let t;
@@ -317,7 +325,7 @@ async function load() {
       "div.card",
       h("h2", "办理过程"),
       h("ol.timeline", { id: "timeline" }, [...(t.timeline || [])].reverse().map((e) =>
-        h("li", h("div", ACTIONS[e.action] || e.action, e.bureau ? " · " + bureauName(e.bureau) : ""), h("div.muted", fmtTime(e.at))))),
+        h("li", h("div", publicAction(e.action), e.bureau ? " · " + bureauName(e.bureau) : ""), h("div.muted", fmtTime(e.at))))),
     ),
     ratingView(t),
   );

@@ -1,11 +1,13 @@
 // worklist.js — the bureau officer's queue: open and claimed tasks of the
 // bureau, earliest deadline first with yellow / red colours and the
-// working days left, claim, and the decision panel (panel.js: the
-// application as people read it, materials, other bureaus, history,
-// approve / deny / return). Refreshed live by the event stream (timer
-// warnings too).
+// working days left, each with its step's rule, whom it is for and its
+// round (verbs.js), claim (to reserve it: a decision claims by itself),
+// and the decision panel (panel.js: the application as people read it,
+// materials, other bureaus, history, approve / deny / return and the
+// other verbs); then 未轮到, 我已办理 (撤回) and 抄送我的. Refreshed live
+// by the event stream (timer warnings too).
 import {
-  $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, h, live,
+  $, STATES, api, attempt, bureauName, clear, debounce, fmtDate, fmtTime, h, live,
   logoutButton, requireLogin, stateBadge, warnBadge,
 } from "/web/common.js";
 import { provisionalBadge } from "/web/calendar.js";
@@ -13,15 +15,22 @@ import { mountBureauFindings } from "/web/alerts.js";
 import { decisionPanel } from "/web/panel.js";
 import { rectifySection, verifySection } from "/web/rectify.js";
 import { officerSpecial, revokeSection } from "/web/actions.js";
+import { copiesSection, doneSection, rowTags, waitingSection } from "/web/verbs.js";
 
 const main = $("#main");
 const list = h("div", { id: "queue" });
 const status = h("span.live", "实时");
-const defs = {};
+const defs = {}; /* the definitions read, by service */
+const reading = {}; /* their requests, one a service however many rows */
 
-async function definition(id) {
-  if (!defs[id]) defs[id] = await api("GET", "/api/v1/workflows/" + encodeURIComponent(id));
-  return defs[id];
+function definition(id) {
+  reading[id] ||= api("GET", "/api/v1/workflows/" + encodeURIComponent(id))
+    .then((d) => (defs[id] = d))
+    .catch((e) => {
+      delete reading[id];
+      throw e;
+    });
+  return reading[id];
 }
 
 // The server's colour of the task's deadline (on its holiday calendar).
@@ -35,7 +44,7 @@ function leftText(t) {
 }
 
 async function decidePanel(t) {
-  return decisionPanel(await definition(t.service), t, () => load());
+  return decisionPanel(await definition(t.service), t, () => refreshAll());
 }
 
 // The task's application's special procedure (actions.js), or null.
@@ -47,40 +56,61 @@ async function specialPanel(t) {
 // Decision panels being fetched (the "办理" button was pressed).
 let opening = 0;
 
-function taskItem(t, me) {
+// The lines every row of a task shows: its name with the cards, the rule,
+// whom it is for and the round, the application and the deadlines.
+function taskHead(t, w) {
+  return [
+    h("div.row", h("span.title", t.name), warnBadge(w), stateBadge(t.application_state)),
+    rowTags(t, defs[t.service]),
+    h("div", t.number),
+    h("div.muted", `办理期限 ${fmtDate(t.deadline)}`, provisionalBadge(t.deadline_provisional), `${leftText(t)} · 整体期限 ${fmtDate(t.application_deadline)}`),
+  ];
+}
+
+function taskItem(t) {
   const w = warningOf(t);
   const body = h("div.body");
   const claim = async () => {
     /* keepOpen: the live refresh of the claim may have shown the claimed
        task first, and the officer may already be opening it */
-    if (await attempt(() => api("POST", `/api/v1/tasks/${t.id}/claim`, {}), "已认领")) load(true);
+    if (await attempt(() => api("POST", `/api/v1/tasks/${t.id}/claim`, {}), "已认领")) refreshAll(true);
   };
-  const item = h(
+  const open = async (ev) => {
+    ev.target.disabled = true;
+    opening++; /* a live refresh now would drop the panel on the way */
+    try {
+      const p = await attempt(() => decidePanel(t));
+      if (p) clear(body, p, await specialPanel(t));
+    } finally {
+      opening--;
+    }
+  };
+  return h(
     "div.item.warn-" + w,
     { dataset: { number: t.number, task: t.id, state: t.state } },
-    h("div.row", h("span.title", t.name), warnBadge(w), stateBadge(t.application_state)),
-    h("div", t.number),
-    h("div.muted", `办理期限 ${fmtDate(t.deadline)}`, provisionalBadge(t.deadline_provisional), `${leftText(t)} · 整体期限 ${fmtDate(t.application_deadline)}`, t.round > 1 ? ` · 第 ${t.round} 轮` : ""),
-    t.state === "open"
-      ? h("div.actions", h("button.primary", { onclick: claim, dataset: { act: "claim" } }, "认领"))
-      : h("div.actions", h("button.primary", {
-          dataset: { act: "open" },
-          onclick: async (ev) => {
-            ev.target.disabled = true;
-            opening++; /* a live refresh now would drop the panel on the way */
-            try {
-              const p = await attempt(() => decidePanel(t));
-              if (p) clear(body, p, await specialPanel(t));
-            } finally {
-              opening--;
-            }
-          },
-        }, "办理")),
+    taskHead(t, w),
+    h("div.actions",
+      t.state === "open" ? h("button", { onclick: claim, dataset: { act: "claim" } }, "认领") : null,
+      h("button.primary", { dataset: { act: "open" }, onclick: open }, "办理")),
     body,
   );
-  void me;
-  return item;
 }
+
+// A row of 未轮到 (no button: it opens when its turn comes).
+const waitingItem = (t) =>
+  h("div.item.waiting", { dataset: { number: t.number, task: t.id, state: t.state } }, taskHead(t, "none"));
+
+const DECIDED = { approve: "已通过", deny: "不予许可", return: "退回补正", send_back: "已退回", transfer: "已转办", delegate: "已委派", resolve: "委派办毕" };
+
+// A row of 我已办理: the decision, when, and 撤回 (with its form's host).
+const doneItem = (t, back, host) =>
+  h("div.item.done", { dataset: { number: t.number, task: t.id, state: t.state } },
+    h("div.row", h("span.title", t.name), h("span.badge", DECIDED[t.decision] || "已办理"), stateBadge(t.application_state)),
+    rowTags(t, defs[t.service]),
+    h("div", t.number),
+    h("div.muted", `办理时间 ${fmtTime(t.decided_at)}`),
+    back ? h("div.actions", back) : null,
+    host);
 
 // The queue comes a page at a time, in the server's order (earliest
 // deadline first); "加载更多" follows the page's cursor. A live refresh
@@ -96,7 +126,7 @@ async function fetchPage(bureau, after) {
 
 function render(items, total, next, s) {
   shown = items.length;
-  const rows = items.map((t) => taskItem(t, s));
+  const rows = items.map((t) => taskItem(t));
   if (next) {
     const more = h("button", {
       type: "button",
@@ -126,20 +156,32 @@ async function load(keepOpen = false) {
     total = r.total;
     next = r.next;
   } while (next && items.length < want);
+  await Promise.all(items.map((t) => definition(t.service))); /* each row's rule */
   if (keepOpen && (opening || $(".decide", list))) return;
   render(items, total, next, s);
+}
+
+const waiting = waitingSection();
+const done = doneSection(doneItem, () => refreshAll());
+const copies = copiesSection(async (id) => (await definition(id)).name);
+
+// The queue, 未轮到, 我已办理 (when open) and 抄送我的 again.
+async function refreshAll(keepOpen = false) {
+  const b = window.__session.bureau;
+  await Promise.all([attempt(() => load(keepOpen)), waiting.refresh(b, waitingItem), done.refresh(b), copies.refresh()]);
 }
 
 const s = await requireLogin(main, ["officer"], "部门审批人员登录");
 window.__session = s;
 $("#who").append(logoutButton());
 main.append(h("div.card", h("div.row", h("h2", `${bureauName(s.bureau)} · 待办`), status), list));
+main.append(waiting.card, copies.card, done.card);
 main.append(h("div.cols", verifySection(), rectifySection())); /* 事后核查, 差评整改 */
 main.append(revokeSection()); /* 证照注销 (actions.js) */
 mountBureauFindings(main, list);
-await attempt(load);
+await refreshAll();
 const later = debounce(() => {
-  if (!opening && !$(".decide", list)) attempt(() => load(true)); /* never wipe an open decision */
+  if (!opening && !$(".decide", list)) refreshAll(true); /* never wipe an open decision */
 }, 150);
 live(later, later, (on) => status.classList.toggle("on", on));
 void STATES;
