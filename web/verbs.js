@@ -66,13 +66,14 @@ export function rowTags(t, def) {
 const POSITION_NAMES = { before: "前加签", after: "后加签", parallel: "并行加签" };
 const POSITION_NOTES = { before: "先由其审批，再由我审批", after: "我通过后由其审批", parallel: "与其他签批人同时审批" };
 const SLOT_STATES = { waiting: "未轮到", open: "办理中", approved: "已通过", denied: "不同意", returned: "已退回补正", closed: "已关闭" };
-const DECISIONS = { approve: "通过", deny: "不予许可", return: "退回补正", send_back: "退回", transfer: "转办", delegate: "委派", resolve: "委派办毕" };
+// What an officer did with a task (tasks.decision), as a person says it.
+export const DECISIONS = { approve: "通过", deny: "不予许可", return: "退回补正", send_back: "退回", transfer: "转办", delegate: "委派", resolve: "委派办毕" };
 
 // The options of task t now: {verbs, officers, send_back_to, add_positions,
 // signers}.
 export const taskOptions = (t) => api("GET", `/api/v1/tasks/${t.id}/options`);
 
-const taskPath = (t, verb) => `/api/v1/tasks/${t}/${verb}`;
+const taskPath = (id, verb) => `/api/v1/tasks/${id}/${verb}`;
 
 // A list of the bureau's other officers (options.officers), by user name.
 function officerSelect(id, officers) {

@@ -15,7 +15,7 @@ import { mountBureauFindings } from "/web/alerts.js";
 import { decisionPanel } from "/web/panel.js";
 import { rectifySection, verifySection } from "/web/rectify.js";
 import { officerSpecial, revokeSection } from "/web/actions.js";
-import { copiesSection, doneSection, rowTags, waitingSection } from "/web/verbs.js";
+import { DECISIONS, copiesSection, doneSection, rowTags, waitingSection } from "/web/verbs.js";
 
 const main = $("#main");
 const list = h("div", { id: "queue" });
@@ -100,12 +100,10 @@ function taskItem(t) {
 const waitingItem = (t) =>
   h("div.item.waiting", { dataset: { number: t.number, task: t.id, state: t.state } }, taskHead(t, "none"));
 
-const DECIDED = { approve: "已通过", deny: "不予许可", return: "退回补正", send_back: "已退回", transfer: "已转办", delegate: "已委派", resolve: "委派办毕" };
-
 // A row of 我已办理: the decision, when, and 撤回 (with its form's host).
 const doneItem = (t, back, host) =>
   h("div.item.done", { dataset: { number: t.number, task: t.id, state: t.state } },
-    h("div.row", h("span.title", t.name), h("span.badge", DECIDED[t.decision] || "已办理"), stateBadge(t.application_state)),
+    h("div.row", h("span.title", t.name), h("span.badge", DECISIONS[t.decision] || "已办理"), stateBadge(t.application_state)),
     rowTags(t, defs[t.service]),
     h("div", t.number),
     h("div.muted", `办理时间 ${fmtTime(t.decided_at)}`),

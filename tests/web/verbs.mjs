@@ -73,6 +73,7 @@ async function worklist(user, options = desktop) {
 // Reload user's worklist and wait for the row of the application (or its
 // absence: present false).
 async function rowIn(user, present = true) {
+  assert(number, "no application (the first test failed)");
   const p = await worklist(user);
   await p.reload();
   await p.waitForSelector("#queue[data-count]");
@@ -83,6 +84,7 @@ async function rowIn(user, present = true) {
 
 // Open the decision panel of the application's row.
 async function openPanel(p) {
+  assert(p && number, "no application (the first test failed)");
   await p.click(`${rowOf(number)} button[data-act="open"]`);
   await p.waitForSelector(`${rowOf(number)} .decide`, { timeout: 5000 });
 }
