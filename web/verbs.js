@@ -36,9 +36,18 @@ export function signText(t, def) {
   return pass && n ? `票签 ${pass}/${n}` : "票签";
 }
 
-// The name of group `code` of a bureau (the row's or the definition's
-// signer's group_name when the server sends it), else the code as typed.
-const groupName = (t) => (t.group_name ? t.group_name : verbatim(t.group || ""));
+// The names of the officer's bureau's groups (岗位) by code, from GET
+// /api/v1/bureaus (loadGroupNames); a code not there shows as typed.
+const groupNames = new Map();
+const groupName = (t) => groupNames.get(t.group) || verbatim(t.group || "");
+
+// Read the group names of `bureau` once; without them the codes show.
+export async function loadGroupNames(bureau) {
+  if (groupNames.size) return;
+  const r = await api("GET", "/api/v1/bureaus").catch(() => null);
+  const b = r && (r.bureaus || []).find((x) => x.code === bureau);
+  for (const g of (b && b.groups) || []) groupNames.set(g.code, g.name);
+}
 
 // Whom row t is for: 委派自 X (a delegated task), 指派给 X (a named
 // officer or account), 岗位 X (a group), else 本部门 (the bureau's pool);
@@ -320,26 +329,27 @@ export function doneSection(line, done) {
 }
 
 // 抄送我的: unread copies to the bureau or a group of mine, with 已阅.
-// serviceName(id) resolves a service's name.
-export function copiesSection(serviceName) {
+export function copiesSection() {
   const { card, list } = sectionCard("copies", "抄送我的", "其他部门办结环节后抄送本部门知悉，无需办理。");
   const refresh = () => filled(card, list, async () => {
     const r = await api("GET", "/api/v1/copies?unread=true");
     const items = r.items || [];
-    const rows = await Promise.all(items.map(async (c) => copyItem(c, c.service_name || await serviceName(c.service).catch(() => null), refresh)));
+    const rows = items.map((c) => copyItem(c, refresh));
     clear(list, rows.length ? rows : h("p.muted", "暂无未读抄送"));
     list.dataset.count = String(rows.length);
   });
   return { card, refresh };
 }
 
-function copyItem(c, service, refresh) {
+// A copy: the service's and the step's names, the application, from
+// which bureau, when, and 已阅.
+function copyItem(c, refresh) {
   const read = async () => {
     if (await attempt(() => api("POST", `/api/v1/copies/${c.id}/read`, {}), "已阅")) refresh();
   };
   return h("div.item.copy", { dataset: { copy: c.id, number: c.application } },
-    h("div.row", h("span.title", service || "—"), h("span.muted", c.application)),
-    h("div", c.step_name || c.step || "", " · 来自 ", bureauName(c.from_bureau)),
+    h("div.row", h("span.title", c.service || "—"), h("span.muted", c.application)),
+    h("div", c.step_name || "", " · 来自 ", bureauName(c.from_bureau)),
     h("div.muted", `抄送时间 ${fmtTime(c.created_at)}`),
     h("div.actions", h("button", { type: "button", dataset: { act: "read" }, onclick: read }, "已阅")));
 }
@@ -366,7 +376,10 @@ export function verbDetail(e, stepName = () => null) {
       const from = stepName(d.from_step), to = stepName(d.to_step || d.back_to);
       return [from ? `从“${from}”` : null, to ? `退回至“${to}”` : null, why && (from || to) ? "；" : null, why];
     }
-    case "take_back": return [why];
+    case "take_back": {
+      const to = d.from_step !== d.to_step ? stepName(d.to_step) : null;
+      return [to ? `回到“${to}”` : null, why && to ? "；" : null, why];
+    }
     default: return null;
   }
 }

@@ -15,7 +15,7 @@ import { mountBureauFindings } from "/web/alerts.js";
 import { decisionPanel } from "/web/panel.js";
 import { rectifySection, verifySection } from "/web/rectify.js";
 import { officerSpecial, revokeSection } from "/web/actions.js";
-import { DECISIONS, copiesSection, doneSection, rowTags, waitingSection } from "/web/verbs.js";
+import { DECISIONS, copiesSection, doneSection, loadGroupNames, rowTags, waitingSection } from "/web/verbs.js";
 
 const main = $("#main");
 const list = h("div", { id: "queue" });
@@ -161,7 +161,7 @@ async function load(keepOpen = false) {
 
 const waiting = waitingSection();
 const done = doneSection(doneItem, () => refreshAll());
-const copies = copiesSection(async (id) => (await definition(id)).name);
+const copies = copiesSection();
 
 // The queue, 未轮到, 我已办理 (when open) and 抄送我的 again.
 async function refreshAll(keepOpen = false) {
@@ -177,6 +177,7 @@ main.append(waiting.card, copies.card, done.card);
 main.append(h("div.cols", verifySection(), rectifySection())); /* 事后核查, 差评整改 */
 main.append(revokeSection()); /* 证照注销 (actions.js) */
 mountBureauFindings(main, list);
+await loadGroupNames(s.bureau); /* 岗位 names of the rows */
 await refreshAll();
 const later = debounce(() => {
   if (!opening && !$(".decide", list)) refreshAll(true); /* never wipe an open decision */
