@@ -142,7 +142,7 @@ function stepNameOf(def, e) {
 // file an attachment added, with its material.
 function eventDetail(def, e) {
   const verb = verbDetail(e, stepNameOf(def, e));
-  if (verb) return verb.flat().some((x) => x) ? verb : "";
+  if (verb) return verb.length ? verb : "";
   const p = e.payload || {};
   const d = p.data || {};
   if (d.comment || d.reason || d.note) return "意见：" + (d.comment || d.reason || d.note);

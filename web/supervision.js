@@ -91,7 +91,7 @@ async function showTrail(number) {
       h("li", { dataset: { seq: e.seq } },
         h("div", `#${e.seq} `, ACTIONS[e.action] || e.action, " · ", verbatim(e.actor || ""), e.role ? `（${roleName(e.role)}${e.bureau ? " " + bureauName(e.bureau) : ""}）` : ""),
         h("div.muted", fmtTime(e.at)),
-        verbDetail(e) ? h("div.verb", verbDetail(e)) : null,
+        verbDetail(e)?.length ? h("div.verb", verbDetail(e)) : null,
         e.payload && typeof e.payload === "object" && (e.payload.comment || e.payload.reason) ? h("div", "意见：", e.payload.comment || e.payload.reason) : null))),
   );
   trail.scrollIntoView({ behavior: "smooth", block: "nearest" });

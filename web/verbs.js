@@ -357,29 +357,28 @@ function copyItem(c, refresh) {
 // ---- the timeline --------------------------------------------------------------
 
 // What a verb's event recorded, as a person reads it: the target officer
-// (as typed), the steps of a 退回 (stepName(id) → its name, or null), the
-// reason; null for an event that is not a verb's.
+// (as typed), the steps of a 退回 or 撤回 (stepName(id) → its name, or
+// null), the reason; null for an event that is not a verb's.
 export function verbDetail(e, stepName = () => null) {
   const p = e.payload || {};
   const d = { ...(p.event || {}), ...(p.data || {}) };
   const who = d.to_name || d.target || (e.action === "send_back" ? null : d.to);
   const reason = d.reason || d.comment;
-  const why = reason ? `理由：${reason}` : null;
-  const target = (lead) => (who ? [lead, verbatim(who)] : null);
-  switch (e.action) {
-    case "transfer": return [target("转办给 "), why && "；", why];
-    case "delegate": return [target("委派给 "), why && "；", why];
-    case "resolve": return [target("办毕交回 "), reason ? `；意见：${reason}` : null];
-    case "add_signer": return [target("加签 "), POSITION_NAMES[d.position] ? `（${POSITION_NAMES[d.position]}）` : null, why && "；", why];
-    case "remove_signer": return [target("减去签批人 "), why && "；", why];
-    case "send_back": {
-      const from = stepName(d.from_step), to = stepName(d.to_step || d.back_to);
-      return [from ? `从“${from}”` : null, to ? `退回至“${to}”` : null, why && (from || to) ? "；" : null, why];
-    }
-    case "take_back": {
-      const to = d.from_step !== d.to_step ? stepName(d.to_step) : null;
-      return [to ? `回到“${to}”` : null, why && to ? "；" : null, why];
-    }
-    default: return null;
-  }
+  const target = (lead, tail = "") => (who ? [lead, verbatim(who), tail] : null);
+  const steps = () => {
+    const from = stepName(d.from_step), to = d.from_step !== d.to_step ? stepName(d.to_step || d.back_to) : null;
+    return to ? `${from ? `从“${from}”` : ""}${e.action === "take_back" ? "回到" : "退回至"}“${to}”` : null;
+  };
+  const parts = {
+    transfer: () => [target("转办给 "), reason && `理由：${reason}`],
+    delegate: () => [target("委派给 "), reason && `理由：${reason}`],
+    resolve: () => [target("办毕交回 "), reason && `意见：${reason}`],
+    add_signer: () => [target("加签 ", POSITION_NAMES[d.position] ? `（${POSITION_NAMES[d.position]}）` : ""), reason && `理由：${reason}`],
+    remove_signer: () => [target("减去签批人 "), reason && `理由：${reason}`],
+    send_back: () => [steps(), reason && `理由：${reason}`],
+    take_back: () => [steps(), reason && `理由：${reason}`],
+  }[e.action];
+  if (!parts) return null;
+  const shown = parts().filter((x) => x);
+  return shown.flatMap((x, i) => (i ? ["；", x] : [x]));
 }
