@@ -302,6 +302,15 @@ export function waitingSection() {
   return { card, refresh };
 }
 
+// Whether to offer 撤回 on decided task t: an approval or denial not
+// taken back while the application is in review, and its options name
+// take_back (when they cannot be read, the server decides on 撤回).
+async function mayTakeBack(t) {
+  if (!["approve", "deny"].includes(t.decision) || t.taken_back_at || t.application_state !== "in_review") return false;
+  const o = await taskOptions(t).catch(() => null);
+  return !o || (o.verbs || []).includes("take_back");
+}
+
 // 我已办理: the officer's decided tasks, each with 撤回 while the server
 // allows it (its options name take_back). Read when opened.
 export function doneSection(line, done) {
@@ -313,10 +322,8 @@ export function doneSection(line, done) {
     const r = await api("GET", `/api/v1/tasks?${new URLSearchParams({ bureau, state: "decided", mine: "true", limit: "20" })}`);
     const items = r.items || [];
     const rows = await Promise.all(items.map(async (t) => {
-      const o = ["approve", "deny"].includes(t.decision) && t.application_state === "in_review"
-        ? await taskOptions(t).catch(() => null) : null;
       const host = h("div");
-      const back = o && (o.verbs || []).includes("take_back")
+      const back = await mayTakeBack(t)
         ? h("button.danger", { type: "button", dataset: { act: "take_back" }, onclick: () => openPanel(host, takeBackForm(host, t, done)) }, "撤回")
         : null;
       return line(t, back, host);
