@@ -7,6 +7,7 @@
  * (RAND_bytes), base64url, stored only as SHA-256. The failure
  * throttles are in api_throttle.c.
  */
+#include "api_caches.h"
 #include "tb_api_int.h"
 #include "tb_workflows.h"
 
@@ -195,7 +196,23 @@ static void note_activity(api_req *r, tb_store *s, bool from_query) {
   if (from_query || r->who.idle_seconds < TOUCH_EVERY ||
       api_header(r, "X-Tongban-Background"))
     return;
-  tb_store_session_touch(s, r->token_hash); /* a failure is logged; go on */
+  if (tb_store_session_touch(s, r->token_hash) == TB_STORE_OK)
+    api_session_cache_touched(api_session_cache_of(r), r->token_hash);
+}
+
+/* The session of the request's token: from the server's session cache
+ * (api_caches.h) when it holds it, else from the database (and kept). */
+static tb_store_status session_find(api_req *r, tb_store *s) {
+  api_session_cache *cache = api_session_cache_of(r);
+  if (api_session_cache_get(cache, r->token_hash, api_session_idle_of(r), &r->who))
+    return TB_STORE_OK;
+  uint64_t ticket = api_session_cache_ticket(cache);
+  int64_t expires_at = 0;
+  tb_store_status rc =
+      tb_store_session_find(s, r->token_hash, &r->who, &expires_at);
+  if (rc == TB_STORE_OK)
+    api_session_cache_put(cache, r->token_hash, &r->who, expires_at, ticket);
+  return rc;
 }
 
 /* One rule on every route, public ones included: no Authorization header
@@ -234,7 +251,7 @@ bool api_authenticate(api_req *r) {
   tb_store *s = api_store(r);
   if (!s)
     return false;
-  tb_store_status rc = tb_store_session_find(s, r->token_hash, &r->who, NULL);
+  tb_store_status rc = session_find(r, s);
   if (rc == TB_STORE_NOT_FOUND) {
     api_fail(r, TB_PROBLEM_INVALID_TOKEN,
              "the token is unknown, expired, idle too long or revoked; log in "

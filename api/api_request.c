@@ -13,6 +13,19 @@
 #include <string.h>
 #include <time.h>
 
+/* The store handles' event hook: this node's commits, told at once. */
+static void committed(void *cls, const char *const *numbers, size_t n,
+                      bool overflow, bool accounts) {
+  api_context *c = cls;
+  api_events_committed(c->track_cache, c->session_cache, c->hub, numbers, n,
+                       overflow, accounts);
+}
+
+bool api_context_heard(void *cls, const char *payload) {
+  api_context *c = cls;
+  return api_events_heard(c->track_cache, c->session_cache, payload);
+}
+
 void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
                       const char *region, int session_ttl) {
   memset(c, 0, sizeof *c);
@@ -21,6 +34,9 @@ void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
   c->conninfo = tb_xstrndup(conninfo, strlen(conninfo));
   c->region = region ? tb_xstrndup(region, strlen(region)) : NULL;
   c->session_ttl = session_ttl;
+  c->track_cache = api_track_cache_new(0, 0, 0);
+  c->session_cache = api_session_cache_new(0, 0);
+  c->event_hook = (tb_store_event_hook){committed, c};
 }
 
 void api_context_free(api_context *c) {
@@ -28,6 +44,10 @@ void api_context_free(api_context *c) {
     tb_store_close(c->stores[i]);
   c->n_stores = 0;
   pthread_mutex_destroy(&c->lock);
+  api_track_cache_free(c->track_cache);
+  api_session_cache_free(c->session_cache);
+  c->track_cache = NULL;
+  c->session_cache = NULL;
   free(c->conninfo);
   free(c->region);
 }
@@ -46,6 +66,7 @@ void api_context_store_options(const api_context *c, tb_store_options *o) {
   o->licenses = c->license_handler;
   o->counters = api_metrics_store_counters(c->metrics);
   o->session_idle = c->session_idle;
+  o->events = &c->event_hook;
 }
 
 static tb_store *open_store(api_context *c) {
@@ -140,6 +161,18 @@ const uint8_t *api_code_key(const api_req *r) {
 
 api_hub *api_hub_of(api_req *r) {
   return r->ctx->hub;
+}
+
+api_track_cache *api_track_cache_of(api_req *r) {
+  return r->ctx->track_cache;
+}
+
+api_session_cache *api_session_cache_of(api_req *r) {
+  return r->ctx->session_cache;
+}
+
+int api_session_idle_of(const api_req *r) {
+  return r->ctx->session_idle;
 }
 
 api_licenses *api_licenses_of(api_req *r) {

@@ -15,8 +15,10 @@
 #ifndef API_REQUEST_H
 #define API_REQUEST_H
 
+#include "api_caches.h"
 #include "api_forwarded.h"
 #include "tb_api_int.h"
+#include "tb_store_events.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -64,6 +66,11 @@ struct api_context {
   int session_idle;             /* seconds; every store handle's session_idle */
   api_hashpool *hashpool;       /* password hashing (api_hashpool.c) */
   struct api_conn_guard *guard; /* connection limits (api_conn_guard.h) */
+  /* the caches kept right by the change events (api_caches.h), and the
+   * store handles' hook that tells them of this node's commits */
+  api_track_cache *track_cache;
+  api_session_cache *session_cache;
+  tb_store_event_hook event_hook;
 };
 
 /* Fill c (conninfo and region are copied; region may be NULL). */
@@ -72,7 +79,11 @@ void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
 /* Close every database handle and free the copies (hub, licenses,
  * metrics and guesses stay the server's to free). */
 void api_context_free(api_context *c);
-/* Set o's loader and license handler to the server's. */
+/* The hub's listener of every event (api_hub_start's heard; cls: the
+ * context): the caches hear it first (api_events_heard). */
+bool api_context_heard(void *cls, const char *payload);
+/* Set o's loader and license handler to the server's, and the event hook
+ * of its caches. */
 void api_context_store_options(const api_context *c, tb_store_options *o);
 
 #endif /* API_REQUEST_H */

@@ -738,7 +738,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
     free_api(api);
     return TB_API_LISTEN;
   }
-  api->ctx.hub = api_hub_start(api->ctx.conninfo, o->stream_recheck);
+  api->ctx.hub = api_hub_start(api->ctx.conninfo, o->stream_recheck,
+                               api_context_heard, &api->ctx);
   if (!api->ctx.hub)
     tb_log(TB_LOG_WARN, "api",
            "the live stream is off: its listener thread could not start");

@@ -1,12 +1,18 @@
 /*
  * api_sse.c — the live supervision stream: server-sent events fed by
- * PostgreSQL LISTEN "tongban".
+ * the change events every node tails (store/tb_store_events.h).
  *
  * One hub per server: a thread owns one listener connection (it waits on
- * the socket with poll, reads with PQconsumeInput / PQnotifies, and
- * reconnects by itself), appends every notification to a bounded ring of
- * recent events with an id "EPOCH-N" (EPOCH random per process, N
- * counting up), and wakes the streams. A stream is a chunked response
+ * the socket and on a pipe with poll, and reconnects by itself). It reads
+ * the tail of event_tail every 100 ms, at once when this node committed
+ * events (api_hub_poke writes a byte to the pipe) or when a NOTIFY
+ * "tongban_tail" says another node did; when this node committed, it
+ * sends that NOTIFY itself, outside every transaction and at most every
+ * 50 ms. Once a minute it deletes the events it read five minutes
+ * before. Every event first goes to the caches (api_caches.h), then
+ * into a bounded ring of recent events with an id "EPOCH-N" (EPOCH
+ * random per process, N counting up), and wakes the streams. A NOTIFY
+ * "tongban" with a payload (sent by hand) is still heard as an event. A stream is a chunked response
  * whose content reader copies the events after its cursor; with nothing
  * to send it suspends its connection (MHD_suspend_connection), so an idle
  * stream costs a socket and a small struct, never a thread. The hub
@@ -18,7 +24,8 @@
  * another process or a restart) → a "reset" event: reload the overview.
  * A stream that lost an event of its own (it fell behind the ring while
  * its client read slowly) gets "reset" too, and so does everyone after
- * the listener had to reconnect (events may be lost).
+ * the listener had to reconnect (the tail goes on where it was, but a
+ * NOTIFY sent by hand meanwhile is lost).
  *
  * Audiences (issue 17 §3): each event is read once when it arrives
  * (api_sse_audience.h): an inspector's stream carries every event, an
@@ -47,8 +54,10 @@
 #include "tb_api_int.h"
 #include "tb_log.h"
 #include "tb_store_accounts.h"
+#include "tb_store_events.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <poll.h>
@@ -59,6 +68,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RING 1024             /* recent events kept for resume */
 #define MAX_EVENT 8400        /* one event's text (NOTIFY payload ≤ 8000) */
@@ -67,6 +77,10 @@
 #define POLL_MS 200           /* the hub thread's tick */
 #define RECONNECT_US 1000000  /* wait between listener connection tries */
 #define RECHECK_S 2           /* default seconds between session checks */
+#define TAIL_US 100000        /* the change events read at least this often */
+#define WAKE_US 50000         /* the other nodes woken at most this often */
+#define TRIM_US 60000000      /* old change events deleted this often */
+#define TRIM_SLOTS 5          /* ... those read TRIM_SLOTS minutes ago */
 
 /* Whose stream it is: what it may carry. */
 typedef enum { AUD_INSPECTOR, AUD_OFFICER, AUD_CLERK } audience;
@@ -117,6 +131,9 @@ struct api_hub {
   atomic_bool stop;
   int64_t recheck_us; /* between session checks */
   tb_store *store;    /* the hub thread's, for the checks (lazily) */
+  bool (*heard)(void *cls, const char *payload); /* the caches, or NULL */
+  void *heard_cls;
+  int poke[2]; /* a pipe: a byte in it says this node committed events */
 };
 
 static int64_t now_us(void) {
@@ -371,6 +388,8 @@ typedef struct {
 static void on_notify(const char *payload, void *cls) {
   notify_ctx *ctx = cls;
   api_hub *h = ctx->hub;
+  if (h->heard && !h->heard(h->heard_cls, payload))
+    return; /* not for the streams (an account's event) */
   ctx->got = true;
   api_sse_audience a;
   if (api_sse_audience_read(payload, &a)) {
@@ -389,11 +408,6 @@ static void on_notify(const char *payload, void *cls) {
   pthread_mutex_lock(&h->lock);
   ring_push(h, "change", data, NULL, true);
   pthread_mutex_unlock(&h->lock);
-}
-
-static void sleep_us(int64_t us) {
-  struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
-  nanosleep(&ts, NULL);
 }
 
 /* ---- sessions re-checked ---------------------------------------------- */
@@ -508,44 +522,114 @@ static void recheck(api_hub *h) {
     wake(h, ending);
 }
 
+/* ---- the tail of change events ---------------------------------------- */
+
+/* What the hub thread keeps between turns. */
+typedef struct {
+  tb_store_listener *l;
+  bool was_connected;
+  bool owe_wake; /* this node committed: wake the others when allowed */
+  int64_t next_try, next_tail, last_wake, next_trim;
+  int64_t trim_at[TRIM_SLOTS]; /* the tail's position each minute */
+  size_t trim_i;
+} tail_state;
+
+/* Connect (or reconnect, keeping the tail's place); after a lost
+ * connection everyone gets a reset (a NOTIFY sent by hand may be lost). */
+static void connect_tail(api_hub *h, tail_state *t) {
+  bool ok = t->l ? tb_store_listener_reconnect(t->l) == TB_STORE_OK
+                 : tb_store_listener_open(h->conninfo, &t->l) == TB_STORE_OK;
+  if (ok && t->was_connected) {
+    pthread_mutex_lock(&h->lock);
+    ring_push(h, "reset", "{}", NULL, false);
+    pthread_mutex_unlock(&h->lock);
+    wake(h, NULL);
+  }
+  if (ok)
+    t->was_connected = true;
+  else
+    t->next_try = now_us() + RECONNECT_US;
+  pthread_mutex_lock(&h->lock);
+  h->listening = ok;
+  pthread_mutex_unlock(&h->lock);
+}
+
+static bool connected(const tail_state *t) {
+  return tb_store_listener_fd(t->l) >= 0;
+}
+
+/* Whether this node poked (the pipe is emptied). */
+static bool poked(api_hub *h, short revents) {
+  if (!(revents & POLLIN))
+    return false;
+  char buf[64];
+  while (read(h->poke[0], buf, sizeof buf) > 0)
+    continue;
+  return true;
+}
+
+/* Delete the events read TRIM_SLOTS minutes ago, once a minute. */
+static void trim(tail_state *t, int64_t now) {
+  if (now < t->next_trim)
+    return;
+  t->next_trim = now + TRIM_US;
+  int64_t below = t->trim_at[t->trim_i];
+  t->trim_at[t->trim_i] = tb_store_listener_position(t->l);
+  t->trim_i = (t->trim_i + 1) % TRIM_SLOTS;
+  if (below > 0)
+    tb_store_listener_trim(t->l, below);
+}
+
+/* One turn with a connection: notifications, the tail when it is due
+ * (at once when woken), the other nodes woken when this one committed. */
+static void tail_turn(api_hub *h, tail_state *t, bool local, bool readable) {
+  notify_ctx ctx = {h, false};
+  bool remote = false;
+  if (readable &&
+      tb_store_listener_drain(t->l, on_notify, &ctx, &remote) != TB_STORE_OK)
+    return;
+  int64_t now = now_us();
+  if (local || remote || now >= t->next_tail) {
+    if (tb_store_listener_tail(t->l, on_notify, &ctx, NULL) != TB_STORE_OK)
+      return;
+    t->next_tail = now + TAIL_US;
+  }
+  t->owe_wake = t->owe_wake || local;
+  if (t->owe_wake && now - t->last_wake >= WAKE_US) {
+    if (tb_store_listener_wake_others(t->l) != TB_STORE_OK)
+      return;
+    t->owe_wake = false;
+    t->last_wake = now;
+  }
+  if (ctx.got)
+    wake(h, has_own);
+  trim(t, now);
+}
+
+/* Milliseconds to wait for input: until the next read of the tail or
+ * the next allowed wake of the others, at most POLL_MS. */
+static int wait_ms(const tail_state *t) {
+  int64_t now = now_us(), until = t->next_tail;
+  if (t->owe_wake && t->last_wake + WAKE_US < until)
+    until = t->last_wake + WAKE_US;
+  int64_t ms = (until - now + 999) / 1000;
+  return ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : (int)ms;
+}
+
 static void *hub_main(void *cls) {
   api_hub *h = cls;
-  tb_store_listener *l = NULL;
-  bool was_connected = false;
-  int64_t next_try = 0, next_beat = now_us() + 1000000,
-          next_check = now_us() + h->recheck_us;
+  tail_state t = {0};
+  t.next_trim = now_us() + TRIM_US;
+  int64_t next_beat = now_us() + 1000000, next_check = now_us() + h->recheck_us;
   while (!atomic_load(&h->stop)) {
-    if (!l && now_us() >= next_try) {
-      if (tb_store_listener_open(h->conninfo, &l) == TB_STORE_OK) {
-        if (was_connected) { /* events may have been missed meanwhile */
-          pthread_mutex_lock(&h->lock);
-          ring_push(h, "reset", "{}", NULL, false);
-          pthread_mutex_unlock(&h->lock);
-          wake(h, NULL);
-        }
-        was_connected = true;
-      } else {
-        next_try = now_us() + RECONNECT_US;
-      }
-      pthread_mutex_lock(&h->lock);
-      h->listening = l != NULL;
-      pthread_mutex_unlock(&h->lock);
-    }
-    if (l) {
-      struct pollfd pfd = {.fd = tb_store_listener_fd(l), .events = POLLIN};
-      int rc = poll(&pfd, 1, POLL_MS);
-      if (rc > 0) {
-        notify_ctx ctx = {h, false};
-        if (tb_store_listener_drain(l, on_notify, &ctx) != TB_STORE_OK) {
-          tb_store_listener_close(l);
-          l = NULL;
-        }
-        if (ctx.got)
-          wake(h, has_own);
-      }
-    } else {
-      sleep_us((int64_t)POLL_MS * 1000);
-    }
+    if (!connected(&t) && now_us() >= t.next_try)
+      connect_tail(h, &t);
+    struct pollfd pfd[2] = {{.fd = tb_store_listener_fd(t.l), .events = POLLIN},
+                            {.fd = h->poke[0], .events = POLLIN}};
+    int rc = poll(pfd, 2, connected(&t) ? wait_ms(&t) : POLL_MS);
+    bool local = rc > 0 && poked(h, pfd[1].revents);
+    if (connected(&t))
+      tail_turn(h, &t, local, rc > 0 && pfd[0].revents);
     if (now_us() >= next_beat) {
       next_beat = now_us() + 1000000;
       wake(h, heartbeat_due);
@@ -555,14 +639,30 @@ static void *hub_main(void *cls) {
       next_check = now_us() + h->recheck_us;
     }
   }
-  tb_store_listener_close(l);
+  tb_store_listener_close(t.l);
   return NULL;
+}
+
+void api_hub_poke(api_hub *h) {
+  if (!h)
+    return;
+  char b = 1;
+  if (write(h->poke[1], &b, 1) < 0 && errno != EAGAIN)
+    tb_log(TB_LOG_WARN, "api", "live stream: the hub could not be woken");
 }
 
 /* ---- the hub's life ------------------------------------------------------ */
 
-api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds) {
+api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds,
+                       bool (*heard)(void *cls, const char *payload),
+                       void *cls) {
   api_hub *h = tb_xcalloc(1, sizeof *h);
+  if (pipe2(h->poke, O_NONBLOCK | O_CLOEXEC) != 0) {
+    free(h);
+    return NULL;
+  }
+  h->heard = heard;
+  h->heard_cls = cls;
   h->recheck_us =
       (int64_t)(recheck_seconds ? recheck_seconds : RECHECK_S) * 1000000;
   pthread_mutex_init(&h->lock, NULL);
@@ -573,6 +673,8 @@ api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds) {
   atomic_init(&h->stop, false);
   if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
     pthread_mutex_destroy(&h->lock);
+    close(h->poke[0]);
+    close(h->poke[1]);
     free(h->conninfo);
     free(h);
     return NULL;
@@ -598,6 +700,8 @@ void api_hub_stop(api_hub *h) {
     event_clear(&h->ring[i]);
   tb_store_close(h->store);
   pthread_mutex_destroy(&h->lock);
+  close(h->poke[0]);
+  close(h->poke[1]);
   free(h->conninfo);
   free(h);
 }

@@ -22,7 +22,12 @@
  * A read is one statement (tb_store_tracking_read: the code's digest is
  * compared in its WHERE clause); the guess limit is checked in process
  * memory (api_throttle.c), so a hit from a client that is not throttled
- * makes no other round trip, and a miss one more (its record).
+ * makes no other round trip, and a miss one more (its record). The view
+ * read is kept in the server's tracking cache (api_caches.h) until the
+ * application changes on any node; a read of a cached view compares the
+ * code's digest with the one it was read with, so the code and the
+ * guess limit apply to every read, and a wrong code is never answered
+ * from the cache.
  *
  * The timeline is the public one (the store leaves out claims and other
  * internal steps); a refused or denied application carries its decision
@@ -30,6 +35,7 @@
  * (api_decision.c; its read costs one more statement, the bureau list's
  * version check, and only for such an application).
  */
+#include "api_caches.h"
 #include "tb_api_int.h"
 
 #include <stdio.h>
@@ -208,15 +214,14 @@ json_t *api_track_view(tb_store *s, const char *number,
   return out;
 }
 
-void api_h_track(api_req *r) {
-  const char *number = r->params[0], *code = api_query(r, "code");
-  tb_store *s = api_store(r);
-  if (!s || !api_track_allow(r, s))
-    return;
+/* The view from the database, answered and kept in the cache (the code
+ * matched, so its digest is the application's). */
+static void track_read(api_req *r, tb_store *s, const char *number,
+                       const char *code, const uint8_t digest[32]) {
+  api_track_cache *cache = api_track_cache_of(r);
+  uint64_t ticket = api_track_cache_ticket(cache, number);
   tb_store_tracking t;
-  tb_store_status rc = well_formed(number, code)
-                           ? tb_store_tracking_read(s, number, code, &t)
-                           : TB_STORE_NOT_FOUND;
+  tb_store_status rc = tb_store_tracking_read(s, number, code, &t);
   if (rc == TB_STORE_NOT_FOUND) {
     api_track_miss(r, s);
     api_track_not_found(r);
@@ -228,8 +233,45 @@ void api_h_track(api_req *r) {
   }
   json_t *out = render(s, number, t.def, &t.state, &t, r->now);
   tb_store_tracking_clear(&t);
-  if (out)
-    api_reply_json(r, 200, out);
-  else
+  char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+  json_decref(out);
+  if (!text) {
     api_fail_store(r, TB_STORE_ERROR);
+    return;
+  }
+  size_t len = strlen(text);
+  api_track_cache_put(cache, number, digest, text, len, ticket);
+  api_reply_raw(r, 200, "application/json", text, len);
+  free(text);
+}
+
+void api_h_track(api_req *r) {
+  const char *number = r->params[0], *code = api_query(r, "code");
+  tb_store *s = api_store(r);
+  if (!s || !api_track_allow(r, s))
+    return;
+  if (!well_formed(number, code)) {
+    api_track_miss(r, s);
+    api_track_not_found(r);
+    return;
+  }
+  /* the code is checked on every read: against the cached view's digest
+   * or in the database's WHERE clause */
+  uint8_t digest[32];
+  tb_store_tracking_digest(number, code, digest);
+  char *body = NULL;
+  size_t len = 0;
+  switch (api_track_cache_get(api_track_cache_of(r), number, digest, r->arena,
+                              &body, &len)) {
+  case API_TRACK_CACHE_MATCH:
+    api_reply_raw(r, 200, "application/json", body, len);
+    return;
+  case API_TRACK_CACHE_WRONG:
+    api_track_miss(r, s);
+    api_track_not_found(r);
+    return;
+  case API_TRACK_CACHE_MISS:
+    break;
+  }
+  track_read(r, s, number, code, digest);
 }

@@ -195,6 +195,14 @@ void api_actor(const api_req *r, tb_store_actor *actor);
 
 /* The server's hub of the live stream (NULL when it could not start). */
 api_hub *api_hub_of(api_req *r);
+/* The server's caches of tracking views and sessions (api_caches.h). */
+typedef struct api_track_cache api_track_cache;
+typedef struct api_session_cache api_session_cache;
+api_track_cache *api_track_cache_of(api_req *r);
+api_session_cache *api_session_cache_of(api_req *r);
+/* Seconds a session may go without a person's request (the server's
+ * session_idle). */
+int api_session_idle_of(const api_req *r);
 /* The server's licenses: trust list and issuer (NULL: licenses off). */
 api_licenses *api_licenses_of(api_req *r);
 /* The server's supervision rules, or NULL when it has none. */
@@ -884,10 +892,20 @@ extern const size_t api_web_file_count;
 
 /* The hub of the live stream (api_sse.c): one LISTEN connection and
  * thread per server, fanning events out to every open stream. */
-/* Start the listener thread (it connects and reconnects by itself);
- * NULL if the thread cannot start. Every recheck_seconds (0: 2) it checks
- * the sessions of the open streams and ends those whose session ended. */
-api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds);
+/* Start the listener thread (it connects and reconnects by itself, and
+ * tails the change events: store/tb_store_events.h); NULL if the thread
+ * cannot start. Every recheck_seconds (0: 2) it checks the sessions of
+ * the open streams and ends those whose session ended. Every event it
+ * hears (from the tail, or a NOTIFY "tongban" sent by hand) goes to
+ * heard(cls, payload) first (NULL: none); false keeps it from the
+ * streams (api_events_heard). */
+api_hub *api_hub_start(const char *conninfo, unsigned recheck_seconds,
+                       bool (*heard)(void *cls, const char *payload),
+                       void *cls);
+/* This node committed events: read the tail now, and wake the other
+ * nodes' hubs (a NOTIFY after the commit, a few a second at most). NULL
+ * is fine. */
+void api_hub_poke(api_hub *h);
 /* End every open stream (resuming the suspended ones) and refuse new
  * ones: call before stopping the HTTP daemon. */
 void api_hub_close_streams(api_hub *h);

@@ -77,6 +77,8 @@ typedef struct tb_store_loader tb_store_loader;
 typedef struct tb_store_license_handler tb_store_license_handler;
 /* Defined in tb_store_metrics.h. */
 typedef struct tb_store_counters tb_store_counters;
+/* Defined in tb_store_events.h. */
+typedef struct tb_store_event_hook tb_store_event_hook;
 
 typedef struct {
   const char *conninfo; /* libpq URL or "key=value" string */
@@ -99,6 +101,9 @@ typedef struct {
    * tb_store_session_find refuses it (sessions.last_active_at); 0: 1800
    * (30 minutes). */
   int session_idle;
+  /* Told after COMMIT of every transaction that wrote change events
+   * (copied; tb_store_events.h). NULL: nobody is told. */
+  const tb_store_event_hook *events;
 } tb_store_options;
 
 /* Connect. On success *out is a new handle; on TB_STORE_UNAVAILABLE *out

@@ -177,6 +177,7 @@ static tb_store_status change_body(tb_store *s, void *cls) {
   if (lowers_admins(c, role, disabled) && admins <= 1)
     return TB_STORE_CONFLICT;
   rc = apply_update(s, c, id);
+  tb_store_event_accounts(s); /* told only if it commits */
   if (rc == TB_STORE_OK && c->op != TB_ACCOUNT_ENABLE)
     rc = end_sessions(s, id, NULL, &j->ended);
   if (rc == TB_STORE_OK && c->also)
@@ -220,6 +221,7 @@ static tb_store_status own_body(tb_store *s, void *cls) {
   PQclear(r);
   if (!hit)
     return TB_STORE_NOT_FOUND;
+  tb_store_event_accounts(s); /* told only if it commits */
   return end_sessions(s, j->account, j->hash, &j->ended);
 }
 

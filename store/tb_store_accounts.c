@@ -195,6 +195,8 @@ tb_store_status tb_store_session_revoke(tb_store *s,
     return rc;
   bool hit = strcmp(PQcmdTuples(r), "0") != 0;
   PQclear(r);
+  if (hit)
+    tb_store_event_accounts(s);
   return hit ? TB_STORE_OK : TB_STORE_NOT_FOUND;
 }
 
@@ -218,6 +220,8 @@ tb_store_status tb_store_session_steps_done(tb_store *s,
   if (rc != TB_STORE_OK)
     return rc;
   bool hit = strcmp(PQcmdTuples(r), "0") != 0;
+  if (hit)
+    tb_store_event_accounts(s);
   PQclear(r);
   return hit ? TB_STORE_OK : TB_STORE_NOT_FOUND;
 }

@@ -219,6 +219,8 @@ tb_store_status tb_store_open(const tb_store_options *o, tb_store **out,
     s->licenses = *o->licenses;
   s->rand_state = (unsigned)(tb_store_now_us() ^ (int64_t)getpid());
   s->counters = o->counters;
+  if (o->events)
+    s->events = *o->events;
   if (!connect_now(s, err, err_len)) {
     tb_store_close(s);
     return TB_STORE_UNAVAILABLE;
@@ -546,6 +548,7 @@ static void rollback(tb_store *s) {
   PQclear(r);
   s->in_txn = false;
   s->retry = retry;
+  tb_store_events_forget(s); /* nothing of it was committed */
 }
 
 /* COMMIT, and check what PostgreSQL answered: "ROLLBACK" means the
@@ -583,6 +586,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   s->retry = false;
   s->lost = false;
   s->txn_failed = TB_STORE_OK;
+  tb_store_events_forget(s);
   tb_store_status rc = tb_store_exec_plain(s, "BEGIN", NULL);
   if (rc == TB_STORE_UNAVAILABLE) {
     /* nothing was done yet: a connection that died while idle (say, a
@@ -608,6 +612,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   }
   if (s->lost || PQstatus(s->conn) != CONNECTION_OK) {
     s->in_txn = false;
+    tb_store_events_forget(s);
     s->fault.active = false;
     s->fault.last_count = s->fault.count;
     return TB_STORE_UNAVAILABLE;
@@ -620,6 +625,10 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   rc = commit(s);
   s->fault.last_count = s->fault.count;
   s->fault.active = false;
+  if (rc == TB_STORE_OK || rc == TB_STORE_UNKNOWN)
+    tb_store_events_tell(s); /* an unknown outcome may have committed */
+  else
+    tb_store_events_forget(s);
   return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "tb_store_audit.h"
 #include "tb_store_copies.h"
 #include "tb_store_definitions.h"
+#include "tb_store_events.h"
 #include "tb_store_files.h"
 #include "tb_store_idempotency.h"
 #include "tb_store_licenses.h"
@@ -97,6 +98,12 @@ struct tb_store {
   int use_depth;                      /* nested uses of the connection now */
   bool counted_open;                  /* the connection is counted open */
   tb_store_retry_reason retry_reason; /* why s->retry was set */
+  /* the events the open transaction wrote (tb_store_events.c), told to
+   * events.committed after its COMMIT */
+  tb_store_event_hook events; /* committed NULL: nobody is told */
+  char ev_numbers[TB_STORE_EVENT_NUMBERS][32];
+  size_t n_ev;
+  bool ev_overflow, ev_accounts;
 };
 
 /* Run a prepared statement with text parameters (NULL = SQL NULL). On
@@ -138,11 +145,6 @@ void tb_store_bytea(const uint8_t *in, size_t n, char *out);
 /* SHA-256 of a buffer, or of two concatenated buffers. */
 void tb_store_sha256(const void *a, size_t alen, const void *b, size_t blen,
                      uint8_t out[32]);
-
-/* SHA-256("NUMBER:CODE"): what is stored of a tracking code
- * (store/tb_store_track.c). code NULL reads as "". */
-void tb_store_tracking_digest(const char *number, const char *code,
-                              uint8_t out[32]);
 
 /* The letters of tracking codes: no 0/O, 1/I/L look-alikes. */
 #define TB_STORE_CODE_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -237,12 +239,23 @@ tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
 tb_store_status tb_store_notify_change(tb_store *s, const char *number,
                                        int32_t seq, const char *action,
                                        const tb_app_state *st);
-/* NOTIFY "tongban" of a change: json is a JSON object that names the
- * application ("number"); the statement adds "bureaus", the sorted codes
- * of the bureaus that have a task in it, read in the same transaction
- * (the live stream shows an officer only its own bureau's applications;
- * store/tb_store_supervision.c). Every change event goes through it. */
+/* The change event of an application, a row of event_tail written in
+ * the open transaction (it used to be a NOTIFY "tongban"): json is a
+ * JSON object that names the application ("number"); the statement adds
+ * "bureaus", the sorted codes of the bureaus that have a task in it,
+ * read in the same transaction (the live stream shows an officer only
+ * its own bureau's applications; store/tb_store_events.c). Every change
+ * event goes through it; the number is told to the handle's event hook
+ * after COMMIT. */
 tb_store_status tb_store_notify_json(tb_store *s, const char *json);
+/* A session or an account changed (its event row is the triggers'):
+ * the handle's event hook hears it after COMMIT, or at once outside a
+ * transaction (store/tb_store_events.c). */
+void tb_store_event_accounts(tb_store *s);
+/* The events recorded on the handle: forgotten when a transaction
+ * starts (or rolls back), told to the hook after its COMMIT. */
+void tb_store_events_forget(tb_store *s);
+void tb_store_events_tell(tb_store *s);
 /* Move the chain head of application app (its row locked) to the event
  * just appended (seq, hash): what an event that is no transition needs
  * after tb_store_audit_append (store/tb_store_holders.c). */

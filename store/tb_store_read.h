@@ -100,6 +100,11 @@ tb_store_status tb_store_tracking_read(tb_store *s, const char *number,
 tb_store_status tb_store_tracking_view(tb_store *s, const char *number,
                                        tb_store_tracking *t);
 void tb_store_tracking_clear(tb_store_tracking *t);
+/* SHA-256("NUMBER:CODE"): what is stored of a tracking code, and what
+ * the tracking read compares (the API's tracking cache keeps it of the
+ * code that was read). code NULL reads as "". */
+void tb_store_tracking_digest(const char *number, const char *code,
+                              uint8_t out[32]);
 
 /* What the documents of an application (受理通知书 …, api_documents.c)
  * are made of: the tracking view plus the applicant's one number and a

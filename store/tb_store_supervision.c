@@ -1,16 +1,13 @@
 /*
- * tb_store_supervision.c — electronic supervision (电子监察) reads and the
- * LISTEN connection behind the live stream.
+ * tb_store_supervision.c — electronic supervision (电子监察) reads.
  *
  * Expired online applications (never accepted) count nowhere here.
  *
  * The overview and the alert lists are JSON text that PostgreSQL builds
  * from applications, tasks and the calendar (working days count the
  * calendar's exceptions to Monday–Friday, dates taken in the calendar's
- * UTC offset). The listener is one plain libpq connection that LISTENs on
- * channel "tongban" (the NOTIFY every change sends, through
- * tb_store_notify_json here) and hands each payload to a callback.
- * Declared in tb_store_supervision.h.
+ * UTC offset). Declared in tb_store_supervision.h; the change events
+ * that feed the live stream are store/tb_store_events.c's.
  */
 #include "tb_store_int.h"
 
@@ -281,80 +278,4 @@ tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,
   snprintf(lim, sizeof lim, "%d", limit);
   const char *params[2] = {level, lim};
   return json_text(s, &S_ALERTS, params, json);
-}
-
-/* ---- the NOTIFY of a change --------------------------------------------- */
-
-/* The bureaus are read in the change's own transaction, after its tasks
- * were written: exactly those that have a task in the application when
- * the change commits (the role matrix's "own bureau's"). */
-static const tb_store_stmt S_NOTIFY = {
-    "sup_notify",
-    "SELECT pg_notify('tongban', ($1::jsonb || jsonb_build_object('bureaus', "
-    "(SELECT coalesce(jsonb_agg(DISTINCT t.bureau ORDER BY t.bureau), "
-    "'[]'::jsonb) FROM tasks t JOIN applications a ON a.id = "
-    "t.application_id WHERE a.number = $1::jsonb ->> 'number')))::text)",
-    1};
-
-tb_store_status tb_store_notify_json(tb_store *s, const char *json) {
-  const char *params[] = {json};
-  return tb_store_exec(s, &S_NOTIFY, params, NULL);
-}
-
-/* ---- the listener ------------------------------------------------------- */
-
-struct tb_store_listener {
-  PGconn *conn;
-};
-
-tb_store_status tb_store_listener_open(const char *conninfo,
-                                       tb_store_listener **out) {
-  *out = NULL;
-  PGconn *c = PQconnectdb(conninfo);
-  if (PQstatus(c) != CONNECTION_OK) {
-    tb_log_kv(TB_LOG_WARN, "store", "listener: could not connect",
-              TB_LOG_S("error", PQerrorMessage(c)));
-    PQfinish(c);
-    return TB_STORE_UNAVAILABLE;
-  }
-  /* a fixed statement: no input in it */
-  PGresult *r = PQexec(c, "LISTEN tongban");
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok || PQsetnonblocking(c, 1) != 0) {
-    tb_log_kv(TB_LOG_WARN, "store", "listener: LISTEN failed",
-              TB_LOG_S("error", PQerrorMessage(c)));
-    PQfinish(c);
-    return TB_STORE_UNAVAILABLE;
-  }
-  tb_store_listener *l = tb_xcalloc(1, sizeof *l);
-  l->conn = c;
-  *out = l;
-  return TB_STORE_OK;
-}
-
-int tb_store_listener_fd(const tb_store_listener *l) {
-  return l ? PQsocket(l->conn) : -1;
-}
-
-tb_store_status tb_store_listener_drain(tb_store_listener *l,
-                                        tb_store_notify_fn fn, void *cls) {
-  if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK) {
-    tb_log_kv(TB_LOG_WARN, "store", "listener: connection lost",
-              TB_LOG_S("error", PQerrorMessage(l->conn)));
-    return TB_STORE_UNAVAILABLE;
-  }
-  PGnotify *n;
-  while ((n = PQnotifies(l->conn)) != NULL) {
-    fn(n->extra, cls);
-    PQfreemem(n);
-  }
-  return TB_STORE_OK;
-}
-
-void tb_store_listener_close(tb_store_listener *l) {
-  if (!l)
-    return;
-  PQfinish(l->conn);
-  free(l);
 }

@@ -1,12 +1,9 @@
 /*
  * tb_store_supervision.h — electronic supervision: the overview and the
- * alert list as JSON text, and the LISTEN connection that feeds the live
- * stream (store/tb_store_supervision.c).
+ * alert list as JSON text (store/tb_store_supervision.c). The events that
+ * feed the live stream: tb_store_events.h.
  *
- * Ownership: *json out-parameters are malloc'ed text the caller frees. A
- * listener is owned by whoever opened it and closed with
- * tb_store_listener_close; the payloads handed to its callback are valid
- * only during the call.
+ * Ownership: *json out-parameters are malloc'ed text the caller frees.
  */
 #ifndef TB_STORE_SUPERVISION_H
 #define TB_STORE_SUPERVISION_H
@@ -40,22 +37,5 @@ tb_store_status tb_store_supervision_cards(tb_store *s, char **json);
 
 tb_store_status tb_store_supervision_alerts(tb_store *s, const char *level,
                                             int limit, char **json);
-
-/* A connection that LISTENs on channel "tongban" (one per server process;
- * not a tb_store handle: it runs no transactions). */
-typedef struct tb_store_listener tb_store_listener;
-typedef void (*tb_store_notify_fn)(const char *payload, void *cls);
-
-/* Connect and LISTEN; TB_STORE_UNAVAILABLE (logged) when it cannot. */
-tb_store_status tb_store_listener_open(const char *conninfo,
-                                       tb_store_listener **out);
-/* The socket to poll for input (-1 for NULL). */
-int tb_store_listener_fd(const tb_store_listener *l);
-/* Read what arrived and call fn for each notification's payload, in
- * order. TB_STORE_UNAVAILABLE when the connection is gone: close it and
- * open a new one (notifications sent meanwhile are lost). */
-tb_store_status tb_store_listener_drain(tb_store_listener *l,
-                                        tb_store_notify_fn fn, void *cls);
-void tb_store_listener_close(tb_store_listener *l); /* NULL is fine */
 
 #endif /* TB_STORE_SUPERVISION_H */

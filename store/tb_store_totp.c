@@ -198,5 +198,7 @@ tb_store_status tb_store_totp_reset(tb_store *s, const char *username,
   bool found = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
   *had = strcmp(PQgetvalue(r, 0, 1), "0") != 0;
   PQclear(r);
+  if (*had)
+    tb_store_event_accounts(s); /* its sessions were revoked */
   return found ? TB_STORE_OK : TB_STORE_NOT_FOUND;
 }
