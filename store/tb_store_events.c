@@ -3,16 +3,20 @@
  * handle tells its caller after COMMIT, and the listener that tails the
  * rows (tb_store_events.h has the design).
  *
- * The tail's read is one statement: the snapshot it ran in (xmin, xmax)
+ * The tail's read is one statement: the snapshot it ran in (its xmin)
  * and the rows with an id above the last one seen or among the holes.
  * A hole is an id below the last one seen that was not there: its
- * transaction is in flight or rolled back. It is kept with the xmax of
- * the read that found it missing; once a read's xmin reaches that, every
- * transaction that could hold it has ended, and a read that still does
- * not return it forgets it. This relies on the writer having its
- * transaction id before it takes the row's id: every change writes its
- * state or an account before its event (and the insert below asks for
- * the id first in any case).
+ * writer is in flight or rolled back. The writer had its transaction id
+ * before it took the row's id (every change writes its state or an
+ * account before its event, and the insert below asks for the
+ * transaction id first in any case), so before the read that found the
+ * hole. A snapshot's xmax cannot bound that id (it is one past the
+ * newest *completed* transaction; one still running may have a higher
+ * id), so after a read that found new holes the listener takes a
+ * transaction id of its own (a one-statement transaction, committed
+ * without waiting for the disk): it is higher than the writer's. Once a
+ * read's xmin is above it, the writer has ended, and a read that still
+ * does not return the hole forgets it.
  */
 #include "tb_store_int.h"
 #include "tb_util.h"
@@ -97,7 +101,7 @@ void tb_store_events_tell(tb_store *s) {
 
 typedef struct {
   int64_t id;
-  uint64_t xmax; /* of the read that found it missing */
+  uint64_t bound; /* a transaction id above its writer's (0: not yet) */
 } hole;
 
 struct tb_store_listener {
@@ -109,10 +113,12 @@ struct tb_store_listener {
 };
 
 /* Fixed statements: no input in them. */
-static const char LISTEN_SQL[] = "LISTEN tongban; LISTEN tongban_tail";
+static const char LISTEN_SQL[] =
+    "SET synchronous_commit TO off; LISTEN tongban; LISTEN tongban_tail";
+static const char XID_SQL[] = "SELECT pg_current_xact_id()::text";
 static const char NEWEST_SQL[] = "SELECT coalesce(max(id), 0) FROM event_tail";
 static const char TAIL_SQL[] =
-    "SELECT pg_snapshot_xmin(c.s)::text, pg_snapshot_xmax(c.s)::text, e.id, "
+    "SELECT pg_snapshot_xmin(c.s)::text, e.id, "
     "e.payload FROM (SELECT pg_current_snapshot() AS s) c LEFT JOIN LATERAL "
     "(SELECT id, payload FROM event_tail WHERE id > $1::bigint OR id = "
     "ANY($2::bigint[]) ORDER BY id LIMIT 2000) e ON true ORDER BY e.id";
@@ -243,8 +249,7 @@ static bool fill_hole(tb_store_listener *l, int64_t id) {
   return false;
 }
 
-static void add_holes(tb_store_listener *l, int64_t from, int64_t to,
-                      uint64_t xmax) {
+static void add_holes(tb_store_listener *l, int64_t from, int64_t to) {
   for (int64_t id = from; id < to; id++) {
     if (l->n_holes == MAX_HOLES) {
       tb_log_kv(TB_LOG_WARN, "store",
@@ -252,18 +257,39 @@ static void add_holes(tb_store_listener *l, int64_t from, int64_t to,
                 TB_LOG_I("id", (long long)id));
       continue;
     }
-    l->holes[l->n_holes++] = (hole){id, xmax};
+    l->holes[l->n_holes++] = (hole){id, 0};
   }
 }
 
-/* Forget the holes whose writers have all ended (the read in this
- * snapshot asked for them, so a committed one was returned). */
+/* Forget the holes whose writers have ended (the read in this snapshot
+ * asked for them, so a committed one was returned). */
 static void forget_holes(tb_store_listener *l, uint64_t xmin) {
   for (size_t i = 0; i < l->n_holes;)
-    if (l->holes[i].xmax <= xmin)
+    if (l->holes[i].bound && l->holes[i].bound < xmin)
       l->holes[i] = l->holes[--l->n_holes];
     else
       i++;
+}
+
+/* Give the new holes their bound: a transaction id of the listener's
+ * own, taken now (after the read that found them). */
+static tb_store_status bound_holes(tb_store_listener *l) {
+  bool fresh = false;
+  for (size_t i = 0; i < l->n_holes && !fresh; i++)
+    fresh = l->holes[i].bound == 0;
+  if (!fresh)
+    return TB_STORE_OK;
+  PGresult *r = PQexec(l->conn, XID_SQL);
+  uint64_t xid = 0;
+  bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+            parse_u64(PQgetvalue(r, 0, 0), &xid);
+  PQclear(r);
+  if (!ok)
+    return lost(l, "listener: a transaction id could not be taken");
+  for (size_t i = 0; i < l->n_holes; i++)
+    if (l->holes[i].bound == 0)
+      l->holes[i].bound = xid;
+  return TB_STORE_OK;
 }
 
 tb_store_status tb_store_listener_tail(tb_store_listener *l,
@@ -279,30 +305,29 @@ tb_store_status tb_store_listener_tail(tb_store_listener *l,
   const char *params[2] = {last, holes};
   PGresult *r = PQexecParams(l->conn, TAIL_SQL, 2, NULL, params, NULL, NULL, 0);
   free(holes);
-  uint64_t xmin = 0, xmax = 0;
+  uint64_t xmin = 0;
   if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1 ||
-      !parse_u64(PQgetvalue(r, 0, 0), &xmin) ||
-      !parse_u64(PQgetvalue(r, 0, 1), &xmax)) {
+      !parse_u64(PQgetvalue(r, 0, 0), &xmin)) {
     PQclear(r);
     return lost(l, "listener: the events could not be read");
   }
   for (int i = 0; i < PQntuples(r); i++) {
     int64_t id = 0;
-    if (PQgetisnull(r, i, 2) || !tb_store_parse_i64(PQgetvalue(r, i, 2), &id))
+    if (PQgetisnull(r, i, 1) || !tb_store_parse_i64(PQgetvalue(r, i, 1), &id))
       continue;
     if (id > l->last) {
-      add_holes(l, l->last + 1, id, xmax);
+      add_holes(l, l->last + 1, id);
       l->last = id;
     } else if (!fill_hole(l, id)) {
       continue; /* delivered before */
     }
-    fn(PQgetvalue(r, i, 3), cls);
+    fn(PQgetvalue(r, i, 2), cls);
     if (n)
       (*n)++;
   }
   PQclear(r);
   forget_holes(l, xmin); /* after: a hole this read filled is not lost */
-  return TB_STORE_OK;
+  return bound_holes(l);
 }
 
 int64_t tb_store_listener_position(const tb_store_listener *l) {

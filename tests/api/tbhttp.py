@@ -13,14 +13,18 @@ TB_SOURCE_ROOT and, when the harness offers them, TB_CONTROL_FDS (see
 control()).
 """
 import glob
+import http.client as httpclient
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BASE = os.environ["TB_BASE_URL"]
@@ -416,3 +420,82 @@ def pdf_text(body):
     # columns from the right: emb sub uni object ID
     assert all(r[-5] == "yes" for r in rows), f"a font not embedded:\n{fonts}"
     return text.decode("utf-8")
+
+
+# ---- the live stream (GET /api/v1/supervision/stream) ---------------------
+
+class Stream:
+    """One live stream on its own connection (to base); its events as they
+    come."""
+
+    def __init__(self, token, base=BASE, last_event_id=None):
+        u = urllib.parse.urlsplit(base)
+        self.conn = httpclient.HTTPConnection(u.hostname, u.port, timeout=10)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        self.conn.request("GET", "/api/v1/supervision/stream?access_token="
+                          + token, headers=headers)
+        self.sock = self.conn.sock
+        self.raw = self.sock.dup()  # to see the server's close at the end
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200, (self.resp.status, self.resp.read())
+        self.text = ""
+        self.ended = False
+        self.wait(lambda s: "tongban supervision" in s.text, 10)
+
+    def _read(self, until):
+        """Read what arrives before the monotonic time `until`."""
+        self.sock.settimeout(max(until - time.monotonic(), 0.05))
+        try:
+            chunk = self.resp.read1(65536)
+        except (socket.timeout, TimeoutError):
+            return
+        if not chunk:
+            self.ended = True
+        self.text += chunk.decode("utf-8")
+
+    def wait(self, pred, seconds):
+        """Read until pred(self) holds, the stream ends or `seconds`
+        pass; whether pred holds."""
+        until = time.monotonic() + seconds
+        while not pred(self) and not self.ended and time.monotonic() < until:
+            self._read(until)
+        return pred(self)
+
+    def events(self):
+        """(type, data, id) of every event received whole so far; data
+        parsed."""
+        out = []
+        for block in self.text.split("\n\n")[:-1]:
+            fields = {}
+            for line in block.split("\n"):
+                k, sep, v = line.partition(": ")
+                if sep and k in ("id", "event", "data"):
+                    fields[k] = v
+            if "event" in fields:
+                out.append((fields["event"], json.loads(fields["data"]),
+                            fields.get("id")))
+        return out
+
+    def changes(self, number):
+        return [d for t, d, _ in self.events()
+                if t == "change" and d.get("number") == number]
+
+    def has(self, number):
+        return lambda s: any(d.get("number") == number
+                             for t, d, _ in s.events())
+
+    def server_closed(self):
+        """Whether the server closed the connection after the answer
+        (read only once the answer ended)."""
+        self.raw.settimeout(3)
+        try:
+            return self.raw.recv(1) == b""
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.resp.close()
+        self.conn.close()
+        self.raw.close()

@@ -19,15 +19,12 @@ leave another bureau's stream and a clerk's silent, without a reset.
 Every wait is bounded; loopback only. Speaks TAP on stdout.
 """
 import hashlib
-import http.client as httpclient
 import json
 import os
-import socket
 import time
-import urllib.parse
 
-from tbhttp import (BASE, PASSWORD, case, credit_code, done, expect, http,
-                    officer, open_task, spjy_form, sql, tok)
+from tbhttp import (BASE, PASSWORD, Stream, case, credit_code, done, expect,
+                    http, officer, open_task, spjy_form, sql, tok)
 
 SECOND = os.environ["TB_SECOND_URL"]
 CLERK, INSPECTOR = "clerk1", "inspector1"
@@ -36,81 +33,6 @@ MATERIALS = ["application", "business_license", "legal_rep_id_card",
              "premises_proof", "layout", "manager_training", "equipment",
              "safety_rules", "health_certificates"]
 state = {}
-
-
-class Stream:
-    """One live stream on its own connection; its events as they come."""
-
-    def __init__(self, token, base=BASE, last_event_id=None):
-        u = urllib.parse.urlsplit(base)
-        self.conn = httpclient.HTTPConnection(u.hostname, u.port, timeout=10)
-        headers = {"Accept": "text/event-stream"}
-        if last_event_id:
-            headers["Last-Event-ID"] = last_event_id
-        self.conn.request("GET", "/api/v1/supervision/stream?access_token="
-                          + token, headers=headers)
-        self.sock = self.conn.sock
-        self.raw = self.sock.dup()  # to see the server's close at the end
-        self.resp = self.conn.getresponse()
-        assert self.resp.status == 200, (self.resp.status, self.resp.read())
-        self.text = ""
-        self.ended = False
-        self.wait(lambda s: "tongban supervision" in s.text, 10)
-
-    def _read(self, until):
-        """Read what arrives before the monotonic time `until`."""
-        self.sock.settimeout(max(until - time.monotonic(), 0.05))
-        try:
-            chunk = self.resp.read1(65536)
-        except (socket.timeout, TimeoutError):
-            return
-        if not chunk:
-            self.ended = True
-        self.text += chunk.decode("utf-8")
-
-    def wait(self, pred, seconds):
-        """Read until pred(self) holds, the stream ends or `seconds`
-        pass; whether pred holds."""
-        until = time.monotonic() + seconds
-        while not pred(self) and not self.ended and time.monotonic() < until:
-            self._read(until)
-        return pred(self)
-
-    def events(self):
-        """(type, data, id) of every event so far; data parsed."""
-        out = []
-        for block in self.text.split("\n\n"):
-            fields = {}
-            for line in block.split("\n"):
-                k, sep, v = line.partition(": ")
-                if sep and k in ("id", "event", "data"):
-                    fields[k] = v
-            if "event" in fields:
-                out.append((fields["event"], json.loads(fields["data"]),
-                            fields.get("id")))
-        return out
-
-    def changes(self, number):
-        return [d for t, d, _ in self.events()
-                if t == "change" and d.get("number") == number]
-
-    def has(self, number):
-        return lambda s: any(d.get("number") == number
-                             for t, d, _ in s.events())
-
-    def server_closed(self):
-        """Whether the server closed the connection after the answer
-        (read only once the answer ended)."""
-        self.raw.settimeout(3)
-        try:
-            return self.raw.recv(1) == b""
-        except socket.timeout:
-            return False
-
-    def close(self):
-        self.resp.close()
-        self.conn.close()
-        self.raw.close()
 
 
 def login(user):
