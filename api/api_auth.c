@@ -204,7 +204,8 @@ static void note_activity(api_req *r, tb_store *s, bool from_query) {
  * (api_caches.h) when it holds it, else from the database (and kept). */
 static tb_store_status session_find(api_req *r, tb_store *s) {
   api_session_cache *cache = api_session_cache_of(r);
-  if (api_session_cache_get(cache, r->token_hash, api_session_idle_of(r), &r->who))
+  if (api_session_cache_get(cache, r->token_hash, api_session_idle_of(r),
+                            &r->who))
     return TB_STORE_OK;
   uint64_t ticket = api_session_cache_ticket(cache);
   int64_t expires_at = 0;

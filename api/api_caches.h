@@ -56,8 +56,8 @@ uint64_t api_track_cache_ticket(api_track_cache *c, const char *number);
 /* Keep the view read for the holder of `digest` (text copied), unless
  * number changed since `ticket` was taken. */
 void api_track_cache_put(api_track_cache *c, const char *number,
-                         const uint8_t digest[32], const char *text,
-                         size_t len, uint64_t ticket);
+                         const uint8_t digest[32], const char *text, size_t len,
+                         uint64_t ticket);
 /* Application number changed: its entry goes. */
 void api_track_cache_drop(api_track_cache *c, const char *number);
 /* Everything goes (events may have been missed). */
@@ -105,13 +105,11 @@ void api_session_cache_clear(api_session_cache *c);
 bool api_events_heard(api_track_cache *t, api_session_cache *s,
                       const char *payload);
 /* What this node's own COMMIT changed (the store handles' event hook,
- * tb_store_event_hook, wired in api_request.c): the views of the numbers
- * go (all of them on overflow), every cached session goes when a session
- * or an account changed, and the hub reads the tail now and wakes the
- * other nodes (hub may be NULL). */
-typedef struct api_hub api_hub;
+ * tb_store_event_hook, wired in api_server.c, which also pokes the hub):
+ * the views of the numbers go (all of them on overflow), and every
+ * cached session goes when a session or an account changed. */
 void api_events_committed(api_track_cache *t, api_session_cache *s,
-                          api_hub *hub, const char *const *numbers, size_t n,
-                          bool overflow, bool accounts);
+                          const char *const *numbers, size_t n, bool overflow,
+                          bool accounts);
 
 #endif /* API_CACHES_H */

@@ -7,7 +7,6 @@
  * never sees the cached past.
  */
 #include "api_caches.h"
-#include "tb_api_int.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -35,13 +34,12 @@ bool api_events_heard(api_track_cache *t, api_session_cache *s,
 }
 
 void api_events_committed(api_track_cache *t, api_session_cache *s,
-                          api_hub *hub, const char *const *numbers, size_t n,
-                          bool overflow, bool accounts) {
+                          const char *const *numbers, size_t n, bool overflow,
+                          bool accounts) {
   if (t && overflow)
     api_track_cache_clear(t);
   for (size_t i = 0; t && i < n && !overflow; i++)
     api_track_cache_drop(t, numbers[i]);
   if (accounts && s)
     api_session_cache_clear(s);
-  api_hub_poke(hub);
 }

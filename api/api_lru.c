@@ -16,7 +16,7 @@ struct entry {
   void *value;
   size_t bytes;
   int64_t put_us;
-  entry *chain;       /* the next in its bucket */
+  entry *chain; /* the next in its bucket */
   entry *newer, *older;
 };
 

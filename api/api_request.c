@@ -13,14 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The store handles' event hook: this node's commits, told at once. */
-static void committed(void *cls, const char *const *numbers, size_t n,
-                      bool overflow, bool accounts) {
-  api_context *c = cls;
-  api_events_committed(c->track_cache, c->session_cache, c->hub, numbers, n,
-                       overflow, accounts);
-}
-
 bool api_context_heard(void *cls, const char *payload) {
   api_context *c = cls;
   return api_events_heard(c->track_cache, c->session_cache, payload);
@@ -36,7 +28,6 @@ void api_context_init(api_context *c, uint64_t generation, const char *conninfo,
   c->session_ttl = session_ttl;
   c->track_cache = api_track_cache_new(0, 0, 0);
   c->session_cache = api_session_cache_new(0, 0);
-  c->event_hook = (tb_store_event_hook){committed, c};
 }
 
 void api_context_free(api_context *c) {

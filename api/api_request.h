@@ -67,7 +67,8 @@ struct api_context {
   api_hashpool *hashpool;       /* password hashing (api_hashpool.c) */
   struct api_conn_guard *guard; /* connection limits (api_conn_guard.h) */
   /* the caches kept right by the change events (api_caches.h), and the
-   * store handles' hook that tells them of this node's commits */
+   * store handles' hook that tells them (and the hub) of this node's
+   * commits (set by api_server.c) */
   api_track_cache *track_cache;
   api_session_cache *session_cache;
   tb_store_event_hook event_hook;

@@ -81,6 +81,17 @@ void tb_api_store_options(const tb_api *api, tb_store_options *o) {
   api_context_store_options(&api->ctx, o);
 }
 
+/* The store handles' event hook: this node's commits, told at once to
+ * the caches and to the hub (which reads the tail and wakes the other
+ * nodes). */
+static void on_committed(void *cls, const char *const *numbers, size_t n,
+                         bool overflow, bool accounts) {
+  api_context *c = cls;
+  api_events_committed(c->track_cache, c->session_cache, numbers, n, overflow,
+                       accounts);
+  api_hub_poke(c->hub);
+}
+
 /* ---- small helpers ----------------------------------------------------------
  */
 
@@ -684,6 +695,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   tb_api *api = tb_xcalloc(1, sizeof *api);
   api_context_init(&api->ctx, atomic_fetch_add(&generations, 1), o->conninfo,
                    o->region, o->session_ttl > 0 ? o->session_ttl : 8 * 3600);
+  api->ctx.event_hook = (tb_store_event_hook){on_committed, &api->ctx};
   api->ctx.edge = edge;
   api->ctx.routes = api_routes;
   api->ctx.n_routes = api_route_count;

@@ -12,12 +12,13 @@
  * before. Every event first goes to the caches (api_caches.h), then
  * into a bounded ring of recent events with an id "EPOCH-N" (EPOCH
  * random per process, N counting up), and wakes the streams. A NOTIFY
- * "tongban" with a payload (sent by hand) is still heard as an event. A stream is a chunked response
- * whose content reader copies the events after its cursor; with nothing
- * to send it suspends its connection (MHD_suspend_connection), so an idle
- * stream costs a socket and a small struct, never a thread. The hub
- * thread resumes streams when an event arrives and every 15 s for a
- * comment heartbeat (which is also how a vanished client is noticed).
+ * "tongban" with a payload (sent by hand) is still heard as an event. A stream
+ * is a chunked response whose content reader copies the events after its
+ * cursor; with nothing to send it suspends its connection
+ * (MHD_suspend_connection), so an idle stream costs a socket and a small
+ * struct, never a thread. The hub thread resumes streams when an event arrives
+ * and every 15 s for a comment heartbeat (which is also how a vanished client
+ * is noticed).
  *
  * Resume: Last-Event-ID of this process and still in the ring → the
  * events after it are replayed; any other id (older than the ring, from

@@ -115,8 +115,8 @@ uint64_t api_track_cache_ticket(api_track_cache *c, const char *number) {
 }
 
 void api_track_cache_put(api_track_cache *c, const char *number,
-                         const uint8_t digest[32], const char *text,
-                         size_t len, uint64_t ticket) {
+                         const uint8_t digest[32], const char *text, size_t len,
+                         uint64_t ticket) {
   uint8_t key[32];
   key_of(number, key);
   view *v = tb_xmalloc(sizeof *v + len + 1);

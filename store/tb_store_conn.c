@@ -539,6 +539,25 @@ static void backoff(tb_store *s, int attempt) {
   }
 }
 
+/* ---- the events a transaction wrote (tb_store_events.c records them) --- */
+
+void tb_store_events_forget(tb_store *s) {
+  s->n_ev = 0;
+  s->ev_overflow = false;
+  s->ev_accounts = false;
+}
+
+void tb_store_events_tell(tb_store *s) {
+  if (s->events.committed && (s->n_ev || s->ev_overflow || s->ev_accounts)) {
+    const char *numbers[TB_STORE_EVENT_NUMBERS];
+    for (size_t i = 0; i < s->n_ev; i++)
+      numbers[i] = s->ev_numbers[i];
+    s->events.committed(s->events.cls, numbers, s->n_ev, s->ev_overflow,
+                        s->ev_accounts);
+  }
+  tb_store_events_forget(s);
+}
+
 static void rollback(tb_store *s) {
   s->fault.active = false; /* ROLLBACK is not one of the counted statements */
   bool retry = s->retry;

@@ -80,23 +80,6 @@ void tb_store_event_accounts(tb_store *s) {
     tb_store_events_tell(s);
 }
 
-void tb_store_events_forget(tb_store *s) {
-  s->n_ev = 0;
-  s->ev_overflow = false;
-  s->ev_accounts = false;
-}
-
-void tb_store_events_tell(tb_store *s) {
-  if (s->events.committed && (s->n_ev || s->ev_overflow || s->ev_accounts)) {
-    const char *numbers[TB_STORE_EVENT_NUMBERS];
-    for (size_t i = 0; i < s->n_ev; i++)
-      numbers[i] = s->ev_numbers[i];
-    s->events.committed(s->events.cls, numbers, s->n_ev, s->ev_overflow,
-                        s->ev_accounts);
-  }
-  tb_store_events_forget(s);
-}
-
 /* ---- the listener -------------------------------------------------------- */
 
 typedef struct {

@@ -253,7 +253,8 @@ tb_store_status tb_store_notify_json(tb_store *s, const char *json);
  * transaction (store/tb_store_events.c). */
 void tb_store_event_accounts(tb_store *s);
 /* The events recorded on the handle: forgotten when a transaction
- * starts (or rolls back), told to the hook after its COMMIT. */
+ * starts (or rolls back), told to the hook after its COMMIT
+ * (store/tb_store_conn.c). */
 void tb_store_events_forget(tb_store *s);
 void tb_store_events_tell(tb_store *s);
 /* Move the chain head of application app (its row locked) to the event

@@ -110,8 +110,8 @@ static tb_store_status body(tb_store *s, void *cls) {
 static void hook_hears_commits(void) {
   told t = {0};
   tb_store_event_hook hook = {committed, &t};
-  tb_store_options o = {.conninfo = pg.server, .loader = &tb_pg_loader,
-                        .events = &hook};
+  tb_store_options o = {
+      .conninfo = pg.server, .loader = &tb_pg_loader, .events = &hook};
   tb_store *s = NULL;
   char err[256];
   TB_CHECK_INT(tb_store_open(&o, &s, err, sizeof err), TB_STORE_OK);
@@ -124,8 +124,8 @@ static void hook_hears_commits(void) {
   TB_CHECK_INT((long long)t.numbers, 1);
   TB_CHECK(!t.accounts);
   int64_t id = 0;
-  TB_CHECK_INT(tb_store_account_create(s, "ev-clerk", "clerk", NULL,
-                                       "scrypt$x", false, &id),
+  TB_CHECK_INT(tb_store_account_create(s, "ev-clerk", "clerk", NULL, "scrypt$x",
+                                       false, &id),
                TB_STORE_OK);
   uint8_t token[32];
   memset(token, 7, sizeof token);
@@ -166,7 +166,8 @@ static void triggers_write_account_events(void) {
             "%s", h.seen[0]);
   PGconn *admin = tb_pg_connect(pg.admin);
   char sql[128];
-  snprintf(sql, sizeof sql, "UPDATE accounts SET disabled = true WHERE id = %lld",
+  snprintf(sql, sizeof sql,
+           "UPDATE accounts SET disabled = true WHERE id = %lld",
            (long long)id);
   TB_CHECK(tb_pg_exec(admin, sql));
   read_all(l, &h);
