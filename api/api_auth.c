@@ -197,7 +197,8 @@ static void note_activity(api_req *r, tb_store *s, bool from_query) {
       api_header(r, "X-Tongban-Background"))
     return;
   if (tb_store_session_touch(s, r->token_hash) == TB_STORE_OK)
-    api_session_cache_touched(api_session_cache_of(r), r->token_hash);
+    api_session_cache_touched(api_session_cache_of(r), r->token_hash,
+                              api_monotonic_us());
 }
 
 /* The session of the request's token: from the server's session cache
@@ -205,14 +206,15 @@ static void note_activity(api_req *r, tb_store *s, bool from_query) {
 static tb_store_status session_find(api_req *r, tb_store *s) {
   api_session_cache *cache = api_session_cache_of(r);
   if (api_session_cache_get(cache, r->token_hash, api_session_idle_of(r),
-                            &r->who))
+                            api_monotonic_us(), &r->who))
     return TB_STORE_OK;
   uint64_t ticket = api_session_cache_ticket(cache);
   int64_t expires_at = 0;
   tb_store_status rc =
       tb_store_session_find(s, r->token_hash, &r->who, &expires_at);
   if (rc == TB_STORE_OK)
-    api_session_cache_put(cache, r->token_hash, &r->who, expires_at, ticket);
+    api_session_cache_put(cache, r->token_hash, &r->who, expires_at, ticket,
+                          api_monotonic_us());
   return rc;
 }
 

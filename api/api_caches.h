@@ -14,8 +14,10 @@
  * what changes without an event (the working days left, the calendar)
  * is never older than that.
  *
- * Thread-safe (one mutex each). Ownership: the caches copy what is put;
- * what a get hands out is copied into the caller's arena or struct.
+ * Times (now_us) are the caller's monotonic clock in microseconds
+ * (api_monotonic_us). Thread-safe (one mutex each). Ownership: the caches copy
+ * what is put; what a get hands out is copied into the caller's arena or
+ * struct.
  */
 #ifndef API_CACHES_H
 #define API_CACHES_H
@@ -49,15 +51,15 @@ void api_track_cache_free(api_track_cache *c); /* NULL is fine */
 api_track_cache_answer api_track_cache_get(api_track_cache *c,
                                            const char *number,
                                            const uint8_t digest[32],
-                                           tb_arena *arena, char **body,
-                                           size_t *len);
+                                           int64_t now_us, tb_arena *arena,
+                                           char **body, size_t *len);
 /* The generation of number, taken before the database is read. */
 uint64_t api_track_cache_ticket(api_track_cache *c, const char *number);
 /* Keep the view read for the holder of `digest` (text copied), unless
  * number changed since `ticket` was taken. */
 void api_track_cache_put(api_track_cache *c, const char *number,
                          const uint8_t digest[32], const char *text, size_t len,
-                         uint64_t ticket);
+                         uint64_t ticket, int64_t now_us);
 /* Application number changed: its entry goes. */
 void api_track_cache_drop(api_track_cache *c, const char *number);
 /* Everything goes (events may have been missed). */
@@ -80,17 +82,17 @@ void api_session_cache_free(api_session_cache *c); /* NULL is fine */
  * seconds; false otherwise (read the database: another node may have
  * seen activity since). */
 bool api_session_cache_get(api_session_cache *c, const uint8_t token_hash[32],
-                           int idle_limit, tb_store_account *a);
+                           int idle_limit, int64_t now_us, tb_store_account *a);
 /* The generation of the cache, taken before the database is read. */
 uint64_t api_session_cache_ticket(api_session_cache *c);
 /* Keep what tb_store_session_find answered (expires_at: Unix seconds),
  * unless a session or account changed since `ticket` was taken. */
 void api_session_cache_put(api_session_cache *c, const uint8_t token_hash[32],
                            const tb_store_account *a, int64_t expires_at,
-                           uint64_t ticket);
+                           uint64_t ticket, int64_t now_us);
 /* The session's activity was written now. */
 void api_session_cache_touched(api_session_cache *c,
-                               const uint8_t token_hash[32]);
+                               const uint8_t token_hash[32], int64_t now_us);
 /* A session or the account `account` changed: its sessions go. */
 void api_session_cache_drop_account(api_session_cache *c, int64_t account);
 /* Everything goes. */

@@ -41,12 +41,6 @@ struct api_session_cache {
   uint64_t generation;
 };
 
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 api_session_cache *api_session_cache_new(size_t max_entries,
                                          int max_age_seconds) {
   api_session_cache *c = tb_xcalloc(1, sizeof *c);
@@ -67,8 +61,8 @@ void api_session_cache_free(api_session_cache *c) {
 }
 
 bool api_session_cache_get(api_session_cache *c, const uint8_t token_hash[32],
-                           int idle_limit, tb_store_account *a) {
-  int64_t now = mono_us(), put_us = 0;
+                           int idle_limit, int64_t now, tb_store_account *a) {
+  int64_t put_us = 0;
   bool hit = false;
   pthread_mutex_lock(&c->lock);
   const session *s = api_lru_get(c->lru, token_hash, &put_us);
@@ -97,11 +91,10 @@ uint64_t api_session_cache_ticket(api_session_cache *c) {
 
 void api_session_cache_put(api_session_cache *c, const uint8_t token_hash[32],
                            const tb_store_account *a, int64_t expires_at,
-                           uint64_t ticket) {
+                           uint64_t ticket, int64_t now) {
   session *s = tb_xmalloc(sizeof *s);
   s->a = *a;
   s->expires_at = expires_at;
-  int64_t now = mono_us();
   s->last_active_us = now - (int64_t)a->idle_seconds * 1000000;
   pthread_mutex_lock(&c->lock);
   if (c->generation == ticket)
@@ -112,11 +105,11 @@ void api_session_cache_put(api_session_cache *c, const uint8_t token_hash[32],
 }
 
 void api_session_cache_touched(api_session_cache *c,
-                               const uint8_t token_hash[32]) {
+                               const uint8_t token_hash[32], int64_t now) {
   pthread_mutex_lock(&c->lock);
   session *s = api_lru_get(c->lru, token_hash, NULL);
   if (s)
-    s->last_active_us = mono_us();
+    s->last_active_us = now;
   pthread_mutex_unlock(&c->lock);
 }
 

@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DEFAULT_ENTRIES 4096
 #define DEFAULT_BYTES (8u * 1024 * 1024)
@@ -41,12 +40,6 @@ struct api_track_cache {
   uint64_t epoch;
   uint64_t gens[GENERATIONS];
 };
-
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The key of a number: its bytes, zero-padded (numbers are 21
  * characters; a longer text never reaches here). */
@@ -84,15 +77,15 @@ void api_track_cache_free(api_track_cache *c) {
 api_track_cache_answer api_track_cache_get(api_track_cache *c,
                                            const char *number,
                                            const uint8_t digest[32],
-                                           tb_arena *arena, char **body,
-                                           size_t *len) {
+                                           int64_t now_us, tb_arena *arena,
+                                           char **body, size_t *len) {
   uint8_t key[32];
   key_of(number, key);
   api_track_cache_answer answer = API_TRACK_CACHE_MISS;
   pthread_mutex_lock(&c->lock);
   int64_t put_us = 0;
   const view *v = api_lru_get(c->lru, key, &put_us);
-  if (v && mono_us() - put_us > c->ttl_us) {
+  if (v && now_us - put_us > c->ttl_us) {
     api_lru_drop(c->lru, key);
   } else if (v && CRYPTO_memcmp(v->digest, digest, 32) == 0) {
     *body = tb_arena_strndup(arena, v->text, v->len);
@@ -116,7 +109,7 @@ uint64_t api_track_cache_ticket(api_track_cache *c, const char *number) {
 
 void api_track_cache_put(api_track_cache *c, const char *number,
                          const uint8_t digest[32], const char *text, size_t len,
-                         uint64_t ticket) {
+                         uint64_t ticket, int64_t now_us) {
   uint8_t key[32];
   key_of(number, key);
   view *v = tb_xmalloc(sizeof *v + len + 1);
@@ -126,7 +119,7 @@ void api_track_cache_put(api_track_cache *c, const char *number,
   v->text[len] = '\0';
   pthread_mutex_lock(&c->lock);
   if (c->epoch + c->gens[gen_of(key)] == ticket)
-    api_lru_put(c->lru, key, v, sizeof *v + len, mono_us());
+    api_lru_put(c->lru, key, v, sizeof *v + len, now_us);
   else
     free(v); /* it changed while it was read */
   pthread_mutex_unlock(&c->lock);
