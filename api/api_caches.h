@@ -45,21 +45,23 @@ api_track_cache *api_track_cache_new(size_t max_entries, size_t max_bytes,
                                      int ttl_seconds);
 void api_track_cache_free(api_track_cache *c); /* NULL is fine */
 /* Look up application number for the code whose tracking digest is
- * `digest` (tb_store_tracking_digest). MATCH: *body (copied into arena)
- * and *len are the view's JSON text. The digests are compared in
- * constant time. */
-api_track_cache_answer api_track_cache_get(api_track_cache *c,
-                                           const char *number,
-                                           const uint8_t digest[32],
-                                           int64_t now_us, tb_arena *arena,
-                                           char **body, size_t *len);
+ * `digest` (tb_store_tracking_digest), for a request whose clock reads
+ * `hour` (its Unix time / 3600: a view counts working days from the
+ * request's day, so it is answered only in the hour it was read in).
+ * MATCH: *body (copied into arena) and *len are the view's JSON text.
+ * The digests are compared in constant time. */
+api_track_cache_answer
+api_track_cache_get(api_track_cache *c, const char *number,
+                    const uint8_t digest[32], int64_t hour, int64_t now_us,
+                    tb_arena *arena, char **body, size_t *len);
 /* The generation of number, taken before the database is read. */
 uint64_t api_track_cache_ticket(api_track_cache *c, const char *number);
-/* Keep the view read for the holder of `digest` (text copied), unless
- * number changed since `ticket` was taken. */
+/* Keep the view read for the holder of `digest` in `hour` (text
+ * copied), unless number changed since `ticket` was taken. */
 void api_track_cache_put(api_track_cache *c, const char *number,
-                         const uint8_t digest[32], const char *text, size_t len,
-                         uint64_t ticket, int64_t now_us);
+                         const uint8_t digest[32], int64_t hour,
+                         const char *text, size_t len, uint64_t ticket,
+                         int64_t now_us);
 /* Application number changed: its entry goes. */
 void api_track_cache_drop(api_track_cache *c, const char *number);
 /* Everything goes (events may have been missed). */

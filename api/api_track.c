@@ -240,7 +240,7 @@ static void track_read(api_req *r, tb_store *s, const char *number,
     return;
   }
   size_t len = strlen(text);
-  api_track_cache_put(cache, number, digest, text, len, ticket,
+  api_track_cache_put(cache, number, digest, r->now / 3600, text, len, ticket,
                       api_monotonic_us());
   api_reply_raw(r, 200, "application/json", text, len);
   free(text);
@@ -263,7 +263,8 @@ void api_h_track(api_req *r) {
   char *body = NULL;
   size_t len = 0;
   switch (api_track_cache_get(api_track_cache_of(r), number, digest,
-                              api_monotonic_us(), r->arena, &body, &len)) {
+                              r->now / 3600, api_monotonic_us(), r->arena,
+                              &body, &len)) {
   case API_TRACK_CACHE_MATCH:
     api_reply_raw(r, 200, "application/json", body, len);
     return;

@@ -29,6 +29,7 @@
 
 typedef struct {
   uint8_t digest[32];
+  int64_t hour; /* of the request's clock it was read for */
   size_t len;
   char text[]; /* len bytes and a NUL */
 } view;
@@ -74,18 +75,17 @@ void api_track_cache_free(api_track_cache *c) {
   free(c);
 }
 
-api_track_cache_answer api_track_cache_get(api_track_cache *c,
-                                           const char *number,
-                                           const uint8_t digest[32],
-                                           int64_t now_us, tb_arena *arena,
-                                           char **body, size_t *len) {
+api_track_cache_answer
+api_track_cache_get(api_track_cache *c, const char *number,
+                    const uint8_t digest[32], int64_t hour, int64_t now_us,
+                    tb_arena *arena, char **body, size_t *len) {
   uint8_t key[32];
   key_of(number, key);
   api_track_cache_answer answer = API_TRACK_CACHE_MISS;
   pthread_mutex_lock(&c->lock);
   int64_t put_us = 0;
   const view *v = api_lru_get(c->lru, key, &put_us);
-  if (v && now_us - put_us > c->ttl_us) {
+  if (v && (now_us - put_us > c->ttl_us || v->hour != hour)) {
     api_lru_drop(c->lru, key);
   } else if (v && CRYPTO_memcmp(v->digest, digest, 32) == 0) {
     *body = tb_arena_strndup(arena, v->text, v->len);
@@ -108,12 +108,14 @@ uint64_t api_track_cache_ticket(api_track_cache *c, const char *number) {
 }
 
 void api_track_cache_put(api_track_cache *c, const char *number,
-                         const uint8_t digest[32], const char *text, size_t len,
-                         uint64_t ticket, int64_t now_us) {
+                         const uint8_t digest[32], int64_t hour,
+                         const char *text, size_t len, uint64_t ticket,
+                         int64_t now_us) {
   uint8_t key[32];
   key_of(number, key);
   view *v = tb_xmalloc(sizeof *v + len + 1);
   memcpy(v->digest, digest, 32);
+  v->hour = hour;
   v->len = len;
   memcpy(v->text, text, len);
   v->text[len] = '\0';

@@ -14,20 +14,27 @@
 -- deleted by the tailers.
 --
 -- The triggers write an account's event when one of its sessions is
--- revoked or owes a different step, or when the account's role, bureau,
+-- revoked, owes a different step or has its activity written (at most
+-- once a minute per session), or when the account's role, bureau,
 -- password, groups or enabled state change: every node drops its cached
--- sessions of that account (api/api_session_cache.c). Nothing else in a
--- session or an account (its last activity, its last log-in) is an event.
+-- sessions of that account (api/api_session_cache.c), so what another
+-- node wrote — or a superuser by hand — holds everywhere within the
+-- tail's interval. The account's last log-in is no event.
 CREATE TABLE event_tail (
   id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   payload  text        NOT NULL,
   at       timestamptz NOT NULL DEFAULT now()
 );
 
+-- An account's event also wakes every tailer at once (a NOTIFY, sent
+-- at COMMIT): these changes are few (a log-out, a password, a session's
+-- activity at most once a minute), unlike the transitions, which never
+-- notify.
 CREATE FUNCTION event_tail_account(account bigint) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO event_tail (payload)
-  VALUES (json_build_object('kind', 'account', 'account', account)::text)
+  VALUES (json_build_object('kind', 'account', 'account', account)::text);
+  SELECT pg_notify('tongban_tail', '');
 $$;
 
 CREATE FUNCTION event_tail_session_changed() RETURNS trigger
@@ -62,7 +69,8 @@ END
 $$;
 
 CREATE TRIGGER sessions_event_tail
-  AFTER UPDATE OF revoked_at, pending, expires_at, account_id OR DELETE
+  AFTER UPDATE OF revoked_at, pending, expires_at, account_id, last_active_at
+  OR DELETE
   ON sessions FOR EACH ROW EXECUTE FUNCTION event_tail_session_changed();
 
 CREATE TRIGGER accounts_event_tail
