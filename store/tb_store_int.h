@@ -308,4 +308,45 @@ tb_store_status tb_store_exclusion_in(tb_store *s, int64_t app, tb_day today,
   "coalesce((SELECT string_agg(g.group_code, ',' ORDER BY g.group_code "       \
   "COLLATE \"C\") "                                                            \
   "FROM account_groups g WHERE g.account_id = " id "), '')"
+/* The task rows of a transition, slot by slot (store/tb_store_verbs.c).
+ * task_effect: write a CREATE_TASK (who may take it, waiting or open),
+ * OPEN_TASK, CANCEL_TASK (with its close reason) or COPY (抄送) effect;
+ * other effects are TB_STORE_OK without a statement. */
+tb_store_status tb_store_task_effect_in(tb_store *s, const tb_store_outcome *o,
+                                        const tb_effect *e);
+/* The row of the task an event acted on, by its id: a decision or a verb
+ * that hands the task on (decided, with handed_to / back_to; an
+ * unclaimed task is claimed by it), a claim (also by 加签), or 撤回
+ * (taken_back_at). Strings may be NULL (SQL NULL); all are only read. */
+typedef struct {
+  int64_t task_id;
+  const tb_event *ev;
+  int64_t actor;
+  const char *comment;
+  const char *items;   /* a return's materials (JSON array text) */
+  const char *outputs; /* an approval's outputs (JSON object text) */
+  int64_t handed_to;   /* transfer, delegate: the target; resolve: the
+                          delegator */
+  const char *back_to; /* send-back: the step id */
+} tb_store_task_act;
+tb_store_status tb_store_task_acted_in(tb_store *s,
+                                       const tb_store_task_act *act);
+/* The groups of an account (account_groups), at most TB_STORE_MAX_GROUPS;
+ * names[i] points into codes[i] (the engine's actor_groups). */
+#define TB_STORE_MAX_GROUPS 16
+typedef struct {
+  char codes[TB_STORE_MAX_GROUPS][33];
+  const char *names[TB_STORE_MAX_GROUPS];
+  size_t n;
+} tb_store_groups;
+tb_store_status tb_store_actor_groups_in(tb_store *s, int64_t account,
+                                         tb_store_groups *g);
+/* The active (not disabled, not deleted) officer of bureau called
+ * username: *id its account; TB_STORE_NOT_FOUND when there is none. */
+tb_store_status tb_store_officer_find_in(tb_store *s, const char *bureau,
+                                         const char *username, int64_t *id);
+/* The stored names of a tb_close_reason and a tb_signer_kind (tasks.
+ * close_reason, tasks.signer_kind); static strings. */
+const char *tb_store_close_reason_name(unsigned reason);
+const char *tb_store_signer_kind_name(unsigned kind);
 #endif /* TB_STORE_INT_H */

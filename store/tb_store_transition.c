@@ -33,21 +33,6 @@ static const tb_store_stmt S_UPDATE_APP = {
     "accepted_by = coalesce(nullif($11::bigint, 0), accepted_by) "
     "WHERE id = $1::bigint",
     11};
-static const tb_store_stmt S_TASK_CREATE = {
-    "tr_task_create",
-    "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
-    "task_id, name, bureau, deadline, created_at, warning, serial) VALUES "
-    "($1::bigint, $2::smallint, $3::smallint, $4::integer, $5, $6, $7, $8, "
-    "$9::date, coalesce(to_timestamp(nullif($10::bigint, 0)), now()), $11, "
-    "(SELECT coalesce(max(serial), 0) + 1 FROM tasks WHERE application_id = "
-    "$1::bigint AND branch = $2::smallint))",
-    11};
-static const tb_store_stmt S_TASK_CANCEL = {
-    "tr_task_cancel",
-    "UPDATE tasks SET state = 'cancelled' WHERE application_id = $1::bigint "
-    "AND branch = $2::smallint AND step = $3::smallint AND round = "
-    "$4::integer AND state IN ('open', 'claimed')",
-    4};
 static const tb_store_stmt S_TASK_CARD = {
     "tr_task_card",
     "UPDATE tasks SET warning = $5, deadline = $6::date WHERE application_id "
@@ -117,15 +102,18 @@ static const tb_store_stmt S_TASK_FIND = {
 /* under the application's lock: the task as it is now */
 static const tb_store_stmt S_TASK_LOCKED = {
     "tr_task_locked",
-    "SELECT branch, step, bureau, round, state FROM tasks WHERE id = "
-    "$1::bigint AND application_id = $2::bigint",
+    "SELECT branch, step, bureau, round, state, slot, serial, signer_kind, "
+    "coalesce(delegate_of, 0), taken_back_at IS NOT NULL FROM tasks WHERE "
+    "id = $1::bigint AND application_id = $2::bigint",
     2};
-/* under the application's lock: the open task of a branch, if any */
+/* under the application's lock: the open task of a branch, if any (the
+ * newest of the same slot first) */
 static const tb_store_stmt S_TASK_CURRENT = {
     "tr_task_current",
     "SELECT id FROM tasks WHERE application_id = $1::bigint AND branch = "
-    "$2::smallint AND state IN ('open', 'claimed') ORDER BY id DESC LIMIT 1",
-    2};
+    "$2::smallint AND state IN ('open', 'claimed') ORDER BY slot = "
+    "$3::smallint DESC, id DESC LIMIT 1",
+    3};
 
 static const char *const warning_names[] = {"none", "yellow", "red"};
 
@@ -312,7 +300,47 @@ static uint64_t owed_items(const tb_app_state *st) {
   return st->notice & ~st->notice_supplied;
 }
 
-static json_t *event_json(const tb_store_outcome *out, const tb_event *ev) {
+/* The id of step `step` of branch b, or "?". */
+static const char *step_id(const tb_definition *def, unsigned b,
+                           unsigned step) {
+  return b < def->n_branches && step < def->branches[b].n_tasks
+             ? def->branches[b].tasks[step].id
+             : "?";
+}
+
+/* What a verb of a branch did (issue 14), beside its branch and step:
+ * the task's slot and serial, the officer it names, and for 退回 and 撤回
+ * the step ids from → to. target: the officer's user name, or NULL. */
+static void verb_json(json_t *o, const tb_store_outcome *out,
+                      const tb_event *ev, const char *target) {
+  const tb_definition *def = out->def;
+  json_object_set_new(o, "slot", json_integer(ev->slot));
+  json_object_set_new(o, "serial", json_integer(ev->serial));
+  if (target)
+    json_object_set_new(o, "target", json_string(target));
+  if (ev->kind == TB_EV_ADD_SIGNER)
+    json_object_set_new(o, "position",
+                        json_string(ev->position == TB_ADD_BEFORE ? "before"
+                                    : ev->position == TB_ADD_AFTER
+                                        ? "after"
+                                        : "parallel"));
+  if (ev->kind != TB_EV_SEND_BACK && ev->kind != TB_EV_TAKE_BACK)
+    return;
+  if (ev->branch >= TB_MAX_BRANCHES)
+    return;
+  unsigned from = out->before.branches[ev->branch].step,
+           to = out->after.branches[ev->branch].step;
+  json_object_set_new(o, "from_step",
+                      json_string(step_id(def, ev->branch, from)));
+  json_object_set_new(o, "to_step", json_string(step_id(def, ev->branch, to)));
+}
+
+static bool is_verb(tb_event_kind kind) {
+  return kind >= TB_EV_TRANSFER && kind <= TB_EV_TAKE_BACK;
+}
+
+static json_t *event_json(const tb_store_outcome *out, const tb_event *ev,
+                          const char *target) {
   const tb_definition *def = out->def;
   json_t *o = json_object();
   json_object_set_new(o, "at", json_integer(ev->at));
@@ -353,6 +381,8 @@ static json_t *event_json(const tb_store_outcome *out, const tb_event *ev) {
     json_object_set_new(o, "step", json_integer(ev->step));
     if (ev->kind == TB_EV_RETURN)
       json_object_set_new(o, "materials", material_ids(def, ev->materials));
+    if (ev->serial)
+      verb_json(o, out, ev, NULL);
     break;
   case TB_EV_SUSPEND:
     json_object_set_new(o, "special",
@@ -371,9 +401,35 @@ static json_t *event_json(const tb_store_outcome *out, const tb_event *ev) {
     json_object_set_new(o, "rating", json_integer(ev->rating));
     break;
   default:
+    if (is_verb(ev->kind)) {
+      json_object_set_new(o, "branch", json_string(branch_id(def, ev->branch)));
+      json_object_set_new(o, "step", json_integer(ev->step));
+      json_object_set_new(o, "step_id",
+                          json_string(step_id(def, ev->branch, ev->step)));
+      verb_json(o, out, ev, target);
+    }
     break;
   }
   return o;
+}
+
+/* A task effect's slot, serial and who may take it (create) or why it
+ * closed (cancel); nothing for an effect of a state from before the
+ * slots (serial 0). */
+static void task_effect_json(json_t *o, const tb_effect *e) {
+  if (e->serial == 0)
+    return;
+  json_object_set_new(o, "slot", json_integer(e->slot));
+  json_object_set_new(o, "serial", json_integer(e->serial));
+  if (e->kind == TB_EFFECT_CANCEL_TASK) {
+    json_object_set_new(o, "reason",
+                        json_string(tb_store_close_reason_name(e->reason)));
+    return;
+  }
+  json_object_set_new(o, "signer",
+                      json_string(tb_store_signer_kind_name(e->signer_kind)));
+  if (e->waiting)
+    json_object_set_new(o, "waiting", json_true());
 }
 
 static json_t *effect_json(const tb_definition *def, const tb_effect *e) {
@@ -393,6 +449,22 @@ static json_t *effect_json(const tb_definition *def, const tb_effect *e) {
       tb_date_format(e->deadline, date);
       json_object_set_new(o, "deadline", json_string(date));
     }
+    task_effect_json(o, e);
+    break;
+  case TB_EFFECT_OPEN_TASK:
+    json_object_set_new(o, "effect", json_string("open_task"));
+    json_object_set_new(o, "branch", json_string(branch_id(def, e->branch)));
+    json_object_set_new(o, "serial", json_integer(e->serial));
+    if (e->deadline) {
+      tb_date_format(e->deadline, date);
+      json_object_set_new(o, "deadline", json_string(date));
+    }
+    break;
+  case TB_EFFECT_COPY:
+    json_object_set_new(o, "effect", json_string("copy"));
+    json_object_set_new(o, "branch", json_string(branch_id(def, e->branch)));
+    json_object_set_new(o, "step",
+                        json_string(step_id(def, e->branch, e->step)));
     break;
   case TB_EFFECT_SCHEDULE_TIMER:
   case TB_EFFECT_CANCEL_TIMER:
@@ -506,10 +578,10 @@ static json_t *deadline_moves(const tb_store_outcome *o) {
 /* The payload text (compact JSON, malloc'ed); the audit writer stores it
  * in its canonical form. */
 static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
-                           const tb_store_notes *notes, json_t *outputs,
-                           json_t *verifications) {
+                           const char *target, const tb_store_notes *notes,
+                           json_t *outputs, json_t *verifications) {
   json_t *p = json_object();
-  json_object_set_new(p, "event", event_json(o, ev));
+  json_object_set_new(p, "event", event_json(o, ev, target));
   json_object_set_new(
       p, "from",
       json_string(tb_app_status_name((tb_app_status)o->before.status)));
@@ -545,48 +617,15 @@ static char *audit_payload(const tb_store_outcome *o, const tb_event *ev,
 
 /* ---- writing what the step decided --------------------------------------- */
 
-static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
-                                   const tb_effect *e) {
-  const tb_definition *def = o->def;
-  if (e->branch >= def->n_branches ||
-      e->step >= def->branches[e->branch].n_tasks) {
-    tb_log_kv(TB_LOG_ERROR, "store", "an effect names an unknown task",
-              TB_LOG_S("application", o->number), TB_LOG_I("branch", e->branch),
-              TB_LOG_I("step", e->step));
-    return TB_STORE_ERROR;
-  }
-  const tb_branch_def *b = &def->branches[e->branch];
-  const tb_task_def *t = &b->tasks[e->step];
-  char date[11];
-  /* created at the event's time: the engine's clock, as the branch's
-   * started_at says */
-  num app = i64(o->application_id), br = i64(e->branch), st = i64(e->step),
-      rd = i64(e->round), at = i64(o->after.branches[e->branch].started_at);
-  const char *params[] = {app.v,
-                          br.v,
-                          st.v,
-                          rd.v,
-                          b->id,
-                          t->id,
-                          t->name ? t->name : t->id,
-                          b->bureau,
-                          day_or_null(e->deadline, date),
-                          at.v,
-                          warning_name(o->after.branches[e->branch].warning)};
-  return tb_store_exec(s, &S_TASK_CREATE, params, NULL);
-}
-
 static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
                                     const tb_effect *e) {
   num app = i64(o->application_id);
   switch (e->kind) {
   case TB_EFFECT_CREATE_TASK:
-    return create_task(s, o, e);
-  case TB_EFFECT_CANCEL_TASK: {
-    num br = i64(e->branch), st = i64(e->step), rd = i64(e->round);
-    const char *params[] = {app.v, br.v, st.v, rd.v};
-    return tb_store_exec(s, &S_TASK_CANCEL, params, NULL);
-  }
+  case TB_EFFECT_CANCEL_TASK:
+  case TB_EFFECT_OPEN_TASK:
+  case TB_EFFECT_COPY:
+    return tb_store_task_effect_in(s, o, e);
   case TB_EFFECT_SCHEDULE_TIMER: {
     num sub = i64(e->subject), at = i64(e->at);
     const char *params[] = {app.v, tb_timer_kind_name(e->timer), sub.v, at.v};
@@ -604,11 +643,22 @@ static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
   }
 }
 
-/* The task row the event acted on (claim, approve, deny, return). */
-static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
-                                   const tb_event *ev, const tb_store_actor *a,
-                                   const tb_store_notes *notes,
-                                   const char *outputs) {
+/* What a task event read under the lock besides the event itself. */
+typedef struct {
+  int64_t task_id;        /* > 0: the task the event acts on */
+  int64_t delegate_of;    /* its row's delegator (委派), 0: none */
+  char target[65];        /* the officer a verb names (user name), "" none */
+  tb_store_groups groups; /* the actor's groups, when the event needs them */
+} task_ctx;
+
+/* A task event named by branch and step (no task id: the store's own
+ * callers and states from before the slots): the step's row of the
+ * round (claim, approve, deny, return). */
+static tb_store_status update_step_task(tb_store *s, const tb_store_outcome *o,
+                                        const tb_event *ev,
+                                        const tb_store_actor *a,
+                                        const char *comment, const char *items,
+                                        const char *outputs) {
   if (ev->kind != TB_EV_CLAIM && ev->kind != TB_EV_APPROVE &&
       ev->kind != TB_EV_DENY && ev->kind != TB_EV_RETURN)
     return TB_STORE_OK;
@@ -624,32 +674,66 @@ static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
   const char *decision = ev->kind == TB_EV_APPROVE ? "approve"
                          : ev->kind == TB_EV_DENY  ? "deny"
                                                    : "return";
+  const char *params[] = {app.v, br.v,    st.v,  rd.v,    decision,
+                          who.v, comment, items, outputs, at.v};
+  return tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
+}
+
+/* The task row the event acted on: by its id when the event named one
+ * (every verb), else by branch and step. A 退回 records the step id it
+ * went back to; a 转办 / 委派 whom it went to, a 委派 resolved the
+ * delegator it went back to. */
+static tb_store_status update_task(tb_store *s, const tb_store_outcome *o,
+                                   const task_ctx *c, const tb_event *ev,
+                                   const tb_store_actor *a,
+                                   const tb_store_notes *notes,
+                                   const char *outputs) {
   const char *comment = note_text(notes, "comment");
+  if (!comment)
+    comment = note_text(notes, "reason");
   char *items = NULL;
   if (ev->kind == TB_EV_RETURN) {
     json_t *ids = material_ids(o->def, ev->materials);
     items = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
   }
-  const char *params[] = {app.v, br.v,    st.v,  rd.v,    decision,
-                          who.v, comment, items, outputs, at.v};
-  tb_store_status rc = tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
+  tb_store_status rc;
+  if (c->task_id > 0) {
+    tb_store_task_act act = {
+        .task_id = c->task_id,
+        .ev = ev,
+        .actor = a->id,
+        .comment = comment,
+        .items = items,
+        .outputs = outputs,
+        .handed_to = ev->kind == TB_EV_RESOLVE ? c->delegate_of : ev->target,
+        .back_to = ev->kind == TB_EV_SEND_BACK
+                       ? step_id(o->def, ev->branch, ev->to_step)
+                       : NULL};
+    rc = tb_store_task_acted_in(s, &act);
+  } else {
+    rc = update_step_task(s, o, ev, a, comment, items, outputs);
+  }
   free(items);
   return rc;
 }
 
-/* Whether this transition's CREATE_TASK effect already wrote branch b's
- * open task as the state now has it (its INSERT carries the card). */
+/* Whether this transition's CREATE_TASK effects already wrote every
+ * open task of branch b as the state now has it (their INSERTs carry the
+ * card): one per open slot (one at least, for a state without slots). */
 static bool created_as_now(const tb_store_outcome *o, size_t b) {
   const tb_branch_state *y = &o->after.branches[b];
+  size_t created = 0, open = 0;
   for (size_t i = 0; i < o->effects.n; i++) {
     const tb_effect *e = &o->effects.items[i];
     if (e->kind == TB_EFFECT_CREATE_TASK && e->branch == b &&
         e->step == y->step && e->round == y->round &&
-        e->deadline == y->deadline)
-      return true;
+        e->deadline == y->deadline && !e->waiting)
+      created++;
   }
-  return false;
+  for (size_t k = 0; k < y->n_slots && k < TB_MAX_SIGNERS; k++)
+    open += y->slots[k].status == TB_SLOT_OPEN;
+  return created > 0 && created >= open;
 }
 
 /* Keep each open task's row (its card and deadline) equal to its
@@ -778,6 +862,7 @@ typedef struct {
   int64_t task_id;             /* > 0: the task the event acts on */
   tb_store_outcome *out;
   json_t *outputs; /* an approval's checked outputs, or NULL */
+  task_ctx task;   /* filled by task_of_event */
 } step_job;
 
 /* Everything after a successful step. */
@@ -786,7 +871,8 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
   tb_store_outcome *o = j->out;
   char *outputs =
       j->outputs ? json_dumps(j->outputs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  tb_store_status rc = update_task(s, o, ev, j->actor, j->notes, outputs);
+  tb_store_status rc =
+      update_task(s, o, &j->task, ev, j->actor, j->notes, outputs);
   free(outputs);
   for (size_t i = 0; rc == TB_STORE_OK && i < o->effects.n; i++)
     rc = apply_effect(s, o, &o->effects.items[i]);
@@ -799,7 +885,9 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
     json_decref(verifications);
     return rc;
   }
-  char *payload = audit_payload(o, ev, j->notes, j->outputs, verifications);
+  char *payload =
+      audit_payload(o, ev, j->task.target[0] ? j->task.target : NULL, j->notes,
+                    j->outputs, verifications);
   json_decref(verifications);
   tb_store_audit_event ae = {.application_id = a->id,
                              .number = o->number,
@@ -822,9 +910,9 @@ static tb_store_status write_all(tb_store *s, step_job *j, locked_app *a,
 
 /* The branch's open task now (0: none), for a refusal to name. */
 static tb_store_status current_task(tb_store *s, int64_t app, int64_t branch,
-                                    int64_t *id) {
-  num a = i64(app), b = i64(branch);
-  const char *params[] = {a.v, b.v};
+                                    int64_t slot, int64_t *id) {
+  num a = i64(app), b = i64(branch), k = i64(slot);
+  const char *params[] = {a.v, b.v, k.v};
   PGresult *r;
   *id = 0;
   tb_store_status rc = tb_store_exec_row(s, &S_TASK_CURRENT, params, &r);
@@ -840,9 +928,10 @@ static tb_store_status current_task(tb_store *s, int64_t app, int64_t branch,
 /* A task that is no longer the open one (decided, cancelled, or of an
  * earlier round): refused, naming the branch's open task. */
 static tb_store_status superseded(tb_store *s, step_job *j, int64_t app,
-                                  int64_t branch, const char *state) {
+                                  int64_t branch, int64_t slot,
+                                  const char *state) {
   tb_store_outcome *o = j->out;
-  tb_store_status rc = current_task(s, app, branch, &o->current_task);
+  tb_store_status rc = current_task(s, app, branch, slot, &o->current_task);
   if (rc != TB_STORE_OK)
     return rc;
   if (o->current_task)
@@ -857,9 +946,64 @@ static tb_store_status superseded(tb_store *s, step_job *j, int64_t app,
   return TB_STORE_REFUSED;
 }
 
+/* The row states a task event may act on: a 撤回 names a decided task
+ * (not taken back yet), a 减签 a waiting or open one, every other verb an
+ * open (claimed or not) one. */
+static bool state_fits(tb_event_kind kind, const char *state, bool taken) {
+  if (kind == TB_EV_TAKE_BACK)
+    return strcmp(state, "decided") == 0 && !taken;
+  bool open = strcmp(state, "open") == 0 || strcmp(state, "claimed") == 0;
+  return open || (kind == TB_EV_REMOVE_SIGNER && strcmp(state, "waiting") == 0);
+}
+
+static tb_signer_kind signer_kind_of(const char *name) {
+  for (unsigned k = TB_SIGNER_POOL; k <= TB_SIGNER_ACCOUNT; k++)
+    if (strcmp(name, tb_store_signer_kind_name(k)) == 0)
+      return (tb_signer_kind)k;
+  return TB_SIGNER_POOL;
+}
+
+/* 转办, 委派, 加签: the officer the note "to" names (a user name) must be
+ * an active officer of the task's bureau; ev->target gets the account.
+ * An event that carries its target already keeps it. */
+static tb_store_status resolve_target(tb_store *s, step_job *j,
+                                      const char *bureau, tb_event *ev) {
+  if ((ev->kind != TB_EV_TRANSFER && ev->kind != TB_EV_DELEGATE &&
+       ev->kind != TB_EV_ADD_SIGNER) ||
+      ev->target != 0)
+    return TB_STORE_OK;
+  const char *to = note_text(j->notes, "to");
+  if (!to || !*to) /* the engine refuses a verb with no target */
+    return TB_STORE_OK;
+  tb_store_status rc = tb_store_officer_find_in(s, bureau, to, &ev->target);
+  if (rc == TB_STORE_NOT_FOUND) {
+    tb_problem_set(&j->out->problem, TB_ERR_INVALID, "to",
+                   "no active officer of bureau %s is named %s", bureau, to);
+    j->out->engine = TB_ERR_INVALID;
+    return TB_STORE_INVALID;
+  }
+  if (rc == TB_STORE_OK)
+    tb_store_copy(j->task.target, sizeof j->task.target, to);
+  return rc;
+}
+
+/* The actor's groups, read when the engine may ask for them: a group
+ * task, or 减签 (the step's remove-by group). */
+static tb_store_status actor_groups(tb_store *s, step_job *j,
+                                    tb_signer_kind kind, tb_event *ev) {
+  if ((kind != TB_SIGNER_GROUP && ev->kind != TB_EV_REMOVE_SIGNER) ||
+      j->actor->id == 0)
+    return TB_STORE_OK;
+  tb_store_status rc =
+      tb_store_actor_groups_in(s, j->actor->id, &j->task.groups);
+  ev->actor_groups = j->task.groups.names;
+  ev->n_actor_groups = j->task.groups.n;
+  return rc;
+}
+
 /* The task a task event acts on, read under the application's lock: it
- * must be of the actor's bureau and still open, and it names the branch,
- * step and round of the event. */
+ * must be of the actor's bureau and in a state the event applies to, and
+ * it names the branch, step, round, slot and serial of the event. */
 static tb_store_status task_of_event(tb_store *s, step_job *j,
                                      const locked_app *a, tb_event *ev) {
   num id = i64(j->task_id), app = i64(a->id);
@@ -868,14 +1012,20 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   tb_store_status rc = tb_store_exec_row(s, &S_TASK_LOCKED, params, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t branch = 0, step = 0, round = 0;
-  char bureau[64], state[16];
+  int64_t branch = 0, step = 0, round = 0, slot = 0, serial = 0;
+  char bureau[64], state[16], kind[16];
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
   tb_store_parse_i64(PQgetvalue(r, 0, 1), &step);
   tb_store_copy(bureau, sizeof bureau, PQgetvalue(r, 0, 2));
   tb_store_parse_i64(PQgetvalue(r, 0, 3), &round);
   tb_store_copy(state, sizeof state, PQgetvalue(r, 0, 4));
+  tb_store_parse_i64(PQgetvalue(r, 0, 5), &slot);
+  tb_store_parse_i64(PQgetvalue(r, 0, 6), &serial);
+  tb_store_copy(kind, sizeof kind, PQgetvalue(r, 0, 7));
+  tb_store_parse_i64(PQgetvalue(r, 0, 8), &j->task.delegate_of);
+  bool taken = strcmp(PQgetvalue(r, 0, 9), "t") == 0;
   PQclear(r);
+  j->task.task_id = j->task_id;
   const char *mine = j->actor->bureau ? j->actor->bureau : "";
   if (strcmp(bureau, mine) != 0) {
     tb_problem_set(&j->out->problem, TB_ERR_WRONG_BUREAU, "",
@@ -883,13 +1033,19 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
     j->out->engine = TB_ERR_WRONG_BUREAU;
     return TB_STORE_REFUSED;
   }
-  if (strcmp(state, "open") != 0 && strcmp(state, "claimed") != 0)
-    return superseded(s, j, a->id, branch, state);
+  if (!state_fits(ev->kind, state, taken))
+    return superseded(s, j, a->id, branch, slot, taken ? "taken back" : state);
   ev->branch = (uint8_t)branch;
   ev->step = (uint8_t)step;
   ev->round = (uint16_t)round;
+  ev->slot = (uint8_t)slot;
+  ev->serial = (uint16_t)serial;
   ev->bureau = j->actor->bureau;
-  return TB_STORE_OK;
+  ev->actor_name = j->actor->name;
+  rc = resolve_target(s, j, bureau, ev);
+  if (rc == TB_STORE_OK)
+    rc = actor_groups(s, j, signer_kind_of(kind), ev);
+  return rc;
 }
 
 /* An intake that chooses 告知承诺 (submit, accept) while the holder is
@@ -1001,7 +1157,7 @@ tb_store_status tb_store_transition_in(tb_store *s, const char *number,
                                        const tb_store_actor *actor,
                                        const tb_store_notes *notes,
                                        tb_store_outcome *out) {
-  step_job j = {number, ev, actor, notes, 0, 0, out, NULL};
+  step_job j = {number, ev, actor, notes, 0, 0, out, NULL, {0}};
   return step_locked(s, &j);
 }
 
@@ -1028,7 +1184,7 @@ tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
   char number[TB_APP_NUMBER_LEN + 1];
   tb_store_copy(number, sizeof number, PQgetvalue(r, 0, 0));
   PQclear(r);
-  step_job j = {number, ev, actor, notes, 0, task_id, out, NULL};
+  step_job j = {number, ev, actor, notes, 0, task_id, out, NULL, {0}};
   return step_locked(s, &j);
 }
 
@@ -1036,7 +1192,7 @@ tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
                                        int64_t timer_id, const tb_event *ev,
                                        tb_store_outcome *out) {
   static const tb_store_actor scheduler = {0, "scheduler", "system", NULL};
-  step_job j = {number, ev, &scheduler, NULL, timer_id, 0, out, NULL};
+  step_job j = {number, ev, &scheduler, NULL, timer_id, 0, out, NULL, {0}};
   return step_locked(s, &j);
 }
 
@@ -1058,7 +1214,8 @@ tb_store_status
 tb_store_transition(tb_store *s, const char *number, const tb_event *ev,
                     const tb_store_actor *actor, const tb_store_notes *notes,
                     tb_store_after_fn after, void *cls, tb_store_outcome *out) {
-  transition_txn t = {{number, ev, actor, notes, 0, 0, out, NULL}, after, cls};
+  transition_txn t = {
+      {number, ev, actor, notes, 0, 0, out, NULL, {0}}, after, cls};
   return tb_store_run_transaction(s, transition_body, &t);
 }
 
@@ -1209,7 +1366,7 @@ static tb_store_status create_body(tb_store *s, void *cls) {
                  .tolerated = j->a->tolerated,
                  .committed = j->a->committed,
                  .expire_at = j->a->expire_at};
-  step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out, NULL};
+  step_job sj = {number, &ev, j->actor, NULL, 0, 0, j->out, NULL, {0}};
   return step_locked(s, &sj);
 }
 
