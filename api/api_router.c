@@ -167,6 +167,18 @@ const api_route api_routes[] = {
     {"GET", "/api/v1/bureaus", api_h_bureaus_list, ROLE_STAFF, 0},
     {"GET", "/api/v1/copies", api_h_copies_list, OFFICER, 0},
     {"POST", "/api/v1/copies/{id}/read", api_h_copy_read, OFFICER, CHANGE},
+    /* the verbs of a branch (issue 14): api_verbs.c */
+    {"POST", "/api/v1/tasks/{id}/transfer", api_h_task_transfer, OFFICER,
+     CHANGE},
+    {"POST", "/api/v1/tasks/{id}/delegate", api_h_task_delegate, OFFICER,
+     CHANGE},
+    {"POST", "/api/v1/tasks/{id}/resolve", api_h_task_resolve, OFFICER, CHANGE},
+    {"POST", "/api/v1/tasks/{id}/signers", api_h_task_signers, OFFICER, CHANGE},
+    {"POST", "/api/v1/tasks/{id}/remove", api_h_task_remove, OFFICER, CHANGE},
+    {"POST", "/api/v1/tasks/{id}/send-back", api_h_task_send_back, OFFICER,
+     CHANGE},
+    {"POST", "/api/v1/tasks/{id}/take-back", api_h_task_take_back, OFFICER,
+     CHANGE},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

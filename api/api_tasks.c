@@ -14,8 +14,22 @@
 #define MAX_COMMENT 2000
 
 static bool is_state(const char *s) {
-  return strcmp(s, "open") == 0 || strcmp(s, "claimed") == 0 ||
-         strcmp(s, "decided") == 0 || strcmp(s, "cancelled") == 0;
+  return strcmp(s, "waiting") == 0 || strcmp(s, "open") == 0 ||
+         strcmp(s, "claimed") == 0 || strcmp(s, "decided") == 0 ||
+         strcmp(s, "cancelled") == 0;
+}
+
+/* The sign rule of the task's step (会签 all, 或签 any, 依次 sequence, 票签
+ * vote, one), or null when its definition is not at hand. */
+static json_t *sign_of(const tb_definition *def, json_t *t) {
+  static const char *const rules[] = {"one", "all", "any", "sequence", "vote"};
+  json_int_t b = json_integer_value(json_object_get(t, "branch")),
+             k = json_integer_value(json_object_get(t, "step"));
+  if (!def || b < 0 || (size_t)b >= def->n_branches || k < 0 ||
+      (size_t)k >= def->branches[b].n_tasks)
+    return json_null();
+  unsigned rule = def->branches[b].tasks[k].rule;
+  return json_string(rule < 5 ? rules[rule] : "one");
 }
 
 /* Add "working_days_left" to each task (in place) while the task is open
@@ -54,6 +68,7 @@ static void decorate(api_req *r, tb_store *s, json_t *tasks) {
     if (def)
       json_object_set_new(t, "outputs",
                           api_values_typed(def, json_object_get(t, "outputs")));
+    json_object_set_new(t, "sign", sign_of(def, t));
   }
 }
 
@@ -120,10 +135,27 @@ void api_h_tasks_list(api_req *r) {
   }
   if (state && !is_state(state)) {
     api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "state",
-                   "must be open, claimed, decided or cancelled");
+                   "must be waiting, open, claimed, decided or cancelled");
     return;
   }
-  tb_store_task_page q = {.bureau = bureau, .state = state};
+  const char *mine = api_query(r, "mine");
+  if (mine && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "mine",
+                   "must be true or false");
+    return;
+  }
+  bool only_mine = mine && strcmp(mine, "true") == 0;
+  if (only_mine && !officer) {
+    api_fail_field(r, TB_PROBLEM_INVALID_REQUEST, "mine",
+                   "only an officer has tasks of their own");
+    return;
+  }
+  /* an officer sees the pool tasks of the bureau, the group tasks of
+   * their groups and the tasks assigned to or claimed by them */
+  tb_store_task_page q = {.bureau = bureau,
+                          .state = state,
+                          .officer = officer ? r->who.id : 0,
+                          .mine = only_mine};
   if (!read_page(r, &q))
     return;
   tb_store *s = api_store(r);
@@ -146,11 +178,7 @@ void api_h_tasks_list(api_req *r) {
   api_reply_json(r, 200, page);
 }
 
-/* The task named in the path (what never changes about it: its
- * application, definition and bureau), checked against the officer's
- * bureau. Its state is read under the application's lock when the
- * event runs. false: a reply is set. */
-static bool load_task(api_req *r, tb_store_task_ref *task) {
+bool api_task_load(api_req *r, tb_store_task_ref *task) {
   const char *id = r->params[0];
   char *end = NULL;
   errno = 0;
@@ -179,8 +207,8 @@ static bool load_task(api_req *r, tb_store_task_ref *task) {
   return true;
 }
 
-static void fill_event(api_req *r, const tb_store_task_ref *task,
-                       api_transition *t) {
+void api_task_event(api_req *r, const tb_store_task_ref *task,
+                    api_transition *t) {
   t->number = tb_arena_strdup(r->arena, task->number);
   t->task_id = task->id;
   t->ev.bureau = r->who.bureau;
@@ -188,7 +216,7 @@ static void fill_event(api_req *r, const tb_store_task_ref *task,
 
 void api_h_task_claim(api_req *r) {
   tb_store_task_ref task;
-  if (!load_task(r, &task))
+  if (!api_task_load(r, &task))
     return;
   json_t *body = api_body_object(r);
   if (!body)
@@ -204,7 +232,7 @@ void api_h_task_claim(api_req *r) {
   }
   api_problem_free(&pb);
   api_transition t = {.ev.kind = TB_EV_CLAIM};
-  fill_event(r, &task, &t);
+  api_task_event(r, &task, &t);
   t.payload = json_pack("{s:I}", "task", (json_int_t)task.id);
   api_run_transition(r, &t);
   json_decref(t.payload);
@@ -284,7 +312,7 @@ static tb_store_form *read_outputs(api_req *r, api_problem *pb,
 
 void api_h_task_decide(api_req *r) {
   tb_store_task_ref task;
-  if (!load_task(r, &task))
+  if (!api_task_load(r, &task))
     return;
   const tb_definition *def = task.def;
   json_t *body = api_body_object(r);
@@ -306,7 +334,7 @@ void api_h_task_decide(api_req *r) {
   }
   api_problem_free(&pb);
   api_transition t = {.ev.kind = kind, .outputs = outputs};
-  fill_event(r, &task, &t);
+  api_task_event(r, &task, &t);
   t.ev.materials = items;
   t.payload = api_fields_payload(spec);
   json_object_del(t.payload, spec[D_OUTPUTS].name); /* the store's own */

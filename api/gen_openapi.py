@@ -252,15 +252,18 @@ paths["/api/v1/tasks"] = {"get": op("A bureau's queue", "tasks",
         "next": {"type": ["string", "null"], "description": "the cursor of the next page (pass it as after), null on the last"}},
         ["items", "total", "next"])), "422": prob("a bad filter, limit or cursor")},
     [{"name": "bureau", "in": "query", "schema": {"type": "string"}, "description": "officers: their own (default)"},
-     {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "claimed", "decided", "cancelled"]},
-      "description": "default: open and claimed"},
+     {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["waiting", "open", "claimed", "decided", "cancelled"]},
+      "description": "default: open and claimed; waiting: 依次 and 加签 tasks whose turn has not come"},
+     {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+      "description": "officers: only the tasks assigned to or claimed by them (an inspector gets 422)"},
      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
      {"name": "after", "in": "query", "schema": {"type": "string"},
       "description": "the next cursor of the previous page; stable while tasks are added"}],
-    desc="Roles: officer (own bureau only), inspector.")}
+    desc="Roles: officer (own bureau only), inspector. An officer sees the pool tasks of the bureau, the group tasks "
+         "of their groups and the tasks assigned to or claimed by them; an inspector every task of the filter.")}
 paths["/api/v1/tasks/{id}/claim"] = {"post": op("Claim a task", "tasks", {**task_ok, **conflict, **body_err},
     [tid, idem], jbody(obj({}), required=False), desc="Roles: officer of the task's bureau. A task id acts only on its own round: a task that is decided, cancelled or of an earlier round (after a return) is refused with 409 task_superseded naming the open task of its branch (current_task).")}
-paths["/api/v1/tasks/{id}/decide"] = {"post": op("Decide a claimed task", "tasks", {**task_ok, **conflict, **body_err},
+paths["/api/v1/tasks/{id}/decide"] = {"post": op("Decide a task (claiming it when unclaimed)", "tasks", {**task_ok, **conflict, **body_err},
     [tid, idem], jbody(obj({"decision": {"type": "string", "enum": ["approve", "deny", "return"]},
         "comment": {"type": "string", "maxLength": 2000, "description": "deny: the reason, told to the applicant (行政许可法 art. 38); required (422 missing naming comment); return: what to supplement"},
         "legal_basis": {"type": "string", "maxLength": 2000, "description": "deny only: the articles the denial rests on; replaces the definition's <legal-basis denial> for this decision"},
@@ -599,6 +602,57 @@ paths["/api/v1/tasks/{id}/urge"] = {"post": op("Urge a task (催办)", "tasks",
      "409": prob("the task is decided or cancelled (task_closed); the problem carries `state`"), **body_err},
     [fid, idem], jbody(obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"])),
     desc="Roles: clerk, inspector. Recorded with an audit event (task_urged); shown on the bureau's worklist.")}
+# The verbs of a branch (issue 14, api/api_verbs.c): every one answers as
+# decide does, and refuses with a reason a person can act on.
+verb_conflict = {"409": prob(
+    "refused, nothing changed: task_superseded (the task is no longer its slot's current one; current_task names the "
+    "branch's open task), not_assignee (assigned to another officer or a group the officer is not in), "
+    "claimed_by_other, not_allowed (the definition does not allow it here; the detail names what it allows), "
+    "illegal_state (e.g. 撤回 after the next step acted), limit (加签 past the step's signers); the problem carries `state`")}
+verb_422 = {"422": prob("fields are missing, of the wrong type, unknown or invalid (errors[] names each); "
+                        "invalid_request on field to: no active officer of the task's bureau has that user name")}
+to_field = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9._-]{1,64}$",
+            "description": "the user name of an active officer of the task's bureau"}
+verb_reason = {"type": "string", "maxLength": 2000, "description": "why, kept in the audit event and shown on the timeline"}
+def verb(summary, props, req, example, desc):
+    return {"post": op(summary, "tasks", {**task_ok, **verb_conflict, **body_err, **verb_422}, [tid, idem],
+                       {"required": True, "content": {"application/json": {"schema": obj(props, req), "example": example}}},
+                       desc="Roles: officer of the task's bureau. " + desc)}
+paths["/api/v1/tasks/{id}/transfer"] = verb("Transfer a task (转办)",
+    {"to": to_field, "reason": verb_reason}, ["to"], {"to": "officer-li", "reason": "该事项由李科员负责"},
+    "The holder of an open task hands it to another officer of the bureau: the task closes (decision transfer, "
+    "handed_to) and a new one of the same slot and deadline opens for them. Refused for the officer themself or one "
+    "who already signs in the step.")
+paths["/api/v1/tasks/{id}/delegate"] = verb("Delegate a task (委派)",
+    {"to": to_field, "reason": verb_reason}, ["to"], {"to": "officer-li", "reason": "请协助核实现场"},
+    "As transfer, but the task comes back: the delegate gets a task (delegate_of names the holder) and only they may "
+    "act on the slot, by resolve.")
+paths["/api/v1/tasks/{id}/resolve"] = verb("Hand a delegated task back (委派办毕)",
+    {"comment": verb_reason}, [], {"comment": "现场核实无误"},
+    "The delegate's task closes (decision resolve, handed_to the holder); a new task opens for the holder to decide.")
+paths["/api/v1/tasks/{id}/signers"] = verb("Add a signer (加签)",
+    {"to": to_field, "position": {"type": "string", "enum": ["before", "after", "parallel"],
+                                  "description": "before (前加签) and after (后加签) in a one-signer or 依次 step; parallel in 会签, 或签 and 票签"},
+     "reason": verb_reason}, ["to", "position"], {"to": "officer-li", "position": "before", "reason": "需法制审核"},
+    "before: the added signer's task opens now and the holder's waits until they approved; after: the added signer "
+    "waits for the holder's approval; parallel: signs beside the others. At most 8 signers per step (409 limit); "
+    "a position the step does not allow is 409 not_allowed naming the ones it does.")
+paths["/api/v1/tasks/{id}/remove"] = verb("Remove a signer (减签)",
+    {"reason": verb_reason}, ["reason"], {"reason": "无需法制审核"},
+    "The path names the removed signer's task, waiting or open, not decided. Allowed to whoever added the signer, or "
+    "for a signer of the definition to an officer of the step's remove-by group (else 409 not_allowed); never the "
+    "step's last signer.")
+paths["/api/v1/tasks/{id}/send-back"] = verb("Send the branch back to an earlier step (退回)",
+    {"to_step": {"type": "string", "minLength": 1, "maxLength": 64, "description": "the step id of the branch to go back to"},
+     "reason": verb_reason}, ["to_step", "reason"], {"to_step": "accept", "reason": "受理材料不全，请重新审核"},
+    "The step's tasks close (the acted one with decision send_back and back_to), the round goes up and the named step "
+    "opens afresh with its own days. Only to a step the definition's back-to lists (else 409 not_allowed naming them); "
+    "a step id not of the branch is 422 naming to_step. Other branches are never touched.")
+paths["/api/v1/tasks/{id}/take-back"] = verb("Take back a decision (撤回)",
+    {"reason": verb_reason}, ["reason"], {"reason": "意见有误，需重新审核"},
+    "The path names the decided task; only its decider may take it back, while what the decision opened has not acted "
+    "(409 illegal_state otherwise, e.g. once the next step claimed or decided, the branch is approved or the "
+    "application left review). The decision's slot opens again with a new task; the row keeps taken_back_at.")
 html = {"type": "string", "contentMediaType": "text/html"}
 not_modified = {"description": "not modified: the If-None-Match header named the file's ETag; no body",
                 "headers": {"ETag": {"description": "the file's entity tag", "schema": {"type": "string"}}}}
@@ -919,11 +973,31 @@ schemas = {
         "step": {"type": "integer", "minimum": 0, "description": "the step's index in its branch"},
         "round": {"type": "integer", "minimum": 0},
         "branch_id": {"type": "string"}, "task_id": {"type": "string"}, "name": {"type": "string"}, "bureau": {"type": "string"},
-        "state": {"type": "string", "enum": ["open", "claimed", "decided", "cancelled"]},
+        "state": {"type": "string", "enum": ["waiting", "open", "claimed", "decided", "cancelled"],
+                  "description": "waiting: a 依次 (or 加签) signer whose turn has not come"},
         "claimant": {"type": ["integer", "null"], "description": "the account id of the officer who claimed it"},
         "deadline": nday, "warning": ref("Warning"),
         "application_deadline": nday, "application_state": ref("State"),
-        "decision": {"type": ["string", "null"], "enum": ["approve", "deny", "return", None]},
+        "decision": {"type": ["string", "null"],
+                     "enum": ["approve", "deny", "return", "send_back", "transfer", "delegate", "resolve", None],
+                     "description": "what the officer did with it: a decision, 退回 (send_back), or handed it on (转办 transfer, 委派 delegate, 委派办毕 resolve)"},
+        "slot": {"type": "integer", "minimum": 0, "description": "the signer's place in its step"},
+        "serial": {"type": "integer", "minimum": 1, "description": "the task's number in its branch"},
+        "signer_kind": {"type": "string", "enum": ["pool", "group", "officer", "account"],
+                        "description": "who may take it: any officer of the bureau, officers of a group, one named officer, an account named at run time (转办, 委派, 加签)"},
+        "group": {"type": ["string", "null"], "description": "a group task: the group's code (bureaus.xml <group>)"},
+        "assignee": {"type": ["string", "null"], "description": "the user name it is assigned to (an officer signer not matching any active officer keeps the definition's name)"},
+        "delegate_of": {"type": ["string", "null"], "description": "a 委派 task: the user name it goes back to"},
+        "added_by": {"type": ["string", "null"], "description": "a 加签 signer's task: who added the signer"},
+        "handed_to": {"type": ["string", "null"], "description": "transfer, delegate, resolve: the user name it went to"},
+        "back_to": {"type": ["string", "null"], "description": "send_back: the step id the branch went back to"},
+        "close_reason": {"type": ["string", "null"],
+                         "enum": ["ended", "not_needed", "step_denied", "returned", "removed", "sent_back", "taken_back", "replaced", None],
+                         "description": "why a cancelled task closed without its own decision"},
+        "taken_back_at": {**ndt, "description": "撤回: when its decision was taken back; null if never"},
+        "urges": {"type": "integer", "minimum": 0, "description": "催办 of this task so far"},
+        "sign": {"type": ["string", "null"], "enum": ["one", "all", "any", "sequence", "vote", None],
+                 "description": "the step's sign rule: one, 会签 all, 或签 any, 依次 sequence, 票签 vote"},
         "comment": nullable("string"),
         "items": {"type": ["array", "null"], "items": {"type": "string"}, "description": "a return's material ids"},
         "outputs": {"oneOf": [ref("FormValues"), {"type": "null"}], "description": "what the approval of this task recorded (branch outputs), each value in its type"},
@@ -932,7 +1006,9 @@ schemas = {
         "working_days_left": {"$ref": "#/components/schemas/DaysLeft", "description": "working days to the task's deadline; null unless the task is open or claimed and the application's clock runs"}},
         ["id", "number", "service", "version", "branch", "step", "round", "branch_id", "task_id", "name", "bureau", "state",
          "claimant", "deadline", "warning", "application_deadline", "application_state", "decision", "comment", "items",
-         "outputs", "created_at", "decided_at", "deadline_provisional", "working_days_left"]),
+         "outputs", "created_at", "decided_at", "deadline_provisional", "working_days_left", "slot", "serial",
+         "signer_kind", "group", "assignee", "delegate_of", "added_by", "handed_to", "back_to", "close_reason",
+         "taken_back_at", "urges", "sign"]),
     "Tracking": obj({"number": number_s,
         "service": obj({"id": {"type": "string"}, "name": {"type": "string"}}, ["id", "name"]), "state": ref("State"),
         "applicant": obj({"name": {"type": "string", "description": "first character and asterisks"}}, ["name"]),
@@ -1649,7 +1725,9 @@ schemas["Task"]["example"] = {"id": 58, "number": "330100202611300000012", "serv
     "step": 0, "round": 1, "branch_id": "seal", "task_id": "record", "name": "印章刻制备案", "bureau": "GA", "state": "claimed",
     "claimant": 7, "deadline": "2026-12-01", "warning": "none", "application_deadline": "2026-12-03",
     "application_state": "in_review", "decision": None, "comment": None, "items": None, "outputs": None,
-    "created_at": "2026-11-30T03:10:05Z", "decided_at": None, "deadline_provisional": False, "working_days_left": 1}
+    "created_at": "2026-11-30T03:10:05Z", "decided_at": None, "deadline_provisional": False, "working_days_left": 1,
+    "slot": 0, "serial": 1, "signer_kind": "pool", "group": None, "assignee": None, "delegate_of": None, "added_by": None,
+    "handed_to": None, "back_to": None, "close_reason": None, "taken_back_at": None, "urges": 0, "sign": "one"}
 schemas["Intake"]["example"] = {"service": "qykb", "channel": "window",
     "applicant": {"kind": "person", "name": "张三丰", "id_number": "330106199003071236"},
     "form": {"company_name": "杭州通办科技有限公司", "company_type": "llc", "registered_capital": 1000000,

@@ -840,6 +840,27 @@ typedef struct {
 } api_transition;
 void api_run_transition(api_req *r, api_transition *t);
 
+/* The task named in the path (what never changes about it: its
+ * application, definition and bureau), checked against the officer's
+ * bureau; its state is read under the application's lock when the event
+ * runs. false: a reply is set (404, 403 wrong_bureau, or the store's
+ * failure). */
+bool api_task_load(api_req *r, tb_store_task_ref *task);
+/* Point t at the task: its application's number (copied into the
+ * arena), its id, the officer's bureau. */
+void api_task_event(api_req *r, const tb_store_task_ref *task,
+                    api_transition *t);
+/* The verbs of a branch (api_verbs.c, issue 14): 转办, 委派, 委派办毕,
+ * 加签, 减签, 退回, 撤回 on the task of the path, and what the officer
+ * may do with it. */
+void api_h_task_transfer(api_req *r);
+void api_h_task_delegate(api_req *r);
+void api_h_task_resolve(api_req *r);
+void api_h_task_signers(api_req *r);
+void api_h_task_remove(api_req *r);
+void api_h_task_send_back(api_req *r);
+void api_h_task_take_back(api_req *r);
+
 /* Working days from the day of `now` to deadline by the loaded calendar
  * (holidays and adjusted working days, not just Monday to Friday; cal
  * NULL: Monday to Friday): 0 on the last day, negative when overdue, as

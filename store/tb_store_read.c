@@ -93,7 +93,17 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
   "'claimant', t.claimant, 'deadline', t.deadline, 'warning', t.warning, "     \
   "'application_deadline', a.deadline, 'application_state', a.status, "        \
   "'decision', t.decision, 'comment', t.comment, 'items', t.items, "           \
-  "'outputs', t.outputs, "                                                     \
+  "'outputs', t.outputs, 'slot', t.slot, 'serial', t.serial, "                 \
+  "'signer_kind', t.signer_kind, 'group', t.group_code, 'assignee', "          \
+  "coalesce((SELECT x.username FROM accounts x WHERE x.id = t.assignee), "     \
+  "t.assignee_name), 'delegate_of', (SELECT x.username FROM accounts x "       \
+  "WHERE x.id = t.delegate_of), 'added_by', (SELECT x.username FROM "          \
+  "accounts x WHERE x.id = t.added_by), 'handed_to', (SELECT x.username "      \
+  "FROM accounts x WHERE x.id = t.handed_to), 'back_to', t.back_to, "          \
+  "'close_reason', t.close_reason, 'taken_back_at', "                          \
+  "to_char(t.taken_back_at AT TIME ZONE 'UTC', "                               \
+  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'urges', (SELECT count(*) FROM "         \
+  "task_urges u WHERE u.task_id = t.id), "                                     \
   "'created_at', to_char(t.created_at AT TIME ZONE 'UTC', "                    \
   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'decided_at', "                          \
   "to_char(t.decided_at AT TIME ZONE 'UTC', "                                  \
@@ -108,7 +118,11 @@ tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
  * already or out of the next one. */
 #define TASK_FILTER                                                            \
   "($1::text IS NULL OR t.bureau = $1) AND CASE WHEN $2::text IS NULL THEN "   \
-  "t.state IN ('open', 'claimed') ELSE t.state = $2 END"
+  "t.state IN ('open', 'claimed') ELSE t.state = $2 END AND ($6::bigint IS "   \
+  "NULL OR t.assignee = $6::bigint OR t.claimant = $6::bigint OR (NOT "        \
+  "$7::boolean AND (t.signer_kind = 'pool' OR (t.signer_kind = 'group' AND "   \
+  "t.group_code IN (SELECT g.group_code FROM account_groups g WHERE "          \
+  "g.account_id = $6::bigint)))))"
 static const tb_store_stmt S_READ_TASKS = {
     "api_read_tasks",
     "WITH page AS (SELECT t.id, coalesce(t.deadline, 'infinity'::date) AS "
@@ -122,7 +136,7 @@ static const tb_store_stmt S_READ_TASKS = {
     "WHERE " TASK_FILTER "), 'next', CASE WHEN (SELECT count(*) FROM page) > "
     "$3::integer THEN (SELECT k::text || '.' || id FROM shown ORDER BY k "
     "DESC, id DESC LIMIT 1) END)::text",
-    5};
+    7};
 static const tb_store_stmt S_READ_APP_TASKS = {
     "api_read_app_tasks",
     "SELECT coalesce(json_agg(" TASK_OBJECT " ORDER BY t.id), "
@@ -135,9 +149,15 @@ tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
   char lim[16], id[24];
   snprintf(lim, sizeof lim, "%d", q->limit > 0 ? q->limit : 100);
   snprintf(id, sizeof id, "%lld", (long long)q->after_id);
-  const char *params[5] = {q->bureau, q->state, lim,
+  char officer[24];
+  snprintf(officer, sizeof officer, "%lld", (long long)q->officer);
+  const char *params[7] = {q->bureau,
+                           q->state,
+                           lim,
                            q->after_day[0] ? q->after_day : NULL,
-                           q->after_day[0] ? id : NULL};
+                           q->after_day[0] ? id : NULL,
+                           q->officer > 0 ? officer : NULL,
+                           q->mine ? "true" : "false"};
   return json_of(s, &S_READ_TASKS, params, json);
 }
 

@@ -41,12 +41,20 @@ typedef struct {
   char after_day[16]; /* the cursor ("" for the first page): the deadline
                          "YYYY-MM-DD" or "infinity" (none) ... */
   int64_t after_id;   /* ... and the id of the last task seen */
+  /* An officer's worklist (issue 14): > 0, the pool tasks of the bureau,
+   * the group tasks of the officer's groups and the tasks assigned to or
+   * claimed by this account; 0: every task of the filter. */
+  int64_t officer;
+  bool mine; /* only the tasks assigned to or claimed by `officer` */
 } tb_store_task_page;
 
 /* Tasks as a JSON object {"items": [...], "total": N, "next": "DAY.ID" |
  * null}: the items (id, number, service, branch, step, round, branch_id,
  * task_id, name, bureau, state, claimant, deadline, application_deadline,
- * application_state, decision, comment, items, created_at, decided_at)
+ * application_state, decision, comment, items, created_at, decided_at;
+ * and of the verbs: slot, serial, signer_kind, group, assignee,
+ * delegate_of, added_by, handed_to (user names), back_to, close_reason,
+ * taken_back_at, urges)
  * earliest deadline first, filtered in the query; total counts every
  * task of the filter; next is the cursor of the following page. */
 tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
