@@ -18,9 +18,8 @@
 
 /* An officer signer's account is the definition's user name resolved in
  * the same statement (NULL when there is no such active officer of the
- * bureau: the row still exists and the administrator sees it). A serial
- * of 0 comes from a state stored before the slots: numbered after the
- * branch's last task. */
+ * bureau: the row still exists and the administrator sees it). The
+ * serial is the engine's (the branch's counter). */
 static const tb_store_stmt S_CREATE = {
     "vb_task_create",
     "INSERT INTO tasks (application_id, branch, step, round, branch_id, "
@@ -29,9 +28,7 @@ static const tb_store_stmt S_CREATE = {
     "added_by, state) VALUES ($1::bigint, $2::smallint, $3::smallint, "
     "$4::integer, $5, $6, $7, $8, $9::date, "
     "coalesce(to_timestamp(nullif($10::bigint, 0)), now()), $11, "
-    "coalesce(nullif($12::integer, 0), (SELECT coalesce(max(serial), 0) + 1 "
-    "FROM tasks WHERE application_id = $1::bigint AND branch = "
-    "$2::smallint)), $13::smallint, $14, $15, $16, "
+    "$12::integer, $13::smallint, $14, $15, $16, "
     "CASE WHEN $14 = 'officer' THEN (SELECT id FROM accounts WHERE "
     "username = $16 AND role = 'officer' AND bureau = $8 AND NOT disabled "
     "AND deleted_at IS NULL) ELSE nullif($17::bigint, 0) END, "

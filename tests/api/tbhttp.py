@@ -279,6 +279,15 @@ def officer(bureau):
     return tok("officer-" + bureau)
 
 
+def add_officer(user, bureau):
+    """Another officer of a bureau (beside the harness's officer-BUREAU),
+    with the harness's password: a target of 转办, 委派 and 加签."""
+    sql(f"INSERT INTO accounts (username, role, bureau, password_hash) "
+        f"SELECT '{user}', 'officer', '{bureau}', password_hash FROM accounts "
+        f"WHERE username = 'officer-{bureau}' ON CONFLICT (username) DO "
+        f"NOTHING")
+
+
 def open_task(number, bureau):
     """The open or claimed task of bureau in application number, as the
     bureau's worklist shows it."""

@@ -26,9 +26,9 @@ import sys
 import time
 import uuid
 
-from tbhttp import (QYKB_FORM, QYKB_MATERIALS, case, citizen_id, credit_code,
-                    done, expect, http, officer, open_task, org_intake,
-                    spjy_form, sql, task_outputs, tok)
+from tbhttp import (QYKB_FORM, QYKB_MATERIALS, add_officer, case, citizen_id,
+                    credit_code, done, expect, http, officer, open_task,
+                    org_intake, spjy_form, sql, task_outputs, tok)
 
 ROOT = os.environ["TB_SOURCE_ROOT"]
 CLERK, ADMIN = "clerk1", "admin1"
@@ -448,6 +448,57 @@ def _():
     torture(Request("POST", f"/api/v1/tasks/{tid}/decide",
                     {"decision": "return", "comment": "住所证明不清晰",
                      "items": ["premises"]}, officer(bureau)))
+
+
+# ---- the verbs of a branch (issue 14): each a change kind of its own
+
+def spjy_task():
+    """The open first task of a new accepted spjy application (市场监管's
+    three pool steps) and its number."""
+    n = accepted("spjy")["number"]
+    return n, open_task(n, "SCJG")["id"]
+
+
+add_officer("li-scjg", "SCJG")
+
+
+@case("转办 (transfer, the officer resolved): every statement failed in turn")
+def _():
+    _n, tid = spjy_task()
+    torture(Request("POST", f"/api/v1/tasks/{tid}/transfer",
+                    {"to": "li-scjg", "reason": "该事项由李科员负责"},
+                    officer("SCJG")))
+
+
+@case("委派 and 委派办毕 (delegate, resolve): every statement failed in turn")
+def _():
+    n, tid = spjy_task()
+    torture(Request("POST", f"/api/v1/tasks/{tid}/delegate",
+                    {"to": "li-scjg", "reason": "请核实现场"}, officer("SCJG")))
+    d = open_task(n, "SCJG")["id"]
+    torture(Request("POST", f"/api/v1/tasks/{d}/resolve",
+                    {"comment": "现场核实无误"}, tok("li-scjg")))
+
+
+@case("加签 after and 减签 (a waiting task): every statement failed in turn")
+def _():
+    n, tid = spjy_task()
+    torture(Request("POST", f"/api/v1/tasks/{tid}/signers",
+                    {"to": "li-scjg", "position": "after"}, officer("SCJG")))
+    waiting = sql("SELECT t.id FROM tasks t JOIN applications a ON a.id = "
+                  f"t.application_id WHERE a.number = '{n}' AND t.state = "
+                  "'waiting'")
+    torture(Request("POST", f"/api/v1/tasks/{waiting}/remove",
+                    {"reason": "无需会签"}, officer("SCJG")))
+
+
+@case("撤回 (take-back of the previous step): every statement failed in turn")
+def _():
+    n, tid = spjy_task()
+    expect(http("POST", f"/api/v1/tasks/{tid}/decide",
+                {"decision": "approve"}, token=officer("SCJG")), 200)
+    torture(Request("POST", f"/api/v1/tasks/{tid}/take-back",
+                    {"reason": "意见有误"}, officer("SCJG")))
 
 
 @case("the last approval (join, licenses signed): every statement failed")

@@ -20,8 +20,8 @@ import re
 import sys
 import uuid
 
-from tbhttp import (case, credit_code, done, expect, http, officer,
-                    org_intake, spjy_form, sql, tok)
+from tbhttp import (add_officer, case, credit_code, done, expect, http,
+                    officer, org_intake, spjy_form, sql, tok)
 
 ROOT = os.environ["TB_SOURCE_ROOT"]
 CLERK, ADMIN, INSPECTOR = "clerk1", "admin1", "inspector1"
@@ -33,17 +33,10 @@ SPJY_MATERIALS = ["application", "business_license", "legal_rep_id_card",
 serial = [0]
 
 
-def add_officer(user, bureau=B, disabled=False):
-    """A second officer of the bureau, with the harness's password."""
-    sql(f"INSERT INTO accounts (username, role, bureau, password_hash, "
-        f"disabled) SELECT '{user}', 'officer', '{bureau}', password_hash, "
-        f"{'true' if disabled else 'false'} FROM accounts WHERE username = "
-        f"'officer-{B}' ON CONFLICT (username) DO NOTHING")
-
-
-add_officer(LI)
-add_officer(WANG)
-add_officer("gone-scjg", disabled=True)
+add_officer(LI, B)
+add_officer(WANG, B)
+add_officer("gone-scjg", B)
+sql("UPDATE accounts SET disabled = true WHERE username = 'gone-scjg'")
 
 
 def accepted():
@@ -106,7 +99,8 @@ def refused(task, name, body, status, code, user=HOLDER, field=None):
 def events(number, action=None):
     r = expect(http("GET", f"/api/v1/applications/{number}/events",
                     token=tok(INSPECTOR)), 200)
-    return [e for e in r.json if action is None or e["action"] == action]
+    return [e for e in r.json["events"]
+            if action is None or e["action"] == action]
 
 
 def decide(task, decision="approve", user=HOLDER, **extra):
@@ -243,7 +237,7 @@ def _():
 def _():
     n = accepted()
     t = current(n)[0]["id"]
-    refused(t, "transfer", {"to": HOLDER}, 409, None)
+    refused(t, "transfer", {"to": HOLDER}, 422, "invalid_request", field="to")
     decide(t)
     refused(t, "transfer", {"to": LI}, 409, "task_superseded")
 
