@@ -28,9 +28,9 @@ typedef struct {
   api_problem pb;
 } verb;
 
-/* The task and the body, read by spec. false: a reply is set. */
+/* The task and the body, read by spec. false: a reply is set and
+ * nothing is left to free. */
 static bool verb_begin(api_req *r, verb *v, api_field *spec) {
-  memset(&v->pb, 0, sizeof v->pb);
   v->body = NULL;
   if (!api_task_load(r, &v->task))
     return false;
@@ -83,10 +83,8 @@ static void hand_on(api_req *r, tb_event_kind kind) {
   api_field spec[] = {API_STRING("to", API_REQUIRED, MAX_USERNAME, NULL),
                       API_STRING("reason", API_OPTIONAL, MAX_REASON, NULL),
                       API_END};
-  if (!verb_begin(r, &v, spec)) {
-    json_decref(v.body);
+  if (!verb_begin(r, &v, spec))
     return;
-  }
   check_username(&v.pb, &spec[0]);
   api_transition t = {.ev.kind = kind};
   verb_end(r, &v, spec, &t);
@@ -105,10 +103,8 @@ void api_h_task_resolve(api_req *r) {
   verb v;
   api_field spec[] = {API_STRING("comment", API_OPTIONAL, MAX_REASON, NULL),
                       API_END};
-  if (!verb_begin(r, &v, spec)) {
-    json_decref(v.body);
+  if (!verb_begin(r, &v, spec))
     return;
-  }
   api_transition t = {.ev.kind = TB_EV_RESOLVE};
   verb_end(r, &v, spec, &t);
 }
@@ -121,10 +117,8 @@ void api_h_task_signers(api_req *r) {
       API_STRING("to", API_REQUIRED, MAX_USERNAME, NULL),
       API_CHOICE("position", API_REQUIRED, positions, &position),
       API_STRING("reason", API_OPTIONAL, MAX_REASON, NULL), API_END};
-  if (!verb_begin(r, &v, spec)) {
-    json_decref(v.body);
+  if (!verb_begin(r, &v, spec))
     return;
-  }
   check_username(&v.pb, &spec[0]);
   api_transition t = {.ev.kind = TB_EV_ADD_SIGNER};
   t.ev.position = (uint8_t)(position == 1   ? TB_ADD_AFTER
@@ -138,10 +132,8 @@ static void undo(api_req *r, tb_event_kind kind) {
   verb v;
   api_field spec[] = {API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
                       API_END};
-  if (!verb_begin(r, &v, spec)) {
-    json_decref(v.body);
+  if (!verb_begin(r, &v, spec))
     return;
-  }
   api_transition t = {.ev.kind = kind};
   verb_end(r, &v, spec, &t);
 }
@@ -179,10 +171,8 @@ void api_h_task_send_back(api_req *r) {
   api_field spec[] = {API_STRING("to_step", API_REQUIRED, 64, NULL),
                       API_STRING("reason", API_REQUIRED, MAX_REASON, NULL),
                       API_END};
-  if (!verb_begin(r, &v, spec)) {
-    json_decref(v.body);
+  if (!verb_begin(r, &v, spec))
     return;
-  }
   int step = step_index(&v.pb, &spec[0], &v.task);
   api_transition t = {.ev.kind = TB_EV_SEND_BACK};
   t.ev.to_step = (uint8_t)(step < 0 ? 0 : step);

@@ -165,9 +165,10 @@ def chunked(method, path, data, token=None, ctype="application/json"):
 
 
 def audit_verify(number):
-    """`tongban audit verify NUMBER` (TB_TONGBAN): exit status and output."""
-    r = subprocess.run([os.environ.get("TB_TONGBAN", ""), "audit", "verify",
-                        number, "--db", ADMIN_DB],
+    """`tongban audit verify NUMBER` (TB_TONGBAN; every chain when number
+    is empty): exit status and output."""
+    r = subprocess.run([os.environ.get("TB_TONGBAN", ""), "audit", "verify"]
+                       + ([number] if number else []) + ["--db", ADMIN_DB],
                        capture_output=True, text=True, timeout=60)
     return r.returncode, r.stdout + r.stderr
 

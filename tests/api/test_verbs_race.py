@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""test_verbs_race.py — 50 concurrent officers over HTTP on 200 business
+start-ups (qykb, issue 14): approving, claiming, transferring (转办) and
+taking back (撤回) whatever their worklists show, all at once.
+
+Each officer works the top of their bureau's worklist (the same few tasks
+as their colleagues: they collide on purpose) until no task of any
+application is open. Bounded: 200 applications, 50 threads, at most 8000
+requests and 600 seconds in all.
+
+Afterwards: every answer was 200 or a 409 of the registry (a losing racer
+is told why, never 5xx or anything else); every application is approved
+with exactly one in_review → approved event and its licenses signed once;
+no task's slot was approved twice (a taken-back approval aside); no task
+is left open; `tongban audit verify` finds every chain intact.
+
+Started by test_api.c (see tests/api/meson.build).
+"""
+import random
+import sys
+import threading
+import time
+
+from tbhttp import (PROBLEMS, add_officer, audit_verify, case, credit_code,
+                    done, expect, http, org_intake, sql, tok)
+
+APPS, THREADS = 200, 50
+MAX_REQUESTS, MAX_SECONDS = 8000, 600
+BUREAUS = ["SCJG", "GA", "SW", "RS", "GJJ"]
+CLERK = "clerk1"
+lock = threading.Lock()
+answers = {}  # (status, code) → count
+wrong = []  # answers that are neither 200 nor a registered 409
+sent = [0]
+
+
+def officers():
+    """Ten officers per bureau: the harness's and nine more."""
+    out = []
+    for b in BUREAUS:
+        out.append(("officer-" + b, b))
+        for k in range(1, THREADS // len(BUREAUS)):
+            user = f"race{k}-{b.lower()}"
+            add_officer(user, b)
+            out.append((user, b))
+    return out
+
+
+def note(r, what):
+    code = r.json.get("code") if r.status != 200 else None
+    with lock:
+        sent[0] += 1
+        answers[(r.status, code)] = answers.get((r.status, code), 0) + 1
+        if r.status != 200 and (r.status != 409 or PROBLEMS.get(code) != 409):
+            wrong.append((what, r.status, r.body[:300]))
+
+
+def open_left():
+    return int(sql("SELECT count(*) FROM tasks t JOIN applications a ON "
+                   "a.id = t.application_id WHERE a.definition_id = 'qykb' "
+                   "AND t.state IN ('waiting', 'open', 'claimed')"))
+
+
+def work(user, bureau, colleagues, deadline, rng):
+    token = tok(user)
+    mine = []  # tasks this officer approved: candidates for 撤回
+    while time.time() < deadline and sent[0] < MAX_REQUESTS:
+        page = http("GET", f"/api/v1/tasks?bureau={bureau}&limit=8",
+                    token=token)
+        items = page.json["items"] if page.status == 200 else []
+        if not items:
+            if open_left() == 0:
+                return
+            time.sleep(0.2)
+            continue
+        t = rng.choice(items)
+        path = f"/api/v1/tasks/{t['id']}/"
+        roll = rng.random()
+        if roll < 0.15 and mine:
+            r = http("POST", path.replace(str(t["id"]), str(mine[-1]))
+                     + "take-back", {"reason": "复核"}, token=token)
+            what = "take-back"
+        elif roll < 0.35:
+            to = rng.choice([c for c in colleagues if c != user])
+            r = http("POST", path + "transfer", {"to": to, "reason": "分办"},
+                     token=token)
+            what = "transfer"
+        elif roll < 0.45:
+            r = http("POST", path + "claim", {}, token=token)
+            what = "claim"
+        else:
+            r = http("POST", path + "decide", {"decision": "approve"},
+                     token=token)
+            what = "approve"
+            if r.status == 200:
+                mine.append(t["id"])
+        note(r, what)
+
+
+@case("setup: 200 business start-ups accepted, 50 officers")
+def _():
+    for i in range(APPS):
+        h = credit_code("MA9R%04d" % i)
+        n = expect(http("POST", "/api/v1/applications", org_intake(h),
+                        token=tok(CLERK)), 201).json["number"]
+        expect(http("POST", f"/api/v1/applications/{n}/accept", {},
+                    token=tok(CLERK)), 200)
+
+
+@case("race: every answer 200 or a registered 409, within the bounds")
+def _():
+    staff = officers()
+    by_bureau = {b: [u for u, x in staff if x == b] for b in BUREAUS}
+    deadline = time.time() + MAX_SECONDS
+    threads = [threading.Thread(
+        target=work, args=(u, b, by_bureau[b], deadline, random.Random(k)))
+        for k, (u, b) in enumerate(staff)]
+    started = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.time() - started
+    print(f"# {sent[0]} requests by {len(staff)} officers in {took:.0f} s: "
+          + ", ".join(f"{s} {c or ''}: {n}" for (s, c), n in
+                      sorted(answers.items(), key=lambda x: str(x[0]))))
+    assert not wrong, wrong[:5]
+    assert open_left() == 0, f"{open_left()} tasks left open"
+    assert answers.get((409, "task_superseded"), 0) + \
+        answers.get((409, "claimed_by_other"), 0) + \
+        answers.get((409, "not_assignee"), 0) > 0, "nobody collided"
+
+
+@case("race: every join decided once, licenses signed once, no doubled decision")
+def _():
+    approved = sql("SELECT count(*) FROM applications WHERE definition_id = "
+                   "'qykb' AND status = 'approved'")
+    assert approved == str(APPS), approved
+    once = sql("SELECT count(*) FROM (SELECT e.application_id FROM "
+               "audit_events e JOIN applications a ON a.id = "
+               "e.application_id WHERE a.definition_id = 'qykb' AND "
+               "e.payload LIKE '%\"from\":\"in_review\"%' AND e.payload LIKE "
+               "'%\"to\":\"approved\"%' GROUP BY e.application_id HAVING "
+               "count(*) = 1) x")
+    assert once == str(APPS), once
+    twice = sql("SELECT count(*) FROM (SELECT application_id, type_code FROM "
+                "licenses GROUP BY 1, 2 HAVING count(*) > 1) x")
+    assert twice == "0", twice
+    signed = sql("SELECT count(DISTINCT application_id) FROM licenses l JOIN "
+                 "applications a ON a.id = l.application_id WHERE "
+                 "a.definition_id = 'qykb'")
+    assert signed == str(APPS), signed
+    doubled = sql("SELECT count(*) FROM (SELECT application_id, branch, "
+                  "step, round, slot FROM tasks WHERE decision = 'approve' "
+                  "AND taken_back_at IS NULL GROUP BY 1, 2, 3, 4, 5 HAVING "
+                  "count(*) > 1) x")
+    assert doubled == "0", doubled
+
+
+@case("race: tongban audit verify finds every chain intact")
+def _():
+    rc, out = audit_verify("")
+    assert rc == 0, out
+
+
+sys.exit(done())
