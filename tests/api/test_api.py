@@ -1212,6 +1212,14 @@ def allowed_for(method, pattern):
         ("GET", "/api/v1/bureaus"): staff,
         ("GET", "/api/v1/copies"): {"officer-SCJG", "officer-GA"},
         ("POST", "/api/v1/copies/{id}/read"): {"officer-SCJG", "officer-GA"},
+        # the verbs of a branch (test_verbs.py): the task's bureau's officers
+        ("POST", "/api/v1/tasks/{id}/transfer"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/delegate"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/resolve"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/signers"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/remove"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/send-back"): {"officer-SCJG"},
+        ("POST", "/api/v1/tasks/{id}/take-back"): {"officer-SCJG"},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]
