@@ -179,6 +179,7 @@ const api_route api_routes[] = {
      CHANGE},
     {"POST", "/api/v1/tasks/{id}/take-back", api_h_task_take_back, OFFICER,
      CHANGE},
+    {"GET", "/api/v1/tasks/{id}/options", api_h_task_options, OFFICER, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -14,6 +14,7 @@
  */
 #include "tb_api_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_REASON 2000
@@ -177,4 +178,141 @@ void api_h_task_send_back(api_req *r) {
   api_transition t = {.ev.kind = TB_EV_SEND_BACK};
   t.ev.to_step = (uint8_t)(step < 0 ? 0 : step);
   verb_end(r, &v, spec, &t);
+}
+
+/* ---- GET /api/v1/tasks/{id}/options -------------------------------------- */
+
+static bool is_me(api_req *r, json_t *id) {
+  return json_is_integer(id) && json_integer_value(id) == r->who.id;
+}
+
+static bool in_groups(json_t *groups, const char *code) {
+  size_t i;
+  json_t *g;
+  json_array_foreach(groups, i, g) {
+    if (code && json_is_string(g) && strcmp(json_string_value(g), code) == 0)
+      return true;
+  }
+  return false;
+}
+
+static const char *text_of(json_t *o, const char *key) {
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? s : "";
+}
+
+/* 减签 of this task by the asker: they added its signer, or it is a
+ * signer of the definition and they are of the step's remove-by group. */
+static bool may_remove(api_req *r, const tb_task_def *td, json_t *task,
+                       json_t *groups) {
+  json_t *added = json_object_get(task, "added_by");
+  return is_me(r, added) ||
+         (json_is_null(added) && in_groups(groups, td->remove_group));
+}
+
+/* Whether the asker may take the open task: its signer is theirs and
+ * nobody else claimed it. */
+static bool may_take(api_req *r, json_t *task, json_t *groups) {
+  const char *kind = text_of(task, "signer_kind");
+  json_t *claimant = json_object_get(task, "claimant");
+  if (!json_is_null(claimant) && !is_me(r, claimant))
+    return false;
+  if (strcmp(kind, "pool") == 0)
+    return true;
+  if (strcmp(kind, "group") == 0)
+    return in_groups(groups, text_of(task, "group"));
+  return is_me(r, json_object_get(task, "assignee"));
+}
+
+/* The verbs the asker may use on the task now, as far as its row and the
+ * definition tell (the engine has the last word when one is used). */
+static json_t *verbs_of(api_req *r, const tb_task_def *td, json_t *task,
+                        json_t *groups) {
+  json_t *v = json_array();
+  const char *state = text_of(task, "state");
+  bool open = strcmp(state, "open") == 0 || strcmp(state, "claimed") == 0;
+  if (strcmp(state, "decided") == 0) {
+    const char *d = text_of(task, "decision");
+    if (is_me(r, json_object_get(task, "decided_by")) &&
+        !json_is_true(json_object_get(task, "taken_back")) &&
+        (strcmp(d, "approve") == 0 || strcmp(d, "deny") == 0))
+      json_array_append_new(v, json_string("take-back"));
+    return v;
+  }
+  if (open && !json_is_null(json_object_get(task, "delegate_of"))) {
+    if (is_me(r, json_object_get(task, "assignee")))
+      json_array_append_new(v, json_string("resolve"));
+    return v;
+  }
+  if (open && may_take(r, task, groups)) {
+    static const char *const all[] = {"approve",  "deny",     "return",
+                                      "transfer", "delegate", "signers"};
+    const char *kind = text_of(task, "signer_kind");
+    if (strcmp(state, "open") == 0 &&
+        (strcmp(kind, "pool") == 0 || strcmp(kind, "group") == 0))
+      json_array_append_new(v, json_string("claim"));
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+      json_array_append_new(v, json_string(all[i]));
+    if (td->back_to)
+      json_array_append_new(v, json_string("send-back"));
+    return v;
+  }
+  if ((open || strcmp(state, "waiting") == 0) &&
+      may_remove(r, td, task, groups))
+    json_array_append_new(v, json_string("remove"));
+  return v;
+}
+
+/* The steps 退回 may go back to from td, in the branch's order. */
+static json_t *send_back_to(const tb_branch_def *b, const tb_task_def *td) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < b->n_tasks && i < 32; i++)
+    if (td->back_to & (UINT32_C(1) << i))
+      json_array_append_new(
+          a, json_pack("{s:s, s:s}", "step", b->tasks[i].id, "name",
+                       b->tasks[i].name ? b->tasks[i].name : b->tasks[i].id));
+  return a;
+}
+
+static json_t *add_positions(const tb_task_def *td) {
+  if (td->rule == TB_SIGN_ONE || td->rule == TB_SIGN_SEQUENCE)
+    return json_pack("[s, s]", "before", "after");
+  return json_pack("[s]", "parallel");
+}
+
+void api_h_task_options(api_req *r) {
+  tb_store_task_ref task;
+  if (!api_task_load(r, &task))
+    return;
+  const tb_definition *def = task.def;
+  if (task.branch < 0 || (size_t)task.branch >= def->n_branches ||
+      task.step < 0 ||
+      (size_t)task.step >= def->branches[task.branch].n_tasks) {
+    api_fail_store(r, TB_STORE_ERROR);
+    return;
+  }
+  const tb_branch_def *b = &def->branches[task.branch];
+  const tb_task_def *td = &b->tasks[task.step];
+  char *json = NULL;
+  tb_store_status rc =
+      tb_store_task_options_read(api_store(r), task.id, r->who.id, &json);
+  if (rc != TB_STORE_OK) {
+    api_fail_store(r, rc);
+    return;
+  }
+  json_t *o = api_json_load(json);
+  free(json);
+  if (!json_is_object(o)) {
+    json_decref(o);
+    api_fail_store(r, TB_STORE_ERROR);
+    return;
+  }
+  json_t *reply = json_pack(
+      "{s:o, s:O, s:o, s:o, s:O}", "verbs",
+      verbs_of(r, td, json_object_get(o, "task"), json_object_get(o, "groups")),
+      "officers", json_object_get(o, "officers"), "send_back_to",
+      send_back_to(b, td), "add_positions", add_positions(td), "signers",
+      json_object_get(o, "signers"));
+  json_decref(o);
+  api_reply_json(r, 200, reply);
 }

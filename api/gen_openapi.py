@@ -653,6 +653,26 @@ paths["/api/v1/tasks/{id}/take-back"] = verb("Take back a decision (撤回)",
     "The path names the decided task; only its decider may take it back, while what the decision opened has not acted "
     "(409 illegal_state otherwise, e.g. once the next step claimed or decided, the branch is approved or the "
     "application left review). The decision's slot opens again with a new task; the row keeps taken_back_at.")
+paths["/api/v1/tasks/{id}/options"] = {"get": op("What the officer may do with a task", "tasks",
+    {"200": resp("the verbs, the officers to name, the steps to send back to, the 加签 positions, the step's signers", obj({
+        "verbs": {"type": "array", "items": {"type": "string", "enum": [
+            "claim", "approve", "deny", "return", "transfer", "delegate", "signers", "send-back", "resolve", "remove",
+            "take-back"]}, "description": "as far as the task's row and the definition tell; the engine has the last word"},
+        "officers": {"type": "array", "description": "the active officers of the task's bureau but the asker (转办, 委派, 加签)",
+                     "items": obj({"username": {"type": "string"}, "groups": {"type": "array", "items": {"type": "string"}}},
+                                  ["username", "groups"])},
+        "send_back_to": {"type": "array", "description": "the steps 退回 may go back to (the definition's back-to)",
+                         "items": obj({"step": {"type": "string"}, "name": {"type": "string"}}, ["step", "name"])},
+        "add_positions": {"type": "array", "items": {"type": "string", "enum": ["before", "after", "parallel"]}},
+        "signers": {"type": "array", "description": "the newest task of each signer slot of the step and round",
+                    "items": obj({"slot": {"type": "integer", "minimum": 0}, "task": {"type": "integer"},
+                                  "status": {"type": "string", "enum": ["waiting", "open", "claimed", "decided", "cancelled"]},
+                                  "who": {"type": ["string", "null"], "description": "the user name, else the group code"},
+                                  "kind": {"type": "string", "enum": ["pool", "group", "officer", "account"]},
+                                  "decision": {"type": ["string", "null"]}},
+                                 ["slot", "task", "status", "who", "kind", "decision"])}},
+        ["verbs", "officers", "send_back_to", "add_positions", "signers"]))},
+    [tid], desc="Roles: officer of the task's bureau (403 wrong_bureau otherwise).")}
 html = {"type": "string", "contentMediaType": "text/html"}
 not_modified = {"description": "not modified: the If-None-Match header named the file's ETag; no body",
                 "headers": {"ETag": {"description": "the file's entity tag", "schema": {"type": "string"}}}}

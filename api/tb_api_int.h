@@ -860,6 +860,10 @@ void api_h_task_signers(api_req *r);
 void api_h_task_remove(api_req *r);
 void api_h_task_send_back(api_req *r);
 void api_h_task_take_back(api_req *r);
+/* GET /api/v1/tasks/{id}/options: the verbs the officer may use on the
+ * task now, the officers they may name, the steps 退回 may go back to,
+ * the 加签 positions of the step and its signers. */
+void api_h_task_options(api_req *r);
 
 /* Working days from the day of `now` to deadline by the loaded calendar
  * (holidays and adjusted working days, not just Monday to Friday; cal

@@ -62,6 +62,16 @@ tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
 /* Every task of one application, as a JSON array of such items. */
 tb_store_status tb_store_application_tasks_read(tb_store *s, const char *number,
                                                 char **json);
+/* What an officer may do with a task (issue 14, GET /api/v1/tasks/{id}/
+ * options), as a JSON object: "task" (state, signer_kind, group,
+ * assignee, claimant, delegate_of, added_by, decided_by: account ids;
+ * decision, taken_back), "signers" (the newest task of each slot of its
+ * step and round: slot, task, status, who, kind, decision), "officers"
+ * (the active officers of its bureau but `officer`, with their groups)
+ * and "groups" (the officer's). TB_STORE_NOT_FOUND: no such task.
+ * Malloc'ed; the caller frees it. */
+tb_store_status tb_store_task_options_read(tb_store *s, int64_t task,
+                                           int64_t officer, char **json);
 /* The audit timeline as a JSON array (seq, at, action, actor, role,
  * bureau, payload). */
 tb_store_status tb_store_events_read(tb_store *s, const char *number,

@@ -326,3 +326,44 @@ tb_store_status tb_store_officer_find_in(tb_store *s, const char *bureau,
   PQclear(r);
   return TB_STORE_OK;
 }
+
+/* ---- what an officer may do with a task (GET …/options) ---------------- */
+
+/* The task's row as the options need it, the signers of its step (its
+ * application, branch, step and round), the active officers of its
+ * bureau but the asker, with their groups, and the asker's groups. */
+static const tb_store_stmt S_OPTIONS = {
+    "vb_task_options",
+    "WITH t AS (SELECT * FROM tasks WHERE id = $1::bigint), "
+    "names AS (SELECT id, username FROM accounts) "
+    "SELECT json_build_object('task', (SELECT json_build_object('state', "
+    "t.state, 'signer_kind', t.signer_kind, 'group', t.group_code, "
+    "'assignee', t.assignee, 'claimant', t.claimant, 'delegate_of', "
+    "t.delegate_of, 'added_by', t.added_by, 'decided_by', t.decided_by, "
+    "'decision', t.decision, 'taken_back', t.taken_back_at IS NOT NULL) "
+    "FROM t), 'signers', (SELECT coalesce(json_agg(json_build_object("
+    "'slot', x.slot, 'task', x.id, 'status', x.state, 'who', coalesce(("
+    "SELECT username FROM names WHERE id = coalesce(x.assignee, "
+    "x.claimant)), x.group_code, x.assignee_name), 'kind', x.signer_kind, "
+    "'decision', x.decision) ORDER BY x.slot, x.id), '[]'::json) FROM "
+    "tasks x, t WHERE x.application_id = t.application_id AND x.branch = "
+    "t.branch AND x.step = t.step AND x.round = t.round AND x.id IN (SELECT "
+    "max(y.id) FROM tasks y WHERE y.application_id = t.application_id AND "
+    "y.branch = t.branch AND y.step = t.step AND y.round = t.round GROUP BY "
+    "y.slot)), 'officers', (SELECT coalesce(json_agg(json_build_object("
+    "'username', a.username, 'groups', coalesce((SELECT json_agg("
+    "g.group_code ORDER BY g.group_code) FROM account_groups g WHERE "
+    "g.account_id = a.id), '[]'::json)) ORDER BY a.username), '[]'::json) "
+    "FROM accounts a, t WHERE a.role = 'officer' AND a.bureau = t.bureau "
+    "AND NOT a.disabled AND a.deleted_at IS NULL AND a.id <> $2::bigint), "
+    "'groups', (SELECT coalesce(json_agg(g.group_code), '[]'::json) FROM "
+    "account_groups g WHERE g.account_id = $2::bigint))::text "
+    "FROM t",
+    2};
+
+tb_store_status tb_store_task_options_read(tb_store *s, int64_t task,
+                                           int64_t officer, char **json) {
+  tb_store_num id = tb_store_i64(task), who = tb_store_i64(officer);
+  const char *params[] = {id.v, who.v};
+  return tb_store_json_of(s, &S_OPTIONS, params, json);
+}

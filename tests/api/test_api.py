@@ -1220,6 +1220,7 @@ def allowed_for(method, pattern):
         ("POST", "/api/v1/tasks/{id}/remove"): {"officer-SCJG"},
         ("POST", "/api/v1/tasks/{id}/send-back"): {"officer-SCJG"},
         ("POST", "/api/v1/tasks/{id}/take-back"): {"officer-SCJG"},
+        ("GET", "/api/v1/tasks/{id}/options"): {"officer-SCJG"},
     }
     if (method, pattern) in table:
         return table[(method, pattern)]

@@ -297,6 +297,30 @@ def _():
     assert ev[0]["payload"]["event"]["position"] == "before", ev
 
 
+@case("options: what the officer may do with the task now")
+def _():
+    n = accepted()
+    t = current(n)[0]["id"]
+    o = expect(http("GET", f"/api/v1/tasks/{t}/options", token=tok(HOLDER)),
+               200).json
+    assert o["verbs"][:2] == ["claim", "approve"], o
+    assert "send-back" not in o["verbs"] and "take-back" not in o["verbs"]
+    assert o["add_positions"] == ["before", "after"], o
+    names = [x["username"] for x in o["officers"]]
+    assert LI in names and HOLDER not in names and "gone-scjg" not in names
+    assert [s["task"] for s in o["signers"]] == [t], o
+    expect(verb(t, "transfer", {"to": LI}), 200)
+    o = expect(http("GET", f"/api/v1/tasks/{t}/options", token=tok(HOLDER)),
+               200).json
+    assert o["verbs"] == [], o
+    new = current(n)[0]["id"]
+    o = expect(http("GET", f"/api/v1/tasks/{new}/options", token=tok(LI)),
+               200).json
+    assert "approve" in o["verbs"] and "claim" not in o["verbs"], o
+    expect(http("GET", f"/api/v1/tasks/{new}/options",
+                token=officer("GA")), 403, "wrong_bureau")
+
+
 @case("撤回: the previous step's decision comes back while the next has not acted")
 def _():
     n = accepted()
