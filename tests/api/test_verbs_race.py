@@ -77,22 +77,24 @@ def work(user, bureau, colleagues, deadline, rng):
         path = f"/api/v1/tasks/{t['id']}/"
         roll = rng.random()
         if roll < 0.15 and mine:
-            r = http("POST", path.replace(str(t["id"]), str(mine[-1]))
-                     + "take-back", {"reason": "复核"}, token=token)
+            # 撤回 of a 涉税信息确认 this officer approved (the next step,
+            # 发票核定, may have acted already: then a clear 409)
+            r = http("POST", f"/api/v1/tasks/{mine.pop()}/take-back",
+                     {"reason": "复核"}, token=token)
             what = "take-back"
-        elif roll < 0.35:
+        elif roll < 0.25:
             to = rng.choice([c for c in colleagues if c != user])
             r = http("POST", path + "transfer", {"to": to, "reason": "分办"},
                      token=token)
             what = "transfer"
-        elif roll < 0.45:
+        elif roll < 0.3:
             r = http("POST", path + "claim", {}, token=token)
             what = "claim"
         else:
             r = http("POST", path + "decide", {"decision": "approve"},
                      token=token)
             what = "approve"
-            if r.status == 200:
+            if r.status == 200 and t["task_id"] == "confirm":
                 mine.append(t["id"])
         note(r, what)
 
