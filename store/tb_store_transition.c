@@ -44,16 +44,17 @@ static const tb_store_stmt S_TASK_CLAIM = {
     "UPDATE tasks SET state = 'claimed', claimant = $5::bigint, "
     "claimed_at = to_timestamp($6::bigint) WHERE application_id = $1::bigint "
     "AND branch = $2::smallint AND step = $3::smallint AND round = "
-    "$4::integer",
-    6};
+    "$4::integer AND slot = $7::smallint AND state IN ('open', 'claimed')",
+    7};
 static const tb_store_stmt S_TASK_DECIDE = {
     "tr_task_decide",
     "UPDATE tasks SET state = 'decided', decision = $5, decided_by = "
     "$6::bigint, decided_at = to_timestamp($10::bigint), comment = $7, "
     "items = $8::jsonb, outputs = $9::jsonb WHERE application_id = "
     "$1::bigint AND branch = $2::smallint AND step = $3::smallint AND "
-    "round = $4::integer",
-    10};
+    "round = $4::integer AND slot = $11::smallint AND state IN ('open', "
+    "'claimed')",
+    11};
 static const tb_store_stmt S_TIMER_SET = {
     "tr_timer_set",
     "INSERT INTO timers (application_id, kind, subject, due_at) VALUES "
@@ -652,8 +653,8 @@ typedef struct {
 } task_ctx;
 
 /* A task event named by branch and step (no task id: the store's own
- * callers and states from before the slots): the step's row of the
- * round (claim, approve, deny, return). */
+ * callers and states from before the slots): the open row of the step's
+ * slot in the round (claim, approve, deny, return). */
 static tb_store_status update_step_task(tb_store *s, const tb_store_outcome *o,
                                         const tb_event *ev,
                                         const tb_store_actor *a,
@@ -666,16 +667,17 @@ static tb_store_status update_step_task(tb_store *s, const tb_store_outcome *o,
     return TB_STORE_ERROR;
   num app = i64(o->application_id), br = i64(ev->branch), st = i64(ev->step),
       rd = i64(o->before.branches[ev->branch].round), who = i64(a->id),
-      at = i64(ev->at); /* the event's time: the engine's clock */
+      at = i64(ev->at), /* the event's time: the engine's clock */
+      sl = i64(ev->slot);
   if (ev->kind == TB_EV_CLAIM) {
-    const char *params[] = {app.v, br.v, st.v, rd.v, who.v, at.v};
+    const char *params[] = {app.v, br.v, st.v, rd.v, who.v, at.v, sl.v};
     return tb_store_exec(s, &S_TASK_CLAIM, params, NULL);
   }
   const char *decision = ev->kind == TB_EV_APPROVE ? "approve"
                          : ev->kind == TB_EV_DENY  ? "deny"
                                                    : "return";
-  const char *params[] = {app.v, br.v,    st.v,  rd.v,    decision,
-                          who.v, comment, items, outputs, at.v};
+  const char *params[] = {app.v,   br.v,  st.v,    rd.v, decision, who.v,
+                          comment, items, outputs, at.v, sl.v};
   return tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
 }
 

@@ -895,11 +895,11 @@ def _():
     a = create("spjy")
     app_id = sql(f"SELECT id FROM applications WHERE number = '{a['number']}'")
     sql("INSERT INTO tasks (application_id, branch, step, round, branch_id, "
-        "task_id, name, bureau, state, deadline) SELECT "
+        "task_id, name, bureau, state, deadline, serial) SELECT "
         f"{app_id}, 9, 0, 100 + g, 'x', 'x', '测试', 'XJ', "
         "CASE WHEN g % 5 = 0 THEN 'decided' WHEN g % 7 = 0 THEN 'claimed' "
         "ELSE 'open' END, CASE WHEN g % 11 = 0 THEN NULL ELSE "
-        "date '2027-01-01' + (g % 37) END FROM generate_series(1, 1400) g")
+        "date '2027-01-01' + (g % 37) END, g FROM generate_series(1, 1400) g")
     want = sorted(int(x) for x in sql(
         "SELECT id FROM tasks WHERE bureau = 'XJ' AND state IN "
         "('open', 'claimed')").split())
