@@ -918,9 +918,9 @@ def _():
         if pages == 2:  # a task with the earliest deadline arrives meanwhile
             added = int(sql(
                 "INSERT INTO tasks (application_id, branch, step, round, "
-                "branch_id, task_id, name, bureau, deadline) VALUES "
+                "branch_id, task_id, name, bureau, deadline, serial) VALUES "
                 f"({app_id}, 9, 0, 99, 'x', 'x', '测试', 'XJ', "
-                "date '2026-12-01') RETURNING id").split()[0])
+                "date '2026-12-01', 1401) RETURNING id").split()[0])
         after = r["next"]
         if not after:
             break
