@@ -296,7 +296,7 @@ tb_store_status tb_store_task_acted_in(tb_store *s,
 }
 
 tb_store_status tb_store_actor_groups_in(tb_store *s, int64_t account,
-                                         tb_store_groups *g) {
+                                         tb_store_actor_groups *g) {
   memset(g, 0, sizeof *g);
   tb_store_num id = tb_store_i64(account);
   const char *params[] = {id.v};
