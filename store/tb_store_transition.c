@@ -646,10 +646,11 @@ static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
 
 /* What a task event read under the lock besides the event itself. */
 typedef struct {
-  int64_t task_id;        /* > 0: the task the event acts on */
-  int64_t delegate_of;    /* its row's delegator (委派), 0: none */
-  char target[65];        /* the officer a verb names (user name), "" none */
-  tb_store_actor_groups groups; /* the actor's groups, when the event needs them */
+  int64_t task_id;     /* > 0: the task the event acts on */
+  int64_t delegate_of; /* its row's delegator (委派), 0: none */
+  char target[65];     /* the officer a verb names (user name), "" none */
+  tb_store_actor_groups
+      groups; /* the actor's groups, when the event needs them */
 } task_ctx;
 
 /* A task event named by branch and step (no task id: the store's own
