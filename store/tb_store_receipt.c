@@ -162,5 +162,9 @@ tb_store_status tb_store_tracking_reissue_in(
   const char *wp[] = {id, state, digest_hex, sq, hash_hex};
   rc = tb_store_exec(s, &S_RECEIPT_WRITE, wp, NULL);
   free(state);
+  /* An event like every change's: the tracking views every node caches
+   * were read with the old code and must not answer it any more. */
+  if (rc == TB_STORE_OK)
+    rc = tb_store_notify_change(s, number, seq, "tracking_code_reissued", &st);
   return rc;
 }
