@@ -75,6 +75,7 @@ export const ACTIONS = {
   alert_answered: "红牌答复",
   alert_decided: "监察决定",
   task_urged: "催办",
+  tracking_code_reissued: "补发查询码",
   // the verbs of a branch (web/verbs.js words what each recorded)
   transfer: "转办",
   delegate: "委派",
