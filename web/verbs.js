@@ -74,12 +74,15 @@ export function rowTags(t, def) {
 
 const POSITION_NAMES = { before: "前加签", after: "后加签", parallel: "并行加签" };
 const POSITION_NOTES = { before: "先由其审批，再由我审批", after: "我通过后由其审批", parallel: "与其他签批人同时审批" };
-const SLOT_STATES = { waiting: "未轮到", open: "办理中", approved: "已通过", denied: "不同意", returned: "已退回补正", closed: "已关闭" };
+// A signer's task state (tasks.state) as a person says it.
+const SLOT_STATES = { waiting: "未轮到", open: "办理中", claimed: "办理中（已领取）", decided: "已办理", cancelled: "已取消" };
 // What an officer did with a task (tasks.decision), as a person says it.
 export const DECISIONS = { approve: "通过", deny: "不予许可", return: "退回补正", send_back: "退回", transfer: "转办", delegate: "委派", resolve: "委派办毕" };
 
 // The options of task t now: {verbs, officers, send_back_to, add_positions,
-// signers}.
+// signers}. options.verbs names each verb as its route does: claim, approve,
+// deny, return, transfer, delegate, resolve, signers (加签), remove (减签),
+// send-back (退回), take-back (撤回).
 export const taskOptions = (t) => api("GET", `/api/v1/tasks/${t.id}/options`);
 
 const taskPath = (id, verb) => `/api/v1/tasks/${id}/${verb}`;
@@ -217,21 +220,28 @@ function signerWho(s) {
   return s.kind === "group" ? "本部门岗位" : "本部门";
 }
 
+// 减签 of signer s in cell: whether the officer may remove it is in the
+// options of the signer's own task (its verbs name remove).
+async function removeCell(cell, s, host, done) {
+  const o = await taskOptions({ id: s.task }).catch(() => null);
+  if (!o || !(o.verbs || []).includes("remove")) return;
+  clear(cell, h("button", { type: "button", dataset: { act: "remove" }, onclick: () => openPanel(host, removeForm(host, s, done)) }, "减签"));
+}
+
 // The step's signers (options.signers): who signed, who is pending, who
 // was removed; 减签 on a pending signer other than me when allowed.
 function signersTable(t, opts, host, done) {
   const me = t.id;
-  const canRemove = (opts.verbs || []).includes("remove_signer");
   const rows = (opts.signers || []).map((s) => {
-    const pending = ["waiting", "open"].includes(s.status) && !s.decision;
+    const pending = ["waiting", "open", "claimed"].includes(s.status) && !s.decision;
+    const cell = h("td.act");
+    if (pending && s.task !== me) removeCell(cell, s, host, done);
     return h("tr", { dataset: { slot: s.slot, status: s.status || "" } },
       h("td", String((s.slot ?? 0) + 1)),
       h("td", signerWho(s), s.task === me ? "（我）" : ""),
       h("td", SLOT_STATES[s.status] || "—"),
       h("td", DECISIONS[s.decision] || "—"),
-      h("td", canRemove && pending && s.task !== me
-        ? h("button", { type: "button", dataset: { act: "remove" }, onclick: () => openPanel(host, removeForm(host, s, done)) }, "减签")
-        : ""));
+      cell);
   });
   if (!rows.length) return null;
   return h("table.signers",
@@ -240,12 +250,14 @@ function signersTable(t, opts, host, done) {
     h("tbody", rows));
 }
 
+// [the verb as options.verbs names it, the button's data-act, its words,
+// its form]
 const VERB_BUTTONS = [
-  ["transfer", "转办", (host, t, o, done) => handForm(host, t, o, "transfer", done)],
-  ["delegate", "委派", (host, t, o, done) => handForm(host, t, o, "delegate", done)],
-  ["resolve", "委派办毕", (host, t, o, done) => resolveForm(host, t, done)],
-  ["add_signer", "加签", (host, t, o, done) => addForm(host, t, o, done)],
-  ["send_back", "退回", (host, t, o, done) => sendBackForm(host, t, o, done)],
+  ["transfer", "transfer", "转办", (host, t, o, done) => handForm(host, t, o, "transfer", done)],
+  ["delegate", "delegate", "委派", (host, t, o, done) => handForm(host, t, o, "delegate", done)],
+  ["resolve", "resolve", "委派办毕", (host, t, o, done) => resolveForm(host, t, done)],
+  ["signers", "add_signer", "加签", (host, t, o, done) => addForm(host, t, o, done)],
+  ["send-back", "send_back", "退回", (host, t, o, done) => sendBackForm(host, t, o, done)],
 ];
 
 // The verbs part of the decision panel of task t with its options: a
@@ -255,8 +267,8 @@ const VERB_BUTTONS = [
 export function verbsPart(t, opts, done) {
   const host = h("div.verb-host");
   const allowed = new Set(opts.verbs || []);
-  const buttons = VERB_BUTTONS.filter(([v]) => allowed.has(v)).map(([v, name, make]) =>
-    h("button", { type: "button", dataset: { act: v }, onclick: () => openPanel(host, make(host, t, opts, done)) }, name));
+  const buttons = VERB_BUTTONS.filter(([v]) => allowed.has(v)).map(([, act, name, make]) =>
+    h("button", { type: "button", dataset: { act }, onclick: () => openPanel(host, make(host, t, opts, done)) }, name));
   return h("div.verbs",
     buttons.length ? h("h3", "其他办理方式") : null,
     buttons.length ? h("div.actions", buttons) : null,
@@ -304,15 +316,15 @@ export function waitingSection() {
 
 // Whether to offer 撤回 on decided task t: an approval or denial not
 // taken back while the application is in review, and its options name
-// take_back (when they cannot be read, the server decides on 撤回).
+// take-back (when they cannot be read, the server decides on 撤回).
 async function mayTakeBack(t) {
   if (!["approve", "deny"].includes(t.decision) || t.taken_back_at || t.application_state !== "in_review") return false;
   const o = await taskOptions(t).catch(() => null);
-  return !o || (o.verbs || []).includes("take_back");
+  return !o || (o.verbs || []).includes("take-back");
 }
 
 // 我已办理: the officer's decided tasks, each with 撤回 while the server
-// allows it (its options name take_back). Read when opened.
+// allows it (its options name take-back). Read when opened.
 export function doneSection(line, done) {
   const list = h("div", { id: "done" });
   const box = h("details.card", { dataset: { section: "done" } },
@@ -348,15 +360,16 @@ export function copiesSection() {
   return { card, refresh };
 }
 
-// A copy: the service's and the step's names, the application, from
-// which bureau, when, and 已阅.
+// A copy: the service's and the step's names (and its round after a 退回
+// or a supplement: one copy a completion), the application, from which
+// bureau, when, and 已阅.
 function copyItem(c, refresh) {
   const read = async () => {
     if (await attempt(() => api("POST", `/api/v1/copies/${c.id}/read`, {}), "已阅")) refresh();
   };
   return h("div.item.copy", { dataset: { copy: c.id, number: c.application } },
     h("div.row", h("span.title", c.service || "—"), h("span.muted", c.application)),
-    h("div", c.step_name || "", " · 来自 ", bureauName(c.from_bureau)),
+    h("div", c.step_name || "", c.round > 1 ? `（第 ${c.round} 轮）` : "", " · 来自 ", bureauName(c.from_bureau)),
     h("div.muted", `抄送时间 ${fmtTime(c.created_at)}`),
     h("div.actions", h("button", { type: "button", dataset: { act: "read" }, onclick: read }, "已阅")));
 }
