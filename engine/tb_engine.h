@@ -913,6 +913,9 @@ typedef struct {
                        active officer of the same bureau: the shell checks) */
   uint8_t position; /* add-signer: tb_add_position */
   uint8_t to_step;  /* send-back: the step index to go back to */
+  /* the target's user name, or NULL: a definition's officer signer is
+   * known by name until they act (one officer holds one slot of a step) */
+  const char *target_name;
 } tb_event;
 
 typedef enum {

@@ -18,13 +18,27 @@ static tb_status renewed(tb_mstep *st, size_t b, size_t i) {
   return TB_OK;
 }
 
-/* Whether account a is a signer of the step (holder or delegate of a slot
- * that is not closed), other than slot `except`. */
-static bool is_signer(const tb_branch_state *br, int64_t a, size_t except) {
+/* Whether slot s is for the officer named `name` of the definition (an
+ * officer signer whose account is not known yet). */
+static bool named_for(const tb_task_def *task, const tb_slot *s,
+                      const char *name) {
+  return name && !s->account && s->kind == TB_SIGNER_OFFICER &&
+         s->ref < task->n_signers && task->signers[s->ref].name &&
+         strcmp(task->signers[s->ref].name, name) == 0;
+}
+
+/* Whether the event's target is a signer of the step of branch b (holder
+ * or delegate of a slot that is not closed, or the officer a definition's
+ * slot names), other than slot `except`. */
+static bool is_signer(const tb_mstep *st, size_t b, size_t except) {
+  const tb_branch_state *br = &st->s->branches[b];
+  const tb_task_def *task = tb_step_def(st, b);
+  int64_t a = st->ev->target;
   for (size_t i = 0; i < br->n_slots; i++) {
     const tb_slot *s = &br->slots[i];
     if (i != except && s->status != TB_SLOT_CLOSED &&
-        (s->account == a || s->delegate == a))
+        (s->account == a || s->delegate == a ||
+         named_for(task, s, st->ev->target_name)))
       return true;
   }
   return false;
@@ -32,15 +46,14 @@ static bool is_signer(const tb_branch_state *br, int64_t a, size_t except) {
 
 /* The officer a task goes to: somebody, not the actor, not already a
  * signer of the step. */
-static tb_status check_target(tb_mstep *st, const tb_branch_state *br,
-                              size_t self) {
+static tb_status check_target(tb_mstep *st, size_t self) {
   int64_t target = st->ev->target;
   if (target <= 0)
     return tb_problem_set(st->p, TB_ERR_INVALID, "to", "names no officer");
   if (target == st->ev->actor)
     return tb_problem_set(st->p, TB_ERR_INVALID, "to",
                           "names yourself: choose another officer");
-  if (is_signer(br, target, self))
+  if (is_signer(st, st->ev->branch, self))
     return tb_problem_set(st->p, TB_ERR_NOT_ALLOWED, "to",
                           "that officer is already a signer of this step");
   return TB_OK;
@@ -56,7 +69,7 @@ static tb_status hand_on(tb_mstep *st, bool delegate) {
   tb_branch_state *br = tb_step_held(st, &i, &rc);
   if (!br)
     return rc;
-  rc = check_target(st, br, i);
+  rc = check_target(st, i);
   if (rc != TB_OK)
     return rc;
   tb_slot *slot = &br->slots[i];
@@ -133,7 +146,7 @@ tb_status tb_on_add_signer(tb_mstep *st) {
   if (!br)
     return rc;
   if ((rc = check_position(st, b)) != TB_OK ||
-      (rc = check_target(st, br, i)) != TB_OK)
+      (rc = check_target(st, i)) != TB_OK)
     return rc;
   if (br->n_slots >= TB_MAX_SIGNERS)
     return tb_problem_set(st->p, TB_ERR_LIMIT, "to",

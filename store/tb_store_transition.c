@@ -104,7 +104,10 @@ static const tb_store_stmt S_TASK_FIND = {
 static const tb_store_stmt S_TASK_LOCKED = {
     "tr_task_locked",
     "SELECT branch, step, bureau, round, state, slot, serial, signer_kind, "
-    "coalesce(delegate_of, 0), taken_back_at IS NOT NULL FROM tasks WHERE "
+    "coalesce(delegate_of, 0), taken_back_at IS NOT NULL, "
+    "coalesce((SELECT username FROM accounts WHERE id = delegate_of), ''), "
+    "coalesce((SELECT username FROM accounts WHERE id = coalesce(assignee, "
+    "claimant)), assignee_name, '') FROM tasks WHERE "
     "id = $1::bigint AND application_id = $2::bigint",
     2};
 /* under the application's lock: the open task of a branch, if any (the
@@ -985,8 +988,10 @@ static tb_store_status resolve_target(tb_store *s, step_job *j,
     j->out->engine = TB_ERR_INVALID;
     return TB_STORE_INVALID;
   }
-  if (rc == TB_STORE_OK)
+  if (rc == TB_STORE_OK) {
     tb_store_copy(j->task.target, sizeof j->task.target, to);
+    ev->target_name = j->task.target;
+  }
   return rc;
 }
 
@@ -1027,6 +1032,10 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   tb_store_copy(kind, sizeof kind, PQgetvalue(r, 0, 7));
   tb_store_parse_i64(PQgetvalue(r, 0, 8), &j->task.delegate_of);
   bool taken = strcmp(PQgetvalue(r, 0, 9), "t") == 0;
+  /* the officer 委派办毕 hands back to, 减签 removes: for the audit */
+  if (ev->kind == TB_EV_RESOLVE || ev->kind == TB_EV_REMOVE_SIGNER)
+    tb_store_copy(j->task.target, sizeof j->task.target,
+                  PQgetvalue(r, 0, ev->kind == TB_EV_RESOLVE ? 10 : 11));
   PQclear(r);
   j->task.task_id = j->task_id;
   const char *mine = j->actor->bureau ? j->actor->bureau : "";

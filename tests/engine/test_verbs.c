@@ -179,6 +179,13 @@ static void groups_and_officers(void) {
   e.bureau = "SW";
   refused(d, &s, e, TB_ERR_WRONG_BUREAU);
   e.bureau = "SCJG";
+  /* zhangsan holds slot 1 by name before acting: no 转办 to them */
+  tb_event t = tev(TB_EV_TRANSFER, 0, 0, serial_of(&s, 0, 0), A);
+  t.actor_groups = kz_groups;
+  t.n_actor_groups = 1;
+  t.target = B;
+  t.target_name = "zhangsan";
+  refused(d, &s, t, TB_ERR_NOT_ALLOWED);
   MUST(step(d, &s, e));
   /* the officer's slot: by user name */
   e = tev(TB_EV_APPROVE, 0, 0, serial_of(&s, 0, 1), B);
