@@ -259,9 +259,15 @@ await test("公安局 reads its 抄送 (已阅)", async () => {
   const text = await p.textContent(item);
   assert(text.includes("食品经营许可") && text.includes("材料审查") && text.includes("市场监督管理局"), text);
   await shot(p, "verbs-copies");
-  await p.click(`${item} button[data-act="read"]`);
-  await toastSays(p, "已阅");
-  await p.waitForSelector(item, { state: "detached" });
+  /* 材料审查 completed twice (round 1, and round 2 after the 退回): a copy each */
+  const ids = await p.$$eval(item, (els) => els.map((el) => el.dataset.copy));
+  assert(ids.length === 2, "a copy of each completion: " + ids);
+  assert((await p.textContent(`#copies .item[data-copy="${ids[0]}"]`)).includes("第 2 轮"), "the newest copy names its round");
+  for (const id of ids) {
+    await p.click(`#copies .item[data-copy="${id}"] button[data-act="read"]`);
+    await toastSays(p, "已阅");
+    await p.waitForSelector(`#copies .item[data-copy="${id}"]`, { state: "detached" });
+  }
 });
 
 await test("on a phone C's worklist and panel read well", async () => {
