@@ -67,6 +67,10 @@ function taskHead(t, w) {
   ];
 }
 
+// 认领 reserves an open task of the bureau's pool or of a 岗位; a task
+// named for an officer (指派给, 委派自) is theirs already.
+const mayClaim = (t) => t.state === "open" && !t.delegate_of && (!t.signer_kind || ["pool", "group"].includes(t.signer_kind));
+
 function taskItem(t) {
   const w = warningOf(t);
   const body = h("div.body");
@@ -90,7 +94,7 @@ function taskItem(t) {
     { dataset: { number: t.number, task: t.id, state: t.state } },
     taskHead(t, w),
     h("div.actions",
-      t.state === "open" ? h("button", { onclick: claim, dataset: { act: "claim" } }, "认领") : null,
+      mayClaim(t) ? h("button", { onclick: claim, dataset: { act: "claim" } }, "认领") : null,
       h("button.primary", { dataset: { act: "open" }, onclick: open }, "办理")),
     body,
   );
