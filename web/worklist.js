@@ -57,13 +57,17 @@ async function specialPanel(t) {
 let opening = 0;
 
 // The lines every row of a task shows: its name with the cards, the rule,
-// whom it is for and the round, the application and the deadlines.
+// whom it is for and the round, the application and the deadlines (a
+// task whose turn has not come has no deadline of its own yet).
 function taskHead(t, w) {
+  const own = t.state === "waiting"
+    ? "轮到后开始计时"
+    : [`办理期限 ${fmtDate(t.deadline)}`, provisionalBadge(t.deadline_provisional), leftText(t)];
   return [
     h("div.row", h("span.title", t.name), warnBadge(w), stateBadge(t.application_state)),
     rowTags(t, defs[t.service]),
     h("div", t.number),
-    h("div.muted", `办理期限 ${fmtDate(t.deadline)}`, provisionalBadge(t.deadline_provisional), `${leftText(t)} · 整体期限 ${fmtDate(t.application_deadline)}`),
+    h("div.muted", own, ` · 整体期限 ${fmtDate(t.application_deadline)}`),
   ];
 }
 
