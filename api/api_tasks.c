@@ -212,6 +212,8 @@ void api_task_event(api_req *r, const tb_store_task_ref *task,
   t->number = tb_arena_strdup(r->arena, task->number);
   t->task_id = task->id;
   t->ev.bureau = r->who.bureau;
+  t->ev.actor_name = r->who.username; /* an officer signer's user name */
+  api_event_actor_groups(r, &t->ev);  /* group signers, 减签's remove-by */
 }
 
 void api_h_task_claim(api_req *r) {

@@ -847,7 +847,9 @@ void api_run_transition(api_req *r, api_transition *t);
  * failure). */
 bool api_task_load(api_req *r, tb_store_task_ref *task);
 /* Point t at the task: its application's number (copied into the
- * arena), its id, the officer's bureau. */
+ * arena), its id, the officer's bureau, user name and groups (the
+ * session's, r->who: the engine checks group and officer signers with
+ * them; the pointers live as long as the request). */
 void api_task_event(api_req *r, const tb_store_task_ref *task,
                     api_transition *t);
 /* The verbs of a branch (api_verbs.c, issue 14): 转办, 委派, 委派办毕,

@@ -331,16 +331,6 @@ typedef struct {
 } tb_store_task_act;
 tb_store_status tb_store_task_acted_in(tb_store *s,
                                        const tb_store_task_act *act);
-/* The groups of an account (account_groups), at most TB_STORE_MAX_GROUPS;
- * names[i] points into codes[i] (the engine's actor_groups). */
-#define TB_STORE_MAX_GROUPS 16
-typedef struct {
-  char codes[TB_STORE_MAX_GROUPS][33];
-  const char *names[TB_STORE_MAX_GROUPS];
-  size_t n;
-} tb_store_actor_groups;
-tb_store_status tb_store_actor_groups_in(tb_store *s, int64_t account,
-                                         tb_store_actor_groups *g);
 /* The active (not disabled, not deleted) officer of bureau called
  * username: *id its account; TB_STORE_NOT_FOUND when there is none. */
 tb_store_status tb_store_officer_find_in(tb_store *s, const char *bureau,

@@ -103,7 +103,7 @@ static const tb_store_stmt S_TASK_FIND = {
 /* under the application's lock: the task as it is now */
 static const tb_store_stmt S_TASK_LOCKED = {
     "tr_task_locked",
-    "SELECT branch, step, bureau, round, state, slot, serial, signer_kind, "
+    "SELECT branch, step, bureau, round, state, slot, serial, "
     "coalesce(delegate_of, 0), taken_back_at IS NOT NULL, "
     "coalesce((SELECT username FROM accounts WHERE id = delegate_of), ''), "
     "coalesce((SELECT username FROM accounts WHERE id = coalesce(assignee, "
@@ -652,8 +652,6 @@ typedef struct {
   int64_t task_id;     /* > 0: the task the event acts on */
   int64_t delegate_of; /* its row's delegator (委派), 0: none */
   char target[65];     /* the officer a verb names (user name), "" none */
-  tb_store_actor_groups
-      groups; /* the actor's groups, when the event needs them */
 } task_ctx;
 
 /* A task event named by branch and step (no task id: the store's own
@@ -962,13 +960,6 @@ static bool state_fits(tb_event_kind kind, const char *state, bool taken) {
   return open || (kind == TB_EV_REMOVE_SIGNER && strcmp(state, "waiting") == 0);
 }
 
-static tb_signer_kind signer_kind_of(const char *name) {
-  for (unsigned k = TB_SIGNER_POOL; k <= TB_SIGNER_ACCOUNT; k++)
-    if (strcmp(name, tb_store_signer_kind_name(k)) == 0)
-      return (tb_signer_kind)k;
-  return TB_SIGNER_POOL;
-}
-
 /* 转办, 委派, 加签: the officer the note "to" names (a user name) must be
  * an active officer of the task's bureau; ev->target gets the account.
  * An event that carries its target already keeps it. */
@@ -995,20 +986,6 @@ static tb_store_status resolve_target(tb_store *s, step_job *j,
   return rc;
 }
 
-/* The actor's groups, read when the engine may ask for them: a group
- * task, or 减签 (the step's remove-by group). */
-static tb_store_status actor_groups(tb_store *s, step_job *j,
-                                    tb_signer_kind kind, tb_event *ev) {
-  if ((kind != TB_SIGNER_GROUP && ev->kind != TB_EV_REMOVE_SIGNER) ||
-      j->actor->id == 0)
-    return TB_STORE_OK;
-  tb_store_status rc =
-      tb_store_actor_groups_in(s, j->actor->id, &j->task.groups);
-  ev->actor_groups = j->task.groups.names;
-  ev->n_actor_groups = j->task.groups.n;
-  return rc;
-}
-
 /* The task a task event acts on, read under the application's lock: it
  * must be of the actor's bureau and in a state the event applies to, and
  * it names the branch, step, round, slot and serial of the event. */
@@ -1021,7 +998,7 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   if (rc != TB_STORE_OK)
     return rc;
   int64_t branch = 0, step = 0, round = 0, slot = 0, serial = 0;
-  char bureau[64], state[16], kind[16];
+  char bureau[64], state[16];
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
   tb_store_parse_i64(PQgetvalue(r, 0, 1), &step);
   tb_store_copy(bureau, sizeof bureau, PQgetvalue(r, 0, 2));
@@ -1029,13 +1006,12 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   tb_store_copy(state, sizeof state, PQgetvalue(r, 0, 4));
   tb_store_parse_i64(PQgetvalue(r, 0, 5), &slot);
   tb_store_parse_i64(PQgetvalue(r, 0, 6), &serial);
-  tb_store_copy(kind, sizeof kind, PQgetvalue(r, 0, 7));
-  tb_store_parse_i64(PQgetvalue(r, 0, 8), &j->task.delegate_of);
-  bool taken = strcmp(PQgetvalue(r, 0, 9), "t") == 0;
+  tb_store_parse_i64(PQgetvalue(r, 0, 7), &j->task.delegate_of);
+  bool taken = strcmp(PQgetvalue(r, 0, 8), "t") == 0;
   /* the officer 委派办毕 hands back to, 减签 removes: for the audit */
   if (ev->kind == TB_EV_RESOLVE || ev->kind == TB_EV_REMOVE_SIGNER)
     tb_store_copy(j->task.target, sizeof j->task.target,
-                  PQgetvalue(r, 0, ev->kind == TB_EV_RESOLVE ? 10 : 11));
+                  PQgetvalue(r, 0, ev->kind == TB_EV_RESOLVE ? 9 : 10));
   PQclear(r);
   j->task.task_id = j->task_id;
   const char *mine = j->actor->bureau ? j->actor->bureau : "";
@@ -1053,11 +1029,11 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   ev->slot = (uint8_t)slot;
   ev->serial = (uint16_t)serial;
   ev->bureau = j->actor->bureau;
-  ev->actor_name = j->actor->name;
-  rc = resolve_target(s, j, bureau, ev);
-  if (rc == TB_STORE_OK)
-    rc = actor_groups(s, j, signer_kind_of(kind), ev);
-  return rc;
+  /* the actor's user name and groups (GROUP signers, 减签's remove-by)
+   * come with the event: the session's (api_task_event) */
+  if (!ev->actor_name)
+    ev->actor_name = j->actor->name;
+  return resolve_target(s, j, bureau, ev);
 }
 
 /* An intake that chooses 告知承诺 (submit, accept) while the holder is

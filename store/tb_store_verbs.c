@@ -5,12 +5,13 @@
  * The engine names every task by (application, branch, serial); this file
  * writes what it decided about them: a created task (who may take it, and
  * whether it waits for its turn), an opened waiting task, a cancelled one
- * (and why), the copies of a completed step, and the row of the task the
- * event acted on (its decision, whom it was handed to, the step it was
- * sent back to, a decision taken back). It also reads, under the
- * application's lock, what a task event needs beyond the row: the actor's
- * groups and the officer a verb names. Every statement is prepared.
+ * (and why), the row of the task the event acted on (its decision, whom
+ * it was handed to, the step it was sent back to, a decision taken back);
+ * the copies of a completed step are tb_store_copies.c's. It also reads,
+ * under the application's lock, the officer a verb names. Every
+ * statement is prepared.
  */
+#include "tb_store_copies.h"
 #include "tb_store_int.h"
 
 #include <stdio.h>
@@ -55,12 +56,6 @@ static const tb_store_stmt S_CANCEL_STEP = {
     "$3::smallint AND round = $4::integer AND state IN ('waiting', 'open', "
     "'claimed')",
     5};
-static const tb_store_stmt S_COPY = {
-    "vb_task_copy",
-    "INSERT INTO task_copies (application_id, branch, step, round, "
-    "from_bureau, bureau, group_code) VALUES ($1::bigint, $2::smallint, "
-    "$3::smallint, $4::integer, $5, $6, $7) ON CONFLICT DO NOTHING",
-    7};
 /* the acted task by its id: a decision, or a verb that hands it on; an
  * unclaimed pool or group task is claimed by it in the same write */
 static const tb_store_stmt S_DECIDE = {
@@ -82,11 +77,6 @@ static const tb_store_stmt S_TAKEN_BACK = {
     "UPDATE tasks SET taken_back_at = to_timestamp($2::bigint) WHERE id = "
     "$1::bigint",
     2};
-static const tb_store_stmt S_GROUPS = {
-    "vb_actor_groups",
-    "SELECT group_code FROM account_groups WHERE account_id = $1::bigint "
-    "ORDER BY group_code",
-    1};
 static const tb_store_stmt S_OFFICER = {
     "vb_officer",
     "SELECT id FROM accounts WHERE username = $1 AND role = 'officer' AND "
@@ -207,31 +197,6 @@ static tb_store_status open_task(tb_store *s, const tb_store_outcome *o,
   return tb_store_exec(s, &S_OPEN, params, NULL);
 }
 
-/* 抄送: one row per copy target of the completed step (a replayed step
- * of the same round copies nothing twice). */
-static tb_store_status copy_step(tb_store *s, const tb_store_outcome *o,
-                                 const tb_effect *e) {
-  const tb_task_def *t = effect_step(o, e);
-  if (!t || e->branch >= TB_MAX_BRANCHES)
-    return TB_STORE_ERROR;
-  unsigned round = e->round ? e->round : o->after.branches[e->branch].round;
-  tb_store_num app = tb_store_i64(o->application_id),
-               br = tb_store_i64(e->branch), st = tb_store_i64(e->step),
-               rd = tb_store_i64(round ? round : 1);
-  tb_store_status rc = TB_STORE_OK;
-  for (size_t i = 0; rc == TB_STORE_OK && i < t->n_copies; i++) {
-    const char *params[] = {app.v,
-                            br.v,
-                            st.v,
-                            rd.v,
-                            o->def->branches[e->branch].bureau,
-                            t->copies[i].bureau,
-                            t->copies[i].group};
-    rc = tb_store_exec(s, &S_COPY, params, NULL);
-  }
-  return rc;
-}
-
 tb_store_status tb_store_task_effect_in(tb_store *s, const tb_store_outcome *o,
                                         const tb_effect *e) {
   if (e->branch >= TB_MAX_BRANCHES)
@@ -244,7 +209,7 @@ tb_store_status tb_store_task_effect_in(tb_store *s, const tb_store_outcome *o,
   case TB_EFFECT_OPEN_TASK:
     return open_task(s, o, e);
   case TB_EFFECT_COPY:
-    return copy_step(s, o, e);
+    return tb_store_copies_write_in(s, o, e); /* 抄送 */
   default:
     return TB_STORE_OK;
   }
@@ -293,25 +258,6 @@ tb_store_status tb_store_task_acted_in(tb_store *s,
                           at.v,         act->comment, act->items,
                           act->outputs, to.v,         act->back_to};
   return tb_store_exec(s, &S_DECIDE, params, NULL);
-}
-
-tb_store_status tb_store_actor_groups_in(tb_store *s, int64_t account,
-                                         tb_store_actor_groups *g) {
-  memset(g, 0, sizeof *g);
-  tb_store_num id = tb_store_i64(account);
-  const char *params[] = {id.v};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec(s, &S_GROUPS, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  int n = PQntuples(r);
-  for (int i = 0; i < n && g->n < TB_STORE_MAX_GROUPS; i++) {
-    tb_store_copy(g->codes[g->n], sizeof g->codes[g->n], PQgetvalue(r, i, 0));
-    g->names[g->n] = g->codes[g->n];
-    g->n++;
-  }
-  PQclear(r);
-  return TB_STORE_OK;
 }
 
 tb_store_status tb_store_officer_find_in(tb_store *s, const char *bureau,
