@@ -417,6 +417,24 @@ def _():
                  f"ON a.id = c.application_id WHERE a.number = '{n}' AND "
                  "c.bureau = 'WJ'")
     assert copies == "1", copies
+    # the officers of 卫健委 read it: listed unread, marked read once
+    wj = tok("officer-WJ")
+    unread = expect(http("GET", "/api/v1/copies?unread=true", token=wj),
+                    200).json["items"]
+    mine = [c for c in unread if c["application"] == n]
+    assert len(mine) == 1, unread
+    assert mine[0]["step"] == "decide" and mine[0]["read_at"] is None, mine
+    assert mine[0]["from_bureau"] == B, mine
+    read = expect(http("POST", f"/api/v1/copies/{mine[0]['id']}/read", {},
+                       token=wj), 200).json
+    assert read["id"] == mine[0]["id"] and read["read_at"], read
+    unread = expect(http("GET", "/api/v1/copies?unread=true", token=wj),
+                    200).json["items"]
+    assert mine[0]["id"] not in [c["id"] for c in unread], unread
+    # not a copy to 市场监管's officers
+    theirs = expect(http("GET", "/api/v1/copies", token=tok(HOLDER)),
+                    200).json["items"]
+    assert mine[0]["id"] not in [c["id"] for c in theirs], theirs
 
 
 sys.exit(done())
