@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,20 @@ tb_store_status tb_store_notify_json(tb_store *s, const char *json) {
   if (!s->in_txn)
     tb_store_events_tell(s);
   return TB_STORE_OK;
+}
+
+tb_store_status tb_store_notify_change(tb_store *s, const char *number,
+                                       int32_t seq, const char *action,
+                                       const tb_app_state *st) {
+  json_t *n = json_pack("{s:s, s:i, s:s, s:s, s:s}", "number", number, "seq",
+                        (int)seq, "action", action, "status",
+                        tb_app_status_name((tb_app_status)st->status),
+                        "warning", tb_warning_name((tb_warning)st->warning));
+  char *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(n);
+  tb_store_status rc = tb_store_notify_json(s, text);
+  free(text);
+  return rc;
 }
 
 void tb_store_event_accounts(tb_store *s) {

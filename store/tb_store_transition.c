@@ -796,20 +796,6 @@ static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
   return rc;
 }
 
-tb_store_status tb_store_notify_change(tb_store *s, const char *number,
-                                       int32_t seq, const char *action,
-                                       const tb_app_state *st) {
-  json_t *n = json_pack("{s:s, s:i, s:s, s:s, s:s}", "number", number, "seq",
-                        (int)seq, "action", action, "status",
-                        tb_app_status_name((tb_app_status)st->status),
-                        "warning", warning_name(st->warning));
-  char *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
-  json_decref(n);
-  tb_store_status rc = tb_store_notify_json(s, text);
-  free(text);
-  return rc;
-}
-
 static tb_store_status notify(tb_store *s, const tb_store_outcome *o,
                               const char *action) {
   return tb_store_notify_change(s, o->number, o->seq, action, &o->after);
