@@ -39,10 +39,11 @@ static void read_all(tb_store_listener *l, heard *h) {
 }
 
 static void insert(PGconn *c, const char *payload) {
-  char sql[256];
-  snprintf(sql, sizeof sql, "INSERT INTO event_tail (payload) VALUES ('%s')",
-           payload);
-  TB_CHECK(tb_pg_exec(c, sql));
+  const char *params[] = {payload};
+  PGresult *r = PQexecParams(c, "INSERT INTO event_tail (payload) VALUES ($1)",
+                             1, NULL, params, NULL, NULL, 0);
+  TB_CHECK(PQresultStatus(r) == PGRES_COMMAND_OK);
+  PQclear(r);
 }
 
 /* A row that takes its id first and commits last is not skipped. */
