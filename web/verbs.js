@@ -324,13 +324,16 @@ async function mayTakeBack(t) {
 }
 
 // 我已办理: the officer's decided tasks, each with 撤回 while the server
-// allows it (its options name take-back). Read when opened.
+// allows it (its options name take-back). Read when opened. keepOpen
+// (live refreshes): leave the list alone while a 撤回 form is open in it,
+// whether it was opened before the list was read or while it was.
 export function doneSection(line, done) {
   const list = h("div", { id: "done" });
   const box = h("details.card", { dataset: { section: "done" } },
     h("summary", h("h2", "我已办理（可撤回的决定）")), list);
-  const refresh = (bureau) => filled(box, list, async () => {
-    if (!box.open) return;
+  const formOpen = () => !!list.querySelector(".verb-form");
+  const refresh = (bureau, keepOpen = false) => filled(box, list, async () => {
+    if (!box.open || (keepOpen && formOpen())) return;
     const r = await api("GET", `/api/v1/tasks?${new URLSearchParams({ bureau, state: "decided", mine: "true", limit: "20" })}`);
     const items = r.items || [];
     const rows = await Promise.all(items.map(async (t) => {
@@ -340,6 +343,7 @@ export function doneSection(line, done) {
         : null;
       return line(t, back, host);
     }));
+    if (keepOpen && formOpen()) return;
     clear(list, rows.length ? rows : h("p.muted", "暂无已办理的任务"));
     list.dataset.count = String(rows.length);
   });

@@ -174,7 +174,7 @@ const copies = copiesSection();
 // The queue, 未轮到, 我已办理 (when open) and 抄送我的 again.
 async function refreshAll(keepOpen = false) {
   const b = window.__session.bureau;
-  await Promise.all([attempt(() => load(keepOpen)), waiting.refresh(b, waitingItem), done.refresh(b), copies.refresh()]);
+  await Promise.all([attempt(() => load(keepOpen)), waiting.refresh(b, waitingItem), done.refresh(b, keepOpen), copies.refresh()]);
 }
 
 const s = await requireLogin(main, ["officer"], "部门审批人员登录");

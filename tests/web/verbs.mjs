@@ -134,6 +134,13 @@ await test("A approves the 会签 signer task, takes it back (撤回) and approv
   await p.waitForSelector(`${done} button[data-act="take_back"]`, { timeout: 5000 });
   await p.click(`${done} button[data-act="take_back"]`);
   await p.fill("#take-back-reason", "审查意见需补充");
+  // a live change while the form is open (a second application reaches
+  // A's queue): the queue is drawn again, the 撤回 form stays as typed
+  const other = await createApp("spjy");
+  const r = await http("POST", `/api/v1/applications/${other.number}/accept`, { token: await token("clerk1"), body: {} });
+  assert(r.status === 200, "accept: " + r.text);
+  await p.waitForSelector(rowOf(other.number), { timeout: 10000 });
+  assert(await p.inputValue("#take-back-reason") === "审查意见需补充", "the 撤回 form survived the live refresh");
   await shot(p, "verbs-take-back-form");
   await p.click(`${done} button[data-act="confirm"]`);
   await toastSays(p, "已撤回");
