@@ -59,6 +59,12 @@
 #define DEFAULT_BODY_TIMEOUT 20
 #define DEFAULT_BODY_RATE 500
 #define DEFAULT_HASH_QUEUE 32
+/* worker threads when none are given: per core, within bounds (the upper
+ * one keeps them, plus the background connections, under the server
+ * role's default connection limit of 64) */
+#define DEFAULT_THREADS_PER_CORE 4
+#define DEFAULT_THREADS_MIN 8
+#define DEFAULT_THREADS_MAX 48
 
 struct tb_api {
   struct MHD_Daemon *daemon;
@@ -600,6 +606,13 @@ static unsigned cores(void) {
   return n > 0 ? (unsigned)n : 1;
 }
 
+unsigned tb_api_default_threads(void) {
+  unsigned t = cores() * DEFAULT_THREADS_PER_CORE;
+  return t < DEFAULT_THREADS_MIN   ? DEFAULT_THREADS_MIN
+         : t > DEFAULT_THREADS_MAX ? DEFAULT_THREADS_MAX
+                                   : t;
+}
+
 static void free_api(tb_api *api) {
   api_hashpool_stop(api->ctx.hashpool);
   api_conn_guard_stop(api->ctx.guard);
@@ -720,7 +733,7 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   api->quiet = o->quiet;
   api->test_clock = o->test_clock;
   tb_api_intake_defaults(&api->ctx.intake, &o->intake);
-  unsigned threads = o->threads ? o->threads : cores();
+  unsigned threads = o->threads ? o->threads : tb_api_default_threads();
   if (!start_guards(api, o, err, err_len)) {
     free_api(api);
     return TB_API_INVALID;
@@ -758,6 +771,8 @@ tb_api_status tb_api_start(const tb_api_options *o, tb_api **out, char *err,
   const union MHD_DaemonInfo *di =
       MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
   api->port = di ? di->port : 0;
+  tb_log_kv(TB_LOG_INFO, "http", "serving", TB_LOG_I("port", api->port),
+            TB_LOG_I("threads", threads));
   if (!api->ctx.edge.configured)
     api_public_url_default(listen, api->port, api->ctx.edge.public_url);
   *out = api;

@@ -81,7 +81,8 @@ typedef struct {
                                  "127.0.0.1:8080"; port 0 picks a free one */
   const char *conninfo;       /* libpq connection string of the server role */
   const char *region;         /* 6-digit region of new numbers; NULL: store's */
-  unsigned threads;           /* worker threads; 0: the number of cores */
+  unsigned threads;           /* worker threads, each with its own database
+                                 connection; 0: tb_api_default_threads() */
   int session_ttl;            /* seconds a session lasts; 0: 28800 (8 h) */
   size_t max_body;            /* bytes of a request body; 0: 1 MiB */
   size_t max_file_bytes;      /* bytes of one uploaded file (the file
@@ -156,6 +157,13 @@ typedef struct {
 } tb_api_options;
 
 typedef struct tb_api tb_api;
+
+/* The worker threads of a server whose options say 0. A thread holds one
+ * database connection and waits on it through a request's statements (a
+ * COMMIT waits for the disk), so there are several per core: while some
+ * wait, the others work, and PostgreSQL flushes the WAL of the concurrent
+ * COMMITs together (bench/README.md "Worker threads"). */
+unsigned tb_api_default_threads(void);
 
 /* Check o's public_url and trusted_proxies as tb_api_start will, before
  * anything else starts: TB_API_INVALID with err naming the option

@@ -5,7 +5,7 @@
  *
  *   load --url http://HOST:PORT --mode lifecycle|populate|track
  *        [--connections N] [--seconds S] [--count N] [--numbers FILE]
- *        [--decide direct|after-claim] [--json FILE]
+ *        [--decide direct|after-claim] [--hot N] [--json FILE]
  *
  * The password of the accounts clerk, scjg, ga, sw and rs (one password
  * for all) is read from $TB_BENCH_PASSWORD. Each user logs in once.
@@ -24,7 +24,9 @@
  * populate: create --count applications (state submitted) and write
  *   "NUMBER CODE" lines to --numbers.
  * track: public tracking reads (GET /api/v1/track/{number}?code=) of
- *   random lines of --numbers, for S seconds.
+ *   random lines of --numbers, for S seconds; --hot N: of random lines
+ *   among the first N only (the applications people are following now,
+ *   whose QR codes are scanned again and again).
  *
  * Any answer but the expected 2xx is an error; errors make the run
  * invalid (exit status 1) and the first few are printed. Latencies are
@@ -234,6 +236,7 @@ static struct {
   mode mode;
   decide_mode decide;
   long connections, seconds, count;
+  long hot; /* track: read only the first `hot` known lines; 0: all */
   const char *numbers, *json;
 } cfg = {.connections = 16, .seconds = 10, .count = 1000, .decide = D_DIRECT};
 
@@ -564,7 +567,9 @@ static unsigned track_seed;
 
 static void start_track(void) {
   job *j = new_job(R_TRACK, U_CLERK, NULL, NULL);
-  size_t k = (size_t)rand_r(&track_seed) % run.n_known;
+  size_t n = cfg.hot > 0 && (size_t)cfg.hot < run.n_known ? (size_t)cfg.hot
+                                                          : run.n_known;
+  size_t k = (size_t)rand_r(&track_seed) % n;
   const char *line = run.known[k];
   snprintf(j->path, sizeof j->path, "/api/v1/track/%.*s?code=%s", NUMBER_LEN,
            line, line + NUMBER_LEN + 1);
@@ -924,6 +929,11 @@ static double transitions_per_application(void) {
 static void print_report(double elapsed) {
   printf("load %s: %ld connections, %.2f s\n", mode_name(), cfg.connections,
          elapsed);
+  if (cfg.mode == M_TRACK)
+    printf("  read from               %10zu applications%s\n",
+           cfg.hot > 0 && (size_t)cfg.hot < run.n_known ? (size_t)cfg.hot
+                                                        : run.n_known,
+           cfg.hot > 0 ? " (--hot)" : "");
   if (cfg.mode == M_LIFECYCLE)
     printf("  completed applications  %10.1f /s  (%llu)\n",
            (double)run.completed / elapsed, (unsigned long long)run.completed);
@@ -984,6 +994,12 @@ static bool write_json(double elapsed) {
       "error_samples", errs, "valid", run.errors == 0);
   json_object_set_new(o, "transitions_per_application",
                       json_real(transitions_per_application()));
+  if (cfg.mode == M_TRACK)
+    json_object_set_new(
+        o, "hot",
+        json_integer(cfg.hot > 0 && (size_t)cfg.hot < run.n_known
+                         ? cfg.hot
+                         : (json_int_t)run.n_known));
   json_object_set_new(
       o, "decide",
       json_string(cfg.decide == D_DIRECT ? "direct" : "after-claim"));
@@ -1002,7 +1018,7 @@ static int usage(void) {
           "usage: load --url http://HOST:PORT --mode lifecycle|populate|track\n"
           "            [--connections N] [--seconds S] [--count N]\n"
           "            [--numbers FILE] [--decide direct|after-claim]\n"
-          "            [--json FILE]\n"
+          "            [--hot N] [--json FILE]\n"
           "  (the accounts' password in $TB_BENCH_PASSWORD)\n");
   return 2;
 }
@@ -1059,6 +1075,8 @@ static bool parse_args(int argc, char **argv) {
       ok = parse_long(v, 1, MAX_NUMBERS, &cfg.count);
     else if (ok && strcmp(a, "--decide") == 0)
       ok = parse_decide(v);
+    else if (ok && strcmp(a, "--hot") == 0)
+      ok = parse_long(v, 1, MAX_NUMBERS, &cfg.hot);
     else if (ok && strcmp(a, "--numbers") == 0)
       cfg.numbers = v;
     else if (ok && strcmp(a, "--json") == 0)

@@ -89,7 +89,7 @@ def goals(f, apps_in_db, quick):
     ]
 
 
-def figure_rows(f, life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer):
+def figure_rows(f, life, pop, track, hot, eng, pgb, pgbn, pgb2, peer, dpeer):
     """The table's figures, (name, value) pairs."""
     return [
         ("completed applications/s (HTTP, durable)", f"{f['applications_per_s']:.1f}"),
@@ -99,8 +99,10 @@ def figure_rows(f, life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer):
         (f"  transitions per completed application (decide {life.get('decide', '?')})",
          f"{life.get('transitions_per_application', 0):.2f}"),
         ("worst route p99, ms", f"{f['worst_p99_ms']:.2f}"),
-        ("tracking reads/s", f"{f['track_per_s']:.0f}"),
+        ("tracking reads/s, uniform over every application (cache misses)", f"{f['track_per_s']:.0f}"),
         ("  applications in the database", f"{track.get('applications_in_database', 0)}"),
+        (f"tracking reads/s, a hot set of {hot.get('hot', 0)} (cache hits)",
+         f"{f['track_hot_per_s']:.0f}"),
         ("  populated over HTTP, applications/s",
          f"{pop.get('created_per_s', 0):.0f} ({pop.get('created', 0)} in {pop.get('seconds', 0):.1f} s)"),
         ("engine alone, transitions/s (one core)", f"{eng.get('transitions_per_second', 0):.0f}"),
@@ -126,19 +128,20 @@ def ratio(a, b):
     return a / b if b else 0.0
 
 
-def figures(life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer, server):
+def figures(life, pop, track, hot, eng, pgb, pgbn, pgb2, peer, dpeer, server):
     routes = life.get("routes", {})
     aps = life.get("applications_per_s", 0.0)
     tps = life.get("transitions_per_s", 0.0)
     return {
         "applications_per_s": aps,
         "applications_vs_before": ratio(aps, BEFORE["applications_per_s"]),
-        "errors": life.get("errors", 0) + track.get("errors", 0),
+        "errors": life.get("errors", 0) + track.get("errors", 0) + hot.get("errors", 0),
         "calls_per_s": life.get("calls_per_s", 0),
         "transitions_per_s": tps,
         "transitions_per_application": life.get("transitions_per_application", 0),
         "worst_p99_ms": max((r["p99_ms"] for r in routes.values()), default=0.0),
         "track_per_s": track.get("calls_per_s", 0.0),
+        "track_hot_per_s": hot.get("calls_per_s", 0.0),
         "pgbench_tps": pgb.get("tps", 0.0), "ceiling_fraction": ratio(tps, pgb.get("tps", 0.0)),
         "pgbench_notify_tps": pgbn.get("tps", 0.0),
         "ceiling_fraction_notify": ratio(tps, pgbn.get("tps", 0.0)),
@@ -155,10 +158,12 @@ def figures(life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer, server):
     }
 
 
-def print_routes(life, track):
+def print_routes(life, track, hot):
     print(f"  {'route':<44} {'calls':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for rs in (life.get("routes", {}), track.get("routes", {})):
+    for rs, tail in ((life.get("routes", {}), ""), (track.get("routes", {}), ""),
+                     (hot.get("routes", {}), " (hot)")):
         for name, r in rs.items():
+            name += tail
             print(f"  {name:<44} {r['calls']:>8} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f}")
 
 
@@ -175,21 +180,23 @@ def page_rows(pages):
 
 def main_run(d):
     life, pop, track = load(d, "lifecycle"), load(d, "populate"), load(d, "track")
+    hot = load(d, "track_hot")
     eng, pgb, pgb2 = load(d, "engine"), load(d, "pgbench"), load(d, "pgbench_server_conns")
     pgbn, dpeer = load(d, "pgbench_notify"), load(d, "peer_durable")
     peer, server, machine = load(d, "peer"), load(d, "server"), load(d, "machine")
     pages = load(d, "lighthouse").get("pages", {})
-    f = figures(life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer, server)
-    rows = figure_rows(f, life, pop, track, eng, pgb, pgbn, pgb2, peer, dpeer)
+    f = figures(life, pop, track, hot, eng, pgb, pgbn, pgb2, peer, dpeer, server)
+    rows = figure_rows(f, life, pop, track, hot, eng, pgb, pgbn, pgb2, peer, dpeer)
     g = goals(f, track.get("applications_in_database", 0), machine.get("mode") == "quick")
     print()
     print(f"tongban benchmarks ({machine.get('mode', '?')} run, "
-          f"{machine.get('connections', '?')} connections; {machine.get('nproc', '?')} cores, "
+          f"{machine.get('connections', '?')} connections; the server's worker threads: "
+          f"{machine.get('server_threads', '?')}; {machine.get('nproc', '?')} cores, "
           f"{machine.get('cpu', '?')}; {machine.get('postgresql', '?')})")
     w = max(len(r[0]) for r in rows)
     for name, value in rows:
         print(f"  {name:<{w}}  {value:>28}")
-    print_routes(life, track)
+    print_routes(life, track, hot)
     if server:
         cpu = server.get("lifecycle_cpu_seconds", 0)
         secs = life.get("seconds", 0) or 1
@@ -209,7 +216,7 @@ def main_run(d):
         print(f"  {name:<{w}}  {value:>28}  {goal:>15}  {ok}")
     summary = {
         "machine": machine, "before": BEFORE, "goals": g, "targets": GOALS, "figures": f,
-        "lifecycle": life, "populate": pop, "track": track, "engine": eng,
+        "lifecycle": life, "populate": pop, "track": track, "track_hot": hot, "engine": eng,
         "pgbench": pgb, "pgbench_notify": pgbn, "pgbench_server_conns": pgb2,
         "peer": peer, "peer_durable": dpeer, "server": server, "lighthouse": pages,
     }
@@ -257,9 +264,40 @@ def main_experiments(d):
     print(f"figures written to {d}/experiments.json")
 
 
+def main_sweep(d, counts):
+    """The lifecycle and the tracking reads at each count of worker threads."""
+    machine = load(d, "machine")
+    print()
+    print(f"tongban worker threads ({machine.get('connections', '?')} connections of the load; "
+          f"{machine.get('nproc', '?')} cores, {machine.get('cpu', '?')}; {machine.get('postgresql', '?')})")
+    head = ("threads", "applications/s", "transitions/s", "worst p99 ms", "track/s",
+            "track hot/s", "hot p99 ms", "peak RSS MB", "errors")
+    print("  " + "  ".join(f"{h:>14}" for h in head))
+    out = []
+    for n in [c for c in counts.split(",") if c]:
+        life, track = load(d, f"sweep_{n}_lifecycle"), load(d, f"sweep_{n}_track")
+        hot, server = load(d, f"sweep_{n}_track_hot"), load(d, f"sweep_{n}_server")
+        x = {"threads": server.get("threads") or int(n),
+             "applications_per_s": life.get("applications_per_s", 0.0),
+             "transitions_per_s": life.get("transitions_per_s", 0.0),
+             "worst_p99_ms": max((r["p99_ms"] for r in life.get("routes", {}).values()), default=0.0),
+             "track_per_s": track.get("calls_per_s", 0.0),
+             "track_hot_per_s": hot.get("calls_per_s", 0.0),
+             "track_hot_p99_ms": max((r["p99_ms"] for r in hot.get("routes", {}).values()), default=0.0),
+             "peak_rss_mb": server.get("peak_rss_kb", 0) / 1024,
+             "errors": life.get("errors", 0) + track.get("errors", 0) + hot.get("errors", 0)}
+        out.append(x)
+        print("  " + "  ".join(f"{v:>14.1f}" if isinstance(v, float) else f"{v:>14}" for v in x.values()))
+    with open(os.path.join(d, "sweep.json"), "w", encoding="utf-8") as fh:
+        json.dump({"machine": machine, "runs": out}, fh, indent=2, ensure_ascii=False)
+    print(f"figures written to {d}/sweep.json")
+
+
 def main():
     args = sys.argv[1:]
-    if args and args[0] == "--experiments":
+    if args and args[0] == "--sweep":
+        main_sweep(args[1] if len(args) > 1 else "bench/results", args[2] if len(args) > 2 else "")
+    elif args and args[0] == "--experiments":
         main_experiments(args[1] if len(args) > 1 else "bench/results")
     else:
         main_run(args[0] if args else "bench/results")

@@ -22,7 +22,7 @@
  *                 [--max-connections N] [--max-connections-per-address N]
  *                 [--header-timeout SECONDS] [--body-timeout SECONDS]
  *                 [--body-min-rate BYTES] [--hash-threads N]
- *                 [--hash-queue N]
+ *                 [--hash-queue N] [--threads N]
  *
  * With no --db and no $TONGBAN_DATABASE_URL it runs the embedded cluster in
  * --data (default ./var). It applies the migrations, loads the shipped
@@ -131,7 +131,7 @@ typedef struct {
   tb_api_intake intake;   /* anonymous intake's limits and expiry */
   tb_api_password_policy password_policy;
   double session_idle;   /* seconds; 0: the API's default */
-  unsigned limits[7];    /* LIMITS' values, in its order; 0: the default */
+  unsigned limits[8];    /* LIMITS' values, in its order; 0: the default */
   const char *templates; /* --templates; NULL: the default folder */
 } serve_options;
 
@@ -156,6 +156,7 @@ static const struct {
     {"body-min-rate", "TONGBAN_BODY_MIN_RATE", 1, 1e9},
     {"hash-threads", "TONGBAN_HASH_THREADS", 1, 256},
     {"hash-queue", "TONGBAN_HASH_QUEUE", 1, 100000},
+    {"threads", "TONGBAN_THREADS", 1, 256},
 };
 #define N_LIMITS (sizeof LIMITS / sizeof LIMITS[0])
 #define LIMIT_OPTION 1000 /* getopt's value of LIMITS[i]: 1000 + i */
@@ -195,7 +196,8 @@ static int usage(void) {
           "                     [--header-timeout SECONDS] [--body-timeout "
           "SECONDS]\n"
           "                     [--body-min-rate BYTES] [--hash-threads N] "
-          "[--hash-queue N]\n");
+          "[--hash-queue N]\n"
+          "                     [--threads N]\n");
   return 2;
 }
 
@@ -336,6 +338,7 @@ static void limits_to_api(const serve_options *o, tb_api_options *ao) {
   ao->body_min_rate = o->limits[4];
   ao->hash_threads = o->limits[5];
   ao->hash_queue = o->limits[6];
+  ao->threads = o->limits[7];
 }
 
 static bool parse_args(int argc, char **argv, serve_options *o) {
@@ -376,6 +379,7 @@ static bool parse_args(int argc, char **argv, serve_options *o) {
       {"body-min-rate", required_argument, NULL, LIMIT_OPTION + 4},
       {"hash-threads", required_argument, NULL, LIMIT_OPTION + 5},
       {"hash-queue", required_argument, NULL, LIMIT_OPTION + 6},
+      {"threads", required_argument, NULL, LIMIT_OPTION + 7},
       {NULL, 0, NULL, 0}};
   *o = (serve_options){.listen = "127.0.0.1:8080",
                        .data = "./var",
@@ -564,6 +568,25 @@ static tb_store_status ship_calendar(tb_store *s) {
   return rc;
 }
 
+/* The server's connections besides its worker threads' (README "The
+ * server's role has limits"): the scheduler, the supervision sweeper, the
+ * checkpointer, the live streams' listener and their session check. */
+#define BACKGROUND_CONNECTIONS 5
+
+/* With the embedded cluster, whether the worker threads and the background
+ * connections fit the server role's connection limit (false: says so). */
+static bool threads_fit(const serve_options *o) {
+  unsigned threads = o->limits[7] ? o->limits[7] : tb_api_default_threads();
+  if (threads + BACKGROUND_CONNECTIONS <= (unsigned)o->db_connection_limit)
+    return true;
+  fprintf(stderr,
+          "tongban: %u worker threads need %u database connections with the "
+          "background ones, more than --db-connection-limit %d: raise the "
+          "limit or lower --threads\n",
+          threads, threads + BACKGROUND_CONNECTIONS, o->db_connection_limit);
+  return false;
+}
+
 /* Apply migrations and load the definitions with the admin connection. */
 static bool prepare_database(const serve_options *o, const char *admin,
                              bool embedded) {
@@ -675,6 +698,8 @@ int tb_cli_serve(int argc, char **argv) {
     url = getenv("TONGBAN_DATABASE_URL");
   tb_store_cluster *cluster = NULL;
   char msg[1024];
+  if (!url && !threads_fit(&o))
+    return 2;
   if (!url) {
     tb_store_cluster_options co = {.dir = o.data, .fsync = true, .lock = true};
     if (tb_store_cluster_start(&co, &cluster, msg, sizeof msg) != TB_STORE_OK) {

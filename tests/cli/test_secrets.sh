@@ -105,6 +105,14 @@ serve_start() {
   done
   return 1
 }
+# logged LOG PATTERN: the log has a line matching PATTERN within 10 s
+logged() {
+  for _ in $(seq 1 100); do
+    grep -q "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 port_of() { sed -n 's|.*serving on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1" | head -n 1; }
 healthz() { # PORT: the status of GET /healthz
   python3 -c 'import sys, urllib.request
@@ -122,6 +130,9 @@ serve_start "$tmp/serve1.log" --keys "$keys"
 check "serve starts with the encrypted keys (offline root)" [ $? -eq 0 ]
 port=$(port_of "$tmp/serve1.log")
 check "the server answers /healthz" [ "$(healthz "$port" 2>&1)" = 200 ]
+want=$(( $(nproc) * 4 )); want=$(( want < 8 ? 8 : want > 48 ? 48 : want ))
+check "it serves on 4 worker threads per core, 8 to 48 ($want here)" \
+  logged "$tmp/serve1.log" "msg=serving .*threads=$want\b"
 login tongban_admin >"$tmp/out"
 check "the socket refuses the superuser without a password" has "$tmp/out" "no password supplied"
 login tongban >"$tmp/out"
@@ -154,8 +165,14 @@ q="SHOW statement_timeout"
 check "a connection of the server role gets it" [ "$(login tongban "$data/pgpass")" = 30s ]
 stop_serve
 
-serve_start "$tmp/serve2.log" --keys "$keys" --db-statement-timeout 5 --db-connection-limit 20
+"$tongban" serve --data "$data" --workflows workflows --listen 127.0.0.1:0 \
+  --keys "$keys" --db-connection-limit 20 --threads 16 >"$tmp/out" 2>&1
+check "16 worker threads under --db-connection-limit 20 are refused (exit 2), naming both" \
+  sh -c "[ $? -eq 2 ] && grep -q 'more than --db-connection-limit 20' '$tmp/out' && grep -q -- '--threads' '$tmp/out'"
+serve_start "$tmp/serve2.log" --keys "$keys" --db-statement-timeout 5 --db-connection-limit 20 --threads 15
 check "serve starts again with other limits" [ $? -eq 0 ]
+check "... on the 15 worker threads asked for (15 + 5 background connections = 20)" \
+  logged "$tmp/serve2.log" "msg=serving .*threads=15\b"
 q="SELECT rolconnlimit || ' ' || (SELECT s.setconfig::text FROM pg_db_role_setting s WHERE s.setrole = r.oid) FROM pg_roles r WHERE rolname = 'tongban'"
 check "--db-statement-timeout and --db-connection-limit set them" \
   [ "$(login tongban_admin "$data/pgpass")" = '20 {statement_timeout=5s}' ]
