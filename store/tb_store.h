@@ -172,6 +172,13 @@ bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind);
 bool tb_store_fault_fired(const tb_store *s);
 int tb_store_fault_statements(const tb_store *s);
 
+/* The round trips to PostgreSQL the handle made since it was opened:
+ * each statement sent alone, each statement prepared, each pipeline of
+ * deferred writes (with the statement or the COMMIT that flushed it) and
+ * each ROLLBACK counts one. Reconnections do not count. Cheap: a
+ * counter on the handle, for tests and measurements. */
+unsigned long long tb_store_round_trips(const tb_store *s);
+
 /* ------------------------------------------------------------------------
  * Schema migrations (sql/NNNN_*.sql, embedded at build time)
  * ---------------------------------------------------------------------- */

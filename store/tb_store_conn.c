@@ -173,6 +173,10 @@ static bool connect_now(tb_store *s, char *err, size_t err_len) {
   disconnect(s);
   s->n_prepared = 0;
   s->in_txn = false;
+  s->queue.n = 0;
+  s->queue.n_params = 0;
+  s->queue.used = 0;
+  s->begin_pending = false;
   int64_t started = tb_store_now_us();
   s->conn = PQconnectdb(s->conninfo);
   bool ok = s->conn && PQstatus(s->conn) == CONNECTION_OK;
@@ -290,6 +294,8 @@ static tb_store_status failed(tb_store *s, const char *what, PGresult *r) {
   tb_store_status rc = classify(s, what, r);
   if (s->in_txn && s->txn_failed == TB_STORE_OK)
     s->txn_failed = rc;
+  if (rc == TB_STORE_UNAVAILABLE && s->begin_pending)
+    s->begin_lost = true; /* nothing of the transaction was sent yet */
   return rc;
 }
 
@@ -308,6 +314,7 @@ static tb_store_status prepare(tb_store *s, const tb_store_stmt *st) {
               TB_LOG_I("prepared", s->n_prepared));
     return TB_STORE_ERROR;
   }
+  s->round_trips++;
   PGresult *r = PQprepare(s->conn, st->name, st->sql, st->n_params, NULL);
   tb_store_status rc = TB_STORE_OK;
   if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -373,6 +380,22 @@ int tb_store_fault_statements(const tb_store *s) {
   return s->fault.last_count;
 }
 
+unsigned long long tb_store_round_trips(const tb_store *s) {
+  return s->round_trips;
+}
+
+/* The statement an injected HARD or SOFT fault sends in place of the
+ * real one; NULL for the other kinds. */
+static const char *injected_sql(tb_store_fault f) {
+  if (f == TB_STORE_FAULT_HARD)
+    return "DO $$BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = "
+           "'XX000'; END$$";
+  if (f == TB_STORE_FAULT_SOFT)
+    return "DO $$BEGIN RAISE EXCEPTION 'injected serialization failure' "
+           "USING ERRCODE = '40001'; END$$";
+  return NULL;
+}
+
 #ifdef TB_FAULT_INJECTION
 bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind) {
   s->fault.kind = kind;
@@ -416,14 +439,10 @@ static void cut(tb_store *s) {
 static PGresult *send_faulty(tb_store *s, const tb_store_stmt *st,
                              const char *const *params, const char *sql,
                              tb_store_fault f) {
-  if (f == TB_STORE_FAULT_HARD || f == TB_STORE_FAULT_SOFT) {
+  if (injected_sql(f)) {
     st = NULL;
     params = NULL;
-    sql = f == TB_STORE_FAULT_HARD
-              ? "DO $$BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = "
-                "'XX000'; END$$"
-              : "DO $$BEGIN RAISE EXCEPTION 'injected serialization failure' "
-                "USING ERRCODE = '40001'; END$$";
+    sql = injected_sql(f);
   }
   if (f == TB_STORE_FAULT_LOST)
     cut(s);
@@ -468,12 +487,243 @@ static PGresult *send_faulty(tb_store *s, const tb_store_stmt *st,
 }
 #endif
 
+/* ---- deferred writes and the pipeline --------------------------------------
+ *
+ * tb_store_exec_deferred queues a write whose result nobody reads; BEGIN
+ * itself is queued when a transaction starts. The queue goes out in one
+ * pipeline (PQenterPipelineMode, a PQsendQuery… per statement, one
+ * PQpipelineSync) with the next synchronous statement, or with COMMIT,
+ * or alone when it is full. One round trip instead of one per statement;
+ * the first failed result decides, exactly as if the statements had gone
+ * one by one: the later ones come back PGRES_PIPELINE_ABORTED. */
+
+typedef struct {
+  const char *what;          /* its name in logs */
+  const tb_store_stmt *st;   /* prepared, or NULL: sql */
+  const char *sql;           /* a text without parameters */
+  const char *const *params; /* st's */
+  tb_store_fault fault;      /* injected (test builds) */
+  bool begin, commit;        /* the transaction's BEGIN, its COMMIT */
+} pipe_entry;
+
+static void queue_clear(tb_store *s) {
+  s->queue.n = 0;
+  s->queue.n_params = 0;
+  s->queue.used = 0;
+}
+
+/* The queued statements as pipeline entries; returns how many. */
+static int queued_entries(tb_store *s, pipe_entry *e) {
+  for (int i = 0; i < s->queue.n; i++) {
+    const tb_store_queued *q = &s->queue.items[i];
+    e[i] = (pipe_entry){.what = q->st ? q->st->name : "BEGIN",
+                        .st = q->st,
+                        .sql = q->st ? NULL : "BEGIN",
+                        .params = q->st ? s->queue.params + q->first : NULL,
+                        .fault = q->fault,
+                        .begin = q->st == NULL};
+  }
+  return s->queue.n;
+}
+
+/* Hand one entry to libpq, with its injected fault. false: nothing after
+ * it is sent (the connection was cut, or libpq refused); *handed tells
+ * whether the entry itself went. */
+static bool pipe_send(tb_store *s, const pipe_entry *e, bool *handed) {
+  *handed = false;
+#ifdef TB_FAULT_INJECTION
+  if (e->fault == TB_STORE_FAULT_LOST) {
+    cut(s);
+    return false;
+  }
+#endif
+  const char *sql = injected_sql(e->fault);
+  if (!sql && !e->st)
+    sql = e->sql;
+  int ok = sql ? PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0)
+               : PQsendQueryPrepared(s->conn, e->st->name, e->st->n_params,
+                                     e->params, NULL, NULL, 0);
+  if (!ok)
+    return false;
+  *handed = true;
+#ifdef TB_FAULT_INJECTION
+  if (e->fault == TB_STORE_FAULT_LOST_AFTER) {
+    if (e->commit) /* COMMIT on its way with its Sync, as it goes alone */
+      PQpipelineSync(s->conn);
+    while (PQflush(s->conn) == 1) {
+    }
+    cut(s);
+    return false;
+  }
+#endif
+  return true;
+}
+
+/* What reading a pipeline's answers found. */
+typedef struct {
+  int failed;      /* the first entry whose result failed, -1: none */
+  PGresult *error; /* its result */
+  bool lost;       /* the connection went */
+} pipe_outcome;
+
+/* Read the answers of n entries and the Sync; the last entry's result
+ * goes to *res when it succeeded and res is not NULL. */
+static void pipe_read(tb_store *s, int n, PGresult **res, pipe_outcome *o) {
+  for (int i = 0; i < n && !o->lost; i++) {
+    PGresult *r = PQgetResult(s->conn), *x;
+    if (!r) {
+      o->lost = true;
+      o->failed = o->failed < 0 ? i : o->failed;
+      break;
+    }
+    ExecStatusType t = PQresultStatus(r);
+    if (t != PGRES_PIPELINE_ABORTED && !result_ok(r) && o->failed < 0) {
+      o->failed = i;
+      o->error = r;
+    } else if (t != PGRES_PIPELINE_ABORTED && result_ok(r) && res &&
+               i == n - 1) {
+      *res = r;
+    } else {
+      PQclear(r);
+    }
+    while ((x = PQgetResult(s->conn)) != NULL) /* the end of its results */
+      PQclear(x);
+    o->lost = PQstatus(s->conn) != CONNECTION_OK;
+  }
+  if (o->lost)
+    return;
+  PGresult *sync = PQgetResult(s->conn);
+  o->lost = PQresultStatus(sync) != PGRES_PIPELINE_SYNC ||
+            PQexitPipelineMode(s->conn) != 1;
+  PQclear(sync);
+  if (o->lost && o->failed < 0)
+    o->failed = n - 1;
+}
+
+/* The connection went during a pipeline: the failure belongs to entry
+ * `at` (the one cut at, or the first unanswered). Lost at BEGIN is lost
+ * before anything was done; lost before a queued COMMIT was handed to
+ * libpq is not an unknown outcome. */
+static tb_store_status pipe_lost(tb_store *s, const pipe_entry *e, int n,
+                                 int at, int handed) {
+  if (PQstatus(s->conn) == CONNECTION_OK)
+    PQconsumeInput(s->conn); /* a cut socket reads end of file */
+  s->lost = true;
+  if (e[at].begin)
+    s->begin_lost = true;
+  if (e[n - 1].commit)
+    s->commit_unsent = handed < n && at != n - 1;
+  tb_log_kv(TB_LOG_WARN, "store", "the database connection was lost",
+            TB_LOG_S("statement", e[at].what));
+  if (s->in_txn && s->txn_failed == TB_STORE_OK)
+    s->txn_failed = TB_STORE_UNAVAILABLE;
+  return TB_STORE_UNAVAILABLE;
+}
+
+/* Send the queue, then `last` (NULL: none), in one pipeline and read
+ * every answer; *res gets last's successful result. The queue is empty
+ * afterwards, whatever happened. */
+static tb_store_status pipe_run(tb_store *s, const pipe_entry *last,
+                                PGresult **res) {
+  pipe_entry e[TB_STORE_QUEUE_MAX + 1];
+  int n = queued_entries(s, e);
+  if (last)
+    e[n++] = *last;
+  queue_clear(s);
+  s->begin_pending = false;
+  s->round_trips++;
+  int handed = 0, stop = -1;
+  if (PQenterPipelineMode(s->conn) != 1)
+    stop = 0;
+  for (int i = 0; stop < 0 && i < n; i++) {
+    bool went = false;
+    if (!pipe_send(s, &e[i], &went))
+      stop = i;
+    handed += went;
+  }
+  if (stop < 0 && PQpipelineSync(s->conn) != 1)
+    stop = n - 1;
+  pipe_outcome o = {.failed = -1};
+  if (stop < 0)
+    pipe_read(s, n, res, &o);
+  if (stop >= 0 || o.lost) {
+    PQclear(o.error);
+    if (res && *res) {
+      PQclear(*res);
+      *res = NULL;
+    }
+    return pipe_lost(s, e, n, stop >= 0 ? stop : o.failed, handed);
+  }
+  if (o.failed < 0)
+    return TB_STORE_OK;
+  if (res && *res) {
+    PQclear(*res);
+    *res = NULL;
+  }
+  tb_store_status rc = failed(s, e[o.failed].what, o.error);
+  PQclear(o.error);
+  return rc;
+}
+
+/* Whether st with params fits in the queue as it is now. */
+static bool queue_fits(const tb_store *s, const tb_store_stmt *st,
+                       const char *const *params) {
+  size_t bytes = 0;
+  for (int i = 0; i < st->n_params; i++)
+    bytes += params[i] ? strlen(params[i]) + 1 : 0;
+  return s->queue.n < TB_STORE_QUEUE_MAX &&
+         s->queue.n_params + st->n_params <= TB_STORE_QUEUE_PARAMS &&
+         bytes <= TB_STORE_QUEUE_BYTES - s->queue.used;
+}
+
+static void queue_add(tb_store *s, const tb_store_stmt *st,
+                      const char *const *params, tb_store_fault f) {
+  tb_store_queued *q = &s->queue.items[s->queue.n++];
+  q->st = st;
+  q->first = s->queue.n_params;
+  q->fault = f;
+  for (int i = 0; st && i < st->n_params; i++) {
+    char *copy = NULL;
+    if (params[i]) {
+      size_t len = strlen(params[i]) + 1;
+      copy = s->queue.bytes + s->queue.used;
+      memcpy(copy, params[i], len);
+      s->queue.used += len;
+    }
+    s->queue.params[s->queue.n_params++] = copy;
+  }
+}
+
+/* A transaction starts: BEGIN waits in the queue for the first flush. */
+static void queue_begin(tb_store *s) {
+  queue_clear(s);
+  queue_add(s, NULL, NULL, TB_STORE_FAULT_NONE);
+  s->begin_pending = true;
+}
+
 /* Run one statement; *res gets a successful result (or stays NULL). */
 static tb_store_status run_statement(tb_store *s, const char *what,
                                      const tb_store_stmt *st,
                                      const char *const *params, const char *sql,
                                      PGresult **res) {
+  if (s->queue.n > 0 && !st && !s->committing) {
+    /* a text may hold several statements, which a pipeline cannot
+     * carry: the queue goes first, alone */
+    tb_store_status rc = pipe_run(s, NULL, NULL);
+    if (rc != TB_STORE_OK)
+      return rc;
+  }
   tb_store_fault f = fault_due(s);
+  if (s->queue.n > 0) {
+    pipe_entry last = {.what = what,
+                       .st = st,
+                       .sql = sql,
+                       .params = params,
+                       .fault = f,
+                       .commit = s->committing};
+    return pipe_run(s, &last, res);
+  }
+  s->round_trips++;
   PGresult *r = f != TB_STORE_FAULT_NONE ? send_faulty(s, st, params, sql, f)
                 : st ? PQexecPrepared(s->conn, st->name, st->n_params, params,
                                       NULL, NULL, 0)
@@ -511,6 +761,23 @@ tb_store_status tb_store_exec_row(tb_store *s, const tb_store_stmt *st,
     return TB_STORE_NOT_FOUND;
   }
   return rc;
+}
+
+tb_store_status tb_store_exec_deferred(tb_store *s, const tb_store_stmt *st,
+                                       const char *const *params) {
+  if (!s->in_txn)
+    return tb_store_exec(s, st, params, NULL);
+  if (s->txn_failed != TB_STORE_OK)
+    return s->txn_failed; /* nothing more is sent after a failure */
+  tb_store_status rc = prepare(s, st);
+  if (rc == TB_STORE_OK && s->queue.n > 0 && !queue_fits(s, st, params))
+    rc = pipe_run(s, NULL, NULL); /* full: flushed now */
+  if (rc != TB_STORE_OK)
+    return rc;
+  if (!queue_fits(s, st, params)) /* too large to queue: sent alone */
+    return run_statement(s, st->name, st, params, NULL, NULL);
+  queue_add(s, st, params, fault_due(s));
+  return TB_STORE_OK;
 }
 
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
@@ -558,13 +825,21 @@ void tb_store_events_tell(tb_store *s) {
   tb_store_events_forget(s);
 }
 
+/* ROLLBACK, unless nothing was sent yet (BEGIN still queued): then the
+ * queue is dropped and the server never heard of the transaction. */
 static void rollback(tb_store *s) {
   s->fault.active = false; /* ROLLBACK is not one of the counted statements */
   bool retry = s->retry;
-  PGresult *r = PQexec(s->conn, "ROLLBACK");
-  if (!result_ok(r))
-    classify(s, "ROLLBACK", r);
-  PQclear(r);
+  queue_clear(s);
+  if (s->begin_pending) {
+    s->begin_pending = false;
+  } else {
+    s->round_trips++;
+    PGresult *r = PQexec(s->conn, "ROLLBACK");
+    if (!result_ok(r))
+      classify(s, "ROLLBACK", r);
+    PQclear(r);
+  }
   s->in_txn = false;
   s->retry = retry;
   tb_store_events_forget(s); /* nothing of it was committed */
@@ -588,6 +863,10 @@ static tb_store_status commit(tb_store *s) {
                 TB_LOG_S("answer", tag));
       rc = TB_STORE_ERROR;
     }
+  } else if (s->lost && s->commit_unsent) {
+    tb_log(TB_LOG_ERROR, "store",
+           "the connection was lost before COMMIT was sent: nothing was "
+           "committed");
   } else if (s->lost) {
     tb_log(TB_LOG_ERROR, "store",
            "the connection was lost during COMMIT: the outcome is unknown");
@@ -600,27 +879,42 @@ static tb_store_status commit(tb_store *s) {
   return rc;
 }
 
+/* The connection was found gone before BEGIN was answered: nothing was
+ * done yet (a connection that died while idle, say at a PostgreSQL
+ * restart), so it is reopened and the transaction tried again, with the
+ * fault it was armed with if that did not fire. */
+static tb_store_status lost_at_begin(tb_store *s, bool armed) {
+  s->in_txn = false;
+  queue_clear(s);
+  s->begin_pending = false;
+  tb_store_events_forget(s);
+  s->fault.active = false;
+  s->fault.armed = armed && !s->fault.fired;
+  s->retry = tb_store_reconnect(s) == TB_STORE_OK;
+  s->retry_reason = TB_STORE_RETRY_08006;
+  return TB_STORE_UNAVAILABLE;
+}
+
 static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
                                     void *cls) {
   s->retry = false;
   s->lost = false;
+  s->begin_lost = false;
+  s->commit_unsent = false;
   s->txn_failed = TB_STORE_OK;
   tb_store_events_forget(s);
-  tb_store_status rc = tb_store_exec_plain(s, "BEGIN", NULL);
-  if (rc == TB_STORE_UNAVAILABLE) {
-    /* nothing was done yet: a connection that died while idle (say, a
-     * PostgreSQL restart) is reopened and the transaction tried again */
-    s->retry = tb_store_reconnect(s) == TB_STORE_OK;
-    s->retry_reason = TB_STORE_RETRY_08006;
-    return rc;
-  }
-  if (rc != TB_STORE_OK)
-    return rc;
+  queue_begin(s); /* sent with the first statement, in its round trip */
   s->in_txn = true;
+  bool armed = s->fault.armed;
   s->fault.active = s->fault.armed;
   s->fault.armed = false;
   s->fault.count = 0;
-  rc = fn(s, cls);
+  tb_store_status rc = fn(s, cls);
+  if (rc == TB_STORE_OK && s->txn_failed == TB_STORE_OK && s->begin_pending)
+    rc = pipe_run(s, NULL, NULL); /* BEGIN never shares COMMIT's pipeline:
+                                     lost at BEGIN must mean "not done" */
+  if (s->begin_lost)
+    return lost_at_begin(s, armed);
   if (rc == TB_STORE_OK && s->txn_failed != TB_STORE_OK) {
     /* the body swallowed a failed statement: PostgreSQL has aborted the
      * transaction, and it must not be reported as done */
@@ -631,6 +925,8 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   }
   if (s->lost || PQstatus(s->conn) != CONNECTION_OK) {
     s->in_txn = false;
+    queue_clear(s);
+    s->begin_pending = false;
     tb_store_events_forget(s);
     s->fault.active = false;
     s->fault.last_count = s->fault.count;

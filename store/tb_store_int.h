@@ -51,6 +51,19 @@ typedef struct {
 #define TB_STORE_MAX_PREPARED 256
 #define TB_STORE_MAX_CACHED_DEFS 64
 
+/* Deferred writes (tb_store_exec_deferred): the statements queued in the
+ * open transaction, BEGIN first while it is not sent, their parameters
+ * copied into one bounded buffer of the handle. */
+#define TB_STORE_QUEUE_MAX 64            /* statements queued at most */
+#define TB_STORE_QUEUE_PARAMS 768        /* their parameters at most */
+#define TB_STORE_QUEUE_BYTES (64 * 1024) /* bytes of parameter text */
+
+typedef struct {
+  const tb_store_stmt *st; /* NULL: BEGIN */
+  int first;               /* its parameters: queue.params[first …] */
+  tb_store_fault fault;    /* the injected fault due at it (test builds) */
+} tb_store_queued;
+
 typedef struct {
   char id[64];
   uint32_t version;
@@ -104,6 +117,21 @@ struct tb_store {
   char ev_numbers[TB_STORE_EVENT_NUMBERS][32];
   size_t n_ev;
   bool ev_overflow, ev_accounts;
+  /* the open transaction's deferred writes (tb_store_conn.c): sent in
+   * one pipeline with the next synchronous statement or with COMMIT */
+  struct {
+    tb_store_queued items[TB_STORE_QUEUE_MAX];
+    int n;
+    const char *params[TB_STORE_QUEUE_PARAMS];
+    int n_params;
+    char bytes[TB_STORE_QUEUE_BYTES];
+    size_t used;
+  } queue;
+  bool begin_pending; /* BEGIN is queued and not sent yet */
+  bool begin_lost;    /* the connection was found gone before BEGIN was
+                         answered: nothing was done, the attempt may retry */
+  bool commit_unsent; /* the connection went before COMMIT was sent */
+  unsigned long long round_trips; /* tb_store_round_trips */
 };
 
 /* Run a prepared statement with text parameters (NULL = SQL NULL). On
@@ -113,6 +141,23 @@ struct tb_store {
  * Returns TB_STORE_OK, TB_STORE_UNAVAILABLE or TB_STORE_ERROR. */
 tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
                               const char *const *params, PGresult **res);
+
+/* A statement of the open transaction whose result nobody reads (no
+ * row count checked, no RETURNING used): prepared now if needed, its
+ * parameters copied, and queued, to be sent in one pipeline with the
+ * next synchronous statement (tb_store_exec and the others flush the
+ * queue first, so the order is kept and reads see the writes) or with
+ * COMMIT. Its failure is reported by that flush, as the failure of the
+ * first statement that failed (the same status tb_store_exec would have
+ * given). TB_STORE_OK when queued; a transaction that failed already
+ * gets its failure back and nothing is queued. A full queue
+ * (TB_STORE_QUEUE_MAX statements, TB_STORE_QUEUE_PARAMS parameters or
+ * TB_STORE_QUEUE_BYTES of their text) is flushed first, synchronously;
+ * a statement too large for an empty queue, or one outside a
+ * transaction, runs at once as tb_store_exec would run it. Each counts
+ * as one statement for fault injection, numbered when it is queued. */
+tb_store_status tb_store_exec_deferred(tb_store *s, const tb_store_stmt *st,
+                                       const char *const *params);
 
 /* The same for a statement that answers one row: TB_STORE_NOT_FOUND (and
  * *res NULL) when it answered another number of rows. res may not be
