@@ -627,8 +627,8 @@ static tb_store_status transition_fn(api_req *r, tb_store *s, void *cls) {
   tb_store_outcome *out = tb_arena_alloc(r->arena, sizeof *out);
   tb_store_status rc =
       t->task_id
-          ? tb_store_task_transition_in(s, t->task_id, &t->ev, &actor, notes,
-                                        out)
+          ? tb_store_task_transition_in(s, t->task_id, t->number, &t->ev,
+                                        &actor, notes, out)
           : tb_store_transition_in(s, t->number, &t->ev, &actor, notes, out);
   if (rc == TB_STORE_REFUSED && out->excluded_until) {
     api_fail_excluded(r, out); /* 告知承诺 while excluded from it */

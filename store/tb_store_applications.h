@@ -132,17 +132,20 @@ tb_store_status tb_store_transition_in(tb_store *s, const char *number,
 /* A task event (claim, approve, deny, return) on the task with this id,
  * inside the caller's transaction: the task's application row is locked
  * first, then the task is read under that lock and gives the event its
- * branch, step and round (ev's are ignored). TB_STORE_NOT_FOUND: no such
- * task; TB_STORE_REFUSED with TB_ERR_WRONG_BUREAU when the task is not of
- * the actor's bureau, with TB_ERR_SUPERSEDED (and out->current_task) when
- * it is no longer the open task of its branch (decided, cancelled, or of
+ * branch, step and round (ev's are ignored). number: the task's
+ * application when the caller read it already (tb_store_task_find; a
+ * task never moves to another application, and one of another
+ * application is not found under the lock), or NULL to read it here
+ * (one more round trip). TB_STORE_NOT_FOUND: no such task (or not of
+ * that application); TB_STORE_REFUSED with TB_ERR_WRONG_BUREAU when the task is
+ * not of the actor's bureau, with TB_ERR_SUPERSEDED (and out->current_task)
+ * when it is no longer the open task of its branch (decided, cancelled, or of
  * an earlier round: yesterday's page); otherwise as
  * tb_store_transition_in. */
-tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
-                                            const tb_event *ev,
-                                            const tb_store_actor *actor,
-                                            const tb_store_notes *notes,
-                                            tb_store_outcome *out);
+tb_store_status
+tb_store_task_transition_in(tb_store *s, int64_t task_id, const char *number,
+                            const tb_event *ev, const tb_store_actor *actor,
+                            const tb_store_notes *notes, tb_store_outcome *out);
 
 /* Tracking codes: 10 characters of a 31-letter alphabet without look-alikes
  * (23456789ABCDEFGHJKMNPQRSTUVWXYZ), drawn uniformly by rejection

@@ -187,7 +187,7 @@ tb_store_status tb_store_audit_append(tb_store *s,
   const char *params[] = {app,     sq,        actor,     ce.actor_name,
                           ce.role, ce.bureau, ce.action, ce.payload,
                           at,      prev_hex,  hash_hex,  canon};
-  tb_store_status rc = tb_store_exec(s, &S_APPEND, params, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_APPEND, params);
   tb_buf_free(&payload);
   if (rc == TB_STORE_OK)
     *seq = ce.seq;

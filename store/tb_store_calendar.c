@@ -95,21 +95,28 @@ tb_store_status tb_store_calendar_info_read(tb_store *s,
   return TB_STORE_OK;
 }
 
+tb_store_status tb_store_calendar_meta(tb_store *s, const PGresult *r, int row,
+                                       int col, const tb_calendar **out) {
+  int64_t version = 0, offset = UTC8, covered = 0;
+  if (row < PQntuples(r) && !PQgetisnull(r, row, col)) {
+    tb_store_parse_i64(PQgetvalue(r, row, col), &version);
+    tb_store_parse_i64(PQgetvalue(r, row, col + 1), &offset);
+    tb_store_parse_i64(PQgetvalue(r, row, col + 2), &covered);
+  }
+  tb_store_status rc = TB_STORE_OK;
+  if (!s->calendar || version != s->calendar_version)
+    rc = reload_calendar(s, version, (int32_t)offset, (tb_day)covered);
+  *out = s->calendar;
+  return rc;
+}
+
 tb_store_status tb_store_calendar_get(tb_store *s, const tb_calendar **out) {
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_CAL_META, NULL, &r);
   if (rc != TB_STORE_OK)
     return rc;
-  int64_t version = 0, offset = UTC8, covered = 0;
-  if (PQntuples(r) == 1) {
-    tb_store_parse_i64(PQgetvalue(r, 0, 0), &version);
-    tb_store_parse_i64(PQgetvalue(r, 0, 1), &offset);
-    tb_store_parse_i64(PQgetvalue(r, 0, 2), &covered);
-  }
+  rc = tb_store_calendar_meta(s, r, 0, 0, out);
   PQclear(r);
-  if (!s->calendar || version != s->calendar_version)
-    rc = reload_calendar(s, version, (int32_t)offset, (tb_day)covered);
-  *out = s->calendar;
   return rc;
 }
 

@@ -98,7 +98,7 @@ tb_store_status tb_store_copies_write_in(tb_store *s, const tb_store_outcome *o,
   for (size_t i = 0; i < t->n_copies; i++) {
     const tb_copy_def *c = &t->copies[i];
     const char *params[] = {app, br, st, rd, b->bureau, c->bureau, c->group};
-    tb_store_status rc = tb_store_exec(s, &S_COPY_INSERT, params, NULL);
+    tb_store_status rc = tb_store_exec_deferred(s, &S_COPY_INSERT, params);
     if (rc != TB_STORE_OK)
       return rc;
   }

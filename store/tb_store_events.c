@@ -84,7 +84,17 @@ tb_store_status tb_store_notify_change(tb_store *s, const char *number,
                         "warning", tb_warning_name((tb_warning)st->warning));
   char *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(n);
-  tb_store_status rc = tb_store_notify_json(s, text);
+  tb_store_status rc;
+  if (s->in_txn) {
+    /* the row's number is this one: nothing to read back, so the insert
+     * waits in the queue for COMMIT's round trip */
+    const char *params[] = {text};
+    rc = tb_store_exec_deferred(s, &S_EVENT_INSERT, params);
+    if (rc == TB_STORE_OK)
+      record_number(s, number);
+  } else {
+    rc = tb_store_notify_json(s, text);
+  }
   free(text);
   return rc;
 }

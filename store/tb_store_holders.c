@@ -40,7 +40,7 @@ tb_store_status tb_store_holder_claim(tb_store *s, const char *id_number,
                                       const char *name, char *on_record,
                                       size_t cap) {
   const char *params[] = {id_number, name};
-  tb_store_status rc = tb_store_exec(s, &S_HOLDER_ADD, params, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_HOLDER_ADD, params);
   if (rc != TB_STORE_OK)
     return rc;
   PGresult *r;
@@ -57,7 +57,7 @@ tb_store_status tb_store_holder_claim(tb_store *s, const char *id_number,
 tb_store_status tb_store_holder_note(tb_store *s, const char *id_number,
                                      const char *name) {
   const char *params[] = {id_number, name};
-  return tb_store_exec(s, &S_HOLDER_ADD, params, NULL);
+  return tb_store_exec_deferred(s, &S_HOLDER_ADD, params);
 }
 
 /* The application's audit head, under its row lock. */
@@ -86,14 +86,14 @@ tb_store_status tb_store_audit_head_set(tb_store *s, int64_t app, int32_t seq,
   snprintf(sq, sizeof sq, "%d", (int)seq);
   tb_hex_encode(hash, 32, hex);
   const char *params[] = {id, sq, hex};
-  return tb_store_exec(s, &S_SET_HEAD, params, NULL);
+  return tb_store_exec_deferred(s, &S_SET_HEAD, params);
 }
 
 tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
                                           const tb_store_holder_rename *h,
                                           const tb_store_actor *actor) {
   const char *params[] = {h->id_number, h->new_name};
-  tb_store_status rc = tb_store_exec(s, &S_HOLDER_RENAME, params, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_HOLDER_RENAME, params);
   if (rc != TB_STORE_OK)
     return rc;
   json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "id_number", h->id_number,

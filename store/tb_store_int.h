@@ -235,6 +235,15 @@ tb_store_status tb_store_fire_timer_in(tb_store *s, const char *number,
                                        int64_t timer_id, const tb_event *ev,
                                        tb_store_outcome *out);
 
+/* The calendar whose calendar_meta row a statement read along with its
+ * own columns (version, utc_offset, covered_until - 1970-01-01, in that
+ * order from column col of row row; NULL version or no such row: no row
+ * stored): the handle's, reloaded when the version moved — what
+ * tb_store_calendar_get does without its own round trip
+ * (store/tb_store_calendar.c). */
+tb_store_status tb_store_calendar_meta(tb_store *s, const PGresult *r, int row,
+                                       int col, const tb_calendar **out);
+
 /* Microseconds since the epoch, from the local clock. */
 int64_t tb_store_now_us(void);
 /* Unix microseconds as UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ", the time the
@@ -278,9 +287,10 @@ typedef struct {
 tb_store_status tb_store_holder_rename_in(tb_store *s, const char *number,
                                           const tb_store_holder_rename *h,
                                           const tb_store_actor *actor);
-/* NOTIFY "tongban" of a change of application number: its audit event
- * seq and action, and the state after it (the live stream's change
- * event; store/tb_store_transition.c). */
+/* The change event of application number (tb_store_notify_json's row):
+ * its audit event seq and action, and the state after it (the live
+ * stream's change event; store/tb_store_events.c). Inside a transaction
+ * the row is a deferred write (tb_store_exec_deferred). */
 tb_store_status tb_store_notify_change(tb_store *s, const char *number,
                                        int32_t seq, const char *action,
                                        const tb_app_state *st);

@@ -352,7 +352,7 @@ static tb_store_status insert_row(tb_store *s, const tb_store_outcome *o,
                           sig,
                           l->key_id,
                           l->payload};
-  return tb_store_exec(s, &S_INSERT, params, NULL);
+  return tb_store_exec_deferred(s, &S_INSERT, params);
 }
 
 /* Ask the handler for the license and write its row. */

@@ -18,10 +18,14 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* with the calendar's version (tb_store_calendar_meta): the step's
+ * calendar costs no round trip of its own */
 static const tb_store_stmt S_LOCK_APP = {
     "tr_lock_app",
-    "SELECT id, definition_id, definition_version, form::text, state::text, "
-    "audit_seq, audit_hash FROM applications WHERE number = $1 FOR UPDATE",
+    "SELECT a.id, a.definition_id, a.definition_version, a.form::text, "
+    "a.state::text, a.audit_seq, a.audit_hash, m.version, m.utc_offset, "
+    "coalesce(m.covered_until - date '1970-01-01', 0) FROM applications a "
+    "LEFT JOIN calendar_meta m ON true WHERE a.number = $1 FOR UPDATE OF a",
     1};
 static const tb_store_stmt S_UPDATE_APP = {
     "tr_update_app",
@@ -633,12 +637,12 @@ static tb_store_status apply_effect(tb_store *s, const tb_store_outcome *o,
   case TB_EFFECT_SCHEDULE_TIMER: {
     num sub = i64(e->subject), at = i64(e->at);
     const char *params[] = {app.v, tb_timer_kind_name(e->timer), sub.v, at.v};
-    return tb_store_exec(s, &S_TIMER_SET, params, NULL);
+    return tb_store_exec_deferred(s, &S_TIMER_SET, params);
   }
   case TB_EFFECT_CANCEL_TIMER: {
     num sub = i64(e->subject);
     const char *params[] = {app.v, tb_timer_kind_name(e->timer), sub.v};
-    return tb_store_exec(s, &S_TIMER_DROP, params, NULL);
+    return tb_store_exec_deferred(s, &S_TIMER_DROP, params);
   }
   case TB_EFFECT_ISSUE_LICENSE: /* signed and stored in this transaction */
     return tb_store_license_issue(s, o, e);
@@ -673,14 +677,14 @@ static tb_store_status update_step_task(tb_store *s, const tb_store_outcome *o,
       sl = i64(ev->slot);
   if (ev->kind == TB_EV_CLAIM) {
     const char *params[] = {app.v, br.v, st.v, rd.v, who.v, at.v, sl.v};
-    return tb_store_exec(s, &S_TASK_CLAIM, params, NULL);
+    return tb_store_exec_deferred(s, &S_TASK_CLAIM, params);
   }
   const char *decision = ev->kind == TB_EV_APPROVE ? "approve"
                          : ev->kind == TB_EV_DENY  ? "deny"
                                                    : "return";
   const char *params[] = {app.v,   br.v,  st.v,    rd.v, decision, who.v,
                           comment, items, outputs, at.v, sl.v};
-  return tb_store_exec(s, &S_TASK_DECIDE, params, NULL);
+  return tb_store_exec_deferred(s, &S_TASK_DECIDE, params);
 }
 
 /* The task row the event acted on: by its id when the event named one
@@ -761,7 +765,7 @@ static tb_store_status sync_tasks(tb_store *s, const tb_store_outcome *o) {
                             rd.v,
                             warning_name(y->warning),
                             day_or_null(y->deadline, date)};
-    tb_store_status rc = tb_store_exec(s, &S_TASK_CARD, params, NULL);
+    tb_store_status rc = tb_store_exec_deferred(s, &S_TASK_CARD, params);
     if (rc != TB_STORE_OK)
       return rc;
   }
@@ -791,7 +795,7 @@ static tb_store_status write_app(tb_store *s, const tb_store_outcome *o,
                           acc.v,
                           fin.v,
                           by.v};
-  tb_store_status rc = tb_store_exec(s, &S_UPDATE_APP, params, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_UPDATE_APP, params);
   free(state);
   return rc;
 }
@@ -811,6 +815,7 @@ typedef struct {
   tb_app_state state;
   int32_t audit_seq;
   uint8_t audit_hash[32];
+  const tb_calendar *cal; /* the handle's, as of the lock */
 } locked_app;
 
 static tb_store_status lock_app(tb_store *s, const char *number,
@@ -834,7 +839,10 @@ static tb_store_status lock_app(tb_store *s, const char *number,
   memset(a->audit_hash, 0, 32);
   if (!PQgetisnull(r, 0, 6))
     ok = ok && tb_store_unhex_bytea(PQgetvalue(r, 0, 6), a->audit_hash, 32);
+  rc = tb_store_calendar_meta(s, r, 0, 7, &a->cal);
   PQclear(r);
+  if (rc != TB_STORE_OK)
+    return rc;
   if (!ok) {
     tb_log_kv(TB_LOG_ERROR, "store", "stored form or state is unreadable",
               TB_LOG_S("application", number));
@@ -1058,11 +1066,9 @@ static tb_store_status check_excluded(tb_store *s, tb_store_outcome *o,
 
 static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   tb_store_outcome *o = j->out;
-  const tb_calendar *cal = NULL;
+  const tb_calendar *cal = a->cal;
   tb_store_status rc =
       tb_store_def_cached(s, a->def_id, a->def_version, &o->def);
-  if (rc == TB_STORE_OK)
-    rc = tb_store_calendar_get(s, &cal);
   if (rc != TB_STORE_OK)
     return rc == TB_STORE_NOT_FOUND ? TB_STORE_ERROR : rc;
   tb_form form;
@@ -1086,7 +1092,7 @@ static tb_store_status run_step(tb_store *s, step_job *j, locked_app *a) {
   if (j->timer_id > 0) {
     num id = i64(j->timer_id);
     const char *params[] = {id.v};
-    rc = tb_store_exec(s, &S_TIMER_DELETE, params, NULL);
+    rc = tb_store_exec_deferred(s, &S_TIMER_DELETE, params);
     if (rc != TB_STORE_OK)
       return rc;
   }
@@ -1142,22 +1148,26 @@ static const tb_store_stmt S_TASK_APP = {
     1};
 
 tb_store_status tb_store_task_transition_in(tb_store *s, int64_t task_id,
+                                            const char *number,
                                             const tb_event *ev,
                                             const tb_store_actor *actor,
                                             const tb_store_notes *notes,
                                             tb_store_outcome *out) {
   memset(out, 0, sizeof *out);
-  num id = i64(task_id);
-  const char *params[] = {id.v};
-  PGresult *r;
-  /* a task never moves to another application: its number is read
-   * before the lock, everything about the task under it */
-  tb_store_status rc = tb_store_exec_row(s, &S_TASK_APP, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
-  char number[TB_APP_NUMBER_LEN + 1];
-  tb_store_copy(number, sizeof number, PQgetvalue(r, 0, 0));
-  PQclear(r);
+  char read[TB_APP_NUMBER_LEN + 1];
+  if (!number) {
+    /* a task never moves to another application: its number is read
+     * before the lock, everything about the task under it */
+    num id = i64(task_id);
+    const char *params[] = {id.v};
+    PGresult *r;
+    tb_store_status rc = tb_store_exec_row(s, &S_TASK_APP, params, &r);
+    if (rc != TB_STORE_OK)
+      return rc;
+    tb_store_copy(read, sizeof read, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    number = read;
+  }
   step_job j = {number, ev, actor, notes, 0, task_id, out, NULL, {0}};
   return step_locked(s, &j);
 }
@@ -1325,7 +1335,7 @@ static tb_store_status create_body(tb_store *s, void *cls) {
       tb_app_status_name(TB_APP_NONE),
       j->a->channel == TB_CHANNEL_ONLINE ? "online" : "window",
       hex};
-  rc = tb_store_exec(s, &S_APP_INSERT, params, NULL);
+  rc = tb_store_exec_deferred(s, &S_APP_INSERT, params);
   free(state);
   if (rc == TB_STORE_OK && j->renamed)
     rc = tb_store_holder_rename_in(s, number, &j->rename, j->actor);

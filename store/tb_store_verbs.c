@@ -169,7 +169,7 @@ static tb_store_status create_task(tb_store *s, const tb_store_outcome *o,
                           del.v,
                           add.v,
                           e->waiting ? "true" : "false"};
-  return tb_store_exec(s, &S_CREATE, params, NULL);
+  return tb_store_exec_deferred(s, &S_CREATE, params);
 }
 
 static tb_store_status cancel_task(tb_store *s, const tb_store_outcome *o,
@@ -180,10 +180,10 @@ static tb_store_status cancel_task(tb_store *s, const tb_store_outcome *o,
   const char *why = tb_store_close_reason_name(e->reason);
   if (e->serial == 0) {
     const char *params[] = {app.v, br.v, st.v, rd.v, why};
-    return tb_store_exec(s, &S_CANCEL_STEP, params, NULL);
+    return tb_store_exec_deferred(s, &S_CANCEL_STEP, params);
   }
   const char *params[] = {app.v, br.v, se.v, why};
-  return tb_store_exec(s, &S_CANCEL, params, NULL);
+  return tb_store_exec_deferred(s, &S_CANCEL, params);
 }
 
 static tb_store_status open_task(tb_store *s, const tb_store_outcome *o,
@@ -194,7 +194,7 @@ static tb_store_status open_task(tb_store *s, const tb_store_outcome *o,
   tb_store_num app = tb_store_i64(o->application_id),
                br = tb_store_i64(e->branch), se = tb_store_i64(e->serial);
   const char *params[] = {app.v, br.v, se.v, e->deadline ? date : NULL};
-  return tb_store_exec(s, &S_OPEN, params, NULL);
+  return tb_store_exec_deferred(s, &S_OPEN, params);
 }
 
 tb_store_status tb_store_task_effect_in(tb_store *s, const tb_store_outcome *o,
@@ -244,11 +244,11 @@ tb_store_status tb_store_task_acted_in(tb_store *s,
                at = tb_store_i64(ev->at);
   if (ev->kind == TB_EV_TAKE_BACK) {
     const char *params[] = {id.v, at.v};
-    return tb_store_exec(s, &S_TAKEN_BACK, params, NULL);
+    return tb_store_exec_deferred(s, &S_TAKEN_BACK, params);
   }
   if (ev->kind == TB_EV_CLAIM || ev->kind == TB_EV_ADD_SIGNER) {
     const char *params[] = {id.v, who.v, at.v};
-    return tb_store_exec(s, &S_CLAIM, params, NULL);
+    return tb_store_exec_deferred(s, &S_CLAIM, params);
   }
   const char *decision = decision_of(ev->kind);
   if (!decision) /* 减签: the removed task is cancelled by its effect */
@@ -257,7 +257,7 @@ tb_store_status tb_store_task_acted_in(tb_store *s,
   const char *params[] = {id.v,         decision,     who.v,
                           at.v,         act->comment, act->items,
                           act->outputs, to.v,         act->back_to};
-  return tb_store_exec(s, &S_DECIDE, params, NULL);
+  return tb_store_exec_deferred(s, &S_DECIDE, params);
 }
 
 tb_store_status tb_store_officer_find_in(tb_store *s, const char *bureau,

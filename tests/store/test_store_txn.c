@@ -126,6 +126,178 @@ static void soft_failure_is_retried_once(void) {
 
 #endif
 
+/* ---- deferred writes in a pipeline ------------------------------------------
+ */
+
+static const tb_store_stmt S_PROBE_INSERT = {
+    "test_probe_insert", "INSERT INTO txn_probe VALUES ($1::int)", 1};
+static const tb_store_stmt S_PROBE_COUNT = {
+    "test_probe_count", "SELECT count(*) FROM txn_probe", 0};
+
+/* A read first (it carries BEGIN), then three deferred writes: they go
+ * with COMMIT. Statements: 1 the read, 2–4 the writes, 5 COMMIT. With
+ * read_last the read comes after the writes instead and sees them. */
+typedef struct {
+  bool read_last;
+  long long seen; /* what the read counted */
+  int runs;
+} pipe_probe;
+
+static tb_store_status count_rows(tb_store *s, pipe_probe *p) {
+  PGresult *r;
+  tb_store_status rc = tb_store_exec_row(s, &S_PROBE_COUNT, NULL, &r);
+  if (rc != TB_STORE_OK)
+    return rc;
+  p->seen = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  PQclear(r);
+  return TB_STORE_OK;
+}
+
+static tb_store_status pipe_body(tb_store *s, void *cls) {
+  pipe_probe *p = cls;
+  p->runs++;
+  tb_store_status rc = p->read_last ? TB_STORE_OK : count_rows(s, p);
+  static const char *const values[] = {"1", "2", "3"};
+  for (int i = 0; rc == TB_STORE_OK && i < 3; i++) {
+    const char *params[] = {values[i]};
+    rc = tb_store_exec_deferred(s, &S_PROBE_INSERT, params);
+  }
+  if (rc == TB_STORE_OK && p->read_last)
+    rc = count_rows(s, p);
+  return rc;
+}
+
+static unsigned long long trips_of(tb_store *s, pipe_probe *p,
+                                   tb_store_status *rc) {
+  unsigned long long before = tb_store_round_trips(s);
+  *rc = tb_store_run_transaction(s, pipe_body, p);
+  return tb_store_round_trips(s) - before;
+}
+
+/* Writes then a read: one round trip for BEGIN, the writes and the read
+ * (which sees them), one for COMMIT; a read then writes: BEGIN with the
+ * read, the writes with COMMIT. */
+static void deferred_writes_share_round_trips(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  tb_store_status rc;
+  pipe_probe warm = {0};
+  trips_of(s, &warm, &rc); /* prepares the two statements */
+  TB_CHECK_INT(rc, TB_STORE_OK);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  pipe_probe last = {.read_last = true};
+  TB_CHECK_INT(trips_of(s, &last, &rc), 2);
+  TB_CHECK_INT(rc, TB_STORE_OK);
+  TB_CHECK_INT(last.seen, 3);
+  TB_CHECK_INT(probe_rows(c), 3);
+  TB_CHECK_INT(tb_store_fault_statements(s), 5);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  pipe_probe first = {0};
+  TB_CHECK_INT(trips_of(s, &first, &rc), 2);
+  TB_CHECK_INT(rc, TB_STORE_OK);
+  TB_CHECK_INT(first.seen, 0);
+  TB_CHECK_INT(probe_rows(c), 3);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+/* A connection that died while idle is found dead at BEGIN, which now
+ * goes with the first statement: reopened and tried again, done once. */
+static void dead_connection_at_begin_is_retried(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  char pid[16];
+  snprintf(pid, sizeof pid, "%d", PQbackendPID(s->conn));
+  const char *params[] = {pid};
+  PGresult *r = PQexecParams(c, "SELECT pg_terminate_backend($1::int, 5000)", 1,
+                             NULL, params, NULL, NULL, 0);
+  TB_CHECK(PQresultStatus(r) == PGRES_TUPLES_OK &&
+           strcmp(PQgetvalue(r, 0, 0), "t") == 0);
+  PQclear(r);
+  pipe_probe p = {0};
+  TB_CHECK_INT(tb_store_run_transaction(s, pipe_body, &p), TB_STORE_OK);
+  TB_CHECK_INT(p.runs, 2);
+  TB_CHECK_INT(probe_rows(c), 3);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  tb_store_close(s);
+  PQfinish(c);
+}
+
+#ifdef TB_FAULT_INJECTION
+/* Wait until no other session is inside a transaction (after a cut the
+ * server may still be finishing what it was sent). */
+static void settled(PGconn *c) {
+  for (int i = 0; i < 500; i++) {
+    if (tb_pg_value(c, "SELECT count(*) FROM pg_stat_activity WHERE pid <> "
+                       "pg_backend_pid() AND backend_type = 'client backend' "
+                       "AND state <> 'idle'") == 0)
+      return;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  TB_CHECK(!"a session stayed busy");
+}
+
+typedef struct {
+  int at;
+  tb_store_fault kind;
+  tb_store_status rc; /* what the transaction answers */
+  int runs;           /* 2: retried */
+  long long rows;     /* after it */
+} pipe_fault;
+
+/* Each statement of the pipelines failed in each way: the answer is the
+ * one a statement sent alone would have given, and a failed one leaves
+ * nothing behind. The writes are statements 2–4, sent with COMMIT (5). */
+static void pipeline_fails_like_single_statements(void) {
+  PGconn *c = tb_pg_connect(pg.admin);
+  tb_store *s = tb_pg_store(pg.admin);
+  const pipe_fault cases[] = {
+      /* a failure in the middle of the writes: nothing written */
+      {3, TB_STORE_FAULT_HARD, TB_STORE_ERROR, 1, 0},
+      {2, TB_STORE_FAULT_HARD, TB_STORE_ERROR, 1, 0},
+      {4, TB_STORE_FAULT_HARD, TB_STORE_ERROR, 1, 0},
+      {0, TB_STORE_FAULT_HARD, TB_STORE_ERROR, 1, 0},
+      /* a serialization failure among them: retried, done once */
+      {3, TB_STORE_FAULT_SOFT, TB_STORE_OK, 2, 3},
+      {0, TB_STORE_FAULT_SOFT, TB_STORE_OK, 2, 3},
+      /* the connection cut at a write, before COMMIT left: not done */
+      {3, TB_STORE_FAULT_LOST, TB_STORE_UNAVAILABLE, 1, 0},
+      {3, TB_STORE_FAULT_LOST_AFTER, TB_STORE_UNAVAILABLE, 1, 0},
+      {4, TB_STORE_FAULT_LOST_AFTER, TB_STORE_UNAVAILABLE, 1, 0},
+      {1, TB_STORE_FAULT_LOST, TB_STORE_UNAVAILABLE, 1, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const pipe_fault *f = &cases[i];
+    pipe_probe p = {0};
+    TB_CHECK(tb_store_fault_arm(s, f->at, f->kind));
+    tb_store_status rc = tb_store_run_transaction(s, pipe_body, &p);
+    TB_CHECKF(rc == f->rc && p.runs == f->runs, "case %zu: %s, %d runs", i,
+              tb_store_status_name(rc), p.runs);
+    TB_CHECK(tb_store_fault_fired(s));
+    settled(c);
+    TB_CHECKF(probe_rows(c) == f->rows, "case %zu: %lld rows", i,
+              probe_rows(c));
+    tb_pg_exec(c, "TRUNCATE txn_probe");
+  }
+  /* cut after COMMIT went with the writes: the outcome is unknown */
+  pipe_probe p = {0};
+  TB_CHECK(tb_store_fault_arm(s, 5, TB_STORE_FAULT_LOST_AFTER));
+  TB_CHECK_INT(tb_store_run_transaction(s, pipe_body, &p), TB_STORE_UNKNOWN);
+  settled(c);
+  long long rows = probe_rows(c);
+  TB_CHECKF(rows == 0 || rows == 3, "%lld rows: half a transaction", rows);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  /* and the handle goes on */
+  TB_CHECK_INT(tb_store_run_transaction(s, pipe_body, &p), TB_STORE_OK);
+  TB_CHECK_INT(probe_rows(c), 3);
+  tb_pg_exec(c, "TRUNCATE txn_probe");
+  tb_store_close(s);
+  PQfinish(c);
+}
+#endif
+
 /* ---- a timer firing, failed statement by statement
  * ---------------------------
  */
@@ -406,7 +578,10 @@ int main(int argc, char **argv) {
   TB_RUN(swallowed_failure_is_not_committed);
   TB_RUN(commit_answered_rollback_is_an_error);
   TB_RUN(deferred_constraint_at_commit_is_an_error);
+  TB_RUN(deferred_writes_share_round_trips);
+  TB_RUN(dead_connection_at_begin_is_retried);
 #ifdef TB_FAULT_INJECTION
+  TB_RUN(pipeline_fails_like_single_statements);
   TB_RUN(soft_failure_is_retried_once);
   TB_RUN(timer_firing_fails_cleanly_at_every_statement);
   TB_RUN(checkpoint_fails_cleanly_at_every_statement);
