@@ -106,11 +106,16 @@ tb_store_status tb_store_calendar_meta(tb_store *s, const PGresult *r, int row,
   tb_store_status rc = TB_STORE_OK;
   if (!s->calendar || version != s->calendar_version)
     rc = reload_calendar(s, version, (int32_t)offset, (tb_day)covered);
+  s->cal_checked = s->in_txn && rc == TB_STORE_OK;
   *out = s->calendar;
   return rc;
 }
 
 tb_store_status tb_store_calendar_get(tb_store *s, const tb_calendar **out) {
+  if (s->in_txn && s->cal_checked && s->calendar) {
+    *out = s->calendar; /* this transaction read its version already */
+    return TB_STORE_OK;
+  }
   PGresult *r;
   tb_store_status rc = tb_store_exec(s, &S_CAL_META, NULL, &r);
   if (rc != TB_STORE_OK)
@@ -209,6 +214,7 @@ static tb_store_status load_body(tb_store *s, void *cls) {
   snprintf(cov, sizeof cov, "%d", (int)covered);
   const char *params[] = {j->source, cov};
   rc = tb_store_exec(s, &S_CAL_MARK, params, NULL);
+  s->cal_checked = false; /* a new version: read it again if asked */
   return rc == TB_STORE_OK ? security_event(s, j, covered) : rc;
 }
 

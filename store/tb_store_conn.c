@@ -566,9 +566,10 @@ typedef struct {
   bool lost;       /* the connection went */
 } pipe_outcome;
 
-/* Read the answers of n entries and the Sync; the last entry's result
- * goes to *res when it succeeded and res is not NULL. */
-static void pipe_read(tb_store *s, int n, PGresult **res, pipe_outcome *o) {
+/* Read the answers of n entries and the Sync; the results of the last
+ * n_res entries go to res[] (when res is not NULL) if they succeeded. */
+static void pipe_read(tb_store *s, int n, int n_res, PGresult **res,
+                      pipe_outcome *o) {
   for (int i = 0; i < n && !o->lost; i++) {
     PGresult *r = PQgetResult(s->conn), *x;
     if (!r) {
@@ -581,14 +582,16 @@ static void pipe_read(tb_store *s, int n, PGresult **res, pipe_outcome *o) {
       o->failed = i;
       o->error = r;
     } else if (t != PGRES_PIPELINE_ABORTED && result_ok(r) && res &&
-               i == n - 1) {
-      *res = r;
+               i >= n - n_res) {
+      res[i - (n - n_res)] = r;
     } else {
       PQclear(r);
     }
     while ((x = PQgetResult(s->conn)) != NULL) /* the end of its results */
       PQclear(x);
     o->lost = PQstatus(s->conn) != CONNECTION_OK;
+    if (o->lost && o->failed < 0) /* the first one not answered */
+      o->failed = i + 1 < n ? i + 1 : n - 1;
   }
   if (o->lost)
     return;
@@ -620,15 +623,26 @@ static tb_store_status pipe_lost(tb_store *s, const pipe_entry *e, int n,
   return TB_STORE_UNAVAILABLE;
 }
 
-/* Send the queue, then `last` (NULL: none), in one pipeline and read
- * every answer; *res gets last's successful result. The queue is empty
+static void clear_results(PGresult **res, int n) {
+  for (int i = 0; res && i < n; i++) {
+    PQclear(res[i]);
+    res[i] = NULL;
+  }
+}
+
+/* Send the queue, then the n_tail entries of tail, in one pipeline and
+ * read every answer; res[k] (res may be NULL) gets tail[k]'s result when
+ * every statement succeeded, NULL otherwise. The queue is empty
  * afterwards, whatever happened. */
-static tb_store_status pipe_run(tb_store *s, const pipe_entry *last,
+static tb_store_status pipe_run(tb_store *s, const pipe_entry *tail, int n_tail,
                                 PGresult **res) {
-  pipe_entry e[TB_STORE_QUEUE_MAX + 1];
+  pipe_entry e[TB_STORE_QUEUE_MAX + 2];
   int n = queued_entries(s, e);
-  if (last)
-    e[n++] = *last;
+  for (int k = 0; k < n_tail && k < 2; k++) {
+    e[n++] = tail[k];
+    if (res)
+      res[k] = NULL;
+  }
   queue_clear(s);
   s->begin_pending = false;
   s->round_trips++;
@@ -645,21 +659,15 @@ static tb_store_status pipe_run(tb_store *s, const pipe_entry *last,
     stop = n - 1;
   pipe_outcome o = {.failed = -1};
   if (stop < 0)
-    pipe_read(s, n, res, &o);
+    pipe_read(s, n, n_tail, res, &o);
   if (stop >= 0 || o.lost) {
     PQclear(o.error);
-    if (res && *res) {
-      PQclear(*res);
-      *res = NULL;
-    }
+    clear_results(res, n_tail);
     return pipe_lost(s, e, n, stop >= 0 ? stop : o.failed, handed);
   }
   if (o.failed < 0)
     return TB_STORE_OK;
-  if (res && *res) {
-    PQclear(*res);
-    *res = NULL;
-  }
+  clear_results(res, n_tail);
   tb_store_status rc = failed(s, e[o.failed].what, o.error);
   PQclear(o.error);
   return rc;
@@ -709,7 +717,7 @@ static tb_store_status run_statement(tb_store *s, const char *what,
   if (s->queue.n > 0 && !st && !s->committing) {
     /* a text may hold several statements, which a pipeline cannot
      * carry: the queue goes first, alone */
-    tb_store_status rc = pipe_run(s, NULL, NULL);
+    tb_store_status rc = pipe_run(s, NULL, 0, NULL);
     if (rc != TB_STORE_OK)
       return rc;
   }
@@ -721,7 +729,7 @@ static tb_store_status run_statement(tb_store *s, const char *what,
                        .params = params,
                        .fault = f,
                        .commit = s->committing};
-    return pipe_run(s, &last, res);
+    return pipe_run(s, &last, 1, res);
   }
   s->round_trips++;
   PGresult *r = f != TB_STORE_FAULT_NONE ? send_faulty(s, st, params, sql, f)
@@ -771,13 +779,44 @@ tb_store_status tb_store_exec_deferred(tb_store *s, const tb_store_stmt *st,
     return s->txn_failed; /* nothing more is sent after a failure */
   tb_store_status rc = prepare(s, st);
   if (rc == TB_STORE_OK && s->queue.n > 0 && !queue_fits(s, st, params))
-    rc = pipe_run(s, NULL, NULL); /* full: flushed now */
+    rc = pipe_run(s, NULL, 0, NULL); /* full: flushed now */
   if (rc != TB_STORE_OK)
     return rc;
   if (!queue_fits(s, st, params)) /* too large to queue: sent alone */
     return run_statement(s, st->name, st, params, NULL, NULL);
   queue_add(s, st, params, fault_due(s));
   return TB_STORE_OK;
+}
+
+tb_store_status tb_store_exec_pair(tb_store *s, const tb_store_stmt *a,
+                                   const char *const *pa, PGresult **ra,
+                                   const tb_store_stmt *b,
+                                   const char *const *pb, PGresult **rb) {
+  *ra = NULL;
+  *rb = NULL;
+  if (!s->in_txn) {
+    tb_store_status rc = tb_store_exec(s, a, pa, ra);
+    if (rc == TB_STORE_OK &&
+        (rc = tb_store_exec(s, b, pb, rb)) != TB_STORE_OK) {
+      PQclear(*ra);
+      *ra = NULL;
+    }
+    return rc;
+  }
+  tb_store_status rc = prepare(s, a);
+  if (rc == TB_STORE_OK)
+    rc = prepare(s, b);
+  if (rc != TB_STORE_OK)
+    return rc;
+  pipe_entry two[2] = {{.what = a->name, .st = a, .params = pa},
+                       {.what = b->name, .st = b, .params = pb}};
+  two[0].fault = fault_due(s);
+  two[1].fault = fault_due(s);
+  PGresult *res[2] = {NULL, NULL};
+  rc = pipe_run(s, two, 2, res);
+  *ra = res[0];
+  *rb = res[1];
+  return rc;
 }
 
 tb_store_status tb_store_exec_plain(tb_store *s, const char *sql,
@@ -901,6 +940,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   s->lost = false;
   s->begin_lost = false;
   s->commit_unsent = false;
+  s->cal_checked = false;
   s->txn_failed = TB_STORE_OK;
   tb_store_events_forget(s);
   queue_begin(s); /* sent with the first statement, in its round trip */
@@ -911,7 +951,7 @@ static tb_store_status attempt_once(tb_store *s, tb_store_txn_fn fn,
   s->fault.count = 0;
   tb_store_status rc = fn(s, cls);
   if (rc == TB_STORE_OK && s->txn_failed == TB_STORE_OK && s->begin_pending)
-    rc = pipe_run(s, NULL, NULL); /* BEGIN never shares COMMIT's pipeline:
+    rc = pipe_run(s, NULL, 0, NULL); /* BEGIN never shares COMMIT's pipeline:
                                      lost at BEGIN must mean "not done" */
   if (s->begin_lost)
     return lost_at_begin(s, armed);

@@ -122,7 +122,9 @@ tb_store_status tb_store_calendar_load(tb_store *s, const char *text,
                                        size_t *days, tb_problem *p);
 
 /* The stored calendar, cached per handle and reloaded when a load has
- * changed it. Valid until the next call on the handle. */
+ * changed it (its version is read once per transaction: inside one, the
+ * calendar is the one its first read saw). Valid until the next call on
+ * the handle. */
 tb_store_status tb_store_calendar_get(tb_store *s, const tb_calendar **out);
 
 #endif /* TB_STORE_DEFINITIONS_H */

@@ -89,7 +89,7 @@ tb_store_status tb_store_idempotency_begin(tb_store *s, const char *scope,
   tb_hex_encode(fingerprint, 32, fp);
   snprintf(ttl, sizeof ttl, "%d", s->idempotency_ttl);
   const char *k[] = {scope ? scope : "", key};
-  tb_store_status rc = tb_store_exec(s, &S_DROP_EXPIRED, k, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_DROP_EXPIRED, k);
   if (rc != TB_STORE_OK)
     return rc;
   const char *params[] = {k[0], key, fp, ttl};
@@ -112,7 +112,7 @@ tb_store_status tb_store_idempotency_finish(tb_store *s, const char *scope,
   const char *params[] = {scope ? scope : "", key, st,
                           content_type ? content_type : "application/json",
                           text};
-  tb_store_status rc = tb_store_exec(s, &S_FINISH, params, NULL);
+  tb_store_status rc = tb_store_exec_deferred(s, &S_FINISH, params);
   free(text);
   return rc;
 }

@@ -131,6 +131,8 @@ struct tb_store {
   bool begin_lost;    /* the connection was found gone before BEGIN was
                          answered: nothing was done, the attempt may retry */
   bool commit_unsent; /* the connection went before COMMIT was sent */
+  bool cal_checked;   /* the open transaction read calendar_meta already:
+                         the handle's calendar is the one it saw */
   unsigned long long round_trips; /* tb_store_round_trips */
 };
 
@@ -158,6 +160,18 @@ tb_store_status tb_store_exec(tb_store *s, const tb_store_stmt *st,
  * as one statement for fault injection, numbered when it is queued. */
 tb_store_status tb_store_exec_deferred(tb_store *s, const tb_store_stmt *st,
                                        const char *const *params);
+
+/* Two statements whose answers are needed, in one round trip (with the
+ * queued writes before them, inside a transaction): a runs, then b; on
+ * TB_STORE_OK *ra and *rb hold their results (to PQclear), otherwise
+ * both are NULL and the first failure decides, as tb_store_exec's would.
+ * For a read whose parameters do not depend on the first's answer (b
+ * runs after a, so after a lock a takes). Outside a transaction they
+ * run one after the other. */
+tb_store_status tb_store_exec_pair(tb_store *s, const tb_store_stmt *a,
+                                   const char *const *pa, PGresult **ra,
+                                   const tb_store_stmt *b,
+                                   const char *const *pb, PGresult **rb);
 
 /* The same for a statement that answers one row: TB_STORE_NOT_FOUND (and
  * *res NULL) when it answered another number of rows. res may not be

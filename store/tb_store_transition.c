@@ -104,7 +104,8 @@ static const tb_store_stmt S_TASK_FIND = {
     "ON a.id = t.application_id "
     "WHERE t.id = $1::bigint",
     1};
-/* under the application's lock: the task as it is now */
+/* under the application's lock: the task as it is now (sent in the lock's
+ * round trip, after it; $2 the application's number) */
 static const tb_store_stmt S_TASK_LOCKED = {
     "tr_task_locked",
     "SELECT branch, step, bureau, round, state, slot, serial, "
@@ -112,7 +113,8 @@ static const tb_store_stmt S_TASK_LOCKED = {
     "coalesce((SELECT username FROM accounts WHERE id = delegate_of), ''), "
     "coalesce((SELECT username FROM accounts WHERE id = coalesce(assignee, "
     "claimant)), assignee_name, '') FROM tasks WHERE "
-    "id = $1::bigint AND application_id = $2::bigint",
+    "id = $1::bigint AND application_id = (SELECT id FROM applications "
+    "WHERE number = $2)",
     2};
 /* under the application's lock: the open task of a branch, if any (the
  * newest of the same slot first) */
@@ -816,13 +818,28 @@ typedef struct {
   int32_t audit_seq;
   uint8_t audit_hash[32];
   const tb_calendar *cal; /* the handle's, as of the lock */
+  PGresult *task;         /* a task event's S_TASK_LOCKED, or NULL */
 } locked_app;
 
+/* Lock the application's row and read it; a task event reads its task
+ * in the same round trip, right after the lock. */
 static tb_store_status lock_app(tb_store *s, const char *number,
-                                locked_app *a) {
+                                int64_t task_id, locked_app *a) {
   const char *params[] = {number};
   PGresult *r;
-  tb_store_status rc = tb_store_exec_row(s, &S_LOCK_APP, params, &r);
+  tb_store_status rc;
+  if (task_id > 0) {
+    num id = i64(task_id);
+    const char *task[] = {id.v, number};
+    rc = tb_store_exec_pair(s, &S_LOCK_APP, params, &r, &S_TASK_LOCKED, task,
+                            &a->task);
+    if (rc == TB_STORE_OK && PQntuples(r) != 1) {
+      PQclear(r);
+      rc = TB_STORE_NOT_FOUND;
+    }
+  } else {
+    rc = tb_store_exec_row(s, &S_LOCK_APP, params, &r);
+  }
   if (rc != TB_STORE_OK)
     return rc;
   int64_t version = 0, seq = 0;
@@ -985,12 +1002,9 @@ static tb_store_status resolve_target(tb_store *s, step_job *j,
  * it names the branch, step, round, slot and serial of the event. */
 static tb_store_status task_of_event(tb_store *s, step_job *j,
                                      const locked_app *a, tb_event *ev) {
-  num id = i64(j->task_id), app = i64(a->id);
-  const char *params[] = {id.v, app.v};
-  PGresult *r;
-  tb_store_status rc = tb_store_exec_row(s, &S_TASK_LOCKED, params, &r);
-  if (rc != TB_STORE_OK)
-    return rc;
+  const PGresult *r = a->task; /* read with the lock */
+  if (!r || PQntuples(r) != 1)
+    return TB_STORE_NOT_FOUND;
   int64_t branch = 0, step = 0, round = 0, slot = 0, serial = 0;
   char bureau[64], state[16];
   tb_store_parse_i64(PQgetvalue(r, 0, 0), &branch);
@@ -1006,7 +1020,6 @@ static tb_store_status task_of_event(tb_store *s, step_job *j,
   if (ev->kind == TB_EV_RESOLVE || ev->kind == TB_EV_REMOVE_SIGNER)
     tb_store_copy(j->task.target, sizeof j->task.target,
                   PQgetvalue(r, 0, ev->kind == TB_EV_RESOLVE ? 9 : 10));
-  PQclear(r);
   j->task.task_id = j->task_id;
   const char *mine = j->actor->bureau ? j->actor->bureau : "";
   if (strcmp(bureau, mine) != 0) {
@@ -1123,9 +1136,10 @@ static tb_store_status step_locked(tb_store *s, step_job *j) {
   tb_store_outcome *o = j->out;
   memset(o, 0, sizeof *o);
   locked_app a = {0};
-  tb_store_status rc = lock_app(s, j->number, &a);
+  tb_store_status rc = lock_app(s, j->number, j->task_id, &a);
   if (rc == TB_STORE_OK)
     rc = run_step(s, j, &a);
+  PQclear(a.task);
   json_decref(a.form);
   json_decref(j->outputs);
   j->outputs = NULL;
