@@ -113,8 +113,8 @@ json_t *api_full_view(api_req *r, tb_store *s, const char *number,
                       const tb_definition *def, const tb_app_state *st) {
   char *row_text = NULL, *tasks_text = NULL;
   json_t *row = NULL, *tasks = NULL, *notice = NULL, *v = NULL;
-  if (tb_store_application_read(s, number, &row_text) == TB_STORE_OK &&
-      tb_store_application_tasks_read(s, number, &tasks_text) == TB_STORE_OK &&
+  if (tb_store_application_view_read(s, number, &row_text, &tasks_text) ==
+          TB_STORE_OK &&
       (row = api_json_load(row_text)) && (tasks = api_json_load(tasks_text)) &&
       (notice = api_notice_view(s, number, def, st, tasks)))
     v = api_app_view(def, st, row, notice);

@@ -167,6 +167,36 @@ tb_store_status tb_store_application_tasks_read(tb_store *s, const char *number,
   return json_of(s, &S_READ_APP_TASKS, params, json);
 }
 
+/* The one text of a result as json_of hands it out. */
+static tb_store_status json_text(PGresult *r, char **json) {
+  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+    return TB_STORE_NOT_FOUND;
+  *json = tb_xstrndup(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+  return TB_STORE_OK;
+}
+
+tb_store_status tb_store_application_view_read(tb_store *s, const char *number,
+                                               char **app, char **tasks) {
+  *app = NULL;
+  *tasks = NULL;
+  const char *params[1] = {number};
+  PGresult *ra, *rt;
+  tb_store_status rc = tb_store_exec_pair(s, &S_READ_APP, params, &ra,
+                                          &S_READ_APP_TASKS, params, &rt);
+  if (rc != TB_STORE_OK)
+    return rc;
+  rc = json_text(ra, app);
+  if (rc == TB_STORE_OK)
+    rc = json_text(rt, tasks);
+  PQclear(ra);
+  PQclear(rt);
+  if (rc != TB_STORE_OK) {
+    free(*app);
+    *app = NULL;
+  }
+  return rc;
+}
+
 static const tb_store_stmt S_READ_EVENTS = {
     "api_read_events",
     "SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'at', "

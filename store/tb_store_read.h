@@ -62,6 +62,11 @@ tb_store_status tb_store_tasks_read(tb_store *s, const tb_store_task_page *q,
 /* Every task of one application, as a JSON array of such items. */
 tb_store_status tb_store_application_tasks_read(tb_store *s, const char *number,
                                                 char **json);
+/* Both of the above in one round trip (what an application's view
+ * needs): *app and *tasks are malloc'ed, the caller frees them; both
+ * NULL unless TB_STORE_OK (TB_STORE_NOT_FOUND: no such application). */
+tb_store_status tb_store_application_view_read(tb_store *s, const char *number,
+                                               char **app, char **tasks);
 /* What an officer may do with a task (issue 14, GET /api/v1/tasks/{id}/
  * options), as a JSON object: "task" (state, signer_kind, group,
  * assignee, claimant, delegate_of, added_by, decided_by: account ids;
