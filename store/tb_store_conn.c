@@ -5,6 +5,10 @@
  * on first use, parameters only. tb_store_run_transaction retries the whole
  * transaction on serialization failures and deadlocks with jittered
  * exponential backoff; a lost connection is reopened on the next call.
+ * Inside a transaction, BEGIN and the writes nobody reads back
+ * (tb_store_exec_deferred) wait in a bounded queue and go out in one libpq
+ * pipeline with the next statement whose answer is needed, or with
+ * COMMIT: fewer round trips, the same answers.
  */
 #include "tb_store_int.h"
 

@@ -5,8 +5,9 @@
  * definition (the version it started with), its form and the calendar,
  * run tb_engine_step, then write everything the step decided: the task
  * rows, the timer rows, the audit event (hash chain), the new state, and a
- * NOTIFY on channel "tongban" — all before one COMMIT. Concurrent events on
- * one application queue on the row lock, so a join is decided exactly once.
+ * change event (event_tail) — all before one COMMIT, as deferred writes
+ * that go with it in one round trip. Concurrent events on one application
+ * queue on the row lock, so a join is decided exactly once.
  */
 #include "tb_store_int.h"
 
