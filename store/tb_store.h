@@ -168,7 +168,8 @@ typedef enum {
 bool tb_store_fault_arm(tb_store *s, int n, tb_store_fault kind);
 /* After the transaction: whether the armed fault fired (false when n was
  * past its last statement), and how many statements its first attempt
- * sent, COMMIT included. */
+ * issued, COMMIT included (a deferred write counts when it is queued, in
+ * the order the code issues it; BEGIN does not count). */
 bool tb_store_fault_fired(const tb_store *s);
 int tb_store_fault_statements(const tb_store *s);
 
