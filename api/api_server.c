@@ -59,11 +59,10 @@
 #define DEFAULT_BODY_TIMEOUT 20
 #define DEFAULT_BODY_RATE 500
 #define DEFAULT_HASH_QUEUE 32
-/* worker threads when none are given: per core, within bounds (the upper
- * one keeps them, plus the background connections, under the server
- * role's default connection limit of 64) */
-#define DEFAULT_THREADS_PER_CORE 4
-#define DEFAULT_THREADS_MIN 8
+/* worker threads when none are given: one per core (measured best on the
+ * 2-core bench machine, bench/README.md "Worker threads"), at most 48 (with
+ * the background connections, under the server role's default connection
+ * limit of 64) */
 #define DEFAULT_THREADS_MAX 48
 
 struct tb_api {
@@ -607,10 +606,8 @@ static unsigned cores(void) {
 }
 
 unsigned tb_api_default_threads(void) {
-  unsigned t = cores() * DEFAULT_THREADS_PER_CORE;
-  return t < DEFAULT_THREADS_MIN   ? DEFAULT_THREADS_MIN
-         : t > DEFAULT_THREADS_MAX ? DEFAULT_THREADS_MAX
-                                   : t;
+  unsigned t = cores();
+  return t > DEFAULT_THREADS_MAX ? DEFAULT_THREADS_MAX : t;
 }
 
 static void free_api(tb_api *api) {

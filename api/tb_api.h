@@ -158,11 +158,12 @@ typedef struct {
 
 typedef struct tb_api tb_api;
 
-/* The worker threads of a server whose options say 0. A thread holds one
- * database connection and waits on it through a request's statements (a
- * COMMIT waits for the disk), so there are several per core: while some
- * wait, the others work, and PostgreSQL flushes the WAL of the concurrent
- * COMMITs together (bench/README.md "Worker threads"). */
+/* The worker threads of a server whose options say 0: one per core, at
+ * most 48. A thread holds one database connection and waits on it through
+ * a request's statements; more threads than cores keep more transactions
+ * in flight, but on the 2-core bench machine, where server, PostgreSQL and
+ * load share the cores, they measured no faster and their tracking reads
+ * slower (bench/README.md "Worker threads"): `serve --threads N` sets it. */
 unsigned tb_api_default_threads(void);
 
 /* Check o's public_url and trusted_proxies as tb_api_start will, before

@@ -130,8 +130,8 @@ serve_start "$tmp/serve1.log" --keys "$keys"
 check "serve starts with the encrypted keys (offline root)" [ $? -eq 0 ]
 port=$(port_of "$tmp/serve1.log")
 check "the server answers /healthz" [ "$(healthz "$port" 2>&1)" = 200 ]
-want=$(( $(nproc) * 4 )); want=$(( want < 8 ? 8 : want > 48 ? 48 : want ))
-check "it serves on 4 worker threads per core, 8 to 48 ($want here)" \
+want=$(nproc); want=$(( want > 48 ? 48 : want ))
+check "it serves on one worker thread per core, at most 48 ($want here)" \
   logged "$tmp/serve1.log" "msg=serving .*threads=$want\b"
 login tongban_admin >"$tmp/out"
 check "the socket refuses the superuser without a password" has "$tmp/out" "no password supplied"
