@@ -4,9 +4,12 @@
  *
  * One hub per server: a thread owns one listener connection (it waits on
  * the socket and on a pipe with poll, and reconnects by itself). It reads
- * the tail of event_tail every 100 ms, at once when this node committed
+ * the tail of event_tail every 100 ms, and sooner when this node committed
  * events (api_hub_poke writes a byte to the pipe) or when a NOTIFY
- * "tongban_tail" says another node did; when this node committed, it
+ * "tongban_tail" says another node did — at once, or 50 ms after the
+ * previous read if that was sooner, so that under load one read carries
+ * the events of many commits (the caches of this node are told at commit,
+ * not by the tail: only the streams wait); when this node committed, it
  * sends that NOTIFY itself, outside every transaction and at most every
  * 50 ms. Once a minute it deletes the events it read five minutes
  * before. Every event first goes to the caches (api_caches.h), then
@@ -80,8 +83,9 @@
 #define RECHECK_S 2           /* default seconds between session checks */
 #define TAIL_US 100000        /* the change events read at least this often */
 #define WAKE_US 50000         /* the other nodes woken at most this often */
-#define TRIM_US 60000000      /* old change events deleted this often */
-#define TRIM_SLOTS 5          /* ... those read TRIM_SLOTS minutes ago */
+#define BATCH_US 50000   /* a woken hub reads the tail at most this often */
+#define TRIM_US 60000000 /* old change events deleted this often */
+#define TRIM_SLOTS 5     /* ... those read TRIM_SLOTS minutes ago */
 
 /* Whose stream it is: what it may carry. */
 typedef enum { AUD_INSPECTOR, AUD_OFFICER, AUD_CLERK } audience;
@@ -530,7 +534,8 @@ typedef struct {
   tb_store_listener *l;
   bool was_connected;
   bool owe_wake; /* this node committed: wake the others when allowed */
-  int64_t next_try, next_tail, last_wake, next_trim;
+  bool owe_tail; /* woken: read the tail when BATCH_US allows */
+  int64_t next_try, next_tail, last_tail, last_wake, next_trim;
   int64_t trim_at[TRIM_SLOTS]; /* the tail's position each minute */
   size_t trim_i;
 } tail_state;
@@ -590,9 +595,12 @@ static void tail_turn(api_hub *h, tail_state *t, bool local, bool readable) {
       tb_store_listener_drain(t->l, on_notify, &ctx, &remote) != TB_STORE_OK)
     return;
   int64_t now = now_us();
-  if (local || remote || now >= t->next_tail) {
+  t->owe_tail = t->owe_tail || local || remote;
+  if ((t->owe_tail && now - t->last_tail >= BATCH_US) || now >= t->next_tail) {
     if (tb_store_listener_tail(t->l, on_notify, &ctx, NULL) != TB_STORE_OK)
       return;
+    t->owe_tail = false;
+    t->last_tail = now;
     t->next_tail = now + TAIL_US;
   }
   t->owe_wake = t->owe_wake || local;
@@ -607,10 +615,13 @@ static void tail_turn(api_hub *h, tail_state *t, bool local, bool readable) {
   trim(t, now);
 }
 
-/* Milliseconds to wait for input: until the next read of the tail or
- * the next allowed wake of the others, at most POLL_MS. */
+/* Milliseconds to wait for input: until the next read of the tail (a
+ * woken one included) or the next allowed wake of the others, at most
+ * POLL_MS. */
 static int wait_ms(const tail_state *t) {
   int64_t now = now_us(), until = t->next_tail;
+  if (t->owe_tail && t->last_tail + BATCH_US < until)
+    until = t->last_tail + BATCH_US;
   if (t->owe_wake && t->last_wake + WAKE_US < until)
     until = t->last_wake + WAKE_US;
   int64_t ms = (until - now + 999) / 1000;
