@@ -800,7 +800,7 @@ void api_h_calendar_check(api_req *r);
 
 /* ---- shared views (api_views.c) ------------------------------------------ */
 
-/* The full application view: row (from tb_store_application_read, may be
+/* The full application view: row (from tb_store_application_view_read, may be
  * NULL), state and definition, and the notice (stolen; NULL: none). */
 json_t *api_app_view(const tb_definition *def, const tb_app_state *st,
                      json_t *row, json_t *notice);

@@ -68,12 +68,6 @@ static const tb_store_stmt S_READ_APPS = {
     "ORDER BY a.id DESC LIMIT $4::integer) x",
     5};
 
-tb_store_status tb_store_application_read(tb_store *s, const char *number,
-                                          char **json) {
-  const char *params[1] = {number};
-  return json_of(s, &S_READ_APP, params, json);
-}
-
 tb_store_status tb_store_applications_read(tb_store *s, const char *applicant,
                                            const char *status,
                                            const char *service,

@@ -18,11 +18,10 @@
  * Applications, tasks, events, definitions
  * ---------------------------------------------------------------------- */
 
-/* One application as a JSON object: number, service, version, applicant
- * {kind, name, id_number}, form, state, warning, channel, deadline,
- * statutory_deadline, created_at, updated_at. */
-tb_store_status tb_store_application_read(tb_store *s, const char *number,
-                                          char **json);
+/* An application is read as a JSON object: number, service, version,
+ * applicant {kind, name, id_number}, form, state, warning, channel,
+ * deadline, statutory_deadline, created_at, updated_at (alone with its
+ * tasks: tb_store_application_view_read). */
 /* A JSON array of such objects, newest first; NULL filters match all,
  * except that expired online applications are listed only when status
  * asks for "expired" (they count toward nothing). channel: "window" or
